@@ -1,0 +1,107 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { readFileSync } from "node:fs";
+
+// One schema for every setting. Sources merge in this order: defaults, config file, BERTH_*
+// environment variables, command-line flags. Each setting's env name is BERTH_ + its name in
+// UPPER_SNAKE_CASE (dataDir → BERTH_DATA is the one exception, kept short for the README).
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ default: "0.0.0.0", minLength: 1, description: "address to listen on" }),
+    port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: "TCP port" }),
+    data: Type.String({ default: "./berth-data", minLength: 1, description: "data directory" }),
+    auth: Type.Union([Type.Literal("none")], {
+      default: "none",
+      description: "access control: none (anyone may push and pull; token auth comes next)",
+    }),
+    publicUrl: Type.Optional(Type.String({ pattern: "^https?://", description: "URL clients use, for Location and realm" })),
+    maxManifestBytes: Type.Integer({ default: 4 * 1024 * 1024, minimum: 1024, description: "largest manifest accepted" }),
+    maxBodyBytes: Type.Integer({
+      default: 1024 ** 4,
+      minimum: 1024 * 1024,
+      description: "largest request body (Bun refuses bigger ones); blobs are streamed, never buffered",
+    }),
+    uploadTtlSeconds: Type.Integer({ default: 24 * 3600, minimum: 60, description: "idle upload sessions expire after this" }),
+    logRequests: Type.Boolean({ default: true, description: "one log line per request" }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+export const ENV_NAMES: Record<keyof Config, string> = {
+  host: "BERTH_HOST",
+  port: "BERTH_PORT",
+  data: "BERTH_DATA",
+  auth: "BERTH_AUTH",
+  publicUrl: "BERTH_PUBLIC_URL",
+  maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",
+  maxBodyBytes: "BERTH_MAX_BODY_BYTES",
+  uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
+  logRequests: "BERTH_LOG_REQUESTS",
+};
+
+export class ConfigError extends Error {}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e: any) {
+    throw new ConfigError(`config file ${path}: ${e?.code === "ENOENT" ? "not found" : e?.message}`);
+  }
+  try {
+    const parsed = /\.ya?ml$/i.test(path) ? Bun.YAML.parse(text) : JSON.parse(text);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      throw new Error("the top level must be an object");
+    return parsed as Record<string, unknown>;
+  } catch (e: any) {
+    throw new ConfigError(`config file ${path}: ${e?.message ?? e}`);
+  }
+}
+
+/**
+ * Merges and validates settings. `flags` are already-parsed command-line options (strings),
+ * `configPath` a file given by --config or BERTH_CONFIG. Throws ConfigError naming the setting.
+ */
+export function loadConfig(
+  flags: Partial<Record<keyof Config, string>> = {},
+  env: Record<string, string | undefined> = process.env,
+  configPath = env.BERTH_CONFIG,
+): Config {
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  if (configPath) {
+    for (const [k, v] of Object.entries(readConfigFile(configPath))) {
+      merged[k] = v;
+      origin[k] = `${k} in ${configPath}`;
+    }
+  }
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") {
+      merged[key] = v;
+      origin[key] = name;
+    }
+  }
+  for (const [k, v] of Object.entries(flags)) {
+    if (v !== undefined) {
+      merged[k] = v;
+      origin[k] = `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`;
+    }
+  }
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length) {
+    const lines = errors.map((e) => {
+      const key = e.path.replace(/^\//, "");
+      const where = origin[key] ?? key;
+      if (!key) return `${e.message}`;
+      if (!(key in ConfigSchema.properties)) return `unknown setting "${key}" (${where})`;
+      return `${where}: ${e.message} (got ${JSON.stringify((withDefaults as any)[key])})`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join("\n  ")}`);
+  }
+  return withDefaults as Config;
+}

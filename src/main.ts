@@ -1,0 +1,112 @@
+#!/usr/bin/env bun
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { createLogger } from "./log";
+import { startServer } from "./server";
+import { version } from "../package.json";
+
+const USAGE = `berth ${version}: a container registry in one executable
+
+Usage:
+  berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth none]
+  berth config check [--config FILE]   validate settings and print them
+  berth version
+  berth help
+
+Every option is also a BERTH_* environment variable (BERTH_PORT, BERTH_HOST, BERTH_DATA,
+BERTH_CONFIG, BERTH_AUTH, BERTH_PUBLIC_URL, BERTH_MAX_MANIFEST_BYTES, BERTH_MAX_BODY_BYTES,
+BERTH_UPLOAD_TTL_SECONDS, BERTH_LOG_REQUESTS) and a key of the config file (JSON or YAML).
+Precedence: flags > environment > config file > defaults.`;
+
+function parseCli(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      data: { type: "string", short: "d" },
+      config: { type: "string", short: "c" },
+      auth: { type: "string" },
+      "public-url": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const flags: Partial<Record<keyof Config, string>> = {
+    port: values.port,
+    host: values.host,
+    data: values.data,
+    auth: values.auth,
+    publicUrl: values["public-url"],
+  };
+  return { flags, configPath: values.config, positionals, help: values.help };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let cli;
+  try {
+    cli = parseCli(argv);
+  } catch (e: any) {
+    console.error(`berth: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command = "serve", sub] = cli.positionals;
+  if (cli.help || command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === "version") {
+    console.log(version);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(cli.flags, process.env, cli.configPath ?? process.env.BERTH_CONFIG);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`berth: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  config = { ...config, data: resolve(config.data) };
+  if (command === "config" && sub === "check") {
+    console.log(JSON.stringify(config, null, 2));
+    return 0;
+  }
+  if (command !== "serve") {
+    console.error(`berth: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const log = createLogger({ requests: config.logRequests });
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (e: any) {
+    console.error(`berth: cannot start on ${config.host}:${config.port}: ${e?.code ?? ""} ${e?.message ?? e}`);
+    return 1;
+  }
+  if (config.auth === "none") log.info("WARNING: --auth none: anyone who can reach this port may push and pull");
+  log.info(`berth ${version} listening on ${server.url} (bound ${config.host}:${config.port}), data in ${config.data}`);
+  log.flush();
+  const shutdown = async (signal: string) => {
+    log.info(`${signal}: shutting down`);
+    await server.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  return -1; // keep serving
+}
+
+// No top-level await: `bun build --compile --bytecode` emits CommonJS.
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    console.error("berth: fatal:", err);
+    process.exit(1);
+  },
+);

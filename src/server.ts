@@ -1,0 +1,52 @@
+import { createApp, createContext, type AppContext } from "./app";
+import type { Config } from "./config";
+import type { Logger } from "./log";
+
+export interface RunningServer {
+  url: string;
+  ctx: AppContext;
+  stop(): Promise<void>;
+}
+
+/** Starts Berth on the configured address: Bun.serve around the Elysia app, one log line a request. */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const ctx = createContext(config, log);
+  const app = createApp(ctx);
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    // A second instance on a taken port must fail loudly, not share it.
+    reusePort: false,
+    // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
+    maxRequestBodySize: config.maxBodyBytes,
+    idleTimeout: 255,
+    async fetch(request) {
+      const started = performance.now();
+      const response = await app.handle(request);
+      const path = request.url.slice(request.url.indexOf("/", 8));
+      log.request(request.method, path, response.status, Number(response.headers.get("content-length") ?? 0), performance.now() - started);
+      return response;
+    },
+    error(err) {
+      log.error("unhandled request error", err);
+      return new Response("internal server error", { status: 500 });
+    },
+  });
+  await ctx.stores.uploads.sweep();
+  const sweeper = setInterval(() => {
+    ctx.stores.uploads.sweep().catch((e) => log.error("upload sweep failed", e));
+  }, 3600_000);
+  sweeper.unref();
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  return {
+    url,
+    ctx,
+    async stop() {
+      clearInterval(sweeper);
+      await server.stop(true);
+      ctx.stores.close();
+      log.flush();
+    },
+  };
+}

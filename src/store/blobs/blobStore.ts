@@ -1,0 +1,40 @@
+// The boundary between Berth and where blob bytes live. The filesystem implementation is the
+// only one today; an S3 one must pass the same suite (test/unit/store/blobStore.suite.ts).
+// Ordinary outcomes are values, not exceptions.
+
+export type BlobStat = { exists: true; size: number } | { exists: false };
+
+export interface AppendResult {
+  /** Bytes written by this call (also when the body stream broke part way). */
+  written: number;
+  /** Set when the body stream failed (client hung up); the bytes before it are kept. */
+  aborted: boolean;
+}
+
+export interface BlobStore {
+  stat(digest: string): Promise<BlobStat>;
+  /** The blob's bytes [start, end] (inclusive), or all of it; streamed by the Response. */
+  read(digest: string, range?: { start: number; end: number }): Blob;
+  /** Removes the bytes; only garbage collection calls this. */
+  delete(digest: string): Promise<void>;
+
+  createUpload(id: string): Promise<void>;
+  /** Current size of the upload's data, or null when there is no such upload. */
+  uploadSize(id: string): Promise<number | null>;
+  /**
+   * Writes the body at `offset`, dropping anything past it first (left by a crash or a broken
+   * request), and hands each chunk to `onChunk` (the caller hashes while we stream).
+   */
+  appendUpload(
+    id: string,
+    offset: number,
+    body: ReadableStream<Uint8Array> | null,
+    onChunk: (chunk: Uint8Array) => void,
+  ): Promise<AppendResult>;
+  /** Streams the first `length` bytes of the upload through `onChunk` (re-hashing after a restart). */
+  replayUpload(id: string, length: number, onChunk: (chunk: Uint8Array) => void): Promise<void>;
+  /** Makes the upload durable and atomically moves it to its content address. */
+  commitUpload(id: string, digest: string): Promise<void>;
+  deleteUpload(id: string): Promise<void>;
+  listUploads(): Promise<string[]>;
+}

@@ -1,0 +1,58 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { blobs, repositoryBlobs } from "../schema";
+
+/** Which blobs exist, and which repositories may serve them. */
+export class BlobLinkStore {
+  private readonly linked;
+
+  constructor(private readonly db: MetaDb) {
+    this.linked = db
+      .select({ size: blobs.size })
+      .from(repositoryBlobs)
+      .innerJoin(blobs, eq(blobs.digest, repositoryBlobs.digest))
+      .where(
+        and(
+          eq(repositoryBlobs.repositoryId, sql.placeholder("repo")),
+          eq(repositoryBlobs.digest, sql.placeholder("digest")),
+        ),
+      )
+      .prepare();
+  }
+
+  /** The blob's size when `repoId` may serve it. */
+  linkedSize(repoId: number, digest: string): number | undefined {
+    return this.linked.get({ repo: repoId, digest })?.size;
+  }
+
+  /** Records a committed blob and links it to the repository (idempotent). */
+  record(repoId: number, digest: string, size: number): void {
+    this.db.transaction((tx) => {
+      tx.insert(blobs).values({ digest, size }).onConflictDoNothing().run();
+      tx.insert(repositoryBlobs).values({ repositoryId: repoId, digest }).onConflictDoNothing().run();
+    });
+  }
+
+  unlink(repoId: number, digest: string): boolean {
+    const res = this.db
+      .delete(repositoryBlobs)
+      .where(and(eq(repositoryBlobs.repositoryId, repoId), eq(repositoryBlobs.digest, digest)))
+      .returning({ d: repositoryBlobs.digest })
+      .all();
+    return res.length > 0;
+  }
+
+  /** The subset of `digests` linked to the repository. */
+  linkedAmong(repoId: number, digests: string[]): Set<string> {
+    const found = new Set<string>();
+    for (let i = 0; i < digests.length; i += 500) {
+      const rows = this.db
+        .select({ digest: repositoryBlobs.digest })
+        .from(repositoryBlobs)
+        .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, digests.slice(i, i + 500))))
+        .all();
+      for (const r of rows) found.add(r.digest);
+    }
+    return found;
+  }
+}

@@ -1,0 +1,153 @@
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { manifestBlobs, manifestChildren, manifests, tags } from "../schema";
+
+export interface StoredManifest {
+  id: number;
+  digest: string;
+  mediaType: string;
+  size: number;
+  content: Uint8Array;
+}
+
+export interface NewManifest {
+  digest: string;
+  mediaType: string;
+  artifactType?: string;
+  subjectDigest?: string;
+  annotations?: Record<string, string>;
+  content: Uint8Array;
+  blobDigests: string[];
+  childDigests: string[];
+}
+
+export interface ReferrerRow {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  annotations: string | null;
+}
+
+const manifestColumns = {
+  id: manifests.id,
+  digest: manifests.digest,
+  mediaType: manifests.mediaType,
+  size: manifests.size,
+  content: manifests.content,
+};
+
+/** Manifests, what they reference, and the tags that point at them. */
+export class ManifestStore {
+  private readonly byTag;
+  private readonly byDigest;
+
+  constructor(private readonly db: MetaDb) {
+    this.byTag = db
+      .select(manifestColumns)
+      .from(tags)
+      .innerJoin(manifests, eq(manifests.id, tags.manifestId))
+      .where(
+        and(eq(tags.repositoryId, sql.placeholder("repo")), eq(tags.name, sql.placeholder("tag")), isNull(tags.endMs)),
+      )
+      .prepare();
+    this.byDigest = db
+      .select(manifestColumns)
+      .from(manifests)
+      .where(and(eq(manifests.repositoryId, sql.placeholder("repo")), eq(manifests.digest, sql.placeholder("digest"))))
+      .prepare();
+  }
+
+  getByTag(repoId: number, tag: string): StoredManifest | undefined {
+    return this.byTag.get({ repo: repoId, tag });
+  }
+
+  getByDigest(repoId: number, digest: string): StoredManifest | undefined {
+    return this.byDigest.get({ repo: repoId, digest });
+  }
+
+  /** The subset of `digests` that are manifests of the repository. */
+  presentAmong(repoId: number, digests: string[]): Set<string> {
+    if (digests.length === 0) return new Set();
+    const rows = this.db
+      .select({ digest: manifests.digest })
+      .from(manifests)
+      .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, digests)))
+      .all();
+    return new Set(rows.map((r) => r.digest));
+  }
+
+  /**
+   * Stores the manifest (once per repository and digest) and, with a tag, points the tag at it,
+   * closing the tag's previous period so its history is kept.
+   */
+  put(repoId: number, m: NewManifest, tag?: string): void {
+    this.db.transaction((tx) => {
+      let row = tx
+        .select({ id: manifests.id })
+        .from(manifests)
+        .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, m.digest)))
+        .get();
+      if (!row) {
+        row = tx
+          .insert(manifests)
+          .values({
+            repositoryId: repoId,
+            digest: m.digest,
+            mediaType: m.mediaType,
+            artifactType: m.artifactType ?? null,
+            subjectDigest: m.subjectDigest ?? null,
+            size: m.content.byteLength,
+            content: Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength),
+            annotations: m.annotations ? JSON.stringify(m.annotations) : null,
+          })
+          .returning({ id: manifests.id })
+          .get();
+        const blobDigests = [...new Set(m.blobDigests)];
+        if (blobDigests.length)
+          tx.insert(manifestBlobs).values(blobDigests.map((digest) => ({ manifestId: row!.id, digest }))).run();
+        const childDigests = [...new Set(m.childDigests)];
+        if (childDigests.length)
+          tx.insert(manifestChildren)
+            .values(childDigests.map((childDigest) => ({ manifestId: row!.id, childDigest })))
+            .run();
+      }
+      if (tag === undefined) return;
+      const live = tx
+        .select({ id: tags.id, manifestId: tags.manifestId })
+        .from(tags)
+        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, tag), isNull(tags.endMs)))
+        .get();
+      if (live?.manifestId === row.id) return;
+      const now = Date.now();
+      if (live) tx.update(tags).set({ endMs: now }).where(eq(tags.id, live.id)).run();
+      tx.insert(tags).values({ repositoryId: repoId, name: tag, manifestId: row.id, startMs: now }).run();
+    });
+  }
+
+  /** Deletes the manifest and every tag (live or historical) that pointed at it. */
+  delete(repoId: number, digest: string): boolean {
+    const res = this.db
+      .delete(manifests)
+      .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))
+      .returning({ id: manifests.id })
+      .all();
+    return res.length > 0;
+  }
+
+  /** Manifests of the repository whose subject is `subjectDigest`, oldest first. */
+  referrers(repoId: number, subjectDigest: string): ReferrerRow[] {
+    return this.db
+      .select({
+        digest: manifests.digest,
+        mediaType: manifests.mediaType,
+        size: manifests.size,
+        artifactType: manifests.artifactType,
+        annotations: manifests.annotations,
+      })
+      .from(manifests)
+      .where(and(eq(manifests.repositoryId, repoId), eq(manifests.subjectDigest, subjectDigest)))
+      .orderBy(manifests.id)
+      .all();
+  }
+}

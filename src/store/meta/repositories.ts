@@ -1,0 +1,79 @@
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { namespaces, repositories } from "../schema";
+
+export interface RepoRow {
+  id: number;
+  fullName: string;
+  visibility: "private" | "public";
+}
+
+/** Repositories and the namespaces that hold them. */
+export class RepositoryStore {
+  private readonly byName;
+
+  constructor(private readonly db: MetaDb) {
+    this.byName = db
+      .select({ id: repositories.id, fullName: repositories.fullName, visibility: repositories.visibility })
+      .from(repositories)
+      .where(eq(repositories.fullName, sql.placeholder("name")))
+      .prepare();
+  }
+
+  find(fullName: string): RepoRow | undefined {
+    return this.byName.get({ name: fullName });
+  }
+
+  /** Finds or creates `ns/name` (and its namespace). */
+  ensure(fullName: string, visibility: "private" | "public" = "private"): RepoRow {
+    const existing = this.find(fullName);
+    if (existing) return existing;
+    const slash = fullName.indexOf("/");
+    const nsName = fullName.slice(0, slash);
+    const name = fullName.slice(slash + 1);
+    return this.db.transaction((tx) => {
+      tx.insert(namespaces).values({ name: nsName }).onConflictDoNothing().run();
+      const ns = tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, nsName)).get()!;
+      tx.insert(repositories)
+        .values({ namespaceId: ns.id, name, fullName, visibility })
+        .onConflictDoNothing()
+        .run();
+      return tx
+        .select({ id: repositories.id, fullName: repositories.fullName, visibility: repositories.visibility })
+        .from(repositories)
+        .where(eq(repositories.fullName, fullName))
+        .get()!;
+    });
+  }
+
+  touch(id: number): void {
+    this.db
+      .update(repositories)
+      .set({ updatedMs: Date.now() })
+      .where(eq(repositories.id, id))
+      .run();
+  }
+
+  /** Full names in lexical order after `last`, at most `limit` (all when limit is undefined). */
+  list(last: string | undefined, limit: number | undefined, filter?: (name: string) => boolean): string[] {
+    const out: string[] = [];
+    let cursor = last ?? "";
+    // Page through in batches so a filter (permissions) can drop rows without short pages.
+    const batch = 500;
+    for (;;) {
+      const rows = this.db
+        .select({ fullName: repositories.fullName })
+        .from(repositories)
+        .where(and(gt(repositories.fullName, cursor)))
+        .orderBy(asc(repositories.fullName))
+        .limit(batch)
+        .all();
+      for (const r of rows) {
+        if (!filter || filter(r.fullName)) out.push(r.fullName);
+        if (limit !== undefined && out.length >= limit) return out;
+      }
+      if (rows.length < batch) return out;
+      cursor = rows[rows.length - 1]!.fullName;
+    }
+  }
+}

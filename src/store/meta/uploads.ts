@@ -1,0 +1,43 @@
+import { and, eq, lt } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { uploads } from "../schema";
+
+export interface UploadRow {
+  id: string;
+  repositoryId: number;
+  offset: number;
+  expiresMs: number;
+}
+
+/** Upload session rows: a restart can continue or reject a session cleanly. */
+export class UploadRowStore {
+  constructor(private readonly db: MetaDb) {}
+
+  create(id: string, repositoryId: number, expiresMs: number): void {
+    this.db.insert(uploads).values({ id, repositoryId, expiresMs }).run();
+  }
+
+  get(id: string, repositoryId: number): UploadRow | undefined {
+    return this.db
+      .select({ id: uploads.id, repositoryId: uploads.repositoryId, offset: uploads.offset, expiresMs: uploads.expiresMs })
+      .from(uploads)
+      .where(and(eq(uploads.id, id), eq(uploads.repositoryId, repositoryId)))
+      .get();
+  }
+
+  setOffset(id: string, offset: number, expiresMs: number): void {
+    this.db.update(uploads).set({ offset, expiresMs, updatedMs: Date.now() }).where(eq(uploads.id, id)).run();
+  }
+
+  delete(id: string): void {
+    this.db.delete(uploads).where(eq(uploads.id, id)).run();
+  }
+
+  expired(nowMs: number): string[] {
+    return this.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.expiresMs, nowMs)).all().map((r) => r.id);
+  }
+
+  allIds(): Set<string> {
+    return new Set(this.db.select({ id: uploads.id }).from(uploads).all().map((r) => r.id));
+  }
+}

@@ -1,0 +1,50 @@
+import { parseRangeHeader } from "../oci";
+import type { V2Context } from "./context";
+import { RegistryError } from "./errors";
+import { emptyResponse, requireDigest, requireRepo, v2Headers } from "./respond";
+
+function blobUnknown(digest: string): RegistryError {
+  return new RegistryError("BLOB_UNKNOWN", `blob ${digest} is not known to this repository`, { digest });
+}
+
+/** HEAD / GET a blob, with a single Range → 206 and an unsatisfiable one → 416. */
+export async function getBlob(ctx: V2Context, request: Request, name: string, rawDigest: string): Promise<Response> {
+  const digest = requireDigest(rawDigest);
+  const repo = requireRepo(ctx, name);
+  const size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
+  if (size === undefined) throw blobUnknown(digest.value);
+  const base = {
+    "Docker-Content-Digest": digest.value,
+    "Content-Type": "application/octet-stream",
+    "Accept-Ranges": "bytes",
+    ETag: `"${digest.value}"`,
+    "Cache-Control": "max-age=31536000",
+  };
+  const range = parseRangeHeader(request.headers.get("range"), size);
+  if (range.kind === "unsatisfiable") {
+    throw new RegistryError("RANGE_INVALID", `range not satisfiable for a blob of ${size} bytes`, undefined, 416, {
+      "Content-Range": `bytes */${size}`,
+    });
+  }
+  const head = request.method === "HEAD";
+  if (range.kind === "partial") {
+    const length = range.end - range.start + 1;
+    const headers = v2Headers({
+      ...base,
+      "Content-Length": String(length),
+      "Content-Range": `bytes ${range.start}-${range.end}/${size}`,
+    });
+    return new Response(head ? null : ctx.stores.blobs.read(digest.value, range), { status: 206, headers });
+  }
+  const headers = v2Headers({ ...base, "Content-Length": String(size) });
+  if (head || size === 0) return new Response(null, { status: 200, headers });
+  return new Response(ctx.stores.blobs.read(digest.value), { status: 200, headers });
+}
+
+/** Unlinks the blob from the repository; garbage collection reclaims the bytes later. */
+export async function deleteBlob(ctx: V2Context, name: string, rawDigest: string): Promise<Response> {
+  const digest = requireDigest(rawDigest);
+  const repo = requireRepo(ctx, name);
+  if (!ctx.stores.blobLinks.unlink(repo.id, digest.value)) throw blobUnknown(digest.value);
+  return emptyResponse(202, { "Docker-Content-Digest": digest.value });
+}

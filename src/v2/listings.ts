@@ -1,0 +1,63 @@
+import { OCI_INDEX, parseDigest } from "../oci";
+import type { V2Context } from "./context";
+import { RegistryError } from "./errors";
+import { jsonResponse, nextLink, pageSize, requireRepo } from "./respond";
+
+/** GET tags/list: lexical order, `n` and `last`, a Link header when more remain. */
+export async function listTags(ctx: V2Context, url: URL, name: string): Promise<Response> {
+  const repo = requireRepo(ctx, name);
+  const n = pageSize(url);
+  const last = url.searchParams.get("last") ?? undefined;
+  const tags = ctx.stores.tags.list(repo.id, last, n === undefined ? undefined : n + 1);
+  const headers: Record<string, string> = {};
+  if (n !== undefined && tags.length > n) {
+    tags.length = n;
+    headers.Link = nextLink(`/v2/${name}/tags/list`, n, tags[n - 1]!);
+  }
+  return jsonResponse({ name, tags }, 200, headers);
+}
+
+/** GET _catalog: only repositories the caller may see. */
+export async function listCatalog(ctx: V2Context, request: Request, url: URL): Promise<Response> {
+  const n = pageSize(url);
+  const last = url.searchParams.get("last") ?? undefined;
+  const visible: string[] = [];
+  // canList is async; gather candidates in pages and filter them.
+  let cursor = last;
+  const want = n === undefined ? Infinity : n + 1;
+  for (;;) {
+    const batch = ctx.stores.repositories.list(cursor, 500);
+    for (const name of batch) {
+      if (visible.length >= want) break;
+      if (await ctx.access.canList(request, name)) visible.push(name);
+    }
+    if (batch.length < 500 || visible.length >= want) break;
+    cursor = batch[batch.length - 1];
+  }
+  const headers: Record<string, string> = {};
+  if (n !== undefined && visible.length > n) {
+    visible.length = n;
+    if (n > 0) headers.Link = nextLink("/v2/_catalog", n, visible[n - 1]!);
+  }
+  return jsonResponse({ repositories: visible }, 200, headers);
+}
+
+/** GET referrers/<digest>: an image index of the manifests whose subject is the digest. */
+export async function listReferrers(ctx: V2Context, url: URL, name: string, rawDigest: string): Promise<Response> {
+  const parsed = parseDigest(rawDigest);
+  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, undefined, 400);
+  const repo = requireRepo(ctx, name);
+  const artifactType = url.searchParams.get("artifactType");
+  const rows = ctx.stores.manifests
+    .referrers(repo.id, parsed.digest.value)
+    .filter((r) => artifactType === null || r.artifactType === artifactType);
+  const manifests = rows.map((r) => ({
+    mediaType: r.mediaType,
+    digest: r.digest,
+    size: r.size,
+    ...(r.artifactType ? { artifactType: r.artifactType } : {}),
+    ...(r.annotations ? { annotations: JSON.parse(r.annotations) } : {}),
+  }));
+  const headers: Record<string, string> = artifactType !== null ? { "OCI-Filters-Applied": "artifactType" } : {};
+  return jsonResponse({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }, 200, headers, OCI_INDEX);
+}

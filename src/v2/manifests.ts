@@ -1,0 +1,126 @@
+import { digestOfBytes, negotiateManifest, parseManifest, parseReference, type Digest } from "../oci";
+import type { StoredManifest } from "../store/meta/manifests";
+import type { V2Context } from "./context";
+import { RegistryError } from "./errors";
+import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
+
+type Reference = { kind: "tag"; tag: string } | { kind: "digest"; digest: Digest };
+
+function requireReference(raw: string): Reference {
+  const ref = parseReference(raw);
+  if (!ref.ok) throw new RegistryError(ref.code, ref.message, { reference: raw }, 400);
+  return ref.kind === "tag" ? { kind: "tag", tag: ref.tag } : { kind: "digest", digest: ref.digest };
+}
+
+function manifestUnknown(raw: string): RegistryError {
+  return new RegistryError("MANIFEST_UNKNOWN", `manifest "${raw}" is not known to this repository`, { reference: raw });
+}
+
+/** Reads a body of at most `max` bytes without trusting Content-Length alone. */
+async function readCapped(request: Request, max: number): Promise<Uint8Array> {
+  const tooBig = () =>
+    new RegistryError("SIZE_INVALID", `manifest is larger than the limit of ${max} bytes`, { limit: max }, 413);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > max) throw tooBig();
+  if (!request.body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of request.body) {
+    total += chunk.byteLength;
+    if (total > max) throw tooBig();
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, total);
+}
+
+export async function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
+  const ref = requireReference(raw);
+  const repo = requireRepo(ctx, name);
+  const found: StoredManifest | undefined =
+    ref.kind === "tag"
+      ? ctx.stores.manifests.getByTag(repo.id, ref.tag)
+      : ctx.stores.manifests.getByDigest(repo.id, ref.digest.value);
+  if (!found) throw manifestUnknown(raw);
+  if (!negotiateManifest(found.mediaType, request.headers.get("accept"))) {
+    throw new RegistryError(
+      "MANIFEST_UNKNOWN",
+      `manifest "${raw}" is stored as ${found.mediaType}, which the Accept header does not allow`,
+      { mediaType: found.mediaType },
+    );
+  }
+  const headers = v2Headers({
+    "Content-Type": found.mediaType,
+    "Content-Length": String(found.size),
+    "Docker-Content-Digest": found.digest,
+    ETag: `"${found.digest}"`,
+  });
+  return new Response(request.method === "HEAD" ? null : found.content, { status: 200, headers });
+}
+
+export async function putManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
+  const ref = requireReference(raw);
+  const bytes = await readCapped(request, ctx.config.maxManifestBytes);
+  const algorithm = ref.kind === "digest" ? ref.digest.algorithm : "sha256";
+  const digest = digestOfBytes(bytes, algorithm);
+  if (ref.kind === "digest" && ref.digest.value !== digest) {
+    throw new RegistryError("DIGEST_INVALID", `manifest content has digest ${digest}, not ${ref.digest.value}`, {
+      actual: digest,
+    });
+  }
+  const parsed = parseManifest(bytes, request.headers.get("content-type"));
+  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, parsed.detail, 400);
+  const m = parsed.manifest;
+  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
+
+  // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
+  const blobDigests = m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest);
+  const linked = ctx.stores.blobLinks.linkedAmong(repo.id, blobDigests);
+  const missingBlob = blobDigests.find((d) => !linked.has(d));
+  if (missingBlob) {
+    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references blob ${missingBlob}, which this repository does not have`, {
+      digest: missingBlob,
+    });
+  }
+  const childDigests = m.children.map((d) => d.digest);
+  const present = ctx.stores.manifests.presentAmong(repo.id, childDigests);
+  const missingChild = childDigests.find((d) => !present.has(d));
+  if (missingChild) {
+    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${missingChild}, which this repository does not have`, {
+      digest: missingChild,
+    });
+  }
+
+  ctx.stores.manifests.put(
+    repo.id,
+    {
+      digest,
+      mediaType: m.mediaType,
+      artifactType: m.artifactType,
+      subjectDigest: m.subject?.digest,
+      annotations: m.annotations,
+      content: bytes,
+      blobDigests: m.blobs.map((d) => d.digest),
+      childDigests,
+    },
+    ref.kind === "tag" ? ref.tag : undefined,
+  );
+  ctx.stores.repositories.touch(repo.id);
+  return emptyResponse(201, {
+    Location: `/v2/${name}/manifests/${digest}`,
+    "Docker-Content-Digest": digest,
+    ...(m.subject ? { "OCI-Subject": m.subject.digest } : {}),
+  });
+}
+
+/** By digest: the manifest and its tags go. By tag: only the tag ends (its history stays). */
+export async function deleteManifest(ctx: V2Context, name: string, raw: string): Promise<Response> {
+  const ref = requireReference(raw);
+  const repo = requireRepo(ctx, name);
+  const deleted =
+    ref.kind === "tag"
+      ? ctx.stores.tags.end(repo.id, ref.tag)
+      : ctx.stores.manifests.delete(repo.id, ref.digest.value);
+  if (!deleted) throw manifestUnknown(raw);
+  ctx.stores.repositories.touch(repo.id);
+  return emptyResponse(202);
+}

@@ -1,0 +1,117 @@
+import { parseContentRange } from "../oci";
+import type { AppendOutcome, FinishOutcome } from "../store/uploadSessions";
+import type { V2Context } from "./context";
+import { RegistryError } from "./errors";
+import { canonicalRepoName, emptyResponse, requireDigest, requireRepo } from "./respond";
+
+const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
+const rangeHeader = (offset: number) => `0-${Math.max(offset - 1, 0)}`;
+
+function sessionHeaders(name: string, id: string, offset: number): Record<string, string> {
+  return { Location: uploadPath(name, id), Range: rangeHeader(offset), "Docker-Upload-UUID": id };
+}
+
+function blobCreated(name: string, digest: string): Response {
+  return emptyResponse(201, { Location: `/v2/${name}/blobs/${digest}`, "Docker-Content-Digest": digest });
+}
+
+function uploadUnknown(id: string): RegistryError {
+  return new RegistryError("BLOB_UPLOAD_UNKNOWN", `upload ${id} is not known (it may have expired or completed)`, {
+    uuid: id,
+  });
+}
+
+/** Turns every outcome but success into the spec's error. */
+function failure(outcome: Exclude<AppendOutcome | FinishOutcome, { kind: "ok" }>, name: string, id: string): RegistryError {
+  switch (outcome.kind) {
+    case "unknown":
+      return uploadUnknown(id);
+    case "busy":
+      return new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 409,
+        sessionHeaders(name, id, outcome.offset));
+    case "rangeMismatch":
+      return new RegistryError(
+        "RANGE_INVALID",
+        `chunk does not continue the upload: it must start at byte ${outcome.offset} and carry as many bytes as its Content-Range says`,
+        { offset: outcome.offset },
+        416,
+        sessionHeaders(name, id, outcome.offset),
+      );
+    case "aborted":
+      return new RegistryError("BLOB_UPLOAD_INVALID", "the request body ended early; the upload can resume", {
+        offset: outcome.offset,
+      }, 400, sessionHeaders(name, id, outcome.offset));
+    case "digestMismatch":
+      return new RegistryError("DIGEST_INVALID", `uploaded content has digest ${outcome.actual}, not the one given`, {
+        actual: outcome.actual,
+      });
+  }
+}
+
+function contentRange(request: Request): { start: number; end: number } | undefined {
+  const header = request.headers.get("content-range");
+  if (header === null) return undefined;
+  const parsed = parseContentRange(header);
+  if (!parsed.ok) throw new RegistryError("RANGE_INVALID", `malformed Content-Range "${header}"`, undefined, 416);
+  return { start: parsed.start, end: parsed.end };
+}
+
+/** POST: cross-repository mount, monolithic upload (?digest=), or a new session. */
+export async function startUpload(ctx: V2Context, request: Request, url: URL, name: string, canReadSource: (repo: string) => Promise<boolean>): Promise<Response> {
+  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
+  const mount = url.searchParams.get("mount");
+  const from = url.searchParams.get("from");
+  if (mount && from) {
+    const digest = requireDigest(mount, "mount");
+    const source = ctx.stores.repositories.find(canonicalRepoName(from));
+    // An unknown or unreadable source falls back to a plain upload session, as the spec says.
+    if (source && (await canReadSource(from))) {
+      const size = ctx.stores.blobLinks.linkedSize(source.id, digest.value);
+      if (size !== undefined) {
+        ctx.stores.blobLinks.record(repo.id, digest.value, size);
+        return blobCreated(name, digest.value);
+      }
+    }
+  }
+  const digestParam = url.searchParams.get("digest");
+  if (digestParam !== null) {
+    const digest = requireDigest(digestParam);
+    const outcome = await ctx.stores.uploads.putMonolithic(repo.id, digest, request.body);
+    if (outcome.kind !== "ok") throw failure(outcome, name, "monolithic");
+    ctx.stores.repositories.touch(repo.id);
+    return blobCreated(name, digest.value);
+  }
+  const id = await ctx.stores.uploads.start(repo.id);
+  return emptyResponse(202, sessionHeaders(name, id, 0));
+}
+
+/** PATCH: one chunk (with Content-Range) or a streamed body (without). */
+export async function appendUpload(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
+  const repo = requireRepo(ctx, name);
+  const outcome = await ctx.stores.uploads.append(repo.id, id, request.body, contentRange(request));
+  if (outcome.kind !== "ok") throw failure(outcome, name, id);
+  return emptyResponse(202, sessionHeaders(name, id, outcome.offset));
+}
+
+/** PUT ?digest=: closes the session, with or without a last chunk. */
+export async function finishUpload(ctx: V2Context, request: Request, url: URL, name: string, id: string): Promise<Response> {
+  const digest = requireDigest(url.searchParams.get("digest"));
+  const repo = requireRepo(ctx, name);
+  const outcome = await ctx.stores.uploads.finish(repo.id, id, digest, request.body, contentRange(request));
+  if (outcome.kind !== "ok") throw failure(outcome, name, id);
+  ctx.stores.repositories.touch(repo.id);
+  return blobCreated(name, digest.value);
+}
+
+export async function uploadStatus(ctx: V2Context, name: string, id: string): Promise<Response> {
+  const repo = requireRepo(ctx, name);
+  const offset = await ctx.stores.uploads.offset(repo.id, id);
+  if (offset === undefined) throw uploadUnknown(id);
+  return emptyResponse(204, sessionHeaders(name, id, offset));
+}
+
+export async function cancelUpload(ctx: V2Context, name: string, id: string): Promise<Response> {
+  const repo = requireRepo(ctx, name);
+  if (!(await ctx.stores.uploads.cancel(repo.id, id))) throw uploadUnknown(id);
+  return emptyResponse(204);
+}

@@ -1,0 +1,115 @@
+// Test servers: in-process (API tests) and the compiled binary (end-to-end tests).
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadConfig, type Config } from "../../src/config";
+import { createLogger } from "../../src/log";
+import { startServer, type RunningServer } from "../../src/server";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+
+export function tempDir(prefix = "berth-test-"): string {
+  return mkdtempSync(join(process.env.BERTH_TEST_TMP ?? tmpdir(), prefix));
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+/** Berth in this process on a free loopback port over a fresh data directory. */
+export async function startTestServer(overrides: Partial<Record<keyof Config, string>> = {}): Promise<TestServer> {
+  const dataDir = tempDir();
+  const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", ...overrides }, {});
+  const server = await startServer(config, createLogger({ requests: false, write: () => {} }));
+  const port = new URL(server.url).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    server,
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds dist/berth once per test run (the real artefact users run). */
+export function buildBinary(): Promise<string> {
+  built ??= (async () => {
+    const proc = Bun.spawn([process.execPath, "run", "build.ts"], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
+    const code = await proc.exited;
+    if (code !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
+    const bin = join(ROOT, "dist/berth");
+    if (!existsSync(bin)) throw new Error("build wrote no dist/berth");
+    return bin;
+  })();
+  return built;
+}
+
+export async function freePort(): Promise<number> {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+export interface BinaryServer {
+  url: string;
+  port: number;
+  pid: number;
+  dataDir: string;
+  proc: Bun.Subprocess;
+  output(): string;
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the compiled binary on a loopback port and waits until it answers. */
+export async function startBinary(opts: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<BinaryServer> {
+  const bin = await buildBinary();
+  const dataDir = opts.dataDir ?? tempDir();
+  const port = await freePort();
+  let out = "";
+  const proc = Bun.spawn([bin, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", dataDir, ...(opts.args ?? [])], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BERTH_LOG_REQUESTS: "false", ...opts.env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const collect = async (s: ReadableStream<Uint8Array>) => {
+    for await (const c of s) out += new TextDecoder().decode(c);
+  };
+  void collect(proc.stdout as ReadableStream<Uint8Array>);
+  void collect(proc.stderr as ReadableStream<Uint8Array>);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/health/instance`);
+      if (r.ok) break;
+    } catch {}
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`berth did not start: ${out}`);
+    await Bun.sleep(50);
+  }
+  return {
+    url,
+    port,
+    pid: proc.pid,
+    dataDir,
+    proc,
+    output: () => out,
+    async kill() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
