@@ -4,12 +4,16 @@ import { resolve } from "node:path";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createLogger } from "./log";
 import { startServer } from "./server";
+import { openStores } from "./store";
+import { collectGarbage } from "./store/garbageCollector";
 import { version } from "../package.json";
 
 const USAGE = `berth ${version}: a container registry in one executable
 
 Usage:
   berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth none]
+  berth gc [--grace SECONDS]           free blobs nothing references (safe while serving;
+                                       blobs and links younger than --grace, default 3600, stay)
   berth config check [--config FILE]   validate settings and print them
   berth version
   berth help
@@ -30,6 +34,7 @@ function parseCli(argv: string[]) {
       config: { type: "string", short: "c" },
       auth: { type: "string" },
       "public-url": { type: "string" },
+      grace: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -40,7 +45,7 @@ function parseCli(argv: string[]) {
     auth: values.auth,
     publicUrl: values["public-url"],
   };
-  return { flags, configPath: values.config, positionals, help: values.help };
+  return { flags, configPath: values.config, positionals, help: values.help, grace: values.grace };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -73,6 +78,24 @@ async function main(argv: string[]): Promise<number> {
   config = { ...config, data: resolve(config.data) };
   if (command === "config" && sub === "check") {
     console.log(JSON.stringify(config, null, 2));
+    return 0;
+  }
+  if (command === "gc") {
+    const grace = Number(cli.grace ?? 3600);
+    if (!Number.isInteger(grace) || grace < 0) {
+      console.error(`berth: --grace must be a whole number of seconds, got "${cli.grace}"`);
+      return 2;
+    }
+    const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+    try {
+      const report = await collectGarbage(stores.db, stores.blobs, grace * 1000);
+      console.log(
+        `gc: removed ${report.linksRemoved} stale repository links, ${report.rowsRemoved} blob rows, ` +
+          `${report.filesRemoved} files (${report.bytesFreed} bytes freed)`,
+      );
+    } finally {
+      stores.close();
+    }
     return 0;
   }
   if (command !== "serve") {

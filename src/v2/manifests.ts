@@ -72,25 +72,8 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   const m = parsed.manifest;
   const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
 
-  // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
-  const blobDigests = m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest);
-  const linked = ctx.stores.blobLinks.linkedAmong(repo.id, blobDigests);
-  const missingBlob = blobDigests.find((d) => !linked.has(d));
-  if (missingBlob) {
-    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references blob ${missingBlob}, which this repository does not have`, {
-      digest: missingBlob,
-    });
-  }
   const childDigests = m.children.map((d) => d.digest);
-  const present = ctx.stores.manifests.presentAmong(repo.id, childDigests);
-  const missingChild = childDigests.find((d) => !present.has(d));
-  if (missingChild) {
-    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${missingChild}, which this repository does not have`, {
-      digest: missingChild,
-    });
-  }
-
-  ctx.stores.manifests.put(
+  const outcome = ctx.stores.manifests.put(
     repo.id,
     {
       digest,
@@ -100,10 +83,22 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
       annotations: m.annotations,
       content: bytes,
       blobDigests: m.blobs.map((d) => d.digest),
+      // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
+      requiredBlobs: m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest),
       childDigests,
     },
     ref.kind === "tag" ? ref.tag : undefined,
   );
+  if (outcome.kind === "missingBlob") {
+    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references blob ${outcome.digest}, which this repository does not have`, {
+      digest: outcome.digest,
+    });
+  }
+  if (outcome.kind === "missingChild") {
+    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${outcome.digest}, which this repository does not have`, {
+      digest: outcome.digest,
+    });
+  }
   ctx.stores.repositories.touch(repo.id);
   return emptyResponse(201, {
     Location: `/v2/${name}/manifests/${digest}`,

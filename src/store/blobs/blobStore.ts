@@ -15,8 +15,16 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobStat>;
   /** The blob's bytes [start, end] (inclusive), or all of it; streamed by the Response. */
   read(digest: string, range?: { start: number; end: number }): Blob;
-  /** Removes the bytes; only garbage collection calls this. */
-  delete(digest: string): Promise<void>;
+  /** Every stored digest (garbage collection walks these). */
+  list(): AsyncIterable<string>;
+  /**
+   * Garbage collection's delete: removes the bytes unless they were written within `graceMs`
+   * or `isReferenced()` turns true meanwhile (a push of the same digest racing the collector).
+   * Returns whether the bytes went.
+   */
+  deleteUnreferenced(digest: string, graceMs: number, isReferenced: () => boolean): Promise<boolean>;
+  /** Puts back bytes a crashed collector had set aside while still referenced; drops the rest. */
+  recoverTrash(isReferenced: (digest: string) => boolean): Promise<void>;
 
   createUpload(id: string): Promise<void>;
   /** Current size of the upload's data, or null when there is no such upload. */

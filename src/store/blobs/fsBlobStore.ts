@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { closeSync, fsyncSync, futimesSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { AppendResult, BlobStat, BlobStore } from "./blobStore";
 
@@ -16,6 +16,7 @@ export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {
     mkdirSync(join(root, "blobs"), { recursive: true });
     mkdirSync(join(root, "uploads"), { recursive: true });
+    mkdirSync(join(root, "trash"), { recursive: true });
   }
 
   blobPath(digest: string): string {
@@ -44,8 +45,52 @@ export class FsBlobStore implements BlobStore {
     return range ? file.slice(range.start, range.end + 1) : file;
   }
 
-  async delete(digest: string): Promise<void> {
-    await rm(this.blobPath(digest), { force: true });
+  async *list(): AsyncIterable<string> {
+    for (const alg of ["sha256", "sha512"]) {
+      const algDir = join(this.root, "blobs", alg);
+      for (const prefix of await readdir(algDir).catch(() => [] as string[])) {
+        for (const hex of await readdir(join(algDir, prefix)).catch(() => [] as string[])) {
+          const digest = `${alg}:${hex}`;
+          if (SAFE_DIGEST.test(digest)) yield digest;
+        }
+      }
+    }
+  }
+
+  async deleteUnreferenced(digest: string, graceMs: number, isReferenced: () => boolean): Promise<boolean> {
+    // Move the file aside first, then decide. A concurrent push renames a fresh file (recent
+    // mtime) into place either before our rename — then we hold it and put it back — or after
+    // — then it is simply there. Metadata rows are written after that rename, so a row that
+    // appears after ours was deleted is seen by isReferenced() and the file is put back.
+    const path = this.blobPath(digest);
+    // The trash name keeps the digest, so a collector that crashed here can be undone.
+    const trash = join(this.root, "trash", `${digest.replace(":", "-")}-${crypto.randomUUID()}`);
+    try {
+      await rename(path, trash);
+    } catch (e: any) {
+      if (e?.code === "ENOENT") return false;
+      throw e;
+    }
+    const s = await stat(trash);
+    if (Date.now() - s.mtimeMs < graceMs || isReferenced()) {
+      await rename(trash, path);
+      return false;
+    }
+    await unlink(trash);
+    return true;
+  }
+
+  async recoverTrash(isReferenced: (digest: string) => boolean): Promise<void> {
+    const dir = join(this.root, "trash");
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const m = /^(sha256|sha512)-([a-f0-9]+)-/.exec(name);
+      const digest = m ? `${m[1]}:${m[2]}` : undefined;
+      if (digest && SAFE_DIGEST.test(digest) && isReferenced(digest) && (await this.stat(digest)).exists === false) {
+        await rename(join(dir, name), this.blobPath(digest));
+      } else {
+        await unlink(join(dir, name)).catch(() => {});
+      }
+    }
   }
 
   async createUpload(id: string): Promise<void> {
@@ -106,6 +151,9 @@ export class FsBlobStore implements BlobStore {
     const to = this.blobPath(digest);
     const fd = openSync(from, "r");
     try {
+      // A fresh mtime tells a concurrent garbage collector these bytes were just pushed.
+      const now = new Date();
+      futimesSync(fd, now, now);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

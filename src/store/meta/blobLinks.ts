@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { blobs, repositoryBlobs } from "../schema";
 
@@ -40,19 +40,5 @@ export class BlobLinkStore {
       .returning({ d: repositoryBlobs.digest })
       .all();
     return res.length > 0;
-  }
-
-  /** The subset of `digests` linked to the repository. */
-  linkedAmong(repoId: number, digests: string[]): Set<string> {
-    const found = new Set<string>();
-    for (let i = 0; i < digests.length; i += 500) {
-      const rows = this.db
-        .select({ digest: repositoryBlobs.digest })
-        .from(repositoryBlobs)
-        .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, digests.slice(i, i + 500))))
-        .all();
-      for (const r of rows) found.add(r.digest);
-    }
-    return found;
   }
 }

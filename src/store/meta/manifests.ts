@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { manifestBlobs, manifestChildren, manifests, tags } from "../schema";
+import { manifestBlobs, manifestChildren, manifests, repositoryBlobs, tags } from "../schema";
 
 export interface StoredManifest {
   id: number;
@@ -17,9 +17,17 @@ export interface NewManifest {
   subjectDigest?: string;
   annotations?: Record<string, string>;
   content: Uint8Array;
+  /** Every blob the manifest names (config and layers). */
   blobDigests: string[];
+  /** The blobs that must be linked to the repository (all but foreign layers). */
+  requiredBlobs: string[];
   childDigests: string[];
 }
+
+export type PutManifestOutcome =
+  | { kind: "ok" }
+  | { kind: "missingBlob"; digest: string }
+  | { kind: "missingChild"; digest: string };
 
 export interface ReferrerRow {
   digest: string;
@@ -66,23 +74,41 @@ export class ManifestStore {
     return this.byDigest.get({ repo: repoId, digest });
   }
 
-  /** The subset of `digests` that are manifests of the repository. */
-  presentAmong(repoId: number, digests: string[]): Set<string> {
-    if (digests.length === 0) return new Set();
-    const rows = this.db
-      .select({ digest: manifests.digest })
-      .from(manifests)
-      .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, digests)))
-      .all();
-    return new Set(rows.map((r) => r.digest));
-  }
-
   /**
    * Stores the manifest (once per repository and digest) and, with a tag, points the tag at it,
    * closing the tag's previous period so its history is kept.
    */
-  put(repoId: number, m: NewManifest, tag?: string): void {
-    this.db.transaction((tx) => {
+  put(repoId: number, m: NewManifest, tag?: string): PutManifestOutcome {
+    return this.db.transaction((tx): PutManifestOutcome => {
+      // Checked inside the write transaction, so garbage collection cannot unlink a blob
+      // between the check and the insert.
+      const required = [...new Set(m.requiredBlobs)];
+      for (let i = 0; i < required.length; i += 500) {
+        const part = required.slice(i, i + 500);
+        const linked = new Set(
+          tx
+            .select({ digest: repositoryBlobs.digest })
+            .from(repositoryBlobs)
+            .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, part)))
+            .all()
+            .map((r) => r.digest),
+        );
+        const missing = part.find((d) => !linked.has(d));
+        if (missing) return { kind: "missingBlob", digest: missing };
+      }
+      const children = [...new Set(m.childDigests)];
+      if (children.length) {
+        const present = new Set(
+          tx
+            .select({ digest: manifests.digest })
+            .from(manifests)
+            .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, children)))
+            .all()
+            .map((r) => r.digest),
+        );
+        const missing = children.find((d) => !present.has(d));
+        if (missing) return { kind: "missingChild", digest: missing };
+      }
       let row = tx
         .select({ id: manifests.id })
         .from(manifests)
@@ -112,16 +138,17 @@ export class ManifestStore {
             .values(childDigests.map((childDigest) => ({ manifestId: row!.id, childDigest })))
             .run();
       }
-      if (tag === undefined) return;
+      if (tag === undefined) return { kind: "ok" };
       const live = tx
         .select({ id: tags.id, manifestId: tags.manifestId })
         .from(tags)
         .where(and(eq(tags.repositoryId, repoId), eq(tags.name, tag), isNull(tags.endMs)))
         .get();
-      if (live?.manifestId === row.id) return;
+      if (live?.manifestId === row.id) return { kind: "ok" };
       const now = Date.now();
       if (live) tx.update(tags).set({ endMs: now }).where(eq(tags.id, live.id)).run();
       tx.insert(tags).values({ repositoryId: repoId, name: tag, manifestId: row.id, startMs: now }).run();
+      return { kind: "ok" };
     });
   }
 

@@ -1,0 +1,52 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../../src/config";
+import { tempDir } from "../support/server";
+
+describe("config", () => {
+  test("embedded defaults serve on 0.0.0.0:8080 with data in ./berth-data", () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ host: "0.0.0.0", port: 8080, data: "./berth-data", auth: "none", maxManifestBytes: 4 * 1024 * 1024 });
+  });
+
+  test("file < environment < flags", () => {
+    const dir = tempDir("berth-cfg-");
+    const file = join(dir, "berth.json");
+    writeFileSync(file, JSON.stringify({ port: 7000, host: "127.0.0.1", data: "/file" }));
+    const c = loadConfig({ data: "/flag" }, { BERTH_PORT: "7001" }, file);
+    expect(c).toMatchObject({ port: 7001, host: "127.0.0.1", data: "/flag" });
+    rmSync(dir, { recursive: true });
+  });
+
+  test("YAML config files are read", () => {
+    const dir = tempDir("berth-cfg-");
+    const file = join(dir, "berth.yaml");
+    writeFileSync(file, "port: 9000\nlogRequests: false\n");
+    expect(loadConfig({}, {}, file)).toMatchObject({ port: 9000, logRequests: false });
+    rmSync(dir, { recursive: true });
+  });
+
+  test.each([
+    [{ port: "abc" }, {}, /--port: Expected integer/],
+    [{}, { BERTH_PORT: "70000" }, /BERTH_PORT: .*65535/],
+    [{}, { BERTH_AUTH: "ldap" }, /BERTH_AUTH/],
+    [{}, { BERTH_MAX_MANIFEST_BYTES: "10" }, /BERTH_MAX_MANIFEST_BYTES/],
+    [{}, { BERTH_PUBLIC_URL: "ftp://x" }, /BERTH_PUBLIC_URL/],
+    [{}, { BERTH_LOG_REQUESTS: "maybe" }, /BERTH_LOG_REQUESTS/],
+  ] as const)("a bad value names its setting: %j %j", (flags, env, message) => {
+    expect(() => loadConfig(flags as any, env as any)).toThrow(ConfigError);
+    expect(() => loadConfig(flags as any, env as any)).toThrow(message);
+  });
+
+  test("unknown keys and unreadable files are refused with the file named", () => {
+    const dir = tempDir("berth-cfg-");
+    const file = join(dir, "berth.json");
+    writeFileSync(file, JSON.stringify({ prot: 1 }));
+    expect(() => loadConfig({}, {}, file)).toThrow(/unknown setting "prot"/);
+    writeFileSync(file, "{not json");
+    expect(() => loadConfig({}, {}, file)).toThrow(/berth.json/);
+    expect(() => loadConfig({}, {}, join(dir, "missing.json"))).toThrow(/not found/);
+    rmSync(dir, { recursive: true });
+  });
+});
