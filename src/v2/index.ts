@@ -87,11 +87,19 @@ export function v2Routes(ctx: V2Context) {
   // Blob and manifest bodies are streamed or read exactly by the handlers, never parsed by Elysia.
   const raw = { parse: "none" as const };
   return new Elysia({ name: "berth-v2" })
+    // Elysia answers HEAD on wildcard routes by running the GET handler and reading the whole
+    // body to count it (a multi-GB blob read for nothing) and drops our Content-Length.
+    // HEAD under /v2/ is therefore dispatched here, before routing.
+    .onRequest(({ request }) => {
+      if (request.method !== "HEAD") return;
+      const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;
+      if (!path.startsWith("/v2/") || path === "/v2/") return;
+      return any({ request, params: { "*": path.slice(4) } });
+    })
     .get("/v2", base)
     .get("/v2/", base)
     .get("/v2/_catalog", catalog)
     .get("/v2/*", any, raw)
-    .head("/v2/*", any, raw)
     .put("/v2/*", any, raw)
     .patch("/v2/*", any, raw)
     .post("/v2/*", any, raw)
