@@ -23,6 +23,8 @@ export type FinishOutcome =
   | { kind: "aborted"; offset: number }
   | { kind: "digestMismatch"; actual: string };
 
+const MONOLITHIC_PREFIX = "mono-";
+
 interface HashState {
   hasher: Bun.CryptoHasher;
   offset: number;
@@ -39,8 +41,10 @@ export class UploadSessions {
     private readonly ttlMs: number,
   ) {}
 
-  async start(repoId: number): Promise<string> {
-    const id = crypto.randomUUID();
+  async start(repoId: number, kind: "session" | "monolithic" = "session"): Promise<string> {
+    // A monolithic upload cannot be resumed by its client: its id is marked so the sweep
+    // drops it as soon as no request is writing to it (after a crash, at the next start).
+    const id = kind === "monolithic" ? `${MONOLITHIC_PREFIX}${crypto.randomUUID()}` : crypto.randomUUID();
     this.rows.create(id, repoId, Date.now() + this.ttlMs);
     await this.blobs.createUpload(id);
     this.hashes.set(id, { hasher: digestHasher("sha256"), offset: 0 });
@@ -99,7 +103,7 @@ export class UploadSessions {
 
   /** A whole blob in one request: a session that lives only for this call. */
   async putMonolithic(repoId: number, digest: Digest, body: ReadableStream<Uint8Array> | null): Promise<FinishOutcome> {
-    const id = await this.start(repoId);
+    const id = await this.start(repoId, "monolithic");
     const outcome = await this.finish(repoId, id, digest, body);
     if (outcome.kind !== "ok") await this.cancel(repoId, id);
     return outcome;
@@ -121,6 +125,14 @@ export class UploadSessions {
       await this.blobs.deleteUpload(id);
       this.forget(id);
       removed++;
+    }
+    // A minute's margin covers the moment between a monolithic session's creation and its write.
+    for (const id of this.rows.createdBefore(nowMs - 60_000)) {
+      if (id.startsWith(MONOLITHIC_PREFIX) && !this.busy.has(id)) {
+        await this.blobs.deleteUpload(id);
+        this.forget(id);
+        removed++;
+      }
     }
     const owned = this.rows.allIds();
     for (const id of await this.blobs.listUploads()) {

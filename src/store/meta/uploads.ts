@@ -37,6 +37,10 @@ export class UploadRowStore {
     return this.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.expiresMs, nowMs)).all().map((r) => r.id);
   }
 
+  createdBefore(ms: number): string[] {
+    return this.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.createdMs, ms)).all().map((r) => r.id);
+  }
+
   allIds(): Set<string> {
     return new Set(this.db.select({ id: uploads.id }).from(uploads).all().map((r) => r.id));
   }

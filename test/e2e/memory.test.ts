@@ -1,0 +1,80 @@
+// The compiled binary streams blobs: a 2 GiB upload and a 2 GiB download leave its peak resident
+// set (VmHWM in /proc/<pid>/status) under 150 MiB. A bound on memory, not a timing: the MiB/s
+// printed are for information. The client streams too (a seeded generator in, a hasher out).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { startBinary, type BinaryServer } from "../support/server";
+import { GiB, hashBody, MiB, processMemory, SeededBytes } from "../support/e2eHelpers";
+
+const LIMIT = 150 * MiB;
+const SIZE = 2 * GiB;
+const repo = "e2e/memory";
+const gen = new SeededBytes("memory-2g");
+let srv: BinaryServer;
+let digest: string;
+let clientRssBefore: number;
+
+const fmt = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+
+beforeAll(async () => {
+  srv = await startBinary();
+  // Untimed: the digest of the same seeded stream the upload will send.
+  digest = gen.digest(SIZE);
+  clientRssBefore = process.memoryUsage().rss;
+}, 60_000);
+
+afterAll(async () => {
+  await srv?.stop();
+  if (srv) rmSync(srv.dataDir, { recursive: true, force: true });
+});
+
+describe("2 GiB through the compiled binary", () => {
+  test("monolithic POST ?digest= of a 2 GiB streamed body: 201, server VmHWM < 150 MiB", async () => {
+    const idle = processMemory(srv.pid);
+    const started = performance.now();
+    const res = await fetch(`${srv.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: gen.stream(0, SIZE, MiB),
+      duplex: "half",
+    } as RequestInit);
+    const secs = (performance.now() - started) / 1000;
+    if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
+    expect(res.headers.get("docker-content-digest")).toBe(digest);
+    const mem = processMemory(srv.pid);
+    console.log(
+      `memory: upload ${SIZE / MiB} MiB at ${(SIZE / MiB / secs).toFixed(0)} MiB/s; server VmHWM ${fmt(mem.hwm)} (idle ${fmt(idle.hwm)}), VmRSS ${fmt(mem.rss)}`,
+    );
+    expect(mem.hwm).toBeLessThan(LIMIT);
+    const head = await fetch(`${srv.url}/v2/${repo}/blobs/${digest}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(SIZE));
+  }, 240_000);
+
+  test("GET of the 2 GiB blob, hashed as it streams: right digest, server VmHWM < 150 MiB", async () => {
+    const started = performance.now();
+    const res = await fetch(`${srv.url}/v2/${repo}/blobs/${digest}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBe(String(SIZE));
+    expect(await hashBody(res)).toEqual({ digest, size: SIZE });
+    const secs = (performance.now() - started) / 1000;
+    const mem = processMemory(srv.pid);
+    console.log(`memory: download ${SIZE / MiB} MiB at ${(SIZE / MiB / secs).toFixed(0)} MiB/s; server VmHWM ${fmt(mem.hwm)}, VmRSS ${fmt(mem.rss)}`);
+    expect(mem.hwm).toBeLessThan(LIMIT);
+  }, 240_000);
+
+  test("a 1 GiB Range GET from the middle streams too", async () => {
+    const start = 512 * MiB;
+    const length = GiB;
+    const res = await fetch(`${srv.url}/v2/${repo}/blobs/${digest}`, { headers: { Range: `bytes=${start}-${start + length - 1}` } });
+    expect(res.status).toBe(206);
+    expect(await hashBody(res)).toEqual({ digest: gen.digest(length, start), size: length });
+    expect(processMemory(srv.pid).hwm).toBeLessThan(LIMIT);
+  }, 240_000);
+
+  test("the client streamed as well: its resident set grew by far less than the blob", () => {
+    const grown = process.memoryUsage().rss - clientRssBefore;
+    console.log(`memory: test process RSS grew ${fmt(grown)}`);
+    expect(grown).toBeLessThan(512 * MiB);
+  });
+});
