@@ -105,16 +105,20 @@ export class UploadSessions {
   async putMonolithic(repoId: number, digest: Digest, body: ReadableStream<Uint8Array> | null): Promise<FinishOutcome> {
     const id = await this.start(repoId, "monolithic");
     const outcome = await this.finish(repoId, id, digest, body);
-    if (outcome.kind !== "ok") await this.cancel(repoId, id);
+    if (outcome.kind !== "ok") {
+      await this.blobs.deleteUpload(id);
+      this.forget(id);
+    }
     return outcome;
   }
 
-  async cancel(repoId: number, id: string): Promise<boolean> {
+  async cancel(repoId: number, id: string): Promise<{ kind: "ok" } | { kind: "unknown" } | { kind: "busy"; offset: number }> {
     const row = this.rows.get(id, repoId);
-    if (!row) return false;
+    if (!row) return { kind: "unknown" };
+    if (this.busy.has(id)) return { kind: "busy", offset: row.offset };
     await this.blobs.deleteUpload(id);
     this.forget(id);
-    return true;
+    return { kind: "ok" };
   }
 
   /** Drops expired sessions and upload files that no row owns (left by a crash). */

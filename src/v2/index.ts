@@ -93,7 +93,8 @@ export function v2Routes(ctx: V2Context) {
     .onRequest(({ request }) => {
       if (request.method !== "HEAD") return;
       const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;
-      if (!path.startsWith("/v2/") || path === "/v2/") return;
+      // /v2/ and /v2/_catalog have their own GET routes, which Elysia also answers HEAD with.
+      if (!path.startsWith("/v2/") || path === "/v2/" || path === "/v2/_catalog") return;
       return any({ request, params: { "*": path.slice(4) } });
     })
     .get("/v2", base)

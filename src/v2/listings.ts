@@ -12,7 +12,8 @@ export async function listTags(ctx: V2Context, url: URL, name: string): Promise<
   const headers: Record<string, string> = {};
   if (n !== undefined && tags.length > n) {
     tags.length = n;
-    headers.Link = nextLink(`/v2/${name}/tags/list`, n, tags[n - 1]!);
+    // n=0 asks for an empty list and no Link (distribution-spec v1.1, "Listing Tags").
+    if (n > 0) headers.Link = nextLink(`/v2/${name}/tags/list`, n, tags[n - 1]!);
   }
   return jsonResponse({ name, tags }, 200, headers);
 }
@@ -47,7 +48,8 @@ export async function listReferrers(ctx: V2Context, url: URL, name: string, rawD
   const parsed = parseDigest(rawDigest);
   if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, undefined, 400);
   const repo = requireRepo(ctx, name);
-  const artifactType = url.searchParams.get("artifactType");
+  // An empty artifactType (`?artifactType=`) filters nothing.
+  const artifactType = url.searchParams.get("artifactType") || null;
   const rows = ctx.stores.manifests
     .referrers(repo.id, parsed.digest.value)
     .filter((r) => artifactType === null || r.artifactType === artifactType);

@@ -12,6 +12,14 @@ function requireReference(raw: string): Reference {
   return ref.kind === "tag" ? { kind: "tag", tag: ref.tag } : { kind: "digest", digest: ref.digest };
 }
 
+function blobUnknown(digest: string): RegistryError {
+  return new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references blob ${digest}, which this repository does not have`, { digest });
+}
+
+function childUnknown(digest: string): RegistryError {
+  return new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${digest}, which this repository does not have`, { digest });
+}
+
 function manifestUnknown(raw: string): RegistryError {
   return new RegistryError("MANIFEST_UNKNOWN", `manifest "${raw}" is not known to this repository`, { reference: raw });
 }
@@ -70,9 +78,15 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   const parsed = parseManifest(bytes, request.headers.get("content-type"));
   if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, parsed.detail, 400);
   const m = parsed.manifest;
-  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
-
   const childDigests = m.children.map((d) => d.digest);
+  // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
+  const requiredBlobs = m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest);
+  // A repository that does not exist yet holds nothing: refuse without creating it.
+  const found = ctx.stores.repositories.find(canonicalRepoName(name));
+  if (!found && requiredBlobs.length) throw blobUnknown(requiredBlobs[0]!);
+  if (!found && childDigests.length) throw childUnknown(childDigests[0]!);
+  const repo = found ?? ctx.stores.repositories.ensure(canonicalRepoName(name));
+
   const outcome = ctx.stores.manifests.put(
     repo.id,
     {
@@ -83,22 +97,13 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
       annotations: m.annotations,
       content: bytes,
       blobDigests: m.blobs.map((d) => d.digest),
-      // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
-      requiredBlobs: m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest),
+      requiredBlobs,
       childDigests,
     },
     ref.kind === "tag" ? ref.tag : undefined,
   );
-  if (outcome.kind === "missingBlob") {
-    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references blob ${outcome.digest}, which this repository does not have`, {
-      digest: outcome.digest,
-    });
-  }
-  if (outcome.kind === "missingChild") {
-    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${outcome.digest}, which this repository does not have`, {
-      digest: outcome.digest,
-    });
-  }
+  if (outcome.kind === "missingBlob") throw blobUnknown(outcome.digest);
+  if (outcome.kind === "missingChild") throw childUnknown(outcome.digest);
   ctx.stores.repositories.touch(repo.id);
   return emptyResponse(201, {
     Location: `/v2/${name}/manifests/${digest}`,

@@ -58,11 +58,15 @@ function contentRange(request: Request): { start: number; end: number } | undefi
 
 /** POST: cross-repository mount, monolithic upload (?digest=), or a new session. */
 export async function startUpload(ctx: V2Context, request: Request, url: URL, name: string, canReadSource: (repo: string) => Promise<boolean>): Promise<Response> {
-  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
   const mount = url.searchParams.get("mount");
   const from = url.searchParams.get("from");
-  if (mount && from) {
-    const digest = requireDigest(mount, "mount");
+  const digestParam = url.searchParams.get("digest");
+  // Parameters are checked before the repository is created: a refused request leaves nothing behind.
+  const mountDigest = mount && from ? requireDigest(mount, "mount") : undefined;
+  const monolithicDigest = digestParam !== null ? requireDigest(digestParam) : undefined;
+  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
+  if (mountDigest && from) {
+    const digest = mountDigest;
     const source = ctx.stores.repositories.find(canonicalRepoName(from));
     // An unknown or unreadable source falls back to a plain upload session, as the spec says.
     if (source && (await canReadSource(from))) {
@@ -73,9 +77,8 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
       }
     }
   }
-  const digestParam = url.searchParams.get("digest");
-  if (digestParam !== null) {
-    const digest = requireDigest(digestParam);
+  if (monolithicDigest) {
+    const digest = monolithicDigest;
     const outcome = await ctx.stores.uploads.putMonolithic(repo.id, digest, request.body);
     if (outcome.kind !== "ok") throw failure(outcome, name, "monolithic");
     ctx.stores.repositories.touch(repo.id);
@@ -112,6 +115,7 @@ export async function uploadStatus(ctx: V2Context, name: string, id: string): Pr
 
 export async function cancelUpload(ctx: V2Context, name: string, id: string): Promise<Response> {
   const repo = requireRepo(ctx, name);
-  if (!(await ctx.stores.uploads.cancel(repo.id, id))) throw uploadUnknown(id);
+  const outcome = await ctx.stores.uploads.cancel(repo.id, id);
+  if (outcome.kind !== "ok") throw failure(outcome, name, id);
   return emptyResponse(204);
 }
