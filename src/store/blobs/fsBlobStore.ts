@@ -1,11 +1,14 @@
-import { closeSync, fsyncSync, futimesSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { readdir, rename, stat, unlink } from "node:fs/promises";
+import { closeSync, fdatasync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { promisify } from "node:util";
 import { dirname, join } from "node:path";
 import type { AppendResult, BlobStat, BlobStore } from "./blobStore";
 
 // Layout: <root>/blobs/<alg>/<first two hex>/<hex> and <root>/uploads/<uuid>.
 // Digests and ids arrive validated; assertSafe() is a last guard against path tricks.
 const SAFE_DIGEST = /^(sha256|sha512):[a-f0-9]{64,128}$/;
+const WRITEBACK_EVERY = 64 * 1024 * 1024;
+const fdatasyncAsync = promisify(fdatasync);
 const SAFE_UPLOAD_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 function assertSafe(value: string, pattern: RegExp): void {
@@ -114,6 +117,18 @@ export class FsBlobStore implements BlobStore {
   ): Promise<AppendResult> {
     const fd = openSync(this.uploadPath(id), "r+");
     let written = 0;
+    // Start writeback while the body still streams in (on libuv's thread pool), so the fsync
+    // at commit finds little left to flush and a large push does not stall at its end.
+    let unflushed = 0;
+    let flushing: Promise<void> | undefined;
+    const flushInBackground = (n: number) => {
+      unflushed += n;
+      if (unflushed < WRITEBACK_EVERY || flushing) return;
+      unflushed = 0;
+      flushing = fdatasyncAsync(fd)
+        .catch(() => {}) // a failure surfaces at commit's fsync
+        .finally(() => (flushing = undefined));
+    };
     try {
       ftruncateSync(fd, offset);
       if (!body) return { written: 0, aborted: false };
@@ -130,12 +145,14 @@ export class FsBlobStore implements BlobStore {
           }
           onChunk(value);
           written += value.byteLength;
+          flushInBackground(value.byteLength);
         }
       } catch {
         return { written, aborted: true };
       }
       return { written, aborted: false };
     } finally {
+      if (flushing) await flushing;
       closeSync(fd);
     }
   }
@@ -149,24 +166,24 @@ export class FsBlobStore implements BlobStore {
   async commitUpload(id: string, digest: string): Promise<void> {
     const from = this.uploadPath(id);
     const to = this.blobPath(digest);
-    const fd = openSync(from, "r");
+    const file = await open(from, "r");
     try {
       // A fresh mtime tells a concurrent garbage collector these bytes were just pushed.
       const now = new Date();
-      futimesSync(fd, now, now);
-      fsyncSync(fd);
+      await file.utimes(now, now);
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
     mkdirSync(dirname(to), { recursive: true });
     // rename() is atomic: readers see no blob or the whole one. Identical content may already
     // be there from a concurrent push of the same digest; replacing it is harmless.
     await rename(from, to);
-    const dir = openSync(dirname(to), "r");
+    const dir = await open(dirname(to), "r");
     try {
-      fsyncSync(dir);
+      await dir.sync();
     } finally {
-      closeSync(dir);
+      await dir.close();
     }
   }
 

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
+import type { ReadCache } from "./readCache";
 import { manifestBlobs, manifestChildren, manifests, repositoryBlobs, tags } from "../schema";
 
 export interface StoredManifest {
@@ -50,7 +51,10 @@ export class ManifestStore {
   private readonly byTag;
   private readonly byDigest;
 
-  constructor(private readonly db: MetaDb) {
+  constructor(
+    private readonly db: MetaDb,
+    private readonly cache: ReadCache,
+  ) {
     this.byTag = db
       .select(manifestColumns)
       .from(tags)
@@ -67,7 +71,7 @@ export class ManifestStore {
   }
 
   getByTag(repoId: number, tag: string): StoredManifest | undefined {
-    return this.byTag.get({ repo: repoId, tag });
+    return this.cache.get(`tag\0${repoId}\0${tag}`, () => this.byTag.get({ repo: repoId, tag }));
   }
 
   getByDigest(repoId: number, digest: string): StoredManifest | undefined {
@@ -79,6 +83,7 @@ export class ManifestStore {
    * closing the tag's previous period so its history is kept.
    */
   put(repoId: number, m: NewManifest, tag?: string): PutManifestOutcome {
+    this.cache.clear();
     return this.db.transaction((tx): PutManifestOutcome => {
       // Checked inside the write transaction, so garbage collection cannot unlink a blob
       // between the check and the insert.
@@ -154,6 +159,7 @@ export class ManifestStore {
 
   /** Deletes the manifest and every tag (live or historical) that pointed at it. */
   delete(repoId: number, digest: string): boolean {
+    this.cache.clear();
     const res = this.db
       .delete(manifests)
       .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))

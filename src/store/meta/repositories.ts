@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
+import type { ReadCache } from "./readCache";
 import { namespaces, repositories } from "../schema";
 
 export interface RepoRow {
@@ -12,7 +13,10 @@ export interface RepoRow {
 export class RepositoryStore {
   private readonly byName;
 
-  constructor(private readonly db: MetaDb) {
+  constructor(
+    private readonly db: MetaDb,
+    private readonly cache: ReadCache,
+  ) {
     this.byName = db
       .select({ id: repositories.id, fullName: repositories.fullName, visibility: repositories.visibility })
       .from(repositories)
@@ -21,7 +25,7 @@ export class RepositoryStore {
   }
 
   find(fullName: string): RepoRow | undefined {
-    return this.byName.get({ name: fullName });
+    return this.cache.get(`repo\0${fullName}`, () => this.byName.get({ name: fullName }));
   }
 
   /** Finds or creates `ns/name` (and its namespace). */
@@ -29,6 +33,7 @@ export class RepositoryStore {
     const existing = this.find(fullName);
     if (existing) return existing;
     const slash = fullName.indexOf("/");
+    this.cache.clear();
     const nsName = fullName.slice(0, slash);
     const name = fullName.slice(slash + 1);
     return this.db.transaction((tx) => {

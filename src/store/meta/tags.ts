@@ -1,10 +1,14 @@
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import type { MetaDb } from "../db";
+import type { ReadCache } from "./readCache";
 import { tags } from "../schema";
 
 /** Live tags (history rows are kept by ManifestStore.put and endTag). */
 export class TagStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(
+    private readonly db: MetaDb,
+    private readonly cache: ReadCache,
+  ) {}
 
   /** Live tag names in lexical order after `last`, at most `limit`. */
   list(repoId: number, last: string | undefined, limit: number | undefined): string[] {
@@ -20,6 +24,7 @@ export class TagStore {
 
   /** Ends the live period of a tag; the manifest stays. */
   end(repoId: number, name: string): boolean {
+    this.cache.clear();
     const res = this.db
       .update(tags)
       .set({ endMs: Date.now() })
