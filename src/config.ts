@@ -11,11 +11,18 @@ export const ConfigSchema = Type.Object(
     host: Type.String({ default: "0.0.0.0", minLength: 1, description: "address to listen on" }),
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: "TCP port" }),
     data: Type.String({ default: "./berth-data", minLength: 1, description: "data directory" }),
-    auth: Type.Union([Type.Literal("none")], {
-      default: "none",
-      description: "access control: none (anyone may push and pull; token auth comes next)",
+    auth: Type.Union([Type.Literal("token"), Type.Literal("none")], {
+      default: "token",
+      description: "token: Docker token auth at /v2/auth; none: anyone may push and pull",
     }),
-    publicUrl: Type.Optional(Type.String({ pattern: "^https?://", description: "URL clients use, for Location and realm" })),
+    publicUrl: Type.Optional(Type.String({ pattern: "^https?://", description: "URL clients use, for the token realm" })),
+    service: Type.Optional(Type.String({ minLength: 1, description: "token service name (JWT aud); default: the Host clients use" })),
+    tokenIssuer: Type.String({ default: "berth", minLength: 1, description: "JWT iss" }),
+    tokenLifetimeSeconds: Type.Integer({ default: 3600, minimum: 60, maximum: 86400, description: "registry token lifetime" }),
+    signingKeyFile: Type.Optional(Type.String({ minLength: 1, description: "PEM (PKCS8) private key for tokens; default: generated" })),
+    superusers: Type.Array(Type.String({ minLength: 1 }), { default: ["admin"], description: "superuser names" }),
+    readonlySuperusers: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "global read-only superusers" }),
+    superuserFullAccess: Type.Boolean({ default: true, description: "superusers may read and push every repository" }),
     maxManifestBytes: Type.Integer({ default: 4 * 1024 * 1024, minimum: 1024, description: "largest manifest accepted" }),
     maxBodyBytes: Type.Integer({
       default: 1024 ** 4,
@@ -36,6 +43,13 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   data: "BERTH_DATA",
   auth: "BERTH_AUTH",
   publicUrl: "BERTH_PUBLIC_URL",
+  service: "BERTH_SERVICE",
+  tokenIssuer: "BERTH_TOKEN_ISSUER",
+  tokenLifetimeSeconds: "BERTH_TOKEN_LIFETIME_SECONDS",
+  signingKeyFile: "BERTH_SIGNING_KEY_FILE",
+  superusers: "BERTH_SUPERUSERS",
+  readonlySuperusers: "BERTH_READONLY_SUPERUSERS",
+  superuserFullAccess: "BERTH_SUPERUSER_FULL_ACCESS",
   maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",
   maxBodyBytes: "BERTH_MAX_BODY_BYTES",
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
@@ -81,7 +95,8 @@ export function loadConfig(
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const v = env[name];
     if (v !== undefined && v !== "") {
-      merged[key] = v;
+      // Lists come from the environment comma-separated.
+      merged[key] = (ConfigSchema.properties as any)[key].type === "array" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
       origin[key] = name;
     }
   }

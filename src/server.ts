@@ -1,6 +1,7 @@
 import { createApp, createContext, type AppContext } from "./app";
 import type { Config } from "./config";
 import type { Logger } from "./log";
+import { recordClientAddress } from "./auth/clientAddress";
 
 export interface RunningServer {
   url: string;
@@ -10,7 +11,7 @@ export interface RunningServer {
 
 /** Starts Berth on the configured address: Bun.serve around the Elysia app, one log line a request. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const ctx = createContext(config, log);
+  const ctx = await createContext(config, log);
   const app = createApp(ctx);
   const server = Bun.serve({
     hostname: config.host,
@@ -20,8 +21,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
     maxRequestBodySize: config.maxBodyBytes,
     idleTimeout: 255,
-    async fetch(request) {
+    async fetch(request, server) {
       const started = performance.now();
+      recordClientAddress(request, server.requestIP(request)?.address);
       const response = await app.handle(request);
       const path = request.url.slice(request.url.indexOf("/", 8));
       log.request(request.method, path, response.status, Number(response.headers.get("content-length") ?? 0), performance.now() - started);

@@ -19,3 +19,8 @@ export function isValidRepoName(name: string): boolean {
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
+
+/** Single-component names live in the `library` namespace, as on Quay and Docker Hub. */
+export function canonicalRepoName(name: string): string {
+  return name.includes("/") ? name : `library/${name}`;
+}

@@ -1,13 +1,15 @@
-// What a caller may do on a repository. Every /v2 route asks here, and only here; the token
-// auth issue replaces openAccess with a policy that reads the Bearer token's scopes.
+// What a caller may do on a repository. Every /v2 route asks here, and only here.
 
 export type RepoAction = "pull" | "push" | "delete";
 
 export type AccessDecision =
   | { allowed: true }
-  | { allowed: false; reason: "unauthenticated" | "insufficient"; scope: string };
+  | { allowed: false; reason: "unauthenticated" | "insufficient" | "invalidToken"; message: string };
 
 export interface AccessPolicy {
+  readonly mode: "none" | "token";
+  /** `GET /v2/`: whether the caller is authenticated (token mode) or anyone is welcome. */
+  checkBase(request: Request): Promise<AccessDecision>;
   /** Whether the request may perform all of `actions` on the repository `repo` (ns/name). */
   check(request: Request, repo: string, actions: RepoAction[]): Promise<AccessDecision>;
   /** Whether the caller may see the repository in listings such as _catalog. */
@@ -18,8 +20,12 @@ export function repositoryScope(repo: string, actions: RepoAction[]): string {
   return `repository:${repo}:${actions.join(",")}`;
 }
 
+const ALLOWED: AccessDecision = { allowed: true };
+
 /** `--auth none`: anyone may push and pull. */
 export const openAccess: AccessPolicy = {
-  check: async () => ({ allowed: true }),
+  mode: "none",
+  checkBase: async () => ALLOWED,
+  check: async () => ALLOWED,
   canList: async () => true,
 };

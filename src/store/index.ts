@@ -5,10 +5,16 @@ import { FsBlobStore } from "./blobs/fsBlobStore";
 import { openMetaDb, type MetaDb } from "./db";
 import { BlobLinkStore } from "./meta/blobLinks";
 import { ManifestStore } from "./meta/manifests";
+import { ReadCache } from "./meta/readCache";
 import { RepositoryStore } from "./meta/repositories";
 import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
+import { AppTokenStore } from "./meta/appTokens";
+import { OrgStore } from "./meta/orgs";
+import { PermissionStore } from "./meta/permissions";
+import { RobotStore } from "./meta/robots";
+import { UserStore } from "./meta/users";
 
 export interface Stores {
   db: MetaDb;
@@ -18,6 +24,11 @@ export interface Stores {
   manifests: ManifestStore;
   tags: TagStore;
   uploads: UploadSessions;
+  users: UserStore;
+  robots: RobotStore;
+  orgs: OrgStore;
+  permissions: PermissionStore;
+  appTokens: AppTokenStore;
   close(): void;
 }
 
@@ -32,14 +43,20 @@ export function openStores(opts: StoreOptions): Stores {
   const db = openMetaDb(join(opts.dataDir, "berth.db"));
   const blobs = new FsBlobStore(opts.dataDir);
   const blobLinks = new BlobLinkStore(db);
+  const cache = new ReadCache();
   return {
     db,
     blobs,
-    repositories: new RepositoryStore(db),
+    repositories: new RepositoryStore(db, cache),
     blobLinks,
-    manifests: new ManifestStore(db),
-    tags: new TagStore(db),
+    manifests: new ManifestStore(db, cache),
+    tags: new TagStore(db, cache),
     uploads: new UploadSessions(new UploadRowStore(db), blobs, blobLinks, opts.uploadTtlMs),
+    users: new UserStore(db),
+    robots: new RobotStore(db),
+    orgs: new OrgStore(db),
+    permissions: new PermissionStore(db),
+    appTokens: new AppTokenStore(db),
     close: () => db.$client.close(),
   };
 }

@@ -1,12 +1,14 @@
 import { Elysia } from "elysia";
 import { parseV2Path, type V2Route } from "../oci";
-import { repositoryScope, type RepoAction } from "../perm/access";
+import { repositoryScope, type AccessDecision, type RepoAction } from "../perm/access";
 import { deleteBlob, getBlob } from "./blobs";
 import type { V2Context } from "./context";
 import { RegistryError, registryErrorResponse } from "./errors";
 import { listCatalog, listReferrers, listTags } from "./listings";
 import { deleteManifest, getManifest, putManifest } from "./manifests";
 import { canonicalRepoName, jsonResponse } from "./respond";
+import { issueToken } from "./tokenEndpoint";
+import { bearerChallenge } from "../auth/serviceName";
 import { appendUpload, cancelUpload, finishUpload, startUpload, uploadStatus } from "./uploads";
 
 type Method = "GET" | "HEAD" | "PUT" | "PATCH" | "POST" | "DELETE";
@@ -29,6 +31,12 @@ export function requiredActions(method: Method, route: V2Route): RepoAction[] | 
   }
 }
 
+function unauthorized(ctx: V2Context, request: Request, decision: Exclude<AccessDecision, { allowed: true }>, scope?: string): RegistryError {
+  return new RegistryError("UNAUTHORIZED", decision.message, scope ? { scope } : {}, 401, {
+    "WWW-Authenticate": bearerChallenge(ctx.config, request, scope),
+  });
+}
+
 async function dispatch(ctx: V2Context, request: Request, rest: string): Promise<Response> {
   const method = request.method as Method;
   const parsed = parseV2Path(rest);
@@ -38,9 +46,7 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
   if (!actions) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`, undefined, 405);
   const repo = canonicalRepoName(route.repo);
   const decision = await ctx.access.check(request, repo, actions);
-  if (!decision.allowed) {
-    throw new RegistryError("UNAUTHORIZED", "authentication required", { scope: repositoryScope(repo, actions) });
-  }
+  if (!decision.allowed) throw unauthorized(ctx, request, decision, repositoryScope(repo, actions));
   const url = new URL(request.url);
   switch (route.kind) {
     case "manifest":
@@ -68,10 +74,10 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
 }
 
 /** Typed errors become OCI error JSON here and nowhere else. */
-function guarded(ctx: V2Context, run: (request: Request, rest: string) => Promise<Response>) {
-  return async ({ request, params }: { request: Request; params: Record<string, string> }) => {
+function guarded(ctx: V2Context, run: (request: Request) => Promise<Response>) {
+  return async (request: Request): Promise<Response> => {
     try {
-      return await run(request, params?.["*"] ?? "");
+      return await run(request);
     } catch (err) {
       if (err instanceof RegistryError) return registryErrorResponse(err, request.method);
       ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, err);
@@ -80,29 +86,39 @@ function guarded(ctx: V2Context, run: (request: Request, rest: string) => Promis
   };
 }
 
+// Paths under /v2/ that are not repositories.
+const OWN_ROUTES = new Set(["/v2/", "/v2/_catalog", "/v2/auth"]);
+
 export function v2Routes(ctx: V2Context) {
-  const base = guarded(ctx, async () => jsonResponse({}));
+  const base = guarded(ctx, async (request) => {
+    const decision = await ctx.access.checkBase(request);
+    if (!decision.allowed) throw unauthorized(ctx, request, decision);
+    return jsonResponse({});
+  });
   const catalog = guarded(ctx, (request) => listCatalog(ctx, request, new URL(request.url)));
-  const any = guarded(ctx, (request, rest) => dispatch(ctx, request, rest));
-  // Blob and manifest bodies are streamed or read exactly by the handlers, never parsed by Elysia.
-  const raw = { parse: "none" as const };
-  return new Elysia({ name: "berth-v2" })
-    // Elysia answers HEAD on wildcard routes by running the GET handler and reading the whole
-    // body to count it (a multi-GB blob read for nothing) and drops our Content-Length.
-    // HEAD under /v2/ is therefore dispatched here, before routing.
-    .onRequest(({ request }) => {
-      if (request.method !== "HEAD") return;
-      const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;
-      // /v2/ and /v2/_catalog have their own GET routes, which Elysia also answers HEAD with.
-      if (!path.startsWith("/v2/") || path === "/v2/" || path === "/v2/_catalog") return;
-      return any({ request, params: { "*": path.slice(4) } });
-    })
-    .get("/v2", base)
-    .get("/v2/", base)
-    .get("/v2/_catalog", catalog)
-    .get("/v2/*", any, raw)
-    .put("/v2/*", any, raw)
-    .patch("/v2/*", any, raw)
-    .post("/v2/*", any, raw)
-    .delete("/v2/*", any, raw);
+  const token = guarded(ctx, (request) => issueToken(ctx, request));
+  const repository = guarded(ctx, (request) => {
+    const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;
+    return dispatch(ctx, request, path.slice(4));
+  });
+  return (
+    new Elysia({ name: "berth-v2" })
+      // Every /v2/<name>/… request is dispatched here, before Elysia's router: names hold
+      // slashes (so it would be one wildcard route anyway, parsed by our grammar); Elysia answers
+      // HEAD on wildcard routes by running GET and reading the whole body to count it (a
+      // multi-GB blob read for nothing); and its per-request path encoding was ~15 % of a
+      // manifest GET. Bodies stay unread until the handler streams them.
+      .onRequest(({ request }) => {
+        const url = request.url;
+        const pathStart = url.indexOf("/", 8);
+        if (!url.startsWith("/v2/", pathStart)) return;
+        const query = url.indexOf("?", pathStart);
+        if (OWN_ROUTES.has(query < 0 ? url.slice(pathStart) : url.slice(pathStart, query))) return;
+        return repository(request);
+      })
+      .get("/v2", ({ request }) => base(request))
+      .get("/v2/", ({ request }) => base(request))
+      .get("/v2/_catalog", ({ request }) => catalog(request))
+      .get("/v2/auth", ({ request }) => token(request))
+  );
 }

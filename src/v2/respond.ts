@@ -1,4 +1,6 @@
-import { parseDigest, type Digest } from "../oci";
+import { canonicalRepoName, parseDigest, type Digest } from "../oci";
+
+export { canonicalRepoName };
 import type { RepoRow } from "../store/meta/repositories";
 import type { V2Context } from "./context";
 import { API_VERSION_HEADER, RegistryError } from "./errors";
@@ -30,11 +32,6 @@ export function requireDigest(value: string | null | undefined, what = "digest")
   const parsed = parseDigest(value);
   if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, undefined, 400);
   return parsed.digest;
-}
-
-/** Single-component names live in the `library` namespace, as on Quay and Docker Hub. */
-export function canonicalRepoName(name: string): string {
-  return name.includes("/") ? name : `library/${name}`;
 }
 
 /** The repository, or NAME_UNKNOWN. */

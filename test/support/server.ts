@@ -22,7 +22,8 @@ export interface TestServer {
 /** Berth in this process on a free loopback port over a fresh data directory. */
 export async function startTestServer(overrides: Partial<Record<keyof Config, string>> = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", ...overrides }, {});
+  // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
+  const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
   const server = await startServer(config, createLogger({ requests: false, write: () => {} }));
   const port = new URL(server.url).port;
   return {
@@ -76,7 +77,9 @@ export async function startBinary(opts: { dataDir?: string; env?: Record<string,
   const dataDir = opts.dataDir ?? tempDir();
   const port = await freePort();
   let out = "";
-  const proc = Bun.spawn([bin, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", dataDir, ...(opts.args ?? [])], {
+  const args = opts.args ?? [];
+  const auth = args.includes("--auth") ? [] : ["--auth", "none"];
+  const proc = Bun.spawn([bin, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", dataDir, ...auth, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BERTH_LOG_REQUESTS: "false", ...opts.env },
     stdout: "pipe",
     stderr: "pipe",

@@ -7,7 +7,14 @@ import { tempDir } from "../support/server";
 describe("config", () => {
   test("embedded defaults serve on 0.0.0.0:8080 with data in ./berth-data", () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ host: "0.0.0.0", port: 8080, data: "./berth-data", auth: "none", maxManifestBytes: 4 * 1024 * 1024 });
+    expect(c).toMatchObject({ host: "0.0.0.0", port: 8080, data: "./berth-data", auth: "token", maxManifestBytes: 4 * 1024 * 1024 });
+    expect(c.superusers).toEqual(["admin"]);
+  });
+
+  test("lists come from the environment comma-separated", () => {
+    const c = loadConfig({}, { BERTH_SUPERUSERS: "admin, ops", BERTH_READONLY_SUPERUSERS: "auditor" });
+    expect(c.superusers).toEqual(["admin", "ops"]);
+    expect(c.readonlySuperusers).toEqual(["auditor"]);
   });
 
   test("file < environment < flags", () => {

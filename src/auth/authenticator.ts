@@ -1,0 +1,105 @@
+import type { AppTokenStore } from "../store/meta/appTokens";
+import type { RobotStore } from "../store/meta/robots";
+import type { UserStore } from "../store/meta/users";
+import { CredentialCache } from "./credentialCache";
+import type { Identity } from "./identity";
+import { LoginThrottle } from "./loginThrottle";
+import { constantTimeEqual, verifyPassword } from "./password";
+import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
+
+export type AuthOutcome =
+  | { ok: true; identity: Identity }
+  | { ok: false; reason: "invalid"; message: string }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+export interface AuthenticatorStores {
+  users: UserStore;
+  robots: RobotStore;
+  appTokens: AppTokenStore;
+}
+
+// Credential checks behind /v2/auth: users (password, by name or email), robots (owner+short and
+// their token) and app-specific tokens ($app). Successful checks are remembered for
+// CREDENTIAL_CACHE_MS so a CI hammering /v2/auth does not pay argon2 on every call; failures
+// always re-check and count towards the exponential backoff per account and per address.
+export const CREDENTIAL_CACHE_MS = 60_000;
+
+const INVALID = { ok: false as const, reason: "invalid" as const, message: "Invalid Username or Password" };
+
+export class Authenticator {
+  readonly cache = new CredentialCache<Identity>({ ttlMs: CREDENTIAL_CACHE_MS });
+  readonly throttle: LoginThrottle;
+
+  constructor(
+    private readonly stores: AuthenticatorStores,
+    opts: { cache?: boolean; throttle?: LoginThrottle } = {},
+  ) {
+    this.throttle = opts.throttle ?? new LoginThrottle();
+    this.useCache = opts.cache ?? true;
+  }
+
+  private readonly useCache: boolean;
+
+  async authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
+    const keys = [`account:${username.toLowerCase()}`, `address:${clientAddress}`];
+    const gate = this.throttle.check(keys);
+    if (!gate.allowed) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
+    if (this.useCache) {
+      const cached = this.cache.get(username, secret);
+      if (cached && this.stillValid(cached)) return { ok: true, identity: cached };
+    }
+    const generation = this.cache.generation;
+    const identity = await this.check(username, secret);
+    if (!identity) {
+      this.throttle.failure(keys);
+      return INVALID;
+    }
+    this.throttle.success([keys[0]!]);
+    if (this.useCache) this.cache.set(username, secret, identity, generation);
+    return { ok: true, identity };
+  }
+
+  /** Call after a password change, robot token regeneration, token revocation or disable. */
+  forget(username: string): void {
+    this.cache.invalidateUser(username);
+  }
+
+  private stillValid(identity: Identity): boolean {
+    // A disabled account must stop working at once, cache or not: one indexed read.
+    if (identity.kind === "user") return this.stores.users.byId(identity.user.id)?.enabled === true;
+    if (identity.kind === "robot") {
+      const owner = this.stores.users.byName(identity.robot.owner);
+      return owner === undefined || owner.enabled;
+    }
+    return true;
+  }
+
+  private async check(username: string, secret: string): Promise<Identity | undefined> {
+    if (username === "$app") return this.checkAppToken(secret);
+    if (username.includes("+")) {
+      const robot = this.stores.robots.byName(username);
+      if (!robot || !constantTimeEqual(robot.token, secret)) return undefined;
+      // A disabled user owner disables its robots (org owners have no enabled flag).
+      const owner = this.stores.users.byName(robot.owner);
+      if (owner && !owner.enabled) return undefined;
+      return { kind: "robot", robot };
+    }
+    const user = username.includes("@") ? this.stores.users.byEmail(username) : this.stores.users.byName(username);
+    const ok = await verifyPassword(secret, user?.passwordHash);
+    if (!user || !ok || !user.enabled) return undefined;
+    return { kind: "user", user, via: "password" };
+  }
+
+  private checkAppToken(code: string): Identity | undefined {
+    const hash = hashAppTokenCode(code);
+    for (const row of this.stores.appTokens.byLookup(appTokenLookup(code))) {
+      if (!constantTimeEqual(row.secretHash, hash)) continue;
+      if (row.expiresMs !== null && row.expiresMs <= Date.now()) return undefined;
+      const user = this.stores.users.byId(row.userId);
+      if (!user?.enabled) return undefined;
+      this.stores.appTokens.touch(row.id);
+      return { kind: "user", user, via: "appToken", appTokenUuid: row.uuid };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,32 @@
+import type { RobotRow } from "../store/meta/robots";
+import type { UserRow } from "../store/meta/users";
+
+/** Who is calling, as the auth layer established it. */
+export type Identity =
+  | { kind: "anonymous" }
+  | { kind: "user"; user: UserRow; via: "password" | "appToken"; appTokenUuid?: string }
+  | { kind: "robot"; robot: RobotRow };
+
+export const ANONYMOUS: Identity = { kind: "anonymous" };
+
+/** The JWT `sub` and the name permission checks use. */
+export function identityName(identity: Identity): string {
+  if (identity.kind === "user") return identity.user.username;
+  if (identity.kind === "robot") return identity.robot.fullName;
+  return "(anonymous)";
+}
+
+/** The JWT `context` claim, shaped as Quay's (reference 4.3). */
+export function identityContext(identity: Identity): Record<string, unknown> {
+  const apostille = { "com.apostille.root": "$disabled" };
+  switch (identity.kind) {
+    case "anonymous":
+      return apostille;
+    case "robot":
+      return { version: 2, entity_kind: "robot", entity_reference: identity.robot.fullName, kind: "user", user: identity.robot.fullName, ...apostille };
+    case "user":
+      return identity.via === "appToken"
+        ? { version: 2, entity_kind: "appspecifictoken", entity_reference: identity.appTokenUuid, kind: "user", user: identity.user.username, ...apostille }
+        : { version: 2, entity_kind: "user", entity_reference: identity.user.uuid, kind: "user", user: identity.user.username, ...apostille };
+  }
+}

@@ -1,0 +1,91 @@
+// Password hashing and the small secret-handling helpers the auth layer shares.
+//
+// argon2id with m=19456 KiB, t=2, p=1 (OWASP's recommended minimum). Measured on this machine
+// (2 vCPUs, Bun 1.4.5, means of 10 runs after warm-up, 4 rounds on a shared, busy box):
+//   m=19456,t=2 (ours):        hash 21-30 ms, verify 22-35 ms,  8 concurrent verifies 130-340 ms
+//   Bun default (m=65536,t=2): hash 89-94 ms, verify 94-104 ms, 8 concurrent verifies 890-1090 ms
+// The default would make every `docker login` and /v2/auth Basic check cost ~4x the CPU and
+// 64 MiB each; a burst of logins is a cheap DoS. The credential cache absorbs repeated checks.
+
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+const ARGON2 = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
+/** Prefix of a hash made with the current parameters; anything else should be rehashed at next login. */
+const CURRENT_PREFIX = "$argon2id$v=19$m=19456,t=2,p=1$";
+
+export const PASSWORD_MIN_LENGTH = 8;
+/** Bounds the work an attacker can make one login attempt cost. */
+export const PASSWORD_MAX_LENGTH = 1024;
+
+export async function hashPassword(pw: string): Promise<string> {
+  return Bun.password.hash(pw, ARGON2);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * True if `pw` matches `hash`. A missing or unparsable hash (unknown user, user without a
+ * password) still costs one argon2 verify against a dummy hash, so response time does not tell
+ * whether an account exists.
+ */
+export async function verifyPassword(pw: string, hash: string | null | undefined): Promise<boolean> {
+  // A code point is at most two UTF-16 units; anything longer was never a valid password.
+  if (typeof pw !== "string" || pw.length > PASSWORD_MAX_LENGTH * 2) return false;
+  try {
+    if (typeof hash === "string" && hash.startsWith("$argon2")) return await Bun.password.verify(pw, hash);
+  } catch {
+    // malformed hash in the database: fall through to the dummy verify and refuse
+  }
+  dummyHash ??= hashPassword(randomToken(16));
+  await Bun.password.verify(pw, await dummyHash).catch(() => false);
+  return false;
+}
+
+export function needsRehash(hash: string): boolean {
+  return !hash.startsWith(CURRENT_PREFIX);
+}
+
+/** Why a new password is unacceptable, or undefined when it is fine. Counts code points. */
+export function passwordProblem(pw: string): string | undefined {
+  if (typeof pw !== "string") return "Password is required";
+  const length = [...pw].length;
+  if (length < PASSWORD_MIN_LENGTH) return `Password must be at least ${PASSWORD_MIN_LENGTH} characters long`;
+  if (length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters long`;
+  if (/\s/u.test(pw)) return "Password must not contain whitespace";
+  return undefined;
+}
+
+/** Compares digests, not the strings, so neither content nor length leaks through timing. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const da = createHash("sha256").update(a, "utf8").digest();
+  const db = createHash("sha256").update(b, "utf8").digest();
+  return timingSafeEqual(da, db);
+}
+
+/** `bytes` random bytes as URL-safe base64 without padding (48 bytes → 64 characters). */
+export function randomToken(bytes = 48): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+/** Quay robot tokens: 64 characters from A-Z0-9. */
+export const ROBOT_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/**
+ * `length` characters drawn uniformly from `alphabet`. Rejection sampling: bytes at or above the
+ * largest multiple of the alphabet size are discarded, so `byte % size` has no modulo bias.
+ */
+export function randomAlnum(length: number, alphabet: string = ROBOT_TOKEN_ALPHABET): string {
+  const size = alphabet.length;
+  if (!Number.isInteger(length) || length < 0) throw new RangeError("length must be a non-negative integer");
+  if (size < 2 || size > 256) throw new RangeError("alphabet must have 2..256 characters");
+  const limit = 256 - (256 % size);
+  let out = "";
+  while (out.length < length) {
+    for (const b of randomBytes(Math.ceil((length - out.length) * 1.25) + 8)) {
+      if (b >= limit) continue;
+      out += alphabet[b % size];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}

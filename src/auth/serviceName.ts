@@ -1,0 +1,34 @@
+// Where clients fetch tokens (the realm) and the name tokens are minted for (the service, JWT
+// aud). Both come from configuration when set, else from how the client reached us, so a
+// registry on a laptop works as localhost:8080 and as 127.0.0.1:8080 alike.
+
+export interface ServiceSettings {
+  publicUrl?: string;
+  service?: string;
+}
+
+function requestOrigin(request: Request): { proto: string; host: string } {
+  const url = new URL(request.url);
+  const host = request.headers.get("host") ?? url.host;
+  const proto = request.headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
+  return { proto, host };
+}
+
+export function serviceFor(settings: ServiceSettings, request: Request): string {
+  if (settings.service) return settings.service;
+  if (settings.publicUrl) return new URL(settings.publicUrl).host;
+  return requestOrigin(request).host;
+}
+
+export function realmFor(settings: ServiceSettings, request: Request): string {
+  if (settings.publicUrl) return `${settings.publicUrl.replace(/\/+$/, "")}/v2/auth`;
+  const { proto, host } = requestOrigin(request);
+  return `${proto}://${host}/v2/auth`;
+}
+
+/** The `WWW-Authenticate` value of a /v2 401. */
+export function bearerChallenge(settings: ServiceSettings, request: Request, scope?: string): string {
+  const parts = [`realm="${realmFor(settings, request)}"`, `service="${serviceFor(settings, request)}"`];
+  if (scope) parts.push(`scope="${scope}"`);
+  return `Bearer ${parts.join(",")}`;
+}

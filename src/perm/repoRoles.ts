@@ -1,0 +1,83 @@
+import type { Identity } from "../auth/identity";
+import { canonicalRepoName } from "../oci";
+import type { OrgStore, TeamRole } from "../store/meta/orgs";
+import type { PermissionStore } from "../store/meta/permissions";
+import type { RepositoryStore } from "../store/meta/repositories";
+import { canCreateRepo, resolveRepoRole, type Principal, type RepoRole } from "./roles";
+
+export interface RoleStores {
+  repositories: RepositoryStore;
+  orgs: OrgStore;
+  permissions: PermissionStore;
+}
+
+export interface SuperuserPolicy {
+  superusers: string[];
+  readonlySuperusers: string[];
+  superuserFullAccess: boolean;
+}
+
+export interface RepoStanding {
+  repo: string;
+  exists: boolean;
+  repoId?: number;
+  role: RepoRole;
+  canCreate: boolean;
+}
+
+/** Gathers the facts about a caller and a repository from the store, then asks the pure rules. */
+export class RepoRoleResolver {
+  private readonly superusers: Set<string>;
+  private readonly readonlySuperusers: Set<string>;
+
+  constructor(
+    private readonly stores: RoleStores,
+    private readonly policy: SuperuserPolicy,
+  ) {
+    this.readonlySuperusers = new Set(policy.readonlySuperusers);
+    // Read-only wins when a name is in both lists, as in Quay.
+    this.superusers = new Set(policy.superusers.filter((n) => !this.readonlySuperusers.has(n)));
+  }
+
+  principalOf(identity: Identity): Principal {
+    if (identity.kind === "user") {
+      const name = identity.user.username;
+      const readonly = this.readonlySuperusers.has(name);
+      const superuser = !readonly && (this.superusers.has(name) || identity.user.superuser);
+      return { kind: "user", name, superuser, readonlySuperuser: readonly };
+    }
+    if (identity.kind === "robot") return { kind: "robot", name: identity.robot.fullName, owner: identity.robot.owner };
+    return { kind: "anonymous" };
+  }
+
+  standing(identity: Identity, requestedName: string): RepoStanding {
+    const repo = canonicalRepoName(requestedName);
+    const namespace = repo.slice(0, repo.indexOf("/"));
+    const row = this.stores.repositories.find(repo);
+    const principal = this.principalOf(identity);
+    const opts = { superuserFullAccess: this.policy.superuserFullAccess };
+    const member = identity.kind === "user" ? { userId: identity.user.id } : identity.kind === "robot" ? { robotId: identity.robot.id } : undefined;
+    const ns = this.stores.orgs.namespace(namespace);
+    const namespaceTeamRoles: TeamRole[] = member && ns?.kind === "org" ? this.stores.orgs.teamRolesOf(ns.id, member) : [];
+    const grants =
+      member && row
+        ? { ...this.stores.permissions.grantsOn(row.id, member, this.stores.orgs.teamIdsOf(member)), namespaceTeamRoles }
+        : { viaTeams: [], namespaceTeamRoles };
+    const role = resolveRepoRole(
+      principal,
+      { namespace, exists: !!row, visibility: row?.visibility ?? "private" },
+      grants,
+      opts,
+    );
+    // Only existing namespaces can receive new repositories (Quay's CREATE_NAMESPACE_ON_PUSH off),
+    // except for full-access superusers, whose pushes create an organisation they own.
+    const canCreate = !row && (ns !== undefined || (principal.kind === "user" && principal.superuser && opts.superuserFullAccess))
+      ? canCreateRepo(principal, namespace, namespaceTeamRoles, opts)
+      : false;
+    return { repo, exists: !!row, repoId: row?.id, role, canCreate };
+  }
+
+  isPublic(requestedName: string): boolean {
+    return this.stores.repositories.find(canonicalRepoName(requestedName))?.visibility === "public";
+  }
+}

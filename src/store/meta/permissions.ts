@@ -1,0 +1,51 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { repositoryPermissions } from "../schema";
+
+export type GrantRole = "read" | "write" | "admin";
+export type Grantee = { userId: number } | { robotId: number } | { teamId: number };
+
+function granteeColumn(g: Grantee) {
+  if ("userId" in g) return eq(repositoryPermissions.userId, g.userId);
+  if ("robotId" in g) return eq(repositoryPermissions.robotId, g.robotId);
+  return eq(repositoryPermissions.teamId, g.teamId);
+}
+
+/** Direct repository grants to users, robots and teams. */
+export class PermissionStore {
+  constructor(private readonly db: MetaDb) {}
+
+  set(repositoryId: number, grantee: Grantee, role: GrantRole): void {
+    this.db.transaction((tx) => {
+      tx.delete(repositoryPermissions).where(and(eq(repositoryPermissions.repositoryId, repositoryId), granteeColumn(grantee))).run();
+      tx.insert(repositoryPermissions).values({ repositoryId, role, ...grantee }).run();
+    });
+  }
+
+  remove(repositoryId: number, grantee: Grantee): boolean {
+    const gone = this.db
+      .delete(repositoryPermissions)
+      .where(and(eq(repositoryPermissions.repositoryId, repositoryId), granteeColumn(grantee)))
+      .returning({ id: repositoryPermissions.id })
+      .all();
+    return gone.length > 0;
+  }
+
+  /** The principal's own grant and the grants of its teams on the repository. */
+  grantsOn(repositoryId: number, principal: { userId: number } | { robotId: number }, teamIds: number[]) {
+    const direct = this.db
+      .select({ role: repositoryPermissions.role })
+      .from(repositoryPermissions)
+      .where(and(eq(repositoryPermissions.repositoryId, repositoryId), granteeColumn(principal)))
+      .get()?.role;
+    const viaTeams = teamIds.length
+      ? this.db
+          .select({ role: repositoryPermissions.role })
+          .from(repositoryPermissions)
+          .where(and(eq(repositoryPermissions.repositoryId, repositoryId), inArray(repositoryPermissions.teamId, teamIds)))
+          .all()
+          .map((r) => r.role)
+      : [];
+    return { direct, viaTeams };
+  }
+}

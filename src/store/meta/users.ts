@@ -1,0 +1,75 @@
+import { eq, sql } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { namespaces, users } from "../schema";
+
+export interface UserRow {
+  id: number;
+  username: string;
+  email: string | null;
+  passwordHash: string | null;
+  enabled: boolean;
+  superuser: boolean;
+  uuid: string;
+}
+
+const userColumns = {
+  id: users.id,
+  username: users.username,
+  email: users.email,
+  passwordHash: users.passwordHash,
+  enabled: users.enabled,
+  superuser: users.superuser,
+  uuid: users.uuid,
+};
+
+export type CreateUserOutcome = { kind: "ok"; user: UserRow } | { kind: "nameTaken" } | { kind: "emailTaken" };
+
+/** People, each with a namespace of the same name. */
+export class UserStore {
+  constructor(private readonly db: MetaDb) {}
+
+  create(username: string, email: string | null, passwordHash: string | null, superuser = false): CreateUserOutcome {
+    return this.db.transaction((tx): CreateUserOutcome => {
+      if (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, username)).get())
+        return { kind: "nameTaken" };
+      if (email && tx.select({ id: users.id }).from(users).where(eq(users.email, email)).get())
+        return { kind: "emailTaken" };
+      tx.insert(namespaces).values({ name: username, kind: "user" }).run();
+      const user = tx
+        .insert(users)
+        .values({ username, email, passwordHash, superuser, uuid: crypto.randomUUID() })
+        .returning(userColumns)
+        .get();
+      return { kind: "ok", user };
+    });
+  }
+
+  byName(username: string): UserRow | undefined {
+    return this.db.select(userColumns).from(users).where(eq(users.username, username)).get();
+  }
+
+  byEmail(email: string): UserRow | undefined {
+    return this.db.select(userColumns).from(users).where(eq(users.email, email)).get();
+  }
+
+  byId(id: number): UserRow | undefined {
+    return this.db.select(userColumns).from(users).where(eq(users.id, id)).get();
+  }
+
+  setPassword(id: number, passwordHash: string): void {
+    this.db.update(users).set({ passwordHash }).where(eq(users.id, id)).run();
+  }
+
+  setEnabled(id: number, enabled: boolean): void {
+    this.db.update(users).set({ enabled }).where(eq(users.id, id)).run();
+  }
+
+  /** Ends every session of the user (sessions carry the uuid they were made with). */
+  rotateUuid(id: number): void {
+    this.db.update(users).set({ uuid: crypto.randomUUID() }).where(eq(users.id, id)).run();
+  }
+
+  count(): number {
+    return this.db.select({ n: sql<number>`count(*)` }).from(users).get()!.n;
+  }
+}

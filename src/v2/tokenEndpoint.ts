@@ -1,0 +1,81 @@
+import { clientAddress } from "../auth/clientAddress";
+import { parseBasicCredentials } from "../auth/basicCredentials";
+import { ANONYMOUS, identityContext, identityName, type Identity } from "../auth/identity";
+import { serviceFor } from "../auth/serviceName";
+import { grantedActions } from "../perm/roles";
+import { parseScopes } from "../perm/scope";
+import type { TokenAuth, V2Context } from "./context";
+import { RegistryError } from "./errors";
+import { jsonResponse } from "./respond";
+
+/**
+ * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
+ * whose `access` lists what the caller may do. Actions the caller may not have are dropped, not
+ * refused; a push to a missing repository creates it when the caller may create there.
+ */
+export async function issueToken(ctx: V2Context, request: Request): Promise<Response> {
+  const auth = ctx.auth;
+  if (!auth) throw new RegistryError("NOT_FOUND", "token auth is off on this registry (--auth none)");
+  const url = new URL(request.url);
+  const identity = await authenticate(auth, request);
+  const scopeValues = url.searchParams.getAll("scope");
+  if (identity.kind === "anonymous" && !scopeValues.some((v) => v.trim() !== "")) {
+    // `docker login` without credentials.
+    throw new RegistryError("UNAUTHORIZED", "credentials required", {});
+  }
+  const parsed = parseScopes(scopeValues);
+  if (!parsed.ok) throw new RegistryError("INVALID_REQUEST", parsed.message);
+
+  const access: { type: string; name: string; actions: string[] }[] = [];
+  for (const scope of parsed.scopes) {
+    if (scope.type === "registry") {
+      if (identity.kind !== "anonymous") access.push({ type: "registry", name: "catalog", actions: ["*"] });
+      continue;
+    }
+    let standing = auth.roles.standing(identity, scope.name);
+    if (scope.actions.includes("push") && !standing.exists && standing.canCreate) {
+      createRepository(ctx, identity, standing.repo);
+      standing = auth.roles.standing(identity, scope.name);
+    }
+    const actions = grantedActions(scope.actions, standing.role, standing.canCreate, standing.exists);
+    access.push({ type: "repository", name: standing.repo, actions });
+  }
+  const issued = await auth.tokens.issue({
+    subject: identityName(identity),
+    audience: url.searchParams.get("service") || serviceFor(ctx.config, request),
+    access,
+    context: identityContext(identity),
+  });
+  return jsonResponse(
+    { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt },
+    200,
+    { "Cache-Control": "no-cache, no-store, must-revalidate" },
+  );
+}
+
+async function authenticate(auth: TokenAuth, request: Request): Promise<Identity> {
+  const creds = parseBasicCredentials(request.headers.get("authorization"));
+  if (creds === undefined) return ANONYMOUS;
+  if (creds === "malformed") throw new RegistryError("UNAUTHORIZED", "malformed Basic credentials", {});
+  const outcome = await auth.authenticator.authenticate(creds.username, creds.secret, clientAddress(request));
+  if (outcome.ok) return outcome.identity;
+  if (outcome.reason === "throttled") {
+    throw new RegistryError("TOOMANYREQUESTS", `too many failed logins; retry in ${outcome.retryAfterSeconds} s`,
+      { retryAfter: outcome.retryAfterSeconds }, 429, { "Retry-After": String(outcome.retryAfterSeconds) });
+  }
+  throw new RegistryError("UNAUTHORIZED", outcome.message, {});
+}
+
+/** A repository created by a push: private, and its creator gets admin on it. */
+function createRepository(ctx: V2Context, identity: Identity, repo: string): void {
+  const namespace = repo.slice(0, repo.indexOf("/"));
+  if (!ctx.stores.orgs.namespace(namespace) && identity.kind === "user") {
+    // Full-access superusers may push into a namespace that does not exist yet: it becomes an
+    // organization they own.
+    ctx.stores.orgs.create(namespace, identity.user.id);
+  }
+  const row = ctx.stores.repositories.ensure(repo, "private");
+  if (identity.kind === "user") ctx.stores.permissions.set(row.id, { userId: identity.user.id }, "admin");
+  else if (identity.kind === "robot") ctx.stores.permissions.set(row.id, { robotId: identity.robot.id }, "admin");
+  ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);
+}
