@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ../shared/bench/registry-bench against CNCF Distribution and Berth in one sitting,
-# alternating, each on a fresh data directory. Writes JSON lines to $OUT (docs/bench/<date>).
+# alternating, each on a fresh data directory; Berth both open (--auth none) and with token auth. Writes JSON lines to $OUT (docs/bench/<date>).
 #   scripts/bench-compare.sh [ROUNDS] [extra registry-bench args...]
 # Needs: apt-get install docker-registry wrk; a built dist/berth (bun run build.ts).
 set -euo pipefail
@@ -19,11 +19,15 @@ for r in $(seq 1 "$rounds"); do
   (cd "$bench" && bun registry-bench --url http://127.0.0.1:5055 --server-pid "$pid" "$@" all) >> "$OUT/distribution.jsonl" 2>> "$OUT/distribution.txt"
   ROOT="$tmp/dist" "$bench/distribution.sh" stop >/dev/null
 
-  rm -rf "$tmp/berth-data"
-  BERTH_LOG_REQUESTS=false "$here/dist/berth" serve --host 127.0.0.1 --port "$BERTH_PORT" --data "$tmp/berth-data" > "$tmp/berth.log" 2>&1 &
-  echo $! > "$tmp/berth.pid"
-  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$BERTH_PORT/health/instance" >/dev/null && break; sleep 0.1; done
-  (cd "$bench" && bun registry-bench --url "http://127.0.0.1:$BERTH_PORT" --server-pid "$(cat "$tmp/berth.pid")" "$@" all) >> "$OUT/berth.jsonl" 2>> "$OUT/berth.txt"
-  kill "$(cat "$tmp/berth.pid")"; wait "$(cat "$tmp/berth.pid")" 2>/dev/null || true
+  for mode in none token; do
+    rm -rf "$tmp/berth-data"
+    BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 "$here/dist/berth" serve --auth "$mode" \
+      --host 127.0.0.1 --port "$BERTH_PORT" --data "$tmp/berth-data" > "$tmp/berth.log" 2>&1 &
+    echo $! > "$tmp/berth.pid"
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$BERTH_PORT/health/instance" >/dev/null && break; sleep 0.1; done
+    (cd "$bench" && bun registry-bench --url "http://127.0.0.1:$BERTH_PORT" --user admin --password bench-pass-1 \
+      --server-pid "$(cat "$tmp/berth.pid")" "$@" all) >> "$OUT/berth-auth-$mode.jsonl" 2>> "$OUT/berth-auth-$mode.txt"
+    kill "$(cat "$tmp/berth.pid")"; wait "$(cat "$tmp/berth.pid")" 2>/dev/null || true
+  done
 done
 echo "results in $OUT" >&2

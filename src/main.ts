@@ -6,12 +6,19 @@ import { createLogger } from "./log";
 import { startServer } from "./server";
 import { openStores } from "./store";
 import { collectGarbage } from "./store/garbageCollector";
+import { CliError, orgAdd, repoVisibility, robotAdd, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { version } from "../package.json";
 
 const USAGE = `berth ${version}: a container registry in one executable
 
 Usage:
   berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth none]
+  berth user add NAME [--email E] [--superuser] [--password-stdin]
+  berth user passwd NAME [--password-stdin]
+  berth user disable|enable NAME
+  berth org add NAME --owner USER
+  berth robot add OWNER+NAME          prints the robot's token
+  berth repo visibility NS/NAME public|private
   berth gc [--grace SECONDS]           free blobs nothing references (safe while serving;
                                        blobs and links younger than --grace, default 3600, stay)
   berth config check [--config FILE]   validate settings and print them
@@ -35,6 +42,10 @@ function parseCli(argv: string[]) {
       auth: { type: "string" },
       "public-url": { type: "string" },
       grace: { type: "string" },
+      email: { type: "string" },
+      owner: { type: "string" },
+      superuser: { type: "boolean" },
+      "password-stdin": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -45,7 +56,41 @@ function parseCli(argv: string[]) {
     auth: values.auth,
     publicUrl: values["public-url"],
   };
-  return { flags, configPath: values.config, positionals, help: values.help, grace: values.grace };
+  return { flags, configPath: values.config, positionals, help: values.help, grace: values.grace, values };
+}
+
+async function runAccountCommand(config: Config, command: string, sub: string | undefined, name: string | undefined, values: Record<string, unknown>): Promise<number> {
+  if (!name) {
+    console.error(`berth: ${command} ${sub ?? ""} needs a name\n\n${USAGE}`);
+    return 2;
+  }
+  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  try {
+    const key = `${command} ${sub}`;
+    let out: string;
+    if (key === "user add") out = await userAdd(stores, name, { email: values.email as string | undefined, superuser: !!values.superuser, passwordStdin: !!values["password-stdin"] });
+    else if (key === "user passwd") out = await userPasswd(stores, name, !!values["password-stdin"]);
+    else if (key === "user disable" || key === "user enable") out = userSetEnabled(stores, name, sub === "enable");
+    else if (key === "org add") {
+      if (typeof values.owner !== "string") throw new CliError("org add needs --owner USER");
+      out = orgAdd(stores, name, values.owner);
+    } else if (key === "robot add") out = robotAdd(stores, name);
+    else if (key === "repo visibility") out = repoVisibility(stores, name, values.positional3 as string | undefined);
+    else {
+      console.error(`berth: unknown command "${key}"\n\n${USAGE}`);
+      return 2;
+    }
+    console.log(out);
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError) {
+      console.error(`berth: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    stores.close();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -79,6 +124,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === "config" && sub === "check") {
     console.log(JSON.stringify(config, null, 2));
     return 0;
+  }
+  if (command === "user" || command === "org" || command === "robot" || command === "repo") {
+    return runAccountCommand(config, command, sub, cli.positionals[2], { ...cli.values, positional3: cli.positionals[3] });
   }
   if (command === "gc") {
     const grace = Number(cli.grace ?? 3600);

@@ -9,7 +9,9 @@ export const BOOTSTRAP_ADMIN = "admin";
  * printed once to the log. Later starts leave accounts alone.
  */
 export async function bootstrapAdmin(users: UserStore, log: Logger, env = process.env): Promise<void> {
-  if (users.count() > 0) return;
+  // Accounts made by `berth user add` before the first start do not stop the bootstrap; an
+  // existing admin or another superuser does.
+  if (users.byName(BOOTSTRAP_ADMIN) || users.hasSuperuser()) return;
   const given = env.BERTH_ADMIN_PASSWORD;
   if (given !== undefined && passwordProblem(given)) {
     throw new Error(`BERTH_ADMIN_PASSWORD: ${passwordProblem(given)}`);

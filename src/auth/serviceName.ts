@@ -8,9 +8,9 @@ export interface ServiceSettings {
 }
 
 function requestOrigin(request: Request): { proto: string; host: string } {
-  const url = new URL(request.url);
-  const host = request.headers.get("host") ?? url.host;
-  const proto = request.headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
+  // On the hot path (every /v2 call in token mode): no URL parsing when Host is present.
+  const host = request.headers.get("host") ?? new URL(request.url).host;
+  const proto = request.headers.get("x-forwarded-proto") ?? (request.url.startsWith("https:") ? "https" : "http");
   return { proto, host };
 }
 

@@ -51,6 +51,18 @@ export class RepositoryStore {
     });
   }
 
+  setVisibility(fullName: string, visibility: "private" | "public"): boolean {
+    this.cache.clear();
+    return (
+      this.db
+        .update(repositories)
+        .set({ visibility, updatedMs: Date.now() })
+        .where(eq(repositories.fullName, fullName))
+        .returning({ id: repositories.id })
+        .all().length > 0
+    );
+  }
+
   touch(id: number): void {
     this.db
       .update(repositories)

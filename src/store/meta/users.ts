@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, users } from "../schema";
 
@@ -69,7 +69,7 @@ export class UserStore {
     this.db.update(users).set({ uuid: crypto.randomUUID() }).where(eq(users.id, id)).run();
   }
 
-  count(): number {
-    return this.db.select({ n: sql<number>`count(*)` }).from(users).get()!.n;
+  hasSuperuser(): boolean {
+    return this.db.select({ id: users.id }).from(users).where(eq(users.superuser, true)).get() !== undefined;
   }
 }

@@ -1,0 +1,79 @@
+import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
+import type { Stores } from "../store";
+
+// `berth user|org|robot …`: account chores on the data directory, with the server stopped or
+// running (SQLite WAL lets both write). A running server may honour an old password for up to
+// its credential cache time (60 s); disabling a user takes effect at once.
+
+const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+export class CliError extends Error {}
+
+function checkName(kind: string, name: string): void {
+  if (name.length < 2 || name.length > 255 || !NAME.test(name)) {
+    throw new CliError(`${kind} name "${name}" must be 2–255 of a-z, 0-9 and single . _ - between them`);
+  }
+}
+
+async function readPassword(fromStdin: boolean): Promise<{ password: string; generated: boolean }> {
+  if (!fromStdin) return { password: randomAlnum(20, "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"), generated: true };
+  const text = await new Response(Bun.stdin.stream()).text();
+  const password = text.replace(/\r?\n$/, "");
+  const problem = passwordProblem(password);
+  if (problem) throw new CliError(problem);
+  return { password, generated: false };
+}
+
+export async function userAdd(stores: Stores, name: string, opts: { email?: string; superuser?: boolean; passwordStdin?: boolean }): Promise<string> {
+  checkName("user", name);
+  const { password, generated } = await readPassword(!!opts.passwordStdin);
+  const out = stores.users.create(name, opts.email ?? null, await hashPassword(password), !!opts.superuser);
+  if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
+  if (out.kind === "emailTaken") throw new CliError(`the email "${opts.email}" is in use`);
+  return `created user ${name}${opts.superuser ? " (superuser)" : ""}${generated ? ` with password: ${password}` : ""}`;
+}
+
+export async function userPasswd(stores: Stores, name: string, passwordStdin: boolean): Promise<string> {
+  const user = stores.users.byName(name);
+  if (!user) throw new CliError(`no user "${name}"`);
+  const { password, generated } = await readPassword(passwordStdin);
+  stores.users.setPassword(user.id, await hashPassword(password));
+  stores.users.rotateUuid(user.id);
+  return `password of ${name} changed${generated ? ` to: ${password}` : ""}`;
+}
+
+export function userSetEnabled(stores: Stores, name: string, enabled: boolean): string {
+  const user = stores.users.byName(name);
+  if (!user) throw new CliError(`no user "${name}"`);
+  stores.users.setEnabled(user.id, enabled);
+  if (!enabled) stores.users.rotateUuid(user.id);
+  return `user ${name} ${enabled ? "enabled" : "disabled"}`;
+}
+
+export function orgAdd(stores: Stores, name: string, owner: string): string {
+  checkName("organization", name);
+  const user = stores.users.byName(owner);
+  if (!user) throw new CliError(`no user "${owner}" to own the organization`);
+  const out = stores.orgs.create(name, user.id);
+  if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
+  return `created organization ${name} owned by ${owner} (team owners)`;
+}
+
+/** Creates `owner+short` and returns its token (printed once by the CLI). */
+export function robotAdd(stores: Stores, fullName: string): string {
+  const plus = fullName.indexOf("+");
+  if (plus < 0) throw new CliError(`robot names are owner+short, got "${fullName}"`);
+  const owner = fullName.slice(0, plus);
+  const short = fullName.slice(plus + 1);
+  checkName("robot", short);
+  if (!stores.orgs.namespace(owner)) throw new CliError(`no user or organization "${owner}"`);
+  const robot = stores.robots.create(owner, short, randomAlnum(64));
+  if (!robot) throw new CliError(`robot "${fullName}" exists`);
+  return robot.token;
+}
+
+export function repoVisibility(stores: Stores, name: string, visibility: string | undefined): string {
+  if (visibility !== "public" && visibility !== "private") throw new CliError("repo visibility needs public or private");
+  if (!stores.repositories.setVisibility(name, visibility)) throw new CliError(`no repository "${name}"`);
+  return `${name} is now ${visibility}`;
+}
