@@ -12,7 +12,7 @@ import { version } from "../package.json";
 const USAGE = `berth ${version}: a container registry in one executable
 
 Usage:
-  berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth none]
+  berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth token|none]
   berth user add NAME [--email E] [--superuser] [--password-stdin]
   berth user passwd NAME [--password-stdin]
   berth user disable|enable NAME
@@ -25,9 +25,10 @@ Usage:
   berth version
   berth help
 
-Every option is also a BERTH_* environment variable (BERTH_PORT, BERTH_HOST, BERTH_DATA,
-BERTH_CONFIG, BERTH_AUTH, BERTH_PUBLIC_URL, BERTH_MAX_MANIFEST_BYTES, BERTH_MAX_BODY_BYTES,
-BERTH_UPLOAD_TTL_SECONDS, BERTH_LOG_REQUESTS) and a key of the config file (JSON or YAML).
+Every setting is also a BERTH_* environment variable (BERTH_PORT, BERTH_HOST, BERTH_DATA,
+BERTH_CONFIG, BERTH_AUTH, BERTH_PUBLIC_URL, BERTH_SERVICE, BERTH_SUPERUSERS, ... see README)
+and a key of the config file (JSON or YAML). BERTH_ADMIN_PASSWORD sets the bootstrap admin's
+password on first start.
 Precedence: flags > environment > config file > defaults.`;
 
 function parseCli(argv: string[]) {

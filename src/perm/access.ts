@@ -12,9 +12,15 @@ export interface AccessPolicy {
   checkBase(request: Request): Promise<AccessDecision>;
   /** Whether the request may perform all of `actions` on the repository `repo` (ns/name). */
   check(request: Request, repo: string, actions: RepoAction[]): Promise<AccessDecision>;
-  /** Whether the caller may see the repository in listings such as _catalog. */
-  canList(request: Request, repo: string): Promise<boolean>;
+  /** For _catalog: which repositories the caller may see, or why it may not list at all. */
+  catalogFilter(request: Request): Promise<CatalogFilter>;
 }
+
+export type CatalogFilter =
+  | { allowed: true; canSee: (repo: string) => boolean }
+  | Exclude<AccessDecision, { allowed: true }>;
+
+export const CATALOG_SCOPE = "registry:catalog:*";
 
 export function repositoryScope(repo: string, actions: RepoAction[]): string {
   return `repository:${repo}:${actions.join(",")}`;
@@ -27,5 +33,5 @@ export const openAccess: AccessPolicy = {
   mode: "none",
   checkBase: async () => ALLOWED,
   check: async () => ALLOWED,
-  canList: async () => true,
+  catalogFilter: async () => ({ allowed: true, canSee: () => true }),
 };

@@ -4,7 +4,7 @@ import type { RegistryClaims, RegistryTokenService } from "../auth/registryToken
 import { serviceFor, type ServiceSettings } from "../auth/serviceName";
 import type { UserStore } from "../store/meta/users";
 import type { RobotStore } from "../store/meta/robots";
-import type { AccessDecision, AccessPolicy, RepoAction } from "./access";
+import type { AccessDecision, AccessPolicy, CatalogFilter, RepoAction } from "./access";
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";
 
@@ -40,12 +40,15 @@ export class TokenAccessPolicy implements AccessPolicy {
     return { allowed: false, reason: "insufficient", message: "authentication required" };
   }
 
-  async canList(request: Request, repo: string): Promise<boolean> {
+  async catalogFilter(request: Request): Promise<CatalogFilter> {
+    // Like Distribution, an unauthenticated catalog request gets a challenge (scope
+    // registry:catalog:*) so clients log in; the list is then what the token's user may read.
     const claims = await this.claims(request);
-    if (!claims?.ok) return false;
+    if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
+    if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
     const identity = this.identityOf(claims.claims.sub);
-    if (!identity) return false;
-    return roleAtLeast(this.roles.standing(identity, repo).role, "read");
+    if (!identity) return { allowed: true, canSee: () => false };
+    return { allowed: true, canSee: (repo) => roleAtLeast(this.roles.standing(identity, repo).role, "read") };
   }
 
   private async claims(request: Request): Promise<{ ok: true; claims: RegistryClaims } | { ok: false; reason: string } | undefined> {

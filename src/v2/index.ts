@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { parseV2Path, type V2Route } from "../oci";
-import { repositoryScope, type AccessDecision, type RepoAction } from "../perm/access";
+import { CATALOG_SCOPE, repositoryScope, type AccessDecision, type RepoAction } from "../perm/access";
 import { deleteBlob, getBlob } from "./blobs";
 import type { V2Context } from "./context";
 import { RegistryError, registryErrorResponse } from "./errors";
@@ -95,7 +95,11 @@ export function v2Routes(ctx: V2Context) {
     if (!decision.allowed) throw unauthorized(ctx, request, decision);
     return jsonResponse({});
   });
-  const catalog = guarded(ctx, (request) => listCatalog(ctx, request, new URL(request.url)));
+  const catalog = guarded(ctx, async (request) => {
+    const filter = await ctx.access.catalogFilter(request);
+    if (!filter.allowed) throw unauthorized(ctx, request, filter, CATALOG_SCOPE);
+    return listCatalog(ctx, new URL(request.url), filter.canSee);
+  });
   const token = guarded(ctx, (request) => issueToken(ctx, request));
   const repository = guarded(ctx, (request) => {
     const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;

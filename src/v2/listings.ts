@@ -19,22 +19,10 @@ export async function listTags(ctx: V2Context, url: URL, name: string): Promise<
 }
 
 /** GET _catalog: only repositories the caller may see. */
-export async function listCatalog(ctx: V2Context, request: Request, url: URL): Promise<Response> {
+export async function listCatalog(ctx: V2Context, url: URL, canSee: (repo: string) => boolean): Promise<Response> {
   const n = pageSize(url);
   const last = url.searchParams.get("last") ?? undefined;
-  const visible: string[] = [];
-  // canList is async; gather candidates in pages and filter them.
-  let cursor = last;
-  const want = n === undefined ? Infinity : n + 1;
-  for (;;) {
-    const batch = ctx.stores.repositories.list(cursor, 500);
-    for (const name of batch) {
-      if (visible.length >= want) break;
-      if (await ctx.access.canList(request, name)) visible.push(name);
-    }
-    if (batch.length < 500 || visible.length >= want) break;
-    cursor = batch[batch.length - 1];
-  }
+  const visible = ctx.stores.repositories.list(last, n === undefined ? undefined : n + 1, canSee);
   const headers: Record<string, string> = {};
   if (n !== undefined && visible.length > n) {
     visible.length = n;
