@@ -19,14 +19,18 @@ for r in $(seq 1 "$rounds"); do
   (cd "$bench" && bun registry-bench --url http://127.0.0.1:5055 --server-pid "$pid" "$@" all) >> "$OUT/distribution.jsonl" 2>> "$OUT/distribution.txt"
   ROOT="$tmp/dist" "$bench/distribution.sh" stop >/dev/null
 
-  for mode in none token; do
+  # none and token run every scenario; token-nocache only token-rps (credential cache off).
+  for mode in none token token-nocache; do
+    scenarios=all; cache=60
+    if [ "$mode" = token-nocache ]; then scenarios=token-rps; cache=0; fi
     rm -rf "$tmp/berth-data"
-    BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 "$here/dist/berth" serve --auth "$mode" \
+    BERTH_CREDENTIAL_CACHE_SECONDS=$cache BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 \
+      "$here/dist/berth" serve --auth "${mode%-nocache}" \
       --host 127.0.0.1 --port "$BERTH_PORT" --data "$tmp/berth-data" > "$tmp/berth.log" 2>&1 &
     echo $! > "$tmp/berth.pid"
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$BERTH_PORT/health/instance" >/dev/null && break; sleep 0.1; done
     (cd "$bench" && bun registry-bench --url "http://127.0.0.1:$BERTH_PORT" --user admin --password bench-pass-1 \
-      --server-pid "$(cat "$tmp/berth.pid")" "$@" all) >> "$OUT/berth-auth-$mode.jsonl" 2>> "$OUT/berth-auth-$mode.txt"
+      --server-pid "$(cat "$tmp/berth.pid")" "$@" $scenarios) >> "$OUT/berth-auth-$mode.jsonl" 2>> "$OUT/berth-auth-$mode.txt"
     kill "$(cat "$tmp/berth.pid")"; wait "$(cat "$tmp/berth.pid")" 2>/dev/null || true
   done
 done

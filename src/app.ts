@@ -31,7 +31,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
   await keys.pruneExpired(Date.now(), tokens.keyGraceMs);
   const roles = new RepoRoleResolver(stores, config);
-  const authenticator = new Authenticator(stores);
+  const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
   const access = new TokenAccessPolicy(tokens, roles, stores, config);
   return { config, stores, access, auth: { tokens, authenticator, roles }, log, startedMs: Date.now() };
 }

@@ -22,6 +22,12 @@ export const ConfigSchema = Type.Object(
     signingKeyFile: Type.Optional(Type.String({ minLength: 1, description: "PEM (PKCS8) private key for tokens; default: generated" })),
     superusers: Type.Array(Type.String({ minLength: 1 }), { default: ["admin"], description: "superuser names" }),
     readonlySuperusers: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "global read-only superusers" }),
+    credentialCacheSeconds: Type.Integer({
+      default: 60,
+      minimum: 0,
+      maximum: 3600,
+      description: "remember successful /v2/auth credential checks this long (0: off)",
+    }),
     superuserFullAccess: Type.Boolean({ default: true, description: "superusers may read and push every repository" }),
     maxManifestBytes: Type.Integer({ default: 4 * 1024 * 1024, minimum: 1024, description: "largest manifest accepted" }),
     maxBodyBytes: Type.Integer({
@@ -50,6 +56,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   superusers: "BERTH_SUPERUSERS",
   readonlySuperusers: "BERTH_READONLY_SUPERUSERS",
   superuserFullAccess: "BERTH_SUPERUSER_FULL_ACCESS",
+  credentialCacheSeconds: "BERTH_CREDENTIAL_CACHE_SECONDS",
   maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",
   maxBodyBytes: "BERTH_MAX_BODY_BYTES",
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",

@@ -19,26 +19,27 @@ export interface AuthenticatorStores {
 }
 
 // Credential checks behind /v2/auth: users (password, by name or email), robots (owner+short and
-// their token) and app-specific tokens ($app). Successful checks are remembered for
-// CREDENTIAL_CACHE_MS so a CI hammering /v2/auth does not pay argon2 on every call; failures
-// always re-check and count towards the exponential backoff per account and per address.
-export const CREDENTIAL_CACHE_MS = 60_000;
+// their token) and app-specific tokens ($app). Successful checks are remembered for a while
+// (config credentialCacheSeconds, 60 by default) so a CI hammering /v2/auth does not pay argon2
+// on every call; failures always re-check and count towards the exponential backoff per
+// account and per address.
 
 const INVALID = { ok: false as const, reason: "invalid" as const, message: "Invalid Username or Password" };
 
 export class Authenticator {
-  readonly cache = new CredentialCache<Identity>({ ttlMs: CREDENTIAL_CACHE_MS });
+  readonly cache: CredentialCache<Identity>;
   readonly throttle: LoginThrottle;
+  private readonly useCache: boolean;
 
   constructor(
     private readonly stores: AuthenticatorStores,
-    opts: { cache?: boolean; throttle?: LoginThrottle } = {},
+    opts: { cacheMs?: number; throttle?: LoginThrottle } = {},
   ) {
+    const cacheMs = opts.cacheMs ?? 60_000;
+    this.cache = new CredentialCache<Identity>({ ttlMs: Math.max(cacheMs, 1) });
+    this.useCache = cacheMs > 0;
     this.throttle = opts.throttle ?? new LoginThrottle();
-    this.useCache = opts.cache ?? true;
   }
-
-  private readonly useCache: boolean;
 
   async authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
     const keys = [`account:${username.toLowerCase()}`, `address:${clientAddress}`];
