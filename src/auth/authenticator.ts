@@ -42,7 +42,11 @@ export class Authenticator {
   }
 
   async authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
-    const keys = [`account:${username.toLowerCase()}`, `address:${clientAddress}`];
+    // "$app" names no account: every app token logs in under it, so an account key there would
+    // let anyone lock all app-token logins out. The codes are unguessable; the address key
+    // still slows a guesser.
+    const account = username === "$app" ? undefined : `account:${username.toLowerCase()}`;
+    const keys = account ? [account, `address:${clientAddress}`] : [`address:${clientAddress}`];
     const gate = this.throttle.check(keys);
     if (!gate.allowed) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
     if (this.useCache) {
@@ -55,7 +59,7 @@ export class Authenticator {
       this.throttle.failure(keys);
       return INVALID;
     }
-    this.throttle.success([keys[0]!]);
+    if (account) this.throttle.success([account]);
     if (this.useCache) this.cache.set(username, secret, identity, generation);
     return { ok: true, identity };
   }
@@ -67,7 +71,14 @@ export class Authenticator {
 
   private stillValid(identity: Identity): boolean {
     // A disabled account must stop working at once, cache or not: one indexed read.
-    if (identity.kind === "user") return this.stores.users.byId(identity.user.id)?.enabled === true;
+    if (identity.kind === "user") {
+      if (this.stores.users.byId(identity.user.id)?.enabled !== true) return false;
+      if (identity.via !== "appToken") return true;
+      // The cache entry is keyed "$app", so forget(owner) cannot reach it: a revoked or expired
+      // app token must stop here (one more indexed read).
+      const row = this.stores.appTokens.byUuid(identity.appTokenUuid!);
+      return row !== undefined && (row.expiresMs === null || row.expiresMs > Date.now());
+    }
     if (identity.kind === "robot") {
       const owner = this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;

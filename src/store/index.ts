@@ -43,7 +43,8 @@ export function openStores(opts: StoreOptions): Stores {
   const db = openMetaDb(join(opts.dataDir, "berth.db"));
   const blobs = new FsBlobStore(opts.dataDir);
   const blobLinks = new BlobLinkStore(db);
-  const cache = new ReadCache();
+  const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
+  const cache = new ReadCache(() => dataVersion.get()!.data_version);
   return {
     db,
     blobs,

@@ -37,6 +37,10 @@ export class AppTokenStore {
     return this.db.select(columns).from(appTokens).where(eq(appTokens.lookup, lookup)).all();
   }
 
+  byUuid(uuid: string): AppTokenRow | undefined {
+    return this.db.select(columns).from(appTokens).where(eq(appTokens.uuid, uuid)).get();
+  }
+
   touch(id: number): void {
     this.db.update(appTokens).set({ lastAccessedMs: Date.now() }).where(eq(appTokens.id, id)).run();
   }

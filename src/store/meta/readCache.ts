@@ -1,14 +1,23 @@
 // A small memory of hot reads (repository by name, manifest by tag) for the manifest GET path,
 // where two SQLite lookups were most of the per-request cost. Every write that could change an
-// answer goes through a store of this process and clears the cache; nothing else writes these
-// tables (the CLI's gc only drops blob rows). A second node will need a shared invalidation.
+// answer goes through a store of this process and clears the cache. Writes from elsewhere (the
+// CLI's `repo visibility` while the server runs) are noticed through SQLite's data_version,
+// which moves when another connection commits: checked at most every CHECK_EVERY_MS, so such a
+// change takes effect within that time. A second node will need a shared invalidation.
 
 const MAX_ENTRIES = 10_000;
+const CHECK_EVERY_MS = 100;
 
 export class ReadCache {
   private readonly entries = new Map<string, unknown>();
+  private lastCheck = 0;
+  private seenVersion: number | undefined;
+
+  /** `dataVersion` reads `PRAGMA data_version` of the connection the loads use. */
+  constructor(private readonly dataVersion?: () => number) {}
 
   get<T>(key: string, load: () => T): T {
+    if (this.dataVersion) this.dropIfChangedElsewhere();
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const value = load();
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
@@ -18,5 +27,16 @@ export class ReadCache {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  private dropIfChangedElsewhere(): void {
+    const now = Date.now();
+    if (now - this.lastCheck < CHECK_EVERY_MS) return;
+    this.lastCheck = now;
+    const version = this.dataVersion!();
+    if (version !== this.seenVersion) {
+      this.seenVersion = version;
+      this.entries.clear();
+    }
   }
 }

@@ -1,0 +1,699 @@
+// Token auth in process (Docker token spec, as Quay does it; reference quay-api.md §3–4): the
+// challenge on /v2/, what /v2/auth hands out to whom, and how /v2 enforces the token's grant.
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
+import { hashPassword } from "../../src/auth/password";
+import { RegistryTokenService } from "../../src/auth/registryToken";
+import { SigningKeyRing } from "../../src/auth/signingKeys";
+import { orgAdd, repoVisibility, robotAdd, userSetEnabled } from "../../src/cli/accounts";
+import { openStores, type Stores } from "../../src/store";
+import type { UserRow } from "../../src/store/meta/users";
+import type { TokenAuth } from "../../src/v2/context";
+import { startTestServer, tempDir, type TestServer } from "../support/server";
+import { expectApiVersion, expectError, randomBytes, RegistryClient, utf8, type OciError } from "../support/registryClient";
+
+setDefaultTimeout(60_000);
+
+const ADMIN_PASSWORD = "admin-Secret-1";
+const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", dora: "dora-Secret-1" } as const;
+
+let server: TestServer;
+let stores: Stores;
+let auth: TokenAuth;
+let host: string; // 127.0.0.1:PORT, the service name tokens are minted for
+const users: Record<string, UserRow> = {};
+const savedAdminPassword = process.env.BERTH_ADMIN_PASSWORD;
+
+beforeAll(async () => {
+  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  try {
+    server = await startTestServer({ auth: "token" });
+  } finally {
+    if (savedAdminPassword === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
+    else process.env.BERTH_ADMIN_PASSWORD = savedAdminPassword;
+  }
+  stores = server.server.ctx.stores;
+  auth = server.server.ctx.auth!;
+  host = new URL(server.url).host;
+  for (const [name, pw] of Object.entries(PASSWORDS)) {
+    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
+    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
+    users[name] = out.user;
+  }
+});
+afterAll(async () => {
+  await server?.stop();
+});
+// Every request here comes from 127.0.0.1, and the per-address backoff key is (by design) not
+// reset by a success: forget earlier tests' failed logins so each test starts unthrottled.
+afterEach(() => resetThrottle());
+
+function resetThrottle(): void {
+  (auth.authenticator.throttle as unknown as { entries: Map<string, unknown> }).entries.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+
+type Creds = readonly [string, string];
+const ADMIN: Creds = ["admin", ADMIN_PASSWORD];
+const ALICE: Creds = ["alice", PASSWORDS.alice];
+const BOB: Creds = ["bob", PASSWORDS.bob];
+
+interface AccessEntry {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+/** GET /v2/auth with optional Basic credentials and any number of scope values. */
+function authRequest(creds: Creds | undefined, scopes: string[] = [], params: Record<string, string> = {}): Promise<Response> {
+  const q = new URLSearchParams({ service: host, ...params });
+  for (const s of scopes) q.append("scope", s);
+  return fetch(`${server.url}/v2/auth?${q}`, { headers: creds ? { Authorization: basic(...creds) } : {} });
+}
+
+/** A token from /v2/auth; throws unless 200. */
+async function tokenFor(creds: Creds | undefined, ...scopes: string[]): Promise<string> {
+  const res = await authRequest(creds, scopes);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`/v2/auth: ${res.status} ${text}`);
+  return (JSON.parse(text) as { token: string }).token;
+}
+
+function decodeSegment(segment: string): any {
+  return JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+}
+
+/** The JWT's header and payload, unverified. */
+function decodeJwt(token: string): { header: any; payload: any } {
+  const [h, p] = token.split(".");
+  return { header: decodeSegment(h!), payload: decodeSegment(p!) };
+}
+
+function accessOf(token: string): AccessEntry[] {
+  return decodeJwt(token).payload.access;
+}
+
+/** The same JWT with its payload replaced (signature kept). */
+function withPayload(token: string, edit: (payload: any) => void): string {
+  const [h, p, s] = token.split(".");
+  const payload = decodeSegment(p!);
+  edit(payload);
+  return `${h}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.${s}`;
+}
+
+/** A registry client that sends `Authorization: Bearer <token>` (or nothing) on every request. */
+class BearerClient extends RegistryClient {
+  constructor(base: string, private readonly token?: string) {
+    super(base);
+  }
+  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set("Authorization", `Bearer ${this.token}`);
+    return super.fetch(path, { ...init, headers });
+  }
+}
+
+const client = (token?: string) => new BearerClient(server.url, token);
+
+const uniq = () => crypto.randomUUID().slice(0, 8);
+
+/** A repository pushed (with one image tagged v1) by `creds`; returns its name. */
+async function pushedRepo(creds: Creds, repo: string): Promise<string> {
+  const token = await tokenFor(creds, `repository:${repo}:pull,push`);
+  expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
+  await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
+  return repo;
+}
+
+/** Asserts a /v2 401: UNAUTHORIZED, the Bearer challenge (with `scope` when given). */
+async function expectChallenge(res: Response, scope?: string): Promise<OciError[]> {
+  const challenge = res.headers.get("www-authenticate");
+  const errors = await expectError(res, 401, "UNAUTHORIZED");
+  const base = `Bearer realm="${server.url}/v2/auth",service="${host}"`;
+  expect(challenge).toBe(scope ? `${base},scope="${scope}"` : base);
+  return errors;
+}
+
+/** Repeats `request` until it answers `status` or a second has passed; returns the last status. */
+async function statusWithin(request: () => Promise<Response>, status: number): Promise<number> {
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    const res = await request();
+    await res.arrayBuffer();
+    if (res.status === status || Date.now() > deadline) return res.status;
+    await Bun.sleep(20);
+  }
+}
+
+/** A registry token signed by the server's own key, minted at a chosen time. */
+async function mintWithServerKey(atMs: number, access: AccessEntry[], subject = "alice"): Promise<string> {
+  const keys = await SigningKeyRing.loadOrCreate(join(server.dataDir, "keys"));
+  const svc = new RegistryTokenService({ keys, issuer: server.server.ctx.config.tokenIssuer, now: () => atMs });
+  return (await svc.issue({ subject, audience: host, access, context: {} })).token;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("GET /v2/ in token mode", () => {
+  test("no credentials: 401 with the Bearer challenge naming realm and service", async () => {
+    const res = await fetch(`${server.url}/v2/`);
+    const challenge = res.headers.get("www-authenticate");
+    await expectError(res, 401, "UNAUTHORIZED");
+    expect(challenge).toBe(`Bearer realm="http://${host}/v2/auth",service="${host}"`);
+    expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  test("200 with a valid token (one without any scope, as `docker login` gets)", async () => {
+    const token = await tokenFor(ALICE);
+    const res = await fetch(`${server.url}/v2/`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expectApiVersion(res);
+    expect(await res.json()).toEqual({});
+  });
+
+  test("garbage, expired and forged bearers: 401 with the challenge", async () => {
+    const good = await tokenFor(ALICE);
+    const expired = await mintWithServerKey(Date.now() - 2 * 3600_000, []);
+    const otherDir = tempDir("berth-otherkey-");
+    const otherRing = await SigningKeyRing.loadOrCreate(join(otherDir, "keys"));
+    rmSync(otherDir, { recursive: true, force: true });
+    const forged = (await new RegistryTokenService({ keys: otherRing, issuer: "berth" }).issue({ subject: "alice", audience: host, access: [], context: {} })).token;
+    // Signed by another key but claiming the server's kid: the signature must not verify.
+    const [, fp, fs] = forged.split(".");
+    const kidSwapped = `${good.split(".")[0]}.${fp}.${fs}`;
+    for (const bearer of ["garbage", "a.b.c", expired, forged, kidSwapped, `${good}x`]) {
+      const res = await fetch(`${server.url}/v2/`, { headers: { Authorization: `Bearer ${bearer}` } });
+      await expectChallenge(res);
+    }
+  });
+
+  test("Basic credentials are not accepted on /v2/* (only at /v2/auth)", async () => {
+    const repo = await pushedRepo(ALICE, `alice/basic-${uniq()}`);
+    for (const path of ["/v2/", `/v2/${repo}/tags/list`, `/v2/${repo}/manifests/v1`]) {
+      const res = await fetch(`${server.url}${path}`, { headers: { Authorization: basic(...ALICE) } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toStartWith(`Bearer realm="${server.url}/v2/auth"`);
+      await res.arrayBuffer();
+    }
+  });
+});
+
+describe("GET /v2/auth", () => {
+  test("answer shape, Cache-Control, and the JWT's header and claims", async () => {
+    const repo = await pushedRepo(ALICE, `alice/shape-${uniq()}`);
+    const before = Math.floor(Date.now() / 1000);
+    const res = await authRequest(ALICE, [`repository:${repo}:pull`]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toStartWith("no-cache, no-store");
+    expect(res.headers.get("cache-control")).toContain("must-revalidate");
+    expect(res.headers.get("content-type")).toStartWith("application/json");
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(["access_token", "expires_in", "issued_at", "token"]);
+    expect(body.access_token).toBe(body.token);
+    expect(body.expires_in).toBe(3600);
+    expect(typeof body.issued_at).toBe("string");
+
+    const { header, payload } = decodeJwt(body.token as string);
+    expect(header.alg).toBe("RS256");
+    expect(header.typ).toBe("JWT");
+    expect(header.kid).toMatch(/^[A-Za-z0-9_-]{43}$/); // RFC 7638 SHA-256 thumbprint
+    expect(payload.iss).toBe("berth");
+    expect(payload.aud).toBe(host);
+    expect(payload.sub).toBe("alice");
+    expect(payload.iat).toBeGreaterThanOrEqual(before);
+    expect(payload.iat).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    expect(payload.nbf).toBe(payload.iat);
+    expect(payload.exp).toBe(payload.iat + 3600);
+    expect(new Date(body.issued_at as string).getTime()).toBe(payload.iat * 1000);
+    expect(payload.access).toEqual([{ type: "repository", name: repo, actions: ["pull"] }]);
+    expect(payload.context).toMatchObject({
+      version: 2,
+      entity_kind: "user",
+      entity_reference: users.alice!.uuid,
+      kind: "user",
+      user: "alice",
+      "com.apostille.root": "$disabled",
+    });
+  });
+
+  test("login by email works and names the user", async () => {
+    const token = await tokenFor(["alice@example.com", PASSWORDS.alice]);
+    expect(decodeJwt(token).payload.sub).toBe("alice");
+  });
+
+  test("a wrong password: 401 UNAUTHORIZED (so is an unknown user)", async () => {
+    for (const creds of [["alice", "wrong-password"], ["nobody-here", "whatever-1"]] as const) {
+      const res = await authRequest(creds, ["repository:alice/x:pull"]);
+      const errors = await expectError(res, 401, "UNAUTHORIZED");
+      expect(errors[0]!.message).toBe("Invalid Username or Password");
+    }
+  });
+
+  test("malformed or non-Basic credentials: 401", async () => {
+    for (const header of ["Basic !!!", "Basic " + Buffer.from("no-colon").toString("base64"), "Bearer abc"]) {
+      const res = await fetch(`${server.url}/v2/auth?service=${host}&scope=repository:alice/x:pull`, { headers: { Authorization: header } });
+      await expectError(res, 401, "UNAUTHORIZED");
+    }
+  });
+
+  test("no credentials and no scope: 401 (docker login without credentials)", async () => {
+    await expectError(await authRequest(undefined), 401, "UNAUTHORIZED");
+    await expectError(await authRequest(undefined, [""]), 401, "UNAUTHORIZED");
+  });
+
+  test("anonymous with a scope: a token with empty actions for a private repository", async () => {
+    const repo = await pushedRepo(ALICE, `alice/anon-${uniq()}`);
+    const token = await tokenFor(undefined, `repository:${repo}:pull,push`);
+    const { payload } = decodeJwt(token);
+    expect(payload.sub).toBe("(anonymous)");
+    expect(payload.access).toEqual([{ type: "repository", name: repo, actions: [] }]);
+    expect(payload.context).toEqual({ "com.apostille.root": "$disabled" });
+    // …and that token pulls nothing.
+    await expectChallenge(await client(token).fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
+  });
+
+  test("several scope parameters, and several space-separated scopes in one value", async () => {
+    const a = await pushedRepo(ALICE, `alice/multi-a-${uniq()}`);
+    const b = await pushedRepo(ALICE, `alice/multi-b-${uniq()}`);
+    const c = await pushedRepo(ALICE, `alice/multi-c-${uniq()}`);
+    const token = await tokenFor(ALICE, `repository:${a}:pull`, `repository:${b}:pull repository:${c}:push,pull`);
+    expect(accessOf(token)).toEqual([
+      { type: "repository", name: a, actions: ["pull"] },
+      { type: "repository", name: b, actions: ["pull"] },
+      { type: "repository", name: c, actions: ["pull", "push"] },
+    ]);
+    const alice = client(token);
+    for (const repo of [a, b, c]) expect((await alice.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    // The same repository named twice: one entry, actions merged.
+    expect(accessOf(await tokenFor(ALICE, `repository:${a}:pull`, `repository:${a}:push`))).toEqual([
+      { type: "repository", name: a, actions: ["pull", "push"] },
+    ]);
+  });
+
+  test("a scope naming the registry host works for the bare repository", async () => {
+    const repo = await pushedRepo(ALICE, `alice/hosted-${uniq()}`);
+    const token = await tokenFor(ALICE, `repository:${host}/${repo}:pull`);
+    expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: ["pull"] }]);
+    expect((await client(token).fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+  });
+
+  test("actions the caller may not have are dropped, not refused", async () => {
+    const repo = await pushedRepo(ALICE, `alice/drop-${uniq()}`);
+    stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "read");
+    const res = await authRequest(BOB, [`repository:${repo}:pull,push,delete,*`]);
+    expect(res.status).toBe(200);
+    const { token } = (await res.json()) as { token: string };
+    expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: ["pull"] }]);
+    // A repository bob has nothing on: the entry is there with no actions.
+    const other = await pushedRepo(ALICE, `alice/drop2-${uniq()}`);
+    expect(accessOf(await tokenFor(BOB, `repository:${other}:pull,push`))).toEqual([{ type: "repository", name: other, actions: [] }]);
+  });
+
+  test("push to a missing repository in one's own namespace creates it, private, creator admin", async () => {
+    const repo = `alice/new-${uniq()}`;
+    expect(stores.repositories.find(repo)).toBeUndefined();
+    const token = await tokenFor(ALICE, `repository:${repo}:pull,push`);
+    expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);
+    const row = stores.repositories.find(repo);
+    expect(row).toBeDefined();
+    expect(row!.visibility).toBe("private");
+    expect(stores.permissions.grantsOn(row!.id, { userId: users.alice!.id }, []).direct).toBe("admin");
+    await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
+    // Only what was asked for: push alone creates too, and grants push alone.
+    const pushOnly = `alice/new-${uniq()}`;
+    expect(accessOf(await tokenFor(ALICE, `repository:${pushOnly}:push`))[0]!.actions).toEqual(["push"]);
+    expect(stores.repositories.find(pushOnly)?.visibility).toBe("private");
+    // Private: bob cannot read it, anonymous neither.
+    expect(accessOf(await tokenFor(BOB, `repository:${repo}:pull`))[0]!.actions).toEqual([]);
+    await expectChallenge(await fetch(`${server.url}/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
+  });
+
+  test("no creating in someone else's namespace without a grant: empty actions, nothing created", async () => {
+    const repo = `alice/bobs-attempt-${uniq()}`;
+    const token = await tokenFor(BOB, `repository:${repo}:pull,push`);
+    expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: [] }]);
+    expect(stores.repositories.find(repo)).toBeUndefined();
+    // Nor in a namespace that does not exist (only full-access superusers create those).
+    const nowhere = `ns-${uniq()}/app`;
+    expect(accessOf(await tokenFor(BOB, `repository:${nowhere}:push`))[0]!.actions).toEqual([]);
+    expect(stores.repositories.find(nowhere)).toBeUndefined();
+  });
+
+  test("the superuser may push anywhere, creating the namespace", async () => {
+    const repo = `su-${uniq()}/app`;
+    const token = await tokenFor(ADMIN, `repository:${repo}:pull,push`);
+    expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
+    await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
+    expect(stores.orgs.namespace(repo.split("/")[0]!)?.kind).toBe("org");
+  });
+
+  test("invalid scopes: 400 INVALID_REQUEST", async () => {
+    for (const scope of ["garbage", "repository:alice/x", "repository:Alice/UPPER:pull", "repository:a:b/c:pull", "repository:alice//x:pull"]) {
+      const res = await authRequest(ALICE, [scope]);
+      await expectError(res, 400, "INVALID_REQUEST");
+    }
+  });
+});
+
+describe("scope enforcement on /v2", () => {
+  test("a token for repository A used on B: 401 with B's scope in the challenge", async () => {
+    const a = await pushedRepo(ALICE, `alice/a-${uniq()}`);
+    const b = await pushedRepo(ALICE, `alice/b-${uniq()}`);
+    const alice = client(await tokenFor(ALICE, `repository:${a}:pull`));
+    expect((await alice.fetch(`/v2/${a}/manifests/v1`)).status).toBe(200);
+    const errors = await expectChallenge(await alice.fetch(`/v2/${b}/manifests/v1`), `repository:${b}:pull`);
+    expect(errors[0]!.detail).toEqual({ scope: `repository:${b}:pull` });
+    await expectChallenge(await alice.fetch(`/v2/${b}/tags/list`), `repository:${b}:pull`);
+  });
+
+  test("a pull-only token cannot push: POST uploads and PUT manifest are 401", async () => {
+    const repo = await pushedRepo(ALICE, `alice/ro-${uniq()}`);
+    const alice = client(await tokenFor(ALICE, `repository:${repo}:pull`));
+    const bytes = randomBytes(100);
+    await expectChallenge(
+      await alice.fetch(`/v2/${repo}/blobs/uploads/`, { method: "POST", headers: { "Content-Length": "0" } }),
+      `repository:${repo}:pull,push`,
+    );
+    await expectChallenge(
+      await alice.fetch(`/v2/${repo}/blobs/uploads/?digest=sha256:${new Bun.CryptoHasher("sha256").update(bytes).digest("hex")}`, { method: "POST", body: bytes }),
+      `repository:${repo}:pull,push`,
+    );
+    const manifest = await alice.fetch(`/v2/${repo}/manifests/v1`);
+    const manifestBytes = new Uint8Array(await manifest.arrayBuffer());
+    const { res } = await alice.putManifest(repo, "v2", manifestBytes, manifest.headers.get("content-type")!);
+    await expectChallenge(res, `repository:${repo}:pull,push`);
+    await expectChallenge(await alice.fetch(`/v2/${repo}/manifests/v1`, { method: "DELETE" }), `repository:${repo}:delete`);
+    // Nothing was written.
+    expect(((await (await alice.fetch(`/v2/${repo}/tags/list`)).json()) as any).tags).toEqual(["v1"]);
+  });
+
+  test("a token whose payload was edited (signature kept): 401", async () => {
+    const repo = await pushedRepo(ALICE, `alice/edit-${uniq()}`);
+    const other = await pushedRepo(ADMIN, `admin/edit-${uniq()}`);
+    const token = await tokenFor(ALICE, `repository:${repo}:pull`);
+    const edits: ((p: any) => void)[] = [
+      (p) => (p.access = [{ type: "repository", name: repo, actions: ["pull", "push"] }]),
+      (p) => (p.access = [{ type: "repository", name: other, actions: ["pull"] }]),
+      (p) => (p.sub = "admin"),
+      (p) => (p.exp += 3600),
+    ];
+    for (const edit of edits) {
+      const forged = client(withPayload(token, edit));
+      await expectChallenge(await forged.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
+    }
+    const forgedPush = client(withPayload(token, edits[0]!));
+    await expectChallenge(
+      await forgedPush.fetch(`/v2/${repo}/blobs/uploads/`, { method: "POST", headers: { "Content-Length": "0" } }),
+      `repository:${repo}:pull,push`,
+    );
+    // The genuine token still works.
+    expect((await client(token).fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+  });
+
+  test("an expired token signed by the server's key: 401", async () => {
+    const repo = await pushedRepo(ALICE, `alice/exp-${uniq()}`);
+    const access = [{ type: "repository", name: repo, actions: ["pull"] }];
+    const fresh = await mintWithServerKey(Date.now(), access);
+    expect((await client(fresh).fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    const expired = await mintWithServerKey(Date.now() - 3601_000 - 60_000, access);
+    await expectChallenge(await client(expired).fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
+  });
+
+  test("private repositories: missing and not-yours answer the same 401", async () => {
+    const hidden = await pushedRepo(ADMIN, `admin/hidden-${uniq()}`);
+    const missing = `admin/missing-${uniq()}`;
+    const token = await tokenFor(ALICE, `repository:${hidden}:pull`, `repository:${missing}:pull`);
+    expect(accessOf(token).map((e) => e.actions)).toEqual([[], []]);
+    const normalise = (s: string, name: string) => s.replaceAll(name, "NAME");
+    for (const bearer of [token, undefined]) {
+      const alice = client(bearer);
+      for (const path of ["manifests/v1", "tags/list", `blobs/sha256:${"0".repeat(64)}`]) {
+        const a = await alice.fetch(`/v2/${hidden}/${path}`);
+        const b = await alice.fetch(`/v2/${missing}/${path}`);
+        expect(a.status).toBe(401);
+        expect(b.status).toBe(401);
+        expect(normalise(await a.text(), hidden)).toBe(normalise(await b.text(), missing));
+        expect(normalise(a.headers.get("www-authenticate")!, hidden)).toBe(normalise(b.headers.get("www-authenticate")!, missing));
+      }
+    }
+  });
+
+  test("anonymous pulls: a public repository with no token at all; a private one is 401", async () => {
+    const repo = await pushedRepo(ALICE, `alice/pub-${uniq()}`);
+    const anon = client();
+    await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
+    expect(stores.repositories.setVisibility(repo, "public")).toBe(true);
+    const manifest = await anon.fetch(`/v2/${repo}/manifests/v1`);
+    expect(manifest.status).toBe(200);
+    const layer = ((await manifest.json()) as any).layers[0].digest as string;
+    expect((await anon.fetch(`/v2/${repo}/blobs/${layer}`)).status).toBe(200);
+    expect((await anon.fetch(`/v2/${repo}/tags/list`)).status).toBe(200);
+    // Pulling is all: no anonymous push into a public repository.
+    await expectChallenge(
+      await anon.fetch(`/v2/${repo}/blobs/uploads/`, { method: "POST", headers: { "Content-Length": "0" } }),
+      `repository:${repo}:pull,push`,
+    );
+    // An anonymous token for it grants pull, and bob (no grant) gets pull too.
+    expect(accessOf(await tokenFor(undefined, `repository:${repo}:pull,push`))[0]!.actions).toEqual(["pull"]);
+    expect(accessOf(await tokenFor(BOB, `repository:${repo}:pull,push`))[0]!.actions).toEqual(["pull"]);
+    // Private again: closed again.
+    expect(stores.repositories.setVisibility(repo, "private")).toBe(true);
+    await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
+  });
+
+  test("visibility changed by another process (the CLI's connection) takes effect while serving", async () => {
+    const repo = await pushedRepo(ALICE, `alice/cli-${uniq()}`);
+    const anon = client();
+    await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`); // cached: private
+    const cli = openStores({ dataDir: server.dataDir, uploadTtlMs: 3600_000 });
+    try {
+      expect(repoVisibility(cli, repo, "public")).toBe(`${repo} is now public`);
+      expect(await statusWithin(() => anon.fetch(`/v2/${repo}/manifests/v1`), 200)).toBe(200);
+      repoVisibility(cli, repo, "private");
+      expect(await statusWithin(() => anon.fetch(`/v2/${repo}/manifests/v1`), 401)).toBe(401);
+      expect(accessOf(await tokenFor(undefined, `repository:${repo}:pull`))[0]!.actions).toEqual([]);
+    } finally {
+      cli.close();
+    }
+  });
+});
+
+describe("_catalog", () => {
+  test("lists only the repositories the token's user may read; an anonymous token sees none", async () => {
+    const mine = await pushedRepo(ALICE, `alice/cat-${uniq()}`);
+    const theirs = await pushedRepo(ADMIN, `admin/cat-${uniq()}`);
+    const open = await pushedRepo(ADMIN, `admin/catpub-${uniq()}`);
+    stores.repositories.setVisibility(open, "public");
+    const granted = await pushedRepo(ADMIN, `admin/catgrant-${uniq()}`);
+    stores.permissions.set(stores.repositories.find(granted)!.id, { userId: users.alice!.id }, "read");
+
+    const list = async (token?: string) => {
+      const res = await client(token).fetch("/v2/_catalog");
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { repositories: string[] }).repositories;
+    };
+    const alice = await list(await tokenFor(ALICE, "registry:catalog:*"));
+    expect(alice).toContain(mine);
+    expect(alice).toContain(open);
+    expect(alice).toContain(granted);
+    expect(alice).not.toContain(theirs);
+    expect(alice.every((r) => r.startsWith("alice/") || r === open || r === granted || stores.repositories.find(r)?.visibility === "public")).toBe(true);
+
+    const bob = await list(await tokenFor(BOB));
+    expect(bob).not.toContain(mine);
+    expect(bob).not.toContain(theirs);
+    expect(bob).toContain(open);
+
+    const admin = await list(await tokenFor(ADMIN));
+    for (const r of [mine, theirs, open, granted]) expect(admin).toContain(r);
+
+    // An anonymous token lists nothing, not even public repositories.
+    expect(await list(await tokenFor(undefined, `repository:${open}:pull`))).toEqual([]);
+  });
+
+  test("no token: 401 challenging for registry:catalog:* (so clients log in); a bad token: 401", async () => {
+    await expectChallenge(await client().fetch("/v2/_catalog"), "registry:catalog:*");
+    await expectChallenge(await client("garbage").fetch("/v2/_catalog"), "registry:catalog:*");
+    const res = await fetch(`${server.url}/v2/_catalog`, { headers: { Authorization: basic(...ALICE) } });
+    await expectChallenge(res, "registry:catalog:*");
+  });
+
+  test("pagination counts only what the caller may see", async () => {
+    const open: string[] = [];
+    for (let i = 0; i < 2; i++) open.push(await pushedRepo(ADMIN, `admin/page-${uniq()}`));
+    for (const r of open) stores.repositories.setVisibility(r, "public");
+    const hidden = await pushedRepo(ADMIN, `admin/page-hidden-${uniq()}`);
+    const token = await tokenFor(BOB, "registry:catalog:*");
+    const all = ((await (await client(token).fetch("/v2/_catalog")).json()) as { repositories: string[] }).repositories;
+    for (const r of open) expect(all).toContain(r);
+    expect(all).not.toContain(hidden);
+    const first = await client(token).fetch("/v2/_catalog?n=1");
+    expect(((await first.json()) as { repositories: string[] }).repositories).toEqual(all.slice(0, 1));
+    expect(first.headers.get("link")).toBe(`</v2/_catalog?n=1&last=${encodeURIComponent(all[0]!)}>; rel="next"`);
+    const rest = await client(token).fetch(`/v2/_catalog?last=${encodeURIComponent(all[0]!)}`);
+    expect(((await rest.json()) as { repositories: string[] }).repositories).toEqual(all.slice(1));
+  });
+});
+
+describe("robots", () => {
+  test("owner+short and its token push and pull where granted in the owner's namespace", async () => {
+    const robotToken = robotAdd(stores, "alice+ci");
+    const ROBOT: Creds = ["alice+ci", robotToken];
+    const repo = await pushedRepo(ALICE, `alice/robot-${uniq()}`);
+    // No grant yet: nothing (alice's namespace is not the robot's to use).
+    expect(accessOf(await tokenFor(ROBOT, `repository:${repo}:pull,push`))[0]!.actions).toEqual([]);
+    // A user-owned robot never creates repositories.
+    expect(accessOf(await tokenFor(ROBOT, `repository:alice/robot-new-${uniq()}:push`))[0]!.actions).toEqual([]);
+
+    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: stores.robots.byName("alice+ci")!.id }, "write");
+    const token = await tokenFor(ROBOT, `repository:${repo}:pull,push`);
+    const { payload } = decodeJwt(token);
+    expect(payload.sub).toBe("alice+ci");
+    expect(payload.context).toMatchObject({ entity_kind: "robot", entity_reference: "alice+ci", kind: "user", user: "alice+ci" });
+    expect(payload.access).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);
+    const robot = client(token);
+    const image = await robot.pushImage(repo, "robot", { layers: 1, layerSize: 64 });
+    const pulled = await robot.fetch(`/v2/${repo}/manifests/robot`, { headers: { Accept: image.mediaType } });
+    expect(pulled.status).toBe(200);
+    expect(pulled.headers.get("docker-content-digest")).toBe(image.digest);
+  });
+
+  test("an org robot in a creator team creates and pushes in the org", async () => {
+    orgAdd(stores, "acme", "alice");
+    const ns = stores.orgs.namespace("acme")!;
+    const robotToken = robotAdd(stores, "acme+builder");
+    const team = stores.orgs.setTeam(ns.id, "builders", "creator");
+    stores.orgs.addMember(team, { robotId: stores.robots.byName("acme+builder")!.id });
+    const repo = `acme/app-${uniq()}`;
+    const token = await tokenFor(["acme+builder", robotToken], `repository:${repo}:pull,push`);
+    expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
+    await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
+    expect(stores.repositories.find(repo)?.visibility).toBe("private");
+    // Alice owns the org (owners team: admin), so she reads it; bob does not.
+    expect(accessOf(await tokenFor(ALICE, `repository:${repo}:pull`))[0]!.actions).toEqual(["pull"]);
+    expect(accessOf(await tokenFor(BOB, `repository:${repo}:pull`))[0]!.actions).toEqual([]);
+  });
+
+  test("a regenerated robot token: the old one is refused at /v2/auth, the new one works", async () => {
+    const oldToken = robotAdd(stores, "bob+deploy");
+    const row = stores.robots.byName("bob+deploy")!;
+    await tokenFor(["bob+deploy", oldToken], "repository:bob/x:pull"); // cached as a success
+    const newToken = "N".repeat(64);
+    stores.robots.setToken(row.id, newToken);
+    auth.authenticator.forget("bob+deploy");
+    await expectError(await authRequest(["bob+deploy", oldToken], ["repository:bob/x:pull"]), 401, "UNAUTHORIZED");
+    expect(decodeJwt(await tokenFor(["bob+deploy", newToken], "repository:bob/x:pull")).payload.sub).toBe("bob+deploy");
+  });
+
+  test("a robot whose user owner is disabled cannot log in", async () => {
+    const out = stores.users.create(`owner${uniq()}`, null, await hashPassword("owner-Secret-1"));
+    if (out.kind !== "ok") throw new Error("create");
+    const name = `${out.user.username}+bot`;
+    const t = robotAdd(stores, name);
+    await tokenFor([name, t], `repository:${out.user.username}/x:pull`);
+    userSetEnabled(stores, out.user.username, false);
+    await expectError(await authRequest([name, t], [`repository:${out.user.username}/x:pull`]), 401, "UNAUTHORIZED");
+  });
+});
+
+describe("app-specific tokens ($app)", () => {
+  function createAppToken(user: UserRow, expiresMs: number | null): { code: string; uuid: string } {
+    const code = newAppTokenCode();
+    const row = stores.appTokens.create(user.id, `cli ${uniq()}`, appTokenLookup(code), hashAppTokenCode(code), expiresMs);
+    return { code, uuid: row.uuid };
+  }
+
+  test("`$app` with the code logs in as the token's user", async () => {
+    const { code, uuid } = createAppToken(users.alice!, Date.now() + 3600_000);
+    expect(code).toHaveLength(120);
+    const repo = await pushedRepo(ALICE, `alice/app-${uniq()}`);
+    const token = await tokenFor(["$app", code], `repository:${repo}:pull,push`);
+    const { payload } = decodeJwt(token);
+    expect(payload.sub).toBe("alice");
+    expect(payload.context).toMatchObject({ entity_kind: "appspecifictoken", entity_reference: uuid, kind: "user", user: "alice" });
+    expect(payload.access[0].actions).toEqual(["pull", "push"]);
+    expect((await client(token).fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    // A wrong code with a right lookup prefix fails.
+    const wrong = code.slice(0, 16) + "x".repeat(104);
+    await expectError(await authRequest(["$app", wrong], [`repository:${repo}:pull`]), 401, "UNAUTHORIZED");
+  });
+
+  test("a revoked app token is refused, even right after a cached success", async () => {
+    const { code, uuid } = createAppToken(users.alice!, null);
+    await tokenFor(["$app", code], "repository:alice/x:pull"); // cached as a success
+    expect(stores.appTokens.revoke(users.alice!.id, uuid)).toBe(true);
+    auth.authenticator.forget("alice"); // what a revoke endpoint would do for its user
+    await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
+  });
+
+  test("an expired app token is refused", async () => {
+    const { code } = createAppToken(users.alice!, Date.now() - 1000);
+    await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
+  });
+
+  test("an app token that expires while its success is cached stops working", async () => {
+    const { code } = createAppToken(users.alice!, Date.now() + 1500);
+    await tokenFor(["$app", code], "repository:alice/x:pull");
+    await Bun.sleep(1600);
+    await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
+  });
+});
+
+describe("disabled users", () => {
+  test("401 at once, even right after a successful (cached) login; back after enabling", async () => {
+    const DORA: Creds = ["dora", PASSWORDS.dora];
+    await tokenFor(DORA, "repository:dora/x:pull");
+    userSetEnabled(stores, "dora", false);
+    await expectError(await authRequest(DORA, ["repository:dora/x:pull"]), 401, "UNAUTHORIZED");
+    await expectError(await authRequest(DORA), 401, "UNAUTHORIZED");
+    resetThrottle();
+    userSetEnabled(stores, "dora", true);
+    await tokenFor(DORA, "repository:dora/x:pull");
+  });
+});
+
+describe("login backoff", () => {
+  test("wrong passwords are 401, then 429 with Retry-After; after waiting, the right password works", async () => {
+    const wrong: Creds = ["bob", "not-the-password"];
+    // Three failures are free (typos); the fourth still answers 401 and starts the wait.
+    for (let i = 1; i <= 4; i++) await expectError(await authRequest(wrong, ["repository:bob/x:pull"]), 401, "UNAUTHORIZED");
+    const throttled = await authRequest(wrong, ["repository:bob/x:pull"]);
+    const retryAfter = Number(throttled.headers.get("retry-after"));
+    const errors = await expectError(throttled, 429, "TOOMANYREQUESTS");
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+    expect(errors[0]!.detail).toEqual({ retryAfter });
+    // While waiting, even the right password is turned away (the check comes first).
+    expect((await authRequest(BOB, ["repository:bob/x:pull"])).status).toBe(429);
+    await Bun.sleep(retryAfter * 1000 + 50);
+    const token = await tokenFor(BOB, "repository:bob/x:pull");
+    expect(decodeJwt(token).payload.sub).toBe("bob");
+  });
+
+  test("an account under attack from elsewhere is throttled for every address; other accounts are not", async () => {
+    const authenticator = auth.authenticator;
+    for (let i = 0; i < 4; i++) expect((await authenticator.authenticate("dora", "wrong-pass", `10.0.0.${i}`)).ok).toBe(false);
+    const throttled = await authenticator.authenticate("dora", PASSWORDS.dora, "10.9.9.9");
+    expect(throttled).toEqual({ ok: false, reason: "throttled", retryAfterSeconds: 1 });
+    expect((await authenticator.authenticate("bob", PASSWORDS.bob, "10.9.9.9")).ok).toBe(true);
+  });
+
+  test("wrong $app codes do not lock other people's app tokens out (only the guessing address)", async () => {
+    const code = newAppTokenCode();
+    stores.appTokens.create(users.alice!.id, "ci", appTokenLookup(code), hashAppTokenCode(code), null);
+    const authenticator = auth.authenticator;
+    for (let i = 0; i < 6; i++) await authenticator.authenticate("$app", newAppTokenCode(), `10.1.0.${i % 2}`);
+    expect((await authenticator.authenticate("$app", newAppTokenCode(), "10.1.0.1")).ok).toBe(false);
+    const fromElsewhere = await authenticator.authenticate("$app", code, "10.2.0.1");
+    expect(fromElsewhere.ok).toBe(true);
+    // The guessing address itself is slowed down.
+    for (let i = 0; i < 6; i++) await authenticator.authenticate("$app", newAppTokenCode(), "10.3.0.1");
+    expect(await authenticator.authenticate("$app", code, "10.3.0.1")).toMatchObject({ ok: false, reason: "throttled" });
+  });
+});
