@@ -13,7 +13,10 @@ BERTH_PORT=${BERTH_PORT:-5065}
 tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp/berth.pid" 2>/dev/null) 2>/dev/null || true; ROOT="$tmp/dist" "$bench/distribution.sh" stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
+# Each run starts after `sync`: Berth fsyncs its blobs, Distribution does not, and a run must
+# not pay for the previous registry's dirty pages.
 for r in $(seq 1 "$rounds"); do
+  sync
   rm -rf "$tmp/dist"
   pid=$(ROOT="$tmp/dist" QUIET=1 "$bench/distribution.sh" start noauth)
   (cd "$bench" && bun registry-bench --url http://127.0.0.1:5055 --server-pid "$pid" "$@" all) >> "$OUT/distribution.jsonl" 2>> "$OUT/distribution.txt"
@@ -21,6 +24,7 @@ for r in $(seq 1 "$rounds"); do
 
   # none and token run every scenario; token-nocache only token-rps (credential cache off).
   for mode in none token token-nocache; do
+    sync
     scenarios=all; cache=60
     if [ "$mode" = token-nocache ]; then scenarios=token-rps; cache=0; fi
     rm -rf "$tmp/berth-data"

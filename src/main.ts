@@ -6,7 +6,7 @@ import { createLogger } from "./log";
 import { startServer } from "./server";
 import { openStores } from "./store";
 import { collectGarbage } from "./store/garbageCollector";
-import { CliError, orgAdd, repoVisibility, robotAdd, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
+import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { version } from "../package.json";
 
 const USAGE = `berth ${version}: a container registry in one executable
@@ -17,7 +17,7 @@ Usage:
   berth user passwd NAME [--password-stdin]
   berth user disable|enable NAME
   berth org add NAME --owner USER
-  berth robot add OWNER+NAME          prints the robot's token
+  berth robot add|regenerate OWNER+NAME   prints the robot's (new) token
   berth repo visibility NS/NAME public|private
   berth gc [--grace SECONDS]           free blobs nothing references (safe while serving;
                                        blobs and links younger than --grace, default 3600, stay)
@@ -76,6 +76,7 @@ async function runAccountCommand(config: Config, command: string, sub: string | 
       if (typeof values.owner !== "string") throw new CliError("org add needs --owner USER");
       out = orgAdd(stores, name, values.owner);
     } else if (key === "robot add") out = robotAdd(stores, name);
+    else if (key === "robot regenerate") out = robotRegenerate(stores, name);
     else if (key === "repo visibility") out = repoVisibility(stores, name, values.positional3 as string | undefined);
     else {
       console.error(`berth: unknown command "${key}"\n\n${USAGE}`);

@@ -80,6 +80,9 @@ export class Authenticator {
       return row !== undefined && (row.expiresMs === null || row.expiresMs > Date.now());
     }
     if (identity.kind === "robot") {
+      // A regenerated token (CLI, other process) must stop the old one at once.
+      const current = this.stores.robots.byName(identity.robot.fullName);
+      if (!current || !constantTimeEqual(current.token, identity.robot.token)) return false;
       const owner = this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;
     }

@@ -72,6 +72,15 @@ export function robotAdd(stores: Stores, fullName: string): string {
   return robot.token;
 }
 
+/** A new token for the robot; the old one stops working (a running server forgets it within its credential cache time). */
+export function robotRegenerate(stores: Stores, fullName: string): string {
+  const robot = stores.robots.byName(fullName);
+  if (!robot) throw new CliError(`no robot "${fullName}"`);
+  const token = randomAlnum(64);
+  stores.robots.setToken(robot.id, token);
+  return token;
+}
+
 export function repoVisibility(stores: Stores, name: string, visibility: string | undefined): string {
   if (visibility !== "public" && visibility !== "private") throw new CliError("repo visibility needs public or private");
   if (!stores.repositories.setVisibility(name, visibility)) throw new CliError(`no repository "${name}"`);

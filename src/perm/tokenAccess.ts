@@ -8,6 +8,8 @@ import type { AccessDecision, AccessPolicy, CatalogFilter, RepoAction } from "./
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";
 
+const ALLOWED: AccessDecision = { allowed: true };
+
 /**
  * Docker token auth: /v2 accepts only `Bearer <jwt>` minted by /v2/auth, and the token's
  * `access` claim is the whole grant. Public repositories may be pulled with no token at all.
@@ -30,8 +32,14 @@ export class TokenAccessPolicy implements AccessPolicy {
   }
 
   async check(request: Request, repo: string, actions: RepoAction[]): Promise<AccessDecision> {
+    // Fast path: a bearer verified before (no promise chain, ~10 % of a manifest GET).
+    const header = request.headers.get("authorization");
+    if (header !== null && header.startsWith("Bearer ")) {
+      const cached = this.tokens.cachedClaims(header.slice(7).trim(), serviceFor(this.settings, request));
+      if (cached && tokenAllows(cached.access, repo, actions)) return ALLOWED;
+    }
     const claims = await this.claims(request);
-    if (claims?.ok && tokenAllows(claims.claims.access, repo, actions)) return { allowed: true };
+    if (claims?.ok && tokenAllows(claims.claims.access, repo, actions)) return ALLOWED;
     // Anonymous pulls of public repositories work without any token, as on Quay.
     if (actions.every((a) => a === "pull") && this.roles.isPublic(repo)) return { allowed: true };
     if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
