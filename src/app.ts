@@ -10,7 +10,10 @@ import { openAccess, type AccessPolicy } from "./perm/access";
 import { RepoRoleResolver } from "./perm/repoRoles";
 import { TokenAccessPolicy } from "./perm/tokenAccess";
 import { openStores, type Stores } from "./store";
+import { isV1Path, v1Routes } from "./v1";
+import { v1Options } from "./v1/session";
 import { v2Routes } from "./v2";
+import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 
 export interface AppContext {
@@ -18,6 +21,9 @@ export interface AppContext {
   stores: Stores;
   access: AccessPolicy;
   auth?: TokenAuth;
+  authenticator: Authenticator;
+  roles: RepoRoleResolver;
+  cookieSecrets: string[];
   log: Logger;
   startedMs: number;
 }
@@ -26,25 +32,36 @@ export interface AppContext {
 export async function createContext(config: Config, log: Logger): Promise<AppContext> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   await bootstrapAdmin(stores.users, log);
-  if (config.auth === "none") return { config, stores, access: openAccess, log, startedMs: Date.now() };
-  const keys = await SigningKeyRing.loadOrCreate(join(config.data, "keys"), { privateKeyFile: config.signingKeyFile });
-  const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
-  await keys.pruneExpired(Date.now(), tokens.keyGraceMs);
+  const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
+  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, startedMs: Date.now() };
+  if (config.auth === "none") return { ...base, access: openAccess };
+  const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
+  const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
+  await keys.pruneExpired(Date.now(), tokens.keyGraceMs);
   const access = new TokenAccessPolicy(tokens, roles, stores, config);
-  return { config, stores, access, auth: { tokens, authenticator, roles }, log, startedMs: Date.now() };
+  return { ...base, access, auth: { tokens, authenticator, roles } };
 }
 
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */
 export function createApp(ctx: AppContext) {
-  return new Elysia()
+  // Elysia compiles cookie handling with the root app's settings: the signed session cookie
+  // is declared here as well as on every API v1 instance.
+  return new Elysia({ cookie: v1Options(ctx, "berth").cookie })
+    // Once one route reads cookies Elysia parses them (and checks the session cookie's signature)
+    // on every route: a stale or forged session cookie would turn /v2/, /v2/auth and /health into
+    // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
+    .onRequest(({ request }) => {
+      if (!isV1Path(request.url)) request.headers.delete("cookie");
+    })
     .get("/health/instance", () => ({
       status: "healthy",
       data: { services: { database: true, storage: true } },
       uptime_seconds: Math.round((Date.now() - ctx.startedMs) / 1000),
     }))
-    .use(v2Routes(ctx));
+    .use(v2Routes(ctx))
+    .use(v1Routes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

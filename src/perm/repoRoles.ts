@@ -22,6 +22,9 @@ export interface RepoStanding {
   exists: boolean;
   repoId?: number;
   role: RepoRole;
+  /** May create repositories in this namespace (whether or not this one exists). */
+  canCreateInNamespace: boolean;
+  /** canCreateInNamespace, for a repository that does not exist yet. */
   canCreate: boolean;
 }
 
@@ -71,10 +74,10 @@ export class RepoRoleResolver {
     );
     // Only existing namespaces can receive new repositories (Quay's CREATE_NAMESPACE_ON_PUSH off),
     // except for full-access superusers, whose pushes create an organisation they own.
-    const canCreate = !row && (ns !== undefined || (principal.kind === "user" && principal.superuser && opts.superuserFullAccess))
+    const canCreateInNamespace = ns !== undefined || (principal.kind === "user" && principal.superuser && opts.superuserFullAccess)
       ? canCreateRepo(principal, namespace, namespaceTeamRoles, opts)
       : false;
-    return { repo, exists: !!row, repoId: row?.id, role, canCreate };
+    return { repo, exists: !!row, repoId: row?.id, role, canCreateInNamespace, canCreate: !row && canCreateInNamespace };
   }
 
   isPublic(requestedName: string): boolean {

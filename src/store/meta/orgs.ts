@@ -83,6 +83,20 @@ export class OrgStore {
       .map((r) => r.role);
   }
 
+  /** The organizations the member belongs to (any team), with its team roles in each. */
+  orgsOf(member: Member): { name: string; roles: TeamRole[] }[] {
+    const rows = this.db
+      .select({ name: namespaces.name, role: teams.role })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .innerJoin(namespaces, eq(namespaces.id, teams.namespaceId))
+      .where("userId" in member ? eq(teamMembers.userId, member.userId) : eq(teamMembers.robotId, member.robotId))
+      .all();
+    const byName = new Map<string, TeamRole[]>();
+    for (const r of rows) byName.set(r.name, [...(byName.get(r.name) ?? []), r.role]);
+    return [...byName].map(([name, roles]) => ({ name, roles })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Team ids the member belongs to, in any namespace. */
   teamIdsOf(member: Member): number[] {
     return this.db

@@ -1,7 +1,18 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
 import { namespaces, repositories } from "../schema";
+
+export interface RepoDetails {
+  id: number;
+  fullName: string;
+  name: string;
+  namespace: string;
+  namespaceKind: "user" | "org";
+  description: string | null;
+  visibility: "private" | "public";
+  updatedMs: number;
+}
 
 export interface RepoRow {
   id: number;
@@ -61,6 +72,42 @@ export class RepositoryStore {
         .returning({ id: repositories.id })
         .all().length > 0
     );
+  }
+
+  /** Repository rows for listings (all of them; callers filter by permission). */
+  details(fullNames: string[]): RepoDetails[] {
+    if (fullNames.length === 0) return [];
+    const rows: RepoDetails[] = [];
+    for (let i = 0; i < fullNames.length; i += 500) {
+      rows.push(
+        ...this.db
+          .select({
+            id: repositories.id,
+            fullName: repositories.fullName,
+            name: repositories.name,
+            namespace: namespaces.name,
+            namespaceKind: namespaces.kind,
+            description: repositories.description,
+            visibility: repositories.visibility,
+            updatedMs: repositories.updatedMs,
+          })
+          .from(repositories)
+          .innerJoin(namespaces, eq(namespaces.id, repositories.namespaceId))
+          .where(inArray(repositories.fullName, fullNames.slice(i, i + 500)))
+          .all(),
+      );
+    }
+    return rows;
+  }
+
+  setDescription(id: number, description: string): void {
+    this.db.update(repositories).set({ description, updatedMs: Date.now() }).where(eq(repositories.id, id)).run();
+  }
+
+  /** Deletes the repository with its manifests, tags, links and grants; gc frees the bytes. */
+  delete(id: number): void {
+    this.cache.clear();
+    this.db.delete(repositories).where(eq(repositories.id, id)).run();
   }
 
   touch(id: number): void {

@@ -52,6 +52,10 @@ export class UserStore {
     return this.db.select(userColumns).from(users).where(eq(users.email, email)).get();
   }
 
+  byUuid(uuid: string): UserRow | undefined {
+    return this.db.select(userColumns).from(users).where(eq(users.uuid, uuid)).get();
+  }
+
   byId(id: number): UserRow | undefined {
     return this.db.select(userColumns).from(users).where(eq(users.id, id)).get();
   }

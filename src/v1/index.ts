@@ -1,0 +1,42 @@
+import { Elysia } from "elysia";
+import type { V1Context } from "./context";
+import { ApiError, apiErrorResponse } from "./errors";
+import { repositoryRoutes } from "./repository";
+import { SESSION_COOKIE } from "./caller";
+import { signinRoutes } from "./signin";
+import { v1Options } from "./session";
+import { userRoutes } from "./user";
+
+/** Whether a URL is served by API v1 (the paths that use the session cookie). */
+export function isV1Path(url: string): boolean {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", start);
+  const path = query < 0 ? url.slice(start) : url.slice(start, query);
+  return path === "/api/v1" || path.startsWith("/api/v1/") || path === "/csrf_token";
+}
+
+/** The Quay-compatible REST API: one route file per resource family. */
+export function v1Routes(ctx: V1Context) {
+  return (
+    new Elysia(v1Options(ctx, "berth-v1"))
+      // Typed errors become Quay's error bodies here and nowhere else. Global, so that paths no
+      // route matches (NOT_FOUND is raised by the root app) get the same shape under /api/v1.
+      .onError({ as: "global" }, ({ error, code, request }) => {
+        if (!isV1Path(request.url)) return;
+        if (error instanceof ApiError) return apiErrorResponse(error, request);
+        if (code === "INVALID_COOKIE_SIGNATURE") {
+          // A session cookie signed by a secret we no longer hold: drop it, sign in again.
+          const res = apiErrorResponse(new ApiError(401, "invalid_token", "Invalid session; sign in again"), request);
+          res.headers.append("Set-Cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
+          return res;
+        }
+        if (code === "PARSE") return apiErrorResponse(ApiError.invalidRequest("Malformed JSON body"), request);
+        if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(), request);
+        ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
+        return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request);
+      })
+      .use(signinRoutes(ctx))
+      .use(userRoutes(ctx))
+      .use(repositoryRoutes(ctx))
+  );
+}

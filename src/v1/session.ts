@@ -1,0 +1,36 @@
+import { Elysia } from "elysia";
+import { callerFromSession, SESSION_COOKIE, type SessionData } from "./caller";
+import type { V1Context } from "./context";
+import { checkCsrf } from "./guards";
+
+const SESSION_MAX_AGE_S = 31 * 24 * 3600; // Quay's SESSION_TIMEOUT default
+
+/** Elysia options every API v1 instance shares: the signed session cookie. */
+export function v1Options(ctx: V1Context, name: string) {
+  return { name, cookie: { secrets: ctx.cookieSecrets, sign: [SESSION_COOKIE] } };
+}
+
+/**
+ * Derives `caller` from the signed session cookie, gives handlers `saveSession` and
+ * `clearSession`, and enforces CSRF on every non-GET request it authenticates.
+ */
+export function callerPlugin(ctx: V1Context) {
+  return new Elysia(v1Options(ctx, "berth-v1-caller"))
+    .derive({ as: "scoped" }, ({ cookie, request }) => {
+      const jar = cookie[SESSION_COOKIE]!;
+      const caller = callerFromSession(jar.value as SessionData | undefined, ctx.stores.users);
+      const secure = request.url.startsWith("https:") || ctx.config.publicUrl?.startsWith("https:") === true;
+      return {
+        caller,
+        saveSession(data: SessionData) {
+          jar.set({ value: data, httpOnly: true, sameSite: "lax", secure, path: "/", maxAge: SESSION_MAX_AGE_S });
+        },
+        clearSession() {
+          jar.set({ value: "", httpOnly: true, sameSite: "lax", secure, path: "/", maxAge: 0 });
+        },
+      };
+    })
+    .onBeforeHandle({ as: "scoped" }, ({ caller, request }) => {
+      checkCsrf(caller, request);
+    });
+}

@@ -1,0 +1,66 @@
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { clientAddress } from "../auth/clientAddress";
+import { randomToken } from "../auth/password";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { requireUser } from "./guards";
+import { callerPlugin, v1Options } from "./session";
+
+const SigninBody = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) });
+const VerifyBody = Type.Object({ password: Type.String({ minLength: 1 }) });
+
+/** GET /csrf_token, POST /api/v1/signin, /signin/verify, /signout. */
+export function signinRoutes(ctx: V1Context) {
+  return new Elysia(v1Options(ctx, "berth-v1-signin"))
+    .use(callerPlugin(ctx))
+    .get("/csrf_token", ({ caller, saveSession }) => {
+      const c = caller.session.c ?? randomToken(48);
+      saveSession({ ...caller.session, c });
+      return { csrf_token: c };
+    })
+    .post("/api/v1/signin", async ({ body, request, saveSession, set }) => {
+      const { username, password } = parseBody(SigninBody, body);
+      const outcome = await ctx.authenticator.authenticate(username, password, clientAddress(request));
+      if (!outcome.ok && outcome.reason === "throttled") {
+        return new Response("Too many login attempts.", { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } });
+      }
+      // Robots and app tokens are for the registry only.
+      // The identity may come from the credential cache: read the user again for its current
+      // uuid (sign-out and `berth user passwd` rotate it), else the new session is dead at once.
+      const user = outcome.ok && outcome.identity.kind === "user" && outcome.identity.via === "password" ? ctx.stores.users.byId(outcome.identity.user.id) : undefined;
+      if (!user?.enabled) {
+        throw new ApiError(403, "invalid_credentials", "Invalid Username or Password", "message", {
+          needsEmailVerification: false,
+          invalidCredentials: true,
+        });
+      }
+      const c = randomToken(48);
+      saveSession({ u: user.uuid, t: Date.now(), c });
+      set.headers["X-Next-CSRF-Token"] = c;
+      return { success: true };
+    })
+    .post("/api/v1/signin/verify", async ({ body, caller, request, saveSession, set }) => {
+      const user = requireUser(caller);
+      const { password } = parseBody(VerifyBody, body);
+      // Through the authenticator, so guesses here count towards the same backoff as sign-in.
+      const outcome = await ctx.authenticator.authenticate(user.username, password, clientAddress(request));
+      if (!outcome.ok && outcome.reason === "throttled") {
+        return new Response("Too many login attempts.", { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } });
+      }
+      if (!outcome.ok || outcome.identity.kind !== "user" || outcome.identity.via !== "password" || outcome.identity.user.id !== user.id) {
+        throw new ApiError(403, "invalid_credentials", "Invalid Username or Password", "message", { invalidCredentials: true });
+      }
+      const c = randomToken(48);
+      saveSession({ ...caller.session, t: Date.now(), c });
+      set.headers["X-Next-CSRF-Token"] = c;
+      return { success: true };
+    })
+    .post("/api/v1/signout", ({ caller, clearSession }) => {
+      // Rotating the uuid ends every session of this user, everywhere.
+      if (caller.identity.kind === "user") ctx.stores.users.rotateUuid(caller.identity.user.id);
+      clearSession();
+      return { success: true };
+    });
+}

@@ -1,0 +1,478 @@
+// API v1 repositories in process (reference quay-api.md §2.5, §3): create, list, get, update,
+// change visibility and delete, with Quay's permission answers (401 anonymous, 403 signed in,
+// 404 only for those with namespace-wide rights) and CSRF on every cookie-authenticated write.
+// /v2 runs in open mode here, so images are pushed without tokens.
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { hashPassword } from "../../src/auth/password";
+import { orgAdd } from "../../src/cli/accounts";
+import type { Stores } from "../../src/store";
+import type { UserRow } from "../../src/store/meta/users";
+import { expectError, RegistryClient } from "../support/registryClient";
+import { startTestServer, type TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+
+setDefaultTimeout(60_000);
+
+const ADMIN_PASSWORD = "admin-Secret-1";
+const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1", pager: "pager-Secret-1" } as const;
+
+let server: TestServer;
+let stores: Stores;
+let registry: RegistryClient;
+const users: Record<string, UserRow> = {};
+const savedAdminPassword = process.env.BERTH_ADMIN_PASSWORD;
+// Signed-in clients, one per user, made once (sign-in costs an argon2 verify).
+let alice: V1Client;
+let bob: V1Client;
+let carol: V1Client;
+let admin: V1Client;
+/** An anonymous client that holds a session (so it can pass CSRF). */
+let anon: V1Client;
+
+beforeAll(async () => {
+  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  try {
+    server = await startTestServer();
+  } finally {
+    if (savedAdminPassword === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
+    else process.env.BERTH_ADMIN_PASSWORD = savedAdminPassword;
+  }
+  stores = server.server.ctx.stores;
+  registry = new RegistryClient(server.url);
+  for (const [name, pw] of Object.entries(PASSWORDS)) {
+    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
+    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
+    users[name] = out.user;
+  }
+  // acme: owned by admin; alice sits in a creator team, carol in a member team.
+  orgAdd(stores, "acme", "admin");
+  const acme = stores.orgs.namespace("acme")!;
+  stores.orgs.addMember(stores.orgs.setTeam(acme.id, "builders", "creator"), { userId: users.alice!.id });
+  stores.orgs.addMember(stores.orgs.setTeam(acme.id, "watchers", "member"), { userId: users.carol!.id });
+
+  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
+  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
+  carol = await signedIn(server.url, "carol", PASSWORDS.carol);
+  admin = await signedIn(server.url, "admin", ADMIN_PASSWORD);
+  anon = new V1Client(server.url);
+  await anon.fetchCsrf();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+afterEach(() => {
+  (server.server.ctx.authenticator.throttle as unknown as { entries: Map<string, unknown> }).entries.clear();
+});
+
+let counter = 0;
+const uniq = (prefix = "r") => `${prefix}${++counter}-${crypto.randomUUID().slice(0, 6)}`;
+
+/** POST /api/v1/repository as `c`, expecting 201. Returns the full name. */
+async function create(c: V1Client, repository: string, opts: { namespace?: string; visibility?: "public" | "private"; description?: string } = {}): Promise<string> {
+  const res = await c.post("/api/v1/repository", {
+    repository,
+    visibility: opts.visibility ?? "private",
+    description: opts.description ?? "",
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+  });
+  const body = await expectJson(res, 201);
+  return `${body.namespace}/${body.name}`;
+}
+
+function grant(repo: string, user: string, role: "read" | "write" | "admin"): void {
+  stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users[user]!.id }, role);
+}
+
+const repoPath = (name: string) => `/api/v1/repository/${name}`;
+
+describe("POST /api/v1/repository", () => {
+  test("in the caller's own namespace: 201 {namespace, name, kind}", async () => {
+    const name = uniq("own");
+    const res = await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "first *repo*" });
+    expect(await expectJson(res, 201)).toEqual({ namespace: "alice", name, kind: "image" });
+    const view = await expectJson(await alice.get(repoPath(`alice/${name}`)), 200);
+    expect(view).toMatchObject({ namespace: "alice", name, description: "first *repo*", is_public: false, is_organization: false, can_write: true, can_admin: true });
+    // The explicit namespace gives the same.
+    const other = uniq("own");
+    expect(await expectJson(await alice.post("/api/v1/repository", { repository: other, namespace: "alice", visibility: "public", description: "", repo_kind: "image" }), 201)).toEqual({
+      namespace: "alice",
+      name: other,
+      kind: "image",
+    });
+    expect(stores.repositories.find(`alice/${other}`)?.visibility).toBe("public");
+  });
+
+  test("in an organization where the caller sits in a creator team; the creator gets admin", async () => {
+    const name = uniq("org");
+    const res = await alice.post("/api/v1/repository", { repository: name, namespace: "acme", visibility: "private", description: "org repo" });
+    expect(await expectJson(res, 201)).toEqual({ namespace: "acme", name, kind: "image" });
+    const view = await expectJson(await alice.get(repoPath(`acme/${name}`)), 200);
+    expect(view).toMatchObject({ namespace: "acme", name, is_organization: true, can_write: true, can_admin: true });
+    // The org's owners (admin team) see it too; a member-team user does not.
+    expect((await expectJson(await admin.get(repoPath(`acme/${name}`)), 200)).can_admin).toBe(true);
+    await expectProblem(await carol.get(repoPath(`acme/${name}`)), 403, "insufficient_scope");
+  });
+
+  test("a member team is not enough to create in the organization", async () => {
+    const res = await carol.post("/api/v1/repository", { repository: uniq(), namespace: "acme", visibility: "private", description: "" });
+    await expectProblem(res, 403, "insufficient_scope", "Unauthorized");
+  });
+
+  test("an extended name with slashes", async () => {
+    const name = `${uniq("group")}/sub/leaf`;
+    expect(await expectJson(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }), 201)).toEqual({
+      namespace: "alice",
+      name,
+      kind: "image",
+    });
+    expect((await expectJson(await alice.get(repoPath(`alice/${name}`)), 200)).name).toBe(name);
+  });
+
+  test("a duplicate: 400 Repository already exists", async () => {
+    const name = uniq("dup");
+    await create(alice, name);
+    await expectProblem(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }), 400, "invalid_request", "Repository already exists");
+  });
+
+  test("someone else's namespace: 403, whether or not the repository exists", async () => {
+    const existing = uniq("taken");
+    await create(alice, existing);
+    for (const repository of [uniq("new"), existing]) {
+      await expectProblem(await bob.post("/api/v1/repository", { repository, namespace: "alice", visibility: "private", description: "" }), 403, "insufficient_scope", "Unauthorized");
+    }
+    // An organization the caller is not in, and a namespace nobody holds.
+    await expectProblem(await bob.post("/api/v1/repository", { repository: uniq(), namespace: "acme", visibility: "private", description: "" }), 403, "insufficient_scope");
+    await expectProblem(await bob.post("/api/v1/repository", { repository: uniq(), namespace: "nobody-here", visibility: "private", description: "" }), 403, "insufficient_scope");
+    expect(stores.orgs.namespace("nobody-here")).toBeUndefined();
+  });
+
+  test("invalid names: 400", async () => {
+    for (const repository of ["UPPER", "-dash", "a//b", "trailing/", ".dot", "sp ace", "x".repeat(300)]) {
+      const res = await alice.post("/api/v1/repository", { repository, visibility: "private", description: "" });
+      const body = await expectProblem(res, 400, "invalid_request");
+      expect({ repository, detail: body.detail }).toEqual({ repository, detail: "Invalid repository name" });
+    }
+    // The empty name fails the schema, naming the field.
+    const body = await expectProblem(await alice.post("/api/v1/repository", { repository: "", visibility: "private", description: "" }), 400, "invalid_request", /^repository/);
+    expect(body.field).toBe("repository");
+  });
+
+  test("a body without description, or with a bad visibility: 400 naming the field", async () => {
+    const missing = await expectProblem(await alice.post("/api/v1/repository", { repository: uniq(), visibility: "private" }), 400, "invalid_request", /^description/);
+    expect(missing.field).toBe("description");
+    const bad = await expectProblem(await alice.post("/api/v1/repository", { repository: uniq(), visibility: "secret", description: "" }), 400, "invalid_request", /^visibility/);
+    expect(bad.field).toBe("visibility");
+    await expectProblem(await alice.fetch("/api/v1/repository", { method: "POST", body: "not json", headers: { "Content-Type": "application/json" } }), 400, "invalid_request");
+  });
+
+  test("anonymous: 401", async () => {
+    const name = uniq("anon");
+    await expectProblem(await anon.post("/api/v1/repository", { repository: name, namespace: "alice", visibility: "public", description: "" }), 401, "invalid_token", "Requires authentication");
+    expect(stores.repositories.find(`alice/${name}`)).toBeUndefined();
+  });
+
+  test("without the CSRF token: 403, nothing created", async () => {
+    const name = uniq("csrf");
+    await expectCsrfError(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }, { csrf: false }));
+    await expectCsrfError(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }, { csrf: bob.csrfToken! }));
+    expect(stores.repositories.find(`alice/${name}`)).toBeUndefined();
+  });
+});
+
+describe("GET /api/v1/repository", () => {
+  test("needs one of namespace, public or starred", async () => {
+    await expectProblem(await alice.get("/api/v1/repository"), 400, "invalid_request");
+    await expectProblem(await anon.get("/api/v1/repository?last_modified=true"), 400, "invalid_request");
+  });
+
+  test("namespace= lists only the repositories the caller can read", async () => {
+    const ns = "carol"; // a namespace of its own, so the listing is exact
+    const priv = await create(carol, uniq("priv"), { description: "hidden" });
+    const pub = await create(carol, uniq("pub"), { visibility: "public", description: "shown" });
+    const shared = await create(carol, uniq("shared"));
+    grant(shared, "bob", "read");
+    const names = async (c: V1Client) =>
+      ((await expectJson(await c.get(`/api/v1/repository?namespace=${ns}`), 200)).repositories as { namespace: string; name: string }[]).map((r) => `${r.namespace}/${r.name}`);
+
+    expect((await names(carol)).sort()).toEqual([priv, pub, shared].sort());
+    const seenByBob = await names(bob);
+    expect(seenByBob).toContain(shared);
+    expect(seenByBob).not.toContain(priv);
+    expect(await names(anon)).not.toContain(priv);
+    expect(await names(anon)).not.toContain(shared);
+
+    const body = await expectJson(await carol.get(`/api/v1/repository?namespace=${ns}`), 200);
+    expect(body.next_page).toBeUndefined();
+    const row = body.repositories.find((r: { name: string }) => `carol/${r.name}` === priv);
+    expect(row).toEqual({
+      namespace: "carol",
+      name: priv.slice("carol/".length),
+      description: "hidden",
+      is_public: false,
+      kind: "image",
+      state: "NORMAL",
+      last_modified: expect.any(Number),
+      is_starred: false,
+    });
+  });
+
+  test("public=true lists public repositories to anonymous callers, never private ones", async () => {
+    const pub = await create(alice, uniq("pub"), { visibility: "public", description: "open" });
+    const priv = await create(alice, uniq("priv"));
+    const body = await expectJson(await new V1Client(server.url).get("/api/v1/repository?public=true"), 200);
+    const names = body.repositories.map((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}`);
+    expect(names).toContain(pub);
+    expect(names).not.toContain(priv);
+    for (const r of body.repositories) expect(r.is_public).toBe(true);
+    const row = body.repositories.find((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}` === pub);
+    expect(row.is_starred).toBeUndefined(); // only for signed-in callers
+    expect(row.description).toBe("open");
+    // Signed in, public=true adds the public ones to the caller's own.
+    const bobs = (await expectJson(await bob.get("/api/v1/repository?public=true"), 200)).repositories.map(
+      (r: { namespace: string; name: string }) => `${r.namespace}/${r.name}`,
+    );
+    expect(bobs).toContain(pub);
+    expect(bobs).not.toContain(priv);
+  });
+
+  test("starred=true: nothing starred yet; anonymous refused", async () => {
+    expect(await expectJson(await alice.get("/api/v1/repository?starred=true"), 200)).toEqual({ repositories: [] });
+    expect((await anon.get("/api/v1/repository?starred=true")).status).toBeGreaterThanOrEqual(400);
+  });
+
+  test("pages of 100 with next_page", async () => {
+    const pager = await signedIn(server.url, "pager", PASSWORDS.pager);
+    const all: string[] = [];
+    for (let i = 0; i < 230; i++) all.push(stores.repositories.ensure(`pager/repo-${String(i).padStart(3, "0")}`).fullName);
+    // Someone else's repositories, listed before and after pager's, stay out.
+    stores.repositories.ensure("pagea/x");
+    stores.repositories.ensure("pagez/x");
+
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let next: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const res = await pager.get(`/api/v1/repository?namespace=pager${next ? `&next_page=${encodeURIComponent(next)}` : ""}`);
+      const body = await expectJson(res, 200);
+      pageSizes.push(body.repositories.length);
+      seen.push(...body.repositories.map((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}`));
+      next = body.next_page;
+      if (next === undefined) break;
+      expect(typeof next).toBe("string");
+    }
+    expect(pageSizes).toEqual([100, 100, 30]);
+    expect(new Set(seen).size).toBe(230);
+    expect(seen.sort()).toEqual(all.sort());
+    // Another user sees none of them, and gets no next_page.
+    const bobs = await expectJson(await bob.get("/api/v1/repository?namespace=pager"), 200);
+    expect(bobs).toEqual({ repositories: [] });
+  });
+});
+
+describe("GET /api/v1/repository/<ns>/<name>", () => {
+  test("the repository view with the tags pushed through /v2", async () => {
+    const repo = await create(alice, uniq("tagged"), { description: "has tags" });
+    const latest = await registry.pushImage(repo, "latest");
+    const v1 = await registry.pushImage(repo, "v1");
+    await registry.pushImage(repo); // untagged: not listed
+
+    const view = await expectJson(await alice.get(repoPath(repo)), 200);
+    expect(view).toMatchObject({
+      namespace: "alice",
+      name: repo.slice("alice/".length),
+      kind: "image",
+      description: "has tags",
+      is_public: false,
+      is_organization: false,
+      is_starred: false,
+      status_token: "",
+      trust_enabled: false,
+      tag_expiration_s: expect.any(Number),
+      is_free_account: true,
+      state: "NORMAL",
+      can_write: true,
+      can_admin: true,
+    });
+    expect(Object.keys(view.tags).sort()).toEqual(["latest", "v1"]);
+    expect(view.tags.latest).toMatchObject({ name: "latest", manifest_digest: latest.digest, size: expect.any(Number) });
+    expect(view.tags.v1).toMatchObject({ name: "v1", manifest_digest: v1.digest });
+
+    const noTags = await expectJson(await alice.get(`${repoPath(repo)}?includeTags=false`), 200);
+    expect(noTags.tags).toBeUndefined();
+    expect(noTags.name).toBe(view.name);
+  });
+
+  test("can_write and can_admin follow the caller's grant", async () => {
+    const repo = await create(alice, uniq("grants"));
+    grant(repo, "bob", "read");
+    expect(await expectJson(await bob.get(repoPath(repo)), 200)).toMatchObject({ can_write: false, can_admin: false });
+    grant(repo, "bob", "write");
+    expect(await expectJson(await bob.get(repoPath(repo)), 200)).toMatchObject({ can_write: true, can_admin: false });
+    grant(repo, "bob", "admin");
+    expect(await expectJson(await bob.get(repoPath(repo)), 200)).toMatchObject({ can_write: true, can_admin: true });
+  });
+
+  test("private: 401 anonymous, 403 to another user; a missing one answers the same", async () => {
+    const repo = await create(alice, uniq("secret"));
+    const missing = `alice/${uniq("missing")}`;
+    for (const name of [repo, missing]) {
+      await expectProblem(await anon.get(repoPath(name)), 401, "invalid_token", "Requires authentication");
+      await expectProblem(await new V1Client(server.url).get(repoPath(name)), 401, "invalid_token");
+      await expectProblem(await bob.get(repoPath(name)), 403, "insufficient_scope", "Unauthorized");
+    }
+  });
+
+  test("missing, to its namespace owner: 404", async () => {
+    await expectProblem(await alice.get(repoPath(`alice/${uniq("missing")}`)), 404, "not_found");
+    // The org's admins have namespace-wide rights too; creators do not.
+    const missing = `acme/${uniq("missing")}`;
+    await expectProblem(await admin.get(repoPath(missing)), 404, "not_found");
+    await expectProblem(await alice.get(repoPath(missing)), 403, "insufficient_scope");
+  });
+
+  test("a path without a repository name: 404", async () => {
+    await create(alice, uniq("x"));
+    await expectProblem(await alice.get(repoPath("alice")), 404, "not_found");
+    await expectProblem(await alice.delete(repoPath("alice")), 404, "not_found");
+    // Nor do malformed paths name one.
+    await expectProblem(await alice.get(repoPath("alice/%zz")), 404, "not_found");
+    await expectProblem(await alice.get(repoPath("/alice/x")), 404, "not_found");
+    await expectProblem(await anon.get(repoPath("alice/UPPER")), 404, "not_found");
+  });
+
+  test("a repository named like a sub-resource is still itself", async () => {
+    const repo = await create(alice, "changevisibility", { description: "odd name" });
+    expect(repo).toBe("alice/changevisibility");
+    expect((await expectJson(await alice.get(repoPath(repo)), 200)).description).toBe("odd name");
+    expect(await expectJson(await alice.put(repoPath(repo), { description: "renamed" }), 200)).toEqual({ success: true });
+    expect(await expectJson(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 200)).toEqual({ success: true });
+    expect((await expectJson(await anon.get(repoPath(repo)), 200)).description).toBe("renamed");
+    expect((await alice.delete(repoPath(repo))).status).toBe(204);
+    expect(stores.repositories.find(repo)).toBeUndefined();
+  });
+});
+
+describe("PUT /api/v1/repository/<ns>/<name>", () => {
+  test("updates the description; needs write", async () => {
+    const repo = await create(alice, uniq("desc"), { description: "old" });
+    expect(await expectJson(await alice.put(repoPath(repo), { description: "new **text**" }), 200)).toEqual({ success: true });
+    expect((await expectJson(await alice.get(repoPath(repo)), 200)).description).toBe("new **text**");
+
+    // No grant: 403; a read-only grant: 403; anonymous: 401.
+    await expectProblem(await bob.put(repoPath(repo), { description: "bob" }), 403, "insufficient_scope");
+    grant(repo, "bob", "read");
+    await expectProblem(await bob.put(repoPath(repo), { description: "bob" }), 403, "insufficient_scope");
+    await expectProblem(await anon.put(repoPath(repo), { description: "anon" }), 401, "invalid_token");
+    expect((await expectJson(await alice.get(repoPath(repo)), 200)).description).toBe("new **text**");
+
+    grant(repo, "bob", "write");
+    expect(await expectJson(await bob.put(repoPath(repo), { description: "by bob" }), 200)).toEqual({ success: true });
+    expect((await expectJson(await alice.get(repoPath(repo)), 200)).description).toBe("by bob");
+  });
+
+  test("description is required", async () => {
+    const repo = await create(alice, uniq("desc"));
+    const body = await expectProblem(await alice.put(repoPath(repo), {}), 400, "invalid_request", /^description/);
+    expect(body.field).toBe("description");
+  });
+
+  test("missing: 404 to the owner, 403 to others", async () => {
+    await expectProblem(await alice.put(repoPath(`alice/${uniq("gone")}`), { description: "x" }), 404, "not_found");
+    await expectProblem(await bob.put(repoPath(`alice/${uniq("gone")}`), { description: "x" }), 403, "insufficient_scope");
+  });
+});
+
+describe("POST /api/v1/repository/<ns>/<name>/changevisibility", () => {
+  test("needs admin; public repositories are readable anonymously", async () => {
+    const repo = await create(alice, uniq("vis"), { description: "flip" });
+    await expectProblem(await anon.get(repoPath(repo)), 401, "invalid_token");
+
+    grant(repo, "bob", "write");
+    await expectProblem(await bob.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 403, "insufficient_scope");
+    await expectProblem(await anon.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 401, "invalid_token");
+    await expectProblem(await anon.get(repoPath(repo)), 401, "invalid_token");
+
+    expect(await expectJson(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 200)).toEqual({ success: true });
+    const view = await expectJson(await new V1Client(server.url).get(repoPath(repo)), 200);
+    expect(view).toMatchObject({ name: repo.slice("alice/".length), is_public: true, description: "flip", can_write: false, can_admin: false });
+    expect(view.is_starred).toBeUndefined();
+    const listed = (await expectJson(await new V1Client(server.url).get("/api/v1/repository?public=true"), 200)).repositories;
+    expect(listed.map((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}`)).toContain(repo);
+    // Anonymous reads do not extend to writes.
+    await expectProblem(await anon.put(repoPath(repo), { description: "anon" }), 401, "invalid_token");
+
+    grant(repo, "bob", "admin");
+    expect(await expectJson(await bob.post(`${repoPath(repo)}/changevisibility`, { visibility: "private" }), 200)).toEqual({ success: true });
+    await expectProblem(await anon.get(repoPath(repo)), 401, "invalid_token");
+  });
+
+  test("a bad visibility: 400", async () => {
+    const repo = await create(alice, uniq("vis"));
+    const body = await expectProblem(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "everyone" }), 400, "invalid_request", /^visibility/);
+    expect(body.field).toBe("visibility");
+    expect(stores.repositories.find(repo)?.visibility).toBe("private");
+  });
+
+  test("other POST paths under a repository: 404", async () => {
+    const repo = await create(alice, uniq("post"));
+    await expectProblem(await alice.post(`${repoPath(repo)}/changestate`, { state: "NORMAL" }), 404, "not_found");
+  });
+});
+
+describe("DELETE /api/v1/repository/<ns>/<name>", () => {
+  test("204, then 404, and /v2 answers NAME_UNKNOWN; the name is reusable", async () => {
+    const repo = await create(alice, uniq("del"));
+    const image = await registry.pushImage(repo, "latest");
+    expect((await registry.fetch(`/v2/${repo}/manifests/latest`)).status).toBe(200);
+
+    const res = await alice.delete(repoPath(repo));
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe("");
+    await expectProblem(await alice.get(repoPath(repo)), 404, "not_found");
+    await expectProblem(await alice.delete(repoPath(repo)), 404, "not_found");
+    await expectError(await registry.fetch(`/v2/${repo}/manifests/latest`), 404, "NAME_UNKNOWN");
+    await expectError(await registry.fetch(`/v2/${repo}/manifests/${image.digest}`), 404, "NAME_UNKNOWN");
+    await expectError(await registry.fetch(`/v2/${repo}/tags/list`), 404, "NAME_UNKNOWN");
+    const list = (await expectJson(await alice.get("/api/v1/repository?namespace=alice"), 200)).repositories;
+    expect(list.map((r: { name: string }) => `alice/${r.name}`)).not.toContain(repo);
+
+    // The name is free again, and nothing of the old repository comes back with it.
+    await create(alice, repo.slice("alice/".length));
+    expect((await expectJson(await alice.get(repoPath(repo)), 200)).tags).toEqual({});
+    await expectError(await registry.fetch(`/v2/${repo}/manifests/latest`), 404, "MANIFEST_UNKNOWN");
+  });
+
+  test("needs admin: 403 with write, 401 anonymous", async () => {
+    const repo = await create(alice, uniq("del"), { visibility: "public" });
+    grant(repo, "bob", "write");
+    await expectProblem(await bob.delete(repoPath(repo)), 403, "insufficient_scope");
+    await expectProblem(await anon.delete(repoPath(repo)), 401, "invalid_token");
+    expect(stores.repositories.find(repo)).toBeDefined();
+    // Its grants go with it: a new repository of the same name does not inherit bob's write.
+    expect((await alice.delete(repoPath(repo))).status).toBe(204);
+    await create(alice, repo.slice("alice/".length));
+    await expectProblem(await bob.get(repoPath(repo)), 403, "insufficient_scope");
+  });
+});
+
+describe("CSRF on repository writes", () => {
+  test("every cookie-authenticated write without the token: 403, nothing changes", async () => {
+    const repo = await create(alice, uniq("csrf"), { description: "kept" });
+    const writes: [string, (init: { csrf: boolean | string }) => Promise<Response>][] = [
+      ["create", (init) => alice.post("/api/v1/repository", { repository: uniq("csrf"), visibility: "private", description: "" }, init)],
+      ["update", (init) => alice.put(repoPath(repo), { description: "changed" }, init)],
+      ["changevisibility", (init) => alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }, init)],
+      ["delete", (init) => alice.delete(repoPath(repo), init)],
+    ];
+    for (const [what, run] of writes) {
+      for (const csrf of [false, "", "not-the-token", bob.csrfToken!]) {
+        const res = await run({ csrf });
+        expect({ what, csrf, status: res.status }).toEqual({ what, csrf, status: 403 });
+        expect(await res.json()).toEqual({ error: "CSRF token was invalid or missing." });
+      }
+    }
+    const view = await expectJson(await alice.get(repoPath(repo)), 200);
+    expect(view).toMatchObject({ description: "kept", is_public: false });
+    expect(stores.repositories.list(undefined, undefined, (n) => n.startsWith("alice/csrf")).length).toBe(1);
+  });
+});
