@@ -17,7 +17,7 @@ function requestOrigin(request: Request): { proto: string; host: string } {
 export function serviceFor(settings: ServiceSettings, request: Request): string {
   if (settings.service) return settings.service;
   if (settings.publicUrl) return new URL(settings.publicUrl).host;
-  return requestOrigin(request).host;
+  return request.headers.get("host") ?? new URL(request.url).host;
 }
 
 export function realmFor(settings: ServiceSettings, request: Request): string {

@@ -7,8 +7,33 @@ import type { RobotStore } from "../store/meta/robots";
 import type { AccessDecision, AccessPolicy, CatalogFilter, RepoAction } from "./access";
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";
+import { stripHostPrefix } from "./scope";
 
 const ALLOWED: AccessDecision = { allowed: true };
+
+// Per verified token, its granted actions indexed by repository (the same union tokenAllows
+// computes), so the hot path costs one Map lookup.
+const grantIndex = new WeakMap<RegistryClaims, Map<string, Set<string>>>();
+function grantsOf(claims: RegistryClaims): Map<string, Set<string>> {
+  let index = grantIndex.get(claims);
+  if (!index) {
+    index = new Map();
+    for (const entry of claims.access) {
+      if (entry.type !== "repository" || typeof entry.name !== "string" || !Array.isArray(entry.actions)) continue;
+      const name = stripHostPrefix(entry.name);
+      if (name === undefined) continue;
+      const set = index.get(name) ?? new Set<string>();
+      for (const a of entry.actions) set.add(a);
+      index.set(name, set);
+    }
+    grantIndex.set(claims, index);
+  }
+  return index;
+}
+
+function allows(granted: Set<string> | undefined, actions: RepoAction[]): boolean {
+  return granted !== undefined && (granted.has("*") || actions.every((a) => granted.has(a)));
+}
 
 /**
  * Docker token auth: /v2 accepts only `Bearer <jwt>` minted by /v2/auth, and the token's
@@ -36,7 +61,7 @@ export class TokenAccessPolicy implements AccessPolicy {
     const header = request.headers.get("authorization");
     if (header !== null && header.startsWith("Bearer ")) {
       const cached = this.tokens.cachedClaims(header.slice(7).trim(), serviceFor(this.settings, request));
-      if (cached && tokenAllows(cached.access, repo, actions)) return ALLOWED;
+      if (cached && allows(grantsOf(cached).get(repo), actions)) return ALLOWED;
     }
     const claims = await this.claims(request);
     if (claims?.ok && tokenAllows(claims.claims.access, repo, actions)) return ALLOWED;
