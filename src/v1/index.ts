@@ -1,9 +1,12 @@
 import { Elysia } from "elysia";
 import type { V1Context } from "./context";
 import { ApiError, apiErrorResponse } from "./errors";
+import { organizationRoutes } from "./organization";
 import { repositoryRoutes } from "./repository";
+import { robotRoutes } from "./robot";
 import { SESSION_COOKIE } from "./caller";
 import { signinRoutes } from "./signin";
+import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
 
@@ -38,5 +41,8 @@ export function v1Routes(ctx: V1Context) {
       .use(signinRoutes(ctx))
       .use(userRoutes(ctx))
       .use(repositoryRoutes(ctx))
+      .use(organizationRoutes(ctx))
+      .use(teamRoutes(ctx))
+      .use(robotRoutes(ctx))
   );
 }

@@ -1,9 +1,24 @@
-import { and, eq, or } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { namespaces, teamMembers, teams } from "../schema";
+import { namespaces, robots, teamMembers, teams, users } from "../schema";
 
 export type TeamRole = "member" | "creator" | "admin";
 export type Member = { userId: number } | { robotId: number };
+
+export interface TeamRow {
+  id: number;
+  name: string;
+  role: TeamRole;
+  description: string | null;
+  memberCount: number;
+  repoCount: number;
+}
+
+export interface TeamMemberRow {
+  name: string;
+  isRobot: boolean;
+  email: string | null;
+}
 
 /** Organizations (namespaces of kind "org"), their teams and team members. */
 export class OrgStore {
@@ -105,5 +120,105 @@ export class OrgStore {
       .where(or("userId" in member ? eq(teamMembers.userId, member.userId) : eq(teamMembers.robotId, member.robotId)))
       .all()
       .map((r) => r.id);
+  }
+
+  /** The teams of the org in creation order, with their member and repository-grant counts. */
+  teams(namespaceId: number): TeamRow[] {
+    return this.db
+      .select({
+        id: teams.id,
+        name: teams.name,
+        role: teams.role,
+        description: teams.description,
+        // Spelled out: drizzle renders columns unqualified inside sql``, and "id" would bind to the subquery's table.
+        memberCount: sql<number>`(SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = "teams"."id")`,
+        repoCount: sql<number>`(SELECT COUNT(*) FROM repository_permissions rp WHERE rp.team_id = "teams"."id")`,
+      })
+      .from(teams)
+      .where(eq(teams.namespaceId, namespaceId))
+      .orderBy(asc(teams.id))
+      .all();
+  }
+
+  /** Members of a team (users, then robots), by name. */
+  teamMembers(teamId: number): TeamMemberRow[] {
+    const people = this.db
+      .select({ name: users.username, email: users.email })
+      .from(teamMembers)
+      .innerJoin(users, eq(users.id, teamMembers.userId))
+      .where(eq(teamMembers.teamId, teamId))
+      .orderBy(asc(users.username))
+      .all()
+      .map((r) => ({ name: r.name, email: r.email, isRobot: false }));
+    const bots = this.db
+      .select({ name: robots.fullName })
+      .from(teamMembers)
+      .innerJoin(robots, eq(robots.id, teamMembers.robotId))
+      .where(eq(teamMembers.teamId, teamId))
+      .orderBy(asc(robots.fullName))
+      .all()
+      .map((r) => ({ name: r.name, email: null, isRobot: true }));
+    return [...people, ...bots];
+  }
+
+  /** The users in any team of the org, each with the names of its teams (robots excluded). */
+  userMembers(namespaceId: number): { userId: number; name: string; email: string | null; teams: string[] }[] {
+    const rows = this.db
+      .select({ userId: users.id, name: users.username, email: users.email, team: teams.name })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .innerJoin(users, eq(users.id, teamMembers.userId))
+      .where(and(eq(teams.namespaceId, namespaceId), isNotNull(teamMembers.userId)))
+      .orderBy(asc(users.username), asc(teams.id))
+      .all();
+    const byId = new Map<number, { userId: number; name: string; email: string | null; teams: string[] }>();
+    for (const r of rows) {
+      const m = byId.get(r.userId) ?? { userId: r.userId, name: r.name, email: r.email, teams: [] };
+      m.teams.push(r.team);
+      byId.set(r.userId, m);
+    }
+    return [...byId.values()];
+  }
+
+  /** How many distinct users sit in admin teams of the org. */
+  adminUserCount(namespaceId: number): number {
+    return (
+      this.db
+        .select({ n: sql<number>`COUNT(DISTINCT ${teamMembers.userId})` })
+        .from(teamMembers)
+        .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+        .where(and(eq(teams.namespaceId, namespaceId), eq(teams.role, "admin"), isNotNull(teamMembers.userId)))
+        .get()?.n ?? 0
+    );
+  }
+
+  deleteTeam(teamId: number): void {
+    this.db.delete(teams).where(eq(teams.id, teamId)).run();
+  }
+
+  /** Takes the member out of every team of the org; answers how many memberships ended. */
+  removeFromAllTeams(namespaceId: number, member: Member): number {
+    const teamIds = this.db
+      .select({ id: teams.id })
+      .from(teams)
+      .where(eq(teams.namespaceId, namespaceId))
+      .all()
+      .map((r) => r.id);
+    if (!teamIds.length) return 0;
+    return this.db
+      .delete(teamMembers)
+      .where(
+        and(
+          inArray(teamMembers.teamId, teamIds),
+          "userId" in member ? eq(teamMembers.userId, member.userId) : eq(teamMembers.robotId, member.robotId),
+        ),
+      )
+      .returning({ id: teamMembers.id })
+      .all().length;
+  }
+
+  /** Deletes an organization namespace; its teams, robots, repositories and grants go with it (cascade). */
+  deleteOrg(namespaceId: number): void {
+    this.db.delete(namespaces).where(and(eq(namespaces.id, namespaceId), eq(namespaces.kind, "org"))).run();
   }
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { repositoryPermissions } from "../schema";
+import { repositories, repositoryPermissions } from "../schema";
 
 export type GrantRole = "read" | "write" | "admin";
 export type Grantee = { userId: number } | { robotId: number } | { teamId: number };
@@ -47,5 +47,24 @@ export class PermissionStore {
           .map((r) => r.role)
       : [];
     return { direct, viaTeams };
+  }
+
+  /** Names of the repositories of a namespace on which the user or robot holds a direct grant. */
+  directRepoNames(namespaceId: number, grantee: { userId: number } | { robotId: number }): string[] {
+    return this.db
+      .select({ name: repositories.name })
+      .from(repositoryPermissions)
+      .innerJoin(repositories, eq(repositories.id, repositoryPermissions.repositoryId))
+      .where(and(eq(repositories.namespaceId, namespaceId), granteeColumn(grantee)))
+      .all()
+      .map((r) => r.name)
+      .sort();
+  }
+
+  /** Drops the user's or robot's direct grants on every repository of a namespace. */
+  removeAllIn(namespaceId: number, grantee: { userId: number } | { robotId: number }): void {
+    const ids = this.db.select({ id: repositories.id }).from(repositories).where(eq(repositories.namespaceId, namespaceId)).all().map((r) => r.id);
+    if (!ids.length) return;
+    this.db.delete(repositoryPermissions).where(and(inArray(repositoryPermissions.repositoryId, ids), granteeColumn(grantee))).run();
   }
 }

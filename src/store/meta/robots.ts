@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, robots } from "../schema";
 
@@ -10,6 +10,24 @@ export interface RobotRow {
   owner: string;
   token: string;
 }
+
+export interface RobotDetails {
+  id: number;
+  fullName: string;
+  shortName: string;
+  description: string | null;
+  token: string;
+  createdMs: number;
+}
+
+const detailColumns = {
+  id: robots.id,
+  fullName: robots.fullName,
+  shortName: robots.shortName,
+  description: robots.description,
+  token: robots.token,
+  createdMs: robots.createdMs,
+};
 
 /** Robot accounts `owner+short`, owned by a user or an organization namespace. */
 export class RobotStore {
@@ -51,5 +69,14 @@ export class RobotStore {
 
   delete(id: number): void {
     this.db.delete(robots).where(eq(robots.id, id)).run();
+  }
+
+  /** The robots of a namespace, by short name. */
+  listOf(namespaceId: number): RobotDetails[] {
+    return this.db.select(detailColumns).from(robots).where(eq(robots.namespaceId, namespaceId)).orderBy(asc(robots.shortName)).all();
+  }
+
+  details(fullName: string): RobotDetails | undefined {
+    return this.db.select(detailColumns).from(robots).where(eq(robots.fullName, fullName)).get();
   }
 }

@@ -1,0 +1,104 @@
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { randomAlnum } from "../auth/password";
+import type { RobotDetails } from "../store/meta/robots";
+import { parseBody } from "./body";
+import { isSignedIn, type Caller } from "./caller";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { requireUser } from "./guards";
+import { isValidName, orgStanding, requireOrgAdmin } from "./organization";
+import { callerPlugin, v1Options } from "./session";
+import { rfc2822 } from "./views";
+
+const RobotBody = Type.Object({
+  description: Type.Optional(Type.String({ maxLength: 255 })),
+  unstructured_metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+const ROBOT_NOT_FOUND = () => new ApiError(400, "invalid_request", "Could not find robot with specified username", "message");
+
+/** Robot accounts of the caller (`/user/robots`) and of organizations (`/organization/<org>/robots`). */
+export function robotRoutes(ctx: V1Context) {
+  const view = (r: RobotDetails, withToken: boolean, single: boolean) => ({
+    name: r.fullName,
+    created: rfc2822(r.createdMs),
+    last_accessed: null,
+    description: r.description ?? "",
+    ...(withToken ? { token: r.token } : {}),
+    ...(single ? { unstructured_metadata: {} } : {}),
+  });
+
+  const find = (owner: string, short: string) => {
+    const robot = ctx.stores.robots.details(`${owner}+${short}`);
+    if (!robot) throw ROBOT_NOT_FOUND();
+    return robot;
+  };
+
+  const create = (owner: string, short: string, body: unknown, set: { status?: number | string }) => {
+    const b = parseBody(RobotBody, body === undefined || body === null || body === "" ? {} : body);
+    if (!isValidName(short)) throw ApiError.invalidRequest("Invalid robot account name", { field: "robot_shortname" });
+    const made = ctx.stores.robots.create(owner, short, randomAlnum(64), b.description);
+    if (!made) throw ApiError.invalidRequest(`Existing robot with name: ${owner}+${short}`);
+    set.status = 201;
+    return view(find(owner, short), true, true);
+  };
+
+  const regenerate = (owner: string, short: string) => {
+    const robot = find(owner, short);
+    ctx.stores.robots.setToken(robot.id, randomAlnum(64));
+    ctx.authenticator.forget(robot.fullName);
+    return view(find(owner, short), true, true);
+  };
+
+  const remove = (owner: string, short: string, set: { status?: number | string }) => {
+    const robot = find(owner, short);
+    ctx.stores.robots.delete(robot.id);
+    ctx.authenticator.forget(robot.fullName);
+    set.status = 204;
+    return "";
+  };
+
+  const userNs = (caller: Caller) => {
+    const user = requireUser(caller);
+    const ns = ctx.stores.orgs.namespace(user.username);
+    if (!ns) throw ApiError.notFound();
+    return { owner: user.username, id: ns.id };
+  };
+
+  const tokenWanted = (query: Record<string, string | undefined>) => query.token !== "false";
+
+  return (
+    new Elysia(v1Options(ctx, "berth-v1-robot"))
+      .use(callerPlugin(ctx))
+      // The caller's own robots.
+      .get("/api/v1/user/robots", ({ caller, query }) => {
+        const { id } = userNs(caller);
+        return { robots: ctx.stores.robots.listOf(id).map((r) => view(r, tokenWanted(query), false)) };
+      })
+      .get("/api/v1/user/robots/:short", ({ caller, params }) => view(find(userNs(caller).owner, params.short), true, true))
+      .put("/api/v1/user/robots/:short", ({ caller, params, body, set }) => create(userNs(caller).owner, params.short, body, set))
+      .delete("/api/v1/user/robots/:short", ({ caller, params, set }) => remove(userNs(caller).owner, params.short, set))
+      .post("/api/v1/user/robots/:short/regenerate", ({ caller, params }) => regenerate(userNs(caller).owner, params.short))
+      // Organization robots: members list them (tokens only for admins); admins manage them.
+      .get("/api/v1/organization/:org/robots", ({ caller, params, query }) => {
+        const s = orgStanding(ctx, caller, params.org);
+        if (!(s.isMember || s.canRead)) throw ApiError.unauthorized(isSignedIn(caller));
+        if (!s.ns) throw ApiError.notFound();
+        return { robots: ctx.stores.robots.listOf(s.ns.id).map((r) => view(r, s.isAdmin && tokenWanted(query), false)) };
+      })
+      .get("/api/v1/organization/:org/robots/:short", ({ caller, params }) => {
+        const s = requireOrgAdmin(ctx, caller, params.org, true);
+        return view(find(s.ns.name, params.short), s.isAdmin, true);
+      })
+      .put("/api/v1/organization/:org/robots/:short", ({ caller, params, body, set }) =>
+        create(requireOrgAdmin(ctx, caller, params.org).ns.name, params.short, body, set),
+      )
+      .delete("/api/v1/organization/:org/robots/:short", ({ caller, params, set }) =>
+        remove(requireOrgAdmin(ctx, caller, params.org).ns.name, params.short, set),
+      )
+      .post("/api/v1/organization/:org/robots/:short/regenerate", ({ caller, params }) =>
+        regenerate(requireOrgAdmin(ctx, caller, params.org).ns.name, params.short),
+      )
+  );
+}

@@ -1,0 +1,105 @@
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import type { Member } from "../store/meta/orgs";
+import { parseBody } from "./body";
+import { isSignedIn, type Caller } from "./caller";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { isValidName, orgStanding, requireOrgAdmin, teamView } from "./organization";
+import { callerPlugin, v1Options } from "./session";
+import { avatar } from "./views";
+
+const TeamBody = Type.Object({
+  role: Type.Union([Type.Literal("member"), Type.Literal("creator"), Type.Literal("admin")]),
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+});
+
+/** Teams of an organization and their members (users, and robots of the org). */
+export function teamRoutes(ctx: V1Context) {
+  const findTeam = (nsId: number, name: string) => {
+    const team = ctx.stores.orgs.teams(nsId).find((t) => t.name === name);
+    if (!team) throw ApiError.notFound();
+    return team;
+  };
+
+  /** A user name, or `org+short` for a robot of this org; 400 otherwise (Quay's wording). */
+  const resolveMember = (org: string, name: string): { member: Member; isRobot: boolean; email: string | null } => {
+    if (name.includes("+")) {
+      const robot = ctx.stores.robots.byName(name);
+      if (!robot) throw ApiError.invalidRequest("Unknown user");
+      if (robot.owner !== org) throw ApiError.invalidRequest("Cannot add robot from another namespace");
+      return { member: { robotId: robot.id }, isRobot: true, email: null };
+    }
+    const user = ctx.stores.users.byName(name);
+    if (!user) throw ApiError.invalidRequest("Unknown user");
+    return { member: { userId: user.id }, isRobot: false, email: user.email };
+  };
+
+  const memberView = (name: string, isRobot: boolean, email: string | null) => ({
+    name,
+    kind: "user",
+    is_robot: isRobot,
+    avatar: avatar(name, isRobot ? "robot" : "user", email),
+    invited: false,
+  });
+
+  return new Elysia(v1Options(ctx, "berth-v1-team"))
+    .use(callerPlugin(ctx))
+    .put("/api/v1/organization/:org/team/:team", ({ caller, params, body }) => {
+      const { ns } = requireOrgAdmin(ctx, caller, params.org);
+      const b = parseBody(TeamBody, body);
+      if (!isValidName(params.team)) throw ApiError.invalidRequest("Invalid team name", { field: "name" });
+      const existing = ctx.stores.orgs.team(ns.id, params.team);
+      if (params.team === "owners" && b.role !== "admin") throw ApiError.invalidRequest("The owners team must keep the admin role", { field: "role" });
+      ctx.stores.orgs.setTeam(ns.id, params.team, b.role, b.description);
+      const team = findTeam(ns.id, params.team);
+      return { ...teamView(team, true), new_team: !existing };
+    })
+    .delete("/api/v1/organization/:org/team/:team", ({ caller, params, set }) => {
+      const { ns } = requireOrgAdmin(ctx, caller, params.org);
+      const team = findTeam(ns.id, params.team);
+      if (team.name === "owners") throw ApiError.invalidRequest("The owners team cannot be deleted");
+      ctx.stores.orgs.deleteTeam(team.id);
+      set.status = 204;
+      return "";
+    })
+    .get("/api/v1/organization/:org/team/:team/members", ({ caller, params }) => {
+      const s = orgStanding(ctx, caller, params.org);
+      const team = s.ns ? ctx.stores.orgs.team(s.ns.id, params.team) : undefined;
+      const inTeam =
+        team !== undefined && caller.identity.kind === "user" && ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id }).includes(team.id);
+      if (!(s.canRead || inTeam)) throw ApiError.unauthorized(isSignedIn(caller));
+      if (!s.ns || !team) throw ApiError.notFound();
+      return {
+        name: params.team,
+        members: ctx.stores.orgs.teamMembers(team.id).map((m) => memberView(m.name, m.isRobot, m.email)),
+        can_edit: s.isAdmin,
+      };
+    })
+    .put("/api/v1/organization/:org/team/:team/members/:member", ({ caller, params }) => {
+      const { ns } = requireOrgAdmin(ctx, caller, params.org);
+      const team = findTeam(ns.id, params.team);
+      const m = resolveMember(ns.name, params.member);
+      ctx.stores.orgs.addMember(team.id, m.member);
+      return memberView(params.member, m.isRobot, m.email);
+    })
+    .delete("/api/v1/organization/:org/team/:team/members/:member", ({ caller, params, set }) => {
+      const { ns } = requireOrgAdmin(ctx, caller, params.org);
+      const team = findTeam(ns.id, params.team);
+      const m = resolveMember(ns.name, params.member);
+      if (team.role === "admin" && "userId" in m.member && ctx.stores.orgs.teamRolesOf(ns.id, m.member).includes("admin")) {
+        // Keep at least one org admin: refuse when this removal would leave none.
+        const members = ctx.stores.orgs.teamMembers(team.id).filter((x) => !x.isRobot);
+        const otherAdmins = ctx.stores.orgs.adminUserCount(ns.id) - 1;
+        const stillAdmin = ctx.stores.orgs
+          .teams(ns.id)
+          .some((t) => t.role === "admin" && t.id !== team.id && ctx.stores.orgs.teamMembers(t.id).some((x) => x.name === params.member));
+        if (!stillAdmin && otherAdmins < 1 && members.some((x) => x.name === params.member)) {
+          throw ApiError.invalidRequest("Cannot remove the last organization admin");
+        }
+      }
+      ctx.stores.orgs.removeMember(team.id, m.member);
+      set.status = 204;
+      return "";
+    });
+}

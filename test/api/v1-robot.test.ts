@@ -1,0 +1,156 @@
+// API v1 robot accounts in process (reference quay-api.md §2.4): the caller's robots and an
+// organization's, their tokens, regeneration and deletion, and who may see what.
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { hashPassword } from "../../src/auth/password";
+import type { Stores } from "../../src/store";
+import { startTestServer, type TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+
+setDefaultTimeout(60_000);
+
+const PASSWORDS = { rita: "rita-Secret-1", sam: "sam-Secret-1" } as const;
+
+let server: TestServer;
+let stores: Stores;
+
+beforeAll(async () => {
+  server = await startTestServer({ auth: "token" });
+  stores = server.server.ctx.stores;
+  for (const [name, pw] of Object.entries(PASSWORDS)) {
+    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
+    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
+  }
+});
+afterAll(async () => {
+  await server?.stop();
+});
+// Every request comes from 127.0.0.1: forget earlier failed logins (API v1 and /v2/auth) per test.
+afterEach(() => {
+  for (const a of [server.server.ctx.authenticator, server.server.ctx.auth?.authenticator]) {
+    (a?.throttle as unknown as { entries: Map<string, unknown> } | undefined)?.entries.clear();
+  }
+});
+
+const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
+const uniq = () => crypto.randomUUID().slice(0, 8);
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+
+/** Status of GET /v2/auth for the robot's credentials (a pull on its owner's namespace). */
+async function v2AuthStatus(robot: string, token: string): Promise<number> {
+  const owner = robot.slice(0, robot.indexOf("+"));
+  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${owner}/x:pull` });
+  const res = await fetch(`${server.url}/v2/auth?${q}`, { headers: { Authorization: basic(robot, token) } });
+  await res.text();
+  return res.status;
+}
+
+async function expectRobotMissing(res: Response): Promise<void> {
+  expect(await expectJson(res, 400)).toEqual({ message: "Could not find robot with specified username" });
+}
+
+describe("/api/v1/user/robots", () => {
+  test("create, get, list, regenerate, delete", async () => {
+    const rita = await as("rita");
+    const short = `bot${uniq()}`;
+    const made = await expectJson(await rita.put(`/api/v1/user/robots/${short}`, { description: "builds" }), 201);
+    expect({ ...made }).toEqual({
+      name: `rita+${short}`,
+      description: "builds",
+      token: expect.stringMatching(/^[A-Z0-9]{64}$/),
+      created: expect.stringMatching(/-0000$/),
+      last_accessed: null,
+      unstructured_metadata: {},
+    });
+    expect(await v2AuthStatus(made.name, made.token)).toBe(200);
+
+    const got = await expectJson(await rita.get(`/api/v1/user/robots/${short}`), 200);
+    expect(got).toEqual(made);
+    const list = await expectJson(await rita.get("/api/v1/user/robots"), 200);
+    expect(list.robots).toContainEqual({ name: made.name, description: "builds", token: made.token, created: made.created, last_accessed: null });
+    const noTokens = await expectJson(await rita.get("/api/v1/user/robots?token=false"), 200);
+    expect(noTokens.robots[0].token).toBeUndefined();
+
+    const renewed = await expectJson(await rita.post(`/api/v1/user/robots/${short}/regenerate`), 200);
+    expect(renewed.token).toMatch(/^[A-Z0-9]{64}$/);
+    expect(renewed.token).not.toBe(made.token);
+    expect(await v2AuthStatus(made.name, made.token)).toBe(401);
+    expect(await v2AuthStatus(made.name, renewed.token)).toBe(200);
+
+    expect((await rita.delete(`/api/v1/user/robots/${short}`)).status).toBe(204);
+    expect(await v2AuthStatus(made.name, renewed.token)).toBe(401);
+    await expectRobotMissing(await rita.get(`/api/v1/user/robots/${short}`));
+    await expectRobotMissing(await rita.delete(`/api/v1/user/robots/${short}`));
+    await expectRobotMissing(await rita.post(`/api/v1/user/robots/${short}/regenerate`));
+  });
+
+  test("an empty body is fine; bad bodies, names and duplicates are 400", async () => {
+    const rita = await as("rita");
+    const short = `bot${uniq()}`;
+    const made = await expectJson(await rita.put(`/api/v1/user/robots/${short}`), 201);
+    expect(made.description).toBe("");
+    const dup = await expectProblem(await rita.put(`/api/v1/user/robots/${short}`, {}), 400, "invalid_request");
+    expect(dup.detail).toBe(`Existing robot with name: rita+${short}`);
+    const desc = await expectProblem(await rita.put(`/api/v1/user/robots/other${uniq()}`, { description: 7 }), 400, "invalid_request");
+    expect(desc.field).toBe("description");
+    const long = await expectProblem(await rita.put(`/api/v1/user/robots/other${uniq()}`, { description: "x".repeat(256) }), 400, "invalid_request");
+    expect(long.field).toBe("description");
+    const name = await expectProblem(await rita.put(`/api/v1/user/robots/Bad_Name`, {}), 400, "invalid_request");
+    expect(name.field).toBe("robot_shortname");
+  });
+
+  test("401 anonymous; robots are the caller's own; CSRF on cookie writes", async () => {
+    const anon = new V1Client(server.url);
+    await anon.fetchCsrf();
+    await expectProblem(await anon.get("/api/v1/user/robots"), 401, "invalid_token");
+    await expectProblem(await anon.put(`/api/v1/user/robots/x${uniq()}`, {}), 401, "invalid_token");
+    const rita = await as("rita");
+    const short = `bot${uniq()}`;
+    await expectJson(await rita.put(`/api/v1/user/robots/${short}`), 201);
+    // sam's /user/robots/<short> is sam's namespace: rita's robot is not there.
+    await expectRobotMissing(await (await as("sam")).get(`/api/v1/user/robots/${short}`));
+    await expectCsrfError(await rita.put(`/api/v1/user/robots/x${uniq()}`, {}, { csrf: false }));
+    await expectCsrfError(await rita.post(`/api/v1/user/robots/${short}/regenerate`, undefined, { csrf: false }));
+  });
+});
+
+describe("/api/v1/organization/<org>/robots", () => {
+  test("org admins manage robots; members list without tokens; others are refused", async () => {
+    const rita = await as("rita");
+    const org = `org-${uniq()}`;
+    expect((await rita.post("/api/v1/organization/", { name: org })).status).toBe(201);
+    const made = await expectJson(await rita.put(`/api/v1/organization/${org}/robots/ci`, { description: "pipeline" }), 201);
+    // A copy: bun's matcher writes the asymmetric matchers into the object it inspects.
+    expect({ ...made }).toMatchObject({ name: `${org}+ci`, description: "pipeline", token: expect.stringMatching(/^[A-Z0-9]{64}$/) });
+    expect(await v2AuthStatus(made.name, made.token)).toBe(200);
+    const list = await expectJson(await rita.get(`/api/v1/organization/${org}/robots`), 200);
+    expect(list.robots.map((r: { name: string; token: string }) => [r.name, r.token])).toEqual([[made.name, made.token]]);
+
+    const sam = await as("sam");
+    await expectProblem(await sam.get(`/api/v1/organization/${org}/robots`), 403, "insufficient_scope");
+    await expectProblem(await sam.put(`/api/v1/organization/${org}/robots/evil`, {}), 403, "insufficient_scope");
+    await expectProblem(await sam.post(`/api/v1/organization/${org}/robots/ci/regenerate`), 403, "insufficient_scope");
+    await expectProblem(await sam.delete(`/api/v1/organization/${org}/robots/ci`), 403, "insufficient_scope");
+    const anon = new V1Client(server.url);
+    await anon.fetchCsrf();
+    await expectProblem(await anon.get(`/api/v1/organization/${org}/robots/ci`), 401, "invalid_token");
+
+    // A plain member lists robots without their tokens, and may not read one.
+    await rita.put(`/api/v1/organization/${org}/team/viewers`, { role: "member" });
+    await rita.put(`/api/v1/organization/${org}/team/viewers/members/sam`);
+    const seen = await expectJson(await sam.get(`/api/v1/organization/${org}/robots`), 200);
+    expect(seen.robots).toEqual([{ name: made.name, description: "pipeline", created: made.created, last_accessed: null }]);
+    await expectProblem(await sam.get(`/api/v1/organization/${org}/robots/ci`), 403, "insufficient_scope");
+
+    const dup = await expectProblem(await rita.put(`/api/v1/organization/${org}/robots/ci`, {}), 400, "invalid_request");
+    expect(dup.detail).toBe(`Existing robot with name: ${org}+ci`);
+    const renewed = await expectJson(await rita.post(`/api/v1/organization/${org}/robots/ci/regenerate`), 200);
+    expect(await v2AuthStatus(made.name, made.token)).toBe(401);
+    expect(await v2AuthStatus(made.name, renewed.token)).toBe(200);
+    expect(await expectJson(await rita.get(`/api/v1/organization/${org}/robots/ci`), 200)).toMatchObject({ token: renewed.token });
+
+    expect((await rita.delete(`/api/v1/organization/${org}/robots/ci`)).status).toBe(204);
+    await expectRobotMissing(await rita.get(`/api/v1/organization/${org}/robots/ci`));
+    // Unknown orgs answer like forbidden ones (permission before existence, as Quay).
+    await expectProblem(await rita.get(`/api/v1/organization/no-such-org/robots`), 403, "insufficient_scope");
+  });
+});
