@@ -109,7 +109,8 @@ export const manifestChildren = sqliteTable(
 );
 
 // A tag row is one period during which a tag pointed at a manifest. The live tag has endMs NULL;
-// ended rows are the tag's history (listed and restored by API v1).
+// ended rows are the tag's history (listed and restored by API v1). A live tag with expiresMs in
+// the past counts as ended at expiresMs (read paths filter it; write paths close it first).
 export const tags = sqliteTable(
   "tags",
   {
@@ -123,6 +124,7 @@ export const tags = sqliteTable(
       .references(() => manifests.id, { onDelete: "cascade" }),
     startMs: integer("start_ms").notNull(),
     endMs: integer("end_ms"),
+    expiresMs: integer("expires_ms"),
   },
   (t) => [
     uniqueIndex("tags_live").on(t.repositoryId, t.name).where(sql`end_ms IS NULL`),

@@ -9,6 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireRepoRole } from "./guards";
 import { callerPlugin, v1Options } from "./session";
+import { deleteTag, listTags, putTag, restoreTag } from "./tag";
 
 const CreateBody = Type.Object({
   repository: Type.String({ minLength: 1 }),
@@ -22,6 +23,8 @@ const VisibilityBody = Type.Object({ visibility: Type.Union([Type.Literal("publi
 
 const PAGE_SIZE = 100;
 
+const isRepo = (name: string) => name.includes("/") && isValidRepoName(name);
+
 /**
  * `<ns>/<name>[/<suffix>]` from the wildcard; names hold slashes, so the suffixes the method
  * knows anchor it (a repository may itself be called `changevisibility`). A path without
@@ -34,13 +37,40 @@ function splitRepoPath(rest: string, suffixes: string[] = []): { repo: string; s
   } catch {
     throw ApiError.notFound(); // malformed %-escapes name nothing
   }
-  const isRepo = (name: string) => name.includes("/") && isValidRepoName(name);
   for (const suffix of suffixes) {
     const repo = path.slice(0, -suffix.length - 1);
     if (path.endsWith(`/${suffix}`) && isRepo(repo)) return { repo, suffix };
   }
   if (!isRepo(path)) throw ApiError.notFound();
   return { repo: path, suffix: "" };
+}
+
+/**
+ * Tag paths: `<repo>/tag/` (the list, trailing slash as in Quay), `<repo>/tag/<tag>` and
+ * `<repo>/tag/<tag>/restore`. Anchored on the last `/tag/`: repository names hold slashes, tags
+ * cannot. Undefined when the path is not one of them (the repository routes then answer).
+ */
+function splitTagPath(rest: string, kind: "list" | "tag" | "restore"): { repo: string; tag: string } | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+  if (kind === "list") {
+    const repo = path.endsWith("/tag/") ? path.slice(0, -"/tag/".length) : "";
+    return isRepo(repo) ? { repo, tag: "" } : undefined;
+  }
+  path = path.replace(/\/+$/, "");
+  if (kind === "restore") {
+    if (!path.endsWith("/restore")) return undefined;
+    path = path.slice(0, -"/restore".length);
+  }
+  const at = path.lastIndexOf("/tag/");
+  if (at < 0) return undefined;
+  const repo = path.slice(0, at);
+  const tag = path.slice(at + "/tag/".length);
+  return tag !== "" && !tag.includes("/") && isRepo(repo) ? { repo, tag } : undefined;
 }
 
 /** Repositories: list, create, get, update, delete, change visibility. */
@@ -104,6 +134,8 @@ export function repositoryRoutes(ctx: V1Context) {
       return { namespace, name: b.repository, kind: "image" };
     })
     .get("/api/v1/repository/*", ({ caller, params, query }) => {
+      const tagPath = splitTagPath(params["*"], "list");
+      if (tagPath) return listTags(ctx, caller, tagPath.repo, query);
       const { repo, suffix } = splitRepoPath(params["*"]);
       if (suffix) throw ApiError.notFound();
       const standing = requireRepoRole(caller, ctx.roles, repo, "read");
@@ -129,6 +161,8 @@ export function repositoryRoutes(ctx: V1Context) {
       return view;
     })
     .put("/api/v1/repository/*", ({ caller, params, body }) => {
+      const tagPath = splitTagPath(params["*"], "tag");
+      if (tagPath) return putTag(ctx, caller, tagPath.repo, tagPath.tag, body);
       const { repo, suffix } = splitRepoPath(params["*"]);
       if (suffix) throw ApiError.notFound();
       const standing = requireRepoRole(caller, ctx.roles, repo, "write");
@@ -136,6 +170,8 @@ export function repositoryRoutes(ctx: V1Context) {
       return { success: true };
     })
     .post("/api/v1/repository/*", ({ caller, params, body }) => {
+      const tagPath = splitTagPath(params["*"], "restore");
+      if (tagPath) return restoreTag(ctx, caller, tagPath.repo, tagPath.tag, body);
       const { repo, suffix } = splitRepoPath(params["*"], ["changevisibility"]);
       if (suffix !== "changevisibility") throw ApiError.notFound();
       const standing = requireRepoRole(caller, ctx.roles, repo, "admin");
@@ -143,6 +179,8 @@ export function repositoryRoutes(ctx: V1Context) {
       return { success: true };
     })
     .delete("/api/v1/repository/*", ({ caller, params, set }) => {
+      const tagPath = splitTagPath(params["*"], "tag");
+      if (tagPath) return deleteTag(ctx, caller, tagPath.repo, tagPath.tag);
       const { repo, suffix } = splitRepoPath(params["*"]);
       if (suffix) throw ApiError.notFound();
       const standing = requireRepoRole(caller, ctx.roles, repo, "admin");

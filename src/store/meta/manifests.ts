@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
 import { manifestBlobs, manifestChildren, manifests, repositoryBlobs, tags } from "../schema";
+import { closeExpired, notExpired } from "./tags";
 
 export interface StoredManifest {
   id: number;
@@ -56,11 +57,16 @@ export class ManifestStore {
     private readonly cache: ReadCache,
   ) {
     this.byTag = db
-      .select(manifestColumns)
+      .select({ ...manifestColumns, expiresMs: tags.expiresMs })
       .from(tags)
       .innerJoin(manifests, eq(manifests.id, tags.manifestId))
       .where(
-        and(eq(tags.repositoryId, sql.placeholder("repo")), eq(tags.name, sql.placeholder("tag")), isNull(tags.endMs)),
+        and(
+          eq(tags.repositoryId, sql.placeholder("repo")),
+          eq(tags.name, sql.placeholder("tag")),
+          isNull(tags.endMs),
+          notExpired(sql.placeholder("now")),
+        ),
       )
       .prepare();
     this.byDigest = db
@@ -70,8 +76,13 @@ export class ManifestStore {
       .prepare();
   }
 
+  /** The manifest a live, unexpired tag points at. Tags with an expiry are not cached (it would outlive it). */
   getByTag(repoId: number, tag: string): StoredManifest | undefined {
-    return this.cache.get(`tag\0${repoId}\0${tag}`, () => this.byTag.get({ repo: repoId, tag }));
+    return this.cache.get(
+      `tag\0${repoId}\0${tag}`,
+      () => this.byTag.get({ repo: repoId, tag, now: Date.now() }),
+      (row) => row?.expiresMs == null,
+    );
   }
 
   getByDigest(repoId: number, digest: string): StoredManifest | undefined {
@@ -144,6 +155,7 @@ export class ManifestStore {
             .run();
       }
       if (tag === undefined) return { kind: "ok" };
+      closeExpired(tx, repoId, tag, Date.now());
       const live = tx
         .select({ id: tags.id, manifestId: tags.manifestId })
         .from(tags)

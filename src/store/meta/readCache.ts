@@ -16,10 +16,12 @@ export class ReadCache {
   /** `dataVersion` reads `PRAGMA data_version` of the connection the loads use. */
   constructor(private readonly dataVersion?: () => number) {}
 
-  get<T>(key: string, load: () => T): T {
+  /** `keep` false: answer the loaded value without remembering it (e.g. it expires by itself). */
+  get<T>(key: string, load: () => T, keep?: (value: T) => boolean): T {
     if (this.dataVersion) this.dropIfChangedElsewhere();
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const value = load();
+    if (keep && !keep(value)) return value;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(key, value);
     return value;

@@ -1,9 +1,61 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, or, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
-import { tags } from "../schema";
+import { blobs, manifestBlobs, manifests, tags } from "../schema";
 
-/** Live tags (history rows are kept by ManifestStore.put and endTag). */
+/** A transaction or the database itself: what the helpers below write through. */
+type Writer = Pick<MetaDb, "update">;
+
+/** SQL: the row's live period has not passed its expiry (rows without one never expire). */
+export function notExpired(nowMs: number | Placeholder): SQL {
+  return or(isNull(tags.expiresMs), gt(tags.expiresMs, nowMs))!;
+}
+
+/**
+ * Closes live periods that have passed their expiry, at the expiry (never before their start),
+ * so the write that follows sees only truly live rows. Reads filter with notExpired instead.
+ */
+export function closeExpired(tx: Writer, repoId: number, name: string, nowMs: number): void {
+  tx.update(tags)
+    .set({ endMs: sql`MAX(${tags.expiresMs}, ${tags.startMs})` })
+    .where(
+      and(
+        eq(tags.repositoryId, repoId),
+        eq(tags.name, name),
+        isNull(tags.endMs),
+        isNotNull(tags.expiresMs),
+        lte(tags.expiresMs, nowMs),
+      ),
+    )
+    .run();
+}
+
+/** One period of a tag's life, for API v1's history listing. */
+export interface TagPeriod {
+  name: string;
+  startMs: number;
+  /** When the period ended (an expiry already passed counts), or undefined while live. */
+  endMs: number | undefined;
+  /** The live period's expiry, when one is set. */
+  expiresMs: number | undefined;
+  digest: string;
+  mediaType: string;
+  /** Bytes of the blobs the manifest references (config and layers); 0 for an index. */
+  size: number;
+}
+
+export interface TagHistoryQuery {
+  /** Only this tag's periods. */
+  name?: string;
+  /** Only live, unexpired periods. */
+  onlyActive?: boolean;
+  offset: number;
+  limit: number;
+}
+
+export type TagWriteOutcome = "ok" | "unknownManifest";
+
+/** Tags: the live ones /v2 lists, and the periods API v1 lists, moves, ends and restores. */
 export class TagStore {
   constructor(
     private readonly db: MetaDb,
@@ -15,22 +67,131 @@ export class TagStore {
     let q = this.db
       .select({ name: tags.name })
       .from(tags)
-      .where(and(eq(tags.repositoryId, repoId), isNull(tags.endMs), last !== undefined ? gt(tags.name, last) : undefined))
+      .where(
+        and(
+          eq(tags.repositoryId, repoId),
+          isNull(tags.endMs),
+          notExpired(Date.now()),
+          last !== undefined ? gt(tags.name, last) : undefined,
+        ),
+      )
       .orderBy(asc(tags.name))
       .$dynamic();
     if (limit !== undefined) q = q.limit(limit);
     return q.all().map((r) => r.name);
   }
 
-  /** Ends the live period of a tag; the manifest stays. */
+  /** Periods (live and ended), newest start first, then by name; `limit` rows from `offset`. */
+  history(repoId: number, q: TagHistoryQuery): TagPeriod[] {
+    const now = Date.now();
+    const size = sql<number>`(SELECT COALESCE(SUM(${blobs.size}), 0) FROM ${manifestBlobs} JOIN ${blobs} ON ${blobs.digest} = ${manifestBlobs.digest} WHERE ${manifestBlobs.manifestId} = ${manifests.id})`;
+    const rows = this.db
+      .select({
+        name: tags.name,
+        startMs: tags.startMs,
+        endMs: tags.endMs,
+        expiresMs: tags.expiresMs,
+        digest: manifests.digest,
+        mediaType: manifests.mediaType,
+        size,
+      })
+      .from(tags)
+      .innerJoin(manifests, eq(manifests.id, tags.manifestId))
+      .where(
+        and(
+          eq(tags.repositoryId, repoId),
+          q.name !== undefined ? eq(tags.name, q.name) : undefined,
+          q.onlyActive ? and(isNull(tags.endMs), notExpired(now)) : undefined,
+        ),
+      )
+      .orderBy(desc(tags.startMs), asc(tags.name), desc(tags.id))
+      .limit(q.limit)
+      .offset(q.offset)
+      .all();
+    return rows.map((r) => {
+      const expired = r.endMs === null && r.expiresMs !== null && r.expiresMs <= now;
+      return {
+        name: r.name,
+        startMs: r.startMs,
+        endMs: r.endMs ?? (expired ? Math.max(r.expiresMs!, r.startMs) : undefined),
+        expiresMs: r.expiresMs ?? undefined,
+        digest: r.digest,
+        mediaType: r.mediaType,
+        size: Number(r.size ?? 0),
+      };
+    });
+  }
+
+  /** Ends the live period of a tag; the manifest stays. False when the tag is not live. */
   end(repoId: number, name: string): boolean {
     this.cache.clear();
-    const res = this.db
-      .update(tags)
-      .set({ endMs: Date.now() })
-      .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
-      .returning({ id: tags.id })
-      .all();
-    return res.length > 0;
+    return this.db.transaction((tx) => {
+      const now = Date.now();
+      closeExpired(tx, repoId, name, now);
+      const res = tx
+        .update(tags)
+        .set({ endMs: now })
+        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
+        .returning({ id: tags.id })
+        .all();
+      return res.length > 0;
+    });
+  }
+
+  /** Points the tag at a manifest of the repository (creating or moving it; history kept). */
+  pointAt(repoId: number, name: string, digest: string): TagWriteOutcome {
+    return this.retarget(repoId, name, digest, false);
+  }
+
+  /** Points the tag back at a manifest it pointed at before; "unknownManifest" if it never did. */
+  restore(repoId: number, name: string, digest: string): TagWriteOutcome {
+    return this.retarget(repoId, name, digest, true);
+  }
+
+  /** Sets (or, with null, clears) the live tag's expiry. False when the tag is not live. */
+  setExpiry(repoId: number, name: string, expiresMs: number | null): boolean {
+    this.cache.clear();
+    return this.db.transaction((tx) => {
+      closeExpired(tx, repoId, name, Date.now());
+      const res = tx
+        .update(tags)
+        .set({ expiresMs })
+        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
+        .returning({ id: tags.id })
+        .all();
+      return res.length > 0;
+    });
+  }
+
+  private retarget(repoId: number, name: string, digest: string, mustBePast: boolean): TagWriteOutcome {
+    this.cache.clear();
+    return this.db.transaction((tx): TagWriteOutcome => {
+      const manifest = tx
+        .select({ id: manifests.id })
+        .from(manifests)
+        .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))
+        .get();
+      if (!manifest) return "unknownManifest";
+      if (mustBePast) {
+        const before = tx
+          .select({ id: tags.id })
+          .from(tags)
+          .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), eq(tags.manifestId, manifest.id)))
+          .limit(1)
+          .get();
+        if (!before) return "unknownManifest";
+      }
+      const now = Date.now();
+      closeExpired(tx, repoId, name, now);
+      const live = tx
+        .select({ id: tags.id, manifestId: tags.manifestId })
+        .from(tags)
+        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
+        .get();
+      if (live?.manifestId === manifest.id) return "ok";
+      if (live) tx.update(tags).set({ endMs: now }).where(eq(tags.id, live.id)).run();
+      tx.insert(tags).values({ repositoryId: repoId, name, manifestId: manifest.id, startMs: now }).run();
+      return "ok";
+    });
   }
 }
