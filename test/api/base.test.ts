@@ -1,7 +1,7 @@
 // GET /v2/, /health/instance, and what every /v2 answer carries (version header, error shape,
 // no 500 for anything a client can get wrong).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { startTestServer, type TestServer } from "../support/server";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { serverForFile, type TestServer } from "../support/server";
 import {
   API_VERSION,
   expectApiVersion,
@@ -18,13 +18,9 @@ setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  c = new RegistryClient(server.url);
-});
-afterAll(async () => {
-  await server.stop();
+serverForFile((started) => {
+  server = started;
+  c = new RegistryClient(started.url);
 });
 
 describe("GET /v2/", () => {

@@ -1,7 +1,7 @@
 // tags/list, _catalog and referrers: order, pagination (n, last, Link), filters, library/ names.
 // This file's server starts empty, so the catalog is exactly what these tests push.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { startTestServer, type TestServer } from "../support/server";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { serverForFile, type TestServer } from "../support/server";
 import {
   asDescriptor,
   expectError,
@@ -18,13 +18,9 @@ setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  c = new RegistryClient(server.url);
-});
-afterAll(async () => {
-  await server.stop();
+serverForFile((started) => {
+  server = started;
+  c = new RegistryClient(started.url);
 });
 
 /** Parses `<url>; rel="next"`; null without a Link header. */

@@ -1,7 +1,7 @@
 // PUT / GET / HEAD / DELETE /v2/<name>/manifests/<reference> for OCI and Docker manifests and
 // indexes: exact bytes and headers, Accept negotiation, validation errors, names and tags.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { startTestServer, type TestServer } from "../support/server";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { serverForFile, type TestServer } from "../support/server";
 import {
   asDescriptor,
   digestOf,
@@ -23,13 +23,9 @@ setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  c = new RegistryClient(server.url);
-});
-afterAll(async () => {
-  await server.stop();
+serverForFile((started) => {
+  server = started;
+  c = new RegistryClient(started.url);
 });
 
 const mpath = (repo: string, ref: string) => `/v2/${repo}/manifests/${ref}`;

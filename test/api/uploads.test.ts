@@ -1,7 +1,7 @@
 // Blob uploads: POST sessions, monolithic POST, chunked and streamed PATCH, PUT, status, cancel,
 // digest checks, cross-repository mounts.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { startTestServer, type TestServer } from "../support/server";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { serverForFile, type TestServer } from "../support/server";
 import {
   digestOf,
   EMPTY_SHA256,
@@ -20,13 +20,9 @@ setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  c = new RegistryClient(server.url);
-});
-afterAll(async () => {
-  await server.stop();
+serverForFile((started) => {
+  server = started;
+  c = new RegistryClient(started.url);
 });
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

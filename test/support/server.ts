@@ -1,4 +1,5 @@
 // Test servers: in-process (API tests) and the compiled binary (end-to-end tests).
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -35,6 +36,18 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, st
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One in-process server for the whole test file: started before its tests, stopped after. */
+export function serverForFile(onStart: (server: TestServer) => void, overrides: Partial<Record<keyof Config, string>> = {}): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(overrides);
+    onStart(server);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 }
 
 let built: Promise<string> | undefined;
