@@ -6,6 +6,7 @@ import { repositoryRoutes } from "./repository";
 import { robotRoutes } from "./robot";
 import { SESSION_COOKIE } from "./caller";
 import { signinRoutes } from "./signin";
+import { conventionRoutes } from "./conventions";
 import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
@@ -38,6 +39,7 @@ export function v1Routes(ctx: V1Context) {
         ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
         return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request);
       })
+      .use(conventionRoutes(ctx))
       .use(signinRoutes(ctx))
       .use(userRoutes(ctx))
       .use(repositoryRoutes(ctx))
