@@ -9,6 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireRepoRole } from "./guards";
 import { callerPlugin, v1Options } from "./session";
+import { deletePermission, putPermission, readPermissions, splitPermissionPath } from "./permission";
 import { deleteTag, listTags, putTag, restoreTag } from "./tag";
 
 const CreateBody = Type.Object({
@@ -134,6 +135,8 @@ export function repositoryRoutes(ctx: V1Context) {
       return { namespace, name: b.repository, kind: "image" };
     })
     .get("/api/v1/repository/*", ({ caller, params, query }) => {
+      const permPath = splitPermissionPath(params["*"], isRepo);
+      if (permPath) return readPermissions(ctx, caller, permPath);
       const tagPath = splitTagPath(params["*"], "list");
       if (tagPath) return listTags(ctx, caller, tagPath.repo, query);
       const { repo, suffix } = splitRepoPath(params["*"]);
@@ -161,6 +164,8 @@ export function repositoryRoutes(ctx: V1Context) {
       return view;
     })
     .put("/api/v1/repository/*", ({ caller, params, body }) => {
+      const permPath = splitPermissionPath(params["*"], isRepo);
+      if (permPath) return putPermission(ctx, caller, permPath, body);
       const tagPath = splitTagPath(params["*"], "tag");
       if (tagPath) return putTag(ctx, caller, tagPath.repo, tagPath.tag, body);
       const { repo, suffix } = splitRepoPath(params["*"]);
@@ -179,6 +184,12 @@ export function repositoryRoutes(ctx: V1Context) {
       return { success: true };
     })
     .delete("/api/v1/repository/*", ({ caller, params, set }) => {
+      const permPath = splitPermissionPath(params["*"], isRepo);
+      if (permPath) {
+        deletePermission(ctx, caller, permPath);
+        set.status = 204;
+        return "";
+      }
       const tagPath = splitTagPath(params["*"], "tag");
       if (tagPath) return deleteTag(ctx, caller, tagPath.repo, tagPath.tag);
       const { repo, suffix } = splitRepoPath(params["*"]);

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { repositories, repositoryPermissions } from "../schema";
+import { repositories, repositoryPermissions, robots, teams, users } from "../schema";
 
 export type GrantRole = "read" | "write" | "admin";
 export type Grantee = { userId: number } | { robotId: number } | { teamId: number };
@@ -66,5 +66,24 @@ export class PermissionStore {
     const ids = this.db.select({ id: repositories.id }).from(repositories).where(eq(repositories.namespaceId, namespaceId)).all().map((r) => r.id);
     if (!ids.length) return;
     this.db.delete(repositoryPermissions).where(and(inArray(repositoryPermissions.repositoryId, ids), granteeColumn(grantee))).run();
+  }
+
+  /** Every direct grant on the repository, with the grantee's name. */
+  grantsOfRepo(repositoryId: number): { role: GrantRole; kind: "user" | "robot" | "team"; name: string }[] {
+    const rows = this.db
+      .select({ role: repositoryPermissions.role, user: users.username, robot: robots.fullName, team: teams.name })
+      .from(repositoryPermissions)
+      .leftJoin(users, eq(users.id, repositoryPermissions.userId))
+      .leftJoin(robots, eq(robots.id, repositoryPermissions.robotId))
+      .leftJoin(teams, eq(teams.id, repositoryPermissions.teamId))
+      .where(eq(repositoryPermissions.repositoryId, repositoryId))
+      .all();
+    return rows.map((r) =>
+      r.user !== null
+        ? { role: r.role, kind: "user" as const, name: r.user }
+        : r.robot !== null
+          ? { role: r.role, kind: "robot" as const, name: r.robot }
+          : { role: r.role, kind: "team" as const, name: r.team ?? "" },
+    );
   }
 }

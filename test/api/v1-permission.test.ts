@@ -1,0 +1,98 @@
+// API v1 repository permissions (reference quay-api.md §2.8): users, robots and teams, admin only,
+// with the effect checked through the permission model (the grantee can then read or write).
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { hashPassword } from "../../src/auth/password";
+import { orgAdd, robotAdd } from "../../src/cli/accounts";
+import type { Stores } from "../../src/store";
+import { startTestServer, type TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+
+setDefaultTimeout(60_000);
+
+const ADMIN_PASSWORD = "admin-Secret-1";
+let server: TestServer;
+let stores: Stores;
+let alice: V1Client;
+let bob: V1Client;
+let anon: V1Client;
+
+beforeAll(async () => {
+  const saved = process.env.BERTH_ADMIN_PASSWORD;
+  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  try {
+    server = await startTestServer();
+  } finally {
+    if (saved === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
+    else process.env.BERTH_ADMIN_PASSWORD = saved;
+  }
+  stores = server.server.ctx.stores;
+  for (const name of ["alice", "bob"]) stores.users.create(name, `${name}@example.com`, await hashPassword(`${name}-Secret-1`));
+  orgAdd(stores, "acme", "alice");
+  const acme = stores.orgs.namespace("acme")!;
+  stores.orgs.setTeam(acme.id, "devs", "member");
+  robotAdd(stores, "acme+ci");
+  robotAdd(stores, "bob+mine");
+  alice = await signedIn(server.url, "alice", "alice-Secret-1");
+  bob = await signedIn(server.url, "bob", "bob-Secret-1");
+  anon = new V1Client(server.url);
+  await anon.fetchCsrf();
+  expect((await alice.post("/api/v1/repository", { repository: "app", namespace: "acme", visibility: "private", description: "" })).status).toBe(201);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const base = "/api/v1/repository/acme/app/permissions";
+
+describe("repository permissions", () => {
+  test("an admin grants a user, reads it back, and the user can then read the repository", async () => {
+    expect((await bob.get("/api/v1/repository/acme/app")).status).toBe(403);
+    const put = await expectJson(await alice.put(`${base}/user/bob`, { role: "read" }), 200);
+    expect(put).toMatchObject({ role: "read", name: "bob", is_robot: false, is_org_member: false });
+    expect(put.avatar.kind).toBe("user");
+    const list = await expectJson(await alice.get(`${base}/user/`), 200);
+    expect(list.permissions.bob.role).toBe("read");
+    expect(list.permissions.alice.role).toBe("admin"); // the creator's grant
+    expect((await expectJson(await alice.get(`${base}/user/bob`), 200)).role).toBe("read");
+    expect((await bob.get("/api/v1/repository/acme/app")).status).toBe(200);
+    // read is not write
+    expect((await bob.put("/api/v1/repository/acme/app", { description: "x" })).status).toBe(403);
+    await expectJson(await alice.put(`${base}/user/bob`, { role: "write" }), 200);
+    expect((await bob.put("/api/v1/repository/acme/app", { description: "x" })).status).toBe(200);
+  });
+
+  test("revoking removes access; revoking twice is a 400", async () => {
+    await alice.put(`${base}/user/bob`, { role: "read" });
+    const del = await alice.delete(`${base}/user/bob`);
+    expect(del.status).toBe(204);
+    expect((await bob.get("/api/v1/repository/acme/app")).status).toBe(403);
+    await expectProblem(await alice.delete(`${base}/user/bob`), 400, "invalid_request", "User does not have permission for repo.");
+    await expectProblem(await alice.get(`${base}/user/bob`), 400, "invalid_request");
+  });
+
+  test("robots only in their owner's namespace; unknown users refused", async () => {
+    const ok = await expectJson(await alice.put(`${base}/user/acme+ci`, { role: "write" }), 200);
+    expect(ok).toMatchObject({ name: "acme+ci", is_robot: true, is_org_member: true });
+    await expectProblem(await alice.put(`${base}/user/bob+mine`, { role: "read" }), 400, "invalid_request", "Cannot add robot bob+mine under namespace acme");
+    await expectProblem(await alice.put(`${base}/user/nobody`, { role: "read" }), 400, "invalid_request", "Invalid username: nobody");
+  });
+
+  test("teams: grant, list, read, revoke; unknown team refused", async () => {
+    const put = await expectJson(await alice.put(`${base}/team/devs`, { role: "write" }), 200);
+    expect(put).toEqual({ role: "write" });
+    const list = await expectJson(await alice.get(`${base}/team/`), 200);
+    expect(list.permissions.devs).toMatchObject({ role: "write", name: "devs" });
+    expect(stores.permissions.grantsOfRepo(stores.repositories.find("acme/app")!.id).some((g) => g.kind === "team")).toBe(true);
+    expect((await alice.delete(`${base}/team/devs`)).status).toBe(204);
+    await expectProblem(await alice.put(`${base}/team/ghosts`, { role: "read" }), 400, "invalid_request", "No team ghosts in organization acme");
+  });
+
+  test("only repository admins; bad roles name the field; CSRF on writes", async () => {
+    await expectProblem(await anon.get(`${base}/user/`), 401, "invalid_token");
+    await expectProblem(await bob.get(`${base}/user/`), 403, "insufficient_scope");
+    await expectProblem(await bob.put(`${base}/user/bob`, { role: "admin" }), 403, "insufficient_scope");
+    const bad = await expectProblem(await alice.put(`${base}/user/bob`, { role: "owner" }), 400, "invalid_request");
+    expect(bad.field).toBe("role");
+    await expectCsrfError(await alice.put(`${base}/user/bob`, { role: "read" }, { csrf: false }));
+  });
+});
