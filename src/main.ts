@@ -163,7 +163,11 @@ async function main(argv: string[]): Promise<number> {
   if (config.auth === "none") log.info("WARNING: --auth none: anyone who can reach this port may push and pull");
   log.info(`berth ${version} listening on ${server.url} (bound ${config.host}:${config.port}), data in ${config.data}`);
   log.flush();
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // `bun run` forwards the signal its process group also got: stop once.
+    if (stopping) return;
+    stopping = true;
     log.info(`${signal}: shutting down`);
     await server.stop();
     process.exit(0);
