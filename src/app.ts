@@ -29,9 +29,10 @@ export interface AppContext {
 }
 
 /** Opens the stores and, in token mode, the signing keys and token service. */
-export async function createContext(config: Config, log: Logger): Promise<AppContext> {
+/** `env` is read for BERTH_ADMIN_PASSWORD on first start (tests pass their own). */
+export async function createContext(config: Config, log: Logger, env: Record<string, string | undefined> = process.env): Promise<AppContext> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
-  await bootstrapAdmin(stores.users, log);
+  await bootstrapAdmin(stores.users, log, env);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });

@@ -57,7 +57,7 @@ function parseCli(argv: string[]) {
     auth: values.auth,
     publicUrl: values["public-url"],
   };
-  return { flags, configPath: values.config, positionals, help: values.help, grace: values.grace, values };
+  return { flags, configPath: values.config, positionals, help: values.help, values };
 }
 
 async function runAccountCommand(config: Config, command: string, sub: string | undefined, name: string | undefined, values: Record<string, unknown>): Promise<number> {
@@ -131,9 +131,9 @@ async function main(argv: string[]): Promise<number> {
     return runAccountCommand(config, command, sub, cli.positionals[2], { ...cli.values, positional3: cli.positionals[3] });
   }
   if (command === "gc") {
-    const grace = Number(cli.grace ?? 3600);
+    const grace = Number(cli.values.grace ?? 3600);
     if (!Number.isInteger(grace) || grace < 0) {
-      console.error(`berth: --grace must be a whole number of seconds, got "${cli.grace}"`);
+      console.error(`berth: --grace must be a whole number of seconds, got "${cli.values.grace}"`);
       return 2;
     }
     const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });

@@ -10,8 +10,8 @@ export interface RunningServer {
 }
 
 /** Starts Berth on the configured address: Bun.serve around the Elysia app, one log line a request. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const ctx = await createContext(config, log);
+export async function startServer(config: Config, log: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+  const ctx = await createContext(config, log, env);
   const app = createApp(ctx);
   const server = Bun.serve({
     hostname: config.host,

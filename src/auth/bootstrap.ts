@@ -8,7 +8,7 @@ export const BOOTSTRAP_ADMIN = "admin";
  * First start: creates the superuser `admin` with BERTH_ADMIN_PASSWORD, or a generated password
  * printed once to the log. Later starts leave accounts alone.
  */
-export async function bootstrapAdmin(users: UserStore, log: Logger, env = process.env): Promise<void> {
+export async function bootstrapAdmin(users: UserStore, log: Logger, env: Record<string, string | undefined> = process.env): Promise<void> {
   // Accounts made by `berth user add` before the first start do not stop the bootstrap; an
   // existing admin or another superuser does.
   if (users.byName(BOOTSTRAP_ADMIN) || users.hasSuperuser()) return;

@@ -139,8 +139,7 @@ export function repositoryRoutes(ctx: V1Context) {
       if (permPath) return readPermissions(ctx, caller, permPath);
       const tagPath = splitTagPath(params["*"], "list");
       if (tagPath) return listTags(ctx, caller, tagPath.repo, query);
-      const { repo, suffix } = splitRepoPath(params["*"]);
-      if (suffix) throw ApiError.notFound();
+      const { repo } = splitRepoPath(params["*"]);
       const standing = requireRepoRole(caller, ctx.roles, repo, "read");
       const [r] = ctx.stores.repositories.details([standing.repo]);
       const view: Record<string, unknown> = {
@@ -168,8 +167,7 @@ export function repositoryRoutes(ctx: V1Context) {
       if (permPath) return putPermission(ctx, caller, permPath, body);
       const tagPath = splitTagPath(params["*"], "tag");
       if (tagPath) return putTag(ctx, caller, tagPath.repo, tagPath.tag, body);
-      const { repo, suffix } = splitRepoPath(params["*"]);
-      if (suffix) throw ApiError.notFound();
+      const { repo } = splitRepoPath(params["*"]);
       const standing = requireRepoRole(caller, ctx.roles, repo, "write");
       ctx.stores.repositories.setDescription(standing.repoId!, parseBody(UpdateBody, body).description);
       return { success: true };
@@ -192,8 +190,7 @@ export function repositoryRoutes(ctx: V1Context) {
       }
       const tagPath = splitTagPath(params["*"], "tag");
       if (tagPath) return deleteTag(ctx, caller, tagPath.repo, tagPath.tag);
-      const { repo, suffix } = splitRepoPath(params["*"]);
-      if (suffix) throw ApiError.notFound();
+      const { repo } = splitRepoPath(params["*"]);
       const standing = requireRepoRole(caller, ctx.roles, repo, "admin");
       ctx.stores.repositories.delete(standing.repoId!);
       set.status = 204;

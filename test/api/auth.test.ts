@@ -11,7 +11,7 @@ import { orgAdd, repoVisibility, robotAdd, userSetEnabled } from "../../src/cli/
 import { openStores, type Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { TokenAuth } from "../../src/v2/context";
-import { startTestServer, tempDir, type TestServer } from "../support/server";
+import { resetLoginThrottles, createUsers, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectApiVersion, expectError, randomBytes, RegistryClient, utf8, type OciError } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
@@ -24,24 +24,13 @@ let stores: Stores;
 let auth: TokenAuth;
 let host: string; // 127.0.0.1:PORT, the service name tokens are minted for
 const users: Record<string, UserRow> = {};
-const savedAdminPassword = process.env.BERTH_ADMIN_PASSWORD;
 
 beforeAll(async () => {
-  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
-  try {
-    server = await startTestServer({ auth: "token" });
-  } finally {
-    if (savedAdminPassword === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
-    else process.env.BERTH_ADMIN_PASSWORD = savedAdminPassword;
-  }
+  server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
   stores = server.server.ctx.stores;
   auth = server.server.ctx.auth!;
   host = new URL(server.url).host;
-  for (const [name, pw] of Object.entries(PASSWORDS)) {
-    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
-    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
-    users[name] = out.user;
-  }
+  Object.assign(users, await createUsers(stores, PASSWORDS));
 });
 afterAll(async () => {
   await server?.stop();
@@ -51,7 +40,7 @@ afterAll(async () => {
 afterEach(() => resetThrottle());
 
 function resetThrottle(): void {
-  (auth.authenticator.throttle as unknown as { entries: Map<string, unknown> }).entries.clear();
+  resetLoginThrottles(server);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 // API v1 organizations, members and teams in process (reference quay-api.md §2.2, §2.3, §3), and
 // one story from org creation to a team member creating a repository and an org robot pushing.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { hashPassword } from "../../src/auth/password";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { RegistryClient } from "../support/registryClient";
-import { startTestServer, type TestServer } from "../support/server";
+import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 setDefaultTimeout(60_000);
@@ -19,21 +18,13 @@ const users: Record<string, UserRow> = {};
 beforeAll(async () => {
   server = await startTestServer({ auth: "token" });
   stores = server.server.ctx.stores;
-  for (const [name, pw] of Object.entries(PASSWORDS)) {
-    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
-    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
-    users[name] = out.user;
-  }
+  Object.assign(users, await createUsers(stores, PASSWORDS));
 });
 afterAll(async () => {
   await server?.stop();
 });
 // Every request comes from 127.0.0.1: forget earlier failed logins (API v1 and /v2/auth) per test.
-afterEach(() => {
-  for (const a of [server.server.ctx.authenticator, server.server.ctx.auth?.authenticator]) {
-    (a?.throttle as unknown as { entries: Map<string, unknown> } | undefined)?.entries.clear();
-  }
-});
+afterEach(() => resetLoginThrottles(server));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);

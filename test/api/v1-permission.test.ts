@@ -1,10 +1,9 @@
 // API v1 repository permissions (reference quay-api.md §2.8): users, robots and teams, admin only,
 // with the effect checked through the permission model (the grantee can then read or write).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { hashPassword } from "../../src/auth/password";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
-import { startTestServer, type TestServer } from "../support/server";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 setDefaultTimeout(60_000);
@@ -17,16 +16,9 @@ let bob: V1Client;
 let anon: V1Client;
 
 beforeAll(async () => {
-  const saved = process.env.BERTH_ADMIN_PASSWORD;
-  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
-  try {
-    server = await startTestServer();
-  } finally {
-    if (saved === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
-    else process.env.BERTH_ADMIN_PASSWORD = saved;
-  }
+  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
   stores = server.server.ctx.stores;
-  for (const name of ["alice", "bob"]) stores.users.create(name, `${name}@example.com`, await hashPassword(`${name}-Secret-1`));
+  await createUsers(stores, { alice: "alice-Secret-1", bob: "bob-Secret-1" });
   orgAdd(stores, "acme", "alice");
   const acme = stores.orgs.namespace("acme")!;
   stores.orgs.setTeam(acme.id, "devs", "member");

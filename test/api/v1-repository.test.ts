@@ -3,12 +3,11 @@
 // 404 only for those with namespace-wide rights) and CSRF on every cookie-authenticated write.
 // /v2 runs in open mode here, so images are pushed without tokens.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { hashPassword } from "../../src/auth/password";
 import { orgAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { expectError, RegistryClient } from "../support/registryClient";
-import { startTestServer, type TestServer } from "../support/server";
+import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 setDefaultTimeout(60_000);
@@ -20,7 +19,6 @@ let server: TestServer;
 let stores: Stores;
 let registry: RegistryClient;
 const users: Record<string, UserRow> = {};
-const savedAdminPassword = process.env.BERTH_ADMIN_PASSWORD;
 // Signed-in clients, one per user, made once (sign-in costs an argon2 verify).
 let alice: V1Client;
 let bob: V1Client;
@@ -30,20 +28,10 @@ let admin: V1Client;
 let anon: V1Client;
 
 beforeAll(async () => {
-  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
-  try {
-    server = await startTestServer();
-  } finally {
-    if (savedAdminPassword === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
-    else process.env.BERTH_ADMIN_PASSWORD = savedAdminPassword;
-  }
+  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
   stores = server.server.ctx.stores;
   registry = new RegistryClient(server.url);
-  for (const [name, pw] of Object.entries(PASSWORDS)) {
-    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
-    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
-    users[name] = out.user;
-  }
+  Object.assign(users, await createUsers(stores, PASSWORDS));
   // acme: owned by admin; alice sits in a creator team, carol in a member team.
   orgAdd(stores, "acme", "admin");
   const acme = stores.orgs.namespace("acme")!;
@@ -60,9 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-afterEach(() => {
-  (server.server.ctx.authenticator.throttle as unknown as { entries: Map<string, unknown> }).entries.clear();
-});
+afterEach(() => resetLoginThrottles(server));
 
 let counter = 0;
 const uniq = (prefix = "r") => `${prefix}${++counter}-${crypto.randomUUID().slice(0, 6)}`;

@@ -2,11 +2,10 @@
 // cookie, CSRF, sign-in and its refusals, the backoff, the current-user view, verify and sign-out.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
-import { hashPassword } from "../../src/auth/password";
 import { orgAdd, robotAdd, userSetEnabled } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import { startTestServer, type TestServer } from "../support/server";
+import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, SESSION_COOKIE, signedIn, V1Client } from "../support/v1Client";
 
 setDefaultTimeout(60_000);
@@ -18,30 +17,17 @@ const INVALID_CREDENTIALS = { message: "Invalid Username or Password", invalidCr
 let server: TestServer;
 let stores: Stores;
 const users: Record<string, UserRow> = {};
-const savedAdminPassword = process.env.BERTH_ADMIN_PASSWORD;
 
 beforeAll(async () => {
-  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
-  try {
-    server = await startTestServer();
-  } finally {
-    if (savedAdminPassword === undefined) delete process.env.BERTH_ADMIN_PASSWORD;
-    else process.env.BERTH_ADMIN_PASSWORD = savedAdminPassword;
-  }
+  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
   stores = server.server.ctx.stores;
-  for (const [name, pw] of Object.entries(PASSWORDS)) {
-    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
-    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
-    users[name] = out.user;
-  }
+  Object.assign(users, await createUsers(stores, PASSWORDS));
 });
 afterAll(async () => {
   await server?.stop();
 });
 // All requests come from 127.0.0.1 and the address key survives successes: start each test unthrottled.
-afterEach(() => {
-  (server.server.ctx.authenticator.throttle as unknown as { entries: Map<string, unknown> }).entries.clear();
-});
+afterEach(() => resetLoginThrottles(server));
 
 const client = () => new V1Client(server.url);
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;

@@ -2,11 +2,10 @@
 // pagination, create/move/delete/restore, expiry, permissions and CSRF, each write checked on the
 // /v2 side (tags/list and manifest GET by tag). /v2 runs in open mode, so images are pushed without tokens.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { hashPassword } from "../../src/auth/password";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { expectError, RegistryClient, type Image } from "../support/registryClient";
-import { startTestServer, type TestServer } from "../support/server";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 setDefaultTimeout(60_000);
@@ -25,11 +24,7 @@ beforeAll(async () => {
   server = await startTestServer();
   stores = server.server.ctx.stores;
   registry = new RegistryClient(server.url);
-  for (const [name, pw] of Object.entries(PASSWORDS)) {
-    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
-    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
-    users[name] = out.user;
-  }
+  Object.assign(users, await createUsers(stores, PASSWORDS));
   alice = await signedIn(server.url, "alice", PASSWORDS.alice);
   bob = await signedIn(server.url, "bob", PASSWORDS.bob);
   anon = new V1Client(server.url);

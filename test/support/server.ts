@@ -6,6 +6,9 @@ import { join, resolve } from "node:path";
 import { loadConfig, type Config } from "../../src/config";
 import { createLogger } from "../../src/log";
 import { startServer, type RunningServer } from "../../src/server";
+import { hashPassword } from "../../src/auth/password";
+import type { Stores } from "../../src/store";
+import type { UserRow } from "../../src/store/meta/users";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -20,12 +23,21 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** The bootstrap admin's password (BERTH_ADMIN_PASSWORD), without touching process.env. */
+  adminPassword?: string;
+}
+
 /** Berth in this process on a free loopback port over a fresh data directory. */
-export async function startTestServer(overrides: Partial<Record<keyof Config, string>> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Record<keyof Config, string>> = {},
+  opts: TestServerOptions = {},
+): Promise<TestServer> {
   const dataDir = tempDir();
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
-  const server = await startServer(config, createLogger({ requests: false, write: () => {} }));
+  const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
+  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env);
   const port = new URL(server.url).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -48,6 +60,23 @@ export function serverForFile(onStart: (server: TestServer) => void, overrides: 
   afterAll(async () => {
     await server?.stop();
   });
+}
+
+/** Accounts for a test: `name → password`, each with `name@example.com`. */
+export async function createUsers<N extends string>(stores: Stores, passwords: Record<N, string>): Promise<Record<N, UserRow>> {
+  const made = {} as Record<N, UserRow>;
+  for (const [name, pw] of Object.entries(passwords) as [N, string][]) {
+    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
+    if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
+    made[name] = out.user;
+  }
+  return made;
+}
+
+/** All test requests come from 127.0.0.1, so failed logins of one test would throttle the next. */
+export function resetLoginThrottles(server: TestServer): void {
+  server.server.ctx.authenticator.throttle.reset();
+  server.server.ctx.auth?.authenticator.throttle.reset();
 }
 
 let built: Promise<string> | undefined;
