@@ -15,6 +15,7 @@ import { v1Options } from "./v1/session";
 import { v2Routes } from "./v2";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
+import { RegistryEvents } from "./events/registryEvents";
 
 export interface AppContext {
   config: Config;
@@ -25,6 +26,7 @@ export interface AppContext {
   roles: RepoRoleResolver;
   cookieSecrets: string[];
   log: Logger;
+  events: RegistryEvents;
   startedMs: number;
 }
 
@@ -36,7 +38,7 @@ export async function createContext(config: Config, log: Logger, env: Record<str
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
-  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, startedMs: Date.now() };
+  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events: new RegistryEvents(log), startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

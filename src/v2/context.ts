@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/authenticator";
 import type { RegistryTokenService } from "../auth/registryToken";
 import type { Config } from "../config";
+import type { RegistryEvents } from "../events/registryEvents";
 import type { Logger } from "../log";
 import type { AccessPolicy } from "../perm/access";
 import type { RepoRoleResolver } from "../perm/repoRoles";
@@ -19,4 +20,5 @@ export interface V2Context {
   access: AccessPolicy;
   log: Logger;
   auth?: TokenAuth;
+  events: RegistryEvents;
 }

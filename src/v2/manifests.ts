@@ -75,6 +75,9 @@ export async function getManifest(ctx: V2Context, request: Request, name: string
     "Docker-Content-Digest": found.digest,
     ETag: `"${found.digest}"`,
   });
+  if (request.method !== "HEAD") {
+    ctx.events.manifestPulled({ repo: repo.fullName, repoId: repo.id, digest: found.digest, mediaType: found.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
+  }
   return new Response(request.method === "HEAD" ? null : found.content, { status: 200, headers });
 }
 
@@ -118,6 +121,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   if (outcome.kind === "missingBlob") throw blobUnknown(outcome.digest);
   if (outcome.kind === "missingChild") throw childUnknown(outcome.digest);
   ctx.stores.repositories.touch(repo.id);
+  ctx.events.manifestPushed({ repo: repo.fullName, repoId: repo.id, digest, mediaType: m.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
   return emptyResponse(201, {
     Location: `/v2/${name}/manifests/${digest}`,
     "Docker-Content-Digest": digest,
