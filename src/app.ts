@@ -12,6 +12,8 @@ import { TokenAccessPolicy } from "./perm/tokenAccess";
 import { openStores, type Stores } from "./store";
 import { isV1Path, v1Routes } from "./v1";
 import { v1Options } from "./v1/session";
+import { repositoryPathRewriter } from "./v1/repositoryPath";
+import { clientAddress, recordClientAddress } from "./auth/clientAddress";
 import { v2Routes } from "./v2";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
@@ -51,12 +53,20 @@ export async function createContext(config: Config, log: Logger, env: Record<str
 export function createApp(ctx: AppContext) {
   // Elysia compiles cookie handling with the root app's settings: the signed session cookie
   // is declared here as well as on every API v1 instance.
-  return new Elysia({ cookie: v1Options(ctx, "berth").cookie })
-    // Once one route reads cookies Elysia parses them (and checks the session cookie's signature)
-    // on every route: a stale or forged session cookie would turn /v2/, /v2/auth and /health into
-    // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
+  const v1 = v1Routes(ctx);
+  const routableRepositoryPath = repositoryPathRewriter(v1.routes);
+  const handle = (request: Request): Promise<Response> => app.handle(request);
+  const app = new Elysia({ cookie: v1Options(ctx, "berth").cookie })
     .onRequest(({ request }) => {
-      if (!isV1Path(request.url)) request.headers.delete("cookie");
+      // Once one route reads cookies Elysia parses them (and checks the session cookie's signature)
+      // on every route: a stale or forged session cookie would turn /v2/, /v2/auth and /health into
+      // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
+      if (!isV1Path(request.url)) {
+        request.headers.delete("cookie");
+        return;
+      }
+      const rewritten = routableRepositoryPath(request.method, request.url);
+      if (rewritten) return handle(forwardedRequest(rewritten, request));
     })
     .get("/health/instance", () => ({
       status: "healthy",
@@ -64,7 +74,15 @@ export function createApp(ctx: AppContext) {
       uptime_seconds: Math.round((Date.now() - ctx.startedMs) / 1000),
     }))
     .use(v2Routes(ctx))
-    .use(v1Routes(ctx));
+    .use(v1);
+  return app;
+}
+
+/** The same request at another URL, keeping its body stream and client address. */
+function forwardedRequest(url: string, request: Request): Request {
+  const forwarded = new Request(url, request);
+  recordClientAddress(forwarded, clientAddress(request));
+  return forwarded;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -11,8 +11,10 @@ export interface SessionData {
 export interface Caller {
   identity: Identity;
   /** How the caller authenticated; CSRF applies to cookie sessions and anonymous callers. */
-  via: "session" | "anonymous";
+  via: "session" | "anonymous" | "oauth";
   session: SessionData;
+  /** An OAuth token's scopes: the caller may do only what they allow. Absent for sessions. */
+  scopes?: ReadonlySet<string>;
 }
 
 export const SESSION_COOKIE = "_csrf_token"; // Quay's session cookie name, kept for tooling

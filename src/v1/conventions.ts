@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 
 // Quay's cross-cutting API rules that are not a resource: OPTIONS, the browser XHR check and
@@ -19,6 +20,7 @@ export const ERROR_TYPES: Record<string, { title: string; description: string }>
 
 export function conventionRoutes(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1-conventions"))
+    .use(v1Plugin(ctx))
     .onBeforeHandle({ as: "global" }, ({ request }) => {
       // BROWSER_API_CALLS_XHR_ONLY: browsers must say they are scripts on GETs (CSRF by <img>).
       if (request.method !== "GET" || !request.url.includes("/api/v1/")) return;
@@ -27,9 +29,13 @@ export function conventionRoutes(ctx: V1Context) {
       throw new ApiError(400, "invalid_request", "API calls must be invoked with an X-Requested-With header if called from a browser", "error");
     })
     .options("/api/v1/*", () => new Response("null", { status: 200, headers: { "Content-Type": "application/json" } }))
-    .get("/api/v1/error/:type", ({ params }) => {
-      const known = ERROR_TYPES[params.type];
-      if (!known) throw ApiError.notFound();
-      return { type: params.type, ...known };
-    });
+    .get(
+      "/api/v1/error/:error_type",
+      ({ params }) => {
+        const known = ERROR_TYPES[params.error_type];
+        if (!known) throw ApiError.notFound();
+        return { type: params.error_type, ...known };
+      },
+      { nickname: "getErrorDescription" },
+    );
 }

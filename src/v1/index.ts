@@ -7,9 +7,14 @@ import { robotRoutes } from "./robot";
 import { SESSION_COOKIE } from "./caller";
 import { signinRoutes } from "./signin";
 import { conventionRoutes } from "./conventions";
+import { discoveryRoutes, type RouteEntry } from "./discovery";
+import { permissionRoutes } from "./permission";
+import { tagRoutes } from "./tag";
 import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
+
+export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
 /** Whether a URL is served by API v1 (the paths that use the session cookie). */
 export function isV1Path(url: string): boolean {
@@ -21,7 +26,7 @@ export function isV1Path(url: string): boolean {
 
 /** The Quay-compatible REST API: one route file per resource family. */
 export function v1Routes(ctx: V1Context) {
-  return (
+  const api = (
     new Elysia(v1Options(ctx, "berth-v1"))
       // Typed errors become Quay's error bodies here and nowhere else. Global, so that paths no
       // route matches (NOT_FOUND is raised by the root app) get the same shape under /api/v1.
@@ -35,7 +40,8 @@ export function v1Routes(ctx: V1Context) {
           return res;
         }
         if (code === "PARSE") return apiErrorResponse(ApiError.invalidRequest("Malformed JSON body"), request);
-        if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(), request);
+        // A path no route serves (distinct from a resource that does not exist).
+        if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(NO_SUCH_ROUTE), request);
         ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
         return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request);
       })
@@ -43,8 +49,12 @@ export function v1Routes(ctx: V1Context) {
       .use(signinRoutes(ctx))
       .use(userRoutes(ctx))
       .use(repositoryRoutes(ctx))
+      .use(tagRoutes(ctx))
+      .use(permissionRoutes(ctx))
       .use(organizationRoutes(ctx))
       .use(teamRoutes(ctx))
       .use(robotRoutes(ctx))
+      .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );
+  return api;
 }

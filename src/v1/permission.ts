@@ -1,10 +1,12 @@
 import { Type } from "@sinclair/typebox";
 import type { GrantRole } from "../store/meta/permissions";
 import { parseBody } from "./body";
-import type { Caller } from "./caller";
+import { Elysia } from "elysia";
+import type { RepoStanding } from "../perm/repoRoles";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { requireRepoRole } from "./guards";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
 import { avatar } from "./views";
 
 // Repository permissions for users, robots and teams (Quay's /repository/<repo>/permissions/…).
@@ -12,69 +14,81 @@ import { avatar } from "./views";
 
 const RoleBody = Type.Object({ role: Type.Union([Type.Literal("read"), Type.Literal("write"), Type.Literal("admin")]) });
 
-export interface PermissionPath {
-  repo: string;
+interface PermissionPath {
   kind: "user" | "team";
   name: string; // "" for the list
 }
 
-/** `<repo>/permissions/(user|team)/[<name>]`, anchored on the last `/permissions/`. */
-export function splitPermissionPath(rest: string, isRepo: (name: string) => boolean): PermissionPath | undefined {
-  let path: string;
-  try {
-    path = decodeURIComponent(rest);
-  } catch {
-    return undefined;
-  }
-  const at = path.lastIndexOf("/permissions/");
-  if (at < 0) return undefined;
-  const repo = path.slice(0, at);
-  const m = /^(user|team)\/([^/]*)\/?$/.exec(path.slice(at + "/permissions/".length));
-  if (!m || !isRepo(repo)) return undefined;
-  return { repo, kind: m[1] as "user" | "team", name: m[2]! };
+export function permissionRoutes(ctx: V1Context) {
+  const read = (standing: RepoStanding, p: PermissionPath) => {
+    const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
+    const isOrg = ctx.stores.orgs.namespace(namespace)?.kind === "org";
+    const grants = ctx.stores.permissions
+      .grantsOfRepo(standing.repoId!)
+      .filter((g) => (p.kind === "team" ? g.kind === "team" : g.kind !== "team"));
+    const view = (g: (typeof grants)[number]) =>
+      p.kind === "team"
+        ? { role: g.role, name: g.name, avatar: avatar(g.name, "team") }
+        : {
+            role: g.role,
+            name: g.name,
+            is_robot: g.kind === "robot",
+            avatar: avatar(g.name, g.kind === "robot" ? "robot" : "user"),
+            ...(isOrg ? { is_org_member: g.kind === "robot" || isOrgMember(ctx, namespace, g.name) } : {}),
+          };
+    if (p.name === "") return { permissions: Object.fromEntries(grants.map((g) => [g.name, view(g)])) };
+    const one = grants.find((g) => g.name === p.name);
+    if (!one) throw noPermission(p);
+    return p.kind === "team" ? { role: one.role } : view(one);
+  };
+  const put = (standing: RepoStanding, p: PermissionPath, body: unknown) => {
+    const { role } = parseBody(RoleBody, body);
+    const grantee = resolveGrantee(ctx, namespaceOf(standing), p);
+    ctx.stores.permissions.set(standing.repoId!, grantee, role as GrantRole);
+    return read(standing, p);
+  };
+  const remove = (standing: RepoStanding, p: PermissionPath) => {
+    const grantee = resolveGrantee(ctx, namespaceOf(standing), p);
+    if (!ctx.stores.permissions.remove(standing.repoId!, grantee)) throw noPermission(p);
+    return new Response(null, { status: 204 });
+  };
+  const admin = { requireRepoAdmin: true } as const;
+  const adminRead = { requireRepoAdmin: { allowForGlobalReadonlySuperuser: true } } as const;
+  const base = "/api/v1/repository/:repository/permissions";
+  return new Elysia(v1Options(ctx, "berth-v1-permission"))
+    .use(v1Plugin(ctx))
+    .get(`${base}/user/`, ({ repo }) => read(repo, { kind: "user", name: "" }), { nickname: "listRepoUserPermissions", ...adminRead })
+    .get(`${base}/user/:username`, ({ repo, params }) => read(repo, { kind: "user", name: params.username }), {
+      nickname: "getUserPermissions",
+      ...adminRead,
+    })
+    .put(`${base}/user/:username`, ({ repo, params, body }) => put(repo, { kind: "user", name: params.username }, body), {
+      nickname: "changeUserPermissions",
+      ...admin,
+    })
+    .delete(`${base}/user/:username`, ({ repo, params }) => remove(repo, { kind: "user", name: params.username }), {
+      nickname: "deleteUserPermissions",
+      ...admin,
+    })
+    .get(`${base}/team/`, ({ repo }) => read(repo, { kind: "team", name: "" }), { nickname: "listRepoTeamPermissions", ...adminRead })
+    .get(`${base}/team/:teamname`, ({ repo, params }) => read(repo, { kind: "team", name: params.teamname }), {
+      nickname: "getTeamPermissions",
+      ...adminRead,
+    })
+    .put(`${base}/team/:teamname`, ({ repo, params, body }) => put(repo, { kind: "team", name: params.teamname }, body), {
+      nickname: "changeTeamPermissions",
+      ...admin,
+    })
+    .delete(`${base}/team/:teamname`, ({ repo, params }) => remove(repo, { kind: "team", name: params.teamname }), {
+      nickname: "deleteTeamPermissions",
+      ...admin,
+    });
 }
 
-export function readPermissions(ctx: V1Context, caller: Caller, p: PermissionPath) {
-  const standing = requireRepoRole(caller, ctx.roles, p.repo, "admin");
-  const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
-  const isOrg = ctx.stores.orgs.namespace(namespace)?.kind === "org";
-  const grants = ctx.stores.permissions
-    .grantsOfRepo(standing.repoId!)
-    .filter((g) => (p.kind === "team" ? g.kind === "team" : g.kind !== "team"));
-  const view = (g: (typeof grants)[number]) =>
-    p.kind === "team"
-      ? { role: g.role, name: g.name, avatar: avatar(g.name, "team") }
-      : {
-          role: g.role,
-          name: g.name,
-          is_robot: g.kind === "robot",
-          avatar: avatar(g.name, g.kind === "robot" ? "robot" : "user"),
-          ...(isOrg ? { is_org_member: g.kind === "robot" || isOrgMember(ctx, namespace, g.name) } : {}),
-        };
-  if (p.name === "") return { permissions: Object.fromEntries(grants.map((g) => [g.name, view(g)])) };
-  const one = grants.find((g) => g.name === p.name);
-  if (!one) throw ApiError.invalidRequest(p.kind === "team" ? `Team ${p.name} does not have permission for repo.` : "User does not have permission for repo.");
-  return p.kind === "team" ? { role: one.role } : view(one);
-}
+const namespaceOf = (standing: RepoStanding) => standing.repo.slice(0, standing.repo.indexOf("/"));
 
-export function putPermission(ctx: V1Context, caller: Caller, p: PermissionPath, body: unknown) {
-  if (p.name === "") throw ApiError.notFound();
-  const standing = requireRepoRole(caller, ctx.roles, p.repo, "admin");
-  const { role } = parseBody(RoleBody, body);
-  const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
-  const grantee = resolveGrantee(ctx, namespace, p);
-  ctx.stores.permissions.set(standing.repoId!, grantee, role as GrantRole);
-  return readPermissions(ctx, caller, p);
-}
-
-export function deletePermission(ctx: V1Context, caller: Caller, p: PermissionPath): void {
-  if (p.name === "") throw ApiError.notFound();
-  const standing = requireRepoRole(caller, ctx.roles, p.repo, "admin");
-  const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
-  const grantee = resolveGrantee(ctx, namespace, p);
-  if (!ctx.stores.permissions.remove(standing.repoId!, grantee)) {
-    throw ApiError.invalidRequest(p.kind === "team" ? `Team ${p.name} does not have permission for repo.` : "User does not have permission for repo.");
-  }
+function noPermission(p: PermissionPath) {
+  return ApiError.invalidRequest(p.kind === "team" ? `Team ${p.name} does not have permission for repo.` : "User does not have permission for repo.");
 }
 
 function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {

@@ -6,9 +6,10 @@ import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { requireUser } from "./guards";
-import { isValidName, orgStanding, requireOrgAdmin } from "./organization";
-import { callerPlugin, v1Options } from "./session";
+import { orgStanding, requireUser } from "./guards";
+import { v1Plugin } from "./macros";
+import { isValidName } from "./organization";
+import { v1Options } from "./session";
 import { rfc2822 } from "./views";
 
 const RobotBody = Type.Object({
@@ -68,37 +69,69 @@ export function robotRoutes(ctx: V1Context) {
 
   const tokenWanted = (query: Record<string, string | undefined>) => query.token !== "false";
 
+  const self = { requireUserAdmin: true } as const;
+  const admin = { requireOrgAdmin: true } as const;
   return (
     new Elysia(v1Options(ctx, "berth-v1-robot"))
-      .use(callerPlugin(ctx))
+      .use(v1Plugin(ctx))
       // The caller's own robots.
-      .get("/api/v1/user/robots", ({ caller, query }) => {
-        const { id } = userNs(caller);
-        return { robots: ctx.stores.robots.listOf(id).map((r) => view(r, tokenWanted(query), false)) };
+      .get(
+        "/api/v1/user/robots",
+        ({ caller, query }) => {
+          const { id } = userNs(caller);
+          return { robots: ctx.stores.robots.listOf(id).map((r) => view(r, tokenWanted(query), false)) };
+        },
+        { nickname: "getUserRobots", ...self },
+      )
+      .get("/api/v1/user/robots/:robot_shortname", ({ caller, params }) => view(find(userNs(caller).owner, params.robot_shortname), true, true), {
+        nickname: "getUserRobot",
+        ...self,
       })
-      .get("/api/v1/user/robots/:short", ({ caller, params }) => view(find(userNs(caller).owner, params.short), true, true))
-      .put("/api/v1/user/robots/:short", ({ caller, params, body, set }) => create(userNs(caller).owner, params.short, body, set))
-      .delete("/api/v1/user/robots/:short", ({ caller, params, set }) => remove(userNs(caller).owner, params.short, set))
-      .post("/api/v1/user/robots/:short/regenerate", ({ caller, params }) => regenerate(userNs(caller).owner, params.short))
+      .put(
+        "/api/v1/user/robots/:robot_shortname",
+        ({ caller, params, body, set }) => create(userNs(caller).owner, params.robot_shortname, body, set),
+        { nickname: "createUserRobot", ...self },
+      )
+      .delete(
+        "/api/v1/user/robots/:robot_shortname",
+        ({ caller, params, set }) => remove(userNs(caller).owner, params.robot_shortname, set),
+        { nickname: "deleteUserRobot", ...self },
+      )
+      .post(
+        "/api/v1/user/robots/:robot_shortname/regenerate",
+        ({ caller, params }) => regenerate(userNs(caller).owner, params.robot_shortname),
+        { nickname: "regenerateUserRobotToken", ...self },
+      )
       // Organization robots: members list them (tokens only for admins); admins manage them.
-      .get("/api/v1/organization/:org/robots", ({ caller, params, query }) => {
-        const s = orgStanding(ctx, caller, params.org);
-        if (!(s.isMember || s.canRead)) throw ApiError.unauthorized(isSignedIn(caller));
-        if (!s.ns) throw ApiError.notFound();
-        return { robots: ctx.stores.robots.listOf(s.ns.id).map((r) => view(r, s.isAdmin && tokenWanted(query), false)) };
-      })
-      .get("/api/v1/organization/:org/robots/:short", ({ caller, params }) => {
-        const s = requireOrgAdmin(ctx, caller, params.org, true);
-        return view(find(s.ns.name, params.short), s.isAdmin, true);
-      })
-      .put("/api/v1/organization/:org/robots/:short", ({ caller, params, body, set }) =>
-        create(requireOrgAdmin(ctx, caller, params.org).ns.name, params.short, body, set),
+      .get(
+        "/api/v1/organization/:orgname/robots",
+        ({ caller, params, query }) => {
+          const s = orgStanding(ctx, caller, params.orgname);
+          if (!(s.isMember || s.canRead)) throw ApiError.unauthorized(isSignedIn(caller));
+          if (!s.ns) throw ApiError.notFound();
+          return { robots: ctx.stores.robots.listOf(s.ns.id).map((r) => view(r, s.isAdmin && tokenWanted(query), false)) };
+        },
+        { nickname: "getOrgRobots", requireScope: "org:admin" },
       )
-      .delete("/api/v1/organization/:org/robots/:short", ({ caller, params, set }) =>
-        remove(requireOrgAdmin(ctx, caller, params.org).ns.name, params.short, set),
+      .get(
+        "/api/v1/organization/:orgname/robots/:robot_shortname",
+        ({ org, params }) => view(find(org.ns.name, params.robot_shortname), org.isAdmin, true),
+        { nickname: "getOrgRobot", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
       )
-      .post("/api/v1/organization/:org/robots/:short/regenerate", ({ caller, params }) =>
-        regenerate(requireOrgAdmin(ctx, caller, params.org).ns.name, params.short),
+      .put(
+        "/api/v1/organization/:orgname/robots/:robot_shortname",
+        ({ org, params, body, set }) => create(org.ns.name, params.robot_shortname, body, set),
+        { nickname: "createOrgRobot", ...admin },
+      )
+      .delete(
+        "/api/v1/organization/:orgname/robots/:robot_shortname",
+        ({ org, params, set }) => remove(org.ns.name, params.robot_shortname, set),
+        { nickname: "deleteOrgRobot", ...admin },
+      )
+      .post(
+        "/api/v1/organization/:orgname/robots/:robot_shortname/regenerate",
+        ({ org, params }) => regenerate(org.ns.name, params.robot_shortname),
+        { nickname: "regenerateOrgRobotToken", ...admin },
       )
   );
 }

@@ -14,8 +14,8 @@ export function v1Options(ctx: V1Context, name: string) {
  * Derives `caller` from the signed session cookie, gives handlers `saveSession` and
  * `clearSession`, and enforces CSRF on every non-GET request it authenticates.
  */
-export function callerPlugin(ctx: V1Context) {
-  return new Elysia(v1Options(ctx, "berth-v1-caller"))
+export function sessionPlugin(ctx: V1Context) {
+  return new Elysia(v1Options(ctx, "berth-v1-session"))
     .derive({ as: "scoped" }, ({ cookie, request }) => {
       const jar = cookie[SESSION_COOKIE]!;
       const caller = callerFromSession(jar.value as SessionData | undefined, ctx.stores.users);

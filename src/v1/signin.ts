@@ -6,7 +6,8 @@ import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireUser } from "./guards";
-import { callerPlugin, v1Options } from "./session";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
 
 const SigninBody = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) });
 const VerifyBody = Type.Object({ password: Type.String({ minLength: 1 }) });
@@ -14,12 +15,12 @@ const VerifyBody = Type.Object({ password: Type.String({ minLength: 1 }) });
 /** GET /csrf_token, POST /api/v1/signin, /signin/verify, /signout. */
 export function signinRoutes(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1-signin"))
-    .use(callerPlugin(ctx))
+    .use(v1Plugin(ctx))
     .get("/csrf_token", ({ caller, saveSession }) => {
       const c = caller.session.c ?? randomToken(48);
       saveSession({ ...caller.session, c });
       return { csrf_token: c };
-    })
+    }, { internal: true })
     .post("/api/v1/signin", async ({ body, request, saveSession, set }) => {
       const { username, password } = parseBody(SigninBody, body);
       const outcome = await ctx.authenticator.authenticate(username, password, clientAddress(request));
@@ -40,7 +41,7 @@ export function signinRoutes(ctx: V1Context) {
       saveSession({ u: user.uuid, t: Date.now(), c });
       set.headers["X-Next-CSRF-Token"] = c;
       return { success: true };
-    })
+    }, { nickname: "signinUser", internal: true })
     .post("/api/v1/signin/verify", async ({ body, caller, request, saveSession, set }) => {
       const user = requireUser(caller);
       const { password } = parseBody(VerifyBody, body);
@@ -56,11 +57,11 @@ export function signinRoutes(ctx: V1Context) {
       saveSession({ ...caller.session, t: Date.now(), c });
       set.headers["X-Next-CSRF-Token"] = c;
       return { success: true };
-    })
+    }, { nickname: "verifyUser", internal: true })
     .post("/api/v1/signout", ({ caller, clearSession }) => {
       // Rotating the uuid ends every session of this user, everywhere.
       if (caller.identity.kind === "user") ctx.stores.users.rotateUuid(caller.identity.user.id);
       clearSession();
       return { success: true };
-    });
+    }, { nickname: "logout", internal: true });
 }

@@ -5,8 +5,10 @@ import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { isValidName, orgStanding, requireOrgAdmin, teamView } from "./organization";
-import { callerPlugin, v1Options } from "./session";
+import { orgStanding } from "./guards";
+import { v1Plugin } from "./macros";
+import { isValidName, teamView } from "./organization";
+import { v1Options } from "./session";
 import { avatar } from "./views";
 
 const TeamBody = Type.Object({
@@ -44,62 +46,79 @@ export function teamRoutes(ctx: V1Context) {
   });
 
   return new Elysia(v1Options(ctx, "berth-v1-team"))
-    .use(callerPlugin(ctx))
-    .put("/api/v1/organization/:org/team/:team", ({ caller, params, body }) => {
-      const { ns } = requireOrgAdmin(ctx, caller, params.org);
-      const b = parseBody(TeamBody, body);
-      if (!isValidName(params.team)) throw ApiError.invalidRequest("Invalid team name", { field: "name" });
-      const existing = ctx.stores.orgs.team(ns.id, params.team);
-      if (params.team === "owners" && b.role !== "admin") throw ApiError.invalidRequest("The owners team must keep the admin role", { field: "role" });
-      ctx.stores.orgs.setTeam(ns.id, params.team, b.role, b.description);
-      const team = findTeam(ns.id, params.team);
-      return { ...teamView(team, true), new_team: !existing };
-    })
-    .delete("/api/v1/organization/:org/team/:team", ({ caller, params, set }) => {
-      const { ns } = requireOrgAdmin(ctx, caller, params.org);
-      const team = findTeam(ns.id, params.team);
-      if (team.name === "owners") throw ApiError.invalidRequest("The owners team cannot be deleted");
-      ctx.stores.orgs.deleteTeam(team.id);
-      set.status = 204;
-      return "";
-    })
-    .get("/api/v1/organization/:org/team/:team/members", ({ caller, params }) => {
-      const s = orgStanding(ctx, caller, params.org);
-      const team = s.ns ? ctx.stores.orgs.team(s.ns.id, params.team) : undefined;
-      const inTeam =
-        team !== undefined && caller.identity.kind === "user" && ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id }).includes(team.id);
-      if (!(s.canRead || inTeam)) throw ApiError.unauthorized(isSignedIn(caller));
-      if (!s.ns || !team) throw ApiError.notFound();
-      return {
-        name: params.team,
-        members: ctx.stores.orgs.teamMembers(team.id).map((m) => memberView(m.name, m.isRobot, m.email)),
-        can_edit: s.isAdmin,
-      };
-    })
-    .put("/api/v1/organization/:org/team/:team/members/:member", ({ caller, params }) => {
-      const { ns } = requireOrgAdmin(ctx, caller, params.org);
-      const team = findTeam(ns.id, params.team);
-      const m = resolveMember(ns.name, params.member);
-      ctx.stores.orgs.addMember(team.id, m.member);
-      return memberView(params.member, m.isRobot, m.email);
-    })
-    .delete("/api/v1/organization/:org/team/:team/members/:member", ({ caller, params, set }) => {
-      const { ns } = requireOrgAdmin(ctx, caller, params.org);
-      const team = findTeam(ns.id, params.team);
-      const m = resolveMember(ns.name, params.member);
-      if (team.role === "admin" && "userId" in m.member && ctx.stores.orgs.teamRolesOf(ns.id, m.member).includes("admin")) {
-        // Keep at least one org admin: refuse when this removal would leave none.
-        const members = ctx.stores.orgs.teamMembers(team.id).filter((x) => !x.isRobot);
-        const otherAdmins = ctx.stores.orgs.adminUserCount(ns.id) - 1;
-        const stillAdmin = ctx.stores.orgs
-          .teams(ns.id)
-          .some((t) => t.role === "admin" && t.id !== team.id && ctx.stores.orgs.teamMembers(t.id).some((x) => x.name === params.member));
-        if (!stillAdmin && otherAdmins < 1 && members.some((x) => x.name === params.member)) {
-          throw ApiError.invalidRequest("Cannot remove the last organization admin");
+    .use(v1Plugin(ctx))
+    .put(
+      "/api/v1/organization/:orgname/team/:teamname",
+      ({ org: { ns }, params, body }) => {
+        const b = parseBody(TeamBody, body);
+        if (!isValidName(params.teamname)) throw ApiError.invalidRequest("Invalid team name", { field: "name" });
+        const existing = ctx.stores.orgs.team(ns.id, params.teamname);
+        if (params.teamname === "owners" && b.role !== "admin") throw ApiError.invalidRequest("The owners team must keep the admin role", { field: "role" });
+        ctx.stores.orgs.setTeam(ns.id, params.teamname, b.role, b.description);
+        const team = findTeam(ns.id, params.teamname);
+        return { ...teamView(team, true), new_team: !existing };
+      },
+      { nickname: "updateOrganizationTeam", requireOrgAdmin: true },
+    )
+    .delete(
+      "/api/v1/organization/:orgname/team/:teamname",
+      ({ org: { ns }, params, set }) => {
+        const team = findTeam(ns.id, params.teamname);
+        if (team.name === "owners") throw ApiError.invalidRequest("The owners team cannot be deleted");
+        ctx.stores.orgs.deleteTeam(team.id);
+        set.status = 204;
+        return "";
+      },
+      { nickname: "deleteOrganizationTeam", requireOrgAdmin: true },
+    )
+    .get(
+      "/api/v1/organization/:orgname/team/:teamname/members",
+      ({ caller, params }) => {
+        // Team members may list their own team; org admins (and read-only superusers) any team.
+        const s = orgStanding(ctx, caller, params.orgname);
+        const team = s.ns ? ctx.stores.orgs.team(s.ns.id, params.teamname) : undefined;
+        const inTeam =
+          team !== undefined && caller.identity.kind === "user" && ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id }).includes(team.id);
+        if (!(s.canRead || inTeam)) throw ApiError.unauthorized(isSignedIn(caller));
+        if (!s.ns || !team) throw ApiError.notFound();
+        return {
+          name: params.teamname,
+          members: ctx.stores.orgs.teamMembers(team.id).map((m) => memberView(m.name, m.isRobot, m.email)),
+          can_edit: s.isAdmin,
+        };
+      },
+      { nickname: "getOrganizationTeamMembers", requireScope: "org:admin" },
+    )
+    .put(
+      "/api/v1/organization/:orgname/team/:teamname/members/:membername",
+      ({ org: { ns }, params }) => {
+        const team = findTeam(ns.id, params.teamname);
+        const m = resolveMember(ns.name, params.membername);
+        ctx.stores.orgs.addMember(team.id, m.member);
+        return memberView(params.membername, m.isRobot, m.email);
+      },
+      { nickname: "updateOrganizationTeamMember", requireOrgAdmin: true },
+    )
+    .delete(
+      "/api/v1/organization/:orgname/team/:teamname/members/:membername",
+      ({ org: { ns }, params, set }) => {
+        const team = findTeam(ns.id, params.teamname);
+        const m = resolveMember(ns.name, params.membername);
+        if (team.role === "admin" && "userId" in m.member && ctx.stores.orgs.teamRolesOf(ns.id, m.member).includes("admin")) {
+          // Keep at least one org admin: refuse when this removal would leave none.
+          const members = ctx.stores.orgs.teamMembers(team.id).filter((x) => !x.isRobot);
+          const otherAdmins = ctx.stores.orgs.adminUserCount(ns.id) - 1;
+          const stillAdmin = ctx.stores.orgs
+            .teams(ns.id)
+            .some((t) => t.role === "admin" && t.id !== team.id && ctx.stores.orgs.teamMembers(t.id).some((x) => x.name === params.membername));
+          if (!stillAdmin && otherAdmins < 1 && members.some((x) => x.name === params.membername)) {
+            throw ApiError.invalidRequest("Cannot remove the last organization admin");
+          }
         }
-      }
-      ctx.stores.orgs.removeMember(team.id, m.member);
-      set.status = 204;
-      return "";
-    });
+        ctx.stores.orgs.removeMember(team.id, m.member);
+        set.status = 204;
+        return "";
+      },
+      { nickname: "deleteOrganizationTeamMember", requireOrgAdmin: true },
+    );
 }

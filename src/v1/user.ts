@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import type { UserRow } from "../store/meta/users";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { callerPlugin, v1Options } from "./session";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
 import { avatar } from "./views";
 
 /** GET /api/v1/user/ (the caller) and /api/v1/users/<name> (anyone). */
@@ -38,19 +39,25 @@ export function userRoutes(ctx: V1Context) {
       ...(principal.kind === "user" && principal.readonlySuperuser ? { global_readonly_super_user: true } : {}),
     };
   };
-  const current = ({ caller }: { caller: { identity: { kind: string; user?: UserRow } } }) => {
-    if (caller.identity.kind !== "user") {
-      throw new ApiError(401, "invalid_token", "Requires authentication", "problem", { session_required: false });
-    }
-    return me(caller.identity.user!);
-  };
   return new Elysia(v1Options(ctx, "berth-v1-user"))
-    .use(callerPlugin(ctx))
-    .get("/api/v1/user", current)
-    .get("/api/v1/user/", current)
-    .get("/api/v1/users/:username", ({ params }) => {
-      const user = ctx.stores.users.byName(params.username);
-      if (!user) throw ApiError.notFound();
-      return { anonymous: false, username: user.username, avatar: avatar(user.username, "user", user.email) };
-    });
+    .use(v1Plugin(ctx))
+    .get(
+      "/api/v1/user/",
+      ({ caller }) => {
+        if (caller.identity.kind !== "user") {
+          throw new ApiError(401, "invalid_token", "Requires authentication", "problem", { session_required: false });
+        }
+        return me(caller.identity.user);
+      },
+      { nickname: "getLoggedInUser", requireScope: "user:read" },
+    )
+    .get(
+      "/api/v1/users/:username",
+      ({ params }) => {
+        const user = ctx.stores.users.byName(params.username);
+        if (!user) throw ApiError.notFound();
+        return { anonymous: false, username: user.username, avatar: avatar(user.username, "user", user.email) };
+      },
+      { nickname: "getUserInformation" },
+    );
 }

@@ -1,0 +1,102 @@
+// Quay's endpoint decorators as Elysia macros. A route states what it is and who may call it:
+//   .get("/api/v1/repository/:repository/tag/", handler,
+//        { nickname: "listRepoTags", requireRepoRead: { allowForGlobalReadonlySuperuser: true } })
+// Each macro both enforces its rule and writes it into the route's `detail`, which is what
+// /api/v1/discovery reads: the route table is the only description of the API.
+import { Elysia, type DocumentDecoration } from "elysia";
+import type { RepoRole } from "../perm/roles";
+import type { Caller } from "./caller";
+import type { V1Context } from "./context";
+import {
+  requireFreshLogin,
+  requireOrgAdmin,
+  requireRepoStanding,
+  requireScope,
+  requireSuperuser,
+  requireUser,
+  type OAuthScopeName,
+} from "./guards";
+import { sessionPlugin } from "./session";
+
+export interface GuardOptions {
+  /** Global read-only superusers may call this with GET (Quay's allow_for_global_readonly_superuser). */
+  allowForGlobalReadonlySuperuser?: boolean;
+}
+
+type Params = Record<string, string | undefined>;
+interface GuardContext {
+  caller?: Caller;
+  params: Params;
+  request: Request;
+}
+
+/** Route metadata for discovery; Elysia types `detail` as OpenAPI's, which has no `x-` keys. */
+const doc = (d: Record<string, unknown>) => d as DocumentDecoration;
+const security = (scope: OAuthScopeName) => ({ security: [{ oauth2_implicit: [scope] }] });
+const options = (o: true | GuardOptions): GuardOptions => (o === true ? {} : o);
+
+function callerOf(c: GuardContext): Caller {
+  if (!c.caller) throw new Error("API v1 route without the session plugin");
+  return c.caller;
+}
+
+export function v1Plugin(ctx: V1Context) {
+  const repoGuard = (role: RepoRole, scope: OAuthScopeName) => (o: true | GuardOptions) => ({
+    detail: doc({ ...security(scope), "x-repo-role": role }),
+    resolve: (c: GuardContext) => ({
+      repo: requireRepoStanding(ctx, callerOf(c), c.params.repository ?? "", role, scope, {
+        allowForGlobalReadonlySuperuser: options(o).allowForGlobalReadonlySuperuser === true && c.request.method === "GET",
+      }),
+    }),
+  });
+  const userGuard = (scope: "user:read" | "user:admin") => (on: boolean) => ({
+    detail: doc(security(scope)),
+    resolve: (c: GuardContext) => {
+      const caller = callerOf(c);
+      const user = requireUser(caller);
+      if (on) requireScope(caller, scope);
+      return { user };
+    },
+  });
+
+  return new Elysia({ name: "berth-v1-macros" }).use(sessionPlugin(ctx)).macro({
+    /** Quay's nickname: the Swagger operationId. */
+    nickname: (operationId: string) => ({ detail: { operationId } }),
+    /** Listed in discovery only with ?internal=true. */
+    internal: (on: boolean) => ({ detail: doc({ "x-internal": on }) }),
+    requireRepoRead: repoGuard("read", "repo:read"),
+    requireRepoWrite: repoGuard("write", "repo:write"),
+    requireRepoAdmin: repoGuard("admin", "repo:admin"),
+    /** Admin of the organization named by `:orgname` (an admin-team member). */
+    requireOrgAdmin: (o: true | GuardOptions) => ({
+      detail: doc({ ...security("org:admin"), "x-org-role": "admin" }),
+      resolve: (c: GuardContext) => {
+        const caller = callerOf(c);
+        requireScope(caller, "org:admin");
+        const readOnly = options(o).allowForGlobalReadonlySuperuser === true && c.request.method === "GET";
+        return { org: requireOrgAdmin(ctx, caller, c.params.orgname ?? "", readOnly) };
+      },
+    }),
+    /** The caller's own account, read (user:read) or administered (user:admin). */
+    requireUserRead: userGuard("user:read"),
+    requireUserAdmin: userGuard("user:admin"),
+    requireFreshLogin: (on: boolean) => ({
+      detail: doc({ "x-requires-fresh-login": on }),
+      beforeHandle: (c: GuardContext) => {
+        if (on) requireFreshLogin(callerOf(c));
+      },
+    }),
+    /** Any superuser for reads (read-only ones included), a real superuser for writes. */
+    requireSuperuser: (mode: "read" | "write") => ({
+      detail: doc({ ...security("super:user"), "x-superuser": mode }),
+      beforeHandle: (c: GuardContext) => requireSuperuser(ctx, callerOf(c), mode),
+    }),
+    /** An OAuth scope the route needs beyond what its other guards check. */
+    requireScope: (scope: OAuthScopeName) => ({
+      detail: doc(security(scope)),
+      beforeHandle: (c: GuardContext) => requireScope(callerOf(c), scope),
+    }),
+  })
+  // The session's `caller` reaches the route files that use this plugin, and no further.
+  .as("scoped");
+}
