@@ -1,16 +1,57 @@
+// The caller's own account (Quay's /user/ resource): view, sign up, change, delete; and the
+// public view of any user.
+import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import { hashPassword, passwordProblem, randomToken } from "../auth/password";
+import { removeNamespace } from "../store/namespaceRemoval";
 import type { UserRow } from "../store/meta/users";
+import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
+import { isValidName } from "./organization";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
-/** GET /api/v1/user/ (the caller) and /api/v1/users/<name> (anyone). */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Quay's TAG_EXPIRATION_OPTIONS (0s, 1d, 1w, 2w, 4w) in seconds. */
+export const TAG_EXPIRATION_OPTIONS = [0, 86400, 604800, 1209600, 2419200];
+const PROFILE_FIELDS = ["given_name", "family_name", "company", "location", "invoice_email", "invoice_email_address"] as const;
+
+const SignupBody = Type.Object({
+  username: Type.String({ minLength: 1 }),
+  password: Type.String(),
+  email: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  invite_code: Type.Optional(Type.String()),
+  recaptcha_response: Type.Optional(Type.String()),
+});
+const UpdateBody = Type.Object({
+  password: Type.Optional(Type.String()),
+  email: Type.Optional(Type.String()),
+  tag_expiration_s: Type.Optional(Type.Integer()),
+  username: Type.Optional(Type.String()),
+  invoice_email: Type.Optional(Type.Boolean()),
+  invoice_email_address: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  given_name: Type.Optional(Type.String({ maxLength: 255 })),
+  family_name: Type.Optional(Type.String({ maxLength: 255 })),
+  company: Type.Optional(Type.String({ maxLength: 255 })),
+  location: Type.Optional(Type.String({ maxLength: 255 })),
+});
+
+function checkEmail(email: string | null | undefined): void {
+  if (email && !EMAIL.test(email)) throw ApiError.invalidRequest("Invalid email address", { field: "email" });
+}
+
+function checkPassword(password: string): void {
+  const problem = passwordProblem(password);
+  if (problem) throw ApiError.invalidRequest(problem, { field: "password" });
+}
+
 export function userRoutes(ctx: V1Context) {
   const me = (user: UserRow) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
     const orgs = ctx.stores.orgs.orgsOf({ userId: user.id });
+    const profile = ctx.stores.users.profile(user.id);
     return {
       anonymous: false,
       username: user.username,
@@ -20,11 +61,15 @@ export function userRoutes(ctx: V1Context) {
       verified: true,
       email: user.email,
       logins: [],
-      invoice_email: false,
-      invoice_email_address: null,
+      invoice_email: profile.invoice_email === true,
+      invoice_email_address: profile.invoice_email_address ?? null,
       preferred_namespace: false,
-      tag_expiration_s: 1209600,
+      tag_expiration_s: ctx.stores.namespaces.settings(user.username)?.tagExpirationS ?? 1209600,
       prompts: [],
+      company: profile.company ?? "",
+      family_name: profile.family_name ?? "",
+      given_name: profile.given_name ?? "",
+      location: profile.location ?? "",
       is_free_account: true,
       has_password_set: user.passwordHash !== null,
       organizations: orgs.map((o) => ({
@@ -39,6 +84,7 @@ export function userRoutes(ctx: V1Context) {
       ...(principal.kind === "user" && principal.readonlySuperuser ? { global_readonly_super_user: true } : {}),
     };
   };
+
   return new Elysia(v1Options(ctx, "berth-v1-user"))
     .use(v1Plugin(ctx))
     .get(
@@ -50,6 +96,81 @@ export function userRoutes(ctx: V1Context) {
         return me(caller.identity.user);
       },
       { nickname: "getLoggedInUser", requireScope: "user:read" },
+    )
+    .post(
+      "/api/v1/user/",
+      async ({ body, saveSession, set }) => {
+        if (!ctx.config.userCreation) throw new ApiError(403, "insufficient_scope", "User creation is disabled. Please contact your administrator.", "message");
+        const b = parseBody(SignupBody, body);
+        if (!isValidName(b.username)) throw ApiError.invalidRequest("Invalid namespace name", { field: "username" });
+        checkPassword(b.password);
+        checkEmail(b.email);
+        const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
+        if (made.kind === "nameTaken") throw ApiError.invalidRequest("The username already exists", { field: "username" });
+        if (made.kind === "emailTaken") throw ApiError.invalidRequest("The email address is already in use", { field: "email" });
+        // Signed in at once, with a new CSRF token (the anonymous one stops working).
+        const c = randomToken(48);
+        saveSession({ u: made.user.uuid, t: Date.now(), c });
+        set.headers["X-Next-CSRF-Token"] = c;
+        return me(made.user);
+      },
+      { nickname: "createNewUser", internal: true },
+    )
+    .put(
+      "/api/v1/user/",
+      async ({ user, body, caller, saveSession, set }) => {
+        const b = parseBody(UpdateBody, body);
+        if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
+          throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
+        }
+        if (b.password !== undefined) checkPassword(b.password);
+        checkEmail(b.email);
+        if (b.email !== undefined && b.email !== user.email && ctx.stores.users.setEmail(user.id, b.email || null) === "emailTaken") {
+          throw ApiError.invalidRequest("E-mail address already used", { field: "email" });
+        }
+        if (b.tag_expiration_s !== undefined) {
+          const ns = ctx.stores.namespaces.settings(user.username);
+          if (ns) ctx.stores.namespaces.setTagExpiration(ns.id, b.tag_expiration_s);
+        }
+        const changed = PROFILE_FIELDS.filter((f) => b[f] !== undefined);
+        if (changed.length) {
+          const profile = ctx.stores.users.profile(user.id);
+          for (const f of changed) profile[f] = b[f] as never;
+          ctx.stores.users.setProfile(user.id, profile);
+        }
+        if (b.password !== undefined) {
+          // A new password ends every other session and cached credential; this one continues.
+          ctx.stores.users.setPassword(user.id, await hashPassword(b.password));
+          ctx.stores.users.rotateUuid(user.id);
+          ctx.authenticator.forget(user.username);
+          if (caller.via === "session") {
+            const c = randomToken(48);
+            saveSession({ u: ctx.stores.users.byId(user.id)!.uuid, t: Date.now(), c });
+            set.headers["X-Next-CSRF-Token"] = c;
+          }
+        }
+        // Renames (Quay's FEATURE_USER_RENAME, off by default) are not offered: `username` is ignored.
+        return me(ctx.stores.users.byId(user.id)!);
+      },
+      { nickname: "changeUserDetails", requireUserAdmin: true, requireFreshLogin: true, internal: true },
+    )
+    .delete(
+      "/api/v1/user/",
+      ({ user, clearSession, set }) => {
+        for (const org of ctx.stores.orgs.orgsOf({ userId: user.id })) {
+          const ns = ctx.stores.orgs.namespace(org.name)!;
+          if (org.roles.includes("admin") && ctx.stores.orgs.adminUserCount(ns.id) <= 1) {
+            throw ApiError.invalidRequest(`Cannot delete the account: it is the only admin of organization ${org.name}`);
+          }
+        }
+        const ns = ctx.stores.namespaces.settings(user.username);
+        if (ns) removeNamespace(ctx.stores, ns);
+        ctx.authenticator.forget(user.username);
+        clearSession();
+        set.status = 204;
+        return "";
+      },
+      { nickname: "deleteCurrentUser", requireUserAdmin: true, requireFreshLogin: true, internal: true },
     )
     .get(
       "/api/v1/users/:username",

@@ -86,4 +86,15 @@ export class PermissionStore {
           : { role: r.role, kind: "team" as const, name: r.team ?? "" },
     );
   }
+
+  /** The repositories a team, user or robot holds a direct grant on, by name. */
+  reposGrantedTo(grantee: Grantee): { repository: string; visibility: "public" | "private"; role: GrantRole }[] {
+    return this.db
+      .select({ repository: repositories.fullName, visibility: repositories.visibility, role: repositoryPermissions.role })
+      .from(repositoryPermissions)
+      .innerJoin(repositories, eq(repositories.id, repositoryPermissions.repositoryId))
+      .where(granteeColumn(grantee))
+      .orderBy(repositories.fullName)
+      .all();
+  }
 }

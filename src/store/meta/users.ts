@@ -73,6 +73,26 @@ export class UserStore {
     this.db.update(users).set({ uuid: crypto.randomUUID() }).where(eq(users.id, id)).run();
   }
 
+  /** A new address, unless another user has it. */
+  setEmail(id: number, email: string | null): "ok" | "emailTaken" {
+    return this.db.transaction((tx) => {
+      const other = email ? tx.select({ id: users.id }).from(users).where(eq(users.email, email)).get() : undefined;
+      if (other && other.id !== id) return "emailTaken" as const;
+      tx.update(users).set({ email }).where(eq(users.id, id)).run();
+      return "ok" as const;
+    });
+  }
+
+  /** Quay's free-form profile fields (given_name, family_name, company, location). */
+  profile(id: number): Record<string, unknown> {
+    const row = this.db.select({ profile: users.profile }).from(users).where(eq(users.id, id)).get();
+    return row?.profile ? (JSON.parse(row.profile) as Record<string, unknown>) : {};
+  }
+
+  setProfile(id: number, profile: Record<string, unknown>): void {
+    this.db.update(users).set({ profile: JSON.stringify(profile) }).where(eq(users.id, id)).run();
+  }
+
   hasSuperuser(): boolean {
     return this.db.select({ id: users.id }).from(users).where(eq(users.superuser, true)).get() !== undefined;
   }
