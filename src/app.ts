@@ -18,6 +18,8 @@ import { v2Routes } from "./v2";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 import { RegistryEvents } from "./events/registryEvents";
+import { setUpNotifications, type Notifications } from "./notify";
+import type { DeliveryWorkerOptions } from "./notify/deliveryWorker";
 
 export interface AppContext {
   config: Config;
@@ -29,18 +31,32 @@ export interface AppContext {
   cookieSecrets: string[];
   log: Logger;
   events: RegistryEvents;
+  /** Repository notifications: the delivery worker and the test-notification call. */
+  notify: Notifications;
   startedMs: number;
+}
+
+export interface ContextOptions {
+  /** Delivery worker settings (tests use millisecond retry schedules). */
+  notify?: DeliveryWorkerOptions;
 }
 
 /** Opens the stores and, in token mode, the signing keys and token service. */
 /** `env` is read for BERTH_ADMIN_PASSWORD on first start (tests pass their own). */
-export async function createContext(config: Config, log: Logger, env: Record<string, string | undefined> = process.env): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  log: Logger,
+  env: Record<string, string | undefined> = process.env,
+  opts: ContextOptions = {},
+): Promise<AppContext> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   await bootstrapAdmin(stores.users, log, env);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
-  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events: new RegistryEvents(log), startedMs: Date.now() };
+  const events = new RegistryEvents(log);
+  const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
+  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events, notify, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

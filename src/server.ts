@@ -1,4 +1,4 @@
-import { createApp, createContext, type AppContext } from "./app";
+import { createApp, createContext, type AppContext, type ContextOptions } from "./app";
 import type { Config } from "./config";
 import type { Logger } from "./log";
 import { recordClientAddress } from "./auth/clientAddress";
@@ -10,8 +10,13 @@ export interface RunningServer {
 }
 
 /** Starts Berth on the configured address: Bun.serve around the Elysia app, one log line a request. */
-export async function startServer(config: Config, log: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
-  const ctx = await createContext(config, log, env);
+export async function startServer(
+  config: Config,
+  log: Logger,
+  env: Record<string, string | undefined> = process.env,
+  opts: ContextOptions = {},
+): Promise<RunningServer> {
+  const ctx = await createContext(config, log, env, opts);
   const app = createApp(ctx);
   const server = Bun.serve({
     hostname: config.host,
@@ -39,6 +44,8 @@ export async function startServer(config: Config, log: Logger, env: Record<strin
     ctx.stores.uploads.sweep().catch((e) => log.error("upload sweep failed", e));
   }, 3600_000);
   sweeper.unref();
+  // Deliveries queued before a restart go out now.
+  ctx.notify.worker.start();
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   return {
@@ -47,6 +54,8 @@ export async function startServer(config: Config, log: Logger, env: Record<strin
     async stop() {
       clearInterval(sweeper);
       await server.stop(true);
+      // After the last request (which may have queued deliveries), before the store closes.
+      await ctx.notify.worker.stop();
       ctx.stores.close();
       log.flush();
     },

@@ -7,7 +7,8 @@ export interface ServiceSettings {
   service?: string;
 }
 
-function requestOrigin(request: Request): { proto: string; host: string } {
+/** How the client reached us: scheme (honouring X-Forwarded-Proto) and Host. */
+export function requestOrigin(request: Request): { proto: string; host: string } {
   // On the hot path (every /v2 call in token mode): no URL parsing when Host is present.
   const host = request.headers.get("host") ?? new URL(request.url).host;
   const proto = request.headers.get("x-forwarded-proto") ?? (request.url.startsWith("https:") ? "https" : "http");

@@ -16,6 +16,7 @@ import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
 import { NamespaceStore } from "./meta/namespaces";
+import { NotificationStore } from "./meta/notifications";
 
 export interface Stores {
   db: MetaDb;
@@ -31,6 +32,7 @@ export interface Stores {
   permissions: PermissionStore;
   appTokens: AppTokenStore;
   namespaces: NamespaceStore;
+  notifications: NotificationStore;
   close(): void;
 }
 
@@ -61,6 +63,7 @@ export function openStores(opts: StoreOptions): Stores {
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
+    notifications: new NotificationStore(db),
     close: () => db.$client.close(),
   };
 }

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from "../../src/server";
 import { hashPassword } from "../../src/auth/password";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
+import type { DeliveryWorkerOptions } from "../../src/notify/deliveryWorker";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -26,6 +27,10 @@ export interface TestServer {
 export interface TestServerOptions {
   /** The bootstrap admin's password (BERTH_ADMIN_PASSWORD), without touching process.env. */
   adminPassword?: string;
+  /** Serve this data directory (a restart of an earlier server); the caller removes it. */
+  dataDir?: string;
+  /** Delivery worker settings, such as a millisecond retry schedule. */
+  notify?: DeliveryWorkerOptions;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */
@@ -33,11 +38,11 @@ export async function startTestServer(
   overrides: Partial<Record<keyof Config, string>> = {},
   opts: TestServerOptions = {},
 ): Promise<TestServer> {
-  const dataDir = tempDir();
+  const dataDir = opts.dataDir ?? tempDir();
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
-  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env);
+  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify });
   const port = new URL(server.url).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -45,7 +50,7 @@ export async function startTestServer(
     server,
     async stop() {
       await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

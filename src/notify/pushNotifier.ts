@@ -1,0 +1,32 @@
+// Turns successful tagged manifest pushes into repo_push deliveries.
+//
+// One event per manifest PUT that named a tag, with `updated_tags: [tag]`: exactly what Quay's
+// /v2 does (endpoints/v2/manifest.py spawns repo_push after each tagged write). A client pushing
+// several tags of one image therefore causes several events; pushes by digest cause none.
+//
+// The rows are written inside the push request, before its answer: once the client has its 201,
+// the event survives a crash. Sending happens later, in the delivery worker.
+import type { RegistryEvents } from "../events/registryEvents";
+import type { NotificationStore } from "../store/meta/notifications";
+import { isDisabled } from "./events";
+import { registryAddress, repoPushPayload } from "./payloads";
+
+export interface PushNotifierDeps {
+  events: RegistryEvents;
+  store: NotificationStore;
+  worker: { kick(): void };
+  /** The configured public URL, for docker_url and homepage (else the push's Host). */
+  publicUrl?: string;
+}
+
+export function notifyOnPush(deps: PushNotifierDeps): void {
+  deps.events.onManifestPushed((event) => {
+    if (!event.tag) return;
+    const targets = deps.store.forEvent(event.repoId, "repo_push").filter((n) => !isDisabled(n.numberOfFailures));
+    if (!targets.length) return;
+    const payload = JSON.stringify(repoPushPayload(registryAddress(deps.publicUrl, event.request), event.repo, [event.tag]));
+    const now = Date.now();
+    for (const n of targets) deps.store.enqueue(n.id, payload, now);
+    deps.worker.kick();
+  });
+}

@@ -1,0 +1,15 @@
+// Sends one outbox row by its notification's method. Only webhooks are delivered; a row of any
+// other method (possible only for rows written around the API's validation) fails for good.
+import type { DueDelivery } from "../store/meta/notifications";
+import { sendWebhook, type SendOutcome } from "./webhookSender";
+
+export type DeliveryOutcome = SendOutcome | { ok: false; error: string; permanent: true };
+
+export type DeliverySender = (delivery: DueDelivery, signal: AbortSignal) => Promise<DeliveryOutcome>;
+
+export const sendDelivery: DeliverySender = async (delivery, signal) => {
+  const url = delivery.config.url;
+  if (delivery.method !== "webhook") return { ok: false, error: `method "${delivery.method}" is not delivered by Berth`, permanent: true };
+  if (typeof url !== "string" || !url) return { ok: false, error: "webhook without config.url", permanent: true };
+  return sendWebhook(url, delivery.payload, { signal });
+};

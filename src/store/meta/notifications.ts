@@ -1,0 +1,235 @@
+import { and, asc, eq, lte, sql } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { notificationDeliveries, repositoryNotifications } from "../schema";
+
+/** A repository notification: when `event` happens, notify through `method` with `config`. */
+export interface NotificationRow {
+  id: number;
+  uuid: string;
+  repositoryId: number;
+  event: string;
+  method: string;
+  /** The method's settings (a webhook's `url`, …), as given at creation. */
+  config: Record<string, unknown>;
+  /** The event's filters (Quay's `eventConfig`), as given at creation. */
+  eventConfig: Record<string, unknown>;
+  title: string | null;
+  numberOfFailures: number;
+  createdMs: number;
+}
+
+export interface NewNotification {
+  repositoryId: number;
+  event: string;
+  method: string;
+  config: Record<string, unknown>;
+  eventConfig: Record<string, unknown>;
+  title?: string | null;
+}
+
+/** An outbox row whose time has come, with what is needed to send it. */
+export interface DueDelivery {
+  id: number;
+  notificationId: number;
+  notificationUuid: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** The exact body to send (JSON text). */
+  payload: string;
+  method: string;
+  config: Record<string, unknown>;
+  /** The notification's failure count when the row was read (disabled ones are not sent). */
+  numberOfFailures: number;
+}
+
+/** An outbox row as stored, for inspection. */
+export interface DeliveryRow {
+  id: number;
+  notificationId: number;
+  payload: string;
+  attempts: number;
+  nextAttemptMs: number;
+  lastError: string | null;
+}
+
+interface StoredNotification extends Omit<NotificationRow, "config" | "eventConfig"> {
+  config: string;
+  eventConfig: string;
+}
+
+const n = repositoryNotifications;
+const d = notificationDeliveries;
+
+const columns = {
+  id: n.id,
+  uuid: n.uuid,
+  repositoryId: n.repositoryId,
+  event: n.event,
+  method: n.method,
+  config: n.config,
+  eventConfig: n.eventConfig,
+  title: n.title,
+  numberOfFailures: n.numberOfFailures,
+  createdMs: n.createdMs,
+};
+
+const deliveryColumns = {
+  id: d.id,
+  notificationId: d.notificationId,
+  payload: d.payload,
+  attempts: d.attempts,
+  nextAttemptMs: d.nextAttemptMs,
+  lastError: d.lastError,
+};
+
+/** Stored JSON that does not parse reads as empty (as Quay does), never as an error. */
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text);
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function toRow(s: StoredNotification): NotificationRow {
+  return { ...s, config: parseObject(s.config), eventConfig: parseObject(s.eventConfig) };
+}
+
+/**
+ * Repository notifications and their delivery outbox. A delivery row lives from the event until
+ * it is sent or given up; it is deleted then, so the outbox holds only pending work and a
+ * restart resumes exactly what was not yet delivered.
+ */
+export class NotificationStore {
+  private readonly byRepoEvent;
+  private readonly dueRows;
+
+  constructor(private readonly db: MetaDb) {
+    this.byRepoEvent = db
+      .select(columns)
+      .from(n)
+      .where(and(eq(n.repositoryId, sql.placeholder("repo")), eq(n.event, sql.placeholder("event"))))
+      .orderBy(asc(n.id))
+      .prepare();
+    this.dueRows = db
+      .select({
+        id: d.id,
+        notificationId: d.notificationId,
+        notificationUuid: n.uuid,
+        attempts: d.attempts,
+        payload: d.payload,
+        method: n.method,
+        config: n.config,
+        numberOfFailures: n.numberOfFailures,
+      })
+      .from(d)
+      .innerJoin(n, eq(n.id, d.notificationId))
+      .where(lte(d.nextAttemptMs, sql.placeholder("now")))
+      .orderBy(asc(d.nextAttemptMs), asc(d.id))
+      .limit(sql.placeholder("limit"))
+      .prepare();
+  }
+
+  create(input: NewNotification): NotificationRow {
+    const stored = this.db
+      .insert(n)
+      .values({
+        uuid: crypto.randomUUID(),
+        repositoryId: input.repositoryId,
+        event: input.event,
+        method: input.method,
+        config: JSON.stringify(input.config),
+        eventConfig: JSON.stringify(input.eventConfig),
+        title: input.title ?? null,
+      })
+      .returning(columns)
+      .get();
+    return toRow(stored);
+  }
+
+  /** The repository's notifications, oldest first. */
+  listFor(repositoryId: number): NotificationRow[] {
+    return this.db.select(columns).from(n).where(eq(n.repositoryId, repositoryId)).orderBy(asc(n.id)).all().map(toRow);
+  }
+
+  /** A notification by uuid, only within its repository (a uuid of another repository is not found). */
+  get(repositoryId: number, uuid: string): NotificationRow | undefined {
+    const s = this.db.select(columns).from(n).where(and(eq(n.repositoryId, repositoryId), eq(n.uuid, uuid))).get();
+    return s && toRow(s);
+  }
+
+  /** Deletes the notification and its pending deliveries; returns what was deleted. */
+  delete(repositoryId: number, uuid: string): NotificationRow | undefined {
+    const s = this.db.delete(n).where(and(eq(n.repositoryId, repositoryId), eq(n.uuid, uuid))).returning(columns).get();
+    return s && toRow(s);
+  }
+
+  /** Sets number_of_failures back to 0 (re-enabling a notification disabled by failures). */
+  resetFailures(repositoryId: number, uuid: string): NotificationRow | undefined {
+    const s = this.db
+      .update(n)
+      .set({ numberOfFailures: 0 })
+      .where(and(eq(n.repositoryId, repositoryId), eq(n.uuid, uuid)))
+      .returning(columns)
+      .get();
+    return s && toRow(s);
+  }
+
+  /** The repository's notifications for one event (whatever their failure count). */
+  forEvent(repositoryId: number, event: string): NotificationRow[] {
+    return this.byRepoEvent.all({ repo: repositoryId, event }).map(toRow);
+  }
+
+  // ---- outbox ----
+
+  /** Queues a delivery of `payload` for the notification, first tried at `dueMs`. Returns its id. */
+  enqueue(notificationId: number, payload: string, dueMs: number): number {
+    return this.db.insert(d).values({ notificationId, payload, nextAttemptMs: dueMs }).returning({ id: d.id }).get().id;
+  }
+
+  /** Deliveries due at `nowMs`, earliest first. */
+  due(nowMs: number, limit: number): DueDelivery[] {
+    return this.dueRows.all({ now: nowMs, limit }).map((r) => ({ ...r, config: parseObject(r.config) }));
+  }
+
+  /** The pending deliveries of a notification (or all of them), for inspection and tests. */
+  pending(notificationId?: number): DeliveryRow[] {
+    const q = this.db.select(deliveryColumns).from(d);
+    return (notificationId === undefined ? q : q.where(eq(d.notificationId, notificationId))).orderBy(asc(d.id)).all();
+  }
+
+  /** Sent: drops the row and, as Quay does after a success, clears the notification's failures. */
+  markDelivered(id: number): void {
+    this.db.transaction((tx) => {
+      const gone = tx.delete(d).where(eq(d.id, id)).returning({ notificationId: d.notificationId }).get();
+      if (gone) tx.update(n).set({ numberOfFailures: 0 }).where(eq(n.id, gone.notificationId)).run();
+    });
+  }
+
+  /** One more failed attempt; the next one is due at `nextAttemptMs`. */
+  markAttemptFailed(id: number, error: string, nextAttemptMs: number): void {
+    this.db
+      .update(d)
+      .set({ attempts: sql`${d.attempts} + 1`, lastError: error, nextAttemptMs })
+      .where(eq(d.id, id))
+      .run();
+  }
+
+  /** The last attempt failed: drops the row and counts one failure on the notification. */
+  giveUp(id: number): void {
+    this.db.transaction((tx) => {
+      const gone = tx.delete(d).where(eq(d.id, id)).returning({ notificationId: d.notificationId }).get();
+      if (gone)
+        tx.update(n)
+          .set({ numberOfFailures: sql`${n.numberOfFailures} + 1` })
+          .where(eq(n.id, gone.notificationId))
+          .run();
+    });
+  }
+
+  /** Drops a delivery without counting anything (its notification was disabled meanwhile). */
+  discard(id: number): void {
+    this.db.delete(d).where(eq(d.id, id)).run();
+  }
+}

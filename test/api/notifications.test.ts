@@ -1,0 +1,220 @@
+// Repository notifications end to end: a tagged push over /v2 reaches a webhook receiver (both on
+// loopback), with retries, giving up, test notifications, and deliveries that outlive a restart.
+// Notifications are created through the store until API v1 has the routes.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { RegistryClient, repoName } from "../support/registryClient";
+import { freePort, startTestServer, tempDir, type TestServer } from "../support/server";
+import type { NotificationRow } from "../../src/store/meta/notifications";
+
+setDefaultTimeout(30_000);
+
+interface Hit {
+  contentType: string | null;
+  body: Record<string, unknown>;
+}
+
+/** A webhook receiver: each path answers with its script of statuses (the last one repeats). */
+class Receiver {
+  readonly hits = new Map<string, Hit[]>();
+  private readonly scripts = new Map<string, number[]>();
+  private readonly server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (req) => {
+      const path = new URL(req.url).pathname;
+      const list = this.hits.get(path) ?? [];
+      list.push({ contentType: req.headers.get("content-type"), body: (await req.json()) as Record<string, unknown> });
+      this.hits.set(path, list);
+      const script = this.scripts.get(path) ?? [200];
+      return new Response(null, { status: script[Math.min(list.length, script.length) - 1] });
+    },
+  });
+
+  /** A fresh hook URL answering `statuses` in turn. */
+  hook(...statuses: number[]): { url: string; path: string } {
+    const path = `/hook/${crypto.randomUUID()}`;
+    if (statuses.length) this.scripts.set(path, statuses);
+    return { url: `http://127.0.0.1:${this.server.port}${path}`, path };
+  }
+
+  of(path: string): Hit[] {
+    return this.hits.get(path) ?? [];
+  }
+
+  stop() {
+    this.server.stop(true);
+  }
+}
+
+async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(10);
+  }
+}
+
+let server: TestServer;
+let c: RegistryClient;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = new Receiver();
+  // Retries within milliseconds: three retries, then give up.
+  server = await startTestServer({}, { notify: { retryDelaysMs: [20, 20, 20] } });
+  c = new RegistryClient(server.url);
+});
+afterAll(async () => {
+  await server?.stop();
+  receiver?.stop();
+});
+
+const stores = () => server.server.ctx.stores;
+
+/** A new repository with a webhook notification on `event`. */
+function repoWithHook(url: string, event = "repo_push"): { repo: string; repoId: number; n: NotificationRow } {
+  const repo = repoName("notify");
+  const repoId = stores().repositories.ensure(repo).id;
+  const n = stores().notifications.create({ repositoryId: repoId, event, method: "webhook", config: { url }, eventConfig: {}, title: "CI" });
+  return { repo, repoId, n };
+}
+
+const failuresOf = (repoId: number, uuid: string) => stores().notifications.get(repoId, uuid)!.numberOfFailures;
+
+describe("repo_push webhooks", () => {
+  test("a tagged push sends Quay's repo_push payload as JSON", async () => {
+    const hook = receiver.hook();
+    const { repo } = repoWithHook(hook.url);
+    await c.pushImage(repo, "v1.0");
+    await until(() => receiver.of(hook.path).length === 1);
+    const [ns, name] = [repo.slice(0, repo.indexOf("/")), repo.slice(repo.indexOf("/") + 1)];
+    const host = new URL(server.url).host;
+    expect(receiver.of(hook.path)[0]).toEqual({
+      contentType: "application/json",
+      body: {
+        repository: repo,
+        namespace: ns,
+        name,
+        docker_url: `${host}/${repo}`,
+        homepage: `http://${host}/repository/${repo}`,
+        updated_tags: ["v1.0"],
+      },
+    });
+  });
+
+  test("a push by digest, or to another repository, queues nothing", async () => {
+    const hook = receiver.hook();
+    const { repo, n } = repoWithHook(hook.url);
+    const other = repoWithHook(hook.url, "build_success");
+    await c.pushImage(repo);
+    await c.pushImage(repoName("notify"), "latest");
+    await c.pushImage(other.repo, "latest");
+    // Deliveries are queued inside the push request, so an empty outbox now means none at all.
+    expect(stores().notifications.pending(n.id)).toEqual([]);
+    expect(stores().notifications.pending(other.n.id)).toEqual([]);
+  });
+
+  test("every repo_push notification of the repository gets its own delivery", async () => {
+    const a = receiver.hook();
+    const b = receiver.hook();
+    const { repo, repoId } = repoWithHook(a.url);
+    stores().notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: b.url }, eventConfig: {} });
+    await c.pushImage(repo, "latest");
+    await until(() => receiver.of(a.path).length === 1 && receiver.of(b.path).length === 1);
+  });
+
+  test("a receiver answering 500 twice then 200 gets exactly three attempts", async () => {
+    const hook = receiver.hook(500, 500, 200);
+    const { repo, repoId, n } = repoWithHook(hook.url);
+    await c.pushImage(repo, "latest");
+    await until(() => receiver.of(hook.path).length === 3 && stores().notifications.pending(n.id).length === 0);
+    await Bun.sleep(150);
+    expect(receiver.of(hook.path)).toHaveLength(3);
+    expect(receiver.of(hook.path).map((h) => h.body.updated_tags)).toEqual([["latest"], ["latest"], ["latest"]]);
+    expect(failuresOf(repoId, n.uuid)).toBe(0);
+  });
+
+  test("a receiver that always fails is given up after the retries: number_of_failures = 1", async () => {
+    const hook = receiver.hook(500);
+    const { repo, repoId, n } = repoWithHook(hook.url);
+    await c.pushImage(repo, "latest");
+    await until(() => failuresOf(repoId, n.uuid) === 1);
+    expect(receiver.of(hook.path)).toHaveLength(4);
+    expect(stores().notifications.pending(n.id)).toEqual([]);
+  });
+
+  test("an unreachable receiver fails the same way", async () => {
+    const { repo, repoId, n } = repoWithHook(`http://127.0.0.1:${await freePort()}/nobody-listens`);
+    await c.pushImage(repo, "latest");
+    await until(() => failuresOf(repoId, n.uuid) === 1);
+  });
+
+  test("a notification disabled by failures queues nothing until its failures are reset", async () => {
+    const hook = receiver.hook();
+    const { repo, repoId, n } = repoWithHook(hook.url);
+    for (let i = 0; i < 3; i++) stores().notifications.giveUp(stores().notifications.enqueue(n.id, "{}", Date.now() + 60_000));
+    await c.pushImage(repo, "one");
+    expect(stores().notifications.pending(n.id)).toEqual([]);
+    stores().notifications.resetFailures(repoId, n.uuid);
+    await c.pushImage(repo, "two");
+    await until(() => receiver.of(hook.path).length === 1);
+    expect(receiver.of(hook.path)[0]!.body.updated_tags).toEqual(["two"]);
+  });
+});
+
+describe("test notifications", () => {
+  test("send the event's sample data, built for the address the API was called on", async () => {
+    const hook = receiver.hook();
+    const { repo, repoId, n } = repoWithHook(hook.url);
+    const request = new Request(`${server.url}/api/v1/repository/${repo}/notification/${n.uuid}/test`, { method: "POST", headers: { host: "registry.test:5000" } });
+    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid, request)?.uuid).toBe(n.uuid);
+    await until(() => receiver.of(hook.path).length === 1);
+    expect(receiver.of(hook.path)[0]!.body).toMatchObject({
+      repository: repo,
+      docker_url: `registry.test:5000/${repo}`,
+      updated_tags: ["latest", "foo"],
+      pruned_image_count: 3,
+    });
+  });
+
+  test("an unknown uuid, or one of another repository, is not found", () => {
+    const { n } = repoWithHook(receiver.hook().url);
+    const other = repoWithHook(receiver.hook().url);
+    const request = new Request(`${server.url}/api/v1/x`);
+    const test = server.server.ctx.notify.test;
+    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid, request)).toBeUndefined();
+    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID(), request)).toBeUndefined();
+  });
+});
+
+describe("restarts", () => {
+  test("deliveries queued before a restart are sent after it", async () => {
+    const dataDir = tempDir();
+    const hook = receiver.hook();
+    const first = await startTestServer({}, { dataDir });
+    let firstRunning = true;
+    let second: TestServer | undefined;
+    try {
+      // As if the process died before sending: nothing goes out from the first server.
+      await first.server.ctx.notify.worker.stop();
+      const repo = repoName("notify");
+      const repoId = first.server.ctx.stores.repositories.ensure(repo).id;
+      const n = first.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+      await new RegistryClient(first.url).pushImage(repo, "before-restart");
+      expect(first.server.ctx.stores.notifications.pending(n.id)).toHaveLength(1);
+      await first.stop();
+      firstRunning = false;
+      expect(receiver.of(hook.path)).toHaveLength(0);
+
+      second = await startTestServer({}, { dataDir });
+      await until(() => receiver.of(hook.path).length === 1);
+      expect(receiver.of(hook.path)[0]!.body).toMatchObject({ repository: repo, updated_tags: ["before-restart"] });
+      await until(() => second!.server.ctx.stores.notifications.pending(n.id).length === 0);
+    } finally {
+      if (firstRunning) await first.stop();
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,150 @@
+// The delivery worker over a real outbox with a scripted sender: retries on schedule, giving up,
+// the concurrency cap, and stop() leaving interrupted rows for the next start.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { createLogger } from "../../../src/log";
+import { DeliveryWorker, type DeliveryWorkerOptions } from "../../../src/notify/deliveryWorker";
+import type { DeliveryOutcome } from "../../../src/notify/sendDelivery";
+import { openStores, type Stores } from "../../../src/store";
+import type { DueDelivery, NotificationRow } from "../../../src/store/meta/notifications";
+import { tempDir } from "../../support/server";
+
+let dir: string;
+let stores: Stores;
+let notification: NotificationRow;
+let worker: DeliveryWorker | undefined;
+const log = createLogger({ requests: false, write: () => {} });
+
+beforeEach(() => {
+  dir = tempDir("berth-worker-");
+  stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
+  const repositoryId = stores.repositories.ensure("acme/web").id;
+  notification = stores.notifications.create({ repositoryId, event: "repo_push", method: "webhook", config: { url: "https://e.com/" }, eventConfig: {} });
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+  stores.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(cond: () => boolean, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(5);
+  }
+}
+
+/** A worker whose sender answers from `script` in turn (the last answer repeats). */
+function startWorker(script: DeliveryOutcome[], opts: DeliveryWorkerOptions = {}) {
+  const calls: { delivery: DueDelivery; at: number }[] = [];
+  worker = new DeliveryWorker(stores.notifications, log, {
+    retryDelaysMs: [20, 40],
+    pollMs: 5_000,
+    send: async (delivery) => {
+      calls.push({ delivery, at: Date.now() });
+      return script[Math.min(calls.length - 1, script.length - 1)]!;
+    },
+    ...opts,
+  });
+  worker.start();
+  return calls;
+}
+
+/** Queues one delivery, kicks the worker and waits until the outbox is empty again. */
+async function queueAndSettle(): Promise<void> {
+  stores.notifications.enqueue(notification.id, "{}", Date.now());
+  worker!.kick();
+  await until(() => stores.notifications.pending().length === 0);
+}
+
+const fail: DeliveryOutcome = { ok: false, error: "500 response" };
+const ok: DeliveryOutcome = { ok: true };
+const failures = () => stores.notifications.get(notification.repositoryId, notification.uuid)!.numberOfFailures;
+
+describe("DeliveryWorker", () => {
+  test("rows queued before start are sent on start and removed once delivered", async () => {
+    stores.notifications.enqueue(notification.id, '{"a":1}', Date.now());
+    const calls = startWorker([ok]);
+    await until(() => stores.notifications.pending().length === 0);
+    expect(calls.map((c) => c.delivery.payload)).toEqual(['{"a":1}']);
+  });
+
+  test("kick sends a row queued while running without waiting for the poll", async () => {
+    const calls = startWorker([ok]);
+    stores.notifications.enqueue(notification.id, "{}", Date.now());
+    worker!.kick();
+    await until(() => calls.length === 1);
+  });
+
+  test("failures are retried after the scheduled delays, then delivered", async () => {
+    const calls = startWorker([fail, fail, ok]);
+    await queueAndSettle();
+    expect(calls.map((c) => c.delivery.attempts)).toEqual([0, 1, 2]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(19);
+    expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(39);
+    expect(failures()).toBe(0);
+  });
+
+  test("when every retry fails the row is given up and the notification counts one failure", async () => {
+    const calls = startWorker([fail]);
+    await queueAndSettle();
+    expect(calls).toHaveLength(3);
+    expect(failures()).toBe(1);
+  });
+
+  test("a permanent failure is given up at once", async () => {
+    const calls = startWorker([{ ok: false, error: "no such method", permanent: true }]);
+    await queueAndSettle();
+    expect(calls).toHaveLength(1);
+    expect(failures()).toBe(1);
+  });
+
+  test("a disabled notification's rows are dropped unsent", async () => {
+    for (let i = 0; i < 3; i++) stores.notifications.giveUp(stores.notifications.enqueue(notification.id, "{}", 0));
+    const calls = startWorker([ok]);
+    await queueAndSettle();
+    expect(calls).toHaveLength(0);
+    expect(failures()).toBe(3);
+  });
+
+  test("never more sends in flight than the concurrency allows", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    let sent = 0;
+    worker = new DeliveryWorker(stores.notifications, log, {
+      concurrency: 2,
+      send: async () => {
+        peak = Math.max(peak, ++inFlight);
+        await Bun.sleep(10);
+        inFlight--;
+        sent++;
+        return ok;
+      },
+    });
+    for (let i = 0; i < 8; i++) stores.notifications.enqueue(notification.id, `{"i":${i}}`, Date.now());
+    worker.start();
+    await until(() => sent === 8);
+    expect(peak).toBe(2);
+    expect(stores.notifications.pending()).toEqual([]);
+  });
+
+  test("stop aborts a send in flight and leaves its row due, untouched", async () => {
+    let started = false;
+    worker = new DeliveryWorker(stores.notifications, log, {
+      send: (_d, signal) =>
+        new Promise((resolve) => {
+          started = true;
+          signal.addEventListener("abort", () => resolve({ ok: false, error: "aborted" }));
+        }),
+    });
+    const id = stores.notifications.enqueue(notification.id, "{}", Date.now());
+    worker.start();
+    await until(() => started);
+    await worker.stop();
+    expect(worker.busy).toBe(0);
+    expect(stores.notifications.pending()).toMatchObject([{ id, attempts: 0, lastError: null }]);
+    expect(failures()).toBe(0);
+  });
+});
