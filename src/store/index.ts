@@ -11,6 +11,7 @@ import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
 import { AppTokenStore } from "./meta/appTokens";
+import { OAuthStore } from "./meta/oauth";
 import { OrgStore } from "./meta/orgs";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
@@ -29,6 +30,7 @@ export interface Stores {
   orgs: OrgStore;
   permissions: PermissionStore;
   appTokens: AppTokenStore;
+  oauth: OAuthStore;
   close(): void;
 }
 
@@ -58,6 +60,7 @@ export function openStores(opts: StoreOptions): Stores {
     orgs: new OrgStore(db),
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
+    oauth: new OAuthStore(db),
     close: () => db.$client.close(),
   };
 }
