@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
+import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
 import { RegistryTokenService } from "./auth/registryToken";
 import { SigningKeyRing } from "./auth/signingKeys";
@@ -23,6 +24,8 @@ export interface AppContext {
   access: AccessPolicy;
   auth?: TokenAuth;
   authenticator: Authenticator;
+  /** API v1 bearer tokens (reference §1.3); the v1 caller derivation asks it first. */
+  oauth: OAuthTokenService;
   roles: RepoRoleResolver;
   cookieSecrets: string[];
   log: Logger;
@@ -38,7 +41,8 @@ export async function createContext(config: Config, log: Logger, env: Record<str
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
-  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events: new RegistryEvents(log), startedMs: Date.now() };
+  const oauth = new OAuthTokenService(stores);
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events: new RegistryEvents(log), startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
