@@ -1,4 +1,4 @@
-import { formatScopes, parseScopes, type OAuthScope } from "../perm/oauthScopes";
+import { parseScopes, type OAuthScope } from "../perm/oauthScopes";
 import type { OAuthStore, OAuthTokenInfo } from "../store/meta/oauth";
 import type { UserRow, UserStore } from "../store/meta/users";
 
@@ -87,7 +87,7 @@ export class OAuthTokenService {
     if (!user.enabled) return { ok: false, reason: "disabledUser", message: `user "${user.username}" is disabled` };
     const { token, ...info } = this.stores.oauth.tokens.create({
       userId,
-      scopes: formatScopes(parsed.scopes).split(" "),
+      scopes: parsed.scopes, // canonical order, deduplicated
       applicationId: opts.applicationId,
       lifetimeMs,
     });
