@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
+import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
 import { RegistryTokenService } from "./auth/registryToken";
 import { SigningKeyRing } from "./auth/signingKeys";
@@ -27,6 +28,8 @@ export interface AppContext {
   access: AccessPolicy;
   auth?: TokenAuth;
   authenticator: Authenticator;
+  /** API v1 bearer tokens (reference §1.3); the v1 caller derivation asks it first. */
+  oauth: OAuthTokenService;
   roles: RepoRoleResolver;
   cookieSecrets: string[];
   log: Logger;
@@ -56,7 +59,8 @@ export async function createContext(
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
   const events = new RegistryEvents(log);
   const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
-  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events, notify, startedMs: Date.now() };
+  const oauth = new OAuthTokenService(stores);
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, notify, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

@@ -4,9 +4,10 @@ import { resolve } from "node:path";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createLogger } from "./log";
 import { startServer } from "./server";
-import { openStores } from "./store";
+import { openStores, type Stores } from "./store";
 import { collectGarbage } from "./store/garbageCollector";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
+import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
 import { version } from "../package.json";
 
 const USAGE = `berth ${version}: a container registry in one executable
@@ -19,6 +20,12 @@ Usage:
   berth org add NAME --owner USER
   berth robot add|regenerate OWNER+NAME   prints the robot's (new) token
   berth repo visibility NS/NAME public|private
+  berth token create --user NAME --scopes "repo:read repo:write" [--expires-in 30d]
+                                       prints an API v1 bearer token (OAuth scopes: repo:read
+                                       repo:write repo:admin repo:create user:read user:admin
+                                       org:admin super:user; expiry units s m h d w; default never)
+  berth token list --user NAME
+  berth token revoke UUID
   berth gc [--grace SECONDS]           free blobs nothing references (safe while serving;
                                        blobs and links younger than --grace, default 3600, stay)
   berth config check [--config FILE]   validate settings and print them
@@ -47,6 +54,9 @@ function parseCli(argv: string[]) {
       owner: { type: "string" },
       superuser: { type: "boolean" },
       "password-stdin": { type: "boolean" },
+      user: { type: "string" },
+      scopes: { type: "string" },
+      "expires-in": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -60,39 +70,67 @@ function parseCli(argv: string[]) {
   return { flags, configPath: values.config, positionals, help: values.help, values };
 }
 
-async function runAccountCommand(config: Config, command: string, sub: string | undefined, name: string | undefined, values: Record<string, unknown>): Promise<number> {
-  if (!name) {
-    console.error(`berth: ${command} ${sub ?? ""} needs a name\n\n${USAGE}`);
-    return 2;
+type Chore = (stores: Stores) => string | Promise<string>;
+
+/** The chore `berth user|org|robot|repo SUB NAME` names, or undefined when there is none. */
+function accountChore(command: string, sub: string | undefined, name: string, values: Record<string, unknown>): Chore | undefined {
+  switch (`${command} ${sub}`) {
+    case "user add":
+      return (stores) => userAdd(stores, name, { email: values.email as string | undefined, superuser: !!values.superuser, passwordStdin: !!values["password-stdin"] });
+    case "user passwd":
+      return (stores) => userPasswd(stores, name, !!values["password-stdin"]);
+    case "user disable":
+    case "user enable":
+      return (stores) => userSetEnabled(stores, name, sub === "enable");
+    case "org add":
+      return (stores) => {
+        if (typeof values.owner !== "string") throw new CliError("org add needs --owner USER");
+        return orgAdd(stores, name, values.owner);
+      };
+    case "robot add":
+      return (stores) => robotAdd(stores, name);
+    case "robot regenerate":
+      return (stores) => robotRegenerate(stores, name);
+    case "repo visibility":
+      return (stores) => repoVisibility(stores, name, values.positional3 as string | undefined);
   }
+  return undefined;
+}
+
+/** The chore `berth token SUB [UUID]` names, or undefined when there is none. */
+function tokenChore(sub: string | undefined, arg: string | undefined, values: Record<string, unknown>): Chore | undefined {
+  const user = values.user as string | undefined;
+  switch (sub) {
+    case "create":
+      return (stores) => tokenCreate(stores, { user, scopes: values.scopes as string | undefined, expiresIn: values["expires-in"] as string | undefined });
+    case "list":
+      return (stores) => tokenList(stores, user);
+    case "revoke":
+      return (stores) => tokenRevoke(stores, arg);
+  }
+  return undefined;
+}
+
+/** Runs a chore on the data directory: its answer on stdout; a CliError's message on stderr, with its exit code. */
+async function runChore(config: Config, chore: Chore): Promise<number> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   try {
-    const key = `${command} ${sub}`;
-    let out: string;
-    if (key === "user add") out = await userAdd(stores, name, { email: values.email as string | undefined, superuser: !!values.superuser, passwordStdin: !!values["password-stdin"] });
-    else if (key === "user passwd") out = await userPasswd(stores, name, !!values["password-stdin"]);
-    else if (key === "user disable" || key === "user enable") out = userSetEnabled(stores, name, sub === "enable");
-    else if (key === "org add") {
-      if (typeof values.owner !== "string") throw new CliError("org add needs --owner USER");
-      out = orgAdd(stores, name, values.owner);
-    } else if (key === "robot add") out = robotAdd(stores, name);
-    else if (key === "robot regenerate") out = robotRegenerate(stores, name);
-    else if (key === "repo visibility") out = repoVisibility(stores, name, values.positional3 as string | undefined);
-    else {
-      console.error(`berth: unknown command "${key}"\n\n${USAGE}`);
-      return 2;
-    }
-    console.log(out);
+    console.log(await chore(stores));
     return 0;
   } catch (e) {
     if (e instanceof CliError) {
       console.error(`berth: ${e.message}`);
-      return 1;
+      return e.exitCode;
     }
     throw e;
   } finally {
     stores.close();
   }
+}
+
+function unknownCommand(words: (string | undefined)[]): number {
+  console.error(`berth: unknown command "${words.filter((w) => w !== undefined).join(" ")}"\n\n${USAGE}`);
+  return 2;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -128,7 +166,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "user" || command === "org" || command === "robot" || command === "repo") {
-    return runAccountCommand(config, command, sub, cli.positionals[2], { ...cli.values, positional3: cli.positionals[3] });
+    const name = cli.positionals[2];
+    if (!name) {
+      console.error(`berth: ${command} ${sub ?? ""} needs a name\n\n${USAGE}`);
+      return 2;
+    }
+    const chore = accountChore(command, sub, name, { ...cli.values, positional3: cli.positionals[3] });
+    return chore ? runChore(config, chore) : unknownCommand([command, sub]);
+  }
+  if (command === "token") {
+    const chore = tokenChore(sub, cli.positionals[2], cli.values);
+    return chore ? runChore(config, chore) : unknownCommand([command, sub]);
   }
   if (command === "gc") {
     const grace = Number(cli.values.grace ?? 3600);

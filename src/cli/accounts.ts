@@ -7,7 +7,15 @@ import type { Stores } from "../store";
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
-export class CliError extends Error {}
+/** A refusal to report on stderr; exit code 1 (a failed chore) unless given (2: bad input). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
 
 function checkName(kind: string, name: string): void {
   if (name.length < 2 || name.length > 255 || !NAME.test(name)) {

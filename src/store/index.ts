@@ -11,6 +11,7 @@ import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
 import { AppTokenStore } from "./meta/appTokens";
+import { OAuthStore } from "./meta/oauth";
 import { OrgStore } from "./meta/orgs";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
@@ -33,6 +34,7 @@ export interface Stores {
   appTokens: AppTokenStore;
   namespaces: NamespaceStore;
   notifications: NotificationStore;
+  oauth: OAuthStore;
   close(): void;
 }
 
@@ -64,6 +66,7 @@ export function openStores(opts: StoreOptions): Stores {
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
     notifications: new NotificationStore(db),
+    oauth: new OAuthStore(db),
     close: () => db.$client.close(),
   };
 }

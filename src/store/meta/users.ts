@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, users } from "../schema";
 
@@ -26,7 +26,13 @@ export type CreateUserOutcome = { kind: "ok"; user: UserRow } | { kind: "nameTak
 
 /** People, each with a namespace of the same name. */
 export class UserStore {
-  constructor(private readonly db: MetaDb) {}
+  // Bearer and cached-credential checks read the user by id on every call: prepared once
+  // (the query builder costs ~25 µs a call, the prepared statement a fraction of that).
+  private readonly byIdStatement;
+
+  constructor(private readonly db: MetaDb) {
+    this.byIdStatement = db.select(userColumns).from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+  }
 
   create(username: string, email: string | null, passwordHash: string | null, superuser = false): CreateUserOutcome {
     return this.db.transaction((tx): CreateUserOutcome => {
@@ -57,7 +63,7 @@ export class UserStore {
   }
 
   byId(id: number): UserRow | undefined {
-    return this.db.select(userColumns).from(users).where(eq(users.id, id)).get();
+    return this.byIdStatement.get({ id });
   }
 
   setPassword(id: number, passwordHash: string): void {

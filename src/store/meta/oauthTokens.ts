@@ -1,0 +1,139 @@
+import { and, asc, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { hashOAuthSecret, newOAuthToken, splitOAuthToken } from "../../auth/oauthTokenCode";
+import { constantTimeEqual } from "../../auth/password";
+import type { MetaDb } from "../db";
+import { oauthAccessTokens, oauthApplications } from "../schema";
+
+// OAuth access tokens (bearer tokens for API v1). The token string exists only in the answer to
+// create(); the row keeps its lookup half and the sha256 of its secret half. Scope names are
+// stored and returned as given: what they mean is perm's business, not the store's.
+
+export interface OAuthTokenInfo {
+  id: number;
+  uuid: string;
+  userId: number;
+  scopes: string[];
+  applicationId: number | null;
+  /** The issuing application's client id; null for tokens minted outside one (CLI). */
+  applicationClientId: string | null;
+  createdMs: number;
+  /** Null: never expires. */
+  expiresMs: number | null;
+}
+
+export interface NewOAuthToken {
+  userId: number;
+  scopes: readonly string[];
+  applicationId?: number | null;
+  /** Omitted: the token never expires. */
+  lifetimeMs?: number;
+}
+
+const columns = {
+  id: oauthAccessTokens.id,
+  uuid: oauthAccessTokens.uuid,
+  userId: oauthAccessTokens.userId,
+  scope: oauthAccessTokens.scope,
+  applicationId: oauthAccessTokens.applicationId,
+  applicationClientId: oauthApplications.clientId,
+  createdMs: oauthAccessTokens.createdMs,
+  expiresMs: oauthAccessTokens.expiresMs,
+};
+
+type Row = { scope: string; applicationClientId: string | null } & Omit<OAuthTokenInfo, "scopes" | "applicationClientId">;
+
+function info({ scope, ...row }: Row): OAuthTokenInfo {
+  return { ...row, scopes: scope.split(" ").filter((s) => s !== "") };
+}
+
+export class OAuthTokenStore {
+  private readonly byLookup;
+
+  constructor(
+    private readonly db: MetaDb,
+    private readonly now: () => number = Date.now,
+  ) {
+    // The bearer check runs on every API v1 call made with a token: prepared once.
+    this.byLookup = db
+      .select({ ...columns, secretHash: oauthAccessTokens.secretHash })
+      .from(oauthAccessTokens)
+      .leftJoin(oauthApplications, eq(oauthApplications.id, oauthAccessTokens.applicationId))
+      .where(eq(oauthAccessTokens.lookup, sql.placeholder("lookup")))
+      .prepare();
+  }
+
+  /** Stores a new token and answers its string, the only time it is available. */
+  create(input: NewOAuthToken): OAuthTokenInfo & { token: string } {
+    if (input.lifetimeMs !== undefined && !(Number.isSafeInteger(input.lifetimeMs) && input.lifetimeMs > 0)) {
+      throw new RangeError(`token lifetime must be a positive whole number of milliseconds, got ${input.lifetimeMs}`);
+    }
+    const token = newOAuthToken();
+    const { lookup, secret } = splitOAuthToken(token)!;
+    const createdMs = this.now();
+    const row = this.db
+      .insert(oauthAccessTokens)
+      .values({
+        uuid: crypto.randomUUID(),
+        userId: input.userId,
+        applicationId: input.applicationId ?? null,
+        scope: input.scopes.join(" "),
+        lookup,
+        secretHash: hashOAuthSecret(secret),
+        createdMs,
+        expiresMs: input.lifetimeMs === undefined ? null : createdMs + input.lifetimeMs,
+      })
+      .returning({ uuid: oauthAccessTokens.uuid })
+      .get();
+    return { ...this.byUuid(row.uuid)!, token };
+  }
+
+  /** The token's row when `token` is a live token of ours: known lookup, right secret, not expired. */
+  find(token: string): OAuthTokenInfo | undefined {
+    const parts = splitOAuthToken(token);
+    if (!parts) return undefined;
+    const row = this.byLookup.get({ lookup: parts.lookup });
+    // Hash and compare even without a row, so timing does not tell a known lookup half apart.
+    const hash = hashOAuthSecret(parts.secret);
+    if (!constantTimeEqual(row?.secretHash ?? "", hash) || !row) return undefined;
+    if (row.expiresMs !== null && row.expiresMs <= this.now()) return undefined;
+    const { secretHash: _, ...rest } = row;
+    return info(rest);
+  }
+
+  /** By uuid whether expired or not (for listings and revocation by the owner). */
+  byUuid(uuid: string): OAuthTokenInfo | undefined {
+    const row = this.select().where(eq(oauthAccessTokens.uuid, uuid)).get();
+    return row && info(row);
+  }
+
+  /** The user's tokens, oldest first, expired ones included (callers compare expiresMs). */
+  listForUser(userId: number): OAuthTokenInfo[] {
+    return this.select().where(eq(oauthAccessTokens.userId, userId)).orderBy(asc(oauthAccessTokens.id)).all().map(info);
+  }
+
+  listForApplication(applicationId: number): OAuthTokenInfo[] {
+    return this.select().where(eq(oauthAccessTokens.applicationId, applicationId)).orderBy(asc(oauthAccessTokens.id)).all().map(info);
+  }
+
+  /** Deletes the token; it stops working at the next request (nothing caches it). */
+  revoke(uuid: string): boolean {
+    return this.db.delete(oauthAccessTokens).where(eq(oauthAccessTokens.uuid, uuid)).returning({ id: oauthAccessTokens.id }).all().length > 0;
+  }
+
+  /** Removes rows that expired before `beforeMs` (default now); answers how many. */
+  deleteExpired(beforeMs: number = this.now()): number {
+    return this.db
+      .delete(oauthAccessTokens)
+      .where(and(isNotNull(oauthAccessTokens.expiresMs), lte(oauthAccessTokens.expiresMs, beforeMs)))
+      .returning({ id: oauthAccessTokens.id })
+      .all().length;
+  }
+
+  private select() {
+    return this.db
+      .select(columns)
+      .from(oauthAccessTokens)
+      .leftJoin(oauthApplications, eq(oauthApplications.id, oauthAccessTokens.applicationId))
+      .$dynamic();
+  }
+}

@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { bearerToken, OAuthTokenService } from "../../../src/auth/oauthTokens";
+import { openStores, type Stores } from "../../../src/store";
+import { OAuthStore } from "../../../src/store/meta/oauth";
+import { tempDir } from "../../support/server";
+
+describe("bearerToken", () => {
+  test.each<[string | null | undefined, string | undefined]>([
+    ["Bearer ABC", "ABC"],
+    ["bearer ABC", "ABC"],
+    ["BEARER ABC", "ABC"],
+    ["Bearer   ABC", "ABC"],
+    ["  Bearer ABC  ", "ABC"],
+    ["Bearer eyJhbGciOi.x.y", "eyJhbGciOi.x.y"],
+    ["Bearer", undefined],
+    ["Bearer ", undefined],
+    ["Bearer A B", undefined],
+    ["Basic YWxpY2U6cHc=", undefined],
+    ["BearerABC", undefined],
+    ["Bearer\tABC", undefined],
+    ["", undefined],
+    [null, undefined],
+    [undefined, undefined],
+  ])("%p → %p", (header, token) => {
+    expect(bearerToken(header)).toBe(token);
+  });
+});
+
+describe("OAuthTokenService", () => {
+  let dir: string;
+  let stores: Stores;
+  let clock: number;
+  let oauth: OAuthStore;
+  let service: OAuthTokenService;
+  let alice: number;
+
+  beforeEach(() => {
+    dir = tempDir("berth-oauth-svc-");
+    stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
+    clock = 1_700_000_000_000;
+    oauth = new OAuthStore(stores.db, () => clock);
+    service = new OAuthTokenService({ users: stores.users, oauth });
+    const out = stores.users.create("alice", "alice@example.com", null);
+    if (out.kind !== "ok") throw new Error("alice");
+    alice = out.user.id;
+  });
+  afterEach(() => {
+    stores.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function mint(scopes: string, opts = {}): string {
+    const out = service.mint(alice, scopes, opts);
+    if (!out.ok) throw new Error(out.message);
+    return out.token;
+  }
+
+  test("a minted token authenticates as its user with its scopes", () => {
+    const out = service.mint(alice, "repo:write,user:read");
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.token).toMatch(/^[A-Z0-9]{40}$/);
+    expect(out.info).toMatchObject({ userId: alice, scopes: ["repo:write", "user:read"], expiresMs: null });
+    const caller = service.authenticate(`Bearer ${out.token}`)!;
+    expect(caller.user.username).toBe("alice");
+    expect(caller.scopes).toEqual(["repo:write", "user:read"]);
+    expect(caller.tokenId).toBe(out.info.id);
+    expect(caller.tokenUuid).toBe(out.info.uuid);
+    expect("applicationClientId" in caller).toBe(false);
+    expect(service.authenticateToken(out.token)?.user.id).toBe(alice);
+  });
+
+  test("scopes are stored canonically, deduplicated", () => {
+    mint("user:read repo:read user:read");
+    expect(oauth.tokens.listForUser(alice)[0]!.scopes).toEqual(["repo:read", "user:read"]);
+    expect(service.mint(alice, ["repo:admin", "repo:read"]).ok).toBe(true);
+    expect(oauth.tokens.listForUser(alice)[1]!.scopes).toEqual(["repo:read", "repo:admin"]);
+  });
+
+  test("a token issued through an application names its client id", () => {
+    const ns = stores.orgs.create("acme", alice);
+    if (ns.kind !== "ok") throw new Error("acme");
+    const app = oauth.applications.create({ namespaceId: ns.namespaceId, name: "ci" });
+    const token = mint("repo:read", { applicationId: app.id });
+    expect(service.authenticate(`Bearer ${token}`)?.applicationClientId).toBe(app.clientId);
+  });
+
+  test("invalid: not bearer, unknown, wrong secret, revoked, expired", () => {
+    const token = mint("repo:read");
+    const expiring = mint("repo:read", { lifetimeMs: 5000 });
+    expect(service.authenticate(`Basic ${token}`)).toBeUndefined();
+    expect(service.authenticate(undefined)).toBeUndefined();
+    expect(service.authenticate(`Bearer ${"A".repeat(40)}`)).toBeUndefined();
+    expect(service.authenticate(`Bearer ${token.slice(0, 20)}${"Z".repeat(20)}`)).toBeUndefined();
+    expect(service.authenticate(`Bearer ${expiring}`)).toBeDefined();
+    clock += 5000;
+    expect(service.authenticate(`Bearer ${expiring}`)).toBeUndefined();
+    const uuid = oauth.tokens.find(token)!.uuid;
+    expect(oauth.tokens.revoke(uuid)).toBe(true);
+    expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
+  });
+
+  test("a disabled user's token is invalid while disabled (no caching)", () => {
+    const token = mint("repo:read");
+    stores.users.setEnabled(alice, false);
+    expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
+    stores.users.setEnabled(alice, true);
+    expect(service.authenticate(`Bearer ${token}`)?.user.id).toBe(alice);
+  });
+
+  test("a stored scope string that no longer parses makes the token invalid", () => {
+    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read", "repo:retired"] });
+    expect(oauth.tokens.find(token)).toBeDefined();
+    expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
+  });
+
+  test.each<[string, () => ReturnType<OAuthTokenService["mint"]>, string, RegExp]>([
+    ["unknown scope", () => service.mint(alice, "repo:read repo:fly"), "badScopes", /unknown scope "repo:fly"/],
+    ["no scopes", () => service.mint(alice, ""), "badScopes", /no scopes/],
+    ["no scopes (list)", () => service.mint(alice, []), "badScopes", /no scopes/],
+    ["zero lifetime", () => service.mint(alice, "repo:read", { lifetimeMs: 0 }), "badLifetime", /positive/],
+    ["unknown user", () => service.mint(9999, "repo:read"), "unknownUser", /no user/],
+  ])("mint refuses: %s", (_name, call, reason, message) => {
+    const out = call();
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.reason as string).toBe(reason);
+    expect(out.message).toMatch(message);
+    expect(oauth.tokens.listForUser(alice)).toEqual([]);
+  });
+
+  test("mint refuses a disabled user", () => {
+    stores.users.setEnabled(alice, false);
+    expect(service.mint(alice, "repo:read")).toMatchObject({ ok: false, reason: "disabledUser", message: 'user "alice" is disabled' });
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, test } from "bun:test";
+import {
+  allowsOrgAdmin,
+  allowsSuperuser,
+  allowsUserAdmin,
+  allowsUserRead,
+  capAccountRole,
+  capRepoRole,
+  capTeamRole,
+  expandScopes,
+  formatScopes,
+  mayCreateRepos,
+  maxRepoRole,
+  OAUTH_SCOPES,
+  parseScopes,
+  type AccountRole,
+  type CappedTeamRole,
+  type OAuthScope,
+} from "../../../src/perm/oauthScopes.ts";
+import type { RepoRole } from "../../../src/perm/roles.ts";
+
+describe("parseScopes: accepted", () => {
+  test.each<[string, OAuthScope[]]>([
+    ["repo:read", ["repo:read"]],
+    ["repo:read repo:write", ["repo:read", "repo:write"]],
+    ["repo:read,repo:write", ["repo:read", "repo:write"]],
+    ["repo:write, repo:read", ["repo:read", "repo:write"]],
+    ["  user:read\trepo:admin  ", ["repo:admin", "user:read"]],
+    ["repo:read,,repo:read  repo:read", ["repo:read"]],
+    ["super:user org:admin user:admin user:read repo:create repo:admin repo:write repo:read", [...OAUTH_SCOPES]],
+    ["repo:create", ["repo:create"]],
+  ])("%p", (text, scopes) => {
+    expect(parseScopes(text)).toEqual({ ok: true, scopes });
+  });
+});
+
+describe("parseScopes: refused (the whole string)", () => {
+  test.each<[string, string, RegExp]>([
+    ["empty", "", /no scopes/],
+    ["only separators", " , ,", /no scopes/],
+    ["one unknown among known", "repo:read repo:fly", /unknown scope "repo:fly"/],
+    ["wrong case", "REPO:READ", /unknown scope "REPO:READ"/],
+    ["direct_user_login is internal", "direct_user_login", /"direct_user_login"/],
+    ["registry scope syntax", "repository:a/b:pull", /"repository:a\/b:pull"/],
+    ["several unknown named once each", "x y x repo:read", /unknown scopes "x", "y" \(/],
+    ["semicolon is no separator", "repo:read;repo:write", /"repo:read;repo:write"/],
+  ])("%s", (_name, text, message) => {
+    const out = parseScopes(text);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.error).toMatch(message);
+  });
+
+  test("the message lists the known names", () => {
+    const out = parseScopes("nope");
+    expect(!out.ok && out.error).toContain("known: repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user");
+  });
+});
+
+describe("formatScopes and expandScopes", () => {
+  test.each<[OAuthScope[], string, OAuthScope[]]>([
+    [[], "", []],
+    [["repo:read"], "repo:read", ["repo:read"]],
+    [["repo:write"], "repo:write", ["repo:read", "repo:write"]],
+    [["repo:admin"], "repo:admin", ["repo:read", "repo:write", "repo:admin"]],
+    [["user:admin", "repo:write"], "repo:write user:admin", ["repo:read", "repo:write", "user:read", "user:admin"]],
+    [["org:admin"], "org:admin", ["org:admin"]],
+    [["super:user", "repo:create"], "repo:create super:user", ["repo:create", "super:user"]],
+  ])("%p → %p", (scopes, text, expanded) => {
+    expect(formatScopes(scopes)).toBe(text);
+    expect(expandScopes(scopes)).toEqual(expanded);
+  });
+
+  test("format then parse gives the same list back", () => {
+    const scopes: OAuthScope[] = ["user:read", "repo:admin", "org:admin"];
+    expect(parseScopes(formatScopes(scopes))).toEqual({ ok: true, scopes: ["repo:admin", "user:read", "org:admin"] });
+  });
+});
+
+describe("capRepoRole", () => {
+  const roles: RepoRole[] = ["none", "read", "write", "admin"];
+  // scopes → the cap; every role is lowered to it and never raised.
+  test.each<[OAuthScope[], RepoRole]>([
+    [[], "none"],
+    [["user:read", "user:admin", "org:admin", "super:user", "repo:create"], "none"],
+    [["repo:read"], "read"],
+    [["repo:write"], "write"],
+    [["repo:admin"], "admin"],
+    [["repo:read", "repo:admin"], "admin"],
+    [["repo:write", "user:read"], "write"],
+  ])("%p caps at %p", (scopes, cap) => {
+    expect(maxRepoRole(scopes)).toBe(cap);
+    const rank = (r: RepoRole) => roles.indexOf(r);
+    for (const role of roles) {
+      expect(capRepoRole(role, scopes)).toBe(rank(role) <= rank(cap) ? role : cap);
+    }
+  });
+
+  test.each<[RepoRole, OAuthScope[], RepoRole]>([
+    ["admin", ["repo:read"], "read"],
+    ["read", ["repo:admin"], "read"],
+    ["none", ["repo:admin"], "none"],
+    ["write", ["repo:write"], "write"],
+    ["admin", ["repo:create"], "none"],
+  ])("%p with %p → %p", (role, scopes, capped) => {
+    expect(capRepoRole(role, scopes)).toBe(capped);
+  });
+});
+
+describe("capTeamRole and capAccountRole", () => {
+  test.each<[CappedTeamRole, OAuthScope[], CappedTeamRole]>([
+    ["admin", [], "none"],
+    ["admin", ["repo:admin", "user:admin"], "none"],
+    ["member", ["repo:create"], "member"],
+    ["admin", ["repo:create"], "creator"],
+    ["admin", ["org:admin"], "admin"],
+    ["creator", ["org:admin"], "creator"],
+    ["none", ["org:admin"], "none"],
+  ])("team %p with %p → %p", (role, scopes, capped) => {
+    expect(capTeamRole(role, scopes)).toBe(capped);
+  });
+
+  test.each<[AccountRole, OAuthScope[], AccountRole]>([
+    ["admin", [], "none"],
+    ["admin", ["repo:admin", "org:admin", "super:user"], "none"],
+    ["admin", ["user:read"], "read"],
+    ["admin", ["user:admin"], "admin"],
+    ["read", ["user:admin"], "read"],
+    ["none", ["user:admin"], "none"],
+  ])("account %p with %p → %p", (role, scopes, capped) => {
+    expect(capAccountRole(role, scopes)).toBe(capped);
+  });
+});
+
+describe("predicates", () => {
+  type Row = [OAuthScope[], { create: boolean; userRead: boolean; userAdmin: boolean; orgAdmin: boolean; superuser: boolean }];
+  const no = { create: false, userRead: false, userAdmin: false, orgAdmin: false, superuser: false };
+  test.each<Row>([
+    [[], no],
+    [["repo:read", "repo:write", "repo:admin"], no],
+    [["repo:create"], { ...no, create: true }],
+    [["org:admin"], { ...no, create: true, orgAdmin: true }],
+    [["user:read"], { ...no, userRead: true }],
+    [["user:admin"], { ...no, userRead: true, userAdmin: true }],
+    [["super:user"], { ...no, superuser: true }],
+    [[...OAUTH_SCOPES], { create: true, userRead: true, userAdmin: true, orgAdmin: true, superuser: true }],
+  ])("%p", (scopes, want) => {
+    expect({
+      create: mayCreateRepos(scopes),
+      userRead: allowsUserRead(scopes),
+      userAdmin: allowsUserAdmin(scopes),
+      orgAdmin: allowsOrgAdmin(scopes),
+      superuser: allowsSuperuser(scopes),
+    }).toEqual(want);
+  });
+});

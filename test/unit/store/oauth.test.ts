@@ -1,0 +1,194 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { openStores, type Stores } from "../../../src/store";
+import { OAuthStore } from "../../../src/store/meta/oauth";
+import { tempDir } from "../../support/server";
+
+let dir: string;
+let stores: Stores;
+let clock: number;
+let oauth: OAuthStore;
+let alice: number;
+let bob: number;
+let acme: number;
+let other: number;
+
+beforeEach(() => {
+  dir = tempDir("berth-oauth-");
+  stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
+  clock = 1_700_000_000_000;
+  oauth = new OAuthStore(stores.db, () => clock);
+  const user = (name: string) => {
+    const out = stores.users.create(name, null, null);
+    if (out.kind !== "ok") throw new Error(name);
+    return out.user.id;
+  };
+  alice = user("alice");
+  bob = user("bob");
+  const org = (name: string) => {
+    const out = stores.orgs.create(name, alice);
+    if (out.kind !== "ok") throw new Error(name);
+    return out.namespaceId;
+  };
+  acme = org("acme");
+  other = org("other");
+});
+afterEach(() => {
+  stores.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A different character at `index` of the same alphabet. */
+function flip(token: string, index: number): string {
+  const c = token[index] === "A" ? "B" : "A";
+  return token.slice(0, index) + c + token.slice(index + 1);
+}
+
+describe("applications", () => {
+  test("create: Quay-shaped client id and secret, defaults for optional fields", () => {
+    const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
+    expect(app.clientId).toMatch(/^[A-Z0-9]{20}$/);
+    expect(app.clientSecret).toMatch(/^[A-Z0-9]{40}$/);
+    expect(app).toMatchObject({ namespaceId: acme, name: "ci", description: "", applicationUri: "", redirectUri: "", avatarEmail: null });
+    expect(oauth.applications.byClientId(app.clientId)).toEqual(app);
+    expect(oauth.applications.byId(app.id)).toEqual(app);
+    expect(oauth.applications.byClientId("NOPE")).toBeUndefined();
+  });
+
+  test("listFor answers one namespace's applications, oldest first", () => {
+    const a = oauth.applications.create({ namespaceId: acme, name: "a", description: "first", redirectUri: "https://a.example/cb" });
+    const b = oauth.applications.create({ namespaceId: acme, name: "b", avatarEmail: "b@example.com" });
+    oauth.applications.create({ namespaceId: other, name: "x" });
+    expect(oauth.applications.listFor(acme).map((x) => x.clientId)).toEqual([a.clientId, b.clientId]);
+    expect(oauth.applications.listFor(acme)[1]!.avatarEmail).toBe("b@example.com");
+  });
+
+  test("update changes only given fields, and only within the namespace", () => {
+    const app = oauth.applications.create({ namespaceId: acme, name: "ci", description: "old" });
+    expect(oauth.applications.update(other, app.clientId, { name: "stolen" })).toBeUndefined();
+    const updated = oauth.applications.update(acme, app.clientId, { name: "ci2", redirectUri: "https://x/cb" });
+    expect(updated).toEqual({ ...app, name: "ci2", redirectUri: "https://x/cb" });
+    expect(oauth.applications.update(acme, app.clientId, {})).toEqual(updated);
+    expect(oauth.applications.update(other, app.clientId, {})).toBeUndefined();
+    expect(oauth.applications.update(acme, "NOPE", { name: "x" })).toBeUndefined();
+  });
+
+  test("resetSecret and verifySecret", () => {
+    const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
+    expect(oauth.applications.verifySecret(app.clientId, app.clientSecret)?.id).toBe(app.id);
+    expect(oauth.applications.resetSecret(other, app.clientId)).toBeUndefined();
+    const reset = oauth.applications.resetSecret(acme, app.clientId)!;
+    expect(reset.clientSecret).toMatch(/^[A-Z0-9]{40}$/);
+    expect(reset.clientSecret).not.toBe(app.clientSecret);
+    expect(oauth.applications.verifySecret(app.clientId, app.clientSecret)).toBeUndefined();
+    expect(oauth.applications.verifySecret(app.clientId, reset.clientSecret)?.id).toBe(app.id);
+    expect(oauth.applications.verifySecret(app.clientId, "")).toBeUndefined();
+    expect(oauth.applications.verifySecret("NOPE", "")).toBeUndefined();
+  });
+
+  test("delete: only within the namespace, and it takes the application's tokens along", () => {
+    const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
+    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read"], applicationId: app.id });
+    expect(oauth.applications.delete(other, app.clientId)).toBe(false);
+    expect(oauth.tokens.find(token)).toBeDefined();
+    expect(oauth.applications.delete(acme, app.clientId)).toBe(true);
+    expect(oauth.applications.delete(acme, app.clientId)).toBe(false);
+    expect(oauth.tokens.find(token)).toBeUndefined();
+  });
+});
+
+describe("access tokens", () => {
+  test("create answers a 40-character token once; the row keeps no part of the secret", () => {
+    const made = oauth.tokens.create({ userId: alice, scopes: ["repo:read", "user:read"] });
+    expect(made.token).toMatch(/^[A-Z0-9]{40}$/);
+    expect(made).toMatchObject({ userId: alice, scopes: ["repo:read", "user:read"], applicationId: null, applicationClientId: null, createdMs: clock, expiresMs: null });
+    expect(made.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    const raw = stores.db.$client.query("SELECT * FROM oauth_access_tokens").all() as Record<string, unknown>[];
+    expect(raw).toHaveLength(1);
+    const stored = JSON.stringify(raw);
+    expect(stored).not.toContain(made.token.slice(20));
+    expect(raw[0]!.lookup).toBe(made.token.slice(0, 20));
+    expect(raw[0]!.scope).toBe("repo:read user:read");
+  });
+
+  test("find answers the token's facts", () => {
+    const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
+    const made = oauth.tokens.create({ userId: bob, scopes: ["repo:write"], applicationId: app.id, lifetimeMs: 60_000 });
+    const { token, ...facts } = made;
+    expect(oauth.tokens.find(token)).toEqual(facts);
+    expect(facts).toMatchObject({ userId: bob, scopes: ["repo:write"], applicationId: app.id, applicationClientId: app.clientId, expiresMs: clock + 60_000 });
+  });
+
+  test.each<[string, (token: string) => string]>([
+    ["wrong secret, right lookup (first secret char)", (t) => flip(t, 20)],
+    ["wrong secret, right lookup (last char)", (t) => flip(t, 39)],
+    ["wrong lookup, right secret", (t) => flip(t, 0)],
+    ["lower-cased", (t) => t.toLowerCase()],
+    ["one character short", (t) => t.slice(0, 39)],
+    ["one character long", (t) => t + "A"],
+    ["lookup half only", (t) => t.slice(0, 20)],
+    ["with whitespace", (t) => ` ${t}`],
+    ["empty", () => ""],
+    ["non-alnum", (t) => t.slice(0, 39) + "-"],
+  ])("find refuses: %s", (_name, mangle) => {
+    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    expect(oauth.tokens.find(mangle(token))).toBeUndefined();
+    expect(oauth.tokens.find(token)).toBeDefined();
+  });
+
+  test("expiry: valid until expiresMs, gone at it", () => {
+    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs: 1000 });
+    clock += 999;
+    expect(oauth.tokens.find(token)).toBeDefined();
+    clock += 1;
+    expect(oauth.tokens.find(token)).toBeUndefined();
+    // Still listed (with its expiry) until purged.
+    expect(oauth.tokens.listForUser(alice)).toHaveLength(1);
+  });
+
+  test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("create refuses lifetime %p", (lifetimeMs) => {
+    expect(() => oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs })).toThrow(RangeError);
+  });
+
+  test("revoke stops the token; revoking twice answers false", () => {
+    const keep = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    const gone = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    expect(oauth.tokens.revoke(gone.uuid)).toBe(true);
+    expect(oauth.tokens.find(gone.token)).toBeUndefined();
+    expect(oauth.tokens.byUuid(gone.uuid)).toBeUndefined();
+    expect(oauth.tokens.revoke(gone.uuid)).toBe(false);
+    expect(oauth.tokens.find(keep.token)?.uuid).toBe(keep.uuid);
+  });
+
+  test("listForUser and listForApplication", () => {
+    const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
+    const a1 = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    const a2 = oauth.tokens.create({ userId: alice, scopes: ["user:admin"], applicationId: app.id });
+    const b1 = oauth.tokens.create({ userId: bob, scopes: ["repo:admin"], applicationId: app.id });
+    expect(oauth.tokens.listForUser(alice).map((t) => t.uuid)).toEqual([a1.uuid, a2.uuid]);
+    expect(oauth.tokens.listForUser(bob).map((t) => t.scopes)).toEqual([["repo:admin"]]);
+    expect(oauth.tokens.listForApplication(app.id).map((t) => t.uuid)).toEqual([a2.uuid, b1.uuid]);
+    expect(oauth.tokens.listForApplication(app.id).every((t) => t.applicationClientId === app.clientId)).toBe(true);
+    expect(JSON.stringify(oauth.tokens.listForUser(alice))).not.toContain(a1.token.slice(20));
+  });
+
+  test("deleting the user deletes the user's tokens", () => {
+    const { token } = oauth.tokens.create({ userId: bob, scopes: ["repo:read"] });
+    stores.db.$client.run("DELETE FROM users WHERE id = ?", [bob]);
+    expect(oauth.tokens.find(token)).toBeUndefined();
+  });
+
+  test("deleteExpired removes only expired rows", () => {
+    oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs: 10 });
+    const lasting = oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs: 10_000 });
+    const forever = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    clock += 10;
+    expect(oauth.tokens.deleteExpired()).toBe(1);
+    expect(oauth.tokens.listForUser(alice).map((t) => t.uuid)).toEqual([lasting.uuid, forever.uuid]);
+  });
+
+  test("openStores wires the store in as stores.oauth", () => {
+    const { token } = stores.oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    expect(stores.oauth.tokens.find(token)?.userId).toBe(alice);
+  });
+});
