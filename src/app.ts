@@ -53,7 +53,8 @@ export async function createContext(
   opts: ContextOptions = {},
 ): Promise<AppContext> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
-  await bootstrapAdmin(stores.users, log, env);
+  // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
+  if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });

@@ -29,6 +29,10 @@ export const ConfigSchema = Type.Object(
       description: "remember successful /v2/auth credential checks this long (0: off)",
     }),
     superuserFullAccess: Type.Boolean({ default: true, description: "superusers may read and push every repository" }),
+    userInitialize: Type.Boolean({
+      default: false,
+      description: "no bootstrap admin: the first user comes from POST /api/v1/user/initialize (Quay's FEATURE_USER_INITIALIZE)",
+    }),
     userCreation: Type.Boolean({ default: true, description: "anyone may sign up at POST /api/v1/user/ (Quay's FEATURE_USER_CREATION)" }),
     maxManifestBytes: Type.Integer({ default: 4 * 1024 * 1024, minimum: 1024, description: "largest manifest accepted" }),
     maxBodyBytes: Type.Integer({
@@ -58,6 +62,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   readonlySuperusers: "BERTH_READONLY_SUPERUSERS",
   superuserFullAccess: "BERTH_SUPERUSER_FULL_ACCESS",
   credentialCacheSeconds: "BERTH_CREDENTIAL_CACHE_SECONDS",
+  userInitialize: "BERTH_USER_INITIALIZE",
   userCreation: "BERTH_USER_CREATION",
   maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",
   maxBodyBytes: "BERTH_MAX_BODY_BYTES",

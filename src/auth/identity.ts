@@ -4,7 +4,7 @@ import type { UserRow } from "../store/meta/users";
 /** Who is calling, as the auth layer established it. */
 export type Identity =
   | { kind: "anonymous" }
-  | { kind: "user"; user: UserRow; via: "password" | "appToken"; appTokenUuid?: string }
+  | { kind: "user"; user: UserRow; via: "password" | "appToken" | "oauth"; appTokenUuid?: string }
   | { kind: "robot"; robot: RobotRow };
 
 export const ANONYMOUS: Identity = { kind: "anonymous" };

@@ -136,3 +136,23 @@ export function allowsOrgAdmin(scopes: readonly OAuthScope[]): boolean {
 export function allowsSuperuser(scopes: readonly OAuthScope[]): boolean {
   return scopes.includes("super:user");
 }
+
+/** Whether a token holding `scopes` may use a route that needs `needed` (what a Quay @require_scope checks). */
+export function scopesAllow(scopes: readonly OAuthScope[], needed: OAuthScope): boolean {
+  switch (needed) {
+    case "repo:read":
+    case "repo:write":
+    case "repo:admin":
+      return REPO_RANK[maxRepoRole(scopes)] >= REPO_RANK[needed.slice(5) as RepoRole];
+    case "repo:create":
+      return mayCreateRepos(scopes);
+    case "user:read":
+      return allowsUserRead(scopes);
+    case "user:admin":
+      return allowsUserAdmin(scopes);
+    case "org:admin":
+      return allowsOrgAdmin(scopes);
+    case "super:user":
+      return allowsSuperuser(scopes);
+  }
+}

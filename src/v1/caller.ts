@@ -1,4 +1,6 @@
 import type { Identity } from "../auth/identity";
+import { bearerToken, type OAuthTokenService } from "../auth/oauthTokens";
+import type { OAuthScope } from "../perm/oauthScopes";
 import type { UserStore } from "../store/meta/users";
 
 /** What the session cookie holds: the user's uuid (rotated at sign-out), login time, CSRF token. */
@@ -14,11 +16,24 @@ export interface Caller {
   via: "session" | "anonymous" | "oauth";
   session: SessionData;
   /** An OAuth token's scopes: the caller may do only what they allow. Absent for sessions. */
-  scopes?: ReadonlySet<string>;
+  scopes?: readonly OAuthScope[];
 }
 
 export const SESSION_COOKIE = "_csrf_token"; // Quay's session cookie name, kept for tooling
 export const FRESH_LOGIN_MS = 10 * 60 * 1000;
+
+/**
+ * Quay's order: a Bearer token (an OAuth access token) wins; an invalid one makes the caller
+ * anonymous, never falling back to the cookie. Without one, the session cookie decides.
+ */
+export function callerFromRequest(request: Request, session: SessionData | undefined, users: UserStore, oauth: OAuthTokenService): Caller {
+  const token = bearerToken(request.headers.get("authorization"));
+  if (token === undefined) return callerFromSession(session, users);
+  const found = oauth.authenticateToken(token);
+  // Anonymous and still subject to CSRF: only a valid token exempts a write.
+  if (!found) return { identity: { kind: "anonymous" }, via: "anonymous", session: {} };
+  return { identity: { kind: "user", user: found.user, via: "oauth" }, via: "oauth", session: {}, scopes: found.scopes };
+}
 
 export function callerFromSession(session: SessionData | undefined, users: UserStore): Caller {
   const data = session ?? {};

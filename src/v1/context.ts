@@ -1,4 +1,6 @@
 import type { Authenticator } from "../auth/authenticator";
+import type { OAuthTokenService } from "../auth/oauthTokens";
+import type { Notifications } from "../notify";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { RepoRoleResolver } from "../perm/repoRoles";
@@ -9,6 +11,8 @@ export interface V1Context {
   stores: Stores;
   log: Logger;
   authenticator: Authenticator;
+  oauth: OAuthTokenService;
+  notify: Notifications;
   roles: RepoRoleResolver;
   cookieSecrets: string[];
 }

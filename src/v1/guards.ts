@@ -2,6 +2,7 @@
 // The macros in macros.ts put them on routes; handlers call them for checks that depend on the body.
 import { constantTimeEqual } from "../auth/password";
 import { isValidRepoName } from "../oci";
+import { scopesAllow, type OAuthScope } from "../perm/oauthScopes";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { RepoRole } from "../perm/roles";
 import { roleAtLeast } from "../perm/roles";
@@ -10,7 +11,7 @@ import { FRESH_LOGIN_MS, isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 
-export type OAuthScopeName = "repo:read" | "repo:write" | "repo:admin" | "repo:create" | "user:read" | "user:admin" | "org:admin" | "super:user";
+export type OAuthScopeName = OAuthScope;
 
 export function requireUser(caller: Caller) {
   if (caller.identity.kind !== "user") throw ApiError.unauthorized(false);
@@ -26,7 +27,7 @@ export function requireFreshLogin(caller: Caller, now = Date.now()): void {
 
 /** OAuth tokens act only within their scopes; sessions are not capped. */
 export function requireScope(caller: Caller, scope: OAuthScopeName): void {
-  if (caller.via === "oauth" && !caller.scopes?.has(scope)) throw ApiError.unauthorized(true);
+  if (caller.via === "oauth" && !scopesAllow(caller.scopes ?? [], scope)) throw ApiError.unauthorized(isSignedIn(caller));
 }
 
 /** The repository standing, requiring at least `role`. Private repositories never leak: 401/403 like a missing one. */
@@ -64,13 +65,19 @@ export function requireSuperuser(ctx: V1Context, caller: Caller, mode: "read" | 
   if (!ok) throw ApiError.unauthorized(true);
 }
 
+/** Quay's web routes outside the CSRF-protected API: the programmatic first-user bootstrap. */
+const CSRF_EXEMPT = new Set(["/api/v1/user/initialize"]);
+
 /** CSRF on cookie-authenticated (and anonymous) writes, compared in constant time. OAuth callers are exempt. */
-export function checkCsrf(caller: Caller, request: Request): void {
+export function checkCsrf(caller: Caller, request: Request, body?: unknown): void {
   const method = request.method;
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
   if (caller.via === "oauth") return;
   const url = new URL(request.url);
-  const given = request.headers.get("x-csrf-token") ?? url.searchParams.get("_csrf_token");
+  if (CSRF_EXEMPT.has(url.pathname)) return;
+  // Header, query parameter, or the `_csrf_token` form field (HTML forms such as /oauth/authorizeapp).
+  const field = body && typeof body === "object" ? (body as Record<string, unknown>)._csrf_token : undefined;
+  const given = request.headers.get("x-csrf-token") ?? url.searchParams.get("_csrf_token") ?? (typeof field === "string" ? field : null);
   const expected = caller.session.c;
   if (!given || !expected || !constantTimeEqual(given, expected)) throw ApiError.csrf();
 }

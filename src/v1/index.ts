@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import type { V1Context } from "./context";
 import { ApiError, apiErrorResponse } from "./errors";
+import { oauthApplicationRoutes } from "./oauthApplication";
+import { oauthAuthorizeRoutes } from "./oauthAuthorize";
 import { organizationRoutes } from "./organization";
 import { repositoryRoutes } from "./repository";
 import { robotRoutes } from "./robot";
@@ -13,6 +15,7 @@ import { tagRoutes } from "./tag";
 import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
+import { userInitializeRoutes } from "./userInitialize";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -21,7 +24,7 @@ export function isV1Path(url: string): boolean {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const query = url.indexOf("?", start);
   const path = query < 0 ? url.slice(start) : url.slice(start, query);
-  return path === "/api/v1" || path.startsWith("/api/v1/") || path === "/csrf_token";
+  return path === "/api/v1" || path.startsWith("/api/v1/") || path === "/csrf_token" || path.startsWith("/oauth/");
 }
 
 /** The Quay-compatible REST API: one route file per resource family. */
@@ -48,12 +51,15 @@ export function v1Routes(ctx: V1Context) {
       .use(conventionRoutes(ctx))
       .use(signinRoutes(ctx))
       .use(userRoutes(ctx))
+      .use(userInitializeRoutes(ctx))
       .use(repositoryRoutes(ctx))
       .use(tagRoutes(ctx))
       .use(permissionRoutes(ctx))
       .use(organizationRoutes(ctx))
       .use(teamRoutes(ctx))
       .use(robotRoutes(ctx))
+      .use(oauthApplicationRoutes(ctx))
+      .use(oauthAuthorizeRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );
   return api;

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { callerFromSession, SESSION_COOKIE, type SessionData } from "./caller";
+import { callerFromRequest, SESSION_COOKIE, type SessionData } from "./caller";
 import type { V1Context } from "./context";
 import { checkCsrf } from "./guards";
 
@@ -11,14 +11,14 @@ export function v1Options(ctx: V1Context, name: string) {
 }
 
 /**
- * Derives `caller` from the signed session cookie, gives handlers `saveSession` and
+ * Derives `caller` from an OAuth bearer token or the signed session cookie, gives handlers `saveSession` and
  * `clearSession`, and enforces CSRF on every non-GET request it authenticates.
  */
 export function sessionPlugin(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1-session"))
     .derive({ as: "scoped" }, ({ cookie, request }) => {
       const jar = cookie[SESSION_COOKIE]!;
-      const caller = callerFromSession(jar.value as SessionData | undefined, ctx.stores.users);
+      const caller = callerFromRequest(request, jar.value as SessionData | undefined, ctx.stores.users, ctx.oauth);
       const secure = request.url.startsWith("https:") || ctx.config.publicUrl?.startsWith("https:") === true;
       return {
         caller,
@@ -30,7 +30,7 @@ export function sessionPlugin(ctx: V1Context) {
         },
       };
     })
-    .onBeforeHandle({ as: "scoped" }, ({ caller, request }) => {
-      checkCsrf(caller, request);
+    .onBeforeHandle({ as: "scoped" }, ({ caller, request, body }) => {
+      checkCsrf(caller, request, body);
     });
 }

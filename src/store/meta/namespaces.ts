@@ -28,6 +28,10 @@ export class NamespaceStore {
     return this.db.select(columns).from(namespaces).where(eq(namespaces.name, name)).get();
   }
 
+  byId(id: number): NamespaceSettings | undefined {
+    return this.db.select(columns).from(namespaces).where(eq(namespaces.id, id)).get();
+  }
+
   setEmail(id: number, email: string | null): void {
     this.db.update(namespaces).set({ email }).where(eq(namespaces.id, id)).run();
   }

@@ -99,6 +99,11 @@ export class UserStore {
     this.db.update(users).set({ profile: JSON.stringify(profile) }).where(eq(users.id, id)).run();
   }
 
+  /** Whether any account exists (user initialize works only on an empty registry). */
+  any(): boolean {
+    return this.db.select({ id: users.id }).from(users).limit(1).get() !== undefined;
+  }
+
   hasSuperuser(): boolean {
     return this.db.select({ id: users.id }).from(users).where(eq(users.superuser, true)).get() !== undefined;
   }

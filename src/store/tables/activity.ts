@@ -159,3 +159,25 @@ export const stars = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.repositoryId] }), index("stars_repository").on(t.repositoryId)],
 );
+
+// An org admin's request that a user authorize an application (Quay's oauthtokenassignment):
+// the assigned user sees it and completes the OAuth flow, or dismisses it.
+export const oauthTokenAssignments = sqliteTable(
+  "oauth_token_assignments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    uuid: text("uuid").notNull().unique(),
+    applicationId: integer("application_id")
+      .notNull()
+      .references(() => oauthApplications.id, { onDelete: "cascade" }),
+    assignedUserId: integer("assigned_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    assignerUserId: integer("assigner_user_id").references(() => users.id, { onDelete: "set null" }),
+    redirectUri: text("redirect_uri").notNull(),
+    scope: text("scope").notNull(),
+    responseType: text("response_type").notNull().default("token"),
+    createdMs: integer("created_ms").notNull().default(now),
+  },
+  (t) => [index("oauth_token_assignments_user").on(t.assignedUserId)],
+);

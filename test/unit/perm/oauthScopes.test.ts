@@ -13,6 +13,7 @@ import {
   maxRepoRole,
   OAUTH_SCOPES,
   parseScopes,
+  scopesAllow,
   type AccountRole,
   type CappedTeamRole,
   type OAuthScope,
@@ -151,5 +152,28 @@ describe("predicates", () => {
       orgAdmin: allowsOrgAdmin(scopes),
       superuser: allowsSuperuser(scopes),
     }).toEqual(want);
+  });
+});
+
+describe("scopesAllow: what a route needing one scope lets a token do", () => {
+  const cases: [string, OAuthScope, boolean][] = [
+    ["repo:read", "repo:read", true],
+    ["repo:read", "repo:write", false],
+    ["repo:write", "repo:read", true],
+    ["repo:admin", "repo:write", true],
+    ["repo:admin", "repo:create", false],
+    ["repo:create", "repo:create", true],
+    ["org:admin", "repo:create", true],
+    ["org:admin", "repo:read", false],
+    ["user:admin", "user:read", true],
+    ["user:read", "user:admin", false],
+    ["repo:admin user:read", "org:admin", false],
+    ["super:user", "super:user", true],
+    ["repo:admin org:admin user:admin", "super:user", false],
+  ];
+  test.each(cases)("%s needs %s → %p", (held, needed, allowed) => {
+    const parsed = parseScopes(held);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(scopesAllow(parsed.scopes, needed)).toBe(allowed);
   });
 });

@@ -1,0 +1,119 @@
+// OAuth applications of an organization (Quay's /organization/<org>/applications): what scripts
+// and tools register to obtain API v1 bearer tokens through /oauth/authorizeapp.
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import type { OAuthApplicationRow } from "../store/meta/oauth";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
+
+const Uri = Type.String({ maxLength: 1024 });
+const CreateBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  redirect_uri: Type.Optional(Uri),
+  application_uri: Type.Optional(Uri),
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+  avatar_email: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+});
+// Quay requires the three fields on update.
+const UpdateBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  redirect_uri: Uri,
+  application_uri: Uri,
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+  avatar_email: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+});
+
+/** Quay's app_view. The secret is shown to org admins, who alone reach these routes. */
+export function applicationView(app: OAuthApplicationRow) {
+  return {
+    name: app.name,
+    description: app.description,
+    application_uri: app.applicationUri,
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+    redirect_uri: app.redirectUri,
+    avatar_email: app.avatarEmail,
+  };
+}
+
+function checkUris(b: { redirect_uri?: string; application_uri?: string }): void {
+  for (const field of ["redirect_uri", "application_uri"] as const) {
+    const value = b[field];
+    if (value && !/^https?:\/\/[^\s]+$/.test(value)) throw ApiError.invalidRequest(`${field}: must be an http(s) URL`, { field });
+  }
+}
+
+export function oauthApplicationRoutes(ctx: V1Context) {
+  const apps = ctx.stores.oauth.applications;
+  const find = (namespaceId: number, clientId: string) => {
+    const app = apps.byClientId(clientId);
+    if (!app || app.namespaceId !== namespaceId) throw ApiError.notFound();
+    return app;
+  };
+  const admin = { requireOrgAdmin: true } as const;
+  const base = "/api/v1/organization/:orgname/applications";
+  return new Elysia(v1Options(ctx, "berth-v1-oauth-application"))
+    .use(v1Plugin(ctx))
+    .get(base, ({ org }) => ({ applications: apps.listFor(org.ns.id).map(applicationView) }), {
+      nickname: "getOrganizationApplications",
+      ...admin,
+    })
+    .post(
+      base,
+      ({ org, body }) => {
+        const b = parseBody(CreateBody, body);
+        checkUris(b);
+        const app = apps.create({
+          namespaceId: org.ns.id,
+          name: b.name,
+          description: b.description,
+          applicationUri: b.application_uri,
+          redirectUri: b.redirect_uri,
+          avatarEmail: b.avatar_email ?? null,
+        });
+        return applicationView(app);
+      },
+      { nickname: "createOrganizationApplication", ...admin },
+    )
+    .get(`${base}/:client_id`, ({ org, params }) => applicationView(find(org.ns.id, params.client_id)), {
+      nickname: "getOrganizationApplication",
+      ...admin,
+    })
+    .put(
+      `${base}/:client_id`,
+      ({ org, params, body }) => {
+        find(org.ns.id, params.client_id);
+        const b = parseBody(UpdateBody, body);
+        checkUris(b);
+        const app = apps.update(org.ns.id, params.client_id, {
+          name: b.name,
+          redirectUri: b.redirect_uri,
+          applicationUri: b.application_uri,
+          ...(b.description !== undefined ? { description: b.description } : {}),
+          ...(b.avatar_email !== undefined ? { avatarEmail: b.avatar_email } : {}),
+        });
+        return applicationView(app!);
+      },
+      { nickname: "updateOrganizationApplication", ...admin },
+    )
+    .delete(
+      `${base}/:client_id`,
+      ({ org, params }) => {
+        // Its tokens go with it: scripts holding them are refused from now on.
+        if (!apps.delete(org.ns.id, params.client_id)) throw ApiError.notFound();
+        return new Response(null, { status: 204 });
+      },
+      { nickname: "deleteOrganizationApplication", ...admin },
+    )
+    .post(
+      `${base}/:client_id/resetclientsecret`,
+      ({ org, params }) => {
+        find(org.ns.id, params.client_id);
+        return applicationView(apps.resetSecret(org.ns.id, params.client_id)!);
+      },
+      { nickname: "resetOrganizationApplicationClientSecret", ...admin },
+    );
+}
