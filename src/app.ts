@@ -16,6 +16,7 @@ import { v2Routes } from "./v2";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 import { RegistryEvents } from "./events/registryEvents";
+import { listenForPushLabels } from "./labels/pushLabels";
 
 export interface AppContext {
   config: Config;
@@ -38,7 +39,9 @@ export async function createContext(config: Config, log: Logger, env: Record<str
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
-  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events: new RegistryEvents(log), startedMs: Date.now() };
+  const events = new RegistryEvents(log);
+  listenForPushLabels(events, stores, log);
+  const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

@@ -15,6 +15,7 @@ import { OrgStore } from "./meta/orgs";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
+import { LabelStore } from "./meta/labels";
 
 export interface Stores {
   db: MetaDb;
@@ -29,6 +30,7 @@ export interface Stores {
   orgs: OrgStore;
   permissions: PermissionStore;
   appTokens: AppTokenStore;
+  labels: LabelStore;
   close(): void;
 }
 
@@ -58,6 +60,7 @@ export function openStores(opts: StoreOptions): Stores {
     orgs: new OrgStore(db),
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
+    labels: new LabelStore(db),
     close: () => db.$client.close(),
   };
 }
