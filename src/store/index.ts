@@ -16,6 +16,7 @@ import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
 import { LabelStore } from "./meta/labels";
+import { PrototypeStore } from "./meta/prototypes";
 
 export interface Stores {
   db: MetaDb;
@@ -31,6 +32,7 @@ export interface Stores {
   permissions: PermissionStore;
   appTokens: AppTokenStore;
   labels: LabelStore;
+  prototypes: PrototypeStore;
   close(): void;
 }
 
@@ -61,6 +63,7 @@ export function openStores(opts: StoreOptions): Stores {
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
     labels: new LabelStore(db),
+    prototypes: new PrototypeStore(db),
     close: () => db.$client.close(),
   };
 }
