@@ -21,6 +21,7 @@ import type { TokenAuth } from "./v2/context";
 import { RegistryEvents } from "./events/registryEvents";
 import { setUpNotifications, type Notifications } from "./notify";
 import type { DeliveryWorkerOptions } from "./notify/deliveryWorker";
+import { listenForPushLabels } from "./labels/pushLabels";
 
 export interface AppContext {
   config: Config;
@@ -60,6 +61,7 @@ export async function createContext(
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
   const events = new RegistryEvents(log);
   const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
+  listenForPushLabels(events, stores, log);
   const oauth = new OAuthTokenService(stores);
   const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, notify, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };

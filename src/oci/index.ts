@@ -11,3 +11,5 @@ export * from "./manifestMediaType.ts";
 export * from "./manifest.ts";
 export * from "./httpRange.ts";
 export * from "./quoteForMessage.ts";
+export * from "./labelRules.ts";
+export * from "./imageLabels.ts";

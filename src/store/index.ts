@@ -18,6 +18,8 @@ import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
 import { NamespaceStore } from "./meta/namespaces";
 import { NotificationStore } from "./meta/notifications";
+import { LabelStore } from "./meta/labels";
+import { PrototypeStore } from "./meta/prototypes";
 
 export interface Stores {
   db: MetaDb;
@@ -35,6 +37,8 @@ export interface Stores {
   namespaces: NamespaceStore;
   notifications: NotificationStore;
   oauth: OAuthStore;
+  labels: LabelStore;
+  prototypes: PrototypeStore;
   close(): void;
 }
 
@@ -67,6 +71,8 @@ export function openStores(opts: StoreOptions): Stores {
     namespaces: new NamespaceStore(db),
     notifications: new NotificationStore(db),
     oauth: new OAuthStore(db),
+    labels: new LabelStore(db),
+    prototypes: new PrototypeStore(db),
     close: () => db.$client.close(),
   };
 }

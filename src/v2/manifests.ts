@@ -20,6 +20,12 @@ function childUnknown(digest: string): RegistryError {
   return new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${digest}, which this repository does not have`, { digest });
 }
 
+// Quay answers 409 for an immutable tag (TagImmutable on /v2, tag_immutable on API v1). Its
+// TAG_IMMUTABLE code is not one of the spec's, so the spec's DENIED carries the refusal.
+function tagImmutable(tag: string): RegistryError {
+  return new RegistryError("DENIED", `tag '${tag}' is immutable`, { tag }, 409);
+}
+
 function manifestUnknown(raw: string): RegistryError {
   return new RegistryError("MANIFEST_UNKNOWN", `manifest "${raw}" is not known to this repository`, { reference: raw });
 }
@@ -120,6 +126,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   );
   if (outcome.kind === "missingBlob") throw blobUnknown(outcome.digest);
   if (outcome.kind === "missingChild") throw childUnknown(outcome.digest);
+  if (outcome.kind === "immutable") throw tagImmutable(outcome.tag);
   ctx.stores.repositories.touch(repo.id);
   ctx.events.manifestPushed({ repo: repo.fullName, repoId: repo.id, digest, mediaType: m.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
   return emptyResponse(201, {
@@ -129,15 +136,22 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   });
 }
 
-/** By digest: the manifest and its tags go. By tag: only the tag ends (its history stays). */
+/**
+ * By digest: the manifest and its tags go. By tag: only the tag ends (its history stays).
+ * Either is refused while an immutable tag would go.
+ */
 export async function deleteManifest(ctx: V2Context, name: string, raw: string): Promise<Response> {
   const ref = requireReference(raw);
   const repo = requireRepo(ctx, name);
-  const deleted =
-    ref.kind === "tag"
-      ? ctx.stores.tags.end(repo.id, ref.tag)
-      : ctx.stores.manifests.delete(repo.id, ref.digest.value);
-  if (!deleted) throw manifestUnknown(raw);
+  if (ref.kind === "tag") {
+    const ended = ctx.stores.tags.endLive(repo.id, ref.tag);
+    if (ended === "immutable") throw tagImmutable(ref.tag);
+    if (ended === "notLive") throw manifestUnknown(raw);
+  } else {
+    const deleted = ctx.stores.manifests.delete(repo.id, ref.digest.value);
+    if (deleted.kind === "immutable") throw tagImmutable(deleted.tag);
+    if (deleted.kind === "unknown") throw manifestUnknown(raw);
+  }
   ctx.stores.repositories.touch(repo.id);
   return emptyResponse(202);
 }

@@ -7,6 +7,7 @@ import { parseScopes } from "../perm/scope";
 import type { TokenAuth, V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
+import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
@@ -66,7 +67,10 @@ async function authenticate(auth: TokenAuth, request: Request): Promise<Identity
   throw new RegistryError("UNAUTHORIZED", outcome.message, {});
 }
 
-/** A repository created by a push: private, and its creator gets admin on it. */
+/**
+ * A repository created by a push: private, its creator gets admin on it and, in an
+ * organization, the org's default permissions apply (as in Quay).
+ */
 function createRepository(ctx: V2Context, identity: Identity, repo: string): void {
   const namespace = repo.slice(0, repo.indexOf("/"));
   if (!ctx.stores.orgs.namespace(namespace) && identity.kind === "user") {
@@ -74,8 +78,8 @@ function createRepository(ctx: V2Context, identity: Identity, repo: string): voi
     // organization they own.
     ctx.stores.orgs.create(namespace, identity.user.id);
   }
-  const row = ctx.stores.repositories.ensure(repo, "private");
-  if (identity.kind === "user") ctx.stores.permissions.set(row.id, { userId: identity.user.id }, "admin");
-  else if (identity.kind === "robot") ctx.stores.permissions.set(row.id, { robotId: identity.robot.id }, "admin");
+  const creator =
+    identity.kind === "user" ? { userId: identity.user.id } : identity.kind === "robot" ? { robotId: identity.robot.id } : undefined;
+  createRepositoryWithDefaults(ctx.stores, { fullName: repo, visibility: "private", creator });
   ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);
 }

@@ -130,7 +130,13 @@ export class RegistryClient {
   async makeImage(repo: string, opts: ImageOptions = {}): Promise<Image> {
     const docker = opts.format === "docker";
     const configBytes = utf8(
-      JSON.stringify({ architecture: opts.architecture ?? "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, nonce: crypto.randomUUID() }),
+      JSON.stringify({
+        architecture: opts.architecture ?? "amd64",
+        os: "linux",
+        rootfs: { type: "layers", diff_ids: [] },
+        ...(opts.labels ? { config: { Labels: opts.labels } } : {}),
+        nonce: crypto.randomUUID(),
+      }),
     );
     const config = await this.pushBlob(repo, configBytes, opts.configMediaType ?? (docker ? MT.dockerConfig : MT.ociConfig));
     const layers: PushedBlob[] = [];
@@ -167,6 +173,8 @@ export interface ImageOptions {
   subject?: Descriptor;
   annotations?: Record<string, string>;
   architecture?: string;
+  /** Written to the image config's `config.Labels` (what a Dockerfile's LABEL produces). */
+  labels?: Record<string, string>;
 }
 
 export interface Image {

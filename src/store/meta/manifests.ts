@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
 import { manifestBlobs, manifestChildren, manifests, repositoryBlobs, tags } from "../schema";
-import { closeExpired, notExpired } from "./tags";
+import { closeExpired, liveTag, notExpired } from "./tags";
 
 export interface StoredManifest {
   id: number;
@@ -29,7 +29,15 @@ export interface NewManifest {
 export type PutManifestOutcome =
   | { kind: "ok" }
   | { kind: "missingBlob"; digest: string }
-  | { kind: "missingChild"; digest: string };
+  | { kind: "missingChild"; digest: string }
+  /** The tag named is immutable: nothing was stored (Quay refuses the whole push). */
+  | { kind: "immutable"; tag: string };
+
+export type DeleteManifestOutcome =
+  | { kind: "ok" }
+  | { kind: "unknown" }
+  /** A live immutable tag points at the manifest; nothing was deleted. */
+  | { kind: "immutable"; tag: string };
 
 export interface ReferrerRow {
   digest: string;
@@ -125,6 +133,10 @@ export class ManifestStore {
         const missing = children.find((d) => !present.has(d));
         if (missing) return { kind: "missingChild", digest: missing };
       }
+      if (tag !== undefined) {
+        closeExpired(tx, repoId, tag, Date.now());
+        if (liveTag(tx, repoId, tag)?.immutable) return { kind: "immutable", tag };
+      }
       let row = tx
         .select({ id: manifests.id })
         .from(manifests)
@@ -155,12 +167,7 @@ export class ManifestStore {
             .run();
       }
       if (tag === undefined) return { kind: "ok" };
-      closeExpired(tx, repoId, tag, Date.now());
-      const live = tx
-        .select({ id: tags.id, manifestId: tags.manifestId })
-        .from(tags)
-        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, tag), isNull(tags.endMs)))
-        .get();
+      const live = liveTag(tx, repoId, tag);
       if (live?.manifestId === row.id) return { kind: "ok" };
       const now = Date.now();
       if (live) tx.update(tags).set({ endMs: now }).where(eq(tags.id, live.id)).run();
@@ -169,15 +176,30 @@ export class ManifestStore {
     });
   }
 
-  /** Deletes the manifest and every tag (live or historical) that pointed at it. */
-  delete(repoId: number, digest: string): boolean {
+  /**
+   * Deletes the manifest and every tag (live or historical) that pointed at it, unless a live
+   * immutable tag points at it.
+   */
+  delete(repoId: number, digest: string): DeleteManifestOutcome {
     this.cache.clear();
-    const res = this.db
-      .delete(manifests)
-      .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))
-      .returning({ id: manifests.id })
-      .all();
-    return res.length > 0;
+    return this.db.transaction((tx): DeleteManifestOutcome => {
+      const found = tx
+        .select({ id: manifests.id })
+        .from(manifests)
+        .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))
+        .get();
+      if (!found) return { kind: "unknown" };
+      const guard = tx
+        .select({ name: tags.name })
+        .from(tags)
+        .where(and(eq(tags.manifestId, found.id), isNull(tags.endMs), eq(tags.immutable, true), notExpired(Date.now())))
+        .orderBy(tags.name)
+        .limit(1)
+        .get();
+      if (guard) return { kind: "immutable", tag: guard.name };
+      tx.delete(manifests).where(eq(manifests.id, found.id)).run();
+      return { kind: "ok" };
+    });
   }
 
   /** Manifests of the repository whose subject is `subjectDigest`, oldest first. */

@@ -1,6 +1,6 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { repositories, repositoryPermissions, robots, teams, users } from "../schema";
+import { repositories, repositoryPermissions, robots, teamMembers, teams, users } from "../schema";
 
 export type GrantRole = "read" | "write" | "admin";
 export type Grantee = { userId: number } | { robotId: number } | { teamId: number };
@@ -47,6 +47,31 @@ export class PermissionStore {
           .map((r) => r.role)
       : [];
     return { direct, viaTeams };
+  }
+
+  /**
+   * Every grant that reaches the user or robot on the repository: its own, then those of the
+   * teams it belongs to (API v1's `.../permissions/user/<name>/transitive`). Org-wide team
+   * roles (owners, creators) are not grants and do not appear, as in Quay.
+   */
+  transitive(repositoryId: number, principal: { userId: number } | { robotId: number }): GrantRole[] {
+    const memberOf = this.db
+      .select({ teamId: teamMembers.teamId })
+      .from(teamMembers)
+      .where("userId" in principal ? eq(teamMembers.userId, principal.userId) : eq(teamMembers.robotId, principal.robotId));
+    const rows = this.db
+      .select({ role: repositoryPermissions.role, teamId: repositoryPermissions.teamId })
+      .from(repositoryPermissions)
+      .where(
+        and(
+          eq(repositoryPermissions.repositoryId, repositoryId),
+          or(granteeColumn(principal), inArray(repositoryPermissions.teamId, memberOf)),
+        ),
+      )
+      .orderBy(asc(repositoryPermissions.id))
+      .all();
+    // The direct grant first, then the teams' in the order they were granted.
+    return [...rows.filter((r) => r.teamId === null), ...rows.filter((r) => r.teamId !== null)].map((r) => r.role);
   }
 
   /** Names of the repositories of a namespace on which the user or robot holds a direct grant. */

@@ -5,6 +5,7 @@ import { blobs, manifestBlobs, manifests, tags } from "../schema";
 
 /** A transaction or the database itself: what the helpers below write through. */
 type Writer = Pick<MetaDb, "update">;
+type Reader = Pick<MetaDb, "select">;
 
 /** SQL: the row's live period has not passed its expiry (rows without one never expire). */
 export function notExpired(nowMs: number | Placeholder): SQL {
@@ -30,6 +31,15 @@ export function closeExpired(tx: Writer, repoId: number, name: string, nowMs: nu
     .run();
 }
 
+/** The live (unended) row of a tag; call closeExpired first so an expired row is not taken for it. */
+export function liveTag(tx: Reader, repoId: number, name: string) {
+  return tx
+    .select({ id: tags.id, manifestId: tags.manifestId, expiresMs: tags.expiresMs, immutable: tags.immutable })
+    .from(tags)
+    .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
+    .get();
+}
+
 /** One period of a tag's life, for API v1's history listing. */
 export interface TagPeriod {
   name: string;
@@ -42,6 +52,8 @@ export interface TagPeriod {
   mediaType: string;
   /** Bytes of the blobs the manifest references (config and layers); 0 for an index. */
   size: number;
+  /** Whether the period was (or, live, is) protected from moves, deletion and expiry. */
+  immutable: boolean;
 }
 
 export interface TagHistoryQuery {
@@ -53,7 +65,14 @@ export interface TagHistoryQuery {
   limit: number;
 }
 
-export type TagWriteOutcome = "ok" | "unknownManifest";
+/** "immutable": the tag's live period is immutable, so it cannot point anywhere else (not even where it points now, as in Quay). */
+export type TagWriteOutcome = "ok" | "unknownManifest" | "immutable";
+/** Ending a tag: "notLive" when it has no live period (never existed, deleted, or expired). */
+export type TagEndOutcome = "ok" | "notLive" | "immutable";
+/** Setting an expiry is refused on an immutable tag; clearing one never is. */
+export type TagExpiryOutcome = "ok" | "notLive" | "immutable";
+/** Making a tag immutable is refused while it has an expiry (Quay without IMMUTABLE_TAGS_CAN_EXPIRE). */
+export type TagImmutabilityOutcome = "ok" | "notLive" | "expiring";
 
 /** Tags: the live ones /v2 lists, and the periods API v1 lists, moves, ends and restores. */
 export class TagStore {
@@ -94,6 +113,7 @@ export class TagStore {
         digest: manifests.digest,
         mediaType: manifests.mediaType,
         size,
+        immutable: tags.immutable,
       })
       .from(tags)
       .innerJoin(manifests, eq(manifests.id, tags.manifestId))
@@ -118,24 +138,31 @@ export class TagStore {
         digest: r.digest,
         mediaType: r.mediaType,
         size: Number(r.size ?? 0),
+        immutable: r.immutable,
       };
     });
   }
 
-  /** Ends the live period of a tag; the manifest stays. False when the tag is not live. */
-  end(repoId: number, name: string): boolean {
+  /** Ends the live period of a tag; the manifest stays. */
+  endLive(repoId: number, name: string): TagEndOutcome {
     this.cache.clear();
-    return this.db.transaction((tx) => {
+    return this.db.transaction((tx): TagEndOutcome => {
       const now = Date.now();
       closeExpired(tx, repoId, name, now);
-      const res = tx
-        .update(tags)
-        .set({ endMs: now })
-        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
-        .returning({ id: tags.id })
-        .all();
-      return res.length > 0;
+      const live = liveTag(tx, repoId, name);
+      if (!live) return "notLive";
+      if (live.immutable) return "immutable";
+      tx.update(tags).set({ endMs: now }).where(eq(tags.id, live.id)).run();
+      return "ok";
     });
+  }
+
+  /**
+   * @deprecated Use endLive, which tells an immutable tag from a missing one; this answers
+   * false for both. Kept until API v1's tag routes move over.
+   */
+  end(repoId: number, name: string): boolean {
+    return this.endLive(repoId, name) === "ok";
   }
 
   /** Points the tag at a manifest of the repository (creating or moving it; history kept). */
@@ -148,19 +175,68 @@ export class TagStore {
     return this.retarget(repoId, name, digest, true);
   }
 
-  /** Sets (or, with null, clears) the live tag's expiry. False when the tag is not live. */
-  setExpiry(repoId: number, name: string, expiresMs: number | null): boolean {
+  /** Sets (or, with null, clears) the live tag's expiry. */
+  changeExpiry(repoId: number, name: string, expiresMs: number | null): TagExpiryOutcome {
     this.cache.clear();
-    return this.db.transaction((tx) => {
+    return this.db.transaction((tx): TagExpiryOutcome => {
       closeExpired(tx, repoId, name, Date.now());
-      const res = tx
-        .update(tags)
-        .set({ expiresMs })
-        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
-        .returning({ id: tags.id })
-        .all();
-      return res.length > 0;
+      const live = liveTag(tx, repoId, name);
+      if (!live) return "notLive";
+      if (live.immutable && expiresMs !== null) return "immutable";
+      tx.update(tags).set({ expiresMs }).where(eq(tags.id, live.id)).run();
+      return "ok";
     });
+  }
+
+  /**
+   * @deprecated Use changeExpiry, which tells an immutable tag from a missing one; this answers
+   * false for both. Kept until API v1's tag routes move over.
+   */
+  setExpiry(repoId: number, name: string, expiresMs: number | null): boolean {
+    return this.changeExpiry(repoId, name, expiresMs) === "ok";
+  }
+
+  /** Marks the live tag immutable or mutable again (who may clear the flag is API v1's rule). */
+  setImmutable(repoId: number, name: string, immutable: boolean): TagImmutabilityOutcome {
+    this.cache.clear();
+    return this.db.transaction((tx): TagImmutabilityOutcome => {
+      closeExpired(tx, repoId, name, Date.now());
+      const live = liveTag(tx, repoId, name);
+      if (!live) return "notLive";
+      if (immutable && live.expiresMs !== null) return "expiring";
+      tx.update(tags).set({ immutable }).where(eq(tags.id, live.id)).run();
+      return "ok";
+    });
+  }
+
+  /**
+   * `quay.immutable=true` on a pushed image: its live tags become immutable, except those with
+   * an expiry (setImmutable's rule). Answers the names marked.
+   */
+  markImmutableForManifest(manifestId: number): string[] {
+    this.cache.clear();
+    return this.db
+      .update(tags)
+      .set({ immutable: true })
+      .where(and(eq(tags.manifestId, manifestId), isNull(tags.endMs), isNull(tags.expiresMs), eq(tags.immutable, false)))
+      .returning({ name: tags.name })
+      .all()
+      .map((r) => r.name);
+  }
+
+  /**
+   * `quay.expires-after` on a pushed image: its live, mutable tags expire `durationMs` after
+   * they started (immutable ones keep living, changeExpiry's rule). Answers the names changed.
+   */
+  expireForManifest(manifestId: number, durationMs: number): string[] {
+    this.cache.clear();
+    return this.db
+      .update(tags)
+      .set({ expiresMs: sql`${tags.startMs} + ${durationMs}` })
+      .where(and(eq(tags.manifestId, manifestId), isNull(tags.endMs), eq(tags.immutable, false), notExpired(Date.now())))
+      .returning({ name: tags.name })
+      .all()
+      .map((r) => r.name);
   }
 
   private retarget(repoId: number, name: string, digest: string, mustBePast: boolean): TagWriteOutcome {
@@ -183,11 +259,8 @@ export class TagStore {
       }
       const now = Date.now();
       closeExpired(tx, repoId, name, now);
-      const live = tx
-        .select({ id: tags.id, manifestId: tags.manifestId })
-        .from(tags)
-        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
-        .get();
+      const live = liveTag(tx, repoId, name);
+      if (live?.immutable) return "immutable";
       if (live?.manifestId === manifest.id) return "ok";
       if (live) tx.update(tags).set({ endMs: now }).where(eq(tags.id, live.id)).run();
       tx.insert(tags).values({ repositoryId: repoId, name, manifestId: manifest.id, startMs: now }).run();

@@ -83,7 +83,7 @@ describe("garbage collection", () => {
     putImage(a.id, config, layer, "v1");
     putImage(b.id, config, layer, "v1");
     const manifest = stores.manifests.getByTag(a.id, "v1")!;
-    expect(stores.manifests.delete(a.id, manifest.digest)).toBe(true);
+    expect(stores.manifests.delete(a.id, manifest.digest).kind).toBe("ok");
     const report = await collectGarbage(stores.db, stores.blobs, 0, Date.now() + 1000);
     expect(report.linksRemoved).toBe(2);
     expect(report.filesRemoved).toBe(0);

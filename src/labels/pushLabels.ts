@@ -1,0 +1,86 @@
+// Push-time labels: after a manifest push, the image's labels (its config's Labels and, for OCI
+// images, the manifest's annotations) are stored on the manifest with source "manifest", and
+// the special ones act on the tags pointing at it: `quay.immutable=true` makes them immutable,
+// `quay.expires-after=<duration>` makes them expire that long after they started. As in Quay
+// this happens once, when the manifest's labels are first stored; a re-push changes nothing.
+//
+// The push event fires after the response is decided, so the work runs on its own: the config
+// blob is read asynchronously (and only when small), and failures are logged, never thrown.
+
+import type { ManifestEvent, RegistryEvents } from "../events/registryEvents";
+import type { Logger } from "../log";
+import { configLabels, imageLabels, labelEffects, manifestLabelSource, type LabelEffects } from "../oci";
+import type { Stores } from "../store";
+
+/** Image configs are a few KiB; anything past this is not read for labels. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+type LabelStores = Pick<Stores, "manifests" | "blobs" | "labels" | "tags">;
+
+export type PushLabelsOutcome =
+  | { kind: "none" }
+  /** The manifest already had its labels: nothing changed. */
+  | { kind: "alreadyLabelled" }
+  | { kind: "configUnreadable"; reason: string }
+  | { kind: "labelled"; count: number; immutableTags: string[]; expiringTags: string[] };
+
+/** Wires push-time labels to the registry's push event. */
+export function listenForPushLabels(events: RegistryEvents, stores: LabelStores, log: Logger): void {
+  events.onManifestPushed((event) => {
+    // Off the request's path entirely: not even the manifest lookup delays the response.
+    setImmediate(() => {
+      applyPushLabels(stores, event).then(
+        (outcome) => {
+          if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo}@${event.digest} skipped: ${outcome.reason}`);
+        },
+        (err) => log.error(`labels of ${event.repo}@${event.digest} failed`, err),
+      );
+    });
+  });
+}
+
+/** Reads, stores and applies the pushed manifest's labels. */
+export async function applyPushLabels(
+  stores: LabelStores,
+  event: Pick<ManifestEvent, "repoId" | "digest">,
+  maxConfigBytes = MAX_CONFIG_BYTES,
+): Promise<PushLabelsOutcome> {
+  const manifest = stores.manifests.getByDigest(event.repoId, event.digest);
+  if (!manifest) return { kind: "none" };
+  const source = manifestLabelSource(manifest.content, manifest.mediaType);
+  let labels: Record<string, string>;
+  if (source.kind === "none") return { kind: "none" };
+  if (source.kind === "annotations") labels = source.labels;
+  else {
+    const config = await readConfig(stores, source.configDigest, source.configSize, maxConfigBytes);
+    if (!config.ok) return { kind: "configUnreadable", reason: config.reason };
+    labels = imageLabels(configLabels(config.bytes), source.annotations);
+  }
+  if (!Object.keys(labels).length) return { kind: "none" };
+  if (!stores.labels.addFromManifest(manifest.id, labels)) return { kind: "alreadyLabelled" };
+  return { kind: "labelled", count: Object.keys(labels).length, ...applyEffects(stores, manifest.id, labelEffects(labels)) };
+}
+
+/**
+ * Immutability first: when an image asks for both, its tags are protected rather than
+ * expiring (an immutable tag takes no expiry).
+ */
+function applyEffects(stores: LabelStores, manifestId: number, effects: LabelEffects) {
+  const immutableTags = effects.immutable ? stores.tags.markImmutableForManifest(manifestId) : [];
+  const expiringTags =
+    effects.expiresAfterMs !== undefined ? stores.tags.expireForManifest(manifestId, effects.expiresAfterMs) : [];
+  return { immutableTags, expiringTags };
+}
+
+async function readConfig(
+  stores: LabelStores,
+  digest: string,
+  declaredSize: number,
+  max: number,
+): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; reason: string }> {
+  if (declaredSize > max) return { ok: false, reason: `config is ${declaredSize} bytes, over ${max}` };
+  const stat = await stores.blobs.stat(digest);
+  if (!stat.exists) return { ok: false, reason: `config blob ${digest} is missing` };
+  if (stat.size > max) return { ok: false, reason: `config is ${stat.size} bytes, over ${max}` };
+  return { ok: true, bytes: new Uint8Array(await stores.blobs.read(digest).arrayBuffer()) };
+}

@@ -1,0 +1,169 @@
+// Default permissions (prototypes), repository creation with them, and transitive grants.
+import { describe, expect, test } from "bun:test";
+import type { Stores } from "../../../src/store";
+import { createRepositoryWithDefaults } from "../../../src/store/repositoryCreation";
+import { storesPerTest } from "./storeFixtures";
+
+const s = storesPerTest("berth-prototypes-");
+
+/** Org "acme" (owner: owen) with team "devs" (dana), team "ops"; users carl, uma; robot acme+ci. */
+function world(stores: Stores) {
+  const user = (name: string) => {
+    const out = stores.users.create(name, `${name}@example.com`, null);
+    if (out.kind !== "ok") throw new Error(name);
+    return out.user.id;
+  };
+  const owen = user("owen");
+  const dana = user("dana");
+  const carl = user("carl");
+  const uma = user("uma");
+  const org = stores.orgs.create("acme", owen);
+  if (org.kind !== "ok") throw new Error("org");
+  const devs = stores.orgs.setTeam(org.namespaceId, "devs", "member");
+  const ops = stores.orgs.setTeam(org.namespaceId, "ops", "creator");
+  stores.orgs.addMember(devs, { userId: dana });
+  stores.orgs.addMember(ops, { userId: carl });
+  const ci = stores.robots.create("acme", "ci", "token")!.id;
+  stores.orgs.addMember(devs, { robotId: ci });
+  return { ns: org.namespaceId, owen, dana, carl, uma, devs, ops, ci };
+}
+
+describe("PrototypeStore", () => {
+  test("create, list with names, get, updateRole, delete", () => {
+    const stores = s.get();
+    const w = world(stores);
+    const p1 = stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    const p2 = stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.uma }, role: "write" });
+    const p3 = stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { robotId: w.ci }, role: "admin" });
+    expect(p1).toEqual({ uuid: p1.uuid, role: "read", activating: null, delegate: { kind: "team", id: w.devs, name: "devs" } });
+    expect(p2).toMatchObject({ activating: { kind: "user", id: w.carl, name: "carl" }, delegate: { kind: "user", id: w.uma, name: "uma" } });
+    expect(p3).toMatchObject({ activating: { kind: "robot", id: w.ci, name: "acme+ci" }, delegate: { kind: "robot", name: "acme+ci" } });
+    expect(stores.prototypes.list(w.ns).map((p) => p.uuid)).toEqual([p1.uuid, p2.uuid, p3.uuid]);
+    expect(stores.prototypes.get(w.ns, p2.uuid)).toEqual(p2);
+
+    expect(stores.prototypes.updateRole(w.ns, p1.uuid, "admin")?.role).toBe("admin");
+    expect(stores.prototypes.updateRole(w.ns, crypto.randomUUID(), "admin")).toBeUndefined();
+    expect(stores.prototypes.delete(w.ns, p2.uuid)).toBe(true);
+    expect(stores.prototypes.delete(w.ns, p2.uuid)).toBe(false);
+    expect(stores.prototypes.list(w.ns).map((p) => p.uuid)).toEqual([p1.uuid, p3.uuid]);
+  });
+
+  test("prototypes belong to their organization", () => {
+    const stores = s.get();
+    const w = world(stores);
+    const other = stores.orgs.create("other", w.owen);
+    if (other.kind !== "ok") throw new Error("org");
+    const p = stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    expect(stores.prototypes.list(other.namespaceId)).toEqual([]);
+    expect(stores.prototypes.get(other.namespaceId, p.uuid)).toBeUndefined();
+    expect(stores.prototypes.updateRole(other.namespaceId, p.uuid, "admin")).toBeUndefined();
+    expect(stores.prototypes.delete(other.namespaceId, p.uuid)).toBe(false);
+  });
+
+  test("a prototype goes with its delegate team", () => {
+    const stores = s.get();
+    const w = world(stores);
+    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.ops }, role: "read" });
+    stores.orgs.deleteTeam(w.ops);
+    expect(stores.prototypes.list(w.ns)).toEqual([]);
+  });
+});
+
+describe("createRepositoryWithDefaults", () => {
+  const grants = (stores: Stores, repoId: number) =>
+    stores.permissions
+      .grantsOfRepo(repoId)
+      .map((g) => `${g.kind}:${g.name}:${g.role}`)
+      .sort();
+
+  test("in an org: the creator gets admin and the prototypes for it or anybody apply", () => {
+    const stores = s.get();
+    const w = world(stores);
+    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
+    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
+    stores.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
+    stores.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
+
+    const out = createRepositoryWithDefaults(stores, { fullName: "acme/app", visibility: "private", description: "d", creator: { userId: w.carl } });
+    if (out.kind !== "created") throw new Error(out.kind);
+    expect(out.defaultGrants).toBe(2);
+    expect(grants(stores, out.repo.id)).toEqual(["robot:acme+ci:write", "team:devs:write", "user:carl:admin"]);
+    expect(stores.repositories.details(["acme/app"])[0]).toMatchObject({ description: "d", visibility: "private" });
+  });
+
+  test("a robot creator activates prototypes naming it", () => {
+    const stores = s.get();
+    const w = world(stores);
+    stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { userId: w.uma }, role: "read" });
+    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.dana }, role: "read" });
+    const out = createRepositoryWithDefaults(stores, { fullName: "acme/bot", visibility: "public", creator: { robotId: w.ci } });
+    if (out.kind !== "created") throw new Error(out.kind);
+    expect(grants(stores, out.repo.id)).toEqual(["robot:acme+ci:admin", "user:uma:read"]);
+  });
+
+  test("in a user's namespace only the creator's admin grant is made", () => {
+    const stores = s.get();
+    const w = world(stores);
+    const out = createRepositoryWithDefaults(stores, { fullName: "uma/own", visibility: "private", creator: { userId: w.uma } });
+    if (out.kind !== "created") throw new Error(out.kind);
+    expect(out.defaultGrants).toBe(0);
+    expect(grants(stores, out.repo.id)).toEqual(["user:uma:admin"]);
+  });
+
+  test("without a creator (an anonymous push in open mode) no grant is made", () => {
+    const stores = s.get();
+    const w = world(stores);
+    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    const out = createRepositoryWithDefaults(stores, { fullName: "acme/anon", visibility: "private" });
+    if (out.kind !== "created") throw new Error(out.kind);
+    expect(grants(stores, out.repo.id)).toEqual([]);
+  });
+
+  test("an existing repository is left alone", () => {
+    const stores = s.get();
+    const w = world(stores);
+    const first = createRepositoryWithDefaults(stores, { fullName: "acme/app", visibility: "private", creator: { userId: w.carl } });
+    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    const again = createRepositoryWithDefaults(stores, { fullName: "acme/app", visibility: "public", creator: { userId: w.uma } });
+    expect(again).toEqual({ kind: "exists", repo: first.repo });
+    expect(grants(stores, first.repo.id)).toEqual(["user:carl:admin"]);
+  });
+
+  test("all or nothing: a failing grant leaves no repository", () => {
+    const stores = s.get();
+    expect(() =>
+      createRepositoryWithDefaults(stores, { fullName: "acme/broken", visibility: "private", creator: { userId: 999_999 } }),
+    ).toThrow();
+    expect(stores.repositories.find("acme/broken")).toBeUndefined();
+  });
+});
+
+describe("PermissionStore.transitive", () => {
+  test.each([
+    ["direct only", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { userId: w.dana }, "write"), { userId: "dana" }, ["write"]],
+    ["via a team only", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { teamId: w.devs }, "read"), { userId: "dana" }, ["read"]],
+    [
+      "direct first, then teams",
+      (st: Stores, w: ReturnType<typeof world>, r: number) => {
+        st.permissions.set(r, { teamId: w.devs }, "read");
+        st.permissions.set(r, { userId: w.dana }, "admin");
+      },
+      { userId: "dana" },
+      ["admin", "read"],
+    ],
+    ["a team the user is not in", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { teamId: w.ops }, "write"), { userId: "dana" }, []],
+    ["a robot via its team", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { teamId: w.devs }, "write"), { robotId: "ci" }, ["write"]],
+    // Org ownership is not a grant on the repository.
+    ["an org owner without grants", () => {}, { userId: "owen" }, []],
+  ] as const)("%s", (_name, grant, who, want) => {
+    const stores = s.get();
+    const w = world(stores);
+    const repo = stores.repositories.ensure("acme/app").id;
+    const other = stores.repositories.ensure("acme/other").id;
+    stores.permissions.set(other, { teamId: w.devs }, "admin"); // grants elsewhere never count
+    grant(stores, w, repo);
+    const principal = "userId" in who ? { userId: (w as any)[who.userId] as number } : { robotId: w.ci };
+    expect(stores.permissions.transitive(repo, principal)).toEqual([...want]);
+  });
+});
