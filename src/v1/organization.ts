@@ -5,18 +5,20 @@ import { parseBody } from "./body";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { orgStanding, requireUser } from "./guards";
+import { orgStanding, requireUser, type OrgStanding } from "./guards";
+import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
-/** Namespace, team and robot short names (reference §5.5). */
-const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-export function isValidName(name: string): boolean {
-  return name.length >= 2 && name.length <= 255 && NAME.test(name);
-}
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const UpdateBody = Type.Object({
+  email: Type.Optional(Type.String({ maxLength: 255 })),
+  contact_email: Type.Optional(Type.String({ maxLength: 255 })),
+  invoice_email: Type.Optional(Type.Boolean()),
+  invoice_email_address: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  tag_expiration_s: Type.Optional(Type.Integer()),
+});
 
 const CreateBody = Type.Object({
   name: Type.String({ minLength: 1 }),
@@ -47,8 +49,35 @@ export function organizationRoutes(ctx: V1Context) {
     if (principal.kind === "user" && principal.readonlySuperuser) throw ApiError.unauthorized(true);
     const out = ctx.stores.orgs.create(b.name, user.id);
     if (out.kind === "nameTaken") throw ApiError.invalidRequest("A user or organization with this name already exists", { field: "name" });
+    if (b.email) ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
     // Quay answers the JSON string "Created".
     return new Response(JSON.stringify("Created"), { status: 201, headers: { "Content-Type": "application/json" } });
+  };
+
+  const orgView = (s: OrgStanding & { ns: { id: number; name: string } }, caller: Caller) => {
+    const settings = ctx.stores.namespaces.settings(s.ns.name);
+    const view: Record<string, unknown> = {
+      name: s.ns.name,
+      // Only admins (and superusers) see the address, as in Quay.
+      email: s.isAdmin || s.canRead ? (settings?.email ?? "") : "",
+      avatar: avatar(s.ns.name, "org", settings?.email),
+      is_admin: s.isAdmin,
+      is_member: s.isMember,
+    };
+    if (s.isMember || s.canRead) {
+      const teams = ctx.stores.orgs.teams(s.ns.id);
+      const mine = caller.identity.kind === "user" ? new Set(ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id })) : new Set<number>();
+      view.teams = Object.fromEntries(teams.map((t) => [t.name, teamView(t, s.isAdmin || mine.has(t.id))]));
+      view.ordered_teams = teams.map((t) => t.name);
+      view.can_create_repo = s.isAdmin || s.roles.includes("creator");
+    }
+    if (s.isAdmin) {
+      view.invoice_email = false;
+      view.invoice_email_address = null;
+      view.tag_expiration_s = settings?.tagExpirationS ?? 1209600;
+      view.is_free_account = true;
+    }
+    return view;
   };
 
   return new Elysia(v1Options(ctx, "berth-v1-organization"))
@@ -59,29 +88,24 @@ export function organizationRoutes(ctx: V1Context) {
       ({ caller, params }) => {
         const s = orgStanding(ctx, caller, params.orgname);
         if (!s.ns) throw ApiError.notFound();
-        const view: Record<string, unknown> = {
-          name: s.ns.name,
-          email: "",
-          avatar: avatar(s.ns.name, "org"),
-          is_admin: s.isAdmin,
-          is_member: s.isMember,
-        };
-        if (s.isMember || s.canRead) {
-          const teams = ctx.stores.orgs.teams(s.ns.id);
-          const mine = caller.identity.kind === "user" ? new Set(ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id })) : new Set<number>();
-          view.teams = Object.fromEntries(teams.map((t) => [t.name, teamView(t, s.isAdmin || mine.has(t.id))]));
-          view.ordered_teams = teams.map((t) => t.name);
-          view.can_create_repo = s.isAdmin || s.roles.includes("creator");
-        }
-        if (s.isAdmin) {
-          view.invoice_email = false;
-          view.invoice_email_address = null;
-          view.tag_expiration_s = 1209600;
-          view.is_free_account = true;
-        }
-        return view;
+        return orgView(s as OrgStanding & { ns: { id: number; name: string } }, caller);
       },
       { nickname: "getOrganization" },
+    )
+    .put(
+      "/api/v1/organization/:orgname",
+      ({ org, caller, body }) => {
+        const b = parseBody(UpdateBody, body);
+        const email = b.email ?? b.contact_email;
+        if (email && !EMAIL.test(email)) throw ApiError.invalidRequest("Invalid email address", { field: "email" });
+        if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
+          throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
+        }
+        if (email !== undefined) ctx.stores.namespaces.setEmail(org.ns.id, email || null);
+        if (b.tag_expiration_s !== undefined) ctx.stores.namespaces.setTagExpiration(org.ns.id, b.tag_expiration_s);
+        return orgView(org, caller);
+      },
+      { nickname: "changeOrganizationDetails", requireOrgAdmin: true },
     )
     .delete(
       "/api/v1/organization/:orgname",
@@ -109,6 +133,25 @@ export function organizationRoutes(ctx: V1Context) {
         })),
       }),
       { nickname: "getOrganizationMembers", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
+    )
+    .get(
+      "/api/v1/organization/:orgname/members/:membername",
+      ({ org: { ns }, params }) => {
+        // A user in any team of the org, or one of its robots; anyone else is not a member.
+        const robot = params.membername.includes("+") ? ctx.stores.robots.byName(params.membername) : undefined;
+        const user = robot ? undefined : ctx.stores.users.byName(params.membername);
+        const member = robot && robot.owner === ns.name ? { robotId: robot.id } : user ? { userId: user.id } : undefined;
+        const teams = member ? ctx.stores.orgs.teamsOf(ns.id, member) : [];
+        if (!member || (!robot && !teams.length)) throw ApiError.notFound("Member not found");
+        return {
+          name: params.membername,
+          kind: robot ? "robot" : "user",
+          avatar: avatar(params.membername, robot ? "robot" : "user", user?.email),
+          teams: teams.map((t) => ({ name: t, avatar: avatar(t, "team") })),
+          repositories: ctx.stores.permissions.directRepoNames(ns.id, member),
+        };
+      },
+      { nickname: "getOrganizationMember", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
     .delete(
       "/api/v1/organization/:orgname/members/:membername",

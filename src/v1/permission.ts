@@ -70,6 +70,17 @@ export function permissionRoutes(ctx: V1Context) {
       nickname: "deleteUserPermissions",
       ...admin,
     })
+    .get(
+      `${base}/user/:username/transitive`,
+      ({ repo, params }) => {
+        // The direct grant and every grant through the user's teams (Quay lists roles only).
+        const grantee = granteeByName(ctx, params.username);
+        const roles = grantee ? ctx.stores.permissions.transitive(repo.repoId!, grantee) : [];
+        if (!roles.length) throw ApiError.notFound();
+        return { permissions: roles.map((role) => ({ role })) };
+      },
+      { nickname: "getUserTransitivePermission", ...adminRead },
+    )
     .get(`${base}/team/`, ({ repo }) => read(repo, { kind: "team", name: "" }), { nickname: "listRepoTeamPermissions", ...adminRead })
     .get(`${base}/team/:teamname`, ({ repo, params }) => read(repo, { kind: "team", name: params.teamname }), {
       nickname: "getTeamPermissions",
@@ -109,6 +120,15 @@ function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {
   const user = ctx.stores.users.byName(p.name);
   if (!user) throw ApiError.invalidRequest(`Invalid username: ${p.name}`);
   return { userId: user.id };
+}
+
+function granteeByName(ctx: V1Context, name: string): { userId: number } | { robotId: number } | undefined {
+  if (name.includes("+")) {
+    const robot = ctx.stores.robots.byName(name);
+    return robot ? { robotId: robot.id } : undefined;
+  }
+  const user = ctx.stores.users.byName(name);
+  return user ? { userId: user.id } : undefined;
 }
 
 function isOrgMember(ctx: V1Context, org: string, username: string): boolean {

@@ -7,6 +7,7 @@ import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
+import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 
@@ -76,9 +77,10 @@ export function repositoryRoutes(ctx: V1Context) {
       // Permission before existence (as Quay): "already exists" must not reveal private repositories.
       if (!standing.canCreateInNamespace) throw ApiError.unauthorized(true);
       if (standing.exists) throw ApiError.invalidRequest("Repository already exists");
-      const row = ctx.stores.repositories.ensure(full, b.visibility);
-      ctx.stores.repositories.setDescription(row.id, b.description);
-      if (caller.identity.kind === "user") ctx.stores.permissions.set(row.id, { userId: caller.identity.user.id }, "admin");
+      // The creator's admin grant and the org's default permissions come with it (Quay's create_repository).
+      const creator = caller.identity.kind === "user" ? { userId: caller.identity.user.id } : undefined;
+      const made = createRepositoryWithDefaults(ctx.stores, { fullName: full, visibility: b.visibility, description: b.description, creator });
+      if (made.kind === "exists") throw ApiError.invalidRequest("Repository already exists");
       set.status = 201;
       return { namespace, name: b.repository, kind: "image" };
     }, { nickname: "createRepo", requireScope: "repo:create" })

@@ -8,9 +8,9 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding, requireUser } from "./guards";
 import { v1Plugin } from "./macros";
-import { isValidName } from "./organization";
+import { isValidName } from "./fieldRules";
 import { v1Options } from "./session";
-import { rfc2822 } from "./views";
+import { grantedRepoView, rfc2822 } from "./views";
 
 const RobotBody = Type.Object({
   description: Type.Optional(Type.String({ maxLength: 255 })),
@@ -67,6 +67,10 @@ export function robotRoutes(ctx: V1Context) {
     return { owner: user.username, id: ns.id };
   };
 
+  const permissions = (robotId: number) => ({
+    permissions: ctx.stores.permissions.reposGrantedTo({ robotId }).map(grantedRepoView),
+  });
+
   const tokenWanted = (query: Record<string, string | undefined>) => query.token !== "false";
 
   const self = { requireUserAdmin: true } as const;
@@ -102,6 +106,11 @@ export function robotRoutes(ctx: V1Context) {
         ({ caller, params }) => regenerate(userNs(caller).owner, params.robot_shortname),
         { nickname: "regenerateUserRobotToken", ...self },
       )
+      .get(
+        "/api/v1/user/robots/:robot_shortname/permissions",
+        ({ caller, params }) => permissions(find(userNs(caller).owner, params.robot_shortname).id),
+        { nickname: "getUserRobotPermissions", ...self },
+      )
       // Organization robots: members list them (tokens only for admins); admins manage them.
       .get(
         "/api/v1/organization/:orgname/robots",
@@ -117,6 +126,11 @@ export function robotRoutes(ctx: V1Context) {
         "/api/v1/organization/:orgname/robots/:robot_shortname",
         ({ org, params }) => view(find(org.ns.name, params.robot_shortname), org.isAdmin, true),
         { nickname: "getOrgRobot", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
+      )
+      .get(
+        "/api/v1/organization/:orgname/robots/:robot_shortname/permissions",
+        ({ org, params }) => permissions(find(org.ns.name, params.robot_shortname).id),
+        { nickname: "getOrgRobotPermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
       )
       .put(
         "/api/v1/organization/:orgname/robots/:robot_shortname",

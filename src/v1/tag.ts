@@ -10,6 +10,7 @@ import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 import { rfc2822 } from "./views";
+import { roleAtLeast } from "../perm/roles";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
@@ -17,6 +18,7 @@ const MAX_LIMIT = 100;
 const PutBody = Type.Object({
   manifest_digest: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   expiration: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  immutable: Type.Optional(Type.Boolean()),
 });
 const RestoreBody = Type.Object({ manifest_digest: Type.String({ minLength: 1 }) });
 
@@ -27,6 +29,11 @@ function positiveInt(query: Query, field: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   if (!/^-?\d+$/.test(raw)) throw ApiError.invalidRequest(`${field}: must be an integer`, { field });
   return Number(raw);
+}
+
+/** Quay's TagImmutable: 409 naming what was refused. */
+function immutable(operation: string, tag: string): ApiError {
+  return new ApiError(409, "tag_immutable", `Cannot ${operation} immutable tag '${tag}'`);
 }
 
 function tagView(t: TagPeriod) {
@@ -42,6 +49,7 @@ function tagView(t: TagPeriod) {
     size: list ? null : t.size,
     last_modified: rfc2822(t.startMs),
     ...(end !== undefined ? { expiration: rfc2822(end) } : {}),
+    immutable: t.immutable,
   };
 }
 
@@ -76,16 +84,30 @@ export function tagRoutes(ctx: V1Context) {
     .put(
       "/api/v1/repository/:repository/tag/:tag",
       ({ repo, params, body }) => {
-        // `manifest_digest` creates or moves the tag; `expiration` (unix seconds or null) sets its expiry.
+        // `manifest_digest` creates or moves the tag; `expiration` (unix seconds or null) sets its
+        // expiry; `immutable` protects it from both (clearing that needs admin, as in Quay).
         requireTagName(params.tag);
         const b = parseBody(PutBody, body);
         const repoId = repo.repoId!;
+        const tags = ctx.stores.tags;
+        if (b.immutable === false && !roleAtLeast(repo.role, "admin")) throw ApiError.unauthorized(true);
+        // Lifting the protection comes first, so one request can unlock and move.
+        if (b.immutable === false && tags.setImmutable(repoId, params.tag, false) === "notLive") throw ApiError.notFound("Could not find tag");
         if (typeof b.manifest_digest === "string") {
-          if (ctx.stores.tags.pointAt(repoId, params.tag, b.manifest_digest) !== "ok") throw ApiError.notFound("Could not find manifest");
+          const moved = tags.pointAt(repoId, params.tag, b.manifest_digest);
+          if (moved === "unknownManifest") throw ApiError.notFound("Could not find manifest");
+          if (moved === "immutable") throw immutable("move", params.tag);
         }
         if (b.expiration !== undefined) {
           const expiresMs = b.expiration === null ? null : Math.round(b.expiration * 1000);
-          if (!ctx.stores.tags.setExpiry(repoId, params.tag, expiresMs)) throw ApiError.notFound("Could not find tag");
+          const changed = tags.changeExpiry(repoId, params.tag, expiresMs);
+          if (changed === "notLive") throw ApiError.notFound("Could not find tag");
+          if (changed === "immutable") throw immutable("set expiration on", params.tag);
+        }
+        if (b.immutable === true) {
+          const made = tags.setImmutable(repoId, params.tag, true);
+          if (made === "notLive") throw ApiError.notFound("Could not find tag");
+          if (made === "expiring") throw ApiError.invalidRequest("Cannot make a tag with an expiration immutable", { field: "immutable" });
         }
         return jsonResponse("Updated", 201);
       },
@@ -96,7 +118,9 @@ export function tagRoutes(ctx: V1Context) {
       ({ repo, params }) => {
         // Ends the live period; its history stays.
         requireTagName(params.tag);
-        if (!ctx.stores.tags.end(repo.repoId!, params.tag)) throw ApiError.notFound("Could not find tag");
+        const ended = ctx.stores.tags.endLive(repo.repoId!, params.tag);
+        if (ended === "notLive") throw ApiError.notFound("Could not find tag");
+        if (ended === "immutable") throw immutable("delete", params.tag);
         return new Response(null, { status: 204 });
       },
       { nickname: "deleteFullTag", ...writer },
@@ -107,9 +131,9 @@ export function tagRoutes(ctx: V1Context) {
         // Points the tag back at a manifest it pointed at before.
         requireTagName(params.tag);
         const b = parseBody(RestoreBody, body);
-        if (ctx.stores.tags.restore(repo.repoId!, params.tag, b.manifest_digest) !== "ok") {
-          throw ApiError.notFound("Could not find manifest in this tag's history");
-        }
+        const restored = ctx.stores.tags.restore(repo.repoId!, params.tag, b.manifest_digest);
+        if (restored === "unknownManifest") throw ApiError.notFound("Could not find manifest in this tag's history");
+        if (restored === "immutable") throw immutable("restore", params.tag);
         return {};
       },
       { nickname: "restoreTag", ...writer },

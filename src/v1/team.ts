@@ -7,9 +7,10 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding } from "./guards";
 import { v1Plugin } from "./macros";
-import { isValidName, teamView } from "./organization";
+import { isValidName } from "./fieldRules";
+import { teamView } from "./organization";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, grantedRepoView } from "./views";
 
 const TeamBody = Type.Object({
   role: Type.Union([Type.Literal("member"), Type.Literal("creator"), Type.Literal("admin")]),
@@ -88,6 +89,14 @@ export function teamRoutes(ctx: V1Context) {
         };
       },
       { nickname: "getOrganizationTeamMembers", requireScope: "org:admin" },
+    )
+    .get(
+      "/api/v1/organization/:orgname/team/:teamname/permissions",
+      ({ org: { ns }, params }) => {
+        const team = findTeam(ns.id, params.teamname);
+        return { permissions: ctx.stores.permissions.reposGrantedTo({ teamId: team.id }).map(grantedRepoView) };
+      },
+      { nickname: "getOrganizationTeamPermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
     .put(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",

@@ -9,13 +9,10 @@ import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
-import { isValidName } from "./organization";
+import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** Quay's TAG_EXPIRATION_OPTIONS (0s, 1d, 1w, 2w, 4w) in seconds. */
-export const TAG_EXPIRATION_OPTIONS = [0, 86400, 604800, 1209600, 2419200];
 const PROFILE_FIELDS = ["given_name", "family_name", "company", "location", "invoice_email", "invoice_email_address"] as const;
 
 const SignupBody = Type.Object({

@@ -9,7 +9,7 @@ import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
-import { isValidName } from "./organization";
+import { isValidName } from "./fieldRules";
 import { v1Options } from "./session";
 
 const InitializeBody = Type.Object({

@@ -12,3 +12,8 @@ export function avatar(name: string, kind: "user" | "robot" | "org" | "team", em
 export function rfc2822(ms: number): string {
   return new Date(ms).toUTCString().replace("GMT", "-0000");
 }
+
+/** Quay's permission list entry for a team or robot: the repository (name within the namespace) and the role. */
+export function grantedRepoView(g: { repository: string; visibility: "public" | "private"; role: string }) {
+  return { repository: { name: g.repository.slice(g.repository.indexOf("/") + 1), is_public: g.visibility === "public" }, role: g.role };
+}

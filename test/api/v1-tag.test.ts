@@ -91,6 +91,7 @@ describe("GET /api/v1/repository/<repo>/tag/", () => {
       is_manifest_list: false,
       size: v1.config.size + v1.layers.reduce((n, l) => n + l.size, 0),
       last_modified: expect.stringMatching(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} -0000$/),
+      immutable: false,
     });
     expect(Math.abs(live.start_ts - Date.now() / 1000)).toBeLessThan(60);
     expect(ended.end_ts).toBeGreaterThanOrEqual(ended.start_ts);
@@ -254,7 +255,7 @@ describe("expiration", () => {
   test("a near expiry: served until it passes, never from a stale cache", async () => {
     const repo = await create();
     const a = await push(repo, "soon");
-    stores.tags.setExpiry(stores.repositories.find(repo)!.id, "soon", Date.now() + 300);
+    stores.tags.changeExpiry(stores.repositories.find(repo)!.id, "soon", Date.now() + 300);
     expect(await v2Digest(repo, "soon")).toBe(a.digest);
     expect(await v2Tags(repo)).toEqual(["soon"]);
     await sleep(350);
@@ -277,6 +278,49 @@ describe("expiration", () => {
     [tag] = (await expectJson(await alice.get(tagsPath(repo)), 200)).tags;
     expect(tag.end_ts).toBeUndefined();
     expect(tag.expiration).toBeUndefined();
+  });
+});
+
+describe("immutability", () => {
+  test("an immutable tag refuses move, delete, expiry and restore with 409, on /v2 too; admin lifts it", async () => {
+    const repo = await create();
+    const a = await push(repo, "v1");
+    const b = await push(repo);
+    expect(await expectJson(await alice.put(tagPath(repo, "v1"), { immutable: true }), 201)).toBe("Updated");
+    const listed = await expectJson(await alice.get(`${tagsPath(repo)}?specificTag=v1`), 200);
+    expect(listed.tags[0].immutable).toBe(true);
+
+    const refused = async (res: Response, operation: string) => {
+      const body = await expectProblem(res, 409, "tag_immutable");
+      expect(body.detail).toBe(`Cannot ${operation} immutable tag 'v1'`);
+    };
+    await refused(await alice.put(tagPath(repo, "v1"), { manifest_digest: b.digest }), "move");
+    await refused(await alice.delete(tagPath(repo, "v1")), "delete");
+    await refused(await alice.put(tagPath(repo, "v1"), { expiration: Math.floor(Date.now() / 1000) + 3600 }), "set expiration on");
+    await refused(await alice.post(`${tagPath(repo, "v1")}/restore`, { manifest_digest: a.digest }), "restore");
+    // /v2 refuses a push onto it as well (the spec's DENIED).
+    const put = await registry.fetch(`/v2/${repo}/manifests/v1`, {
+      method: "PUT",
+      headers: { "Content-Type": b.mediaType },
+      body: b.bytes,
+    });
+    await expectError(put, 409, "DENIED");
+    expect(await v2Digest(repo, "v1")).toBe(a.digest);
+
+    // Clearing the flag needs admin: a writer cannot, the owner can, in the same request as a move.
+    stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "write");
+    await expectProblem(await bob.put(tagPath(repo, "v1"), { immutable: false }), 403, "insufficient_scope");
+    expect(await expectJson(await alice.put(tagPath(repo, "v1"), { immutable: false, manifest_digest: b.digest }), 201)).toBe("Updated");
+    expect(await v2Digest(repo, "v1")).toBe(b.digest);
+  });
+
+  test("a tag with an expiry cannot be made immutable; an unknown tag is 404", async () => {
+    const repo = await create();
+    await push(repo, "soon");
+    await expectJson(await alice.put(tagPath(repo, "soon"), { expiration: Math.floor(Date.now() / 1000) + 3600 }), 201);
+    const body = await expectProblem(await alice.put(tagPath(repo, "soon"), { immutable: true }), 400, "invalid_request");
+    expect(body.field).toBe("immutable");
+    await expectProblem(await alice.put(tagPath(repo, "nope"), { immutable: true }), 404, "not_found");
   });
 });
 

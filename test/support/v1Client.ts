@@ -156,3 +156,18 @@ export async function expectJson<T = any>(res: Response, status: number): Promis
   expect({ status: res.status, text }).toMatchObject({ status });
   return JSON.parse(text) as T;
 }
+
+/**
+ * Makes the client's session look `ageMs` older than its login (as if signed in long ago), signed
+ * with the server's cookie secret the way Elysia signs (HMAC-SHA256, base64 without padding).
+ */
+export async function ageLogin(client: V1Client, secret: string, ageMs: number): Promise<void> {
+  const raw = client.session();
+  if (!raw) throw new Error("no session to age");
+  const data = JSON.parse(raw.slice(0, raw.lastIndexOf("."))) as { t?: number };
+  data.t = (data.t ?? Date.now()) - ageMs;
+  const value = JSON.stringify(data);
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = Buffer.from(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(value))).toString("base64").replace(/=+$/, "");
+  client.jar.set(SESSION_COOKIE, encodeURIComponent(`${value}.${mac}`));
+}

@@ -217,6 +217,18 @@ export class OrgStore {
       .all().length;
   }
 
+  /** Names of the org's teams the member is in. */
+  teamsOf(namespaceId: number, member: Member): string[] {
+    return this.db
+      .select({ name: teams.name })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .where(and(eq(teams.namespaceId, namespaceId), "userId" in member ? eq(teamMembers.userId, member.userId) : eq(teamMembers.robotId, member.robotId)))
+      .orderBy(asc(teams.name))
+      .all()
+      .map((r) => r.name);
+  }
+
   /** Deletes an organization namespace; its teams, robots, repositories and grants go with it (cascade). */
   deleteOrg(namespaceId: number): void {
     this.db.delete(namespaces).where(and(eq(namespaces.id, namespaceId), eq(namespaces.kind, "org"))).run();

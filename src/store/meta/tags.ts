@@ -157,13 +157,6 @@ export class TagStore {
     });
   }
 
-  /**
-   * @deprecated Use endLive, which tells an immutable tag from a missing one; this answers
-   * false for both. Kept until API v1's tag routes move over.
-   */
-  end(repoId: number, name: string): boolean {
-    return this.endLive(repoId, name) === "ok";
-  }
 
   /** Points the tag at a manifest of the repository (creating or moving it; history kept). */
   pointAt(repoId: number, name: string, digest: string): TagWriteOutcome {
@@ -188,13 +181,6 @@ export class TagStore {
     });
   }
 
-  /**
-   * @deprecated Use changeExpiry, which tells an immutable tag from a missing one; this answers
-   * false for both. Kept until API v1's tag routes move over.
-   */
-  setExpiry(repoId: number, name: string, expiresMs: number | null): boolean {
-    return this.changeExpiry(repoId, name, expiresMs) === "ok";
-  }
 
   /** Marks the live tag immutable or mutable again (who may clear the flag is API v1's rule). */
   setImmutable(repoId: number, name: string, immutable: boolean): TagImmutabilityOutcome {

@@ -47,11 +47,11 @@ describe("an immutable tag refuses", () => {
     expect(stores.manifests.getByDigest(x.repo, c.digest)).toBeUndefined();
   });
 
-  test("the deprecated boolean end and setExpiry answer false", () => {
+  test("ending it or giving it an expiry answers immutable and changes nothing", () => {
     const stores = s.get();
     const x = setup(stores);
-    expect(stores.tags.end(x.repo, "v1")).toBe(false);
-    expect(stores.tags.setExpiry(x.repo, "v1", Date.now() + 60_000)).toBe(false);
+    expect(stores.tags.endLive(x.repo, "v1")).toBe("immutable");
+    expect(stores.tags.changeExpiry(x.repo, "v1", Date.now() + 60_000)).toBe("immutable");
     expect(liveDigest(stores, x.repo, "v1")).toBe(x.a.digest);
   });
 });
