@@ -13,6 +13,11 @@ import { tagRoutes } from "./tag";
 import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
+import { appTokenRoutes } from "./appToken";
+import { superuserRoutes } from "./superuser";
+import { superuserOrgRoutes } from "./superuserOrgs";
+import { entityRoutes } from "./entities";
+import { webConfigRoutes } from "./webConfig";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -54,6 +59,11 @@ export function v1Routes(ctx: V1Context) {
       .use(organizationRoutes(ctx))
       .use(teamRoutes(ctx))
       .use(robotRoutes(ctx))
+      .use(appTokenRoutes(ctx))
+      .use(superuserRoutes(ctx))
+      .use(superuserOrgRoutes(ctx))
+      .use(entityRoutes(ctx))
+      .use(webConfigRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );
   return api;
