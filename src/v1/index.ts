@@ -16,6 +16,11 @@ import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
 import { userInitializeRoutes } from "./userInitialize";
+import { appTokenRoutes } from "./appToken";
+import { superuserRoutes } from "./superuser";
+import { superuserOrgRoutes } from "./superuserOrgs";
+import { entityRoutes } from "./entities";
+import { webConfigRoutes } from "./webConfig";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -60,6 +65,11 @@ export function v1Routes(ctx: V1Context) {
       .use(robotRoutes(ctx))
       .use(oauthApplicationRoutes(ctx))
       .use(oauthAuthorizeRoutes(ctx))
+      .use(appTokenRoutes(ctx))
+      .use(superuserRoutes(ctx))
+      .use(superuserOrgRoutes(ctx))
+      .use(entityRoutes(ctx))
+      .use(webConfigRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );
   return api;

@@ -89,7 +89,7 @@ describe("POST /api/v1/user/ (sign-up)", () => {
       await client.fetchCsrf();
       const res = await client.post("/api/v1/user/", { username: uniq(), password: "Signup-Secret-1" });
       expect(res.status).toBe(403);
-      expect((await res.json()).message).toContain("User creation is disabled");
+      expect(((await res.json()) as any).message).toContain("User creation is disabled");
     } finally {
       await closed.stop();
     }
@@ -172,7 +172,7 @@ describe("POST /api/v1/user/initialize", () => {
       body: JSON.stringify({ username: "first", password: "First-Secret-1" }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toBe("Cannot initialize user, FEATURE_USER_INITIALIZE is False");
+    expect(((await res.json()) as any).message).toBe("Cannot initialize user, FEATURE_USER_INITIALIZE is False");
   });
 
   test("on an empty registry: creates the first user (no CSRF), signs in, and an all-scopes token works", async () => {
@@ -183,7 +183,7 @@ describe("POST /api/v1/user/initialize", () => {
         fetch(`${fresh.url}/api/v1/user/initialize`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
       const bad = await post({ username: "admin", password: "short" });
       expect(bad.status).toBe(400);
-      expect((await bad.json()).message).toContain("Password");
+      expect(((await bad.json()) as any).message).toContain("Password");
       const res = await post({ username: "admin", password: "Admin-Secret-1", email: "admin@example.com", access_token: true });
       const body = await expectJson(res, 200);
       expect(body).toMatchObject({ username: "admin", email: "admin@example.com" });
@@ -192,7 +192,7 @@ describe("POST /api/v1/user/initialize", () => {
       expect(me).toMatchObject({ username: "admin", super_user: true });
       const again = await post({ username: "second", password: "Second-Secret-1" });
       expect(again.status).toBe(400);
-      expect((await again.json()).message).toBe("Cannot initialize user in a non-empty database");
+      expect(((await again.json()) as any).message).toBe("Cannot initialize user in a non-empty database");
     } finally {
       await fresh.stop();
     }

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { appTokens } from "../schema";
 
@@ -9,6 +9,8 @@ export interface AppTokenRow {
   title: string;
   secretHash: string;
   expiresMs: number | null;
+  createdMs: number;
+  lastAccessedMs: number | null;
 }
 
 const columns = {
@@ -18,6 +20,8 @@ const columns = {
   title: appTokens.title,
   secretHash: appTokens.secretHash,
   expiresMs: appTokens.expiresMs,
+  createdMs: appTokens.createdMs,
+  lastAccessedMs: appTokens.lastAccessedMs,
 };
 
 /** App-specific tokens. The caller hashes the code; this store never sees it whole. */
@@ -56,6 +60,6 @@ export class AppTokenStore {
   }
 
   listFor(userId: number): AppTokenRow[] {
-    return this.db.select(columns).from(appTokens).where(eq(appTokens.userId, userId)).all();
+    return this.db.select(columns).from(appTokens).where(eq(appTokens.userId, userId)).orderBy(asc(appTokens.id)).all();
   }
 }

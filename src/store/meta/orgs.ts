@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, robots, teamMembers, teams, users } from "../schema";
+import { startsWith } from "./prefixSearch";
 
 export type TeamRole = "member" | "creator" | "admin";
 export type Member = { userId: number } | { robotId: number };
@@ -232,5 +233,35 @@ export class OrgStore {
   /** Deletes an organization namespace; its teams, robots, repositories and grants go with it (cascade). */
   deleteOrg(namespaceId: number): void {
     this.db.delete(namespaces).where(and(eq(namespaces.id, namespaceId), eq(namespaces.kind, "org"))).run();
+  }
+
+  /** Organizations in id order (the last id of a page is a stable cursor). */
+  list(opts: { afterId?: number; limit?: number } = {}): { id: number; name: string; email: string | null }[] {
+    const q = this.db
+      .select({ id: namespaces.id, name: namespaces.name, email: namespaces.email })
+      .from(namespaces)
+      .where(and(eq(namespaces.kind, "org"), opts.afterId !== undefined ? gt(namespaces.id, opts.afterId) : undefined))
+      .orderBy(asc(namespaces.id));
+    return (opts.limit !== undefined ? q.limit(opts.limit) : q).all();
+  }
+
+  /** An organization's row (undefined for users' namespaces and unknown names). */
+  org(name: string): { id: number; name: string; email: string | null } | undefined {
+    return this.db
+      .select({ id: namespaces.id, name: namespaces.name, email: namespaces.email })
+      .from(namespaces)
+      .where(and(eq(namespaces.name, name), eq(namespaces.kind, "org")))
+      .get();
+  }
+
+  /** Teams of the org whose name starts with `prefix`, by name. */
+  matchingTeams(namespaceId: number, prefix: string, limit: number): { name: string }[] {
+    return this.db
+      .select({ name: teams.name })
+      .from(teams)
+      .where(and(eq(teams.namespaceId, namespaceId), startsWith(teams.name, prefix)))
+      .orderBy(asc(teams.name))
+      .limit(limit)
+      .all();
   }
 }

@@ -110,6 +110,17 @@ export class RepositoryStore {
     this.db.delete(repositories).where(eq(repositories.id, id)).run();
   }
 
+  /**
+   * Deletes a namespace (user or organization) and, by cascade, its repositories, robots, teams
+   * and everything they hold. The read cache forgets them; gc frees the bytes.
+   */
+  deleteNamespace(namespaceId: number): void {
+    this.cache.clear();
+    this.db.delete(namespaces).where(eq(namespaces.id, namespaceId)).run();
+    // Again: a read racing the delete may have cached a row that no longer exists.
+    this.cache.clear();
+  }
+
   touch(id: number): void {
     this.db
       .update(repositories)

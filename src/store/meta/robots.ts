@@ -1,6 +1,7 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, robots } from "../schema";
+import { startsWith } from "./prefixSearch";
 
 export interface RobotRow {
   id: number;
@@ -78,5 +79,16 @@ export class RobotStore {
 
   details(fullName: string): RobotDetails | undefined {
     return this.db.select(detailColumns).from(robots).where(eq(robots.fullName, fullName)).get();
+  }
+
+  /** Robots of the namespace whose short name starts with `prefix`, by full name. */
+  matching(namespaceId: number, prefix: string, limit: number): { fullName: string }[] {
+    return this.db
+      .select({ fullName: robots.fullName })
+      .from(robots)
+      .where(and(eq(robots.namespaceId, namespaceId), startsWith(robots.shortName, prefix)))
+      .orderBy(asc(robots.fullName))
+      .limit(limit)
+      .all();
   }
 }

@@ -1,6 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, users } from "../schema";
+import { startsWith } from "./prefixSearch";
 
 export interface UserRow {
   id: number;
@@ -23,6 +24,14 @@ const userColumns = {
 };
 
 export type CreateUserOutcome = { kind: "ok"; user: UserRow } | { kind: "nameTaken" } | { kind: "emailTaken" };
+
+/** What a superuser may change on an account; absent fields stay as they are. */
+export interface AccountChanges {
+  passwordHash?: string;
+  email?: string;
+  enabled?: boolean;
+  superuser?: boolean;
+}
 
 /** People, each with a namespace of the same name. */
 export class UserStore {
@@ -106,5 +115,45 @@ export class UserStore {
 
   hasSuperuser(): boolean {
     return this.db.select({ id: users.id }).from(users).where(eq(users.superuser, true)).get() !== undefined;
+  }
+
+  /** People in id order (ids only grow, so the last id of a page is a stable cursor). */
+  list(opts: { enabledOnly?: boolean; afterId?: number; limit?: number } = {}): UserRow[] {
+    const where = and(
+      opts.enabledOnly ? eq(users.enabled, true) : undefined,
+      opts.afterId !== undefined ? gt(users.id, opts.afterId) : undefined,
+    );
+    const q = this.db.select(userColumns).from(users).where(where).orderBy(asc(users.id));
+    return (opts.limit !== undefined ? q.limit(opts.limit) : q).all();
+  }
+
+  /** People whose name starts with `prefix`, by name (the entity typeahead). */
+  matching(prefix: string, limit: number): UserRow[] {
+    return this.db.select(userColumns).from(users).where(startsWith(users.username, prefix)).orderBy(asc(users.username)).limit(limit).all();
+  }
+
+  /**
+   * Applies the changes in one transaction. A new password or disabling also rotates the uuid,
+   * so every session of the account ends with it.
+   */
+  update(id: number, changes: AccountChanges): { kind: "ok" } | { kind: "emailTaken" } {
+    return this.db.transaction((tx) => {
+      if (changes.email !== undefined) {
+        const other = tx.select({ id: users.id }).from(users).where(and(eq(users.email, changes.email), ne(users.id, id))).get();
+        if (other) return { kind: "emailTaken" as const };
+      }
+      const endSessions = changes.passwordHash !== undefined || changes.enabled === false;
+      const values = { ...changes, ...(endSessions ? { uuid: crypto.randomUUID() } : {}) };
+      if (Object.keys(values).length > 0) tx.update(users).set(values).where(eq(users.id, id)).run();
+      return { kind: "ok" as const };
+    });
+  }
+
+  /**
+   * Deletes the person; app and OAuth tokens, grants and team memberships go with the row
+   * (cascade). The namespace of the same name is removed through RepositoryStore.deleteNamespace.
+   */
+  delete(id: number): void {
+    this.db.delete(users).where(eq(users.id, id)).run();
   }
 }

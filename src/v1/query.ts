@@ -1,0 +1,49 @@
+import { ApiError } from "./errors";
+
+// Query-string conventions Quay's endpoints share (reference §1.9).
+
+/** Quay's truthy_bool: anything but false, 0, null or empty counts as true. */
+export function truthy(value: string): boolean {
+  return !["false", "0", "null", ""].includes(value.toLowerCase());
+}
+
+/** `limit` for token-paged superuser lists: absent means "everything", at most 100. */
+function pageLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw ApiError.invalidRequest("limit: must be a positive integer", { field: "limit" });
+  if (n > 100) throw ApiError.invalidRequest("Page limit cannot be above 100", { field: "limit" });
+  return n;
+}
+
+/**
+ * The `next_page` cursor: the last id of the previous page. Quay encrypts its cursor; ours names
+ * nothing secret, so it is plain. An unreadable one means the first page, as in Quay.
+ */
+const pageCursor = {
+  read(token: string | undefined): number | undefined {
+    if (!token) return undefined;
+    const id = Number(Buffer.from(token, "base64url").toString("utf8"));
+    return Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+  },
+  write(lastId: number): string {
+    return Buffer.from(String(lastId)).toString("base64url");
+  },
+};
+
+/**
+ * Quay's token paging for the superuser lists: without `limit` every row, else `limit` rows after
+ * the `next_page` cursor and, when more exist, the cursor of the next page. `fetch` reads rows in
+ * id order after `afterId`, at most `limit` of them.
+ */
+export function idPage<T extends { id: number }>(
+  query: { limit?: string; next_page?: string },
+  fetch: (window: { afterId?: number; limit?: number }) => T[],
+): { page: T[]; next_page?: string } {
+  const limit = pageLimit(query.limit);
+  if (limit === undefined) return { page: fetch({}) };
+  const rows = fetch({ afterId: pageCursor.read(query.next_page), limit: limit + 1 });
+  if (rows.length <= limit) return { page: rows };
+  const page = rows.slice(0, limit);
+  return { page, next_page: pageCursor.write(page[page.length - 1]!.id) };
+}

@@ -1,0 +1,156 @@
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
+import type { AccountChanges, UserRow } from "../store/meta/users";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { isValidName } from "./fieldRules";
+import { idPage, truthy } from "./query";
+import { v1Options } from "./session";
+import { avatar } from "./views";
+
+// The superuser panel's accounts (reference §2.12): list, create, read, change and delete users.
+// Every method needs a fresh login; reads accept read-only superusers, writes need a real one.
+// Superusers themselves cannot be changed or deleted here (Quay's rule), which also keeps a
+// superuser from locking themself out.
+
+const CreateUser = Type.Object({
+  username: Type.String(),
+  email: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+
+const UpdateUser = Type.Object({
+  password: Type.Optional(Type.String()),
+  email: Type.Optional(Type.String()),
+  enabled: Type.Optional(Type.Boolean()),
+  superuser: Type.Optional(Type.Boolean()),
+});
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Quay's data-model refusals: 400 with a bare `{"message"}` body. */
+const refused = (message: string) => new ApiError(400, "invalid_request", message, "message");
+
+export const SUPERUSER_READ = { requireSuperuser: "read", requireFreshLogin: true } as const;
+export const SUPERUSER_WRITE = { requireSuperuser: "write", requireFreshLogin: true } as const;
+
+export function superuserRoutes(ctx: V1Context) {
+  const view = (u: UserRow) => {
+    const p = ctx.roles.principalOf({ kind: "user", user: u, via: "password" });
+    return {
+      kind: "user",
+      name: u.username,
+      username: u.username,
+      email: u.email,
+      verified: true,
+      avatar: avatar(u.username, "user", u.email),
+      super_user: p.kind === "user" && p.superuser,
+      global_readonly_super_user: p.kind === "user" && p.readonlySuperuser,
+      enabled: u.enabled,
+    };
+  };
+
+  const find = (username: string) => {
+    const user = ctx.stores.users.byName(username);
+    if (!user) throw ApiError.notFound();
+    return user;
+  };
+
+  /**
+   * Quay refuses to change or delete superusers (its is_superuser: the configured list; here also
+   * the flag on the account). Read-only superusers are not protected, as in Quay.
+   */
+  const changeable = (user: UserRow, verb: "update" | "delete") => {
+    if (user.superuser || ctx.config.superusers.includes(user.username)) throw ApiError.invalidRequest(`Cannot ${verb} a superuser`);
+    return user;
+  };
+
+  /** The organizations the user alone administers: deleting the user would orphan them. */
+  const solelyAdmined = (user: UserRow) =>
+    ctx.stores.orgs
+      .orgsOf({ userId: user.id })
+      .filter((o) => o.roles.includes("admin"))
+      .filter((o) => ctx.stores.orgs.adminUserCount(ctx.stores.orgs.namespace(o.name)!.id) <= 1)
+      .map((o) => o.name);
+
+  const checkEmail = (email: string) => {
+    if (!EMAIL.test(email)) throw refused(`Invalid email address: ${email}`);
+  };
+
+  return new Elysia(v1Options(ctx, "berth-v1-superuser"))
+    .use(v1Plugin(ctx))
+    .get(
+      "/api/v1/superuser/users/",
+      ({ query }) => {
+        // Quay's `disabled` defaults to true: disabled accounts are listed unless asked not to.
+        const enabledOnly = query.disabled !== undefined && !truthy(query.disabled);
+        const { page, next_page } = idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
+        return { users: page.map(view), ...(next_page ? { next_page } : {}) };
+      },
+      { nickname: "listAllUsers", ...SUPERUSER_READ },
+    )
+    .post(
+      "/api/v1/superuser/users/",
+      async ({ body }) => {
+        const b = parseBody(CreateUser, body);
+        const email = b.email || null;
+        if (!isValidName(b.username)) throw refused(`Invalid username ${b.username}: must be 2-255 of a-z, 0-9 and single . _ - between them`);
+        if (email) checkEmail(email);
+        // A temporary password the superuser hands over (Quay: 32 of A-Z0-9).
+        const password = randomAlnum(32);
+        const out = ctx.stores.users.create(b.username, email, await hashPassword(password));
+        if (out.kind === "nameTaken") throw refused(`Username has already been taken: ${b.username}`);
+        if (out.kind === "emailTaken") throw refused(`Email has already been used: ${email}`);
+        // Berth has no "encrypted password" client keys: the password itself is what docker login takes.
+        return { username: b.username, email, password, encrypted_password: password };
+      },
+      { nickname: "createInstallUser", ...SUPERUSER_WRITE },
+    )
+    .get("/api/v1/superuser/users/:username", ({ params }) => view(find(params.username)), {
+      nickname: "getInstallUser",
+      ...SUPERUSER_READ,
+    })
+    .put(
+      "/api/v1/superuser/users/:username",
+      async ({ params, body }) => {
+        const b = parseBody(UpdateUser, body);
+        const user = changeable(find(params.username), "update");
+        const changes: AccountChanges = {};
+        if (b.password !== undefined) {
+          const problem = passwordProblem(b.password);
+          if (problem) throw refused(problem);
+          changes.passwordHash = await hashPassword(b.password);
+        }
+        if (b.email !== undefined) {
+          checkEmail(b.email);
+          changes.email = b.email;
+        }
+        if (b.enabled !== undefined) changes.enabled = b.enabled;
+        // Quay adds the name to SUPER_USERS in its config; Berth keeps the flag on the account.
+        if (b.superuser !== undefined) changes.superuser = b.superuser;
+        if (ctx.stores.users.update(user.id, changes).kind === "emailTaken") throw refused("E-mail address already used");
+        // A new password or disabling rotated the uuid (sessions end); cached /v2/auth logins end here.
+        ctx.authenticator.forget(user.username);
+        const updated = view(ctx.stores.users.byId(user.id)!);
+        return b.password !== undefined ? { ...updated, encrypted_password: b.password } : updated;
+      },
+      { nickname: "changeInstallUser", ...SUPERUSER_WRITE },
+    )
+    .delete(
+      "/api/v1/superuser/users/:username",
+      ({ params, set }) => {
+        const user = changeable(find(params.username), "delete");
+        const orphans = solelyAdmined(user);
+        if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
+        const ns = ctx.stores.orgs.namespace(user.username);
+        ctx.stores.users.delete(user.id);
+        if (ns?.kind === "user") ctx.stores.repositories.deleteNamespace(ns.id);
+        ctx.authenticator.forget(user.username);
+        set.status = 204;
+        return "";
+      },
+      { nickname: "deleteInstallUser", ...SUPERUSER_WRITE },
+    );
+}

@@ -1,0 +1,62 @@
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { idPage } from "./query";
+import { v1Options } from "./session";
+import { SUPERUSER_READ, SUPERUSER_WRITE } from "./superuser";
+import { avatar } from "./views";
+
+// The superuser panel's organizations (reference §2.12): list all, delete any. Renaming is
+// refused with 501: repository and robot names embed the organization's name, and registry
+// tokens already issued name repositories by it, so a rename is not a one-row change.
+
+const UpdateOrg = Type.Object({ name: Type.Optional(Type.String()) });
+
+export function superuserOrgRoutes(ctx: V1Context) {
+  const view = (o: { name: string; email: string | null }) => ({ name: o.name, email: o.email, avatar: avatar(o.name, "org") });
+
+  const find = (name: string) => {
+    const org = ctx.stores.orgs.org(name);
+    if (!org) throw ApiError.notFound();
+    return org;
+  };
+
+  return new Elysia(v1Options(ctx, "berth-v1-superuser-orgs"))
+    .use(v1Plugin(ctx))
+    .get(
+      "/api/v1/superuser/organizations/",
+      ({ query }) => {
+        const { page, next_page } = idPage(query, (w) => ctx.stores.orgs.list(w));
+        return { organizations: page.map(view), ...(next_page ? { next_page } : {}) };
+      },
+      // Internal in Quay too: listed in discovery only with ?internal=true.
+      { nickname: "listAllOrganizations", internal: true, ...SUPERUSER_READ },
+    )
+    .put(
+      "/api/v1/superuser/organizations/:name",
+      ({ params, body }) => {
+        const b = parseBody(UpdateOrg, body);
+        const org = find(params.name);
+        if (b.name !== undefined && b.name !== org.name) {
+          throw new ApiError(501, "not_implemented", "Renaming an organization is not supported", "message");
+        }
+        // Nothing to change: the organization as it is, as Quay answers.
+        return view(org);
+      },
+      { nickname: "changeOrganization", ...SUPERUSER_WRITE },
+    )
+    .delete(
+      "/api/v1/superuser/organizations/:name",
+      ({ params, set }) => {
+        // Repositories, robots, teams and their grants go with the namespace; cached robot
+        // logins are re-checked against the store on use, so they end too.
+        ctx.stores.repositories.deleteNamespace(find(params.name).id);
+        set.status = 204;
+        return "";
+      },
+      { nickname: "deleteOrganization", ...SUPERUSER_WRITE },
+    );
+}

@@ -1,0 +1,97 @@
+import { Elysia } from "elysia";
+import { version } from "../../package.json";
+import type { V1Context } from "./context";
+
+// GET /config: the web route (outside /api/v1, no session, no auth) a Quay front end reads at
+// start to know the registry's name, address and features (reference §2.13). Only settings a
+// browser may see are here, and the feature flags say what Berth really does: a flag is true
+// only when the endpoints behind it work.
+
+/** Quay's feature names (FEATURE_ without the prefix) as Berth stands. */
+function features(ctx: V1Context): Record<string, boolean> {
+  return {
+    ADVERTISE_V2: true,
+    ANONYMOUS_ACCESS: true,
+    APP_SPECIFIC_TOKENS: true,
+    CHANGE_TAG_EXPIRATION: true,
+    DIRECT_LOGIN: true,
+    EXTENDED_REPOSITORY_NAMES: true,
+    GENERAL_OCI_SUPPORT: true,
+    HELM_OCI_SUPPORT: true,
+    LIBRARY_SUPPORT: true,
+    PARTIAL_USER_AUTOCOMPLETE: true,
+    PERMANENT_SESSIONS: true,
+    REFERRERS_API: true,
+    SUPER_USERS: true,
+    SUPERUSERS_FULL_ACCESS: ctx.config.superuserFullAccess,
+    // Not (yet) in Berth.
+    ACTION_LOG_ROTATION: false,
+    AGGREGATED_LOG_COUNT_RETRIEVAL: false,
+    ASSIGN_OAUTH_TOKEN: false,
+    AUTO_PRUNE: false,
+    BILLING: false,
+    BUILD_SUPPORT: false,
+    EDIT_QUOTA: false,
+    GITHUB_LOGIN: false,
+    GOOGLE_LOGIN: false,
+    IMMUTABLE_TAGS: false,
+    INVITE_ONLY_USER_CREATION: false,
+    LOG_EXPORT: false,
+    MAILING: false,
+    PROXY_CACHE: false,
+    PUBLIC_CATALOG: false,
+    QUOTA_MANAGEMENT: false,
+    RECAPTCHA: false,
+    REPO_MIRROR: false,
+    REQUIRE_TEAM_INVITE: false,
+    RESTRICTED_USERS: false,
+    SECURITY_SCANNER: false,
+    SIGNING: false,
+    SUPERUSER_CONFIGDUMP: false,
+    SUPERUSERS_ORG_CREATION_ONLY: false,
+    TEAM_SYNCING: false,
+    USER_CREATION: false,
+    USER_INITIALIZE: false,
+    USER_LOG_ACCESS: false,
+    USER_METADATA: false,
+    USER_RENAME: false,
+    USERNAME_CONFIRMATION: false,
+  };
+}
+
+export function webConfigRoutes(ctx: V1Context) {
+  // Plain Elysia, no v1Plugin: this route reads no session (app.ts strips cookies off non-API paths).
+  return new Elysia({ name: "berth-web-config" }).get("/config", ({ request }) => {
+    const url = new URL(ctx.config.publicUrl ?? request.url);
+    const host = ctx.config.publicUrl ? url.host : (request.headers.get("host") ?? url.host);
+    return {
+      config: {
+        SERVER_HOSTNAME: host,
+        PREFERRED_URL_SCHEME: url.protocol.replace(":", ""),
+        REGISTRY_TITLE: "Berth",
+        REGISTRY_TITLE_SHORT: "Berth",
+        AUTHENTICATION_TYPE: "Database",
+        AVATAR_KIND: "local",
+        CONTACT_INFO: [],
+        DEBUG: false,
+        SETUP_COMPLETE: true,
+        // Ended tags stay restorable for two weeks; other windows cannot be chosen yet.
+        TAG_EXPIRATION_OPTIONS: ["2w"],
+        PERMANENTLY_DELETE_TAGS: false,
+        FEATURE_REPO_MIRROR: false,
+        FEATURE_QUOTA_MANAGEMENT: false,
+        FEATURE_EDIT_QUOTA: false,
+        FEATURE_PROXY_CACHE: false,
+        FEATURE_ASSIGN_OAUTH_TOKEN: false,
+        FEATURE_IMAGE_EXPIRY_TRIGGER: false,
+        FEATURE_AUTO_PRUNE: false,
+      },
+      features: features(ctx),
+      oauth: {},
+      external_login: [],
+      registry_state: "normal",
+      account_recovery_mode: false,
+      version_number: `Berth ${version}`,
+    };
+  });
+}
