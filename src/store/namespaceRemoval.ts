@@ -1,14 +1,16 @@
 import type { Stores } from ".";
 
 /**
- * Removes a user or organization namespace with everything in it. Repositories go one by one
- * through RepositoryStore (its read cache must forget them; /v2 would otherwise keep serving
- * them for a moment); blobs stay until `berth gc`, as after any repository deletion.
+ * Removes a user or organization namespace with everything in it: repositories, robots, teams
+ * and grants go by cascade (through RepositoryStore, whose read cache must forget them), and a
+ * user namespace takes its user. Blobs stay until `berth gc`, as after any repository deletion.
  */
-export function removeNamespace(stores: Pick<Stores, "repositories" | "namespaces">, namespace: { id: number; name: string }): void {
-  for (const name of stores.repositories.list(undefined, undefined, (n) => n.startsWith(`${namespace.name}/`))) {
-    const row = stores.repositories.find(name);
-    if (row) stores.repositories.delete(row.id);
+export function removeNamespace(stores: Pick<Stores, "repositories" | "users" | "namespaces">, name: string): void {
+  const ns = stores.namespaces.settings(name);
+  if (!ns) return;
+  if (ns.kind === "user") {
+    const user = stores.users.byName(name);
+    if (user) stores.users.delete(user.id);
   }
-  stores.namespaces.delete(namespace.id);
+  stores.repositories.deleteNamespace(ns.id);
 }

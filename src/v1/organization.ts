@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import { removeNamespace } from "../store/namespaceRemoval";
 import type { TeamRow } from "../store/meta/orgs";
 import { parseBody } from "./body";
 import type { Caller } from "./caller";
@@ -110,12 +111,7 @@ export function organizationRoutes(ctx: V1Context) {
     .delete(
       "/api/v1/organization/:orgname",
       ({ org: { ns }, set }) => {
-        // Through the repository store, so its read cache forgets them; the rest goes by cascade.
-        for (const name of ctx.stores.repositories.list(undefined, undefined, (n) => n.startsWith(`${ns.name}/`))) {
-          const row = ctx.stores.repositories.find(name);
-          if (row) ctx.stores.repositories.delete(row.id);
-        }
-        ctx.stores.orgs.deleteOrg(ns.id);
+        removeNamespace(ctx.stores, ns.name);
         set.status = 204;
         return "";
       },

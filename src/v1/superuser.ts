@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import { removeNamespace } from "../store/namespaceRemoval";
 import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
 import type { AccountChanges, UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
@@ -144,9 +145,7 @@ export function superuserRoutes(ctx: V1Context) {
         const user = changeable(find(params.username), "delete");
         const orphans = solelyAdmined(user);
         if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
-        const ns = ctx.stores.orgs.namespace(user.username);
-        ctx.stores.users.delete(user.id);
-        if (ns?.kind === "user") ctx.stores.repositories.deleteNamespace(ns.id);
+        removeNamespace(ctx.stores, user.username);
         ctx.authenticator.forget(user.username);
         set.status = 204;
         return "";

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import { removeNamespace } from "../store/namespaceRemoval";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
@@ -53,7 +54,7 @@ export function superuserOrgRoutes(ctx: V1Context) {
       ({ params, set }) => {
         // Repositories, robots, teams and their grants go with the namespace; cached robot
         // logins are re-checked against the store on use, so they end too.
-        ctx.stores.repositories.deleteNamespace(find(params.name).id);
+        removeNamespace(ctx.stores, find(params.name).name);
         set.status = 204;
         return "";
       },

@@ -160,8 +160,7 @@ export function userRoutes(ctx: V1Context) {
             throw ApiError.invalidRequest(`Cannot delete the account: it is the only admin of organization ${org.name}`);
           }
         }
-        const ns = ctx.stores.namespaces.settings(user.username);
-        if (ns) removeNamespace(ctx.stores, ns);
+        removeNamespace(ctx.stores, user.username);
         ctx.authenticator.forget(user.username);
         clearSession();
         set.status = 204;

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { namespaces, users } from "../schema";
+import { namespaces } from "../schema";
 
 export interface NamespaceSettings {
   id: number;
@@ -20,7 +20,7 @@ const columns = {
   tagExpirationS: namespaces.tagExpirationS,
 };
 
-/** Settings shared by user and organization namespaces, and their removal. */
+/** Settings shared by user and organization namespaces. */
 export class NamespaceStore {
   constructor(private readonly db: MetaDb) {}
 
@@ -40,17 +40,4 @@ export class NamespaceStore {
     this.db.update(namespaces).set({ tagExpirationS: seconds }).where(eq(namespaces.id, id)).run();
   }
 
-  /**
-   * Deletes the namespace row (robots, teams, grants and repositories go by cascade) and, for a
-   * user namespace, the user. Callers delete repositories through RepositoryStore first so its
-   * read cache forgets them (see namespaceRemoval.ts).
-   */
-  delete(id: number): void {
-    this.db.transaction((tx) => {
-      const ns = tx.select(columns).from(namespaces).where(eq(namespaces.id, id)).get();
-      if (!ns) return;
-      if (ns.kind === "user") tx.delete(users).where(eq(users.username, ns.name)).run();
-      tx.delete(namespaces).where(eq(namespaces.id, id)).run();
-    });
-  }
 }

@@ -230,10 +230,6 @@ export class OrgStore {
       .map((r) => r.name);
   }
 
-  /** Deletes an organization namespace; its teams, robots, repositories and grants go with it (cascade). */
-  deleteOrg(namespaceId: number): void {
-    this.db.delete(namespaces).where(and(eq(namespaces.id, namespaceId), eq(namespaces.kind, "org"))).run();
-  }
 
   /** Organizations in id order (the last id of a page is a stable cursor). */
   list(opts: { afterId?: number; limit?: number } = {}): { id: number; name: string; email: string | null }[] {
