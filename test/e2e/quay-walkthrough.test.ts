@@ -1,7 +1,7 @@
 // The Quay API walkthrough against the compiled binary, the way a script talks to Quay:
 // /csrf_token → signin with the token → GET /api/v1/user/ with the cookie → create a
-// repository over API v1 → /v2/auth token → /v2/_catalog with it → a push with that token.
-// (Quay's last step, an OAuth-scoped token, waits for OAuth tokens in API v1.)
+// repository over API v1 → /v2/auth token → /v2/_catalog with it → a push with that token →
+// an OAuth-scoped token from an org application (the implicit grant), used without cookie or CSRF.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { startBinary, type BinaryServer } from "../support/server";
@@ -20,7 +20,7 @@ afterAll(async () => {
 /** The `name=value` of a Set-Cookie header, as a client's jar keeps it. */
 const cookieOf = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
 
-test("csrf → signin → user → repository → /v2/auth → _catalog → push", async () => {
+test("csrf → signin → user → repository → /v2/auth → _catalog → push → scoped token", async () => {
   const csrf = await fetch(`${srv.url}/csrf_token`);
   expect(csrf.status).toBe(200);
   let cookie = cookieOf(csrf);
@@ -81,4 +81,34 @@ test("csrf → signin → user → repository → /v2/auth → _catalog → push
   expect(push.status).toBe(201);
   const pulled = await fetch(`${srv.url}/v2/admin/walk/blobs/${digest}`, { headers: { Authorization: `Bearer ${token}` } });
   expect(new Uint8Array(await pulled.arrayBuffer())).toEqual(bytes);
+
+  // A scoped token for scripts: an org application, authorized by the signed-in user.
+  const json = (body: unknown) => ({ method: "POST", headers: { Cookie: cookie, "X-CSRF-Token": next, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  expect((await fetch(`${srv.url}/api/v1/organization/`, json({ name: "walkers" }))).status).toBe(201);
+  const app = await fetch(`${srv.url}/api/v1/organization/walkers/applications`, json({ name: "script", redirect_uri: "https://script.example/cb" }));
+  expect(app.status).toBe(200);
+  const { client_id } = (await app.json()) as { client_id: string };
+  const form = new URLSearchParams({ response_type: "token", client_id, redirect_uri: "https://script.example/cb", scope: "repo:read user:read", _csrf_token: next });
+  const granted = await fetch(`${srv.url}/oauth/authorizeapp`, {
+    method: "POST",
+    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+    body: form.toString(),
+    redirect: "manual",
+  });
+  expect(granted.status).toBe(302);
+  const location = granted.headers.get("location")!;
+  expect(location.startsWith("https://script.example/cb#access_token=")).toBe(true);
+  const scoped = new URLSearchParams(location.slice(location.indexOf("#") + 1)).get("access_token")!;
+  const bearer = { Authorization: `Bearer ${scoped}` };
+  expect(((await (await fetch(`${srv.url}/api/v1/user/`, { headers: bearer })).json()) as { username: string }).username).toBe("admin");
+  const repo = await fetch(`${srv.url}/api/v1/repository/admin/walk`, { headers: bearer });
+  expect(repo.status).toBe(200);
+  expect(((await repo.json()) as { description: string }).description).toBe("walkthrough");
+  // repo:read only: the superuser behind it still may not write through this token.
+  const write = await fetch(`${srv.url}/api/v1/repository/admin/walk`, {
+    method: "PUT",
+    headers: { ...bearer, "Content-Type": "application/json" },
+    body: JSON.stringify({ description: "changed" }),
+  });
+  expect(write.status).toBe(403);
 });
