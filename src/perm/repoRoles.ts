@@ -22,6 +22,8 @@ export interface RepoStanding {
   exists: boolean;
   repoId?: number;
   role: RepoRole;
+  /** The role without what public visibility gives everyone (Quay's repository listings use it). */
+  grantedRole: RepoRole;
   /** May create repositories in this namespace (whether or not this one exists). */
   canCreateInNamespace: boolean;
   /** canCreateInNamespace, for a repository that does not exist yet. */
@@ -72,12 +74,14 @@ export class RepoRoleResolver {
       grants,
       opts,
     );
+    const grantedRole =
+      row?.visibility === "public" ? resolveRepoRole(principal, { namespace, exists: true, visibility: "private" }, grants, opts) : role;
     // Only existing namespaces can receive new repositories (Quay's CREATE_NAMESPACE_ON_PUSH off),
     // except for full-access superusers, whose pushes create an organisation they own.
     const canCreateInNamespace = ns !== undefined || (principal.kind === "user" && principal.superuser && opts.superuserFullAccess)
       ? canCreateRepo(principal, namespace, namespaceTeamRoles, opts)
       : false;
-    return { repo, exists: !!row, repoId: row?.id, role, canCreateInNamespace, canCreate: !row && canCreateInNamespace };
+    return { repo, exists: !!row, repoId: row?.id, role, grantedRole, canCreateInNamespace, canCreate: !row && canCreateInNamespace };
   }
 
   isPublic(requestedName: string): boolean {

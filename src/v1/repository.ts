@@ -44,7 +44,7 @@ export function repositoryRoutes(ctx: V1Context) {
       if (!namespace && !includePublic && query.starred !== "true") {
         throw ApiError.invalidRequest("one of namespace, starred or public is required");
       }
-      if (query.starred === "true" && !isSignedIn(caller)) throw ApiError.unauthorized(false);
+      if (query.starred === "true" && !isSignedIn(caller)) throw ApiError.invalidRequest("starred=true requires a signed-in user");
       if (query.starred === "true") return { repositories: [] }; // stars are not kept yet
       // next_page is the last name of the previous page (Quay encrypts its cursor; ours is plain).
       const after = query.next_page ? Buffer.from(query.next_page, "base64url").toString("utf8") : undefined;
@@ -53,7 +53,8 @@ export function repositoryRoutes(ctx: V1Context) {
       for (const name of ctx.stores.repositories.list(after, undefined)) {
         if (namespace && !name.startsWith(`${namespace}/`)) continue;
         const standing = ctx.roles.standing(caller.identity, name);
-        const ok = includePublic ? ctx.roles.isPublic(name) || roleAtLeast(standing.role, "read") : roleAtLeast(standing.role, "read");
+        // Without public=true only what the caller is granted counts (Quay), not others' public repositories.
+        const ok = roleAtLeast(includePublic ? standing.role : standing.grantedRole, "read");
         if (!ok) continue;
         if (visible.length === PAGE_SIZE) {
           more = true;

@@ -186,6 +186,13 @@ describe("GET /api/v1/repository", () => {
     expect(seenByBob).not.toContain(priv);
     expect(await names(anon)).not.toContain(priv);
     expect(await names(anon)).not.toContain(shared);
+    // Others' public repositories need public=true (Quay lists only granted ones otherwise).
+    expect(seenByBob).not.toContain(pub);
+    expect(await names(anon)).toEqual([]);
+    const withPublic = (await expectJson(await bob.get(`/api/v1/repository?namespace=${ns}&public=true`), 200)).repositories.map(
+      (r: { namespace: string; name: string }) => `${r.namespace}/${r.name}`,
+    );
+    expect(withPublic.sort()).toEqual([pub, shared].sort());
 
     const body = await expectJson(await carol.get(`/api/v1/repository?namespace=${ns}`), 200);
     expect(body.next_page).toBeUndefined();
@@ -223,7 +230,7 @@ describe("GET /api/v1/repository", () => {
 
   test("starred=true: nothing starred yet; anonymous refused", async () => {
     expect(await expectJson(await alice.get("/api/v1/repository?starred=true"), 200)).toEqual({ repositories: [] });
-    expect((await anon.get("/api/v1/repository?starred=true")).status).toBeGreaterThanOrEqual(400);
+    await expectProblem(await anon.get("/api/v1/repository?starred=true"), 400, "invalid_request");
   });
 
   test("pages of 100 with next_page", async () => {
