@@ -194,16 +194,15 @@ describe("labels", () => {
   });
 
   test("reserved prefixes and malformed keys are refused with Quay's messages", async () => {
-    const post = (json: unknown) => alice.post(labelsPath(repo, image.digest), json);
-    let res = await post({ key: "io.quay.thing", value: "x", media_type: null });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ message: "Label has a reserved prefix" });
-    res = await post({ key: "Bad_Key", value: "x", media_type: null });
-    expect(res.status).toBe(400);
-    expect((await res.json()).message).toStartWith("Label is of an invalid format or missing please use ^[a-z0-9]");
-    res = await post({ key: "com.example.bad-json", value: "{nope", media_type: "application/json" });
-    expect(res.status).toBe(400);
-    expect((await res.json()).message).toContain("not valid JSON");
+    // Flask-RESTful's shape: {"message": …} and nothing else.
+    const refused = async (json: unknown) => {
+      const body = await expectJson<{ message: string }>(await alice.post(labelsPath(repo, image.digest), json), 400);
+      expect(Object.keys(body)).toEqual(["message"]);
+      return body.message;
+    };
+    expect(await refused({ key: "io.quay.thing", value: "x", media_type: null })).toBe("Label has a reserved prefix");
+    expect(await refused({ key: "Bad_Key", value: "x", media_type: null })).toStartWith("Label is of an invalid format or missing please use ^[a-z0-9]");
+    expect(await refused({ key: "com.example.bad-json", value: "{nope", media_type: "application/json" })).toContain("not valid JSON");
     // Unknown manifests: the prefix is checked first, then the manifest.
     await expectProblem(await alice.post(labelsPath(repo, `sha256:${"1".repeat(64)}`), { key: "a", value: "x", media_type: null }), 404, "not_found");
   });
