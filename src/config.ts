@@ -42,6 +42,10 @@ export const ConfigSchema = Type.Object(
     }),
     uploadTtlSeconds: Type.Integer({ default: 24 * 3600, minimum: 60, description: "idle upload sessions expire after this" }),
     logRequests: Type.Boolean({ default: true, description: "one log line per request" }),
+    notificationAllowLoopback: Type.Boolean({
+      default: false,
+      description: "allow notification webhooks to loopback addresses (refused by default, as in Quay)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -68,6 +72,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   maxBodyBytes: "BERTH_MAX_BODY_BYTES",
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
   logRequests: "BERTH_LOG_REQUESTS",
+  notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
 };
 
 export class ConfigError extends Error {}

@@ -13,3 +13,4 @@ export * from "./httpRange.ts";
 export * from "./quoteForMessage.ts";
 export * from "./labelRules.ts";
 export * from "./imageLabels.ts";
+export * from "./imageLayers.ts";

@@ -12,6 +12,9 @@ import { conventionRoutes } from "./conventions";
 import { discoveryRoutes, type RouteEntry } from "./discovery";
 import { permissionRoutes } from "./permission";
 import { tagRoutes } from "./tag";
+import { manifestRoutes } from "./manifest";
+import { prototypeRoutes } from "./prototype";
+import { notificationRoutes } from "./notification";
 import { teamRoutes } from "./team";
 import { v1Options } from "./session";
 import { userRoutes } from "./user";
@@ -59,6 +62,9 @@ export function v1Routes(ctx: V1Context) {
       .use(userInitializeRoutes(ctx))
       .use(repositoryRoutes(ctx))
       .use(tagRoutes(ctx))
+      .use(manifestRoutes(ctx))
+      .use(prototypeRoutes(ctx))
+      .use(notificationRoutes(ctx))
       .use(permissionRoutes(ctx))
       .use(organizationRoutes(ctx))
       .use(teamRoutes(ctx))

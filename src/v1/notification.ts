@@ -1,0 +1,94 @@
+// Repository notifications (reference quay-api.md §2.13): list, create, read, delete, reset the
+// failure count, and queue a test. Repository admins only. Which events and methods are
+// accepted, and why, is src/notify/events.ts; delivery is the outbox worker's.
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { validateNotification } from "../notify/events";
+import { notificationView } from "../notify/view";
+import type { RepoStanding } from "../perm/repoRoles";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
+
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+// Quay's NotificationCreateRequest: eventConfig is required too (its UI always sends `{}`).
+const CreateBody = Type.Object({
+  event: Type.String(),
+  method: Type.String(),
+  config: JsonObject,
+  eventConfig: JsonObject,
+  title: Type.Optional(Type.String()),
+});
+
+/** Quay's 400 for a uuid the repository does not have (on delete, reset and test). */
+function noSuchNotification(repo: RepoStanding, uuid: string) {
+  const slash = repo.repo.indexOf("/");
+  return ApiError.invalidRequest(`No repository notification found for: ${repo.repo.slice(0, slash)}, ${repo.repo.slice(slash + 1)}, ${uuid}`);
+}
+
+export function notificationRoutes(ctx: V1Context) {
+  const admin = { requireRepoAdmin: true } as const;
+  const base = "/api/v1/repository/:repository/notification";
+  return new Elysia(v1Options(ctx, "berth-v1-notification"))
+    .use(v1Plugin(ctx))
+    .get(`${base}/`, ({ repo }) => ({ notifications: ctx.stores.notifications.listFor(repo.repoId!).map(notificationView) }), {
+      nickname: "listRepoNotifications",
+      ...admin,
+    })
+    .post(
+      `${base}/`,
+      ({ repo, body }) => {
+        const b = parseBody(CreateBody, body);
+        const problem = validateNotification(b, { allowLoopback: ctx.config.notificationAllowLoopback });
+        if (problem) throw ApiError.invalidRequest(problem, { field: problem.slice(0, problem.indexOf(":")) });
+        const created = ctx.stores.notifications.create({
+          repositoryId: repo.repoId!,
+          event: b.event,
+          method: b.method,
+          config: b.config,
+          eventConfig: b.eventConfig,
+          title: b.title ?? null,
+        });
+        return new Response(JSON.stringify(notificationView(created)), { status: 201, headers: { "Content-Type": "application/json" } });
+      },
+      { nickname: "createRepoNotification", ...admin },
+    )
+    .get(
+      `${base}/:uuid`,
+      ({ repo, params }) => {
+        const found = ctx.stores.notifications.get(repo.repoId!, params.uuid);
+        if (!found) throw ApiError.notFound();
+        return notificationView(found);
+      },
+      { nickname: "getRepoNotification", ...admin },
+    )
+    .delete(
+      `${base}/:uuid`,
+      ({ repo, params }) => {
+        if (!ctx.stores.notifications.delete(repo.repoId!, params.uuid)) throw noSuchNotification(repo, params.uuid);
+        return new Response(null, { status: 204 });
+      },
+      { nickname: "deleteRepoNotification", ...admin },
+    )
+    .post(
+      `${base}/:uuid`,
+      ({ repo, params }) => {
+        // Re-enables a notification that failures disabled.
+        if (!ctx.stores.notifications.resetFailures(repo.repoId!, params.uuid)) throw noSuchNotification(repo, params.uuid);
+        return new Response(null, { status: 204 });
+      },
+      { nickname: "resetRepositoryNotificationFailures", ...admin },
+    )
+    .post(
+      `${base}/:uuid/test`,
+      ({ repo, params, request }) => {
+        // Queued on the ordinary outbox with the event's sample data; the answer does not wait for it.
+        if (!ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid, request)) throw noSuchNotification(repo, params.uuid);
+        return {};
+      },
+      { nickname: "testRepoNotification", ...admin },
+    );
+}

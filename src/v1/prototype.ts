@@ -1,0 +1,106 @@
+// Default permissions of an organization (Quay's prototypes, reference quay-api.md §2.10): when
+// someone creates a repository in the org, the delegate gets `role` on it. Org admins only.
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import type { PrototypeCreator, PrototypeDelegate, PrototypeView } from "../store/meta/prototypes";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
+import { avatar } from "./views";
+
+const Role = Type.Union([Type.Literal("read"), Type.Literal("write"), Type.Literal("admin")]);
+const NewPrototype = Type.Object({
+  role: Role,
+  delegate: Type.Object({ name: Type.String(), kind: Type.Union([Type.Literal("user"), Type.Literal("team")]) }),
+  activating_user: Type.Optional(Type.Union([Type.Object({ name: Type.String() }), Type.Null()])),
+});
+const PrototypeUpdate = Type.Object({ role: Role });
+
+type Org = { id: number; name: string };
+
+export function prototypeRoutes(ctx: V1Context) {
+  /** Quay's prototype_user_view: robots always count as org members. */
+  const userView = (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
+    const robot = who.kind === "robot";
+    const email = robot ? null : (ctx.stores.users.byId(who.id)?.email ?? null);
+    return {
+      name: who.name,
+      is_robot: robot,
+      kind: "user",
+      is_org_member: robot || ctx.stores.orgs.teamRolesOf(org.id, { userId: who.id }).length > 0,
+      avatar: avatar(who.name, robot ? "robot" : "user", email),
+    };
+  };
+  const view = (org: Org, p: PrototypeView) => ({
+    activating_user: p.activating ? userView(org, p.activating) : null,
+    delegate:
+      p.delegate.kind === "team"
+        ? { name: p.delegate.name, kind: "team", avatar: avatar(p.delegate.name, "team") }
+        : userView(org, { kind: p.delegate.kind, id: p.delegate.id, name: p.delegate.name }),
+    role: p.role,
+    id: p.uuid,
+  });
+
+  /**
+   * A user, or a robot of this org, by name (Quay's get_user finds robots too). Robots of other
+   * namespaces are refused: they could never hold a grant on this org's repositories.
+   */
+  const principal = (org: Org, name: string): PrototypeCreator | undefined => {
+    if (name.includes("+")) {
+      const robot = ctx.stores.robots.byName(name);
+      if (!robot) return undefined;
+      if (robot.owner !== org.name) throw ApiError.invalidRequest(`Cannot add robot ${name} under namespace ${org.name}`);
+      return { robotId: robot.id };
+    }
+    const user = ctx.stores.users.byName(name);
+    return user ? { userId: user.id } : undefined;
+  };
+
+  const findTeam = (org: Org, name: string): PrototypeDelegate | undefined => {
+    const team = ctx.stores.orgs.team(org.id, name);
+    return team ? { teamId: team.id } : undefined;
+  };
+
+  const admin = { requireOrgAdmin: true } as const;
+  return new Elysia(v1Options(ctx, "berth-v1-prototype"))
+    .use(v1Plugin(ctx))
+    .get(
+      "/api/v1/organization/:orgname/prototypes",
+      ({ org: { ns } }) => ({ prototypes: ctx.stores.prototypes.list(ns.id).map((p) => view(ns, p)) }),
+      { nickname: "getOrganizationPrototypePermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
+    )
+    .post(
+      "/api/v1/organization/:orgname/prototypes",
+      ({ org: { ns }, body }) => {
+        const b = parseBody(NewPrototype, body);
+        const activatingName = b.activating_user?.name;
+        const activating = activatingName ? principal(ns, activatingName) : undefined;
+        if (activatingName && !activating) throw ApiError.invalidRequest("Unknown activating user");
+        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : principal(ns, b.delegate.name);
+        if (!delegate) throw ApiError.invalidRequest("Missing delegate user or team");
+        const created = ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
+        return view(ns, created);
+      },
+      { nickname: "createOrganizationPrototypePermission", ...admin },
+    )
+    .put(
+      "/api/v1/organization/:orgname/prototypes/:prototypeid",
+      ({ org: { ns }, params, body }) => {
+        const { role } = parseBody(PrototypeUpdate, body);
+        const updated = ctx.stores.prototypes.updateRole(ns.id, params.prototypeid, role);
+        if (!updated) throw ApiError.notFound();
+        return view(ns, updated);
+      },
+      { nickname: "updateOrganizationPrototypePermission", ...admin },
+    )
+    .delete(
+      "/api/v1/organization/:orgname/prototypes/:prototypeid",
+      ({ org: { ns }, params }) => {
+        if (!ctx.stores.prototypes.delete(ns.id, params.prototypeid)) throw ApiError.notFound();
+        return new Response(null, { status: 204 });
+      },
+      { nickname: "deleteOrganizationPrototypePermission", ...admin },
+    );
+}

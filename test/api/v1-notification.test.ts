@@ -1,0 +1,181 @@
+// API v1 repository notifications (reference quay-api.md §2.13): a webhook created over HTTP
+// receives Quay's repo_push payload after a tagged /v2 push, the test endpoint sends the sample,
+// failures can be reset, and only repository admins may touch any of it. The receiver listens
+// on loopback, so the server runs with notificationAllowLoopback on (a second one shows the default).
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Stores } from "../../src/store";
+import { eventually } from "../support/eventually";
+import { RegistryClient } from "../support/registryClient";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+
+setDefaultTimeout(60_000);
+
+const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
+
+/** A webhook receiver on loopback recording each body by path. */
+class Receiver {
+  readonly hits = new Map<string, Record<string, unknown>[]>();
+  private readonly server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (req) => {
+      const path = new URL(req.url).pathname;
+      this.hits.set(path, [...(this.hits.get(path) ?? []), (await req.json()) as Record<string, unknown>]);
+      return new Response(null, { status: 200 });
+    },
+  });
+  hook(): { url: string; path: string } {
+    const path = `/hook/${crypto.randomUUID()}`;
+    return { url: `http://127.0.0.1:${this.server.port}${path}`, path };
+  }
+  of(path: string) {
+    return this.hits.get(path) ?? [];
+  }
+  stop() {
+    this.server.stop(true);
+  }
+}
+
+let server: TestServer;
+let stores: Stores;
+let registry: RegistryClient;
+let receiver: Receiver;
+let alice: V1Client;
+let bob: V1Client;
+let anon: V1Client;
+
+beforeAll(async () => {
+  receiver = new Receiver();
+  server = await startTestServer({ notificationAllowLoopback: "true" });
+  stores = server.server.ctx.stores;
+  registry = new RegistryClient(server.url);
+  await createUsers(stores, PASSWORDS);
+  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
+  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
+  anon = new V1Client(server.url);
+  await anon.fetchCsrf();
+});
+afterAll(async () => {
+  await server?.stop();
+  receiver?.stop();
+});
+
+let counter = 0;
+async function create(): Promise<string> {
+  const name = `n${++counter}-${crypto.randomUUID().slice(0, 6)}`;
+  await expectJson(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }), 201);
+  return `alice/${name}`;
+}
+
+const listPath = (repo: string) => `/api/v1/repository/${repo}/notification/`;
+const onePath = (repo: string, uuid: string) => `/api/v1/repository/${repo}/notification/${uuid}`;
+const webhook = (url: string, extra: Record<string, unknown> = {}) => ({ event: "repo_push", method: "webhook", config: { url }, eventConfig: {}, title: "CI", ...extra });
+
+describe("repository notifications", () => {
+  test("create a webhook, read it back, and a tagged push delivers Quay's repo_push payload", async () => {
+    const repo = await create();
+    const hook = receiver.hook();
+    const created = await expectJson(await alice.post(listPath(repo), webhook(hook.url)), 201);
+    expect(created).toEqual({
+      uuid: expect.any(String),
+      title: "CI",
+      event: "repo_push",
+      method: "webhook",
+      config: { url: hook.url },
+      event_config: {},
+      number_of_failures: 0,
+    });
+    expect(await expectJson(await alice.get(listPath(repo)), 200)).toEqual({ notifications: [created] });
+    expect(await expectJson(await alice.get(onePath(repo, created.uuid)), 200)).toEqual(created);
+
+    await registry.pushImage(repo, "v1");
+    const [body] = await eventually(() => (receiver.of(hook.path).length ? receiver.of(hook.path) : undefined));
+    const host = new URL(server.url).host;
+    expect(body).toEqual({
+      repository: repo,
+      namespace: "alice",
+      name: repo.slice("alice/".length),
+      docker_url: `${host}/${repo}`,
+      homepage: `http://${host}/repository/${repo}`,
+      updated_tags: ["v1"],
+    });
+  });
+
+  test("the test endpoint sends the event's sample data", async () => {
+    const repo = await create();
+    const hook = receiver.hook();
+    const { uuid } = await expectJson(await alice.post(listPath(repo), webhook(hook.url)), 201);
+    expect(await expectJson(await alice.post(`${onePath(repo, uuid)}/test`), 200)).toEqual({});
+    const [body] = await eventually(() => (receiver.of(hook.path).length ? receiver.of(hook.path) : undefined));
+    expect(body).toMatchObject({ repository: repo, updated_tags: ["latest", "foo"], pruned_image_count: 3 });
+  });
+
+  test("reset clears the failure count; delete removes the notification", async () => {
+    const repo = await create();
+    const { uuid } = await expectJson(await alice.post(listPath(repo), webhook(receiver.hook().url)), 201);
+    // A delivery given up counts one failure.
+    const row = stores.notifications.get(stores.repositories.find(repo)!.id, uuid)!;
+    stores.notifications.giveUp(stores.notifications.enqueue(row.id, "{}", Date.now() + 3_600_000));
+    expect((await expectJson(await alice.get(onePath(repo, uuid)), 200)).number_of_failures).toBe(1);
+    expect((await alice.post(onePath(repo, uuid))).status).toBe(204);
+    expect((await expectJson(await alice.get(onePath(repo, uuid)), 200)).number_of_failures).toBe(0);
+
+    expect((await alice.delete(onePath(repo, uuid))).status).toBe(204);
+    await expectProblem(await alice.get(onePath(repo, uuid)), 404, "not_found");
+    const missing = `No repository notification found for: alice, ${repo.slice("alice/".length)}, ${uuid}`;
+    await expectProblem(await alice.delete(onePath(repo, uuid)), 400, "invalid_request", missing);
+    await expectProblem(await alice.post(onePath(repo, uuid)), 400, "invalid_request", missing);
+    await expectProblem(await alice.post(`${onePath(repo, uuid)}/test`), 400, "invalid_request", missing);
+  });
+
+  test("a notification of another repository is not found through this one", async () => {
+    const [a, b] = [await create(), await create()];
+    const { uuid } = await expectJson(await alice.post(listPath(a), webhook(receiver.hook().url)), 201);
+    await expectProblem(await alice.get(onePath(b, uuid)), 404, "not_found");
+  });
+
+  test("bad bodies are 400s naming the field", async () => {
+    const repo = await create();
+    const url = receiver.hook().url;
+    const field = async (json: unknown) => (await expectProblem(await alice.post(listPath(repo), json), 400, "invalid_request")).field;
+    expect(await field(webhook(url, { event: "repo_exploded" }))).toBe("event");
+    expect(await field(webhook(url, { method: "email", config: { email: "a@example.com" } }))).toBe("method");
+    expect(await field(webhook(url, { config: {} }))).toBe("config.url");
+    expect(await field({ event: "repo_push", method: "webhook", config: { url } })).toBe("eventConfig");
+    expect(await field(webhook(url, { title: 5 }))).toBe("title");
+    expect((await expectJson(await alice.get(listPath(repo)), 200)).notifications).toEqual([]);
+  });
+
+  test("repository admins only: 401 anonymous, 403 without admin (write is not enough)", async () => {
+    const repo = await create();
+    const { uuid } = await expectJson(await alice.post(listPath(repo), webhook(receiver.hook().url)), 201);
+    await expectProblem(await anon.get(listPath(repo)), 401, "invalid_token");
+    await expectProblem(await anon.post(listPath(repo), webhook(receiver.hook().url)), 401, "invalid_token");
+    await expectProblem(await bob.get(listPath(repo)), 403, "insufficient_scope");
+    await expectJson(await alice.put(`/api/v1/repository/${repo}/permissions/user/bob`, { role: "write" }), 200);
+    await expectProblem(await bob.get(onePath(repo, uuid)), 403, "insufficient_scope");
+    await expectProblem(await bob.post(listPath(repo), webhook(receiver.hook().url)), 403, "insufficient_scope");
+    await expectProblem(await bob.delete(onePath(repo, uuid)), 403, "insufficient_scope");
+    await expectProblem(await bob.post(`${onePath(repo, uuid)}/test`), 403, "insufficient_scope");
+  });
+
+  test("CSRF: a cookie write without the token is refused", async () => {
+    const repo = await create();
+    await expectCsrfError(await alice.post(listPath(repo), webhook(receiver.hook().url), { csrf: false }));
+  });
+});
+
+describe("by default", () => {
+  test("webhooks to loopback addresses are refused", async () => {
+    const strict = await startTestServer({}, { adminPassword: "admin-Secret-1" });
+    try {
+      const admin = await signedIn(strict.url, "admin", "admin-Secret-1");
+      await expectJson(await admin.post("/api/v1/repository", { repository: "app", visibility: "private", description: "" }), 201);
+      const body = await expectProblem(await admin.post(listPath("admin/app"), webhook("http://127.0.0.1:9/hook")), 400, "invalid_request", /loopback/);
+      expect(body.field).toBe("config.url");
+    } finally {
+      await strict.stop();
+    }
+  });
+});

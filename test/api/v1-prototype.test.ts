@@ -1,0 +1,138 @@
+// API v1 default permissions (Quay's prototypes, reference quay-api.md §2.10): org admins list,
+// create, change and delete them; a repository a team member creates afterwards (here through
+// a /v2 push in token mode, which applies them) carries the delegates' grants.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { orgAdd, robotAdd } from "../../src/cli/accounts";
+import type { Stores } from "../../src/store";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+
+setDefaultTimeout(60_000);
+
+const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carl: "carl-Secret-1", dana: "dana-Secret-1" } as const;
+const base = "/api/v1/organization/acme/prototypes";
+
+let server: TestServer;
+let stores: Stores;
+let alice: V1Client;
+let bob: V1Client;
+let carl: V1Client;
+let anon: V1Client;
+
+beforeAll(async () => {
+  server = await startTestServer({ auth: "token" }, { adminPassword: "admin-Secret-1" });
+  stores = server.server.ctx.stores;
+  const users = await createUsers(stores, PASSWORDS);
+  orgAdd(stores, "acme", "alice");
+  orgAdd(stores, "other", "bob");
+  const acme = stores.orgs.namespace("acme")!.id;
+  const builders = stores.orgs.setTeam(acme, "builders", "creator");
+  stores.orgs.addMember(builders, { userId: users.carl.id });
+  stores.orgs.setTeam(acme, "readers", "member");
+  robotAdd(stores, "acme+ci");
+  robotAdd(stores, "other+ci");
+  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
+  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
+  carl = await signedIn(server.url, "carl", PASSWORDS.carl);
+  anon = new V1Client(server.url);
+  await anon.fetchCsrf();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** What `docker push` does first: a push token, which creates the repository (and applies prototypes). */
+async function pushAs(user: keyof typeof PASSWORDS, repo: string): Promise<void> {
+  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${repo}:push,pull` });
+  const res = await fetch(`${server.url}/v2/auth?${q}`, {
+    headers: { Authorization: `Basic ${Buffer.from(`${user}:${PASSWORDS[user]}`).toString("base64")}` },
+  });
+  expect(res.status).toBe(200);
+}
+
+const userView = (name: string, isRobot: boolean, member: boolean) => ({
+  name,
+  is_robot: isRobot,
+  kind: "user",
+  is_org_member: member,
+  avatar: expect.objectContaining({ name, kind: isRobot ? "robot" : "user", hash: expect.any(String), color: expect.any(String) }),
+});
+
+describe("prototypes", () => {
+  test("create for a user, a team and a robot; list them in Quay's view", async () => {
+    const forCarl = await expectJson(
+      await alice.post(base, { role: "write", delegate: { name: "dana", kind: "user" }, activating_user: { name: "carl" } }),
+      200,
+    );
+    expect(forCarl).toEqual({ activating_user: userView("carl", false, true), delegate: userView("dana", false, false), role: "write", id: expect.any(String) });
+    const team = await expectJson(await alice.post(base, { role: "read", delegate: { name: "readers", kind: "team" } }), 200);
+    expect(team).toEqual({
+      activating_user: null,
+      delegate: { name: "readers", kind: "team", avatar: expect.objectContaining({ name: "readers", kind: "team" }) },
+      role: "read",
+      id: expect.any(String),
+    });
+    const robot = await expectJson(await alice.post(base, { role: "admin", delegate: { name: "acme+ci", kind: "user" }, activating_user: null }), 200);
+    expect(robot.delegate).toEqual(userView("acme+ci", true, true));
+
+    const list = await expectJson(await alice.get(base), 200);
+    expect(list.prototypes).toEqual([forCarl, team, robot]);
+  });
+
+  test("a repository a team member creates afterwards gets the delegates' grants", async () => {
+    await pushAs("carl", "acme/by-carl");
+    const users = await expectJson(await alice.get("/api/v1/repository/acme/by-carl/permissions/user/"), 200);
+    expect(Object.fromEntries(Object.entries<any>(users.permissions).map(([n, p]) => [n, p.role]))).toEqual({
+      carl: "admin",
+      dana: "write",
+      "acme+ci": "admin",
+    });
+    const teams = await expectJson(await alice.get("/api/v1/repository/acme/by-carl/permissions/team/"), 200);
+    expect(teams.permissions.readers.role).toBe("read");
+    // The grant works: dana, outside the org, can now read the repository.
+    const dana = await signedIn(server.url, "dana", PASSWORDS.dana);
+    expect((await dana.get("/api/v1/repository/acme/by-carl")).status).toBe(200);
+  });
+
+  test("change a role, delete; unknown ids are 404", async () => {
+    const created = await expectJson(await alice.post(base, { role: "read", delegate: { name: "dana", kind: "user" } }), 200);
+    const path = `${base}/${created.id}`;
+    const updated = await expectJson(await alice.put(path, { role: "admin" }), 200);
+    expect(updated).toEqual({ ...created, role: "admin" });
+    expect((await alice.delete(path)).status).toBe(204);
+    expect((await expectJson(await alice.get(base), 200)).prototypes.some((p: any) => p.id === created.id)).toBe(false);
+    await expectProblem(await alice.delete(path), 404, "not_found");
+    await expectProblem(await alice.put(path, { role: "read" }), 404, "not_found");
+  });
+
+  test("unknown people and teams are 400s with Quay's messages", async () => {
+    const post = (json: unknown) => alice.post(base, json);
+    await expectProblem(await post({ role: "read", delegate: { name: "dana", kind: "user" }, activating_user: { name: "nobody" } }), 400, "invalid_request", "Unknown activating user");
+    await expectProblem(await post({ role: "read", delegate: { name: "nobody", kind: "user" } }), 400, "invalid_request", "Missing delegate user or team");
+    await expectProblem(await post({ role: "read", delegate: { name: "ghosts", kind: "team" } }), 400, "invalid_request", "Missing delegate user or team");
+    await expectProblem(await post({ role: "read", delegate: { name: "other+ci", kind: "user" } }), 400, "invalid_request", "Cannot add robot other+ci under namespace acme");
+  });
+
+  test("a bad body is a 400 naming the field", async () => {
+    expect((await expectProblem(await alice.post(base, { role: "owner", delegate: { name: "dana", kind: "user" } }), 400, "invalid_request")).field).toBe("role");
+    expect((await expectProblem(await alice.post(base, { role: "read" }), 400, "invalid_request")).field).toBe("delegate");
+    expect((await expectProblem(await alice.post(base, { role: "read", delegate: { name: "x", kind: "org" } }), 400, "invalid_request")).field).toBe("delegate.kind");
+    expect((await expectProblem(await alice.put(`${base}/whatever`, {}), 400, "invalid_request")).field).toBe("role");
+  });
+
+  test("org admins only: 401 anonymous, 403 for members and outsiders, unknown orgs alike", async () => {
+    await expectProblem(await anon.get(base), 401, "invalid_token");
+    await expectProblem(await anon.post(base, { role: "read", delegate: { name: "dana", kind: "user" } }), 401, "invalid_token");
+    await expectProblem(await bob.get(base), 403, "insufficient_scope");
+    await expectProblem(await carl.get(base), 403, "insufficient_scope");
+    await expectProblem(await carl.post(base, { role: "read", delegate: { name: "dana", kind: "user" } }), 403, "insufficient_scope");
+    await expectProblem(await bob.delete(`${base}/whatever`), 403, "insufficient_scope");
+    await expectProblem(await bob.get("/api/v1/organization/no-such-org/prototypes"), 403, "insufficient_scope");
+    // …while bob administers his own org.
+    expect(await expectJson(await bob.get("/api/v1/organization/other/prototypes"), 200)).toEqual({ prototypes: [] });
+  });
+
+  test("CSRF: a cookie write without the token is refused", async () => {
+    await expectCsrfError(await alice.post(base, { role: "read", delegate: { name: "dana", kind: "user" } }, { csrf: false }));
+  });
+});
