@@ -1,6 +1,6 @@
 // Repository notifications end to end: a tagged push over /v2 reaches a webhook receiver (both on
 // loopback), with retries, giving up, test notifications, and deliveries that outlive a restart.
-// Notifications are created through the store until API v1 has the routes.
+// The delivery mechanics are driven through the store here; test/api/v1-notification.test.ts covers the routes.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { RegistryClient, repoName } from "../support/registryClient";

@@ -1,6 +1,6 @@
 // API v1 default permissions (Quay's prototypes, reference quay-api.md §2.10): org admins list,
-// create, change and delete them; a repository a team member creates afterwards (here through
-// a /v2 push in token mode, which applies them) carries the delegates' grants.
+// create, change and delete them; a repository a team member creates afterwards (through a /v2
+// push in token mode, or POST /api/v1/repository) carries the delegates' grants.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
@@ -92,6 +92,18 @@ describe("prototypes", () => {
     // The grant works: dana, outside the org, can now read the repository.
     const dana = await signedIn(server.url, "dana", PASSWORDS.dana);
     expect((await dana.get("/api/v1/repository/acme/by-carl")).status).toBe(200);
+  });
+
+  test("POST /api/v1/repository applies them the same way", async () => {
+    const made = await expectJson(await carl.post("/api/v1/repository", { repository: "by-api", namespace: "acme", visibility: "private", description: "" }), 201);
+    expect(made).toEqual({ namespace: "acme", name: "by-api", kind: "image" });
+    const users = await expectJson(await alice.get("/api/v1/repository/acme/by-api/permissions/user/"), 200);
+    expect(Object.fromEntries(Object.entries<any>(users.permissions).map(([n, p]) => [n, p.role]))).toEqual({
+      carl: "admin",
+      dana: "write",
+      "acme+ci": "admin",
+    });
+    expect((await expectJson(await alice.get("/api/v1/repository/acme/by-api/permissions/team/"), 200)).permissions.readers.role).toBe("read");
   });
 
   test("change a role, delete; unknown ids are 404", async () => {
