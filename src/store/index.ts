@@ -11,6 +11,7 @@ import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
 import { AppTokenStore } from "./meta/appTokens";
+import { AuditLogStore } from "./meta/auditLog";
 import { OrgStore } from "./meta/orgs";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
@@ -29,6 +30,8 @@ export interface Stores {
   orgs: OrgStore;
   permissions: PermissionStore;
   appTokens: AppTokenStore;
+  auditLog: AuditLogStore;
+  /** Flushes queued audit entries, then closes the database. */
   close(): void;
 }
 
@@ -45,6 +48,7 @@ export function openStores(opts: StoreOptions): Stores {
   const blobLinks = new BlobLinkStore(db);
   const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
   const cache = new ReadCache(() => dataVersion.get()!.data_version);
+  const auditLog = new AuditLogStore(db);
   return {
     db,
     blobs,
@@ -58,6 +62,13 @@ export function openStores(opts: StoreOptions): Stores {
     orgs: new OrgStore(db),
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
-    close: () => db.$client.close(),
+    auditLog,
+    close: () => {
+      try {
+        auditLog.close();
+      } finally {
+        db.$client.close();
+      }
+    },
   };
 }
