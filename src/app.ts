@@ -16,6 +16,7 @@ import { v2Routes } from "./v2";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 import { RegistryEvents } from "./events/registryEvents";
+import { auditRegistryEvents } from "./audit/registryAudit";
 
 export interface AppContext {
   config: Config;
@@ -39,12 +40,18 @@ export async function createContext(config: Config, log: Logger, env: Record<str
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
   const base = { config, stores, roles, authenticator, cookieSecrets: loadCookieSecrets(keysDir), log, events: new RegistryEvents(log), startedMs: Date.now() };
-  if (config.auth === "none") return { ...base, access: openAccess };
+  if (config.auth === "none") return withAudit({ ...base, access: openAccess });
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
   await keys.pruneExpired(Date.now(), tokens.keyGraceMs);
   const access = new TokenAccessPolicy(tokens, roles, stores, config);
-  return { ...base, access, auth: { tokens, authenticator, roles } };
+  return withAudit({ ...base, access, auth: { tokens, authenticator, roles } });
+}
+
+/** Pushes and pulls go to the audit log (push_repo / pull_repo). */
+function withAudit(ctx: AppContext): AppContext {
+  auditRegistryEvents(ctx);
+  return ctx;
 }
 
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */
