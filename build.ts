@@ -11,7 +11,8 @@ const { values } = parseArgs({
 });
 
 const args = ["build", "--compile", "--bytecode", "--minify-syntax", "--minify-whitespace", "--sourcemap=none",
-  "src/main.ts", "--outfile", values.outfile!];
+  // The audit log's writer thread is a Worker: its module must be an entry point of its own.
+  "src/main.ts", "src/store/meta/auditWriterThread.ts", "--outfile", values.outfile!];
 if (values.target) args.push(`--target=${values.target}`);
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "inherit" });
 const code = await proc.exited;

@@ -87,20 +87,23 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     const nsName = event.repo.slice(0, slash);
     const caller = callerOf(request);
     const ip = clientAddress(request);
+    // Built by assignment, not spreads: this runs on every pull.
+    const metadata: Record<string, unknown> = {
+      repo: event.repo.slice(slash + 1),
+      namespace: nsName,
+      "user-agent": request.headers.get("user-agent") ?? "",
+    };
+    if (event.tag !== undefined) metadata.tag = event.tag;
+    else metadata.manifest_digest = event.digest;
+    metadata.mediaType = event.mediaType;
+    if (caller) for (const key in caller.metadata) metadata[key] = caller.metadata[key];
     stores.auditLog.record({
       kind,
       namespace: namespaceOf(event.repoId, nsName),
       repositoryId: event.repoId,
       performer: caller?.performer,
       ip: ip === "unknown" ? undefined : ip,
-      metadata: {
-        repo: event.repo.slice(slash + 1),
-        namespace: nsName,
-        "user-agent": request.headers.get("user-agent") ?? "",
-        ...(event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest }),
-        mediaType: event.mediaType,
-        ...caller?.metadata,
-      },
+      metadata,
     });
   }
 

@@ -1,14 +1,16 @@
 // The audit log (Quay's LogEntry rows, reference quay-api.md §2.11).
 //
 // Every manifest pull writes an entry, so writes must cost the request next to nothing: record()
-// only queues the row in memory; the queue goes to the database in one transaction through one
-// prepared statement when it holds `maxBatch` rows, `maxDelayMs` after its first row (an unref'd
-// timer, so an idle process may still exit), on flush(), and on close(). A crash loses at most
-// that window of entries, never a request. Reads flush first, so a caller sees its own writes.
+// only queues the row in memory; the queue is handed to a writer (auditWriter.ts: a worker thread
+// that commits each batch in one transaction through one prepared statement) when it holds
+// `maxBatch` rows, `maxDelayMs` after its first row (an unref'd timer, so an idle process may
+// still exit), on flush(), and on close(). A crash loses at most that window of entries, never a
+// request. Reads flush and wait for the writer first, so a caller sees its own writes.
 import { and, count, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { LogKind } from "../../audit/logKinds";
 import type { MetaDb } from "../db";
 import { logEntries } from "../schema";
+import { encodeRow, InlineWriter, ThreadWriter, type AuditRow, type AuditWriter } from "./auditWriter";
 
 export interface AuditPerformer {
   kind: "user" | "robot";
@@ -66,44 +68,23 @@ export interface LogCount {
 export interface AuditLogOptions {
   maxBatch?: number;
   maxDelayMs?: number;
-  /** A flush the timer started failed (the caller of flush() gets the error instead). */
+  /** Rows could not be committed (they are kept and retried); flush() also throws. */
   onFlushError?: (err: unknown) => void;
+  /** "thread" (the default for database files) or "inline" (on this connection, in this thread). */
+  writer?: "thread" | "inline";
 }
-
-/** The queued form of a record: exactly the insert's named parameters. */
-type QueuedRow = {
-  kind: string;
-  namespaceId: number | null;
-  namespaceName: string | null;
-  repositoryId: number | null;
-  performerKind: string | null;
-  performerId: number | null;
-  performerName: string | null;
-  ip: string | null;
-  metadata: string;
-  createdMs: number;
-};
 
 const DAY_MS = 86_400_000;
 const MAX_PAGE = 1000;
-// After failed flushes the queue is kept for the next attempt, up to this many rows (the
-// oldest go first): a database that stays unwritable must not eat the process's memory.
-const MAX_QUEUED = 50_000;
-
-const ph = (name: keyof QueuedRow) => sql.placeholder(name);
 
 export class AuditLogStore {
-  private queue: QueuedRow[] = [];
+  private queue: AuditRow[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
-  private failing = false;
   private flushes = 0;
-  private written = 0;
-  private dropped = 0;
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
-  private readonly onFlushError: (err: unknown) => void;
-  private readonly insertOne;
+  private readonly writer: AuditWriter;
 
   constructor(
     private readonly db: MetaDb,
@@ -111,65 +92,43 @@ export class AuditLogStore {
   ) {
     this.maxBatch = opts.maxBatch ?? 200;
     this.maxDelayMs = opts.maxDelayMs ?? 100;
-    this.onFlushError = opts.onFlushError ?? ((e) => console.error("audit log: flush failed", e));
-    this.insertOne = db
-      .insert(logEntries)
-      .values({
-        kind: ph("kind"),
-        namespaceId: ph("namespaceId"),
-        namespaceName: ph("namespaceName"),
-        repositoryId: ph("repositoryId"),
-        performerKind: ph("performerKind"),
-        performerId: ph("performerId"),
-        performerName: ph("performerName"),
-        ip: ph("ip"),
-        metadata: ph("metadata"),
-        createdMs: ph("createdMs"),
-      })
-      .prepare();
+    const onError = opts.onFlushError ?? ((e: unknown) => console.error("audit log: write failed", e));
+    const file = db.$client.filename;
+    const threaded = (opts.writer ?? "thread") === "thread" && file !== "" && file !== ":memory:";
+    this.writer = threaded ? new ThreadWriter(file, db, onError) : new InlineWriter(db, onError);
   }
 
   /** Queues an entry; it reaches the database within maxDelayMs (or sooner, in a full batch). */
   record(entry: AuditRecord): void {
     if (this.closed) throw new Error("audit log is closed");
-    this.queue.push({
-      kind: entry.kind,
-      namespaceId: entry.namespace?.id ?? null,
-      namespaceName: entry.namespace?.name ?? null,
-      repositoryId: entry.repositoryId ?? null,
-      performerKind: entry.performer?.kind ?? null,
-      performerId: entry.performer?.id ?? null,
-      performerName: entry.performer?.name ?? null,
-      ip: entry.ip ?? null,
-      // Serialised now: the caller may reuse its object, and a bad value fails its own call.
-      metadata: JSON.stringify(entry.metadata),
-      createdMs: entry.at ?? Date.now(),
-    });
-    // After a failed flush only the timer retries: a request must not wait on a refusing database.
-    if (this.queue.length >= this.maxBatch && !this.failing) this.flushOrReport();
+    // Serialised now (see AuditRow): the caller may reuse its objects, and a bad value fails its own call.
+    this.queue.push(
+      encodeRow(
+        [
+          entry.kind,
+          entry.namespace?.id ?? null,
+          entry.namespace?.name ?? null,
+          entry.repositoryId ?? null,
+          entry.performer?.kind ?? null,
+          entry.performer?.id ?? null,
+          entry.performer?.name ?? null,
+          entry.ip ?? null,
+          entry.at ?? Date.now(),
+        ],
+        entry.metadata,
+      ),
+    );
+    if (this.queue.length >= this.maxBatch) this.handOver();
     else this.timer ??= this.startTimer();
   }
 
-  /** Writes everything queued, in one transaction. Throws if the database refuses (the rows stay queued). */
+  /**
+   * Writes everything queued and waits until it is committed. Throws if the database refuses;
+   * the rows are kept and retried with the next batch.
+   */
   flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    try {
-      this.db.transaction(() => {
-        for (const row of batch) this.insertOne.run(row);
-      });
-    } catch (err) {
-      this.requeue(batch);
-      throw err;
-    }
-    this.failing = false;
-    this.flushes++;
-    this.written += batch.length;
+    this.handOver();
+    this.writer.settle();
   }
 
   /** Flushes and stops taking entries; Stores.close calls it before the database closes. */
@@ -181,12 +140,13 @@ export class AuditLogStore {
       this.closed = true;
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
+      this.writer.close();
     }
   }
 
-  /** Counters for tests and metrics: rows waiting, flushes done, rows written, rows given up. */
+  /** Counters for tests and metrics: rows queued here, batches handed over, rows committed, rows given up. */
   stats(): { queued: number; flushes: number; written: number; dropped: number } {
-    return { queued: this.queue.length, flushes: this.flushes, written: this.written, dropped: this.dropped };
+    return { queued: this.queue.length, flushes: this.flushes, ...this.writer.counts };
   }
 
   /**
@@ -255,31 +215,26 @@ export class AuditLogStore {
       .map((r) => ({ kind: r.kind, count: Number(r.count), dayMs: Number(r.dayMs) }));
   }
 
+  /** Gives the queue to the writer without waiting for the commit (the request path). */
+  private handOver(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.flushes++;
+    this.writer.write(batch);
+  }
+
   private startTimer(): ReturnType<typeof setTimeout> {
     const timer = setTimeout(() => {
       this.timer = undefined;
-      this.flushOrReport();
+      this.handOver();
     }, this.maxDelayMs);
     timer.unref?.();
     return timer;
-  }
-
-  /** A flush nobody waits for: a failure is reported and retried later with the rows kept. */
-  private flushOrReport(): void {
-    try {
-      this.flush();
-    } catch (err) {
-      this.failing = true;
-      this.onFlushError(err);
-      if (this.queue.length > 0 && !this.closed) this.timer ??= this.startTimer();
-    }
-  }
-
-  private requeue(batch: QueuedRow[]): void {
-    const all = batch.concat(this.queue);
-    const excess = all.length - MAX_QUEUED;
-    if (excess > 0) this.dropped += excess;
-    this.queue = excess > 0 ? all.slice(excess) : all;
   }
 
   private flushIfOpen(): void {
