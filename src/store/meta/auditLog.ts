@@ -92,7 +92,7 @@ export class AuditLogStore {
   ) {
     this.maxBatch = opts.maxBatch ?? 200;
     this.maxDelayMs = opts.maxDelayMs ?? 100;
-    const onError = opts.onFlushError ?? ((e: unknown) => console.error("audit log: write failed", e));
+    const onError = opts.onFlushError ?? rateLimitedReport();
     const file = db.$client.filename;
     const threaded = (opts.writer ?? "thread") === "thread" && file !== "" && file !== ":memory:";
     this.writer = threaded ? new ThreadWriter(file, db, onError) : new InlineWriter(db, onError);
@@ -124,7 +124,8 @@ export class AuditLogStore {
 
   /**
    * Writes everything queued and waits until it is committed. Throws if the database refuses;
-   * the rows are kept and retried with the next batch.
+   * the rows are kept and retried with the next batch. Not inside a transaction of this
+   * connection (nor are page/aggregate): the writer thread would wait for its lock.
    */
   flush(): void {
     this.handOver();
@@ -240,6 +241,22 @@ export class AuditLogStore {
   private flushIfOpen(): void {
     if (!this.closed) this.flush();
   }
+}
+
+/** A refusing database fails every batch: say so at most every 10 s, with how many failures were not shown. */
+function rateLimitedReport(): (err: unknown) => void {
+  let last = 0;
+  let unshown = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      unshown++;
+      return;
+    }
+    console.error(`audit log: write failed${unshown ? ` (${unshown} more failures since the last report)` : ""}`, err);
+    last = now;
+    unshown = 0;
+  };
 }
 
 function matches(f: LogFilter): SQL | undefined {

@@ -1,26 +1,28 @@
 // The audit log's writer thread (see ThreadWriter in auditWriter.ts): its own connection to the
 // metadata database, one transaction per batch, in the order batches were numbered. Progress goes
-// to shared memory ([0] last batch handled, [1] last committed) so the main thread can wait for
-// it synchronously; errors and dropped rows go back by message, to be reported there.
+// to shared memory (progressViews) so the main thread can wait for it synchronously; errors and
+// dropped rows go back by message, to be reported there.
 // Compiled binaries need this file as an extra entry point (build.ts).
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import { commitRows, keep, prepareInsert, WRITER_BROKEN, type AuditRow } from "./auditWriter";
+import { commitRows, keep, prepareInsert, progressViews, splitRows, WRITER_BROKEN, type AuditRow } from "./auditWriter";
 
 declare const self: Worker;
 
-type Message = { open: string; progress: Int32Array } | { seq: number; rows: AuditRow[] };
+/** `rows`: the batch's rows joined by newlines (joinRows). */
+type Message = { open: string; progress: SharedArrayBuffer } | { seq: number; rows: string };
 
 let db: ReturnType<typeof drizzle> | undefined;
 let insert: ReturnType<typeof prepareInsert> | undefined;
 let progress: Int32Array | undefined;
+let committedRows: Float64Array | undefined;
 // Rows whose commit failed, retried before the next batch's.
 let kept: AuditRow[] = [];
 
 self.onmessage = (e: MessageEvent<Message>) => {
   const msg = e.data;
   if ("open" in msg) {
-    progress = msg.progress;
+    ({ batches: progress, rows: committedRows } = progressViews(msg.progress));
     try {
       // The same settings as openMetaDb; migrations already ran on the main connection.
       const sqlite = new Database(msg.open, { strict: true, create: false });
@@ -37,10 +39,12 @@ self.onmessage = (e: MessageEvent<Message>) => {
     }
     return;
   }
-  const rows = kept.length ? kept.concat(msg.rows) : msg.rows;
+  const batch = splitRows(msg.rows);
+  const rows = kept.length ? kept.concat(batch) : batch;
   kept = [];
   try {
     if (rows.length) commitRows(db!, insert!, rows);
+    committedRows![0]! += rows.length;
     Atomics.store(progress!, 1, msg.seq);
   } catch (err) {
     const dropped = keep(kept, rows);
