@@ -11,8 +11,7 @@ const { values } = parseArgs({
 });
 
 const args = ["build", "--compile", "--bytecode", "--minify-syntax", "--minify-whitespace", "--sourcemap=none",
-  // The audit log's writer thread is a Worker: its module must be an entry point of its own.
-  "src/main.ts", "src/store/meta/auditWriterThread.ts", "--outfile", values.outfile!];
+  "src/main.ts", "--outfile", values.outfile!];
 if (values.target) args.push(`--target=${values.target}`);
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "inherit" });
 const code = await proc.exited;

@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { openStores, type Stores } from "../../../src/store";
-import { join } from "node:path";
 import { AuditLogStore, type AuditRecord, type LogFilter } from "../../../src/store/meta/auditLog";
-import { encodeRow, ThreadWriter, type AuditRow } from "../../../src/store/meta/auditWriter";
 import { tempDir } from "../../support/server";
 
 const DAY = 86_400_000;
@@ -142,14 +140,11 @@ describe("batching", () => {
     expect(rowCount(stores)).toBe(150);
   });
 
-  test("a full batch of 200 is handed over at once, without waiting for the timer or a flush", async () => {
+  test("a full batch of 200 flushes at once, in one transaction", () => {
     for (let i = 0; i < 199; i++) log.record(entry({ at: T0 + i }));
-    expect(log.stats()).toMatchObject({ queued: 199, flushes: 0 });
+    expect(rowCount(stores)).toBe(0);
     log.record(entry({ at: T0 + 199 }));
-    expect(log.stats()).toMatchObject({ queued: 0, flushes: 1 });
-    // Committed by the writer thread on its own, well before the 100 ms timer could matter.
-    const deadline = Date.now() + 2000;
-    while (rowCount(stores) < 200 && Date.now() < deadline) await Bun.sleep(5);
+    expect(log.stats()).toMatchObject({ queued: 0, flushes: 1, written: 200 });
     expect(rowCount(stores)).toBe(200);
   });
 
@@ -172,35 +167,20 @@ describe("batching", () => {
     expect(log.page(ALL).entries).toHaveLength(5);
   });
 
-  test.each(["thread", "inline"] as const)("%s writer: a refused batch is kept, reported, and written once the database accepts it", async (writer) => {
+  test("a refused flush keeps the rows for the next attempt", () => {
     const reported: unknown[] = [];
-    const small = new AuditLogStore(stores.db, { maxBatch: 3, writer, onFlushError: (e) => reported.push(e) });
+    const small = new AuditLogStore(stores.db, { maxBatch: 3, onFlushError: (e) => reported.push(e) });
     stores.db.$client.exec("CREATE TRIGGER refuse BEFORE INSERT ON log_entries BEGIN SELECT RAISE(ABORT, 'refused'); END");
-    for (let i = 0; i < 3; i++) small.record(entry({ at: T0 + i })); // the third hands a batch over: no throw here
-    small.record(entry({ at: T0 + 3 }));
-    expect(() => small.flush()).toThrow();
-    await Bun.sleep(20); // the thread reports by message
-    expect(String(reported[0])).toContain("refused");
-    expect(rowCount(stores)).toBe(0);
+    for (let i = 0; i < 3; i++) small.record(entry({ at: T0 + i })); // the third triggers a flush, which fails quietly
+    expect(reported).toHaveLength(1);
+    expect(small.stats()).toMatchObject({ queued: 3, flushes: 0 });
+    small.record(entry({ at: T0 + 3 })); // no new attempt per request while failing
+    expect(reported).toHaveLength(1);
     stores.db.$client.exec("DROP TRIGGER refuse");
     small.flush();
-    expect(small.stats()).toEqual({ queued: 0, flushes: 2, written: 4, dropped: 0 });
+    expect(small.stats()).toEqual({ queued: 0, flushes: 1, written: 4, dropped: 0 });
     expect(rowCount(stores)).toBe(4);
     small.close();
     expect(() => small.record(entry())).toThrow("closed");
-  });
-
-  test("a writer thread that cannot open the database falls back to writing inline", () => {
-    const reported: unknown[] = [];
-    const writer = new ThreadWriter(join(dir, "missing", "berth.db"), stores.db, (e) => reported.push(e));
-    const row: AuditRow = encodeRow(["pull_repo", 7, "acme", 1, null, null, null, null, T0], { repo: "app" });
-    writer.write([row, row]);
-    writer.settle();
-    expect(reported.map(String).join()).toContain("could not open");
-    writer.write([row]);
-    writer.settle();
-    expect(writer.counts).toEqual({ written: 3, dropped: 0 });
-    expect(rowCount(stores)).toBe(3);
-    writer.close();
   });
 });
