@@ -11,7 +11,7 @@
 // the request thread, but a second writer makes the main connection's deferred read-then-write
 // transactions fail with SQLITE_BUSY ("database is locked", no busy wait) whenever the worker
 // commits in between: that needs IMMEDIATE transactions everywhere or a separate audit database.
-import { and, count, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { logEntries } from "../schema";
 import type { AuditLogOptions, AuditRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
@@ -261,6 +261,7 @@ function matches(f: LogFilter): SQL | undefined {
     f.performerName !== undefined ? eq(logEntries.performerName, f.performerName) : undefined,
     // inArray with an empty list is always false: no kinds asked, nothing matches.
     f.kinds !== undefined ? (f.kinds.length ? inArray(logEntries.kind, [...f.kinds]) : sql`0 = 1`) : undefined,
+    f.excludeKinds?.length ? notInArray(logEntries.kind, [...f.excludeKinds]) : undefined,
   );
 }
 

@@ -26,6 +26,8 @@ export interface LogFilter {
   performerName?: string;
   /** Only these kinds (an empty list matches nothing). */
   kinds?: readonly LogKind[];
+  /** None of these kinds (Quay's user logs leave out the service-key kinds). */
+  excludeKinds?: readonly LogKind[];
   /** Window [startMs, endMs): start inclusive, end exclusive. */
   startMs: number;
   endMs: number;

@@ -64,6 +64,8 @@ describe("record and page", () => {
     expect(kinds({ performerName: "nobody" })).toEqual([]);
     expect(kinds({ kinds: ["push_repo", "delete_tag"] })).toEqual(["delete_tag@30", "push_repo@0"]);
     expect(kinds({ kinds: [] })).toEqual([]);
+    expect(kinds({ excludeKinds: ["pull_repo"] })).toEqual(["delete_tag@30", "push_repo@0"]);
+    expect(kinds({ excludeKinds: [] })).toHaveLength(4);
     expect(kinds({ startMs: T0 + 10, endMs: T0 + 30 })).toEqual(["pull_repo@20", "pull_repo@10"]);
     expect(kinds({ startMs: T0 + 31, endMs: T0 + 40 })).toEqual([]);
     expect(kinds({ namespaceId: 7, kinds: ["pull_repo"], startMs: T0 + 5, endMs: T0 + 15 })).toEqual(["pull_repo@10"]);
