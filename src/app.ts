@@ -22,6 +22,7 @@ import { RegistryEvents } from "./events/registryEvents";
 import { setUpNotifications, type Notifications } from "./notify";
 import type { DeliveryWorkerOptions } from "./notify/deliveryWorker";
 import { listenForPushLabels } from "./labels/pushLabels";
+import { auditRegistryEvents } from "./audit/registryAudit";
 
 export interface AppContext {
   config: Config;
@@ -64,12 +65,18 @@ export async function createContext(
   listenForPushLabels(events, stores, log);
   const oauth = new OAuthTokenService(stores);
   const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, notify, startedMs: Date.now() };
-  if (config.auth === "none") return { ...base, access: openAccess };
+  if (config.auth === "none") return withAudit({ ...base, access: openAccess });
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
   await keys.pruneExpired(Date.now(), tokens.keyGraceMs);
   const access = new TokenAccessPolicy(tokens, roles, stores, config);
-  return { ...base, access, auth: { tokens, authenticator, roles } };
+  return withAudit({ ...base, access, auth: { tokens, authenticator, roles } });
+}
+
+/** Pushes and pulls go to the audit log (push_repo / pull_repo). */
+function withAudit(ctx: AppContext): AppContext {
+  auditRegistryEvents(ctx);
+  return ctx;
 }
 
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */

@@ -30,3 +30,22 @@ export function identityContext(identity: Identity): Record<string, unknown> {
         : { version: 2, entity_kind: "user", entity_reference: identity.user.uuid, kind: "user", user: identity.user.username, ...apostille };
   }
 }
+
+/** Who a verified registry token speaks for, read back from its `sub` and `context` claims. */
+export type TokenSubject = { kind: "user"; name: string; appTokenUuid?: string } | { kind: "robot"; name: string };
+
+/** The inverse of identityContext; undefined for anonymous tokens (they name no entity). */
+export function tokenSubject(sub: string, context: Record<string, unknown>): TokenSubject | undefined {
+  switch (context.entity_kind) {
+    case "user":
+      return { kind: "user", name: sub };
+    case "appspecifictoken":
+      return typeof context.entity_reference === "string"
+        ? { kind: "user", name: sub, appTokenUuid: context.entity_reference }
+        : { kind: "user", name: sub };
+    case "robot":
+      return { kind: "robot", name: sub };
+    default:
+      return undefined;
+  }
+}

@@ -1,4 +1,5 @@
 // What a caller may do on a repository. Every /v2 route asks here, and only here.
+import type { TokenSubject } from "../auth/identity";
 
 export type RepoAction = "pull" | "push" | "delete";
 
@@ -14,6 +15,12 @@ export interface AccessPolicy {
   check(request: Request, repo: string, actions: RepoAction[]): Promise<AccessDecision>;
   /** For _catalog: which repositories the caller may see, or why it may not list at all. */
   catalogFilter(request: Request): Promise<CatalogFilter>;
+  /**
+   * Who the request's bearer token names, as check() already verified it: a lookup of the
+   * verified claims, never a second signature check (the audit log asks on every pull).
+   * Undefined for anonymous callers and in `--auth none`.
+   */
+  verifiedSubject(request: Request): TokenSubject | undefined;
 }
 
 export type CatalogFilter =
@@ -34,4 +41,5 @@ export const openAccess: AccessPolicy = {
   checkBase: async () => ALLOWED,
   check: async () => ALLOWED,
   catalogFilter: async () => ({ allowed: true, canSee: () => true }),
+  verifiedSubject: () => undefined,
 };

@@ -1,5 +1,5 @@
 import { parseBearer } from "../auth/basicCredentials";
-import type { Identity } from "../auth/identity";
+import { tokenSubject, type Identity, type TokenSubject } from "../auth/identity";
 import type { RegistryClaims, RegistryTokenService } from "../auth/registryToken";
 import { serviceFor, type ServiceSettings } from "../auth/serviceName";
 import type { UserStore } from "../store/meta/users";
@@ -30,6 +30,9 @@ function grantsOf(claims: RegistryClaims): Map<string, Set<string>> {
   }
   return index;
 }
+
+// Per verified token, whom it names (null: anonymous), so repeated pulls share one object.
+const subjectIndex = new WeakMap<RegistryClaims, TokenSubject | null>();
 
 function allows(granted: Set<string> | undefined, actions: RepoAction[]): boolean {
   return granted !== undefined && (granted.has("*") || actions.every((a) => granted.has(a)));
@@ -82,6 +85,22 @@ export class TokenAccessPolicy implements AccessPolicy {
     const identity = this.identityOf(claims.claims.sub);
     if (!identity) return { allowed: true, canSee: () => false };
     return { allowed: true, canSee: (repo) => roleAtLeast(this.roles.standing(identity, repo).role, "read") };
+  }
+
+  verifiedSubject(request: Request): TokenSubject | undefined {
+    const header = request.headers.get("authorization");
+    if (header === null) return undefined;
+    const token = header.startsWith("Bearer ") ? header.slice(7).trim() : parseBearer(header);
+    if (!token) return undefined;
+    // check() verified this token moments ago, which left it in the service's cache.
+    const claims = this.tokens.cachedClaims(token, serviceFor(this.settings, request));
+    if (!claims) return undefined;
+    let subject = subjectIndex.get(claims);
+    if (subject === undefined) {
+      subject = tokenSubject(claims.sub, claims.context) ?? null;
+      subjectIndex.set(claims, subject);
+    }
+    return subject ?? undefined;
   }
 
   private async claims(request: Request): Promise<{ ok: true; claims: RegistryClaims } | { ok: false; reason: string } | undefined> {

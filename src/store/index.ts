@@ -12,6 +12,7 @@ import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
 import { AppTokenStore } from "./meta/appTokens";
 import { OAuthStore } from "./meta/oauth";
+import { AuditLogStore } from "./meta/auditLog";
 import { OrgStore } from "./meta/orgs";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
@@ -39,6 +40,8 @@ export interface Stores {
   oauth: OAuthStore;
   labels: LabelStore;
   prototypes: PrototypeStore;
+  auditLog: AuditLogStore;
+  /** Flushes queued audit entries, then closes the database. */
   close(): void;
 }
 
@@ -55,6 +58,7 @@ export function openStores(opts: StoreOptions): Stores {
   const blobLinks = new BlobLinkStore(db);
   const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
   const cache = new ReadCache(() => dataVersion.get()!.data_version);
+  const auditLog = new AuditLogStore(db);
   return {
     db,
     blobs,
@@ -73,6 +77,13 @@ export function openStores(opts: StoreOptions): Stores {
     oauth: new OAuthStore(db),
     labels: new LabelStore(db),
     prototypes: new PrototypeStore(db),
-    close: () => db.$client.close(),
+    auditLog,
+    close: () => {
+      try {
+        auditLog.close();
+      } finally {
+        db.$client.close();
+      }
+    },
   };
 }

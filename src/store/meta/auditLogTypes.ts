@@ -1,0 +1,64 @@
+// The audit log's public shapes (AuditLogStore in auditLog.ts takes and returns these).
+import type { LogKind } from "../../audit/logKinds";
+
+export interface AuditPerformer {
+  kind: "user" | "robot";
+  id: number;
+  name: string;
+}
+
+export interface AuditRecord {
+  kind: LogKind;
+  namespace?: { id: number; name: string };
+  repositoryId?: number;
+  /** Who acted; absent for anonymous callers and the system. */
+  performer?: AuditPerformer;
+  ip?: string;
+  /** The kind's details (repo, tag, manifest_digest, username, …), stored as JSON. */
+  metadata: Record<string, unknown>;
+  /** When it happened (ms since the epoch); defaults to the moment record() is called. */
+  at?: number;
+}
+
+export interface LogFilter {
+  namespaceId?: number;
+  repositoryId?: number;
+  performerName?: string;
+  /** Only these kinds (an empty list matches nothing). */
+  kinds?: readonly LogKind[];
+  /** None of these kinds (Quay's user logs leave out the service-key kinds). */
+  excludeKinds?: readonly LogKind[];
+  /** Window [startMs, endMs): start inclusive, end exclusive. */
+  startMs: number;
+  endMs: number;
+}
+
+export interface LogEntry {
+  id: number;
+  kind: string;
+  namespaceName?: string;
+  performer?: { kind: "user" | "robot"; name: string };
+  ip?: string;
+  metadata: Record<string, unknown>;
+  createdMs: number;
+}
+
+export interface LogPage {
+  entries: LogEntry[];
+  /** Opaque cursor of the next page; present only when more entries exist. */
+  next?: string;
+}
+
+export interface LogCount {
+  kind: string;
+  count: number;
+  /** Start of the UTC day (ms since the epoch). */
+  dayMs: number;
+}
+
+export interface AuditLogOptions {
+  maxBatch?: number;
+  maxDelayMs?: number;
+  /** A flush the timer started failed (the caller of flush() gets the error instead). */
+  onFlushError?: (err: unknown) => void;
+}

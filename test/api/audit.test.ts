@@ -1,0 +1,181 @@
+// push_repo / pull_repo audit entries from /v2 (reference quay-api.md §2.11): who, where, what,
+// from which address, in token mode (users, robots, app tokens, anonymous) and in --auth none.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
+import { repoVisibility, robotAdd } from "../../src/cli/accounts";
+import type { Stores } from "../../src/store";
+import type { LogEntry } from "../../src/store/meta/auditLog";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { RegistryClient } from "../support/registryClient";
+
+setDefaultTimeout(60_000);
+
+const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
+const UA = "audit-test/1.0";
+const uniq = () => crypto.randomUUID().slice(0, 8);
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+
+/** A registry client that sends a fixed User-Agent and, when given, a bearer token. */
+class Client extends RegistryClient {
+  constructor(base: string, private readonly token?: string) {
+    super(base);
+  }
+  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("User-Agent", UA);
+    if (this.token) headers.set("Authorization", `Bearer ${this.token}`);
+    return super.fetch(path, { ...init, headers });
+  }
+}
+
+/** The repository's entries, newest first. */
+function entriesOf(stores: Stores, repo: string): LogEntry[] {
+  const row = stores.repositories.find(repo)!;
+  return stores.auditLog.page({ repositoryId: row.id, startMs: 0, endMs: Date.now() + 1000 }, undefined, 100).entries;
+}
+
+async function pull(client: RegistryClient, repo: string, ref: string, mediaType: string): Promise<void> {
+  const res = await client.fetch(`/v2/${repo}/manifests/${ref}`, { headers: { Accept: mediaType } });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+}
+
+describe("token mode", () => {
+  let server: TestServer;
+  let stores: Stores;
+
+  beforeAll(async () => {
+    server = await startTestServer({ auth: "token" }, { adminPassword: "admin-Secret-1" });
+    stores = server.server.ctx.stores;
+    await createUsers(stores, PASSWORDS);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function tokenFor(creds: readonly [string, string] | undefined, scope: string): Promise<string> {
+    const q = new URLSearchParams({ service: new URL(server.url).host, scope });
+    const res = await fetch(`${server.url}/v2/auth?${q}`, { headers: creds ? { Authorization: basic(...creds) } : {} });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  test("a user's push and pulls: performer, namespace, metadata and address", async () => {
+    const name = `app-${uniq()}`;
+    const repo = `alice/${name}`;
+    const client = new Client(server.url, await tokenFor(["alice", PASSWORDS.alice], `repository:${repo}:pull,push`));
+    const image = await client.pushImage(repo, "v1", { layers: 1, layerSize: 64 });
+    await pull(client, repo, "v1", image.mediaType);
+    await pull(client, repo, image.digest, image.mediaType);
+    // HEAD is not a pull (clients check for updates with it).
+    expect((await client.fetch(`/v2/${repo}/manifests/v1`, { method: "HEAD", headers: { Accept: image.mediaType } })).status).toBe(200);
+
+    const [byDigest, byTag, push] = entriesOf(stores, repo);
+    expect(entriesOf(stores, repo)).toHaveLength(3);
+    const alice = { kind: "user", name: "alice" };
+    const common = { repo: name, namespace: "alice", "user-agent": UA, mediaType: image.mediaType, username: "alice" };
+    expect(push).toMatchObject({ kind: "push_repo", namespaceName: "alice", performer: alice, metadata: { ...common, tag: "v1" } });
+    expect(byTag).toMatchObject({ kind: "pull_repo", namespaceName: "alice", performer: alice, metadata: { ...common, tag: "v1" } });
+    expect(byDigest).toMatchObject({ kind: "pull_repo", performer: alice, metadata: { ...common, manifest_digest: image.digest } });
+    expect(byDigest!.metadata.tag).toBeUndefined();
+    expect(push!.metadata.manifest_digest).toBeUndefined();
+    for (const e of [push, byTag, byDigest]) expect(e!.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+
+    // The namespace filter (v1's organization/user logs) finds them too, and the performer filter.
+    const nsId = stores.orgs.namespace("alice")!.id;
+    const window = { startMs: 0, endMs: Date.now() + 1000 };
+    expect(stores.auditLog.page({ ...window, namespaceId: nsId, kinds: ["push_repo"] }).entries.map((e) => e.metadata.repo)).toContain(name);
+    expect(stores.auditLog.page({ ...window, performerName: "bob" }).entries.map((e) => e.metadata.repo)).not.toContain(name);
+  });
+
+  test("a robot's pull names the robot (Quay: username + is_robot)", async () => {
+    const repo = `alice/robot-${uniq()}`;
+    const image = await new Client(server.url, await tokenFor(["alice", PASSWORDS.alice], `repository:${repo}:pull,push`)).pushImage(repo, "v1", {
+      layers: 1,
+      layerSize: 64,
+    });
+    const robotName = `alice+r${uniq()}`;
+    const secret = robotAdd(stores, robotName);
+    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: stores.robots.byName(robotName)!.id }, "read");
+    await pull(new Client(server.url, await tokenFor([robotName, secret], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
+    const [pulled] = entriesOf(stores, repo);
+    expect(pulled).toMatchObject({
+      kind: "pull_repo",
+      performer: { kind: "robot", name: robotName },
+      metadata: { repo: repo.slice(6), namespace: "alice", tag: "v1", username: robotName, is_robot: true },
+    });
+  });
+
+  test("an app-specific token's pull names the user and the token", async () => {
+    const repo = `alice/apptoken-${uniq()}`;
+    const image = await new Client(server.url, await tokenFor(["alice", PASSWORDS.alice], `repository:${repo}:pull,push`)).pushImage(repo, "v1", {
+      layers: 1,
+      layerSize: 64,
+    });
+    const code = newAppTokenCode();
+    const alice = stores.users.byName("alice")!;
+    const row = stores.appTokens.create(alice.id, "laptop", appTokenLookup(code), hashAppTokenCode(code), null);
+    await pull(new Client(server.url, await tokenFor(["$app", code], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
+    const [pulled] = entriesOf(stores, repo);
+    expect(pulled).toMatchObject({
+      performer: { kind: "user", name: "alice" },
+      metadata: { username: "alice", app_specific_token: row.uuid, app_specific_token_title: "laptop" },
+    });
+  });
+
+  test("an anonymous pull of a public repository has no performer, with or without a token", async () => {
+    const repo = `bob/public-${uniq()}`;
+    const image = await new Client(server.url, await tokenFor(["bob", PASSWORDS.bob], `repository:${repo}:pull,push`)).pushImage(repo, "v1", {
+      layers: 1,
+      layerSize: 64,
+    });
+    repoVisibility(stores, repo, "public");
+    await pull(new Client(server.url), repo, "v1", image.mediaType);
+    await pull(new Client(server.url, await tokenFor(undefined, `repository:${repo}:pull`)), repo, "v1", image.mediaType);
+    const [withToken, withoutToken] = entriesOf(stores, repo);
+    for (const e of [withToken!, withoutToken!]) {
+      expect(e.kind).toBe("pull_repo");
+      expect(e.performer).toBeUndefined();
+      expect(e.namespaceName).toBe("bob");
+      expect(e.metadata).toEqual({ repo: repo.slice(4), namespace: "bob", "user-agent": UA, tag: "v1", mediaType: image.mediaType });
+    }
+  });
+
+  test("a refused pull writes nothing", async () => {
+    const repo = `alice/private-${uniq()}`;
+    const image = await new Client(server.url, await tokenFor(["alice", PASSWORDS.alice], `repository:${repo}:pull,push`)).pushImage(repo, "v1", {
+      layers: 1,
+      layerSize: 64,
+    });
+    const res = await new Client(server.url, await tokenFor(["bob", PASSWORDS.bob], `repository:${repo}:pull`)).fetch(`/v2/${repo}/manifests/v1`, {
+      headers: { Accept: image.mediaType },
+    });
+    expect(res.status).toBe(401);
+    expect(entriesOf(stores, repo).map((e) => e.kind)).toEqual(["push_repo"]);
+  });
+});
+
+describe("--auth none", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("pushes and pulls are logged without a performer", async () => {
+    const repo = `open/app-${uniq()}`;
+    const client = new Client(server.url);
+    const image = await client.pushImage(repo, undefined, { layers: 1, layerSize: 64 });
+    await pull(client, repo, image.digest, image.mediaType);
+    const stores = server.server.ctx.stores;
+    const entries = entriesOf(stores, repo);
+    expect(entries.map((e) => e.kind)).toEqual(["pull_repo", "push_repo"]);
+    for (const e of entries) {
+      expect(e.performer).toBeUndefined();
+      expect(e.namespaceName).toBe("open");
+      expect(e.metadata).toEqual({ repo: repo.slice(5), namespace: "open", "user-agent": UA, manifest_digest: image.digest, mediaType: image.mediaType });
+    }
+  });
+});
