@@ -12,7 +12,7 @@ import type { TokenSubject } from "../auth/identity";
 import type { ManifestEvent, RegistryEvents } from "../events/registryEvents";
 import type { AccessPolicy } from "../perm/access";
 import type { Stores } from "../store";
-import type { AuditPerformer } from "../store/meta/auditLog";
+import type { AuditPerformer, AuditRecord } from "../store/meta/auditLog";
 import type { LogKind } from "./logKinds";
 
 export interface RegistryAuditDeps {
@@ -34,6 +34,9 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   const { stores, access } = deps;
   // Keyed by the verified subject object, which lives as long as its token's cached claims.
   const callers = new WeakMap<TokenSubject, Caller>();
+  // A number per remembered caller, for the pull coalescing key.
+  const callerIds = new WeakMap<Caller, number>();
+  let lastCallerId = 0;
   // A repository never changes namespace (ids are not reused), so its namespace is looked up once.
   const namespaces = new Map<number, { id: number; name: string } | null>();
 
@@ -44,6 +47,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     if (!caller) {
       caller = resolve(subject);
       callers.set(subject, caller);
+      callerIds.set(caller, ++lastCallerId);
     }
     return caller;
   }
@@ -81,13 +85,11 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     return ns ?? undefined;
   }
 
-  function record(kind: LogKind, event: ManifestEvent): void {
+  function build(kind: LogKind, event: ManifestEvent, caller: Caller | undefined, ip: string): AuditRecord {
     const { request } = event;
     const slash = event.repo.indexOf("/");
     const nsName = event.repo.slice(0, slash);
-    const caller = callerOf(request);
-    const ip = clientAddress(request);
-    // Built by assignment, not spreads: this runs on every pull.
+    // Built by assignment, not spreads: this runs for every push and every new pull.
     const metadata: Record<string, unknown> = {
       repo: event.repo.slice(slash + 1),
       namespace: nsName,
@@ -97,16 +99,26 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     else metadata.manifest_digest = event.digest;
     metadata.mediaType = event.mediaType;
     if (caller) for (const key in caller.metadata) metadata[key] = caller.metadata[key];
-    stores.auditLog.record({
+    return {
       kind,
       namespace: namespaceOf(event.repoId, nsName),
       repositoryId: event.repoId,
       performer: caller?.performer,
       ip: ip === "unknown" ? undefined : ip,
       metadata,
-    });
+    };
   }
 
-  deps.events.onManifestPushed((event) => record("push_repo", event));
-  deps.events.onManifestPulled((event) => record("pull_repo", event));
+  deps.events.onManifestPushed((event) => {
+    const caller = callerOf(event.request);
+    stores.auditLog.record(build("push_repo", event, caller, clientAddress(event.request)));
+  });
+  // Identical pulls in one batch window become one entry with a count: the key holds everything
+  // the record is made of (the caller by its remembered object's id), so equal keys mean equal records.
+  deps.events.onManifestPulled((event) => {
+    const caller = callerOf(event.request);
+    const ip = clientAddress(event.request);
+    const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${ip}\n${caller ? callerIds.get(caller) : 0}\n${event.request.headers.get("user-agent") ?? ""}`;
+    stores.auditLog.recordCoalescing({ key, build: () => build("pull_repo", event, caller, ip) });
+  });
 }

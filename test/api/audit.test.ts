@@ -132,13 +132,13 @@ describe("token mode", () => {
     repoVisibility(stores, repo, "public");
     await pull(new Client(server.url), repo, "v1", image.mediaType);
     await pull(new Client(server.url, await tokenFor(undefined, `repository:${repo}:pull`)), repo, "v1", image.mediaType);
-    const [withToken, withoutToken] = entriesOf(stores, repo);
-    for (const e of [withToken!, withoutToken!]) {
-      expect(e.kind).toBe("pull_repo");
-      expect(e.performer).toBeUndefined();
-      expect(e.namespaceName).toBe("bob");
-      expect(e.metadata).toEqual({ repo: repo.slice(4), namespace: "bob", "user-agent": UA, tag: "v1", mediaType: image.mediaType });
-    }
+    // Both pulls are anonymous and otherwise identical: within one batch window they fold into one entry.
+    const pulls = entriesOf(stores, repo).filter((e) => e.kind === "pull_repo");
+    expect(pulls).toHaveLength(1);
+    const e = pulls[0]!;
+    expect(e.performer).toBeUndefined();
+    expect(e.namespaceName).toBe("bob");
+    expect(e.metadata).toEqual({ count: 2, repo: repo.slice(4), namespace: "bob", "user-agent": UA, tag: "v1", mediaType: image.mediaType });
   });
 
   test("a refused pull writes nothing", async () => {

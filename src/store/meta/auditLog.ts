@@ -11,17 +11,19 @@
 // the request thread, but a second writer makes the main connection's deferred read-then-write
 // transactions fail with SQLITE_BUSY ("database is locked", no busy wait) whenever the worker
 // commits in between: that needs IMMEDIATE transactions everywhere or a separate audit database.
-import { and, count, desc, eq, gte, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { logEntries } from "../schema";
-import type { AuditLogOptions, AuditRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
+import type { AuditLogOptions, AuditRecord, CoalescingRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
 import { decodeCursor, encodeCursor } from "./logCursor";
 
-export type { AuditLogOptions, AuditPerformer, AuditRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
+export type { AuditLogOptions, AuditPerformer, AuditRecord, CoalescingRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
 
 /** The queued form of a record: exactly the insert's named parameters. */
 type QueuedRow = {
   kind: string;
+  /** How many equal entries this row stands for (see AuditRecord.coalesce); 1 for most. */
+  count: number;
   namespaceId: number | null;
   namespaceName: string | null;
   repositoryId: number | null;
@@ -41,8 +43,15 @@ const MAX_QUEUED = 50_000;
 
 const ph = (name: keyof QueuedRow) => sql.placeholder(name);
 
+/** The serialised metadata object with `count` added (a folded row stands for several entries). */
+function withCount(metadata: string, count: number): string {
+  return metadata === "{}" ? `{"count":${count}}` : `{"count":${count},${metadata.slice(1)}`;
+}
+
 export class AuditLogStore {
   private queue: QueuedRow[] = [];
+  /** Coalescing entries of the current queue by their identity (cleared with the queue). */
+  private coalescing = new Map<string, QueuedRow>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private failing = false;
@@ -78,11 +87,36 @@ export class AuditLogStore {
       .prepare();
   }
 
+  /**
+   * The hot-path form of a coalescing record: a repeated key costs a map lookup, and the record
+   * (metadata object, JSON) is built only for the first of its batch.
+   */
+  recordCoalescing(entry: CoalescingRecord): void {
+    const same = this.coalescing.get(entry.key);
+    if (same && !this.closed) {
+      same.count++;
+      return;
+    }
+    this.record(entry.build(), entry.key);
+  }
+
   /** Queues an entry; it reaches the database within maxDelayMs (or sooner, in a full batch). */
-  record(entry: AuditRecord): void {
+  record(entry: AuditRecord, coalesceKey?: string): void {
     if (this.closed) throw new Error("audit log is closed");
-    this.queue.push({
+    // Serialised now: the caller may reuse its object, and a bad value fails its own call.
+    const metadata = JSON.stringify(entry.metadata);
+    let key = coalesceKey;
+    if (key === undefined && entry.coalesce) {
+      key = `${entry.kind}\n${entry.namespace?.id}\n${entry.repositoryId}\n${entry.performer?.kind}:${entry.performer?.id}\n${entry.ip}\n${metadata}`;
+      const same = this.coalescing.get(key);
+      if (same) {
+        same.count++;
+        return;
+      }
+    }
+    const row: QueuedRow = {
       kind: entry.kind,
+      count: 1,
       namespaceId: entry.namespace?.id ?? null,
       namespaceName: entry.namespace?.name ?? null,
       repositoryId: entry.repositoryId ?? null,
@@ -90,10 +124,11 @@ export class AuditLogStore {
       performerId: entry.performer?.id ?? null,
       performerName: entry.performer?.name ?? null,
       ip: entry.ip ?? null,
-      // Serialised now: the caller may reuse its object, and a bad value fails its own call.
-      metadata: JSON.stringify(entry.metadata),
+      metadata,
       createdMs: entry.at ?? Date.now(),
-    });
+    };
+    this.queue.push(row);
+    if (key !== undefined) this.coalescing.set(key, row);
     // After a failed flush only the timer retries: a request must not wait on a refusing database.
     if (this.queue.length >= this.maxBatch && !this.failing) this.flushOrReport();
     else this.timer ??= this.startTimer();
@@ -108,9 +143,10 @@ export class AuditLogStore {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    this.coalescing = new Map();
     try {
       this.db.transaction(() => {
-        for (const row of batch) this.insertOne.run(row);
+        for (const row of batch) this.insertOne.run(row.count === 1 ? row : { ...row, metadata: withCount(row.metadata, row.count) });
       });
     } catch (err) {
       this.requeue(batch);
@@ -190,12 +226,13 @@ export class AuditLogStore {
     return more && last ? { entries, next: encodeCursor(last.createdMs, last.id) } : { entries };
   }
 
-  /** Counts per kind and UTC day, oldest day first. */
+  /** Counts per kind and UTC day, oldest day first; a folded row counts as the entries it stands for. */
   aggregate(filter: LogFilter): LogCount[] {
     this.flushIfOpen();
     const day = sql<number>`(${logEntries.createdMs} / ${DAY_MS}) * ${DAY_MS}`;
+    const entries = sql<number>`sum(coalesce(json_extract(${logEntries.metadata}, '$.count'), 1))`;
     return this.db
-      .select({ kind: logEntries.kind, count: count(), dayMs: day })
+      .select({ kind: logEntries.kind, count: entries, dayMs: day })
       .from(logEntries)
       .where(matches(filter))
       .groupBy(logEntries.kind, day)

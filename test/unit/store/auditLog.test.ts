@@ -186,3 +186,28 @@ describe("batching", () => {
     expect(() => small.record(entry())).toThrow("closed");
   });
 });
+
+describe("coalescing identical pulls", () => {
+  test("equal entries in one batch fold into one row with count; aggregate counts them all", () => {
+    for (let i = 0; i < 500; i++) log.record(entry({ coalesce: true }));
+    log.record(entry({ coalesce: true, ip: "10.0.0.2" })); // another address: its own row
+    log.record(entry({ coalesce: true, metadata: { repo: "app", tag: "v2" } })); // another reference
+    log.record(entry()); // not coalescing: always its own row
+    const { entries } = log.page(ALL, undefined, 50);
+    expect(entries).toHaveLength(4);
+    const folded = entries.find((e) => e.ip === "10.0.0.1" && (e.metadata as any).count !== undefined)!;
+    expect(folded.metadata).toEqual({ count: 500, repo: "app" });
+    expect(entries.filter((e) => (e.metadata as any).count === undefined)).toHaveLength(3);
+    expect(log.aggregate(ALL)).toEqual([{ kind: "pull_repo", count: 503, dayMs: Date.UTC(2024, 4, 1) }]);
+  });
+
+  test("folding stops at the batch boundary: a later batch starts a new row", () => {
+    log.record(entry({ coalesce: true }));
+    log.record(entry({ coalesce: true }));
+    log.flush();
+    log.record(entry({ coalesce: true }));
+    log.flush();
+    const counts = log.page(ALL).entries.map((e) => (e.metadata as any).count ?? 1).sort();
+    expect(counts).toEqual([1, 2]);
+  });
+});
