@@ -3,6 +3,7 @@ import type { V1Context } from "./context";
 import { ApiError, apiErrorResponse } from "./errors";
 import { oauthApplicationRoutes } from "./oauthApplication";
 import { oauthAuthorizeRoutes } from "./oauthAuthorize";
+import { logRoutes } from "./logs";
 import { organizationRoutes } from "./organization";
 import { repositoryRoutes } from "./repository";
 import { robotRoutes } from "./robot";
@@ -76,6 +77,7 @@ export function v1Routes(ctx: V1Context) {
       .use(superuserOrgRoutes(ctx))
       .use(entityRoutes(ctx))
       .use(webConfigRoutes(ctx))
+      .use(logRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );
   return api;

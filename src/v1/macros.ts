@@ -17,6 +17,8 @@ import {
   type OAuthScopeName,
 } from "./guards";
 import { sessionPlugin } from "./session";
+import { auditFor } from "./audit";
+import type { LogKind } from "../audit/logKinds";
 
 export interface GuardOptions {
   /** Global read-only superusers may call this with GET (Quay's allow_for_global_readonly_superuser). */
@@ -91,6 +93,14 @@ export function v1Plugin(ctx: V1Context) {
       detail: doc({ ...security("super:user"), "x-superuser": mode }),
       beforeHandle: (c: GuardContext) => requireSuperuser(ctx, callerOf(c), mode),
     }),
+    /** The audit log kinds this write records; gives the handler `audit(kind, target, metadata)`. */
+    audit: (kinds: LogKind | readonly LogKind[]) => {
+      const declared = typeof kinds === "string" ? [kinds] : kinds;
+      return {
+        detail: doc({ "x-log-kinds": declared }),
+        resolve: (c: GuardContext) => ({ audit: auditFor(ctx, callerOf(c), c.request, declared) }),
+      };
+    },
     /** An OAuth scope the route needs beyond what its other guards check. */
     requireScope: (scope: OAuthScopeName) => ({
       detail: doc(security(scope)),

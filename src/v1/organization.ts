@@ -8,6 +8,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding, requireUser, type OrgStanding } from "./guards";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
+import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 import { avatar } from "./views";
@@ -41,7 +42,7 @@ export function teamView(team: TeamRow, canView: boolean) {
 
 /** Organizations: create, view, delete, and their members. */
 export function organizationRoutes(ctx: V1Context) {
-  const create = ({ caller, body }: { caller: Caller; body: unknown }) => {
+  const create = ({ caller, body, audit }: { caller: Caller; body: unknown; audit: AuditFn }) => {
     const user = requireUser(caller);
     const b = parseBody(CreateBody, body);
     if (!isValidName(b.name)) throw ApiError.invalidRequest("Invalid organization name", { field: "name" });
@@ -51,6 +52,7 @@ export function organizationRoutes(ctx: V1Context) {
     const out = ctx.stores.orgs.create(b.name, user.id);
     if (out.kind === "nameTaken") throw ApiError.invalidRequest("A user or organization with this name already exists", { field: "name" });
     if (b.email) ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
+    audit("org_create", { namespace: b.name }, { email: b.email ?? null });
     // Quay answers the JSON string "Created".
     return new Response(JSON.stringify("Created"), { status: 201, headers: { "Content-Type": "application/json" } });
   };
@@ -83,7 +85,7 @@ export function organizationRoutes(ctx: V1Context) {
 
   return new Elysia(v1Options(ctx, "berth-v1-organization"))
     .use(v1Plugin(ctx))
-    .post("/api/v1/organization/", create, { nickname: "createOrganization", requireScope: "user:admin" })
+    .post("/api/v1/organization/", create, { nickname: "createOrganization", requireScope: "user:admin", audit: "org_create" })
     .get(
       "/api/v1/organization/:orgname",
       ({ caller, params }) => {
@@ -95,27 +97,34 @@ export function organizationRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/organization/:orgname",
-      ({ org, caller, body }) => {
+      ({ org, caller, body, audit }) => {
         const b = parseBody(UpdateBody, body);
         const email = b.email ?? b.contact_email;
         if (email && !EMAIL.test(email)) throw ApiError.invalidRequest("Invalid email address", { field: "email" });
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
         }
-        if (email !== undefined) ctx.stores.namespaces.setEmail(org.ns.id, email || null);
-        if (b.tag_expiration_s !== undefined) ctx.stores.namespaces.setTagExpiration(org.ns.id, b.tag_expiration_s);
+        if (email !== undefined) {
+          ctx.stores.namespaces.setEmail(org.ns.id, email || null);
+          audit("org_change_email", { namespace: org.ns.name }, { email });
+        }
+        if (b.tag_expiration_s !== undefined) {
+          ctx.stores.namespaces.setTagExpiration(org.ns.id, b.tag_expiration_s);
+          audit("org_change_tag_expiration", { namespace: org.ns.name }, { tag_expiration: b.tag_expiration_s });
+        }
         return orgView(org, caller);
       },
-      { nickname: "changeOrganizationDetails", requireOrgAdmin: true },
+      { nickname: "changeOrganizationDetails", requireOrgAdmin: true, audit: ["org_change_email", "org_change_tag_expiration"] },
     )
     .delete(
       "/api/v1/organization/:orgname",
-      ({ org: { ns }, set }) => {
+      ({ org: { ns }, set, audit }) => {
+        audit("org_delete", { namespace: ns.name });
         removeNamespace(ctx.stores, ns.name);
         set.status = 204;
         return "";
       },
-      { nickname: "deleteAdminedOrganization", requireOrgAdmin: true, requireFreshLogin: true },
+      { nickname: "deleteAdminedOrganization", requireOrgAdmin: true, requireFreshLogin: true, audit: "org_delete" },
     )
     .get(
       "/api/v1/organization/:orgname/members",
@@ -151,7 +160,7 @@ export function organizationRoutes(ctx: V1Context) {
     )
     .delete(
       "/api/v1/organization/:orgname/members/:membername",
-      ({ org: { ns }, params, set }) => {
+      ({ org: { ns }, params, set, audit }) => {
         const user = ctx.stores.users.byName(params.membername);
         if (!user) throw ApiError.notFound();
         const member = { userId: user.id };
@@ -161,9 +170,10 @@ export function organizationRoutes(ctx: V1Context) {
         }
         ctx.stores.orgs.removeFromAllTeams(ns.id, member);
         ctx.stores.permissions.removeAllIn(ns.id, member);
+        audit("org_remove_team_member", { namespace: ns.name }, { member: params.membername, team: null });
         set.status = 204;
         return "";
       },
-      { nickname: "removeOrganizationMember", requireOrgAdmin: true },
+      { nickname: "removeOrganizationMember", requireOrgAdmin: true, audit: "org_remove_team_member" },
     );
 }

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
+import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 import { avatar } from "./views";
@@ -41,17 +42,23 @@ export function permissionRoutes(ctx: V1Context) {
     if (!one) throw noPermission(p);
     return p.kind === "team" ? { role: one.role } : view(one);
   };
-  const put = (standing: RepoStanding, p: PermissionPath, body: unknown) => {
+  const who = (p: PermissionPath) => (p.kind === "team" ? { team: p.name } : { username: p.name });
+  const put = (standing: RepoStanding, p: PermissionPath, body: unknown, audit: AuditFn) => {
     const { role } = parseBody(RoleBody, body);
     const grantee = resolveGrantee(ctx, namespaceOf(standing), p);
     ctx.stores.permissions.set(standing.repoId!, grantee, role as GrantRole);
+    // Quay logs a PUT as a change whether or not a grant existed before.
+    audit("change_repo_permission", { repo: { id: standing.repoId, name: standing.repo } }, { ...who(p), role });
     return read(standing, p);
   };
-  const remove = (standing: RepoStanding, p: PermissionPath) => {
+  const remove = (standing: RepoStanding, p: PermissionPath, audit: AuditFn) => {
     const grantee = resolveGrantee(ctx, namespaceOf(standing), p);
     if (!ctx.stores.permissions.remove(standing.repoId!, grantee)) throw noPermission(p);
+    audit("delete_repo_permission", { repo: { id: standing.repoId, name: standing.repo } }, who(p));
     return new Response(null, { status: 204 });
   };
+  const changes = { audit: "change_repo_permission" } as const;
+  const deletes = { audit: "delete_repo_permission" } as const;
   const admin = { requireRepoAdmin: true } as const;
   const adminRead = { requireRepoAdmin: { allowForGlobalReadonlySuperuser: true } } as const;
   const base = "/api/v1/repository/:repository/permissions";
@@ -62,13 +69,15 @@ export function permissionRoutes(ctx: V1Context) {
       nickname: "getUserPermissions",
       ...adminRead,
     })
-    .put(`${base}/user/:username`, ({ repo, params, body }) => put(repo, { kind: "user", name: params.username }, body), {
+    .put(`${base}/user/:username`, ({ repo, params, body, audit }) => put(repo, { kind: "user", name: params.username }, body, audit), {
       nickname: "changeUserPermissions",
       ...admin,
+      ...changes,
     })
-    .delete(`${base}/user/:username`, ({ repo, params }) => remove(repo, { kind: "user", name: params.username }), {
+    .delete(`${base}/user/:username`, ({ repo, params, audit }) => remove(repo, { kind: "user", name: params.username }, audit), {
       nickname: "deleteUserPermissions",
       ...admin,
+      ...deletes,
     })
     .get(
       `${base}/user/:username/transitive`,
@@ -86,13 +95,15 @@ export function permissionRoutes(ctx: V1Context) {
       nickname: "getTeamPermissions",
       ...adminRead,
     })
-    .put(`${base}/team/:teamname`, ({ repo, params, body }) => put(repo, { kind: "team", name: params.teamname }, body), {
+    .put(`${base}/team/:teamname`, ({ repo, params, body, audit }) => put(repo, { kind: "team", name: params.teamname }, body, audit), {
       nickname: "changeTeamPermissions",
       ...admin,
+      ...changes,
     })
-    .delete(`${base}/team/:teamname`, ({ repo, params }) => remove(repo, { kind: "team", name: params.teamname }), {
+    .delete(`${base}/team/:teamname`, ({ repo, params, audit }) => remove(repo, { kind: "team", name: params.teamname }, audit), {
       nickname: "deleteTeamPermissions",
       ...admin,
+      ...deletes,
     });
 }
 

@@ -68,7 +68,7 @@ export function repositoryRoutes(ctx: V1Context) {
         ...(more ? { next_page: Buffer.from(visible[visible.length - 1]!).toString("base64url") } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
-    .post("/api/v1/repository", ({ caller, body, set }) => {
+    .post("/api/v1/repository", ({ caller, body, set, audit }) => {
       const b = parseBody(CreateBody, body);
       if (!isSignedIn(caller)) throw ApiError.unauthorized(false);
       const namespace = b.namespace ?? (caller.identity.kind === "user" ? caller.identity.user.username : "");
@@ -82,9 +82,10 @@ export function repositoryRoutes(ctx: V1Context) {
       const creator = caller.identity.kind === "user" ? { userId: caller.identity.user.id } : undefined;
       const made = createRepositoryWithDefaults(ctx.stores, { fullName: full, visibility: b.visibility, description: b.description, creator });
       if (made.kind === "exists") throw ApiError.invalidRequest("Repository already exists");
+      audit("create_repo", { repo: { id: made.repo.id, name: full } });
       set.status = 201;
       return { namespace, name: b.repository, kind: "image" };
-    }, { nickname: "createRepo", requireScope: "repo:create" })
+    }, { nickname: "createRepo", requireScope: "repo:create", audit: "create_repo" })
     .get(
       "/api/v1/repository/:repository",
       ({ caller, repo: standing, query }) => {
@@ -113,27 +114,33 @@ export function repositoryRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/repository/:repository",
-      ({ repo, body }) => {
-        ctx.stores.repositories.setDescription(repo.repoId!, parseBody(UpdateBody, body).description);
+      ({ repo, body, audit }) => {
+        const { description } = parseBody(UpdateBody, body);
+        ctx.stores.repositories.setDescription(repo.repoId!, description);
+        audit("set_repo_description", { repo: { id: repo.repoId, name: repo.repo } }, { description });
         return { success: true };
       },
-      { nickname: "updateRepo", requireRepoWrite: true },
+      { nickname: "updateRepo", requireRepoWrite: true, audit: "set_repo_description" },
     )
     .delete(
       "/api/v1/repository/:repository",
-      ({ repo, set }) => {
+      ({ repo, set, audit }) => {
+        // Recorded first, while the repository still resolves to its namespace.
+        audit("delete_repo", { repo: { id: repo.repoId, name: repo.repo } });
         ctx.stores.repositories.delete(repo.repoId!);
         set.status = 204;
         return "";
       },
-      { nickname: "deleteRepository", requireRepoAdmin: true },
+      { nickname: "deleteRepository", requireRepoAdmin: true, audit: "delete_repo" },
     )
     .post(
       "/api/v1/repository/:repository/changevisibility",
-      ({ repo, body }) => {
-        ctx.stores.repositories.setVisibility(repo.repo, parseBody(VisibilityBody, body).visibility);
+      ({ repo, body, audit }) => {
+        const { visibility } = parseBody(VisibilityBody, body);
+        ctx.stores.repositories.setVisibility(repo.repo, visibility);
+        audit("change_repo_visibility", { repo: { id: repo.repoId, name: repo.repo } }, { visibility });
         return { success: true };
       },
-      { nickname: "changeRepoVisibility", requireRepoAdmin: true },
+      { nickname: "changeRepoVisibility", requireRepoAdmin: true, audit: "change_repo_visibility" },
     );
 }

@@ -7,6 +7,7 @@ import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding, requireUser } from "./guards";
+import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { isValidName } from "./fieldRules";
 import { v1Options } from "./session";
@@ -36,26 +37,29 @@ export function robotRoutes(ctx: V1Context) {
     return robot;
   };
 
-  const create = (owner: string, short: string, body: unknown, set: { status?: number | string }) => {
+  const create = (owner: string, short: string, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
     const b = parseBody(RobotBody, body === undefined || body === null || body === "" ? {} : body);
     if (!isValidName(short)) throw ApiError.invalidRequest("Invalid robot account name", { field: "robot_shortname" });
     const made = ctx.stores.robots.create(owner, short, randomAlnum(64), b.description);
     if (!made) throw ApiError.invalidRequest(`Existing robot with name: ${owner}+${short}`);
+    audit("create_robot", { namespace: owner }, { robot: short, description: b.description ?? "", unstructured_metadata: b.unstructured_metadata ?? {} });
     set.status = 201;
     return view(find(owner, short), true, true);
   };
 
-  const regenerate = (owner: string, short: string) => {
+  const regenerate = (owner: string, short: string, audit: AuditFn) => {
     const robot = find(owner, short);
     ctx.stores.robots.setToken(robot.id, randomAlnum(64));
     ctx.authenticator.forget(robot.fullName);
+    audit("regenerate_robot_token", { namespace: owner }, { robot: short });
     return view(find(owner, short), true, true);
   };
 
-  const remove = (owner: string, short: string, set: { status?: number | string }) => {
+  const remove = (owner: string, short: string, set: { status?: number | string }, audit: AuditFn) => {
     const robot = find(owner, short);
     ctx.stores.robots.delete(robot.id);
     ctx.authenticator.forget(robot.fullName);
+    audit("delete_robot", { namespace: owner }, { robot: short });
     set.status = 204;
     return "";
   };
@@ -93,18 +97,18 @@ export function robotRoutes(ctx: V1Context) {
       })
       .put(
         "/api/v1/user/robots/:robot_shortname",
-        ({ caller, params, body, set }) => create(userNs(caller).owner, params.robot_shortname, body, set),
-        { nickname: "createUserRobot", ...self },
+        ({ caller, params, body, set, audit }) => create(userNs(caller).owner, params.robot_shortname, body, set, audit),
+        { nickname: "createUserRobot", ...self, audit: "create_robot" },
       )
       .delete(
         "/api/v1/user/robots/:robot_shortname",
-        ({ caller, params, set }) => remove(userNs(caller).owner, params.robot_shortname, set),
-        { nickname: "deleteUserRobot", ...self },
+        ({ caller, params, set, audit }) => remove(userNs(caller).owner, params.robot_shortname, set, audit),
+        { nickname: "deleteUserRobot", ...self, audit: "delete_robot" },
       )
       .post(
         "/api/v1/user/robots/:robot_shortname/regenerate",
-        ({ caller, params }) => regenerate(userNs(caller).owner, params.robot_shortname),
-        { nickname: "regenerateUserRobotToken", ...self },
+        ({ caller, params, audit }) => regenerate(userNs(caller).owner, params.robot_shortname, audit),
+        { nickname: "regenerateUserRobotToken", ...self, audit: "regenerate_robot_token" },
       )
       .get(
         "/api/v1/user/robots/:robot_shortname/permissions",
@@ -134,18 +138,18 @@ export function robotRoutes(ctx: V1Context) {
       )
       .put(
         "/api/v1/organization/:orgname/robots/:robot_shortname",
-        ({ org, params, body, set }) => create(org.ns.name, params.robot_shortname, body, set),
-        { nickname: "createOrgRobot", ...admin },
+        ({ org, params, body, set, audit }) => create(org.ns.name, params.robot_shortname, body, set, audit),
+        { nickname: "createOrgRobot", ...admin, audit: "create_robot" },
       )
       .delete(
         "/api/v1/organization/:orgname/robots/:robot_shortname",
-        ({ org, params, set }) => remove(org.ns.name, params.robot_shortname, set),
-        { nickname: "deleteOrgRobot", ...admin },
+        ({ org, params, set, audit }) => remove(org.ns.name, params.robot_shortname, set, audit),
+        { nickname: "deleteOrgRobot", ...admin, audit: "delete_robot" },
       )
       .post(
         "/api/v1/organization/:orgname/robots/:robot_shortname/regenerate",
-        ({ org, params }) => regenerate(org.ns.name, params.robot_shortname),
-        { nickname: "regenerateOrgRobotToken", ...admin },
+        ({ org, params, audit }) => regenerate(org.ns.name, params.robot_shortname, audit),
+        { nickname: "regenerateOrgRobotToken", ...admin, audit: "regenerate_robot_token" },
       )
   );
 }

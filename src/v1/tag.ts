@@ -83,59 +83,77 @@ export function tagRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/repository/:repository/tag/:tag",
-      ({ repo, params, body }) => {
+      ({ repo, params, body, audit }) => {
         // `manifest_digest` creates or moves the tag; `expiration` (unix seconds or null) sets its
         // expiry; `immutable` protects it from both (clearing that needs admin, as in Quay).
         requireTagName(params.tag);
         const b = parseBody(PutBody, body);
         const repoId = repo.repoId!;
         const tags = ctx.stores.tags;
+        const target = { repo: { id: repoId, name: repo.repo } };
+        const tag = params.tag;
         if (b.immutable === false && !roleAtLeast(repo.role, "admin")) throw ApiError.unauthorized(true);
         // Lifting the protection comes first, so one request can unlock and move.
-        if (b.immutable === false && tags.setImmutable(repoId, params.tag, false) === "notLive") throw ApiError.notFound("Could not find tag");
+        if (b.immutable === false) {
+          if (tags.setImmutable(repoId, tag, false) === "notLive") throw ApiError.notFound("Could not find tag");
+          audit("change_tag_immutability", target, { tag, immutable: false });
+        }
         if (typeof b.manifest_digest === "string") {
-          const moved = tags.pointAt(repoId, params.tag, b.manifest_digest);
+          const before = ctx.stores.manifests.getByTag(repoId, tag)?.digest;
+          const moved = tags.pointAt(repoId, tag, b.manifest_digest);
           if (moved === "unknownManifest") throw ApiError.notFound("Could not find manifest");
-          if (moved === "immutable") throw immutable("move", params.tag);
+          if (moved === "immutable") throw immutable("move", tag);
+          if (before === undefined) audit("create_tag", target, { tag, manifest_digest: b.manifest_digest });
+          else audit("move_tag", target, { tag, manifest_digest: b.manifest_digest, original_manifest_digest: before });
         }
         if (b.expiration !== undefined) {
           const expiresMs = b.expiration === null ? null : Math.round(b.expiration * 1000);
-          const changed = tags.changeExpiry(repoId, params.tag, expiresMs);
+          const changed = tags.changeExpiry(repoId, tag, expiresMs);
           if (changed === "notLive") throw ApiError.notFound("Could not find tag");
-          if (changed === "immutable") throw immutable("set expiration on", params.tag);
+          if (changed === "immutable") throw immutable("set expiration on", tag);
+          audit("change_tag_expiration", target, { tag, expiration_date: b.expiration });
         }
         if (b.immutable === true) {
-          const made = tags.setImmutable(repoId, params.tag, true);
+          const made = tags.setImmutable(repoId, tag, true);
           if (made === "notLive") throw ApiError.notFound("Could not find tag");
           if (made === "expiring") throw ApiError.invalidRequest("Cannot make a tag with an expiration immutable", { field: "immutable" });
+          audit("change_tag_immutability", target, { tag, immutable: true });
         }
         return jsonResponse("Updated", 201);
       },
-      { nickname: "changeTag", ...writer },
+      { nickname: "changeTag", ...writer, audit: ["create_tag", "move_tag", "change_tag_expiration", "change_tag_immutability"] },
     )
     .delete(
       "/api/v1/repository/:repository/tag/:tag",
-      ({ repo, params }) => {
+      ({ repo, params, audit }) => {
         // Ends the live period; its history stays.
         requireTagName(params.tag);
+        const before = ctx.stores.manifests.getByTag(repo.repoId!, params.tag)?.digest;
         const ended = ctx.stores.tags.endLive(repo.repoId!, params.tag);
         if (ended === "notLive") throw ApiError.notFound("Could not find tag");
         if (ended === "immutable") throw immutable("delete", params.tag);
+        audit("delete_tag", { repo: { id: repo.repoId, name: repo.repo } }, { tag: params.tag, manifest_digest: before });
         return new Response(null, { status: 204 });
       },
-      { nickname: "deleteFullTag", ...writer },
+      { nickname: "deleteFullTag", ...writer, audit: "delete_tag" },
     )
     .post(
       "/api/v1/repository/:repository/tag/:tag/restore",
-      ({ repo, params, body }) => {
+      ({ repo, params, body, audit }) => {
         // Points the tag back at a manifest it pointed at before.
         requireTagName(params.tag);
         const b = parseBody(RestoreBody, body);
+        const before = ctx.stores.manifests.getByTag(repo.repoId!, params.tag)?.digest;
         const restored = ctx.stores.tags.restore(repo.repoId!, params.tag, b.manifest_digest);
         if (restored === "unknownManifest") throw ApiError.notFound("Could not find manifest in this tag's history");
         if (restored === "immutable") throw immutable("restore", params.tag);
+        audit("revert_tag", { repo: { id: repo.repoId, name: repo.repo } }, {
+          tag: params.tag,
+          manifest_digest: b.manifest_digest,
+          ...(before ? { original_manifest_digest: before } : {}),
+        });
         return {};
       },
-      { nickname: "restoreTag", ...writer },
+      { nickname: "restoreTag", ...writer, audit: "revert_tag" },
     );
 }

@@ -50,27 +50,32 @@ export function teamRoutes(ctx: V1Context) {
     .use(v1Plugin(ctx))
     .put(
       "/api/v1/organization/:orgname/team/:teamname",
-      ({ org: { ns }, params, body }) => {
+      ({ org: { ns }, params, body, audit }) => {
         const b = parseBody(TeamBody, body);
         if (!isValidName(params.teamname)) throw ApiError.invalidRequest("Invalid team name", { field: "name" });
         const existing = ctx.stores.orgs.team(ns.id, params.teamname);
         if (params.teamname === "owners" && b.role !== "admin") throw ApiError.invalidRequest("The owners team must keep the admin role", { field: "role" });
         ctx.stores.orgs.setTeam(ns.id, params.teamname, b.role, b.description);
         const team = findTeam(ns.id, params.teamname);
+        const target = { namespace: ns.name };
+        if (!existing) audit("org_create_team", target, { team: params.teamname });
+        else if (existing.role !== b.role) audit("org_set_team_role", target, { team: params.teamname, role: b.role });
+        if (existing && b.description !== undefined) audit("org_set_team_description", target, { team: params.teamname, description: b.description });
         return { ...teamView(team, true), new_team: !existing };
       },
-      { nickname: "updateOrganizationTeam", requireOrgAdmin: true },
+      { nickname: "updateOrganizationTeam", requireOrgAdmin: true, audit: ["org_create_team", "org_set_team_role", "org_set_team_description"] },
     )
     .delete(
       "/api/v1/organization/:orgname/team/:teamname",
-      ({ org: { ns }, params, set }) => {
+      ({ org: { ns }, params, set, audit }) => {
         const team = findTeam(ns.id, params.teamname);
         if (team.name === "owners") throw ApiError.invalidRequest("The owners team cannot be deleted");
         ctx.stores.orgs.deleteTeam(team.id);
+        audit("org_delete_team", { namespace: ns.name }, { team: params.teamname });
         set.status = 204;
         return "";
       },
-      { nickname: "deleteOrganizationTeam", requireOrgAdmin: true },
+      { nickname: "deleteOrganizationTeam", requireOrgAdmin: true, audit: "org_delete_team" },
     )
     .get(
       "/api/v1/organization/:orgname/team/:teamname/members",
@@ -100,17 +105,18 @@ export function teamRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",
-      ({ org: { ns }, params }) => {
+      ({ org: { ns }, params, audit }) => {
         const team = findTeam(ns.id, params.teamname);
         const m = resolveMember(ns.name, params.membername);
         ctx.stores.orgs.addMember(team.id, m.member);
+        audit("org_add_team_member", { namespace: ns.name }, { team: params.teamname, member: params.membername });
         return memberView(params.membername, m.isRobot, m.email);
       },
-      { nickname: "updateOrganizationTeamMember", requireOrgAdmin: true },
+      { nickname: "updateOrganizationTeamMember", requireOrgAdmin: true, audit: "org_add_team_member" },
     )
     .delete(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",
-      ({ org: { ns }, params, set }) => {
+      ({ org: { ns }, params, set, audit }) => {
         const team = findTeam(ns.id, params.teamname);
         const m = resolveMember(ns.name, params.membername);
         if (team.role === "admin" && "userId" in m.member && ctx.stores.orgs.teamRolesOf(ns.id, m.member).includes("admin")) {
@@ -125,9 +131,10 @@ export function teamRoutes(ctx: V1Context) {
           }
         }
         ctx.stores.orgs.removeMember(team.id, m.member);
+        audit("org_remove_team_member", { namespace: ns.name }, { team: params.teamname, member: params.membername });
         set.status = 204;
         return "";
       },
-      { nickname: "deleteOrganizationTeamMember", requireOrgAdmin: true },
+      { nickname: "deleteOrganizationTeamMember", requireOrgAdmin: true, audit: "org_remove_team_member" },
     );
 }

@@ -1,0 +1,52 @@
+// Audit entries for API v1 writes (Quay's log_action). A route declares the kinds it writes with
+// the `audit` macro (they appear in discovery as `x-log-kinds`, and a test checks every write
+// route declares some); the macro hands the handler `audit(kind, target, metadata)`, bound to the
+// request's caller and address.
+import { clientAddress } from "../auth/clientAddress";
+import type { LogKind } from "../audit/logKinds";
+import type { AuditPerformer } from "../store/meta/auditLog";
+import type { Caller } from "./caller";
+import type { V1Context } from "./context";
+
+export interface AuditTarget {
+  /** The namespace the entry belongs to (a user's or an organization's). */
+  namespace?: string;
+  /** The repository (ns/name); its namespace is taken from the name. */
+  repo?: { id?: number; name: string };
+}
+
+export type AuditFn = (kind: LogKind, target: AuditTarget, metadata?: Record<string, unknown>) => void;
+
+function performerOf(caller: Caller): AuditPerformer | undefined {
+  const id = caller.identity;
+  if (id.kind === "user") return { kind: "user", id: id.user.id, name: id.user.username };
+  if (id.kind === "robot") return { kind: "robot", id: id.robot.id, name: id.robot.fullName };
+  return undefined;
+}
+
+/** The performer's identity keys, as Quay's metadata carries them. */
+function callerMetadata(caller: Caller): Record<string, unknown> {
+  const id = caller.identity;
+  if (id.kind === "user") return caller.via === "oauth" ? { username: id.user.username, oauth_token: true } : { username: id.user.username };
+  if (id.kind === "robot") return { username: id.robot.fullName, is_robot: true };
+  return {};
+}
+
+export function auditFor(ctx: V1Context, caller: Caller, request: Request, declared: readonly LogKind[]): AuditFn {
+  return (kind, target, metadata = {}) => {
+    if (!declared.includes(kind)) ctx.log.error(`audit kind ${kind} not declared by ${request.method} ${new URL(request.url).pathname}`);
+    const nsName = target.repo ? target.repo.name.slice(0, target.repo.name.indexOf("/")) : target.namespace;
+    const ns = nsName ? ctx.stores.orgs.namespace(nsName) : undefined;
+    const repoId = target.repo ? (target.repo.id ?? ctx.stores.repositories.find(target.repo.name)?.id) : undefined;
+    const ip = clientAddress(request);
+    const repoKeys = target.repo && nsName ? { repo: target.repo.name.slice(nsName.length + 1), namespace: nsName } : nsName ? { namespace: nsName } : {};
+    ctx.stores.auditLog.record({
+      kind,
+      namespace: ns && nsName ? { id: ns.id, name: nsName } : undefined,
+      repositoryId: repoId,
+      performer: performerOf(caller),
+      ip: ip === "unknown" ? undefined : ip,
+      metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },
+    });
+  };
+}
