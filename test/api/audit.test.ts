@@ -6,7 +6,7 @@ import { repoVisibility, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { LogEntry } from "../../src/store/meta/auditLog";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { RegistryClient } from "../support/registryClient";
+import { BearerRegistryClient, RegistryClient } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
 
@@ -16,15 +16,9 @@ const uniq = () => crypto.randomUUID().slice(0, 8);
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
 /** A registry client that sends a fixed User-Agent and, when given, a bearer token. */
-class Client extends RegistryClient {
-  constructor(base: string, private readonly token?: string) {
-    super(base);
-  }
-  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    headers.set("User-Agent", UA);
-    if (this.token) headers.set("Authorization", `Bearer ${this.token}`);
-    return super.fetch(path, { ...init, headers });
+class Client extends BearerRegistryClient {
+  constructor(base: string, token?: string) {
+    super(base, token, { "User-Agent": UA });
   }
 }
 

@@ -12,7 +12,7 @@ import { openStores, type Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { TokenAuth } from "../../src/v2/context";
 import { resetLoginThrottles, createUsers, startTestServer, tempDir, type TestServer } from "../support/server";
-import { expectApiVersion, expectError, randomBytes, RegistryClient, utf8, type OciError } from "../support/registryClient";
+import { expectApiVersion, expectError, randomBytes, BearerRegistryClient, utf8, type OciError } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
 
@@ -97,18 +97,7 @@ function withPayload(token: string, edit: (payload: any) => void): string {
 }
 
 /** A registry client that sends `Authorization: Bearer <token>` (or nothing) on every request. */
-class BearerClient extends RegistryClient {
-  constructor(base: string, private readonly token?: string) {
-    super(base);
-  }
-  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.token) headers.set("Authorization", `Bearer ${this.token}`);
-    return super.fetch(path, { ...init, headers });
-  }
-}
-
-const client = (token?: string) => new BearerClient(server.url, token);
+const client = (token?: string) => new BearerRegistryClient(server.url, token);
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 

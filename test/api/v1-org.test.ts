@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import { RegistryClient } from "../support/registryClient";
+import { BearerRegistryClient } from "../support/registryClient";
 import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
@@ -242,13 +242,7 @@ describe("story: org → creator team → member creates a repo; org robot pushe
     const first = await expectJson<{ token: string }>(await tokenFor(robot.token), 200);
     const access = JSON.parse(Buffer.from(first.token.split(".")[1]!, "base64url").toString("utf8")).access;
     expect(access).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);
-    const registry = new (class extends RegistryClient {
-      override fetch(path: string, init: RequestInit = {}) {
-        const headers = new Headers(init.headers);
-        headers.set("Authorization", `Bearer ${first.token}`);
-        return super.fetch(path, { ...init, headers });
-      }
-    })(server.url);
+    const registry = new BearerRegistryClient(server.url, first.token);
     await registry.pushImage(repo, "v1", { layers: 1, layerSize: 64 });
     expect(stores.tags.list(stores.repositories.find(repo)!.id, undefined, 10)).toContain("v1");
 

@@ -283,3 +283,21 @@ export async function rawRequest(base: string, method: string, target: string, h
   }
   return { status: Number(statusLine!.split(" ")[1]), headers: h, body: text.slice(split + 4) };
 }
+
+/** A RegistryClient that sends a registry token (and any fixed headers) with every request. */
+export class BearerRegistryClient extends RegistryClient {
+  constructor(
+    base: string,
+    private readonly token?: string,
+    private readonly fixedHeaders: Record<string, string> = {},
+  ) {
+    super(base);
+  }
+
+  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.fixedHeaders)) headers.set(k, v);
+    if (this.token) headers.set("Authorization", `Bearer ${this.token}`);
+    return super.fetch(path, { ...init, headers });
+  }
+}
