@@ -4,6 +4,7 @@ import { ApiError, apiErrorResponse } from "./errors";
 import { oauthApplicationRoutes } from "./oauthApplication";
 import { oauthAuthorizeRoutes } from "./oauthAuthorize";
 import { logRoutes } from "./logs";
+import { notSupportedRoutes } from "./notSupported";
 import { organizationRoutes } from "./organization";
 import { repositoryRoutes } from "./repository";
 import { robotRoutes } from "./robot";
@@ -78,6 +79,7 @@ export function v1Routes(ctx: V1Context) {
       .use(entityRoutes(ctx))
       .use(webConfigRoutes(ctx))
       .use(logRoutes(ctx))
+      .use(notSupportedRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );
   return api;

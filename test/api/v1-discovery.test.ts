@@ -55,6 +55,14 @@ describe("GET /api/v1/discovery", () => {
     expect(ops.get("GET /api/v1/repository/{repository}")["x-requires-fresh-login"]).toBe(false);
   });
 
+  test("Quay endpoints Berth does not offer answer 501 in Quay's message shape, marked in discovery", async () => {
+    const res = await fetch(`${server.url}/api/v1/user/starred`);
+    expect(res.status).toBe(501);
+    expect(await res.json()).toEqual({ message: "Berth does not support starring repositories" });
+    const op = operations(await discovery("?internal=true")).get("GET /api/v1/user/starred");
+    expect(op).toMatchObject({ operationId: "listStarredRepos", "x-internal": true, "x-not-supported": true });
+  });
+
   test("internal operations only with ?internal=true", async () => {
     expect(operations(await discovery()).has("POST /api/v1/signin")).toBe(false);
     const op = operations(await discovery("?internal=true")).get("POST /api/v1/signin");
