@@ -29,6 +29,11 @@ export const ConfigSchema = Type.Object(
       description: "remember successful /v2/auth credential checks this long (0: off)",
     }),
     superuserFullAccess: Type.Boolean({ default: true, description: "superusers may read and push every repository" }),
+    sessionLifetimeSeconds: Type.Integer({
+      default: 31 * 24 * 3600,
+      minimum: 60,
+      description: "how long an API v1 session cookie lives (Quay's SESSION_TIMEOUT, 31 days)",
+    }),
     userInitialize: Type.Boolean({
       default: false,
       description: "no bootstrap admin: the first user comes from POST /api/v1/user/initialize (Quay's FEATURE_USER_INITIALIZE)",
@@ -66,6 +71,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   readonlySuperusers: "BERTH_READONLY_SUPERUSERS",
   superuserFullAccess: "BERTH_SUPERUSER_FULL_ACCESS",
   credentialCacheSeconds: "BERTH_CREDENTIAL_CACHE_SECONDS",
+  sessionLifetimeSeconds: "BERTH_SESSION_LIFETIME_SECONDS",
   userInitialize: "BERTH_USER_INITIALIZE",
   userCreation: "BERTH_USER_CREATION",
   maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",

@@ -3,8 +3,6 @@ import { callerFromRequest, SESSION_COOKIE, type SessionData } from "./caller";
 import type { V1Context } from "./context";
 import { checkCsrf } from "./guards";
 
-const SESSION_MAX_AGE_S = 31 * 24 * 3600; // Quay's SESSION_TIMEOUT default
-
 /** Elysia options every API v1 instance shares: the signed session cookie. */
 export function v1Options(ctx: V1Context, name: string) {
   return { name, cookie: { secrets: ctx.cookieSecrets, sign: [SESSION_COOKIE] } };
@@ -23,7 +21,7 @@ export function sessionPlugin(ctx: V1Context) {
       return {
         caller,
         saveSession(data: SessionData) {
-          jar.set({ value: data, httpOnly: true, sameSite: "lax", secure, path: "/", maxAge: SESSION_MAX_AGE_S });
+          jar.set({ value: data, httpOnly: true, sameSite: "lax", secure, path: "/", maxAge: ctx.config.sessionLifetimeSeconds });
         },
         clearSession() {
           jar.set({ value: "", httpOnly: true, sameSite: "lax", secure, path: "/", maxAge: 0 });

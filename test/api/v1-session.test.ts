@@ -64,6 +64,16 @@ describe("GET /csrf_token", () => {
     expect(JSON.parse(json)).toEqual({ c: body.csrf_token });
   });
 
+  test("the session's lifetime is configurable (sessionLifetimeSeconds)", async () => {
+    const short = await startTestServer({ sessionLifetimeSeconds: "3600" });
+    try {
+      const res = await fetch(`${short.url}/csrf_token`);
+      expect(res.headers.getSetCookie().find((h) => h.startsWith(`${SESSION_COOKIE}=`))).toMatch(/; Max-Age=3600/);
+    } finally {
+      await short.stop();
+    }
+  });
+
   test("keeps the token while the session lasts", async () => {
     const c = client();
     const first = await c.fetchCsrf();
