@@ -18,6 +18,7 @@ import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
 import { NamespaceStore } from "./meta/namespaces";
+import { StarStore } from "./meta/stars";
 import { NotificationStore } from "./meta/notifications";
 import { LabelStore } from "./meta/labels";
 import { PrototypeStore } from "./meta/prototypes";
@@ -36,6 +37,7 @@ export interface Stores {
   permissions: PermissionStore;
   appTokens: AppTokenStore;
   namespaces: NamespaceStore;
+  stars: StarStore;
   notifications: NotificationStore;
   oauth: OAuthStore;
   labels: LabelStore;
@@ -73,6 +75,7 @@ export function openStores(opts: StoreOptions): Stores {
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
+    stars: new StarStore(db),
     notifications: new NotificationStore(db),
     oauth: new OAuthStore(db),
     labels: new LabelStore(db),

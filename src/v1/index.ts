@@ -5,6 +5,7 @@ import { oauthApplicationRoutes } from "./oauthApplication";
 import { oauthAuthorizeRoutes } from "./oauthAuthorize";
 import { logRoutes } from "./logs";
 import { notSupportedRoutes } from "./notSupported";
+import { starRoutes } from "./star";
 import { organizationRoutes } from "./organization";
 import { repositoryRoutes } from "./repository";
 import { robotRoutes } from "./robot";
@@ -79,6 +80,7 @@ export function v1Routes(ctx: V1Context) {
       .use(entityRoutes(ctx))
       .use(webConfigRoutes(ctx))
       .use(logRoutes(ctx))
+      .use(starRoutes(ctx))
       .use(notSupportedRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );

@@ -12,8 +12,6 @@ type Method = "GET" | "POST" | "PUT" | "DELETE";
 /** [method, path, Quay's nickname, what is missing]. */
 const NOT_SUPPORTED: [Method, string, string, string][] = [
   ["POST", "/api/v1/user/clientkey", "generateUserClientKey", "encrypted client keys"],
-  ["GET", "/api/v1/user/starred", "listStarredRepos", "starring repositories"],
-  ["POST", "/api/v1/user/starred", "createStar", "starring repositories"],
   ["GET", "/api/v1/user/notifications", "listUserNotifications", "user notifications"],
   ["GET", "/api/v1/organization/:orgname/collaborators", "getOrganizationCollaborators", "the collaborators view"],
   ["PUT", "/api/v1/organization/:orgname/team/:teamname/invite/:email", "inviteTeamMemberEmail", "e-mail invitations"],

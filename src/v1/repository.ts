@@ -25,7 +25,10 @@ const PAGE_SIZE = 100;
 
 /** Repositories: list, create, get, update, delete, change visibility. */
 export function repositoryRoutes(ctx: V1Context) {
-  const summary = (r: RepoDetails, caller: Caller) => ({
+  /** Which of the rows the caller starred (is_starred appears only for signed-in users). */
+  const starredOf = (caller: Caller, rows: RepoDetails[]) =>
+    caller.identity.kind === "user" ? ctx.stores.stars.starredAmong(caller.identity.user.id, rows.map((r) => r.id)) : undefined;
+  const summary = (r: RepoDetails, starred: Set<number> | undefined) => ({
     namespace: r.namespace,
     name: r.name,
     description: r.description ?? "",
@@ -33,7 +36,7 @@ export function repositoryRoutes(ctx: V1Context) {
     kind: "image",
     state: "NORMAL",
     last_modified: Math.floor(r.updatedMs / 1000),
-    ...(isSignedIn(caller) ? { is_starred: false } : {}),
+    ...(starred ? { is_starred: starred.has(r.id) } : {}),
   });
 
   return new Elysia(v1Options(ctx, "berth-v1-repository"))
@@ -44,17 +47,22 @@ export function repositoryRoutes(ctx: V1Context) {
       if (!namespace && !includePublic && query.starred !== "true") {
         throw ApiError.invalidRequest("one of namespace, starred or public is required");
       }
-      if (query.starred === "true" && !isSignedIn(caller)) throw ApiError.invalidRequest("starred=true requires a signed-in user");
-      if (query.starred === "true") return { repositories: [] }; // stars are not kept yet
+      const starredOnly = query.starred === "true";
+      if (starredOnly && caller.identity.kind !== "user") throw ApiError.invalidRequest("starred=true requires a signed-in user");
       // next_page is the last name of the previous page (Quay encrypts its cursor; ours is plain).
       const after = query.next_page ? Buffer.from(query.next_page, "base64url").toString("utf8") : undefined;
       const visible: string[] = [];
       let more = false;
-      for (const name of ctx.stores.repositories.list(after, undefined)) {
+      const candidates =
+        starredOnly && caller.identity.kind === "user"
+          ? ctx.stores.stars.starredBy(caller.identity.user.id, after, Number.MAX_SAFE_INTEGER)
+          : ctx.stores.repositories.list(after, undefined);
+      for (const name of candidates) {
         if (namespace && !name.startsWith(`${namespace}/`)) continue;
         const standing = ctx.roles.standing(caller.identity, name);
-        // Without public=true only what the caller is granted counts (Quay), not others' public repositories.
-        const ok = roleAtLeast(includePublic ? standing.role : standing.grantedRole, "read");
+        // Without public=true only what the caller is granted counts (Quay), not others' public
+        // repositories; a starred repository counts while the caller may still read it.
+        const ok = roleAtLeast(includePublic || starredOnly ? standing.role : standing.grantedRole, "read");
         if (!ok) continue;
         if (visible.length === PAGE_SIZE) {
           more = true;
@@ -63,8 +71,9 @@ export function repositoryRoutes(ctx: V1Context) {
         visible.push(name);
       }
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
+      const starred = starredOf(caller, rows);
       return {
-        repositories: rows.map((r) => summary(r, caller)),
+        repositories: rows.map((r) => summary(r, starred)),
         ...(more ? { next_page: Buffer.from(visible[visible.length - 1]!).toString("base64url") } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
@@ -91,7 +100,7 @@ export function repositoryRoutes(ctx: V1Context) {
       ({ caller, repo: standing, query }) => {
         const [r] = ctx.stores.repositories.details([standing.repo]);
         const view: Record<string, unknown> = {
-          ...summary(r!, caller),
+          ...summary(r!, starredOf(caller, [r!])),
           is_organization: r!.namespaceKind === "org",
           status_token: "",
           trust_enabled: false,

@@ -1,12 +1,11 @@
 // Repository names hold slashes (`ns/team/app`), which a router cannot capture in one parameter.
 // Quay anchors on the suffixes its routes know; so do we: the API v1 route table gives every
-// `/api/v1/repository/:repository<suffix>` route, and a request path is matched against those
+// `<prefix>:repository<suffix>` route, and a request path is matched against those
 // suffixes (the most specific first) and rewritten with the name's slashes encoded, so the
 // router then finds the route with `params.repository` = the whole name.
 import { isValidRepoName } from "../oci";
 
-const PREFIX = "/api/v1/repository/";
-const TEMPLATE = "/api/v1/repository/:repository";
+const PARAM = ":repository";
 
 interface SuffixMatcher {
   pattern: RegExp;
@@ -28,34 +27,45 @@ function matcherFor(suffix: string): SuffixMatcher {
 
 /**
  * From the routes, a function giving the routable URL for a request (undefined: leave it).
- * Per method: `GET ns/group/tag/inner` is the repository `ns/group/tag/inner`, because no GET
- * route ends in `/tag/:tag`, while `PUT` on the same path is the tag `inner` of `ns/group`.
+ * Every route with a `:repository` parameter after a literal prefix takes part (`/api/v1/repository/`,
+ * `/api/v1/user/starred/`). Per method: `GET ns/group/tag/inner` is the repository
+ * `ns/group/tag/inner`, because no GET route ends in `/tag/:tag`, while `PUT` on the same path is
+ * the tag `inner` of `ns/group`.
  */
 export function repositoryPathRewriter(routes: Iterable<{ method: string; path: string }>): (method: string, url: string) => string | undefined {
-  const suffixes = new Map<string, Set<string>>();
+  // prefix → method → suffixes
+  const suffixes = new Map<string, Map<string, Set<string>>>();
   for (const { method, path } of routes) {
-    if (!path.startsWith(TEMPLATE)) continue;
-    if (!suffixes.has(method)) suffixes.set(method, new Set());
-    suffixes.get(method)!.add(path.slice(TEMPLATE.length));
+    const at = path.indexOf(PARAM);
+    if (at < 0 || path.slice(0, at).includes(":")) continue;
+    const prefix = path.slice(0, at);
+    const byMethod = suffixes.get(prefix) ?? new Map<string, Set<string>>();
+    suffixes.set(prefix, byMethod);
+    if (!byMethod.has(method)) byMethod.set(method, new Set());
+    byMethod.get(method)!.add(path.slice(at + PARAM.length));
   }
-  const byMethod = new Map(
-    [...suffixes].map(([method, set]) => [method, [...set].map(matcherFor).sort((a, b) => b.literalLength - a.literalLength)]),
-  );
+  const groups = [...suffixes].map(([prefix, byMethod]) => ({
+    prefix,
+    byMethod: new Map([...byMethod].map(([method, set]) => [method, [...set].map(matcherFor).sort((a, b) => b.literalLength - a.literalLength)])),
+  }));
   return (method, url) => {
-    const matchers = byMethod.get(method === "HEAD" ? "GET" : method);
-    if (!matchers) return undefined;
-    const start = url.indexOf(PREFIX, url.indexOf("//") + 2);
-    if (start < 0 || url.indexOf("/", url.indexOf("//") + 2) !== start) return undefined;
-    const query = url.indexOf("?", start);
-    const rest = url.slice(start + PREFIX.length, query < 0 ? undefined : query);
-    const firstSlash = rest.indexOf("/");
-    // One segment (or an already encoded name) routes as it is.
-    if (firstSlash < 0 || /%2f/i.test(rest.slice(0, firstSlash))) return undefined;
-    for (const m of matchers) {
-      const found = m.pattern.exec(rest);
-      if (!found || !isRepo(found[1]!)) continue;
-      const name = found[1]!;
-      return url.slice(0, start + PREFIX.length) + name.replaceAll("/", "%2F") + rest.slice(name.length) + (query < 0 ? "" : url.slice(query));
+    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+    for (const { prefix, byMethod } of groups) {
+      if (!url.startsWith(prefix, pathStart)) continue;
+      const matchers = byMethod.get(method === "HEAD" ? "GET" : method);
+      if (!matchers) continue;
+      const start = pathStart + prefix.length;
+      const query = url.indexOf("?", start);
+      const rest = url.slice(start, query < 0 ? undefined : query);
+      const firstSlash = rest.indexOf("/");
+      // One segment (or an already encoded name) routes as it is.
+      if (firstSlash < 0 || /%2f/i.test(rest.slice(0, firstSlash))) continue;
+      for (const m of matchers) {
+        const found = m.pattern.exec(rest);
+        if (!found || !isRepo(found[1]!)) continue;
+        const name = found[1]!;
+        return url.slice(0, start) + name.replaceAll("/", "%2F") + rest.slice(name.length) + (query < 0 ? "" : url.slice(query));
+      }
     }
     return undefined;
   };

@@ -56,11 +56,11 @@ describe("GET /api/v1/discovery", () => {
   });
 
   test("Quay endpoints Berth does not offer answer 501 in Quay's message shape, marked in discovery", async () => {
-    const res = await fetch(`${server.url}/api/v1/user/starred`);
+    const res = await fetch(`${server.url}/api/v1/messages`);
     expect(res.status).toBe(501);
-    expect(await res.json()).toEqual({ message: "Berth does not support starring repositories" });
-    const op = operations(await discovery("?internal=true")).get("GET /api/v1/user/starred");
-    expect(op).toMatchObject({ operationId: "listStarredRepos", "x-internal": true, "x-not-supported": true });
+    expect(await res.json()).toEqual({ message: "Berth does not support global messages" });
+    const op = operations(await discovery("?internal=true")).get("GET /api/v1/messages");
+    expect(op).toMatchObject({ operationId: "getGlobalMessages", "x-internal": true, "x-not-supported": true });
   });
 
   test("internal operations only with ?internal=true", async () => {

@@ -228,9 +228,37 @@ describe("GET /api/v1/repository", () => {
     expect(bobs).not.toContain(priv);
   });
 
-  test("starred=true: nothing starred yet; anonymous refused", async () => {
-    expect(await expectJson(await alice.get("/api/v1/repository?starred=true"), 200)).toEqual({ repositories: [] });
+  test("starred: star, list (also as starred=true), is_starred, unstar; only readable repositories", async () => {
+    const name = uniq("star");
+    const mine = await create(alice, name, { description: "starred" });
+    const theirs = await create(bob, uniq("private"));
+    expect(await expectJson(await alice.post("/api/v1/user/starred", { namespace: "alice", repository: name }), 201)).toEqual({ namespace: "alice", repository: name });
+    const listed = await expectJson(await alice.get("/api/v1/user/starred"), 200);
+    expect(listed.repositories).toContainEqual({ namespace: "alice", name, description: "starred", is_public: false });
+    const viaList = (await expectJson(await alice.get("/api/v1/repository?starred=true"), 200)).repositories;
+    expect(viaList.map((r: any) => `${r.namespace}/${r.name}`)).toContain(mine);
+    expect(viaList.every((r: any) => r.is_starred === true)).toBe(true);
+    expect((await expectJson(await alice.get(repoPath(mine)), 200)).is_starred).toBe(true);
+    expect((await expectJson(await bob.get(repoPath(theirs)), 200)).is_starred).toBe(false);
+    // Someone else's private repository cannot be starred (and does not leak).
+    await expectProblem(await alice.post("/api/v1/user/starred", { namespace: "bob", repository: theirs.slice(4) }), 403, "insufficient_scope");
+    // A shared repository starred, then access lost: no longer listed.
+    stores.permissions.set(stores.repositories.find(theirs)!.id, { userId: users.alice!.id }, "read");
+    await expectJson(await alice.post("/api/v1/user/starred", { namespace: "bob", repository: theirs.slice(4) }), 201);
+    expect((await expectJson(await alice.get("/api/v1/user/starred"), 200)).repositories.map((r: any) => r.name)).toContain(theirs.slice(4));
+    stores.permissions.remove(stores.repositories.find(theirs)!.id, { userId: users.alice!.id });
+    expect((await expectJson(await alice.get("/api/v1/user/starred"), 200)).repositories.map((r: any) => r.name)).not.toContain(theirs.slice(4));
+    // Unstar (a name with slashes works too); a second time is 404.
+    expect((await alice.delete(`/api/v1/user/starred/${mine}`)).status).toBe(204);
+    await expectProblem(await alice.delete(`/api/v1/user/starred/${mine}`), 404, "not_found");
+    expect((await expectJson(await alice.get(repoPath(mine)), 200)).is_starred).toBe(false);
+  });
+
+  test("starred: anonymous refused (400 for starred=true, 401 for /user/starred), bad body 400, CSRF", async () => {
     await expectProblem(await anon.get("/api/v1/repository?starred=true"), 400, "invalid_request");
+    await expectProblem(await anon.get("/api/v1/user/starred"), 401, "invalid_token");
+    expect((await expectProblem(await alice.post("/api/v1/user/starred", { namespace: "alice" }), 400, "invalid_request")).field).toBe("repository");
+    await expectCsrfError(await alice.post("/api/v1/user/starred", { namespace: "alice", repository: "x" }, { csrf: false }));
   });
 
   test("pages of 100 with next_page", async () => {

@@ -1,0 +1,51 @@
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import { repositories, stars } from "../schema";
+
+/** Repositories users starred (Quay's /user/starred and `starred=true` listings). */
+export class StarStore {
+  constructor(private readonly db: MetaDb) {}
+
+  star(userId: number, repositoryId: number): void {
+    this.db.insert(stars).values({ userId, repositoryId }).onConflictDoNothing().run();
+  }
+
+  /** False when the user had not starred it. */
+  unstar(userId: number, repositoryId: number): boolean {
+    return (
+      this.db
+        .delete(stars)
+        .where(and(eq(stars.userId, userId), eq(stars.repositoryId, repositoryId)))
+        .returning({ id: stars.repositoryId })
+        .all().length > 0
+    );
+  }
+
+  /** Full names of the user's starred repositories in name order, after `after`. */
+  starredBy(userId: number, after: string | undefined, limit: number): string[] {
+    const conditions = [eq(stars.userId, userId)];
+    if (after !== undefined) conditions.push(gt(repositories.fullName, after));
+    return this.db
+      .select({ name: repositories.fullName })
+      .from(stars)
+      .innerJoin(repositories, eq(repositories.id, stars.repositoryId))
+      .where(and(...conditions))
+      .orderBy(asc(repositories.fullName))
+      .limit(limit)
+      .all()
+      .map((r) => r.name);
+  }
+
+  /** Which of these repositories the user starred. */
+  starredAmong(userId: number, repositoryIds: number[]): Set<number> {
+    if (!repositoryIds.length) return new Set();
+    return new Set(
+      this.db
+        .select({ id: stars.repositoryId })
+        .from(stars)
+        .where(and(eq(stars.userId, userId), inArray(stars.repositoryId, repositoryIds)))
+        .all()
+        .map((r) => r.id),
+    );
+  }
+}

@@ -1,0 +1,57 @@
+// Starred repositories (Quay's /user/starred): a user's bookmarks, listed only while the user
+// may still read them.
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { roleAtLeast } from "../perm/roles";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { requireRepoRole } from "./guards";
+import { v1Plugin } from "./macros";
+import { v1Options } from "./session";
+
+const PAGE_SIZE = 100;
+const StarBody = Type.Object({ namespace: Type.String({ minLength: 1 }), repository: Type.String({ minLength: 1 }) });
+
+export function starRoutes(ctx: V1Context) {
+  return new Elysia(v1Options(ctx, "berth-v1-star"))
+    .use(v1Plugin(ctx))
+    .get(
+      "/api/v1/user/starred",
+      ({ caller, user, query }) => {
+        const after = query.next_page ? Buffer.from(query.next_page, "base64url").toString("utf8") : undefined;
+        const names = ctx.stores.stars
+          .starredBy(user.id, after, Number.MAX_SAFE_INTEGER)
+          .filter((name) => roleAtLeast(ctx.roles.standing(caller.identity, name).role, "read"));
+        const page = names.slice(0, PAGE_SIZE);
+        const rows = ctx.stores.repositories.details(page).sort((a, b) => a.fullName.localeCompare(b.fullName));
+        return {
+          repositories: rows.map((r) => ({ namespace: r.namespace, name: r.name, description: r.description ?? "", is_public: r.visibility === "public" })),
+          ...(names.length > PAGE_SIZE ? { next_page: Buffer.from(page[page.length - 1]!).toString("base64url") } : {}),
+        };
+      },
+      { nickname: "listStarredRepos", requireUserRead: true },
+    )
+    .post(
+      "/api/v1/user/starred",
+      ({ caller, user, body, set }) => {
+        const b = parseBody(StarBody, body);
+        const standing = requireRepoRole(caller, ctx.roles, `${b.namespace}/${b.repository}`, "read");
+        ctx.stores.stars.star(user.id, standing.repoId!);
+        set.status = 201;
+        return { namespace: b.namespace, repository: b.repository };
+      },
+      // Quay writes no audit entry for stars.
+      { nickname: "createStar", requireUserAdmin: true },
+    )
+    .delete(
+      "/api/v1/user/starred/:repository",
+      ({ user, params, set }) => {
+        const repo = ctx.stores.repositories.find(params.repository);
+        if (!repo || !ctx.stores.stars.unstar(user.id, repo.id)) throw ApiError.notFound();
+        set.status = 204;
+        return "";
+      },
+      { nickname: "deleteStar", requireUserAdmin: true },
+    );
+}
