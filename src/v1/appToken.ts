@@ -32,6 +32,9 @@ function tokenView(t: AppTokenRow, code?: string) {
   };
 }
 
+/** Quay's metadata for the token's entries (the code itself never appears). */
+const tokenLogKeys = (t: AppTokenRow) => ({ app_specific_token_title: t.title, app_specific_token: t.uuid });
+
 export function appTokenRoutes(ctx: V1Context) {
   const own = (userId: number, uuid: string) => {
     const row = ctx.stores.appTokens.byUuid(uuid);
@@ -55,14 +58,15 @@ export function appTokenRoutes(ctx: V1Context) {
     )
     .post(
       "/api/v1/user/apptoken",
-      ({ user, body }) => {
+      ({ user, body, audit }) => {
         const { title } = parseBody(NewToken, body);
         const code = newAppTokenCode();
         // No lifetime: Quay's APP_SPECIFIC_TOKEN_EXPIRATION defaults to none.
         const row = ctx.stores.appTokens.create(user.id, title, appTokenLookup(code), hashAppTokenCode(code), null);
+        audit("create_app_specific_token", { namespace: user.username }, tokenLogKeys(row));
         return { token: tokenView(row, code) };
       },
-      { nickname: "createAppToken", requireUserAdmin: true, requireFreshLogin: true },
+      { nickname: "createAppToken", requireUserAdmin: true, requireFreshLogin: true, audit: "create_app_specific_token" },
     )
     .get("/api/v1/user/apptoken/:token_uuid", ({ user, params }) => ({ token: tokenView(own(user.id, params.token_uuid)) }), {
       nickname: "getAppToken",
@@ -71,12 +75,15 @@ export function appTokenRoutes(ctx: V1Context) {
     })
     .delete(
       "/api/v1/user/apptoken/:token_uuid",
-      ({ user, params, set }) => {
+      ({ user, params, set, audit }) => {
+        // Read first: the entry names the token by its title, which goes with the row.
+        const row = own(user.id, params.token_uuid);
         // The authenticator re-reads the row behind every cached `$app` login, so this ends it at once.
-        if (!ctx.stores.appTokens.revoke(user.id, params.token_uuid)) throw ApiError.notFound();
+        if (!ctx.stores.appTokens.revoke(user.id, row.uuid)) throw ApiError.notFound();
+        audit("revoke_app_specific_token", { namespace: user.username }, tokenLogKeys(row));
         set.status = 204;
         return "";
       },
-      { nickname: "revokeAppToken", requireUserAdmin: true, requireFreshLogin: true },
+      { nickname: "revokeAppToken", requireUserAdmin: true, requireFreshLogin: true, audit: "revoke_app_specific_token" },
     );
 }

@@ -53,7 +53,7 @@ export function manifestRoutes(ctx: V1Context) {
     )
     .post(
       `${base}/labels`,
-      ({ repo, params, body }) => {
+      ({ repo, params, body, audit }) => {
         const b = parseBody(AddLabelBody, body);
         // Quay refuses a reserved prefix before it looks for the manifest, a bad key after.
         if (hasReservedPrefix(b.key)) throw badLabel("Label has a reserved prefix");
@@ -65,6 +65,8 @@ export function manifestRoutes(ctx: V1Context) {
           throw badLabel(`Label is of an invalid format or missing please use ${LABEL_KEY_REGEX_TEXT} format for labels`);
         }
         const label = ctx.stores.labels.add({ manifestId: m.id, key: b.key, value: b.value, mediaType: check.mediaType, sourceType: "api" });
+        const logKeys = { id: label.uuid, key: label.key, value: label.value, manifest_digest: params.manifestref, media_type: label.mediaType };
+        audit("manifest_label_add", { repo: { id: repo.repoId, name: repo.repo } }, logKeys);
         // Location as Flask's url_for writes it: a path, the name's slashes kept.
         const location = `/api/v1/repository/${repo.repo}/manifest/${params.manifestref}/labels/${label.uuid}`;
         return new Response(JSON.stringify({ label: labelView(label) }), {
@@ -72,7 +74,7 @@ export function manifestRoutes(ctx: V1Context) {
           headers: { "Content-Type": "application/json", Location: location },
         });
       },
-      { nickname: "addManifestLabel", ...write },
+      { nickname: "addManifestLabel", ...write, audit: "manifest_label_add" },
     )
     .get(
       `${base}/labels/:labelid`,
@@ -85,13 +87,19 @@ export function manifestRoutes(ctx: V1Context) {
     )
     .delete(
       `${base}/labels/:labelid`,
-      ({ repo, params }) => {
-        const outcome = ctx.stores.labels.delete(manifestOf(repo, params.manifestref).id, params.labelid);
+      ({ repo, params, audit }) => {
+        const manifestId = manifestOf(repo, params.manifestref).id;
+        // Read first: the entry names the label's key and value, which go with the row.
+        const label = ctx.stores.labels.get(manifestId, params.labelid);
+        if (!label) throw ApiError.notFound();
+        const outcome = ctx.stores.labels.delete(manifestId, params.labelid);
         if (outcome === "notFound") throw ApiError.notFound();
         // Labels from the image itself (or Berth's own) are not the API's to remove.
         if (outcome === "readOnly") throw badLabel("Cannot delete immutable label");
+        const logKeys = { id: label.uuid, key: label.key, value: label.value, manifest_digest: params.manifestref };
+        audit("manifest_label_delete", { repo: { id: repo.repoId, name: repo.repo } }, logKeys);
         return new Response(null, { status: 204 });
       },
-      { nickname: "deleteManifestLabel", ...write },
+      { nickname: "deleteManifestLabel", ...write, audit: "manifest_label_delete" },
     );
 }

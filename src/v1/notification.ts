@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import { validateNotification } from "../notify/events";
 import { notificationView } from "../notify/view";
 import type { RepoStanding } from "../perm/repoRoles";
+import type { NotificationRow } from "../store/meta/notifications";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
@@ -29,6 +30,10 @@ function noSuchNotification(repo: RepoStanding, uuid: string) {
   return ApiError.invalidRequest(`No repository notification found for: ${repo.repo.slice(0, slash)}, ${repo.repo.slice(slash + 1)}, ${uuid}`);
 }
 
+/** Quay's keys for a notification's entries (the helper adds `repo` and `namespace`). */
+const notificationLogKeys = (row: NotificationRow) => ({ notification_id: row.uuid, event: row.event, method: row.method });
+const repoTarget = (repo: RepoStanding) => ({ repo: { id: repo.repoId, name: repo.repo } });
+
 export function notificationRoutes(ctx: V1Context) {
   const admin = { requireRepoAdmin: true } as const;
   const base = "/api/v1/repository/:repository/notification";
@@ -40,7 +45,7 @@ export function notificationRoutes(ctx: V1Context) {
     })
     .post(
       `${base}/`,
-      ({ repo, body }) => {
+      ({ repo, body, audit }) => {
         const b = parseBody(CreateBody, body);
         const problem = validateNotification(b, { allowLoopback: ctx.config.notificationAllowLoopback });
         if (problem) throw ApiError.invalidRequest(problem, { field: problem.slice(0, problem.indexOf(":")) });
@@ -52,9 +57,10 @@ export function notificationRoutes(ctx: V1Context) {
           eventConfig: b.eventConfig,
           title: b.title ?? null,
         });
+        audit("add_repo_notification", repoTarget(repo), notificationLogKeys(created));
         return new Response(JSON.stringify(notificationView(created)), { status: 201, headers: { "Content-Type": "application/json" } });
       },
-      { nickname: "createRepoNotification", ...admin },
+      { nickname: "createRepoNotification", ...admin, audit: "add_repo_notification" },
     )
     .get(
       `${base}/:uuid`,
@@ -67,20 +73,24 @@ export function notificationRoutes(ctx: V1Context) {
     )
     .delete(
       `${base}/:uuid`,
-      ({ repo, params }) => {
-        if (!ctx.stores.notifications.delete(repo.repoId!, params.uuid)) throw noSuchNotification(repo, params.uuid);
+      ({ repo, params, audit }) => {
+        const deleted = ctx.stores.notifications.delete(repo.repoId!, params.uuid);
+        if (!deleted) throw noSuchNotification(repo, params.uuid);
+        audit("delete_repo_notification", repoTarget(repo), notificationLogKeys(deleted));
         return new Response(null, { status: 204 });
       },
-      { nickname: "deleteRepoNotification", ...admin },
+      { nickname: "deleteRepoNotification", ...admin, audit: "delete_repo_notification" },
     )
     .post(
       `${base}/:uuid`,
-      ({ repo, params }) => {
+      ({ repo, params, audit }) => {
         // Re-enables a notification that failures disabled.
-        if (!ctx.stores.notifications.resetFailures(repo.repoId!, params.uuid)) throw noSuchNotification(repo, params.uuid);
+        const reset = ctx.stores.notifications.resetFailures(repo.repoId!, params.uuid);
+        if (!reset) throw noSuchNotification(repo, params.uuid);
+        audit("reset_repo_notification", repoTarget(repo), notificationLogKeys(reset));
         return new Response(null, { status: 204 });
       },
-      { nickname: "resetRepositoryNotificationFailures", ...admin },
+      { nickname: "resetRepositoryNotificationFailures", ...admin, audit: "reset_repo_notification" },
     )
     .post(
       `${base}/:uuid/test`,
@@ -89,6 +99,7 @@ export function notificationRoutes(ctx: V1Context) {
         if (!ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid, request)) throw noSuchNotification(repo, params.uuid);
         return {};
       },
+      // No audit entry: Quay's testRepoNotification records none.
       { nickname: "testRepoNotification", ...admin },
     );
 }

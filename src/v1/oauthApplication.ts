@@ -46,6 +46,9 @@ function checkUris(b: { redirect_uri?: string; application_uri?: string }): void
   }
 }
 
+/** The keys Quay adds to an application's entries (create and update also carry the request's fields). */
+const appLogKeys = (app: OAuthApplicationRow) => ({ application_name: app.name, client_id: app.clientId });
+
 export function oauthApplicationRoutes(ctx: V1Context) {
   const apps = ctx.stores.oauth.applications;
   const find = (namespaceId: number, clientId: string) => {
@@ -63,7 +66,7 @@ export function oauthApplicationRoutes(ctx: V1Context) {
     })
     .post(
       base,
-      ({ org, body }) => {
+      ({ org, body, audit }) => {
         const b = parseBody(CreateBody, body);
         checkUris(b);
         const app = apps.create({
@@ -74,9 +77,10 @@ export function oauthApplicationRoutes(ctx: V1Context) {
           redirectUri: b.redirect_uri,
           avatarEmail: b.avatar_email ?? null,
         });
+        audit("create_application", { namespace: org.ns.name }, { ...b, ...appLogKeys(app) });
         return applicationView(app);
       },
-      { nickname: "createOrganizationApplication", ...admin },
+      { nickname: "createOrganizationApplication", ...admin, audit: "create_application" },
     )
     .get(`${base}/:client_id`, ({ org, params }) => applicationView(find(org.ns.id, params.client_id)), {
       nickname: "getOrganizationApplication",
@@ -84,7 +88,7 @@ export function oauthApplicationRoutes(ctx: V1Context) {
     })
     .put(
       `${base}/:client_id`,
-      ({ org, params, body }) => {
+      ({ org, params, body, audit }) => {
         find(org.ns.id, params.client_id);
         const b = parseBody(UpdateBody, body);
         checkUris(b);
@@ -95,25 +99,31 @@ export function oauthApplicationRoutes(ctx: V1Context) {
           ...(b.description !== undefined ? { description: b.description } : {}),
           ...(b.avatar_email !== undefined ? { avatarEmail: b.avatar_email } : {}),
         });
+        audit("update_application", { namespace: org.ns.name }, { ...b, ...appLogKeys(app!) });
         return applicationView(app!);
       },
-      { nickname: "updateOrganizationApplication", ...admin },
+      { nickname: "updateOrganizationApplication", ...admin, audit: "update_application" },
     )
     .delete(
       `${base}/:client_id`,
-      ({ org, params }) => {
+      ({ org, params, audit }) => {
+        // Read first: the entry names the application, which goes with the row.
+        const app = find(org.ns.id, params.client_id);
         // Its tokens go with it: scripts holding them are refused from now on.
         if (!apps.delete(org.ns.id, params.client_id)) throw ApiError.notFound();
+        audit("delete_application", { namespace: org.ns.name }, appLogKeys(app));
         return new Response(null, { status: 204 });
       },
-      { nickname: "deleteOrganizationApplication", ...admin },
+      { nickname: "deleteOrganizationApplication", ...admin, audit: "delete_application" },
     )
     .post(
       `${base}/:client_id/resetclientsecret`,
-      ({ org, params }) => {
+      ({ org, params, audit }) => {
         find(org.ns.id, params.client_id);
-        return applicationView(apps.resetSecret(org.ns.id, params.client_id)!);
+        const app = apps.resetSecret(org.ns.id, params.client_id)!;
+        audit("reset_application_client_secret", { namespace: org.ns.name }, appLogKeys(app));
+        return applicationView(app);
       },
-      { nickname: "resetOrganizationApplicationClientSecret", ...admin },
+      { nickname: "resetOrganizationApplicationClientSecret", ...admin, audit: "reset_application_client_secret" },
     );
 }

@@ -53,6 +53,7 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
 
   return new Elysia(v1Options(ctx, "berth-v1-oauth-authorize"))
     .use(v1Plugin(ctx))
+    // No audit entry for the token it issues: Quay's implicit grant (get_token_response) records none.
     .post("/oauth/authorizeapp", ({ caller, body, query, request }) => {
       const user = signedInUser(caller);
       const f = fieldsOf(body, query);
@@ -66,7 +67,7 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
       if (f.assignment_uuid) ctx.stores.oauth.assignments.delete(user.id, f.assignment_uuid);
       return redirect(tokenRedirect(redirectUri, minted.token, OAUTH_TOKEN_LIFETIME_S));
     })
-    .post("/oauth/authorize/assignuser", ({ caller, body, query, request }) => {
+    .post("/oauth/authorize/assignuser", ({ caller, body, query, request, audit }) => {
       const assigner = signedInUser(caller);
       const f = fieldsOf(body, query);
       const found = clientAndRedirect(f, request);
@@ -87,8 +88,11 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
         scope: scopes.scopes.join(" "),
         responseType: "token",
       });
+      const orgName = ctx.stores.namespaces.byId(app.namespaceId)?.name;
+      const metadata = { assigning_user: assigner.username, assigned_user: assigned.username, application: app.name, client_id: app.clientId };
+      audit("oauth_token_assigned", { namespace: orgName }, metadata);
       return { message: "Token assigned successfully" };
-    })
+    }, { audit: "oauth_token_assigned" })
     .get("/oauth/localapp", () => new Response(LOCAL_HANDLER_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8" } }))
     .get(
       "/api/v1/user/assignedauthorization",
@@ -123,6 +127,7 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
         if (!ctx.stores.oauth.assignments.delete(user.id, params.assigned_authorization_uuid)) throw ApiError.notFound();
         return new Response(null, { status: 204 });
       },
+      // No audit entry: Quay's deleteAssignedAuthorization records none.
       { nickname: "deleteAssignedAuthorization", requireUserAdmin: true },
     );
 }

@@ -20,6 +20,20 @@ const PrototypeUpdate = Type.Object({ role: Role });
 
 type Org = { id: number; name: string };
 
+/**
+ * Quay's log_prototype_action keys (the performer's `username` comes with every entry): the
+ * prototype, whose creations activate it, the role, and the delegate (a robot is a user there).
+ */
+function prototypeLogKeys(p: PrototypeView, extra: Record<string, unknown> = {}) {
+  return {
+    prototypeid: p.uuid,
+    activating_username: p.activating?.name ?? null,
+    role: p.role,
+    ...extra,
+    ...(p.delegate.kind === "team" ? { delegate_team: p.delegate.name } : { delegate_user: p.delegate.name }),
+  };
+}
+
 export function prototypeRoutes(ctx: V1Context) {
   /** Quay's prototype_user_view: robots always count as org members. */
   const userView = (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
@@ -73,7 +87,7 @@ export function prototypeRoutes(ctx: V1Context) {
     )
     .post(
       "/api/v1/organization/:orgname/prototypes",
-      ({ org: { ns }, body }) => {
+      ({ org: { ns }, body, audit }) => {
         const b = parseBody(NewPrototype, body);
         const activatingName = b.activating_user?.name;
         const activating = activatingName ? principal(ns, activatingName) : undefined;
@@ -81,26 +95,32 @@ export function prototypeRoutes(ctx: V1Context) {
         const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : principal(ns, b.delegate.name);
         if (!delegate) throw ApiError.invalidRequest("Missing delegate user or team");
         const created = ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
+        audit("create_prototype_permission", { namespace: ns.name }, prototypeLogKeys(created));
         return view(ns, created);
       },
-      { nickname: "createOrganizationPrototypePermission", ...admin },
+      { nickname: "createOrganizationPrototypePermission", ...admin, audit: "create_prototype_permission" },
     )
     .put(
       "/api/v1/organization/:orgname/prototypes/:prototypeid",
-      ({ org: { ns }, params, body }) => {
+      ({ org: { ns }, params, body, audit }) => {
         const { role } = parseBody(PrototypeUpdate, body);
-        const updated = ctx.stores.prototypes.updateRole(ns.id, params.prototypeid, role);
+        const existing = ctx.stores.prototypes.get(ns.id, params.prototypeid);
+        const updated = existing && ctx.stores.prototypes.updateRole(ns.id, params.prototypeid, role);
         if (!updated) throw ApiError.notFound();
+        audit("modify_prototype_permission", { namespace: ns.name }, prototypeLogKeys(updated, { original_role: existing.role }));
         return view(ns, updated);
       },
-      { nickname: "updateOrganizationPrototypePermission", ...admin },
+      { nickname: "updateOrganizationPrototypePermission", ...admin, audit: "modify_prototype_permission" },
     )
     .delete(
       "/api/v1/organization/:orgname/prototypes/:prototypeid",
-      ({ org: { ns }, params }) => {
-        if (!ctx.stores.prototypes.delete(ns.id, params.prototypeid)) throw ApiError.notFound();
+      ({ org: { ns }, params, audit }) => {
+        // Read first: the entry describes what was deleted.
+        const existing = ctx.stores.prototypes.get(ns.id, params.prototypeid);
+        if (!existing || !ctx.stores.prototypes.delete(ns.id, params.prototypeid)) throw ApiError.notFound();
+        audit("delete_prototype_permission", { namespace: ns.name }, prototypeLogKeys(existing));
         return new Response(null, { status: 204 });
       },
-      { nickname: "deleteOrganizationPrototypePermission", ...admin },
+      { nickname: "deleteOrganizationPrototypePermission", ...admin, audit: "delete_prototype_permission" },
     );
 }

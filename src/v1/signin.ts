@@ -21,6 +21,7 @@ export function signinRoutes(ctx: V1Context) {
       saveSession({ ...caller.session, c });
       return { csrf_token: c };
     }, { internal: true })
+    // Unaudited: Quay logs login_success/login_failure/logout_success only with ACTION_LOG_AUDIT_LOGINS (off by default).
     .post("/api/v1/signin", async ({ body, request, saveSession, set }) => {
       const { username, password } = parseBody(SigninBody, body);
       const outcome = await ctx.authenticator.authenticate(username, password, clientAddress(request));

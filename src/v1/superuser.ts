@@ -4,6 +4,7 @@ import { removeNamespace } from "../store/namespaceRemoval";
 import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
 import type { AccountChanges, UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
+import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
@@ -33,6 +34,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Quay's data-model refusals: 400 with a bare `{"message"}` body. */
 const refused = (message: string) => new ApiError(400, "invalid_request", message, "message");
+
+/** Quay's `superuser` metadata key: who did it from the panel (writes need a user, not a robot). */
+const superuserName = (caller: Caller) => (caller.identity.kind === "user" ? caller.identity.user.username : "");
 
 export const SUPERUSER_READ = { requireSuperuser: "read", requireFreshLogin: true } as const;
 export const SUPERUSER_WRITE = { requireSuperuser: "write", requireFreshLogin: true } as const;
@@ -94,7 +98,7 @@ export function superuserRoutes(ctx: V1Context) {
     )
     .post(
       "/api/v1/superuser/users/",
-      async ({ body }) => {
+      async ({ body, caller, audit }) => {
         const b = parseBody(CreateUser, body);
         const email = b.email || null;
         if (!isValidName(b.username)) throw refused(`Invalid username ${b.username}: must be 2-255 of a-z, 0-9 and single . _ - between them`);
@@ -104,10 +108,11 @@ export function superuserRoutes(ctx: V1Context) {
         const out = ctx.stores.users.create(b.username, email, await hashPassword(password));
         if (out.kind === "nameTaken") throw refused(`Username has already been taken: ${b.username}`);
         if (out.kind === "emailTaken") throw refused(`Email has already been used: ${email}`);
+        audit("user_create", { namespace: b.username }, { email, username: b.username, superuser: superuserName(caller) });
         // Berth has no "encrypted password" client keys: the password itself is what docker login takes.
         return { username: b.username, email, password, encrypted_password: password };
       },
-      { nickname: "createInstallUser", ...SUPERUSER_WRITE },
+      { nickname: "createInstallUser", ...SUPERUSER_WRITE, audit: "user_create" },
     )
     .get("/api/v1/superuser/users/:username", ({ params }) => view(find(params.username)), {
       nickname: "getInstallUser",
@@ -115,7 +120,7 @@ export function superuserRoutes(ctx: V1Context) {
     })
     .put(
       "/api/v1/superuser/users/:username",
-      async ({ params, body }) => {
+      async ({ params, body, caller, audit }) => {
         const b = parseBody(UpdateUser, body);
         const user = changeable(find(params.username), "update");
         const changes: AccountChanges = {};
@@ -130,26 +135,34 @@ export function superuserRoutes(ctx: V1Context) {
         }
         if (b.enabled !== undefined) changes.enabled = b.enabled;
         // Quay adds the name to SUPER_USERS in its config; Berth keeps the flag on the account.
+        // Quay records no entry for this one (a config change there), so neither does Berth.
         if (b.superuser !== undefined) changes.superuser = b.superuser;
         if (ctx.stores.users.update(user.id, changes).kind === "emailTaken") throw refused("E-mail address already used");
+        const ns = { namespace: user.username };
+        const by = { superuser: superuserName(caller) };
+        if (b.password !== undefined) audit("user_change_password", ns, { username: user.username, ...by });
+        if (b.email !== undefined) audit("user_change_email", ns, { old_email: user.email, email: b.email, ...by });
+        if (b.enabled !== undefined) audit(b.enabled ? "user_enable" : "user_disable", ns, { username: user.username, ...by });
         // A new password or disabling rotated the uuid (sessions end); cached /v2/auth logins end here.
         ctx.authenticator.forget(user.username);
         const updated = view(ctx.stores.users.byId(user.id)!);
         return b.password !== undefined ? { ...updated, encrypted_password: b.password } : updated;
       },
-      { nickname: "changeInstallUser", ...SUPERUSER_WRITE },
+      { nickname: "changeInstallUser", ...SUPERUSER_WRITE, audit: ["user_change_password", "user_change_email", "user_enable", "user_disable"] },
     )
     .delete(
       "/api/v1/superuser/users/:username",
-      ({ params, set }) => {
+      ({ params, set, audit }) => {
         const user = changeable(find(params.username), "delete");
         const orphans = solelyAdmined(user);
         if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
+        // Recorded first, while the namespace still resolves (Quay records it first too).
+        audit("user_delete", { namespace: user.username }, { username: user.username });
         removeNamespace(ctx.stores, user.username);
         ctx.authenticator.forget(user.username);
         set.status = 204;
         return "";
       },
-      { nickname: "deleteInstallUser", ...SUPERUSER_WRITE },
+      { nickname: "deleteInstallUser", ...SUPERUSER_WRITE, audit: "user_delete" },
     );
 }

@@ -47,6 +47,7 @@ export function superuserOrgRoutes(ctx: V1Context) {
         // Nothing to change: the organization as it is, as Quay answers.
         return view(org);
       },
+      // No audit entry: Quay's org_change_name is for a rename, which Berth refuses (501) above.
       { nickname: "changeOrganization", ...SUPERUSER_WRITE },
     )
     .delete(
@@ -58,6 +59,8 @@ export function superuserOrgRoutes(ctx: V1Context) {
         set.status = 204;
         return "";
       },
+      // No audit entry: Quay's superuser deleteOrganization records none (no org_delete, which
+      // only the organization's own DELETE /organization/<org> writes).
       { nickname: "deleteOrganization", ...SUPERUSER_WRITE },
     );
 }

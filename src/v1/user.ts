@@ -1,6 +1,6 @@
 // The caller's own account (Quay's /user/ resource): view, sign up, change, delete; and the
 // public view of any user.
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { hashPassword, passwordProblem, randomToken } from "../auth/password";
 import { removeNamespace } from "../store/namespaceRemoval";
@@ -12,8 +12,11 @@ import { v1Plugin } from "./macros";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Options } from "./session";
 import { avatar } from "./views";
+import type { AuditFn } from "./audit";
 
 const PROFILE_FIELDS = ["given_name", "family_name", "company", "location", "invoice_email", "invoice_email_address"] as const;
+/** The profile fields Quay logs as user_change_metadata (the invoice ones are user_change_invoicing). */
+const METADATA_FIELDS = ["given_name", "family_name", "company", "location"] as const;
 
 const SignupBody = Type.Object({
   username: Type.String({ minLength: 1 }),
@@ -43,6 +46,35 @@ function checkPassword(password: string): void {
   const problem = passwordProblem(password);
   if (problem) throw ApiError.invalidRequest(problem, { field: "password" });
 }
+
+type Update = Static<typeof UpdateBody>;
+
+/**
+ * Quay's entries for PUT /user/ (its changeUserDetails): one per kind of change, in its words.
+ * A password change is `account_change_password` there (user_change_password is the superuser
+ * panel's); invoicing and profile fields are logged when sent, even unchanged, except the
+ * invoice address and the e-mail, which only count when they differ.
+ */
+function auditAccountChanges(audit: AuditFn, username: string, b: Update, before: { email: string | null; invoiceAddress: unknown }): void {
+  const ns = { namespace: username };
+  if (b.password !== undefined) audit("account_change_password", ns);
+  if (b.invoice_email !== undefined) audit("user_change_invoicing", ns, { invoice_email: b.invoice_email });
+  if (b.tag_expiration_s !== undefined) audit("user_change_tag_expiration", ns, { tag_expiration: b.tag_expiration_s });
+  if (b.invoice_email_address !== undefined && b.invoice_email_address !== (before.invoiceAddress ?? null)) {
+    audit("user_change_invoicing", ns, { invoice_email_address: b.invoice_email_address });
+  }
+  if (b.email !== undefined && (b.email || null) !== before.email) audit("user_change_email", ns, { email: b.email, old_email: before.email });
+  const metadata = Object.fromEntries(METADATA_FIELDS.filter((f) => b[f] !== undefined).map((f) => [f, b[f]]));
+  if (Object.keys(metadata).length) audit("user_change_metadata", ns, metadata);
+}
+
+const ACCOUNT_CHANGE_KINDS = [
+  "account_change_password",
+  "user_change_invoicing",
+  "user_change_tag_expiration",
+  "user_change_email",
+  "user_change_metadata",
+] as const;
 
 export function userRoutes(ctx: V1Context) {
   const me = (user: UserRow) => {
@@ -96,7 +128,7 @@ export function userRoutes(ctx: V1Context) {
     )
     .post(
       "/api/v1/user/",
-      async ({ body, saveSession, set }) => {
+      async ({ body, saveSession, set, audit }) => {
         if (!ctx.config.userCreation) throw new ApiError(403, "insufficient_scope", "User creation is disabled. Please contact your administrator.", "message");
         const b = parseBody(SignupBody, body);
         if (!isValidName(b.username)) throw ApiError.invalidRequest("Invalid namespace name", { field: "username" });
@@ -105,17 +137,19 @@ export function userRoutes(ctx: V1Context) {
         const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
         if (made.kind === "nameTaken") throw ApiError.invalidRequest("The username already exists", { field: "username" });
         if (made.kind === "emailTaken") throw ApiError.invalidRequest("The email address is already in use", { field: "email" });
+        // Recorded before the sign-in, as Quay does: the entry has no performer (nobody was signed in).
+        audit("user_create", { namespace: made.user.username }, { email: b.email ?? null, username: made.user.username });
         // Signed in at once, with a new CSRF token (the anonymous one stops working).
         const c = randomToken(48);
         saveSession({ u: made.user.uuid, t: Date.now(), c });
         set.headers["X-Next-CSRF-Token"] = c;
         return me(made.user);
       },
-      { nickname: "createNewUser", internal: true },
+      { nickname: "createNewUser", internal: true, audit: "user_create" },
     )
     .put(
       "/api/v1/user/",
-      async ({ user, body, caller, saveSession, set }) => {
+      async ({ user, body, caller, saveSession, set, audit }) => {
         const b = parseBody(UpdateBody, body);
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
@@ -129,9 +163,10 @@ export function userRoutes(ctx: V1Context) {
           const ns = ctx.stores.namespaces.settings(user.username);
           if (ns) ctx.stores.namespaces.setTagExpiration(ns.id, b.tag_expiration_s);
         }
+        const profile = ctx.stores.users.profile(user.id);
+        const before = { email: user.email, invoiceAddress: profile.invoice_email_address };
         const changed = PROFILE_FIELDS.filter((f) => b[f] !== undefined);
         if (changed.length) {
-          const profile = ctx.stores.users.profile(user.id);
           for (const f of changed) profile[f] = b[f] as never;
           ctx.stores.users.setProfile(user.id, profile);
         }
@@ -147,26 +182,29 @@ export function userRoutes(ctx: V1Context) {
           }
         }
         // Renames (Quay's FEATURE_USER_RENAME, off by default) are not offered: `username` is ignored.
+        auditAccountChanges(audit, user.username, b, before);
         return me(ctx.stores.users.byId(user.id)!);
       },
-      { nickname: "changeUserDetails", requireUserAdmin: true, requireFreshLogin: true, internal: true },
+      { nickname: "changeUserDetails", requireUserAdmin: true, requireFreshLogin: true, internal: true, audit: ACCOUNT_CHANGE_KINDS },
     )
     .delete(
       "/api/v1/user/",
-      ({ user, clearSession, set }) => {
+      ({ user, clearSession, set, audit }) => {
         for (const org of ctx.stores.orgs.orgsOf({ userId: user.id })) {
           const ns = ctx.stores.orgs.namespace(org.name)!;
           if (org.roles.includes("admin") && ctx.stores.orgs.adminUserCount(ns.id) <= 1) {
             throw ApiError.invalidRequest(`Cannot delete the account: it is the only admin of organization ${org.name}`);
           }
         }
+        // Recorded first, while the namespace still resolves; the entry outlives it (superuser logs).
+        audit("user_delete", { namespace: user.username }, { username: user.username });
         removeNamespace(ctx.stores, user.username);
         ctx.authenticator.forget(user.username);
         clearSession();
         set.status = 204;
         return "";
       },
-      { nickname: "deleteCurrentUser", requireUserAdmin: true, requireFreshLogin: true, internal: true },
+      { nickname: "deleteCurrentUser", requireUserAdmin: true, requireFreshLogin: true, internal: true, audit: "user_delete" },
     )
     .get(
       "/api/v1/users/:username",

@@ -45,6 +45,7 @@ export function userInitializeRoutes(ctx: V1Context) {
       }
       return result;
     },
+    // No audit entry: Quay's user_initialize records none (no user_create), unlike sign-up.
     { nickname: "initializeUser", internal: true },
   );
 }
