@@ -104,9 +104,10 @@ export function organizationRoutes(ctx: V1Context) {
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
         }
-        if (email !== undefined) {
+        const before = ctx.stores.namespaces.settings(org.ns.name)?.email ?? null;
+        if (email !== undefined && (email || null) !== before) {
           ctx.stores.namespaces.setEmail(org.ns.id, email || null);
-          audit("org_change_email", { namespace: org.ns.name }, { email });
+          audit("org_change_email", { namespace: org.ns.name }, { email, old_email: before });
         }
         if (b.tag_expiration_s !== undefined) {
           ctx.stores.namespaces.setTagExpiration(org.ns.id, b.tag_expiration_s);

@@ -22,22 +22,30 @@ const UpdateBody = Type.Object({ description: Type.String() });
 const VisibilityBody = Type.Object({ visibility: Type.Union([Type.Literal("public"), Type.Literal("private")]) });
 
 const PAGE_SIZE = 100;
+const DAY_MS = 86_400_000;
+// Quay's popularity counts about three months of actions; its stats show 92 days.
+const POPULARITY_WINDOW_MS = 90 * DAY_MS;
+const STATS_WINDOW_MS = 92 * DAY_MS;
 
 /** Repositories: list, create, get, update, delete, change visibility. */
 export function repositoryRoutes(ctx: V1Context) {
   /** Which of the rows the caller starred (is_starred appears only for signed-in users). */
   const starredOf = (caller: Caller, rows: RepoDetails[]) =>
     caller.identity.kind === "user" ? ctx.stores.stars.starredAmong(caller.identity.user.id, rows.map((r) => r.id)) : undefined;
-  const summary = (r: RepoDetails, starred: Set<number> | undefined) => ({
+  const summary = (r: RepoDetails, starred: Set<number> | undefined, extra: { lastModified?: boolean; popularity?: boolean } = {}) => ({
     namespace: r.namespace,
     name: r.name,
     description: r.description ?? "",
     is_public: r.visibility === "public",
     kind: "image",
     state: "NORMAL",
-    last_modified: Math.floor(r.updatedMs / 1000),
+    ...(extra.lastModified ? { last_modified: Math.floor(r.updatedMs / 1000) } : {}),
+    ...(extra.popularity ? { popularity: activity(r.id, POPULARITY_WINDOW_MS).reduce((n, d) => n + d.count, 0) } : {}),
     ...(starred ? { is_starred: starred.has(r.id) } : {}),
   });
+  /** Pulls and pushes per UTC day (Quay's RepositoryActionCount), from the audit log. */
+  const activity = (repositoryId: number, windowMs: number) =>
+    ctx.stores.auditLog.aggregate({ repositoryId, kinds: ["pull_repo", "push_repo"], startMs: Date.now() - windowMs, endMs: Date.now() + 1 });
 
   return new Elysia(v1Options(ctx, "berth-v1-repository"))
     .use(v1Plugin(ctx))
@@ -73,7 +81,7 @@ export function repositoryRoutes(ctx: V1Context) {
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
       const starred = starredOf(caller, rows);
       return {
-        repositories: rows.map((r) => summary(r, starred)),
+        repositories: rows.map((r) => summary(r, starred, { lastModified: query.last_modified === "true", popularity: query.popularity === "true" })),
         ...(more ? { next_page: Buffer.from(visible[visible.length - 1]!).toString("base64url") } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
@@ -100,7 +108,7 @@ export function repositoryRoutes(ctx: V1Context) {
       ({ caller, repo: standing, query }) => {
         const [r] = ctx.stores.repositories.details([standing.repo]);
         const view: Record<string, unknown> = {
-          ...summary(r!, starredOf(caller, [r!])),
+          ...summary(r!, starredOf(caller, [r!]), { lastModified: true }),
           is_organization: r!.namespaceKind === "org",
           status_token: "",
           trust_enabled: false,
@@ -116,6 +124,11 @@ export function repositoryRoutes(ctx: V1Context) {
             if (m) tags[name] = { name, size: m.size, manifest_digest: m.digest };
           }
           view.tags = tags;
+        }
+        if (query.includeStats === "true") {
+          const perDay = new Map<number, number>();
+          for (const d of activity(r!.id, STATS_WINDOW_MS)) perDay.set(d.dayMs, (perDay.get(d.dayMs) ?? 0) + d.count);
+          view.stats = [...perDay].sort(([a], [b]) => a - b).map(([day, count]) => ({ date: new Date(day).toISOString().slice(0, 10), count }));
         }
         return view;
       },

@@ -204,9 +204,30 @@ describe("GET /api/v1/repository", () => {
       is_public: false,
       kind: "image",
       state: "NORMAL",
-      last_modified: expect.any(Number),
       is_starred: false,
     });
+  });
+
+  test("last_modified and popularity only when asked; popularity counts pushes and pulls", async () => {
+    const repo = await create(alice, uniq("pop"));
+    const image = await registry.pushImage(repo, "v1");
+    for (let i = 0; i < 3; i++) {
+      const res = await registry.fetch(`/v2/${repo}/manifests/v1`, { headers: { Accept: image.mediaType } });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const rowOf = async (query: string) =>
+      (await expectJson(await alice.get(`/api/v1/repository?namespace=alice${query}`), 200)).repositories.find((r: any) => `alice/${r.name}` === repo);
+    const plain = await rowOf("");
+    expect(plain.last_modified).toBeUndefined();
+    expect(plain.popularity).toBeUndefined();
+    const rich = await rowOf("&last_modified=true&popularity=true");
+    expect(Math.abs(rich.last_modified - Date.now() / 1000)).toBeLessThan(60);
+    expect(rich.popularity).toBe(4); // one push, three pulls
+    // The repository view's stats: per day, as Quay's includeStats.
+    const view = await expectJson(await alice.get(`/api/v1/repository/${repo}?includeStats=true`), 200);
+    expect(view.stats).toEqual([{ date: new Date().toISOString().slice(0, 10), count: 4 }]);
+    expect((await expectJson(await alice.get(`/api/v1/repository/${repo}`), 200)).stats).toBeUndefined();
   });
 
   test("public=true lists public repositories to anonymous callers, never private ones", async () => {
