@@ -97,23 +97,18 @@ export class AuditLogStore {
       same.count++;
       return;
     }
-    this.record(entry.build(), entry.key);
+    this.enqueue(entry.build(), entry.key);
   }
 
   /** Queues an entry; it reaches the database within maxDelayMs (or sooner, in a full batch). */
-  record(entry: AuditRecord, coalesceKey?: string): void {
+  record(entry: AuditRecord): void {
+    this.enqueue(entry, undefined);
+  }
+
+  private enqueue(entry: AuditRecord, coalesceKey: string | undefined): void {
     if (this.closed) throw new Error("audit log is closed");
     // Serialised now: the caller may reuse its object, and a bad value fails its own call.
     const metadata = JSON.stringify(entry.metadata);
-    let key = coalesceKey;
-    if (key === undefined && entry.coalesce) {
-      key = `${entry.kind}\n${entry.namespace?.id}\n${entry.repositoryId}\n${entry.performer?.kind}:${entry.performer?.id}\n${entry.ip}\n${metadata}`;
-      const same = this.coalescing.get(key);
-      if (same) {
-        same.count++;
-        return;
-      }
-    }
     const row: QueuedRow = {
       kind: entry.kind,
       count: 1,
@@ -128,7 +123,7 @@ export class AuditLogStore {
       createdMs: entry.at ?? Date.now(),
     };
     this.queue.push(row);
-    if (key !== undefined) this.coalescing.set(key, row);
+    if (coalesceKey !== undefined) this.coalescing.set(coalesceKey, row);
     // After a failed flush only the timer retries: a request must not wait on a refusing database.
     if (this.queue.length >= this.maxBatch && !this.failing) this.flushOrReport();
     else this.timer ??= this.startTimer();

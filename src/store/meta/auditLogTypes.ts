@@ -18,18 +18,16 @@ export interface AuditRecord {
   metadata: Record<string, unknown>;
   /** When it happened (ms since the epoch); defaults to the moment record() is called. */
   at?: number;
-  /**
-   * Entries equal to one already queued (same kind, namespace, repository, performer, address and
-   * metadata) fold into it, which then carries `count` in its metadata. For pulls: a client or a
-   * fleet pulling the same manifest thousands of times a second writes one row per batch window
-   * instead of one per pull.
-   */
-  coalesce?: boolean;
 }
 
-/** A record folded by a caller-made key: the record is built only when no equal one is queued. */
+/**
+ * A record that folds into an equal one already queued (the row then carries `count` in its
+ * metadata). For pulls: a client or a fleet pulling the same manifest thousands of times a second
+ * writes one row per batch window instead of one per pull. The record is built only when no equal
+ * one is queued.
+ */
 export interface CoalescingRecord {
-  /** Equal keys mean equal records (the caller guarantees it); folded rows carry `count`. */
+  /** Equal keys mean equal records (the caller guarantees it). */
   key: string;
   build(): AuditRecord;
 }

@@ -188,10 +188,11 @@ describe("batching", () => {
 });
 
 describe("coalescing identical pulls", () => {
-  test("equal entries in one batch fold into one row with count; aggregate counts them all", () => {
-    for (let i = 0; i < 500; i++) log.record(entry({ coalesce: true }));
-    log.record(entry({ coalesce: true, ip: "10.0.0.2" })); // another address: its own row
-    log.record(entry({ coalesce: true, metadata: { repo: "app", tag: "v2" } })); // another reference
+  test("equal keys in one batch fold into one row with count, built once; aggregate counts them all", () => {
+    const pull = (key: string, over: Partial<AuditRecord> = {}) => log.recordCoalescing({ key, build: () => entry(over) });
+    for (let i = 0; i < 500; i++) pull("a");
+    pull("b", { ip: "10.0.0.2" }); // another address: its own row
+    pull("c", { metadata: { repo: "app", tag: "v2" } }); // another reference
     log.record(entry()); // not coalescing: always its own row
     const { entries } = log.page(ALL, undefined, 50);
     expect(entries).toHaveLength(4);
@@ -202,10 +203,11 @@ describe("coalescing identical pulls", () => {
   });
 
   test("folding stops at the batch boundary: a later batch starts a new row", () => {
-    log.record(entry({ coalesce: true }));
-    log.record(entry({ coalesce: true }));
+    const pull = () => log.recordCoalescing({ key: "same", build: () => entry() });
+    pull();
+    pull();
     log.flush();
-    log.record(entry({ coalesce: true }));
+    pull();
     log.flush();
     const counts = log.page(ALL).entries.map((e) => (e.metadata as any).count ?? 1).sort();
     expect(counts).toEqual([1, 2]);
