@@ -41,7 +41,15 @@ describe("GET /config", () => {
   test("feature flags say what Berth does", async () => {
     const { features } = await expectJson(await fetch(`${server.url}/config`), 200);
     expect(features).toMatchObject({ SUPER_USERS: true, APP_SPECIFIC_TOKENS: true, DIRECT_LOGIN: true, PARTIAL_USER_AUTOCOMPLETE: true });
-    expect(features).toMatchObject({ SUPERUSERS_FULL_ACCESS: false, USER_CREATION: false, BUILD_SUPPORT: false, MAILING: false, BILLING: false });
+    expect(features).toMatchObject({ SUPERUSERS_FULL_ACCESS: false, BUILD_SUPPORT: false, MAILING: false, BILLING: false });
+    // The account settings follow the configuration.
+    expect(features).toMatchObject({ USER_CREATION: true, USER_INITIALIZE: false, IMMUTABLE_TAGS: true, ASSIGN_OAUTH_TOKEN: true });
+    const closed = await startTestServer({ userCreation: "false", userInitialize: "true" });
+    try {
+      expect((await expectJson(await fetch(`${closed.url}/config`), 200)).features).toMatchObject({ USER_CREATION: false, USER_INITIALIZE: true });
+    } finally {
+      await closed.stop();
+    }
     expect(Object.values(features).every((v) => typeof v === "boolean")).toBe(true);
   });
 
