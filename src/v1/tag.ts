@@ -84,8 +84,8 @@ export function tagRoutes(ctx: V1Context) {
     .put(
       "/api/v1/repository/:repository/tag/:tag",
       ({ repo, params, body, audit }) => {
-        // `manifest_digest` creates or moves the tag; `expiration` (unix seconds or null) sets its
-        // expiry; `immutable` protects it from both (clearing that needs admin, as in Quay).
+        // `expiration` (unix seconds or null) sets the live tag's expiry; `manifest_digest` creates or
+        // moves the tag (Quay's order); `immutable` protects it from both (clearing needs admin).
         requireTagName(params.tag);
         const b = parseBody(PutBody, body);
         const repoId = repo.repoId!;
@@ -98,6 +98,22 @@ export function tagRoutes(ctx: V1Context) {
           if (tags.setImmutable(repoId, tag, false) === "notLive") throw ApiError.notFound("Could not find tag");
           audit("change_tag_immutability", target, { tag, immutable: false });
         }
+        if (b.expiration !== undefined) {
+          const expiresMs = b.expiration === null ? null : Math.round(b.expiration * 1000);
+          // As Quay: an expiry must lie ahead (ending a tag now is DELETE's job).
+          if (expiresMs !== null && expiresMs <= Date.now()) throw ApiError.invalidRequest("expiration: must be in the future", { field: "expiration" });
+          const oldExpiry = ctx.stores.tags.history(repoId, { name: tag, onlyActive: true, offset: 0, limit: 1 })[0]?.expiresMs;
+          const changed = tags.changeExpiry(repoId, tag, expiresMs);
+          if (changed === "notLive") throw ApiError.notFound("Could not find tag");
+          if (changed === "immutable") throw immutable("set expiration on", tag);
+          if (!(expiresMs === null && oldExpiry === undefined)) {
+            audit("change_tag_expiration", target, {
+              tag,
+              expiration_date: b.expiration,
+              old_expiration_date: oldExpiry === undefined ? null : Math.floor(oldExpiry / 1000),
+            });
+          }
+        }
         if (typeof b.manifest_digest === "string") {
           const before = ctx.stores.manifests.getByTag(repoId, tag)?.digest;
           const moved = tags.pointAt(repoId, tag, b.manifest_digest);
@@ -105,13 +121,6 @@ export function tagRoutes(ctx: V1Context) {
           if (moved === "immutable") throw immutable("move", tag);
           if (before === undefined) audit("create_tag", target, { tag, manifest_digest: b.manifest_digest });
           else audit("move_tag", target, { tag, manifest_digest: b.manifest_digest, original_manifest_digest: before });
-        }
-        if (b.expiration !== undefined) {
-          const expiresMs = b.expiration === null ? null : Math.round(b.expiration * 1000);
-          const changed = tags.changeExpiry(repoId, tag, expiresMs);
-          if (changed === "notLive") throw ApiError.notFound("Could not find tag");
-          if (changed === "immutable") throw immutable("set expiration on", tag);
-          audit("change_tag_expiration", target, { tag, expiration_date: b.expiration });
         }
         if (b.immutable === true) {
           const made = tags.setImmutable(repoId, tag, true);

@@ -230,13 +230,17 @@ describe("PUT, DELETE and restore", () => {
 });
 
 describe("expiration", () => {
-  test("in the past: the tag disappears from /v2 and ends in the history", async () => {
+  test("in the past: 400 as in Quay; once an expiry passes the tag disappears from /v2 and ends in the history", async () => {
     const repo = await create();
     const a = await push(repo, "temp");
     await push(repo, "keep");
     expect(await v2Digest(repo, "temp")).toBe(a.digest); // cached now
     const past = Math.floor(Date.now() / 1000) - 10;
-    expect(await expectJson(await alice.put(tagPath(repo, "temp"), { expiration: past }), 201)).toBe("Updated");
+    expect((await expectProblem(await alice.put(tagPath(repo, "temp"), { expiration: past }), 400, "invalid_request")).field).toBe("expiration");
+    expect(await v2Digest(repo, "temp")).toBe(a.digest);
+    // An expiry a moment ahead, then passed.
+    expect(await expectJson(await alice.put(tagPath(repo, "temp"), { expiration: Date.now() / 1000 + 0.3 }), 201)).toBe("Updated");
+    await sleep(400);
     expect(await v2Digest(repo, "temp")).toBeUndefined();
     expect(await v2Tags(repo)).toEqual(["keep"]);
     const hist = await expectJson(await alice.get(`${tagsPath(repo)}?specificTag=temp`), 200);
