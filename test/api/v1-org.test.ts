@@ -141,6 +141,39 @@ describe("organization members and deletion", () => {
   });
 });
 
+describe("PUT /api/v1/organization/<org> and one member", () => {
+  test("admins change the email and tag expiration; the view shows them to admins only", async () => {
+    const { org, owner } = await newOrg();
+    const view = await expectJson(await owner.put(`/api/v1/organization/${org}`, { email: `ops@${org}.example`, tag_expiration_s: 86400 }), 200);
+    expect(view).toMatchObject({ name: org, email: `ops@${org}.example`, tag_expiration_s: 86400, is_admin: true });
+    const nora = await as("nora");
+    expect((await expectJson(await nora.get(`/api/v1/organization/${org}`), 200)).email).toBe("");
+    expect((await expectProblem(await owner.put(`/api/v1/organization/${org}`, { tag_expiration_s: 5 }), 400, "invalid_request")).field).toBe("tag_expiration_s");
+    expect((await expectProblem(await owner.put(`/api/v1/organization/${org}`, { email: "nope" }), 400, "invalid_request")).field).toBe("email");
+    await expectProblem(await nora.put(`/api/v1/organization/${org}`, { email: "x@y.z" }), 403, "insufficient_scope");
+    const anon = new V1Client(server.url);
+    await anon.fetchCsrf();
+    await expectProblem(await anon.put(`/api/v1/organization/${org}`, { email: "x@y.z" }), 401, "invalid_token");
+    await expectCsrfError(await owner.put(`/api/v1/organization/${org}`, { email: "x@y.z" }, { csrf: false }));
+  });
+
+  test("GET one member: a user in a team or an org robot; others 404; admins only", async () => {
+    const { org, owner } = await newOrg();
+    await owner.put(`/api/v1/organization/${org}/team/aa`, { role: "member" });
+    await expectJson(await owner.put(`/api/v1/organization/${org}/team/aa/members/nora`), 200);
+    await expectJson(await owner.put(`/api/v1/organization/${org}/robots/ci`), 201);
+    expect(await expectJson(await owner.get(`/api/v1/organization/${org}/members/nora`), 200)).toMatchObject({
+      name: "nora",
+      kind: "user",
+      teams: [{ name: "aa" }],
+      repositories: [],
+    });
+    expect((await expectJson(await owner.get(`/api/v1/organization/${org}/members/${org}+ci`), 200)).kind).toBe("robot");
+    await expectProblem(await owner.get(`/api/v1/organization/${org}/members/max`), 404, "not_found");
+    await expectProblem(await (await as("nora")).get(`/api/v1/organization/${org}/members/nora`), 403, "insufficient_scope");
+  });
+});
+
 describe("teams", () => {
   test("PUT creates then updates; answers the team view", async () => {
     const { org, owner } = await newOrg();

@@ -87,4 +87,40 @@ describe("repository permissions", () => {
     expect(bad.field).toBe("role");
     await expectCsrfError(await alice.put(`${base}/user/bob`, { role: "read" }, { csrf: false }));
   });
+
+  test("transitive: the direct grant and the grants through teams; 404 without any; admins only", async () => {
+    const acme = stores.orgs.namespace("acme")!;
+    const team = stores.orgs.setTeam(acme.id, "readers", "member");
+    stores.orgs.addMember(team, { userId: stores.users.byName("bob")!.id });
+    await expectProblem(await alice.get(`${base}/user/bob/transitive`), 404, "not_found");
+    await expectJson(await alice.put(`${base}/team/readers`, { role: "read" }), 200);
+    expect(await expectJson(await alice.get(`${base}/user/bob/transitive`), 200)).toEqual({ permissions: [{ role: "read" }] });
+    await expectJson(await alice.put(`${base}/user/bob`, { role: "write" }), 200);
+    expect(await expectJson(await alice.get(`${base}/user/bob/transitive`), 200)).toEqual({ permissions: [{ role: "write" }, { role: "read" }] });
+    await expectProblem(await anon.get(`${base}/user/bob/transitive`), 401, "invalid_token");
+    await expectProblem(await bob.get(`${base}/user/bob/transitive`), 403, "insufficient_scope");
+    await alice.delete(`${base}/user/bob`);
+    await alice.delete(`${base}/team/readers`);
+  });
+
+  test("a team's and a robot's permission lists (org admins only)", async () => {
+    await expectJson(await alice.put(`${base}/team/devs`, { role: "admin" }), 200);
+    await expectJson(await alice.put(`${base}/user/acme+ci`, { role: "write" }), 200);
+    expect(await expectJson(await alice.get("/api/v1/organization/acme/team/devs/permissions"), 200)).toEqual({
+      permissions: [{ repository: { name: "app", is_public: false }, role: "admin" }],
+    });
+    expect(await expectJson(await alice.get("/api/v1/organization/acme/robots/ci/permissions"), 200)).toEqual({
+      permissions: [{ repository: { name: "app", is_public: false }, role: "write" }],
+    });
+    await expectProblem(await bob.get("/api/v1/organization/acme/team/devs/permissions"), 403, "insufficient_scope");
+    await expectProblem(await anon.get("/api/v1/organization/acme/robots/ci/permissions"), 401, "invalid_token");
+    await expectProblem(await alice.get("/api/v1/organization/acme/team/ghosts/permissions"), 404, "not_found");
+    // A user's own robot: its grants in the user's namespace.
+    expect((await bob.post("/api/v1/repository", { repository: "own", visibility: "private", description: "" })).status).toBe(201);
+    await expectJson(await bob.put("/api/v1/repository/bob/own/permissions/user/bob+mine", { role: "read" }), 200);
+    expect(await expectJson(await bob.get("/api/v1/user/robots/mine/permissions"), 200)).toEqual({
+      permissions: [{ repository: { name: "own", is_public: false }, role: "read" }],
+    });
+    await expectProblem(await anon.get("/api/v1/user/robots/mine/permissions"), 401, "invalid_token");
+  });
 });
