@@ -22,7 +22,7 @@ export function signinRoutes(ctx: V1Context) {
       return { csrf_token: c };
     }, { internal: true })
     // Unaudited: Quay logs login_success/login_failure/logout_success only with ACTION_LOG_AUDIT_LOGINS (off by default).
-    .post("/api/v1/signin", async ({ body, request, saveSession, set }) => {
+    .post("/api/v1/signin", async ({ body, request, logIn }) => {
       const { username, password } = parseBody(SigninBody, body);
       const outcome = await ctx.authenticator.authenticate(username, password, clientAddress(request));
       if (!outcome.ok && outcome.reason === "throttled") {
@@ -38,12 +38,10 @@ export function signinRoutes(ctx: V1Context) {
           invalidCredentials: true,
         });
       }
-      const c = randomToken(48);
-      saveSession({ u: user.uuid, t: Date.now(), c });
-      set.headers["X-Next-CSRF-Token"] = c;
+      logIn(user.uuid);
       return { success: true };
     }, { nickname: "signinUser", internal: true })
-    .post("/api/v1/signin/verify", async ({ body, caller, request, saveSession, set }) => {
+    .post("/api/v1/signin/verify", async ({ body, caller, request, logIn }) => {
       const user = requireUser(caller);
       const { password } = parseBody(VerifyBody, body);
       // Through the authenticator, so guesses here count towards the same backoff as sign-in.
@@ -54,9 +52,7 @@ export function signinRoutes(ctx: V1Context) {
       if (!outcome.ok || outcome.identity.kind !== "user" || outcome.identity.via !== "password" || outcome.identity.user.id !== user.id) {
         throw new ApiError(403, "invalid_credentials", "Invalid Username or Password", "message", { invalidCredentials: true });
       }
-      const c = randomToken(48);
-      saveSession({ ...caller.session, t: Date.now(), c });
-      set.headers["X-Next-CSRF-Token"] = c;
+      logIn(user.uuid);
       return { success: true };
     }, { nickname: "verifyUser", internal: true })
     .post("/api/v1/signout", ({ caller, clearSession }) => {

@@ -2,7 +2,7 @@
 // public view of any user.
 import { Type, type Static } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { hashPassword, passwordProblem, randomToken } from "../auth/password";
+import { hashPassword, passwordProblem } from "../auth/password";
 import { removeNamespace } from "../store/namespaceRemoval";
 import type { UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
@@ -128,7 +128,7 @@ export function userRoutes(ctx: V1Context) {
     )
     .post(
       "/api/v1/user/",
-      async ({ body, saveSession, set, audit }) => {
+      async ({ body, logIn, audit }) => {
         if (!ctx.config.userCreation) throw new ApiError(403, "insufficient_scope", "User creation is disabled. Please contact your administrator.", "message");
         const b = parseBody(SignupBody, body);
         if (!isValidName(b.username)) throw ApiError.invalidRequest("Invalid namespace name", { field: "username" });
@@ -140,16 +140,14 @@ export function userRoutes(ctx: V1Context) {
         // Recorded before the sign-in, as Quay does: the entry has no performer (nobody was signed in).
         audit("user_create", { namespace: made.user.username }, { email: b.email ?? null, username: made.user.username });
         // Signed in at once, with a new CSRF token (the anonymous one stops working).
-        const c = randomToken(48);
-        saveSession({ u: made.user.uuid, t: Date.now(), c });
-        set.headers["X-Next-CSRF-Token"] = c;
+        logIn(made.user.uuid);
         return me(made.user);
       },
       { nickname: "createNewUser", internal: true, audit: "user_create" },
     )
     .put(
       "/api/v1/user/",
-      async ({ user, body, caller, saveSession, set, audit }) => {
+      async ({ user, body, caller, logIn, audit }) => {
         const b = parseBody(UpdateBody, body);
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
@@ -175,11 +173,7 @@ export function userRoutes(ctx: V1Context) {
           ctx.stores.users.setPassword(user.id, await hashPassword(b.password));
           ctx.stores.users.rotateUuid(user.id);
           ctx.authenticator.forget(user.username);
-          if (caller.via === "session") {
-            const c = randomToken(48);
-            saveSession({ u: ctx.stores.users.byId(user.id)!.uuid, t: Date.now(), c });
-            set.headers["X-Next-CSRF-Token"] = c;
-          }
+          if (caller.via === "session") logIn(ctx.stores.users.byId(user.id)!.uuid);
         }
         // Renames (Quay's FEATURE_USER_RENAME, off by default) are not offered: `username` is ignored.
         auditAccountChanges(audit, user.username, b, before);

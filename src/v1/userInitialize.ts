@@ -3,7 +3,7 @@
 // `access_token: true` the answer carries an OAuth token holding every scope.
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { hashPassword, passwordProblem, randomToken } from "../auth/password";
+import { hashPassword, passwordProblem } from "../auth/password";
 import { OAUTH_SCOPES } from "../perm/oauthScopes";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
@@ -24,7 +24,7 @@ const refuse = (message: string) => new ApiError(400, "invalid_request", message
 export function userInitializeRoutes(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1-user-initialize")).use(v1Plugin(ctx)).post(
     "/api/v1/user/initialize",
-    async ({ body, saveSession, set }) => {
+    async ({ body, logIn }) => {
       if (!ctx.config.userInitialize) throw refuse("Cannot initialize user, FEATURE_USER_INITIALIZE is False");
       if (ctx.stores.users.any()) throw refuse("Cannot initialize user in a non-empty database");
       const b = parseBody(InitializeBody, body);
@@ -33,9 +33,7 @@ export function userInitializeRoutes(ctx: V1Context) {
       if (problem) throw refuse(`Failed to initialize user: ${problem}`);
       const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
       if (made.kind !== "ok") throw refuse("Failed to initialize user: the name or email is taken");
-      const c = randomToken(48);
-      saveSession({ u: made.user.uuid, t: Date.now(), c });
-      set.headers["X-Next-CSRF-Token"] = c;
+      logIn(made.user.uuid);
       // Quay's encrypted_password is a docker password derived from the real one; Berth has
       // none (use the password, a robot, or an app token at /v2/auth), so the field is null.
       const result: Record<string, unknown> = { username: made.user.username, email: made.user.email, encrypted_password: null };
