@@ -10,6 +10,7 @@ import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { labelView, manifestView } from "./manifestView";
 import { v1Options } from "./session";
+import { jsonResponse } from "./views";
 
 /** Quay's route only matches `<alg>:<hex>`; anything else is no route at all (404, whoever asks). */
 const MANIFEST_REF = /^[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+$/;
@@ -69,10 +70,7 @@ export function manifestRoutes(ctx: V1Context) {
         audit("manifest_label_add", { repo: { id: repo.repoId, name: repo.repo } }, logKeys);
         // Location as Flask's url_for writes it: a path, the name's slashes kept.
         const location = `/api/v1/repository/${repo.repo}/manifest/${params.manifestref}/labels/${label.uuid}`;
-        return new Response(JSON.stringify({ label: labelView(label) }), {
-          status: 201,
-          headers: { "Content-Type": "application/json", Location: location },
-        });
+        return jsonResponse({ label: labelView(label) }, 201, { Location: location });
       },
       { nickname: "addManifestLabel", ...write, audit: "manifest_label_add" },
     )

@@ -12,6 +12,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
+import { jsonResponse } from "./views";
 
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
 
@@ -58,7 +59,7 @@ export function notificationRoutes(ctx: V1Context) {
           title: b.title ?? null,
         });
         audit("add_repo_notification", repoTarget(repo), notificationLogKeys(created));
-        return new Response(JSON.stringify(notificationView(created)), { status: 201, headers: { "Content-Type": "application/json" } });
+        return jsonResponse(notificationView(created), 201);
       },
       { nickname: "createRepoNotification", ...admin, audit: "add_repo_notification" },
     )

@@ -11,7 +11,7 @@ import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, jsonResponse } from "./views";
 
 
 const UpdateBody = Type.Object({
@@ -54,7 +54,7 @@ export function organizationRoutes(ctx: V1Context) {
     if (b.email) ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
     audit("org_create", { namespace: b.name }, { email: b.email ?? null });
     // Quay answers the JSON string "Created".
-    return new Response(JSON.stringify("Created"), { status: 201, headers: { "Content-Type": "application/json" } });
+    return jsonResponse("Created", 201);
   };
 
   const orgView = (s: OrgStanding & { ns: { id: number; name: string } }, caller: Caller) => {

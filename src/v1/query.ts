@@ -32,6 +32,19 @@ const pageCursor = {
 };
 
 /**
+ * The `next_page` cursor of name-ordered listings (repositories, stars): the last name of the
+ * previous page, plain for the same reason.
+ */
+export const nameCursor = {
+  read(token: string | undefined): string | undefined {
+    return token ? Buffer.from(token, "base64url").toString("utf8") : undefined;
+  },
+  write(lastName: string): string {
+    return Buffer.from(lastName).toString("base64url");
+  },
+};
+
+/**
  * Quay's token paging for the superuser lists: without `limit` every row, else `limit` rows after
  * the `next_page` cursor and, when more exist, the cursor of the next page. `fetch` reads rows in
  * id order after `afterId`, at most `limit` of them.

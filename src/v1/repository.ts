@@ -9,6 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 import { v1Plugin } from "./macros";
+import { nameCursor } from "./query";
 import { v1Options } from "./session";
 
 const CreateBody = Type.Object({
@@ -57,8 +58,7 @@ export function repositoryRoutes(ctx: V1Context) {
       }
       const starredOnly = query.starred === "true";
       if (starredOnly && caller.identity.kind !== "user") throw ApiError.invalidRequest("starred=true requires a signed-in user");
-      // next_page is the last name of the previous page (Quay encrypts its cursor; ours is plain).
-      const after = query.next_page ? Buffer.from(query.next_page, "base64url").toString("utf8") : undefined;
+      const after = nameCursor.read(query.next_page);
       const visible: string[] = [];
       let more = false;
       const candidates =
@@ -82,7 +82,7 @@ export function repositoryRoutes(ctx: V1Context) {
       const starred = starredOf(caller, rows);
       return {
         repositories: rows.map((r) => summary(r, starred, { lastModified: query.last_modified === "true", popularity: query.popularity === "true" })),
-        ...(more ? { next_page: Buffer.from(visible[visible.length - 1]!).toString("base64url") } : {}),
+        ...(more ? { next_page: nameCursor.write(visible[visible.length - 1]!) } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
     .post("/api/v1/repository", ({ caller, body, set, audit }) => {

@@ -8,6 +8,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireRepoRole } from "./guards";
 import { v1Plugin } from "./macros";
+import { nameCursor } from "./query";
 import { v1Options } from "./session";
 
 const PAGE_SIZE = 100;
@@ -19,7 +20,7 @@ export function starRoutes(ctx: V1Context) {
     .get(
       "/api/v1/user/starred",
       ({ caller, user, query }) => {
-        const after = query.next_page ? Buffer.from(query.next_page, "base64url").toString("utf8") : undefined;
+        const after = nameCursor.read(query.next_page);
         const names = ctx.stores.stars
           .starredBy(user.id, after, Number.MAX_SAFE_INTEGER)
           .filter((name) => roleAtLeast(ctx.roles.standing(caller.identity, name).role, "read"));
@@ -27,7 +28,7 @@ export function starRoutes(ctx: V1Context) {
         const rows = ctx.stores.repositories.details(page).sort((a, b) => a.fullName.localeCompare(b.fullName));
         return {
           repositories: rows.map((r) => ({ namespace: r.namespace, name: r.name, description: r.description ?? "", is_public: r.visibility === "public" })),
-          ...(names.length > PAGE_SIZE ? { next_page: Buffer.from(page[page.length - 1]!).toString("base64url") } : {}),
+          ...(names.length > PAGE_SIZE ? { next_page: nameCursor.write(page[page.length - 1]!) } : {}),
         };
       },
       { nickname: "listStarredRepos", requireUserRead: true },

@@ -8,7 +8,7 @@ import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
-import { isValidName } from "./fieldRules";
+import { EMAIL, isValidName } from "./fieldRules";
 import { idPage, truthy } from "./query";
 import { v1Options } from "./session";
 import { avatar } from "./views";
@@ -29,8 +29,6 @@ const UpdateUser = Type.Object({
   enabled: Type.Optional(Type.Boolean()),
   superuser: Type.Optional(Type.Boolean()),
 });
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Quay's data-model refusals: 400 with a bare `{"message"}` body. */
 const refused = (message: string) => new ApiError(400, "invalid_request", message, "message");

@@ -9,7 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
-import { rfc2822 } from "./views";
+import { jsonResponse, rfc2822 } from "./views";
 import { roleAtLeast } from "../perm/roles";
 
 const DEFAULT_LIMIT = 50;
@@ -56,9 +56,6 @@ function tagView(t: TagPeriod) {
 function requireTagName(tag: string): void {
   if (!isValidTag(tag)) throw ApiError.invalidRequest(`Invalid tag name: ${JSON.stringify(tag.slice(0, 140))}`, { field: "tag" });
 }
-
-const jsonResponse = (value: unknown, status: number) =>
-  new Response(JSON.stringify(value), { status, headers: { "Content-Type": "application/json" } });
 
 export function tagRoutes(ctx: V1Context) {
   const writer = { requireRepoWrite: true } as const;

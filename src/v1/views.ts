@@ -17,3 +17,11 @@ export function rfc2822(ms: number): string {
 export function grantedRepoView(g: { repository: string; visibility: "public" | "private"; role: string }) {
   return { repository: { name: g.repository.slice(g.repository.indexOf("/") + 1), is_public: g.visibility === "public" }, role: g.role };
 }
+
+/**
+ * A JSON answer with a status of its own. Elysia sends a returned string as text/plain, while
+ * Quay answers some writes with a JSON string ("Created", "Updated"); objects go the same way.
+ */
+export function jsonResponse(value: unknown, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(value), { status, headers: { "Content-Type": "application/json", ...headers } });
+}
