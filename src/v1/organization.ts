@@ -10,6 +10,7 @@ import { orgStanding, requireUser, type OrgStanding } from "./guards";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
+import { principalByName } from "./principals";
 import { v1Options } from "./session";
 import { avatar, jsonResponse } from "./views";
 
@@ -144,17 +145,16 @@ export function organizationRoutes(ctx: V1Context) {
       "/api/v1/organization/:orgname/members/:membername",
       ({ org: { ns }, params }) => {
         // A user in any team of the org, or one of its robots; anyone else is not a member.
-        const robot = params.membername.includes("+") ? ctx.stores.robots.byName(params.membername) : undefined;
-        const user = robot ? undefined : ctx.stores.users.byName(params.membername);
-        const member = robot && robot.owner === ns.name ? { robotId: robot.id } : user ? { userId: user.id } : undefined;
-        const teams = member ? ctx.stores.orgs.teamsOf(ns.id, member) : [];
-        if (!member || (!robot && !teams.length)) throw ApiError.notFound("Member not found");
+        const found = principalByName(ctx, params.membername);
+        const teams = found ? ctx.stores.orgs.teamsOf(ns.id, found.member) : [];
+        const isMember = found?.kind === "robot" ? found.robot.owner === ns.name : teams.length > 0;
+        if (!found || !isMember) throw ApiError.notFound("Member not found");
         return {
           name: params.membername,
-          kind: robot ? "robot" : "user",
-          avatar: avatar(params.membername, robot ? "robot" : "user", user?.email),
+          kind: found.kind,
+          avatar: avatar(params.membername, found.kind, found.kind === "user" ? found.user.email : undefined),
           teams: teams.map((t) => ({ name: t, avatar: avatar(t, "team") })),
-          repositories: ctx.stores.permissions.directRepoNames(ns.id, member),
+          repositories: ctx.stores.permissions.directRepoNames(ns.id, found.member),
         };
       },
       { nickname: "getOrganizationMember", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },

@@ -7,6 +7,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
+import { principalByName } from "./principals";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
@@ -83,8 +84,8 @@ export function permissionRoutes(ctx: V1Context) {
       `${base}/user/:username/transitive`,
       ({ repo, params }) => {
         // The direct grant and every grant through the user's teams (Quay lists roles only).
-        const grantee = granteeByName(ctx, params.username);
-        const roles = grantee ? ctx.stores.permissions.transitive(repo.repoId!, grantee) : [];
+        const grantee = principalByName(ctx, params.username);
+        const roles = grantee ? ctx.stores.permissions.transitive(repo.repoId!, grantee.member) : [];
         if (!roles.length) throw ApiError.notFound();
         return { permissions: roles.map((role) => ({ role })) };
       },
@@ -120,26 +121,12 @@ function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {
     if (!team) throw ApiError.invalidRequest(`No team ${p.name} in organization ${namespace}`);
     return { teamId: team.id };
   }
-  if (p.name.includes("+")) {
-    const robot = ctx.stores.robots.byName(p.name);
-    if (!robot) throw ApiError.invalidRequest(`Invalid username: ${p.name}`);
-    // Robots hold grants only in their owner's namespace.
-    if (robot.owner !== namespace) throw ApiError.invalidRequest(`Cannot add robot ${p.name} under namespace ${namespace}`);
-    return { robotId: robot.id };
-  }
   if (p.name === namespace) throw ApiError.invalidRequest("Namespace owner must always be admin.");
-  const user = ctx.stores.users.byName(p.name);
-  if (!user) throw ApiError.invalidRequest(`Invalid username: ${p.name}`);
-  return { userId: user.id };
-}
-
-function granteeByName(ctx: V1Context, name: string): { userId: number } | { robotId: number } | undefined {
-  if (name.includes("+")) {
-    const robot = ctx.stores.robots.byName(name);
-    return robot ? { robotId: robot.id } : undefined;
-  }
-  const user = ctx.stores.users.byName(name);
-  return user ? { userId: user.id } : undefined;
+  const found = principalByName(ctx, p.name);
+  if (!found) throw ApiError.invalidRequest(`Invalid username: ${p.name}`);
+  // Robots hold grants only in their owner's namespace.
+  if (found.kind === "robot" && found.robot.owner !== namespace) throw ApiError.invalidRequest(`Cannot add robot ${p.name} under namespace ${namespace}`);
+  return found.member;
 }
 
 function isOrgMember(ctx: V1Context, org: string, username: string): boolean {

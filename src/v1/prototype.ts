@@ -7,6 +7,7 @@ import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
+import { principalByName } from "./principals";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
@@ -62,14 +63,9 @@ export function prototypeRoutes(ctx: V1Context) {
    * namespaces are refused: they could never hold a grant on this org's repositories.
    */
   const principal = (org: Org, name: string): PrototypeCreator | undefined => {
-    if (name.includes("+")) {
-      const robot = ctx.stores.robots.byName(name);
-      if (!robot) return undefined;
-      if (robot.owner !== org.name) throw ApiError.invalidRequest(`Cannot add robot ${name} under namespace ${org.name}`);
-      return { robotId: robot.id };
-    }
-    const user = ctx.stores.users.byName(name);
-    return user ? { userId: user.id } : undefined;
+    const found = principalByName(ctx, name);
+    if (found?.kind === "robot" && found.robot.owner !== org.name) throw ApiError.invalidRequest(`Cannot add robot ${name} under namespace ${org.name}`);
+    return found?.member;
   };
 
   const findTeam = (org: Org, name: string): PrototypeDelegate | undefined => {

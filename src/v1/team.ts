@@ -7,6 +7,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding } from "./guards";
 import { v1Plugin } from "./macros";
+import { principalByName } from "./principals";
 import { isValidName } from "./fieldRules";
 import { teamView } from "./organization";
 import { v1Options } from "./session";
@@ -27,15 +28,11 @@ export function teamRoutes(ctx: V1Context) {
 
   /** A user name, or `org+short` for a robot of this org; 400 otherwise (Quay's wording). */
   const resolveMember = (org: string, name: string): { member: Member; isRobot: boolean; email: string | null } => {
-    if (name.includes("+")) {
-      const robot = ctx.stores.robots.byName(name);
-      if (!robot) throw ApiError.invalidRequest("Unknown user");
-      if (robot.owner !== org) throw ApiError.invalidRequest("Cannot add robot from another namespace");
-      return { member: { robotId: robot.id }, isRobot: true, email: null };
-    }
-    const user = ctx.stores.users.byName(name);
-    if (!user) throw ApiError.invalidRequest("Unknown user");
-    return { member: { userId: user.id }, isRobot: false, email: user.email };
+    const found = principalByName(ctx, name);
+    if (!found) throw ApiError.invalidRequest("Unknown user");
+    if (found.kind === "user") return { member: found.member, isRobot: false, email: found.user.email };
+    if (found.robot.owner !== org) throw ApiError.invalidRequest("Cannot add robot from another namespace");
+    return { member: found.member, isRobot: true, email: null };
   };
 
   const memberView = (name: string, isRobot: boolean, email: string | null) => ({
