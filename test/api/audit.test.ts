@@ -6,14 +6,13 @@ import { repoVisibility, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { LogEntry } from "../../src/store/meta/auditLog";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { BearerRegistryClient, RegistryClient } from "../support/registryClient";
+import { BearerRegistryClient, RegistryClient, registryToken } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 const UA = "audit-test/1.0";
 const uniq = () => crypto.randomUUID().slice(0, 8);
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
 /** A registry client that sends a fixed User-Agent and, when given, a bearer token. */
 class Client extends BearerRegistryClient {
@@ -47,12 +46,7 @@ describe("token mode", () => {
     await server?.stop();
   });
 
-  async function tokenFor(creds: readonly [string, string] | undefined, scope: string): Promise<string> {
-    const q = new URLSearchParams({ service: new URL(server.url).host, scope });
-    const res = await fetch(`${server.url}/v2/auth?${q}`, { headers: creds ? { Authorization: basic(...creds) } : {} });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { token: string }).token;
-  }
+  const tokenFor = (creds: readonly [string, string] | undefined, scope: string) => registryToken(server.url, creds, scope);
 
   test("a user's push and pulls: performer, namespace, metadata and address", async () => {
     const name = `app-${uniq()}`;

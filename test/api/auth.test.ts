@@ -12,7 +12,7 @@ import { openStores, type Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { TokenAuth } from "../../src/v2/context";
 import { resetLoginThrottles, createUsers, startTestServer, tempDir, type TestServer } from "../support/server";
-import { expectApiVersion, expectError, randomBytes, BearerRegistryClient, utf8, type OciError } from "../support/registryClient";
+import { expectApiVersion, expectError, randomBytes, BearerRegistryClient, utf8, type OciError, basicAuth } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
 
@@ -46,7 +46,6 @@ function resetThrottle(): void {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
 type Creds = readonly [string, string];
 const ADMIN: Creds = ["admin", ADMIN_PASSWORD];
@@ -63,7 +62,7 @@ interface AccessEntry {
 function authRequest(creds: Creds | undefined, scopes: string[] = [], params: Record<string, string> = {}): Promise<Response> {
   const q = new URLSearchParams({ service: host, ...params });
   for (const s of scopes) q.append("scope", s);
-  return fetch(`${server.url}/v2/auth?${q}`, { headers: creds ? { Authorization: basic(...creds) } : {} });
+  return fetch(`${server.url}/v2/auth?${q}`, { headers: creds ? { Authorization: basicAuth(...creds) } : {} });
 }
 
 /** A token from /v2/auth; throws unless 200. */
@@ -174,7 +173,7 @@ describe("GET /v2/ in token mode", () => {
   test("Basic credentials are not accepted on /v2/* (only at /v2/auth)", async () => {
     const repo = await pushedRepo(ALICE, `alice/basic-${uniq()}`);
     for (const path of ["/v2/", `/v2/${repo}/tags/list`, `/v2/${repo}/manifests/v1`]) {
-      const res = await fetch(`${server.url}${path}`, { headers: { Authorization: basic(...ALICE) } });
+      const res = await fetch(`${server.url}${path}`, { headers: { Authorization: basicAuth(...ALICE) } });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toStartWith(`Bearer realm="${server.url}/v2/auth"`);
       await res.arrayBuffer();
@@ -498,7 +497,7 @@ describe("_catalog", () => {
   test("no token: 401 challenging for registry:catalog:* (so clients log in); a bad token: 401", async () => {
     await expectChallenge(await client().fetch("/v2/_catalog"), "registry:catalog:*");
     await expectChallenge(await client("garbage").fetch("/v2/_catalog"), "registry:catalog:*");
-    const res = await fetch(`${server.url}/v2/_catalog`, { headers: { Authorization: basic(...ALICE) } });
+    const res = await fetch(`${server.url}/v2/_catalog`, { headers: { Authorization: basicAuth(...ALICE) } });
     await expectChallenge(res, "registry:catalog:*");
   });
 

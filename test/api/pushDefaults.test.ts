@@ -1,6 +1,7 @@
 // A push that creates a repository in an organization applies the org's default permissions
 // (prototypes), as Quay does for a user or robot pushing to a new repository (reference §2.10).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { registryAuth } from "../support/registryClient";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
@@ -38,10 +39,7 @@ afterAll(async () => {
 });
 
 async function pushToken(user: string, secret: string, repo: string): Promise<Response> {
-  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${repo}:push,pull` });
-  return fetch(`${server.url}/v2/auth?${q}`, {
-    headers: { Authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` },
-  });
+  return registryAuth(server.url, [user, secret], `repository:${repo}:push,pull`);
 }
 
 const grants = (repo: string) =>

@@ -2,7 +2,7 @@
 // DELETE /api/v1/user/ behind fresh login, and POST /api/v1/user/initialize on an empty registry.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
-import { RegistryClient } from "../support/registryClient";
+import { registryAuthStatus, RegistryClient } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { ageLogin, expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
@@ -36,11 +36,7 @@ async function signUp(username = uniq(), password = "Signup-Secret-1"): Promise<
 
 /** A /v2/auth token for the user (proves the password works at the registry). */
 async function registryLogin(user: string, password: string): Promise<number> {
-  const res = await fetch(`${server.url}/v2/auth?service=x&scope=repository:${user}/app:pull,push`, {
-    headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` },
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return registryAuthStatus(server.url, [user, password], `repository:${user}/app:pull,push`);
 }
 
 describe("POST /api/v1/user/ (sign-up)", () => {

@@ -1,6 +1,7 @@
 // API v1 app-specific tokens in process (reference quay-api.md §2.9): create over HTTP, log in
 // with the code as `$app` at /v2/auth, list, read, revoke; self only, fresh login for changes.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { registryAuthStatus } from "../support/registryClient";
 import { withStaleLogins } from "../support/clock";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
@@ -24,11 +25,7 @@ const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORD
 
 /** Status of GET /v2/auth with `$app` and the code (a pull in the owner's namespace). */
 async function appLogin(code: string, owner = "ann"): Promise<number> {
-  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${owner}/x:pull` });
-  const auth = `Basic ${Buffer.from(`$app:${code}`).toString("base64")}`;
-  const res = await fetch(`${server.url}/v2/auth?${q}`, { headers: { Authorization: auth } });
-  await res.text();
-  return res.status;
+  return registryAuthStatus(server.url, ["$app", code], `repository:${owner}/x:pull`);
 }
 
 async function create(c: V1Client, title: string) {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, te
 import { createApp } from "../../src/app";
 import { LOG_KINDS } from "../../src/audit/logKinds";
 import type { Stores } from "../../src/store";
-import { RegistryClient } from "../support/registryClient";
+import { RegistryClient, registryToken } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
 
@@ -248,9 +248,7 @@ describe("a repository's notifications and manifest labels (repository logs)", (
     const repo = `alice/${name}`;
     await expectJson(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }), 201);
     const pusher = new Pusher(server.url);
-    const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${repo}:pull,push` });
-    const basic = `Basic ${Buffer.from(`alice:${PASSWORDS.alice}`).toString("base64")}`;
-    pusher.token = (await expectJson(await fetch(`${server.url}/v2/auth?${q}`, { headers: { Authorization: basic } }), 200)).token;
+    pusher.token = await registryToken(server.url, ["alice", PASSWORDS.alice], `repository:${repo}:pull,push`);
     const image = await pusher.pushImage(repo, "v1");
 
     const labels = `/api/v1/repository/${repo}/manifest/${image.digest}/labels`;

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { logWindow } from "../../src/v1/logs";
-import { BearerRegistryClient } from "../support/registryClient";
+import { BearerRegistryClient, registryToken } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
@@ -77,13 +77,7 @@ describe("GET /api/v1/repository/<repo>/logs", () => {
 
   test("pushes and pulls over /v2 appear too", async () => {
     const repo = await repoOf(lena, "lena");
-    const token = async () => {
-      const res = await fetch(`${server.url}/v2/auth?service=${new URL(server.url).host}&scope=repository:${repo}:pull,push`, {
-        headers: { Authorization: `Basic ${Buffer.from(`lena:${PASSWORDS.lena}`).toString("base64")}` },
-      });
-      return ((await res.json()) as { token: string }).token;
-    };
-    const client = new BearerRegistryClient(server.url, await token());
+    const client = new BearerRegistryClient(server.url, await registryToken(server.url, ["lena", PASSWORDS.lena], `repository:${repo}:pull,push`));
     const image = await client.pushImage(repo, "v1", { layers: 1, layerSize: 64 });
     const pulled = await client.fetch(`/v2/${repo}/manifests/v1`, { headers: { Accept: image.mediaType } });
     expect(pulled.status).toBe(200);

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import { BearerRegistryClient } from "../support/registryClient";
+import { BearerRegistryClient, registryAuth } from "../support/registryClient";
 import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
@@ -28,7 +28,6 @@ afterEach(() => resetLoginThrottles(server));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
 /** A new org owned by olivia; returns its name and olivia's client. */
 async function newOrg(): Promise<{ org: string; owner: V1Client }> {
@@ -268,10 +267,7 @@ describe("story: org → creator team → member creates a repo; org robot pushe
     stores.permissions.set(stores.repositories.find(`${org}/app`)!.id, { teamId: team.id }, "write");
 
     const repo = `${org}/app`;
-    const tokenFor = async (secret: string) => {
-      const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${repo}:pull,push` });
-      return fetch(`${server.url}/v2/auth?${q}`, { headers: { Authorization: basic(`${org}+deployer`, secret) } });
-    };
+    const tokenFor = (secret: string) => registryAuth(server.url, [`${org}+deployer`, secret], `repository:${repo}:pull,push`);
     const first = await expectJson<{ token: string }>(await tokenFor(robot.token), 200);
     const access = JSON.parse(Buffer.from(first.token.split(".")[1]!, "base64url").toString("utf8")).access;
     expect(access).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);

@@ -2,6 +2,7 @@
 // create, change and delete them; a repository a team member creates afterwards (through a /v2
 // push in token mode, or POST /api/v1/repository) carries the delegates' grants.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { registryToken } from "../support/registryClient";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
@@ -43,11 +44,7 @@ afterAll(async () => {
 
 /** What `docker push` does first: a push token, which creates the repository (and applies prototypes). */
 async function pushAs(user: keyof typeof PASSWORDS, repo: string): Promise<void> {
-  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${repo}:push,pull` });
-  const res = await fetch(`${server.url}/v2/auth?${q}`, {
-    headers: { Authorization: `Basic ${Buffer.from(`${user}:${PASSWORDS[user]}`).toString("base64")}` },
-  });
-  expect(res.status).toBe(200);
+  await registryToken(server.url, [user, PASSWORDS[user]], `repository:${repo}:push,pull`);
 }
 
 const userView = (name: string, isRobot: boolean, member: boolean) => ({

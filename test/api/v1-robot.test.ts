@@ -2,6 +2,7 @@
 // organization's, their tokens, regeneration and deletion, and who may see what.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
+import { registryAuthStatus } from "../support/registryClient";
 import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
@@ -25,15 +26,10 @@ afterEach(() => resetLoginThrottles(server));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
-
 /** Status of GET /v2/auth for the robot's credentials (a pull on its owner's namespace). */
 async function v2AuthStatus(robot: string, token: string): Promise<number> {
   const owner = robot.slice(0, robot.indexOf("+"));
-  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${owner}/x:pull` });
-  const res = await fetch(`${server.url}/v2/auth?${q}`, { headers: { Authorization: basic(robot, token) } });
-  await res.text();
-  return res.status;
+  return registryAuthStatus(server.url, [robot, token], `repository:${owner}/x:pull`);
 }
 
 async function expectRobotMissing(res: Response): Promise<void> {

@@ -1,6 +1,7 @@
 // API v1 sessions in process (reference quay-api.md §1.2–1.5, §1.7, §2.1): the signed session
 // cookie, CSRF, sign-in and its refusals, the backoff, the current-user view, verify and sign-out.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { basicAuth } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { orgAdd, robotAdd, userSetEnabled } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
@@ -30,7 +31,6 @@ afterAll(async () => {
 afterEach(() => resetLoginThrottles(server));
 
 const client = () => new V1Client(server.url);
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
 /** `<json>.<signature>` → its parts (the cookie is URL-decoded first). */
 function splitSigned(value: string): { json: string; signature: string } {
@@ -260,12 +260,12 @@ describe("GET /api/v1/user/", () => {
   });
 
   test("Basic auth is not accepted on API v1", async () => {
-    const res = await client().get("/api/v1/user/", { headers: { Authorization: basic("admin", ADMIN_PASSWORD) } });
+    const res = await client().get("/api/v1/user/", { headers: { Authorization: basicAuth("admin", ADMIN_PASSWORD) } });
     const body = await expectProblem(res, 401, "invalid_token");
     expect(body.session_required).toBe(false);
     // A write with Basic auth and no session is a CSRF failure, not a login.
     await expectCsrfError(
-      await client().post("/api/v1/repository", { repository: "basic", visibility: "private", description: "" }, { headers: { Authorization: basic("admin", ADMIN_PASSWORD) } }),
+      await client().post("/api/v1/repository", { repository: "basic", visibility: "private", description: "" }, { headers: { Authorization: basicAuth("admin", ADMIN_PASSWORD) } }),
     );
     expect(stores.repositories.find("admin/basic")).toBeUndefined();
   });

@@ -2,6 +2,7 @@
 // change, delete) and organizations (list, delete; rename refused). Any superuser reads, read-only
 // ones included; only real superusers write; fresh login everywhere.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { registryAuthStatus } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
@@ -31,14 +32,10 @@ afterEach(() => resetLoginThrottles(server));
 const admin = () => signedIn(server.url, "admin", ADMIN_PASSWORD);
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
 
 /** Status of GET /v2/auth for these credentials (a pull in the user's namespace). */
 async function v2Auth(user: string, secret: string, ns = user.split("+")[0]): Promise<number> {
-  const q = new URLSearchParams({ service: new URL(server.url).host, scope: `repository:${ns}/x:pull` });
-  const res = await fetch(`${server.url}/v2/auth?${q}`, { headers: { Authorization: basic(user, secret) } });
-  await res.text();
-  return res.status;
+  return registryAuthStatus(server.url, [user, secret], `repository:${ns}/x:pull`);
 }
 
 /** A new account made over the API; answers its name and generated password. */

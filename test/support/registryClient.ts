@@ -301,3 +301,31 @@ export class BearerRegistryClient extends RegistryClient {
     return super.fetch(path, { ...init, headers });
   }
 }
+
+/** An `Authorization: Basic` value. */
+export const basicAuth = (user: string, secret: string): string => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+
+/**
+ * GET /v2/auth as docker does: Basic credentials (or none), the server's host as `service`, one
+ * `scope` parameter per scope given.
+ */
+export function registryAuth(base: string, creds: readonly [string, string] | undefined, ...scopes: string[]): Promise<Response> {
+  const q = new URLSearchParams({ service: new URL(base).host });
+  for (const scope of scopes) q.append("scope", scope);
+  return fetch(`${base}/v2/auth?${q}`, { headers: creds ? { Authorization: basicAuth(...creds) } : {} });
+}
+
+/** The registry token /v2/auth issues for these credentials; fails the test unless it answers 200. */
+export async function registryToken(base: string, creds: readonly [string, string] | undefined, ...scopes: string[]): Promise<string> {
+  const res = await registryAuth(base, creds, ...scopes);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`/v2/auth answered ${res.status}: ${text}`);
+  return (JSON.parse(text) as { token: string }).token;
+}
+
+/** Only the status of a /v2/auth call (whether these credentials log in). */
+export async function registryAuthStatus(base: string, creds: readonly [string, string], ...scopes: string[]): Promise<number> {
+  const res = await registryAuth(base, creds, ...scopes);
+  await res.arrayBuffer();
+  return res.status;
+}
