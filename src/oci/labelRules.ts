@@ -3,6 +3,7 @@
 // (`quay.expires-after`, `quay.immutable`). Pure: no I/O.
 
 /** Key prefixes kept for the image tooling and for Quay itself; API v1 refuses them. */
+import { parseDuration } from "./duration.ts";
 export const RESERVED_LABEL_PREFIXES: readonly string[] = [
   "com.docker.",
   "io.docker.",
@@ -62,18 +63,13 @@ export function checkApiLabel(key: string, value: string, mediaType: string | nu
   return { ok: true, mediaType: mediaType as LabelMediaType };
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /**
  * Quay's duration syntax for `quay.expires-after`: a whole number and one unit of s, m, h, d
  * or w (`30m`, `12h`, `2w`). Milliseconds, or undefined for anything else (Quay logs and
  * ignores such labels). Zero and absurdly large values are refused too.
  */
 export function parseLabelDuration(value: string): number | undefined {
-  const m = /^([0-9]{1,15})([smhdw])$/.exec(value);
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
-  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+  return parseDuration(value);
 }
 
 /** `quay.immutable` counts only when it says true (any case, surrounding blanks ignored). */
