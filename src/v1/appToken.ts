@@ -66,7 +66,7 @@ export function appTokenRoutes(ctx: V1Context) {
         audit("create_app_specific_token", { namespace: user.username }, tokenLogKeys(row));
         return { token: tokenView(row, code) };
       },
-      { nickname: "createAppToken", requireUserAdmin: true, requireFreshLogin: true, audit: "create_app_specific_token" },
+      { nickname: "createAppToken", requireUserAdmin: true, requireFreshLogin: true, requireSessionLogin: true, audit: "create_app_specific_token" },
     )
     .get("/api/v1/user/apptoken/:token_uuid", ({ user, params }) => ({ token: tokenView(own(user.id, params.token_uuid)) }), {
       nickname: "getAppToken",

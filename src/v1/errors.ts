@@ -26,6 +26,10 @@ export class ApiError extends Error {
       ? new ApiError(403, "insufficient_scope", "Unauthorized")
       : new ApiError(401, "invalid_token", "Requires authentication");
   }
+  /** A method bearer tokens may not call (requireSessionLogin). */
+  static sessionRequired() {
+    return new ApiError(401, "invalid_token", "Requires a session login: OAuth tokens cannot call this method", "problem", { session_required: true });
+  }
   static freshLoginRequired() {
     return new ApiError(401, "fresh_login_required", "Requires fresh login");
   }

@@ -25,6 +25,15 @@ export function requireFreshLogin(caller: Caller, now = Date.now()): void {
   if (!caller.session.t || now - caller.session.t > FRESH_LOGIN_MS) throw ApiError.freshLoginRequired();
 }
 
+/**
+ * A bearer token never mints, widens or renews credentials (OAuth grants, app tokens, passwords,
+ * sessions): such methods need the browser session, as Quay's require_session_login. Anonymous
+ * callers pass through to the route's own sign-in check.
+ */
+export function requireSessionLogin(caller: Caller): void {
+  if (caller.via === "oauth") throw ApiError.sessionRequired();
+}
+
 /** OAuth tokens act only within their scopes; sessions are not capped. */
 export function requireScope(caller: Caller, scope: OAuthScopeName): void {
   if (caller.via === "oauth" && !scopesAllow(caller.scopes ?? [], scope)) throw ApiError.unauthorized(isSignedIn(caller));

@@ -12,6 +12,7 @@ import {
   requireOrgAdmin,
   requireRepoStanding,
   requireScope,
+  requireSessionLogin,
   requireSuperuser,
   requireUser,
   type OAuthScopeName,
@@ -30,7 +31,14 @@ interface GuardContext {
   caller?: Caller;
   params: Params;
   request: Request;
+  body?: unknown;
 }
+
+/** requireSessionLogin: for the whole method, or only when the body sends one of these fields. */
+export type SessionLoginRule = true | { bodyFields: readonly string[] };
+
+const sendsAny = (body: unknown, fields: readonly string[]) =>
+  typeof body === "object" && body !== null && fields.some((f) => (body as Record<string, unknown>)[f] !== undefined);
 
 /** Route metadata for discovery; Elysia types `detail` as OpenAPI's, which has no `x-` keys. */
 const doc = (d: Record<string, unknown>) => d as DocumentDecoration;
@@ -86,6 +94,16 @@ export function v1Plugin(ctx: V1Context) {
       detail: doc({ "x-requires-fresh-login": on }),
       beforeHandle: (c: GuardContext) => {
         if (on) requireFreshLogin(callerOf(c));
+      },
+    }),
+    /**
+     * Bearer tokens never mint, widen or renew credentials: only a session may call this (or, with
+     * `{ bodyFields }`, send these fields). Quay's require_session_login.
+     */
+    requireSessionLogin: (rule: SessionLoginRule) => ({
+      detail: doc({ "x-requires-session-login": rule === true ? true : { "body-fields": rule.bodyFields } }),
+      beforeHandle: (c: GuardContext) => {
+        if (rule === true || sendsAny(c.body, rule.bodyFields)) requireSessionLogin(callerOf(c));
       },
     }),
     /** Any superuser for reads (read-only ones included), a real superuser for writes. */

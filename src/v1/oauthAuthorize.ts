@@ -66,7 +66,7 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
       // Authorizing what an admin assigned settles the assignment.
       if (f.assignment_uuid) ctx.stores.oauth.assignments.delete(user.id, f.assignment_uuid);
       return redirect(tokenRedirect(redirectUri, minted.token, OAUTH_TOKEN_LIFETIME_S));
-    })
+    }, { requireSessionLogin: true })
     .post("/oauth/authorize/assignuser", ({ caller, body, query, request, audit }) => {
       const assigner = signedInUser(caller);
       const f = fieldsOf(body, query);
@@ -92,7 +92,7 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
       const metadata = { assigning_user: assigner.username, assigned_user: assigned.username, application: app.name, client_id: app.clientId };
       audit("oauth_token_assigned", { namespace: orgName }, metadata);
       return { message: "Token assigned successfully" };
-    }, { audit: "oauth_token_assigned" })
+    }, { requireSessionLogin: true, audit: "oauth_token_assigned" })
     .get("/oauth/localapp", () => new Response(LOCAL_HANDLER_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8" } }))
     .get(
       "/api/v1/user/assignedauthorization",

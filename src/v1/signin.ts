@@ -54,11 +54,11 @@ export function signinRoutes(ctx: V1Context) {
       }
       logIn(user.uuid);
       return { success: true };
-    }, { nickname: "verifyUser", internal: true })
+    }, { nickname: "verifyUser", internal: true, requireSessionLogin: true })
     .post("/api/v1/signout", ({ caller, clearSession }) => {
       // Rotating the uuid ends every session of this user, everywhere.
       if (caller.identity.kind === "user") ctx.stores.users.rotateUuid(caller.identity.user.id);
       clearSession();
       return { success: true };
-    }, { nickname: "logout", internal: true });
+    }, { nickname: "logout", internal: true, requireSessionLogin: true });
 }

@@ -146,7 +146,13 @@ export function superuserRoutes(ctx: V1Context) {
         const updated = view(ctx.stores.users.byId(user.id)!);
         return b.password !== undefined ? { ...updated, encrypted_password: b.password } : updated;
       },
-      { nickname: "changeInstallUser", ...SUPERUSER_WRITE, audit: ["user_change_password", "user_change_email", "user_enable", "user_disable"] },
+      {
+        nickname: "changeInstallUser",
+        ...SUPERUSER_WRITE,
+        // A token may disable or re-address an account, not take it over or make it a superuser.
+        requireSessionLogin: { bodyFields: ["password", "superuser"] },
+        audit: ["user_change_password", "user_change_email", "user_enable", "user_disable"],
+      },
     )
     .delete(
       "/api/v1/superuser/users/:username",

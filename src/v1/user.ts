@@ -147,7 +147,7 @@ export function userRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/user/",
-      async ({ user, body, caller, logIn, audit }) => {
+      async ({ user, body, logIn, audit }) => {
         const b = parseBody(UpdateBody, body);
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
@@ -173,13 +173,20 @@ export function userRoutes(ctx: V1Context) {
           ctx.stores.users.setPassword(user.id, await hashPassword(b.password));
           ctx.stores.users.rotateUuid(user.id);
           ctx.authenticator.forget(user.username);
-          if (caller.via === "session") logIn(ctx.stores.users.byId(user.id)!.uuid);
+          logIn(ctx.stores.users.byId(user.id)!.uuid); // only sessions get here (requireSessionLogin)
         }
         // Renames (Quay's FEATURE_USER_RENAME, off by default) are not offered: `username` is ignored.
         auditAccountChanges(audit, user.username, b, before);
         return me(ctx.stores.users.byId(user.id)!);
       },
-      { nickname: "changeUserDetails", requireUserAdmin: true, requireFreshLogin: true, internal: true, audit: ACCOUNT_CHANGE_KINDS },
+      {
+        nickname: "changeUserDetails",
+        requireUserAdmin: true,
+        requireFreshLogin: true,
+        requireSessionLogin: { bodyFields: ["password"] },
+        internal: true,
+        audit: ACCOUNT_CHANGE_KINDS,
+      },
     )
     .delete(
       "/api/v1/user/",

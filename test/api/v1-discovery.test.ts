@@ -55,6 +55,14 @@ describe("GET /api/v1/discovery", () => {
     expect(ops.get("GET /api/v1/repository/{repository}")["x-requires-fresh-login"]).toBe(false);
   });
 
+  test("methods bearer tokens may not call are marked (whole method, or some body fields)", async () => {
+    const ops = operations(await discovery("?internal=true"));
+    expect(ops.get("POST /api/v1/user/apptoken")["x-requires-session-login"]).toBe(true);
+    expect(ops.get("POST /api/v1/signin/verify")["x-requires-session-login"]).toBe(true);
+    expect(ops.get("PUT /api/v1/user/")["x-requires-session-login"]).toEqual({ "body-fields": ["password"] });
+    expect(ops.get("GET /api/v1/user/")["x-requires-session-login"]).toBeUndefined();
+  });
+
   test("Quay endpoints Berth does not offer answer 501 in Quay's message shape, marked in discovery", async () => {
     const res = await fetch(`${server.url}/api/v1/messages`);
     expect(res.status).toBe(501);

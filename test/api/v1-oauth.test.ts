@@ -207,3 +207,96 @@ describe("tokens from the CLI (berth token create) work the same way", () => {
     expect(server.server.ctx.oauth.mint(users.other!.id, "user:read root").ok).toBe(false);
   });
 });
+
+// Security review (issue 8): a bearer token never mints, widens or renews credentials. Each row
+// calls a method that would do so with a token holding every scope; the answer is 401 and the
+// credentials of everyone involved stay as they were.
+describe("bearer tokens never mint, widen or renew credentials", () => {
+  const ALL = "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
+  const json = (method: string, body: unknown): RequestInit => ({ method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+  /** What each row must leave alone: tokens, app tokens, assignments, passwords, uuids (sessions), superuser flags. */
+  const credentials = () =>
+    Object.fromEntries(
+      [users.owner!, users.other!, stores.users.byName("admin")!].map((u) => {
+        const row = stores.users.byId(u.id)!;
+        return [
+          row.username,
+          {
+            oauthTokens: stores.oauth.tokens.listForUser(row.id).length,
+            appTokens: stores.appTokens.listFor(row.id).length,
+            assignments: stores.oauth.assignments.listFor(row.id).length,
+            uuid: row.uuid,
+            passwordHash: row.passwordHash,
+            superuser: row.superuser,
+          },
+        ];
+      }),
+    );
+
+  const mint = (userId: number, scope: string) => {
+    const minted = server.server.ctx.oauth.mint(userId, scope);
+    if (!minted.ok) throw new Error(minted.message);
+    return minted.token;
+  };
+
+  test("a repo:read token cannot authorize an application for more scopes (the reported attack)", async () => {
+    const { app } = await orgWithApp();
+    const token = mint(users.member!.id, "repo:read");
+    const before = credentials();
+    const tokensBefore = stores.oauth.tokens.listForUser(users.member!.id).length;
+    const form = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL });
+    const res = await api("/oauth/authorizeapp", bearer(token, { method: "POST", body: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
+    expect((await expectProblem(res, 401, "invalid_token")).session_required).toBe(true);
+    expect(res.headers.get("location")).toBeNull();
+    expect(stores.oauth.tokens.listForUser(users.member!.id)).toHaveLength(tokensBefore);
+    expect(credentials()).toEqual(before);
+  });
+
+  test("every minting, widening or renewing method refuses a token holding every scope", async () => {
+    const { app } = await orgWithApp();
+    const owner = mint(users.owner!.id, ALL);
+    const admin = mint(stores.users.byName("admin")!.id, ALL);
+    const grant = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL });
+    const assign = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL, username: "other" });
+    const rows: [string, string, string, RequestInit][] = [
+      ["authorize an application (new OAuth token)", owner, "/oauth/authorizeapp", { method: "POST", body: grant.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } }],
+      ["assign an authorization to another user", owner, `/oauth/authorize/assignuser?${assign}`, { method: "POST" }],
+      ["verify the password (a fresh session)", owner, "/api/v1/signin/verify", json("POST", { password: PASSWORDS.owner })],
+      ["sign out (ends every session)", owner, "/api/v1/signout", { method: "POST" }],
+      ["create an app token (a registry password)", owner, "/api/v1/user/apptoken", json("POST", { title: "from a token" })],
+      ["set one's own password", owner, "/api/v1/user/", json("PUT", { password: "taken-Over-1" })],
+      ["set another user's password (superuser panel)", admin, "/api/v1/superuser/users/other", json("PUT", { password: "taken-Over-1" })],
+      ["make another user a superuser (superuser panel)", admin, "/api/v1/superuser/users/other", json("PUT", { superuser: true })],
+    ];
+    const outcomes = [];
+    for (const [what, token, path, init] of rows) {
+      const before = credentials();
+      const res = await api(path, bearer(token, init));
+      const body = await res.text();
+      outcomes.push({
+        what,
+        status: res.status,
+        sessionRequired: res.status === 401 ? JSON.parse(body).session_required : body,
+        cookie: res.headers.getSetCookie().length,
+        unchanged: JSON.stringify(credentials()) === JSON.stringify(before),
+      });
+    }
+    expect(outcomes).toEqual(rows.map(([what]) => ({ what, status: 401, sessionRequired: true, cookie: 0, unchanged: true })));
+  });
+
+  test("the same methods still work from a session; tokens keep what Quay scripts use them for", async () => {
+    const { org, owner, app } = await orgWithApp();
+    expect(fragment(await authorize(owner, { client_id: app.client_id, scope: "user:read" })).get("access_token")).toBeTruthy();
+    expect((await owner.post("/api/v1/signin/verify", { password: PASSWORDS.owner })).status).toBe(200);
+    expect((await owner.post("/api/v1/user/apptoken", { title: "laptop" })).status).toBe(200);
+    // Profile changes, robots (org:admin) and the superuser panel's account creation (Quay's
+    // documented bootstrap: user/initialize with access_token, then create users) stay open to tokens.
+    const token = mint(users.owner!.id, "org:admin user:admin");
+    expect((await expectJson(await api("/api/v1/user/", bearer(token, json("PUT", { company: "acme" }))), 200)).company).toBe("acme");
+    expect((await api(`/api/v1/organization/${org}/robots/bot${uniq()}`, bearer(token, { method: "PUT" }))).status).toBe(201);
+    const su = mint(stores.users.byName("admin")!.id, "super:user");
+    const made = await expectJson(await api("/api/v1/superuser/users/", bearer(su, json("POST", { username: `new${uniq()}` }))), 200);
+    expect(made.password).toMatch(/^[A-Z0-9]{32}$/);
+  });
+});
