@@ -6,7 +6,7 @@ import { scopesAllow, type OAuthScope } from "../perm/oauthScopes";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { RepoRole } from "../perm/roles";
 import { roleAtLeast } from "../perm/roles";
-import type { TeamRole } from "../store/meta/orgs";
+import { orgRights, type OrgRights } from "../perm/orgStanding";
 import { FRESH_LOGIN_MS, isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
@@ -92,26 +92,25 @@ export function checkCsrf(caller: Caller, request: Request, body?: unknown): voi
 }
 
 /** What the caller is in an organization: its team roles, and admin/member as Quay's permissions see them. */
-export interface OrgStanding {
+export interface OrgStanding extends OrgRights {
   /** undefined when no organization has this name. */
   ns?: { id: number; name: string };
-  roles: TeamRole[];
-  isAdmin: boolean;
-  isMember: boolean;
-  /** Org admin, or a global read-only superuser (reads only). */
-  canRead: boolean;
 }
 
+/** The caller's standing in `org`, capped by an OAuth token's scopes (src/perm/orgStanding.ts). */
 export function orgStanding(ctx: V1Context, caller: Caller, org: string): OrgStanding {
   const found = ctx.stores.orgs.namespace(org);
   const ns = found?.kind === "org" ? { id: found.id, name: org } : undefined;
   const principal = ctx.roles.principalOf(caller.identity);
-  const superFull = principal.kind === "user" && principal.superuser && ctx.config.superuserFullAccess;
-  const gro = principal.kind === "user" && principal.readonlySuperuser;
-  const roles = ns && caller.identity.kind === "user" ? ctx.stores.orgs.teamRolesOf(ns.id, { userId: caller.identity.user.id }) : [];
-  const isAdmin = !!ns && (roles.includes("admin") || superFull);
-  const isMember = !!ns && (roles.length > 0 || superFull);
-  return { ns, roles, isAdmin, isMember, canRead: isAdmin || (!!ns && gro) };
+  const teamRoles = ns && caller.identity.kind === "user" ? ctx.stores.orgs.teamRolesOf(ns.id, { userId: caller.identity.user.id }) : [];
+  const facts = {
+    exists: ns !== undefined,
+    teamRoles,
+    superuser: principal.kind === "user" && principal.superuser,
+    readonlySuperuser: principal.kind === "user" && principal.readonlySuperuser,
+    superuserFullAccess: ctx.config.superuserFullAccess,
+  };
+  return { ns, ...orgRights(facts, caller.via === "oauth" ? (caller.scopes ?? []) : undefined) };
 }
 
 /** Quay's order: the permission first (so unknown orgs answer 401/403 like private ones), then 404. */

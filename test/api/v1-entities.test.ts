@@ -75,6 +75,22 @@ describe("GET /api/v1/entities/<prefix>", () => {
     expect(await search(gus, "ac", "namespace=acme&includeOrgs=true")).toEqual([]);
   });
 
+  test("an OAuth token counts as a member only with an org scope (Quay's scope caps)", async () => {
+    const eve = stores.users.byName("eve")!;
+    const bearer = (scope: string) => {
+      const minted = server.server.ctx.oauth.mint(eve.id, scope);
+      if (!minted.ok) throw new Error(minted.message);
+      return { headers: { Authorization: `Bearer ${minted.token}` } };
+    };
+    const find = async (scope: string) =>
+      (await expectJson(await fetch(`${server.url}/api/v1/entities/de?namespace=acme&includeTeams=true`, bearer(scope)), 200)).results as any[];
+    // The org's owner, through a repo:read token: what an outsider sees.
+    const limited = await find("repo:read");
+    expect(names(limited)).toEqual(["dex"]);
+    expect(limited[0].is_org_member).toBeUndefined();
+    expect(names(await find("org:admin"))).toEqual(["deploy", "devs", "acme+deployer", "dex"]);
+  });
+
   test("a user's own robots with namespace=<self>, nobody else's", async () => {
     expect(names(await search(await as("eve"), "lap", "namespace=eve"))).toEqual(["eve+laptop"]);
     expect(await search(await as("gus"), "lap", "namespace=eve")).toEqual([]);

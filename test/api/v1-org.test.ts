@@ -97,6 +97,44 @@ describe("GET /api/v1/organization/<org>", () => {
   });
 });
 
+// Security review (issue 8): an OAuth token's scopes cap its user's standing in an org, as in
+// Quay. The org admin's repo:read token gets the public view and none of the admin views.
+describe("OAuth tokens see an organization as their scopes allow", () => {
+  const mint = (scope: string) => {
+    const minted = server.server.ctx.oauth.mint(users.olivia!.id, scope);
+    if (!minted.ok) throw new Error(minted.message);
+    return { headers: { Authorization: `Bearer ${minted.token}` } };
+  };
+  const get = (path: string, init: RequestInit) => fetch(`${server.url}${path}`, init);
+
+  test("repo:read: the public view, and every admin view refused", async () => {
+    const { org, owner } = await newOrg();
+    await expectJson(await owner.put(`/api/v1/organization/${org}/team/devs`, { role: "member" }), 200);
+    await expectJson(await owner.put(`/api/v1/organization/${org}/robots/bot`), 201);
+    const token = mint("repo:read");
+    const view = await expectJson(await get(`/api/v1/organization/${org}`, token), 200);
+    expect(view).toEqual({ name: org, email: "", avatar: expect.objectContaining({ kind: "org" }), is_admin: false, is_member: false });
+    for (const path of ["members", "members/olivia", "team/devs/members", "team/owners/permissions", "robots", "robots/bot", "prototypes", "applications"]) {
+      const res = await get(`/api/v1/organization/${org}/${path}`, token);
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+    }
+  });
+
+  test("repo:create: a member (teams, may create repositories), not an admin", async () => {
+    const { org } = await newOrg();
+    const view = await expectJson(await get(`/api/v1/organization/${org}`, mint("repo:create")), 200);
+    expect(view).toMatchObject({ email: "", is_admin: false, is_member: true, can_create_repo: true, ordered_teams: ["owners"] });
+    expect(view.tag_expiration_s).toBeUndefined();
+  });
+
+  test("org:admin: the admin view", async () => {
+    const { org } = await newOrg();
+    const token = mint("org:admin");
+    expect(await expectJson(await get(`/api/v1/organization/${org}`, token), 200)).toMatchObject({ email: `${org}@example.com`, is_admin: true, is_member: true });
+    expect((await expectJson(await get(`/api/v1/organization/${org}/members`, token), 200)).members.map((m: any) => m.name)).toEqual(["olivia"]);
+  });
+});
+
 describe("organization members and deletion", () => {
   test("members list and removal from every team (org admin only)", async () => {
     const { org, owner } = await newOrg();

@@ -1,0 +1,40 @@
+// What a caller is in an organization, as Quay's permissions see it, capped by an OAuth token's
+// scopes (reference §3.4). Pure: v1 gathers the facts (team roles, superuser flags) and asks here.
+//
+// Quay lowers every team role to what the token's scopes allow (repo:create → creator, org:admin
+// → admin, anything else → nothing), so a repo:read token of an org admin is neither admin nor
+// member: it gets the org's public view. Superuser powers need the super:user scope.
+import { allowsSuperuser, capTeamRole, type OAuthScope } from "./oauthScopes";
+import type { TeamRole } from "./roles";
+
+export interface OrgFacts {
+  exists: boolean;
+  /** The caller's roles in the org's teams, uncapped. */
+  teamRoles: readonly TeamRole[];
+  superuser: boolean;
+  readonlySuperuser: boolean;
+  superuserFullAccess: boolean;
+}
+
+export interface OrgRights {
+  /** Team roles after the scope cap. */
+  roles: TeamRole[];
+  isAdmin: boolean;
+  isMember: boolean;
+  /** Org admin, or a global read-only superuser (reads only). */
+  canRead: boolean;
+}
+
+/** `scopes` is the token's, or undefined for a session (no cap). */
+export function orgRights(facts: OrgFacts, scopes: readonly OAuthScope[] | undefined): OrgRights {
+  const roles = scopes === undefined ? [...facts.teamRoles] : facts.teamRoles.flatMap((r) => {
+    const capped = capTeamRole(r, scopes);
+    return capped === "none" ? [] : [capped];
+  });
+  const superPowers = scopes === undefined || allowsSuperuser(scopes);
+  const superFull = superPowers && facts.superuser && facts.superuserFullAccess;
+  const readonlySuper = superPowers && facts.readonlySuperuser;
+  const isAdmin = facts.exists && (roles.includes("admin") || superFull);
+  const isMember = facts.exists && (roles.length > 0 || superFull);
+  return { roles, isAdmin, isMember, canRead: isAdmin || (facts.exists && readonlySuper) };
+}
