@@ -32,7 +32,7 @@ export const ConfigSchema = Type.Object(
     sessionLifetimeSeconds: Type.Integer({
       default: 31 * 24 * 3600,
       minimum: 60,
-      description: "how long an API v1 session cookie lives (Quay's SESSION_TIMEOUT, 31 days)",
+      description: "how long an API v1 login lasts from sign-in; the server refuses older sessions (Quay's SESSION_TIMEOUT, 31 days)",
     }),
     userInitialize: Type.Boolean({
       default: false,

@@ -22,21 +22,44 @@ export interface Caller {
 export const SESSION_COOKIE = "_csrf_token"; // Quay's session cookie name, kept for tooling
 export const FRESH_LOGIN_MS = 10 * 60 * 1000;
 
+/** How long a login lasts (sessionLifetimeSeconds), and the clock to judge it by. */
+export interface SessionPolicy {
+  lifetimeMs: number;
+  now: number;
+}
+
+/**
+ * Whether the session's login (its time `t`) is still within the lifetime. The cookie's Max-Age
+ * only asks the browser to forget it; a kept or replayed cookie must fail here too. A login
+ * without a time does not count (the time is signed with the cookie, so it cannot be forged).
+ */
+export function loginAlive(data: SessionData, policy: SessionPolicy): boolean {
+  return typeof data.t === "number" && policy.now - data.t < policy.lifetimeMs;
+}
+
 /**
  * Quay's order: a Bearer token (an OAuth access token) wins; an invalid one makes the caller
  * anonymous, never falling back to the cookie. Without one, the session cookie decides.
  */
-export function callerFromRequest(request: Request, session: SessionData | undefined, users: UserStore, oauth: OAuthTokenService): Caller {
+export function callerFromRequest(
+  request: Request,
+  session: SessionData | undefined,
+  users: UserStore,
+  oauth: OAuthTokenService,
+  policy: SessionPolicy,
+): Caller {
   const token = bearerToken(request.headers.get("authorization"));
-  if (token === undefined) return callerFromSession(session, users);
+  if (token === undefined) return callerFromSession(session, users, policy);
   const found = oauth.authenticateToken(token);
   // Anonymous and still subject to CSRF: only a valid token exempts a write.
   if (!found) return { identity: { kind: "anonymous" }, via: "anonymous", session: {} };
   return { identity: { kind: "user", user: found.user, via: "oauth" }, via: "oauth", session: {}, scopes: found.scopes };
 }
 
-export function callerFromSession(session: SessionData | undefined, users: UserStore): Caller {
+export function callerFromSession(session: SessionData | undefined, users: UserStore, policy: SessionPolicy): Caller {
   const data = session ?? {};
+  // An expired login is no session at all: anonymous, and its CSRF token is dropped with it.
+  if (data.u && !loginAlive(data, policy)) return { identity: { kind: "anonymous" }, via: "anonymous", session: {} };
   if (data.u) {
     const user = users.byUuid(data.u);
     if (user?.enabled) return { identity: { kind: "user", user, via: "password" }, via: "session", session: data };

@@ -18,7 +18,8 @@ export function sessionPlugin(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1-session"))
     .derive({ as: "scoped" }, ({ cookie, request, set }) => {
       const jar = cookie[SESSION_COOKIE]!;
-      const caller = callerFromRequest(request, jar.value as SessionData | undefined, ctx.stores.users, ctx.oauth);
+      const policy = { lifetimeMs: ctx.config.sessionLifetimeSeconds * 1000, now: Date.now() };
+      const caller = callerFromRequest(request, jar.value as SessionData | undefined, ctx.stores.users, ctx.oauth, policy);
       const secure = request.url.startsWith("https:") || ctx.config.publicUrl?.startsWith("https:") === true;
       return {
         caller,

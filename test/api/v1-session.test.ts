@@ -1,6 +1,6 @@
 // API v1 sessions in process (reference quay-api.md §1.2–1.5, §1.7, §2.1): the signed session
 // cookie, CSRF, sign-in and its refusals, the backoff, the current-user view, verify and sign-out.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import { basicAuth } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { orgAdd, robotAdd, userSetEnabled } from "../../src/cli/accounts";
@@ -69,6 +69,29 @@ describe("GET /csrf_token", () => {
     try {
       const res = await fetch(`${short.url}/csrf_token`);
       expect(res.headers.getSetCookie().find((h) => h.startsWith(`${SESSION_COOKIE}=`))).toMatch(/; Max-Age=3600/);
+    } finally {
+      await short.stop();
+    }
+  });
+
+  test("the server ends a login after sessionLifetimeSeconds, whatever the browser keeps", async () => {
+    // Security review (issue 8): with a 60 s lifetime a kept cookie still worked after 75 s.
+    const short = await startTestServer({ sessionLifetimeSeconds: "60" }, { adminPassword: ADMIN_PASSWORD });
+    try {
+      const c = await signedIn(short.url, "admin", ADMIN_PASSWORD);
+      const at = (ms: number) => setSystemTime(new Date(Date.now() + ms));
+      try {
+        at(59_000);
+        expect((await expectJson(await c.get("/api/v1/user/"), 200)).username).toBe("admin");
+        at(75_000);
+        await expectProblem(await c.get("/api/v1/user/"), 401, "invalid_token");
+        // Nor does it write, even with its CSRF token: the expired session's token went with it.
+        const write = await c.post("/api/v1/repository", { repository: "late", visibility: "private", description: "" });
+        expect(write.status).toBe(403);
+      } finally {
+        setSystemTime();
+      }
+      expect(short.server.ctx.stores.repositories.find("admin/late")).toBeUndefined();
     } finally {
       await short.stop();
     }
