@@ -25,12 +25,18 @@ export interface OrgRights {
   canRead: boolean;
 }
 
-/** `scopes` is the token's, or undefined for a session (no cap). */
-export function orgRights(facts: OrgFacts, scopes: readonly OAuthScope[] | undefined): OrgRights {
-  const roles = scopes === undefined ? [...facts.teamRoles] : facts.teamRoles.flatMap((r) => {
+/** Team roles lowered to what a token's scopes allow; `scopes` undefined (a session): unchanged. */
+export function capTeamRoles(roles: readonly TeamRole[], scopes: readonly OAuthScope[] | undefined): TeamRole[] {
+  if (scopes === undefined) return [...roles];
+  return roles.flatMap((r) => {
     const capped = capTeamRole(r, scopes);
     return capped === "none" ? [] : [capped];
   });
+}
+
+/** `scopes` is the token's, or undefined for a session (no cap). */
+export function orgRights(facts: OrgFacts, scopes: readonly OAuthScope[] | undefined): OrgRights {
+  const roles = capTeamRoles(facts.teamRoles, scopes);
   const superPowers = scopes === undefined || allowsSuperuser(scopes);
   const superFull = superPowers && facts.superuser && facts.superuserFullAccess;
   const readonlySuper = superPowers && facts.readonlySuperuser;

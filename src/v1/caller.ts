@@ -67,6 +67,11 @@ export function callerFromSession(session: SessionData | undefined, users: UserS
   return { identity: { kind: "anonymous" }, via: "anonymous", session: data };
 }
 
+/** The scopes that cap the caller: its OAuth token's, or undefined for a session (no cap). */
+export function tokenScopes(caller: Caller): readonly OAuthScope[] | undefined {
+  return caller.via === "oauth" ? (caller.scopes ?? []) : undefined;
+}
+
 export function isSignedIn(caller: Caller): boolean {
   return caller.identity.kind !== "anonymous";
 }

@@ -7,7 +7,7 @@ import type { RepoStanding } from "../perm/repoRoles";
 import type { RepoRole } from "../perm/roles";
 import { roleAtLeast } from "../perm/roles";
 import { orgRights, type OrgRights } from "../perm/orgStanding";
-import { FRESH_LOGIN_MS, isSignedIn, type Caller } from "./caller";
+import { FRESH_LOGIN_MS, isSignedIn, tokenScopes, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 
@@ -110,7 +110,7 @@ export function orgStanding(ctx: V1Context, caller: Caller, org: string): OrgSta
     readonlySuperuser: principal.kind === "user" && principal.readonlySuperuser,
     superuserFullAccess: ctx.config.superuserFullAccess,
   };
-  return { ns, ...orgRights(facts, caller.via === "oauth" ? (caller.scopes ?? []) : undefined) };
+  return { ns, ...orgRights(facts, tokenScopes(caller)) };
 }
 
 /** Quay's order: the permission first (so unknown orgs answer 401/403 like private ones), then 404. */

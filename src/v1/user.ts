@@ -9,6 +9,9 @@ import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
+import { tokenScopes } from "./caller";
+import { capTeamRoles } from "../perm/orgStanding";
+import type { OAuthScope } from "../perm/oauthScopes";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Options } from "./session";
 import { avatar } from "./views";
@@ -77,7 +80,8 @@ const ACCOUNT_CHANGE_KINDS = [
 ] as const;
 
 export function userRoutes(ctx: V1Context) {
-  const me = (user: UserRow) => {
+  /** `scopes`: the caller's OAuth token's, which cap what it is in each org (undefined for a session). */
+  const me = (user: UserRow, scopes?: readonly OAuthScope[]) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
     const orgs = ctx.stores.orgs.orgsOf({ userId: user.id });
     const profile = ctx.stores.users.profile(user.id);
@@ -101,14 +105,17 @@ export function userRoutes(ctx: V1Context) {
       location: profile.location ?? "",
       is_free_account: true,
       has_password_set: user.passwordHash !== null,
-      organizations: orgs.map((o) => ({
-        name: o.name,
-        avatar: avatar(o.name, "org"),
-        can_create_repo: o.roles.some((r) => r === "admin" || r === "creator"),
-        public: false,
-        is_org_admin: o.roles.includes("admin"),
-        preferred_namespace: false,
-      })),
+      organizations: orgs.map((o) => {
+        const roles = capTeamRoles(o.roles, scopes);
+        return {
+          name: o.name,
+          avatar: avatar(o.name, "org"),
+          can_create_repo: roles.some((r) => r === "admin" || r === "creator"),
+          public: false,
+          is_org_admin: roles.includes("admin"),
+          preferred_namespace: false,
+        };
+      }),
       ...(principal.kind === "user" && principal.superuser ? { super_user: true } : {}),
       ...(principal.kind === "user" && principal.readonlySuperuser ? { global_readonly_super_user: true } : {}),
     };
@@ -122,7 +129,7 @@ export function userRoutes(ctx: V1Context) {
         if (caller.identity.kind !== "user") {
           throw new ApiError(401, "invalid_token", "Requires authentication", "problem", { session_required: false });
         }
-        return me(caller.identity.user);
+        return me(caller.identity.user, tokenScopes(caller));
       },
       { nickname: "getLoggedInUser", requireScope: "user:read" },
     )
@@ -147,7 +154,7 @@ export function userRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/user/",
-      async ({ user, body, logIn, audit }) => {
+      async ({ user, body, caller, logIn, audit }) => {
         const b = parseBody(UpdateBody, body);
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
@@ -177,7 +184,7 @@ export function userRoutes(ctx: V1Context) {
         }
         // Renames (Quay's FEATURE_USER_RENAME, off by default) are not offered: `username` is ignored.
         auditAccountChanges(audit, user.username, b, before);
-        return me(ctx.stores.users.byId(user.id)!);
+        return me(ctx.stores.users.byId(user.id)!, tokenScopes(caller));
       },
       {
         nickname: "changeUserDetails",

@@ -127,6 +127,16 @@ describe("OAuth tokens see an organization as their scopes allow", () => {
     expect(view.tag_expiration_s).toBeUndefined();
   });
 
+  test("GET /user/ lists the org with the standing the token allows", async () => {
+    const { org, owner } = await newOrg();
+    const entry = async (init: RequestInit) =>
+      (await expectJson(await get("/api/v1/user/", init), 200)).organizations.find((o: any) => o.name === org);
+    expect((await expectJson(await owner.get("/api/v1/user/"), 200)).organizations.find((o: any) => o.name === org)).toMatchObject({ is_org_admin: true, can_create_repo: true });
+    expect(await entry(mint("user:read"))).toMatchObject({ is_org_admin: false, can_create_repo: false });
+    expect(await entry(mint("user:read repo:create"))).toMatchObject({ is_org_admin: false, can_create_repo: true });
+    expect(await entry(mint("user:read org:admin"))).toMatchObject({ is_org_admin: true, can_create_repo: true });
+  });
+
   test("org:admin: the admin view", async () => {
     const { org } = await newOrg();
     const token = mint("org:admin");
