@@ -13,7 +13,7 @@
 import type { Logger } from "../log";
 import type { DueDelivery, NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";
-import { sendDelivery, type DeliverySender } from "./sendDelivery";
+import { deliverySender, type DeliverySender } from "./sendDelivery";
 
 /**
  * Waits before each retry: a delivery gets one attempt as soon as it is queued, then one retry
@@ -27,6 +27,7 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** Sends in flight at most. */
   concurrency?: number;
+  /** Default: webhooks under the default target policy. */
   send?: DeliverySender;
   now?: () => number;
 }
@@ -52,7 +53,7 @@ export class DeliveryWorker {
     this.retryDelaysMs = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.pollMs = opts.pollMs ?? 1_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
-    this.send = opts.send ?? sendDelivery;
+    this.send = opts.send ?? deliverySender();
     this.now = opts.now ?? Date.now;
   }
 

@@ -5,6 +5,7 @@ import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { validateNotification } from "../notify/events";
 import { notificationView } from "../notify/view";
+import { targetPolicy } from "../notify/webhookTarget";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { NotificationRow } from "../store/meta/notifications";
 import { parseBody } from "./body";
@@ -48,7 +49,7 @@ export function notificationRoutes(ctx: V1Context) {
       `${base}/`,
       ({ repo, body, audit }) => {
         const b = parseBody(CreateBody, body);
-        const problem = validateNotification(b, { allowLoopback: ctx.config.notificationAllowLoopback });
+        const problem = validateNotification(b, targetPolicy(ctx.config));
         if (problem) throw ApiError.invalidRequest(problem, { field: problem.slice(0, problem.indexOf(":")) });
         const created = ctx.stores.notifications.create({
           repositoryId: repo.repoId!,

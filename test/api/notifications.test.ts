@@ -1,6 +1,9 @@
 // Repository notifications end to end: a tagged push over /v2 reaches a webhook receiver (both on
-// loopback), with retries, giving up, test notifications, and deliveries that outlive a restart.
-// The delivery mechanics are driven through the store here; test/api/v1-notification.test.ts covers the routes.
+// loopback), with retries, giving up, test notifications, and deliveries that outlive a restart;
+// where webhooks may go, checked when sending. The delivery mechanics are driven through the
+// store here (rows made that way skip the API's creation checks, as rows from older versions or
+// names resolved differently would); test/api/v1-notification.test.ts covers the routes. The receivers listen on loopback: servers
+// that should deliver run with notificationAllowLoopback on, servers that should refuse without it.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { RegistryClient, repoName } from "../support/registryClient";
@@ -17,15 +20,21 @@ interface Hit {
 /** A webhook receiver: each path answers with its script of statuses (the last one repeats). */
 class Receiver {
   readonly hits = new Map<string, Hit[]>();
+  /** The Host header of every request, in order. */
+  readonly hosts: string[] = [];
   private readonly scripts = new Map<string, number[]>();
+  private readonly redirects = new Map<string, string>();
   private readonly server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch: async (req) => {
       const path = new URL(req.url).pathname;
+      this.hosts.push(req.headers.get("host") ?? "");
       const list = this.hits.get(path) ?? [];
       list.push({ contentType: req.headers.get("content-type"), body: (await req.json()) as Record<string, unknown> });
       this.hits.set(path, list);
+      const to = this.redirects.get(path);
+      if (to) return Response.redirect(to, 302);
       const script = this.scripts.get(path) ?? [200];
       return new Response(null, { status: script[Math.min(list.length, script.length) - 1] });
     },
@@ -36,6 +45,17 @@ class Receiver {
     const path = `/hook/${crypto.randomUUID()}`;
     if (statuses.length) this.scripts.set(path, statuses);
     return { url: `http://127.0.0.1:${this.server.port}${path}`, path };
+  }
+
+  /** A fresh hook URL that answers with a redirect to `to`. */
+  redirect(to: string): { url: string; path: string } {
+    const hook = this.hook();
+    this.redirects.set(hook.path, to);
+    return hook;
+  }
+
+  get port(): number {
+    return this.server.port!;
   }
 
   of(path: string): Hit[] {
@@ -59,10 +79,14 @@ let server: TestServer;
 let c: RegistryClient;
 let receiver: Receiver;
 
+/** Names only this test's resolver knows (no DNS in tests). */
+const names: Record<string, string[]> = { "hooks.test": ["127.0.0.1"] };
+const resolve = async (host: string) => names[host] ?? Promise.reject(new Error(`ENOTFOUND ${host}`));
+
 beforeAll(async () => {
   receiver = new Receiver();
   // Retries within milliseconds: three retries, then give up.
-  server = await startTestServer({}, { notify: { retryDelaysMs: [20, 20, 20] } });
+  server = await startTestServer({ notificationAllowLoopback: "true" }, { notify: { retryDelaysMs: [20, 20, 20], resolve } });
   c = new RegistryClient(server.url);
 });
 afterAll(async () => {
@@ -188,11 +212,71 @@ describe("test notifications", () => {
   });
 });
 
+describe("where webhooks go, decided when sending", () => {
+  test("a name is resolved at delivery and the request goes to that address, with the URL's Host", async () => {
+    const hook = receiver.hook();
+    const { repo } = repoWithHook(`http://hooks.test:${receiver.port}${hook.path}`);
+    const before = receiver.hosts.length;
+    await c.pushImage(repo, "latest");
+    await until(() => receiver.of(hook.path).length === 1);
+    expect(receiver.hosts.slice(before)).toEqual([`hooks.test:${receiver.port}`]);
+  });
+
+  test("a redirect is never followed, not even to another allowed listener", async () => {
+    const target = receiver.hook();
+    const bounce = receiver.redirect(target.url);
+    const { repo, repoId, n } = repoWithHook(bounce.url);
+    await c.pushImage(repo, "latest");
+    await until(() => failuresOf(repoId, n.uuid) === 1);
+    expect(receiver.of(bounce.path)).toHaveLength(4);
+    expect(receiver.of(target.path)).toHaveLength(0);
+  });
+
+  describe("without the loopback allowance", () => {
+    let strict: TestServer;
+    const strictNames: Record<string, string[]> = {};
+    beforeAll(async () => {
+      // Retries an hour apart: a row given up at once was refused, not merely failed.
+      strict = await startTestServer(
+        {},
+        { notify: { retryDelaysMs: [3_600_000], timeoutMs: 1_000, resolve: async (h) => strictNames[h] ?? Promise.reject(new Error(`ENOTFOUND ${h}`)) } },
+      );
+    });
+    afterAll(async () => {
+      await strict?.stop();
+    });
+
+    const refused: [string, (port: number) => string][] = [
+      ["localhost (from /etc/hosts)", (p) => `http://localhost:${p}`],
+      ["[::ffff:127.0.0.1]", (p) => `http://[::ffff:127.0.0.1]:${p}`],
+      ["[::ffff:0.0.0.0]", (p) => `http://[::ffff:0.0.0.0]:${p}`],
+      ["0.0.0.0", (p) => `http://0.0.0.0:${p}`],
+      ["2130706433 (decimal)", (p) => `http://2130706433:${p}`],
+      ["0x7f.1 (hex)", (p) => `http://0x7f.1:${p}`],
+      ["169.254.169.254 (cloud metadata)", () => "http://169.254.169.254"],
+      ["a name that resolves to loopback when sending", (p) => `http://rebound.test:${p}`],
+    ];
+    for (const [name, base] of refused)
+      test(`${name}: refused, given up at once, the listener never reached`, async () => {
+        strictNames["rebound.test"] = ["127.0.0.1"];
+        const hook = receiver.hook();
+        const repo = repoName("strict");
+        const st = strict.server.ctx.stores;
+        const repoId = st.repositories.ensure(repo).id;
+        const n = st.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: `${base(receiver.port)}${hook.path}` }, eventConfig: {} });
+        await new RegistryClient(strict.url).pushImage(repo, "latest");
+        await until(() => st.notifications.get(repoId, n.uuid)!.numberOfFailures === 1);
+        expect(st.notifications.pending(n.id)).toEqual([]);
+        expect(receiver.of(hook.path)).toHaveLength(0);
+      });
+  });
+});
+
 describe("restarts", () => {
   test("deliveries queued before a restart are sent after it", async () => {
     const dataDir = tempDir();
     const hook = receiver.hook();
-    const first = await startTestServer({}, { dataDir });
+    const first = await startTestServer({ notificationAllowLoopback: "true" }, { dataDir });
     let firstRunning = true;
     let second: TestServer | undefined;
     try {
@@ -207,7 +291,7 @@ describe("restarts", () => {
       firstRunning = false;
       expect(receiver.of(hook.path)).toHaveLength(0);
 
-      second = await startTestServer({}, { dataDir });
+      second = await startTestServer({ notificationAllowLoopback: "true" }, { dataDir });
       await until(() => receiver.of(hook.path).length === 1);
       expect(receiver.of(hook.path)[0]!.body).toMatchObject({ repository: repo, updated_tags: ["before-restart"] });
       await until(() => second!.server.ctx.stores.notifications.pending(n.id).length === 0);

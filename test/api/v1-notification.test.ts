@@ -1,7 +1,8 @@
 // API v1 repository notifications (reference quay-api.md §2.13): a webhook created over HTTP
 // receives Quay's repo_push payload after a tagged /v2 push, the test endpoint sends the sample,
 // failures can be reset, and only repository admins may touch any of it. The receiver listens
-// on loopback, so the server runs with notificationAllowLoopback on (a second one shows the default).
+// on loopback, so the server runs with notificationAllowLoopback on (others show the default, and
+// a name whose address changes after creation).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
@@ -174,6 +175,33 @@ describe("by default", () => {
       await expectJson(await admin.post("/api/v1/repository", { repository: "app", visibility: "private", description: "" }), 201);
       const body = await expectProblem(await admin.post(listPath("admin/app"), webhook("http://127.0.0.1:9/hook")), 400, "invalid_request", /loopback/);
       expect(body.field).toBe("config.url");
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
+describe("DNS rebinding", () => {
+  test("a name accepted at creation that resolves to loopback by the time of sending is refused then", async () => {
+    const names: Record<string, string[]> = {};
+    const resolve = async (h: string) => names[h] ?? Promise.reject(new Error(`ENOTFOUND ${h}`));
+    // No loopback allowance; retries an hour apart, so a failure counted at once is a refusal.
+    const strict = await startTestServer({}, { adminPassword: "admin-Secret-1", notify: { retryDelaysMs: [3_600_000], resolve } });
+    try {
+      const admin = await signedIn(strict.url, "admin", "admin-Secret-1");
+      await expectJson(await admin.post("/api/v1/repository", { repository: "app", visibility: "private", description: "" }), 201);
+      const hook = receiver.hook();
+      // When created the name points somewhere public (it is a name: accepted, judged when sending)…
+      names["ci.rebind.test"] = ["93.184.216.34"];
+      const url = `http://ci.rebind.test:${new URL(hook.url).port}${hook.path}`;
+      const { uuid } = await expectJson(await admin.post(listPath("admin/app"), webhook(url)), 201);
+      // … and by the push it points at this host.
+      names["ci.rebind.test"] = ["127.0.0.1"];
+      await new RegistryClient(strict.url).pushImage("admin/app", "latest");
+      const repoId = strict.server.ctx.stores.repositories.find("admin/app")!.id;
+      await eventually(() => (strict.server.ctx.stores.notifications.get(repoId, uuid)!.numberOfFailures === 1 ? true : undefined));
+      expect((await expectJson(await admin.get(onePath("admin/app", uuid)), 200)).number_of_failures).toBe(1);
+      expect(receiver.of(hook.path)).toHaveLength(0);
     } finally {
       await strict.stop();
     }
