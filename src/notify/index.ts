@@ -7,7 +7,7 @@ import type { Logger } from "../log";
 import type { NotificationRow } from "../store/meta/notifications";
 import type { Stores } from "../store";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./deliveryWorker";
-import { registryAddress } from "./payloads";
+import { registryAddress, type RegistryAddress } from "./payloads";
 import { notifyOnPush } from "./pushNotifier";
 import { deliverySender } from "./sendDelivery";
 import { queueTestNotification } from "./testNotification";
@@ -15,14 +15,15 @@ import type { Resolver } from "./webhookSender";
 import { targetPolicy } from "./webhookTarget";
 
 export interface Notifications {
-  /** Not started here: the server starts it once it listens, and stops it before closing the store. */
+  /** Not started here: start() runs once the server listens; the server stops it before closing the store. */
   worker: DeliveryWorker;
+  /** Starts delivering. `port` is the one the server listens on (payloads name it when no publicUrl is set). */
+  start(port: number): void;
   /**
    * Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test).
-   * `request` is the API call, for docker_url/homepage when no public URL is configured.
    * Returns undefined when the repository has no such notification.
    */
-  test(repo: { id: number; fullName: string }, uuid: string, request: Request): NotificationRow | undefined;
+  test(repo: { id: number; fullName: string }, uuid: string): NotificationRow | undefined;
 }
 
 export interface NotificationDeps {
@@ -44,9 +45,15 @@ export function setUpNotifications(deps: NotificationDeps, opts: NotificationOpt
   const store = deps.stores.notifications;
   const send = opts.send ?? deliverySender({ policy: targetPolicy(deps.config), resolve: opts.resolve, timeoutMs: opts.timeoutMs });
   const worker = new DeliveryWorker(store, deps.log, { ...opts, send });
-  notifyOnPush({ events: deps.events, store, worker, publicUrl: deps.config.publicUrl });
+  // The configured port until the server says which one it listens on (they differ for port 0).
+  let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
+  notifyOnPush({ events: deps.events, store, worker, address: () => address });
   return {
     worker,
-    test: (repo, uuid, request) => queueTestNotification({ store, worker }, repo, uuid, registryAddress(deps.config.publicUrl, request)),
+    start(port) {
+      address = registryAddress(deps.config, port);
+      worker.start();
+    },
+    test: (repo, uuid) => queueTestNotification({ store, worker }, repo, uuid, address),
   };
 }

@@ -96,9 +96,9 @@ export function notificationRoutes(ctx: V1Context) {
     )
     .post(
       `${base}/:uuid/test`,
-      ({ repo, params, request }) => {
+      ({ repo, params }) => {
         // Queued on the ordinary outbox with the event's sample data; the answer does not wait for it.
-        if (!ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid, request)) throw noSuchNotification(repo, params.uuid);
+        if (!ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid)) throw noSuchNotification(repo, params.uuid);
         return {};
       },
       // No audit entry: Quay's testRepoNotification records none.

@@ -1,12 +1,13 @@
 // Repository notifications end to end: a tagged push over /v2 reaches a webhook receiver (both on
 // loopback), with retries, giving up, test notifications, and deliveries that outlive a restart;
-// where webhooks may go, checked when sending. The delivery mechanics are driven through the
-// store here (rows made that way skip the API's creation checks, as rows from older versions or
-// names resolved differently would); test/api/v1-notification.test.ts covers the routes. The receivers listen on loopback: servers
+// where webhooks may go, checked when sending; payloads that name the registry from its own
+// settings. The delivery mechanics are driven through the store here (rows made that way skip the
+// API's creation checks, as rows from older versions or names resolved differently would);
+// test/api/v1-notification.test.ts covers the routes. The receivers listen on loopback: servers
 // that should deliver run with notificationAllowLoopback on, servers that should refuse without it.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { RegistryClient, repoName } from "../support/registryClient";
+import { BearerRegistryClient, RegistryClient, repoName } from "../support/registryClient";
 import { freePort, startTestServer, tempDir, type TestServer } from "../support/server";
 import type { NotificationRow } from "../../src/store/meta/notifications";
 
@@ -188,15 +189,14 @@ describe("repo_push webhooks", () => {
 });
 
 describe("test notifications", () => {
-  test("send the event's sample data, built for the address the API was called on", async () => {
+  test("send the event's sample data, naming the registry by its own address", async () => {
     const hook = receiver.hook();
     const { repo, repoId, n } = repoWithHook(hook.url);
-    const request = new Request(`${server.url}/api/v1/repository/${repo}/notification/${n.uuid}/test`, { method: "POST", headers: { host: "registry.test:5000" } });
-    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid, request)?.uuid).toBe(n.uuid);
+    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)?.uuid).toBe(n.uuid);
     await until(() => receiver.of(hook.path).length === 1);
     expect(receiver.of(hook.path)[0]!.body).toMatchObject({
       repository: repo,
-      docker_url: `registry.test:5000/${repo}`,
+      docker_url: `${new URL(server.url).host}/${repo}`,
       updated_tags: ["latest", "foo"],
       pruned_image_count: 3,
     });
@@ -205,10 +205,40 @@ describe("test notifications", () => {
   test("an unknown uuid, or one of another repository, is not found", () => {
     const { n } = repoWithHook(receiver.hook().url);
     const other = repoWithHook(receiver.hook().url);
-    const request = new Request(`${server.url}/api/v1/x`);
     const test = server.server.ctx.notify.test;
-    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid, request)).toBeUndefined();
-    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID(), request)).toBeUndefined();
+    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid)).toBeUndefined();
+    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toBeUndefined();
+  });
+});
+
+describe("payloads name the registry from its settings, never from the pusher's Host", () => {
+  test("a push with a forged Host header: docker_url and homepage carry the server's own address", async () => {
+    const hook = receiver.hook();
+    const { repo } = repoWithHook(hook.url);
+    await new BearerRegistryClient(server.url, undefined, { host: "evil.example:443" }).pushImage(repo, "v1");
+    await until(() => receiver.of(hook.path).length === 1);
+    const own = new URL(server.url).host;
+    const body = receiver.of(hook.path)[0]!.body;
+    expect(body).toMatchObject({ docker_url: `${own}/${repo}`, homepage: `http://${own}/repository/${repo}` });
+    expect(JSON.stringify(body)).not.toContain("evil.example");
+  });
+
+  test("with publicUrl set, payloads use it", async () => {
+    const hook = receiver.hook();
+    const other = await startTestServer({ notificationAllowLoopback: "true", publicUrl: "https://registry.example.com" });
+    try {
+      const repo = repoName("notify");
+      const repoId = other.server.ctx.stores.repositories.ensure(repo).id;
+      other.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+      await new BearerRegistryClient(other.url, undefined, { host: "evil.example" }).pushImage(repo, "latest");
+      await until(() => receiver.of(hook.path).length === 1);
+      expect(receiver.of(hook.path)[0]!.body).toMatchObject({
+        docker_url: `registry.example.com/${repo}`,
+        homepage: `https://registry.example.com/repository/${repo}`,
+      });
+    } finally {
+      await other.stop();
+    }
   });
 });
 

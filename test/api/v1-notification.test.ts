@@ -181,6 +181,18 @@ describe("by default", () => {
   });
 });
 
+describe("test notifications", () => {
+  test("with a forged Host, the sample still names the registry by its own address", async () => {
+    const repo = await create();
+    const hook = receiver.hook();
+    const { uuid } = await expectJson(await alice.post(listPath(repo), webhook(hook.url)), 201);
+    expect(await expectJson(await alice.post(`${onePath(repo, uuid)}/test`, undefined, { headers: { host: "evil.example" } }), 200)).toEqual({});
+    const [body] = await eventually(() => (receiver.of(hook.path).length ? receiver.of(hook.path) : undefined));
+    const own = new URL(server.url).host;
+    expect(body).toMatchObject({ docker_url: `${own}/${repo}`, homepage: `http://${own}/repository/${repo}` });
+  });
+});
+
 describe("DNS rebinding", () => {
   test("a name accepted at creation that resolves to loopback by the time of sending is refused then", async () => {
     const names: Record<string, string[]> = {};
