@@ -4,13 +4,13 @@
 import type { Config } from "../config";
 import type { RegistryEvents } from "../events/registryEvents";
 import type { Logger } from "../log";
-import type { NotificationRow } from "../store/meta/notifications";
 import type { Stores } from "../store";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./deliveryWorker";
 import { registryAddress, type RegistryAddress } from "./payloads";
 import { notifyOnPush } from "./pushNotifier";
 import { deliverySender } from "./sendDelivery";
-import { queueTestNotification } from "./testNotification";
+import { queueTestNotification, type TestOutcome } from "./testNotification";
+import { InProcessTestRateLimiter, type TokenBucketOptions } from "./testRateLimit";
 import type { Resolver } from "./webhookSender";
 import { targetPolicy } from "./webhookTarget";
 
@@ -19,11 +19,8 @@ export interface Notifications {
   worker: DeliveryWorker;
   /** Starts delivering. `port` is the one the server listens on (payloads name it when no publicUrl is set). */
   start(port: number): void;
-  /**
-   * Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test).
-   * Returns undefined when the repository has no such notification.
-   */
-  test(repo: { id: number; fullName: string }, uuid: string): NotificationRow | undefined;
+  /** Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test). */
+  test(repo: { id: number; fullName: string }, uuid: string): TestOutcome;
 }
 
 export interface NotificationDeps {
@@ -33,12 +30,14 @@ export interface NotificationDeps {
   log: Logger;
 }
 
-/** The worker's settings, and what tests replace: name resolution and the send timeout. */
+/** The worker's settings, and what tests replace: name resolution, the send timeout, the test allowance. */
 export interface NotificationOptions extends DeliveryWorkerOptions {
   /** How webhook host names resolve (default: the system resolver, /etc/hosts included). */
   resolve?: Resolver;
   /** Per webhook attempt (default Quay's 10 s). */
   timeoutMs?: number;
+  /** Test notifications per namespace. */
+  testLimit?: TokenBucketOptions;
 }
 
 export function setUpNotifications(deps: NotificationDeps, opts: NotificationOptions = {}): Notifications {
@@ -48,12 +47,13 @@ export function setUpNotifications(deps: NotificationDeps, opts: NotificationOpt
   // The configured port until the server says which one it listens on (they differ for port 0).
   let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
   notifyOnPush({ events: deps.events, store, worker, address: () => address });
+  const limiter = new InProcessTestRateLimiter(opts.testLimit);
   return {
     worker,
     start(port) {
       address = registryAddress(deps.config, port);
       worker.start();
     },
-    test: (repo, uuid) => queueTestNotification({ store, worker }, repo, uuid, address),
+    test: (repo, uuid) => queueTestNotification({ store, worker, limiter }, repo, uuid, address),
   };
 }

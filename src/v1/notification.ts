@@ -32,6 +32,13 @@ function noSuchNotification(repo: RepoStanding, uuid: string) {
   return ApiError.invalidRequest(`No repository notification found for: ${repo.repo.slice(0, slash)}, ${repo.repo.slice(slash + 1)}, ${uuid}`);
 }
 
+/** Quay has no 429 of its own (its nginx limits rates); Berth answers in its ApiException shape. */
+function tooManyTests(retryAfterSeconds: number) {
+  return new ApiError(429, "too_many_requests", "Too many test notifications for this namespace; try again later", "problem", {}, {
+    "Retry-After": String(retryAfterSeconds),
+  });
+}
+
 /** Quay's keys for a notification's entries (the helper adds `repo` and `namespace`). */
 const notificationLogKeys = (row: NotificationRow) => ({ notification_id: row.uuid, event: row.event, method: row.method });
 const repoTarget = (repo: RepoStanding) => ({ repo: { id: repo.repoId, name: repo.repo } });
@@ -98,7 +105,9 @@ export function notificationRoutes(ctx: V1Context) {
       `${base}/:uuid/test`,
       ({ repo, params }) => {
         // Queued on the ordinary outbox with the event's sample data; the answer does not wait for it.
-        if (!ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid)) throw noSuchNotification(repo, params.uuid);
+        const outcome = ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid);
+        if (outcome.kind === "not_found") throw noSuchNotification(repo, params.uuid);
+        if (outcome.kind === "rate_limited") throw tooManyTests(outcome.retryAfterSeconds);
         return {};
       },
       // No audit entry: Quay's testRepoNotification records none.

@@ -192,7 +192,7 @@ describe("test notifications", () => {
   test("send the event's sample data, naming the registry by its own address", async () => {
     const hook = receiver.hook();
     const { repo, repoId, n } = repoWithHook(hook.url);
-    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)?.uuid).toBe(n.uuid);
+    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)).toMatchObject({ kind: "queued", notification: { uuid: n.uuid } });
     await until(() => receiver.of(hook.path).length === 1);
     expect(receiver.of(hook.path)[0]!.body).toMatchObject({
       repository: repo,
@@ -206,8 +206,8 @@ describe("test notifications", () => {
     const { n } = repoWithHook(receiver.hook().url);
     const other = repoWithHook(receiver.hook().url);
     const test = server.server.ctx.notify.test;
-    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid)).toBeUndefined();
-    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toBeUndefined();
+    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid)).toEqual({ kind: "not_found" });
+    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toEqual({ kind: "not_found" });
   });
 });
 
