@@ -19,8 +19,7 @@ import { v2Routes } from "./v2";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 import { RegistryEvents } from "./events/registryEvents";
-import { setUpNotifications, type Notifications } from "./notify";
-import type { DeliveryWorkerOptions } from "./notify/deliveryWorker";
+import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 
@@ -42,8 +41,8 @@ export interface AppContext {
 }
 
 export interface ContextOptions {
-  /** Delivery worker settings (tests use millisecond retry schedules). */
-  notify?: DeliveryWorkerOptions;
+  /** Delivery worker settings (tests use millisecond retry schedules, short timeouts, a fixed resolver). */
+  notify?: NotificationOptions;
 }
 
 /** Opens the stores and, in token mode, the signing keys and token service. */

@@ -51,6 +51,14 @@ export const ConfigSchema = Type.Object(
       default: false,
       description: "allow notification webhooks to loopback addresses (refused by default, as in Quay)",
     }),
+    notificationAllowLinkLocal: Type.Boolean({
+      default: false,
+      description: "allow notification webhooks to link-local addresses (169.254/16, fe80::/10: cloud metadata services)",
+    }),
+    notificationAllowPrivate: Type.Boolean({
+      default: true,
+      description: "allow notification webhooks to private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -79,6 +87,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
   logRequests: "BERTH_LOG_REQUESTS",
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
+  notificationAllowLinkLocal: "BERTH_NOTIFICATION_ALLOW_LINK_LOCAL",
+  notificationAllowPrivate: "BERTH_NOTIFICATION_ALLOW_PRIVATE",
 };
 
 export class ConfigError extends Error {}

@@ -45,7 +45,7 @@ export async function startServer(
   }, 3600_000);
   sweeper.unref();
   // Deliveries queued before a restart go out now.
-  ctx.notify.worker.start();
+  ctx.notify.start(server.port!);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   return {

@@ -5,6 +5,10 @@
 //   rows written before a restart, or by a producer that did not kick, are found.
 // - A due row is sent at most once at a time in this process (in-flight ids are skipped) and at
 //   most `concurrency` rows are in flight.
+// - Fair between tenants: at most `perNamespace` of those belong to one namespace (all its
+//   repositories together), and the outbox is read in turns across namespaces. A namespace whose
+//   receivers never answer (or that queues test after test) ties up its own slots only; another
+//   namespace's push goes out at once.
 // - Success deletes the row. A failure records the error and moves the row's next attempt
 //   `retryDelaysMs[n]` into the future after the n-th failure; when the retries are used up the
 //   row is deleted and the notification's number_of_failures goes up by one (giveUp).
@@ -13,7 +17,7 @@
 import type { Logger } from "../log";
 import type { DueDelivery, NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";
-import { sendDelivery, type DeliverySender } from "./sendDelivery";
+import { deliverySender, type DeliverySender } from "./sendDelivery";
 
 /**
  * Waits before each retry: a delivery gets one attempt as soon as it is queued, then one retry
@@ -21,12 +25,22 @@ import { sendDelivery, type DeliverySender } from "./sendDelivery";
  */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000, 120_000, 600_000];
 
+/**
+ * Sends are cheap waits on the network, so many may be in flight; a namespace gets a small share
+ * so that it takes several namespaces of stuck receivers to slow anyone else down.
+ */
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_PER_NAMESPACE = 2;
+
 export interface DeliveryWorkerOptions {
   retryDelaysMs?: readonly number[];
   /** How often the outbox is read when nothing kicks the worker. */
   pollMs?: number;
   /** Sends in flight at most. */
   concurrency?: number;
+  /** Sends in flight at most for the repositories of one namespace. */
+  perNamespace?: number;
+  /** Default: webhooks under the default target policy. */
   send?: DeliverySender;
   now?: () => number;
 }
@@ -35,9 +49,12 @@ export class DeliveryWorker {
   private readonly retryDelaysMs: readonly number[];
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly perNamespace: number;
   private readonly send: DeliverySender;
   private readonly now: () => number;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Sends in flight per namespace id. */
+  private readonly namespaceLoad = new Map<number, number>();
   private readonly wakeups = new Set<ReturnType<typeof setTimeout>>();
   private poller: ReturnType<typeof setInterval> | undefined;
   private kickPending = false;
@@ -51,8 +68,9 @@ export class DeliveryWorker {
   ) {
     this.retryDelaysMs = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.pollMs = opts.pollMs ?? 1_000;
-    this.concurrency = Math.max(1, opts.concurrency ?? 4);
-    this.send = opts.send ?? sendDelivery;
+    this.concurrency = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+    this.perNamespace = Math.max(1, Math.min(this.concurrency, opts.perNamespace ?? DEFAULT_PER_NAMESPACE));
+    this.send = opts.send ?? deliverySender();
     this.now = opts.now ?? Date.now;
   }
 
@@ -98,19 +116,26 @@ export class DeliveryWorker {
     if (!this.running || this.inFlight.size >= this.concurrency) return;
     let due: DueDelivery[];
     try {
-      // Ask for enough rows to fill every free slot even if some are already in flight.
-      due = this.store.due(this.now(), this.concurrency + this.inFlight.size);
+      // Enough rows to fill every free slot even if some are in flight already, or belong to a
+      // namespace at its share (at most perNamespace rows of each, so at most inFlight.size).
+      due = this.store.due(this.now(), this.concurrency + this.inFlight.size, this.perNamespace);
     } catch (e) {
       this.log.error("notification outbox: cannot read due deliveries", e);
       return;
     }
     for (const delivery of due) {
       if (this.inFlight.size >= this.concurrency) break;
-      if (this.inFlight.has(delivery.id)) continue;
+      const ns = delivery.namespaceId;
+      const load = this.namespaceLoad.get(ns) ?? 0;
+      if (this.inFlight.has(delivery.id) || load >= this.perNamespace) continue;
+      this.namespaceLoad.set(ns, load + 1);
       const done = this.attempt(delivery)
         .catch((e) => this.log.error(`notification ${delivery.notificationUuid}: delivery ${delivery.id} failed to record`, e))
         .finally(() => {
           this.inFlight.delete(delivery.id);
+          const left = (this.namespaceLoad.get(ns) ?? 1) - 1;
+          if (left > 0) this.namespaceLoad.set(ns, left);
+          else this.namespaceLoad.delete(ns);
           // A slot is free: more may be waiting.
           this.kick();
         });

@@ -11,6 +11,7 @@
 // (its own notification inbox, a mail server, confirmed e-mail addresses) or talk to retired
 // services (Flowdock, HipChat), so they are refused with a clear message rather than stored and
 // silently never sent.
+import { DEFAULT_TARGET_POLICY, refusedHostname, type TargetPolicy } from "./webhookTarget";
 
 /** Every repository event Quay knows (reference §2.13). */
 export const NOTIFICATION_EVENTS = [
@@ -57,33 +58,15 @@ export interface NotificationInput {
   eventConfig?: unknown;
 }
 
-export interface ValidationOptions {
-  /**
-   * Allow webhooks to this host's loopback addresses. Off by default, as in Quay (which refuses
-   * `localhost` and `127.0.0.1`): a repository admin must not make the registry call services
-   * that only listen locally. Names that merely resolve to loopback are not caught (nor are
-   * they in Quay): this guards against the obvious, it is no network policy.
-   */
-  allowLoopback?: boolean;
-}
+/**
+ * Where webhooks may go (webhookTarget.ts); unset fields take DEFAULT_TARGET_POLICY. Only address
+ * literals and `localhost` names are judged here; names are judged by their addresses when sent.
+ */
+export type ValidationOptions = Partial<TargetPolicy>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 const quoted = (v: unknown) => JSON.stringify(v) ?? String(v);
-
-/**
- * Hostnames that reach this machine itself: localhost names, 127.0.0.0/8, 0.0.0.0/8, ::1, ::.
- * Takes a hostname as WHATWG URL parsing leaves it, which already normalises `127.1`, `0x7f.1`
- * and `[0:0:0:0:0:0:0:1]` to their canonical forms.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (/^(127|0)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
-  if (h === "::1" || h === "::") return true;
-  // IPv4-mapped IPv6 (WHATWG URL parsing writes ::ffff:127.0.0.1 as ::ffff:7f00:1).
-  return /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(h);
-}
 
 function validateWebhookConfig(config: Record<string, unknown>, opts: ValidationOptions): string | undefined {
   const url = config.url;
@@ -98,7 +81,14 @@ function validateWebhookConfig(config: Record<string, unknown>, opts: Validation
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "config.url: must be an http or https URL";
   if (!parsed.hostname) return "config.url: must name a host";
   if (parsed.username || parsed.password) return "config.url: must not carry credentials";
-  if (!opts.allowLoopback && isLoopbackHost(parsed.hostname)) return "config.url: must not point at the registry's own host (loopback)";
+  const d = DEFAULT_TARGET_POLICY;
+  const policy = {
+    allowLoopback: opts.allowLoopback ?? d.allowLoopback,
+    allowLinkLocal: opts.allowLinkLocal ?? d.allowLinkLocal,
+    allowPrivate: opts.allowPrivate ?? d.allowPrivate,
+  };
+  const refused = refusedHostname(parsed.hostname, policy);
+  if (refused) return `config.url: ${refused}`;
   // Quay's templates are JSONPath expressions applied to the event data; sending the plain
   // event instead of the body the admin designed would be wrong, so refuse until supported.
   if (config.template !== undefined && config.template !== null && config.template !== "")

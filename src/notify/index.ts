@@ -1,24 +1,26 @@
-// Repository notifications, assembled: the outbox worker, the push listener, and what API v1
-// calls beyond the store (validators and the view are imported from their own files).
+// Repository notifications, assembled: the outbox worker with the registry's webhook settings,
+// the push listener, and what API v1 calls beyond the store (validators and the view are
+// imported from their own files).
 import type { Config } from "../config";
 import type { RegistryEvents } from "../events/registryEvents";
 import type { Logger } from "../log";
-import type { NotificationRow } from "../store/meta/notifications";
 import type { Stores } from "../store";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./deliveryWorker";
-import { registryAddress } from "./payloads";
+import { registryAddress, type RegistryAddress } from "./payloads";
 import { notifyOnPush } from "./pushNotifier";
-import { queueTestNotification } from "./testNotification";
+import { deliverySender } from "./sendDelivery";
+import { queueTestNotification, type TestOutcome } from "./testNotification";
+import { InProcessTestRateLimiter, type TokenBucketOptions } from "./testRateLimit";
+import type { Resolver } from "./webhookSender";
+import { targetPolicy } from "./webhookTarget";
 
 export interface Notifications {
-  /** Not started here: the server starts it once it listens, and stops it before closing the store. */
+  /** Not started here: start() runs once the server listens; the server stops it before closing the store. */
   worker: DeliveryWorker;
-  /**
-   * Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test).
-   * `request` is the API call, for docker_url/homepage when no public URL is configured.
-   * Returns undefined when the repository has no such notification.
-   */
-  test(repo: { id: number; fullName: string }, uuid: string, request: Request): NotificationRow | undefined;
+  /** Starts delivering. `port` is the one the server listens on (payloads name it when no publicUrl is set). */
+  start(port: number): void;
+  /** Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test). */
+  test(repo: { id: number; fullName: string }, uuid: string): TestOutcome;
 }
 
 export interface NotificationDeps {
@@ -28,12 +30,30 @@ export interface NotificationDeps {
   log: Logger;
 }
 
-export function setUpNotifications(deps: NotificationDeps, workerOptions: DeliveryWorkerOptions = {}): Notifications {
+/** The worker's settings, and what tests replace: name resolution, the send timeout, the test allowance. */
+export interface NotificationOptions extends DeliveryWorkerOptions {
+  /** How webhook host names resolve (default: the system resolver, /etc/hosts included). */
+  resolve?: Resolver;
+  /** Per webhook attempt (default Quay's 10 s). */
+  timeoutMs?: number;
+  /** Test notifications per namespace. */
+  testLimit?: TokenBucketOptions;
+}
+
+export function setUpNotifications(deps: NotificationDeps, opts: NotificationOptions = {}): Notifications {
   const store = deps.stores.notifications;
-  const worker = new DeliveryWorker(store, deps.log, workerOptions);
-  notifyOnPush({ events: deps.events, store, worker, publicUrl: deps.config.publicUrl });
+  const send = opts.send ?? deliverySender({ policy: targetPolicy(deps.config), resolve: opts.resolve, timeoutMs: opts.timeoutMs });
+  const worker = new DeliveryWorker(store, deps.log, { ...opts, send });
+  // The configured port until the server says which one it listens on (they differ for port 0).
+  let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
+  notifyOnPush({ events: deps.events, store, worker, address: () => address });
+  const limiter = new InProcessTestRateLimiter(opts.testLimit);
   return {
     worker,
-    test: (repo, uuid, request) => queueTestNotification({ store, worker }, repo, uuid, registryAddress(deps.config.publicUrl, request)),
+    start(port) {
+      address = registryAddress(deps.config, port);
+      worker.start();
+    },
+    test: (repo, uuid) => queueTestNotification({ store, worker, limiter }, repo, uuid, address),
   };
 }

@@ -1,8 +1,6 @@
 // The JSON bodies notifications carry, in Quay's shapes (notifications/__init__.py
 // build_repository_event_data and each event's sample data). A webhook receives exactly this
 // object. Pure: no I/O.
-import { requestOrigin } from "../auth/serviceName";
-
 /** Where clients reach the registry: `docker_url` and `homepage` are built from it. */
 export interface RegistryAddress {
   /** "http" or "https". */
@@ -11,14 +9,19 @@ export interface RegistryAddress {
   host: string;
 }
 
-/** The configured public URL when there is one, else how the client of `request` reached us. */
-export function registryAddress(publicUrl: string | undefined, request: Request): RegistryAddress {
-  if (publicUrl) {
-    const u = new URL(publicUrl);
+/**
+ * The registry's address from its configuration alone: `publicUrl` when set (Quay's
+ * SERVER_HOSTNAME and PREFERRED_URL_SCHEME), else the listen address and port, `localhost` for
+ * a wildcard listen address. Never a request's Host: whoever pushes would choose the registry
+ * that CI systems pull from.
+ */
+export function registryAddress(settings: { publicUrl?: string; host: string }, port: number): RegistryAddress {
+  if (settings.publicUrl) {
+    const u = new URL(settings.publicUrl);
     return { scheme: u.protocol.slice(0, -1), host: u.host };
   }
-  const { proto, host } = requestOrigin(request);
-  return { scheme: proto, host };
+  const h = settings.host === "0.0.0.0" || settings.host === "::" ? "localhost" : settings.host;
+  return { scheme: "http", host: `${h.includes(":") ? `[${h}]` : h}:${port}` };
 }
 
 /** The fields every repository event carries, plus the event's own (`extra`). */

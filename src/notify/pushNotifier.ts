@@ -9,14 +9,14 @@
 import type { RegistryEvents } from "../events/registryEvents";
 import type { NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";
-import { registryAddress, repoPushPayload } from "./payloads";
+import { repoPushPayload, type RegistryAddress } from "./payloads";
 
 export interface PushNotifierDeps {
   events: RegistryEvents;
   store: NotificationStore;
   worker: { kick(): void };
-  /** The configured public URL, for docker_url and homepage (else the push's Host). */
-  publicUrl?: string;
+  /** The registry's configured address, for docker_url and homepage (never the push's Host). */
+  address: () => RegistryAddress;
 }
 
 export function notifyOnPush(deps: PushNotifierDeps): void {
@@ -24,7 +24,7 @@ export function notifyOnPush(deps: PushNotifierDeps): void {
     if (!event.tag) return;
     const targets = deps.store.forEvent(event.repoId, "repo_push").filter((n) => !isDisabled(n.numberOfFailures));
     if (!targets.length) return;
-    const payload = JSON.stringify(repoPushPayload(registryAddress(deps.publicUrl, event.request), event.repo, [event.tag]));
+    const payload = JSON.stringify(repoPushPayload(deps.address(), event.repo, [event.tag]));
     const now = Date.now();
     for (const n of targets) deps.store.enqueue(n.id, payload, now);
     deps.worker.kick();

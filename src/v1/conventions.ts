@@ -16,6 +16,7 @@ export const ERROR_TYPES: Record<string, { title: string; description: string }>
   insufficient_scope: { title: "insufficient_scope", description: "The request requires higher privileges than provided by the access token." },
   fresh_login_required: { title: "fresh_login_required", description: "The action requires a fresh login to succeed." },
   not_found: { title: "not_found", description: "The resource was not found." },
+  too_many_requests: { title: "too_many_requests", description: "Too many requests of this kind; wait for the number of seconds in Retry-After." },
 };
 
 export function conventionRoutes(ctx: V1Context) {

@@ -5,6 +5,7 @@ import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { validateNotification } from "../notify/events";
 import { notificationView } from "../notify/view";
+import { targetPolicy } from "../notify/webhookTarget";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { NotificationRow } from "../store/meta/notifications";
 import { parseBody } from "./body";
@@ -31,6 +32,13 @@ function noSuchNotification(repo: RepoStanding, uuid: string) {
   return ApiError.invalidRequest(`No repository notification found for: ${repo.repo.slice(0, slash)}, ${repo.repo.slice(slash + 1)}, ${uuid}`);
 }
 
+/** Quay has no 429 of its own (its nginx limits rates); Berth answers in its ApiException shape. */
+function tooManyTests(retryAfterSeconds: number) {
+  return new ApiError(429, "too_many_requests", "Too many test notifications for this namespace; try again later", "problem", {}, {
+    "Retry-After": String(retryAfterSeconds),
+  });
+}
+
 /** Quay's keys for a notification's entries (the helper adds `repo` and `namespace`). */
 const notificationLogKeys = (row: NotificationRow) => ({ notification_id: row.uuid, event: row.event, method: row.method });
 const repoTarget = (repo: RepoStanding) => ({ repo: { id: repo.repoId, name: repo.repo } });
@@ -48,7 +56,7 @@ export function notificationRoutes(ctx: V1Context) {
       `${base}/`,
       ({ repo, body, audit }) => {
         const b = parseBody(CreateBody, body);
-        const problem = validateNotification(b, { allowLoopback: ctx.config.notificationAllowLoopback });
+        const problem = validateNotification(b, targetPolicy(ctx.config));
         if (problem) throw ApiError.invalidRequest(problem, { field: problem.slice(0, problem.indexOf(":")) });
         const created = ctx.stores.notifications.create({
           repositoryId: repo.repoId!,
@@ -95,9 +103,11 @@ export function notificationRoutes(ctx: V1Context) {
     )
     .post(
       `${base}/:uuid/test`,
-      ({ repo, params, request }) => {
+      ({ repo, params }) => {
         // Queued on the ordinary outbox with the event's sample data; the answer does not wait for it.
-        if (!ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid, request)) throw noSuchNotification(repo, params.uuid);
+        const outcome = ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid);
+        if (outcome.kind === "not_found") throw noSuchNotification(repo, params.uuid);
+        if (outcome.kind === "rate_limited") throw tooManyTests(outcome.retryAfterSeconds);
         return {};
       },
       // No audit entry: Quay's testRepoNotification records none.

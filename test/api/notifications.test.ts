@@ -1,9 +1,13 @@
 // Repository notifications end to end: a tagged push over /v2 reaches a webhook receiver (both on
-// loopback), with retries, giving up, test notifications, and deliveries that outlive a restart.
-// The delivery mechanics are driven through the store here; test/api/v1-notification.test.ts covers the routes.
+// loopback), with retries, giving up, test notifications, and deliveries that outlive a restart;
+// where webhooks may go, checked when sending; payloads that name the registry from its own
+// settings. The delivery mechanics are driven through the store here (rows made that way skip the
+// API's creation checks, as rows from older versions or names resolved differently would);
+// test/api/v1-notification.test.ts covers the routes. The receivers listen on loopback: servers
+// that should deliver run with notificationAllowLoopback on, servers that should refuse without it.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { RegistryClient, repoName } from "../support/registryClient";
+import { BearerRegistryClient, RegistryClient, repoName } from "../support/registryClient";
 import { freePort, startTestServer, tempDir, type TestServer } from "../support/server";
 import type { NotificationRow } from "../../src/store/meta/notifications";
 
@@ -17,15 +21,21 @@ interface Hit {
 /** A webhook receiver: each path answers with its script of statuses (the last one repeats). */
 class Receiver {
   readonly hits = new Map<string, Hit[]>();
+  /** The Host header of every request, in order. */
+  readonly hosts: string[] = [];
   private readonly scripts = new Map<string, number[]>();
+  private readonly redirects = new Map<string, string>();
   private readonly server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch: async (req) => {
       const path = new URL(req.url).pathname;
+      this.hosts.push(req.headers.get("host") ?? "");
       const list = this.hits.get(path) ?? [];
       list.push({ contentType: req.headers.get("content-type"), body: (await req.json()) as Record<string, unknown> });
       this.hits.set(path, list);
+      const to = this.redirects.get(path);
+      if (to) return Response.redirect(to, 302);
       const script = this.scripts.get(path) ?? [200];
       return new Response(null, { status: script[Math.min(list.length, script.length) - 1] });
     },
@@ -36,6 +46,17 @@ class Receiver {
     const path = `/hook/${crypto.randomUUID()}`;
     if (statuses.length) this.scripts.set(path, statuses);
     return { url: `http://127.0.0.1:${this.server.port}${path}`, path };
+  }
+
+  /** A fresh hook URL that answers with a redirect to `to`. */
+  redirect(to: string): { url: string; path: string } {
+    const hook = this.hook();
+    this.redirects.set(hook.path, to);
+    return hook;
+  }
+
+  get port(): number {
+    return this.server.port!;
   }
 
   of(path: string): Hit[] {
@@ -59,10 +80,14 @@ let server: TestServer;
 let c: RegistryClient;
 let receiver: Receiver;
 
+/** Names only this test's resolver knows (no DNS in tests). */
+const names: Record<string, string[]> = { "hooks.test": ["127.0.0.1"] };
+const resolve = async (host: string) => names[host] ?? Promise.reject(new Error(`ENOTFOUND ${host}`));
+
 beforeAll(async () => {
   receiver = new Receiver();
   // Retries within milliseconds: three retries, then give up.
-  server = await startTestServer({}, { notify: { retryDelaysMs: [20, 20, 20] } });
+  server = await startTestServer({ notificationAllowLoopback: "true" }, { notify: { retryDelaysMs: [20, 20, 20], resolve } });
   c = new RegistryClient(server.url);
 });
 afterAll(async () => {
@@ -164,15 +189,14 @@ describe("repo_push webhooks", () => {
 });
 
 describe("test notifications", () => {
-  test("send the event's sample data, built for the address the API was called on", async () => {
+  test("send the event's sample data, naming the registry by its own address", async () => {
     const hook = receiver.hook();
     const { repo, repoId, n } = repoWithHook(hook.url);
-    const request = new Request(`${server.url}/api/v1/repository/${repo}/notification/${n.uuid}/test`, { method: "POST", headers: { host: "registry.test:5000" } });
-    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid, request)?.uuid).toBe(n.uuid);
+    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)).toMatchObject({ kind: "queued", notification: { uuid: n.uuid } });
     await until(() => receiver.of(hook.path).length === 1);
     expect(receiver.of(hook.path)[0]!.body).toMatchObject({
       repository: repo,
-      docker_url: `registry.test:5000/${repo}`,
+      docker_url: `${new URL(server.url).host}/${repo}`,
       updated_tags: ["latest", "foo"],
       pruned_image_count: 3,
     });
@@ -181,10 +205,100 @@ describe("test notifications", () => {
   test("an unknown uuid, or one of another repository, is not found", () => {
     const { n } = repoWithHook(receiver.hook().url);
     const other = repoWithHook(receiver.hook().url);
-    const request = new Request(`${server.url}/api/v1/x`);
     const test = server.server.ctx.notify.test;
-    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid, request)).toBeUndefined();
-    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID(), request)).toBeUndefined();
+    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid)).toEqual({ kind: "not_found" });
+    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toEqual({ kind: "not_found" });
+  });
+});
+
+describe("payloads name the registry from its settings, never from the pusher's Host", () => {
+  test("a push with a forged Host header: docker_url and homepage carry the server's own address", async () => {
+    const hook = receiver.hook();
+    const { repo } = repoWithHook(hook.url);
+    await new BearerRegistryClient(server.url, undefined, { host: "evil.example:443" }).pushImage(repo, "v1");
+    await until(() => receiver.of(hook.path).length === 1);
+    const own = new URL(server.url).host;
+    const body = receiver.of(hook.path)[0]!.body;
+    expect(body).toMatchObject({ docker_url: `${own}/${repo}`, homepage: `http://${own}/repository/${repo}` });
+    expect(JSON.stringify(body)).not.toContain("evil.example");
+  });
+
+  test("with publicUrl set, payloads use it", async () => {
+    const hook = receiver.hook();
+    const other = await startTestServer({ notificationAllowLoopback: "true", publicUrl: "https://registry.example.com" });
+    try {
+      const repo = repoName("notify");
+      const repoId = other.server.ctx.stores.repositories.ensure(repo).id;
+      other.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+      await new BearerRegistryClient(other.url, undefined, { host: "evil.example" }).pushImage(repo, "latest");
+      await until(() => receiver.of(hook.path).length === 1);
+      expect(receiver.of(hook.path)[0]!.body).toMatchObject({
+        docker_url: `registry.example.com/${repo}`,
+        homepage: `https://registry.example.com/repository/${repo}`,
+      });
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe("where webhooks go, decided when sending", () => {
+  test("a name is resolved at delivery and the request goes to that address, with the URL's Host", async () => {
+    const hook = receiver.hook();
+    const { repo } = repoWithHook(`http://hooks.test:${receiver.port}${hook.path}`);
+    const before = receiver.hosts.length;
+    await c.pushImage(repo, "latest");
+    await until(() => receiver.of(hook.path).length === 1);
+    expect(receiver.hosts.slice(before)).toEqual([`hooks.test:${receiver.port}`]);
+  });
+
+  test("a redirect is never followed, not even to another allowed listener", async () => {
+    const target = receiver.hook();
+    const bounce = receiver.redirect(target.url);
+    const { repo, repoId, n } = repoWithHook(bounce.url);
+    await c.pushImage(repo, "latest");
+    await until(() => failuresOf(repoId, n.uuid) === 1);
+    expect(receiver.of(bounce.path)).toHaveLength(4);
+    expect(receiver.of(target.path)).toHaveLength(0);
+  });
+
+  describe("without the loopback allowance", () => {
+    let strict: TestServer;
+    const strictNames: Record<string, string[]> = {};
+    beforeAll(async () => {
+      // Retries an hour apart: a row given up at once was refused, not merely failed.
+      strict = await startTestServer(
+        {},
+        { notify: { retryDelaysMs: [3_600_000], timeoutMs: 1_000, resolve: async (h) => strictNames[h] ?? Promise.reject(new Error(`ENOTFOUND ${h}`)) } },
+      );
+    });
+    afterAll(async () => {
+      await strict?.stop();
+    });
+
+    const refused: [string, (port: number) => string][] = [
+      ["localhost (from /etc/hosts)", (p) => `http://localhost:${p}`],
+      ["[::ffff:127.0.0.1]", (p) => `http://[::ffff:127.0.0.1]:${p}`],
+      ["[::ffff:0.0.0.0]", (p) => `http://[::ffff:0.0.0.0]:${p}`],
+      ["0.0.0.0", (p) => `http://0.0.0.0:${p}`],
+      ["2130706433 (decimal)", (p) => `http://2130706433:${p}`],
+      ["0x7f.1 (hex)", (p) => `http://0x7f.1:${p}`],
+      ["169.254.169.254 (cloud metadata)", () => "http://169.254.169.254"],
+      ["a name that resolves to loopback when sending", (p) => `http://rebound.test:${p}`],
+    ];
+    for (const [name, base] of refused)
+      test(`${name}: refused, given up at once, the listener never reached`, async () => {
+        strictNames["rebound.test"] = ["127.0.0.1"];
+        const hook = receiver.hook();
+        const repo = repoName("strict");
+        const st = strict.server.ctx.stores;
+        const repoId = st.repositories.ensure(repo).id;
+        const n = st.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: `${base(receiver.port)}${hook.path}` }, eventConfig: {} });
+        await new RegistryClient(strict.url).pushImage(repo, "latest");
+        await until(() => st.notifications.get(repoId, n.uuid)!.numberOfFailures === 1);
+        expect(st.notifications.pending(n.id)).toEqual([]);
+        expect(receiver.of(hook.path)).toHaveLength(0);
+      });
   });
 });
 
@@ -192,7 +306,7 @@ describe("restarts", () => {
   test("deliveries queued before a restart are sent after it", async () => {
     const dataDir = tempDir();
     const hook = receiver.hook();
-    const first = await startTestServer({}, { dataDir });
+    const first = await startTestServer({ notificationAllowLoopback: "true" }, { dataDir });
     let firstRunning = true;
     let second: TestServer | undefined;
     try {
@@ -207,7 +321,7 @@ describe("restarts", () => {
       firstRunning = false;
       expect(receiver.of(hook.path)).toHaveLength(0);
 
-      second = await startTestServer({}, { dataDir });
+      second = await startTestServer({ notificationAllowLoopback: "true" }, { dataDir });
       await until(() => receiver.of(hook.path).length === 1);
       expect(receiver.of(hook.path)[0]!.body).toMatchObject({ repository: repo, updated_tags: ["before-restart"] });
       await until(() => second!.server.ctx.stores.notifications.pending(n.id).length === 0);

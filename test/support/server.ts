@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from "../../src/server";
 import { hashPassword } from "../../src/auth/password";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import type { DeliveryWorkerOptions } from "../../src/notify/deliveryWorker";
+import type { NotificationOptions } from "../../src/notify";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -30,7 +30,7 @@ export interface TestServerOptions {
   /** Serve this data directory (a restart of an earlier server); the caller removes it. */
   dataDir?: string;
   /** Delivery worker settings, such as a millisecond retry schedule. */
-  notify?: DeliveryWorkerOptions;
+  notify?: NotificationOptions;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */

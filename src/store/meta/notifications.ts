@@ -1,6 +1,6 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { notificationDeliveries, repositoryNotifications } from "../schema";
+import { notificationDeliveries, repositories, repositoryNotifications } from "../schema";
 
 /** A repository notification: when `event` happens, notify through `method` with `config`. */
 export interface NotificationRow {
@@ -40,6 +40,8 @@ export interface DueDelivery {
   config: Record<string, unknown>;
   /** The notification's failure count when the row was read (disabled ones are not sent). */
   numberOfFailures: number;
+  /** The namespace of the notification's repository: deliveries are shared fairly between namespaces. */
+  namespaceId: number;
 }
 
 /** An outbox row as stored, for inspection. */
@@ -112,7 +114,9 @@ export class NotificationStore {
       .where(and(eq(n.repositoryId, sql.placeholder("repo")), eq(n.event, sql.placeholder("event"))))
       .orderBy(asc(n.id))
       .prepare();
-    this.dueRows = db
+    // Each namespace's due rows numbered oldest first; taking rank 1 of every namespace, then
+    // rank 2, … interleaves namespaces, so one namespace's backlog never hides another's.
+    const ranked = db
       .select({
         id: d.id,
         notificationId: d.notificationId,
@@ -122,11 +126,30 @@ export class NotificationStore {
         method: n.method,
         config: n.config,
         numberOfFailures: n.numberOfFailures,
+        namespaceId: repositories.namespaceId,
+        nextAttemptMs: d.nextAttemptMs,
+        rank: sql<number>`row_number() over (partition by ${repositories.namespaceId} order by ${d.nextAttemptMs}, ${d.id})`.as("rank"),
       })
       .from(d)
       .innerJoin(n, eq(n.id, d.notificationId))
+      .innerJoin(repositories, eq(repositories.id, n.repositoryId))
       .where(lte(d.nextAttemptMs, sql.placeholder("now")))
-      .orderBy(asc(d.nextAttemptMs), asc(d.id))
+      .as("ranked");
+    this.dueRows = db
+      .select({
+        id: ranked.id,
+        notificationId: ranked.notificationId,
+        notificationUuid: ranked.notificationUuid,
+        attempts: ranked.attempts,
+        payload: ranked.payload,
+        method: ranked.method,
+        config: ranked.config,
+        numberOfFailures: ranked.numberOfFailures,
+        namespaceId: ranked.namespaceId,
+      })
+      .from(ranked)
+      .where(lte(ranked.rank, sql.placeholder("perNamespace")))
+      .orderBy(asc(ranked.rank), asc(ranked.nextAttemptMs), asc(ranked.id))
       .limit(sql.placeholder("limit"))
       .prepare();
   }
@@ -188,9 +211,12 @@ export class NotificationStore {
     return this.db.insert(d).values({ notificationId, payload, nextAttemptMs: dueMs }).returning({ id: d.id }).get().id;
   }
 
-  /** Deliveries due at `nowMs`, earliest first. */
-  due(nowMs: number, limit: number): DueDelivery[] {
-    return this.dueRows.all({ now: nowMs, limit }).map((r) => ({ ...r, config: parseObject(r.config) }));
+  /**
+   * Deliveries due at `nowMs`: at most `perNamespace` per namespace (its earliest), taken in turns
+   * across namespaces (each one's earliest, then each one's second, …), at most `limit` in all.
+   */
+  due(nowMs: number, limit: number, perNamespace = limit): DueDelivery[] {
+    return this.dueRows.all({ now: nowMs, limit, perNamespace }).map((r) => ({ ...r, config: parseObject(r.config) }));
   }
 
   /** The pending deliveries of a notification (or all of them), for inspection and tests. */

@@ -15,11 +15,14 @@ let notification: NotificationRow;
 let worker: DeliveryWorker | undefined;
 const log = createLogger({ requests: false, write: () => {} });
 
+/** A repo_push webhook of `repo` (created with its namespace). */
+const webhookIn = (repo: string) =>
+  stores.notifications.create({ repositoryId: stores.repositories.ensure(repo).id, event: "repo_push", method: "webhook", config: { url: "https://e.com/" }, eventConfig: {} });
+
 beforeEach(() => {
   dir = tempDir("berth-worker-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
-  const repositoryId = stores.repositories.ensure("acme/web").id;
-  notification = stores.notifications.create({ repositoryId, event: "repo_push", method: "webhook", config: { url: "https://e.com/" }, eventConfig: {} });
+  notification = webhookIn("acme/web");
 });
 afterEach(async () => {
   await worker?.stop();
@@ -128,6 +131,34 @@ describe("DeliveryWorker", () => {
     await until(() => sent === 8);
     expect(peak).toBe(2);
     expect(stores.notifications.pending()).toEqual([]);
+  });
+
+  test("one namespace's stuck sends take at most its share: another namespace's row goes out at once", async () => {
+    const [flood, floodOther] = [webhookIn("flood/a"), webhookIn("flood/b")];
+    // Forty rows of the flooding namespace (over two repositories), all older than acme's row.
+    for (let i = 0; i < 40; i++) stores.notifications.enqueue(i % 2 ? flood.id : floodOther.id, "{}", Date.now() - 1_000);
+    let stuck = 0;
+    const sent: string[] = [];
+    worker = new DeliveryWorker(stores.notifications, log, {
+      concurrency: 4,
+      perNamespace: 2,
+      send: (d, signal) => {
+        if (d.notificationId === notification.id) {
+          sent.push("acme");
+          return Promise.resolve(ok);
+        }
+        stuck++;
+        // A receiver that never answers: only stop() ends it.
+        return new Promise((resolve) => signal.addEventListener("abort", () => resolve({ ok: false, error: "aborted" })));
+      },
+    });
+    worker.start();
+    await until(() => stuck === 2);
+    stores.notifications.enqueue(notification.id, "{}", Date.now());
+    worker.kick();
+    await until(() => sent.length === 1);
+    expect(stuck).toBe(2);
+    expect(worker.busy).toBe(2);
   });
 
   test("stop aborts a send in flight and leaves its row due, untouched", async () => {

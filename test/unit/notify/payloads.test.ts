@@ -39,17 +39,18 @@ describe("repoPushPayload", () => {
     });
 });
 
-describe("registryAddress", () => {
-  const req = (headers: Record<string, string>, url = "http://10.1.1.1:8080/v2/a/b/manifests/x") => new Request(url, { headers });
-  const table: [string, string | undefined, Request, { scheme: string; host: string }][] = [
-    ["the public URL wins", "https://reg.example.com", req({ host: "127.0.0.1:8080" }), { scheme: "https", host: "reg.example.com" }],
-    ["a public URL with port and path keeps only the origin", "http://reg.example.com:5000/x/", req({}), { scheme: "http", host: "reg.example.com:5000" }],
-    ["else the Host the client used", undefined, req({ host: "laptop:8080" }), { scheme: "http", host: "laptop:8080" }],
-    ["and X-Forwarded-Proto behind a proxy", undefined, req({ host: "reg.local", "x-forwarded-proto": "https" }), { scheme: "https", host: "reg.local" }],
+describe("registryAddress (from configuration only)", () => {
+  const table: [string, { publicUrl?: string; host: string }, number, { scheme: string; host: string }][] = [
+    ["the public URL wins", { publicUrl: "https://reg.example.com", host: "127.0.0.1" }, 8080, { scheme: "https", host: "reg.example.com" }],
+    ["a public URL with port and path keeps only the origin", { publicUrl: "http://reg.example.com:5000/x/", host: "0.0.0.0" }, 8080, { scheme: "http", host: "reg.example.com:5000" }],
+    ["else the listen address and the port listened on", { host: "10.1.1.1" }, 5000, { scheme: "http", host: "10.1.1.1:5000" }],
+    ["a wildcard IPv4 listen address is localhost", { host: "0.0.0.0" }, 8080, { scheme: "http", host: "localhost:8080" }],
+    ["so is the IPv6 wildcard", { host: "::" }, 8080, { scheme: "http", host: "localhost:8080" }],
+    ["an IPv6 listen address in brackets", { host: "fd00::5" }, 8080, { scheme: "http", host: "[fd00::5]:8080" }],
   ];
-  for (const [name, publicUrl, request, want] of table)
+  for (const [name, settings, port, want] of table)
     test(name, () => {
-      expect(registryAddress(publicUrl, request)).toEqual(want);
+      expect(registryAddress(settings, port)).toEqual(want);
     });
 });
 

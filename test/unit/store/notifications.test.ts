@@ -85,8 +85,24 @@ describe("outbox", () => {
       method: "webhook",
       config: { url: "https://e.com/h" },
       numberOfFailures: 0,
+      namespaceId: expect.any(Number),
     });
     expect(store.due(5_000, 1).map((d) => d.id)).toEqual([early]);
+  });
+
+  test("due takes namespaces in turns and at most perNamespace rows of each", () => {
+    // acme's backlog is older than everything of the other namespaces.
+    const flood = hook(repoId);
+    const floodApi = hook(otherRepoId);
+    const acme = [1, 2, 3, 4].map((t) => store.enqueue(t % 2 ? flood.id : floodApi.id, "{}", t));
+    const other = hook(stores.repositories.ensure("other/app").id);
+    const third = hook(stores.repositories.ensure("third/app").id);
+    const o = [store.enqueue(other.id, "{}", 10), store.enqueue(other.id, "{}", 11)];
+    const t = store.enqueue(third.id, "{}", 12);
+    expect(store.due(100, 10, 2).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1]]);
+    expect(store.due(100, 3, 2).map((d) => d.id)).toEqual([acme[0], o[0], t]);
+    expect(store.due(100, 10, 1).map((d) => d.id)).toEqual([acme[0], o[0], t]);
+    expect(store.due(100, 10).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1], acme[2], acme[3]]);
   });
 
   test("a failed attempt counts, keeps the error and moves the row later", () => {
