@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { readFileSync } from "node:fs";
+import { parseIpRange } from "./ipAddress";
 
 // One schema for every setting. Sources merge in this order: defaults, config file, BERTH_*
 // environment variables, command-line flags. Each setting's env name is BERTH_ + its name in
@@ -51,6 +52,10 @@ export const ConfigSchema = Type.Object(
       default: false,
       description: "allow notification webhooks to loopback addresses (refused by default, as in Quay)",
     }),
+    trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default",
+    }),
   },
   { additionalProperties: false },
 );
@@ -79,6 +84,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
   logRequests: "BERTH_LOG_REQUESTS",
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
+  trustedProxies: "BERTH_TRUSTED_PROXIES",
 };
 
 export class ConfigError extends Error {}
@@ -142,6 +148,10 @@ export function loadConfig(
       return `${where}: ${e.message} (got ${JSON.stringify((withDefaults as any)[key])})`;
     });
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join("\n  ")}`);
+  }
+  const badProxy = (withDefaults as Config).trustedProxies.find((p) => !parseIpRange(p));
+  if (badProxy !== undefined) {
+    throw new ConfigError(`invalid configuration:\n  ${origin.trustedProxies ?? "trustedProxies"}: "${badProxy}" is not an IP address or CIDR range`);
   }
   return withDefaults as Config;
 }
