@@ -1,9 +1,11 @@
 import type { AppTokenStore } from "../store/meta/appTokens";
+import type { OAuthStore } from "../store/meta/oauth";
 import type { RobotStore } from "../store/meta/robots";
 import type { UserStore } from "../store/meta/users";
 import { CredentialCache } from "./credentialCache";
 import { identityName, type Identity } from "./identity";
 import type { LoginAttempt, LoginThrottle } from "./loginThrottle";
+import { OAuthTokenService } from "./oauthTokens";
 import { constantTimeEqual, verifyPassword } from "./password";
 import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
 import { SingleNodeLoginThrottle } from "./singleNodeLoginThrottle";
@@ -17,6 +19,7 @@ export interface AuthenticatorStores {
   users: UserStore;
   robots: RobotStore;
   appTokens: AppTokenStore;
+  oauth: OAuthStore;
 }
 
 export interface AuthenticatorOptions {
@@ -25,15 +28,18 @@ export interface AuthenticatorOptions {
   throttle?: LoginThrottle;
 }
 
+/** The username `docker login` uses with an OAuth access token as its password (Quay's). */
+export const OAUTH_TOKEN_USERNAME = "$oauthtoken";
 /** The username app-specific tokens log in with. */
 export const APP_TOKEN_USERNAME = "$app";
 
 // Every credential check: users (password, by name or email), robots (owner+short and their
-// token) and app-specific tokens ($app). Each attempt goes through the login throttle first
-// (loginThrottle.ts). Successful checks are remembered for a while (config
-// credentialCacheSeconds, 60 by default) so a CI hammering /v2/auth does not pay argon2 on every
-// call; the cache is asked only after the throttle admitted the attempt, so it is no
-// unthrottled guessing oracle.
+// token), app-specific tokens ($app) and OAuth access tokens ($oauthtoken). Each attempt goes
+// through the login throttle first (loginThrottle.ts). Successful password, robot and app token
+// checks are remembered for a while (config credentialCacheSeconds, 60 by default) so a CI
+// hammering /v2/auth does not pay argon2 on every call; the cache is asked only after the
+// throttle admitted the attempt, so it is no unthrottled guessing oracle. OAuth tokens are not
+// cached: their check is a hash and an indexed read, and a revocation must count at once.
 
 const INVALID = { ok: false as const, reason: "invalid" as const, message: "Invalid Username or Password" };
 
@@ -41,6 +47,7 @@ export class Authenticator {
   readonly cache: CredentialCache<Identity>;
   readonly throttle: LoginThrottle;
   private readonly useCache: boolean;
+  private readonly oauthTokens: OAuthTokenService;
 
   constructor(
     private readonly stores: AuthenticatorStores,
@@ -50,13 +57,14 @@ export class Authenticator {
     this.cache = new CredentialCache<Identity>({ ttlMs: Math.max(cacheMs, 1) });
     this.useCache = cacheMs > 0;
     this.throttle = opts.throttle ?? new SingleNodeLoginThrottle();
+    this.oauthTokens = new OAuthTokenService(stores);
   }
 
   async authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
     const attempt: LoginAttempt = { account: this.accountKey(username), address: clientAddress };
     const admission = await this.throttle.admit(attempt);
     if (!admission.admitted) return { ok: false, reason: "throttled", retryAfterSeconds: admission.retryAfterSeconds };
-    const cacheable = this.useCache;
+    const cacheable = this.useCache && username !== OAUTH_TOKEN_USERNAME;
     if (cacheable) {
       const cached = this.cache.get(username, secret);
       if (cached && this.stillValid(cached)) {
@@ -105,11 +113,11 @@ export class Authenticator {
 
   /**
    * The throttle's key for the account a username names: one for a user's name and email, so
-   * alternating them buys no extra guesses. $app names no account until checked: an account key
-   * there would let anyone slow every app token login down.
+   * alternating them buys no extra guesses. $app and $oauthtoken name no account until checked:
+   * an account key there would let anyone slow every token login down.
    */
   private accountKey(username: string): string | undefined {
-    if (username === APP_TOKEN_USERNAME) return undefined;
+    if (username === APP_TOKEN_USERNAME || username === OAUTH_TOKEN_USERNAME) return undefined;
     if (username.includes("+")) return `robot:${username.toLowerCase()}`;
     const user = username.includes("@") ? this.stores.users.byEmail(username) : this.stores.users.byName(username);
     return user ? `user:${user.id}` : `name:${username.toLowerCase()}`;
@@ -117,6 +125,10 @@ export class Authenticator {
 
   private async check(username: string, secret: string): Promise<Identity | undefined> {
     if (username === APP_TOKEN_USERNAME) return this.checkAppToken(secret);
+    if (username === OAUTH_TOKEN_USERNAME) {
+      const found = this.oauthTokens.authenticateToken(secret);
+      return found && { kind: "user", user: found.user, via: "oauth", oauthScopes: found.scopes, oauthTokenUuid: found.tokenUuid };
+    }
     if (username.includes("+")) {
       const robot = this.stores.robots.byName(username);
       if (!robot || !constantTimeEqual(robot.token, secret)) return undefined;
