@@ -67,9 +67,9 @@ describe("concurrent guessing is counted before the checks run", () => {
     expect(tally(statuses)).toEqual({ 403: 4, 429: 56 });
   });
 
-  test("a 400-request burst from one address across 400 accounts: 11 real checks", async () => {
-    const statuses = await Promise.all(Array.from({ length: 400 }, (_, i) => v2auth(direct, `user${i}`, "wrong-password")));
-    expect(tally(statuses)).toEqual({ 401: 11, 429: 389 });
+  test("a 150-request burst from one address across 150 accounts: 11 real checks", async () => {
+    const statuses = await Promise.all(Array.from({ length: 150 }, (_, i) => v2auth(direct, `user${i}`, "wrong-password")));
+    expect(tally(statuses)).toEqual({ 401: 11, 429: 139 });
   });
 });
 
