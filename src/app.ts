@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
+import type { LoginThrottle } from "./auth/loginThrottle";
 import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
 import { RegistryTokenService } from "./auth/registryToken";
@@ -43,6 +44,8 @@ export interface AppContext {
 export interface ContextOptions {
   /** Delivery worker settings (tests use millisecond retry schedules, short timeouts, a fixed resolver). */
   notify?: NotificationOptions;
+  /** The login throttle (tests pass one with a fake clock or short delays). */
+  loginThrottle?: LoginThrottle;
 }
 
 /** Opens the stores and, in token mode, the signing keys and token service. */
@@ -58,7 +61,7 @@ export async function createContext(
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
-  const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });
+  const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: opts.loginThrottle });
   const events = new RegistryEvents(log);
   const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
   listenForPushLabels(events, stores, log);

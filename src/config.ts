@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { readFileSync } from "node:fs";
+import { parseIpRange } from "./ipAddress";
 
 // One schema for every setting. Sources merge in this order: defaults, config file, BERTH_*
 // environment variables, command-line flags. Each setting's env name is BERTH_ + its name in
@@ -59,6 +60,10 @@ export const ConfigSchema = Type.Object(
       default: true,
       description: "allow notification webhooks to private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)",
     }),
+    trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default",
+    }),
   },
   { additionalProperties: false },
 );
@@ -89,6 +94,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
   notificationAllowLinkLocal: "BERTH_NOTIFICATION_ALLOW_LINK_LOCAL",
   notificationAllowPrivate: "BERTH_NOTIFICATION_ALLOW_PRIVATE",
+  trustedProxies: "BERTH_TRUSTED_PROXIES",
 };
 
 export class ConfigError extends Error {}
@@ -152,6 +158,10 @@ export function loadConfig(
       return `${where}: ${e.message} (got ${JSON.stringify((withDefaults as any)[key])})`;
     });
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join("\n  ")}`);
+  }
+  const badProxy = (withDefaults as Config).trustedProxies.find((p) => !parseIpRange(p));
+  if (badProxy !== undefined) {
+    throw new ConfigError(`invalid configuration:\n  ${origin.trustedProxies ?? "trustedProxies"}: "${badProxy}" is not an IP address or CIDR range`);
   }
   return withDefaults as Config;
 }

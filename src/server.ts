@@ -1,7 +1,7 @@
 import { createApp, createContext, type AppContext, type ContextOptions } from "./app";
 import type { Config } from "./config";
 import type { Logger } from "./log";
-import { recordClientAddress } from "./auth/clientAddress";
+import { recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
 
 export interface RunningServer {
   url: string;
@@ -18,6 +18,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const ctx = await createContext(config, log, env, opts);
   const app = createApp(ctx);
+  const proxies = new TrustedProxies(config.trustedProxies);
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
@@ -28,7 +29,7 @@ export async function startServer(
     idleTimeout: 255,
     async fetch(request, server) {
       const started = performance.now();
-      recordClientAddress(request, server.requestIP(request)?.address);
+      recordClientAddress(request, resolveClientAddress(server.requestIP(request)?.address, request.headers.get("x-forwarded-for"), proxies));
       const response = await app.handle(request);
       const path = request.url.slice(request.url.indexOf("/", 8));
       log.request(request.method, path, response.status, Number(response.headers.get("content-length") ?? 0), performance.now() - started);

@@ -1,11 +1,14 @@
 import type { AppTokenStore } from "../store/meta/appTokens";
+import type { OAuthStore } from "../store/meta/oauth";
 import type { RobotStore } from "../store/meta/robots";
 import type { UserStore } from "../store/meta/users";
 import { CredentialCache } from "./credentialCache";
-import type { Identity } from "./identity";
-import { LoginThrottle } from "./loginThrottle";
+import { identityName, type Identity } from "./identity";
+import type { LoginAttempt, LoginThrottle } from "./loginThrottle";
+import { OAuthTokenService } from "./oauthTokens";
 import { constantTimeEqual, verifyPassword } from "./password";
 import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
+import { SingleNodeLoginThrottle } from "./singleNodeLoginThrottle";
 
 export type AuthOutcome =
   | { ok: true; identity: Identity }
@@ -16,13 +19,27 @@ export interface AuthenticatorStores {
   users: UserStore;
   robots: RobotStore;
   appTokens: AppTokenStore;
+  oauth: OAuthStore;
 }
 
-// Credential checks behind /v2/auth: users (password, by name or email), robots (owner+short and
-// their token) and app-specific tokens ($app). Successful checks are remembered for a while
-// (config credentialCacheSeconds, 60 by default) so a CI hammering /v2/auth does not pay argon2
-// on every call; failures always re-check and count towards the exponential backoff per
-// account and per address.
+export interface AuthenticatorOptions {
+  /** How long a successful check is remembered (0: not at all). */
+  cacheMs?: number;
+  throttle?: LoginThrottle;
+}
+
+/** The username `docker login` uses with an OAuth access token as its password (Quay's). */
+export const OAUTH_TOKEN_USERNAME = "$oauthtoken";
+/** The username app-specific tokens log in with. */
+export const APP_TOKEN_USERNAME = "$app";
+
+// Every credential check: users (password, by name or email), robots (owner+short and their
+// token), app-specific tokens ($app) and OAuth access tokens ($oauthtoken). Each attempt goes
+// through the login throttle first (loginThrottle.ts). Successful password, robot and app token
+// checks are remembered for a while (config credentialCacheSeconds, 60 by default) so a CI
+// hammering /v2/auth does not pay argon2 on every call; the cache is asked only after the
+// throttle admitted the attempt, so it is no unthrottled guessing oracle. OAuth tokens are not
+// cached: their check is a hash and an indexed read, and a revocation must count at once.
 
 const INVALID = { ok: false as const, reason: "invalid" as const, message: "Invalid Username or Password" };
 
@@ -30,37 +47,42 @@ export class Authenticator {
   readonly cache: CredentialCache<Identity>;
   readonly throttle: LoginThrottle;
   private readonly useCache: boolean;
+  private readonly oauthTokens: OAuthTokenService;
 
   constructor(
     private readonly stores: AuthenticatorStores,
-    opts: { cacheMs?: number; throttle?: LoginThrottle } = {},
+    opts: AuthenticatorOptions = {},
   ) {
     const cacheMs = opts.cacheMs ?? 60_000;
     this.cache = new CredentialCache<Identity>({ ttlMs: Math.max(cacheMs, 1) });
     this.useCache = cacheMs > 0;
-    this.throttle = opts.throttle ?? new LoginThrottle();
+    this.throttle = opts.throttle ?? new SingleNodeLoginThrottle();
+    this.oauthTokens = new OAuthTokenService(stores);
   }
 
   async authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
-    // "$app" names no account: every app token logs in under it, so an account key there would
-    // let anyone lock all app-token logins out. The codes are unguessable; the address key
-    // still slows a guesser.
-    const account = username === "$app" ? undefined : `account:${username.toLowerCase()}`;
-    const keys = account ? [account, `address:${clientAddress}`] : [`address:${clientAddress}`];
-    const gate = this.throttle.check(keys);
-    if (!gate.allowed) return { ok: false, reason: "throttled", retryAfterSeconds: gate.retryAfterSeconds };
-    if (this.useCache) {
+    const attempt: LoginAttempt = { account: this.accountKey(username), address: clientAddress };
+    const admission = await this.throttle.admit(attempt);
+    if (!admission.admitted) return { ok: false, reason: "throttled", retryAfterSeconds: admission.retryAfterSeconds };
+    const cacheable = this.useCache && username !== OAUTH_TOKEN_USERNAME;
+    if (cacheable) {
       const cached = this.cache.get(username, secret);
-      if (cached && this.stillValid(cached)) return { ok: true, identity: cached };
+      if (cached && this.stillValid(cached)) {
+        await this.throttle.settle(attempt, true);
+        return { ok: true, identity: cached };
+      }
     }
+    // Only an account that failed from many addresses lately delays anyone.
+    if (admission.delayMs > 0) await Bun.sleep(admission.delayMs);
     const generation = this.cache.generation;
-    const identity = await this.check(username, secret);
-    if (!identity) {
-      this.throttle.failure(keys);
-      return INVALID;
+    let identity: Identity | undefined;
+    try {
+      identity = await this.check(username, secret);
+    } finally {
+      await this.throttle.settle(attempt, identity !== undefined);
     }
-    if (account) this.throttle.success([account]);
-    if (this.useCache) this.cache.set(username, secret, identity, generation);
+    if (!identity) return INVALID;
+    if (cacheable) this.cache.set(username, secret, identity, generation, identityName(identity));
     return { ok: true, identity };
   }
 
@@ -74,8 +96,8 @@ export class Authenticator {
     if (identity.kind === "user") {
       if (this.stores.users.byId(identity.user.id)?.enabled !== true) return false;
       if (identity.via !== "appToken") return true;
-      // The cache entry is keyed "$app", so forget(owner) cannot reach it: a revoked or expired
-      // app token must stop here (one more indexed read).
+      // A revocation by another process (the CLI) cannot call forget(), and expiry needs none: a
+      // revoked or expired app token must stop here (one more indexed read).
       const row = this.stores.appTokens.byUuid(identity.appTokenUuid!);
       return row !== undefined && (row.expiresMs === null || row.expiresMs > Date.now());
     }
@@ -89,8 +111,24 @@ export class Authenticator {
     return true;
   }
 
+  /**
+   * The throttle's key for the account a username names: one for a user's name and email, so
+   * alternating them buys no extra guesses. $app and $oauthtoken name no account until checked:
+   * an account key there would let anyone slow every token login down.
+   */
+  private accountKey(username: string): string | undefined {
+    if (username === APP_TOKEN_USERNAME || username === OAUTH_TOKEN_USERNAME) return undefined;
+    if (username.includes("+")) return `robot:${username.toLowerCase()}`;
+    const user = username.includes("@") ? this.stores.users.byEmail(username) : this.stores.users.byName(username);
+    return user ? `user:${user.id}` : `name:${username.toLowerCase()}`;
+  }
+
   private async check(username: string, secret: string): Promise<Identity | undefined> {
-    if (username === "$app") return this.checkAppToken(secret);
+    if (username === APP_TOKEN_USERNAME) return this.checkAppToken(secret);
+    if (username === OAUTH_TOKEN_USERNAME) {
+      const found = this.oauthTokens.authenticateToken(secret);
+      return found && { kind: "user", user: found.user, via: "oauth", oauthScopes: found.scopes, oauthTokenUuid: found.tokenUuid };
+    }
     if (username.includes("+")) {
       const robot = this.stores.robots.byName(username);
       if (!robot || !constantTimeEqual(robot.token, secret)) return undefined;

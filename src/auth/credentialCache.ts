@@ -7,7 +7,9 @@
 // re-check (and go through the login throttle).
 //
 // invalidateUser() must be called on password change, robot token regeneration, token revocation,
-// and when a user is disabled or deleted. A check that was already running when the user was
+// and when a user is disabled or deleted. It finds entries by their owner, the account the
+// credentials turned out to belong to, so a login by email or as $app is forgotten with the
+// user's name. A check that was already running when the user was
 // invalidated must not re-populate the cache with the old secret: pass the generation read
 // before the check to set(), and stale results are dropped.
 
@@ -20,7 +22,10 @@ export interface CredentialCacheOptions {
 }
 
 interface Entry<V> {
+  /** The name the credentials were presented under. */
   user: string;
+  /** The account they belong to (invalidateUser's key). */
+  owner: string;
   value: V;
   expires: number;
 }
@@ -55,7 +60,8 @@ export class CredentialCache<V> {
     return this.gen;
   }
 
-  set(user: string, secret: string, value: V, generation?: number): void {
+  /** `owner`: the account the credentials belong to, when not `user` itself (an email, $app). */
+  set(user: string, secret: string, value: V, generation?: number, owner: string = user): void {
     if (generation !== undefined && generation !== this.gen) return; // raced an invalidation
     const now = this.now();
     const id = this.digest(user, secret);
@@ -68,12 +74,12 @@ export class CredentialCache<V> {
         this.entries.delete(k);
       }
     }
-    this.entries.set(id, { user, value, expires: now + this.ttlMs });
+    this.entries.set(id, { user, owner, value, expires: now + this.ttlMs });
   }
 
   invalidateUser(username: string): void {
     this.gen++;
-    for (const [k, e] of this.entries) if (e.user === username) this.entries.delete(k);
+    for (const [k, e] of this.entries) if (e.owner === username) this.entries.delete(k);
   }
 
   clear(): void {

@@ -1,10 +1,19 @@
+import type { OAuthScope } from "../perm/oauthScopes";
 import type { RobotRow } from "../store/meta/robots";
 import type { UserRow } from "../store/meta/users";
 
 /** Who is calling, as the auth layer established it. */
 export type Identity =
   | { kind: "anonymous" }
-  | { kind: "user"; user: UserRow; via: "password" | "appToken" | "oauth"; appTokenUuid?: string }
+  | {
+      kind: "user";
+      user: UserRow;
+      via: "password" | "appToken" | "oauth";
+      appTokenUuid?: string;
+      /** Set when an OAuth token logged in at /v2/auth ($oauthtoken): its scopes cap the standing. */
+      oauthScopes?: readonly OAuthScope[];
+      oauthTokenUuid?: string;
+    }
   | { kind: "robot"; robot: RobotRow };
 
 export const ANONYMOUS: Identity = { kind: "anonymous" };
@@ -25,14 +34,18 @@ export function identityContext(identity: Identity): Record<string, unknown> {
     case "robot":
       return { version: 2, entity_kind: "robot", entity_reference: identity.robot.fullName, kind: "user", user: identity.robot.fullName, ...apostille };
     case "user":
-      return identity.via === "appToken"
-        ? { version: 2, entity_kind: "appspecifictoken", entity_reference: identity.appTokenUuid, kind: "user", user: identity.user.username, ...apostille }
-        : { version: 2, entity_kind: "user", entity_reference: identity.user.uuid, kind: "user", user: identity.user.username, ...apostille };
+      if (identity.via === "appToken")
+        return { version: 2, entity_kind: "appspecifictoken", entity_reference: identity.appTokenUuid, kind: "user", user: identity.user.username, ...apostille };
+      if (identity.oauthTokenUuid !== undefined)
+        return { version: 2, entity_kind: "oauthtoken", entity_reference: identity.oauthTokenUuid, kind: "user", user: identity.user.username, ...apostille };
+      return { version: 2, entity_kind: "user", entity_reference: identity.user.uuid, kind: "user", user: identity.user.username, ...apostille };
   }
 }
 
 /** Who a verified registry token speaks for, read back from its `sub` and `context` claims. */
-export type TokenSubject = { kind: "user"; name: string; appTokenUuid?: string } | { kind: "robot"; name: string };
+export type TokenSubject =
+  | { kind: "user"; name: string; appTokenUuid?: string; oauthTokenUuid?: string }
+  | { kind: "robot"; name: string };
 
 /** The inverse of identityContext; undefined for anonymous tokens (they name no entity). */
 export function tokenSubject(sub: string, context: Record<string, unknown>): TokenSubject | undefined {
@@ -42,6 +55,10 @@ export function tokenSubject(sub: string, context: Record<string, unknown>): Tok
     case "appspecifictoken":
       return typeof context.entity_reference === "string"
         ? { kind: "user", name: sub, appTokenUuid: context.entity_reference }
+        : { kind: "user", name: sub };
+    case "oauthtoken":
+      return typeof context.entity_reference === "string"
+        ? { kind: "user", name: sub, oauthTokenUuid: context.entity_reference }
         : { kind: "user", name: sub };
     case "robot":
       return { kind: "robot", name: sub };

@@ -3,6 +3,8 @@ import { canonicalRepoName } from "../oci";
 import type { OrgStore, TeamRole } from "../store/meta/orgs";
 import type { PermissionStore } from "../store/meta/permissions";
 import type { RepositoryStore } from "../store/meta/repositories";
+import { allowsSuperuser } from "./oauthScopes";
+import { capStandingToScopes } from "./oauthStanding";
 import { canCreateRepo, resolveRepoRole, type Principal, type RepoRole } from "./roles";
 
 export interface RoleStores {
@@ -59,7 +61,9 @@ export class RepoRoleResolver {
     const repo = canonicalRepoName(requestedName);
     const namespace = repo.slice(0, repo.indexOf("/"));
     const row = this.stores.repositories.find(repo);
-    const principal = this.principalOf(identity);
+    const scopes = identity.kind === "user" ? identity.oauthScopes : undefined;
+    let principal = this.principalOf(identity);
+    if (scopes && principal.kind === "user" && !allowsSuperuser(scopes)) principal = { ...principal, superuser: false };
     const opts = { superuserFullAccess: this.policy.superuserFullAccess };
     const member = identity.kind === "user" ? { userId: identity.user.id } : identity.kind === "robot" ? { robotId: identity.robot.id } : undefined;
     const ns = this.stores.orgs.namespace(namespace);
@@ -81,7 +85,8 @@ export class RepoRoleResolver {
     const canCreateInNamespace = ns !== undefined || (principal.kind === "user" && principal.superuser && opts.superuserFullAccess)
       ? canCreateRepo(principal, namespace, namespaceTeamRoles, opts)
       : false;
-    return { repo, exists: !!row, repoId: row?.id, role, grantedRole, canCreateInNamespace, canCreate: !row && canCreateInNamespace };
+    const standing = { repo, exists: !!row, repoId: row?.id, role, grantedRole, canCreateInNamespace, canCreate: !row && canCreateInNamespace };
+    return scopes ? capStandingToScopes(standing, scopes, row?.visibility === "public") : standing;
   }
 
   isPublic(requestedName: string): boolean {

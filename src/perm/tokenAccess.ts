@@ -4,6 +4,8 @@ import type { RegistryClaims, RegistryTokenService } from "../auth/registryToken
 import { serviceFor, type ServiceSettings } from "../auth/serviceName";
 import type { UserStore } from "../store/meta/users";
 import type { RobotStore } from "../store/meta/robots";
+import type { OAuthStore } from "../store/meta/oauth";
+import { parseScopes } from "./oauthScopes";
 import type { AccessDecision, AccessPolicy, CatalogFilter, RepoAction } from "./access";
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";
@@ -48,7 +50,7 @@ export class TokenAccessPolicy implements AccessPolicy {
   constructor(
     private readonly tokens: RegistryTokenService,
     private readonly roles: RepoRoleResolver,
-    private readonly accounts: { users: UserStore; robots: RobotStore },
+    private readonly accounts: { users: UserStore; robots: RobotStore; oauth: OAuthStore },
     private readonly settings: ServiceSettings,
   ) {}
 
@@ -82,7 +84,7 @@ export class TokenAccessPolicy implements AccessPolicy {
     const claims = await this.claims(request);
     if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
     if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
-    const identity = this.identityOf(claims.claims.sub);
+    const identity = this.identityOf(claims.claims);
     if (!identity) return { allowed: true, canSee: () => false };
     return { allowed: true, canSee: (repo) => roleAtLeast(this.roles.standing(identity, repo).role, "read") };
   }
@@ -111,12 +113,25 @@ export class TokenAccessPolicy implements AccessPolicy {
     return this.tokens.verify(token, serviceFor(this.settings, request));
   }
 
-  private identityOf(sub: string): Identity | undefined {
+  private identityOf(claims: RegistryClaims): Identity | undefined {
+    const sub = claims.sub;
+    const subject = tokenSubject(sub, claims.context);
+    if (subject?.kind === "user" && subject.oauthTokenUuid !== undefined) return this.oauthIdentity(sub, subject.oauthTokenUuid);
     if (sub.includes("+")) {
       const robot = this.accounts.robots.byName(sub);
       return robot ? { kind: "robot", robot } : undefined;
     }
     const user = this.accounts.users.byName(sub);
     return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
+  }
+
+  /** A token minted for an OAuth token sees only what the token's scopes allow, while it lives. */
+  private oauthIdentity(sub: string, tokenUuid: string): Identity | undefined {
+    const token = this.accounts.oauth.tokens.byUuid(tokenUuid);
+    if (!token || (token.expiresMs !== null && token.expiresMs <= Date.now())) return undefined;
+    const scopes = parseScopes(token.scopes.join(" "));
+    const user = this.accounts.users.byId(token.userId);
+    if (!scopes.ok || !user?.enabled || user.username !== sub) return undefined;
+    return { kind: "user", user, via: "oauth", oauthScopes: scopes.scopes, oauthTokenUuid: tokenUuid };
   }
 }

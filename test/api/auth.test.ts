@@ -653,24 +653,16 @@ describe("login backoff", () => {
     expect(decodeJwt(token).payload.sub).toBe("bob");
   });
 
-  test("an account under attack from elsewhere is throttled for every address; other accounts are not", async () => {
-    const authenticator = auth.authenticator;
-    for (let i = 0; i < 4; i++) expect((await authenticator.authenticate("dora", "wrong-pass", `10.0.0.${i}`)).ok).toBe(false);
-    const throttled = await authenticator.authenticate("dora", PASSWORDS.dora, "10.9.9.9");
-    expect(throttled).toEqual({ ok: false, reason: "throttled", retryAfterSeconds: 1 });
-    expect((await authenticator.authenticate("bob", PASSWORDS.bob, "10.9.9.9")).ok).toBe(true);
-  });
-
   test("wrong $app codes do not lock other people's app tokens out (only the guessing address)", async () => {
     const code = newAppTokenCode();
     stores.appTokens.create(users.alice!.id, "ci", appTokenLookup(code), hashAppTokenCode(code), null);
     const authenticator = auth.authenticator;
-    for (let i = 0; i < 6; i++) await authenticator.authenticate("$app", newAppTokenCode(), `10.1.0.${i % 2}`);
+    for (let i = 0; i < 20; i++) await authenticator.authenticate("$app", newAppTokenCode(), `10.1.0.${i % 2}`);
     expect((await authenticator.authenticate("$app", newAppTokenCode(), "10.1.0.1")).ok).toBe(false);
     const fromElsewhere = await authenticator.authenticate("$app", code, "10.2.0.1");
     expect(fromElsewhere.ok).toBe(true);
     // The guessing address itself is slowed down.
-    for (let i = 0; i < 6; i++) await authenticator.authenticate("$app", newAppTokenCode(), "10.3.0.1");
+    for (let i = 0; i < 11; i++) await authenticator.authenticate("$app", newAppTokenCode(), "10.3.0.1");
     expect(await authenticator.authenticate("$app", code, "10.3.0.1")).toMatchObject({ ok: false, reason: "throttled" });
   });
 });

@@ -172,6 +172,27 @@ describe("skopeo against token auth", () => {
     expect(anonymous.code).not.toBe(0);
   });
 
+  test("$oauthtoken: a token from `berth token create` logs in, pushes with repo:write, only pulls with repo:read", async () => {
+    const writer = await berth(["token", "create", "--user", "alice", "--scopes", "repo:read repo:write repo:create"]);
+    const reader = await berth(["token", "create", "--user", "alice", "--scopes", "repo:read"]);
+    const authfile = join(dir("berth-authfile-"), "auth.json");
+    const login = await skopeo(["login", "--tls-verify=false", "--authfile", authfile, "-u", "$oauthtoken", "-p", writer, registry()]);
+    expect(login.stdout).toContain("Login Succeeded");
+    await skopeo(["copy", "--dest-tls-verify=false", "--preserve-digests", "--authfile", authfile, `oci:${src}:v1`, `docker://${registry()}/alice/oauth-app:v1`]);
+
+    const refused = await skopeo(
+      ["copy", "--dest-tls-verify=false", "--dest-creds", `$oauthtoken:${reader}`, `oci:${src}:v1`, `docker://${registry()}/alice/oauth-app:v2`],
+      true,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.toLowerCase()).toMatch(/unauthorized|authentication required/);
+    const tags = await skopeo(["list-tags", "--tls-verify=false", "--creds", `$oauthtoken:${reader}`, `docker://${registry()}/alice/oauth-app`]);
+    expect(JSON.parse(tags.stdout).Tags).toEqual(["v1"]);
+
+    const wrong = await skopeo(["login", "--tls-verify=false", "--authfile", authfile, "-u", "$oauthtoken", "-p", "not-a-token", registry()], true);
+    expect(wrong.code).not.toBe(0);
+  });
+
   test("a user disabled by the CLI cannot log in any more", async () => {
     const authfile = join(dir("berth-authfile-"), "auth.json");
     writeFileSync(authfile, "{}");

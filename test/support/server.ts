@@ -10,6 +10,7 @@ import { hashPassword } from "../../src/auth/password";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { NotificationOptions } from "../../src/notify";
+import type { LoginThrottle } from "../../src/auth/loginThrottle";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -31,6 +32,8 @@ export interface TestServerOptions {
   dataDir?: string;
   /** Delivery worker settings, such as a millisecond retry schedule. */
   notify?: NotificationOptions;
+  /** The login throttle, e.g. one with short delays. */
+  loginThrottle?: LoginThrottle;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */
@@ -42,7 +45,7 @@ export async function startTestServer(
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
-  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify });
+  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify, loginThrottle: opts.loginThrottle });
   const port = new URL(server.url).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -17,6 +17,12 @@ describe("config", () => {
     expect(c.readonlySuperusers).toEqual(["auditor"]);
   });
 
+  test("trustedProxies: none by default; addresses and CIDR ranges of both families", () => {
+    expect(loadConfig({}, {}).trustedProxies).toEqual([]);
+    const c = loadConfig({}, { BERTH_TRUSTED_PROXIES: "10.0.0.0/8, ::1, fd00::/8, ::ffff:192.168.0.0/112" });
+    expect(c.trustedProxies).toEqual(["10.0.0.0/8", "::1", "fd00::/8", "::ffff:192.168.0.0/112"]);
+  });
+
   test("file < environment < flags", () => {
     const dir = tempDir("berth-cfg-");
     const file = join(dir, "berth.json");
@@ -41,6 +47,8 @@ describe("config", () => {
     [{}, { BERTH_MAX_MANIFEST_BYTES: "10" }, /BERTH_MAX_MANIFEST_BYTES/],
     [{}, { BERTH_PUBLIC_URL: "ftp://x" }, /BERTH_PUBLIC_URL/],
     [{}, { BERTH_LOG_REQUESTS: "maybe" }, /BERTH_LOG_REQUESTS/],
+    [{}, { BERTH_TRUSTED_PROXIES: "10.0.0.0/8,proxy.local" }, /BERTH_TRUSTED_PROXIES: "proxy.local" is not an IP address or CIDR range/],
+    [{ trustedProxies: "10.0.0.0/33" }, {}, /--trusted-proxies: "10.0.0.0\/33"/],
   ] as const)("a bad value names its setting: %j %j", (flags, env, message) => {
     expect(() => loadConfig(flags as any, env as any)).toThrow(ConfigError);
     expect(() => loadConfig(flags as any, env as any)).toThrow(message);

@@ -28,6 +28,17 @@ describe("CredentialCache", () => {
     expect(c.size).toBe(0);
   });
 
+  test("invalidateUser also drops what the user logged in with under another name (email, $app)", () => {
+    const { c } = cache();
+    c.set("alice@example.com", "pw", { id: 1 }, undefined, "alice");
+    c.set("$app", "code", { id: 1 }, undefined, "alice");
+    c.set("$app", "other-code", { id: 2 }, undefined, "bob");
+    c.invalidateUser("alice");
+    expect(c.get("alice@example.com", "pw")).toBeUndefined();
+    expect(c.get("$app", "code")).toBeUndefined();
+    expect(c.get("$app", "other-code")).toEqual({ id: 2 });
+  });
+
   test("invalidateUser drops every secret of that user only", () => {
     const { c } = cache();
     c.set("alice", "pw", { id: 1 });

@@ -1,91 +1,197 @@
 import { describe, expect, test } from "bun:test";
-import { LoginThrottle } from "../../../src/auth/loginThrottle.ts";
+import {
+  afterSettle,
+  backoffMs,
+  counterKeys,
+  decide,
+  DEFAULT_LOGIN_POLICY,
+  remainingMs,
+  throttleAddress,
+  withFailure,
+  type Admission,
+  type BackoffPolicy,
+  type LoginAttempt,
+  type Streaks,
+} from "../../../src/auth/loginThrottle.ts";
+import { SingleNodeLoginThrottle } from "../../../src/auth/singleNodeLoginThrottle.ts";
 
-function throttle(opts: ConstructorParameters<typeof LoginThrottle>[0] = {}) {
-  const clock = { ms: 1_000_000 };
-  return { t: new LoginThrottle({ now: () => clock.ms, ...opts }), clock };
+const P = DEFAULT_LOGIN_POLICY;
+const NOW = 1_000_000;
+
+describe("backoffMs: the wait after n consecutive failures", () => {
+  test.each<[string, BackoffPolicy, number, number]>([
+    ["pair", P.pair, 0, 0],
+    ["pair", P.pair, 3, 0], // three typos are free
+    ["pair", P.pair, 4, 1000],
+    ["pair", P.pair, 5, 2000],
+    ["pair", P.pair, 9, 32_000],
+    ["pair", P.pair, 10, 60_000], // capped
+    ["pair", P.pair, 5000, 60_000], // no overflow
+    ["address", P.address, 10, 0],
+    ["address", P.address, 11, 1000],
+    ["address", P.address, 17, 60_000],
+    ["account", P.account, 10, 0],
+    ["account", P.account, 11, 250],
+    ["account", P.account, 13, 1000],
+    ["account", P.account, 14, 2000], // a delay, capped at 2 s
+    ["account", P.account, 100, 2000],
+  ])("%s after %#: %i failures → %i ms", (_name, policy, failures, wait) => {
+    expect(backoffMs(failures, policy)).toBe(wait);
+  });
+});
+
+describe("remainingMs and forgetting", () => {
+  test.each<[string, number, number, number]>([
+    // failures, ms since the last one → remaining wait (pair policy)
+    ["just failed", 5, 0, 2000],
+    ["half way", 5, 1500, 500],
+    ["waited out", 5, 2000, 0],
+    ["free failures wait nothing", 3, 0, 0],
+    ["idle past forgetAfterMs", 10, 120_001, 0],
+  ])("%s", (_name, failures, since, remaining) => {
+    expect(remainingMs({ failures, lastMs: NOW - since }, NOW, P.pair)).toBe(remaining);
+  });
+
+  test("a failure after the streak was forgotten starts from one", () => {
+    expect(withFailure({ failures: 9, lastMs: NOW - 120_001 }, NOW, P.pair)).toEqual({ failures: 1, lastMs: NOW });
+    expect(withFailure({ failures: 9, lastMs: NOW - 1000 }, NOW, P.pair)).toEqual({ failures: 10, lastMs: NOW });
+  });
+});
+
+describe("decide: pair and address refuse, account only delays", () => {
+  const s = (failures: number, since = 0) => ({ failures, lastMs: NOW - since });
+  test.each<[string, Streaks, Admission]>([
+    ["nothing known", {}, { admitted: true, delayMs: 0 }],
+    ["free typos", { pair: s(3), address: s(3), account: s(3) }, { admitted: true, delayMs: 0 }],
+    ["pair waiting", { pair: s(4) }, { admitted: false, retryAfterSeconds: 1 }],
+    ["pair waiting, rounded up", { pair: s(5, 500) }, { admitted: false, retryAfterSeconds: 2 }],
+    ["address waiting", { address: s(12) }, { admitted: false, retryAfterSeconds: 2 }],
+    ["the longer of pair and address", { pair: s(4), address: s(13) }, { admitted: false, retryAfterSeconds: 4 }],
+    ["account hot: delayed, not refused", { account: s(13) }, { admitted: true, delayMs: 1000 }],
+    ["account very hot: the delay is capped", { account: s(500) }, { admitted: true, delayMs: 2000 }],
+    ["account hot and pair waiting: refused", { pair: s(4), account: s(500) }, { admitted: false, retryAfterSeconds: 1 }],
+    ["account cooled down", { account: s(13, 1000) }, { admitted: true, delayMs: 0 }],
+  ])("%s", (_name, streaks, admission) => {
+    expect(decide(streaks, NOW, P)).toEqual(admission);
+  });
+});
+
+describe("afterSettle", () => {
+  const s = { failures: 5, lastMs: NOW - 300 };
+  test.each<[string, "pair" | "address" | "account", boolean, unknown]>([
+    ["a failure keeps the reserved count; its wait runs from the answer", "pair", false, { failures: 5, lastMs: NOW }],
+    ["the same for the account", "account", false, { failures: 5, lastMs: NOW }],
+    ["a success clears the pair", "pair", true, undefined],
+    ["a success gives the address its failure back", "address", true, { failures: 4, lastMs: NOW - 300 }],
+    ["a success gives the account its failure back", "account", true, { failures: 4, lastMs: NOW - 300 }],
+    ["the last failure given back clears", "address", true, undefined],
+  ])("%s", (name, counter, ok, expected) => {
+    const streak = name.startsWith("the last") ? { failures: 1, lastMs: NOW } : s;
+    expect(afterSettle(counter, streak, ok, NOW)).toEqual(expected as never);
+  });
+
+  test("nothing to settle when the counter was forgotten meanwhile", () => {
+    expect(afterSettle("pair", undefined, false, NOW)).toBeUndefined();
+  });
+});
+
+describe("counter keys", () => {
+  test.each<[LoginAttempt, Record<string, string>]>([
+    [{ account: "user:7", address: "10.0.0.1" }, { address: "address:10.0.0.1", pair: "pair:user:7|10.0.0.1", account: "account:user:7" }],
+    [{ address: "10.0.0.1" }, { address: "address:10.0.0.1" }], // $app, $oauthtoken: no account
+    [{ address: "::ffff:10.0.0.1" }, { address: "address:10.0.0.1" }],
+    [{ address: "2001:db8:1:2:aaaa::1" }, { address: "address:2001:db8:1:2::/64" }],
+    [{ address: "2001:db8:1:2:bbbb::9" }, { address: "address:2001:db8:1:2::/64" }], // same site
+    [{ address: "unknown" }, { address: "address:unknown" }],
+  ])("%j", (attempt, keys) => {
+    expect(counterKeys(attempt)).toEqual(keys);
+  });
+
+  test("throttleAddress canonicalises", () => {
+    expect(throttleAddress("2001:DB8:0:0:0:0:0:1")).toBe("2001:db8::/64");
+  });
+});
+
+function throttle(opts: ConstructorParameters<typeof SingleNodeLoginThrottle>[0] = {}) {
+  const clock = { ms: NOW };
+  return { t: new SingleNodeLoginThrottle({ now: () => clock.ms, ...opts }), clock };
 }
 
-const keys = ["user:alice", "ip:10.0.0.1"];
+describe("SingleNodeLoginThrottle", () => {
+  const bob = (address: string): LoginAttempt => ({ account: "user:2", address });
 
-describe("LoginThrottle", () => {
-  // After the n-th consecutive failure: the wait (ms) imposed before the next attempt.
-  test.each<[number, number]>([
-    [1, 0], [2, 0], [3, 0], // three free failures
-    [4, 1000], [5, 2000], [6, 4000], [7, 8000], [8, 16_000], [9, 32_000],
-    [10, 60_000], [11, 60_000], [50, 60_000], [2000, 60_000], // capped
-  ])("failure #%i → wait %i ms", (n, wait) => {
+  test("concurrent attempts are reserved at admission: 60 at once, 4 admitted", async () => {
+    const { t } = throttle();
+    const admissions = await Promise.all(Array.from({ length: 60 }, () => t.admit(bob("10.0.0.1"))));
+    expect(admissions.filter((a) => a.admitted)).toHaveLength(4); // 3 free + the one that starts the wait
+    expect(admissions.filter((a) => !a.admitted)).toHaveLength(56);
+  });
+
+  test("one address across many accounts is stopped by the address counter", async () => {
+    const { t } = throttle();
+    const admissions = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => t.admit({ account: `user:${i}`, address: "10.0.0.1" })),
+    );
+    expect(admissions.filter((a) => a.admitted)).toHaveLength(11);
+  });
+
+  test("another address's failures never refuse the owner; they only delay, at most 2 s", async () => {
     const { t, clock } = throttle();
-    for (let i = 0; i < n; i++) {
-      clock.ms += 1000; // a steady stream of attempts, never idle long enough to be forgotten
-      t.failure(keys);
+    for (let a = 0; a < 20; a++) {
+      clock.ms += 10;
+      for (let i = 0; i < 4; i++) expect((await t.admit(bob(`10.9.0.${a}`))).admitted).toBe(true);
     }
-    const start = clock.ms;
-    if (wait === 0) {
-      expect(t.check(keys)).toEqual({ allowed: true });
-      return;
-    }
-    expect(t.check(keys)).toEqual({ allowed: false, retryAfterSeconds: wait / 1000 });
-    clock.ms = start + wait - 1;
-    expect(t.check(keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
-    clock.ms = start + wait;
-    expect(t.check(keys)).toEqual({ allowed: true });
+    const owner = await t.admit(bob("192.168.1.5"));
+    expect(owner).toEqual({ admitted: true, delayMs: 2000 });
+    await t.settle(bob("192.168.1.5"), true);
+    // The attackers' addresses are refused meanwhile.
+    expect((await t.admit(bob("10.9.0.3"))).admitted).toBe(false);
   });
 
-  test("retryAfterSeconds rounds up and reports the longest wait among the keys", () => {
-    const { t, clock } = throttle({ baseMs: 1500, freeFailures: 0 });
-    t.failure(["ip:1"]); // 1.5 s
-    t.failure(["user:a"]);
-    t.failure(["user:a"]); // 3 s
-    expect(t.check(["ip:1"])).toEqual({ allowed: false, retryAfterSeconds: 2 });
-    expect(t.check(["ip:1", "user:a"])).toEqual({ allowed: false, retryAfterSeconds: 3 });
-    expect(t.check(["ip:2", "user:b"])).toEqual({ allowed: true });
-    clock.ms += 1500;
-    expect(t.check(["ip:1"])).toEqual({ allowed: true });
-  });
-
-  test("any blocked key blocks the attempt; keys are counted independently", () => {
+  test("a success clears the pair, but not the address's other failures", async () => {
     const { t } = throttle();
-    for (const ip of ["ip:1", "ip:2", "ip:3", "ip:4"]) t.failure(["user:alice", ip]);
-    expect(t.check(["user:alice", "ip:9"]).allowed).toBe(false); // account under attack from many addresses
-    expect(t.check(["user:bob", "ip:1"]).allowed).toBe(true); // each address failed once only
+    for (let i = 0; i < 4; i++) await t.admit(bob("10.0.0.1"));
+    expect((await t.admit(bob("10.0.0.1"))).admitted).toBe(false);
+    for (let i = 0; i < 7; i++) await t.admit({ account: `user:${100 + i}`, address: "10.0.0.1" });
+    // 11 failures from 10.0.0.1 in all: the address waits too.
+    expect(await t.admit({ account: "user:1", address: "10.0.0.1" })).toEqual({ admitted: false, retryAfterSeconds: 1 });
+    t.reset();
+    const mallory = { account: "user:9", address: "10.0.0.1" };
+    for (let i = 0; i < 10; i++) await t.admit({ account: `user:${200 + i}`, address: "10.0.0.1" });
+    await t.admit(mallory);
+    await t.settle(mallory, true); // logging into one's own account gives back that one attempt only
+    expect((await t.admit({ account: "user:300", address: "10.0.0.1" })).admitted).toBe(true);
+    expect((await t.admit({ account: "user:301", address: "10.0.0.1" })).admitted).toBe(false);
   });
 
-  test("duplicate keys in one call count once", () => {
-    const { t } = throttle({ freeFailures: 1 });
-    t.failure(["k", "k"]);
-    expect(t.check(["k"]).allowed).toBe(true);
+  test("a failure's wait starts when its slow check ends", async () => {
+    const { t, clock } = throttle();
+    for (let i = 0; i < 4; i++) await t.admit(bob("10.0.0.1"));
+    clock.ms += 800; // the checks take a while
+    for (let i = 0; i < 4; i++) await t.settle(bob("10.0.0.1"), false);
+    clock.ms += 500;
+    expect(await t.admit(bob("10.0.0.1"))).toEqual({ admitted: false, retryAfterSeconds: 1 });
   });
 
-  test("success resets the given keys only", () => {
-    const { t } = throttle();
-    for (let i = 0; i < 5; i++) t.failure(keys);
-    expect(t.check(keys).allowed).toBe(false);
-    t.success(["user:alice"]);
-    expect(t.check(["user:alice"]).allowed).toBe(true);
-    expect(t.check(["ip:10.0.0.1"]).allowed).toBe(false);
-    t.success(["ip:10.0.0.1"]);
-    expect(t.check(keys)).toEqual({ allowed: true });
-    t.failure(keys);
-    expect(t.check(keys)).toEqual({ allowed: true }); // the streak starts again from zero
+  test("after the wait the next attempt is admitted", async () => {
+    const { t, clock } = throttle();
+    for (let i = 0; i < 5; i++) await t.admit(bob("10.0.0.1"));
+    expect(await t.admit(bob("10.0.0.1"))).toEqual({ admitted: false, retryAfterSeconds: 1 });
+    clock.ms += 999;
+    expect((await t.admit(bob("10.0.0.1"))).admitted).toBe(false);
+    clock.ms += 1;
+    expect((await t.admit(bob("10.0.0.1"))).admitted).toBe(true); // the 5th failure: now 2 s
+    expect(await t.admit(bob("10.0.0.1"))).toEqual({ admitted: false, retryAfterSeconds: 2 });
   });
 
-  test("a streak idle for more than 2·maxMs is forgotten", () => {
-    const { t, clock } = throttle({ maxMs: 10_000 });
-    for (let i = 0; i < 4; i++) t.failure(["k"]);
-    clock.ms += 20_001;
-    t.failure(["k"]); // counts as the first failure again
-    expect(t.check(["k"]).allowed).toBe(true);
-  });
-
-  test("memory: idle entries are swept, and a hard bound holds under a flood of addresses", () => {
-    const { t, clock } = throttle({ maxMs: 1000, maxEntries: 100 });
-    for (let i = 0; i < 50; i++) t.failure([`ip:${i}`]);
-    expect(t.size).toBe(50);
-    clock.ms += 2001;
-    t.failure(["ip:new"]);
+  test("memory: idle counters are swept, and a hard bound holds under a flood of addresses", async () => {
+    const { t, clock } = throttle({ maxEntries: 100 });
+    for (let i = 0; i < 30; i++) await t.admit({ address: `10.1.0.${i}` });
+    expect(t.size).toBe(30);
+    clock.ms += 600_001;
+    await t.admit({ address: "10.2.0.1" });
     expect(t.size).toBe(1);
-    for (let i = 0; i < 1000; i++) t.failure([`ip:flood${i}`]);
+    for (let i = 0; i < 1000; i++) await t.admit({ account: `user:${i}`, address: `10.3.${i >> 8}.${i & 255}` });
     expect(t.size).toBeLessThanOrEqual(100);
   });
 });
