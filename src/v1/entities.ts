@@ -4,7 +4,7 @@ import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { orgStanding } from "./guards";
 import { v1Plugin } from "./macros";
-import { truthy } from "./query";
+import { queryFlag } from "./query";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
@@ -38,7 +38,7 @@ export function entityRoutes(ctx: V1Context) {
       const robotNs = member ? org.ns : namespace ? ownNamespace(caller, namespace) : undefined;
 
       const teams: Entity[] =
-        member && query.includeTeams !== undefined && truthy(query.includeTeams)
+        member && queryFlag(query, "includeTeams")
           ? ctx.stores.orgs.matchingTeams(org.ns!.id, prefix, LIMIT).map((t) => ({
               name: t.name,
               kind: "team",
@@ -47,7 +47,7 @@ export function entityRoutes(ctx: V1Context) {
             }))
           : [];
       const orgs: Entity[] =
-        member && query.includeOrgs !== undefined && truthy(query.includeOrgs) && org.ns!.name.startsWith(prefix)
+        member && queryFlag(query, "includeOrgs") && org.ns!.name.startsWith(prefix)
           ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: avatar(org.ns!.name, "org") }]
           : [];
 

@@ -9,7 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 import { v1Plugin } from "./macros";
-import { nameCursor } from "./query";
+import { nameCursor, queryFlag } from "./query";
 import { v1Options } from "./session";
 
 const CreateBody = Type.Object({
@@ -52,11 +52,11 @@ export function repositoryRoutes(ctx: V1Context) {
     .use(v1Plugin(ctx))
     .get("/api/v1/repository", ({ caller, query }) => {
       const namespace = query.namespace;
-      const includePublic = query.public === "true";
-      if (!namespace && !includePublic && query.starred !== "true") {
+      const includePublic = queryFlag(query, "public");
+      const starredOnly = queryFlag(query, "starred");
+      if (!namespace && !includePublic && !starredOnly) {
         throw ApiError.invalidRequest("one of namespace, starred or public is required");
       }
-      const starredOnly = query.starred === "true";
       if (starredOnly && caller.identity.kind !== "user") throw ApiError.invalidRequest("starred=true requires a signed-in user");
       const after = nameCursor.read(query.next_page);
       const visible: string[] = [];
@@ -81,7 +81,7 @@ export function repositoryRoutes(ctx: V1Context) {
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
       const starred = starredOf(caller, rows);
       return {
-        repositories: rows.map((r) => summary(r, starred, { lastModified: query.last_modified === "true", popularity: query.popularity === "true" })),
+        repositories: rows.map((r) => summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: queryFlag(query, "popularity") })),
         ...(more ? { next_page: nameCursor.write(visible[visible.length - 1]!) } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
@@ -117,7 +117,7 @@ export function repositoryRoutes(ctx: V1Context) {
           can_write: roleAtLeast(standing.role, "write"),
           can_admin: roleAtLeast(standing.role, "admin"),
         };
-        if (query.includeTags !== "false") {
+        if (queryFlag(query, "includeTags", true)) {
           const tags: Record<string, unknown> = {};
           for (const name of ctx.stores.tags.list(r!.id, undefined, 500)) {
             const m = ctx.stores.manifests.getByTag(r!.id, name);
@@ -125,7 +125,7 @@ export function repositoryRoutes(ctx: V1Context) {
           }
           view.tags = tags;
         }
-        if (query.includeStats === "true") {
+        if (queryFlag(query, "includeStats")) {
           const perDay = new Map<number, number>();
           for (const d of activity(r!.id, STATS_WINDOW_MS)) perDay.set(d.dayMs, (perDay.get(d.dayMs) ?? 0) + d.count);
           view.stats = [...perDay].sort(([a], [b]) => a - b).map(([day, count]) => ({ date: new Date(day).toISOString().slice(0, 10), count }));

@@ -10,6 +10,7 @@ import { orgStanding, requireUser } from "./guards";
 import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { isValidName } from "./fieldRules";
+import { queryFlag } from "./query";
 import { v1Options } from "./session";
 import { grantedRepoView, rfc2822 } from "./views";
 
@@ -75,7 +76,7 @@ export function robotRoutes(ctx: V1Context) {
     permissions: ctx.stores.permissions.reposGrantedTo({ robotId }).map(grantedRepoView),
   });
 
-  const tokenWanted = (query: Record<string, string | undefined>) => query.token !== "false";
+  const tokenWanted = (query: Record<string, string | undefined>) => queryFlag(query, "token", true);
 
   const self = { requireUserAdmin: true } as const;
   const admin = { requireOrgAdmin: true } as const;

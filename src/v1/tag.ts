@@ -9,6 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
+import { queryFlag } from "./query";
 import { jsonResponse, rfc2822 } from "./views";
 import { roleAtLeast } from "../perm/roles";
 
@@ -69,7 +70,7 @@ export function tagRoutes(ctx: V1Context) {
         const limit = Math.min(MAX_LIMIT, Math.max(1, positiveInt(query, "limit", DEFAULT_LIMIT)));
         const rows = ctx.stores.tags.history(repo.repoId!, {
           name: query.specificTag || undefined,
-          onlyActive: query.onlyActiveTags === "true",
+          onlyActive: queryFlag(query, "onlyActiveTags"),
           offset: (page - 1) * limit,
           limit: limit + 1,
         });

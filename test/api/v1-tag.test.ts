@@ -105,6 +105,24 @@ describe("GET /api/v1/repository/<repo>/tag/", () => {
     expect(specific.tags.map((t: any) => t.manifest_digest)).toEqual([two.digest, one.digest]);
   });
 
+  test("onlyActiveTags=True (as Python clients send it) hides a deleted tag, so a script can re-create it", async () => {
+    const repo = await create();
+    const image = await push(repo, "gone");
+    await push(repo, "kept");
+    expect((await alice.delete(tagPath(repo, "gone"))).status).toBe(204);
+    for (const spelling of ["True", "1", "TRUE"]) {
+      const active = await expectJson(await alice.get(`${tagsPath(repo)}?onlyActiveTags=${spelling}&specificTag=gone`), 200);
+      expect(active.tags).toEqual([]);
+    }
+    for (const spelling of ["False", "0", ""]) {
+      const all = await expectJson(await alice.get(`${tagsPath(repo)}?onlyActiveTags=${spelling}&specificTag=gone`), 200);
+      expect(all.tags).toEqual([expect.objectContaining({ name: "gone", end_ts: expect.any(Number) })]);
+    }
+    // The script's next step: the tag is absent, so it points it at the manifest again.
+    expect((await alice.put(tagPath(repo, "gone"), { manifest_digest: image.digest })).status).toBe(201);
+    expect(await v2Digest(repo, "gone")).toBe(image.digest);
+  });
+
   test("page-number pagination with has_additional; limit clamped to 100", async () => {
     const repo = await create();
     const pushed: string[] = [];
