@@ -11,6 +11,8 @@ import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 import { v1Plugin } from "./macros";
 import { nameCursor, queryFlag } from "./query";
 import { v1Options } from "./session";
+import { tagSize } from "./tag";
+import { rfc2822 } from "./views";
 
 const CreateBody = Type.Object({
   repository: Type.String({ minLength: 1 }),
@@ -23,6 +25,8 @@ const UpdateBody = Type.Object({ description: Type.String() });
 const VisibilityBody = Type.Object({ visibility: Type.Union([Type.Literal("public"), Type.Literal("private")]) });
 
 const PAGE_SIZE = 100;
+/** Live tags in the repository view (Quay's max_tags). */
+const MAX_TAGS = 500;
 const DAY_MS = 86_400_000;
 // Quay's popularity counts about three months of actions; its stats show 92 days.
 const POPULARITY_WINDOW_MS = 90 * DAY_MS;
@@ -118,10 +122,17 @@ export function repositoryRoutes(ctx: V1Context) {
           can_admin: roleAtLeast(standing.role, "admin"),
         };
         if (queryFlag(query, "includeTags", true)) {
+          // Quay's up to 500 live tags, sized as the tag list sizes them.
           const tags: Record<string, unknown> = {};
-          for (const name of ctx.stores.tags.list(r!.id, undefined, 500)) {
-            const m = ctx.stores.manifests.getByTag(r!.id, name);
-            if (m) tags[name] = { name, size: m.size, manifest_digest: m.digest };
+          for (const t of ctx.stores.tags.history(r!.id, { onlyActive: true, offset: 0, limit: MAX_TAGS })) {
+            const end = t.endMs ?? t.expiresMs;
+            tags[t.name] = {
+              name: t.name,
+              size: tagSize(t),
+              last_modified: rfc2822(t.startMs),
+              ...(end !== undefined ? { expiration: rfc2822(end) } : {}),
+              manifest_digest: t.digest,
+            };
           }
           view.tags = tags;
         }

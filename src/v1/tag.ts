@@ -37,6 +37,11 @@ function immutable(operation: string, tag: string): ApiError {
   return new ApiError(409, "tag_immutable", `Cannot ${operation} immutable tag '${tag}'`);
 }
 
+/** Quay's tag `size`: the layers' compressed total, null for a manifest list (it has no layers of its own). */
+export function tagSize(t: TagPeriod): number | null {
+  return isIndexMediaType(t.mediaType) ? null : t.size;
+}
+
 function tagView(t: TagPeriod) {
   const end = t.endMs ?? t.expiresMs;
   const list = isIndexMediaType(t.mediaType);
@@ -47,7 +52,7 @@ function tagView(t: TagPeriod) {
     ...(end !== undefined ? { end_ts: Math.floor(end / 1000) } : {}),
     manifest_digest: t.digest,
     is_manifest_list: list,
-    size: list ? null : t.size,
+    size: tagSize(t),
     last_modified: rfc2822(t.startMs),
     ...(end !== undefined ? { expiration: rfc2822(end) } : {}),
     immutable: t.immutable,
