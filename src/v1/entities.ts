@@ -6,7 +6,7 @@ import { orgStanding } from "./guards";
 import { v1Plugin } from "./macros";
 import { queryFlag } from "./query";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, orgAvatar } from "./views";
 
 // GET /api/v1/entities/<prefix>: the typeahead behind permission and team dialogs (reference
 // §2.13). Names of people are public in Quay (GET /users/<name>), so anybody may look them up;
@@ -48,7 +48,7 @@ export function entityRoutes(ctx: V1Context) {
           : [];
       const orgs: Entity[] =
         member && queryFlag(query, "includeOrgs") && org.ns!.name.startsWith(prefix)
-          ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: avatar(org.ns!.name, "org") }]
+          ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: orgAvatar({ name: org.ns!.name, email: ctx.stores.namespaces.settings(org.ns!.name)?.email }) }]
           : [];
 
       // Typing a robot's full name (`ns+short`) finds it too.

@@ -12,7 +12,7 @@ import { OAUTH_SCOPES } from "./discovery";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, orgAvatar } from "./views";
 
 /** Quay issues implicit-grant tokens for ten years. */
 export const OAUTH_TOKEN_LIFETIME_S = 10 * 365 * 24 * 3600;
@@ -110,7 +110,7 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
                 description: app.description,
                 url: app.applicationUri,
                 avatar: avatar(app.name, "org", app.avatarEmail),
-                organization: { name: org?.name ?? "", avatar: avatar(org?.name ?? "", "org") },
+                organization: { name: org?.name ?? "", avatar: orgAvatar({ name: org?.name ?? "", email: org?.email }) },
               },
               scopes: a.scope.split(" ").map((scope) => ({ scope, description: OAUTH_SCOPES[scope] ?? scope })),
               responseType: a.responseType,

@@ -11,7 +11,7 @@ import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, orgAvatar } from "./views";
 import type { AuditFn } from "./audit";
 
 const PROFILE_FIELDS = ["given_name", "family_name", "company", "location", "invoice_email", "invoice_email_address"] as const;
@@ -103,7 +103,7 @@ export function userRoutes(ctx: V1Context) {
       has_password_set: user.passwordHash !== null,
       organizations: orgs.map((o) => ({
         name: o.name,
-        avatar: avatar(o.name, "org"),
+        avatar: orgAvatar(o),
         can_create_repo: o.roles.some((r) => r === "admin" || r === "creator"),
         public: false,
         is_org_admin: o.roles.includes("admin"),

@@ -291,6 +291,28 @@ describe("/api/v1/superuser/organizations/", () => {
   });
 });
 
+describe("an organization's avatar", () => {
+  test("is computed from its e-mail, as Quay's, in every view that shows it", async () => {
+    const boss = await as("boss");
+    const org = `av${uniq()}`;
+    const email = `Team-${org}@Example.com `;
+    expect((await boss.post("/api/v1/organization/", { name: org, email: email.trim() })).status).toBe(201);
+    const expected = { name: org, kind: "org", hash: new Bun.CryptoHasher("sha256").update(email.trim().toLowerCase()).digest("hex"), color: expect.stringMatching(/^#[0-9a-f]{6}$/) };
+
+    const anon = new V1Client(server.url);
+    const views = {
+      org: (await expectJson(await boss.get(`/api/v1/organization/${org}`), 200)).avatar,
+      // Outsiders do not see the address, but the avatar is the same.
+      orgAnonymous: (await expectJson(await anon.get(`/api/v1/organization/${org}`), 200)).avatar,
+      me: (await expectJson(await boss.get("/api/v1/user/"), 200)).organizations.find((o: any) => o.name === org).avatar,
+      superuserList: (await expectJson(await boss.get("/api/v1/superuser/organizations/"), 200)).organizations.find((o: any) => o.name === org).avatar,
+      entities: (await expectJson(await boss.get(`/api/v1/entities/${org}?namespace=${org}&includeOrgs=true`), 200)).results.find((r: any) => r.kind === "org").avatar,
+      logs: (await expectJson(await boss.get(`/api/v1/superuser/logs?performer=boss`), 200)).logs.find((l: any) => l.kind === "org_create" && l.namespace?.name === org).namespace.avatar,
+    };
+    for (const [where, avatar] of Object.entries(views)) expect({ where, avatar }).toEqual({ where, avatar: expected });
+  });
+});
+
 describe("who may call the superuser API", () => {
   const reads = ["/api/v1/superuser/users/", "/api/v1/superuser/users/carl", "/api/v1/superuser/organizations/"];
   const writes: [string, string, unknown?][] = [
