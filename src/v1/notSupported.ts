@@ -12,7 +12,6 @@ type Method = "GET" | "POST" | "PUT" | "DELETE";
 /** [method, path, Quay's nickname, what is missing]. */
 const NOT_SUPPORTED: [Method, string, string, string][] = [
   ["POST", "/api/v1/user/clientkey", "generateUserClientKey", "encrypted client keys"],
-  ["GET", "/api/v1/user/notifications", "listUserNotifications", "user notifications"],
   ["GET", "/api/v1/organization/:orgname/collaborators", "getOrganizationCollaborators", "the collaborators view"],
   ["PUT", "/api/v1/organization/:orgname/team/:teamname/invite/:email", "inviteTeamMemberEmail", "e-mail invitations"],
   ["POST", "/api/v1/organization/:orgname/team/:teamname/syncing", "enableOrganizationTeamSync", "team synchronisation"],
@@ -23,11 +22,9 @@ const NOT_SUPPORTED: [Method, string, string, string][] = [
   ["POST", "/api/v1/repository/:repository/exportlogs", "exportRepoLogs", "log export"],
   ["POST", "/api/v1/user/exportlogs", "exportUserLogs", "log export"],
   ["POST", "/api/v1/organization/:orgname/exportlogs", "exportOrgLogs", "log export"],
-  ["GET", "/api/v1/superuser/registrysize/", "getRegistrySize", "the registry size report"],
   ["GET", "/api/v1/superuser/keys", "listServiceKeys", "service keys"],
   ["POST", "/api/v1/superuser/takeownership/:namespace", "takeOwnership", "taking ownership of namespaces"],
-  ["GET", "/api/v1/find/repositories", "findRepos", "search"],
-  ["GET", "/api/v1/messages", "getGlobalMessages", "global messages"],
+  ["GET", "/api/v1/find/repositories", "conductRepoSearch", "search"],
   ["GET", "/api/v1/organization/:orgname/quota", "listOrganizationQuota", "quotas"],
   ["GET", "/api/v1/repository/:repository/mirror", "getRepoMirrorConfig", "repository mirroring"],
   ["GET", "/api/v1/repository/:repository/build/", "getRepoBuilds", "builds"],

@@ -16,6 +16,14 @@ export function queryFlag(query: Record<string, string | undefined>, name: strin
   return value === undefined ? fallback : truthy(value);
 }
 
+/** Quay's `type=int` query parameters: absent or empty is `fallback`, anything but an integer a 400 naming it. */
+export function intQuery(query: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?\d+$/.test(raw)) throw ApiError.invalidRequest(`${name}: must be an integer`, { field: name });
+  return Number(raw);
+}
+
 /** `limit` for token-paged superuser lists: absent means "everything", at most 100. */
 function pageLimit(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

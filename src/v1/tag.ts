@@ -9,7 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
-import { queryFlag } from "./query";
+import { intQuery, queryFlag } from "./query";
 import { jsonResponse, rfc2822 } from "./views";
 import { roleAtLeast } from "../perm/roles";
 
@@ -22,15 +22,6 @@ const PutBody = Type.Object({
   immutable: Type.Optional(Type.Boolean()),
 });
 const RestoreBody = Type.Object({ manifest_digest: Type.String({ minLength: 1 }) });
-
-type Query = Record<string, string | undefined>;
-
-function positiveInt(query: Query, field: string, fallback: number): number {
-  const raw = query[field];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^-?\d+$/.test(raw)) throw ApiError.invalidRequest(`${field}: must be an integer`, { field });
-  return Number(raw);
-}
 
 /** Quay's TagImmutable: 409 naming what was refused. */
 function immutable(operation: string, tag: string): ApiError {
@@ -71,8 +62,8 @@ export function tagRoutes(ctx: V1Context) {
       "/api/v1/repository/:repository/tag/",
       ({ repo, query }) => {
         // Periods newest first, page-number pagination with `has_additional`.
-        const page = Math.max(1, positiveInt(query, "page", 1));
-        const limit = Math.min(MAX_LIMIT, Math.max(1, positiveInt(query, "limit", DEFAULT_LIMIT)));
+        const page = Math.max(1, intQuery(query, "page", 1));
+        const limit = Math.min(MAX_LIMIT, Math.max(1, intQuery(query, "limit", DEFAULT_LIMIT)));
         const rows = ctx.stores.tags.history(repo.repoId!, {
           name: query.specificTag || undefined,
           onlyActive: queryFlag(query, "onlyActiveTags"),

@@ -2,7 +2,7 @@
 // change, delete) and organizations (list, delete; rename refused). Any superuser reads, read-only
 // ones included; only real superusers write; fresh login everywhere.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { registryAuthStatus } from "../support/registryClient";
+import { BearerRegistryClient, registryAuthStatus, registryToken } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
@@ -288,6 +288,29 @@ describe("/api/v1/superuser/organizations/", () => {
     expect(stores.orgs.namespace(org)).toBeDefined();
     expect((await expectProblem(await su.put(`/api/v1/superuser/organizations/${org}`, { name: 5 }), 400, "invalid_request")).field).toBe("name");
     await expectProblem(await su.put("/api/v1/superuser/organizations/nobody-here", {}), 404, "not_found");
+  });
+});
+
+describe("/api/v1/superuser/registrysize/", () => {
+  test("Quay's shape with the bytes of every stored blob, fresh on each read; POST (calculate now) answers 201", async () => {
+    const boss = await as("boss");
+    const before = await expectJson(await boss.get("/api/v1/superuser/registrysize/"), 200);
+    expect(before).toEqual({ size_bytes: expect.any(Number), last_ran: expect.any(Number), queued: false, running: false });
+    expect(Math.abs(before.last_ran - Date.now())).toBeLessThan(60_000);
+
+    const token = await registryToken(server.url, ["boss", PASSWORDS.boss], "repository:boss/sized:push,pull");
+    const image = await new BearerRegistryClient(server.url, token).pushImage("boss/sized", "v1", { layers: 2, layerSize: 3000 });
+    const pushed = image.config.size + image.layers.reduce((n, l) => n + l.size, 0);
+    expect((await boss.post("/api/v1/superuser/registrysize/")).status).toBe(201);
+    const after = await expectJson(await boss.get("/api/v1/superuser/registrysize/"), 200);
+    expect(after.size_bytes - before.size_bytes).toBe(pushed);
+    // Read-only superusers read it; users do not; writes need a real superuser.
+    expect((await (await as("auditor")).get("/api/v1/superuser/registrysize/")).status).toBe(200);
+    await expectProblem(await (await as("auditor")).post("/api/v1/superuser/registrysize/"), 403, "insufficient_scope");
+    await expectProblem(await (await as("carl")).get("/api/v1/superuser/registrysize/"), 403, "insufficient_scope");
+    await withStaleLogins(async () => {
+      await expectProblem(await boss.get("/api/v1/superuser/registrysize/"), 401, "fresh_login_required");
+    });
   });
 });
 
