@@ -22,6 +22,7 @@ import { StarStore } from "./meta/stars";
 import { NotificationStore } from "./meta/notifications";
 import { LabelStore } from "./meta/labels";
 import { PrototypeStore } from "./meta/prototypes";
+import { GlobalMessageStore } from "./meta/globalMessages";
 
 export interface Stores {
   db: MetaDb;
@@ -42,6 +43,7 @@ export interface Stores {
   oauth: OAuthStore;
   labels: LabelStore;
   prototypes: PrototypeStore;
+  messages: GlobalMessageStore;
   auditLog: AuditLogStore;
   /** Flushes queued audit entries, then closes the database. */
   close(): void;
@@ -80,6 +82,7 @@ export function openStores(opts: StoreOptions): Stores {
     oauth: new OAuthStore(db),
     labels: new LabelStore(db),
     prototypes: new PrototypeStore(db),
+    messages: new GlobalMessageStore(db),
     auditLog,
     close: () => {
       try {

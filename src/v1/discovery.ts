@@ -4,6 +4,7 @@
 import { Elysia } from "elysia";
 import type { V1Context } from "./context";
 import { v1Plugin } from "./macros";
+import { queryFlag } from "./query";
 import { v1Options } from "./session";
 
 export interface RouteEntry {
@@ -109,7 +110,7 @@ export function discoveryRoutes(ctx: V1Context, routeTable: () => RouteEntry[]) 
     ({ request, query }) => {
       const url = new URL(ctx.config.publicUrl ?? request.url);
       const host = ctx.config.publicUrl ? url.host : (request.headers.get("host") ?? url.host);
-      return swaggerDocument(routeTable(), { host, scheme: url.protocol.replace(":", ""), internal: query.internal === "true" });
+      return swaggerDocument(routeTable(), { host, scheme: url.protocol.replace(":", ""), internal: queryFlag(query, "internal") });
     },
     { nickname: "discovery" },
   );

@@ -4,9 +4,9 @@ import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { orgStanding } from "./guards";
 import { v1Plugin } from "./macros";
-import { truthy } from "./query";
+import { queryFlag } from "./query";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, orgAvatar } from "./views";
 
 // GET /api/v1/entities/<prefix>: the typeahead behind permission and team dialogs (reference
 // §2.13). Names of people are public in Quay (GET /users/<name>), so anybody may look them up;
@@ -38,7 +38,7 @@ export function entityRoutes(ctx: V1Context) {
       const robotNs = member ? org.ns : namespace ? ownNamespace(caller, namespace) : undefined;
 
       const teams: Entity[] =
-        member && query.includeTeams !== undefined && truthy(query.includeTeams)
+        member && queryFlag(query, "includeTeams")
           ? ctx.stores.orgs.matchingTeams(org.ns!.id, prefix, LIMIT).map((t) => ({
               name: t.name,
               kind: "team",
@@ -47,8 +47,8 @@ export function entityRoutes(ctx: V1Context) {
             }))
           : [];
       const orgs: Entity[] =
-        member && query.includeOrgs !== undefined && truthy(query.includeOrgs) && org.ns!.name.startsWith(prefix)
-          ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: avatar(org.ns!.name, "org") }]
+        member && queryFlag(query, "includeOrgs") && org.ns!.name.startsWith(prefix)
+          ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: orgAvatar({ name: org.ns!.name, email: ctx.stores.namespaces.settings(org.ns!.name)?.email }) }]
           : [];
 
       // Typing a robot's full name (`ns+short`) finds it too.

@@ -27,6 +27,10 @@ import { superuserRoutes } from "./superuser";
 import { superuserOrgRoutes } from "./superuserOrgs";
 import { entityRoutes } from "./entities";
 import { webConfigRoutes } from "./webConfig";
+import { globalMessageRoutes } from "./globalMessages";
+import { userNotificationRoutes } from "./userNotifications";
+import { userAuthorizationRoutes } from "./userAuthorizations";
+import { registrySizeRoutes } from "./registrySize";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -81,6 +85,10 @@ export function v1Routes(ctx: V1Context) {
       .use(webConfigRoutes(ctx))
       .use(logRoutes(ctx))
       .use(starRoutes(ctx))
+      .use(globalMessageRoutes(ctx))
+      .use(userNotificationRoutes(ctx))
+      .use(userAuthorizationRoutes(ctx))
+      .use(registrySizeRoutes(ctx))
       .use(notSupportedRoutes(ctx))
       .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
   );

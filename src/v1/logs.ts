@@ -8,7 +8,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
-import { avatar, rfc2822 } from "./views";
+import { avatar, orgAvatar, rfc2822 } from "./views";
 
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 20;
@@ -45,8 +45,9 @@ export function logRoutes(ctx: V1Context) {
       view.performer = { kind: "user", name: e.performer.name, is_robot: robot, avatar: avatar(e.performer.name, robot ? "robot" : "user") };
     }
     if (withNamespace && e.namespaceName) {
-      const kind = ctx.stores.orgs.namespace(e.namespaceName)?.kind ?? "user";
-      view.namespace = { kind, name: e.namespaceName, avatar: avatar(e.namespaceName, kind) };
+      const ns = ctx.stores.namespaces.settings(e.namespaceName);
+      const kind = ns?.kind ?? "user";
+      view.namespace = { kind, name: e.namespaceName, avatar: kind === "org" ? orgAvatar({ name: e.namespaceName, email: ns?.email }) : avatar(e.namespaceName, kind) };
     }
     return view;
   };

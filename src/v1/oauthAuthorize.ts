@@ -8,11 +8,11 @@ import { parseScopes } from "../perm/oauthScopes";
 import type { OAuthApplicationRow } from "../store/meta/oauth";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
-import { OAUTH_SCOPES } from "./discovery";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { scopeInformation } from "./scopeInfo";
+import { applicationSummary } from "./userAuthorizations";
 
 /** Quay issues implicit-grant tokens for ten years. */
 export const OAUTH_TOKEN_LIFETIME_S = 10 * 365 * 24 * 3600;
@@ -100,19 +100,11 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
         authorizations: ctx.stores.oauth.assignments.listFor(user.id).flatMap((a) => {
           const app = ctx.stores.oauth.applications.byId(a.applicationId);
           if (!app) return [];
-          const org = ctx.stores.namespaces.byId(app.namespaceId);
           return [
             {
               uuid: a.uuid,
-              application: {
-                name: app.name,
-                clientId: app.clientId,
-                description: app.description,
-                url: app.applicationUri,
-                avatar: avatar(app.name, "org", app.avatarEmail),
-                organization: { name: org?.name ?? "", avatar: avatar(org?.name ?? "", "org") },
-              },
-              scopes: a.scope.split(" ").map((scope) => ({ scope, description: OAUTH_SCOPES[scope] ?? scope })),
+              application: { ...applicationSummary(ctx, app), clientId: app.clientId },
+              scopes: scopeInformation(a.scope),
               responseType: a.responseType,
               redirectUri: a.redirectUri,
             },

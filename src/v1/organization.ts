@@ -12,7 +12,7 @@ import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { principalByName } from "./principals";
 import { v1Options } from "./session";
-import { avatar, jsonResponse } from "./views";
+import { avatar, jsonResponse, orgAvatar } from "./views";
 
 
 const UpdateBody = Type.Object({
@@ -64,7 +64,7 @@ export function organizationRoutes(ctx: V1Context) {
       name: s.ns.name,
       // Only admins (and superusers) see the address, as in Quay.
       email: s.isAdmin || s.canRead ? (settings?.email ?? "") : "",
-      avatar: avatar(s.ns.name, "org", settings?.email),
+      avatar: orgAvatar({ name: s.ns.name, email: settings?.email }),
       is_admin: s.isAdmin,
       is_member: s.isMember,
     };

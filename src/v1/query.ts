@@ -2,9 +2,26 @@ import { ApiError } from "./errors";
 
 // Query-string conventions Quay's endpoints share (reference §1.9).
 
-/** Quay's truthy_bool: anything but false, 0, null or empty counts as true. */
+/** The spellings Quay's truthy_bool reads as false; every other value (`True`, `1`, `yes`) is true. */
+const FALSE_SPELLINGS = new Set(["false", "False", "FALSE", "0", "", "null"]);
+
+/** Quay's truthy_bool: one rule for every boolean query parameter, so `True` from Python clients works. */
 export function truthy(value: string): boolean {
-  return !["false", "0", "null", ""].includes(value.toLowerCase());
+  return !FALSE_SPELLINGS.has(value);
+}
+
+/** A boolean query parameter: `fallback` when absent, else Quay's truthy_bool. */
+export function queryFlag(query: Record<string, string | undefined>, name: string, fallback = false): boolean {
+  const value = query[name];
+  return value === undefined ? fallback : truthy(value);
+}
+
+/** Quay's `type=int` query parameters: absent or empty is `fallback`, anything but an integer a 400 naming it. */
+export function intQuery(query: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?\d+$/.test(raw)) throw ApiError.invalidRequest(`${name}: must be an integer`, { field: name });
+  return Number(raw);
 }
 
 /** `limit` for token-paged superuser lists: absent means "everything", at most 100. */

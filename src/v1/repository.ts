@@ -9,8 +9,10 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 import { v1Plugin } from "./macros";
-import { nameCursor } from "./query";
+import { nameCursor, queryFlag } from "./query";
 import { v1Options } from "./session";
+import { tagSize } from "./tag";
+import { rfc2822 } from "./views";
 
 const CreateBody = Type.Object({
   repository: Type.String({ minLength: 1 }),
@@ -23,6 +25,8 @@ const UpdateBody = Type.Object({ description: Type.String() });
 const VisibilityBody = Type.Object({ visibility: Type.Union([Type.Literal("public"), Type.Literal("private")]) });
 
 const PAGE_SIZE = 100;
+/** Live tags in the repository view (Quay's max_tags). */
+const MAX_TAGS = 500;
 const DAY_MS = 86_400_000;
 // Quay's popularity counts about three months of actions; its stats show 92 days.
 const POPULARITY_WINDOW_MS = 90 * DAY_MS;
@@ -52,11 +56,11 @@ export function repositoryRoutes(ctx: V1Context) {
     .use(v1Plugin(ctx))
     .get("/api/v1/repository", ({ caller, query }) => {
       const namespace = query.namespace;
-      const includePublic = query.public === "true";
-      if (!namespace && !includePublic && query.starred !== "true") {
+      const includePublic = queryFlag(query, "public");
+      const starredOnly = queryFlag(query, "starred");
+      if (!namespace && !includePublic && !starredOnly) {
         throw ApiError.invalidRequest("one of namespace, starred or public is required");
       }
-      const starredOnly = query.starred === "true";
       if (starredOnly && caller.identity.kind !== "user") throw ApiError.invalidRequest("starred=true requires a signed-in user");
       const after = nameCursor.read(query.next_page);
       const visible: string[] = [];
@@ -81,7 +85,7 @@ export function repositoryRoutes(ctx: V1Context) {
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
       const starred = starredOf(caller, rows);
       return {
-        repositories: rows.map((r) => summary(r, starred, { lastModified: query.last_modified === "true", popularity: query.popularity === "true" })),
+        repositories: rows.map((r) => summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: queryFlag(query, "popularity") })),
         ...(more ? { next_page: nameCursor.write(visible[visible.length - 1]!) } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
@@ -117,15 +121,22 @@ export function repositoryRoutes(ctx: V1Context) {
           can_write: roleAtLeast(standing.role, "write"),
           can_admin: roleAtLeast(standing.role, "admin"),
         };
-        if (query.includeTags !== "false") {
+        if (queryFlag(query, "includeTags", true)) {
+          // Quay's up to 500 live tags, sized as the tag list sizes them.
           const tags: Record<string, unknown> = {};
-          for (const name of ctx.stores.tags.list(r!.id, undefined, 500)) {
-            const m = ctx.stores.manifests.getByTag(r!.id, name);
-            if (m) tags[name] = { name, size: m.size, manifest_digest: m.digest };
+          for (const t of ctx.stores.tags.history(r!.id, { onlyActive: true, offset: 0, limit: MAX_TAGS })) {
+            const end = t.endMs ?? t.expiresMs;
+            tags[t.name] = {
+              name: t.name,
+              size: tagSize(t),
+              last_modified: rfc2822(t.startMs),
+              ...(end !== undefined ? { expiration: rfc2822(end) } : {}),
+              manifest_digest: t.digest,
+            };
           }
           view.tags = tags;
         }
-        if (query.includeStats === "true") {
+        if (queryFlag(query, "includeStats")) {
           const perDay = new Map<number, number>();
           for (const d of activity(r!.id, STATS_WINDOW_MS)) perDay.set(d.dayMs, (perDay.get(d.dayMs) ?? 0) + d.count);
           view.stats = [...perDay].sort(([a], [b]) => a - b).map(([day, count]) => ({ date: new Date(day).toISOString().slice(0, 10), count }));

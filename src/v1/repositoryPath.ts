@@ -35,7 +35,10 @@ function matcherFor(suffix: string): SuffixMatcher {
 export function repositoryPathRewriter(routes: Iterable<{ method: string; path: string }>): (method: string, url: string) => string | undefined {
   // prefix → method → suffixes
   const suffixes = new Map<string, Map<string, Set<string>>>();
+  // Routes without parameters win over a repository name, as in Werkzeug (GET /api/v1/repository/mirror/health).
+  const literal = new Set<string>();
   for (const { method, path } of routes) {
+    if (!path.includes(":")) literal.add(`${method} ${path.replace(/\/+$/, "")}`);
     const at = path.indexOf(PARAM);
     if (at < 0 || path.slice(0, at).includes(":")) continue;
     const prefix = path.slice(0, at);
@@ -57,6 +60,7 @@ export function repositoryPathRewriter(routes: Iterable<{ method: string; path: 
       const start = pathStart + prefix.length;
       const query = url.indexOf("?", start);
       const rest = url.slice(start, query < 0 ? undefined : query);
+      if (literal.has(`${method === "HEAD" ? "GET" : method} ${(prefix + rest).replace(/\/+$/, "")}`)) return undefined;
       const firstSlash = rest.indexOf("/");
       // One segment (or an already encoded name) routes as it is.
       if (firstSlash < 0 || /%2f/i.test(rest.slice(0, firstSlash))) continue;

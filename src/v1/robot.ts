@@ -10,8 +10,9 @@ import { orgStanding, requireUser } from "./guards";
 import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
 import { isValidName } from "./fieldRules";
+import { queryFlag } from "./query";
 import { v1Options } from "./session";
-import { grantedRepoView, rfc2822 } from "./views";
+import { avatar, grantedRepoView, rfc2822 } from "./views";
 
 const RobotBody = Type.Object({
   description: Type.Optional(Type.String({ maxLength: 255 })),
@@ -29,6 +30,20 @@ export function robotRoutes(ctx: V1Context) {
     description: r.description ?? "",
     ...(withToken ? { token: r.token } : {}),
     ...(single ? { unstructured_metadata: {} } : {}),
+  });
+
+  /**
+   * A list entry. With `permissions=true` (Quay's RobotWithPermissions) it also names the teams
+   * the robot sits in and the repositories it holds a direct grant on (names within the namespace).
+   */
+  const listEntry = (r: RobotDetails, namespaceId: number, opts: { token: boolean; permissions: boolean }) => ({
+    ...view(r, opts.token, false),
+    ...(opts.permissions
+      ? {
+          teams: ctx.stores.orgs.teamsOf(namespaceId, { robotId: r.id }).map((name) => ({ name, avatar: avatar(name, "team") })),
+          repositories: ctx.stores.permissions.reposGrantedTo({ robotId: r.id }).map((g) => grantedRepoView(g).repository.name),
+        }
+      : {}),
   });
 
   const find = (owner: string, short: string) => {
@@ -75,7 +90,7 @@ export function robotRoutes(ctx: V1Context) {
     permissions: ctx.stores.permissions.reposGrantedTo({ robotId }).map(grantedRepoView),
   });
 
-  const tokenWanted = (query: Record<string, string | undefined>) => query.token !== "false";
+  const tokenWanted = (query: Record<string, string | undefined>) => queryFlag(query, "token", true);
 
   const self = { requireUserAdmin: true } as const;
   const admin = { requireOrgAdmin: true } as const;
@@ -87,7 +102,8 @@ export function robotRoutes(ctx: V1Context) {
         "/api/v1/user/robots",
         ({ caller, query }) => {
           const { id } = userNs(caller);
-          return { robots: ctx.stores.robots.listOf(id).map((r) => view(r, tokenWanted(query), false)) };
+          const opts = { token: tokenWanted(query), permissions: queryFlag(query, "permissions") };
+          return { robots: ctx.stores.robots.listOf(id).map((r) => listEntry(r, id, opts)) };
         },
         { nickname: "getUserRobots", ...self },
       )
@@ -122,7 +138,9 @@ export function robotRoutes(ctx: V1Context) {
           const s = orgStanding(ctx, caller, params.orgname);
           if (!(s.isMember || s.canRead)) throw ApiError.unauthorized(isSignedIn(caller));
           if (!s.ns) throw ApiError.notFound();
-          return { robots: ctx.stores.robots.listOf(s.ns.id).map((r) => view(r, s.isAdmin && tokenWanted(query), false)) };
+          // Tokens for admins; permissions for admins and read-only superusers (Quay's rule).
+          const opts = { token: s.isAdmin && tokenWanted(query), permissions: s.canRead && queryFlag(query, "permissions") };
+          return { robots: ctx.stores.robots.listOf(s.ns.id).map((r) => listEntry(r, s.ns!.id, opts)) };
         },
         { nickname: "getOrgRobots", requireScope: "org:admin" },
       )

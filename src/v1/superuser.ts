@@ -9,7 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { EMAIL, isValidName } from "./fieldRules";
-import { idPage, truthy } from "./query";
+import { idPage, queryFlag } from "./query";
 import { v1Options } from "./session";
 import { avatar } from "./views";
 
@@ -88,7 +88,7 @@ export function superuserRoutes(ctx: V1Context) {
       "/api/v1/superuser/users/",
       ({ query }) => {
         // Quay's `disabled` defaults to true: disabled accounts are listed unless asked not to.
-        const enabledOnly = query.disabled !== undefined && !truthy(query.disabled);
+        const enabledOnly = !queryFlag(query, "disabled", true);
         const { page, next_page } = idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
         return { users: page.map(view), ...(next_page ? { next_page } : {}) };
       },

@@ -8,7 +8,7 @@ import { v1Plugin } from "./macros";
 import { idPage } from "./query";
 import { v1Options } from "./session";
 import { SUPERUSER_READ, SUPERUSER_WRITE } from "./superuser";
-import { avatar } from "./views";
+import { orgAvatar } from "./views";
 
 // The superuser panel's organizations (reference §2.12): list all, delete any. Renaming is
 // refused with 501: repository and robot names embed the organization's name, and registry
@@ -17,7 +17,7 @@ import { avatar } from "./views";
 const UpdateOrg = Type.Object({ name: Type.Optional(Type.String()) });
 
 export function superuserOrgRoutes(ctx: V1Context) {
-  const view = (o: { name: string; email: string | null }) => ({ name: o.name, email: o.email, avatar: avatar(o.name, "org") });
+  const view = (o: { name: string; email: string | null }) => ({ name: o.name, email: o.email, avatar: orgAvatar(o) });
 
   const find = (name: string) => {
     const org = ctx.stores.orgs.org(name);

@@ -9,6 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
+import { intQuery, queryFlag } from "./query";
 import { jsonResponse, rfc2822 } from "./views";
 import { roleAtLeast } from "../perm/roles";
 
@@ -22,18 +23,14 @@ const PutBody = Type.Object({
 });
 const RestoreBody = Type.Object({ manifest_digest: Type.String({ minLength: 1 }) });
 
-type Query = Record<string, string | undefined>;
-
-function positiveInt(query: Query, field: string, fallback: number): number {
-  const raw = query[field];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^-?\d+$/.test(raw)) throw ApiError.invalidRequest(`${field}: must be an integer`, { field });
-  return Number(raw);
-}
-
 /** Quay's TagImmutable: 409 naming what was refused. */
 function immutable(operation: string, tag: string): ApiError {
   return new ApiError(409, "tag_immutable", `Cannot ${operation} immutable tag '${tag}'`);
+}
+
+/** Quay's tag `size`: the layers' compressed total, null for a manifest list (it has no layers of its own). */
+export function tagSize(t: TagPeriod): number | null {
+  return isIndexMediaType(t.mediaType) ? null : t.size;
 }
 
 function tagView(t: TagPeriod) {
@@ -46,7 +43,7 @@ function tagView(t: TagPeriod) {
     ...(end !== undefined ? { end_ts: Math.floor(end / 1000) } : {}),
     manifest_digest: t.digest,
     is_manifest_list: list,
-    size: list ? null : t.size,
+    size: tagSize(t),
     last_modified: rfc2822(t.startMs),
     ...(end !== undefined ? { expiration: rfc2822(end) } : {}),
     immutable: t.immutable,
@@ -65,11 +62,11 @@ export function tagRoutes(ctx: V1Context) {
       "/api/v1/repository/:repository/tag/",
       ({ repo, query }) => {
         // Periods newest first, page-number pagination with `has_additional`.
-        const page = Math.max(1, positiveInt(query, "page", 1));
-        const limit = Math.min(MAX_LIMIT, Math.max(1, positiveInt(query, "limit", DEFAULT_LIMIT)));
+        const page = Math.max(1, intQuery(query, "page", 1));
+        const limit = Math.min(MAX_LIMIT, Math.max(1, intQuery(query, "limit", DEFAULT_LIMIT)));
         const rows = ctx.stores.tags.history(repo.repoId!, {
           name: query.specificTag || undefined,
-          onlyActive: query.onlyActiveTags === "true",
+          onlyActive: queryFlag(query, "onlyActiveTags"),
           offset: (page - 1) * limit,
           limit: limit + 1,
         });

@@ -14,7 +14,7 @@ import { capTeamRoles } from "../perm/orgStanding";
 import type { OAuthScope } from "../perm/oauthScopes";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Options } from "./session";
-import { avatar } from "./views";
+import { avatar, orgAvatar } from "./views";
 import type { AuditFn } from "./audit";
 
 const PROFILE_FIELDS = ["given_name", "family_name", "company", "location", "invoice_email", "invoice_email_address"] as const;
@@ -109,7 +109,7 @@ export function userRoutes(ctx: V1Context) {
         const roles = capTeamRoles(o.roles, scopes);
         return {
           name: o.name,
-          avatar: avatar(o.name, "org"),
+          avatar: orgAvatar(o),
           can_create_repo: roles.some((r) => r === "admin" || r === "creator"),
           public: false,
           is_org_admin: roles.includes("admin"),

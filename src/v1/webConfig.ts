@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { version } from "../../package.json";
 import type { V1Context } from "./context";
+import { BERTH_LOGO_PATH, logoResponse } from "./logo";
 
 // GET /config: the web route (outside /api/v1, no session, no auth) a Quay front end reads at
 // start to know the registry's name, address and features (reference §2.13). Only settings a
@@ -26,12 +27,17 @@ function features(ctx: V1Context): Record<string, boolean> {
     SUPERUSERS_FULL_ACCESS: ctx.config.superuserFullAccess,
     ASSIGN_OAUTH_TOKEN: true,
     AGGREGATED_LOG_COUNT_RETRIEVAL: true,
-    IMMUTABLE_TAGS: true,
     USER_LOG_ACCESS: true,
     USER_METADATA: true,
     USER_CREATION: ctx.config.userCreation,
     USER_INITIALIZE: ctx.config.userInitialize,
     // Not (yet) in Berth.
+    // Tags can be made immutable over the API, but Quay's flag also stands for immutability
+    // policies, which Berth lacks: its web client would load them and fail.
+    IMMUTABLE_TAGS: false,
+    IMAGE_PULL_STATS: false,
+    IMAGE_EXPIRY_TRIGGER: false,
+    ORG_MIRROR: false,
     ACTION_LOG_ROTATION: false,
     AUTO_PRUNE: false,
     BILLING: false,
@@ -59,9 +65,13 @@ function features(ctx: V1Context): Record<string, boolean> {
   };
 }
 
+/** Quay's `config.FEATURE_*` copies of the feature flags its web client reads there; the same values. */
+const CONFIG_FEATURES = ["REPO_MIRROR", "QUOTA_MANAGEMENT", "EDIT_QUOTA", "PROXY_CACHE", "ASSIGN_OAUTH_TOKEN", "IMAGE_EXPIRY_TRIGGER", "AUTO_PRUNE"];
+
 export function webConfigRoutes(ctx: V1Context) {
-  // Plain Elysia, no v1Plugin: this route reads no session (app.ts strips cookies off non-API paths).
-  return new Elysia({ name: "berth-web-config" }).get("/config", ({ request }) => {
+  // Plain Elysia, no v1Plugin: these routes read no session (app.ts strips cookies off non-API paths).
+  return new Elysia({ name: "berth-web-config" }).get(BERTH_LOGO_PATH, () => logoResponse()).get("/config", ({ request }) => {
+    const f = features(ctx);
     const url = new URL(ctx.config.publicUrl ?? request.url);
     const host = ctx.config.publicUrl ? url.host : (request.headers.get("host") ?? url.host);
     return {
@@ -78,15 +88,13 @@ export function webConfigRoutes(ctx: V1Context) {
         // Ended tags stay restorable for two weeks; other windows cannot be chosen yet.
         TAG_EXPIRATION_OPTIONS: ["2w"],
         PERMANENTLY_DELETE_TAGS: false,
-        FEATURE_REPO_MIRROR: false,
-        FEATURE_QUOTA_MANAGEMENT: false,
-        FEATURE_EDIT_QUOTA: false,
-        FEATURE_PROXY_CACHE: false,
-        FEATURE_ASSIGN_OAUTH_TOKEN: false,
-        FEATURE_IMAGE_EXPIRY_TRIGGER: false,
-        FEATURE_AUTO_PRUNE: false,
+        // A tag with an expiry cannot be made immutable (Quay's default).
+        FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE: false,
+        ...Object.fromEntries(CONFIG_FEATURES.map((name) => [`FEATURE_${name}`, f[name] ?? false])),
+        // The web client's logo, served from the binary; no footer image or link.
+        BRANDING: { logo: BERTH_LOGO_PATH, footer_img: null, footer_url: null },
       },
-      features: features(ctx),
+      features: f,
       oauth: {},
       external_login: [],
       registry_state: "normal",

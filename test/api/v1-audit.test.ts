@@ -33,6 +33,11 @@ const UNAUDITED: Record<string, string> = {
   "DELETE /api/v1/superuser/organizations/:name": "Quay's superuser deleteOrganization logs nothing (org_delete is the org's own DELETE)",
   "POST /api/v1/user/starred": "Quay's createStar logs nothing",
   "DELETE /api/v1/user/starred/:repository": "Quay's deleteStar logs nothing",
+  "POST /api/v1/messages": "Quay's createGlobalMessage logs nothing (no log kind exists for messages)",
+  "DELETE /api/v1/message/:uuid": "Quay's deleteGlobalMessage logs nothing",
+  "PUT /api/v1/user/notifications/:uuid": "Quay's updateUserNotification (dismissing) logs nothing",
+  "DELETE /api/v1/user/authorizations/:access_token_uuid": "Quay's deleteUserAuthorization logs nothing",
+  "POST /api/v1/superuser/registrysize/": "Quay's queueRegistrySizeCalculation logs nothing",
 };
 
 let server: TestServer;

@@ -64,15 +64,17 @@ describe("GET /api/v1/discovery", () => {
   });
 
   test("Quay endpoints Berth does not offer answer 501 in Quay's message shape, marked in discovery", async () => {
-    const res = await fetch(`${server.url}/api/v1/messages`);
+    const res = await fetch(`${server.url}/api/v1/find/repositories`);
     expect(res.status).toBe(501);
-    expect(await res.json()).toEqual({ message: "Berth does not support global messages" });
-    const op = operations(await discovery("?internal=true")).get("GET /api/v1/messages");
-    expect(op).toMatchObject({ operationId: "getGlobalMessages", "x-internal": true, "x-not-supported": true });
+    expect(await res.json()).toEqual({ message: "Berth does not support search" });
+    const op = operations(await discovery("?internal=true")).get("GET /api/v1/find/repositories");
+    expect(op).toMatchObject({ operationId: "conductRepoSearch", "x-internal": true, "x-not-supported": true });
   });
 
   test("internal operations only with ?internal=true", async () => {
     expect(operations(await discovery()).has("POST /api/v1/signin")).toBe(false);
+    expect(operations(await discovery("?internal=False")).has("POST /api/v1/signin")).toBe(false);
+    expect(operations(await discovery("?internal=True")).has("POST /api/v1/signin")).toBe(true);
     const op = operations(await discovery("?internal=true")).get("POST /api/v1/signin");
     expect(op?.operationId).toBe("signinUser");
     expect(op["x-internal"]).toBe(true);

@@ -198,6 +198,58 @@ describe("POST /oauth/authorize/assignuser", () => {
   });
 });
 
+describe("/api/v1/user/authorizations (the applications a user authorized)", () => {
+  test("lists each token with its application, organization and Quay's scope information; revoking stops the token", async () => {
+    const { org, app } = await orgWithApp();
+    const other = await as("other");
+    const token = await tokenFor(other, app.client_id, "repo:read user:admin");
+    // A CLI token is no authorization of an application: not listed.
+    const cli = server.server.ctx.oauth.mint(users.other!.id, "user:read");
+    if (!cli.ok) throw new Error(cli.message);
+
+    const listed = (await expectJson(await other.get("/api/v1/user/authorizations"), 200)).authorizations;
+    const mine = listed.filter((a: any) => a.application.organization.name === org);
+    expect(mine).toEqual([
+      {
+        uuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        application: {
+          name: "ci-bot",
+          description: "CI",
+          url: "",
+          avatar: expect.objectContaining({ name: "ci-bot", kind: "app" }),
+          organization: { name: org, avatar: expect.objectContaining({ name: org, kind: "org" }) },
+        },
+        scopes: [
+          { scope: "repo:read", title: "View all visible repositories", description: expect.any(String), icon: "fa-hdd-o", dangerous: false },
+          { scope: "user:admin", title: "Administer User", description: expect.any(String), icon: "fa-gear", dangerous: true },
+        ],
+      },
+    ]);
+    const { uuid } = mine[0];
+    expect(listed.map((a: any) => a.uuid)).not.toContain(stores.oauth.tokens.find(cli.token)!.uuid);
+    expect(await expectJson(await other.get(`/api/v1/user/authorizations/${uuid}`), 200)).toEqual(mine[0]);
+
+    // Another user neither reads nor revokes it.
+    const member = await as("member");
+    await expectProblem(await member.get(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
+    await expectProblem(await member.delete(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
+    await expectCsrfError(await other.delete(`/api/v1/user/authorizations/${uuid}`, { csrf: false }));
+    expect((await api("/api/v1/user/", bearer(token))).status).toBe(200);
+
+    expect((await other.delete(`/api/v1/user/authorizations/${uuid}`)).status).toBe(204);
+    await expectProblem(await api("/api/v1/user/", bearer(token)), 401, "invalid_token");
+    await expectProblem(await other.get(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
+    await expectProblem(await other.delete(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
+    // The CLI token is not reachable here and keeps working.
+    await expectProblem(await other.delete(`/api/v1/user/authorizations/${stores.oauth.tokens.find(cli.token)!.uuid}`), 404, "not_found");
+    expect((await api("/api/v1/user/", bearer(cli.token))).status).toBe(200);
+  });
+
+  test("401 anonymous", async () => {
+    await expectProblem(await api("/api/v1/user/authorizations"), 401, "invalid_token");
+  });
+});
+
 describe("tokens from the CLI (berth token create) work the same way", () => {
   test("minted for a user with scopes; capped; unknown scopes refused", async () => {
     const minted = server.server.ctx.oauth.mint(users.other!.id, "user:read");

@@ -249,6 +249,26 @@ describe("GET /api/v1/repository", () => {
     expect(bobs).not.toContain(priv);
   });
 
+  test("booleans as Python clients send them (True, 1) count; False and 0 do not", async () => {
+    const pub = await create(alice, uniq("pub"), { visibility: "public" });
+    await registry.pushImage(pub, "v1");
+    const listed = async (query: string) => {
+      const res = await new V1Client(server.url).get(`/api/v1/repository?${query}`);
+      if (res.status === 400) return "refused";
+      return (await expectJson(res, 200)).repositories.find((r: any) => `${r.namespace}/${r.name}` === pub);
+    };
+    expect(await listed("public=True&last_modified=True&popularity=1")).toMatchObject({ last_modified: expect.any(Number), popularity: 1 });
+    const plain = await listed("public=1&last_modified=False&popularity=0");
+    expect(plain).toBeDefined();
+    expect(plain.last_modified).toBeUndefined();
+    expect(plain.popularity).toBeUndefined();
+    // public=False is no request for public repositories: one of the three is still missing.
+    expect(await listed("public=False")).toBe("refused");
+    const view = await expectJson(await alice.get(`/api/v1/repository/${pub}?includeStats=True&includeTags=False`), 200);
+    expect(view.stats).toEqual([expect.objectContaining({ count: 1 })]);
+    expect(view.tags).toBeUndefined();
+  });
+
   test("starred: star, list (also as starred=true), is_starred, unstar; only readable repositories", async () => {
     const name = uniq("star");
     const mine = await create(alice, name, { description: "starred" });

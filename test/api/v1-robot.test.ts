@@ -142,3 +142,58 @@ describe("/api/v1/organization/<org>/robots", () => {
     await expectProblem(await rita.get(`/api/v1/organization/no-such-org/robots`), 403, "insufficient_scope");
   });
 });
+
+describe("robot lists with permissions=true", () => {
+  const teamAvatar = (name: string) => ({ name, kind: "team", hash: new Bun.CryptoHasher("sha256").update(name).digest("hex"), color: expect.any(String) });
+
+  test("org robots name their teams and the repositories they hold grants on; only for admins", async () => {
+    const rita = await as("rita");
+    const org = `org-${uniq()}`;
+    expect((await rita.post("/api/v1/organization/", { name: org })).status).toBe(201);
+    const robot = await expectJson(await rita.put(`/api/v1/organization/${org}/robots/deployer`), 201);
+    await expectJson(await rita.put(`/api/v1/organization/${org}/robots/idle`), 201);
+    await expectJson(await rita.put(`/api/v1/organization/${org}/team/deployers`, { role: "member" }), 200);
+    await expectJson(await rita.put(`/api/v1/organization/${org}/team/deployers/members/${robot.name}`), 200);
+    for (const repo of ["app", "web"]) {
+      await expectJson(await rita.post("/api/v1/repository", { namespace: org, repository: repo, visibility: "private", description: "" }), 201);
+      await expectJson(await rita.put(`/api/v1/repository/${org}/${repo}/permissions/user/${robot.name}`, { role: "write" }), 200);
+    }
+
+    // As a Python client would ask: True and False.
+    const list = await expectJson(await rita.get(`/api/v1/organization/${org}/robots?permissions=True&token=False`), 200);
+    const byName = Object.fromEntries(list.robots.map((r: any) => [r.name, r]));
+    expect(byName[robot.name]).toEqual({
+      name: robot.name,
+      created: robot.created,
+      last_accessed: null,
+      description: "",
+      teams: [{ name: "deployers", avatar: teamAvatar("deployers") }],
+      repositories: ["app", "web"],
+    });
+    expect(byName[`${org}+idle`]).toMatchObject({ teams: [], repositories: [] });
+    // Without the flag (or with it false) the entries stay plain.
+    for (const query of ["", "?permissions=false", "?permissions=0"]) {
+      const plain = await expectJson(await rita.get(`/api/v1/organization/${org}/robots${query}`), 200);
+      expect(plain.robots[0].teams).toBeUndefined();
+      expect(plain.robots[0].repositories).toBeUndefined();
+    }
+
+    // A plain member sees neither tokens nor permissions, as in Quay.
+    await rita.put(`/api/v1/organization/${org}/team/viewers`, { role: "member" });
+    await rita.put(`/api/v1/organization/${org}/team/viewers/members/sam`);
+    const seen = await expectJson(await (await as("sam")).get(`/api/v1/organization/${org}/robots?permissions=true`), 200);
+    for (const r of seen.robots) expect(Object.keys(r).sort()).toEqual(["created", "description", "last_accessed", "name"]);
+  });
+
+  test("the caller's own robots list their repositories (and no teams: user robots join none)", async () => {
+    const rita = await as("rita");
+    const short = `bot${uniq()}`;
+    const robot = await expectJson(await rita.put(`/api/v1/user/robots/${short}`), 201);
+    const repo = `perm-${uniq()}`;
+    await expectJson(await rita.post("/api/v1/repository", { repository: repo, visibility: "private", description: "" }), 201);
+    await expectJson(await rita.put(`/api/v1/repository/rita/${repo}/permissions/user/${robot.name}`, { role: "read" }), 200);
+    const list = await expectJson(await rita.get("/api/v1/user/robots?permissions=true"), 200);
+    const { unstructured_metadata: _, ...entry } = robot;
+    expect(list.robots.find((r: any) => r.name === robot.name)).toEqual({ ...entry, teams: [], repositories: [repo] });
+  });
+});

@@ -2,7 +2,7 @@
 // change, delete) and organizations (list, delete; rename refused). Any superuser reads, read-only
 // ones included; only real superusers write; fresh login everywhere.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { registryAuthStatus } from "../support/registryClient";
+import { BearerRegistryClient, registryAuthStatus, registryToken } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
@@ -288,6 +288,51 @@ describe("/api/v1/superuser/organizations/", () => {
     expect(stores.orgs.namespace(org)).toBeDefined();
     expect((await expectProblem(await su.put(`/api/v1/superuser/organizations/${org}`, { name: 5 }), 400, "invalid_request")).field).toBe("name");
     await expectProblem(await su.put("/api/v1/superuser/organizations/nobody-here", {}), 404, "not_found");
+  });
+});
+
+describe("/api/v1/superuser/registrysize/", () => {
+  test("Quay's shape with the bytes of every stored blob, fresh on each read; POST (calculate now) answers 201", async () => {
+    const boss = await as("boss");
+    const before = await expectJson(await boss.get("/api/v1/superuser/registrysize/"), 200);
+    expect(before).toEqual({ size_bytes: expect.any(Number), last_ran: expect.any(Number), queued: false, running: false });
+    expect(Math.abs(before.last_ran - Date.now())).toBeLessThan(60_000);
+
+    const token = await registryToken(server.url, ["boss", PASSWORDS.boss], "repository:boss/sized:push,pull");
+    const image = await new BearerRegistryClient(server.url, token).pushImage("boss/sized", "v1", { layers: 2, layerSize: 3000 });
+    const pushed = image.config.size + image.layers.reduce((n, l) => n + l.size, 0);
+    expect((await boss.post("/api/v1/superuser/registrysize/")).status).toBe(201);
+    const after = await expectJson(await boss.get("/api/v1/superuser/registrysize/"), 200);
+    expect(after.size_bytes - before.size_bytes).toBe(pushed);
+    // Read-only superusers read it; users do not; writes need a real superuser.
+    expect((await (await as("auditor")).get("/api/v1/superuser/registrysize/")).status).toBe(200);
+    await expectProblem(await (await as("auditor")).post("/api/v1/superuser/registrysize/"), 403, "insufficient_scope");
+    await expectProblem(await (await as("carl")).get("/api/v1/superuser/registrysize/"), 403, "insufficient_scope");
+    await withStaleLogins(async () => {
+      await expectProblem(await boss.get("/api/v1/superuser/registrysize/"), 401, "fresh_login_required");
+    });
+  });
+});
+
+describe("an organization's avatar", () => {
+  test("is computed from its e-mail, as Quay's, in every view that shows it", async () => {
+    const boss = await as("boss");
+    const org = `av${uniq()}`;
+    const email = `Team-${org}@Example.com `;
+    expect((await boss.post("/api/v1/organization/", { name: org, email: email.trim() })).status).toBe(201);
+    const expected = { name: org, kind: "org", hash: new Bun.CryptoHasher("sha256").update(email.trim().toLowerCase()).digest("hex"), color: expect.stringMatching(/^#[0-9a-f]{6}$/) };
+
+    const anon = new V1Client(server.url);
+    const views = {
+      org: (await expectJson(await boss.get(`/api/v1/organization/${org}`), 200)).avatar,
+      // Outsiders do not see the address, but the avatar is the same.
+      orgAnonymous: (await expectJson(await anon.get(`/api/v1/organization/${org}`), 200)).avatar,
+      me: (await expectJson(await boss.get("/api/v1/user/"), 200)).organizations.find((o: any) => o.name === org).avatar,
+      superuserList: (await expectJson(await boss.get("/api/v1/superuser/organizations/"), 200)).organizations.find((o: any) => o.name === org).avatar,
+      entities: (await expectJson(await boss.get(`/api/v1/entities/${org}?namespace=${org}&includeOrgs=true`), 200)).results.find((r: any) => r.kind === "org").avatar,
+      logs: (await expectJson(await boss.get(`/api/v1/superuser/logs?performer=boss`), 200)).logs.find((l: any) => l.kind === "org_create" && l.namespace?.name === org).namespace.avatar,
+    };
+    for (const [where, avatar] of Object.entries(views)) expect({ where, avatar }).toEqual({ where, avatar: expected });
   });
 });
 

@@ -89,7 +89,8 @@ describe("GET /api/v1/repository/<repo>/tag/", () => {
       start_ts: expect.any(Number),
       manifest_digest: v1.digest,
       is_manifest_list: false,
-      size: v1.config.size + v1.layers.reduce((n, l) => n + l.size, 0),
+      // Quay's size: the layers' total, without the config blob.
+      size: v1.layers.reduce((n, l) => n + l.size, 0),
       last_modified: expect.stringMatching(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} -0000$/),
       immutable: false,
     });
@@ -103,6 +104,35 @@ describe("GET /api/v1/repository/<repo>/tag/", () => {
 
     const specific = await expectJson(await alice.get(`${tagsPath(repo)}?specificTag=latest`), 200);
     expect(specific.tags.map((t: any) => t.manifest_digest)).toEqual([two.digest, one.digest]);
+  });
+
+  test("one image has one size: the tag list, the repository view and the manifest view agree", async () => {
+    const repo = await create();
+    const image = await registry.pushImage(repo, "sized", { layers: 3, layerSize: 1000 });
+    const layers = image.layers.reduce((n, l) => n + l.size, 0);
+    const [listed] = (await expectJson(await alice.get(`${tagsPath(repo)}?specificTag=sized`), 200)).tags;
+    const repoView = await expectJson(await alice.get(`/api/v1/repository/${repo}`), 200);
+    const manifest = await expectJson(await alice.get(`/api/v1/repository/${repo}/manifest/${image.digest}`), 200);
+    expect(image.config.size).toBeGreaterThan(0);
+    expect([listed.size, repoView.tags.sized.size, manifest.layers_compressed_size]).toEqual([layers, layers, layers]);
+  });
+
+  test("onlyActiveTags=True (as Python clients send it) hides a deleted tag, so a script can re-create it", async () => {
+    const repo = await create();
+    const image = await push(repo, "gone");
+    await push(repo, "kept");
+    expect((await alice.delete(tagPath(repo, "gone"))).status).toBe(204);
+    for (const spelling of ["True", "1", "TRUE"]) {
+      const active = await expectJson(await alice.get(`${tagsPath(repo)}?onlyActiveTags=${spelling}&specificTag=gone`), 200);
+      expect(active.tags).toEqual([]);
+    }
+    for (const spelling of ["False", "0", ""]) {
+      const all = await expectJson(await alice.get(`${tagsPath(repo)}?onlyActiveTags=${spelling}&specificTag=gone`), 200);
+      expect(all.tags).toEqual([expect.objectContaining({ name: "gone", end_ts: expect.any(Number) })]);
+    }
+    // The script's next step: the tag is absent, so it points it at the manifest again.
+    expect((await alice.put(tagPath(repo, "gone"), { manifest_digest: image.digest })).status).toBe(201);
+    expect(await v2Digest(repo, "gone")).toBe(image.digest);
   });
 
   test("page-number pagination with has_additional; limit clamped to 100", async () => {

@@ -25,6 +25,11 @@ export class BlobLinkStore {
     return this.linked.get({ repo: repoId, digest })?.size;
   }
 
+  /** Bytes of every stored blob, each counted once (the registry's size on disk, uploads aside). */
+  totalBytes(): number {
+    return Number(this.db.select({ total: sql<number>`COALESCE(SUM(${blobs.size}), 0)` }).from(blobs).get()?.total ?? 0);
+  }
+
   /** Records a committed blob and links it to the repository (idempotent). */
   record(repoId: number, digest: string, size: number): void {
     this.db.transaction((tx) => {

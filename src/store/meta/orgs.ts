@@ -100,17 +100,21 @@ export class OrgStore {
   }
 
   /** The organizations the member belongs to (any team), with its team roles in each. */
-  orgsOf(member: Member): { name: string; roles: TeamRole[] }[] {
+  orgsOf(member: Member): { name: string; email: string | null; roles: TeamRole[] }[] {
     const rows = this.db
-      .select({ name: namespaces.name, role: teams.role })
+      .select({ name: namespaces.name, email: namespaces.email, role: teams.role })
       .from(teamMembers)
       .innerJoin(teams, eq(teams.id, teamMembers.teamId))
       .innerJoin(namespaces, eq(namespaces.id, teams.namespaceId))
       .where("userId" in member ? eq(teamMembers.userId, member.userId) : eq(teamMembers.robotId, member.robotId))
       .all();
-    const byName = new Map<string, TeamRole[]>();
-    for (const r of rows) byName.set(r.name, [...(byName.get(r.name) ?? []), r.role]);
-    return [...byName].map(([name, roles]) => ({ name, roles })).sort((a, b) => a.name.localeCompare(b.name));
+    const byName = new Map<string, { name: string; email: string | null; roles: TeamRole[] }>();
+    for (const r of rows) {
+      const org = byName.get(r.name) ?? { name: r.name, email: r.email, roles: [] };
+      org.roles.push(r.role);
+      byName.set(r.name, org);
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Team ids the member belongs to, in any namespace. */

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lte, or, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
-import { blobs, manifestBlobs, manifests, tags } from "../schema";
+import { outlineManifest } from "../../oci";
+import { manifests, tags } from "../schema";
 
 /** A transaction or the database itself: what the helpers below write through. */
 type Writer = Pick<MetaDb, "update">;
@@ -50,7 +51,7 @@ export interface TagPeriod {
   expiresMs: number | undefined;
   digest: string;
   mediaType: string;
-  /** Bytes of the blobs the manifest references (config and layers); 0 for an index. */
+  /** The layers' compressed bytes as the manifest lists them (Quay's layers_compressed_size, as API v1's manifest view); 0 for an index. */
   size: number;
   /** Whether the period was (or, live, is) protected from moves, deletion and expiry. */
   immutable: boolean;
@@ -103,7 +104,6 @@ export class TagStore {
   /** Periods (live and ended), newest start first, then by name; `limit` rows from `offset`. */
   history(repoId: number, q: TagHistoryQuery): TagPeriod[] {
     const now = Date.now();
-    const size = sql<number>`(SELECT COALESCE(SUM(${blobs.size}), 0) FROM ${manifestBlobs} JOIN ${blobs} ON ${blobs.digest} = ${manifestBlobs.digest} WHERE ${manifestBlobs.manifestId} = ${manifests.id})`;
     const rows = this.db
       .select({
         name: tags.name,
@@ -112,7 +112,7 @@ export class TagStore {
         expiresMs: tags.expiresMs,
         digest: manifests.digest,
         mediaType: manifests.mediaType,
-        size,
+        content: manifests.content,
         immutable: tags.immutable,
       })
       .from(tags)
@@ -137,7 +137,7 @@ export class TagStore {
         expiresMs: r.expiresMs ?? undefined,
         digest: r.digest,
         mediaType: r.mediaType,
-        size: Number(r.size ?? 0),
+        size: outlineManifest(r.content, r.mediaType).layersCompressedSize,
         immutable: r.immutable,
       };
     });

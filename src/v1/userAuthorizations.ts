@@ -1,0 +1,66 @@
+// The OAuth applications a user authorized (Quay's /user/authorizations): one entry per access
+// token issued through an application, which the user can inspect and revoke. Tokens minted
+// without an application (`berth token create`) are not authorizations; the CLI revokes those.
+import { Elysia } from "elysia";
+import type { OAuthApplicationRow, OAuthTokenInfo } from "../store/meta/oauth";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { scopeInformation } from "./scopeInfo";
+import { v1Options } from "./session";
+import { avatar, orgAvatar } from "./views";
+
+/** How Quay shows an application to the user it asks for access (authorizations, assignments). */
+export function applicationSummary(ctx: V1Context, app: OAuthApplicationRow) {
+  const org = ctx.stores.namespaces.byId(app.namespaceId);
+  const orgName = org?.name ?? "";
+  return {
+    name: app.name,
+    description: app.description,
+    url: app.applicationUri,
+    avatar: avatar(app.name, "app", app.avatarEmail || org?.email),
+    organization: { name: orgName, avatar: orgAvatar({ name: orgName, email: org?.email }) },
+  };
+}
+
+export function userAuthorizationRoutes(ctx: V1Context) {
+  /** Quay's authorization_view, or undefined when the token has no (longer an) application. */
+  const view = (t: OAuthTokenInfo) => {
+    const app = t.applicationId === null ? undefined : ctx.stores.oauth.applications.byId(t.applicationId);
+    if (!app) return undefined;
+    return { application: applicationSummary(ctx, app), scopes: scopeInformation(t.scopes.join(" ")), uuid: t.uuid };
+  };
+
+  /** The caller's authorization with this uuid; another user's token is as unknown as none. */
+  const find = (userId: number, uuid: string) => {
+    const token = ctx.stores.oauth.tokens.byUuid(uuid);
+    const found = token && token.userId === userId ? view(token) : undefined;
+    if (!found) throw ApiError.notFound();
+    return found;
+  };
+
+  const self = { internal: true, requireUserAdmin: true } as const;
+  return (
+    new Elysia(v1Options(ctx, "berth-v1-user-authorizations"))
+      .use(v1Plugin(ctx))
+      .get(
+        "/api/v1/user/authorizations",
+        ({ user }) => ({ authorizations: ctx.stores.oauth.tokens.listForUser(user.id).flatMap((t) => view(t) ?? []) }),
+        { nickname: "listUserAuthorizations", ...self },
+      )
+      .get("/api/v1/user/authorizations/:access_token_uuid", ({ user, params }) => find(user.id, params.access_token_uuid), {
+        nickname: "getUserAuthorization",
+        ...self,
+      })
+      // Revoking writes no audit entry, as Quay's deleteUserAuthorization. The token stops at the next request.
+      .delete(
+        "/api/v1/user/authorizations/:access_token_uuid",
+        ({ user, params }) => {
+          find(user.id, params.access_token_uuid);
+          ctx.stores.oauth.tokens.revoke(params.access_token_uuid);
+          return new Response(null, { status: 204 });
+        },
+        { nickname: "deleteUserAuthorization", ...self },
+      )
+  );
+}

@@ -1,0 +1,46 @@
+// The caller's notifications (Quay's /user/notifications), which Quay's web client reads on every
+// page. Berth raises none yet, so the list is empty and no uuid names one; the shapes, paging
+// parameters and body checks are Quay's, so clients work unchanged once some exist.
+import { Type } from "@sinclair/typebox";
+import { Elysia } from "elysia";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { v1Plugin } from "./macros";
+import { intQuery } from "./query";
+import { v1Options } from "./session";
+
+const UpdateNotification = Type.Object({ dismissed: Type.Optional(Type.Boolean()) });
+
+export function userNotificationRoutes(ctx: V1Context) {
+  const internal = { internal: true, requireUserAdmin: true } as const;
+  return (
+    new Elysia(v1Options(ctx, "berth-v1-user-notifications"))
+      .use(v1Plugin(ctx))
+      .get(
+        "/api/v1/user/notifications",
+        ({ query }) => {
+          intQuery(query, "page", 0);
+          intQuery(query, "limit", 5);
+          return { notifications: [], additional: false };
+        },
+        { nickname: "listUserNotifications", ...internal },
+      )
+      .get(
+        "/api/v1/user/notifications/:uuid",
+        () => {
+          throw ApiError.notFound();
+        },
+        { nickname: "getUserNotification", ...internal },
+      )
+      // Dismissing writes no audit entry in Quay either.
+      .put(
+        "/api/v1/user/notifications/:uuid",
+        ({ body }) => {
+          parseBody(UpdateNotification, body);
+          throw ApiError.notFound();
+        },
+        { nickname: "updateUserNotification", ...internal },
+      )
+  );
+}
