@@ -64,8 +64,8 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
     case "upload":
       if (method === "PATCH") return appendUpload(ctx, request, route.repo, route.uuid);
       if (method === "PUT") return finishUpload(ctx, request, url, route.repo, route.uuid);
-      if (method === "DELETE") return cancelUpload(ctx, route.repo, route.uuid);
-      return uploadStatus(ctx, route.repo, route.uuid);
+      if (method === "DELETE") return cancelUpload(ctx, request, route.repo, route.uuid);
+      return uploadStatus(ctx, request, route.repo, route.uuid);
     case "tags":
       return listTags(ctx, url, route.repo);
     case "referrers":

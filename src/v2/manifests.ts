@@ -1,4 +1,5 @@
 import { digestOfBytes, negotiateManifest, parseManifest, parseReference, type Digest } from "../oci";
+import { externalUrl } from "../auth/externalUrl";
 import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
@@ -130,7 +131,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   ctx.stores.repositories.touch(repo.id);
   ctx.events.manifestPushed({ repo: repo.fullName, repoId: repo.id, digest, mediaType: m.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
   return emptyResponse(201, {
-    Location: `/v2/${name}/manifests/${digest}`,
+    Location: externalUrl(ctx.config, request, `/v2/${name}/manifests/${digest}`),
     "Docker-Content-Digest": digest,
     ...(m.subject ? { "OCI-Subject": m.subject.digest } : {}),
   });

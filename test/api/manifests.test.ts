@@ -71,7 +71,7 @@ describe("OCI image manifest", () => {
   test("PUT by tag: 201 with Location and Docker-Content-Digest of the exact bytes", async () => {
     const { res } = await c.putManifest(name, "v1", bytes, MT.ociManifest);
     await expectStatus(res, 201);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/manifests/${digest}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/manifests/${digest}`);
     expect(res.headers.get("docker-content-digest")).toBe(digest);
     expect(res.headers.get("oci-subject")).toBeNull();
   });
@@ -430,7 +430,7 @@ describe("digest and size checks", () => {
     const { res } = await c.putManifest(name, d512, image.bytes, MT.ociManifest);
     await expectStatus(res, 201);
     expect(res.headers.get("docker-content-digest")).toBe(d512);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/manifests/${d512}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/manifests/${d512}`);
     await expectManifest(name, d512, { bytes: image.bytes, digest: d512, mediaType: MT.ociManifest });
   });
 
@@ -565,7 +565,7 @@ describe("names and references", () => {
     const image = await c.pushImage(single, "1.0");
     await expectManifest(`library/${single}`, "1.0", image);
     const res = await c.putManifest(single, "2.0", image.bytes, MT.ociManifest);
-    expect(res.res.headers.get("location")).toBe(`/v2/${single}/manifests/${image.digest}`);
+    expect(res.res.headers.get("location")).toBe(`${server.url}/v2/${single}/manifests/${image.digest}`);
   });
 });
 
