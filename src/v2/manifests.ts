@@ -62,14 +62,19 @@ function acceptable(mediaType: string, accept: string | null): boolean {
 }
 
 export async function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
-  const ref = requireReference(raw);
   const repo = requireRepo(ctx, name);
+  // A reference outside the tag and digest grammar names nothing that could be here: the spec's
+  // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.
+  const ref = parseReference(raw);
+  if (!ref.ok) throw new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${ref.message}`);
   const found: StoredManifest | undefined =
     ref.kind === "tag"
       ? ctx.stores.manifests.getByTag(repo.id, ref.tag)
       : ctx.stores.manifests.getByDigest(repo.id, ref.digest.value);
   if (!found) throw manifestUnknown(raw);
-  if (!acceptable(found.mediaType, request.headers.get("accept"))) {
+  // A digest names exact bytes: they are served as stored whatever Accept says (as Docker Hub
+  // does). Negotiation is for tags, where it picks what a client can read.
+  if (ref.kind === "tag" && !acceptable(found.mediaType, request.headers.get("accept"))) {
     throw new RegistryError(
       "MANIFEST_UNKNOWN",
       `manifest "${raw}" is stored as ${found.mediaType}, which the Accept header does not allow`,
