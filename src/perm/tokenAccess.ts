@@ -72,8 +72,13 @@ export class TokenAccessPolicy implements AccessPolicy {
     if (actions.every((a) => a === "pull") && this.roles.isPublic(repo)) return { allowed: true };
     if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
     if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
-    // Same answer for "missing" and "not yours": private repositories never leak.
-    return { allowed: false, reason: "insufficient", message: "authentication required" };
+    // An anonymous token: logging in may help. Someone logged in is told they are refused, not
+    // asked to authenticate again. Same answer for "missing" and "not yours" either way:
+    // private repositories never leak.
+    if (tokenSubject(claims.claims.sub, claims.claims.context) === undefined) {
+      return { allowed: false, reason: "unauthenticated", message: "authentication required" };
+    }
+    return { allowed: false, reason: "insufficient", message: "requested access to the resource is denied" };
   }
 
   async catalogFilter(request: Request): Promise<CatalogFilter> {

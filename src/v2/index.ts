@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { parseV2Path, type V2Route } from "../oci";
+import { isValidRepoName, parseV2Path, type V2Route } from "../oci";
 import { CATALOG_SCOPE, repositoryScope, type AccessDecision, type RepoAction } from "../perm/access";
 import { deleteBlob, getBlob } from "./blobs";
 import type { V2Context } from "./context";
@@ -31,10 +31,30 @@ export function requiredActions(method: Method, route: V2Route): RepoAction[] | 
   }
 }
 
+/**
+ * A refusal with the Bearer challenge (always 401, so clients can fetch a token with more scope).
+ * A logged-in caller without the right gets `error="insufficient_scope"` and DENIED: clients then
+ * say access was denied instead of asking someone logged in to authenticate.
+ */
 function unauthorized(ctx: V2Context, request: Request, decision: Exclude<AccessDecision, { allowed: true }>, scope?: string): RegistryError {
-  return new RegistryError("UNAUTHORIZED", decision.message, scope ? { scope } : {}, 401, {
-    "WWW-Authenticate": bearerChallenge(ctx.config, request, scope),
+  const denied = decision.reason === "insufficient";
+  return new RegistryError(denied ? "DENIED" : "UNAUTHORIZED", decision.message, scope ? { scope } : {}, 401, {
+    "WWW-Authenticate": bearerChallenge(ctx.config, request, scope, denied),
   });
+}
+
+/**
+ * The scopes a refused request is challenged for. A cross-repository mount also asks to pull the
+ * source (as Distribution does), so a client that follows the challenge gets a token the mount
+ * can use instead of falling back to an upload.
+ */
+function challengeScope(repo: string, actions: RepoAction[], route: V2Route, request: Request): string {
+  const own = repositoryScope(repo, actions);
+  if (route.kind !== "uploadStart") return own;
+  const query = new URL(request.url).searchParams;
+  const from = query.get("from");
+  if (!query.get("mount") || !from || !isValidRepoName(from)) return own;
+  return `${own} ${repositoryScope(canonicalRepoName(from), ["pull"])}`;
 }
 
 async function dispatch(ctx: V2Context, request: Request, rest: string): Promise<Response> {
@@ -46,7 +66,7 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
   if (!actions) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`, undefined, 405);
   const repo = canonicalRepoName(route.repo);
   const decision = await ctx.access.check(request, repo, actions);
-  if (!decision.allowed) throw unauthorized(ctx, request, decision, repositoryScope(repo, actions));
+  if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, actions, route, request));
   const url = new URL(request.url);
   switch (route.kind) {
     case "manifest":
