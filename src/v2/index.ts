@@ -8,6 +8,7 @@ import { listCatalog, listReferrers, listTags } from "./listings";
 import { deleteManifest, getManifest, putManifest } from "./manifests";
 import { canonicalRepoName, jsonResponse } from "./respond";
 import { issueToken } from "./tokenEndpoint";
+import { ping, searchRepositories } from "./search";
 import { bearerChallenge } from "../auth/serviceName";
 import { appendUpload, cancelUpload, finishUpload, startUpload, uploadStatus } from "./uploads";
 
@@ -121,6 +122,7 @@ export function v2Routes(ctx: V2Context) {
     return listCatalog(ctx, new URL(request.url), filter.canSee);
   });
   const token = guarded(ctx, (request) => issueToken(ctx, request));
+  const search = guarded(ctx, (request) => searchRepositories(ctx, request));
   const repository = guarded(ctx, (request) => {
     const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;
     return dispatch(ctx, request, path.slice(4));
@@ -144,5 +146,8 @@ export function v2Routes(ctx: V2Context) {
       .get("/v2/", ({ request }) => base(request))
       .get("/v2/_catalog", ({ request }) => catalog(request))
       .get("/v2/auth", ({ request }) => token(request))
+      // The Docker registry search API (`docker search`), beside /v2 as on Quay.
+      .get("/v1/_ping", () => ping())
+      .get("/v1/search", ({ request }) => search(request))
   );
 }
