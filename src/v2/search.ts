@@ -1,8 +1,8 @@
 // Docker's registry search API, which `docker search <host>/<term>` calls: GET /v1/search?q=&n=&page=
 // (and GET /v1/_ping first, to pick a scheme), served as Quay serves it. Results list only what
-// the caller may read: anonymous callers see public repositories; Basic credentials (what the
-// Docker daemon sends over HTTPS to a registry whose ping says "standalone") or a registry token
-// add what that account may pull.
+// the caller may read: anonymous callers see public repositories; Basic credentials (the Docker
+// daemon sends the `docker login` ones with its search, marked X-Docker-Token: true, over HTTP
+// and HTTPS alike) or a registry token add what that account may pull.
 import { ANONYMOUS, type Identity } from "../auth/identity";
 import { roleAtLeast } from "../perm/roles";
 import type { V2Context } from "./context";
@@ -87,9 +87,9 @@ export async function searchRepositories(ctx: V2Context, request: Request): Prom
 }
 
 /**
- * GET /v1/_ping. "Standalone" tells the Docker daemon to send the `docker login` credentials with
- * its search over HTTPS (Quay answers "0", so its searches are anonymous); over plain HTTP the
- * daemon sends none whatever this says.
+ * GET /v1/_ping: the Docker daemon only needs an answer (it tries HTTPS, then HTTP for an insecure
+ * registry). "Standalone" (a registry with its own accounts, which Berth is; Quay answers "0")
+ * makes the daemon send Basic credentials with every request over HTTPS, not only the search.
  */
 export function ping(): Response {
   return jsonResponse(true, 200, { "X-Docker-Registry-Version": "0.6.0", "X-Docker-Registry-Standalone": "true" });
