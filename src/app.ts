@@ -15,8 +15,9 @@ import { openStores, type Stores } from "./store";
 import { isV1Path, v1Routes } from "./v1";
 import { v1Options } from "./v1/session";
 import { repositoryPathRewriter } from "./v1/repositoryPath";
-import { clientAddress, recordClientAddress } from "./auth/clientAddress";
+import { cameThroughTrustedProxy, clientAddress, recordClientAddress } from "./auth/clientAddress";
 import { v2Routes } from "./v2";
+import { isValidHost } from "./auth/externalUrl";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 import { RegistryEvents } from "./events/registryEvents";
@@ -90,6 +91,10 @@ export function createApp(ctx: AppContext) {
   const handle = (request: Request): Promise<Response> => app.handle(request);
   const app = new Elysia({ cookie: v1Options(ctx, "berth").cookie })
     .onRequest(({ request }) => {
+      // RFC 9112 §3.2: an invalid Host (or several) is a 400. Bun builds request.url from it, so
+      // such a request could neither be routed nor name the server; nothing of it is echoed.
+      const host = request.headers.get("host");
+      if (host !== null && !isValidHost(host)) return new Response("invalid Host header\n", { status: 400 });
       // Once one route reads cookies Elysia parses them (and checks the session cookie's signature)
       // on every route: a stale or forged session cookie would turn /v2/, /v2/auth and /health into
       // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
@@ -113,7 +118,7 @@ export function createApp(ctx: AppContext) {
 /** The same request at another URL, keeping its body stream and client address. */
 function forwardedRequest(url: string, request: Request): Request {
   const forwarded = new Request(url, request);
-  recordClientAddress(forwarded, clientAddress(request));
+  recordClientAddress(forwarded, clientAddress(request), cameThroughTrustedProxy(request));
   return forwarded;
 }
 

@@ -1,7 +1,7 @@
 import { createApp, createContext, type AppContext, type ContextOptions } from "./app";
 import type { Config } from "./config";
 import type { Logger } from "./log";
-import { recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
+import { peerIsTrustedProxy, recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
 
 export interface RunningServer {
   url: string;
@@ -29,7 +29,8 @@ export async function startServer(
     idleTimeout: 255,
     async fetch(request, server) {
       const started = performance.now();
-      recordClientAddress(request, resolveClientAddress(server.requestIP(request)?.address, request.headers.get("x-forwarded-for"), proxies));
+      const peer = server.requestIP(request)?.address;
+      recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
       const response = await app.handle(request);
       const path = request.url.slice(request.url.indexOf("/", 8));
       log.request(request.method, path, response.status, Number(response.headers.get("content-length") ?? 0), performance.now() - started);

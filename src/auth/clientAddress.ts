@@ -12,6 +12,8 @@ import { formatIp, inRange, parseIp, parseIpRange, type IpAddress, type IpRange 
 // address per request here.
 
 const addresses = new WeakMap<Request, string>();
+/** Requests whose TCP peer is a trusted proxy: only their X-Forwarded-* headers are believed. */
+const viaTrustedProxy = new WeakSet<Request>();
 
 /** Bounds the work a long forged header can cause; real chains are a few hops. */
 const MAX_HOPS = 32;
@@ -67,8 +69,21 @@ export function resolveClientAddress(peer: string | undefined, forwardedFor: str
   return formatIp(client);
 }
 
-export function recordClientAddress(request: Request, address: string | undefined): void {
+/** Whether the connection's peer is one of the trusted proxies (never true without any). */
+export function peerIsTrustedProxy(peer: string | undefined, proxies: TrustedProxies): boolean {
+  if (proxies.empty || peer === undefined) return false;
+  const ip = parseIp(peer);
+  return ip !== undefined && proxies.trusts(ip);
+}
+
+export function recordClientAddress(request: Request, address: string | undefined, fromTrustedProxy = false): void {
   if (address) addresses.set(request, address);
+  if (fromTrustedProxy) viaTrustedProxy.add(request);
+}
+
+/** Whether this request came through a trusted proxy, so its X-Forwarded-* headers may be believed. */
+export function cameThroughTrustedProxy(request: Request): boolean {
+  return viaTrustedProxy.has(request);
 }
 
 export function clientAddress(request: Request): string {

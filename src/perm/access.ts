@@ -1,5 +1,5 @@
 // What a caller may do on a repository. Every /v2 route asks here, and only here.
-import type { TokenSubject } from "../auth/identity";
+import type { Identity, TokenSubject } from "../auth/identity";
 
 export type RepoAction = "pull" | "push" | "delete";
 
@@ -21,7 +21,15 @@ export interface AccessPolicy {
    * Undefined for anonymous callers and in `--auth none`.
    */
   verifiedSubject(request: Request): TokenSubject | undefined;
+  /**
+   * Who the request's bearer token speaks for, verified, for listings of what a caller may read
+   * (_catalog, /v1/search): undefined without an Authorization header, ANONYMOUS for an anonymous
+   * token or an account that no longer exists or is disabled. Always undefined in `--auth none`.
+   */
+  bearerIdentity(request: Request): Promise<BearerIdentity | undefined>;
 }
+
+export type BearerIdentity = { ok: true; identity: Identity } | { ok: false; reason: string };
 
 export type CatalogFilter =
   | { allowed: true; canSee: (repo: string) => boolean }
@@ -42,4 +50,5 @@ export const openAccess: AccessPolicy = {
   check: async () => ALLOWED,
   catalogFilter: async () => ({ allowed: true, canSee: () => true }),
   verifiedSubject: () => undefined,
+  bearerIdentity: async () => undefined,
 };

@@ -1,12 +1,12 @@
 import { parseBearer } from "../auth/basicCredentials";
-import { tokenSubject, type Identity, type TokenSubject } from "../auth/identity";
+import { ANONYMOUS, tokenSubject, type Identity, type TokenSubject } from "../auth/identity";
 import type { RegistryClaims, RegistryTokenService } from "../auth/registryToken";
 import { serviceFor, type ServiceSettings } from "../auth/serviceName";
 import type { UserStore } from "../store/meta/users";
 import type { RobotStore } from "../store/meta/robots";
 import type { OAuthStore } from "../store/meta/oauth";
 import { parseScopes } from "./oauthScopes";
-import type { AccessDecision, AccessPolicy, CatalogFilter, RepoAction } from "./access";
+import type { AccessDecision, AccessPolicy, BearerIdentity, CatalogFilter, RepoAction } from "./access";
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";
 import { stripHostPrefix } from "./scope";
@@ -74,19 +74,31 @@ export class TokenAccessPolicy implements AccessPolicy {
     if (actions.every((a) => a === "pull") && this.roles.isPublic(repo)) return { allowed: true };
     if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
     if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
-    // Same answer for "missing" and "not yours": private repositories never leak.
-    return { allowed: false, reason: "insufficient", message: "authentication required" };
+    // An anonymous token: logging in may help. Someone logged in is told they are refused, not
+    // asked to authenticate again. Same answer for "missing" and "not yours" either way:
+    // private repositories never leak.
+    if (tokenSubject(claims.claims.sub, claims.claims.context) === undefined) {
+      return { allowed: false, reason: "unauthenticated", message: "authentication required" };
+    }
+    return { allowed: false, reason: "insufficient", message: "requested access to the resource is denied" };
   }
 
   async catalogFilter(request: Request): Promise<CatalogFilter> {
     // Like Distribution, an unauthenticated catalog request gets a challenge (scope
     // registry:catalog:*) so clients log in; the list is then what the token's user may read.
-    const claims = await this.claims(request);
-    if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
-    if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
-    const identity = this.identityOf(claims.claims);
-    if (!identity) return { allowed: true, canSee: () => false };
+    const bearer = await this.bearerIdentity(request);
+    if (bearer === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
+    if (!bearer.ok) return { allowed: false, reason: "invalidToken", message: bearer.reason };
+    const identity = bearer.identity;
+    if (identity.kind === "anonymous") return { allowed: true, canSee: () => false };
     return { allowed: true, canSee: (repo) => roleAtLeast(this.roles.standing(identity, repo).role, "read") };
+  }
+
+  async bearerIdentity(request: Request): Promise<BearerIdentity | undefined> {
+    const claims = await this.claims(request);
+    if (claims === undefined) return undefined;
+    if (!claims.ok) return claims;
+    return { ok: true, identity: this.identityOf(claims.claims) ?? ANONYMOUS };
   }
 
   verifiedSubject(request: Request): TokenSubject | undefined {

@@ -2,6 +2,7 @@
 // table. Every route's macros (nickname, guards, fresh login, internal) wrote its `detail`; this
 // file only turns the table into Swagger, so the document cannot drift from what is served.
 import { Elysia } from "elysia";
+import { externalBase } from "../auth/externalUrl";
 import type { V1Context } from "./context";
 import { v1Plugin } from "./macros";
 import { queryFlag } from "./query";
@@ -108,9 +109,8 @@ export function discoveryRoutes(ctx: V1Context, routeTable: () => RouteEntry[]) 
   return new Elysia(v1Options(ctx, "berth-v1-discovery")).use(v1Plugin(ctx)).get(
     "/api/v1/discovery",
     ({ request, query }) => {
-      const url = new URL(ctx.config.publicUrl ?? request.url);
-      const host = ctx.config.publicUrl ? url.host : (request.headers.get("host") ?? url.host);
-      return swaggerDocument(routeTable(), { host, scheme: url.protocol.replace(":", ""), internal: queryFlag(query, "internal") });
+      const { host, scheme } = externalBase(ctx.config, request);
+      return swaggerDocument(routeTable(), { host, scheme, internal: queryFlag(query, "internal") });
     },
     { nickname: "discovery" },
   );

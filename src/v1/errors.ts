@@ -1,4 +1,5 @@
 // Quay's three error dialects for API v1, and the one place they become responses.
+import { externalUrl, type ExternalUrlSettings } from "../auth/externalUrl";
 
 export type ApiErrorShape = "problem" | "message" | "error";
 
@@ -38,18 +39,18 @@ export class ApiError extends Error {
   }
 }
 
-export function apiErrorResponse(err: ApiError, request: Request): Response {
+/** `settings` names the server in the `type` URL (publicUrl, else the request's checked host). */
+export function apiErrorResponse(err: ApiError, request: Request, settings: ExternalUrlSettings): Response {
   let body: Record<string, unknown>;
   if (err.shape === "message") body = { message: err.message, ...err.extra };
   else if (err.shape === "error") body = { error: err.message, ...err.extra };
   else {
-    const url = new URL(request.url);
     body = {
       detail: err.message,
       error_message: err.message,
       error_type: err.errorType,
       title: err.errorType,
-      type: `${url.protocol}//${request.headers.get("host") ?? url.host}/api/v1/error/${err.errorType}`,
+      type: externalUrl(settings, request, `/api/v1/error/${err.errorType}`),
       status: err.status,
       ...err.extra,
     };

@@ -50,18 +50,18 @@ export function v1Routes(ctx: V1Context) {
       // route matches (NOT_FOUND is raised by the root app) get the same shape under /api/v1.
       .onError({ as: "global" }, ({ error, code, request }) => {
         if (!isV1Path(request.url)) return;
-        if (error instanceof ApiError) return apiErrorResponse(error, request);
+        if (error instanceof ApiError) return apiErrorResponse(error, request, ctx.config);
         if (code === "INVALID_COOKIE_SIGNATURE") {
           // A session cookie signed by a secret we no longer hold: drop it, sign in again.
-          const res = apiErrorResponse(new ApiError(401, "invalid_token", "Invalid session; sign in again"), request);
+          const res = apiErrorResponse(new ApiError(401, "invalid_token", "Invalid session; sign in again"), request, ctx.config);
           res.headers.append("Set-Cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
           return res;
         }
-        if (code === "PARSE") return apiErrorResponse(ApiError.invalidRequest("Malformed JSON body"), request);
+        if (code === "PARSE") return apiErrorResponse(ApiError.invalidRequest("Malformed JSON body"), request, ctx.config);
         // A path no route serves (distinct from a resource that does not exist).
-        if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(NO_SUCH_ROUTE), request);
+        if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(NO_SUCH_ROUTE), request, ctx.config);
         ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
-        return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request);
+        return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request, ctx.config);
       })
       .use(conventionRoutes(ctx))
       .use(signinRoutes(ctx))

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { version } from "../../package.json";
 import type { V1Context } from "./context";
 import { BERTH_LOGO_PATH, logoResponse } from "./logo";
+import { externalBase } from "../auth/externalUrl";
 
 // GET /config: the web route (outside /api/v1, no session, no auth) a Quay front end reads at
 // start to know the registry's name, address and features (reference §2.13). Only settings a
@@ -72,12 +73,11 @@ export function webConfigRoutes(ctx: V1Context) {
   // Plain Elysia, no v1Plugin: these routes read no session (app.ts strips cookies off non-API paths).
   return new Elysia({ name: "berth-web-config" }).get(BERTH_LOGO_PATH, () => logoResponse()).get("/config", ({ request }) => {
     const f = features(ctx);
-    const url = new URL(ctx.config.publicUrl ?? request.url);
-    const host = ctx.config.publicUrl ? url.host : (request.headers.get("host") ?? url.host);
+    const base = externalBase(ctx.config, request);
     return {
       config: {
-        SERVER_HOSTNAME: host,
-        PREFERRED_URL_SCHEME: url.protocol.replace(":", ""),
+        SERVER_HOSTNAME: base.host,
+        PREFERRED_URL_SCHEME: base.scheme,
         REGISTRY_TITLE: "Berth",
         REGISTRY_TITLE_SHORT: "Berth",
         AUTHENTICATION_TYPE: "Database",

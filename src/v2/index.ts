@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { parseV2Path, type V2Route } from "../oci";
+import { isValidRepoName, parseV2Path, type V2Route } from "../oci";
 import { CATALOG_SCOPE, repositoryScope, type AccessDecision, type RepoAction } from "../perm/access";
 import { deleteBlob, getBlob } from "./blobs";
 import type { V2Context } from "./context";
@@ -8,6 +8,7 @@ import { listCatalog, listReferrers, listTags } from "./listings";
 import { deleteManifest, getManifest, putManifest } from "./manifests";
 import { canonicalRepoName, jsonResponse } from "./respond";
 import { issueToken } from "./tokenEndpoint";
+import { ping, searchRepositories } from "./search";
 import { bearerChallenge } from "../auth/serviceName";
 import { appendUpload, cancelUpload, finishUpload, startUpload, uploadStatus } from "./uploads";
 
@@ -31,10 +32,30 @@ export function requiredActions(method: Method, route: V2Route): RepoAction[] | 
   }
 }
 
+/**
+ * A refusal with the Bearer challenge (always 401, so clients can fetch a token with more scope).
+ * A logged-in caller without the right gets `error="insufficient_scope"` and DENIED: clients then
+ * say access was denied instead of asking someone logged in to authenticate.
+ */
 function unauthorized(ctx: V2Context, request: Request, decision: Exclude<AccessDecision, { allowed: true }>, scope?: string): RegistryError {
-  return new RegistryError("UNAUTHORIZED", decision.message, scope ? { scope } : {}, 401, {
-    "WWW-Authenticate": bearerChallenge(ctx.config, request, scope),
+  const denied = decision.reason === "insufficient";
+  return new RegistryError(denied ? "DENIED" : "UNAUTHORIZED", decision.message, scope ? { scope } : {}, 401, {
+    "WWW-Authenticate": bearerChallenge(ctx.config, request, scope, denied),
   });
+}
+
+/**
+ * The scopes a refused request is challenged for. A cross-repository mount also asks to pull the
+ * source (as Distribution does), so a client that follows the challenge gets a token the mount
+ * can use instead of falling back to an upload.
+ */
+function challengeScope(repo: string, actions: RepoAction[], route: V2Route, request: Request): string {
+  const own = repositoryScope(repo, actions);
+  if (route.kind !== "uploadStart") return own;
+  const query = new URL(request.url).searchParams;
+  const from = query.get("from");
+  if (!query.get("mount") || !from || !isValidRepoName(from)) return own;
+  return `${own} ${repositoryScope(canonicalRepoName(from), ["pull"])}`;
 }
 
 async function dispatch(ctx: V2Context, request: Request, rest: string): Promise<Response> {
@@ -46,7 +67,7 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
   if (!actions) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`, undefined, 405);
   const repo = canonicalRepoName(route.repo);
   const decision = await ctx.access.check(request, repo, actions);
-  if (!decision.allowed) throw unauthorized(ctx, request, decision, repositoryScope(repo, actions));
+  if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, actions, route, request));
   const url = new URL(request.url);
   switch (route.kind) {
     case "manifest":
@@ -64,8 +85,8 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
     case "upload":
       if (method === "PATCH") return appendUpload(ctx, request, route.repo, route.uuid);
       if (method === "PUT") return finishUpload(ctx, request, url, route.repo, route.uuid);
-      if (method === "DELETE") return cancelUpload(ctx, route.repo, route.uuid);
-      return uploadStatus(ctx, route.repo, route.uuid);
+      if (method === "DELETE") return cancelUpload(ctx, request, route.repo, route.uuid);
+      return uploadStatus(ctx, request, route.repo, route.uuid);
     case "tags":
       return listTags(ctx, url, route.repo);
     case "referrers":
@@ -101,6 +122,7 @@ export function v2Routes(ctx: V2Context) {
     return listCatalog(ctx, new URL(request.url), filter.canSee);
   });
   const token = guarded(ctx, (request) => issueToken(ctx, request));
+  const search = guarded(ctx, (request) => searchRepositories(ctx, request));
   const repository = guarded(ctx, (request) => {
     const path = request.url.slice(request.url.indexOf("/", 8)).split("?")[0]!;
     return dispatch(ctx, request, path.slice(4));
@@ -124,5 +146,8 @@ export function v2Routes(ctx: V2Context) {
       .get("/v2/", ({ request }) => base(request))
       .get("/v2/_catalog", ({ request }) => catalog(request))
       .get("/v2/auth", ({ request }) => token(request))
+      // The Docker registry search API (`docker search`), beside /v2 as on Quay.
+      .get("/v1/_ping", () => ping())
+      .get("/v1/search", ({ request }) => search(request))
   );
 }

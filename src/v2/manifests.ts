@@ -1,4 +1,5 @@
 import { digestOfBytes, negotiateManifest, parseManifest, parseReference, type Digest } from "../oci";
+import { externalUrl } from "../auth/externalUrl";
 import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
@@ -61,14 +62,19 @@ function acceptable(mediaType: string, accept: string | null): boolean {
 }
 
 export async function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
-  const ref = requireReference(raw);
   const repo = requireRepo(ctx, name);
+  // A reference outside the tag and digest grammar names nothing that could be here: the spec's
+  // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.
+  const ref = parseReference(raw);
+  if (!ref.ok) throw new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${ref.message}`);
   const found: StoredManifest | undefined =
     ref.kind === "tag"
       ? ctx.stores.manifests.getByTag(repo.id, ref.tag)
       : ctx.stores.manifests.getByDigest(repo.id, ref.digest.value);
   if (!found) throw manifestUnknown(raw);
-  if (!acceptable(found.mediaType, request.headers.get("accept"))) {
+  // A digest names exact bytes: they are served as stored whatever Accept says (as Docker Hub
+  // does). Negotiation is for tags, where it picks what a client can read.
+  if (ref.kind === "tag" && !acceptable(found.mediaType, request.headers.get("accept"))) {
     throw new RegistryError(
       "MANIFEST_UNKNOWN",
       `manifest "${raw}" is stored as ${found.mediaType}, which the Accept header does not allow`,
@@ -130,7 +136,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   ctx.stores.repositories.touch(repo.id);
   ctx.events.manifestPushed({ repo: repo.fullName, repoId: repo.id, digest, mediaType: m.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
   return emptyResponse(201, {
-    Location: `/v2/${name}/manifests/${digest}`,
+    Location: externalUrl(ctx.config, request, `/v2/${name}/manifests/${digest}`),
     "Docker-Content-Digest": digest,
     ...(m.subject ? { "OCI-Subject": m.subject.digest } : {}),
   });

@@ -54,7 +54,8 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
   );
 }
 
-async function authenticate(auth: TokenAuth, request: Request): Promise<Identity> {
+/** Basic credentials (password, robot token, `$app` code) or none (ANONYMOUS); wrong ones throw 401, a throttled caller 429. */
+export async function authenticate(auth: TokenAuth, request: Request): Promise<Identity> {
   const creds = parseBasicCredentials(request.headers.get("authorization"));
   if (creds === undefined) return ANONYMOUS;
   if (creds === "malformed") throw new RegistryError("UNAUTHORIZED", "malformed Basic credentials", {});

@@ -1,18 +1,22 @@
 import { parseContentRange } from "../oci";
+import { externalBase } from "../auth/externalUrl";
 import type { AppendOutcome, FinishOutcome } from "../store/uploadSessions";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { canonicalRepoName, emptyResponse, requireDigest, requireRepo } from "./respond";
 
-const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
+// Locations are absolute (publicUrl, else the request's checked host): some clients
+// (charliecloud's ch-image) cannot follow relative ones, and Distribution sends absolute URLs.
+const uploadPath = (base: string, name: string, id: string) => `${base}/v2/${name}/blobs/uploads/${id}`;
+const baseOf = (ctx: V2Context, request: Request) => externalBase(ctx.config, request).url;
 const rangeHeader = (offset: number) => `0-${Math.max(offset - 1, 0)}`;
 
-function sessionHeaders(name: string, id: string, offset: number): Record<string, string> {
-  return { Location: uploadPath(name, id), Range: rangeHeader(offset), "Docker-Upload-UUID": id };
+function sessionHeaders(base: string, name: string, id: string, offset: number): Record<string, string> {
+  return { Location: uploadPath(base, name, id), Range: rangeHeader(offset), "Docker-Upload-UUID": id };
 }
 
-function blobCreated(name: string, digest: string): Response {
-  return emptyResponse(201, { Location: `/v2/${name}/blobs/${digest}`, "Docker-Content-Digest": digest });
+function blobCreated(base: string, name: string, digest: string): Response {
+  return emptyResponse(201, { Location: `${base}/v2/${name}/blobs/${digest}`, "Docker-Content-Digest": digest });
 }
 
 function uploadUnknown(id: string): RegistryError {
@@ -22,25 +26,25 @@ function uploadUnknown(id: string): RegistryError {
 }
 
 /** Turns every outcome but success into the spec's error. */
-function failure(outcome: Exclude<AppendOutcome | FinishOutcome, { kind: "ok" }>, name: string, id: string): RegistryError {
+function failure(outcome: Exclude<AppendOutcome | FinishOutcome, { kind: "ok" }>, base: string, name: string, id: string): RegistryError {
   switch (outcome.kind) {
     case "unknown":
       return uploadUnknown(id);
     case "busy":
       return new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 409,
-        sessionHeaders(name, id, outcome.offset));
+        sessionHeaders(base, name, id, outcome.offset));
     case "rangeMismatch":
       return new RegistryError(
         "RANGE_INVALID",
         `chunk does not continue the upload: it must start at byte ${outcome.offset} and carry as many bytes as its Content-Range says`,
         { offset: outcome.offset },
         416,
-        sessionHeaders(name, id, outcome.offset),
+        sessionHeaders(base, name, id, outcome.offset),
       );
     case "aborted":
       return new RegistryError("BLOB_UPLOAD_INVALID", "the request body ended early; the upload can resume", {
         offset: outcome.offset,
-      }, 400, sessionHeaders(name, id, outcome.offset));
+      }, 400, sessionHeaders(base, name, id, outcome.offset));
     case "digestMismatch":
       return new RegistryError("DIGEST_INVALID", `uploaded content has digest ${outcome.actual}, not the one given`, {
         actual: outcome.actual,
@@ -73,27 +77,27 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
       const size = ctx.stores.blobLinks.linkedSize(source.id, digest.value);
       if (size !== undefined) {
         ctx.stores.blobLinks.record(repo.id, digest.value, size);
-        return blobCreated(name, digest.value);
+        return blobCreated(baseOf(ctx, request), name, digest.value);
       }
     }
   }
   if (monolithicDigest) {
     const digest = monolithicDigest;
     const outcome = await ctx.stores.uploads.putMonolithic(repo.id, digest, request.body);
-    if (outcome.kind !== "ok") throw failure(outcome, name, "monolithic");
+    if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, "monolithic");
     ctx.stores.repositories.touch(repo.id);
-    return blobCreated(name, digest.value);
+    return blobCreated(baseOf(ctx, request), name, digest.value);
   }
   const id = await ctx.stores.uploads.start(repo.id);
-  return emptyResponse(202, sessionHeaders(name, id, 0));
+  return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, id, 0));
 }
 
 /** PATCH: one chunk (with Content-Range) or a streamed body (without). */
 export async function appendUpload(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
   const repo = requireRepo(ctx, name);
   const outcome = await ctx.stores.uploads.append(repo.id, id, request.body, contentRange(request));
-  if (outcome.kind !== "ok") throw failure(outcome, name, id);
-  return emptyResponse(202, sessionHeaders(name, id, outcome.offset));
+  if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
+  return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, id, outcome.offset));
 }
 
 /** PUT ?digest=: closes the session, with or without a last chunk. */
@@ -101,21 +105,21 @@ export async function finishUpload(ctx: V2Context, request: Request, url: URL, n
   const digest = requireDigest(url.searchParams.get("digest"));
   const repo = requireRepo(ctx, name);
   const outcome = await ctx.stores.uploads.finish(repo.id, id, digest, request.body, contentRange(request));
-  if (outcome.kind !== "ok") throw failure(outcome, name, id);
+  if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
   ctx.stores.repositories.touch(repo.id);
-  return blobCreated(name, digest.value);
+  return blobCreated(baseOf(ctx, request), name, digest.value);
 }
 
-export async function uploadStatus(ctx: V2Context, name: string, id: string): Promise<Response> {
+export async function uploadStatus(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
   const repo = requireRepo(ctx, name);
   const offset = await ctx.stores.uploads.offset(repo.id, id);
   if (offset === undefined) throw uploadUnknown(id);
-  return emptyResponse(204, sessionHeaders(name, id, offset));
+  return emptyResponse(204, sessionHeaders(baseOf(ctx, request), name, id, offset));
 }
 
-export async function cancelUpload(ctx: V2Context, name: string, id: string): Promise<Response> {
+export async function cancelUpload(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
   const repo = requireRepo(ctx, name);
   const outcome = await ctx.stores.uploads.cancel(repo.id, id);
-  if (outcome.kind !== "ok") throw failure(outcome, name, id);
+  if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
   return emptyResponse(204);
 }

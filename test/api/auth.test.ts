@@ -108,12 +108,17 @@ async function pushedRepo(creds: Creds, repo: string): Promise<string> {
   return repo;
 }
 
-/** Asserts a /v2 401: UNAUTHORIZED, the Bearer challenge (with `scope` when given). */
-async function expectChallenge(res: Response, scope?: string): Promise<OciError[]> {
+/**
+ * Asserts a /v2 401 with the Bearer challenge (with `scope` when given): UNAUTHORIZED, or for a
+ * logged-in caller without the right (`denied`) DENIED with `error="insufficient_scope"`.
+ */
+async function expectChallenge(res: Response, scope?: string, denied = false): Promise<OciError[]> {
   const challenge = res.headers.get("www-authenticate");
-  const errors = await expectError(res, 401, "UNAUTHORIZED");
+  const errors = await expectError(res, 401, denied ? "DENIED" : "UNAUTHORIZED");
   const base = `Bearer realm="${server.url}/v2/auth",service="${host}"`;
-  expect(challenge).toBe(scope ? `${base},scope="${scope}"` : base);
+  const withScope = scope ? `${base},scope="${scope}"` : base;
+  expect(challenge).toBe(denied ? `${withScope},error="insufficient_scope"` : withScope);
+  if (denied) expect(errors[0]!.message).toBe("requested access to the resource is denied");
   return errors;
 }
 
@@ -344,9 +349,9 @@ describe("scope enforcement on /v2", () => {
     const b = await pushedRepo(ALICE, `alice/b-${uniq()}`);
     const alice = client(await tokenFor(ALICE, `repository:${a}:pull`));
     expect((await alice.fetch(`/v2/${a}/manifests/v1`)).status).toBe(200);
-    const errors = await expectChallenge(await alice.fetch(`/v2/${b}/manifests/v1`), `repository:${b}:pull`);
+    const errors = await expectChallenge(await alice.fetch(`/v2/${b}/manifests/v1`), `repository:${b}:pull`, true);
     expect(errors[0]!.detail).toEqual({ scope: `repository:${b}:pull` });
-    await expectChallenge(await alice.fetch(`/v2/${b}/tags/list`), `repository:${b}:pull`);
+    await expectChallenge(await alice.fetch(`/v2/${b}/tags/list`), `repository:${b}:pull`, true);
   });
 
   test("a pull-only token cannot push: POST uploads and PUT manifest are 401", async () => {
@@ -356,16 +361,18 @@ describe("scope enforcement on /v2", () => {
     await expectChallenge(
       await alice.fetch(`/v2/${repo}/blobs/uploads/`, { method: "POST", headers: { "Content-Length": "0" } }),
       `repository:${repo}:pull,push`,
+      true,
     );
     await expectChallenge(
       await alice.fetch(`/v2/${repo}/blobs/uploads/?digest=sha256:${new Bun.CryptoHasher("sha256").update(bytes).digest("hex")}`, { method: "POST", body: bytes }),
       `repository:${repo}:pull,push`,
+      true,
     );
     const manifest = await alice.fetch(`/v2/${repo}/manifests/v1`);
     const manifestBytes = new Uint8Array(await manifest.arrayBuffer());
     const { res } = await alice.putManifest(repo, "v2", manifestBytes, manifest.headers.get("content-type")!);
-    await expectChallenge(res, `repository:${repo}:pull,push`);
-    await expectChallenge(await alice.fetch(`/v2/${repo}/manifests/v1`, { method: "DELETE" }), `repository:${repo}:delete`);
+    await expectChallenge(res, `repository:${repo}:pull,push`, true);
+    await expectChallenge(await alice.fetch(`/v2/${repo}/manifests/v1`, { method: "DELETE" }), `repository:${repo}:delete`, true);
     // Nothing was written.
     expect(((await (await alice.fetch(`/v2/${repo}/tags/list`)).json()) as any).tags).toEqual(["v1"]);
   });
@@ -458,6 +465,59 @@ describe("scope enforcement on /v2", () => {
     } finally {
       cli.close();
     }
+  });
+});
+
+describe("refusals a logged-in user can read", () => {
+  test("a logged-in caller without the right: DENIED with error=\"insufficient_scope\"; anonymous callers are asked to log in", async () => {
+    const repo = await pushedRepo(ALICE, `alice/deny-${uniq()}`);
+    const scope = `repository:${repo}:pull,push`;
+    const start = (c: BearerRegistryClient) => c.fetch(`/v2/${repo}/blobs/uploads/`, { method: "POST", headers: { "Content-Length": "0" } });
+    // Bob is logged in but has no right on alice's repository: his token carries no actions.
+    const bob = await tokenFor(BOB, scope);
+    expect(accessOf(bob)[0]!.actions).toEqual([]);
+    await expectChallenge(await start(client(bob)), scope, true);
+    await expectChallenge(await client(bob).fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`, true);
+    // No token, or an anonymous one: authentication would help, so the plain challenge.
+    await expectChallenge(await start(client()), scope);
+    await expectChallenge(await start(client(await tokenFor(undefined, scope))), scope);
+    // A bad token is not "denied" either.
+    await expectChallenge(await start(client("not-a-jwt")), scope);
+  });
+});
+
+describe("cross-repository mount challenge", () => {
+  test("without a token both scopes are challenged; a token for them makes the mount succeed (201)", async () => {
+    const src = await pushedRepo(ALICE, `alice/msrc-${uniq()}`);
+    const dst = `alice/mdst-${uniq()}`;
+    const layer = (await client(await tokenFor(ALICE, `repository:${src}:pull`)).fetch(`/v2/${src}/manifests/v1`)).json();
+    const digest = ((await layer) as { layers: { digest: string }[] }).layers[0]!.digest;
+    const mount = (c: BearerRegistryClient) => c.fetch(`/v2/${dst}/blobs/uploads/?mount=${digest}&from=${src}`, { method: "POST", headers: { "Content-Length": "0" } });
+
+    const refused = await mount(client());
+    const scope = `repository:${dst}:pull,push repository:${src}:pull`;
+    await expectChallenge(refused, scope);
+
+    // Following the challenge: each scope as its own parameter (containerd) or all in one (as sent).
+    for (const scopes of [scope.split(" "), [scope]]) {
+      const token = await tokenFor(ALICE, ...scopes);
+      expect(accessOf(token)).toEqual([
+        { type: "repository", name: dst, actions: ["pull", "push"] },
+        { type: "repository", name: src, actions: ["pull"] },
+      ]);
+      const mounted = await mount(client(token));
+      expect(mounted.status).toBe(201);
+      expect(mounted.headers.get("location")).toBe(`${server.url}/v2/${dst}/blobs/${digest}`);
+    }
+    // With only the target's scope the source cannot be read: a plain upload session instead.
+    const narrow = await mount(client(await tokenFor(ALICE, `repository:${dst}:pull,push`)));
+    expect(narrow.status).toBe(202);
+  });
+
+  test("a source outside the name grammar is left out of the challenge", async () => {
+    const dst = `alice/mbad-${uniq()}`;
+    const res = await client().fetch(`/v2/${dst}/blobs/uploads/?mount=sha256:${"a".repeat(64)}&from=../Etc`, { method: "POST" });
+    await expectChallenge(res, `repository:${dst}:pull,push`);
   });
 });
 

@@ -71,7 +71,7 @@ describe("OCI image manifest", () => {
   test("PUT by tag: 201 with Location and Docker-Content-Digest of the exact bytes", async () => {
     const { res } = await c.putManifest(name, "v1", bytes, MT.ociManifest);
     await expectStatus(res, 201);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/manifests/${digest}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/manifests/${digest}`);
     expect(res.headers.get("docker-content-digest")).toBe(digest);
     expect(res.headers.get("oci-subject")).toBeNull();
   });
@@ -234,13 +234,25 @@ describe("Accept negotiation", () => {
     await expectManifest(name, "docker", docker, "application/json");
   });
 
-  test("an Accept listing only other manifest types is 404 MANIFEST_UNKNOWN", async () => {
+  test("a tag whose type the Accept header does not list is 404 MANIFEST_UNKNOWN", async () => {
     const res = await c.fetch(mpath(name, "oci"), { headers: { Accept: `${MT.dockerManifest}, ${MT.dockerList}` } });
     const errors = await expectError(res, 404, "MANIFEST_UNKNOWN");
     expect(errors[0]!.message).toContain(MT.ociManifest);
-    await expectError(await c.fetch(mpath(name, docker.digest), { headers: { Accept: MT.ociManifest } }), 404, "MANIFEST_UNKNOWN");
+    await expectError(await c.fetch(mpath(name, "docker"), { headers: { Accept: MT.ociManifest } }), 404, "MANIFEST_UNKNOWN");
     const head = await c.fetch(mpath(name, "oci"), { method: "HEAD", headers: { Accept: MT.dockerManifest } });
     expect(head.status).toBe(404);
+  });
+
+  test("by digest the stored bytes are served whatever Accept says (a digest names exact bytes)", async () => {
+    // Docker CLI 20.10's `manifest inspect` of an OCI index sends a Docker-only Accept list.
+    const index = { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [manifestDescriptor({ ...oci, bytes: oci.bytes }, { platform: { architecture: "amd64", os: "linux" } })] };
+    const pushed = await c.pushManifest(name, "index", index, MT.ociIndex);
+    const want = { bytes: pushed.bytes, digest: pushed.digest, mediaType: MT.ociIndex };
+    await expectManifest(name, pushed.digest, want, `${MT.dockerManifest}, ${MT.dockerList}, ${MT.schema1Signed}`);
+    await expectManifest(name, oci.digest, oci, MT.dockerManifest);
+    await expectManifest(name, docker.digest, docker, MT.ociManifest);
+    // The same index by tag is still negotiated.
+    await expectError(await c.fetch(mpath(name, "index"), { headers: { Accept: `${MT.dockerManifest}, ${MT.dockerList}` } }), 404, "MANIFEST_UNKNOWN");
   });
 });
 
@@ -430,7 +442,7 @@ describe("digest and size checks", () => {
     const { res } = await c.putManifest(name, d512, image.bytes, MT.ociManifest);
     await expectStatus(res, 201);
     expect(res.headers.get("docker-content-digest")).toBe(d512);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/manifests/${d512}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/manifests/${d512}`);
     await expectManifest(name, d512, { bytes: image.bytes, digest: d512, mediaType: MT.ociManifest });
   });
 
@@ -481,7 +493,11 @@ describe("names and references", () => {
     const image = await c.makeImage(name);
     for (const tag of ["-leading-dash", ".leading-dot", "a".repeat(129), "t%20space", "t%2Fslash", "t!", "%C3%A9"]) {
       await expectError((await c.putManifest(name, tag, image.bytes, MT.ociManifest)).res, 400, "TAG_INVALID");
-      await expectError(await c.fetch(mpath(name, tag)), 400, "TAG_INVALID");
+      // What cannot be a tag or digest names no manifest: the spec's answer is 404 MANIFEST_UNKNOWN.
+      await expectError(await c.fetch(mpath(name, tag)), 404, "MANIFEST_UNKNOWN");
+      const head = await rawRequest(server.url, "HEAD", mpath(name, tag));
+      expect(head.status).toBe(404);
+      expect(head.body).toBe("");
     }
     // The edges of the grammar are fine.
     for (const tag of ["_", "A", "a".repeat(128), "v1.0-rc_1", "UPPER"]) {
@@ -554,10 +570,15 @@ describe("names and references", () => {
     await expectError(await c.fetch(mpath(b, image.digest)), 404, "MANIFEST_UNKNOWN");
   });
 
-  test("a malformed digest reference is DIGEST_INVALID", async () => {
+  test("a malformed digest reference: GET and HEAD 404 MANIFEST_UNKNOWN, PUT 400 DIGEST_INVALID", async () => {
     const name = repoName();
-    await c.pushImage(name, "x");
-    await expectError(await c.fetch(mpath(name, "sha256:123")), 400, "DIGEST_INVALID");
+    const image = await c.pushImage(name, "x");
+    for (const ref of ["sha256:123", "md5:abc", "sha256:" + "A".repeat(64)]) {
+      await expectError(await c.fetch(mpath(name, ref)), 404, "MANIFEST_UNKNOWN");
+      expect((await c.fetch(mpath(name, ref), { method: "HEAD" })).status).toBe(404);
+    }
+    const { res } = await c.putManifest(name, "sha256:123", image.bytes, MT.ociManifest);
+    await expectError(res, 400, "DIGEST_INVALID");
   });
 
   test("a single-component name is the library/ repository", async () => {
@@ -565,7 +586,7 @@ describe("names and references", () => {
     const image = await c.pushImage(single, "1.0");
     await expectManifest(`library/${single}`, "1.0", image);
     const res = await c.putManifest(single, "2.0", image.bytes, MT.ociManifest);
-    expect(res.res.headers.get("location")).toBe(`/v2/${single}/manifests/${image.digest}`);
+    expect(res.res.headers.get("location")).toBe(`${server.url}/v2/${single}/manifests/${image.digest}`);
   });
 });
 

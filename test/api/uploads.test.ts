@@ -89,7 +89,7 @@ describe("POST /v2/<name>/blobs/uploads/ (session)", () => {
     const location = res.headers.get("location")!;
     const uuid = res.headers.get("docker-upload-uuid")!;
     expect(uuid).toMatch(UUID_RE);
-    expect(location).toBe(`/v2/${name}/blobs/uploads/${uuid}`);
+    expect(location).toBe(`${server.url}/v2/${name}/blobs/uploads/${uuid}`);
     expect(res.headers.get("range")).toBe("0-0");
     expect(res.headers.get("content-length")).toBe("0");
   });
@@ -108,7 +108,7 @@ describe("POST /v2/<name>/blobs/uploads/ (session)", () => {
     const location = await c.startUpload(name);
     const res = await put(location, digest, bytes);
     await expectStatus(res, 201);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/blobs/${digest}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/blobs/${digest}`);
     expect(res.headers.get("docker-content-digest")).toBe(digest);
     expectSameBytes(await fetchBlob(name, digest), bytes);
     // The Location it answered is a pullable blob URL.
@@ -135,7 +135,7 @@ describe("monolithic POST ?digest=", () => {
       body: bytes,
     });
     await expectStatus(res, 201);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/blobs/${digest}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/blobs/${digest}`);
     expect(res.headers.get("docker-content-digest")).toBe(digest);
     expectSameBytes(await fetchBlob(name, digest), bytes);
   });
@@ -505,7 +505,7 @@ describe("sha512", () => {
     await expectStatus(await patch(location, bytes.subarray(6000)), 202);
     const res = await put(location, digest);
     await expectStatus(res, 201);
-    expect(res.headers.get("location")).toBe(`/v2/${name}/blobs/${digest}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${name}/blobs/${digest}`);
     expectSameBytes(await fetchBlob(name, digest), bytes);
   });
 
@@ -558,7 +558,7 @@ describe("cross-repository mount", () => {
     const blob = await c.pushBlob(from, randomBytes(2048));
     const res = await c.fetch(`/v2/${to}/blobs/uploads/?mount=${blob.digest}&from=${from}`, { method: "POST" });
     await expectStatus(res, 201);
-    expect(res.headers.get("location")).toBe(`/v2/${to}/blobs/${blob.digest}`);
+    expect(res.headers.get("location")).toBe(`${server.url}/v2/${to}/blobs/${blob.digest}`);
     expect(res.headers.get("docker-content-digest")).toBe(blob.digest);
     expectSameBytes(await fetchBlob(to, blob.digest), blob.bytes);
     // Unlinking from the source leaves the target's link.
@@ -579,7 +579,7 @@ describe("cross-repository mount", () => {
   async function expectFallbackSession(res: Response, to: string, bytes: Bytes) {
     await expectStatus(res, 202);
     const location = res.headers.get("location")!;
-    expect(location).toStartWith(`/v2/${to}/blobs/uploads/`);
+    expect(location).toStartWith(`${server.url}/v2/${to}/blobs/uploads/`);
     expect(res.headers.get("docker-upload-uuid")).toMatch(UUID_RE);
     await expectStatus(await put(c.url(location), digestOf(bytes), bytes), 201);
     expectSameBytes(await fetchBlob(to, digestOf(bytes)), bytes);

@@ -271,7 +271,7 @@ describe("skopeo: between repositories of the registry", () => {
     });
     expect(res.status).toBe(201);
     expect(res.headers.get("docker-content-digest")).toBe(layer.digest);
-    expect(res.headers.get("location")).toBe(`/v2/ns/repo-c/blobs/${layer.digest}`);
+    expect(res.headers.get("location")).toBe(`${srv.url}/v2/ns/repo-c/blobs/${layer.digest}`);
     expect(await getBlobDigest("ns/repo-c", layer.digest)).toEqual({ status: 200, digest: layer.digest, size: layer.size });
     // Only what was mounted: the other layers are not in repo-c.
     expect((await getBlobDigest("ns/repo-c", image.layers[0]!.digest)).status).toBe(404);
@@ -284,7 +284,7 @@ describe("skopeo: between repositories of the registry", () => {
       headers: { "Content-Length": "0" },
     });
     expect(res.status).toBe(202);
-    expect(res.headers.get("location")).toStartWith("/v2/ns/repo-d/blobs/uploads/");
+    expect(res.headers.get("location")).toStartWith(`${srv.url}/v2/ns/repo-d/blobs/uploads/`);
     expect((await getBlobDigest("ns/repo-d", layer.digest)).status).toBe(404);
   });
 });

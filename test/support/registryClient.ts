@@ -246,11 +246,14 @@ export interface RawResponse {
 
 /**
  * One HTTP/1.1 request written byte for byte on a socket: for paths fetch() would normalise
- * (`..`, `%2e`) and for reading HEAD headers exactly as sent.
+ * (`..`, `%2e`), headers fetch() would refuse or replace (a forged Host), and for reading HEAD
+ * headers exactly as sent.
  */
 export async function rawRequest(base: string, method: string, target: string, headers: Record<string, string> = {}, body = ""): Promise<RawResponse> {
   const url = new URL(base);
-  const head = [`${method} ${target} HTTP/1.1`, `Host: ${url.host}`, "Connection: close"];
+  // A Host given by the caller replaces the real one (to test forged values).
+  const ownHost = Object.keys(headers).some((k) => k.toLowerCase() === "host");
+  const head = [`${method} ${target} HTTP/1.1`, ...(ownHost ? [] : [`Host: ${url.host}`]), "Connection: close"];
   for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
   if (body) head.push(`Content-Length: ${Buffer.byteLength(body)}`);
   const text = await new Promise<string>((resolve, reject) => {

@@ -6,6 +6,14 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
  * `%` could come from a caller, and both are LIKE wildcards, so they (and the escape) are escaped.
  */
 export function startsWith(column: SQLiteColumn, prefix: string): SQL {
-  const literal = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return sql`${column} LIKE ${`${literal}%`} ESCAPE '\\'`;
+  return sql`${column} LIKE ${`${likeLiteral(prefix)}%`} ESCAPE '\\'`;
+}
+
+/** `column LIKE '%part%'` (ASCII case-insensitive in SQLite) with `part` taken literally. */
+export function contains(column: SQLiteColumn, part: string): SQL {
+  return sql`${column} LIKE ${`%${likeLiteral(part)}%`} ESCAPE '\\'`;
+}
+
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { contains } from "./prefixSearch";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
 import { namespaces, repositories } from "../schema";
@@ -12,6 +13,23 @@ export interface RepoDetails {
   description: string | null;
   visibility: "private" | "public";
   updatedMs: number;
+}
+
+/** A repository found by `search`. */
+export interface RepoMatch {
+  id: number;
+  fullName: string;
+  description: string | null;
+  visibility: "private" | "public";
+}
+
+export interface RepoSearch {
+  /** Only public repositories (anonymous callers: no per-row filter needed). */
+  publicOnly: boolean;
+  /** Drops rows the caller may not see; skipped rows do not count towards `skip` or `limit`. */
+  filter?: (fullName: string) => boolean;
+  skip: number;
+  limit: number;
 }
 
 export interface RepoRow {
@@ -127,6 +145,38 @@ export class RepositoryStore {
       .set({ updatedMs: Date.now() })
       .where(eq(repositories.id, id))
       .run();
+  }
+
+  /**
+   * Repositories whose full name or description contains `term` (taken literally, ASCII
+   * case-insensitive), in name order, after dropping what `filter` refuses.
+   */
+  search(term: string, opts: RepoSearch): RepoMatch[] {
+    const out: RepoMatch[] = [];
+    let skip = opts.skip;
+    let cursor = "";
+    const batch = 500;
+    const matches = or(contains(repositories.fullName, term), contains(repositories.description, term));
+    for (;;) {
+      const rows = this.db
+        .select({ id: repositories.id, fullName: repositories.fullName, description: repositories.description, visibility: repositories.visibility })
+        .from(repositories)
+        .where(and(gt(repositories.fullName, cursor), matches, opts.publicOnly ? eq(repositories.visibility, "public") : undefined))
+        .orderBy(asc(repositories.fullName))
+        .limit(batch)
+        .all();
+      for (const r of rows) {
+        if (opts.filter && !opts.filter(r.fullName)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        out.push(r);
+        if (out.length >= opts.limit) return out;
+      }
+      if (rows.length < batch) return out;
+      cursor = rows[rows.length - 1]!.fullName;
+    }
   }
 
   /** Full names in lexical order after `last`, at most `limit` (all when limit is undefined). */

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { repositories, stars } from "../schema";
 
@@ -34,6 +34,18 @@ export class StarStore {
       .limit(limit)
       .all()
       .map((r) => r.name);
+  }
+
+  /** How many users starred each of these repositories (absent: none). */
+  countsFor(repositoryIds: number[]): Map<number, number> {
+    if (!repositoryIds.length) return new Map();
+    const rows = this.db
+      .select({ id: stars.repositoryId, n: count() })
+      .from(stars)
+      .where(inArray(stars.repositoryId, repositoryIds))
+      .groupBy(stars.repositoryId)
+      .all();
+    return new Map(rows.map((r) => [r.id, r.n]));
   }
 
   /** Which of these repositories the user starred. */
