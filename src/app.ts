@@ -23,6 +23,7 @@ import { setUpNotifications, type Notifications } from "./notify";
 import type { DeliveryWorkerOptions } from "./notify/deliveryWorker";
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
+import { limitBody } from "./bodyLimit";
 
 export interface AppContext {
   config: Config;
@@ -93,10 +94,13 @@ export function createApp(ctx: AppContext) {
       // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
       if (!isV1Path(request.url)) {
         request.headers.delete("cookie");
-        return;
+      } else {
+        const rewritten = routableRepositoryPath(request.method, request.url);
+        if (rewritten) return handle(forwardedRequest(rewritten, request));
       }
-      const rewritten = routableRepositoryPath(request.method, request.url);
-      if (rewritten) return handle(forwardedRequest(rewritten, request));
+      // Before any route can make Elysia buffer the body: refused, or read here up to its cap.
+      const limited = limitBody(ctx.config, request);
+      if (limited) return limited.then((checked) => (checked instanceof Response ? checked : handle(checked)));
     })
     .get("/health/instance", () => ({
       status: "healthy",

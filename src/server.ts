@@ -2,6 +2,7 @@ import { createApp, createContext, type AppContext, type ContextOptions } from "
 import type { Config } from "./config";
 import type { Logger } from "./log";
 import { recordClientAddress } from "./auth/clientAddress";
+import { hasBody } from "./requestBody";
 
 export interface RunningServer {
   url: string;
@@ -25,11 +26,16 @@ export async function startServer(
     reusePort: false,
     // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
     maxRequestBodySize: config.maxBodyBytes,
+    // Bun's longest: it also closes a connection whose handler is still working (a commit that
+    // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
     idleTimeout: 255,
     async fetch(request, server) {
       const started = performance.now();
       recordClientAddress(request, server.requestIP(request)?.address);
       const response = await app.handle(request);
+      // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+      // connection: close it instead.
+      if (!request.bodyUsed && hasBody(request.headers)) response.headers.set("Connection", "close");
       const path = request.url.slice(request.url.indexOf("/", 8));
       log.request(request.method, path, response.status, Number(response.headers.get("content-length") ?? 0), performance.now() - started);
       return response;
