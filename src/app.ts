@@ -55,7 +55,11 @@ export async function createContext(
   env: Record<string, string | undefined> = process.env,
   opts: ContextOptions = {},
 ): Promise<AppContext> {
-  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  const stores = openStores({
+    dataDir: config.data,
+    uploadTtlMs: config.uploadTtlSeconds * 1000,
+    maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
+  });
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
   const keysDir = join(config.data, "keys");

@@ -57,6 +57,11 @@ export const ConfigSchema = Type.Object(
       maximum: 3600,
       description: "cut off an upload body that sends nothing for this long (the session keeps what arrived); other bodies must arrive whole within it",
     }),
+    maxOpenUploadsPerAccount: Type.Integer({
+      default: 256,
+      minimum: 1,
+      description: "open upload sessions per account (per client address with --auth none); more answer 429 TOOMANYREQUESTS",
+    }),
     logRequests: Type.Boolean({ default: true, description: "one log line per request" }),
     notificationAllowLoopback: Type.Boolean({
       default: false,
@@ -90,6 +95,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
   maxApiBodyBytes: "BERTH_MAX_API_BODY_BYTES",
   bodyStallSeconds: "BERTH_BODY_STALL_SECONDS",
+  maxOpenUploadsPerAccount: "BERTH_MAX_OPEN_UPLOADS_PER_ACCOUNT",
   logRequests: "BERTH_LOG_REQUESTS",
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
 };
