@@ -24,6 +24,7 @@ import { RegistryEvents } from "./events/registryEvents";
 import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
+import { limitBody } from "./bodyLimit";
 
 export interface AppContext {
   config: Config;
@@ -57,7 +58,11 @@ export async function createContext(
   env: Record<string, string | undefined> = process.env,
   opts: ContextOptions = {},
 ): Promise<AppContext> {
-  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  const stores = openStores({
+    dataDir: config.data,
+    uploadTtlMs: config.uploadTtlSeconds * 1000,
+    maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
+  });
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
   const keysDir = join(config.data, "keys");
@@ -100,10 +105,13 @@ export function createApp(ctx: AppContext) {
       // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
       if (!isV1Path(request.url)) {
         request.headers.delete("cookie");
-        return;
+      } else {
+        const rewritten = routableRepositoryPath(request.method, request.url);
+        if (rewritten) return handle(forwardedRequest(rewritten, request));
       }
-      const rewritten = routableRepositoryPath(request.method, request.url);
-      if (rewritten) return handle(forwardedRequest(rewritten, request));
+      // Before any route can make Elysia buffer the body: refused, or read here up to its cap.
+      const limited = limitBody(ctx.config, request);
+      if (limited) return limited.then((checked) => (checked instanceof Response ? checked : handle(checked)));
     })
     .get("/health/instance", () => ({
       status: "healthy",

@@ -47,6 +47,22 @@ export const ConfigSchema = Type.Object(
       description: "largest request body (Bun refuses bigger ones); blobs are streamed, never buffered",
     }),
     uploadTtlSeconds: Type.Integer({ default: 24 * 3600, minimum: 60, description: "idle upload sessions expire after this" }),
+    maxApiBodyBytes: Type.Integer({
+      default: 1024 * 1024,
+      minimum: 1024,
+      description: "largest request body except blob uploads and manifests (API v1, OAuth, /v2/auth, health); larger ones get 413 unread",
+    }),
+    bodyStallSeconds: Type.Integer({
+      default: 60,
+      minimum: 1,
+      maximum: 3600,
+      description: "cut off an upload body that sends nothing for this long (the session keeps what arrived); other bodies must arrive whole within it",
+    }),
+    maxOpenUploadsPerAccount: Type.Integer({
+      default: 256,
+      minimum: 1,
+      description: "open upload sessions per account (per client address with --auth none); more answer 429 TOOMANYREQUESTS",
+    }),
     logRequests: Type.Boolean({ default: true, description: "one log line per request" }),
     notificationAllowLoopback: Type.Boolean({
       default: false,
@@ -90,6 +106,9 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",
   maxBodyBytes: "BERTH_MAX_BODY_BYTES",
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
+  maxApiBodyBytes: "BERTH_MAX_API_BODY_BYTES",
+  bodyStallSeconds: "BERTH_BODY_STALL_SECONDS",
+  maxOpenUploadsPerAccount: "BERTH_MAX_OPEN_UPLOADS_PER_ACCOUNT",
   logRequests: "BERTH_LOG_REQUESTS",
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
   notificationAllowLinkLocal: "BERTH_NOTIFICATION_ALLOW_LINK_LOCAL",

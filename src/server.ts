@@ -2,6 +2,23 @@ import { createApp, createContext, type AppContext, type ContextOptions } from "
 import type { Config } from "./config";
 import type { Logger } from "./log";
 import { peerIsTrustedProxy, recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
+import { hasBody } from "./requestBody";
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The response and the bytes its body puts on the wire. Blob answers declare Content-Length
+ * and stream untouched. Answers without it (API v1 JSON) hold their body in memory: taking it
+ * as a Blob costs what sending it would and gives its size. (A streamed body would be read
+ * whole here: streamed answers must declare their length, as blobs do.)
+ */
+async function sized(request: Request, response: Response): Promise<{ response: Response; bytes: number }> {
+  if (request.method === "HEAD" || NULL_BODY_STATUS.has(response.status)) return { response, bytes: 0 };
+  const declared = response.headers.get("content-length");
+  if (declared !== null) return { response, bytes: Number(declared) };
+  const body = await response.blob();
+  return { response: new Response(body, response), bytes: body.size };
+}
 
 export interface RunningServer {
   url: string;
@@ -26,14 +43,19 @@ export async function startServer(
     reusePort: false,
     // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
     maxRequestBodySize: config.maxBodyBytes,
+    // Bun's longest: it also closes a connection whose handler is still working (a commit that
+    // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
     idleTimeout: 255,
     async fetch(request, server) {
       const started = performance.now();
       const peer = server.requestIP(request)?.address;
       recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
-      const response = await app.handle(request);
+      const { response, bytes } = await sized(request, await app.handle(request));
+      // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+      // connection: close it instead.
+      if (!request.bodyUsed && hasBody(request.headers)) response.headers.set("Connection", "close");
       const path = request.url.slice(request.url.indexOf("/", 8));
-      log.request(request.method, path, response.status, Number(response.headers.get("content-length") ?? 0), performance.now() - started);
+      log.request(request.method, path, response.status, bytes, performance.now() - started);
       return response;
     },
     error(err) {

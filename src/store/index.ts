@@ -52,6 +52,8 @@ export interface Stores {
 export interface StoreOptions {
   dataDir: string;
   uploadTtlMs: number;
+  /** Open upload sessions one owner may hold (the server passes its setting; unlimited otherwise). */
+  maxOpenUploadsPerOwner?: number;
 }
 
 /** Opens the metadata database and blob store under the data directory, creating both. */
@@ -70,7 +72,7 @@ export function openStores(opts: StoreOptions): Stores {
     blobLinks,
     manifests: new ManifestStore(db, cache),
     tags: new TagStore(db, cache),
-    uploads: new UploadSessions(new UploadRowStore(db), blobs, blobLinks, opts.uploadTtlMs),
+    uploads: new UploadSessions(new UploadRowStore(db), blobs, blobLinks, opts.uploadTtlMs, opts.maxOpenUploadsPerOwner),
     users: new UserStore(db),
     robots: new RobotStore(db),
     orgs: new OrgStore(db),

@@ -23,6 +23,16 @@ export type FinishOutcome =
   | { kind: "aborted"; offset: number }
   | { kind: "digestMismatch"; actual: string };
 
+/** `tooMany`: the owner already has `limit` open sessions. */
+export type StartOutcome = { kind: "ok"; id: string } | { kind: "tooMany"; limit: number };
+
+export interface StartOptions {
+  /** Who opens it ("user:alice", "address:10.0.0.7"); open sessions are capped per owner. */
+  owner?: string;
+  /** A monolithic upload lives for one request. */
+  kind?: "session" | "monolithic";
+}
+
 const MONOLITHIC_PREFIX = "mono-";
 
 interface HashState {
@@ -39,16 +49,22 @@ export class UploadSessions {
     private readonly blobs: BlobStore,
     private readonly links: BlobLinkStore,
     private readonly ttlMs: number,
+    /** Open sessions one owner may hold (each can pin a connection and a file descriptor). */
+    private readonly maxOpenPerOwner = Infinity,
   ) {}
 
-  async start(repoId: number, kind: "session" | "monolithic" = "session"): Promise<string> {
+  async start(repoId: number, opts: StartOptions = {}): Promise<StartOutcome> {
     // A monolithic upload cannot be resumed by its client: its id is marked so the sweep
     // drops it as soon as no request is writing to it (after a crash, at the next start).
-    const id = kind === "monolithic" ? `${MONOLITHIC_PREFIX}${crypto.randomUUID()}` : crypto.randomUUID();
-    this.rows.create(id, repoId, Date.now() + this.ttlMs);
+    const id = opts.kind === "monolithic" ? `${MONOLITHIC_PREFIX}${crypto.randomUUID()}` : crypto.randomUUID();
+    const now = Date.now();
+    if (opts.owner === undefined) this.rows.create(id, repoId, now + this.ttlMs);
+    else if (!this.rows.createWithinCap(id, repoId, now + this.ttlMs, opts.owner, this.maxOpenPerOwner, now)) {
+      return { kind: "tooMany", limit: this.maxOpenPerOwner };
+    }
     await this.blobs.createUpload(id);
     this.hashes.set(id, { hasher: digestHasher("sha256"), offset: 0 });
-    return id;
+    return { kind: "ok", id };
   }
 
   /** The session's offset, or undefined when it does not exist in this repository. */
@@ -101,9 +117,16 @@ export class UploadSessions {
     }
   }
 
-  /** A whole blob in one request: a session that lives only for this call. */
-  async putMonolithic(repoId: number, digest: Digest, body: ReadableStream<Uint8Array> | null): Promise<FinishOutcome> {
-    const id = await this.start(repoId, "monolithic");
+  /** A whole blob in one request: a session that lives only for this call (and counts as open meanwhile). */
+  async putMonolithic(
+    repoId: number,
+    digest: Digest,
+    body: ReadableStream<Uint8Array> | null,
+    owner?: string,
+  ): Promise<FinishOutcome | Extract<StartOutcome, { kind: "tooMany" }>> {
+    const started = await this.start(repoId, { kind: "monolithic", owner });
+    if (started.kind !== "ok") return started;
+    const id = started.id;
     const outcome = await this.finish(repoId, id, digest, body);
     if (outcome.kind !== "ok") {
       await this.blobs.deleteUpload(id);

@@ -1,5 +1,6 @@
 import { digestOfBytes, negotiateManifest, parseManifest, parseReference, type Digest } from "../oci";
 import { externalUrl } from "../auth/externalUrl";
+import { declaredLength, readCapped } from "../requestBody";
 import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
@@ -31,21 +32,20 @@ function manifestUnknown(raw: string): RegistryError {
   return new RegistryError("MANIFEST_UNKNOWN", `manifest "${raw}" is not known to this repository`, { reference: raw });
 }
 
-/** Reads a body of at most `max` bytes without trusting Content-Length alone. */
-async function readCapped(request: Request, max: number): Promise<Uint8Array> {
+/** Reads a manifest body of at most `max` bytes, trusting neither Content-Length nor the client's pace. */
+async function readManifestBody(request: Request, max: number, withinMs: number): Promise<Uint8Array> {
+  // The rest of a refused body is never read: close rather than wait for it.
   const tooBig = () =>
-    new RegistryError("SIZE_INVALID", `manifest is larger than the limit of ${max} bytes`, { limit: max }, 413);
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > max) throw tooBig();
-  if (!request.body) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of request.body) {
-    total += chunk.byteLength;
-    if (total > max) throw tooBig();
-    parts.push(chunk);
+    new RegistryError("SIZE_INVALID", `manifest is larger than the limit of ${max} bytes`, { limit: max }, 413, { Connection: "close" });
+  if ((declaredLength(request.headers) ?? 0) > max) throw tooBig();
+  const read = await readCapped(request.body, max, withinMs);
+  if (read.kind === "tooLarge") throw tooBig();
+  if (read.kind === "incomplete") {
+    throw new RegistryError("INVALID_REQUEST", `the manifest did not arrive whole within ${withinMs / 1000} s`, undefined, 408, {
+      Connection: "close",
+    });
   }
-  return Buffer.concat(parts, total);
+  return read.bytes;
 }
 
 // Clients send the same few Accept headers over and over; parsing them was ~8 % of a GET.
@@ -95,7 +95,7 @@ export async function getManifest(ctx: V2Context, request: Request, name: string
 
 export async function putManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
   const ref = requireReference(raw);
-  const bytes = await readCapped(request, ctx.config.maxManifestBytes);
+  const bytes = await readManifestBody(request, ctx.config.maxManifestBytes, ctx.config.bodyStallSeconds * 1000);
   const algorithm = ref.kind === "digest" ? ref.digest.algorithm : "sha256";
   const digest = digestOfBytes(bytes, algorithm);
   if (ref.kind === "digest" && ref.digest.value !== digest) {

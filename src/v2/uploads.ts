@@ -1,6 +1,8 @@
 import { parseContentRange } from "../oci";
 import { externalBase } from "../auth/externalUrl";
-import type { AppendOutcome, FinishOutcome } from "../store/uploadSessions";
+import { clientAddress } from "../auth/clientAddress";
+import { stallGuarded } from "../requestBody";
+import type { AppendOutcome, FinishOutcome, StartOutcome } from "../store/uploadSessions";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { canonicalRepoName, emptyResponse, requireDigest, requireRepo } from "./respond";
@@ -25,11 +27,31 @@ function uploadUnknown(id: string): RegistryError {
   });
 }
 
+/** Who an upload belongs to, for the cap on open sessions: the token's account, else the client address. */
+function uploadOwner(ctx: V2Context, request: Request): string {
+  const subject = ctx.access.verifiedSubject(request);
+  return subject ? `${subject.kind}:${subject.name}` : `address:${clientAddress(request)}`;
+}
+
+/** The request body, cut off when the client sends nothing for the stall time. */
+function uploadBody(ctx: V2Context, request: Request): ReadableStream<Uint8Array> | null {
+  return request.body && stallGuarded(request.body, ctx.config.bodyStallSeconds * 1000);
+}
+
+type Failure = Exclude<AppendOutcome | FinishOutcome | StartOutcome, { kind: "ok" }>;
+
 /** Turns every outcome but success into the spec's error. */
-function failure(outcome: Exclude<AppendOutcome | FinishOutcome, { kind: "ok" }>, base: string, name: string, id: string): RegistryError {
+function failure(outcome: Failure, base: string, name: string, id: string): RegistryError {
   switch (outcome.kind) {
     case "unknown":
       return uploadUnknown(id);
+    case "tooMany":
+      return new RegistryError(
+        "TOOMANYREQUESTS",
+        `too many open uploads (limit ${outcome.limit}): finish or cancel one, or wait until idle ones expire`,
+        { limit: outcome.limit },
+        429,
+      );
     case "busy":
       return new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 409,
         sessionHeaders(base, name, id, outcome.offset));
@@ -42,9 +64,10 @@ function failure(outcome: Exclude<AppendOutcome | FinishOutcome, { kind: "ok" }>
         sessionHeaders(base, name, id, outcome.offset),
       );
     case "aborted":
-      return new RegistryError("BLOB_UPLOAD_INVALID", "the request body ended early; the upload can resume", {
+      // The rest of a broken or stalled body is never read: close rather than wait for it.
+      return new RegistryError("BLOB_UPLOAD_INVALID", "the request body broke off or stalled; the upload can resume", {
         offset: outcome.offset,
-      }, 400, sessionHeaders(base, name, id, outcome.offset));
+      }, 400, { ...sessionHeaders(base, name, id, outcome.offset), Connection: "close" });
     case "digestMismatch":
       return new RegistryError("DIGEST_INVALID", `uploaded content has digest ${outcome.actual}, not the one given`, {
         actual: outcome.actual,
@@ -83,19 +106,20 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
   }
   if (monolithicDigest) {
     const digest = monolithicDigest;
-    const outcome = await ctx.stores.uploads.putMonolithic(repo.id, digest, request.body);
+    const outcome = await ctx.stores.uploads.putMonolithic(repo.id, digest, uploadBody(ctx, request), uploadOwner(ctx, request));
     if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, "monolithic");
     ctx.stores.repositories.touch(repo.id);
     return blobCreated(baseOf(ctx, request), name, digest.value);
   }
-  const id = await ctx.stores.uploads.start(repo.id);
-  return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, id, 0));
+  const started = await ctx.stores.uploads.start(repo.id, { owner: uploadOwner(ctx, request) });
+  if (started.kind !== "ok") throw failure(started, baseOf(ctx, request), name, "");
+  return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, started.id, 0));
 }
 
 /** PATCH: one chunk (with Content-Range) or a streamed body (without). */
 export async function appendUpload(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
   const repo = requireRepo(ctx, name);
-  const outcome = await ctx.stores.uploads.append(repo.id, id, request.body, contentRange(request));
+  const outcome = await ctx.stores.uploads.append(repo.id, id, uploadBody(ctx, request), contentRange(request));
   if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
   return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, id, outcome.offset));
 }
@@ -104,7 +128,7 @@ export async function appendUpload(ctx: V2Context, request: Request, name: strin
 export async function finishUpload(ctx: V2Context, request: Request, url: URL, name: string, id: string): Promise<Response> {
   const digest = requireDigest(url.searchParams.get("digest"));
   const repo = requireRepo(ctx, name);
-  const outcome = await ctx.stores.uploads.finish(repo.id, id, digest, request.body, contentRange(request));
+  const outcome = await ctx.stores.uploads.finish(repo.id, id, digest, uploadBody(ctx, request), contentRange(request));
   if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
   ctx.stores.repositories.touch(repo.id);
   return blobCreated(baseOf(ctx, request), name, digest.value);

@@ -7,7 +7,7 @@ export type BlobStat = { exists: true; size: number } | { exists: false };
 export interface AppendResult {
   /** Bytes written by this call (also when the body stream broke part way). */
   written: number;
-  /** Set when the body stream failed (client hung up); the bytes before it are kept. */
+  /** Set when the body stream failed (client hung up or stalled); the bytes before it are kept and flushed to disk. */
   aborted: boolean;
 }
 

@@ -148,6 +148,9 @@ export class FsBlobStore implements BlobStore {
           flushInBackground(value.byteLength);
         }
       } catch {
+        // The client hung up or stalled: the bytes that arrived stay, flushed before the
+        // session records them, so the offset the client is told survives a power cut.
+        await fdatasyncAsync(fd);
         return { written, aborted: true };
       }
       return { written, aborted: false };

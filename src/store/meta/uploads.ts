@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, count, eq, gte, lt } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { uploads } from "../schema";
 
@@ -15,6 +15,24 @@ export class UploadRowStore {
 
   create(id: string, repositoryId: number, expiresMs: number): void {
     this.db.insert(uploads).values({ id, repositoryId, expiresMs }).run();
+  }
+
+  /**
+   * Creates the row unless `owner` already has `max` open sessions (not finished, cancelled or
+   * expired at `nowMs`). Count and insert share one transaction, so racing starts cannot pass
+   * the cap together.
+   */
+  createWithinCap(id: string, repositoryId: number, expiresMs: number, owner: string, max: number, nowMs: number): boolean {
+    return this.db.transaction((tx) => {
+      const open = tx
+        .select({ n: count() })
+        .from(uploads)
+        .where(and(eq(uploads.owner, owner), gte(uploads.expiresMs, nowMs)))
+        .get()!.n;
+      if (open >= max) return false;
+      tx.insert(uploads).values({ id, repositoryId, expiresMs, owner }).run();
+      return true;
+    });
   }
 
   get(id: string, repositoryId: number): UploadRow | undefined {

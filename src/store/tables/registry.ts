@@ -151,7 +151,10 @@ export const uploads = sqliteTable(
     createdMs: integer("created_ms").notNull().default(now),
     updatedMs: integer("updated_ms").notNull().default(now),
     expiresMs: integer("expires_ms").notNull(),
+    // Who opened the session ("user:alice", "robot:org+ci", "address:10.0.0.7"): open sessions
+    // are capped per owner. Null for sessions from before the cap.
+    owner: text("owner"),
   },
-  (t) => [index("uploads_expires").on(t.expiresMs)],
+  (t) => [index("uploads_expires").on(t.expiresMs), index("uploads_owner").on(t.owner, t.expiresMs)],
 );
 

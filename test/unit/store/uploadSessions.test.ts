@@ -13,6 +13,13 @@ function digest(s: string): Digest {
   return d.digest;
 }
 
+/** A new session's id (these tests open sessions without an owner, so never over a cap). */
+async function open(uploads: UploadSessions, repoId: number, kind?: "monolithic"): Promise<string> {
+  const started = await uploads.start(repoId, { kind });
+  if (started.kind !== "ok") throw new Error("no session");
+  return started.id;
+}
+
 let dir: string;
 let stores: Stores;
 beforeEach(() => {
@@ -27,7 +34,7 @@ afterEach(() => {
 describe("upload sessions", () => {
   test("a session continues after a restart: the hash is rebuilt from the file", async () => {
     const repo = stores.repositories.ensure("ns/app");
-    const id = await stores.uploads.start(repo.id);
+    const id = await open(stores.uploads, repo.id);
     expect(await stores.uploads.append(repo.id, id, body("hello "))).toEqual({ kind: "ok", offset: 6 });
     // A new UploadSessions over the same rows and files, as after a restart.
     const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, stores.blobLinks, 3600_000);
@@ -39,7 +46,7 @@ describe("upload sessions", () => {
 
   test("a chunk whose length disagrees with its Content-Range is not counted, and its bytes are dropped", async () => {
     const repo = stores.repositories.ensure("ns/app");
-    const id = await stores.uploads.start(repo.id);
+    const id = await open(stores.uploads, repo.id);
     expect((await stores.uploads.append(repo.id, id, body("abc"), { start: 0, end: 9 })).kind).toBe("rangeMismatch");
     expect(await stores.uploads.offset(repo.id, id)).toBe(0);
     expect((await stores.uploads.append(repo.id, id, body("xyz"), { start: 0, end: 2 })).kind).toBe("ok");
@@ -48,7 +55,7 @@ describe("upload sessions", () => {
 
   test("a wrong digest stores nothing and keeps the session", async () => {
     const repo = stores.repositories.ensure("ns/app");
-    const id = await stores.uploads.start(repo.id);
+    const id = await open(stores.uploads, repo.id);
     const out = await stores.uploads.finish(repo.id, id, digest("something else"), body("content"));
     expect(out.kind).toBe("digestMismatch");
     expect((await stores.blobs.stat(digest("something else").value)).exists).toBe(false);
@@ -58,14 +65,14 @@ describe("upload sessions", () => {
   test("sessions are per repository", async () => {
     const a = stores.repositories.ensure("ns/a");
     const b = stores.repositories.ensure("ns/b");
-    const id = await stores.uploads.start(a.id);
+    const id = await open(stores.uploads, a.id);
     expect(await stores.uploads.append(b.id, id, body("x"))).toEqual({ kind: "unknown" });
   });
 
   test("the sweep drops expired sessions, orphan files and abandoned monolithic uploads", async () => {
     const repo = stores.repositories.ensure("ns/app");
-    const kept = await stores.uploads.start(repo.id);
-    const mono = await stores.uploads.start(repo.id, "monolithic");
+    const kept = await open(stores.uploads, repo.id);
+    const mono = await open(stores.uploads, repo.id, "monolithic");
     await stores.blobs.createUpload("0rphan-file-0000");
     expect(await stores.uploads.sweep(Date.now())).toBe(1); // only the orphan: mono is too young
     expect(await stores.uploads.sweep(Date.now() + 61_000)).toBe(1); // now the monolithic one

@@ -1,0 +1,2 @@
+ALTER TABLE `uploads` ADD `owner` text;--> statement-breakpoint
+CREATE INDEX `uploads_owner` ON `uploads` (`owner`,`expires_ms`);
