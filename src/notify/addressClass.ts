@@ -9,6 +9,8 @@
 // and -compatible, NAT64's well-known prefix, 6to4) take the class of the IPv4 address inside:
 // `::ffff:127.0.0.1` is loopback, `64:ff9b::a9fe:a9fe` is the link-local metadata service.
 
+import { parseIp } from "../ipAddress";
+
 export type AddressClass =
   /** 127.0.0.0/8, ::1 */
   | "loopback"
@@ -26,56 +28,13 @@ export type AddressClass =
   | "reserved"
   | "public";
 
-/** Dotted-quad IPv4 in canonical form (no leading zeros), as 4 bytes. */
-function parseIPv4(text: string): number[] | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const bytes: number[] = [];
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    bytes.push(n);
-  }
-  return bytes;
-}
-
-/** IPv6 text (with `::`, an optional trailing dotted quad) as 16 bytes. */
-function parseIPv6(text: string): number[] | undefined {
-  if (!text.includes(":")) return undefined;
-  const lastColon = text.lastIndexOf(":");
-  const quad = text.slice(lastColon + 1);
-  if (quad.includes(".")) {
-    // ::ffff:127.0.0.1 is ::ffff:7f00:1.
-    const v4 = parseIPv4(quad);
-    if (!v4) return undefined;
-    const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
-    return parseIPv6(`${text.slice(0, lastColon + 1)}${hex(v4[0]!, v4[1]!)}:${hex(v4[2]!, v4[3]!)}`);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const groups = (s: string) => (s === "" ? [] : s.split(":"));
-  const left = groups(halves[0]!);
-  const right = halves.length === 2 ? groups(halves[1]!) : [];
-  const missing = 8 - left.length - right.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const bytes: number[] = [];
-  for (const g of [...left, ...Array<string>(missing).fill("0"), ...right]) {
-    if (!/^[0-9a-f]{1,4}$/i.test(g)) return undefined;
-    const n = parseInt(g, 16);
-    bytes.push(n >> 8, n & 0xff);
-  }
-  return bytes;
-}
-
 /** 4 or 16 bytes, or undefined when `text` is not an IP address (a host name). */
-export function parseAddress(text: string): number[] | undefined {
+function parseAddress(text: string): number[] | undefined {
   let t = text.trim();
   if (t.startsWith("[") && t.endsWith("]")) t = t.slice(1, -1);
-  // A zone (fe80::1%eth0) names the interface, not the address.
-  const zone = t.indexOf("%");
-  if (zone >= 0 && t.includes(":")) t = t.slice(0, zone);
-  return parseIPv4(t) ?? parseIPv6(t);
+  // IPv4-mapped forms come back as IPv4 (same class); a zone id (fe80::1%eth0) is dropped.
+  const ip = parseIp(t);
+  return ip && [...ip.bytes];
 }
 
 const within = (b: number[], prefix: number[], bits: number): boolean => {

@@ -1,7 +1,7 @@
 // Address classes over IPv4, IPv6 and the IPv6 forms that carry IPv4 addresses, and the per-class
 // decision with its settings.
 import { describe, expect, test } from "bun:test";
-import { classifyAddress, parseAddress, type AddressClass } from "../../../src/notify/addressClass";
+import { classifyAddress, type AddressClass } from "../../../src/notify/addressClass";
 import { DEFAULT_TARGET_POLICY, refusedAddresses, refusedClass, refusedHostname } from "../../../src/notify/webhookTarget";
 
 describe("classifyAddress", () => {
@@ -92,10 +92,12 @@ describe("classifyAddress", () => {
     expect(classifyAddress(new URL("http://[::ffff:0.0.0.0]/").hostname)).toBe("unspecified");
   });
 
-  test("parseAddress gives 4 or 16 bytes", () => {
-    expect(parseAddress("10.1.2.3")).toEqual([10, 1, 2, 3]);
-    expect(parseAddress("::ffff:1.2.3.4")).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4]);
-    expect(parseAddress("1:2:3:4:5:6:7:8")).toEqual([0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8]);
+  test("brackets, zone ids and surrounding blanks do not hide an address", () => {
+    expect(classifyAddress("[::1]")).toBe("loopback");
+    expect(classifyAddress(" 127.0.0.1 ")).toBe("loopback");
+    expect(classifyAddress("fe80::1%eth0")).toBe("linkLocal");
+    expect(classifyAddress("[::ffff:169.254.169.254]")).toBe("linkLocal");
+    expect(classifyAddress("1:2:3:4:5:6:7:8")).toBe("public");
   });
 });
 
