@@ -82,7 +82,7 @@ export class TokenAccessPolicy implements AccessPolicy {
     const claims = await this.claims(request);
     if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
     if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
-    const identity = this.identityOf(claims.claims.sub);
+    const identity = identityOfTokenSubject(this.accounts, claims.claims.sub);
     if (!identity) return { allowed: true, canSee: () => false };
     return { allowed: true, canSee: (repo) => roleAtLeast(this.roles.standing(identity, repo).role, "read") };
   }
@@ -110,13 +110,19 @@ export class TokenAccessPolicy implements AccessPolicy {
     if (!token) return { ok: false, reason: "only Bearer tokens from the token realm are accepted on /v2" };
     return this.tokens.verify(token, serviceFor(this.settings, request));
   }
+}
 
-  private identityOf(sub: string): Identity | undefined {
-    if (sub.includes("+")) {
-      const robot = this.accounts.robots.byName(sub);
-      return robot ? { kind: "robot", robot } : undefined;
-    }
-    const user = this.accounts.users.byName(sub);
-    return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
+/**
+ * Whom a verified token's `sub` names now: undefined once the account is gone or disabled (a
+ * robot stops with its user owner), whatever the token still says.
+ */
+export function identityOfTokenSubject(accounts: { users: UserStore; robots: RobotStore }, sub: string): Identity | undefined {
+  if (sub.includes("+")) {
+    const robot = accounts.robots.byName(sub);
+    if (!robot) return undefined;
+    const owner = accounts.users.byName(robot.owner);
+    return owner && !owner.enabled ? undefined : { kind: "robot", robot };
   }
+  const user = accounts.users.byName(sub);
+  return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
 }

@@ -3,6 +3,7 @@ import type { AppendOutcome, FinishOutcome } from "../store/uploadSessions";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { canonicalRepoName, emptyResponse, requireDigest, requireRepo } from "./respond";
+import { repositoryForPush } from "./pushTarget";
 
 const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 const rangeHeader = (offset: number) => `0-${Math.max(offset - 1, 0)}`;
@@ -64,7 +65,7 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
   // Parameters are checked before the repository is created: a refused request leaves nothing behind.
   const mountDigest = mount && from ? requireDigest(mount, "mount") : undefined;
   const monolithicDigest = digestParam !== null ? requireDigest(digestParam) : undefined;
-  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
+  const repo = repositoryForPush(ctx, request, name);
   if (mountDigest && from) {
     const digest = mountDigest;
     const source = ctx.stores.repositories.find(canonicalRepoName(from));

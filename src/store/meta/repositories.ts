@@ -39,7 +39,10 @@ export class RepositoryStore {
     return this.cache.get(`repo\0${fullName}`, () => this.byName.get({ name: fullName }));
   }
 
-  /** Finds or creates `ns/name` (and its namespace). */
+  /**
+   * Finds or creates `ns/name`, and an ownerless namespace when it is missing: call
+   * createRepositoryWithDefaults instead, which creates a namespace only in open mode.
+   */
   ensure(fullName: string, visibility: "private" | "public" = "private"): RepoRow {
     const existing = this.find(fullName);
     if (existing) return existing;
