@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
 import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
+import { bootstrapLibrary } from "./auth/libraryNamespace";
 import { RegistryTokenService } from "./auth/registryToken";
 import { SigningKeyRing } from "./auth/signingKeys";
 import type { Config } from "./config";
@@ -57,6 +58,7 @@ export async function createContext(
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
+  bootstrapLibrary(stores, config, log);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000 });

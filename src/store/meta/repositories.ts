@@ -77,6 +77,18 @@ export class RepositoryStore {
     );
   }
 
+  /** Makes every public repository of the namespace private; answers their names. */
+  makeNamespacePrivate(namespaceId: number): string[] {
+    this.cache.clear();
+    return this.db
+      .update(repositories)
+      .set({ visibility: "private", updatedMs: Date.now() })
+      .where(and(eq(repositories.namespaceId, namespaceId), eq(repositories.visibility, "public")))
+      .returning({ fullName: repositories.fullName })
+      .all()
+      .map((r) => r.fullName);
+  }
+
   /** Repository rows for listings (all of them; callers filter by permission). */
   details(fullNames: string[]): RepoDetails[] {
     if (fullNames.length === 0) return [];
