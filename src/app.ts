@@ -56,6 +56,7 @@ export async function createContext(
   opts: ContextOptions = {},
 ): Promise<AppContext> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  for (const warning of stores.warnings) log.info(`WARNING: data directory: ${warning}`);
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
   bootstrapLibrary(stores, config, log);

@@ -135,6 +135,8 @@ function unknownCommand(words: (string | undefined)[]): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Everything Berth writes (database, keys, blobs, uploads) is for its owner only.
+  process.umask(0o077);
   let cli;
   try {
     cli = parseCli(argv);

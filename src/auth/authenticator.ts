@@ -82,7 +82,7 @@ export class Authenticator {
     if (identity.kind === "robot") {
       // A regenerated token (CLI, other process) must stop the old one at once.
       const current = this.stores.robots.byName(identity.robot.fullName);
-      if (!current || !constantTimeEqual(current.token, identity.robot.token)) return false;
+      if (!current?.tokenDigest || !identity.robot.tokenDigest || !constantTimeEqual(current.tokenDigest, identity.robot.tokenDigest)) return false;
       const owner = this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;
     }
@@ -92,8 +92,9 @@ export class Authenticator {
   private async check(username: string, secret: string): Promise<Identity | undefined> {
     if (username === "$app") return this.checkAppToken(secret);
     if (username.includes("+")) {
+      // Tokens are stored encrypted: compare digests (an HMAC), never decrypt on this hot path.
       const robot = this.stores.robots.byName(username);
-      if (!robot || !constantTimeEqual(robot.token, secret)) return undefined;
+      if (!robot?.tokenDigest || !constantTimeEqual(robot.tokenDigest, this.stores.robots.tokenDigest(secret))) return undefined;
       // A disabled user owner disables its robots (org owners have no enabled flag).
       const owner = this.stores.users.byName(robot.owner);
       if (owner && !owner.enabled) return undefined;

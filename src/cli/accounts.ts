@@ -93,9 +93,9 @@ export function robotAdd(stores: Stores, fullName: string): string {
   const short = fullName.slice(plus + 1);
   checkName("robot", short);
   if (!stores.orgs.namespace(owner)) throw new CliError(`no user or organization "${owner}"`);
-  const robot = stores.robots.create(owner, short, randomAlnum(64));
-  if (!robot) throw new CliError(`robot "${fullName}" exists`);
-  return robot.token;
+  const token = randomAlnum(64);
+  if (!stores.robots.create(owner, short, token)) throw new CliError(`robot "${fullName}" exists`);
+  return token;
 }
 
 /** A new token for the robot; the old one stops working (a running server forgets it within its credential cache time). */
