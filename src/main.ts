@@ -115,6 +115,7 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 /** Runs a chore on the data directory: its answer on stdout; a CliError's message on stderr, with its exit code. */
 async function runChore(config: Config, chore: Chore): Promise<number> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
   try {
     console.log(await chore(stores, config));
     return 0;
