@@ -114,13 +114,16 @@ export class RobotStore {
   sealPlaintextTokens(): number {
     return this.db.transaction((tx) => {
       const rows = tx.select({ id: robots.id, token: robots.token }).from(robots).where(isNull(robots.tokenDigest)).all();
+      let sealed = 0;
       for (const row of rows) {
-        // A row sealed by a process that died before its digest was written cannot be opened
-        // here only if the key changed; its token is then lost either way.
+        // Sealed without a digest cannot happen (both are written together); if the key was
+        // replaced the token is lost either way: the row stays as it is and cannot log in.
         const plain = FieldCipher.isSealed(row.token) ? this.cipher.open(row.token) : row.token;
-        if (plain !== undefined) tx.update(robots).set(this.sealed(plain)).where(eq(robots.id, row.id)).run();
+        if (plain === undefined) continue;
+        tx.update(robots).set(this.sealed(plain)).where(eq(robots.id, row.id)).run();
+        sealed++;
       }
-      return rows.length;
+      return sealed;
     });
   }
 
