@@ -4,6 +4,7 @@ import { Authenticator } from "./auth/authenticator";
 import type { LoginThrottle } from "./auth/loginThrottle";
 import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
+import { bootstrapLibrary } from "./auth/libraryNamespace";
 import { RegistryTokenService } from "./auth/registryToken";
 import { SigningKeyRing } from "./auth/signingKeys";
 import type { Config } from "./config";
@@ -63,8 +64,10 @@ export async function createContext(
     uploadTtlMs: config.uploadTtlSeconds * 1000,
     maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
   });
+  for (const warning of stores.warnings) log.info(`WARNING: data directory: ${warning}`);
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
+  bootstrapLibrary(stores, config, log);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: opts.loginThrottle });

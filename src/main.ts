@@ -70,13 +70,14 @@ function parseCli(argv: string[]) {
   return { flags, configPath: values.config, positionals, help: values.help, values };
 }
 
-type Chore = (stores: Stores) => string | Promise<string>;
+type Chore = (stores: Stores, config: Config) => string | Promise<string>;
 
 /** The chore `berth user|org|robot|repo SUB NAME` names, or undefined when there is none. */
 function accountChore(command: string, sub: string | undefined, name: string, values: Record<string, unknown>): Chore | undefined {
   switch (`${command} ${sub}`) {
     case "user add":
-      return (stores) => userAdd(stores, name, { email: values.email as string | undefined, superuser: !!values.superuser, passwordStdin: !!values["password-stdin"] });
+      return (stores, config) =>
+        userAdd(stores, name, { email: values.email as string | undefined, superuser: !!values.superuser, passwordStdin: !!values["password-stdin"] }, config);
     case "user passwd":
       return (stores) => userPasswd(stores, name, !!values["password-stdin"]);
     case "user disable":
@@ -114,8 +115,9 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 /** Runs a chore on the data directory: its answer on stdout; a CliError's message on stderr, with its exit code. */
 async function runChore(config: Config, chore: Chore): Promise<number> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
   try {
-    console.log(await chore(stores));
+    console.log(await chore(stores, config));
     return 0;
   } catch (e) {
     if (e instanceof CliError) {
@@ -134,6 +136,8 @@ function unknownCommand(words: (string | undefined)[]): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Everything Berth writes (database, keys, blobs, uploads) is for its owner only.
+  process.umask(0o077);
   let cli;
   try {
     cli = parseCli(argv);

@@ -104,7 +104,7 @@ export class Authenticator {
     if (identity.kind === "robot") {
       // A regenerated token (CLI, other process) must stop the old one at once.
       const current = this.stores.robots.byName(identity.robot.fullName);
-      if (!current || !constantTimeEqual(current.token, identity.robot.token)) return false;
+      if (!current?.tokenDigest || !identity.robot.tokenDigest || !constantTimeEqual(current.tokenDigest, identity.robot.tokenDigest)) return false;
       const owner = this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;
     }
@@ -130,8 +130,9 @@ export class Authenticator {
       return found && { kind: "user", user: found.user, via: "oauth", oauthScopes: found.scopes, oauthTokenUuid: found.tokenUuid };
     }
     if (username.includes("+")) {
+      // Tokens are stored encrypted: compare digests (an HMAC), never decrypt on this hot path.
       const robot = this.stores.robots.byName(username);
-      if (!robot || !constantTimeEqual(robot.token, secret)) return undefined;
+      if (!robot?.tokenDigest || !constantTimeEqual(robot.tokenDigest, this.stores.robots.tokenDigest(secret))) return undefined;
       // A disabled user owner disables its robots (org owners have no enabled flag).
       const owner = this.stores.users.byName(robot.owner);
       if (owner && !owner.enabled) return undefined;

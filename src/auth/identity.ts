@@ -66,3 +66,10 @@ export function tokenSubject(sub: string, context: Record<string, unknown>): Tok
       return undefined;
   }
 }
+
+/** The account row behind an identity, as grants and team memberships name it (none for anonymous). */
+export function accountOf(identity: Identity): { userId: number } | { robotId: number } | undefined {
+  if (identity.kind === "user") return { userId: identity.user.id };
+  if (identity.kind === "robot") return { robotId: identity.robot.id };
+  return undefined;
+}

@@ -1,4 +1,7 @@
+import { syncLibraryOwners } from "../auth/libraryNamespace";
 import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
+import type { Config } from "../config";
+import { isReservedNamespace } from "../oci";
 import type { Stores } from "../store";
 
 // `berth user|org|robot …`: account chores on the data directory, with the server stopped or
@@ -23,6 +26,14 @@ function checkName(kind: string, name: string): void {
   }
 }
 
+/** Names of users and organizations, which are namespaces: reserved ones are refused too. */
+function checkNamespaceName(kind: string, name: string): void {
+  checkName(kind, name);
+  if (isReservedNamespace(name)) {
+    throw new CliError(`the name "${name}" is reserved: the organization "${name}" (owned by the superusers) holds unqualified names such as "alpine"`);
+  }
+}
+
 async function readPassword(fromStdin: boolean): Promise<{ password: string; generated: boolean }> {
   if (!fromStdin) return { password: randomAlnum(20, "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"), generated: true };
   const text = await new Response(Bun.stdin.stream()).text();
@@ -32,12 +43,19 @@ async function readPassword(fromStdin: boolean): Promise<{ password: string; gen
   return { password, generated: false };
 }
 
-export async function userAdd(stores: Stores, name: string, opts: { email?: string; superuser?: boolean; passwordStdin?: boolean }): Promise<string> {
-  checkName("user", name);
+export async function userAdd(
+  stores: Stores,
+  name: string,
+  opts: { email?: string; superuser?: boolean; passwordStdin?: boolean },
+  superusers: Pick<Config, "superusers" | "readonlySuperusers">,
+): Promise<string> {
+  checkNamespaceName("user", name);
   const { password, generated } = await readPassword(!!opts.passwordStdin);
   const out = stores.users.create(name, opts.email ?? null, await hashPassword(password), !!opts.superuser);
   if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
   if (out.kind === "emailTaken") throw new CliError(`the email "${opts.email}" is in use`);
+  // A superuser (by --superuser or the config list) owns `library` at once, not at the next start.
+  syncLibraryOwners(stores, superusers);
   return `created user ${name}${opts.superuser ? " (superuser)" : ""}${generated ? ` with password: ${password}` : ""}`;
 }
 
@@ -59,7 +77,7 @@ export function userSetEnabled(stores: Stores, name: string, enabled: boolean): 
 }
 
 export function orgAdd(stores: Stores, name: string, owner: string): string {
-  checkName("organization", name);
+  checkNamespaceName("organization", name);
   const user = stores.users.byName(owner);
   if (!user) throw new CliError(`no user "${owner}" to own the organization`);
   const out = stores.orgs.create(name, user.id);
@@ -75,9 +93,9 @@ export function robotAdd(stores: Stores, fullName: string): string {
   const short = fullName.slice(plus + 1);
   checkName("robot", short);
   if (!stores.orgs.namespace(owner)) throw new CliError(`no user or organization "${owner}"`);
-  const robot = stores.robots.create(owner, short, randomAlnum(64));
-  if (!robot) throw new CliError(`robot "${fullName}" exists`);
-  return robot.token;
+  const token = randomAlnum(64);
+  if (!stores.robots.create(owner, short, token)) throw new CliError(`robot "${fullName}" exists`);
+  return token;
 }
 
 /** A new token for the robot; the old one stops working (a running server forgets it within its credential cache time). */

@@ -14,6 +14,11 @@ import type { Stores } from "../store";
 
 /** Image configs are a few KiB; anything past this is not read for labels. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
+/**
+ * Images carry tens of labels; a 1 MiB config can name 80 000, which took seconds of one write
+ * transaction and as many rows per pushed manifest. An image over this keeps none.
+ */
+export const MAX_IMAGE_LABELS = 1000;
 
 type LabelStores = Pick<Stores, "manifests" | "blobs" | "labels" | "tags">;
 
@@ -22,6 +27,7 @@ export type PushLabelsOutcome =
   /** The manifest already had its labels: nothing changed. */
   | { kind: "alreadyLabelled" }
   | { kind: "configUnreadable"; reason: string }
+  | { kind: "tooManyLabels"; count: number }
   | { kind: "labelled"; count: number; immutableTags: string[]; expiringTags: string[] };
 
 /** Wires push-time labels to the registry's push event. */
@@ -32,6 +38,7 @@ export function listenForPushLabels(events: RegistryEvents, stores: LabelStores,
       applyPushLabels(stores, event).then(
         (outcome) => {
           if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo}@${event.digest} skipped: ${outcome.reason}`);
+          if (outcome.kind === "tooManyLabels") log.info(`labels of ${event.repo}@${event.digest} skipped: ${outcome.count} labels, over ${MAX_IMAGE_LABELS}`);
         },
         (err) => log.error(`labels of ${event.repo}@${event.digest} failed`, err),
       );
@@ -56,9 +63,11 @@ export async function applyPushLabels(
     if (!config.ok) return { kind: "configUnreadable", reason: config.reason };
     labels = imageLabels(configLabels(config.bytes), source.annotations);
   }
-  if (!Object.keys(labels).length) return { kind: "none" };
+  const count = Object.keys(labels).length;
+  if (!count) return { kind: "none" };
+  if (count > MAX_IMAGE_LABELS) return { kind: "tooManyLabels", count };
   if (!stores.labels.addFromManifest(manifest.id, labels)) return { kind: "alreadyLabelled" };
-  return { kind: "labelled", count: Object.keys(labels).length, ...applyEffects(stores, manifest.id, labelEffects(labels)) };
+  return { kind: "labelled", count, ...applyEffects(stores, manifest.id, labelEffects(labels)) };
 }
 
 /**

@@ -6,10 +6,20 @@
 import { isJsonObject } from "./descriptor.ts";
 import { DOCKER_MANIFEST, isIndexMediaType, OCI_MANIFEST } from "./mediaTypes.ts";
 import { OCI_IMAGE_CONFIG } from "./imageLabels.ts";
+import { jsonDepthWithin } from "./jsonBounds.ts";
 
 /** The gzipped empty tar that history entries with `empty_layer` stand for, as Quay reports them. */
 export const EMPTY_LAYER_BLOB_DIGEST = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4";
 export const EMPTY_LAYER_SIZE = 32;
+
+/**
+ * Configs are untrusted and up to 4 MiB: a history longer than this (real images have a few
+ * hundred entries at most) is not listed, or one small config would make every view tens of
+ * megabytes; the view then lists the filesystem layers.
+ */
+export const MAX_HISTORY_ENTRIES = 1000;
+/** Commands are lists of strings; anything nested deeper is not decoded (see normaliseCommand). */
+const MAX_COMMAND_DEPTH = 4;
 
 /** Layers clients fetch from `urls` rather than from the registry. */
 const REMOTE_LAYER_TYPES = new Set([
@@ -66,7 +76,7 @@ export function outlineManifest(bytes: Uint8Array, mediaType: string): ManifestO
       digest: String(l.digest),
       size: typeof l.size === "number" ? l.size : 0,
       mediaType: String(l.mediaType ?? ""),
-      urls: Array.isArray(l.urls) ? l.urls.map(String) : null,
+      urls: Array.isArray(l.urls) ? l.urls.filter((u): u is string => typeof u === "string") : null,
     }),
   );
   const configMediaType = typeof config.mediaType === "string" ? config.mediaType : null;
@@ -100,7 +110,7 @@ interface History {
 export function imageLayers(outline: ManifestOutline, config: Uint8Array | undefined): ImageLayer[] {
   const parsed = config ? parseConfig(config) : undefined;
   const history = parsed && Array.isArray(parsed.history) ? parsed.history.filter(isJsonObject) : [];
-  const fromHistory = history.length ? layersFromHistory(outline.layers, history as History[]) : undefined;
+  const fromHistory = history.length && history.length <= MAX_HISTORY_ENTRIES ? layersFromHistory(outline.layers, history as History[]) : undefined;
   if (fromHistory) return fromHistory;
   const inner = parsed && isJsonObject(parsed.config) ? parsed.config : {};
   const synthesized: History = { created: parsed?.created, created_by: inner.Cmd, author: parsed?.author };
@@ -127,15 +137,22 @@ function layerOf(layer: FilesystemLayer | undefined, h: History): ImageLayer {
   };
 }
 
-/** Quay's rule: a command that is JSON (schema 1 style) is decoded, any other string wrapped in a list. */
+/**
+ * Quay's rule: a command that is JSON (schema 1 style) is decoded, any other string wrapped in a
+ * list. Bounded: JSON nested deeper than a command can be stays the string it was, and a
+ * non-string command nested that deep is none (either would overflow the stack when the view
+ * is serialised).
+ */
 function normaliseCommand(command: unknown): unknown {
-  if (Array.isArray(command)) return command.length ? command : null;
+  if (Array.isArray(command)) return command.length && jsonDepthWithin(command, MAX_COMMAND_DEPTH) ? command : null;
   if (typeof command !== "string" || command === "") return null;
+  let decoded: unknown;
   try {
-    return JSON.parse(command);
+    decoded = JSON.parse(command);
   } catch {
     return [command];
   }
+  return jsonDepthWithin(decoded, MAX_COMMAND_DEPTH) ? decoded : [command];
 }
 
 function parseConfig(bytes: Uint8Array): Record<string, unknown> | undefined {

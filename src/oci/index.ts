@@ -14,3 +14,4 @@ export * from "./quoteForMessage.ts";
 export * from "./labelRules.ts";
 export * from "./imageLabels.ts";
 export * from "./imageLayers.ts";
+export * from "./jsonBounds.ts";

@@ -20,7 +20,22 @@ export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
 
+/** The namespace single-component names live in (Quay's LIBRARY_NAMESPACE, Docker Hub's official images). */
+export const LIBRARY_NAMESPACE = "library";
+
+/**
+ * Names no user or organization may take: `docker pull alpine` is served from `library`, so
+ * whoever held it would serve every unqualified pull. Berth holds it (an organization owned by
+ * the superusers, made at start). Quay reserves no names itself: its library org is made by
+ * the operator, and until then anybody could claim it.
+ */
+export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([LIBRARY_NAMESPACE]);
+
+export function isReservedNamespace(name: string): boolean {
+  return RESERVED_NAMESPACES.has(name);
+}
+
 /** Single-component names live in the `library` namespace, as on Quay and Docker Hub. */
 export function canonicalRepoName(name: string): string {
-  return name.includes("/") ? name : `library/${name}`;
+  return name.includes("/") ? name : `${LIBRARY_NAMESPACE}/${name}`;
 }

@@ -1,4 +1,4 @@
-import type { Identity } from "../auth/identity";
+import { accountOf, type Identity } from "../auth/identity";
 import { canonicalRepoName } from "../oci";
 import type { OrgStore, TeamRole } from "../store/meta/orgs";
 import type { PermissionStore } from "../store/meta/permissions";
@@ -65,7 +65,7 @@ export class RepoRoleResolver {
     let principal = this.principalOf(identity);
     if (scopes && principal.kind === "user" && !allowsSuperuser(scopes)) principal = { ...principal, superuser: false };
     const opts = { superuserFullAccess: this.policy.superuserFullAccess };
-    const member = identity.kind === "user" ? { userId: identity.user.id } : identity.kind === "robot" ? { robotId: identity.robot.id } : undefined;
+    const member = accountOf(identity);
     const ns = this.stores.orgs.namespace(namespace);
     const namespaceTeamRoles: TeamRole[] = member && ns?.kind === "org" ? this.stores.orgs.teamRolesOf(ns.id, member) : [];
     const grants =

@@ -125,25 +125,37 @@ export class TokenAccessPolicy implements AccessPolicy {
     return this.tokens.verify(token, serviceFor(this.settings, request));
   }
 
+  /** Whom the token speaks for now: undefined for anonymous tokens and accounts gone since. */
   private identityOf(claims: RegistryClaims): Identity | undefined {
-    const sub = claims.sub;
-    const subject = tokenSubject(sub, claims.context);
-    if (subject?.kind === "user" && subject.oauthTokenUuid !== undefined) return this.oauthIdentity(sub, subject.oauthTokenUuid);
-    if (sub.includes("+")) {
-      const robot = this.accounts.robots.byName(sub);
-      return robot ? { kind: "robot", robot } : undefined;
-    }
-    const user = this.accounts.users.byName(sub);
-    return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
+    const subject = tokenSubject(claims.sub, claims.context);
+    return subject && identityOfTokenSubject(this.accounts, subject);
   }
+}
 
-  /** A token minted for an OAuth token sees only what the token's scopes allow, while it lives. */
-  private oauthIdentity(sub: string, tokenUuid: string): Identity | undefined {
-    const token = this.accounts.oauth.tokens.byUuid(tokenUuid);
-    if (!token || (token.expiresMs !== null && token.expiresMs <= Date.now())) return undefined;
-    const scopes = parseScopes(token.scopes.join(" "));
-    const user = this.accounts.users.byId(token.userId);
-    if (!scopes.ok || !user?.enabled || user.username !== sub) return undefined;
-    return { kind: "user", user, via: "oauth", oauthScopes: scopes.scopes, oauthTokenUuid: tokenUuid };
+type TokenAccounts = { users: UserStore; robots: RobotStore; oauth: OAuthStore };
+
+/**
+ * Whom a verified token's subject names now: undefined once the account is gone or disabled (a
+ * robot stops with its user owner), or its OAuth token revoked or expired, whatever the token
+ * still says. A token minted for an OAuth token keeps that token's scopes as its cap.
+ */
+export function identityOfTokenSubject(accounts: TokenAccounts, subject: TokenSubject): Identity | undefined {
+  if (subject.kind === "robot") {
+    const robot = accounts.robots.byName(subject.name);
+    if (!robot) return undefined;
+    const owner = accounts.users.byName(robot.owner);
+    return owner && !owner.enabled ? undefined : { kind: "robot", robot };
   }
+  if (subject.oauthTokenUuid !== undefined) return oauthIdentity(accounts, subject.name, subject.oauthTokenUuid);
+  const user = accounts.users.byName(subject.name);
+  return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
+}
+
+function oauthIdentity(accounts: TokenAccounts, name: string, tokenUuid: string): Identity | undefined {
+  const token = accounts.oauth.tokens.byUuid(tokenUuid);
+  if (!token || (token.expiresMs !== null && token.expiresMs <= Date.now())) return undefined;
+  const scopes = parseScopes(token.scopes.join(" "));
+  const user = accounts.users.byId(token.userId);
+  if (!scopes.ok || !user?.enabled || user.username !== name) return undefined;
+  return { kind: "user", user, via: "oauth", oauthScopes: scopes.scopes, oauthTokenUuid: tokenUuid };
 }

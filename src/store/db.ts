@@ -1,4 +1,5 @@
 import { Database } from "bun:sqlite";
+import { closeSync, openSync } from "node:fs";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import * as schema from "./schema";
 import { embeddedMigrations } from "./migrationFiles" with { type: "macro" };
@@ -7,6 +8,8 @@ export type MetaDb = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
 /** Opens (creating if needed) the metadata database and applies pending migrations. */
 export function openMetaDb(path: string): MetaDb {
+  // Owner-only from its first byte: SQLite gives -wal and -shm the mode of the database file.
+  closeSync(openSync(path, "a", 0o600));
   const sqlite = new Database(path, { create: true, strict: true });
   sqlite.exec("PRAGMA journal_mode = WAL");
   sqlite.exec("PRAGMA busy_timeout = 5000");
@@ -17,4 +20,19 @@ export function openMetaDb(path: string): MetaDb {
   // The same call drizzle's bun-sqlite migrate() makes, fed with the embedded files.
   (db as any).dialect.migrate(migrations, (db as any).session, { migrationsFolder: "" });
   return db;
+}
+
+/**
+ * After secrets were rewritten (plaintext to encrypted): rebuilds the file so no freed page or
+ * cell keeps an old copy, then empties the WAL, whose frames may hold old pages too.
+ */
+export function scrubFreedContent(db: MetaDb): true | string {
+  try {
+    db.$client.exec("VACUUM");
+    // [busy, frames in the log, frames checkpointed]: busy means a reader kept old frames.
+    const result = db.$client.prepare<{ busy: number }, []>("PRAGMA wal_checkpoint(TRUNCATE)").get();
+    return result?.busy ? "another process was reading" : true;
+  } catch (e: any) {
+    return String(e?.message ?? e);
+  }
 }

@@ -1,8 +1,9 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BlobStore } from "./blobs/blobStore";
 import { FsBlobStore } from "./blobs/fsBlobStore";
-import { openMetaDb, type MetaDb } from "./db";
+import { openMetaDb, scrubFreedContent, type MetaDb } from "./db";
+import { restrictDataDir } from "./dataDirModes";
+import { FieldCipher, loadDatabaseSecret } from "./fieldEncryption";
 import { BlobLinkStore } from "./meta/blobLinks";
 import { ManifestStore } from "./meta/manifests";
 import { ReadCache } from "./meta/readCache";
@@ -45,6 +46,8 @@ export interface Stores {
   prototypes: PrototypeStore;
   messages: GlobalMessageStore;
   auditLog: AuditLogStore;
+  /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
+  warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
   close(): void;
 }
@@ -58,8 +61,15 @@ export interface StoreOptions {
 
 /** Opens the metadata database and blob store under the data directory, creating both. */
 export function openStores(opts: StoreOptions): Stores {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const warnings = restrictDataDir(opts.dataDir);
   const db = openMetaDb(join(opts.dataDir, "berth.db"));
+  const robots = new RobotStore(db, new FieldCipher(loadDatabaseSecret(join(opts.dataDir, "keys")), "robot token"));
+  // Robot tokens written in plaintext by a Berth before encryption: sealed once, and the file
+  // rebuilt so their old bytes are gone from disk.
+  if (robots.sealPlaintextTokens() > 0) {
+    const scrubbed = scrubFreedContent(db);
+    if (scrubbed !== true) warnings.push(`robot tokens are encrypted now, but old plaintext copies may remain in berth.db until it is rebuilt (${scrubbed})`);
+  }
   const blobs = new FsBlobStore(opts.dataDir);
   const blobLinks = new BlobLinkStore(db);
   const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
@@ -74,7 +84,7 @@ export function openStores(opts: StoreOptions): Stores {
     tags: new TagStore(db, cache),
     uploads: new UploadSessions(new UploadRowStore(db), blobs, blobLinks, opts.uploadTtlMs, opts.maxOpenUploadsPerOwner),
     users: new UserStore(db),
-    robots: new RobotStore(db),
+    robots,
     orgs: new OrgStore(db),
     permissions: new PermissionStore(db),
     appTokens: new AppTokenStore(db),
@@ -86,6 +96,7 @@ export function openStores(opts: StoreOptions): Stores {
     prototypes: new PrototypeStore(db),
     messages: new GlobalMessageStore(db),
     auditLog,
+    warnings,
     close: () => {
       try {
         auditLog.close();

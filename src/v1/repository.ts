@@ -103,6 +103,7 @@ export function repositoryRoutes(ctx: V1Context) {
       const creator = caller.identity.kind === "user" ? { userId: caller.identity.user.id } : undefined;
       const made = createRepositoryWithDefaults(ctx.stores, { fullName: full, visibility: b.visibility, description: b.description, creator });
       if (made.kind === "exists") throw ApiError.invalidRequest("Repository already exists");
+      if (made.kind !== "created") throw ApiError.notFound(); // the namespace is gone (or never was)
       audit("create_repo", { repo: { id: made.repo.id, name: full } });
       set.status = 201;
       return { namespace, name: b.repository, kind: "image" };

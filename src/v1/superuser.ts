@@ -12,6 +12,7 @@ import { EMAIL, isValidName } from "./fieldRules";
 import { idPage, queryFlag } from "./query";
 import { v1Options } from "./session";
 import { avatar } from "./views";
+import { syncLibraryOwners } from "../auth/libraryNamespace";
 
 // The superuser panel's accounts (reference §2.12): list, create, read, change and delete users.
 // Every method needs a fresh login; reads accept read-only superusers, writes need a real one.
@@ -136,6 +137,7 @@ export function superuserRoutes(ctx: V1Context) {
         // Quay records no entry for this one (a config change there), so neither does Berth.
         if (b.superuser !== undefined) changes.superuser = b.superuser;
         if (ctx.stores.users.update(user.id, changes).kind === "emailTaken") throw refused("E-mail address already used");
+        if (b.superuser === true) syncLibraryOwners(ctx.stores, ctx.config); // a new superuser owns `library`
         const ns = { namespace: user.username };
         const by = { superuser: superuserName(caller) };
         if (b.password !== undefined) audit("user_change_password", ns, { username: user.username, ...by });

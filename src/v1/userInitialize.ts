@@ -4,6 +4,7 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { hashPassword, passwordProblem } from "../auth/password";
+import { syncLibraryOwners } from "../auth/libraryNamespace";
 import { OAUTH_SCOPES } from "../perm/oauthScopes";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
@@ -33,6 +34,8 @@ export function userInitializeRoutes(ctx: V1Context) {
       if (problem) throw refuse(`Failed to initialize user: ${problem}`);
       const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
       if (made.kind !== "ok") throw refuse("Failed to initialize user: the name or email is taken");
+      // The first account is usually a configured superuser: it owns `library` from now on.
+      syncLibraryOwners(ctx.stores, ctx.config);
       logIn(made.user.uuid);
       // Quay's encrypted_password is a docker password derived from the real one; Berth has
       // none (use the password, a robot, or an app token at /v2/auth), so the field is null.

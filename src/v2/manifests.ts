@@ -5,6 +5,7 @@ import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
+import { repositoryForPush } from "./pushTarget";
 
 type Reference = { kind: "tag"; tag: string } | { kind: "digest"; digest: Digest };
 
@@ -113,7 +114,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   const found = ctx.stores.repositories.find(canonicalRepoName(name));
   if (!found && requiredBlobs.length) throw blobUnknown(requiredBlobs[0]!);
   if (!found && childDigests.length) throw childUnknown(childDigests[0]!);
-  const repo = found ?? ctx.stores.repositories.ensure(canonicalRepoName(name));
+  const repo = found ?? repositoryForPush(ctx, request, name);
 
   const outcome = ctx.stores.manifests.put(
     repo.id,

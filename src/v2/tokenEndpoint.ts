@@ -1,6 +1,6 @@
 import { clientAddress } from "../auth/clientAddress";
 import { parseBasicCredentials } from "../auth/basicCredentials";
-import { ANONYMOUS, identityContext, identityName, type Identity } from "../auth/identity";
+import { accountOf, ANONYMOUS, identityContext, identityName, type Identity } from "../auth/identity";
 import { serviceFor } from "../auth/serviceName";
 import { grantedActions } from "../perm/roles";
 import { parseScopes } from "../perm/scope";
@@ -79,8 +79,12 @@ function createRepository(ctx: V2Context, identity: Identity, repo: string): voi
     // organization they own.
     ctx.stores.orgs.create(namespace, identity.user.id);
   }
-  const creator =
-    identity.kind === "user" ? { userId: identity.user.id } : identity.kind === "robot" ? { robotId: identity.robot.id } : undefined;
-  createRepositoryWithDefaults(ctx.stores, { fullName: repo, visibility: "private", creator });
-  ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);
+  const roles = ctx.auth!.roles;
+  const made = createRepositoryWithDefaults(ctx.stores, {
+    fullName: repo,
+    visibility: "private",
+    creator: accountOf(identity),
+    mayCreate: () => roles.standing(identity, repo).canCreateInNamespace,
+  });
+  if (made.kind === "created") ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);
 }

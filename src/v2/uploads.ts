@@ -6,6 +6,7 @@ import type { AppendOutcome, FinishOutcome, StartOutcome } from "../store/upload
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { canonicalRepoName, emptyResponse, requireDigest, requireRepo } from "./respond";
+import { repositoryForPush } from "./pushTarget";
 
 // Locations are absolute (publicUrl, else the request's checked host): some clients
 // (charliecloud's ch-image) cannot follow relative ones, and Distribution sends absolute URLs.
@@ -91,7 +92,7 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
   // Parameters are checked before the repository is created: a refused request leaves nothing behind.
   const mountDigest = mount && from ? requireDigest(mount, "mount") : undefined;
   const monolithicDigest = digestParam !== null ? requireDigest(digestParam) : undefined;
-  const repo = ctx.stores.repositories.ensure(canonicalRepoName(name));
+  const repo = repositoryForPush(ctx, request, name);
   if (mountDigest && from) {
     const digest = mountDigest;
     const source = ctx.stores.repositories.find(canonicalRepoName(from));

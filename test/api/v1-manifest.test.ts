@@ -141,6 +141,59 @@ describe("GET manifest", () => {
     expect(body).toMatchObject({ digest, is_manifest_list: true, config_media_type: null, layers_compressed_size: 0, layers: null });
   });
 
+  // Issue 8 item 11: a config whose history holds a deeply nested command made every reader's
+  // view a 500 (stack overflow); untrusted values are bounded instead.
+  test("a hostile config (deeply nested commands, a huge history) gives a bounded 200, never a 500", async () => {
+    const r = await create("public");
+    const layer = randomBytes(64);
+    await registry.pushBlob(r, layer);
+    const deep = 200_000;
+    const nestedString = "[".repeat(deep) + "]".repeat(deep);
+    // Spelled out: JSON.stringify itself cannot write the nested array.
+    const history = [
+      JSON.stringify({ created_by: nestedString, empty_layer: true }),
+      `{"created_by":${nestedString},"empty_layer":true}`,
+      JSON.stringify({ created_by: '[["sh"],["-c"]]', empty_layer: true }),
+      JSON.stringify({ created_by: "/bin/sh -c make" }),
+    ];
+    const config = utf8(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"history":[${history.join(",")}]}`);
+    const configDesc = await registry.pushBlob(r, config, MT.ociConfig);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MT.ociManifest,
+      config: asDescriptor(configDesc),
+      layers: [{ mediaType: MT.ociLayer, digest: digestOf(layer), size: layer.byteLength }],
+    };
+    const { digest } = await registry.pushManifest(r, "deep", manifest);
+    for (const reader of [alice, anon]) {
+      const body = await expectJson(await reader.get(manifestPath(r, digest)), 200);
+      expect(body.layers.map((l: any) => l.command)).toEqual([
+        [nestedString], // JSON nested beyond the bound is shown as the string it was
+        null, // an array nested beyond the bound is no command
+        [["sh"], ["-c"]], // shallow JSON is decoded, as Quay does
+        ["/bin/sh -c make"],
+      ]);
+    }
+
+    // 100 000 empty history entries: the view lists the filesystem layers instead of amplifying
+    // a 2 MB config into a response of tens of megabytes.
+    const huge = utf8(
+      JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        rootfs: { type: "layers", diff_ids: [] },
+        history: [...Array.from({ length: 100_000 }, () => ({ empty_layer: true })), { created_by: "x" }],
+      }),
+    );
+    const hugeDesc = await registry.pushBlob(r, huge, MT.ociConfig);
+    const { digest: hugeDigest } = await registry.pushManifest(r, "huge", { ...manifest, config: asDescriptor(hugeDesc) });
+    const res = await alice.get(manifestPath(r, hugeDigest));
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text.length).toBeLessThan(1_000_000);
+    expect(JSON.parse(text).layers.map((l: any) => l.blob_digest)).toEqual([digestOf(layer)]);
+  });
+
   test("unknown digests are 404; a reference that is no digest is no route, for anybody", async () => {
     await expectProblem(await alice.get(manifestPath(repo, `sha256:${"0".repeat(64)}`)), 404, "not_found");
     await expectProblem(await alice.get(manifestPath(repo, "v1")), 404, "not_found");

@@ -240,7 +240,8 @@ describe("GET /api/v1/user/", () => {
         can_create_repo: true,
         verified: true,
         super_user: true,
-        organizations: [],
+        // The superusers own the reserved `library` organization.
+        organizations: [expect.objectContaining({ name: "library", is_org_admin: true })],
         logins: [],
         prompts: [],
         has_password_set: true,

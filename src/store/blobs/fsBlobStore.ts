@@ -17,9 +17,10 @@ function assertSafe(value: string, pattern: RegExp): void {
 
 export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {
-    mkdirSync(join(root, "blobs"), { recursive: true });
-    mkdirSync(join(root, "uploads"), { recursive: true });
-    mkdirSync(join(root, "trash"), { recursive: true });
+    // Owner-only: private images live here (see dataDirModes.ts).
+    mkdirSync(join(root, "blobs"), { recursive: true, mode: 0o700 });
+    mkdirSync(join(root, "uploads"), { recursive: true, mode: 0o700 });
+    mkdirSync(join(root, "trash"), { recursive: true, mode: 0o700 });
   }
 
   blobPath(digest: string): string {

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, robots, teamMembers, teams, users } from "../schema";
 import { startsWith } from "./prefixSearch";
+import { isReservedNamespace } from "../../oci";
 
 export type TeamRole = "member" | "creator" | "admin";
 export type Member = { userId: number } | { robotId: number };
@@ -25,20 +26,75 @@ export interface TeamMemberRow {
 export class OrgStore {
   constructor(private readonly db: MetaDb) {}
 
-  /** Creates the org with its `owners` team (role admin) holding the owner. */
+  /**
+   * Creates the org with its `owners` team (role admin) holding the owner. A reserved name
+   * (`library`) is taken, whether or not its namespace exists yet: see claimReserved.
+   */
   create(name: string, ownerUserId: number): { kind: "ok"; namespaceId: number } | { kind: "nameTaken" } {
+    if (isReservedNamespace(name)) return { kind: "nameTaken" };
     return this.db.transaction((tx) => {
       if (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get())
         return { kind: "nameTaken" as const };
       const ns = tx.insert(namespaces).values({ name, kind: "org" }).returning({ id: namespaces.id }).get();
-      const team = tx
-        .insert(teams)
-        .values({ namespaceId: ns.id, name: "owners", role: "admin" })
-        .returning({ id: teams.id })
-        .get();
+      const team = tx.insert(teams).values({ namespaceId: ns.id, name: "owners", role: "admin" }).returning({ id: teams.id }).get();
       tx.insert(teamMembers).values({ teamId: team.id, userId: ownerUserId }).run();
       return { kind: "ok" as const, namespaceId: ns.id };
     });
+  }
+
+  /**
+   * Makes a reserved name an organization with an `owners` team (its people: setOwners). Made
+   * when missing; converted when an ownerless namespace holds it (open mode's pushes make
+   * those); an organization is kept; a user's namespace is reported and left alone.
+   */
+  claimReserved(name: string): { kind: "created" | "converted" | "org" | "user"; namespaceId: number } {
+    return this.db.transaction(
+      (tx) => {
+        const found = tx.select({ id: namespaces.id, kind: namespaces.kind }).from(namespaces).where(eq(namespaces.name, name)).get();
+        const person = found?.kind === "user" && tx.select({ id: users.id }).from(users).where(eq(users.username, name)).get();
+        if (found && (found.kind === "org" || person)) return { kind: found.kind, namespaceId: found.id };
+        const namespaceId = found
+          ? tx.update(namespaces).set({ kind: "org" }).where(eq(namespaces.id, found.id)).returning({ id: namespaces.id }).get()!.id
+          : tx.insert(namespaces).values({ name, kind: "org" }).returning({ id: namespaces.id }).get().id;
+        tx.insert(teams).values({ namespaceId, name: "owners", role: "admin" }).onConflictDoNothing().run();
+        return { kind: found ? ("converted" as const) : ("created" as const), namespaceId };
+      },
+      { behavior: "immediate" },
+    );
+  }
+
+  /**
+   * Sets the people of the org's `owners` team (made if missing) to exactly `userIds`; robots
+   * in it stay. Answers the names added and removed.
+   */
+  setOwners(namespaceId: number, userIds: number[]): { added: string[]; removed: string[] } {
+    return this.db.transaction(
+      (tx) => {
+        tx.insert(teams).values({ namespaceId, name: "owners", role: "admin" }).onConflictDoNothing().run();
+        const team = tx.select({ id: teams.id }).from(teams).where(and(eq(teams.namespaceId, namespaceId), eq(teams.name, "owners"))).get()!;
+        // An owners team demoted through the API is an owners team again.
+        tx.update(teams).set({ role: "admin" }).where(eq(teams.id, team.id)).run();
+        const current = tx
+          .select({ id: users.id, name: users.username })
+          .from(teamMembers)
+          .innerJoin(users, eq(users.id, teamMembers.userId))
+          .where(eq(teamMembers.teamId, team.id))
+          .all();
+        const wanted = new Set(userIds);
+        const removed = current.filter((m) => !wanted.has(m.id));
+        if (removed.length) {
+          tx.delete(teamMembers).where(and(eq(teamMembers.teamId, team.id), inArray(teamMembers.userId, removed.map((m) => m.id)))).run();
+        }
+        const have = new Set(current.map((m) => m.id));
+        const addedIds = userIds.filter((id) => !have.has(id));
+        for (const userId of addedIds) tx.insert(teamMembers).values({ teamId: team.id, userId }).onConflictDoNothing().run();
+        const added = addedIds.length
+          ? tx.select({ name: users.username }).from(users).where(inArray(users.id, addedIds)).all().map((r) => r.name)
+          : [];
+        return { added, removed: removed.map((m) => m.name) };
+      },
+      { behavior: "immediate" },
+    );
   }
 
   namespace(name: string): { id: number; kind: "user" | "org" } | undefined {

@@ -93,6 +93,20 @@ export class PermissionStore {
     this.db.delete(repositoryPermissions).where(and(inArray(repositoryPermissions.repositoryId, ids), granteeColumn(grantee))).run();
   }
 
+  /** The people and robots with a direct write or admin grant on a repository of the namespace. */
+  writersIn(namespaceId: number): { name: string; repository: string; role: GrantRole }[] {
+    return this.db
+      .select({ user: users.username, robot: robots.fullName, repository: repositories.fullName, role: repositoryPermissions.role })
+      .from(repositoryPermissions)
+      .innerJoin(repositories, eq(repositories.id, repositoryPermissions.repositoryId))
+      .leftJoin(users, eq(users.id, repositoryPermissions.userId))
+      .leftJoin(robots, eq(robots.id, repositoryPermissions.robotId))
+      .where(and(eq(repositories.namespaceId, namespaceId), inArray(repositoryPermissions.role, ["write", "admin"])))
+      .orderBy(asc(repositories.fullName))
+      .all()
+      .flatMap((r) => (r.user ?? r.robot) !== null ? [{ name: (r.user ?? r.robot)!, repository: r.repository, role: r.role }] : []);
+  }
+
   /** Every direct grant on the repository, with the grantee's name. */
   grantsOfRepo(repositoryId: number): { role: GrantRole; kind: "user" | "robot" | "team"; name: string }[] {
     const rows = this.db

@@ -57,7 +57,10 @@ export class RepositoryStore {
     return this.cache.get(`repo\0${fullName}`, () => this.byName.get({ name: fullName }));
   }
 
-  /** Finds or creates `ns/name` (and its namespace). */
+  /**
+   * Finds or creates `ns/name`, and an ownerless namespace when it is missing: call
+   * createRepositoryWithDefaults instead, which creates a namespace only in open mode.
+   */
   ensure(fullName: string, visibility: "private" | "public" = "private"): RepoRow {
     const existing = this.find(fullName);
     if (existing) return existing;
@@ -90,6 +93,18 @@ export class RepositoryStore {
         .returning({ id: repositories.id })
         .all().length > 0
     );
+  }
+
+  /** Makes every public repository of the namespace private; answers their names. */
+  makeNamespacePrivate(namespaceId: number): string[] {
+    this.cache.clear();
+    return this.db
+      .update(repositories)
+      .set({ visibility: "private", updatedMs: Date.now() })
+      .where(and(eq(repositories.namespaceId, namespaceId), eq(repositories.visibility, "public")))
+      .returning({ fullName: repositories.fullName })
+      .all()
+      .map((r) => r.fullName);
   }
 
   /** Repository rows for listings (all of them; callers filter by permission). */

@@ -1,5 +1,6 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { MetaDb } from "../db";
+import { FieldCipher } from "../fieldEncryption";
 import { namespaces, robots } from "../schema";
 import { startsWith } from "./prefixSearch";
 
@@ -9,7 +10,8 @@ export interface RobotRow {
   shortName: string;
   namespaceId: number;
   owner: string;
-  token: string;
+  /** HMAC of the token (never the token): logins compare it with tokenDigest(secret). */
+  tokenDigest: string | null;
 }
 
 export interface RobotDetails {
@@ -17,6 +19,7 @@ export interface RobotDetails {
   fullName: string;
   shortName: string;
   description: string | null;
+  /** Decrypted for its owners, as Quay shows it; "" if it cannot be decrypted (another key). */
   token: string;
   createdMs: number;
 }
@@ -30,9 +33,15 @@ const detailColumns = {
   createdMs: robots.createdMs,
 };
 
-/** Robot accounts `owner+short`, owned by a user or an organization namespace. */
+/**
+ * Robot accounts `owner+short`, owned by a user or an organization namespace. Tokens are kept
+ * encrypted with a digest beside them (see fieldEncryption.ts); methods take and give plaintext.
+ */
 export class RobotStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(
+    private readonly db: MetaDb,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   create(owner: string, shortName: string, token: string, description?: string): RobotRow | undefined {
     const ns = this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, owner)).get();
@@ -40,7 +49,7 @@ export class RobotStore {
     const fullName = `${owner}+${shortName}`;
     const inserted = this.db
       .insert(robots)
-      .values({ namespaceId: ns.id, shortName, fullName, token, description })
+      .values({ namespaceId: ns.id, shortName, fullName, description, ...this.sealed(token) })
       .onConflictDoNothing()
       .returning({ id: robots.id })
       .get();
@@ -56,7 +65,7 @@ export class RobotStore {
         shortName: robots.shortName,
         namespaceId: robots.namespaceId,
         owner: namespaces.name,
-        token: robots.token,
+        tokenDigest: robots.tokenDigest,
       })
       .from(robots)
       .innerJoin(namespaces, eq(namespaces.id, robots.namespaceId))
@@ -64,8 +73,13 @@ export class RobotStore {
       .get();
   }
 
+  /** The digest a presented token must match (RobotRow.tokenDigest). */
+  tokenDigest(token: string): string {
+    return this.cipher.digest(token);
+  }
+
   setToken(id: number, token: string): void {
-    this.db.update(robots).set({ token }).where(eq(robots.id, id)).run();
+    this.db.update(robots).set(this.sealed(token)).where(eq(robots.id, id)).run();
   }
 
   delete(id: number): void {
@@ -74,11 +88,12 @@ export class RobotStore {
 
   /** The robots of a namespace, by short name. */
   listOf(namespaceId: number): RobotDetails[] {
-    return this.db.select(detailColumns).from(robots).where(eq(robots.namespaceId, namespaceId)).orderBy(asc(robots.shortName)).all();
+    return this.db.select(detailColumns).from(robots).where(eq(robots.namespaceId, namespaceId)).orderBy(asc(robots.shortName)).all().map(this.opened);
   }
 
   details(fullName: string): RobotDetails | undefined {
-    return this.db.select(detailColumns).from(robots).where(eq(robots.fullName, fullName)).get();
+    const row = this.db.select(detailColumns).from(robots).where(eq(robots.fullName, fullName)).get();
+    return row && this.opened(row);
   }
 
   /** Robots of the namespace whose short name starts with `prefix`, by full name. */
@@ -91,4 +106,30 @@ export class RobotStore {
       .limit(limit)
       .all();
   }
+
+  /**
+   * Encrypts the rows a Berth before encryption wrote in plaintext (no digest yet); answers how
+   * many. The caller scrubs the old plaintext from the file afterwards (MetaDb's scrub).
+   */
+  sealPlaintextTokens(): number {
+    return this.db.transaction((tx) => {
+      const rows = tx.select({ id: robots.id, token: robots.token }).from(robots).where(isNull(robots.tokenDigest)).all();
+      let sealed = 0;
+      for (const row of rows) {
+        // Sealed without a digest cannot happen (both are written together); if the key was
+        // replaced the token is lost either way: the row stays as it is and cannot log in.
+        const plain = FieldCipher.isSealed(row.token) ? this.cipher.open(row.token) : row.token;
+        if (plain === undefined) continue;
+        tx.update(robots).set(this.sealed(plain)).where(eq(robots.id, row.id)).run();
+        sealed++;
+      }
+      return sealed;
+    });
+  }
+
+  private sealed(token: string): { token: string; tokenDigest: string } {
+    return { token: this.cipher.seal(token), tokenDigest: this.cipher.digest(token) };
+  }
+
+  private readonly opened = (row: RobotDetails): RobotDetails => ({ ...row, token: this.cipher.open(row.token) ?? "" });
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, users } from "../schema";
 import { startsWith } from "./prefixSearch";
+import { isReservedNamespace } from "../../oci";
 
 export interface UserRow {
   id: number;
@@ -43,7 +44,9 @@ export class UserStore {
     this.byIdStatement = db.select(userColumns).from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
   }
 
+  /** A reserved name (`library`) is taken, whether or not its namespace exists yet. */
   create(username: string, email: string | null, passwordHash: string | null, superuser = false): CreateUserOutcome {
+    if (isReservedNamespace(username)) return { kind: "nameTaken" };
     return this.db.transaction((tx): CreateUserOutcome => {
       if (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, username)).get())
         return { kind: "nameTaken" };
@@ -111,6 +114,11 @@ export class UserStore {
   /** Whether any account exists (user initialize works only on an empty registry). */
   any(): boolean {
     return this.db.select({ id: users.id }).from(users).limit(1).get() !== undefined;
+  }
+
+  /** Accounts with the superuser flag (`--superuser`, the superuser panel); the config list adds more. */
+  flaggedSuperusers(): UserRow[] {
+    return this.db.select(userColumns).from(users).where(eq(users.superuser, true)).orderBy(asc(users.id)).all();
   }
 
   hasSuperuser(): boolean {

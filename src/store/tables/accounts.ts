@@ -40,8 +40,12 @@ export const robots = sqliteTable(
     shortName: text("short_name").notNull(),
     // owner+short, the login name.
     fullName: text("full_name").notNull().unique(),
-    // Kept so owners can read it again, as in Quay; compared in constant time.
+    // Encrypted (AES-256-GCM, "v1$$…", key in keys/database-secret.key) so owners can read it
+    // again, as in Quay; logins compare tokenDigest instead and never decrypt.
     token: text("token").notNull(),
+    // HMAC-SHA256 of the token under a key derived from the same secret; null only for a
+    // plaintext row from before encryption, which the next start seals.
+    tokenDigest: text("token_digest"),
     description: text("description"),
     // Quay's unstructured_metadata, a JSON object chosen by the owner.
     metadata: text("metadata"),

@@ -1,6 +1,6 @@
 // applyPushLabels over real stores: what a pushed image's labels become, and when nothing happens.
 import { describe, expect, test } from "bun:test";
-import { applyPushLabels } from "../../../src/labels/pushLabels";
+import { applyPushLabels, MAX_IMAGE_LABELS } from "../../../src/labels/pushLabels";
 import { parseDigest } from "../../../src/oci";
 import type { Stores } from "../../../src/store";
 import { sha256, storesPerTest } from "../store/storeFixtures";
@@ -115,6 +115,18 @@ describe("push-time labels", () => {
     expect(await applyPushLabels(stores, { repoId: r, digest: img.digest })).toMatchObject({ immutableTags: ["v1"], expiringTags: [] });
     const [v1] = stores.tags.history(r, { name: "v1", offset: 0, limit: 1 });
     expect(v1).toMatchObject({ immutable: true, expiresMs: undefined });
+  });
+
+  // Issue 8 item 11: untrusted configs are bounded.
+  test("an image with more labels than the bound keeps none (nor their effects)", async () => {
+    const stores = s.get();
+    const r = repo(stores);
+    const many = (n: number) => ({ ...Object.fromEntries(Array.from({ length: n - 1 }, (_, i) => [`k${i}`, "v"])), "quay.immutable": "true" });
+    const over = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS + 1), tag: "over" });
+    expect(await applyPushLabels(stores, { repoId: r, digest: over.digest })).toEqual({ kind: "tooManyLabels", count: MAX_IMAGE_LABELS + 1 });
+    expect(stores.labels.list(over.id)).toEqual([]);
+    const at = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS), tag: "at" });
+    expect(await applyPushLabels(stores, { repoId: r, digest: at.digest })).toMatchObject({ kind: "labelled", count: MAX_IMAGE_LABELS, immutableTags: ["at"] });
   });
 
   test("a second push of the same manifest (another tag) changes nothing", async () => {

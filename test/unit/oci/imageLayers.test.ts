@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { EMPTY_LAYER_BLOB_DIGEST, imageLayers, outlineManifest } from "../../../src/oci";
+import { EMPTY_LAYER_BLOB_DIGEST, imageLayers, MAX_HISTORY_ENTRIES, outlineManifest } from "../../../src/oci";
 
 const OCI = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER = "application/vnd.docker.distribution.manifest.v2+json";
@@ -69,5 +69,28 @@ describe("imageLayers", () => {
   test("an unreadable config still lists the blobs", () => {
     expect(imageLayers(outline, undefined).map((l) => l.blobDigest)).toEqual([d("a"), d("b")]);
     expect(imageLayers(outline, new TextEncoder().encode("{")).length).toBe(2);
+  });
+
+  test("commands: JSON is decoded up to a small depth; deeper values stay strings or become none", () => {
+    const deep = "[".repeat(50) + "]".repeat(50);
+    const cases: [unknown, unknown][] = [
+      ['["sh","-c","make"]', ["sh", "-c", "make"]],
+      ["make all", ["make all"]],
+      ["", null],
+      [[], null],
+      [["sh"], ["sh"]],
+      [deep, [deep]],
+      [JSON.parse(deep), null],
+    ];
+    const single = outlineManifest(manifest(OCI_CONFIG, [layer("a", 3)]), OCI);
+    for (const [createdBy, want] of cases) {
+      expect(imageLayers(single, bytes({ history: [{ created_by: createdBy }] }))[0]!.command).toEqual(want);
+    }
+  });
+
+  test("a history longer than the bound is not listed: the filesystem layers are", () => {
+    const history = [...Array.from({ length: MAX_HISTORY_ENTRIES }, () => ({ empty_layer: true })), { created_by: "ADD a" }, { created_by: "ADD b" }];
+    expect(imageLayers(outline, bytes({ history })).map((l) => l.blobDigest)).toEqual([d("a"), d("b")]);
+    expect(imageLayers(outline, bytes({ history: history.slice(2) })).length).toBe(MAX_HISTORY_ENTRIES);
   });
 });

@@ -124,6 +124,7 @@ describe("createRepositoryWithDefaults", () => {
     const stores = s.get();
     const w = world(stores);
     const first = createRepositoryWithDefaults(stores, { fullName: "acme/app", visibility: "private", creator: { userId: w.carl } });
+    if (first.kind !== "created") throw new Error(first.kind);
     stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
     const again = createRepositoryWithDefaults(stores, { fullName: "acme/app", visibility: "public", creator: { userId: w.uma } });
     expect(again).toEqual({ kind: "exists", repo: first.repo });
@@ -132,10 +133,46 @@ describe("createRepositoryWithDefaults", () => {
 
   test("all or nothing: a failing grant leaves no repository", () => {
     const stores = s.get();
+    world(stores);
     expect(() =>
       createRepositoryWithDefaults(stores, { fullName: "acme/broken", visibility: "private", creator: { userId: 999_999 } }),
     ).toThrow();
     expect(stores.repositories.find("acme/broken")).toBeUndefined();
+  });
+
+  // Issue 8 item 10: a repository never creates its namespace.
+  test("a missing namespace is not created; the repository is refused", () => {
+    const stores = s.get();
+    const w = world(stores);
+    const out = createRepositoryWithDefaults(stores, { fullName: "gone/app", visibility: "private", creator: { userId: w.carl } });
+    expect(out).toEqual({ kind: "noNamespace", namespace: "gone" });
+    expect(stores.orgs.namespace("gone")).toBeUndefined();
+    expect(stores.repositories.find("gone/app")).toBeUndefined();
+  });
+
+  test("open mode may create an ownerless namespace", () => {
+    const stores = s.get();
+    const out = createRepositoryWithDefaults(stores, { fullName: "laptop/app", visibility: "private", createNamespace: true });
+    expect(out.kind).toBe("created");
+    expect(stores.orgs.namespace("laptop")?.kind).toBe("user");
+  });
+
+  test("the caller's right is asked inside the write, after the namespace is found", () => {
+    const stores = s.get();
+    const w = world(stores);
+    const asked: string[] = [];
+    const refused = createRepositoryWithDefaults(stores, {
+      fullName: "acme/nope",
+      visibility: "private",
+      creator: { userId: w.uma },
+      mayCreate: () => (asked.push("acme"), false),
+    });
+    expect(refused).toEqual({ kind: "refused" });
+    expect(asked).toEqual(["acme"]);
+    expect(stores.repositories.find("acme/nope")).toBeUndefined();
+    const noNs = createRepositoryWithDefaults(stores, { fullName: "gone/x", visibility: "private", mayCreate: () => (asked.push("gone"), true) });
+    expect(noNs.kind).toBe("noNamespace");
+    expect(asked).toEqual(["acme"]);
   });
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE `robots` ADD `token_digest` text;
