@@ -21,7 +21,8 @@ import { v2Routes } from "./v2";
 import { isValidHost } from "./auth/externalUrl";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
-import { RegistryEvents } from "./events/registryEvents";
+import { RegistryEvents, SYSTEM_ACTOR } from "./events/registryEvents";
+import { Registry } from "./registry/registry";
 import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
@@ -39,6 +40,8 @@ export interface AppContext {
   cookieSecrets: string[];
   log: Logger;
   events: RegistryEvents;
+  /** Every change to registry state goes through it (both APIs, the CLI, listeners). */
+  registry: Registry;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
   startedMs: number;
@@ -72,22 +75,19 @@ export async function createContext(
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: opts.loginThrottle });
   const events = new RegistryEvents(log);
+  const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
+  // The listeners: the same for every change, whichever API made it.
+  auditRegistryEvents({ events, stores });
   const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
-  listenForPushLabels(events, stores, log);
+  listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, notify, startedMs: Date.now() };
-  if (config.auth === "none") return withAudit({ ...base, access: openAccess });
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, startedMs: Date.now() };
+  if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
   await keys.pruneExpired(Date.now(), tokens.keyGraceMs);
   const access = new TokenAccessPolicy(tokens, roles, stores, config);
-  return withAudit({ ...base, access, auth: { tokens, authenticator, roles } });
-}
-
-/** Pushes and pulls go to the audit log (push_repo / pull_repo). */
-function withAudit(ctx: AppContext): AppContext {
-  auditRegistryEvents(ctx);
-  return ctx;
+  return { ...base, access, auth: { tokens, authenticator, roles } };
 }
 
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */

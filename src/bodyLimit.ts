@@ -45,8 +45,8 @@ export function bodyRefusal(config: Config, request: Request, path: string, stat
   const close = { Connection: "close" };
   if (isV1Path(request.url)) return apiErrorResponse(new ApiError(status, "invalid_request", message, "problem", {}, close), request, config);
   if (path === "/v2" || path.startsWith("/v2/")) {
-    const code = status === 413 ? "SIZE_INVALID" : "INVALID_REQUEST";
-    return registryErrorResponse(new RegistryError(code, message, status === 413 ? { limit } : undefined, status, close), request.method);
+    const kind = status === 413 ? "BODY_TOO_LARGE" : "BODY_TIMEOUT";
+    return registryErrorResponse(new RegistryError(kind, message, status === 413 ? { limit } : undefined, close), request.method);
   }
   return new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...close } });
 }

@@ -5,6 +5,9 @@ import { ConfigError, loadConfig, type Config } from "./config";
 import { createLogger } from "./log";
 import { startServer } from "./server";
 import { openStores, type Stores } from "./store";
+import { RegistryEvents } from "./events/registryEvents";
+import { auditRegistryEvents } from "./audit/registryAudit";
+import { Registry } from "./registry/registry";
 import { collectGarbage } from "./store/garbageCollector";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
@@ -70,7 +73,7 @@ function parseCli(argv: string[]) {
   return { flags, configPath: values.config, positionals, help: values.help, values };
 }
 
-type Chore = (stores: Stores, config: Config) => string | Promise<string>;
+type Chore = (stores: Stores, config: Config, registry: Registry) => string | Promise<string>;
 
 /** The chore `berth user|org|robot|repo SUB NAME` names, or undefined when there is none. */
 function accountChore(command: string, sub: string | undefined, name: string, values: Record<string, unknown>): Chore | undefined {
@@ -93,7 +96,7 @@ function accountChore(command: string, sub: string | undefined, name: string, va
     case "robot regenerate":
       return (stores) => robotRegenerate(stores, name);
     case "repo visibility":
-      return (stores) => repoVisibility(stores, name, values.positional3 as string | undefined);
+      return (stores, _config, registry) => repoVisibility(stores, registry, name, values.positional3 as string | undefined);
   }
   return undefined;
 }
@@ -116,8 +119,12 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 async function runChore(config: Config, chore: Chore): Promise<number> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
+  // Changes to registry state go through the registry, and into the audit log, as the server's do.
+  const events = new RegistryEvents(createLogger({ requests: false }));
+  auditRegistryEvents({ events, stores });
+  const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
   try {
-    console.log(await chore(stores, config));
+    console.log(await chore(stores, config, registry));
     return 0;
   } catch (e) {
     if (e instanceof CliError) {

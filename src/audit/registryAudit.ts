@@ -1,23 +1,21 @@
-// push_repo / pull_repo entries for every manifest PUT and GET on /v2, shaped as Quay's
-// track_and_log writes them: metadata `repo` (the name within the namespace), `namespace`,
-// `user-agent`, `tag` or `manifest_digest`, `mediaType`, and the caller's public identity
-// (`username`; robots add `is_robot: true`; app-specific tokens add `app_specific_token` and
-// `app_specific_token_title`). Anonymous callers have no performer and no identity keys.
+// The audit log as a listener of the registry: every change to registry state, from either API,
+// becomes the entry Quay writes for it (its log kind and metadata), and every /v2 pull becomes a
+// pull_repo entry. Shapes follow Quay's log_action / track_and_log: metadata `repo` (the name
+// within the namespace), `namespace`, the caller's public identity (`username`; robots add
+// `is_robot: true`; app-specific tokens `app_specific_token` and its title; OAuth callers
+// `oauth_token: true`), and for pushes and pulls `user-agent`, `tag` or `manifest_digest` and
+// `mediaType`. Anonymous callers have no performer and no identity keys.
 //
-// This runs inside every pull, so everything per request is a map lookup: the caller comes from
-// the already-verified token (AccessPolicy.verifiedSubject), its account and a repository's
-// namespace are resolved once and remembered, and the write itself is queued (AuditLogStore).
-import { clientAddress } from "../auth/clientAddress";
-import type { TokenSubject } from "../auth/identity";
-import type { ManifestEvent, RegistryEvents } from "../events/registryEvents";
-import type { AccessPolicy } from "../perm/access";
+// Pulls are the hottest path there is, so everything per pull is a map lookup: a caller is
+// resolved once per subject object (the API layer hands out one per verified token), a
+// repository's namespace once per repository, and identical pulls in a batch fold into one row.
+import type { Actor, ActorSubject, ManifestPulled, RegistryEvent, RegistryEvents } from "../events/registryEvents";
 import type { Stores } from "../store";
 import type { AuditPerformer, AuditRecord } from "../store/meta/auditLog";
 import type { LogKind } from "./logKinds";
 
 export interface RegistryAuditDeps {
   events: RegistryEvents;
-  access: AccessPolicy;
   stores: Pick<Stores, "auditLog" | "orgs" | "users" | "robots" | "appTokens">;
 }
 
@@ -29,19 +27,56 @@ interface Caller {
 
 const MAX_REMEMBERED = 10_000;
 
-/** Subscribes the audit log to the registry's manifest events. */
+/** The entries an event writes: its kind and its own metadata keys (one event may write several). */
+function entriesOf(event: RegistryEvent): [LogKind, Record<string, unknown>][] {
+  switch (event.type) {
+    case "manifestPushed":
+      return [["push_repo", { ...(event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest }), mediaType: event.mediaType }]];
+    case "tagCreated":
+      return [["create_tag", { tag: event.tag, manifest_digest: event.digest }]];
+    case "tagMoved":
+      return [["move_tag", { tag: event.tag, manifest_digest: event.digest, original_manifest_digest: event.previousDigest }]];
+    case "tagDeleted":
+      return [["delete_tag", { tag: event.tag, manifest_digest: event.digest }]];
+    case "manifestDeleted":
+      // Quay's /v2 delete by digest logs each tag that went with the manifest.
+      return event.tags.map((tag) => ["delete_tag", { tag, manifest_digest: event.digest }]);
+    case "tagRestored":
+      return [["revert_tag", { tag: event.tag, manifest_digest: event.digest, ...(event.previousDigest ? { original_manifest_digest: event.previousDigest } : {}) }]];
+    case "tagExpiryChanged":
+      return [["change_tag_expiration", { tag: event.tag, expiration_date: seconds(event.expiresMs), old_expiration_date: seconds(event.previousExpiresMs) }]];
+    case "tagImmutabilityChanged":
+      return [["change_tag_immutability", { tag: event.tag, immutable: event.immutable }]];
+    case "repositoryCreated":
+      return [["create_repo", {}]];
+    case "repositoryDeleted":
+      return [["delete_repo", {}]];
+    case "visibilityChanged":
+      return [["change_repo_visibility", { visibility: event.visibility }]];
+    case "repositoryStateChanged":
+      return [["change_repo_state", { state_changed: event.state }]];
+    case "blobUploaded":
+    case "blobMounted":
+    case "blobUnlinked":
+      // Quay logs no entry for blobs.
+      return [];
+  }
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+/** Subscribes the audit log to the registry's events. */
 export function auditRegistryEvents(deps: RegistryAuditDeps): void {
-  const { stores, access } = deps;
-  // Keyed by the verified subject object, which lives as long as its token's cached claims.
-  const callers = new WeakMap<TokenSubject, Caller>();
+  const { stores } = deps;
+  // Keyed by the subject object, which the API layer keeps as long as its token's cached claims.
+  const callers = new WeakMap<ActorSubject, Caller>();
   // A number per remembered caller, for the pull coalescing key.
   const callerIds = new WeakMap<Caller, number>();
   let lastCallerId = 0;
   // A repository never changes namespace (ids are not reused), so its namespace is looked up once.
   const namespaces = new Map<number, { id: number; name: string } | null>();
 
-  function callerOf(request: Request): Caller | undefined {
-    const subject = access.verifiedSubject(request);
+  function callerOf(subject: ActorSubject | undefined): Caller | undefined {
     if (!subject) return undefined;
     let caller = callers.get(subject);
     if (!caller) {
@@ -52,7 +87,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     return caller;
   }
 
-  function resolve(subject: TokenSubject): Caller {
+  function resolve(subject: ActorSubject): Caller {
     if (subject.kind === "robot") {
       const robot = stores.robots.byName(subject.name);
       return {
@@ -62,16 +97,19 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     }
     const user = stores.users.byName(subject.name);
     const performer: AuditPerformer | undefined = user ? { kind: "user", id: user.id, name: user.username } : undefined;
-    if (subject.appTokenUuid === undefined) return { performer, metadata: { username: subject.name } };
-    const token = stores.appTokens.byUuid(subject.appTokenUuid);
-    return {
-      performer,
-      metadata: {
-        app_specific_token: subject.appTokenUuid,
-        ...(token ? { app_specific_token_title: token.title } : {}),
-        username: subject.name,
-      },
-    };
+    if (subject.appTokenUuid !== undefined) {
+      const token = stores.appTokens.byUuid(subject.appTokenUuid);
+      return {
+        performer,
+        metadata: {
+          app_specific_token: subject.appTokenUuid,
+          ...(token ? { app_specific_token_title: token.title } : {}),
+          username: subject.name,
+        },
+      };
+    }
+    if (subject.viaOAuth || subject.oauthTokenUuid !== undefined) return { performer, metadata: { username: subject.name, oauth_token: true } };
+    return { performer, metadata: { username: subject.name } };
   }
 
   function namespaceOf(repoId: number, nsName: string): { id: number; name: string } | undefined {
@@ -85,40 +123,35 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     return ns ?? undefined;
   }
 
-  function build(kind: LogKind, event: ManifestEvent, caller: Caller | undefined, ip: string): AuditRecord {
-    const { request } = event;
-    const slash = event.repo.indexOf("/");
-    const nsName = event.repo.slice(0, slash);
+  function build(kind: LogKind, repo: { id: number; name: string }, actor: Actor, own: Record<string, unknown>, caller = callerOf(actor.subject)): AuditRecord {
+    const slash = repo.name.indexOf("/");
+    const nsName = repo.name.slice(0, slash);
     // Built by assignment, not spreads: this runs for every push and every new pull.
-    const metadata: Record<string, unknown> = {
-      repo: event.repo.slice(slash + 1),
-      namespace: nsName,
-      "user-agent": request.headers.get("user-agent") ?? "",
-    };
-    if (event.tag !== undefined) metadata.tag = event.tag;
-    else metadata.manifest_digest = event.digest;
-    metadata.mediaType = event.mediaType;
+    const metadata: Record<string, unknown> = { repo: repo.name.slice(slash + 1), namespace: nsName };
+    if (kind === "push_repo" || kind === "pull_repo") metadata["user-agent"] = actor.userAgent ?? "";
+    for (const key in own) metadata[key] = own[key];
     if (caller) for (const key in caller.metadata) metadata[key] = caller.metadata[key];
     return {
       kind,
-      namespace: namespaceOf(event.repoId, nsName),
-      repositoryId: event.repoId,
+      namespace: namespaceOf(repo.id, nsName),
+      repositoryId: repo.id,
       performer: caller?.performer,
-      ip: ip === "unknown" ? undefined : ip,
+      ip: actor.ip === undefined || actor.ip === "unknown" ? undefined : actor.ip,
       metadata,
     };
   }
 
-  deps.events.onManifestPushed((event) => {
-    const caller = callerOf(event.request);
-    stores.auditLog.record(build("push_repo", event, caller, clientAddress(event.request)));
+  deps.events.onAny((event) => {
+    for (const [kind, own] of entriesOf(event)) stores.auditLog.record(build(kind, event.repo, event.actor, own));
   });
   // Identical pulls in one batch window become one entry with a count: the key holds everything
   // the record is made of (the caller by its remembered object's id), so equal keys mean equal records.
-  deps.events.onManifestPulled((event) => {
-    const caller = callerOf(event.request);
-    const ip = clientAddress(event.request);
-    const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${ip}\n${caller ? callerIds.get(caller) : 0}\n${event.request.headers.get("user-agent") ?? ""}`;
-    stores.auditLog.recordCoalescing({ key, build: () => build("pull_repo", event, caller, ip) });
+  deps.events.onManifestPulled((event: ManifestPulled) => {
+    const { actor } = event;
+    const caller = callerOf(actor.subject);
+    const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${actor.ip}\n${caller ? callerIds.get(caller) : 0}\n${actor.userAgent ?? ""}`;
+    const own: Record<string, unknown> = event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest };
+    own.mediaType = event.mediaType;
+    stores.auditLog.recordCoalescing({ key, build: () => build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller) });
   });
 }

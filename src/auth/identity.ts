@@ -44,7 +44,7 @@ export function identityContext(identity: Identity): Record<string, unknown> {
 
 /** Who a verified registry token speaks for, read back from its `sub` and `context` claims. */
 export type TokenSubject =
-  | { kind: "user"; name: string; appTokenUuid?: string; oauthTokenUuid?: string }
+  | { kind: "user"; name: string; appTokenUuid?: string; oauthTokenUuid?: string; viaOAuth?: boolean }
   | { kind: "robot"; name: string };
 
 /** The inverse of identityContext; undefined for anonymous tokens (they name no entity). */
@@ -72,4 +72,15 @@ export function accountOf(identity: Identity): { userId: number } | { robotId: n
   if (identity.kind === "user") return { userId: identity.user.id };
   if (identity.kind === "robot") return { robotId: identity.robot.id };
   return undefined;
+}
+
+/** The account an identity names, as a token's subject would (events and the audit log carry it). */
+export function subjectOf(identity: Identity): TokenSubject | undefined {
+  if (identity.kind === "robot") return { kind: "robot", name: identity.robot.fullName };
+  if (identity.kind === "anonymous") return undefined;
+  const subject: TokenSubject = { kind: "user", name: identity.user.username };
+  if (identity.appTokenUuid !== undefined) subject.appTokenUuid = identity.appTokenUuid;
+  if (identity.oauthTokenUuid !== undefined) subject.oauthTokenUuid = identity.oauthTokenUuid;
+  if (identity.via === "oauth") subject.viaOAuth = true;
+  return subject;
 }

@@ -3,6 +3,7 @@ import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
 import type { Config } from "../config";
 import { isReservedNamespace } from "../oci";
 import type { Stores } from "../store";
+import { SYSTEM_ACTOR, type Registry } from "../registry/registry";
 
 // `berth user|org|robot …`: account chores on the data directory, with the server stopped or
 // running (SQLite WAL lets both write). A running server may honour an old password for up to
@@ -107,8 +108,11 @@ export function robotRegenerate(stores: Stores, fullName: string): string {
   return token;
 }
 
-export function repoVisibility(stores: Stores, name: string, visibility: string | undefined): string {
+export async function repoVisibility(stores: Stores, registry: Registry, name: string, visibility: string | undefined): Promise<string> {
   if (visibility !== "public" && visibility !== "private") throw new CliError("repo visibility needs public or private");
-  if (!stores.repositories.setVisibility(name, visibility)) throw new CliError(`no repository "${name}"`);
+  const repo = stores.repositories.find(name);
+  if (!repo) throw new CliError(`no repository "${name}"`);
+  const outcome = await registry.changeVisibility({ repo: { id: repo.id, name: repo.fullName }, visibility, actor: SYSTEM_ACTOR });
+  if (outcome.kind !== "ok") throw new CliError(`no repository "${name}"`);
   return `${name} is now ${visibility}`;
 }

@@ -1,51 +1,132 @@
-// What the registry API tells the rest of Berth after a push or pull succeeds: the audit log,
-// notifications and push-time labels listen here, so /v2 handlers stay unaware of them.
+// What the registry tells the rest of Berth after a change to its state commits (and after each
+// manifest pull): the audit log, notifications and push-time labels listen here, the same way
+// whichever API made the change, so handlers never coordinate them.
 import type { Logger } from "../log";
 
-export interface ManifestEvent {
+/** Who a credential names, as the API layer established it (listeners resolve accounts by name). */
+export type ActorSubject =
+  | { kind: "user"; name: string; appTokenUuid?: string; oauthTokenUuid?: string; viaOAuth?: boolean }
+  | { kind: "robot"; name: string };
+
+/** Who made a change, and from where. */
+export interface Actor {
+  /** Absent for anonymous callers (`--auth none`) and the system itself. */
+  subject?: ActorSubject;
+  /** The client's address ("unknown" when the server could not tell). */
+  ip?: string;
+  userAgent?: string;
+}
+
+export const SYSTEM_ACTOR: Actor = {};
+
+/** A repository as events name it. */
+export interface RepoRef {
+  id: number;
   /** ns/name as stored. */
+  name: string;
+}
+
+interface Base {
+  repo: RepoRef;
+  actor: Actor;
+}
+
+export type RegistryEvent =
+  | (Base & { type: "manifestPushed"; digest: string; mediaType: string; tag?: string })
+  /** A manifest deleted by digest, with the live tags that went with it. */
+  | (Base & { type: "manifestDeleted"; digest: string; tags: string[] })
+  | (Base & { type: "tagCreated"; tag: string; digest: string })
+  | (Base & { type: "tagMoved"; tag: string; digest: string; previousDigest: string })
+  | (Base & { type: "tagDeleted"; tag: string; digest: string })
+  | (Base & { type: "tagRestored"; tag: string; digest: string; previousDigest?: string })
+  | (Base & { type: "tagExpiryChanged"; tag: string; expiresMs: number | null; previousExpiresMs: number | null })
+  | (Base & { type: "tagImmutabilityChanged"; tag: string; immutable: boolean })
+  | (Base & { type: "blobUploaded"; digest: string; size: number })
+  | (Base & { type: "blobMounted"; digest: string; size: number; from: string })
+  | (Base & { type: "blobUnlinked"; digest: string })
+  | (Base & { type: "repositoryCreated"; visibility: "private" | "public" })
+  | (Base & { type: "repositoryDeleted" })
+  | (Base & { type: "visibilityChanged"; visibility: "private" | "public" })
+  | (Base & { type: "repositoryStateChanged"; state: RepositoryState });
+
+export type RepositoryState = "NORMAL" | "READ_ONLY";
+
+export type RegistryEventType = RegistryEvent["type"];
+export type EventOf<T extends RegistryEventType> = Extract<RegistryEvent, { type: T }>;
+
+/** A pull: not a change of state, and the hottest path there is (kept apart, and cheap). */
+export interface ManifestPulled {
   repo: string;
   repoId: number;
   digest: string;
   mediaType: string;
   /** The tag named in the request, when it named one. */
   tag?: string;
-  /** The request that pushed or pulled (headers, client address, credentials). */
-  request: Request;
+  /** Who pulled (the subject object is the same for every request of one token, for caching). */
+  actor: Actor;
 }
 
-type Listener = (event: ManifestEvent) => void;
+type Listener<E> = (event: E) => void;
 
 export class RegistryEvents {
-  private readonly pushed: Listener[] = [];
-  private readonly pulled: Listener[] = [];
+  private readonly listeners = new Map<RegistryEventType, Listener<RegistryEvent>[]>();
+  private readonly pulled: Listener<ManifestPulled>[] = [];
 
   constructor(private readonly log: Logger) {}
 
-  onManifestPushed(listener: Listener): void {
-    this.pushed.push(listener);
+  on<T extends RegistryEventType>(type: T, listener: Listener<EventOf<T>>): void {
+    const list = this.listeners.get(type) ?? [];
+    list.push(listener as Listener<RegistryEvent>);
+    this.listeners.set(type, list);
   }
 
-  onManifestPulled(listener: Listener): void {
+  /** Every registry event, whatever its type (the audit log's way in). */
+  onAny(listener: Listener<RegistryEvent>): void {
+    for (const type of EVENT_TYPES) this.on(type, listener);
+  }
+
+  onManifestPulled(listener: Listener<ManifestPulled>): void {
     this.pulled.push(listener);
   }
 
-  manifestPushed(event: ManifestEvent): void {
-    this.emit(this.pushed, event, "push");
+  /** Called by the registry after the change committed. */
+  emit(event: RegistryEvent): void {
+    const list = this.listeners.get(event.type);
+    if (list) this.run(list, event, `${event.type} of ${event.repo.name}`);
   }
 
-  manifestPulled(event: ManifestEvent): void {
-    if (this.pulled.length) this.emit(this.pulled, event, "pull");
+  manifestPulled(event: ManifestPulled): void {
+    if (this.pulled.length) this.run(this.pulled, event, `pull of ${event.repo}@${event.digest}`);
   }
 
-  /** Listeners run after the response is decided; one failing never fails the request or the others. */
-  private emit(listeners: Listener[], event: ManifestEvent, what: string): void {
+  /** Listeners run after the change committed; one failing never fails the request or the others. */
+  private run<E>(listeners: Listener<E>[], event: E, what: string): void {
     for (const listener of listeners) {
       try {
         listener(event);
       } catch (e) {
-        this.log.error(`${what} listener failed for ${event.repo}@${event.digest}`, e);
+        this.log.error(`listener failed for ${what}`, e);
       }
     }
   }
 }
+
+// A record, so the compiler insists every event type is listed.
+const EVENT_TYPE_SET: Record<RegistryEventType, true> = {
+  manifestPushed: true,
+  manifestDeleted: true,
+  tagCreated: true,
+  tagMoved: true,
+  tagDeleted: true,
+  tagRestored: true,
+  tagExpiryChanged: true,
+  tagImmutabilityChanged: true,
+  blobUploaded: true,
+  blobMounted: true,
+  blobUnlinked: true,
+  repositoryCreated: true,
+  repositoryDeleted: true,
+  visibilityChanged: true,
+  repositoryStateChanged: true,
+};
+const EVENT_TYPES = Object.keys(EVENT_TYPE_SET) as RegistryEventType[];

@@ -7,7 +7,7 @@
 // The push event fires after the response is decided, so the work runs on its own: the config
 // blob is read asynchronously (and only when small), and failures are logged, never thrown.
 
-import type { ManifestEvent, RegistryEvents } from "../events/registryEvents";
+import type { EventOf, RegistryEvents, RepoRef } from "../events/registryEvents";
 import type { Logger } from "../log";
 import { configLabels, imageLabels, labelEffects, manifestLabelSource, type LabelEffects } from "../oci";
 import type { Stores } from "../store";
@@ -20,7 +20,16 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  */
 export const MAX_IMAGE_LABELS = 1000;
 
-type LabelStores = Pick<Stores, "manifests" | "blobs" | "labels" | "tags">;
+type LabelStores = Pick<Stores, "manifests" | "blobs" | "labels">;
+
+/**
+ * Makes the effects happen to the manifest's live tags (the registry's applyLabelEffects, so the
+ * same guards apply as to any tag change) and names the tags changed.
+ */
+export type ApplyLabelEffects = (
+  target: { repo: RepoRef; digest: string },
+  effects: LabelEffects,
+) => Promise<{ kind: string; immutableTags?: string[]; expiringTags?: string[] }>;
 
 export type PushLabelsOutcome =
   | { kind: "none" }
@@ -31,16 +40,16 @@ export type PushLabelsOutcome =
   | { kind: "labelled"; count: number; immutableTags: string[]; expiringTags: string[] };
 
 /** Wires push-time labels to the registry's push event. */
-export function listenForPushLabels(events: RegistryEvents, stores: LabelStores, log: Logger): void {
-  events.onManifestPushed((event) => {
+export function listenForPushLabels(events: RegistryEvents, stores: LabelStores, apply: ApplyLabelEffects, log: Logger): void {
+  events.on("manifestPushed", (event) => {
     // Off the request's path entirely: not even the manifest lookup delays the response.
     setImmediate(() => {
-      applyPushLabels(stores, event).then(
+      applyPushLabels(stores, apply, event).then(
         (outcome) => {
-          if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo}@${event.digest} skipped: ${outcome.reason}`);
-          if (outcome.kind === "tooManyLabels") log.info(`labels of ${event.repo}@${event.digest} skipped: ${outcome.count} labels, over ${MAX_IMAGE_LABELS}`);
+          if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.reason}`);
+          if (outcome.kind === "tooManyLabels") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.count} labels, over ${MAX_IMAGE_LABELS}`);
         },
-        (err) => log.error(`labels of ${event.repo}@${event.digest} failed`, err),
+        (err) => log.error(`labels of ${event.repo.name}@${event.digest} failed`, err),
       );
     });
   });
@@ -49,10 +58,11 @@ export function listenForPushLabels(events: RegistryEvents, stores: LabelStores,
 /** Reads, stores and applies the pushed manifest's labels. */
 export async function applyPushLabels(
   stores: LabelStores,
-  event: Pick<ManifestEvent, "repoId" | "digest">,
+  apply: ApplyLabelEffects,
+  event: Pick<EventOf<"manifestPushed">, "repo" | "digest">,
   maxConfigBytes = MAX_CONFIG_BYTES,
 ): Promise<PushLabelsOutcome> {
-  const manifest = stores.manifests.getByDigest(event.repoId, event.digest);
+  const manifest = stores.manifests.getByDigest(event.repo.id, event.digest);
   if (!manifest) return { kind: "none" };
   const source = manifestLabelSource(manifest.content, manifest.mediaType);
   let labels: Record<string, string>;
@@ -67,18 +77,10 @@ export async function applyPushLabels(
   if (!count) return { kind: "none" };
   if (count > MAX_IMAGE_LABELS) return { kind: "tooManyLabels", count };
   if (!stores.labels.addFromManifest(manifest.id, labels)) return { kind: "alreadyLabelled" };
-  return { kind: "labelled", count, ...applyEffects(stores, manifest.id, labelEffects(labels)) };
-}
-
-/**
- * Immutability first: when an image asks for both, its tags are protected rather than
- * expiring (an immutable tag takes no expiry).
- */
-function applyEffects(stores: LabelStores, manifestId: number, effects: LabelEffects) {
-  const immutableTags = effects.immutable ? stores.tags.markImmutableForManifest(manifestId) : [];
-  const expiringTags =
-    effects.expiresAfterMs !== undefined ? stores.tags.expireForManifest(manifestId, effects.expiresAfterMs) : [];
-  return { immutableTags, expiringTags };
+  const effects = labelEffects(labels);
+  if (!effects.immutable && effects.expiresAfterMs === undefined) return { kind: "labelled", count, immutableTags: [], expiringTags: [] };
+  const applied = await apply({ repo: event.repo, digest: event.digest }, effects);
+  return { kind: "labelled", count, immutableTags: applied.immutableTags ?? [], expiringTags: applied.expiringTags ?? [] };
 }
 
 async function readConfig(

@@ -11,6 +11,7 @@ import { RepositoryStore } from "./meta/repositories";
 import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
+import { RegistryWrites } from "./registryTx";
 import { AppTokenStore } from "./meta/appTokens";
 import { OAuthStore } from "./meta/oauth";
 import { AuditLogStore } from "./meta/auditLog";
@@ -28,6 +29,8 @@ import { GlobalMessageStore } from "./meta/globalMessages";
 export interface Stores {
   db: MetaDb;
   blobs: BlobStore;
+  /** The registry's transactions (src/registry runs every change to registry state through them). */
+  registryWrites: RegistryWrites;
   repositories: RepositoryStore;
   blobLinks: BlobLinkStore;
   manifests: ManifestStore;
@@ -57,6 +60,8 @@ export interface StoreOptions {
   uploadTtlMs: number;
   /** Open upload sessions one owner may hold (the server passes its setting; unlimited otherwise). */
   maxOpenUploadsPerOwner?: number;
+  /** The registry's clock (tests pass a fake one). */
+  clock?: () => number;
 }
 
 /** Opens the metadata database and blob store under the data directory, creating both. */
@@ -75,25 +80,29 @@ export function openStores(opts: StoreOptions): Stores {
   const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
   const cache = new ReadCache(() => dataVersion.get()!.data_version);
   const auditLog = new AuditLogStore(db);
+  const orgs = new OrgStore(db);
+  const permissions = new PermissionStore(db);
+  const prototypes = new PrototypeStore(db);
   return {
     db,
     blobs,
+    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
     manifests: new ManifestStore(db, cache),
     tags: new TagStore(db, cache),
-    uploads: new UploadSessions(new UploadRowStore(db), blobs, blobLinks, opts.uploadTtlMs, opts.maxOpenUploadsPerOwner),
+    uploads: new UploadSessions(new UploadRowStore(db), blobs, opts.uploadTtlMs, opts.maxOpenUploadsPerOwner),
     users: new UserStore(db),
     robots,
-    orgs: new OrgStore(db),
-    permissions: new PermissionStore(db),
+    orgs,
+    permissions,
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
     stars: new StarStore(db),
     notifications: new NotificationStore(db),
     oauth: new OAuthStore(db),
     labels: new LabelStore(db),
-    prototypes: new PrototypeStore(db),
+    prototypes,
     messages: new GlobalMessageStore(db),
     auditLog,
     warnings,

@@ -1,6 +1,5 @@
 import { digestHasher, type Digest } from "../oci/digest";
 import type { BlobStore } from "./blobs/blobStore";
-import type { BlobLinkStore } from "./meta/blobLinks";
 import type { UploadRowStore } from "./meta/uploads";
 
 // An upload session streams into an upload file while a sha256 hasher follows the bytes. The
@@ -47,7 +46,6 @@ export class UploadSessions {
   constructor(
     private readonly rows: UploadRowStore,
     private readonly blobs: BlobStore,
-    private readonly links: BlobLinkStore,
     private readonly ttlMs: number,
     /** Open sessions one owner may hold (each can pin a connection and a file descriptor). */
     private readonly maxOpenPerOwner = Infinity,
@@ -90,13 +88,18 @@ export class UploadSessions {
     }
   }
 
-  /** Appends an optional last chunk, checks the digest and moves the bytes into the blob store. */
+  /**
+   * Appends an optional last chunk, checks the digest and moves the bytes into the blob store;
+   * then `record` says what the blob now belongs to (the registry links it, in its own
+   * transaction), while the session is still held so no other request can reuse it.
+   */
   async finish(
     repoId: number,
     id: string,
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
-    range?: { start: number; end: number },
+    range: { start: number; end: number } | undefined,
+    record: (size: number) => void,
   ): Promise<FinishOutcome> {
     const row = await this.liveRow(repoId, id);
     if (!row) return { kind: "unknown" };
@@ -109,8 +112,11 @@ export class UploadSessions {
       const actual = await this.digestOf(id, size, digest.algorithm);
       if (actual !== digest.value) return { kind: "digestMismatch", actual };
       await this.blobs.commitUpload(id, digest.value);
-      this.links.record(repoId, digest.value, size);
-      this.forget(id);
+      try {
+        record(size);
+      } finally {
+        this.forget(id);
+      }
       return { kind: "ok", size };
     } finally {
       this.busy.delete(id);
@@ -122,12 +128,13 @@ export class UploadSessions {
     repoId: number,
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
-    owner?: string,
+    owner: string | undefined,
+    record: (size: number) => void,
   ): Promise<FinishOutcome | Extract<StartOutcome, { kind: "tooMany" }>> {
     const started = await this.start(repoId, { kind: "monolithic", owner });
     if (started.kind !== "ok") return started;
     const id = started.id;
-    const outcome = await this.finish(repoId, id, digest, body);
+    const outcome = await this.finish(repoId, id, digest, body, undefined, record);
     if (outcome.kind !== "ok") {
       await this.blobs.deleteUpload(id);
       this.forget(id);

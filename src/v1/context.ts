@@ -5,10 +5,12 @@ import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
+import type { Registry } from "../registry/registry";
 
 export interface V1Context {
   config: Config;
   stores: Stores;
+  registry: Registry;
   log: Logger;
   authenticator: Authenticator;
   oauth: OAuthTokenService;

@@ -226,7 +226,6 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
   {
     what: "repository mirroring",
     routes: [
-      ["PUT", `${R}/changestate`, "changeRepoState"],
       ["GET", `${R}/mirror`, "getRepoMirrorConfig"],
       ["POST", `${R}/mirror`, "createRepoMirrorConfig"],
       ["PUT", `${R}/mirror`, "changeRepoMirrorConfig"],

@@ -7,7 +7,8 @@ import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { createRepositoryWithDefaults } from "../store/repositoryCreation";
+import { callerActor } from "./actor";
+import { refusalError } from "./registryRefusals";
 import { v1Plugin } from "./macros";
 import { nameCursor, queryFlag } from "./query";
 import { v1Options } from "./session";
@@ -23,6 +24,7 @@ const CreateBody = Type.Object({
 });
 const UpdateBody = Type.Object({ description: Type.String() });
 const VisibilityBody = Type.Object({ visibility: Type.Union([Type.Literal("public"), Type.Literal("private")]) });
+const StateBody = Type.Object({ state: Type.Union([Type.Literal("NORMAL"), Type.Literal("READ_ONLY")]) });
 
 const PAGE_SIZE = 100;
 /** Live tags in the repository view (Quay's max_tags). */
@@ -32,7 +34,7 @@ const DAY_MS = 86_400_000;
 const POPULARITY_WINDOW_MS = 90 * DAY_MS;
 const STATS_WINDOW_MS = 92 * DAY_MS;
 
-/** Repositories: list, create, get, update, delete, change visibility. */
+/** Repositories: list, create, get, update, delete, change visibility and state. */
 export function repositoryRoutes(ctx: V1Context) {
   /** Which of the rows the caller starred (is_starred appears only for signed-in users). */
   const starredOf = (caller: Caller, rows: RepoDetails[]) =>
@@ -43,7 +45,7 @@ export function repositoryRoutes(ctx: V1Context) {
     description: r.description ?? "",
     is_public: r.visibility === "public",
     kind: "image",
-    state: "NORMAL",
+    state: r.state,
     ...(extra.lastModified ? { last_modified: Math.floor(r.updatedMs / 1000) } : {}),
     ...(extra.popularity ? { popularity: activity(r.id, POPULARITY_WINDOW_MS).reduce((n, d) => n + d.count, 0) } : {}),
     ...(starred ? { is_starred: starred.has(r.id) } : {}),
@@ -89,7 +91,7 @@ export function repositoryRoutes(ctx: V1Context) {
         ...(more ? { next_page: nameCursor.write(visible[visible.length - 1]!) } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })
-    .post("/api/v1/repository", ({ caller, body, set, audit }) => {
+    .post("/api/v1/repository", async ({ caller, request, body, set }) => {
       const b = parseBody(CreateBody, body);
       if (!isSignedIn(caller)) throw ApiError.unauthorized(false);
       const namespace = b.namespace ?? (caller.identity.kind === "user" ? caller.identity.user.username : "");
@@ -101,10 +103,15 @@ export function repositoryRoutes(ctx: V1Context) {
       if (standing.exists) throw ApiError.invalidRequest("Repository already exists");
       // The creator's admin grant and the org's default permissions come with it (Quay's create_repository).
       const creator = caller.identity.kind === "user" ? { userId: caller.identity.user.id } : undefined;
-      const made = createRepositoryWithDefaults(ctx.stores, { fullName: full, visibility: b.visibility, description: b.description, creator });
+      const made = await ctx.registry.createRepository({
+        fullName: full,
+        visibility: b.visibility,
+        description: b.description,
+        creator,
+        actor: callerActor(caller, request),
+      });
       if (made.kind === "exists") throw ApiError.invalidRequest("Repository already exists");
-      if (made.kind !== "created") throw ApiError.notFound(); // the namespace is gone (or never was)
-      audit("create_repo", { repo: { id: made.repo.id, name: full } });
+      if (made.kind !== "ok") throw ApiError.notFound(); // the namespace is gone (or never was)
       set.status = 201;
       return { namespace, name: b.repository, kind: "image" };
     }, { nickname: "createRepo", requireScope: "repo:create", audit: "create_repo" })
@@ -158,10 +165,9 @@ export function repositoryRoutes(ctx: V1Context) {
     )
     .delete(
       "/api/v1/repository/:repository",
-      ({ repo, set, audit }) => {
-        // Recorded first, while the repository still resolves to its namespace.
-        audit("delete_repo", { repo: { id: repo.repoId, name: repo.repo } });
-        ctx.stores.repositories.delete(repo.repoId!);
+      async ({ caller, request, repo, set }) => {
+        const outcome = await ctx.registry.deleteRepository({ repo: { id: repo.repoId!, name: repo.repo }, actor: callerActor(caller, request) });
+        if (outcome.kind !== "ok") throw refusalError(outcome);
         set.status = 204;
         return "";
       },
@@ -169,12 +175,23 @@ export function repositoryRoutes(ctx: V1Context) {
     )
     .post(
       "/api/v1/repository/:repository/changevisibility",
-      ({ repo, body, audit }) => {
+      async ({ caller, request, repo, body }) => {
         const { visibility } = parseBody(VisibilityBody, body);
-        ctx.stores.repositories.setVisibility(repo.repo, visibility);
-        audit("change_repo_visibility", { repo: { id: repo.repoId, name: repo.repo } }, { visibility });
+        const outcome = await ctx.registry.changeVisibility({ repo: { id: repo.repoId!, name: repo.repo }, visibility, actor: callerActor(caller, request) });
+        if (outcome.kind !== "ok") throw refusalError(outcome);
         return { success: true };
       },
       { nickname: "changeRepoVisibility", requireRepoAdmin: true, audit: "change_repo_visibility" },
+    )
+    .put(
+      "/api/v1/repository/:repository/changestate",
+      async ({ caller, request, repo, body }) => {
+        // NORMAL or READ_ONLY (Berth has no mirrors, so no MIRROR state).
+        const { state } = parseBody(StateBody, body);
+        const outcome = await ctx.registry.setRepositoryState({ repo: { id: repo.repoId!, name: repo.repo }, state, actor: callerActor(caller, request) });
+        if (outcome.kind !== "ok") throw refusalError(outcome);
+        return { success: true };
+      },
+      { nickname: "changeRepoState", requireRepoAdmin: true, audit: "change_repo_state" },
     );
 }

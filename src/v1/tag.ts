@@ -11,7 +11,10 @@ import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 import { intQuery, queryFlag } from "./query";
 import { jsonResponse, rfc2822 } from "./views";
-import { roleAtLeast } from "../perm/roles";
+import { mayClearTagImmutability } from "../perm/roles";
+import type { TagOutcome } from "../registry/outcomes";
+import { callerActor } from "./actor";
+import { refusalError } from "./registryRefusals";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
@@ -23,9 +26,16 @@ const PutBody = Type.Object({
 });
 const RestoreBody = Type.Object({ manifest_digest: Type.String({ minLength: 1 }) });
 
-/** Quay's TagImmutable: 409 naming what was refused. */
-function immutable(operation: string, tag: string): ApiError {
-  return new ApiError(409, "tag_immutable", `Cannot ${operation} immutable tag '${tag}'`);
+/** A tag operation's outcome as Quay answers it. */
+function tagError(outcome: Exclude<TagOutcome, { kind: "ok" }>): ApiError {
+  switch (outcome.kind) {
+    case "notLive":
+      return ApiError.notFound("Could not find tag");
+    case "unknownManifest":
+      return ApiError.notFound("Could not find manifest");
+    default:
+      return refusalError(outcome);
+  }
 }
 
 /** Quay's tag `size`: the layers' compressed total, null for a manifest list (it has no layers of its own). */
@@ -77,84 +87,52 @@ export function tagRoutes(ctx: V1Context) {
     )
     .put(
       "/api/v1/repository/:repository/tag/:tag",
-      ({ repo, params, body, audit }) => {
+      async ({ caller, request, repo, params, body }) => {
         // `expiration` (unix seconds or null) sets the live tag's expiry; `manifest_digest` creates or
-        // moves the tag (Quay's order); `immutable` protects it from both (clearing needs admin).
+        // moves the tag; `immutable` protects it from both. All of it or none (one operation).
         requireTagName(params.tag);
         const b = parseBody(PutBody, body);
-        const repoId = repo.repoId!;
-        const tags = ctx.stores.tags;
-        const target = { repo: { id: repoId, name: repo.repo } };
-        const tag = params.tag;
-        if (b.immutable === false && !roleAtLeast(repo.role, "admin")) throw ApiError.unauthorized(true);
-        // Lifting the protection comes first, so one request can unlock and move.
-        if (b.immutable === false) {
-          if (tags.setImmutable(repoId, tag, false) === "notLive") throw ApiError.notFound("Could not find tag");
-          audit("change_tag_immutability", target, { tag, immutable: false });
-        }
-        if (b.expiration !== undefined) {
-          const expiresMs = b.expiration === null ? null : Math.round(b.expiration * 1000);
-          // As Quay: an expiry must lie ahead (ending a tag now is DELETE's job).
-          if (expiresMs !== null && expiresMs <= Date.now()) throw ApiError.invalidRequest("expiration: must be in the future", { field: "expiration" });
-          const oldExpiry = ctx.stores.tags.history(repoId, { name: tag, onlyActive: true, offset: 0, limit: 1 })[0]?.expiresMs;
-          const changed = tags.changeExpiry(repoId, tag, expiresMs);
-          if (changed === "notLive") throw ApiError.notFound("Could not find tag");
-          if (changed === "immutable") throw immutable("set expiration on", tag);
-          if (!(expiresMs === null && oldExpiry === undefined)) {
-            audit("change_tag_expiration", target, {
-              tag,
-              expiration_date: b.expiration,
-              old_expiration_date: oldExpiry === undefined ? null : Math.floor(oldExpiry / 1000),
-            });
-          }
-        }
-        if (typeof b.manifest_digest === "string") {
-          const before = ctx.stores.manifests.getByTag(repoId, tag)?.digest;
-          const moved = tags.pointAt(repoId, tag, b.manifest_digest);
-          if (moved === "unknownManifest") throw ApiError.notFound("Could not find manifest");
-          if (moved === "immutable") throw immutable("move", tag);
-          if (before === undefined) audit("create_tag", target, { tag, manifest_digest: b.manifest_digest });
-          else audit("move_tag", target, { tag, manifest_digest: b.manifest_digest, original_manifest_digest: before });
-        }
-        if (b.immutable === true) {
-          const made = tags.setImmutable(repoId, tag, true);
-          if (made === "notLive") throw ApiError.notFound("Could not find tag");
-          if (made === "expiring") throw ApiError.invalidRequest("Cannot make a tag with an expiration immutable", { field: "immutable" });
-          audit("change_tag_immutability", target, { tag, immutable: true });
-        }
+        if (b.immutable === false && !mayClearTagImmutability(repo.role)) throw ApiError.unauthorized(true);
+        const outcome = await ctx.registry.changeTag({
+          repo: { id: repo.repoId!, name: repo.repo },
+          tag: params.tag,
+          actor: callerActor(caller, request),
+          change: {
+            ...(typeof b.manifest_digest === "string" ? { digest: b.manifest_digest } : {}),
+            ...(b.expiration !== undefined ? { expiresMs: b.expiration === null ? null : Math.round(b.expiration * 1000) } : {}),
+            ...(b.immutable !== undefined ? { immutable: b.immutable } : {}),
+          },
+        });
+        if (outcome.kind !== "ok") throw tagError(outcome);
         return jsonResponse("Updated", 201);
       },
       { nickname: "changeTag", ...writer, audit: ["create_tag", "move_tag", "change_tag_expiration", "change_tag_immutability"] },
     )
     .delete(
       "/api/v1/repository/:repository/tag/:tag",
-      ({ repo, params, audit }) => {
+      async ({ caller, request, repo, params }) => {
         // Ends the live period; its history stays.
         requireTagName(params.tag);
-        const before = ctx.stores.manifests.getByTag(repo.repoId!, params.tag)?.digest;
-        const ended = ctx.stores.tags.endLive(repo.repoId!, params.tag);
-        if (ended === "notLive") throw ApiError.notFound("Could not find tag");
-        if (ended === "immutable") throw immutable("delete", params.tag);
-        audit("delete_tag", { repo: { id: repo.repoId, name: repo.repo } }, { tag: params.tag, manifest_digest: before });
+        const outcome = await ctx.registry.deleteTag({ repo: { id: repo.repoId!, name: repo.repo }, tag: params.tag, actor: callerActor(caller, request) });
+        if (outcome.kind !== "ok") throw tagError(outcome);
         return new Response(null, { status: 204 });
       },
       { nickname: "deleteFullTag", ...writer, audit: "delete_tag" },
     )
     .post(
       "/api/v1/repository/:repository/tag/:tag/restore",
-      ({ repo, params, body, audit }) => {
+      async ({ caller, request, repo, params, body }) => {
         // Points the tag back at a manifest it pointed at before.
         requireTagName(params.tag);
         const b = parseBody(RestoreBody, body);
-        const before = ctx.stores.manifests.getByTag(repo.repoId!, params.tag)?.digest;
-        const restored = ctx.stores.tags.restore(repo.repoId!, params.tag, b.manifest_digest);
-        if (restored === "unknownManifest") throw ApiError.notFound("Could not find manifest in this tag's history");
-        if (restored === "immutable") throw immutable("restore", params.tag);
-        audit("revert_tag", { repo: { id: repo.repoId, name: repo.repo } }, {
+        const outcome = await ctx.registry.restoreTag({
+          repo: { id: repo.repoId!, name: repo.repo },
           tag: params.tag,
-          manifest_digest: b.manifest_digest,
-          ...(before ? { original_manifest_digest: before } : {}),
+          digest: b.manifest_digest,
+          actor: callerActor(caller, request),
         });
+        if (outcome.kind === "unknownManifest") throw ApiError.notFound("Could not find manifest in this tag's history");
+        if (outcome.kind !== "ok") throw tagError(outcome);
         return {};
       },
       { nickname: "restoreTag", ...writer, audit: "revert_tag" },

@@ -1,6 +1,7 @@
 import { parseRangeHeader } from "../oci";
 import type { V2Context } from "./context";
-import { RegistryError } from "./errors";
+import { RegistryError, refusalError } from "./errors";
+import { requestActor } from "./actor";
 import { emptyResponse, requireDigest, requireRepo, v2Headers } from "./respond";
 
 function blobUnknown(digest: string): RegistryError {
@@ -22,7 +23,7 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
   };
   const range = parseRangeHeader(request.headers.get("range"), size);
   if (range.kind === "unsatisfiable") {
-    throw new RegistryError("RANGE_INVALID", `range not satisfiable for a blob of ${size} bytes`, undefined, 416, {
+    throw new RegistryError("RANGE_INVALID", `range not satisfiable for a blob of ${size} bytes`, undefined, {
       "Content-Range": `bytes */${size}`,
     });
   }
@@ -42,9 +43,11 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
 }
 
 /** Unlinks the blob from the repository; garbage collection reclaims the bytes later. */
-export async function deleteBlob(ctx: V2Context, name: string, rawDigest: string): Promise<Response> {
+export async function deleteBlob(ctx: V2Context, request: Request, name: string, rawDigest: string): Promise<Response> {
   const digest = requireDigest(rawDigest);
-  const repo = requireRepo(ctx, name);
-  if (!ctx.stores.blobLinks.unlink(repo.id, digest.value)) throw blobUnknown(digest.value);
+  const row = requireRepo(ctx, name);
+  const outcome = await ctx.registry.unlinkBlob({ repo: { id: row.id, name: row.fullName }, digest: digest.value, actor: requestActor(ctx, request) });
+  if (outcome.kind === "unknownBlob") throw blobUnknown(digest.value);
+  if (outcome.kind !== "ok") throw refusalError(outcome);
   return emptyResponse(202, { "Docker-Content-Digest": digest.value });
 }

@@ -6,6 +6,7 @@ import type { Logger } from "../log";
 import type { AccessPolicy } from "../perm/access";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
+import type { Registry } from "../registry/registry";
 
 /** Present in token mode: what /v2/auth needs. */
 export interface TokenAuth {
@@ -21,4 +22,5 @@ export interface V2Context {
   log: Logger;
   auth?: TokenAuth;
   events: RegistryEvents;
+  registry: Registry;
 }

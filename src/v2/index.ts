@@ -39,7 +39,7 @@ export function requiredActions(method: Method, route: V2Route): RepoAction[] | 
  */
 function unauthorized(ctx: V2Context, request: Request, decision: Exclude<AccessDecision, { allowed: true }>, scope?: string): RegistryError {
   const denied = decision.reason === "insufficient";
-  return new RegistryError(denied ? "DENIED" : "UNAUTHORIZED", decision.message, scope ? { scope } : {}, 401, {
+  return new RegistryError(denied ? "INSUFFICIENT_SCOPE" : "UNAUTHORIZED", decision.message, scope ? { scope } : {}, {
     "WWW-Authenticate": bearerChallenge(ctx.config, request, scope, denied),
   });
 }
@@ -61,10 +61,10 @@ function challengeScope(repo: string, actions: RepoAction[], route: V2Route, req
 async function dispatch(ctx: V2Context, request: Request, rest: string): Promise<Response> {
   const method = request.method as Method;
   const parsed = parseV2Path(rest);
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, undefined, parsed.code === "NOT_FOUND" ? 404 : 400);
+  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message);
   const route = parsed.route;
   const actions = requiredActions(method, route);
-  if (!actions) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`, undefined, 405);
+  if (!actions) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`);
   const repo = canonicalRepoName(route.repo);
   const decision = await ctx.access.check(request, repo, actions);
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, actions, route, request));
@@ -72,10 +72,10 @@ async function dispatch(ctx: V2Context, request: Request, rest: string): Promise
   switch (route.kind) {
     case "manifest":
       if (method === "PUT") return putManifest(ctx, request, route.repo, route.reference);
-      if (method === "DELETE") return deleteManifest(ctx, route.repo, route.reference);
+      if (method === "DELETE") return deleteManifest(ctx, request, route.repo, route.reference);
       return getManifest(ctx, request, route.repo, route.reference);
     case "blob":
-      if (method === "DELETE") return deleteBlob(ctx, route.repo, route.digest);
+      if (method === "DELETE") return deleteBlob(ctx, request, route.repo, route.digest);
       return getBlob(ctx, request, route.repo, route.digest);
     case "uploadStart":
       return startUpload(ctx, request, url, route.repo, async (from) => {

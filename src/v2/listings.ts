@@ -34,7 +34,7 @@ export async function listCatalog(ctx: V2Context, url: URL, canSee: (repo: strin
 /** GET referrers/<digest>: an image index of the manifests whose subject is the digest. */
 export async function listReferrers(ctx: V2Context, url: URL, name: string, rawDigest: string): Promise<Response> {
   const parsed = parseDigest(rawDigest);
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, undefined, 400);
+  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message);
   const repo = requireRepo(ctx, name);
   // An empty artifactType (`?artifactType=`) filters nothing.
   const artifactType = url.searchParams.get("artifactType") || null;

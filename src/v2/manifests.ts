@@ -3,7 +3,8 @@ import { externalUrl } from "../auth/externalUrl";
 import { declaredLength, readCapped } from "../requestBody";
 import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
-import { RegistryError } from "./errors";
+import { RegistryError, refusalError } from "./errors";
+import { requestActor } from "./actor";
 import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
 import { repositoryForPush } from "./pushTarget";
 
@@ -11,7 +12,7 @@ type Reference = { kind: "tag"; tag: string } | { kind: "digest"; digest: Digest
 
 function requireReference(raw: string): Reference {
   const ref = parseReference(raw);
-  if (!ref.ok) throw new RegistryError(ref.code, ref.message, { reference: raw }, 400);
+  if (!ref.ok) throw new RegistryError(ref.code, ref.message, { reference: raw });
   return ref.kind === "tag" ? { kind: "tag", tag: ref.tag } : { kind: "digest", digest: ref.digest };
 }
 
@@ -23,12 +24,6 @@ function childUnknown(digest: string): RegistryError {
   return new RegistryError("MANIFEST_BLOB_UNKNOWN", `index references manifest ${digest}, which this repository does not have`, { digest });
 }
 
-// Quay answers 409 for an immutable tag (TagImmutable on /v2, tag_immutable on API v1). Its
-// TAG_IMMUTABLE code is not one of the spec's, so the spec's DENIED carries the refusal.
-function tagImmutable(tag: string): RegistryError {
-  return new RegistryError("DENIED", `tag '${tag}' is immutable`, { tag }, 409);
-}
-
 function manifestUnknown(raw: string): RegistryError {
   return new RegistryError("MANIFEST_UNKNOWN", `manifest "${raw}" is not known to this repository`, { reference: raw });
 }
@@ -37,12 +32,12 @@ function manifestUnknown(raw: string): RegistryError {
 async function readManifestBody(request: Request, max: number, withinMs: number): Promise<Uint8Array> {
   // The rest of a refused body is never read: close rather than wait for it.
   const tooBig = () =>
-    new RegistryError("SIZE_INVALID", `manifest is larger than the limit of ${max} bytes`, { limit: max }, 413, { Connection: "close" });
+    new RegistryError("BODY_TOO_LARGE", `manifest is larger than the limit of ${max} bytes`, { limit: max }, { Connection: "close" });
   if ((declaredLength(request.headers) ?? 0) > max) throw tooBig();
   const read = await readCapped(request.body, max, withinMs);
   if (read.kind === "tooLarge") throw tooBig();
   if (read.kind === "incomplete") {
-    throw new RegistryError("INVALID_REQUEST", `the manifest did not arrive whole within ${withinMs / 1000} s`, undefined, 408, {
+    throw new RegistryError("BODY_TIMEOUT", `the manifest did not arrive whole within ${withinMs / 1000} s`, undefined, {
       Connection: "close",
     });
   }
@@ -89,7 +84,7 @@ export async function getManifest(ctx: V2Context, request: Request, name: string
     ETag: `"${found.digest}"`,
   });
   if (request.method !== "HEAD") {
-    ctx.events.manifestPulled({ repo: repo.fullName, repoId: repo.id, digest: found.digest, mediaType: found.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
+    ctx.events.manifestPulled({ repo: repo.fullName, repoId: repo.id, digest: found.digest, mediaType: found.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, actor: requestActor(ctx, request) });
   }
   return new Response(request.method === "HEAD" ? null : found.content, { status: 200, headers });
 }
@@ -105,7 +100,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
     });
   }
   const parsed = parseManifest(bytes, request.headers.get("content-type"));
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, parsed.detail, 400);
+  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, parsed.detail);
   const m = parsed.manifest;
   const childDigests = m.children.map((d) => d.digest);
   // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
@@ -114,11 +109,10 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   const found = ctx.stores.repositories.find(canonicalRepoName(name));
   if (!found && requiredBlobs.length) throw blobUnknown(requiredBlobs[0]!);
   if (!found && childDigests.length) throw childUnknown(childDigests[0]!);
-  const repo = found ?? repositoryForPush(ctx, request, name);
-
-  const outcome = ctx.stores.manifests.put(
-    repo.id,
-    {
+  const row = found ?? (await repositoryForPush(ctx, request, name));
+  const outcome = await ctx.registry.pushManifest({
+    repo: { id: row.id, name: row.fullName },
+    manifest: {
       digest,
       mediaType: m.mediaType,
       artifactType: m.artifactType,
@@ -126,16 +120,15 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
       annotations: m.annotations,
       content: bytes,
       blobDigests: m.blobs.map((d) => d.digest),
-      requiredBlobs,
       childDigests,
     },
-    ref.kind === "tag" ? ref.tag : undefined,
-  );
+    requiredBlobs,
+    tag: ref.kind === "tag" ? ref.tag : undefined,
+    actor: requestActor(ctx, request),
+  });
   if (outcome.kind === "missingBlob") throw blobUnknown(outcome.digest);
   if (outcome.kind === "missingChild") throw childUnknown(outcome.digest);
-  if (outcome.kind === "immutable") throw tagImmutable(outcome.tag);
-  ctx.stores.repositories.touch(repo.id);
-  ctx.events.manifestPushed({ repo: repo.fullName, repoId: repo.id, digest, mediaType: m.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, request });
+  if (outcome.kind !== "ok") throw refusalError(outcome);
   return emptyResponse(201, {
     Location: externalUrl(ctx.config, request, `/v2/${name}/manifests/${digest}`),
     "Docker-Content-Digest": digest,
@@ -147,18 +140,15 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
  * By digest: the manifest and its tags go. By tag: only the tag ends (its history stays).
  * Either is refused while an immutable tag would go.
  */
-export async function deleteManifest(ctx: V2Context, name: string, raw: string): Promise<Response> {
+export async function deleteManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
   const ref = requireReference(raw);
-  const repo = requireRepo(ctx, name);
-  if (ref.kind === "tag") {
-    const ended = ctx.stores.tags.endLive(repo.id, ref.tag);
-    if (ended === "immutable") throw tagImmutable(ref.tag);
-    if (ended === "notLive") throw manifestUnknown(raw);
-  } else {
-    const deleted = ctx.stores.manifests.delete(repo.id, ref.digest.value);
-    if (deleted.kind === "immutable") throw tagImmutable(deleted.tag);
-    if (deleted.kind === "unknown") throw manifestUnknown(raw);
-  }
-  ctx.stores.repositories.touch(repo.id);
+  const row = requireRepo(ctx, name);
+  const target = { repo: { id: row.id, name: row.fullName }, actor: requestActor(ctx, request) };
+  const outcome =
+    ref.kind === "tag"
+      ? await ctx.registry.deleteTag({ ...target, tag: ref.tag })
+      : await ctx.registry.deleteManifest({ ...target, digest: ref.digest.value });
+  if (outcome.kind === "notLive" || outcome.kind === "unknownManifest") throw manifestUnknown(raw);
+  if (outcome.kind !== "ok") throw refusalError(outcome);
   return emptyResponse(202);
 }

@@ -1,8 +1,8 @@
 import { accountOf } from "../auth/identity";
 import { identityOfTokenSubject } from "../perm/tokenAccess";
 import type { RepoRow } from "../store/meta/repositories";
-import { createRepositoryWithDefaults } from "../store/repositoryCreation";
 import type { V2Context } from "./context";
+import { requestActor } from "./actor";
 import { RegistryError } from "./errors";
 import { canonicalRepoName } from "./respond";
 
@@ -12,28 +12,32 @@ import { canonicalRepoName } from "./respond";
  * asked again at the write, so a token outliving its namespace, its user or its right to
  * create cannot create (and never brings a namespace back). Open mode creates what it needs.
  */
-export function repositoryForPush(ctx: V2Context, request: Request, name: string): RepoRow {
+export async function repositoryForPush(ctx: V2Context, request: Request, name: string): Promise<RepoRow> {
   const fullName = canonicalRepoName(name);
   const found = ctx.stores.repositories.find(fullName);
   if (found) return found;
+  const actor = requestActor(ctx, request);
   const auth = ctx.auth;
   if (!auth) {
-    const made = createRepositoryWithDefaults(ctx.stores, { fullName, visibility: "private", createNamespace: true });
-    if (made.kind === "created" || made.kind === "exists") return made.repo;
-    throw denied(fullName);
+    const made = await ctx.registry.createRepository({ fullName, visibility: "private", createNamespace: true, actor });
+    if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);
+    denied(fullName);
   }
   const subject = ctx.access.verifiedSubject(request);
   const identity = subject && identityOfTokenSubject(ctx.stores, subject);
-  if (!identity) throw denied(fullName);
-  const made = createRepositoryWithDefaults(ctx.stores, {
+  if (!identity) denied(fullName);
+  const made = await ctx.registry.createRepository({
     fullName,
     visibility: "private",
     creator: accountOf(identity),
     mayCreate: () => auth.roles.standing(identity, fullName).canCreateInNamespace,
+    actor,
   });
-  if (made.kind === "created" || made.kind === "exists") return made.repo;
+  if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);
   if (made.kind === "noNamespace") throw new RegistryError("NAME_UNKNOWN", `namespace "${made.namespace}" does not exist`, { name: fullName });
-  throw denied(fullName);
+  denied(fullName);
 }
 
-const denied = (name: string) => new RegistryError("DENIED", "requested access to the resource is denied", { name });
+function denied(name: string): never {
+  throw new RegistryError("DENIED", "requested access to the resource is denied", { name });
+}

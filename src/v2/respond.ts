@@ -30,7 +30,7 @@ export function jsonResponse(
 export function requireDigest(value: string | null | undefined, what = "digest"): Digest {
   if (!value) throw new RegistryError("DIGEST_INVALID", `${what} is required`);
   const parsed = parseDigest(value);
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, undefined, 400);
+  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message);
   return parsed.digest;
 }
 

@@ -7,7 +7,7 @@ import { parseScopes } from "../perm/scope";
 import type { TokenAuth, V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
-import { createRepositoryWithDefaults } from "../store/repositoryCreation";
+import { identityActor } from "./actor";
 
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
@@ -35,7 +35,7 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
     }
     let standing = auth.roles.standing(identity, scope.name);
     if (scope.actions.includes("push") && !standing.exists && standing.canCreate) {
-      createRepository(ctx, identity, standing.repo);
+      await createRepository(ctx, identity, standing.repo, request);
       standing = auth.roles.standing(identity, scope.name);
     }
     const actions = grantedActions(scope.actions, standing.role, standing.canCreate, standing.exists);
@@ -63,7 +63,7 @@ export async function authenticate(auth: TokenAuth, request: Request): Promise<I
   if (outcome.ok) return outcome.identity;
   if (outcome.reason === "throttled") {
     throw new RegistryError("TOOMANYREQUESTS", `too many failed logins; retry in ${outcome.retryAfterSeconds} s`,
-      { retryAfter: outcome.retryAfterSeconds }, 429, { "Retry-After": String(outcome.retryAfterSeconds) });
+      { retryAfter: outcome.retryAfterSeconds }, { "Retry-After": String(outcome.retryAfterSeconds) });
   }
   throw new RegistryError("UNAUTHORIZED", outcome.message, {});
 }
@@ -72,7 +72,7 @@ export async function authenticate(auth: TokenAuth, request: Request): Promise<I
  * A repository created by a push: private, its creator gets admin on it and, in an
  * organization, the org's default permissions apply (as in Quay).
  */
-function createRepository(ctx: V2Context, identity: Identity, repo: string): void {
+async function createRepository(ctx: V2Context, identity: Identity, repo: string, request: Request): Promise<void> {
   const namespace = repo.slice(0, repo.indexOf("/"));
   if (!ctx.stores.orgs.namespace(namespace) && identity.kind === "user") {
     // Full-access superusers may push into a namespace that does not exist yet: it becomes an
@@ -80,11 +80,12 @@ function createRepository(ctx: V2Context, identity: Identity, repo: string): voi
     ctx.stores.orgs.create(namespace, identity.user.id);
   }
   const roles = ctx.auth!.roles;
-  const made = createRepositoryWithDefaults(ctx.stores, {
+  const made = await ctx.registry.createRepository({
     fullName: repo,
     visibility: "private",
     creator: accountOf(identity),
     mayCreate: () => roles.standing(identity, repo).canCreateInNamespace,
+    actor: identityActor(identity, request),
   });
-  if (made.kind === "created") ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);
+  if (made.kind === "ok") ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);
 }

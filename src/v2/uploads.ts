@@ -2,9 +2,11 @@ import { parseContentRange } from "../oci";
 import { externalBase } from "../auth/externalUrl";
 import { clientAddress } from "../auth/clientAddress";
 import { stallGuarded } from "../requestBody";
-import type { AppendOutcome, FinishOutcome, StartOutcome } from "../store/uploadSessions";
+import type { FinishUploadOutcome, StartUploadOutcome } from "../registry/registry";
+import type { AppendOutcome } from "../store/uploadSessions";
 import type { V2Context } from "./context";
-import { RegistryError } from "./errors";
+import { RegistryError, refusalError } from "./errors";
+import { requestActor } from "./actor";
 import { canonicalRepoName, emptyResponse, requireDigest, requireRepo } from "./respond";
 import { repositoryForPush } from "./pushTarget";
 
@@ -39,7 +41,7 @@ function uploadBody(ctx: V2Context, request: Request): ReadableStream<Uint8Array
   return request.body && stallGuarded(request.body, ctx.config.bodyStallSeconds * 1000);
 }
 
-type Failure = Exclude<AppendOutcome | FinishOutcome | StartOutcome, { kind: "ok" }>;
+type Failure = Exclude<AppendOutcome | FinishUploadOutcome | StartUploadOutcome, { kind: "ok" }>;
 
 /** Turns every outcome but success into the spec's error. */
 function failure(outcome: Failure, base: string, name: string, id: string): RegistryError {
@@ -51,28 +53,29 @@ function failure(outcome: Failure, base: string, name: string, id: string): Regi
         "TOOMANYREQUESTS",
         `too many open uploads (limit ${outcome.limit}): finish or cancel one, or wait until idle ones expire`,
         { limit: outcome.limit },
-        429,
       );
     case "busy":
-      return new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 409,
-        sessionHeaders(base, name, id, outcome.offset));
+      return new RegistryError("UPLOAD_BUSY", "another request is writing to this upload", undefined, sessionHeaders(base, name, id, outcome.offset));
     case "rangeMismatch":
       return new RegistryError(
         "RANGE_INVALID",
         `chunk does not continue the upload: it must start at byte ${outcome.offset} and carry as many bytes as its Content-Range says`,
         { offset: outcome.offset },
-        416,
         sessionHeaders(base, name, id, outcome.offset),
       );
     case "aborted":
       // The rest of a broken or stalled body is never read: close rather than wait for it.
       return new RegistryError("BLOB_UPLOAD_INVALID", "the request body broke off or stalled; the upload can resume", {
         offset: outcome.offset,
-      }, 400, { ...sessionHeaders(base, name, id, outcome.offset), Connection: "close" });
+      }, { ...sessionHeaders(base, name, id, outcome.offset), Connection: "close" });
     case "digestMismatch":
       return new RegistryError("DIGEST_INVALID", `uploaded content has digest ${outcome.actual}, not the one given`, {
         actual: outcome.actual,
       });
+    case "unknownBlob":
+      return new RegistryError("BLOB_UNKNOWN", `blob ${outcome.digest} is not known to this repository`, { digest: outcome.digest });
+    default:
+      return refusalError(outcome);
   }
 }
 
@@ -80,7 +83,7 @@ function contentRange(request: Request): { start: number; end: number } | undefi
   const header = request.headers.get("content-range");
   if (header === null) return undefined;
   const parsed = parseContentRange(header);
-  if (!parsed.ok) throw new RegistryError("RANGE_INVALID", `malformed Content-Range "${header}"`, undefined, 416);
+  if (!parsed.ok) throw new RegistryError("RANGE_INVALID", `malformed Content-Range "${header}"`);
   return { start: parsed.start, end: parsed.end };
 }
 
@@ -92,29 +95,27 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
   // Parameters are checked before the repository is created: a refused request leaves nothing behind.
   const mountDigest = mount && from ? requireDigest(mount, "mount") : undefined;
   const monolithicDigest = digestParam !== null ? requireDigest(digestParam) : undefined;
-  const repo = repositoryForPush(ctx, request, name);
+  const row = await repositoryForPush(ctx, request, name);
+  const repo = { id: row.id, name: row.fullName };
+  const actor = requestActor(ctx, request);
+  const base = baseOf(ctx, request);
   if (mountDigest && from) {
-    const digest = mountDigest;
     const source = ctx.stores.repositories.find(canonicalRepoName(from));
     // An unknown or unreadable source falls back to a plain upload session, as the spec says.
     if (source && (await canReadSource(from))) {
-      const size = ctx.stores.blobLinks.linkedSize(source.id, digest.value);
-      if (size !== undefined) {
-        ctx.stores.blobLinks.record(repo.id, digest.value, size);
-        return blobCreated(baseOf(ctx, request), name, digest.value);
-      }
+      const mounted = await ctx.registry.mountBlob({ repo, from: { id: source.id, name: source.fullName }, digest: mountDigest.value, actor });
+      if (mounted.kind === "ok") return blobCreated(base, name, mountDigest.value);
+      if (mounted.kind !== "unknownBlob") throw failure(mounted, base, name, "");
     }
   }
   if (monolithicDigest) {
-    const digest = monolithicDigest;
-    const outcome = await ctx.stores.uploads.putMonolithic(repo.id, digest, uploadBody(ctx, request), uploadOwner(ctx, request));
-    if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, "monolithic");
-    ctx.stores.repositories.touch(repo.id);
-    return blobCreated(baseOf(ctx, request), name, digest.value);
+    const outcome = await ctx.registry.putMonolithic({ repo, digest: monolithicDigest, body: uploadBody(ctx, request), owner: uploadOwner(ctx, request), actor });
+    if (outcome.kind !== "ok") throw failure(outcome, base, name, "monolithic");
+    return blobCreated(base, name, monolithicDigest.value);
   }
-  const started = await ctx.stores.uploads.start(repo.id, { owner: uploadOwner(ctx, request) });
-  if (started.kind !== "ok") throw failure(started, baseOf(ctx, request), name, "");
-  return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, started.id, 0));
+  const started = await ctx.registry.startUpload({ repo, owner: uploadOwner(ctx, request) });
+  if (started.kind !== "ok") throw failure(started, base, name, "");
+  return emptyResponse(202, sessionHeaders(base, name, started.id, 0));
 }
 
 /** PATCH: one chunk (with Content-Range) or a streamed body (without). */
@@ -128,10 +129,16 @@ export async function appendUpload(ctx: V2Context, request: Request, name: strin
 /** PUT ?digest=: closes the session, with or without a last chunk. */
 export async function finishUpload(ctx: V2Context, request: Request, url: URL, name: string, id: string): Promise<Response> {
   const digest = requireDigest(url.searchParams.get("digest"));
-  const repo = requireRepo(ctx, name);
-  const outcome = await ctx.stores.uploads.finish(repo.id, id, digest, uploadBody(ctx, request), contentRange(request));
+  const row = requireRepo(ctx, name);
+  const outcome = await ctx.registry.finishUpload({
+    repo: { id: row.id, name: row.fullName },
+    session: id,
+    digest,
+    body: uploadBody(ctx, request),
+    range: contentRange(request),
+    actor: requestActor(ctx, request),
+  });
   if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
-  ctx.stores.repositories.touch(repo.id);
   return blobCreated(baseOf(ctx, request), name, digest.value);
 }
 

@@ -30,20 +30,4 @@ export class BlobLinkStore {
     return Number(this.db.select({ total: sql<number>`COALESCE(SUM(${blobs.size}), 0)` }).from(blobs).get()?.total ?? 0);
   }
 
-  /** Records a committed blob and links it to the repository (idempotent). */
-  record(repoId: number, digest: string, size: number): void {
-    this.db.transaction((tx) => {
-      tx.insert(blobs).values({ digest, size }).onConflictDoNothing().run();
-      tx.insert(repositoryBlobs).values({ repositoryId: repoId, digest }).onConflictDoNothing().run();
-    });
-  }
-
-  unlink(repoId: number, digest: string): boolean {
-    const res = this.db
-      .delete(repositoryBlobs)
-      .where(and(eq(repositoryBlobs.repositoryId, repoId), eq(repositoryBlobs.digest, digest)))
-      .returning({ d: repositoryBlobs.digest })
-      .all();
-    return res.length > 0;
-  }
 }

@@ -13,6 +13,7 @@ export interface RepoDetails {
   description: string | null;
   visibility: "private" | "public";
   updatedMs: number;
+  state: "NORMAL" | "READ_ONLY";
 }
 
 /** A repository found by `search`. */
@@ -83,19 +84,7 @@ export class RepositoryStore {
     });
   }
 
-  setVisibility(fullName: string, visibility: "private" | "public"): boolean {
-    this.cache.clear();
-    return (
-      this.db
-        .update(repositories)
-        .set({ visibility, updatedMs: Date.now() })
-        .where(eq(repositories.fullName, fullName))
-        .returning({ id: repositories.id })
-        .all().length > 0
-    );
-  }
-
-  /** Makes every public repository of the namespace private; answers their names. */
+  /** Makes every public repository of the namespace private; answers their names (start-up containment of a misused namespace). */
   makeNamespacePrivate(namespaceId: number): string[] {
     this.cache.clear();
     return this.db
@@ -123,6 +112,7 @@ export class RepositoryStore {
             description: repositories.description,
             visibility: repositories.visibility,
             updatedMs: repositories.updatedMs,
+            state: repositories.state,
           })
           .from(repositories)
           .innerJoin(namespaces, eq(namespaces.id, repositories.namespaceId))
@@ -135,12 +125,6 @@ export class RepositoryStore {
 
   setDescription(id: number, description: string): void {
     this.db.update(repositories).set({ description, updatedMs: Date.now() }).where(eq(repositories.id, id)).run();
-  }
-
-  /** Deletes the repository with its manifests, tags, links and grants; gc frees the bytes. */
-  delete(id: number): void {
-    this.cache.clear();
-    this.db.delete(repositories).where(eq(repositories.id, id)).run();
   }
 
   /**

@@ -1,0 +1,43 @@
+// Blob steps: what changes in the database when a blob arrives, is mounted or is unlinked. The
+// bytes themselves are the upload sessions' business (src/store/uploadSessions.ts); a blob that
+// reached the blob store but whose link was refused is garbage the collector frees.
+import type { Actor, RepoRef } from "../events/registryEvents";
+import type { OperationScope } from "./operation";
+import type { Ok } from "./outcomes";
+
+/** A repository may take uploads: checked when a session starts (and again when it finishes). */
+export function startUpload(op: OperationScope, input: { repo: RepoRef }): Ok {
+  op.guard("startUpload", { repoId: input.repo.id });
+  return { kind: "ok" };
+}
+
+/** Links a blob whose bytes were just committed to the repository that uploaded it. */
+export function finishUpload(op: OperationScope, input: { repo: RepoRef; digest: string; size: number; actor: Actor }): Ok<{ size: number }> {
+  const { repo, digest, size, actor } = input;
+  op.guard("finishUpload", { repoId: repo.id });
+  op.tx.linkBlob(repo.id, digest, size);
+  op.tx.touch(repo.id);
+  op.emit({ type: "blobUploaded", repo, actor, digest, size });
+  return { kind: "ok", size };
+}
+
+/** Gives the repository a blob another repository has (the caller may read that one). */
+export function mountBlob(op: OperationScope, input: { repo: RepoRef; from: RepoRef; digest: string; actor: Actor }): Ok<{ size: number }> {
+  const { repo, from, digest, actor } = input;
+  op.guard("mountBlob", { repoId: repo.id });
+  const size = op.tx.linkedBlobSize(from.id, digest) ?? op.fail({ kind: "unknownBlob", digest });
+  op.tx.linkBlob(repo.id, digest, size);
+  op.tx.touch(repo.id);
+  op.emit({ type: "blobMounted", repo, actor, digest, size, from: from.name });
+  return { kind: "ok", size };
+}
+
+/** Takes the blob away from the repository; the collector frees its bytes once nothing uses them. */
+export function unlinkBlob(op: OperationScope, input: { repo: RepoRef; digest: string; actor: Actor }): Ok {
+  const { repo, digest, actor } = input;
+  op.guard("unlinkBlob", { repoId: repo.id });
+  if (!op.tx.unlinkBlob(repo.id, digest)) op.fail({ kind: "unknownBlob", digest });
+  op.tx.touch(repo.id);
+  op.emit({ type: "blobUnlinked", repo, actor, digest });
+  return { kind: "ok" };
+}

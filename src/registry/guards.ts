@@ -1,0 +1,129 @@
+// The rules every change to the registry passes, declared in one place: for each step, the
+// ordered chain of guards it runs inside its transaction before writing. The first refusal wins
+// and nothing is written. The lifecycle adds its guards (quotas, immutability policies) here.
+import type { LiveTag, RegistryTx, RepositoryFacts } from "../store/registryTx";
+import type { Refusal, TagAction } from "./outcomes";
+
+/** What a step is about to change. */
+export interface GuardTarget {
+  /** The repository changed (absent while one is being created). */
+  repoId?: number;
+  /** The tag the step changes. */
+  tag?: string;
+  /** What is being done to that tag, for the refusal's wording. */
+  action?: TagAction;
+  /** The manifest a deletion removes (with the tags pointing at it). */
+  manifestId?: number;
+  /** The expiry being set (null clears it). */
+  expiresMs?: number | null;
+  /** The immutability being set. */
+  immutable?: boolean;
+}
+
+/**
+ * Facts a step's guards read, each read at most once per step and kept for the step's own
+ * writes (a guard that read the live tag saves the step reading it again).
+ */
+export class GuardFacts {
+  private repo?: RepositoryFacts | null;
+  private live?: LiveTag | null;
+  private pointing?: LiveTag[];
+
+  constructor(
+    readonly tx: RegistryTx,
+    readonly target: GuardTarget,
+  ) {}
+
+  repository(): RepositoryFacts | undefined {
+    if (this.repo === undefined) this.repo = (this.target.repoId !== undefined && this.tx.repository(this.target.repoId)) || null;
+    return this.repo ?? undefined;
+  }
+
+  /** The live period of the target tag. */
+  liveTag(): LiveTag | undefined {
+    if (this.target.tag === undefined || this.target.repoId === undefined) return undefined;
+    if (this.live === undefined) this.live = this.tx.liveTag(this.target.repoId, this.target.tag) ?? null;
+    return this.live ?? undefined;
+  }
+
+  /** The live tags pointing at the target manifest. */
+  tagsOfManifest(): LiveTag[] {
+    if (this.target.manifestId === undefined) return [];
+    this.pointing ??= this.tx.liveTagsOf(this.target.manifestId);
+    return this.pointing;
+  }
+}
+
+export type Guard = (facts: GuardFacts) => Refusal | undefined;
+
+/** The repository still exists (a delete may have overtaken the request). */
+export const repositoryExists: Guard = (f) => (f.repository() ? undefined : { kind: "unknownRepository" });
+
+/** READ_ONLY repositories take no writes (Quay's repository state). */
+export const repositoryWritable: Guard = (f) => {
+  const repo = f.repository();
+  return repo?.state === "READ_ONLY" ? { kind: "readOnly", repo: repo.fullName } : undefined;
+};
+
+/** An immutable tag is not moved, deleted or restored (not even to where it points now, as in Quay). */
+export const tagMutable: Guard = (f) => {
+  const live = f.liveTag();
+  return live?.immutable ? { kind: "immutable", tag: live.name, action: f.target.action ?? "move" } : undefined;
+};
+
+/** A manifest a live immutable tag points at is not deleted. */
+export const manifestUnprotected: Guard = (f) => {
+  const guarded = f.tagsOfManifest().find((t) => t.immutable);
+  return guarded ? { kind: "immutable", tag: guarded.name, action: "delete" } : undefined;
+};
+
+/** An expiry must lie ahead; clearing one is always allowed. */
+export const expiryAhead: Guard = (f) => {
+  const { expiresMs, tag } = f.target;
+  return expiresMs != null && expiresMs <= f.tx.now ? { kind: "expiryInPast", tag: tag ?? "" } : undefined;
+};
+
+/** An immutable tag takes no expiry (clearing one is allowed). */
+export const expiryOnMutableTag: Guard = (f) => {
+  if (f.target.expiresMs == null) return undefined;
+  const live = f.liveTag();
+  return live?.immutable ? { kind: "immutable", tag: live.name, action: "set expiration on" } : undefined;
+};
+
+/** A tag with an expiry cannot be made immutable (Quay without IMMUTABLE_TAGS_CAN_EXPIRE). */
+export const immutableWithoutExpiry: Guard = (f) => {
+  if (f.target.immutable !== true) return undefined;
+  const live = f.liveTag();
+  return live && live.expiresMs !== null ? { kind: "expiring", tag: live.name } : undefined;
+};
+
+/** Each step's guards, in the order they run. */
+export const GUARD_CHAINS = {
+  pushManifest: [repositoryExists, repositoryWritable, tagMutable],
+  putTag: [repositoryExists, repositoryWritable, tagMutable],
+  deleteTag: [repositoryExists, repositoryWritable, tagMutable],
+  restoreTag: [repositoryExists, repositoryWritable, tagMutable],
+  setTagExpiry: [repositoryExists, repositoryWritable, expiryAhead, expiryOnMutableTag],
+  setTagImmutable: [repositoryExists, repositoryWritable, immutableWithoutExpiry],
+  deleteManifest: [repositoryExists, repositoryWritable, manifestUnprotected],
+  startUpload: [repositoryExists, repositoryWritable],
+  finishUpload: [repositoryExists, repositoryWritable],
+  mountBlob: [repositoryExists, repositoryWritable],
+  unlinkBlob: [repositoryExists, repositoryWritable],
+  // Repository-level changes stay possible in every state (an admin must be able to undo READ_ONLY).
+  createRepository: [],
+  deleteRepository: [repositoryExists],
+  changeVisibility: [repositoryExists],
+  setRepositoryState: [repositoryExists],
+} as const satisfies Record<string, readonly Guard[]>;
+
+export type StepName = keyof typeof GUARD_CHAINS;
+
+/** Runs the step's chain; the first refusal, or undefined when every guard passed. */
+export function checkGuards(step: StepName, facts: GuardFacts): Refusal | undefined {
+  for (const guard of GUARD_CHAINS[step]) {
+    const refusal = guard(facts);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}

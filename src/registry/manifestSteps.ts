@@ -1,0 +1,52 @@
+// Manifest steps: a push (with or without a tag) and a deletion by digest.
+import type { Actor, RepoRef } from "../events/registryEvents";
+import type { NewManifestRow } from "../store/registryTx";
+import type { OperationScope } from "./operation";
+import type { Ok } from "./outcomes";
+
+export interface PushManifestInput {
+  repo: RepoRef;
+  manifest: NewManifestRow;
+  /** The blobs that must be in the repository (all it names but foreign layers). */
+  requiredBlobs: string[];
+  /** The tag named by the request, moved to this manifest. */
+  tag?: string;
+  actor: Actor;
+}
+
+/**
+ * Stores the manifest (once per repository and digest) and, with a tag, points the tag at it.
+ * The blobs and child manifests it names are checked inside the same transaction, so a collector
+ * cannot take one away between the check and the insert.
+ */
+export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
+  const { repo, manifest, tag, actor } = input;
+  const facts = op.guard("pushManifest", { repoId: repo.id, tag, action: "push over" });
+  const missingBlob = op.tx.missingBlob(repo.id, input.requiredBlobs);
+  if (missingBlob) op.fail({ kind: "missingBlob", digest: missingBlob });
+  const missingChild = op.tx.missingManifest(repo.id, manifest.childDigests);
+  if (missingChild) op.fail({ kind: "missingChild", digest: missingChild });
+  const manifestId = op.tx.insertManifest(repo.id, manifest);
+  if (tag !== undefined) {
+    const live = facts.liveTag();
+    if (live?.manifestId !== manifestId) {
+      if (live) op.tx.endTag(live.id);
+      op.tx.startTag(repo.id, tag, manifestId);
+    }
+  }
+  op.tx.touch(repo.id);
+  op.emit({ type: "manifestPushed", repo, actor, digest: manifest.digest, mediaType: manifest.mediaType, ...(tag !== undefined ? { tag } : {}) });
+  return { kind: "ok" };
+}
+
+/** Deletes the manifest and every tag (live or historical) that pointed at it. */
+export function deleteManifest(op: OperationScope, input: { repo: RepoRef; digest: string; actor: Actor }): Ok<{ tags: string[] }> {
+  const { repo, digest, actor } = input;
+  const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
+  const facts = op.guard("deleteManifest", { repoId: repo.id, manifestId });
+  const tags = facts.tagsOfManifest().map((t) => t.name);
+  op.tx.deleteManifest(manifestId);
+  op.tx.touch(repo.id);
+  op.emit({ type: "manifestDeleted", repo, actor, digest, tags });
+  return { kind: "ok", tags };
+}

@@ -1,0 +1,61 @@
+// How an operation runs: one transaction; each step inside it passes its guard chain first; an
+// outcome other than "ok" rolls back everything the operation wrote (so a request that changes
+// several things applies all or nothing); the events the steps queued are emitted only after the
+// commit, in order.
+import type { RegistryEvent, RegistryEvents } from "../events/registryEvents";
+import type { RegistryTx, RegistryWrites } from "../store/registryTx";
+import { checkGuards, GuardFacts, type GuardTarget, type StepName } from "./guards";
+import type { Refusal } from "./outcomes";
+
+/** Thrown inside the transaction to roll it back with an outcome. */
+class Rollback {
+  constructor(readonly outcome: { kind: string }) {}
+}
+
+/** What a step sees: the transaction, its guards, and the events to emit after commit. */
+export class OperationScope {
+  constructor(
+    readonly tx: RegistryTx,
+    private readonly pending: RegistryEvent[],
+  ) {}
+
+  /** Runs the step's guards; a refusal ends the whole operation (rolled back) with it. */
+  guard(step: StepName, target: GuardTarget): GuardFacts {
+    const facts = new GuardFacts(this.tx, target);
+    const refusal: Refusal | undefined = checkGuards(step, facts);
+    if (refusal) throw new Rollback(refusal);
+    return facts;
+  }
+
+  /** Ends the operation with `outcome`, undoing what it wrote so far. */
+  fail(outcome: { kind: string; [detail: string]: unknown }): never {
+    throw new Rollback(outcome);
+  }
+
+  emit(event: RegistryEvent): void {
+    this.pending.push(event);
+  }
+}
+
+export interface OperationDeps {
+  writes: RegistryWrites;
+  events: RegistryEvents;
+}
+
+/** Runs `body` as one operation. Its outcome is committed only when it is "ok". */
+export function runOperation<T extends { kind: string }>(deps: OperationDeps, body: (op: OperationScope) => T): T {
+  const pending: RegistryEvent[] = [];
+  let outcome: T;
+  try {
+    outcome = deps.writes.transact((tx) => {
+      const result = body(new OperationScope(tx, pending));
+      if (result.kind !== "ok") throw new Rollback(result);
+      return result;
+    });
+  } catch (e) {
+    if (e instanceof Rollback) return e.outcome as T;
+    throw e;
+  }
+  for (const event of pending) deps.events.emit(event);
+  return outcome;
+}

@@ -1,0 +1,142 @@
+// The registry core: every change to registry state, from either API, the CLI or a listener, is
+// one of these operations. Each is one transaction running its guard chain (guards.ts), answers
+// a typed outcome (outcomes.ts) and emits its events after the commit (operation.ts).
+//
+// Operations are async at this boundary though SQLite answers synchronously inside: the
+// PostgreSQL backend will change their insides, not their callers. Transaction bodies stay
+// synchronous (on bun:sqlite an async body would commit at its first await).
+import type { Actor, RegistryEvents, RepoRef, RepositoryState } from "../events/registryEvents";
+import type { Digest, LabelEffects } from "../oci";
+import type { RegistryWrites } from "../store/registryTx";
+import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
+import * as blobSteps from "./blobSteps";
+import * as manifestSteps from "./manifestSteps";
+import { runOperation, type OperationDeps } from "./operation";
+import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome } from "./outcomes";
+import * as repositorySteps from "./repositorySteps";
+import * as tagSteps from "./tagSteps";
+
+export type { TagChange } from "./tagSteps";
+export type { Actor, RepoRef } from "../events/registryEvents";
+export { SYSTEM_ACTOR } from "../events/registryEvents";
+export type { PushManifestInput } from "./manifestSteps";
+export type { CreateRepositoryInput } from "./repositorySteps";
+
+export interface RegistryDeps {
+  writes: RegistryWrites;
+  events: RegistryEvents;
+  uploads: UploadSessions;
+}
+
+type TagInput = tagSteps.TagInput;
+type Body = ReadableStream<Uint8Array> | null;
+type Range = { start: number; end: number } | undefined;
+
+/** An upload that finished: the session's own failures, or the registry's outcome of linking the blob. */
+export type FinishUploadOutcome = Exclude<FinishOutcome, { kind: "ok" }> | Extract<StartOutcome, { kind: "tooMany" }> | BlobOutcome;
+export type StartUploadOutcome = StartOutcome | Refusal;
+
+export class Registry {
+  private readonly ops: OperationDeps;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.ops = { writes: deps.writes, events: deps.events };
+  }
+
+  async pushManifest(input: manifestSteps.PushManifestInput): Promise<PushManifestOutcome> {
+    return this.run((op) => manifestSteps.pushManifest(op, input));
+  }
+
+  async deleteManifest(input: { repo: RepoRef; digest: string; actor: Actor }): Promise<DeleteManifestOutcome> {
+    return this.run((op) => manifestSteps.deleteManifest(op, input));
+  }
+
+  async putTag(input: TagInput & { digest: string }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.putTag(op, input));
+  }
+
+  async deleteTag(input: TagInput): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.deleteTag(op, input));
+  }
+
+  async restoreTag(input: TagInput & { digest: string }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.restoreTag(op, input));
+  }
+
+  async setTagExpiry(input: TagInput & { expiresMs: number | null }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.setTagExpiry(op, input));
+  }
+
+  async setTagImmutable(input: TagInput & { immutable: boolean }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.setTagImmutable(op, input));
+  }
+
+  /** Several changes to one tag (API v1's tag PUT), all or nothing. */
+  async changeTag(input: TagInput & { change: tagSteps.TagChange }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.changeTag(op, input));
+  }
+
+  /** A pushed image's `quay.immutable` / `quay.expires-after` labels, applied to its live tags. */
+  async applyLabelEffects(input: { repo: RepoRef; digest: string; effects: LabelEffects; actor: Actor }) {
+    return this.run((op) => tagSteps.applyLabelEffects(op, input));
+  }
+
+  /** Opens an upload session (refused for a read-only repository or past the owner's cap). */
+  async startUpload(input: { repo: RepoRef; owner?: string }): Promise<StartUploadOutcome> {
+    const allowed = this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
+    if (allowed.kind !== "ok") return allowed;
+    return this.deps.uploads.start(input.repo.id, { owner: input.owner });
+  }
+
+  /** Closes a session with its last bytes; the blob is linked to the repository in its own transaction. */
+  async finishUpload(input: { repo: RepoRef; session: string; digest: Digest; body: Body; range: Range; actor: Actor }): Promise<FinishUploadOutcome> {
+    let linked: BlobOutcome | undefined;
+    const finished = await this.deps.uploads.finish(input.repo.id, input.session, input.digest, input.body, input.range, (size) => {
+      linked = this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+    });
+    return finished.kind === "ok" ? linked! : finished;
+  }
+
+  /** A whole blob in one request (POST ?digest=). */
+  async putMonolithic(input: { repo: RepoRef; digest: Digest; body: Body; owner?: string; actor: Actor }): Promise<FinishUploadOutcome> {
+    const allowed = this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
+    if (allowed.kind !== "ok") return allowed;
+    let linked: BlobOutcome | undefined;
+    const finished = await this.deps.uploads.putMonolithic(input.repo.id, input.digest, input.body, input.owner, (size) => {
+      linked = this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+    });
+    return finished.kind === "ok" ? linked! : finished;
+  }
+
+  async mountBlob(input: { repo: RepoRef; from: RepoRef; digest: string; actor: Actor }): Promise<BlobOutcome> {
+    return this.run((op) => blobSteps.mountBlob(op, input));
+  }
+
+  async unlinkBlob(input: { repo: RepoRef; digest: string; actor: Actor }): Promise<Ok | Refusal | { kind: "unknownBlob"; digest: string }> {
+    return this.run((op) => blobSteps.unlinkBlob(op, input));
+  }
+
+  async createRepository(input: repositorySteps.CreateRepositoryInput): Promise<CreateRepositoryOutcome> {
+    return this.run((op) => repositorySteps.createRepository(op, input));
+  }
+
+  async deleteRepository(input: { repo: RepoRef; actor: Actor }): Promise<RepositoryOutcome> {
+    return this.run((op) => repositorySteps.deleteRepository(op, input));
+  }
+
+  async changeVisibility(input: { repo: RepoRef; visibility: "private" | "public"; actor: Actor }): Promise<RepositoryOutcome> {
+    return this.run((op) => repositorySteps.changeVisibility(op, input));
+  }
+
+  async setRepositoryState(input: { repo: RepoRef; state: RepositoryState; actor: Actor }): Promise<RepositoryOutcome> {
+    return this.run((op) => repositorySteps.setRepositoryState(op, input));
+  }
+
+  private linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): BlobOutcome {
+    return this.run<BlobOutcome>((op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+  }
+
+  private run<T extends { kind: string }>(body: Parameters<typeof runOperation<T>>[1]): T {
+    return runOperation(this.ops, body);
+  }
+}

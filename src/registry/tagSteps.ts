@@ -1,0 +1,133 @@
+// Tag steps: create or move, delete, restore, expiry, immutability, and the label-driven
+// effects of a push. Each runs its guard chain first (guards.ts), writes through the
+// transaction, and queues one event.
+import type { Actor, RepoRef } from "../events/registryEvents";
+import type { LabelEffects } from "../oci";
+import type { OperationScope } from "./operation";
+import type { Ok } from "./outcomes";
+
+export interface TagInput {
+  repo: RepoRef;
+  tag: string;
+  actor: Actor;
+}
+
+const OK: Ok = { kind: "ok" };
+
+/** Points the tag at a manifest of the repository, creating it or moving it (its history kept). */
+export function putTag(op: OperationScope, input: TagInput & { digest: string }): Ok {
+  const { repo, tag, digest, actor } = input;
+  // The manifest must exist before anything is said about the tag (Quay answers 404 first).
+  const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
+  const facts = op.guard("putTag", { repoId: repo.id, tag, action: "move" });
+  const live = facts.liveTag();
+  if (live?.manifestId === manifestId) return OK;
+  if (live) op.tx.endTag(live.id);
+  op.tx.startTag(repo.id, tag, manifestId);
+  op.tx.touch(repo.id);
+  op.emit(
+    live
+      ? { type: "tagMoved", repo, actor, tag, digest, previousDigest: live.digest }
+      : { type: "tagCreated", repo, actor, tag, digest },
+  );
+  return OK;
+}
+
+/** Ends the tag's live period; the manifest and the tag's history stay. */
+export function deleteTag(op: OperationScope, input: TagInput): Ok {
+  const { repo, tag, actor } = input;
+  const facts = op.guard("deleteTag", { repoId: repo.id, tag, action: "delete" });
+  const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
+  op.tx.endTag(live.id);
+  op.tx.touch(repo.id);
+  op.emit({ type: "tagDeleted", repo, actor, tag, digest: live.digest });
+  return OK;
+}
+
+/** Points the tag back at a manifest it pointed at before. */
+export function restoreTag(op: OperationScope, input: TagInput & { digest: string }): Ok {
+  const { repo, tag, digest, actor } = input;
+  const manifestId = op.tx.manifestId(repo.id, digest);
+  if (manifestId === undefined || !op.tx.tagPointedAt(repo.id, tag, manifestId)) op.fail({ kind: "unknownManifest", digest });
+  const facts = op.guard("restoreTag", { repoId: repo.id, tag, action: "restore" });
+  const live = facts.liveTag();
+  if (live?.manifestId !== manifestId) {
+    if (live) op.tx.endTag(live.id);
+    op.tx.startTag(repo.id, tag, manifestId);
+    op.tx.touch(repo.id);
+  }
+  op.emit({ type: "tagRestored", repo, actor, tag, digest, ...(live ? { previousDigest: live.digest } : {}) });
+  return OK;
+}
+
+/** Sets (or, with null, clears) the live tag's expiry. */
+export function setTagExpiry(op: OperationScope, input: TagInput & { expiresMs: number | null }): Ok {
+  const { repo, tag, expiresMs, actor } = input;
+  const facts = op.guard("setTagExpiry", { repoId: repo.id, tag, expiresMs });
+  const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
+  op.tx.setTagExpiry(live.id, expiresMs);
+  // Clearing an expiry that was never set changes nothing worth telling.
+  if (expiresMs !== null || live.expiresMs !== null) {
+    op.emit({ type: "tagExpiryChanged", repo, actor, tag, expiresMs, previousExpiresMs: live.expiresMs });
+  }
+  return OK;
+}
+
+/** Marks the live tag immutable, or mutable again (who may clear the flag is perm's rule). */
+export function setTagImmutable(op: OperationScope, input: TagInput & { immutable: boolean }): Ok {
+  const { repo, tag, immutable, actor } = input;
+  const facts = op.guard("setTagImmutable", { repoId: repo.id, tag, immutable });
+  const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
+  op.tx.setTagImmutable(live.id, immutable);
+  op.emit({ type: "tagImmutabilityChanged", repo, actor, tag, immutable });
+  return OK;
+}
+
+/** What API v1's tag PUT asks for, any subset of it. */
+export interface TagChange {
+  /** Points the tag at this manifest (create or move). */
+  digest?: string;
+  /** Sets (number) or clears (null) the expiry. */
+  expiresMs?: number | null;
+  immutable?: boolean;
+}
+
+/**
+ * Several changes to one tag, all or nothing, in Quay's order: lifting immutability first (so one
+ * request can unlock and move), then the expiry, then the move, then setting immutability.
+ */
+export function changeTag(op: OperationScope, input: TagInput & { change: TagChange }): Ok {
+  const { change } = input;
+  if (change.immutable === false) setTagImmutable(op, { ...input, immutable: false });
+  if (change.expiresMs !== undefined) setTagExpiry(op, { ...input, expiresMs: change.expiresMs });
+  if (change.digest !== undefined) putTag(op, { ...input, digest: change.digest });
+  if (change.immutable === true) setTagImmutable(op, { ...input, immutable: true });
+  return OK;
+}
+
+/**
+ * Applies label effects to the live tags pointing at a manifest. Immutability first: an image
+ * asking for both keeps its tags rather than letting them expire (an immutable tag takes no expiry).
+ */
+export function applyLabelEffects(
+  op: OperationScope,
+  input: { repo: RepoRef; digest: string; effects: LabelEffects; actor: Actor },
+): Ok<{ immutableTags: string[]; expiringTags: string[] }> {
+  const { repo, digest, effects, actor } = input;
+  const manifestId = op.tx.manifestId(repo.id, digest);
+  const immutableTags: string[] = [];
+  const expiringTags: string[] = [];
+  if (manifestId === undefined) return { kind: "ok", immutableTags, expiringTags };
+  for (const live of op.tx.liveTagsOf(manifestId)) {
+    if (effects.immutable && !live.immutable && live.expiresMs === null) {
+      setTagImmutable(op, { repo, tag: live.name, immutable: true, actor });
+      immutableTags.push(live.name);
+    } else if (effects.expiresAfterMs !== undefined && !live.immutable) {
+      const expiresMs = live.startMs + effects.expiresAfterMs;
+      // A label whose duration has already run out ends the tag now rather than being refused.
+      setTagExpiry(op, { repo, tag: live.name, expiresMs: Math.max(expiresMs, op.tx.now + 1), actor });
+      expiringTags.push(live.name);
+    }
+  }
+  return { kind: "ok", immutableTags, expiringTags };
+}

@@ -1,0 +1,345 @@
+// The registry's writes, as primitives bound to one transaction. src/registry composes them into
+// operations (guards first, then the change, then an event); this file knows no rules and no
+// policies: it reads and writes rows.
+//
+// `transact` takes the write lock up front (BEGIN IMMEDIATE), so what a guard reads is still true
+// when the change is written. The body runs synchronously: on bun:sqlite an async callback would
+// commit at its first await. Stores called inside (permissions, prototypes) open their own
+// transactions, which nest as savepoints on the same connection.
+import { and, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import type { MetaDb } from "./db";
+import type { ReadCache } from "./meta/readCache";
+import type { PermissionStore } from "./meta/permissions";
+import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
+import type { OrgStore } from "./meta/orgs";
+import { blobs, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
+
+type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
+
+export type RepositoryState = "NORMAL" | "READ_ONLY";
+
+export interface RepositoryFacts {
+  id: number;
+  fullName: string;
+  visibility: "private" | "public";
+  state: RepositoryState;
+}
+
+/** A tag's live period (its expiry not passed: expired ones are closed before they are read). */
+export interface LiveTag {
+  id: number;
+  name: string;
+  manifestId: number;
+  digest: string;
+  startMs: number;
+  expiresMs: number | null;
+  immutable: boolean;
+}
+
+export interface NewManifestRow {
+  digest: string;
+  mediaType: string;
+  artifactType?: string;
+  subjectDigest?: string;
+  annotations?: Record<string, string>;
+  content: Uint8Array;
+  /** Every blob the manifest names (config and layers). */
+  blobDigests: string[];
+  childDigests: string[];
+}
+
+export interface NewRepositoryRow {
+  fullName: string;
+  visibility: "private" | "public";
+  description?: string;
+  /** Gets admin and, in an organization, the org's default permissions. */
+  creator?: PrototypeCreator;
+  /** Open mode only: a missing namespace is made, ownerless. */
+  createNamespace?: boolean;
+}
+
+export type CreateRepositoryRow =
+  | { kind: "created"; repo: RepositoryFacts; defaultGrants: number }
+  | { kind: "exists"; repo: RepositoryFacts }
+  | { kind: "noNamespace"; namespace: string };
+
+const liveTagColumns = {
+  id: tags.id,
+  name: tags.name,
+  manifestId: tags.manifestId,
+  digest: manifests.digest,
+  startMs: tags.startMs,
+  expiresMs: tags.expiresMs,
+  immutable: tags.immutable,
+};
+
+const repositoryColumns = {
+  id: repositories.id,
+  fullName: repositories.fullName,
+  visibility: repositories.visibility,
+  state: repositories.state,
+};
+
+/** Stores the registry's transactions reach beyond its own tables. */
+export interface RegistryTxStores {
+  permissions: PermissionStore;
+  prototypes: PrototypeStore;
+  orgs: OrgStore;
+}
+
+/** One transaction's view of the registry: what guards read and operations write. */
+export class RegistryTx {
+  constructor(
+    private readonly tx: Tx,
+    private readonly stores: RegistryTxStores,
+    /** The transaction's clock: every time it writes is this one. */
+    readonly now: number,
+  ) {}
+
+  repository(id: number): RepositoryFacts | undefined {
+    return this.tx.select(repositoryColumns).from(repositories).where(eq(repositories.id, id)).get();
+  }
+
+  repositoryByName(fullName: string): RepositoryFacts | undefined {
+    return this.tx.select(repositoryColumns).from(repositories).where(eq(repositories.fullName, fullName)).get();
+  }
+
+  /** The tag's live period; one whose expiry has passed is closed first (at its expiry) and is not live. */
+  liveTag(repoId: number, name: string): LiveTag | undefined {
+    this.tx
+      .update(tags)
+      .set({ endMs: sql`MAX(${tags.expiresMs}, ${tags.startMs})` })
+      .where(
+        and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs), isNotNull(tags.expiresMs), lte(tags.expiresMs, this.now)),
+      )
+      .run();
+    return this.tx
+      .select(liveTagColumns)
+      .from(tags)
+      .innerJoin(manifests, eq(manifests.id, tags.manifestId))
+      .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
+      .get();
+  }
+
+  /** The live, unexpired tags pointing at a manifest, by name. */
+  liveTagsOf(manifestId: number): LiveTag[] {
+    return this.tx
+      .select(liveTagColumns)
+      .from(tags)
+      .innerJoin(manifests, eq(manifests.id, tags.manifestId))
+      .where(and(eq(tags.manifestId, manifestId), isNull(tags.endMs), sql`(${tags.expiresMs} IS NULL OR ${tags.expiresMs} > ${this.now})`))
+      .orderBy(tags.name)
+      .all();
+  }
+
+  manifestId(repoId: number, digest: string): number | undefined {
+    return this.tx
+      .select({ id: manifests.id })
+      .from(manifests)
+      .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))
+      .get()?.id;
+  }
+
+  /** Whether the tag ever pointed at the manifest (a period of its history did). */
+  tagPointedAt(repoId: number, name: string, manifestId: number): boolean {
+    return (
+      this.tx
+        .select({ id: tags.id })
+        .from(tags)
+        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), eq(tags.manifestId, manifestId)))
+        .limit(1)
+        .get() !== undefined
+    );
+  }
+
+  /** Starts a new period of the tag at the manifest (the caller ended the live one). */
+  startTag(repoId: number, name: string, manifestId: number): void {
+    this.tx.insert(tags).values({ repositoryId: repoId, name, manifestId, startMs: this.now }).run();
+  }
+
+  endTag(tagId: number): void {
+    this.tx.update(tags).set({ endMs: this.now }).where(eq(tags.id, tagId)).run();
+  }
+
+  setTagExpiry(tagId: number, expiresMs: number | null): void {
+    this.tx.update(tags).set({ expiresMs }).where(eq(tags.id, tagId)).run();
+  }
+
+  setTagImmutable(tagId: number, immutable: boolean): void {
+    this.tx.update(tags).set({ immutable }).where(eq(tags.id, tagId)).run();
+  }
+
+  /** The first of `digests` the repository may not serve (not uploaded, mounted or given to it). */
+  missingBlob(repoId: number, digests: string[]): string | undefined {
+    const wanted = [...new Set(digests)];
+    for (let i = 0; i < wanted.length; i += 500) {
+      const part = wanted.slice(i, i + 500);
+      const linked = new Set(
+        this.tx
+          .select({ digest: repositoryBlobs.digest })
+          .from(repositoryBlobs)
+          .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, part)))
+          .all()
+          .map((r) => r.digest),
+      );
+      const missing = part.find((d) => !linked.has(d));
+      if (missing) return missing;
+    }
+    return undefined;
+  }
+
+  /** The first of `digests` that is not a manifest of the repository. */
+  missingManifest(repoId: number, digests: string[]): string | undefined {
+    const wanted = [...new Set(digests)];
+    for (let i = 0; i < wanted.length; i += 500) {
+      const part = wanted.slice(i, i + 500);
+      const present = new Set(
+        this.tx
+          .select({ digest: manifests.digest })
+          .from(manifests)
+          .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, part)))
+          .all()
+          .map((r) => r.digest),
+      );
+      const missing = part.find((d) => !present.has(d));
+      if (missing) return missing;
+    }
+    return undefined;
+  }
+
+  /** Stores the manifest once per repository and digest; answers its id (the existing one if stored before). */
+  insertManifest(repoId: number, m: NewManifestRow): number {
+    const existing = this.manifestId(repoId, m.digest);
+    if (existing !== undefined) return existing;
+    const row = this.tx
+      .insert(manifests)
+      .values({
+        repositoryId: repoId,
+        digest: m.digest,
+        mediaType: m.mediaType,
+        artifactType: m.artifactType ?? null,
+        subjectDigest: m.subjectDigest ?? null,
+        size: m.content.byteLength,
+        content: Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength),
+        annotations: m.annotations ? JSON.stringify(m.annotations) : null,
+        createdMs: this.now,
+      })
+      .returning({ id: manifests.id })
+      .get();
+    const blobDigests = [...new Set(m.blobDigests)];
+    if (blobDigests.length) this.tx.insert(manifestBlobs).values(blobDigests.map((digest) => ({ manifestId: row.id, digest }))).run();
+    const childDigests = [...new Set(m.childDigests)];
+    if (childDigests.length)
+      this.tx.insert(manifestChildren).values(childDigests.map((childDigest) => ({ manifestId: row.id, childDigest }))).run();
+    return row.id;
+  }
+
+  /** Deletes the manifest with every period of every tag that pointed at it (by cascade). */
+  deleteManifest(manifestId: number): void {
+    this.tx.delete(manifests).where(eq(manifests.id, manifestId)).run();
+  }
+
+  /** The blob's size when the repository may serve it. */
+  linkedBlobSize(repoId: number, digest: string): number | undefined {
+    return this.tx
+      .select({ size: blobs.size })
+      .from(repositoryBlobs)
+      .innerJoin(blobs, eq(blobs.digest, repositoryBlobs.digest))
+      .where(and(eq(repositoryBlobs.repositoryId, repoId), eq(repositoryBlobs.digest, digest)))
+      .get()?.size;
+  }
+
+  /** Records a committed blob and links it to the repository (idempotent). */
+  linkBlob(repoId: number, digest: string, size: number): void {
+    this.tx.insert(blobs).values({ digest, size, createdMs: this.now }).onConflictDoNothing().run();
+    this.tx.insert(repositoryBlobs).values({ repositoryId: repoId, digest, createdMs: this.now }).onConflictDoNothing().run();
+  }
+
+  unlinkBlob(repoId: number, digest: string): boolean {
+    return (
+      this.tx
+        .delete(repositoryBlobs)
+        .where(and(eq(repositoryBlobs.repositoryId, repoId), eq(repositoryBlobs.digest, digest)))
+        .returning({ d: repositoryBlobs.digest })
+        .all().length > 0
+    );
+  }
+
+  /** Marks the repository changed (API v1's last_modified). */
+  touch(repoId: number): void {
+    this.tx.update(repositories).set({ updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
+  }
+
+  namespaceExists(name: string): boolean {
+    return this.tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get() !== undefined;
+  }
+
+  /**
+   * Creates `ns/name` in an existing namespace (or, with createNamespace, an ownerless one), with
+   * its creator's admin grant and the org's default permissions.
+   */
+  createRepository(input: NewRepositoryRow): CreateRepositoryRow {
+    const existing = this.repositoryByName(input.fullName);
+    if (existing) return { kind: "exists", repo: existing };
+    const slash = input.fullName.indexOf("/");
+    const nsName = input.fullName.slice(0, slash);
+    let ns = this.tx.select({ id: namespaces.id, kind: namespaces.kind }).from(namespaces).where(eq(namespaces.name, nsName)).get();
+    if (!ns) {
+      if (!input.createNamespace) return { kind: "noNamespace", namespace: nsName };
+      ns = this.tx.insert(namespaces).values({ name: nsName }).returning({ id: namespaces.id, kind: namespaces.kind }).get();
+    }
+    const repo = this.tx
+      .insert(repositories)
+      .values({
+        namespaceId: ns.id,
+        name: input.fullName.slice(slash + 1),
+        fullName: input.fullName,
+        visibility: input.visibility,
+        description: input.description ?? null,
+        createdMs: this.now,
+        updatedMs: this.now,
+      })
+      .returning(repositoryColumns)
+      .get();
+    let defaultGrants = 0;
+    if (input.creator) {
+      this.stores.permissions.set(repo.id, input.creator, "admin");
+      // Only organizations have prototypes; in a user's own namespace there is nothing to apply.
+      if (ns.kind === "org") defaultGrants = this.stores.prototypes.applyOnCreate(ns.id, repo.id, input.creator);
+    }
+    return { kind: "created", repo, defaultGrants };
+  }
+
+  /** Deletes the repository with its manifests, tags, links and grants (by cascade); gc frees the bytes. */
+  deleteRepository(repoId: number): void {
+    this.tx.delete(repositories).where(eq(repositories.id, repoId)).run();
+  }
+
+  setVisibility(repoId: number, visibility: "private" | "public"): void {
+    this.tx.update(repositories).set({ visibility, updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
+  }
+
+  setState(repoId: number, state: RepositoryState): void {
+    this.tx.update(repositories).set({ state, updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
+  }
+}
+
+/** Runs registry transactions: one write lock, one clock, the read cache forgotten after each. */
+export class RegistryWrites {
+  constructor(
+    private readonly db: MetaDb,
+    private readonly cache: ReadCache,
+    private readonly stores: RegistryTxStores,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** `body` runs inside one IMMEDIATE transaction; throwing rolls everything back. */
+  transact<T>(body: (tx: RegistryTx) => T): T {
+    try {
+      return this.db.transaction((tx) => body(new RegistryTx(tx, this.stores, this.clock())), { behavior: "immediate" });
+    } finally {
+      // Cached reads (repository by name, manifest by tag) may have changed.
+      this.cache.clear();
+    }
+  }
+}

@@ -1,0 +1,20 @@
+// The registry's refusals (src/registry/guards.ts) as Quay's API answers them.
+import type { Refusal } from "../registry/outcomes";
+import { ApiError } from "./errors";
+
+export function refusalError(refusal: Refusal): ApiError {
+  switch (refusal.kind) {
+    case "unknownRepository":
+      return ApiError.notFound();
+    case "readOnly":
+      // Quay's disallow_for_non_normal_repositories.
+      return new ApiError(503, "read_only", `Repository is in read only or mirror mode: READ_ONLY`, "message");
+    case "immutable":
+      // Quay's TagImmutable: 409 naming what was refused.
+      return new ApiError(409, "tag_immutable", `Cannot ${refusal.action} immutable tag '${refusal.tag}'`);
+    case "expiryInPast":
+      return ApiError.invalidRequest("expiration: must be in the future", { field: "expiration" });
+    case "expiring":
+      return ApiError.invalidRequest("Cannot make a tag with an expiration immutable", { field: "immutable" });
+  }
+}
