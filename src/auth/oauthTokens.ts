@@ -1,4 +1,4 @@
-import { parseScopes, type OAuthScope } from "../perm/oauthScopes";
+import { parseScopes, type OAuthScope } from "./oauthScopeNames";
 import type { OAuthStore, OAuthTokenInfo } from "../store/meta/oauth";
 import type { UserRow, UserStore } from "../store/meta/users";
 
@@ -18,7 +18,7 @@ import type { UserRow, UserStore } from "../store/meta/users";
 export interface OAuthCaller {
   /** The enabled user the token acts for. */
   user: UserRow;
-  /** As granted (not expanded); the caps in perm/oauthScopes apply implications. */
+  /** As granted (not expanded); the caps in src/perm/oauthScopes.ts apply implications. */
   scopes: OAuthScope[];
   tokenId: number;
   tokenUuid: string;

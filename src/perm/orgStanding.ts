@@ -4,7 +4,8 @@
 // Quay lowers every team role to what the token's scopes allow (repo:create → creator, org:admin
 // → admin, anything else → nothing), so a repo:read token of an org admin is neither admin nor
 // member: it gets the org's public view. Superuser powers need the super:user scope.
-import { allowsSuperuser, capTeamRole, type OAuthScope } from "./oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
+import { allowsSuperuser, capTeamRole } from "./oauthScopes";
 import type { TeamRole } from "./roles";
 
 export interface OrgFacts {

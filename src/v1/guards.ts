@@ -2,7 +2,8 @@
 // The macros in macros.ts put them on routes; handlers call them for checks that depend on the body.
 import { constantTimeEqual } from "../auth/password";
 import { isValidRepoName } from "../oci";
-import { scopesAllow, type OAuthScope } from "../perm/oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
+import { scopesAllow } from "../perm/oauthScopes";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { RepoRole } from "../perm/roles";
 import { roleAtLeast } from "../perm/roles";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { OAuthScope } from "../../../src/perm/oauthScopes.ts";
+import type { OAuthScope } from "../../../src/auth/oauthScopeNames.ts";
 import { orgRights, type OrgFacts, type OrgRights } from "../../../src/perm/orgStanding.ts";
 import type { TeamRole } from "../../../src/perm/roles.ts";
 
