@@ -1,6 +1,6 @@
 // Quay's permission checks as plain functions; each throws the ApiError Quay would answer with.
 // The macros in macros.ts put them on routes; handlers call them for checks that depend on the body.
-import { constantTimeEqual } from "../auth/password";
+import { constantTimeEqual } from "../secrets";
 import { isValidRepoName } from "../oci";
 import type { OAuthScope } from "../auth/oauthScopeNames";
 import { scopesAllow } from "../perm/oauthScopes";

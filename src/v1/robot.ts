@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { randomAlnum } from "../auth/password";
+import { randomAlnum } from "../secrets";
 import type { RobotDetails } from "../store/meta/robots";
 import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";

@@ -1,7 +1,8 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { removeNamespace } from "../store/namespaceRemoval";
-import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
+import { hashPassword, passwordProblem } from "../auth/password";
+import { randomAlnum } from "../secrets";
 import type { AccountChanges, UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
 import type { Caller } from "./caller";
