@@ -113,3 +113,8 @@ export function scopesAllow(scopes: readonly OAuthScope[], needed: OAuthScope): 
       return allowsSuperuser(scopes);
   }
 }
+
+/** Whether a caller may use a route that needs `needed`: `scopes` are its token's, or undefined for a session (not capped). */
+export function withinScopes(scopes: readonly OAuthScope[] | undefined, needed: OAuthScope): boolean {
+  return scopes === undefined || scopesAllow(scopes, needed);
+}

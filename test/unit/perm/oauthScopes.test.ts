@@ -11,6 +11,7 @@ import {
   mayCreateRepos,
   maxRepoRole,
   scopesAllow,
+  withinScopes,
   type AccountRole,
   type CappedTeamRole,
 } from "../../../src/perm/oauthScopes.ts";
@@ -129,5 +130,18 @@ describe("scopesAllow: what a route needing one scope lets a token do", () => {
     const parsed = parseScopes(held);
     if (!parsed.ok) throw new Error(parsed.error);
     expect(scopesAllow(parsed.scopes, needed)).toBe(allowed);
+  });
+});
+
+describe("withinScopes: sessions are not capped, tokens are", () => {
+  test.each<[string, OAuthScope[] | undefined, OAuthScope, boolean]>([
+    ["session", undefined, "super:user", true],
+    ["session", undefined, "repo:admin", true],
+    ["token with the scope", ["user:admin"], "user:admin", true],
+    ["token with an implying scope", ["repo:admin"], "repo:read", true],
+    ["token without it", ["repo:read"], "user:admin", false],
+    ["token with no scopes", [], "repo:read", false],
+  ])("%s needs %s", (_, scopes, needed, allowed) => {
+    expect(withinScopes(scopes, needed)).toBe(allowed);
   });
 });
