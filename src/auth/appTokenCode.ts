@@ -1,4 +1,4 @@
-import { randomAlnum } from "./password";
+import { randomAlnum } from "../secrets";
 
 // An app-specific token code is 120 random characters. Its first 16 find the row; the whole
 // code's sha256 is what is stored (the code has ~600 bits of entropy, so a fast hash is enough).

@@ -6,7 +6,8 @@ import { CredentialCache } from "./credentialCache";
 import { identityName, type Identity } from "./identity";
 import type { LoginAttempt, LoginThrottle } from "./loginThrottle";
 import { OAuthTokenService } from "./oauthTokens";
-import { constantTimeEqual, verifyPassword } from "./password";
+import { constantTimeEqual } from "../secrets";
+import { verifyPassword } from "./password";
 import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
 import { SingleNodeLoginThrottle } from "./singleNodeLoginThrottle";
 

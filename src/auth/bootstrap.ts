@@ -1,6 +1,7 @@
 import type { Logger } from "../log";
 import type { UserStore } from "../store/meta/users";
-import { hashPassword, passwordProblem, randomAlnum } from "./password";
+import { randomAlnum } from "../secrets";
+import { hashPassword, passwordProblem } from "./password";
 
 export const BOOTSTRAP_ADMIN = "admin";
 

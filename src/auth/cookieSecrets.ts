@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomToken } from "./password";
+import { randomToken } from "../secrets";
 
 // Secrets that sign the session cookie, newest first. Generated on first start into the data
 // directory; `rotate` puts a new one in front and keeps the previous ones valid for reading.

@@ -1,4 +1,4 @@
-import type { OAuthScope } from "../perm/oauthScopes";
+import type { OAuthScope } from "./oauthScopeNames";
 import type { RobotRow } from "../store/meta/robots";
 import type { UserRow } from "../store/meta/users";
 

@@ -1,4 +1,5 @@
-import { randomAlnum, ROBOT_TOKEN_ALPHABET } from "./password";
+import { constantTimeEqual, randomAlnum, ROBOT_TOKEN_ALPHABET } from "../secrets";
+import type { NewOAuthToken, OAuthTokenInfo, OAuthTokenStore } from "../store/meta/oauthTokens";
 
 // An OAuth access token is 40 characters of A-Z0-9, as Quay's: the first 20 find the row (a
 // unique index), the last 20 are the secret, of which only the sha256 is stored. 20 characters
@@ -21,4 +22,23 @@ export function splitOAuthToken(token: string): { lookup: string; secret: string
 
 export function hashOAuthSecret(secret: string): string {
   return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
+}
+
+/** Makes a token and stores it for `input`: the answer is the only place the token string exists. */
+export function issueOAuthToken(tokens: OAuthTokenStore, input: Omit<NewOAuthToken, "lookup" | "secretHash">): OAuthTokenInfo & { token: string } {
+  const token = newOAuthToken();
+  const { lookup, secret } = splitOAuthToken(token)!;
+  return { ...tokens.create({ ...input, lookup, secretHash: hashOAuthSecret(secret) }), token };
+}
+
+/** The token's row when `token` is a live token of ours: known lookup half, right secret, not expired. */
+export function findOAuthToken(tokens: OAuthTokenStore, token: string): OAuthTokenInfo | undefined {
+  const parts = splitOAuthToken(token);
+  if (!parts) return undefined;
+  const row = tokens.liveByLookup(parts.lookup);
+  // Hash and compare even without a row, so timing does not tell a known lookup half apart.
+  const hash = hashOAuthSecret(parts.secret);
+  if (!constantTimeEqual(row?.secretHash ?? "", hash) || !row) return undefined;
+  const { secretHash: _, ...info } = row;
+  return info;
 }

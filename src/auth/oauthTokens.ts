@@ -1,4 +1,5 @@
-import { parseScopes, type OAuthScope } from "../perm/oauthScopes";
+import { parseScopes, type OAuthScope } from "./oauthScopeNames";
+import { findOAuthToken, issueOAuthToken } from "./oauthTokenCode";
 import type { OAuthStore, OAuthTokenInfo } from "../store/meta/oauth";
 import type { UserRow, UserStore } from "../store/meta/users";
 
@@ -18,7 +19,7 @@ import type { UserRow, UserStore } from "../store/meta/users";
 export interface OAuthCaller {
   /** The enabled user the token acts for. */
   user: UserRow;
-  /** As granted (not expanded); the caps in perm/oauthScopes apply implications. */
+  /** As granted (not expanded); the caps in src/perm/oauthScopes.ts apply implications. */
   scopes: OAuthScope[];
   tokenId: number;
   tokenUuid: string;
@@ -60,7 +61,7 @@ export class OAuthTokenService {
 
   /** The caller behind a bare token string, or undefined when it is not a live token of an enabled user. */
   authenticateToken(token: string): OAuthCaller | undefined {
-    const row = this.stores.oauth.tokens.find(token);
+    const row = findOAuthToken(this.stores.oauth.tokens, token);
     if (!row) return undefined;
     const parsed = parseScopes(row.scopes.join(" "));
     if (!parsed.ok) return undefined;
@@ -85,7 +86,7 @@ export class OAuthTokenService {
     const user = this.stores.users.byId(userId);
     if (!user) return { ok: false, reason: "unknownUser", message: `no user with id ${userId}` };
     if (!user.enabled) return { ok: false, reason: "disabledUser", message: `user "${user.username}" is disabled` };
-    const { token, ...info } = this.stores.oauth.tokens.create({
+    const { token, ...info } = issueOAuthToken(this.stores.oauth.tokens, {
       userId,
       scopes: parsed.scopes, // canonical order, deduplicated
       applicationId: opts.applicationId,

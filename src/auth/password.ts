@@ -1,4 +1,5 @@
-// Password hashing and the small secret-handling helpers the auth layer shares.
+// Password hashing and the rules a new password must meet. (Constant-time compare and random
+// codes are src/secrets.ts: the store needs them too.)
 //
 // argon2id with m=19456 KiB, t=2, p=1 (OWASP's recommended minimum). Measured on this machine
 // (2 vCPUs, Bun 1.4.5, means of 10 runs after warm-up, 4 rounds on a shared, busy box):
@@ -7,7 +8,7 @@
 // The default would make every `docker login` and /v2/auth Basic check cost ~4x the CPU and
 // 64 MiB each; a burst of logins is a cheap DoS. The credential cache absorbs repeated checks.
 
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomToken } from "../secrets";
 
 const ARGON2 = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
 /** Prefix of a hash made with the current parameters; anything else should be rehashed at next login. */
@@ -53,39 +54,4 @@ export function passwordProblem(pw: string): string | undefined {
   if (length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters long`;
   if (/\s/u.test(pw)) return "Password must not contain whitespace";
   return undefined;
-}
-
-/** Compares digests, not the strings, so neither content nor length leaks through timing. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const da = createHash("sha256").update(a, "utf8").digest();
-  const db = createHash("sha256").update(b, "utf8").digest();
-  return timingSafeEqual(da, db);
-}
-
-/** `bytes` random bytes as URL-safe base64 without padding (48 bytes → 64 characters). */
-export function randomToken(bytes = 48): string {
-  return randomBytes(bytes).toString("base64url");
-}
-
-/** Quay robot tokens: 64 characters from A-Z0-9. */
-export const ROBOT_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/**
- * `length` characters drawn uniformly from `alphabet`. Rejection sampling: bytes at or above the
- * largest multiple of the alphabet size are discarded, so `byte % size` has no modulo bias.
- */
-export function randomAlnum(length: number, alphabet: string = ROBOT_TOKEN_ALPHABET): string {
-  const size = alphabet.length;
-  if (!Number.isInteger(length) || length < 0) throw new RangeError("length must be a non-negative integer");
-  if (size < 2 || size > 256) throw new RangeError("alphabet must have 2..256 characters");
-  const limit = 256 - (256 % size);
-  let out = "";
-  while (out.length < length) {
-    for (const b of randomBytes(Math.ceil((length - out.length) * 1.25) + 8)) {
-      if (b >= limit) continue;
-      out += alphabet[b % size];
-      if (out.length === length) break;
-    }
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import { syncLibraryOwners } from "../auth/libraryNamespace";
-import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
+import { hashPassword, passwordProblem } from "../auth/password";
+import { randomAlnum } from "../secrets";
 import type { Config } from "../config";
 import { isReservedNamespace } from "../oci";
 import type { Stores } from "../store";

@@ -1,12 +1,13 @@
 // Repository notifications, assembled: the outbox worker with the registry's webhook settings,
-// the push listener, and what API v1 calls beyond the store (validators and the view are
-// imported from their own files).
+// the push listener, and what API v1 calls beyond the store (src/v1/notificationActions.ts
+// says what that is; app.ts hands this object to API v1).
 import type { Config } from "../config";
 import type { RegistryEvents } from "../events/registryEvents";
 import type { Logger } from "../log";
 import type { Stores } from "../store";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./deliveryWorker";
 import { registryAddress, type RegistryAddress } from "./payloads";
+import { validateNotification, type NotificationInput } from "./events";
 import { notifyOnPush } from "./pushNotifier";
 import { deliverySender } from "./sendDelivery";
 import { queueTestNotification, type TestOutcome } from "./testNotification";
@@ -19,6 +20,8 @@ export interface Notifications {
   worker: DeliveryWorker;
   /** Starts delivering. `port` is the one the server listens on (payloads name it when no publicUrl is set). */
   start(port: number): void;
+  /** Why a notification may not be created (events.ts, with the configured webhook target policy), or undefined. */
+  validate(input: NotificationInput): string | undefined;
   /** Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test). */
   test(repo: { id: number; fullName: string }, uuid: string): TestOutcome;
 }
@@ -42,7 +45,8 @@ export interface NotificationOptions extends DeliveryWorkerOptions {
 
 export function setUpNotifications(deps: NotificationDeps, opts: NotificationOptions = {}): Notifications {
   const store = deps.stores.notifications;
-  const send = opts.send ?? deliverySender({ policy: targetPolicy(deps.config), resolve: opts.resolve, timeoutMs: opts.timeoutMs });
+  const policy = targetPolicy(deps.config);
+  const send = opts.send ?? deliverySender({ policy, resolve: opts.resolve, timeoutMs: opts.timeoutMs });
   const worker = new DeliveryWorker(store, deps.log, { ...opts, send });
   // The configured port until the server says which one it listens on (they differ for port 0).
   let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
@@ -54,6 +58,7 @@ export function setUpNotifications(deps: NotificationDeps, opts: NotificationOpt
       address = registryAddress(deps.config, port);
       worker.start();
     },
+    validate: (input) => validateNotification(input, policy),
     test: (repo, uuid) => queueTestNotification({ store, worker, limiter }, repo, uuid, address),
   };
 }

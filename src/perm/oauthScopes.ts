@@ -1,5 +1,5 @@
-// OAuth scopes of API v1 bearer tokens (reference §3.4) and what they cap. Pure, and its only
-// import is type-only, so the auth layer can parse a stored token's scopes without loading perm.
+// What the OAuth scopes of API v1 bearer tokens (reference §3.4) cap. Pure. The scope names and
+// their text form belong to the token, so auth owns them (src/auth/oauthScopeNames.ts).
 //
 // A scope never grants anything by itself: it caps what the token's user could do with a
 // session. Quay models each cap as "the highest role this scope allows" per role kind (repository,
@@ -7,51 +7,8 @@
 // and repo:read, user:admin implies user:read, and org:admin (team role admin) also allows
 // creating repositories like repo:create (team role creator).
 
+import { OAUTH_SCOPES, type OAuthScope } from "../auth/oauthScopeNames";
 import type { RepoRole, TeamRole } from "./roles";
-
-export const OAUTH_SCOPES = [
-  "repo:read",
-  "repo:write",
-  "repo:admin",
-  "repo:create",
-  "user:read",
-  "user:admin",
-  "org:admin",
-  "super:user",
-] as const;
-
-export type OAuthScope = (typeof OAUTH_SCOPES)[number];
-
-export type ParsedScopes = { ok: true; scopes: OAuthScope[] } | { ok: false; error: string };
-
-const KNOWN = new Set<string>(OAUTH_SCOPES);
-
-export function isOAuthScope(name: string): name is OAuthScope {
-  return KNOWN.has(name);
-}
-
-/**
- * Parses a space- or comma-separated list (as Quay accepts both). Any unknown name invalidates
- * the whole string; so does a list naming nothing. Runs of separators are tolerated. The result
- * is deduplicated in canonical order and holds only the names given (implications are applied by
- * the caps, not written into the list).
- */
-export function parseScopes(text: string): ParsedScopes {
-  if (typeof text !== "string") return { ok: false, error: "scopes must be a string" };
-  const names = text.split(/[\s,]+/).filter((n) => n !== "");
-  if (names.length === 0) return { ok: false, error: "no scopes given" };
-  const unknown = names.filter((n) => !isOAuthScope(n));
-  if (unknown.length > 0) {
-    const listed = [...new Set(unknown)].map((n) => `"${n}"`).join(", ");
-    return { ok: false, error: `unknown scope${unknown.length > 1 ? "s" : ""} ${listed} (known: ${OAUTH_SCOPES.join(" ")})` };
-  }
-  return { ok: true, scopes: OAUTH_SCOPES.filter((s) => names.includes(s)) };
-}
-
-/** The canonical space-separated form, as stored and as shown in token listings. */
-export function formatScopes(scopes: readonly OAuthScope[]): string {
-  return OAUTH_SCOPES.filter((s) => scopes.includes(s)).join(" ");
-}
 
 /** The scopes given plus every scope they imply. */
 export function expandScopes(scopes: readonly OAuthScope[]): OAuthScope[] {
@@ -155,4 +112,9 @@ export function scopesAllow(scopes: readonly OAuthScope[], needed: OAuthScope): 
     case "super:user":
       return allowsSuperuser(scopes);
   }
+}
+
+/** Whether a caller may use a route that needs `needed`: `scopes` are its token's, or undefined for a session (not capped). */
+export function withinScopes(scopes: readonly OAuthScope[] | undefined, needed: OAuthScope): boolean {
+  return scopes === undefined || scopesAllow(scopes, needed);
 }

@@ -5,7 +5,8 @@
 // powers need super:user (applied where the principal is built). A token without repo scopes
 // can read only public repositories, as anyone can.
 
-import { capRepoRole, mayCreateRepos, type OAuthScope } from "./oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
+import { capRepoRole, mayCreateRepos } from "./oauthScopes";
 import type { RepoStanding } from "./repoRoles";
 import { maxRole } from "./roles";
 

@@ -1,10 +1,12 @@
 // What a caller is in an organization, as Quay's permissions see it, capped by an OAuth token's
-// scopes (reference §3.4). Pure: v1 gathers the facts (team roles, superuser flags) and asks here.
+// scopes (reference §3.4). Pure: RepoRoleResolver.orgStanding (repoRoles.ts) gathers the facts
+// (team roles, superuser flags) and asks here.
 //
 // Quay lowers every team role to what the token's scopes allow (repo:create → creator, org:admin
 // → admin, anything else → nothing), so a repo:read token of an org admin is neither admin nor
 // member: it gets the org's public view. Superuser powers need the super:user scope.
-import { allowsSuperuser, capTeamRole, type OAuthScope } from "./oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
+import { allowsSuperuser, capTeamRole } from "./oauthScopes";
 import type { TeamRole } from "./roles";
 
 export interface OrgFacts {
@@ -23,6 +25,15 @@ export interface OrgRights {
   isMember: boolean;
   /** Org admin, or a global read-only superuser (reads only). */
   canRead: boolean;
+  /** Member, or a global read-only superuser: sees the org's teams and lists its robots. */
+  canReadAsMember: boolean;
+  /** Admin, or in a team with the creator role (API v1's `can_create_repo`). */
+  canCreateRepo: boolean;
+}
+
+/** What the caller is in an organization; `ns` undefined when no organization has the name. */
+export interface OrgStanding extends OrgRights {
+  ns?: { id: number; name: string };
 }
 
 /** Team roles lowered to what a token's scopes allow; `scopes` undefined (a session): unchanged. */
@@ -42,5 +53,11 @@ export function orgRights(facts: OrgFacts, scopes: readonly OAuthScope[] | undef
   const readonlySuper = superPowers && facts.readonlySuperuser;
   const isAdmin = facts.exists && (roles.includes("admin") || superFull);
   const isMember = facts.exists && (roles.length > 0 || superFull);
-  return { roles, isAdmin, isMember, canRead: isAdmin || (facts.exists && readonlySuper) };
+  const canRead = isAdmin || (facts.exists && readonlySuper);
+  return { roles, isAdmin, isMember, canRead, canReadAsMember: isMember || canRead, canCreateRepo: isAdmin || roles.includes("creator") };
+}
+
+/** A team's member list: its own members see it; org admins (and read-only superusers) see any team's. */
+export function mayListTeamMembers(rights: OrgRights, inTeam: boolean): boolean {
+  return rights.canRead || inTeam;
 }

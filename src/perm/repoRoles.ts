@@ -3,8 +3,10 @@ import { canonicalRepoName } from "../oci";
 import type { OrgStore, TeamRole } from "../store/meta/orgs";
 import type { PermissionStore } from "../store/meta/permissions";
 import type { RepositoryStore } from "../store/meta/repositories";
+import type { OAuthScope } from "../auth/oauthScopeNames";
 import { allowsSuperuser } from "./oauthScopes";
 import { capStandingToScopes } from "./oauthStanding";
+import { orgRights, type OrgStanding } from "./orgStanding";
 import { canCreateRepo, resolveRepoRole, type Principal, type RepoRole } from "./roles";
 
 export interface RoleStores {
@@ -32,7 +34,7 @@ export interface RepoStanding {
   canCreate: boolean;
 }
 
-/** Gathers the facts about a caller and a repository from the store, then asks the pure rules. */
+/** Gathers the facts about a caller and a repository (or organization) from the store, then asks the pure rules. */
 export class RepoRoleResolver {
   private readonly superusers: Set<string>;
   private readonly readonlySuperusers: Set<string>;
@@ -87,6 +89,25 @@ export class RepoRoleResolver {
       : false;
     const standing = { repo, exists: !!row, repoId: row?.id, role, grantedRole, canCreateInNamespace, canCreate: !row && canCreateInNamespace };
     return scopes ? capStandingToScopes(standing, scopes, row?.visibility === "public") : standing;
+  }
+
+  /**
+   * The caller's standing in the organization `org`, capped by an OAuth token's `scopes`
+   * (undefined for a session: no cap). A user or unknown name gives `ns` undefined and no rights.
+   */
+  orgStanding(identity: Identity, org: string, scopes: readonly OAuthScope[] | undefined): OrgStanding {
+    const found = this.stores.orgs.namespace(org);
+    const ns = found?.kind === "org" ? { id: found.id, name: org } : undefined;
+    const principal = this.principalOf(identity);
+    const teamRoles = ns && identity.kind === "user" ? this.stores.orgs.teamRolesOf(ns.id, { userId: identity.user.id }) : [];
+    const facts = {
+      exists: ns !== undefined,
+      teamRoles,
+      superuser: principal.kind === "user" && principal.superuser,
+      readonlySuperuser: principal.kind === "user" && principal.readonlySuperuser,
+      superuserFullAccess: this.policy.superuserFullAccess,
+    };
+    return { ns, ...orgRights(facts, scopes) };
   }
 
   isPublic(requestedName: string): boolean {

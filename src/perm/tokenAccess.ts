@@ -5,7 +5,7 @@ import { serviceFor, type ServiceSettings } from "../auth/serviceName";
 import type { UserStore } from "../store/meta/users";
 import type { RobotStore } from "../store/meta/robots";
 import type { OAuthStore } from "../store/meta/oauth";
-import { parseScopes } from "./oauthScopes";
+import { parseScopes } from "../auth/oauthScopeNames";
 import type { AccessDecision, AccessPolicy, BearerIdentity, CatalogFilter, RepoAction } from "./access";
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";

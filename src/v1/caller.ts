@@ -1,6 +1,6 @@
 import type { Identity } from "../auth/identity";
 import { bearerToken, type OAuthTokenService } from "../auth/oauthTokens";
-import type { OAuthScope } from "../perm/oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
 import type { UserStore } from "../store/meta/users";
 
 /** What the session cookie holds: the user's uuid (rotated at sign-out), login time, CSRF token. */

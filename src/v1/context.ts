@@ -1,8 +1,8 @@
 import type { Authenticator } from "../auth/authenticator";
 import type { OAuthTokenService } from "../auth/oauthTokens";
-import type { Notifications } from "../notify";
 import type { Config } from "../config";
 import type { Logger } from "../log";
+import type { NotificationActions } from "./notificationActions";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
 import type { Registry } from "../registry/registry";
@@ -14,7 +14,7 @@ export interface V1Context {
   log: Logger;
   authenticator: Authenticator;
   oauth: OAuthTokenService;
-  notify: Notifications;
+  notify: NotificationActions;
   roles: RepoRoleResolver;
   cookieSecrets: string[];
 }

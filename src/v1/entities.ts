@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
-import { scopesAllow } from "../perm/oauthScopes";
-import type { Caller } from "./caller";
+import { withinScopes } from "../perm/oauthScopes";
+import { tokenScopes, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { orgStanding } from "./guards";
 import { v1Plugin } from "./macros";
@@ -22,7 +22,7 @@ export function entityRoutes(ctx: V1Context) {
   /** The caller's own namespace, for their robots: needs user:admin when called with an OAuth token. */
   const ownNamespace = (caller: Caller, name: string) => {
     if (caller.identity.kind !== "user" || caller.identity.user.username !== name) return undefined;
-    if (caller.via === "oauth" && !scopesAllow(caller.scopes ?? [], "user:admin")) return undefined;
+    if (!withinScopes(tokenScopes(caller), "user:admin")) return undefined;
     const ns = ctx.stores.orgs.namespace(name);
     return ns ? { id: ns.id, name } : undefined;
   };

@@ -1,12 +1,15 @@
 // Quay's permission checks as plain functions; each throws the ApiError Quay would answer with.
 // The macros in macros.ts put them on routes; handlers call them for checks that depend on the body.
-import { constantTimeEqual } from "../auth/password";
+// The decisions are src/perm's; here a "no" becomes Quay's answer (401/403, 404, 400).
+import { constantTimeEqual } from "../secrets";
 import { isValidRepoName } from "../oci";
-import { scopesAllow, type OAuthScope } from "../perm/oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
+import { withinScopes } from "../perm/oauthScopes";
+import type { OrgStanding } from "../perm/orgStanding";
+import { checkRepoRole, roleRequired } from "../perm/repoAccess";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { RepoRole } from "../perm/roles";
-import { roleAtLeast } from "../perm/roles";
-import { orgRights, type OrgRights } from "../perm/orgStanding";
+import { maySuperuser } from "../perm/superuser";
 import { FRESH_LOGIN_MS, isSignedIn, tokenScopes, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
@@ -36,14 +39,15 @@ export function requireSessionLogin(caller: Caller): void {
 
 /** OAuth tokens act only within their scopes; sessions are not capped. */
 export function requireScope(caller: Caller, scope: OAuthScopeName): void {
-  if (caller.via === "oauth" && !scopesAllow(caller.scopes ?? [], scope)) throw ApiError.unauthorized(isSignedIn(caller));
+  if (!withinScopes(tokenScopes(caller), scope)) throw ApiError.unauthorized(isSignedIn(caller));
 }
 
 /** The repository standing, requiring at least `role`. Private repositories never leak: 401/403 like a missing one. */
 export function requireRepoRole(caller: Caller, roles: V1Context["roles"], repo: string, role: RepoRole): RepoStanding {
   const standing = roles.standing(caller.identity, repo);
-  if (!roleAtLeast(standing.role, role)) throw ApiError.unauthorized(isSignedIn(caller));
-  if (!standing.exists) throw ApiError.notFound();
+  const check = checkRepoRole(standing, role);
+  if (check === "denied") throw ApiError.unauthorized(isSignedIn(caller));
+  if (check === "missing") throw ApiError.notFound();
   return standing;
 }
 
@@ -58,20 +62,15 @@ export function requireRepoStanding(
 ): RepoStanding {
   requireScope(caller, scope);
   if (!repo.includes("/") || !isValidRepoName(repo)) throw ApiError.notFound();
-  if (role === "admin" && opts.allowForGlobalReadonlySuperuser) {
-    const p = ctx.roles.principalOf(caller.identity);
-    if (p.kind === "user" && p.readonlySuperuser) return requireRepoRole(caller, ctx.roles, repo, "read");
-  }
-  return requireRepoRole(caller, ctx.roles, repo, role);
+  const needed = roleRequired(ctx.roles.principalOf(caller.identity), role, opts.allowForGlobalReadonlySuperuser === true);
+  return requireRepoRole(caller, ctx.roles, repo, needed);
 }
 
 /** Superuser panel: any superuser reads, only real superusers write. */
 export function requireSuperuser(ctx: V1Context, caller: Caller, mode: "read" | "write"): void {
   requireUser(caller);
   requireScope(caller, "super:user");
-  const p = ctx.roles.principalOf(caller.identity);
-  const ok = p.kind === "user" && (p.superuser || (mode === "read" && p.readonlySuperuser));
-  if (!ok) throw ApiError.unauthorized(true);
+  if (!maySuperuser(ctx.roles.principalOf(caller.identity), mode)) throw ApiError.unauthorized(true);
 }
 
 /** Quay's web routes outside the CSRF-protected API: the programmatic first-user bootstrap. */
@@ -91,26 +90,9 @@ export function checkCsrf(caller: Caller, request: Request, body?: unknown): voi
   if (!given || !expected || !constantTimeEqual(given, expected)) throw ApiError.csrf();
 }
 
-/** What the caller is in an organization: its team roles, and admin/member as Quay's permissions see them. */
-export interface OrgStanding extends OrgRights {
-  /** undefined when no organization has this name. */
-  ns?: { id: number; name: string };
-}
-
-/** The caller's standing in `org`, capped by an OAuth token's scopes (src/perm/orgStanding.ts). */
+/** The caller's standing in `org`, capped by an OAuth token's scopes (decided in src/perm/orgStanding.ts). */
 export function orgStanding(ctx: V1Context, caller: Caller, org: string): OrgStanding {
-  const found = ctx.stores.orgs.namespace(org);
-  const ns = found?.kind === "org" ? { id: found.id, name: org } : undefined;
-  const principal = ctx.roles.principalOf(caller.identity);
-  const teamRoles = ns && caller.identity.kind === "user" ? ctx.stores.orgs.teamRolesOf(ns.id, { userId: caller.identity.user.id }) : [];
-  const facts = {
-    exists: ns !== undefined,
-    teamRoles,
-    superuser: principal.kind === "user" && principal.superuser,
-    readonlySuperuser: principal.kind === "user" && principal.readonlySuperuser,
-    superuserFullAccess: ctx.config.superuserFullAccess,
-  };
-  return { ns, ...orgRights(facts, tokenScopes(caller)) };
+  return ctx.roles.orgStanding(caller.identity, org, tokenScopes(caller));
 }
 
 /** Quay's order: the permission first (so unknown orgs answer 401/403 like private ones), then 404. */

@@ -1,17 +1,16 @@
 // Repository notifications (reference quay-api.md §2.13): list, create, read, delete, reset the
-// failure count, and queue a test. Repository admins only. Which events and methods are
-// accepted, and why, is src/notify/events.ts; delivery is the outbox worker's.
+// failure count, and queue a test. Repository admins only. Which events, methods and webhook
+// addresses are accepted, and why, is src/notify/events.ts, asked through ctx.notify; delivery
+// is the outbox worker's.
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { validateNotification } from "../notify/events";
-import { notificationView } from "../notify/view";
-import { targetPolicy } from "../notify/webhookTarget";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { NotificationRow } from "../store/meta/notifications";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
+import { notificationView } from "./notificationView";
 import { v1Options } from "./session";
 import { jsonResponse } from "./views";
 
@@ -56,7 +55,7 @@ export function notificationRoutes(ctx: V1Context) {
       `${base}/`,
       ({ repo, body, audit }) => {
         const b = parseBody(CreateBody, body);
-        const problem = validateNotification(b, targetPolicy(ctx.config));
+        const problem = ctx.notify.validate(b);
         if (problem) throw ApiError.invalidRequest(problem, { field: problem.slice(0, problem.indexOf(":")) });
         const created = ctx.stores.notifications.create({
           repositoryId: repo.repoId!,

@@ -4,7 +4,7 @@
 // the request under /api/v1/user/assignedauthorization.
 import { Elysia } from "elysia";
 import { errorRedirect, LOCAL_OAUTH_HANDLER, redirectAllowed, tokenRedirect } from "../auth/oauthRedirect";
-import { parseScopes } from "../perm/oauthScopes";
+import { parseScopes } from "../auth/oauthScopeNames";
 import type { OAuthApplicationRow } from "../store/meta/oauth";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";

@@ -1,12 +1,14 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import type { OrgStanding } from "../perm/orgStanding";
+import { mayCreateOrganization } from "../perm/superuser";
 import { removeNamespace } from "../store/namespaceRemoval";
 import type { TeamRow } from "../store/meta/orgs";
 import { parseBody } from "./body";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { orgStanding, requireUser, type OrgStanding } from "./guards";
+import { orgStanding, requireUser } from "./guards";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import type { AuditFn } from "./audit";
 import { v1Plugin } from "./macros";
@@ -48,8 +50,7 @@ export function organizationRoutes(ctx: V1Context) {
     const b = parseBody(CreateBody, body);
     if (!isValidName(b.name)) throw ApiError.invalidRequest("Invalid organization name", { field: "name" });
     if (b.email && !EMAIL.test(b.email)) throw ApiError.invalidRequest("Invalid email address", { field: "email" });
-    const principal = ctx.roles.principalOf(caller.identity);
-    if (principal.kind === "user" && principal.readonlySuperuser) throw ApiError.unauthorized(true);
+    if (!mayCreateOrganization(ctx.roles.principalOf(caller.identity))) throw ApiError.unauthorized(true);
     const out = ctx.stores.orgs.create(b.name, user.id);
     if (out.kind === "nameTaken") throw ApiError.invalidRequest("A user or organization with this name already exists", { field: "name" });
     if (b.email) ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
@@ -68,12 +69,12 @@ export function organizationRoutes(ctx: V1Context) {
       is_admin: s.isAdmin,
       is_member: s.isMember,
     };
-    if (s.isMember || s.canRead) {
+    if (s.canReadAsMember) {
       const teams = ctx.stores.orgs.teams(s.ns.id);
       const mine = caller.identity.kind === "user" ? new Set(ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id })) : new Set<number>();
       view.teams = Object.fromEntries(teams.map((t) => [t.name, teamView(t, s.isAdmin || mine.has(t.id))]));
       view.ordered_teams = teams.map((t) => t.name);
-      view.can_create_repo = s.isAdmin || s.roles.includes("creator");
+      view.can_create_repo = s.canCreateRepo;
     }
     if (s.isAdmin) {
       view.invoice_email = false;

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { randomAlnum } from "../auth/password";
+import { randomAlnum } from "../secrets";
 import type { RobotDetails } from "../store/meta/robots";
 import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
@@ -136,7 +136,7 @@ export function robotRoutes(ctx: V1Context) {
         "/api/v1/organization/:orgname/robots",
         ({ caller, params, query }) => {
           const s = orgStanding(ctx, caller, params.orgname);
-          if (!(s.isMember || s.canRead)) throw ApiError.unauthorized(isSignedIn(caller));
+          if (!s.canReadAsMember) throw ApiError.unauthorized(isSignedIn(caller));
           if (!s.ns) throw ApiError.notFound();
           // Tokens for admins; permissions for admins and read-only superusers (Quay's rule).
           const opts = { token: s.isAdmin && tokenWanted(query), permissions: s.canRead && queryFlag(query, "permissions") };

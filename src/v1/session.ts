@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { callerFromRequest, SESSION_COOKIE, type SessionData } from "./caller";
 import type { V1Context } from "./context";
-import { randomToken } from "../auth/password";
+import { randomToken } from "../secrets";
 import { checkCsrf } from "./guards";
 
 /** Elysia options every API v1 instance shares: the signed session cookie. */

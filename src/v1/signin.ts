@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { clientAddress } from "../auth/clientAddress";
-import { randomToken } from "../auth/password";
+import { randomToken } from "../secrets";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";

@@ -2,7 +2,7 @@
 // may still read them.
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { roleAtLeast } from "../perm/roles";
+import { mayReadRepo } from "../perm/repoAccess";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
@@ -23,7 +23,7 @@ export function starRoutes(ctx: V1Context) {
         const after = nameCursor.read(query.next_page);
         const names = ctx.stores.stars
           .starredBy(user.id, after, Number.MAX_SAFE_INTEGER)
-          .filter((name) => roleAtLeast(ctx.roles.standing(caller.identity, name).role, "read"));
+          .filter((name) => mayReadRepo(ctx.roles.standing(caller.identity, name).role));
         const page = names.slice(0, PAGE_SIZE);
         const rows = ctx.stores.repositories.details(page).sort((a, b) => a.fullName.localeCompare(b.fullName));
         return {

@@ -1,7 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { removeNamespace } from "../store/namespaceRemoval";
-import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
+import { hashPassword, passwordProblem } from "../auth/password";
+import { randomAlnum } from "../secrets";
+import { isProtectedSuperuser } from "../perm/superuser";
 import type { AccountChanges, UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
 import type { Caller } from "./caller";
@@ -62,12 +64,9 @@ export function superuserRoutes(ctx: V1Context) {
     return user;
   };
 
-  /**
-   * Quay refuses to change or delete superusers (its is_superuser: the configured list; here also
-   * the flag on the account). Read-only superusers are not protected, as in Quay.
-   */
+  /** Quay refuses to change or delete superusers from the panel (src/perm/superuser.ts). */
   const changeable = (user: UserRow, verb: "update" | "delete") => {
-    if (user.superuser || ctx.config.superusers.includes(user.username)) throw ApiError.invalidRequest(`Cannot ${verb} a superuser`);
+    if (isProtectedSuperuser(user, ctx.config.superusers)) throw ApiError.invalidRequest(`Cannot ${verb} a superuser`);
     return user;
   };
 

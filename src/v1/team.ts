@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import { mayListTeamMembers } from "../perm/orgStanding";
 import type { Member } from "../store/meta/orgs";
 import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
@@ -82,7 +83,7 @@ export function teamRoutes(ctx: V1Context) {
         const team = s.ns ? ctx.stores.orgs.team(s.ns.id, params.teamname) : undefined;
         const inTeam =
           team !== undefined && caller.identity.kind === "user" && ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id }).includes(team.id);
-        if (!(s.canRead || inTeam)) throw ApiError.unauthorized(isSignedIn(caller));
+        if (!mayListTeamMembers(s, inTeam)) throw ApiError.unauthorized(isSignedIn(caller));
         if (!s.ns || !team) throw ApiError.notFound();
         return {
           name: params.teamname,

@@ -11,7 +11,7 @@ import { ApiError } from "./errors";
 import { v1Plugin } from "./macros";
 import { tokenScopes } from "./caller";
 import { capTeamRoles } from "../perm/orgStanding";
-import type { OAuthScope } from "../perm/oauthScopes";
+import type { OAuthScope } from "../auth/oauthScopeNames";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { v1Options } from "./session";
 import { avatar, orgAvatar } from "./views";

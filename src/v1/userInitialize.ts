@@ -5,7 +5,7 @@ import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { hashPassword, passwordProblem } from "../auth/password";
 import { syncLibraryOwners } from "../auth/libraryNamespace";
-import { OAUTH_SCOPES } from "../perm/oauthScopes";
+import { OAUTH_SCOPES } from "../auth/oauthScopeNames";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";

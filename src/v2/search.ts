@@ -4,7 +4,7 @@
 // daemon sends the `docker login` ones with its search, marked X-Docker-Token: true, over HTTP
 // and HTTPS alike) or a registry token add what that account may pull.
 import { ANONYMOUS, type Identity } from "../auth/identity";
-import { roleAtLeast } from "../perm/roles";
+import { mayReadRepo } from "../perm/repoAccess";
 import type { V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
@@ -57,7 +57,7 @@ export async function searchRepositories(ctx: V2Context, request: Request): Prom
   const identity = await searcher(ctx, request);
   // Open mode (--auth none): everyone may pull everything, so everything is found.
   const open = ctx.access.mode === "none";
-  const canSee = (repo: string) => open || roleAtLeast(ctx.auth!.roles.standing(identity, repo).role, "read");
+  const canSee = (repo: string) => open || mayReadRepo(ctx.auth!.roles.standing(identity, repo).role);
   // Like Quay: an empty term finds nothing (no listing of the whole registry through search).
   const found = term
     ? ctx.stores.repositories.search(term, {

@@ -10,6 +10,7 @@ import { tokenCreate } from "../../src/cli/tokens";
 import type { Stores } from "../../src/store";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { BearerRegistryClient, registryAuth, registryToken } from "../support/registryClient";
+import { findOAuthToken, issueOAuthToken } from "../../src/auth/oauthTokenCode";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
@@ -76,7 +77,7 @@ describe("$oauthtoken at /v2/auth", () => {
 
   test("the registry token names the OAuth token it came from (Quay's context)", async () => {
     const oauthToken = mint("alice", "repo:read");
-    const info = stores.oauth.tokens.find(oauthToken)!;
+    const info = findOAuthToken(stores.oauth.tokens, oauthToken)!;
     const jwt = await registryToken(server.url, [OAUTH, oauthToken], "repository:alice/app:pull");
     const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString());
     expect(claims.sub).toBe("alice");
@@ -88,10 +89,10 @@ describe("$oauthtoken at /v2/auth", () => {
     expect(await status("not-a-token")).toBe(401);
     const revoked = mint("alice", "repo:read");
     expect(await status(revoked)).toBe(200);
-    stores.oauth.tokens.revoke(stores.oauth.tokens.find(revoked)!.uuid);
+    stores.oauth.tokens.revoke(findOAuthToken(stores.oauth.tokens, revoked)!.uuid);
     expect(await status(revoked)).toBe(401); // at once: OAuth logins are not cached
     const alice = stores.users.byName("alice")!;
-    const expiring = stores.oauth.tokens.create({ userId: alice.id, scopes: ["repo:read"], lifetimeMs: 1 }).token;
+    const expiring = issueOAuthToken(stores.oauth.tokens, { userId: alice.id, scopes: ["repo:read"], lifetimeMs: 1 }).token;
     await Bun.sleep(5);
     expect(await status(expiring)).toBe(401);
     const bobs = mint("bob", "repo:read");

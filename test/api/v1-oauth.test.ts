@@ -6,6 +6,7 @@ import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { ageLogin, expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+import { findOAuthToken } from "../../src/auth/oauthTokenCode";
 
 setDefaultTimeout(60_000);
 
@@ -226,7 +227,7 @@ describe("/api/v1/user/authorizations (the applications a user authorized)", () 
       },
     ]);
     const { uuid } = mine[0];
-    expect(listed.map((a: any) => a.uuid)).not.toContain(stores.oauth.tokens.find(cli.token)!.uuid);
+    expect(listed.map((a: any) => a.uuid)).not.toContain(findOAuthToken(stores.oauth.tokens, cli.token)!.uuid);
     expect(await expectJson(await other.get(`/api/v1/user/authorizations/${uuid}`), 200)).toEqual(mine[0]);
 
     // Another user neither reads nor revokes it.
@@ -241,7 +242,7 @@ describe("/api/v1/user/authorizations (the applications a user authorized)", () 
     await expectProblem(await other.get(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
     await expectProblem(await other.delete(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
     // The CLI token is not reachable here and keeps working.
-    await expectProblem(await other.delete(`/api/v1/user/authorizations/${stores.oauth.tokens.find(cli.token)!.uuid}`), 404, "not_found");
+    await expectProblem(await other.delete(`/api/v1/user/authorizations/${findOAuthToken(stores.oauth.tokens, cli.token)!.uuid}`), 404, "not_found");
     expect((await api("/api/v1/user/", bearer(cli.token))).status).toBe(200);
   });
 

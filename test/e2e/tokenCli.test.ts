@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { OAuthTokenService } from "../../src/auth/oauthTokens";
 import { openStores, type Stores } from "../../src/store";
 import { ROOT, tempDir } from "../support/server";
+import { findOAuthToken } from "../../src/auth/oauthTokenCode";
 
 let dataDir: string;
 
@@ -56,14 +57,14 @@ describe("berth token create", () => {
     const caller = withStores((_, tokens) => tokens.authenticate(`Bearer ${run.stdout.trim()}`));
     expect(caller?.user.username).toBe("alice");
     expect(caller?.scopes).toEqual(["repo:write", "user:read"]);
-    expect(withStores((stores) => stores.oauth.tokens.find(run.stdout.trim())?.expiresMs)).toBeNull();
+    expect(withStores((stores) => findOAuthToken(stores.oauth.tokens, run.stdout.trim())?.expiresMs)).toBeNull();
   });
 
   test("--expires-in sets the expiry; comma-separated scopes work", async () => {
     const before = Date.now();
     const run = await berth("token", "create", "--user", "bob", "--scopes", "repo:read,repo:create", "--expires-in", "30d");
     expect(run.code).toBe(0);
-    const found = withStores((stores) => stores.oauth.tokens.find(run.stdout.trim()))!;
+    const found = withStores((stores) => findOAuthToken(stores.oauth.tokens, run.stdout.trim()))!;
     expect(found.scopes).toEqual(["repo:read", "repo:create"]);
     expect(found.expiresMs! - before).toBeGreaterThanOrEqual(30 * 86_400_000);
     expect(found.expiresMs! - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
@@ -101,7 +102,7 @@ describe("berth token list and revoke", () => {
   test("list shows uuid, scopes and expiry but not the token; revoke ends the token at once", async () => {
     const made = await berth("token", "create", "--user", "alice", "--scopes", "org:admin", "--expires-in", "1h");
     const token = made.stdout.trim();
-    const uuid = withStores((stores) => stores.oauth.tokens.find(token)!.uuid);
+    const uuid = withStores((stores) => findOAuthToken(stores.oauth.tokens, token)!.uuid);
 
     const list = await berth("token", "list", "--user", "alice");
     expect(list.code).toBe(0);

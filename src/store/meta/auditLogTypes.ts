@@ -1,5 +1,6 @@
-// The audit log's public shapes (AuditLogStore in auditLog.ts takes and returns these).
-import type { LogKind } from "../../audit/logKinds";
+// The audit log's public shapes (AuditLogStore in auditLog.ts takes and returns these). A kind
+// is stored as given: which kinds exist is audit's vocabulary (src/audit/logKinds.ts), and its
+// callers type what they pass with it.
 
 export interface AuditPerformer {
   kind: "user" | "robot";
@@ -8,7 +9,7 @@ export interface AuditPerformer {
 }
 
 export interface AuditRecord {
-  kind: LogKind;
+  kind: string;
   namespace?: { id: number; name: string };
   repositoryId?: number;
   /** Who acted; absent for anonymous callers and the system. */
@@ -37,9 +38,9 @@ export interface LogFilter {
   repositoryId?: number;
   performerName?: string;
   /** Only these kinds (an empty list matches nothing). */
-  kinds?: readonly LogKind[];
+  kinds?: readonly string[];
   /** None of these kinds (Quay's user logs leave out the service-key kinds). */
-  excludeKinds?: readonly LogKind[];
+  excludeKinds?: readonly string[];
   /** Window [startMs, endMs): start inclusive, end exclusive. */
   startMs: number;
   endMs: number;

@@ -1,5 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
-import { constantTimeEqual, randomAlnum, ROBOT_TOKEN_ALPHABET } from "../../auth/password";
+import { constantTimeEqual, randomAlnum, ROBOT_TOKEN_ALPHABET } from "../../secrets";
 import type { MetaDb } from "../db";
 import { oauthApplications } from "../schema";
 

@@ -1,12 +1,11 @@
 import { and, asc, eq, isNotNull, lte, sql } from "drizzle-orm";
-import { hashOAuthSecret, newOAuthToken, splitOAuthToken } from "../../auth/oauthTokenCode";
-import { constantTimeEqual } from "../../auth/password";
 import type { MetaDb } from "../db";
 import { oauthAccessTokens, oauthApplications } from "../schema";
 
-// OAuth access tokens (bearer tokens for API v1). The token string exists only in the answer to
-// create(); the row keeps its lookup half and the sha256 of its secret half. Scope names are
-// stored and returned as given: what they mean is perm's business, not the store's.
+// OAuth access tokens (bearer tokens for API v1). The caller (src/auth/oauthTokenCode.ts) makes
+// the token and hashes its secret half: a row keeps the lookup half and that hash, and this store
+// never sees the token whole. Scope names are stored and returned as given: what they mean is
+// auth's and perm's business, not the store's.
 
 export interface OAuthTokenInfo {
   id: number;
@@ -23,6 +22,9 @@ export interface OAuthTokenInfo {
 
 export interface NewOAuthToken {
   userId: number;
+  /** The token's lookup half (unique) and the hash of its secret half. */
+  lookup: string;
+  secretHash: string;
   scopes: readonly string[];
   applicationId?: number | null;
   /** Omitted: the token never expires. */
@@ -62,13 +64,10 @@ export class OAuthTokenStore {
       .prepare();
   }
 
-  /** Stores a new token and answers its string, the only time it is available. */
-  create(input: NewOAuthToken): OAuthTokenInfo & { token: string } {
+  create(input: NewOAuthToken): OAuthTokenInfo {
     if (input.lifetimeMs !== undefined && !(Number.isSafeInteger(input.lifetimeMs) && input.lifetimeMs > 0)) {
       throw new RangeError(`token lifetime must be a positive whole number of milliseconds, got ${input.lifetimeMs}`);
     }
-    const token = newOAuthToken();
-    const { lookup, secret } = splitOAuthToken(token)!;
     const createdMs = this.now();
     const row = this.db
       .insert(oauthAccessTokens)
@@ -77,27 +76,22 @@ export class OAuthTokenStore {
         userId: input.userId,
         applicationId: input.applicationId ?? null,
         scope: input.scopes.join(" "),
-        lookup,
-        secretHash: hashOAuthSecret(secret),
+        lookup: input.lookup,
+        secretHash: input.secretHash,
         createdMs,
         expiresMs: input.lifetimeMs === undefined ? null : createdMs + input.lifetimeMs,
       })
       .returning({ uuid: oauthAccessTokens.uuid })
       .get();
-    return { ...this.byUuid(row.uuid)!, token };
+    return this.byUuid(row.uuid)!;
   }
 
-  /** The token's row when `token` is a live token of ours: known lookup, right secret, not expired. */
-  find(token: string): OAuthTokenInfo | undefined {
-    const parts = splitOAuthToken(token);
-    if (!parts) return undefined;
-    const row = this.byLookup.get({ lookup: parts.lookup });
-    // Hash and compare even without a row, so timing does not tell a known lookup half apart.
-    const hash = hashOAuthSecret(parts.secret);
-    if (!constantTimeEqual(row?.secretHash ?? "", hash) || !row) return undefined;
-    if (row.expiresMs !== null && row.expiresMs <= this.now()) return undefined;
-    const { secretHash: _, ...rest } = row;
-    return info(rest);
+  /** The unexpired token with this lookup half, with its secret's hash for the caller to compare. */
+  liveByLookup(lookup: string): (OAuthTokenInfo & { secretHash: string }) | undefined {
+    const row = this.byLookup.get({ lookup });
+    if (!row || (row.expiresMs !== null && row.expiresMs <= this.now())) return undefined;
+    const { secretHash, ...rest } = row;
+    return { ...info(rest), secretHash };
   }
 
   /** By uuid whether expired or not (for listings and revocation by the owner). */

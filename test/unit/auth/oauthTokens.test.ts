@@ -4,6 +4,7 @@ import { bearerToken, OAuthTokenService } from "../../../src/auth/oauthTokens";
 import { openStores, type Stores } from "../../../src/store";
 import { OAuthStore } from "../../../src/store/meta/oauth";
 import { tempDir } from "../../support/server";
+import { findOAuthToken, issueOAuthToken } from "../../../src/auth/oauthTokenCode";
 
 describe("bearerToken", () => {
   test.each<[string | null | undefined, string | undefined]>([
@@ -96,7 +97,7 @@ describe("OAuthTokenService", () => {
     expect(service.authenticate(`Bearer ${expiring}`)).toBeDefined();
     clock += 5000;
     expect(service.authenticate(`Bearer ${expiring}`)).toBeUndefined();
-    const uuid = oauth.tokens.find(token)!.uuid;
+    const uuid = findOAuthToken(oauth.tokens, token)!.uuid;
     expect(oauth.tokens.revoke(uuid)).toBe(true);
     expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
   });
@@ -110,8 +111,8 @@ describe("OAuthTokenService", () => {
   });
 
   test("a stored scope string that no longer parses makes the token invalid", () => {
-    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read", "repo:retired"] });
-    expect(oauth.tokens.find(token)).toBeDefined();
+    const { token } = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read", "repo:retired"] });
+    expect(findOAuthToken(oauth.tokens, token)).toBeDefined();
     expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
   });
 

@@ -8,72 +8,27 @@ import {
   capRepoRole,
   capTeamRole,
   expandScopes,
-  formatScopes,
   mayCreateRepos,
   maxRepoRole,
-  OAUTH_SCOPES,
-  parseScopes,
   scopesAllow,
+  withinScopes,
   type AccountRole,
   type CappedTeamRole,
-  type OAuthScope,
 } from "../../../src/perm/oauthScopes.ts";
+import { OAUTH_SCOPES, parseScopes, type OAuthScope } from "../../../src/auth/oauthScopeNames.ts";
 import type { RepoRole } from "../../../src/perm/roles.ts";
 
-describe("parseScopes: accepted", () => {
-  test.each<[string, OAuthScope[]]>([
-    ["repo:read", ["repo:read"]],
-    ["repo:read repo:write", ["repo:read", "repo:write"]],
-    ["repo:read,repo:write", ["repo:read", "repo:write"]],
-    ["repo:write, repo:read", ["repo:read", "repo:write"]],
-    ["  user:read\trepo:admin  ", ["repo:admin", "user:read"]],
-    ["repo:read,,repo:read  repo:read", ["repo:read"]],
-    ["super:user org:admin user:admin user:read repo:create repo:admin repo:write repo:read", [...OAUTH_SCOPES]],
-    ["repo:create", ["repo:create"]],
-  ])("%p", (text, scopes) => {
-    expect(parseScopes(text)).toEqual({ ok: true, scopes });
-  });
-});
-
-describe("parseScopes: refused (the whole string)", () => {
-  test.each<[string, string, RegExp]>([
-    ["empty", "", /no scopes/],
-    ["only separators", " , ,", /no scopes/],
-    ["one unknown among known", "repo:read repo:fly", /unknown scope "repo:fly"/],
-    ["wrong case", "REPO:READ", /unknown scope "REPO:READ"/],
-    ["direct_user_login is internal", "direct_user_login", /"direct_user_login"/],
-    ["registry scope syntax", "repository:a/b:pull", /"repository:a\/b:pull"/],
-    ["several unknown named once each", "x y x repo:read", /unknown scopes "x", "y" \(/],
-    ["semicolon is no separator", "repo:read;repo:write", /"repo:read;repo:write"/],
-  ])("%s", (_name, text, message) => {
-    const out = parseScopes(text);
-    expect(out.ok).toBe(false);
-    if (!out.ok) expect(out.error).toMatch(message);
-  });
-
-  test("the message lists the known names", () => {
-    const out = parseScopes("nope");
-    expect(!out.ok && out.error).toContain("known: repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user");
-  });
-});
-
-describe("formatScopes and expandScopes", () => {
-  test.each<[OAuthScope[], string, OAuthScope[]]>([
-    [[], "", []],
-    [["repo:read"], "repo:read", ["repo:read"]],
-    [["repo:write"], "repo:write", ["repo:read", "repo:write"]],
-    [["repo:admin"], "repo:admin", ["repo:read", "repo:write", "repo:admin"]],
-    [["user:admin", "repo:write"], "repo:write user:admin", ["repo:read", "repo:write", "user:read", "user:admin"]],
-    [["org:admin"], "org:admin", ["org:admin"]],
-    [["super:user", "repo:create"], "repo:create super:user", ["repo:create", "super:user"]],
-  ])("%p → %p", (scopes, text, expanded) => {
-    expect(formatScopes(scopes)).toBe(text);
+describe("expandScopes", () => {
+  test.each<[OAuthScope[], OAuthScope[]]>([
+    [[], []],
+    [["repo:read"], ["repo:read"]],
+    [["repo:write"], ["repo:read", "repo:write"]],
+    [["repo:admin"], ["repo:read", "repo:write", "repo:admin"]],
+    [["user:admin", "repo:write"], ["repo:read", "repo:write", "user:read", "user:admin"]],
+    [["org:admin"], ["org:admin"]],
+    [["super:user", "repo:create"], ["repo:create", "super:user"]],
+  ])("%p → %p", (scopes, expanded) => {
     expect(expandScopes(scopes)).toEqual(expanded);
-  });
-
-  test("format then parse gives the same list back", () => {
-    const scopes: OAuthScope[] = ["user:read", "repo:admin", "org:admin"];
-    expect(parseScopes(formatScopes(scopes))).toEqual({ ok: true, scopes: ["repo:admin", "user:read", "org:admin"] });
   });
 });
 
@@ -175,5 +130,18 @@ describe("scopesAllow: what a route needing one scope lets a token do", () => {
     const parsed = parseScopes(held);
     if (!parsed.ok) throw new Error(parsed.error);
     expect(scopesAllow(parsed.scopes, needed)).toBe(allowed);
+  });
+});
+
+describe("withinScopes: sessions are not capped, tokens are", () => {
+  test.each<[string, OAuthScope[] | undefined, OAuthScope, boolean]>([
+    ["session", undefined, "super:user", true],
+    ["session", undefined, "repo:admin", true],
+    ["token with the scope", ["user:admin"], "user:admin", true],
+    ["token with an implying scope", ["repo:admin"], "repo:read", true],
+    ["token without it", ["repo:read"], "user:admin", false],
+    ["token with no scopes", [], "repo:read", false],
+  ])("%s needs %s", (_, scopes, needed, allowed) => {
+    expect(withinScopes(scopes, needed)).toBe(allowed);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { OAuthScope } from "../../../src/perm/oauthScopes.ts";
+import type { OAuthScope } from "../../../src/auth/oauthScopeNames.ts";
 import { capStandingToScopes } from "../../../src/perm/oauthStanding.ts";
 import type { RepoStanding } from "../../../src/perm/repoRoles.ts";
 import type { RepoRole } from "../../../src/perm/roles.ts";

@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { openStores, type Stores } from "../../../src/store";
 import { OAuthStore } from "../../../src/store/meta/oauth";
 import { tempDir } from "../../support/server";
+import { findOAuthToken, issueOAuthToken } from "../../../src/auth/oauthTokenCode";
 
 let dir: string;
 let stores: Stores;
@@ -88,18 +89,18 @@ describe("applications", () => {
 
   test("delete: only within the namespace, and it takes the application's tokens along", () => {
     const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
-    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read"], applicationId: app.id });
+    const { token } = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], applicationId: app.id });
     expect(oauth.applications.delete(other, app.clientId)).toBe(false);
-    expect(oauth.tokens.find(token)).toBeDefined();
+    expect(findOAuthToken(oauth.tokens, token)).toBeDefined();
     expect(oauth.applications.delete(acme, app.clientId)).toBe(true);
     expect(oauth.applications.delete(acme, app.clientId)).toBe(false);
-    expect(oauth.tokens.find(token)).toBeUndefined();
+    expect(findOAuthToken(oauth.tokens, token)).toBeUndefined();
   });
 });
 
 describe("access tokens", () => {
   test("create answers a 40-character token once; the row keeps no part of the secret", () => {
-    const made = oauth.tokens.create({ userId: alice, scopes: ["repo:read", "user:read"] });
+    const made = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read", "user:read"] });
     expect(made.token).toMatch(/^[A-Z0-9]{40}$/);
     expect(made).toMatchObject({ userId: alice, scopes: ["repo:read", "user:read"], applicationId: null, applicationClientId: null, createdMs: clock, expiresMs: null });
     expect(made.uuid).toMatch(/^[0-9a-f-]{36}$/);
@@ -113,9 +114,9 @@ describe("access tokens", () => {
 
   test("find answers the token's facts", () => {
     const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
-    const made = oauth.tokens.create({ userId: bob, scopes: ["repo:write"], applicationId: app.id, lifetimeMs: 60_000 });
+    const made = issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:write"], applicationId: app.id, lifetimeMs: 60_000 });
     const { token, ...facts } = made;
-    expect(oauth.tokens.find(token)).toEqual(facts);
+    expect(findOAuthToken(oauth.tokens, token)).toEqual(facts);
     expect(facts).toMatchObject({ userId: bob, scopes: ["repo:write"], applicationId: app.id, applicationClientId: app.clientId, expiresMs: clock + 60_000 });
   });
 
@@ -131,40 +132,40 @@ describe("access tokens", () => {
     ["empty", () => ""],
     ["non-alnum", (t) => t.slice(0, 39) + "-"],
   ])("find refuses: %s", (_name, mangle) => {
-    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
-    expect(oauth.tokens.find(mangle(token))).toBeUndefined();
-    expect(oauth.tokens.find(token)).toBeDefined();
+    const { token } = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+    expect(findOAuthToken(oauth.tokens, mangle(token))).toBeUndefined();
+    expect(findOAuthToken(oauth.tokens, token)).toBeDefined();
   });
 
   test("expiry: valid until expiresMs, gone at it", () => {
-    const { token } = oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs: 1000 });
+    const { token } = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 1000 });
     clock += 999;
-    expect(oauth.tokens.find(token)).toBeDefined();
+    expect(findOAuthToken(oauth.tokens, token)).toBeDefined();
     clock += 1;
-    expect(oauth.tokens.find(token)).toBeUndefined();
+    expect(findOAuthToken(oauth.tokens, token)).toBeUndefined();
     // Still listed (with its expiry) until purged.
     expect(oauth.tokens.listForUser(alice)).toHaveLength(1);
   });
 
   test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("create refuses lifetime %p", (lifetimeMs) => {
-    expect(() => oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs })).toThrow(RangeError);
+    expect(() => issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs })).toThrow(RangeError);
   });
 
   test("revoke stops the token; revoking twice answers false", () => {
-    const keep = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
-    const gone = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    const keep = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+    const gone = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
     expect(oauth.tokens.revoke(gone.uuid)).toBe(true);
-    expect(oauth.tokens.find(gone.token)).toBeUndefined();
+    expect(findOAuthToken(oauth.tokens, gone.token)).toBeUndefined();
     expect(oauth.tokens.byUuid(gone.uuid)).toBeUndefined();
     expect(oauth.tokens.revoke(gone.uuid)).toBe(false);
-    expect(oauth.tokens.find(keep.token)?.uuid).toBe(keep.uuid);
+    expect(findOAuthToken(oauth.tokens, keep.token)?.uuid).toBe(keep.uuid);
   });
 
   test("listForUser and listForApplication", () => {
     const app = oauth.applications.create({ namespaceId: acme, name: "ci" });
-    const a1 = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
-    const a2 = oauth.tokens.create({ userId: alice, scopes: ["user:admin"], applicationId: app.id });
-    const b1 = oauth.tokens.create({ userId: bob, scopes: ["repo:admin"], applicationId: app.id });
+    const a1 = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+    const a2 = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["user:admin"], applicationId: app.id });
+    const b1 = issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:admin"], applicationId: app.id });
     expect(oauth.tokens.listForUser(alice).map((t) => t.uuid)).toEqual([a1.uuid, a2.uuid]);
     expect(oauth.tokens.listForUser(bob).map((t) => t.scopes)).toEqual([["repo:admin"]]);
     expect(oauth.tokens.listForApplication(app.id).map((t) => t.uuid)).toEqual([a2.uuid, b1.uuid]);
@@ -173,22 +174,22 @@ describe("access tokens", () => {
   });
 
   test("deleting the user deletes the user's tokens", () => {
-    const { token } = oauth.tokens.create({ userId: bob, scopes: ["repo:read"] });
+    const { token } = issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:read"] });
     stores.db.$client.run("DELETE FROM users WHERE id = ?", [bob]);
-    expect(oauth.tokens.find(token)).toBeUndefined();
+    expect(findOAuthToken(oauth.tokens, token)).toBeUndefined();
   });
 
   test("deleteExpired removes only expired rows", () => {
-    oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs: 10 });
-    const lasting = oauth.tokens.create({ userId: alice, scopes: ["repo:read"], lifetimeMs: 10_000 });
-    const forever = oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
+    issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 10 });
+    const lasting = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 10_000 });
+    const forever = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
     clock += 10;
     expect(oauth.tokens.deleteExpired()).toBe(1);
     expect(oauth.tokens.listForUser(alice).map((t) => t.uuid)).toEqual([lasting.uuid, forever.uuid]);
   });
 
   test("openStores wires the store in as stores.oauth", () => {
-    const { token } = stores.oauth.tokens.create({ userId: alice, scopes: ["repo:read"] });
-    expect(stores.oauth.tokens.find(token)?.userId).toBe(alice);
+    const { token } = issueOAuthToken(stores.oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+    expect(findOAuthToken(stores.oauth.tokens, token)?.userId).toBe(alice);
   });
 });

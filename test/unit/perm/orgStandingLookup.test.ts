@@ -1,0 +1,71 @@
+// RepoRoleResolver.orgStanding: the facts it gathers from the store (which org, which team roles,
+// which superuser lists) before the pure rules in orgStanding.ts decide.
+import { describe, expect, test } from "bun:test";
+import type { Identity } from "../../../src/auth/identity.ts";
+import type { OAuthScope } from "../../../src/auth/oauthScopeNames.ts";
+import { RepoRoleResolver } from "../../../src/perm/repoRoles.ts";
+import type { TeamRole } from "../../../src/perm/roles.ts";
+import type { Stores } from "../../../src/store";
+import { storesPerTest } from "../store/storeFixtures.ts";
+
+const current = storesPerTest("berth-orgstanding-");
+
+function world(stores: Stores, superuserFullAccess = true) {
+  const user = (name: string): Identity => {
+    const made = stores.users.create(name, null, null);
+    if (made.kind !== "ok") throw new Error(made.kind);
+    return { kind: "user", user: made.user, via: "password" };
+  };
+  const [alice, bob, carol, dave, root, auditor] = ["alice", "bob", "carol", "dave", "root", "auditor"].map(user);
+  const acme = stores.orgs.create("acme", (alice as { user: { id: number } }).user.id);
+  if (acme.kind !== "ok") throw new Error(acme.kind);
+  const team = (name: string, role: "member" | "creator", who: Identity) => {
+    if (who.kind !== "user") throw new Error("users only");
+    stores.orgs.addMember(stores.orgs.setTeam(acme.namespaceId, name, role), { userId: who.user.id });
+  };
+  team("readers", "member", bob);
+  team("builders", "creator", carol);
+  const robot = stores.robots.create("acme", "ci", "x".repeat(64))!;
+  const resolver = new RepoRoleResolver(stores, { superusers: ["root"], readonlySuperusers: ["auditor"], superuserFullAccess });
+  return { resolver, acmeId: acme.namespaceId, who: { alice, bob, carol, dave, root, auditor, robot: { kind: "robot", robot } as Identity } };
+}
+
+type Who = "alice" | "bob" | "carol" | "dave" | "root" | "auditor" | "robot";
+type Seen = { roles: TeamRole[]; isAdmin: boolean; isMember: boolean; canRead: boolean };
+
+describe("RepoRoleResolver.orgStanding", () => {
+  test.each<[string, Who, OAuthScope[] | undefined, Seen]>([
+    ["owner (team owners)", "alice", undefined, { roles: ["admin"], isAdmin: true, isMember: true, canRead: true }],
+    ["member team", "bob", undefined, { roles: ["member"], isAdmin: false, isMember: true, canRead: false }],
+    ["creator team", "carol", undefined, { roles: ["creator"], isAdmin: false, isMember: true, canRead: false }],
+    ["outsider", "dave", undefined, { roles: [], isAdmin: false, isMember: false, canRead: false }],
+    ["configured superuser", "root", undefined, { roles: [], isAdmin: true, isMember: true, canRead: true }],
+    ["configured read-only superuser", "auditor", undefined, { roles: [], isAdmin: false, isMember: false, canRead: true }],
+    // Robots are in no team here; their team roles are not looked up for org standing.
+    ["robot of the org", "robot", undefined, { roles: [], isAdmin: false, isMember: false, canRead: false }],
+    ["owner with a repo:read token", "alice", ["repo:read"], { roles: [], isAdmin: false, isMember: false, canRead: false }],
+    ["owner with an org:admin token", "alice", ["org:admin"], { roles: ["admin"], isAdmin: true, isMember: true, canRead: true }],
+    ["superuser with an org:admin token", "root", ["org:admin"], { roles: [], isAdmin: false, isMember: false, canRead: false }],
+  ])("%s", (_, who, scopes, want) => {
+    const { resolver, acmeId, who: ids } = world(current.get());
+    const s = resolver.orgStanding(ids[who], "acme", scopes);
+    expect(s.ns).toEqual({ id: acmeId, name: "acme" });
+    expect({ roles: s.roles, isAdmin: s.isAdmin, isMember: s.isMember, canRead: s.canRead }).toEqual(want);
+  });
+
+  test("superuser powers over orgs follow superuserFullAccess", () => {
+    const { resolver, who } = world(current.get(), false);
+    expect(resolver.orgStanding(who.root, "acme", undefined).isAdmin).toBe(false);
+  });
+
+  test("a user namespace or an unknown name is no organization: no ns, no rights", () => {
+    const { resolver, who } = world(current.get());
+    for (const name of ["alice", "nobody"]) {
+      const s = resolver.orgStanding(who.alice, name, undefined);
+      expect(s.ns).toBeUndefined();
+      expect([s.isAdmin, s.isMember, s.canRead, s.canReadAsMember]).toEqual([false, false, false, false]);
+    }
+    // Even a superuser: nothing to administer.
+    expect(resolver.orgStanding(who.root, "nobody", undefined).isAdmin).toBe(false);
+  });
+});
