@@ -16,11 +16,6 @@ export function maxRole(...roles: RepoRole[]): RepoRole {
   return best;
 }
 
-/** Lifting a tag's immutability takes a repository admin (Quay's AdministerRepositoryPermission); setting it, a writer. */
-export function mayClearTagImmutability(role: RepoRole): boolean {
-  return roleAtLeast(role, "admin");
-}
-
 export function roleAtLeast(role: RepoRole, needed: RepoRole): boolean {
   return REPO_ROLE_RANK[role] >= REPO_ROLE_RANK[needed];
 }

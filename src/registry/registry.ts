@@ -5,7 +5,7 @@
 // Operations are async at this boundary though SQLite answers synchronously inside: the
 // PostgreSQL backend will change their insides, not their callers. Transaction bodies stay
 // synchronous (on bun:sqlite an async body would commit at its first await).
-import type { Actor, RegistryEvents, RepoRef, RepositoryState } from "../events/registryEvents";
+import type { Actor, ManifestPulled, RegistryEvents, RepoRef, RepositoryState } from "../events/registryEvents";
 import type { Digest, LabelEffects } from "../oci";
 import type { RegistryWrites } from "../store/registryTx";
 import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
@@ -130,6 +130,11 @@ export class Registry {
 
   async setRepositoryState(input: { repo: RepoRef; state: RepositoryState; actor: Actor }): Promise<RepositoryOutcome> {
     return this.run((op) => repositorySteps.setRepositoryState(op, input));
+  }
+
+  /** A manifest was served (not a change of state: no transaction, only the event, for the audit log). */
+  manifestPulled(event: ManifestPulled): void {
+    this.deps.events.manifestPulled(event);
   }
 
   private linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): BlobOutcome {

@@ -80,6 +80,18 @@ const repositoryColumns = {
   state: repositories.state,
 };
 
+/** The first digest `present` does not find, asking about at most 500 at a time (SQLite's variable limit). */
+function firstMissing(digests: string[], present: (part: string[]) => { digest: string }[]): string | undefined {
+  const wanted = [...new Set(digests)];
+  for (let i = 0; i < wanted.length; i += 500) {
+    const part = wanted.slice(i, i + 500);
+    const found = new Set(present(part).map((r) => r.digest));
+    const missing = part.find((d) => !found.has(d));
+    if (missing) return missing;
+  }
+  return undefined;
+}
+
 /** Stores the registry's transactions reach beyond its own tables. */
 export interface RegistryTxStores {
   permissions: PermissionStore;
@@ -171,40 +183,24 @@ export class RegistryTx {
 
   /** The first of `digests` the repository may not serve (not uploaded, mounted or given to it). */
   missingBlob(repoId: number, digests: string[]): string | undefined {
-    const wanted = [...new Set(digests)];
-    for (let i = 0; i < wanted.length; i += 500) {
-      const part = wanted.slice(i, i + 500);
-      const linked = new Set(
-        this.tx
-          .select({ digest: repositoryBlobs.digest })
-          .from(repositoryBlobs)
-          .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, part)))
-          .all()
-          .map((r) => r.digest),
-      );
-      const missing = part.find((d) => !linked.has(d));
-      if (missing) return missing;
-    }
-    return undefined;
+    return firstMissing(digests, (part) =>
+      this.tx
+        .select({ digest: repositoryBlobs.digest })
+        .from(repositoryBlobs)
+        .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, part)))
+        .all(),
+    );
   }
 
   /** The first of `digests` that is not a manifest of the repository. */
   missingManifest(repoId: number, digests: string[]): string | undefined {
-    const wanted = [...new Set(digests)];
-    for (let i = 0; i < wanted.length; i += 500) {
-      const part = wanted.slice(i, i + 500);
-      const present = new Set(
-        this.tx
-          .select({ digest: manifests.digest })
-          .from(manifests)
-          .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, part)))
-          .all()
-          .map((r) => r.digest),
-      );
-      const missing = part.find((d) => !present.has(d));
-      if (missing) return missing;
-    }
-    return undefined;
+    return firstMissing(digests, (part) =>
+      this.tx
+        .select({ digest: manifests.digest })
+        .from(manifests)
+        .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, part)))
+        .all(),
+    );
   }
 
   /** Stores the manifest once per repository and digest; answers its id (the existing one if stored before). */

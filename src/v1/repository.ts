@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { isValidRepoName } from "../oci";
-import { roleAtLeast } from "../perm/roles";
+import { mayAdminRepo, mayReadRepo, mayWriteRepo } from "../perm/repoAccess";
 import type { RepoDetails } from "../store/meta/repositories";
 import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
@@ -76,7 +76,7 @@ export function repositoryRoutes(ctx: V1Context) {
         const standing = ctx.roles.standing(caller.identity, name);
         // Without public=true only what the caller is granted counts (Quay), not others' public
         // repositories; a starred repository counts while the caller may still read it.
-        const ok = roleAtLeast(includePublic || starredOnly ? standing.role : standing.grantedRole, "read");
+        const ok = mayReadRepo(includePublic || starredOnly ? standing.role : standing.grantedRole);
         if (!ok) continue;
         if (visible.length === PAGE_SIZE) {
           more = true;
@@ -126,8 +126,8 @@ export function repositoryRoutes(ctx: V1Context) {
           trust_enabled: false,
           tag_expiration_s: 1209600,
           is_free_account: true,
-          can_write: roleAtLeast(standing.role, "write"),
-          can_admin: roleAtLeast(standing.role, "admin"),
+          can_write: mayWriteRepo(standing.role),
+          can_admin: mayAdminRepo(standing.role),
         };
         if (queryFlag(query, "includeTags", true)) {
           // Quay's up to 500 live tags, sized as the tag list sizes them.

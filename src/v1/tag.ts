@@ -11,7 +11,7 @@ import { v1Plugin } from "./macros";
 import { v1Options } from "./session";
 import { intQuery, queryFlag } from "./query";
 import { jsonResponse, rfc2822 } from "./views";
-import { mayClearTagImmutability } from "../perm/roles";
+import { mayClearTagImmutability } from "../perm/repoAccess";
 import type { TagOutcome } from "../registry/outcomes";
 import { callerActor } from "./actor";
 import { refusalError } from "./registryRefusals";

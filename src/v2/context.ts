@@ -1,7 +1,6 @@
 import type { Authenticator } from "../auth/authenticator";
 import type { RegistryTokenService } from "../auth/registryToken";
 import type { Config } from "../config";
-import type { RegistryEvents } from "../events/registryEvents";
 import type { Logger } from "../log";
 import type { AccessPolicy } from "../perm/access";
 import type { RepoRoleResolver } from "../perm/repoRoles";
@@ -21,6 +20,5 @@ export interface V2Context {
   access: AccessPolicy;
   log: Logger;
   auth?: TokenAuth;
-  events: RegistryEvents;
   registry: Registry;
 }

@@ -65,6 +65,8 @@ export const V2_ERRORS = {
   UPLOAD_BUSY: { code: "BLOB_UPLOAD_INVALID", status: 409, message: "another request is writing to this upload" },
   /** A body over its cap (manifests, API bodies). */
   BODY_TOO_LARGE: { code: "SIZE_INVALID", status: 413, message: "request body too large" },
+  /** Something the client sent that Berth does not handle (a digest algorithm, schema 1): refused as input, 400. */
+  UNSUPPORTED_INPUT: { code: "UNSUPPORTED", status: 400, message: "unsupported" },
   /** A body that did not arrive in time. */
   BODY_TIMEOUT: { code: "INVALID_REQUEST", status: 408, message: "request body timed out" },
 } as const satisfies Record<string, ErrorDescriptor>;
@@ -85,6 +87,11 @@ export class RegistryError extends Error {
     this.code = descriptor.code;
     this.status = descriptor.status;
   }
+}
+
+/** A failure of the pure grammar (src/oci: names, references, digests, manifests): always the client's input. */
+export function grammarError(failure: { code: V2ErrorKind; message: string; detail?: unknown }, detail?: unknown): RegistryError {
+  return new RegistryError(failure.code === "UNSUPPORTED" ? "UNSUPPORTED_INPUT" : failure.code, failure.message, detail ?? failure.detail);
 }
 
 /** A guard's refusal (src/registry/guards.ts) as /v2 answers it. */

@@ -3,7 +3,7 @@ import { isValidRepoName, parseV2Path, type V2Route } from "../oci";
 import { CATALOG_SCOPE, repositoryScope, type AccessDecision, type RepoAction } from "../perm/access";
 import { deleteBlob, getBlob } from "./blobs";
 import type { V2Context } from "./context";
-import { RegistryError, registryErrorResponse } from "./errors";
+import { RegistryError, registryErrorResponse, grammarError } from "./errors";
 import { listCatalog, listReferrers, listTags } from "./listings";
 import { deleteManifest, getManifest, putManifest } from "./manifests";
 import { canonicalRepoName, jsonResponse } from "./respond";
@@ -61,7 +61,7 @@ function challengeScope(repo: string, actions: RepoAction[], route: V2Route, req
 async function dispatch(ctx: V2Context, request: Request, rest: string): Promise<Response> {
   const method = request.method as Method;
   const parsed = parseV2Path(rest);
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message);
+  if (!parsed.ok) throw grammarError(parsed);
   const route = parsed.route;
   const actions = requiredActions(method, route);
   if (!actions) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`);

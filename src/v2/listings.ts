@@ -1,6 +1,6 @@
 import { OCI_INDEX, parseDigest } from "../oci";
 import type { V2Context } from "./context";
-import { RegistryError } from "./errors";
+import { RegistryError, grammarError } from "./errors";
 import { jsonResponse, nextLink, pageSize, requireRepo } from "./respond";
 
 /** GET tags/list: lexical order, `n` and `last`, a Link header when more remain. */
@@ -34,7 +34,7 @@ export async function listCatalog(ctx: V2Context, url: URL, canSee: (repo: strin
 /** GET referrers/<digest>: an image index of the manifests whose subject is the digest. */
 export async function listReferrers(ctx: V2Context, url: URL, name: string, rawDigest: string): Promise<Response> {
   const parsed = parseDigest(rawDigest);
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message);
+  if (!parsed.ok) throw grammarError(parsed);
   const repo = requireRepo(ctx, name);
   // An empty artifactType (`?artifactType=`) filters nothing.
   const artifactType = url.searchParams.get("artifactType") || null;

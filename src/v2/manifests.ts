@@ -3,7 +3,7 @@ import { externalUrl } from "../auth/externalUrl";
 import { declaredLength, readCapped } from "../requestBody";
 import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
-import { RegistryError, refusalError } from "./errors";
+import { RegistryError, refusalError, grammarError } from "./errors";
 import { requestActor } from "./actor";
 import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
 import { repositoryForPush } from "./pushTarget";
@@ -12,7 +12,7 @@ type Reference = { kind: "tag"; tag: string } | { kind: "digest"; digest: Digest
 
 function requireReference(raw: string): Reference {
   const ref = parseReference(raw);
-  if (!ref.ok) throw new RegistryError(ref.code, ref.message, { reference: raw });
+  if (!ref.ok) throw grammarError(ref, { reference: raw });
   return ref.kind === "tag" ? { kind: "tag", tag: ref.tag } : { kind: "digest", digest: ref.digest };
 }
 
@@ -84,7 +84,7 @@ export async function getManifest(ctx: V2Context, request: Request, name: string
     ETag: `"${found.digest}"`,
   });
   if (request.method !== "HEAD") {
-    ctx.events.manifestPulled({ repo: repo.fullName, repoId: repo.id, digest: found.digest, mediaType: found.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, actor: requestActor(ctx, request) });
+    ctx.registry.manifestPulled({ repo: repo.fullName, repoId: repo.id, digest: found.digest, mediaType: found.mediaType, tag: ref.kind === "tag" ? ref.tag : undefined, actor: requestActor(ctx, request) });
   }
   return new Response(request.method === "HEAD" ? null : found.content, { status: 200, headers });
 }
@@ -100,7 +100,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
     });
   }
   const parsed = parseManifest(bytes, request.headers.get("content-type"));
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message, parsed.detail);
+  if (!parsed.ok) throw grammarError(parsed);
   const m = parsed.manifest;
   const childDigests = m.children.map((d) => d.digest);
   // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.

@@ -3,7 +3,7 @@ import { canonicalRepoName, parseDigest, type Digest } from "../oci";
 export { canonicalRepoName };
 import type { RepoRow } from "../store/meta/repositories";
 import type { V2Context } from "./context";
-import { API_VERSION_HEADER, RegistryError } from "./errors";
+import { API_VERSION_HEADER, RegistryError, grammarError } from "./errors";
 
 export function v2Headers(extra: Record<string, string> = {}): Record<string, string> {
   return { ...API_VERSION_HEADER, ...extra };
@@ -30,7 +30,7 @@ export function jsonResponse(
 export function requireDigest(value: string | null | undefined, what = "digest"): Digest {
   if (!value) throw new RegistryError("DIGEST_INVALID", `${what} is required`);
   const parsed = parseDigest(value);
-  if (!parsed.ok) throw new RegistryError(parsed.code, parsed.message);
+  if (!parsed.ok) throw grammarError(parsed);
   return parsed.digest;
 }
 

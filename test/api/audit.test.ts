@@ -2,10 +2,10 @@
 // from which address, in token mode (users, robots, app tokens, anonymous) and in --auth none.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
-import { repoVisibility, robotAdd } from "../../src/cli/accounts";
+import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { LogEntry } from "../../src/store/meta/auditLog";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { createUsers, setRepoVisibility, startTestServer, type TestServer } from "../support/server";
 import { BearerRegistryClient, RegistryClient, registryToken } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
@@ -58,8 +58,10 @@ describe("token mode", () => {
     // HEAD is not a pull (clients check for updates with it).
     expect((await client.fetch(`/v2/${repo}/manifests/v1`, { method: "HEAD", headers: { Accept: image.mediaType } })).status).toBe(200);
 
-    const [byDigest, byTag, push] = entriesOf(stores, repo);
-    expect(entriesOf(stores, repo)).toHaveLength(3);
+    const [byDigest, byTag, push, created] = entriesOf(stores, repo);
+    expect(entriesOf(stores, repo)).toHaveLength(4);
+    // The push created the repository: create_repo, as POST /repository logs it (same change, same entry).
+    expect(created).toMatchObject({ kind: "create_repo", performer: { kind: "user", name: "alice" }, metadata: { repo: name, namespace: "alice" } });
     const alice = { kind: "user", name: "alice" };
     const common = { repo: name, namespace: "alice", "user-agent": UA, mediaType: image.mediaType, username: "alice" };
     expect(push).toMatchObject({ kind: "push_repo", namespaceName: "alice", performer: alice, metadata: { ...common, tag: "v1" } });
@@ -117,7 +119,7 @@ describe("token mode", () => {
       layers: 1,
       layerSize: 64,
     });
-    repoVisibility(stores, repo, "public");
+    await setRepoVisibility(server, repo, "public");
     await pull(new Client(server.url), repo, "v1", image.mediaType);
     await pull(new Client(server.url, await tokenFor(undefined, `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     // Both pulls are anonymous and otherwise identical: within one batch window they fold into one entry.
@@ -139,7 +141,7 @@ describe("token mode", () => {
       headers: { Accept: image.mediaType },
     });
     expect(res.status).toBe(401);
-    expect(entriesOf(stores, repo).map((e) => e.kind)).toEqual(["push_repo"]);
+    expect(entriesOf(stores, repo).map((e) => e.kind)).toEqual(["push_repo", "create_repo"]);
   });
 });
 
@@ -159,11 +161,15 @@ describe("--auth none", () => {
     await pull(client, repo, image.digest, image.mediaType);
     const stores = server.server.ctx.stores;
     const entries = entriesOf(stores, repo);
-    expect(entries.map((e) => e.kind)).toEqual(["pull_repo", "push_repo"]);
+    expect(entries.map((e) => e.kind)).toEqual(["pull_repo", "push_repo", "create_repo"]);
     for (const e of entries) {
       expect(e.performer).toBeUndefined();
       expect(e.namespaceName).toBe("open");
+    }
+    const [pulled, pushed, created] = entries;
+    for (const e of [pulled!, pushed!]) {
       expect(e.metadata).toEqual({ repo: repo.slice(5), namespace: "open", "user-agent": UA, manifest_digest: image.digest, mediaType: image.mediaType });
     }
+    expect(created!.metadata).toEqual({ repo: repo.slice(5), namespace: "open" });
   });
 });

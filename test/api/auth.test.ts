@@ -11,7 +11,8 @@ import { orgAdd, repoVisibility, robotAdd, userSetEnabled } from "../../src/cli/
 import { openStores, type Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { TokenAuth } from "../../src/v2/context";
-import { resetLoginThrottles, createUsers, startTestServer, tempDir, type TestServer } from "../support/server";
+import { resetLoginThrottles, createUsers, setRepoVisibility, startTestServer, tempDir, type TestServer } from "../support/server";
+import { registryFor } from "../support/registryFixture";
 import { expectApiVersion, expectError, randomBytes, BearerRegistryClient, utf8, type OciError, basicAuth } from "../support/registryClient";
 
 setDefaultTimeout(60_000);
@@ -432,7 +433,7 @@ describe("scope enforcement on /v2", () => {
     const repo = await pushedRepo(ALICE, `alice/pub-${uniq()}`);
     const anon = client();
     await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
-    expect(stores.repositories.setVisibility(repo, "public")).toBe(true);
+    expect(await setRepoVisibility(server, repo, "public")).toBe(true);
     const manifest = await anon.fetch(`/v2/${repo}/manifests/v1`);
     expect(manifest.status).toBe(200);
     const layer = ((await manifest.json()) as any).layers[0].digest as string;
@@ -447,7 +448,7 @@ describe("scope enforcement on /v2", () => {
     expect(accessOf(await tokenFor(undefined, `repository:${repo}:pull,push`))[0]!.actions).toEqual(["pull"]);
     expect(accessOf(await tokenFor(BOB, `repository:${repo}:pull,push`))[0]!.actions).toEqual(["pull"]);
     // Private again: closed again.
-    expect(stores.repositories.setVisibility(repo, "private")).toBe(true);
+    expect(await setRepoVisibility(server, repo, "private")).toBe(true);
     await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
   });
 
@@ -457,9 +458,10 @@ describe("scope enforcement on /v2", () => {
     await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`); // cached: private
     const cli = openStores({ dataDir: server.dataDir, uploadTtlMs: 3600_000 });
     try {
-      expect(repoVisibility(cli, repo, "public")).toBe(`${repo} is now public`);
+      const { registry } = registryFor(cli);
+      expect(await repoVisibility(cli, registry, repo, "public")).toBe(`${repo} is now public`);
       expect(await statusWithin(() => anon.fetch(`/v2/${repo}/manifests/v1`), 200)).toBe(200);
-      repoVisibility(cli, repo, "private");
+      await repoVisibility(cli, registry, repo, "private");
       expect(await statusWithin(() => anon.fetch(`/v2/${repo}/manifests/v1`), 401)).toBe(401);
       expect(accessOf(await tokenFor(undefined, `repository:${repo}:pull`))[0]!.actions).toEqual([]);
     } finally {
@@ -526,7 +528,7 @@ describe("_catalog", () => {
     const mine = await pushedRepo(ALICE, `alice/cat-${uniq()}`);
     const theirs = await pushedRepo(ADMIN, `admin/cat-${uniq()}`);
     const open = await pushedRepo(ADMIN, `admin/catpub-${uniq()}`);
-    stores.repositories.setVisibility(open, "public");
+    await setRepoVisibility(server, open, "public");
     const granted = await pushedRepo(ADMIN, `admin/catgrant-${uniq()}`);
     stores.permissions.set(stores.repositories.find(granted)!.id, { userId: users.alice!.id }, "read");
 
@@ -564,7 +566,7 @@ describe("_catalog", () => {
   test("pagination counts only what the caller may see", async () => {
     const open: string[] = [];
     for (let i = 0; i < 2; i++) open.push(await pushedRepo(ADMIN, `admin/page-${uniq()}`));
-    for (const r of open) stores.repositories.setVisibility(r, "public");
+    for (const r of open) await setRepoVisibility(server, r, "public");
     const hidden = await pushedRepo(ADMIN, `admin/page-hidden-${uniq()}`);
     const token = await tokenFor(BOB, "registry:catalog:*");
     const all = ((await (await client(token).fetch("/v2/_catalog")).json()) as { repositories: string[] }).repositories;

@@ -2,6 +2,7 @@
 // digest it points at). The refusal is the spec's DENIED code with Quay's status.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Stores } from "../../src/store";
+import type { Registry } from "../../src/registry/registry";
 import { serverForFile } from "../support/server";
 import { expectError, expectStatus, RegistryClient, repoName } from "../support/registryClient";
 
@@ -9,19 +10,25 @@ setDefaultTimeout(60_000);
 
 let c: RegistryClient;
 let stores: Stores;
+let registry: Registry;
 serverForFile((started) => {
   c = new RegistryClient(started.url);
   stores = started.server.ctx.stores;
+  registry = started.server.ctx.registry;
 });
 
 const mpath = (repo: string, ref: string) => `/v2/${repo}/manifests/${ref}`;
-const repoId = (name: string) => stores.repositories.find(name)!.id;
+/** Sets or clears v1's immutability through the registry (what API v1's tag PUT does). */
+async function setImmutable(name: string, tag: string, immutable: boolean) {
+  const row = stores.repositories.find(name)!;
+  return (await registry.setTagImmutable({ repo: { id: row.id, name: row.fullName }, tag, immutable, actor: {} })).kind;
+}
 
 describe("an immutable tag on /v2", () => {
   test("PUT by the tag, DELETE by the tag or by its digest: 409 DENIED, and nothing changes", async () => {
     const name = repoName();
     const image = await c.pushImage(name, "v1");
-    expect(stores.tags.setImmutable(repoId(name), "v1", true)).toBe("ok");
+    expect(await setImmutable(name, "v1", true)).toBe("ok");
 
     const other = await c.makeImage(name);
     const moved = await c.putManifest(name, "v1", other.bytes, other.mediaType);
@@ -43,13 +50,13 @@ describe("an immutable tag on /v2", () => {
   test("other tags and pushes by digest are unaffected; clearing the flag lets DELETE through", async () => {
     const name = repoName();
     const image = await c.pushImage(name, "v1");
-    stores.tags.setImmutable(repoId(name), "v1", true);
+    await setImmutable(name, "v1", true);
 
     await expectStatus((await c.putManifest(name, image.digest, image.bytes, image.mediaType)).res, 201);
     await expectStatus((await c.putManifest(name, "latest", image.bytes, image.mediaType)).res, 201);
     await expectStatus(await c.fetch(mpath(name, "latest"), { method: "DELETE" }), 202);
 
-    expect(stores.tags.setImmutable(repoId(name), "v1", false)).toBe("ok");
+    expect(await setImmutable(name, "v1", false)).toBe("ok");
     await expectStatus(await c.fetch(mpath(name, "v1"), { method: "DELETE" }), 202);
     await expectStatus(await c.fetch(mpath(name, image.digest), { method: "DELETE" }), 202);
   });

@@ -11,7 +11,8 @@ import { loadConfig, type Config } from "../../src/config";
 import { createLogger } from "../../src/log";
 import { startServer, type RunningServer } from "../../src/server";
 import { openStores, type Stores } from "../../src/store";
-import { createRepositoryWithDefaults } from "../../src/store/repositoryCreation";
+import { SYSTEM_ACTOR } from "../../src/events/registryEvents";
+import { registryFor } from "../support/registryFixture";
 import { BearerRegistryClient, MT, registryAuth, registryToken } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
@@ -155,7 +156,7 @@ describe("the owners of library follow the superusers", () => {
 
 describe("a data directory from before the reservation", () => {
   /** What an older Berth allowed: a user `library` with a public library/alpine. */
-  function squattedDataDir(asSuperuser = false): string {
+  async function squattedDataDir(asSuperuser = false): Promise<string> {
     const dataDir = tempDir();
     const stores = openStores({ dataDir, uploadTtlMs: 60_000 });
     stores.db.$client.run("INSERT INTO namespaces (name, kind) VALUES ('library', 'user')");
@@ -163,14 +164,14 @@ describe("a data directory from before the reservation", () => {
       "INSERT INTO users (username, email, password_hash, superuser, uuid) VALUES ('library', 'lib@example.com', NULL, ?, ?)",
       [asSuperuser ? 1 : 0, crypto.randomUUID()],
     );
-    const made = createRepositoryWithDefaults(stores, { fullName: "library/alpine", visibility: "public" });
-    expect(made.kind).toBe("created");
+    const made = await registryFor(stores).registry.createRepository({ fullName: "library/alpine", visibility: "public", actor: SYSTEM_ACTOR });
+    expect(made.kind).toBe("ok");
     stores.close();
     return dataDir;
   }
 
   test("a user holding library: disabled, its public repositories made private, nothing deleted, a loud warning", async () => {
-    const dataDir = squattedDataDir();
+    const dataDir = await squattedDataDir();
     const { server, url, log } = await startOn(dataDir);
     try {
       expect((await pullTagsAnonymously(url)).status).toBe(401);
@@ -186,7 +187,7 @@ describe("a data directory from before the reservation", () => {
   });
 
   test("a superuser account holding library is trusted: left as it is, with a warning", async () => {
-    const dataDir = squattedDataDir(true);
+    const dataDir = await squattedDataDir(true);
     const { server, url, log } = await startOn(dataDir);
     try {
       expect((await pullTagsAnonymously(url)).status).toBe(200);
@@ -204,7 +205,7 @@ describe("a data directory from before the reservation", () => {
     const { mallory } = await createUsers(stores, { mallory: MALLORY_PASSWORD });
     const claim = stores.orgs.claimReserved("library");
     stores.orgs.setOwners(claim.namespaceId, [mallory.id]);
-    createRepositoryWithDefaults(stores, { fullName: "library/alpine", visibility: "public", creator: { userId: mallory.id } });
+    await registryFor(stores).registry.createRepository({ fullName: "library/alpine", visibility: "public", creator: { userId: mallory.id }, actor: SYSTEM_ACTOR });
     stores.close();
     const { server, log } = await startOn(dataDir);
     try {

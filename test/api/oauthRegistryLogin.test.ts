@@ -5,10 +5,10 @@
 // public repositories can be pulled, as by anyone. Tokens are minted the way
 // `berth token create` does (tokenCreate).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { repoVisibility, userSetEnabled } from "../../src/cli/accounts";
+import { userSetEnabled } from "../../src/cli/accounts";
 import { tokenCreate } from "../../src/cli/tokens";
 import type { Stores } from "../../src/store";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import { createUsers, resetLoginThrottles, setRepoVisibility, startTestServer, type TestServer } from "../support/server";
 import { BearerRegistryClient, registryAuth, registryToken } from "../support/registryClient";
 import { findOAuthToken, issueOAuthToken } from "../../src/auth/oauthTokenCode";
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
     const token = await registryToken(server.url, [user, PASSWORDS[user]], `repository:${repo}:pull,push`);
     await new BearerRegistryClient(server.url, token).pushImage(repo, "v1");
   }
-  repoVisibility(stores, "bob/public", "public");
+  await setRepoVisibility(server, "bob/public", "public");
 });
 afterAll(async () => {
   await server?.stop();

@@ -289,7 +289,8 @@ describe("expiration", () => {
   test("a near expiry: served until it passes, never from a stale cache", async () => {
     const repo = await create();
     const a = await push(repo, "soon");
-    stores.tags.changeExpiry(stores.repositories.find(repo)!.id, "soon", Date.now() + 300);
+    const row = stores.repositories.find(repo)!;
+    await server.server.ctx.registry.setTagExpiry({ repo: { id: row.id, name: row.fullName }, tag: "soon", expiresMs: Date.now() + 300, actor: {} });
     expect(await v2Digest(repo, "soon")).toBe(a.digest);
     expect(await v2Tags(repo)).toEqual(["soon"]);
     await sleep(350);

@@ -42,8 +42,7 @@ function onDisk(dir: string, needle: string): string[] {
  */
 function makeItOld(dir: string): void {
   const db = new Database(join(dir, "berth.db"));
-  db.exec("ALTER TABLE robots DROP COLUMN token_digest");
-  db.exec("DELETE FROM __drizzle_migrations WHERE created_at = (SELECT MAX(created_at) FROM __drizzle_migrations)");
+  rollBackTo(db, "0007_robot_token_encryption");
   db.run("INSERT INTO robots (namespace_id, short_name, full_name, token) SELECT id, 'ci', 'admin+ci', ? FROM namespaces WHERE name = 'admin'", [ROBOT_TOKEN]);
   const wal = readFileSync(join(dir, "berth.db-wal"));
   db.close();
@@ -53,6 +52,27 @@ function makeItOld(dir: string): void {
   for (const sub of ["keys", "uploads"]) {
     chmodSync(join(dir, sub), 0o755);
     for (const f of readdirSync(join(dir, sub))) chmodSync(join(dir, sub, f), 0o644);
+  }
+}
+
+/**
+ * Undoes the migrations from `tag` on (drizzle applies only migrations newer than the newest one
+ * recorded, so every later one goes too). Each needs its undo here: a new migration must say how.
+ */
+const UNDO: Record<string, string> = {
+  "0007_robot_token_encryption": "ALTER TABLE robots DROP COLUMN token_digest",
+  "0008_repository_state": "ALTER TABLE repositories DROP COLUMN state",
+};
+function rollBackTo(db: Database, tag: string): void {
+  const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/migrations/meta/_journal.json"), "utf8")) as {
+    entries: { tag: string; when: number }[];
+  };
+  const from = journal.entries.find((e) => e.tag === tag)!;
+  for (const e of journal.entries.filter((e) => e.when >= from.when).reverse()) {
+    const undo = UNDO[e.tag];
+    if (!undo) throw new Error(`test/e2e/dataAtRest.test.ts: add how to undo migration ${e.tag} to UNDO`);
+    db.exec(undo);
+    db.run("DELETE FROM __drizzle_migrations WHERE created_at = ?", [e.when]);
   }
 }
 

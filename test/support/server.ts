@@ -82,6 +82,15 @@ export async function createUsers<N extends string>(stores: Stores, passwords: R
 }
 
 /** All test requests come from 127.0.0.1, so failed logins of one test would throttle the next. */
+/** Changes a repository's visibility through the server's registry (what the API's changevisibility does). */
+export async function setRepoVisibility(server: TestServer, name: string, visibility: "public" | "private"): Promise<boolean> {
+  const ctx = server.server.ctx;
+  const repo = ctx.stores.repositories.find(name);
+  if (!repo) return false;
+  const outcome = await ctx.registry.changeVisibility({ repo: { id: repo.id, name: repo.fullName }, visibility, actor: {} });
+  return outcome.kind === "ok";
+}
+
 export function resetLoginThrottles(server: TestServer): void {
   server.server.ctx.authenticator.throttle.reset();
   server.server.ctx.auth?.authenticator.throttle.reset();

@@ -51,12 +51,7 @@ const DATA_FILES = ["../package.json"];
  * and its events carry the actor and emit pulls). Each must still exist (the test says when one
  * is gone, so the list only shrinks); this list must be empty when issue 9 is done.
  */
-const PENDING: { file: string; spec: string; owner: string }[] = [
-  { file: "audit/registryAudit.ts", spec: "../auth/clientAddress", owner: "lead: events carry the actor" },
-  { file: "audit/registryAudit.ts", spec: "../auth/identity", owner: "lead: events carry the actor" },
-  { file: "audit/registryAudit.ts", spec: "../perm/access", owner: "lead: events carry the actor" },
-  { file: "v2/context.ts", spec: "../events/registryEvents", owner: "lead: v2 calls registry, which emits" },
-];
+const PENDING: { file: string; spec: string; owner: string }[] = [];
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 
 const COMPOSITION = new Set(COMPOSITION_FILES);

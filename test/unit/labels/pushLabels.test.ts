@@ -1,6 +1,8 @@
 // applyPushLabels over real stores: what a pushed image's labels become, and when nothing happens.
 import { describe, expect, test } from "bun:test";
-import { applyPushLabels, MAX_IMAGE_LABELS } from "../../../src/labels/pushLabels";
+import { applyPushLabels, MAX_IMAGE_LABELS, type ApplyLabelEffects } from "../../../src/labels/pushLabels";
+import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
+import { registryFor } from "../../support/registryFixture";
 import { parseDigest } from "../../../src/oci";
 import type { Stores } from "../../../src/store";
 import { sha256, storesPerTest } from "../store/storeFixtures";
@@ -13,7 +15,7 @@ const DOCKER = "application/vnd.docker.distribution.manifest.v2+json";
 async function pushBlob(stores: Stores, repoId: number, content: Uint8Array): Promise<string> {
   const d = parseDigest(sha256(content));
   if (!d.ok) throw new Error("bad digest");
-  const out = await stores.uploads.putMonolithic(repoId, d.digest, new Response(content).body);
+  const out = await registryFor(stores).registry.putMonolithic({ repo: ref(repoId), digest: d.digest, body: new Response(content).body, actor: SYSTEM_ACTOR });
   expect(out.kind).toBe("ok");
   return d.digest.value;
 }
@@ -46,11 +48,13 @@ async function pushImage(stores: Stores, repoId: number, spec: ImageSpec = {}) {
   };
   const content = enc.encode(JSON.stringify(manifest));
   const digest = sha256(content);
-  const put = stores.manifests.put(
-    repoId,
-    { digest, mediaType: manifest.mediaType, content, blobDigests: [configDigest], requiredBlobs: [configDigest], childDigests: [] },
-    spec.tag ?? "v1",
-  );
+  const put = await registryFor(stores).registry.pushManifest({
+    repo: ref(repoId),
+    manifest: { digest, mediaType: manifest.mediaType, content, blobDigests: [configDigest], childDigests: [] },
+    requiredBlobs: [configDigest],
+    tag: spec.tag ?? "v1",
+    actor: SYSTEM_ACTOR,
+  });
   expect(put.kind).toBe("ok");
   return { digest, id: stores.manifests.getByDigest(repoId, digest)!.id };
 }
@@ -58,6 +62,12 @@ async function pushImage(stores: Stores, repoId: number, spec: ImageSpec = {}) {
 function repo(stores: Stores): number {
   return stores.repositories.ensure("ns/app").id;
 }
+
+const ref = (id: number) => ({ id, name: "ns/app" });
+
+/** What the server wires: the registry applies the effects. */
+const applyWith = (stores: Stores): ApplyLabelEffects => (target, effects) =>
+  registryFor(stores).registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR });
 
 const labelsOf = (stores: Stores, manifestId: number) =>
   Object.fromEntries(stores.labels.list(manifestId).map((l) => [l.key, [l.value, l.mediaType, l.sourceType]]));
@@ -67,7 +77,7 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { format: "docker", labels: { maintainer: "me", meta: '{"a":1}' } });
-    expect(await applyPushLabels(stores, { repoId: r, digest: img.digest })).toEqual({
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual({
       kind: "labelled",
       count: 2,
       immutableTags: [],
@@ -83,7 +93,7 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { labels: { a: "config", b: "config" }, annotations: { b: "annotation", c: "annotation" } });
-    await applyPushLabels(stores, { repoId: r, digest: img.digest });
+    await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest });
     expect(labelsOf(stores, img.id)).toEqual({
       a: ["config", "text/plain", "manifest"],
       b: ["annotation", "text/plain", "manifest"],
@@ -95,7 +105,7 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { configMediaType: "application/vnd.example+json", config: enc.encode("not json at all"), annotations: { a: "1" } });
-    expect((await applyPushLabels(stores, { repoId: r, digest: img.digest })).kind).toBe("labelled");
+    expect((await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).kind).toBe("labelled");
     expect(labelsOf(stores, img.id)).toEqual({ a: ["1", "text/plain", "manifest"] });
   });
 
@@ -103,7 +113,7 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { labels: { "quay.expires-after": "2h" } });
-    expect(await applyPushLabels(stores, { repoId: r, digest: img.digest })).toMatchObject({ expiringTags: ["v1"] });
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toMatchObject({ expiringTags: ["v1"] });
     const [v1] = stores.tags.history(r, { name: "v1", offset: 0, limit: 1 });
     expect(v1!.expiresMs).toBe(v1!.startMs + 2 * 3600_000);
   });
@@ -112,7 +122,7 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { labels: { "quay.immutable": "TRUE", "quay.expires-after": "1d" } });
-    expect(await applyPushLabels(stores, { repoId: r, digest: img.digest })).toMatchObject({ immutableTags: ["v1"], expiringTags: [] });
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toMatchObject({ immutableTags: ["v1"], expiringTags: [] });
     const [v1] = stores.tags.history(r, { name: "v1", offset: 0, limit: 1 });
     expect(v1).toMatchObject({ immutable: true, expiresMs: undefined });
   });
@@ -123,19 +133,19 @@ describe("push-time labels", () => {
     const r = repo(stores);
     const many = (n: number) => ({ ...Object.fromEntries(Array.from({ length: n - 1 }, (_, i) => [`k${i}`, "v"])), "quay.immutable": "true" });
     const over = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS + 1), tag: "over" });
-    expect(await applyPushLabels(stores, { repoId: r, digest: over.digest })).toEqual({ kind: "tooManyLabels", count: MAX_IMAGE_LABELS + 1 });
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: over.digest })).toEqual({ kind: "tooManyLabels", count: MAX_IMAGE_LABELS + 1 });
     expect(stores.labels.list(over.id)).toEqual([]);
     const at = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS), tag: "at" });
-    expect(await applyPushLabels(stores, { repoId: r, digest: at.digest })).toMatchObject({ kind: "labelled", count: MAX_IMAGE_LABELS, immutableTags: ["at"] });
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: at.digest })).toMatchObject({ kind: "labelled", count: MAX_IMAGE_LABELS, immutableTags: ["at"] });
   });
 
   test("a second push of the same manifest (another tag) changes nothing", async () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { labels: { "quay.expires-after": "2h", a: "1" } });
-    await applyPushLabels(stores, { repoId: r, digest: img.digest });
-    expect(stores.tags.pointAt(r, "v2", img.digest)).toBe("ok");
-    expect(await applyPushLabels(stores, { repoId: r, digest: img.digest })).toEqual({ kind: "alreadyLabelled" });
+    await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest });
+    expect((await registryFor(stores).registry.putTag({ repo: ref(r), tag: "v2", digest: img.digest, actor: SYSTEM_ACTOR })).kind).toBe("ok");
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual({ kind: "alreadyLabelled" });
     expect(stores.labels.list(img.id)).toHaveLength(2);
     const [v2] = stores.tags.history(r, { name: "v2", offset: 0, limit: 1 });
     expect(v2!.expiresMs).toBeUndefined();
@@ -148,7 +158,7 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, spec);
-    expect(await applyPushLabels(stores, { repoId: r, digest: img.digest })).toEqual(want as any);
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual(want as any);
     expect(stores.labels.list(img.id)).toEqual([]);
   });
 
@@ -156,13 +166,13 @@ describe("push-time labels", () => {
     const stores = s.get();
     const r = repo(stores);
     const img = await pushImage(stores, r, { labels: { a: "1" } });
-    const outcome = await applyPushLabels(stores, { repoId: r, digest: img.digest }, 16);
+    const outcome = await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest }, 16);
     expect(outcome.kind).toBe("configUnreadable");
     expect(stores.labels.list(img.id)).toEqual([]);
   });
 
   test("an unknown manifest is nothing to label", async () => {
     const stores = s.get();
-    expect(await applyPushLabels(stores, { repoId: repo(stores), digest: sha256("nothing") })).toEqual({ kind: "none" });
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(repo(stores)), digest: sha256("nothing") })).toEqual({ kind: "none" });
   });
 });

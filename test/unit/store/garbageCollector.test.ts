@@ -4,6 +4,9 @@ import { parseDigest } from "../../../src/oci";
 import { openStores, type Stores } from "../../../src/store";
 import { collectGarbage } from "../../../src/store/garbageCollector";
 import { tempDir } from "../../support/server";
+import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
+import type { Registry } from "../../../src/registry/registry";
+import { registryFor } from "../../support/registryFixture";
 
 const enc = new TextEncoder();
 const digestOf = (s: string) => `sha256:${new Bun.CryptoHasher("sha256").update(s).digest("hex")}`;
@@ -11,10 +14,14 @@ const body = (s: string) => new Response(s).body;
 
 let dir: string;
 let stores: Stores;
+let registry: Registry;
+const actor = SYSTEM_ACTOR;
+const ref = (repoId: number) => ({ id: repoId, name: `ns/${repoId}` });
 
 beforeEach(() => {
   dir = tempDir("berth-gc-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
+  registry = registryFor(stores).registry;
 });
 afterEach(() => {
   stores.close();
@@ -24,25 +31,26 @@ afterEach(() => {
 async function push(repoId: number, content: string): Promise<string> {
   const d = parseDigest(digestOf(content));
   if (!d.ok) throw new Error("bad digest");
-  const out = await stores.uploads.putMonolithic(repoId, d.digest, body(content));
+  const out = await registry.putMonolithic({ repo: ref(repoId), digest: d.digest, body: body(content), actor });
   expect(out.kind).toBe("ok");
   return d.digest.value;
 }
 
 function putImage(repoId: number, config: string, layer: string, tag: string) {
   const content = enc.encode(JSON.stringify({ schemaVersion: 2, config: { digest: config }, layers: [{ digest: layer }] }));
-  return stores.manifests.put(
-    repoId,
-    {
+  return registry.pushManifest({
+    repo: ref(repoId),
+    manifest: {
       digest: digestOf(new TextDecoder().decode(content)),
       mediaType: "application/vnd.oci.image.manifest.v1+json",
       content,
       blobDigests: [config, layer],
-      requiredBlobs: [config, layer],
       childDigests: [],
     },
+    requiredBlobs: [config, layer],
     tag,
-  );
+    actor,
+  });
 }
 
 describe("garbage collection", () => {
@@ -52,8 +60,8 @@ describe("garbage collection", () => {
     const layer = await push(repo.id, "layer");
     const orphan = await push(repo.id, "orphan");
     const young = await push(repo.id, "young");
-    expect(putImage(repo.id, config, layer, "v1").kind).toBe("ok");
-    stores.blobLinks.unlink(repo.id, orphan);
+    expect((await putImage(repo.id, config, layer, "v1")).kind).toBe("ok");
+    await registry.unlinkBlob({ repo: ref(repo.id), digest: orphan, actor });
 
     // Grace 0 treats every link as old; a future `now` makes the files old too.
     const report = await collectGarbage(stores.db, stores.blobs, 0, Date.now() + 1000);
@@ -80,10 +88,10 @@ describe("garbage collection", () => {
     const layer = await push(a.id, "shared");
     await push(b.id, "cfg");
     await push(b.id, "shared");
-    putImage(a.id, config, layer, "v1");
-    putImage(b.id, config, layer, "v1");
+    await putImage(a.id, config, layer, "v1");
+    await putImage(b.id, config, layer, "v1");
     const manifest = stores.manifests.getByTag(a.id, "v1")!;
-    expect(stores.manifests.delete(a.id, manifest.digest).kind).toBe("ok");
+    expect((await registry.deleteManifest({ repo: ref(a.id), digest: manifest.digest, actor })).kind).toBe("ok");
     const report = await collectGarbage(stores.db, stores.blobs, 0, Date.now() + 1000);
     expect(report.linksRemoved).toBe(2);
     expect(report.filesRemoved).toBe(0);
@@ -96,6 +104,6 @@ describe("garbage collection", () => {
     const config = await push(repo.id, "c");
     const layer = await push(repo.id, "l");
     await collectGarbage(stores.db, stores.blobs, 0, Date.now() + 1000);
-    expect(putImage(repo.id, config, layer, "v1")).toEqual({ kind: "missingBlob", digest: config });
+    expect(await putImage(repo.id, config, layer, "v1")).toEqual({ kind: "missingBlob", digest: config });
   });
 });

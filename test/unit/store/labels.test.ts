@@ -1,3 +1,5 @@
+import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
+import { registryFor } from "../../support/registryFixture";
 import { describe, expect, test } from "bun:test";
 import { putManifest, storesPerTest } from "./storeFixtures";
 
@@ -82,10 +84,11 @@ describe("LabelStore", () => {
     expect(stores.labels.list(id)).toHaveLength(2000);
   });
 
-  test("labels go with their manifest", () => {
+  test("labels go with their manifest", async () => {
     const { stores, repoId, id, digest } = manifest();
     stores.labels.add({ manifestId: id, key: "a", value: "1", mediaType: "text/plain", sourceType: "api" });
-    expect(stores.manifests.delete(repoId, digest)).toEqual({ kind: "ok" });
+    const repo = { id: repoId, name: "ns/app" };
+    expect(await registryFor(stores).registry.deleteManifest({ repo, digest, actor: SYSTEM_ACTOR })).toEqual({ kind: "ok", tags: [] });
     expect(stores.labels.list(id)).toEqual([]);
   });
 });

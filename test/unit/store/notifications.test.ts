@@ -1,6 +1,8 @@
 // NotificationStore: notifications per repository, and the outbox from enqueue to delivered or
 // given up.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
+import { registryFor } from "../../support/registryFixture";
 import { rmSync } from "node:fs";
 import { openStores, type Stores } from "../../../src/store";
 import type { NotificationStore } from "../../../src/store/meta/notifications";
@@ -58,10 +60,10 @@ describe("notifications", () => {
     expect(store.delete(repoId, a.uuid)).toBeUndefined();
   });
 
-  test("deleting the repository deletes its notifications and deliveries", () => {
+  test("deleting the repository deletes its notifications and deliveries", async () => {
     const a = hook(repoId);
     store.enqueue(a.id, "{}", 0);
-    stores.repositories.delete(repoId);
+    expect((await registryFor(stores).registry.deleteRepository({ repo: { id: repoId, name: "x/y" }, actor: SYSTEM_ACTOR })).kind).toBe("ok");
     expect(store.listFor(repoId)).toEqual([]);
     expect(store.pending()).toEqual([]);
   });

@@ -3,6 +3,11 @@ import { afterEach, beforeEach } from "bun:test";
 import { rmSync } from "node:fs";
 import { openStores, type Stores } from "../../../src/store";
 import { tempDir } from "../../support/server";
+import { RegistryEvents, SYSTEM_ACTOR } from "../../../src/events/registryEvents";
+import { createLogger } from "../../../src/log";
+import { runOperation } from "../../../src/registry/operation";
+import { pushManifest } from "../../../src/registry/manifestSteps";
+import type { PushManifestOutcome } from "../../../src/registry/outcomes";
 
 /** `get()` answers the current test's stores (opened before it, closed and removed after it). */
 export function storesPerTest(prefix = "berth-store-"): { get(): Stores } {
@@ -25,14 +30,23 @@ export function sha256(bytes: Uint8Array | string): string {
   return `sha256:${new Bun.CryptoHasher("sha256").update(bytes).digest("hex")}`;
 }
 
-/** Puts a manifest without blobs (an OCI artifact with no layers); `tag` points at it when given. */
+/**
+ * Puts a manifest without blobs (an OCI artifact with no layers) through the registry's push
+ * step, synchronously; `tag` points at it when given.
+ */
 export function putManifest(stores: Stores, repoId: number, nonce: string, tag?: string) {
   const content = enc.encode(JSON.stringify({ schemaVersion: 2, nonce }));
   const digest = sha256(content);
-  const outcome = stores.manifests.put(
-    repoId,
-    { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", content, blobDigests: [], requiredBlobs: [], childDigests: [] },
-    tag,
+  const events = new RegistryEvents(createLogger({ requests: false, write: () => {} }));
+  const repo = { id: repoId, name: stores.registryWrites.transact((tx) => tx.repository(repoId)?.fullName) ?? "ns/unknown" };
+  const outcome = runOperation<PushManifestOutcome>({ writes: stores.registryWrites, events }, (op) =>
+    pushManifest(op, {
+      repo,
+      manifest: { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", content, blobDigests: [], childDigests: [] },
+      requiredBlobs: [],
+      tag,
+      actor: SYSTEM_ACTOR,
+    }),
   );
   return { digest, outcome, id: stores.manifests.getByDigest(repoId, digest)?.id };
 }

@@ -37,10 +37,13 @@ describe("upload sessions", () => {
     const id = await open(stores.uploads, repo.id);
     expect(await stores.uploads.append(repo.id, id, body("hello "))).toEqual({ kind: "ok", offset: 6 });
     // A new UploadSessions over the same rows and files, as after a restart.
-    const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, stores.blobLinks, 3600_000);
+    const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, 3600_000);
     expect(await restarted.offset(repo.id, id)).toBe(6);
-    const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"));
+    const recorded: number[] = [];
+    const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => recorded.push(size));
     expect(out).toEqual({ kind: "ok", size: 11 });
+    // The committed blob is handed on for recording (the registry links it), once.
+    expect(recorded).toEqual([11]);
     expect(await stores.blobs.read(digest("hello world").value).text()).toBe("hello world");
   });
 
@@ -50,14 +53,16 @@ describe("upload sessions", () => {
     expect((await stores.uploads.append(repo.id, id, body("abc"), { start: 0, end: 9 })).kind).toBe("rangeMismatch");
     expect(await stores.uploads.offset(repo.id, id)).toBe(0);
     expect((await stores.uploads.append(repo.id, id, body("xyz"), { start: 0, end: 2 })).kind).toBe("ok");
-    expect(await stores.uploads.finish(repo.id, id, digest("xyz"), null)).toEqual({ kind: "ok", size: 3 });
+    expect(await stores.uploads.finish(repo.id, id, digest("xyz"), null, undefined, () => {})).toEqual({ kind: "ok", size: 3 });
   });
 
   test("a wrong digest stores nothing and keeps the session", async () => {
     const repo = stores.repositories.ensure("ns/app");
     const id = await open(stores.uploads, repo.id);
-    const out = await stores.uploads.finish(repo.id, id, digest("something else"), body("content"));
+    const recorded: number[] = [];
+    const out = await stores.uploads.finish(repo.id, id, digest("something else"), body("content"), undefined, (size) => recorded.push(size));
     expect(out.kind).toBe("digestMismatch");
+    expect(recorded).toEqual([]);
     expect((await stores.blobs.stat(digest("something else").value)).exists).toBe(false);
     expect(await stores.uploads.offset(repo.id, id)).toBe(7);
   });
