@@ -53,7 +53,7 @@ export function v1Routes(ctx: V1Context) {
         if (error instanceof ApiError) return apiErrorResponse(error, request, ctx.config);
         if (code === "INVALID_COOKIE_SIGNATURE") {
           // A session cookie signed by a secret we no longer hold: drop it, sign in again.
-          const res = apiErrorResponse(new ApiError(401, "invalid_token", "Invalid session; sign in again"), request, ctx.config);
+          const res = apiErrorResponse(new ApiError("InvalidToken", "Invalid session; sign in again"), request, ctx.config);
           res.headers.append("Set-Cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
           return res;
         }
@@ -61,7 +61,7 @@ export function v1Routes(ctx: V1Context) {
         // A path no route serves (distinct from a resource that does not exist).
         if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(NO_SUCH_ROUTE), request, ctx.config);
         ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
-        return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request, ctx.config);
+        return apiErrorResponse(new ApiError("InternalError"), request, ctx.config);
       })
       .use(conventionRoutes(ctx))
       .use(signinRoutes(ctx))

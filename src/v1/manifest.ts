@@ -26,7 +26,7 @@ const AddLabelBody = Type.Object({
 });
 
 /** Quay answers these with Flask-RESTful's `{"message": …}`. */
-const badLabel = (message: string) => new ApiError(400, "invalid_request", message, "message");
+const badLabel = (message: string) => new ApiError("BadRequest", message);
 
 const checkRef = ({ params }: { params: Record<string, string | undefined> }) => {
   if (!MANIFEST_REF.test(params.manifestref ?? "")) throw ApiError.notFound();

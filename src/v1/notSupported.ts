@@ -314,7 +314,7 @@ export function notSupportedRoutes(ctx: V1Context) {
   const app = new Elysia(v1Options(ctx, "berth-v1-not-supported")).use(v1Plugin(ctx));
   for (const { what, routes } of NOT_SUPPORTED) {
     const refuse = () => {
-      throw new ApiError(501, "not_implemented", `Berth does not support ${what}`, "message");
+      throw new ApiError("NotImplemented", `Berth does not support ${what}`);
     };
     for (const [method, path, nickname] of routes) {
       app.route(method, path, refuse, { nickname, internal: true, detail: { "x-not-supported": true } as never });

@@ -34,7 +34,7 @@ function noSuchNotification(repo: RepoStanding, uuid: string) {
 
 /** Quay has no 429 of its own (its nginx limits rates); Berth answers in its ApiException shape. */
 function tooManyTests(retryAfterSeconds: number) {
-  return new ApiError(429, "too_many_requests", "Too many test notifications for this namespace; try again later", "problem", {}, {
+  return new ApiError("TooManyRequests", "Too many test notifications for this namespace; try again later", {}, {
     "Retry-After": String(retryAfterSeconds),
   });
 }

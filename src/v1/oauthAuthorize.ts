@@ -37,17 +37,17 @@ export function oauthAuthorizeRoutes(ctx: V1Context) {
   /** The application and a redirect it may use; Quay's errors before any redirect is trusted. */
   const clientAndRedirect = (f: Fields, request: Request): { app: OAuthApplicationRow; redirectUri: string } | Response => {
     const app = f.client_id ? ctx.stores.oauth.applications.byClientId(f.client_id) : undefined;
-    if (!app) throw new ApiError(404, "not_found", "Unknown OAuth application", "error");
+    if (!app) throw new ApiError("OAuthUnknownApplication");
     const redirectUri = f.redirect_uri ?? "";
     if (!redirectAllowed(app.redirectUri, redirectUri, localHandler(request))) {
       if (app.redirectUri) return redirect(`${app.redirectUri}${app.redirectUri.includes("?") ? "&" : "?"}error=redirect_uri_mismatch`);
-      throw new ApiError(400, "invalid_request", "redirect_uri_mismatch", "error");
+      throw new ApiError("OAuthBadRequest", "redirect_uri_mismatch");
     }
     return { app, redirectUri };
   };
 
   const signedInUser = (caller: Caller) => {
-    if (!isSignedIn(caller) || caller.identity.kind !== "user") throw new ApiError(401, "invalid_token", "Requires authentication", "error");
+    if (!isSignedIn(caller) || caller.identity.kind !== "user") throw new ApiError("OAuthSignInRequired");
     return caller.identity.user;
   };
 

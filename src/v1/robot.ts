@@ -19,7 +19,7 @@ const RobotBody = Type.Object({
   unstructured_metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-const ROBOT_NOT_FOUND = () => new ApiError(400, "invalid_request", "Could not find robot with specified username", "message");
+const ROBOT_NOT_FOUND = () => new ApiError("BadRequest", "Could not find robot with specified username");
 
 /** Robot accounts of the caller (`/user/robots`) and of organizations (`/organization/<org>/robots`). */
 export function robotRoutes(ctx: V1Context) {

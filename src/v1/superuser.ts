@@ -32,7 +32,7 @@ const UpdateUser = Type.Object({
 });
 
 /** Quay's data-model refusals: 400 with a bare `{"message"}` body. */
-const refused = (message: string) => new ApiError(400, "invalid_request", message, "message");
+const refused = (message: string) => new ApiError("BadRequest", message);
 
 /** Quay's `superuser` metadata key: who did it from the panel (writes need a user, not a robot). */
 const superuserName = (caller: Caller) => (caller.identity.kind === "user" ? caller.identity.user.username : "");

@@ -42,7 +42,7 @@ export function superuserOrgRoutes(ctx: V1Context) {
         const b = parseBody(UpdateOrg, body);
         const org = find(params.name);
         if (b.name !== undefined && b.name !== org.name) {
-          throw new ApiError(501, "not_implemented", "Renaming an organization is not supported", "message");
+          throw new ApiError("NotImplemented", "Renaming an organization is not supported");
         }
         // Nothing to change: the organization as it is, as Quay answers.
         return view(org);

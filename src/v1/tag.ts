@@ -25,7 +25,7 @@ const RestoreBody = Type.Object({ manifest_digest: Type.String({ minLength: 1 })
 
 /** Quay's TagImmutable: 409 naming what was refused. */
 function immutable(operation: string, tag: string): ApiError {
-  return new ApiError(409, "tag_immutable", `Cannot ${operation} immutable tag '${tag}'`);
+  return new ApiError("TagImmutable", `Cannot ${operation} immutable tag '${tag}'`);
 }
 
 /** Quay's tag `size`: the layers' compressed total, null for a manifest list (it has no layers of its own). */

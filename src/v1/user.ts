@@ -127,7 +127,7 @@ export function userRoutes(ctx: V1Context) {
       "/api/v1/user/",
       ({ caller }) => {
         if (caller.identity.kind !== "user") {
-          throw new ApiError(401, "invalid_token", "Requires authentication", "problem", { session_required: false });
+          throw new ApiError("InvalidToken", undefined, { session_required: false });
         }
         return me(caller.identity.user, tokenScopes(caller));
       },
@@ -136,7 +136,7 @@ export function userRoutes(ctx: V1Context) {
     .post(
       "/api/v1/user/",
       async ({ body, logIn, audit }) => {
-        if (!ctx.config.userCreation) throw new ApiError(403, "insufficient_scope", "User creation is disabled. Please contact your administrator.", "message");
+        if (!ctx.config.userCreation) throw new ApiError("UserCreationDisabled");
         const b = parseBody(SignupBody, body);
         if (!isValidName(b.username)) throw ApiError.invalidRequest("Invalid namespace name", { field: "username" });
         checkPassword(b.password);

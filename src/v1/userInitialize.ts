@@ -20,7 +20,7 @@ const InitializeBody = Type.Object({
   access_token: Type.Optional(Type.Boolean()),
 });
 
-const refuse = (message: string) => new ApiError(400, "invalid_request", message, "message");
+const refuse = (message: string) => new ApiError("BadRequest", message);
 
 export function userInitializeRoutes(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1-user-initialize")).use(v1Plugin(ctx)).post(
