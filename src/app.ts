@@ -13,7 +13,7 @@ import { openAccess, type AccessPolicy } from "./perm/access";
 import { RepoRoleResolver } from "./perm/repoRoles";
 import { TokenAccessPolicy } from "./perm/tokenAccess";
 import { openStores, type Stores } from "./store";
-import { isV1Path, v1Routes } from "./v1";
+import { isV1Path, v1Routes, webConfigRoutes } from "./v1";
 import { v1Options } from "./v1/session";
 import { repositoryPathRewriter } from "./v1/repositoryPath";
 import { cameThroughTrustedProxy, clientAddress, recordClientAddress } from "./auth/clientAddress";
@@ -122,7 +122,8 @@ export function createApp(ctx: AppContext) {
       uptime_seconds: Math.round((Date.now() - ctx.startedMs) / 1000),
     }))
     .use(v2Routes(ctx))
-    .use(v1);
+    .use(v1)
+    .use(webConfigRoutes(ctx));
   return app;
 }
 

@@ -3,11 +3,9 @@
 // does not exist"). This is the one list of them; they are in discovery (marked internal) like
 // every other route, and test/api/v1-quay-routes.test.ts checks that every route of Quay's
 // endpoints/api is either served or listed here.
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
 /** [method, path with Quay's parameter names, Quay's nickname]. */
@@ -310,8 +308,8 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
   },
 ];
 
-export function notSupportedRoutes(ctx: V1Context) {
-  const app = new Elysia(v1Options(ctx, "berth-v1-not-supported")).use(v1Plugin(ctx));
+export function notSupportedRoutes(api: V1App, ctx: V1Context) {
+  const app = api;
   for (const { what, routes } of NOT_SUPPORTED) {
     const refuse = () => {
       throw new ApiError("NotImplemented", `Berth does not support ${what}`);

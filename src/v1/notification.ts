@@ -2,7 +2,7 @@
 // failure count, and queue a test. Repository admins only. Which events and methods are
 // accepted, and why, is src/notify/events.ts; delivery is the outbox worker's.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { validateNotification } from "../notify/events";
 import { notificationView } from "../notify/view";
 import { targetPolicy } from "../notify/webhookTarget";
@@ -11,8 +11,6 @@ import type { NotificationRow } from "../store/meta/notifications";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 import { jsonResponse } from "./views";
 
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
@@ -43,11 +41,10 @@ function tooManyTests(retryAfterSeconds: number) {
 const notificationLogKeys = (row: NotificationRow) => ({ notification_id: row.uuid, event: row.event, method: row.method });
 const repoTarget = (repo: RepoStanding) => ({ repo: { id: repo.repoId, name: repo.repo } });
 
-export function notificationRoutes(ctx: V1Context) {
+export function notificationRoutes(api: V1App, ctx: V1Context) {
   const admin = { requireRepoAdmin: true } as const;
   const base = "/api/v1/repository/:repository/notification";
-  return new Elysia(v1Options(ctx, "berth-v1-notification"))
-    .use(v1Plugin(ctx))
+  return api
     .get(`${base}/`, ({ repo }) => ({ notifications: ctx.stores.notifications.listFor(repo.repoId!).map(notificationView) }), {
       nickname: "listRepoNotifications",
       ...admin,

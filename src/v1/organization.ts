@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { removeNamespace } from "../store/namespaceRemoval";
 import type { TeamRow } from "../store/meta/orgs";
 import { parseBody } from "./body";
@@ -9,9 +9,7 @@ import { ApiError } from "./errors";
 import { orgStanding, requireUser, type OrgStanding } from "./guards";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import type { AuditFn } from "./audit";
-import { v1Plugin } from "./macros";
 import { principalByName } from "./principals";
-import { v1Options } from "./session";
 import { avatar, jsonResponse, orgAvatar } from "./views";
 
 
@@ -42,7 +40,7 @@ export function teamView(team: TeamRow, canView: boolean) {
 }
 
 /** Organizations: create, view, delete, and their members. */
-export function organizationRoutes(ctx: V1Context) {
+export function organizationRoutes(api: V1App, ctx: V1Context) {
   const create = ({ caller, body, audit }: { caller: Caller; body: unknown; audit: AuditFn }) => {
     const user = requireUser(caller);
     const b = parseBody(CreateBody, body);
@@ -84,8 +82,7 @@ export function organizationRoutes(ctx: V1Context) {
     return view;
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-organization"))
-    .use(v1Plugin(ctx))
+  return api
     .post("/api/v1/organization/", create, { nickname: "createOrganization", requireScope: "user:admin", audit: "org_create" })
     .get(
       "/api/v1/organization/:orgname",

@@ -1,13 +1,11 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { clientAddress } from "../auth/clientAddress";
 import { randomToken } from "../auth/password";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireUser } from "./guards";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 
 const SigninBody = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) });
 const VerifyBody = Type.Object({ password: Type.String({ minLength: 1 }) });
@@ -16,9 +14,8 @@ const VerifyBody = Type.Object({ password: Type.String({ minLength: 1 }) });
 const throttled = (retryAfterSeconds: number) => new ApiError("TooManyLogins", undefined, {}, { "Retry-After": String(retryAfterSeconds) });
 
 /** GET /csrf_token, POST /api/v1/signin, /signin/verify, /signout. */
-export function signinRoutes(ctx: V1Context) {
-  return new Elysia(v1Options(ctx, "berth-v1-signin"))
-    .use(v1Plugin(ctx))
+export function signinRoutes(api: V1App, ctx: V1Context) {
+  return api
     .get("/csrf_token", ({ caller, saveSession }) => {
       const c = caller.session.c ?? randomToken(48);
       saveSession({ ...caller.session, c });

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { removeNamespace } from "../store/namespaceRemoval";
 import { hashPassword, passwordProblem, randomAlnum } from "../auth/password";
 import type { AccountChanges, UserRow } from "../store/meta/users";
@@ -7,10 +7,8 @@ import { parseBody } from "./body";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { EMAIL, isValidName } from "./fieldRules";
 import { idPage, queryFlag } from "./query";
-import { v1Options } from "./session";
 import { avatar } from "./views";
 import { syncLibraryOwners } from "../auth/libraryNamespace";
 
@@ -40,7 +38,7 @@ const superuserName = (caller: Caller) => (caller.identity.kind === "user" ? cal
 export const SUPERUSER_READ = { requireSuperuser: "read", requireFreshLogin: true } as const;
 export const SUPERUSER_WRITE = { requireSuperuser: "write", requireFreshLogin: true } as const;
 
-export function superuserRoutes(ctx: V1Context) {
+export function superuserRoutes(api: V1App, ctx: V1Context) {
   const view = (u: UserRow) => {
     const p = ctx.roles.principalOf({ kind: "user", user: u, via: "password" });
     return {
@@ -83,8 +81,7 @@ export function superuserRoutes(ctx: V1Context) {
     if (!EMAIL.test(email)) throw refused(`Invalid email address: ${email}`);
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-superuser"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/superuser/users/",
       ({ query }) => {

@@ -1,19 +1,17 @@
 // The caller's own account (Quay's /user/ resource): view, sign up, change, delete; and the
 // public view of any user.
 import { Type, type Static } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { hashPassword, passwordProblem } from "../auth/password";
 import { removeNamespace } from "../store/namespaceRemoval";
 import type { UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { tokenScopes } from "./caller";
 import { capTeamRoles } from "../perm/orgStanding";
 import type { OAuthScope } from "../perm/oauthScopes";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
-import { v1Options } from "./session";
 import { avatar, orgAvatar } from "./views";
 import type { AuditFn } from "./audit";
 
@@ -79,7 +77,7 @@ const ACCOUNT_CHANGE_KINDS = [
   "user_change_metadata",
 ] as const;
 
-export function userRoutes(ctx: V1Context) {
+export function userRoutes(api: V1App, ctx: V1Context) {
   /** `scopes`: the caller's OAuth token's, which cap what it is in each org (undefined for a session). */
   const me = (user: UserRow, scopes?: readonly OAuthScope[]) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
@@ -121,8 +119,7 @@ export function userRoutes(ctx: V1Context) {
     };
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-user"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/user/",
       ({ caller }) => {
