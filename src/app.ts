@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { Elysia, type Context, type InternalRoute, type PreContext } from "elysia";
 import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
 import type { LoginThrottle } from "./auth/loginThrottle";
@@ -13,11 +13,10 @@ import { openAccess, type AccessPolicy } from "./perm/access";
 import { RepoRoleResolver } from "./perm/repoRoles";
 import { TokenAccessPolicy } from "./perm/tokenAccess";
 import { openStores, type Stores } from "./store";
-import { isV1Path, v1Routes } from "./v1";
+import { isV1Path, pathOf, v1Routes, webConfigRoutes } from "./v1";
 import { v1Options } from "./v1/session";
-import { repositoryPathRewriter } from "./v1/repositoryPath";
-import { cameThroughTrustedProxy, clientAddress, recordClientAddress } from "./auth/clientAddress";
-import { v2Routes } from "./v2";
+import { repositoryRouteResolver } from "./v1/repositoryPath";
+import { registryRouter } from "./v2";
 import { isValidHost } from "./auth/externalUrl";
 import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
@@ -92,45 +91,76 @@ export async function createContext(
 
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */
 export function createApp(ctx: AppContext) {
+  const registry = registryRouter(ctx);
   // Elysia compiles cookie handling with the root app's settings: the signed session cookie
-  // is declared here as well as on every API v1 instance.
-  const v1 = v1Routes(ctx);
-  const routableRepositoryPath = repositoryPathRewriter(v1.routes);
-  const handle = (request: Request): Promise<Response> => app.handle(request);
+  // is declared here as well as on the API v1 app.
   const app = new Elysia({ cookie: v1Options(ctx, "berth").cookie })
-    .onRequest(({ request }) => {
-      // RFC 9112 §3.2: an invalid Host (or several) is a 400. Bun builds request.url from it, so
-      // such a request could neither be routed nor name the server; nothing of it is echoed.
-      const host = request.headers.get("host");
-      if (host !== null && !isValidHost(host)) return new Response("invalid Host header\n", { status: 400 });
-      // Once one route reads cookies Elysia parses them (and checks the session cookie's signature)
-      // on every route: a stale or forged session cookie would turn /v2/, /v2/auth and /health into
-      // 400s. Only API v1 and /csrf_token use the session, so other paths never see cookies.
-      if (!isV1Path(request.url)) {
-        request.headers.delete("cookie");
-      } else {
-        const rewritten = routableRepositoryPath(request.method, request.url);
-        if (rewritten) return handle(forwardedRequest(rewritten, request));
-      }
-      // Before any route can make Elysia buffer the body: refused, or read here up to its cap.
-      const limited = limitBody(ctx.config, request);
-      if (limited) return limited.then((checked) => (checked instanceof Response ? checked : handle(checked)));
-    })
+    .onRequest((c) => frontDoor(c))
     .get("/health/instance", () => ({
       status: "healthy",
       data: { services: { database: true, storage: true } },
       uptime_seconds: Math.round((Date.now() - ctx.startedMs) / 1000),
     }))
-    .use(v2Routes(ctx))
-    .use(v1);
+    .use(v1Routes(ctx))
+    .use(webConfigRoutes(ctx));
+  // The API v1 routes as this app compiled them (its hooks, its cookie settings): what the
+  // router would run, found by the repository-name suffixes they declare.
+  const repositoryRoute = repositoryRouteResolver(app.routes.filter((r) => isV1Path(r.path)));
+
+  /**
+   * Every request enters here, before Elysia's router (docs/ARCHITECTURE.md, "A request's way"):
+   *  1. an invalid Host is a 400;
+   *  2. the body is capped: refused, read into memory up to its cap, or left to the /v2 route
+   *     that streams it (src/bodyLimit.ts);
+   *  3. the registry protocol (/v2, Docker's search) is answered by its router (src/v2);
+   *  4. an API v1 path naming a repository with slashes runs the route its suffix names;
+   *  5. anything else goes on to Elysia's router, with cookies only on API v1 paths.
+   */
+  function frontDoor(c: PreContext): Promise<Response | undefined> | Response | undefined {
+    // RFC 9112 §3.2: an invalid Host (or several) is a 400. Bun builds request.url from it, so
+    // such a request could neither be routed nor name the server; nothing of it is echoed.
+    const host = c.request.headers.get("host");
+    if (host !== null && !isValidHost(host)) return new Response("invalid Host header\n", { status: 400 });
+    const path = pathOf(c.request.url);
+    const limited = limitBody(ctx.config, c.request);
+    if (!limited) return route(c, c.request, path);
+    return limited.then((checked) => (checked instanceof Response ? checked : route(c, checked, path)));
+  }
+
+  function route(c: PreContext, request: Request, path: string): Promise<Response> | undefined {
+    const answer = registry(request, path);
+    if (answer) return answer;
+    // A body read into memory replaces the request the routes see.
+    c.request = request;
+    if (!isV1Path(path)) {
+      // Once one route reads cookies Elysia parses them (and checks the session cookie's
+      // signature) on every route: a stale or forged session cookie would turn /health or
+      // /config into 400s. Only API v1 uses the session, so other paths never see cookies.
+      request.headers.delete("cookie");
+      return undefined;
+    }
+    const found = repositoryRoute(request.method, path);
+    return found && runRoute(c as RouteContext, found.route, found.params, request.method === "HEAD");
+  }
+
   return app;
 }
 
-/** The same request at another URL, keeping its body stream and client address. */
-function forwardedRequest(url: string, request: Request): Request {
-  const forwarded = new Request(url, request);
-  recordClientAddress(forwarded, clientAddress(request), cameThroughTrustedProxy(request));
-  return forwarded;
+/** What Elysia's router sets before it runs a route, and what an early answer is mapped with. */
+type RouteContext = PreContext & { params: Record<string, string> };
+
+/** Runs a route as Elysia's router would: its compiled handler with the parameters set. */
+async function runRoute(c: RouteContext, route: InternalRoute, params: Record<string, string>, head: boolean): Promise<Response> {
+  c.params = params;
+  const response = await route.compile()(c as unknown as Context);
+  // The route applied its status, headers and cookies to its response; Elysia would apply them
+  // again to an answer of onRequest (a second Set-Cookie).
+  c.set = { headers: {}, status: 200 };
+  if (!head) return response;
+  // HEAD runs the GET route, answered without its body (as Elysia's router does).
+  const headers = new Headers(response.headers);
+  if (!headers.has("content-length")) headers.set("content-length", String((await response.arrayBuffer()).byteLength));
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -43,7 +43,7 @@ export function bodyRefusal(config: Config, request: Request, path: string, stat
   const message =
     status === 413 ? `request body is larger than the limit of ${limit} bytes` : `request body did not arrive whole within ${withinMs / 1000} s`;
   const close = { Connection: "close" };
-  if (isV1Path(request.url)) return apiErrorResponse(new ApiError(status, "invalid_request", message, "problem", {}, close), request, config);
+  if (isV1Path(request.url)) return apiErrorResponse(new ApiError(status === 413 ? "BodyTooLarge" : "BodyTimeout", message, {}, close), request, config);
   if (path === "/v2" || path.startsWith("/v2/")) {
     const kind = status === 413 ? "BODY_TOO_LARGE" : "BODY_TIMEOUT";
     return registryErrorResponse(new RegistryError(kind, message, status === 413 ? { limit } : undefined, close), request.method);

@@ -1,13 +1,11 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../auth/appTokenCode";
 import type { AppTokenRow } from "../store/meta/appTokens";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { truthy } from "./query";
-import { v1Options } from "./session";
 import { rfc2822 } from "./views";
 
 // App-specific tokens (reference §2.9): passwords for `docker login` as `$app`, one per tool,
@@ -35,15 +33,14 @@ function tokenView(t: AppTokenRow, code?: string) {
 /** Quay's metadata for the token's entries (the code itself never appears). */
 const tokenLogKeys = (t: AppTokenRow) => ({ app_specific_token_title: t.title, app_specific_token: t.uuid });
 
-export function appTokenRoutes(ctx: V1Context) {
+export function appTokenRoutes(api: V1App, ctx: V1Context) {
   const own = (userId: number, uuid: string) => {
     const row = ctx.stores.appTokens.byUuid(uuid);
     if (!row || row.userId !== userId) throw ApiError.notFound();
     return row;
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-apptoken"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/user/apptoken",
       ({ user, query }) => {

@@ -1,12 +1,10 @@
 // GET /api/v1/discovery: Quay's Swagger 2.0 description of API v1, generated from the route
 // table. Every route's macros (nickname, guards, fresh login, internal) wrote its `detail`; this
 // file only turns the table into Swagger, so the document cannot drift from what is served.
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { externalBase } from "../auth/externalUrl";
 import type { V1Context } from "./context";
-import { v1Plugin } from "./macros";
 import { queryFlag } from "./query";
-import { v1Options } from "./session";
 
 export interface RouteEntry {
   method: string;
@@ -105,8 +103,8 @@ export function swaggerDocument(routes: RouteEntry[], opts: { host: string; sche
 }
 
 /** The discovery route, reading the finished route table of the API it belongs to. */
-export function discoveryRoutes(ctx: V1Context, routeTable: () => RouteEntry[]) {
-  return new Elysia(v1Options(ctx, "berth-v1-discovery")).use(v1Plugin(ctx)).get(
+export function discoveryRoutes(api: V1App, ctx: V1Context, routeTable: () => RouteEntry[]) {
+  return api.get(
     "/api/v1/discovery",
     ({ request, query }) => {
       const { host, scheme } = externalBase(ctx.config, request);

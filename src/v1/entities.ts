@@ -1,11 +1,9 @@
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { withinScopes } from "../perm/oauthScopes";
 import { tokenScopes, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { orgStanding } from "./guards";
-import { v1Plugin } from "./macros";
 import { queryFlag } from "./query";
-import { v1Options } from "./session";
 import { avatar, orgAvatar } from "./views";
 
 // GET /api/v1/entities/<prefix>: the typeahead behind permission and team dialogs (reference
@@ -18,7 +16,7 @@ const LIMIT = 10;
 
 type Entity = Record<string, unknown> & { name: string };
 
-export function entityRoutes(ctx: V1Context) {
+export function entityRoutes(api: V1App, ctx: V1Context) {
   /** The caller's own namespace, for their robots: needs user:admin when called with an OAuth token. */
   const ownNamespace = (caller: Caller, name: string) => {
     if (caller.identity.kind !== "user" || caller.identity.user.username !== name) return undefined;
@@ -27,7 +25,7 @@ export function entityRoutes(ctx: V1Context) {
     return ns ? { id: ns.id, name } : undefined;
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-entities")).use(v1Plugin(ctx)).get(
+  return api.get(
     "/api/v1/entities/:prefix",
     ({ caller, params, query }) => {
       // Names are lower-case ASCII without spaces; so is what can match them.

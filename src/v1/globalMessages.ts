@@ -1,12 +1,10 @@
 // Global messages (Quay's endpoints/api/globalmessages.py): banners every page of Quay's web
 // client reads, which superusers post and delete. Anyone may read them, signed in or not.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { GlobalMessage } from "../store/meta/globalMessages";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 import { SUPERUSER_WRITE } from "./superuser";
 
 /** A banner, not a document: long enough for any notice, short enough to keep every page light. */
@@ -22,10 +20,9 @@ const CreateMessage = Type.Object({
 
 const messageView = (m: GlobalMessage) => ({ uuid: m.uuid, content: m.content, severity: m.severity, media_type: m.mediaType });
 
-export function globalMessageRoutes(ctx: V1Context) {
+export function globalMessageRoutes(api: V1App, ctx: V1Context) {
   return (
-    new Elysia(v1Options(ctx, "berth-v1-messages"))
-      .use(v1Plugin(ctx))
+    api
       .get("/api/v1/messages", () => ({ messages: ctx.stores.messages.list().map(messageView) }), { nickname: "getGlobalMessages" })
       // Quay's messages write no audit entry: there is no log kind for them.
       .post(

@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { checkV1RouteTable, isV1Path, pathOf, v1App } from "./app";
 import type { V1Context } from "./context";
 import { ApiError, apiErrorResponse } from "./errors";
 import { oauthApplicationRoutes } from "./oauthApplication";
@@ -19,14 +19,12 @@ import { manifestRoutes } from "./manifest";
 import { prototypeRoutes } from "./prototype";
 import { notificationRoutes } from "./notification";
 import { teamRoutes } from "./team";
-import { v1Options } from "./session";
 import { userRoutes } from "./user";
 import { userInitializeRoutes } from "./userInitialize";
 import { appTokenRoutes } from "./appToken";
 import { superuserRoutes } from "./superuser";
 import { superuserOrgRoutes } from "./superuserOrgs";
 import { entityRoutes } from "./entities";
-import { webConfigRoutes } from "./webConfig";
 import { globalMessageRoutes } from "./globalMessages";
 import { userNotificationRoutes } from "./userNotifications";
 import { userAuthorizationRoutes } from "./userAuthorizations";
@@ -34,63 +32,57 @@ import { registrySizeRoutes } from "./registrySize";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
-/** Whether a URL is served by API v1 (the paths that use the session cookie). */
-export function isV1Path(url: string): boolean {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const query = url.indexOf("?", start);
-  const path = query < 0 ? url.slice(start) : url.slice(start, query);
-  return path === "/api/v1" || path.startsWith("/api/v1/") || path === "/csrf_token" || path.startsWith("/oauth/");
-}
+export { isV1Path, pathOf };
+export { webConfigRoutes } from "./webConfig";
 
-/** The Quay-compatible REST API: one route file per resource family. */
+/** The Quay-compatible REST API: one route file per resource family, all on the one API v1 app. */
 export function v1Routes(ctx: V1Context) {
-  const api = (
-    new Elysia(v1Options(ctx, "berth-v1"))
-      // Typed errors become Quay's error bodies here and nowhere else. Global, so that paths no
-      // route matches (NOT_FOUND is raised by the root app) get the same shape under /api/v1.
-      .onError({ as: "global" }, ({ error, code, request }) => {
-        if (!isV1Path(request.url)) return;
-        if (error instanceof ApiError) return apiErrorResponse(error, request, ctx.config);
-        if (code === "INVALID_COOKIE_SIGNATURE") {
-          // A session cookie signed by a secret we no longer hold: drop it, sign in again.
-          const res = apiErrorResponse(new ApiError(401, "invalid_token", "Invalid session; sign in again"), request, ctx.config);
-          res.headers.append("Set-Cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
-          return res;
-        }
-        if (code === "PARSE") return apiErrorResponse(ApiError.invalidRequest("Malformed JSON body"), request, ctx.config);
-        // A path no route serves (distinct from a resource that does not exist).
-        if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(NO_SUCH_ROUTE), request, ctx.config);
-        ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
-        return apiErrorResponse(new ApiError(500, "internal_error", "Internal server error", "message"), request, ctx.config);
-      })
-      .use(conventionRoutes(ctx))
-      .use(signinRoutes(ctx))
-      .use(userRoutes(ctx))
-      .use(userInitializeRoutes(ctx))
-      .use(repositoryRoutes(ctx))
-      .use(tagRoutes(ctx))
-      .use(manifestRoutes(ctx))
-      .use(prototypeRoutes(ctx))
-      .use(notificationRoutes(ctx))
-      .use(permissionRoutes(ctx))
-      .use(organizationRoutes(ctx))
-      .use(teamRoutes(ctx))
-      .use(robotRoutes(ctx))
-      .use(oauthApplicationRoutes(ctx))
-      .use(oauthAuthorizeRoutes(ctx))
-      .use(appTokenRoutes(ctx))
-      .use(superuserRoutes(ctx))
-      .use(superuserOrgRoutes(ctx))
-      .use(entityRoutes(ctx))
-      .use(webConfigRoutes(ctx))
-      .use(logRoutes(ctx))
-      .use(starRoutes(ctx))
-      .use(globalMessageRoutes(ctx))
-      .use(userNotificationRoutes(ctx))
-      .use(userAuthorizationRoutes(ctx))
-      .use(registrySizeRoutes(ctx))
-      .use(notSupportedRoutes(ctx))
-      .use(discoveryRoutes(ctx, (): RouteEntry[] => api.routes))
-  );
+  const api = v1App(ctx);
+  api
+    // Typed errors become Quay's error bodies here and nowhere else. Global, so that paths no
+    // route matches (NOT_FOUND is raised by the root app) get the same shape under API v1.
+    .onError({ as: "global" }, ({ error, code, request }) => {
+      if (!isV1Path(request.url)) return;
+      if (error instanceof ApiError) return apiErrorResponse(error, request, ctx.config);
+      if (code === "INVALID_COOKIE_SIGNATURE") {
+        // A session cookie signed by a secret we no longer hold: drop it, sign in again.
+        const res = apiErrorResponse(new ApiError("InvalidToken", "Invalid session; sign in again"), request, ctx.config);
+        res.headers.append("Set-Cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
+        return res;
+      }
+      if (code === "PARSE") return apiErrorResponse(ApiError.invalidRequest("Malformed JSON body"), request, ctx.config);
+      // A path no route serves (distinct from a resource that does not exist).
+      if (code === "NOT_FOUND") return apiErrorResponse(ApiError.notFound(NO_SUCH_ROUTE), request, ctx.config);
+      ctx.log.error(`${request.method} ${pathOf(request.url)} failed`, error);
+      return apiErrorResponse(new ApiError("InternalError"), request, ctx.config);
+    });
+  conventionRoutes(api);
+  signinRoutes(api, ctx);
+  userRoutes(api, ctx);
+  userInitializeRoutes(api, ctx);
+  repositoryRoutes(api, ctx);
+  tagRoutes(api, ctx);
+  manifestRoutes(api, ctx);
+  prototypeRoutes(api, ctx);
+  notificationRoutes(api, ctx);
+  permissionRoutes(api, ctx);
+  organizationRoutes(api, ctx);
+  teamRoutes(api, ctx);
+  robotRoutes(api, ctx);
+  oauthApplicationRoutes(api, ctx);
+  oauthAuthorizeRoutes(api, ctx);
+  appTokenRoutes(api, ctx);
+  superuserRoutes(api, ctx);
+  superuserOrgRoutes(api, ctx);
+  entityRoutes(api, ctx);
+  logRoutes(api, ctx);
+  starRoutes(api, ctx);
+  globalMessageRoutes(api, ctx);
+  userNotificationRoutes(api, ctx);
+  userAuthorizationRoutes(api, ctx);
+  registrySizeRoutes(api, ctx);
+  notSupportedRoutes(api, ctx);
+  discoveryRoutes(api, ctx, (): RouteEntry[] => api.routes);
+  checkV1RouteTable(api.routes);
   return api;
 }

@@ -1,13 +1,11 @@
 // Usage logs (reference quay-api.md §2.11): a repository's, the caller's namespace's, an
 // organization's, and every namespace's for superusers; each as pages of entries (newest first,
 // 20 a page, `next_page`) and as counts per kind and day (`aggregatelogs`).
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { LOG_KINDS, type LogKind } from "../audit/logKinds";
 import type { LogEntry, LogFilter } from "../store/meta/auditLog";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 import { avatar, orgAvatar, rfc2822 } from "./views";
 
 const DAY_MS = 86_400_000;
@@ -37,7 +35,7 @@ export function logWindow(query: Query, now = Date.now()): { startMs: number; en
   return { startMs: start, endMs };
 }
 
-export function logRoutes(ctx: V1Context) {
+export function logRoutes(api: V1App, ctx: V1Context) {
   const entryView = (e: LogEntry, withNamespace: boolean) => {
     const view: Record<string, unknown> = { kind: e.kind, metadata: e.metadata, ip: e.ip ?? null, datetime: rfc2822(e.createdMs) };
     if (e.performer) {
@@ -74,8 +72,7 @@ export function logRoutes(ctx: V1Context) {
   const orgRead = { requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } } as const;
   const superRead = { requireSuperuser: "read", requireFreshLogin: true } as const;
 
-  return new Elysia(v1Options(ctx, "berth-v1-logs"))
-    .use(v1Plugin(ctx))
+  return api
     .get("/api/v1/repository/:repository/logs", ({ repo, query }) => page({ repositoryId: repo.repoId! }, query), { nickname: "listRepoLogs", ...repoRead })
     .get("/api/v1/repository/:repository/aggregatelogs", ({ repo, query }) => aggregate({ repositoryId: repo.repoId! }, query), {
       nickname: "getAggregateRepoLogs",

@@ -3,7 +3,7 @@
 //        { nickname: "listRepoTags", requireRepoRead: { allowForGlobalReadonlySuperuser: true } })
 // Each macro both enforces its rule and writes it into the route's `detail`, which is what
 // /api/v1/discovery reads: the route table is the only description of the API.
-import { Elysia, type DocumentDecoration } from "elysia";
+import type { DocumentDecoration } from "elysia";
 import type { RepoRole } from "../perm/roles";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
@@ -17,7 +17,6 @@ import {
   requireUser,
   type OAuthScopeName,
 } from "./guards";
-import { sessionPlugin } from "./session";
 import { auditFor } from "./audit";
 import type { LogKind } from "../audit/logKinds";
 
@@ -46,11 +45,12 @@ const security = (scope: OAuthScopeName) => ({ security: [{ oauth2_implicit: [sc
 const options = (o: true | GuardOptions): GuardOptions => (o === true ? {} : o);
 
 function callerOf(c: GuardContext): Caller {
-  if (!c.caller) throw new Error("API v1 route without the session plugin");
+  if (!c.caller) throw new Error("API v1 route outside the API v1 app (src/v1/app.ts)");
   return c.caller;
 }
 
-export function v1Plugin(ctx: V1Context) {
+/** The macros of the API v1 app (src/v1/app.ts): route options that state Quay's decorators. */
+export function v1Macros(ctx: V1Context) {
   const repoGuard = (role: RepoRole, scope: OAuthScopeName) => (o: true | GuardOptions) => ({
     detail: doc({ ...security(scope), "x-repo-role": role }),
     resolve: (c: GuardContext) => ({
@@ -69,7 +69,7 @@ export function v1Plugin(ctx: V1Context) {
     },
   });
 
-  return new Elysia({ name: "berth-v1-macros" }).use(sessionPlugin(ctx)).macro({
+  return {
     /** Quay's nickname: the Swagger operationId. */
     nickname: (operationId: string) => ({ detail: { operationId } }),
     /** Listed in discovery only with ?internal=true. */
@@ -124,7 +124,5 @@ export function v1Plugin(ctx: V1Context) {
       detail: doc(security(scope)),
       beforeHandle: (c: GuardContext) => requireScope(callerOf(c), scope),
     }),
-  })
-  // The session's `caller` reaches the route files that use this plugin, and no further.
-  .as("scoped");
+  };
 }

@@ -1,15 +1,13 @@
 // Manifests and their labels (reference quay-api.md §2.7): the manifest with its layers, and the
 // labels on it: listed, read, added and removed over the API (those from the image stay).
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { checkApiLabel, hasReservedPrefix, LABEL_MEDIA_TYPES } from "../oci";
 import type { RepoStanding } from "../perm/repoRoles";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { labelView, manifestView } from "./manifestView";
-import { v1Options } from "./session";
 import { jsonResponse } from "./views";
 
 /** Quay's route only matches `<alg>:<hex>`; anything else is no route at all (404, whoever asks). */
@@ -26,13 +24,13 @@ const AddLabelBody = Type.Object({
 });
 
 /** Quay answers these with Flask-RESTful's `{"message": …}`. */
-const badLabel = (message: string) => new ApiError(400, "invalid_request", message, "message");
+const badLabel = (message: string) => new ApiError("BadRequest", message);
 
 const checkRef = ({ params }: { params: Record<string, string | undefined> }) => {
   if (!MANIFEST_REF.test(params.manifestref ?? "")) throw ApiError.notFound();
 };
 
-export function manifestRoutes(ctx: V1Context) {
+export function manifestRoutes(api: V1App, ctx: V1Context) {
   const manifestOf = (repo: RepoStanding, ref: string) => {
     const m = ctx.stores.manifests.getByDigest(repo.repoId!, ref);
     if (!m) throw ApiError.notFound();
@@ -41,8 +39,7 @@ export function manifestRoutes(ctx: V1Context) {
   const read = { requireRepoRead: true, transform: checkRef } as const;
   const write = { requireRepoWrite: true, transform: checkRef } as const;
   const base = "/api/v1/repository/:repository/manifest/:manifestref";
-  return new Elysia(v1Options(ctx, "berth-v1-manifest"))
-    .use(v1Plugin(ctx))
+  return api
     .get(base, ({ repo, params }) => manifestView(ctx, manifestOf(repo, params.manifestref)), { nickname: "getRepoManifest", ...read })
     .get(
       `${base}/labels`,

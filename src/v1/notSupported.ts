@@ -3,11 +3,9 @@
 // does not exist"). This is the one list of them; they are in discovery (marked internal) like
 // every other route, and test/api/v1-quay-routes.test.ts checks that every route of Quay's
 // endpoints/api is either served or listed here.
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
 /** [method, path with Quay's parameter names, Quay's nickname]. */
@@ -309,11 +307,11 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
   },
 ];
 
-export function notSupportedRoutes(ctx: V1Context) {
-  const app = new Elysia(v1Options(ctx, "berth-v1-not-supported")).use(v1Plugin(ctx));
+export function notSupportedRoutes(api: V1App, ctx: V1Context) {
+  const app = api;
   for (const { what, routes } of NOT_SUPPORTED) {
     const refuse = () => {
-      throw new ApiError(501, "not_implemented", `Berth does not support ${what}`, "message");
+      throw new ApiError("NotImplemented", `Berth does not support ${what}`);
     };
     for (const [method, path, nickname] of routes) {
       app.route(method, path, refuse, { nickname, internal: true, detail: { "x-not-supported": true } as never });

@@ -3,15 +3,13 @@
 // addresses are accepted, and why, is src/notify/events.ts, asked through ctx.notify; delivery
 // is the outbox worker's.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { NotificationRow } from "../store/meta/notifications";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { notificationView } from "./notificationView";
-import { v1Options } from "./session";
 import { jsonResponse } from "./views";
 
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
@@ -33,7 +31,7 @@ function noSuchNotification(repo: RepoStanding, uuid: string) {
 
 /** Quay has no 429 of its own (its nginx limits rates); Berth answers in its ApiException shape. */
 function tooManyTests(retryAfterSeconds: number) {
-  return new ApiError(429, "too_many_requests", "Too many test notifications for this namespace; try again later", "problem", {}, {
+  return new ApiError("TooManyRequests", "Too many test notifications for this namespace; try again later", {}, {
     "Retry-After": String(retryAfterSeconds),
   });
 }
@@ -42,11 +40,10 @@ function tooManyTests(retryAfterSeconds: number) {
 const notificationLogKeys = (row: NotificationRow) => ({ notification_id: row.uuid, event: row.event, method: row.method });
 const repoTarget = (repo: RepoStanding) => ({ repo: { id: repo.repoId, name: repo.repo } });
 
-export function notificationRoutes(ctx: V1Context) {
+export function notificationRoutes(api: V1App, ctx: V1Context) {
   const admin = { requireRepoAdmin: true } as const;
   const base = "/api/v1/repository/:repository/notification";
-  return new Elysia(v1Options(ctx, "berth-v1-notification"))
-    .use(v1Plugin(ctx))
+  return api
     .get(`${base}/`, ({ repo }) => ({ notifications: ctx.stores.notifications.listFor(repo.repoId!).map(notificationView) }), {
       nickname: "listRepoNotifications",
       ...admin,

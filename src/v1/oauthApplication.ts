@@ -1,13 +1,11 @@
 // OAuth applications of an organization (Quay's /organization/<org>/applications): what scripts
 // and tools register to obtain API v1 bearer tokens through /oauth/authorizeapp.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { OAuthApplicationRow } from "../store/meta/oauth";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 
 const Uri = Type.String({ maxLength: 1024 });
 const CreateBody = Type.Object({
@@ -49,7 +47,7 @@ function checkUris(b: { redirect_uri?: string; application_uri?: string }): void
 /** The keys Quay adds to an application's entries (create and update also carry the request's fields). */
 const appLogKeys = (app: OAuthApplicationRow) => ({ application_name: app.name, client_id: app.clientId });
 
-export function oauthApplicationRoutes(ctx: V1Context) {
+export function oauthApplicationRoutes(api: V1App, ctx: V1Context) {
   const apps = ctx.stores.oauth.applications;
   const find = (namespaceId: number, clientId: string) => {
     const app = apps.byClientId(clientId);
@@ -58,8 +56,7 @@ export function oauthApplicationRoutes(ctx: V1Context) {
   };
   const admin = { requireOrgAdmin: true } as const;
   const base = "/api/v1/organization/:orgname/applications";
-  return new Elysia(v1Options(ctx, "berth-v1-oauth-application"))
-    .use(v1Plugin(ctx))
+  return api
     .get(base, ({ org }) => ({ applications: apps.listFor(org.ns.id).map(applicationView) }), {
       nickname: "getOrganizationApplications",
       ...admin,

@@ -2,15 +2,13 @@
 // application (POST /oauth/authorizeapp) and gets a bearer token in the redirect's fragment; an
 // org admin can ask another user to do so (POST /oauth/authorize/assignuser), and that user sees
 // the request under /api/v1/user/assignedauthorization.
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { errorRedirect, LOCAL_OAUTH_HANDLER, redirectAllowed, tokenRedirect } from "../auth/oauthRedirect";
 import { parseScopes } from "../auth/oauthScopeNames";
 import type { OAuthApplicationRow } from "../store/meta/oauth";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 import { scopeInformation } from "./scopeInfo";
 import { applicationSummary } from "./userAuthorizations";
 
@@ -31,28 +29,27 @@ function redirect(location: string): Response {
   return new Response(null, { status: 302, headers: { Location: location } });
 }
 
-export function oauthAuthorizeRoutes(ctx: V1Context) {
+export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
   const localHandler = (request: Request) => `${new URL(ctx.config.publicUrl ?? request.url).origin}${LOCAL_OAUTH_HANDLER}`;
 
   /** The application and a redirect it may use; Quay's errors before any redirect is trusted. */
   const clientAndRedirect = (f: Fields, request: Request): { app: OAuthApplicationRow; redirectUri: string } | Response => {
     const app = f.client_id ? ctx.stores.oauth.applications.byClientId(f.client_id) : undefined;
-    if (!app) throw new ApiError(404, "not_found", "Unknown OAuth application", "error");
+    if (!app) throw new ApiError("OAuthUnknownApplication");
     const redirectUri = f.redirect_uri ?? "";
     if (!redirectAllowed(app.redirectUri, redirectUri, localHandler(request))) {
       if (app.redirectUri) return redirect(`${app.redirectUri}${app.redirectUri.includes("?") ? "&" : "?"}error=redirect_uri_mismatch`);
-      throw new ApiError(400, "invalid_request", "redirect_uri_mismatch", "error");
+      throw new ApiError("OAuthBadRequest", "redirect_uri_mismatch");
     }
     return { app, redirectUri };
   };
 
   const signedInUser = (caller: Caller) => {
-    if (!isSignedIn(caller) || caller.identity.kind !== "user") throw new ApiError(401, "invalid_token", "Requires authentication", "error");
+    if (!isSignedIn(caller) || caller.identity.kind !== "user") throw new ApiError("OAuthSignInRequired");
     return caller.identity.user;
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-oauth-authorize"))
-    .use(v1Plugin(ctx))
+  return api
     // No audit entry for the token it issues: Quay's implicit grant (get_token_response) records none.
     .post("/oauth/authorizeapp", ({ caller, body, query, request }) => {
       const user = signedInUser(caller);

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { OrgStanding } from "../perm/orgStanding";
 import { mayCreateOrganization } from "../perm/superuser";
 import { removeNamespace } from "../store/namespaceRemoval";
@@ -11,9 +11,7 @@ import { ApiError } from "./errors";
 import { orgStanding, requireUser } from "./guards";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import type { AuditFn } from "./audit";
-import { v1Plugin } from "./macros";
 import { principalByName } from "./principals";
-import { v1Options } from "./session";
 import { avatar, jsonResponse, orgAvatar } from "./views";
 
 
@@ -44,7 +42,7 @@ export function teamView(team: TeamRow, canView: boolean) {
 }
 
 /** Organizations: create, view, delete, and their members. */
-export function organizationRoutes(ctx: V1Context) {
+export function organizationRoutes(api: V1App, ctx: V1Context) {
   const create = ({ caller, body, audit }: { caller: Caller; body: unknown; audit: AuditFn }) => {
     const user = requireUser(caller);
     const b = parseBody(CreateBody, body);
@@ -85,8 +83,7 @@ export function organizationRoutes(ctx: V1Context) {
     return view;
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-organization"))
-    .use(v1Plugin(ctx))
+  return api
     .post("/api/v1/organization/", create, { nickname: "createOrganization", requireScope: "user:admin", audit: "org_create" })
     .get(
       "/api/v1/organization/:orgname",

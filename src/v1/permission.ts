@@ -1,14 +1,12 @@
 import { Type } from "@sinclair/typebox";
 import type { GrantRole } from "../store/meta/permissions";
 import { parseBody } from "./body";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { RepoStanding } from "../perm/repoRoles";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import type { AuditFn } from "./audit";
-import { v1Plugin } from "./macros";
 import { principalByName } from "./principals";
-import { v1Options } from "./session";
 import { avatar } from "./views";
 
 // Repository permissions for users, robots and teams (Quay's /repository/<repo>/permissions/…).
@@ -21,7 +19,7 @@ interface PermissionPath {
   name: string; // "" for the list
 }
 
-export function permissionRoutes(ctx: V1Context) {
+export function permissionRoutes(api: V1App, ctx: V1Context) {
   const read = (standing: RepoStanding, p: PermissionPath) => {
     const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
     const isOrg = ctx.stores.orgs.namespace(namespace)?.kind === "org";
@@ -63,8 +61,7 @@ export function permissionRoutes(ctx: V1Context) {
   const admin = { requireRepoAdmin: true } as const;
   const adminRead = { requireRepoAdmin: { allowForGlobalReadonlySuperuser: true } } as const;
   const base = "/api/v1/repository/:repository/permissions";
-  return new Elysia(v1Options(ctx, "berth-v1-permission"))
-    .use(v1Plugin(ctx))
+  return api
     .get(`${base}/user/`, ({ repo }) => read(repo, { kind: "user", name: "" }), { nickname: "listRepoUserPermissions", ...adminRead })
     .get(`${base}/user/:username`, ({ repo, params }) => read(repo, { kind: "user", name: params.username }), {
       nickname: "getUserPermissions",

@@ -1,14 +1,12 @@
 // Default permissions of an organization (Quay's prototypes, reference quay-api.md §2.10): when
 // someone creates a repository in the org, the delegate gets `role` on it. Org admins only.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { PrototypeCreator, PrototypeDelegate, PrototypeView } from "../store/meta/prototypes";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { principalByName } from "./principals";
-import { v1Options } from "./session";
 import { avatar } from "./views";
 
 const Role = Type.Union([Type.Literal("read"), Type.Literal("write"), Type.Literal("admin")]);
@@ -35,7 +33,7 @@ function prototypeLogKeys(p: PrototypeView, extra: Record<string, unknown> = {})
   };
 }
 
-export function prototypeRoutes(ctx: V1Context) {
+export function prototypeRoutes(api: V1App, ctx: V1Context) {
   /** Quay's prototype_user_view: robots always count as org members. */
   const userView = (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
     const robot = who.kind === "robot";
@@ -74,8 +72,7 @@ export function prototypeRoutes(ctx: V1Context) {
   };
 
   const admin = { requireOrgAdmin: true } as const;
-  return new Elysia(v1Options(ctx, "berth-v1-prototype"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/organization/:orgname/prototypes",
       ({ org: { ns } }) => ({ prototypes: ctx.stores.prototypes.list(ns.id).map((p) => view(ns, p)) }),

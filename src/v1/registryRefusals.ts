@@ -8,10 +8,10 @@ export function refusalError(refusal: Refusal): ApiError {
       return ApiError.notFound();
     case "readOnly":
       // Quay's disallow_for_non_normal_repositories.
-      return new ApiError(503, "read_only", `Repository is in read only or mirror mode: READ_ONLY`, "message");
+      return new ApiError("RepositoryReadOnly");
     case "immutable":
       // Quay's TagImmutable: 409 naming what was refused.
-      return new ApiError(409, "tag_immutable", `Cannot ${refusal.action} immutable tag '${refusal.tag}'`);
+      return new ApiError("TagImmutable", `Cannot ${refusal.action} immutable tag '${refusal.tag}'`);
     case "expiryInPast":
       return ApiError.invalidRequest("expiration: must be in the future", { field: "expiration" });
     case "expiring":

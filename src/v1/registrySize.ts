@@ -2,16 +2,13 @@
 // sum for a worker and reports the last result; summing Berth's blob rows is one quick query, so
 // every GET is fresh (never queued, never running) and POST, Quay's "calculate now", has nothing
 // left to queue: it answers 201 at once and the next GET shows the new figure.
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { V1Context } from "./context";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 import { SUPERUSER_READ, SUPERUSER_WRITE } from "./superuser";
 
-export function registrySizeRoutes(ctx: V1Context) {
+export function registrySizeRoutes(api: V1App, ctx: V1Context) {
   return (
-    new Elysia(v1Options(ctx, "berth-v1-registry-size"))
-      .use(v1Plugin(ctx))
+    api
       .get(
         "/api/v1/superuser/registrysize/",
         () => ({ size_bytes: ctx.stores.blobLinks.totalBytes(), last_ran: Date.now(), queued: false, running: false }),

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { isValidRepoName } from "../oci";
 import { mayAdminRepo, mayReadRepo, mayWriteRepo } from "../perm/repoAccess";
 import type { RepoDetails } from "../store/meta/repositories";
@@ -9,9 +9,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { callerActor } from "./actor";
 import { refusalError } from "./registryRefusals";
-import { v1Plugin } from "./macros";
 import { nameCursor, queryFlag } from "./query";
-import { v1Options } from "./session";
 import { tagSize } from "./tag";
 import { rfc2822 } from "./views";
 
@@ -35,7 +33,7 @@ const POPULARITY_WINDOW_MS = 90 * DAY_MS;
 const STATS_WINDOW_MS = 92 * DAY_MS;
 
 /** Repositories: list, create, get, update, delete, change visibility and state. */
-export function repositoryRoutes(ctx: V1Context) {
+export function repositoryRoutes(api: V1App, ctx: V1Context) {
   /** Which of the rows the caller starred (is_starred appears only for signed-in users). */
   const starredOf = (caller: Caller, rows: RepoDetails[]) =>
     caller.identity.kind === "user" ? ctx.stores.stars.starredAmong(caller.identity.user.id, rows.map((r) => r.id)) : undefined;
@@ -54,8 +52,7 @@ export function repositoryRoutes(ctx: V1Context) {
   const activity = (repositoryId: number, windowMs: number) =>
     ctx.stores.auditLog.aggregate({ repositoryId, kinds: ["pull_repo", "push_repo"], startMs: Date.now() - windowMs, endMs: Date.now() + 1 });
 
-  return new Elysia(v1Options(ctx, "berth-v1-repository"))
-    .use(v1Plugin(ctx))
+  return api
     .get("/api/v1/repository", ({ caller, query }) => {
       const namespace = query.namespace;
       const includePublic = queryFlag(query, "public");

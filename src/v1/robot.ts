@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { randomAlnum } from "../secrets";
 import type { RobotDetails } from "../store/meta/robots";
 import { parseBody } from "./body";
@@ -8,10 +8,8 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding, requireUser } from "./guards";
 import type { AuditFn } from "./audit";
-import { v1Plugin } from "./macros";
 import { isValidName } from "./fieldRules";
 import { queryFlag } from "./query";
-import { v1Options } from "./session";
 import { avatar, grantedRepoView, rfc2822 } from "./views";
 
 const RobotBody = Type.Object({
@@ -19,10 +17,10 @@ const RobotBody = Type.Object({
   unstructured_metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-const ROBOT_NOT_FOUND = () => new ApiError(400, "invalid_request", "Could not find robot with specified username", "message");
+const ROBOT_NOT_FOUND = () => new ApiError("BadRequest", "Could not find robot with specified username");
 
 /** Robot accounts of the caller (`/user/robots`) and of organizations (`/organization/<org>/robots`). */
-export function robotRoutes(ctx: V1Context) {
+export function robotRoutes(api: V1App, ctx: V1Context) {
   const view = (r: RobotDetails, withToken: boolean, single: boolean) => ({
     name: r.fullName,
     created: rfc2822(r.createdMs),
@@ -95,8 +93,7 @@ export function robotRoutes(ctx: V1Context) {
   const self = { requireUserAdmin: true } as const;
   const admin = { requireOrgAdmin: true } as const;
   return (
-    new Elysia(v1Options(ctx, "berth-v1-robot"))
-      .use(v1Plugin(ctx))
+    api
       // The caller's own robots.
       .get(
         "/api/v1/user/robots",

@@ -1,21 +1,21 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { clientAddress } from "../auth/clientAddress";
 import { randomToken } from "../secrets";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireUser } from "./guards";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 
 const SigninBody = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) });
 const VerifyBody = Type.Object({ password: Type.String({ minLength: 1 }) });
 
+/** Quay's login backoff: a plain-text 429 saying when to try again. */
+const throttled = (retryAfterSeconds: number) => new ApiError("TooManyLogins", undefined, {}, { "Retry-After": String(retryAfterSeconds) });
+
 /** GET /csrf_token, POST /api/v1/signin, /signin/verify, /signout. */
-export function signinRoutes(ctx: V1Context) {
-  return new Elysia(v1Options(ctx, "berth-v1-signin"))
-    .use(v1Plugin(ctx))
+export function signinRoutes(api: V1App, ctx: V1Context) {
+  return api
     .get("/csrf_token", ({ caller, saveSession }) => {
       const c = caller.session.c ?? randomToken(48);
       saveSession({ ...caller.session, c });
@@ -26,14 +26,14 @@ export function signinRoutes(ctx: V1Context) {
       const { username, password } = parseBody(SigninBody, body);
       const outcome = await ctx.authenticator.authenticate(username, password, clientAddress(request));
       if (!outcome.ok && outcome.reason === "throttled") {
-        return new Response("Too many login attempts.", { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } });
+        throw throttled(outcome.retryAfterSeconds);
       }
       // Robots and app tokens are for the registry only.
       // The identity may come from the credential cache: read the user again for its current
       // uuid (sign-out and `berth user passwd` rotate it), else the new session is dead at once.
       const user = outcome.ok && outcome.identity.kind === "user" && outcome.identity.via === "password" ? ctx.stores.users.byId(outcome.identity.user.id) : undefined;
       if (!user?.enabled) {
-        throw new ApiError(403, "invalid_credentials", "Invalid Username or Password", "message", {
+        throw new ApiError("InvalidCredentials", undefined, {
           needsEmailVerification: false,
           invalidCredentials: true,
         });
@@ -47,10 +47,10 @@ export function signinRoutes(ctx: V1Context) {
       // Through the authenticator, so guesses here count towards the same backoff as sign-in.
       const outcome = await ctx.authenticator.authenticate(user.username, password, clientAddress(request));
       if (!outcome.ok && outcome.reason === "throttled") {
-        return new Response("Too many login attempts.", { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } });
+        throw throttled(outcome.retryAfterSeconds);
       }
       if (!outcome.ok || outcome.identity.kind !== "user" || outcome.identity.via !== "password" || outcome.identity.user.id !== user.id) {
-        throw new ApiError(403, "invalid_credentials", "Invalid Username or Password", "message", { invalidCredentials: true });
+        throw new ApiError("InvalidCredentials", undefined, { invalidCredentials: true });
       }
       logIn(user.uuid);
       return { success: true };

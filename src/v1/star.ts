@@ -1,22 +1,19 @@
 // Starred repositories (Quay's /user/starred): a user's bookmarks, listed only while the user
 // may still read them.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { mayReadRepo } from "../perm/repoAccess";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { requireRepoRole } from "./guards";
-import { v1Plugin } from "./macros";
 import { nameCursor } from "./query";
-import { v1Options } from "./session";
 
 const PAGE_SIZE = 100;
 const StarBody = Type.Object({ namespace: Type.String({ minLength: 1 }), repository: Type.String({ minLength: 1 }) });
 
-export function starRoutes(ctx: V1Context) {
-  return new Elysia(v1Options(ctx, "berth-v1-star"))
-    .use(v1Plugin(ctx))
+export function starRoutes(api: V1App, ctx: V1Context) {
+  return api
     .get(
       "/api/v1/user/starred",
       ({ caller, user, query }) => {

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { removeNamespace } from "../store/namespaceRemoval";
 import { hashPassword, passwordProblem } from "../auth/password";
 import { randomAlnum } from "../secrets";
@@ -9,10 +9,8 @@ import { parseBody } from "./body";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { EMAIL, isValidName } from "./fieldRules";
 import { idPage, queryFlag } from "./query";
-import { v1Options } from "./session";
 import { avatar } from "./views";
 import { syncLibraryOwners } from "../auth/libraryNamespace";
 
@@ -34,7 +32,7 @@ const UpdateUser = Type.Object({
 });
 
 /** Quay's data-model refusals: 400 with a bare `{"message"}` body. */
-const refused = (message: string) => new ApiError(400, "invalid_request", message, "message");
+const refused = (message: string) => new ApiError("BadRequest", message);
 
 /** Quay's `superuser` metadata key: who did it from the panel (writes need a user, not a robot). */
 const superuserName = (caller: Caller) => (caller.identity.kind === "user" ? caller.identity.user.username : "");
@@ -42,7 +40,7 @@ const superuserName = (caller: Caller) => (caller.identity.kind === "user" ? cal
 export const SUPERUSER_READ = { requireSuperuser: "read", requireFreshLogin: true } as const;
 export const SUPERUSER_WRITE = { requireSuperuser: "write", requireFreshLogin: true } as const;
 
-export function superuserRoutes(ctx: V1Context) {
+export function superuserRoutes(api: V1App, ctx: V1Context) {
   const view = (u: UserRow) => {
     const p = ctx.roles.principalOf({ kind: "user", user: u, via: "password" });
     return {
@@ -82,8 +80,7 @@ export function superuserRoutes(ctx: V1Context) {
     if (!EMAIL.test(email)) throw refused(`Invalid email address: ${email}`);
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-superuser"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/superuser/users/",
       ({ query }) => {

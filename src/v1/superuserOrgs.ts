@@ -1,12 +1,10 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { removeNamespace } from "../store/namespaceRemoval";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { idPage } from "./query";
-import { v1Options } from "./session";
 import { SUPERUSER_READ, SUPERUSER_WRITE } from "./superuser";
 import { orgAvatar } from "./views";
 
@@ -16,7 +14,7 @@ import { orgAvatar } from "./views";
 
 const UpdateOrg = Type.Object({ name: Type.Optional(Type.String()) });
 
-export function superuserOrgRoutes(ctx: V1Context) {
+export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
   const view = (o: { name: string; email: string | null }) => ({ name: o.name, email: o.email, avatar: orgAvatar(o) });
 
   const find = (name: string) => {
@@ -25,8 +23,7 @@ export function superuserOrgRoutes(ctx: V1Context) {
     return org;
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-superuser-orgs"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/superuser/organizations/",
       ({ query }) => {
@@ -42,7 +39,7 @@ export function superuserOrgRoutes(ctx: V1Context) {
         const b = parseBody(UpdateOrg, body);
         const org = find(params.name);
         if (b.name !== undefined && b.name !== org.name) {
-          throw new ApiError(501, "not_implemented", "Renaming an organization is not supported", "message");
+          throw new ApiError("NotImplemented", "Renaming an organization is not supported");
         }
         // Nothing to change: the organization as it is, as Quay answers.
         return view(org);

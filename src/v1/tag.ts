@@ -4,11 +4,9 @@ import { Type } from "@sinclair/typebox";
 import { isIndexMediaType, isValidTag } from "../oci";
 import type { TagPeriod } from "../store/meta/tags";
 import { parseBody } from "./body";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
-import { v1Options } from "./session";
 import { intQuery, queryFlag } from "./query";
 import { jsonResponse, rfc2822 } from "./views";
 import { mayClearTagImmutability } from "../perm/repoAccess";
@@ -64,10 +62,9 @@ function requireTagName(tag: string): void {
   if (!isValidTag(tag)) throw ApiError.invalidRequest(`Invalid tag name: ${JSON.stringify(tag.slice(0, 140))}`, { field: "tag" });
 }
 
-export function tagRoutes(ctx: V1Context) {
+export function tagRoutes(api: V1App, ctx: V1Context) {
   const writer = { requireRepoWrite: true } as const;
-  return new Elysia(v1Options(ctx, "berth-v1-tag"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/repository/:repository/tag/",
       ({ repo, query }) => {

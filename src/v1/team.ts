@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { mayListTeamMembers } from "../perm/orgStanding";
 import type { Member } from "../store/meta/orgs";
 import { parseBody } from "./body";
@@ -7,11 +7,9 @@ import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { orgStanding } from "./guards";
-import { v1Plugin } from "./macros";
 import { principalByName } from "./principals";
 import { isValidName } from "./fieldRules";
 import { teamView } from "./organization";
-import { v1Options } from "./session";
 import { avatar, grantedRepoView } from "./views";
 
 const TeamBody = Type.Object({
@@ -20,7 +18,7 @@ const TeamBody = Type.Object({
 });
 
 /** Teams of an organization and their members (users, and robots of the org). */
-export function teamRoutes(ctx: V1Context) {
+export function teamRoutes(api: V1App, ctx: V1Context) {
   const findTeam = (nsId: number, name: string) => {
     const team = ctx.stores.orgs.teams(nsId).find((t) => t.name === name);
     if (!team) throw ApiError.notFound();
@@ -44,8 +42,7 @@ export function teamRoutes(ctx: V1Context) {
     invited: false,
   });
 
-  return new Elysia(v1Options(ctx, "berth-v1-team"))
-    .use(v1Plugin(ctx))
+  return api
     .put(
       "/api/v1/organization/:orgname/team/:teamname",
       ({ org: { ns }, params, body, audit }) => {

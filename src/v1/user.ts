@@ -1,19 +1,17 @@
 // The caller's own account (Quay's /user/ resource): view, sign up, change, delete; and the
 // public view of any user.
 import { Type, type Static } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { hashPassword, passwordProblem } from "../auth/password";
 import { removeNamespace } from "../store/namespaceRemoval";
 import type { UserRow } from "../store/meta/users";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { tokenScopes } from "./caller";
 import { capTeamRoles } from "../perm/orgStanding";
 import type { OAuthScope } from "../auth/oauthScopeNames";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
-import { v1Options } from "./session";
 import { avatar, orgAvatar } from "./views";
 import type { AuditFn } from "./audit";
 
@@ -79,7 +77,7 @@ const ACCOUNT_CHANGE_KINDS = [
   "user_change_metadata",
 ] as const;
 
-export function userRoutes(ctx: V1Context) {
+export function userRoutes(api: V1App, ctx: V1Context) {
   /** `scopes`: the caller's OAuth token's, which cap what it is in each org (undefined for a session). */
   const me = (user: UserRow, scopes?: readonly OAuthScope[]) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
@@ -121,13 +119,12 @@ export function userRoutes(ctx: V1Context) {
     };
   };
 
-  return new Elysia(v1Options(ctx, "berth-v1-user"))
-    .use(v1Plugin(ctx))
+  return api
     .get(
       "/api/v1/user/",
       ({ caller }) => {
         if (caller.identity.kind !== "user") {
-          throw new ApiError(401, "invalid_token", "Requires authentication", "problem", { session_required: false });
+          throw new ApiError("InvalidToken", undefined, { session_required: false });
         }
         return me(caller.identity.user, tokenScopes(caller));
       },
@@ -136,7 +133,7 @@ export function userRoutes(ctx: V1Context) {
     .post(
       "/api/v1/user/",
       async ({ body, logIn, audit }) => {
-        if (!ctx.config.userCreation) throw new ApiError(403, "insufficient_scope", "User creation is disabled. Please contact your administrator.", "message");
+        if (!ctx.config.userCreation) throw new ApiError("UserCreationDisabled");
         const b = parseBody(SignupBody, body);
         if (!isValidName(b.username)) throw ApiError.invalidRequest("Invalid namespace name", { field: "username" });
         checkPassword(b.password);

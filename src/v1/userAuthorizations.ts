@@ -1,13 +1,11 @@
 // The OAuth applications a user authorized (Quay's /user/authorizations): one entry per access
 // token issued through an application, which the user can inspect and revoke. Tokens minted
 // without an application (`berth token create`) are not authorizations; the CLI revokes those.
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import type { OAuthApplicationRow, OAuthTokenInfo } from "../store/meta/oauth";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { scopeInformation } from "./scopeInfo";
-import { v1Options } from "./session";
 import { avatar, orgAvatar } from "./views";
 
 /** How Quay shows an application to the user it asks for access (authorizations, assignments). */
@@ -23,7 +21,7 @@ export function applicationSummary(ctx: V1Context, app: OAuthApplicationRow) {
   };
 }
 
-export function userAuthorizationRoutes(ctx: V1Context) {
+export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
   /** Quay's authorization_view, or undefined when the token has no (longer an) application. */
   const view = (t: OAuthTokenInfo) => {
     const app = t.applicationId === null ? undefined : ctx.stores.oauth.applications.byId(t.applicationId);
@@ -41,8 +39,7 @@ export function userAuthorizationRoutes(ctx: V1Context) {
 
   const self = { internal: true, requireUserAdmin: true } as const;
   return (
-    new Elysia(v1Options(ctx, "berth-v1-user-authorizations"))
-      .use(v1Plugin(ctx))
+    api
       .get(
         "/api/v1/user/authorizations",
         ({ user }) => ({ authorizations: ctx.stores.oauth.tokens.listForUser(user.id).flatMap((t) => view(t) ?? []) }),

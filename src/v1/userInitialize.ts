@@ -2,16 +2,14 @@
 // for automated installs. Only with `userInitialize` on (then no bootstrap admin is made); with
 // `access_token: true` the answer carries an OAuth token holding every scope.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { hashPassword, passwordProblem } from "../auth/password";
 import { syncLibraryOwners } from "../auth/libraryNamespace";
 import { OAUTH_SCOPES } from "../auth/oauthScopeNames";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { isValidName } from "./fieldRules";
-import { v1Options } from "./session";
 
 const InitializeBody = Type.Object({
   username: Type.String({ minLength: 1 }),
@@ -20,10 +18,10 @@ const InitializeBody = Type.Object({
   access_token: Type.Optional(Type.Boolean()),
 });
 
-const refuse = (message: string) => new ApiError(400, "invalid_request", message, "message");
+const refuse = (message: string) => new ApiError("BadRequest", message);
 
-export function userInitializeRoutes(ctx: V1Context) {
-  return new Elysia(v1Options(ctx, "berth-v1-user-initialize")).use(v1Plugin(ctx)).post(
+export function userInitializeRoutes(api: V1App, ctx: V1Context) {
+  return api.post(
     "/api/v1/user/initialize",
     async ({ body, logIn }) => {
       if (!ctx.config.userInitialize) throw refuse("Cannot initialize user, FEATURE_USER_INITIALIZE is False");

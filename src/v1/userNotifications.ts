@@ -2,21 +2,18 @@
 // page. Berth raises none yet, so the list is empty and no uuid names one; the shapes, paging
 // parameters and body checks are Quay's, so clients work unchanged once some exist.
 import { Type } from "@sinclair/typebox";
-import { Elysia } from "elysia";
+import type { V1App } from "./app";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { v1Plugin } from "./macros";
 import { intQuery } from "./query";
-import { v1Options } from "./session";
 
 const UpdateNotification = Type.Object({ dismissed: Type.Optional(Type.Boolean()) });
 
-export function userNotificationRoutes(ctx: V1Context) {
+export function userNotificationRoutes(api: V1App, ctx: V1Context) {
   const internal = { internal: true, requireUserAdmin: true } as const;
   return (
-    new Elysia(v1Options(ctx, "berth-v1-user-notifications"))
-      .use(v1Plugin(ctx))
+    api
       .get(
         "/api/v1/user/notifications",
         ({ query }) => {

@@ -70,7 +70,7 @@ function features(ctx: V1Context): Record<string, boolean> {
 const CONFIG_FEATURES = ["REPO_MIRROR", "QUOTA_MANAGEMENT", "EDIT_QUOTA", "PROXY_CACHE", "ASSIGN_OAUTH_TOKEN", "IMAGE_EXPIRY_TRIGGER", "AUTO_PRUNE"];
 
 export function webConfigRoutes(ctx: V1Context) {
-  // Plain Elysia, no v1Plugin: these routes read no session (app.ts strips cookies off non-API paths).
+  // Not on the API v1 app: these routes read no session (app.ts strips cookies off non-API paths).
   return new Elysia({ name: "berth-web-config" }).get(BERTH_LOGO_PATH, () => logoResponse()).get("/config", ({ request }) => {
     const f = features(ctx);
     const base = externalBase(ctx.config, request);

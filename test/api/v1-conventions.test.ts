@@ -1,6 +1,7 @@
 // API v1 rules that are not a resource: OPTIONS, the browser XHR check, error-type pages.
 import { describe, expect, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
+import { V1_ERRORS } from "../../src/v1/errors";
 
 let server: TestServer;
 serverForFile((started) => {
@@ -48,5 +49,14 @@ describe("API v1 conventions", () => {
     expect(body.type.endsWith("/api/v1/error/invalid_token")).toBe(true);
     const unknown = await fetch(`${server.url}/api/v1/error/no_such_type`);
     expect(unknown.status).toBe(404);
+  });
+
+  test("every error type a problem body can name has its page", async () => {
+    const types = new Set(Object.values(V1_ERRORS).flatMap((d) => (d.shape === "problem" ? [d.type] : [])));
+    expect(types.size).toBeGreaterThan(5);
+    for (const type of types) {
+      const page = await fetch(`${server.url}/api/v1/error/${type}`);
+      expect([type, page.status]).toEqual([type, 200]);
+    }
   });
 });
