@@ -74,6 +74,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   const callerIds = new WeakMap<Caller, number>();
   let lastCallerId = 0;
   // A repository never changes namespace (ids are not reused), so its namespace is looked up once.
+  // Both memories are per node, and correct so: they hold facts that never change.
   const namespaces = new Map<number, { id: number; name: string } | null>();
 
   function callerOf(subject: ActorSubject | undefined): Caller | undefined {
