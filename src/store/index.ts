@@ -83,7 +83,7 @@ export function openStores(opts: StoreOptions): Stores {
   }
   const blobs = new FsBlobStore(opts.dataDir);
   const blobLinks = new BlobLinkStore(db);
-  const state: StoreNodeState = { ...singleNodeStoreState(db), ...opts.nodeState };
+  const state = singleNodeStoreState(db, opts.nodeState);
   const cache = state.readCache;
   // Reads write what the writer holds first, so a caller sees its own entries.
   const auditLog = new AuditLogStore(db, () => auditWriter.flush());

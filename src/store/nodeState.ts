@@ -19,14 +19,18 @@ export interface StoreNodeState {
   auditWriter(sink: AuditSink): AuditWriter;
 }
 
-/** What one Berth node uses: everything in this process's memory. */
-export function singleNodeStoreState(db: MetaDb): StoreNodeState {
-  // Commits by other connections (the CLI while the server runs) move SQLite's data_version.
-  const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
+/** The pieces `given`, and for the others what one Berth node uses: this process's memory. */
+export function singleNodeStoreState(db: MetaDb, given: Partial<StoreNodeState> = {}): StoreNodeState {
   return {
-    uploadLocks: new InProcessUploadLocks(),
-    uploadHashes: new InProcessUploadHashStates(),
-    readCache: new InProcessReadCache(() => dataVersion.get()!.data_version),
-    auditWriter: (sink) => new InProcessAuditWriter(sink),
+    uploadLocks: given.uploadLocks ?? new InProcessUploadLocks(),
+    uploadHashes: given.uploadHashes ?? new InProcessUploadHashStates(),
+    readCache: given.readCache ?? new InProcessReadCache(dataVersionOf(db)),
+    auditWriter: given.auditWriter ?? ((sink) => new InProcessAuditWriter(sink)),
   };
+}
+
+/** SQLite's data_version: it moves when another connection (the CLI while the server runs) commits. */
+function dataVersionOf(db: MetaDb): () => number {
+  const statement = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
+  return () => statement.get()!.data_version;
 }
