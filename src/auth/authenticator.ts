@@ -9,7 +9,6 @@ import { OAuthTokenService } from "./oauthTokens";
 import { constantTimeEqual } from "../secrets";
 import { verifyPassword } from "./password";
 import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
-import { SingleNodeLoginThrottle } from "./singleNodeLoginThrottle";
 
 export type AuthOutcome =
   | { ok: true; identity: Identity }
@@ -26,7 +25,8 @@ export interface AuthenticatorStores {
 export interface AuthenticatorOptions {
   /** How long a successful check is remembered (0: not at all). */
   cacheMs?: number;
-  throttle?: LoginThrottle;
+  /** Built where the app is composed (app.ts): a multi-node deployment shares its counters. */
+  throttle: LoginThrottle;
 }
 
 /** The username `docker login` uses with an OAuth access token as its password (Quay's). */
@@ -63,12 +63,12 @@ export class Authenticator {
 
   constructor(
     private readonly stores: AuthenticatorStores,
-    opts: AuthenticatorOptions = {},
+    opts: AuthenticatorOptions,
   ) {
     const cacheMs = opts.cacheMs ?? 60_000;
     this.cache = new CredentialCache<Identity>({ ttlMs: Math.max(cacheMs, 1) });
     this.useCache = cacheMs > 0;
-    this.throttle = opts.throttle ?? new SingleNodeLoginThrottle();
+    this.throttle = opts.throttle;
     this.oauthTokens = new OAuthTokenService(stores);
   }
 
