@@ -2,6 +2,7 @@ import { Elysia, type Context, type InternalRoute, type PreContext } from "elysi
 import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
 import type { LoginThrottle } from "./auth/loginThrottle";
+import { SingleNodeLoginThrottle } from "./auth/singleNodeLoginThrottle";
 import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
 import { bootstrapLibrary } from "./auth/libraryNamespace";
@@ -13,6 +14,7 @@ import { openAccess, type AccessPolicy } from "./perm/access";
 import { RepoRoleResolver } from "./perm/repoRoles";
 import { TokenAccessPolicy } from "./perm/tokenAccess";
 import { openStores, type Stores } from "./store";
+import type { StoreNodeState } from "./store/nodeState";
 import { isV1Path, pathOf, v1Routes, webConfigRoutes } from "./v1";
 import { v1Options } from "./v1/session";
 import { repositoryRouteResolver } from "./v1/repositoryPath";
@@ -23,6 +25,8 @@ import type { TokenAuth } from "./v2/context";
 import { RegistryEvents, SYSTEM_ACTOR } from "./events/registryEvents";
 import { Registry } from "./registry/registry";
 import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
+import { InProcessDeliveryClaims, type DeliveryClaims } from "./notify/deliveryClaims";
+import { InProcessTestRateLimiter, type TestRateLimiter } from "./notify/testRateLimit";
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
@@ -49,8 +53,31 @@ export interface AppContext {
 export interface ContextOptions {
   /** Delivery worker settings (tests use millisecond retry schedules, short timeouts, a fixed resolver). */
   notify?: NotificationOptions;
-  /** The login throttle (tests pass one with a fake clock or short delays). */
-  loginThrottle?: LoginThrottle;
+  /** State only one process can hold: pieces not given are the single-node ones (singleNodeState). */
+  nodeState?: Partial<NodeState>;
+}
+
+/**
+ * The state only one process can hold (docs/ARCHITECTURE.md, "State one process holds"), each
+ * piece behind a small interface. A multi-node deployment passes shared implementations here;
+ * tests pass doubles.
+ */
+export interface NodeState extends StoreNodeState {
+  /** Failed-login counters. */
+  loginThrottle: LoginThrottle;
+  /** Test notifications per namespace. */
+  testRateLimiter: TestRateLimiter;
+  /** Which outbox rows are being sent. */
+  deliveryClaims: DeliveryClaims;
+}
+
+/** The pieces beyond the store's (openStores fills those in): given ones, else this process's own. */
+function singleNodeState(given: Partial<NodeState>, opts: ContextOptions): Omit<NodeState, keyof StoreNodeState> {
+  return {
+    loginThrottle: given.loginThrottle ?? new SingleNodeLoginThrottle(),
+    testRateLimiter: given.testRateLimiter ?? new InProcessTestRateLimiter(opts.notify?.testLimit),
+    deliveryClaims: given.deliveryClaims ?? new InProcessDeliveryClaims(),
+  };
 }
 
 /** Opens the stores and, in token mode, the signing keys and token service. */
@@ -61,10 +88,13 @@ export async function createContext(
   env: Record<string, string | undefined> = process.env,
   opts: ContextOptions = {},
 ): Promise<AppContext> {
+  const given = opts.nodeState ?? {};
+  const state = singleNodeState(given, opts);
   const stores = openStores({
     dataDir: config.data,
     uploadTtlMs: config.uploadTtlSeconds * 1000,
     maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
+    nodeState: given,
   });
   for (const warning of stores.warnings) log.info(`WARNING: data directory: ${warning}`);
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
@@ -72,12 +102,12 @@ export async function createContext(
   bootstrapLibrary(stores, config, log);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
-  const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: opts.loginThrottle });
+  const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: state.loginThrottle });
   const events = new RegistryEvents(log);
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
   // The listeners: the same for every change, whichever API made it.
   auditRegistryEvents({ events, stores });
-  const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
+  const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
   const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, startedMs: Date.now() };

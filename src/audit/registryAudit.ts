@@ -16,7 +16,7 @@ import type { LogKind } from "./logKinds";
 
 export interface RegistryAuditDeps {
   events: RegistryEvents;
-  stores: Pick<Stores, "auditLog" | "orgs" | "users" | "robots" | "appTokens">;
+  stores: Pick<Stores, "auditWriter" | "orgs" | "users" | "robots" | "appTokens">;
 }
 
 /** A caller as the log shows it: the performer row and the identity keys of the metadata. */
@@ -74,6 +74,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   const callerIds = new WeakMap<Caller, number>();
   let lastCallerId = 0;
   // A repository never changes namespace (ids are not reused), so its namespace is looked up once.
+  // Both memories are per node, and correct so: they hold facts that never change.
   const namespaces = new Map<number, { id: number; name: string } | null>();
 
   function callerOf(subject: ActorSubject | undefined): Caller | undefined {
@@ -142,7 +143,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   }
 
   deps.events.onAny((event) => {
-    for (const [kind, own] of entriesOf(event)) stores.auditLog.record(build(kind, event.repo, event.actor, own));
+    for (const [kind, own] of entriesOf(event)) stores.auditWriter.record(build(kind, event.repo, event.actor, own));
   });
   // Identical pulls in one batch window become one entry with a count: the key holds everything
   // the record is made of (the caller by its remembered object's id), so equal keys mean equal records.
@@ -152,6 +153,6 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${actor.ip}\n${caller ? callerIds.get(caller) : 0}\n${actor.userAgent ?? ""}`;
     const own: Record<string, unknown> = event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest };
     own.mediaType = event.mediaType;
-    stores.auditLog.recordCoalescing({ key, build: () => build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller) });
+    stores.auditWriter.recordCoalescing({ key, build: () => build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller) });
   });
 }

@@ -1,7 +1,7 @@
 import type { AppTokenStore } from "../store/meta/appTokens";
 import type { OAuthStore } from "../store/meta/oauth";
 import type { RobotStore } from "../store/meta/robots";
-import type { UserStore } from "../store/meta/users";
+import type { UserRow, UserStore } from "../store/meta/users";
 import { CredentialCache } from "./credentialCache";
 import { identityName, type Identity } from "./identity";
 import type { LoginAttempt, LoginThrottle } from "./loginThrottle";
@@ -9,7 +9,6 @@ import { OAuthTokenService } from "./oauthTokens";
 import { constantTimeEqual } from "../secrets";
 import { verifyPassword } from "./password";
 import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
-import { SingleNodeLoginThrottle } from "./singleNodeLoginThrottle";
 
 export type AuthOutcome =
   | { ok: true; identity: Identity }
@@ -26,7 +25,8 @@ export interface AuthenticatorStores {
 export interface AuthenticatorOptions {
   /** How long a successful check is remembered (0: not at all). */
   cacheMs?: number;
-  throttle?: LoginThrottle;
+  /** Built where the app is composed (app.ts): a multi-node deployment shares its counters. */
+  throttle: LoginThrottle;
 }
 
 /** The username `docker login` uses with an OAuth access token as its password (Quay's). */
@@ -44,6 +44,17 @@ export const APP_TOKEN_USERNAME = "$app";
 
 const INVALID = { ok: false as const, reason: "invalid" as const, message: "Invalid Username or Password" };
 
+/** The account still has the password (and email) a cached check succeeded with. */
+function samePasswordLogin(current: UserRow, cached: UserRow): boolean {
+  return (
+    current.passwordHash !== null &&
+    cached.passwordHash !== null &&
+    constantTimeEqual(current.passwordHash, cached.passwordHash) &&
+    current.email === cached.email &&
+    current.username === cached.username
+  );
+}
+
 export class Authenticator {
   readonly cache: CredentialCache<Identity>;
   readonly throttle: LoginThrottle;
@@ -52,12 +63,12 @@ export class Authenticator {
 
   constructor(
     private readonly stores: AuthenticatorStores,
-    opts: AuthenticatorOptions = {},
+    opts: AuthenticatorOptions,
   ) {
     const cacheMs = opts.cacheMs ?? 60_000;
     this.cache = new CredentialCache<Identity>({ ttlMs: Math.max(cacheMs, 1) });
     this.useCache = cacheMs > 0;
-    this.throttle = opts.throttle ?? new SingleNodeLoginThrottle();
+    this.throttle = opts.throttle;
     this.oauthTokens = new OAuthTokenService(stores);
   }
 
@@ -95,7 +106,11 @@ export class Authenticator {
   private stillValid(identity: Identity): boolean {
     // A disabled account must stop working at once, cache or not: one indexed read.
     if (identity.kind === "user") {
-      if (this.stores.users.byId(identity.user.id)?.enabled !== true) return false;
+      const current = this.stores.users.byId(identity.user.id);
+      if (current?.enabled !== true) return false;
+      // A password or email changed by another process (the CLI) or another node, which cannot
+      // call forget() here, must stop the old credentials at once: the row is read anyway.
+      if (identity.via === "password") return samePasswordLogin(current, identity.user);
       if (identity.via !== "appToken") return true;
       // A revocation by another process (the CLI) cannot call forget(), and expiry needs none: a
       // revoked or expired app token must stop here (one more indexed read).

@@ -6,8 +6,11 @@
 // precomputed table of sha256(user\0password). Only successes are cached; failures always
 // re-check (and go through the login throttle).
 //
-// invalidateUser() must be called on password change, robot token regeneration, token revocation,
-// and when a user is disabled or deleted. It finds entries by their owner, the account the
+// Each node keeps its own (docs/ARCHITECTURE.md, "State one process holds"): the Authenticator
+// re-reads the account on every hit and drops an entry whose password, token or state changed,
+// so a change made by another process or node counts at once. invalidateUser() forgets early:
+// call it on password change, robot token regeneration, token revocation, and when a user is
+// disabled or deleted. It finds entries by their owner, the account the
 // credentials turned out to belong to, so a login by email or as $app is forgotten with the
 // user's name. A check that was already running when the user was
 // invalidated must not re-populate the cache with the old secret: pass the generation read

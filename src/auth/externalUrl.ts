@@ -54,6 +54,7 @@ function parseProto(value: string | null): "http" | "https" | undefined {
   return v === "http" || v === "https" ? v : undefined;
 }
 
+// Per process by nature: the parse of a configured value.
 const parsedPublicUrls = new Map<string, ExternalBase>();
 
 function publicBase(publicUrl: string): ExternalBase {

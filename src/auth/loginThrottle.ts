@@ -62,7 +62,7 @@ export interface LoginThrottle {
   /** The outcome of an admitted attempt. */
   settle(attempt: LoginAttempt, succeeded: boolean): Promise<void>;
   /** Forgets everything (tests, whose requests all come from one address). */
-  reset(): void;
+  reset(): Promise<void>;
 }
 
 // ---- pure rules ----

@@ -4,7 +4,9 @@
 // to the algorithm of the key named by `kid` (so `alg: none`, HS256-with-the-public-key and any
 // RS/ES swap are refused), and every claim Quay requires is checked on top of jose's checks.
 // Verified tokens are cached by their exact string until `exp`, so a docker pull that sends the
-// same bearer on hundreds of requests pays for one signature check.
+// same bearer on hundreds of requests pays for one signature check. Each node keeps its own, and
+// may: a token's validity depends only on its signature, the keys and the clock, never on state
+// another node could change (and cachedClaims stays synchronous: it is the /v2 hot path).
 
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { DEFAULT_KEY_GRACE_MS, SIGNING_ALGS, type SigningAlg, type SigningKeyRing } from "./signingKeys.ts";

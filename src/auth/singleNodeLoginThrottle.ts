@@ -71,7 +71,7 @@ export class SingleNodeLoginThrottle implements LoginThrottle {
     }
   }
 
-  reset(): void {
+  async reset(): Promise<void> {
     this.entries.clear();
   }
 

@@ -3,18 +3,21 @@
 // Protocol:
 // - Producers write a row (NotificationStore.enqueue) and call kick(); the worker also polls, so
 //   rows written before a restart, or by a producer that did not kick, are found.
-// - A due row is sent at most once at a time in this process (in-flight ids are skipped) and at
-//   most `concurrency` rows are in flight.
+// - A due row is sent at most once at a time: the worker claims it first (DeliveryClaims, shared
+//   when several nodes poll one outbox) and skips rows it has in flight. At most `concurrency`
+//   rows are in flight in this worker.
 // - Fair between tenants: at most `perNamespace` of those belong to one namespace (all its
 //   repositories together), and the outbox is read in turns across namespaces. A namespace whose
 //   receivers never answer (or that queues test after test) ties up its own slots only; another
-//   namespace's push goes out at once.
+//   namespace's push goes out at once. The shares are this worker's: with several nodes a
+//   namespace may have `perNamespace` sends in flight on each.
 // - Success deletes the row. A failure records the error and moves the row's next attempt
 //   `retryDelaysMs[n]` into the future after the n-th failure; when the retries are used up the
 //   row is deleted and the notification's number_of_failures goes up by one (giveUp).
 // - Delivery is at least once: a crash between a receiver's 2xx and markDelivered sends again.
 // - stop() aborts sends in flight and leaves their rows untouched, due again at the next start.
 import type { Logger } from "../log";
+import type { DeliveryClaims } from "./deliveryClaims";
 import type { DueDelivery, NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";
 import { deliverySender, type DeliverySender } from "./sendDelivery";
@@ -57,6 +60,9 @@ export class DeliveryWorker {
   private readonly namespaceLoad = new Map<number, number>();
   private readonly wakeups = new Set<ReturnType<typeof setTimeout>>();
   private poller: ReturnType<typeof setInterval> | undefined;
+  /** The pass over the outbox under way (one at a time: a claim is awaited between rows). */
+  private filling: Promise<void> | undefined;
+  private fillAgain = false;
   private kickPending = false;
   private running = false;
   private abort = new AbortController();
@@ -64,6 +70,7 @@ export class DeliveryWorker {
   constructor(
     private readonly store: NotificationStore,
     private readonly log: Logger,
+    private readonly claims: DeliveryClaims,
     opts: DeliveryWorkerOptions = {},
   ) {
     this.retryDelaysMs = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
@@ -104,6 +111,7 @@ export class DeliveryWorker {
     for (const t of this.wakeups) clearTimeout(t);
     this.wakeups.clear();
     this.abort.abort();
+    await this.filling;
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -113,7 +121,24 @@ export class DeliveryWorker {
   }
 
   private fill(): void {
-    if (!this.running || this.inFlight.size >= this.concurrency) return;
+    if (!this.running) return;
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = this.fillOnce()
+      .catch((e) => this.log.error("notification outbox: cannot claim due deliveries", e))
+      .finally(() => {
+        this.filling = undefined;
+        if (this.fillAgain) {
+          this.fillAgain = false;
+          this.fill();
+        }
+      });
+  }
+
+  private async fillOnce(): Promise<void> {
+    if (this.inFlight.size >= this.concurrency) return;
     let due: DueDelivery[];
     try {
       // Enough rows to fill every free slot even if some are in flight already, or belong to a
@@ -124,23 +149,38 @@ export class DeliveryWorker {
       return;
     }
     for (const delivery of due) {
-      if (this.inFlight.size >= this.concurrency) break;
-      const ns = delivery.namespaceId;
-      const load = this.namespaceLoad.get(ns) ?? 0;
-      if (this.inFlight.has(delivery.id) || load >= this.perNamespace) continue;
-      this.namespaceLoad.set(ns, load + 1);
-      const done = this.attempt(delivery)
-        .catch((e) => this.log.error(`notification ${delivery.notificationUuid}: delivery ${delivery.id} failed to record`, e))
-        .finally(() => {
-          this.inFlight.delete(delivery.id);
-          const left = (this.namespaceLoad.get(ns) ?? 1) - 1;
-          if (left > 0) this.namespaceLoad.set(ns, left);
-          else this.namespaceLoad.delete(ns);
-          // A slot is free: more may be waiting.
-          this.kick();
-        });
-      this.inFlight.set(delivery.id, done);
+      // Only one pass runs, so slots and shares can only have freed up during the claim's await.
+      if (!this.running || this.inFlight.size >= this.concurrency) break;
+      if (this.inFlight.has(delivery.id) || (this.namespaceLoad.get(delivery.namespaceId) ?? 0) >= this.perNamespace) continue;
+      if (!(await this.claims.claim(delivery.id))) continue;
+      if (!this.running) {
+        await this.claims.release(delivery.id);
+        break;
+      }
+      this.dispatch(delivery);
     }
+  }
+
+  /** Sends a claimed row in the background; its slot, share and claim are given back after. */
+  private dispatch(delivery: DueDelivery): void {
+    const ns = delivery.namespaceId;
+    this.namespaceLoad.set(ns, (this.namespaceLoad.get(ns) ?? 0) + 1);
+    const done = (async () => {
+      try {
+        await this.attempt(delivery);
+      } catch (e) {
+        this.log.error(`notification ${delivery.notificationUuid}: delivery ${delivery.id} failed to record`, e);
+      } finally {
+        await this.claims.release(delivery.id).catch((e) => this.log.error(`notification outbox: cannot release delivery ${delivery.id}`, e));
+        this.inFlight.delete(delivery.id);
+        const left = (this.namespaceLoad.get(ns) ?? 1) - 1;
+        if (left > 0) this.namespaceLoad.set(ns, left);
+        else this.namespaceLoad.delete(ns);
+        // A slot is free: more may be waiting.
+        this.kick();
+      }
+    })();
+    this.inFlight.set(delivery.id, done);
   }
 
   private async attempt(delivery: DueDelivery): Promise<void> {

@@ -11,7 +11,8 @@ import { validateNotification, type NotificationInput } from "./events";
 import { notifyOnPush } from "./pushNotifier";
 import { deliverySender } from "./sendDelivery";
 import { queueTestNotification, type TestOutcome } from "./testNotification";
-import { InProcessTestRateLimiter, type TokenBucketOptions } from "./testRateLimit";
+import type { TestRateLimiter, TokenBucketOptions } from "./testRateLimit";
+import type { DeliveryClaims } from "./deliveryClaims";
 import type { Resolver } from "./webhookSender";
 import { targetPolicy } from "./webhookTarget";
 
@@ -23,7 +24,7 @@ export interface Notifications {
   /** Why a notification may not be created (events.ts, with the configured webhook target policy), or undefined. */
   validate(input: NotificationInput): string | undefined;
   /** Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test). */
-  test(repo: { id: number; fullName: string }, uuid: string): TestOutcome;
+  test(repo: { id: number; fullName: string }, uuid: string): Promise<TestOutcome>;
 }
 
 export interface NotificationDeps {
@@ -31,6 +32,9 @@ export interface NotificationDeps {
   events: RegistryEvents;
   config: Config;
   log: Logger;
+  /** State only one process can hold, built where the app is composed: the test allowance, the outbox claims. */
+  testLimiter: TestRateLimiter;
+  claims: DeliveryClaims;
 }
 
 /** The worker's settings, and what tests replace: name resolution, the send timeout, the test allowance. */
@@ -39,7 +43,7 @@ export interface NotificationOptions extends DeliveryWorkerOptions {
   resolve?: Resolver;
   /** Per webhook attempt (default Quay's 10 s). */
   timeoutMs?: number;
-  /** Test notifications per namespace. */
+  /** Test notifications per namespace (the single-node limiter's settings). */
   testLimit?: TokenBucketOptions;
 }
 
@@ -47,11 +51,11 @@ export function setUpNotifications(deps: NotificationDeps, opts: NotificationOpt
   const store = deps.stores.notifications;
   const policy = targetPolicy(deps.config);
   const send = opts.send ?? deliverySender({ policy, resolve: opts.resolve, timeoutMs: opts.timeoutMs });
-  const worker = new DeliveryWorker(store, deps.log, { ...opts, send });
+  const worker = new DeliveryWorker(store, deps.log, deps.claims, { ...opts, send });
   // The configured port until the server says which one it listens on (they differ for port 0).
   let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
   notifyOnPush({ events: deps.events, store, worker, address: () => address });
-  const limiter = new InProcessTestRateLimiter(opts.testLimit);
+  const limiter = deps.testLimiter;
   return {
     worker,
     start(port) {

@@ -17,16 +17,16 @@ export type TestOutcome =
   | { kind: "rate_limited"; retryAfterSeconds: number };
 
 /** Queues the test, unless the repository has no notification with this uuid or its namespace is over its limit. */
-export function queueTestNotification(
+export async function queueTestNotification(
   deps: TestNotificationDeps,
   repo: { id: number; fullName: string },
   uuid: string,
   address: RegistryAddress,
-): TestOutcome {
+): Promise<TestOutcome> {
   const found = deps.store.get(repo.id, uuid);
   if (!found) return { kind: "not_found" };
   // Per namespace: a tenant's repositories share one allowance.
-  const limit = deps.limiter.take(repo.fullName.slice(0, repo.fullName.indexOf("/")));
+  const limit = await deps.limiter.take(repo.fullName.slice(0, repo.fullName.indexOf("/")));
   if (!limit.allowed) return { kind: "rate_limited", retryAfterSeconds: limit.retryAfterSeconds };
   deps.store.enqueue(found.id, JSON.stringify(samplePayload(found.event, address, repo.fullName)), Date.now());
   deps.worker.kick();

@@ -4,13 +4,14 @@
 // tests at once, then one more every `refillMs`.
 //
 // The counts live in this process (a restart forgets them, which costs one burst at most): a
-// multi-node deployment replaces this class behind the same interface.
+// multi-node deployment replaces this class behind the same interface, e.g. with the bucket as a
+// row updated in one statement, so the allowance is the namespace's, not each node's.
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface TestRateLimiter {
   /** Takes one test for `key` if there is one left. */
-  take(key: string): RateDecision;
+  take(key: string): Promise<RateDecision>;
 }
 
 export interface TokenBucketOptions {
@@ -46,7 +47,7 @@ export class InProcessTestRateLimiter implements TestRateLimiter {
     this.now = opts.now ?? Date.now;
   }
 
-  take(key: string): RateDecision {
+  async take(key: string): Promise<RateDecision> {
     const now = this.now();
     const b = this.refilled(this.buckets.get(key), now);
     if (b.tokens < 1) {

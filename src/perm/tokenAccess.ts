@@ -14,7 +14,7 @@ import { stripHostPrefix } from "./scope";
 const ALLOWED: AccessDecision = { allowed: true };
 
 // Per verified token, its granted actions indexed by repository (the same union tokenAllows
-// computes), so the hot path costs one Map lookup.
+// computes), so the hot path costs one Map lookup. Per node, and correct so: derived from frozen claims.
 const grantIndex = new WeakMap<RegistryClaims, Map<string, Set<string>>>();
 function grantsOf(claims: RegistryClaims): Map<string, Set<string>> {
   let index = grantIndex.get(claims);

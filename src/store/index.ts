@@ -6,7 +6,6 @@ import { restrictDataDir } from "./dataDirModes";
 import { FieldCipher, loadDatabaseSecret } from "./fieldEncryption";
 import { BlobLinkStore } from "./meta/blobLinks";
 import { ManifestStore } from "./meta/manifests";
-import { ReadCache } from "./meta/readCache";
 import { RepositoryStore } from "./meta/repositories";
 import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
@@ -15,6 +14,8 @@ import { RegistryWrites } from "./registryTx";
 import { AppTokenStore } from "./meta/appTokens";
 import { OAuthStore } from "./meta/oauth";
 import { AuditLogStore } from "./meta/auditLog";
+import type { AuditWriter } from "./auditWriter";
+import { singleNodeStoreState, type StoreNodeState } from "./nodeState";
 import { OrgStore } from "./meta/orgs";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
@@ -48,7 +49,10 @@ export interface Stores {
   labels: LabelStore;
   prototypes: PrototypeStore;
   messages: GlobalMessageStore;
+  /** The audit log's reads. */
   auditLog: AuditLogStore;
+  /** Where audit entries go (queued in memory, written in batches). */
+  auditWriter: AuditWriter;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -62,6 +66,8 @@ export interface StoreOptions {
   maxOpenUploadsPerOwner?: number;
   /** The registry's clock (tests pass a fake one). */
   clock?: () => number;
+  /** State only one process can hold (nodeState.ts): pieces not given are the single-node ones. */
+  nodeState?: Partial<StoreNodeState>;
 }
 
 /** Opens the metadata database and blob store under the data directory, creating both. */
@@ -77,9 +83,11 @@ export function openStores(opts: StoreOptions): Stores {
   }
   const blobs = new FsBlobStore(opts.dataDir);
   const blobLinks = new BlobLinkStore(db);
-  const dataVersion = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
-  const cache = new ReadCache(() => dataVersion.get()!.data_version);
-  const auditLog = new AuditLogStore(db);
+  const state = singleNodeStoreState(db, opts.nodeState);
+  const cache = state.readCache;
+  // Reads write what the writer holds first, so a caller sees its own entries.
+  const auditLog = new AuditLogStore(db, () => auditWriter.flush());
+  const auditWriter = state.auditWriter(auditLog);
   const orgs = new OrgStore(db);
   const permissions = new PermissionStore(db);
   const prototypes = new PrototypeStore(db);
@@ -91,7 +99,13 @@ export function openStores(opts: StoreOptions): Stores {
     blobLinks,
     manifests: new ManifestStore(db, cache),
     tags: new TagStore(db, cache),
-    uploads: new UploadSessions(new UploadRowStore(db), blobs, opts.uploadTtlMs, opts.maxOpenUploadsPerOwner),
+    uploads: new UploadSessions(
+      new UploadRowStore(db),
+      blobs,
+      { locks: state.uploadLocks, hashes: state.uploadHashes },
+      opts.uploadTtlMs,
+      opts.maxOpenUploadsPerOwner,
+    ),
     users: new UserStore(db),
     robots,
     orgs,
@@ -105,10 +119,11 @@ export function openStores(opts: StoreOptions): Stores {
     prototypes,
     messages: new GlobalMessageStore(db),
     auditLog,
+    auditWriter,
     warnings,
     close: () => {
       try {
-        auditLog.close();
+        auditWriter.close();
       } finally {
         db.$client.close();
       }

@@ -1,11 +1,14 @@
 import { digestHasher, type Digest } from "../oci/digest";
 import type { BlobStore } from "./blobs/blobStore";
-import type { UploadRowStore } from "./meta/uploads";
+import type { UploadRow, UploadRowStore } from "./meta/uploads";
+import type { UploadHashState, UploadHashStates, UploadLocks } from "./uploadState";
 
 // An upload session streams into an upload file while a sha256 hasher follows the bytes. The
 // row's offset is the truth: every append first truncates the file back to it, so bytes from a
-// crash or a refused chunk never leak into a blob. Hash state lives only in memory; after a
-// restart (or for a sha512 digest) the file is re-read once to rebuild it.
+// crash or a refused chunk never leak into a blob. One request at a time works on a session (its
+// lock), and it re-reads the row once it holds it. Hash state lives only in memory
+// (uploadState.ts); after a restart, on another node, or for a sha512 digest the file is re-read
+// once to rebuild it.
 
 export type AppendOutcome =
   | { kind: "ok"; offset: number }
@@ -34,22 +37,30 @@ export interface StartOptions {
 
 const MONOLITHIC_PREFIX = "mono-";
 
-interface HashState {
-  hasher: Bun.CryptoHasher;
-  offset: number;
+type Busy = { kind: "busy"; offset: number };
+type Unknown = { kind: "unknown" };
+
+/** What a session keeps outside its row; a multi-node deployment passes shared locks. */
+export interface UploadSessionState {
+  locks: UploadLocks;
+  hashes: UploadHashStates;
 }
 
 export class UploadSessions {
-  private readonly hashes = new Map<string, HashState>();
-  private readonly busy = new Set<string>();
+  private readonly locks: UploadLocks;
+  private readonly hashes: UploadHashStates;
 
   constructor(
     private readonly rows: UploadRowStore,
     private readonly blobs: BlobStore,
+    state: UploadSessionState,
     private readonly ttlMs: number,
     /** Open sessions one owner may hold (each can pin a connection and a file descriptor). */
     private readonly maxOpenPerOwner = Infinity,
-  ) {}
+  ) {
+    this.locks = state.locks;
+    this.hashes = state.hashes;
+  }
 
   async start(repoId: number, opts: StartOptions = {}): Promise<StartOutcome> {
     // A monolithic upload cannot be resumed by its client: its id is marked so the sweep
@@ -60,14 +71,15 @@ export class UploadSessions {
     else if (!this.rows.createWithinCap(id, repoId, now + this.ttlMs, opts.owner, this.maxOpenPerOwner, now)) {
       return { kind: "tooMany", limit: this.maxOpenPerOwner };
     }
+    // The row comes first, then the file: the sweep relies on this order (see sweep()).
     await this.blobs.createUpload(id);
-    this.hashes.set(id, { hasher: digestHasher("sha256"), offset: 0 });
+    this.hashes.put(id, { hasher: digestHasher("sha256"), offset: 0 });
     return { kind: "ok", id };
   }
 
   /** The session's offset, or undefined when it does not exist in this repository. */
   async offset(repoId: number, id: string): Promise<number | undefined> {
-    const row = await this.liveRow(repoId, id);
+    const row = await this.liveRow(repoId, id, false);
     return row?.offset;
   }
 
@@ -77,15 +89,7 @@ export class UploadSessions {
     body: ReadableStream<Uint8Array> | null,
     range?: { start: number; end: number },
   ): Promise<AppendOutcome> {
-    const row = await this.liveRow(repoId, id);
-    if (!row) return { kind: "unknown" };
-    if (this.busy.has(id)) return { kind: "busy", offset: row.offset };
-    this.busy.add(id);
-    try {
-      return await this.appendLocked(row.id, row.offset, body, range);
-    } finally {
-      this.busy.delete(id);
-    }
+    return this.holding(repoId, id, (row) => this.appendHeld(row.id, row.offset, body, range));
   }
 
   /**
@@ -101,26 +105,7 @@ export class UploadSessions {
     range: { start: number; end: number } | undefined,
     record: (size: number) => void,
   ): Promise<FinishOutcome> {
-    const row = await this.liveRow(repoId, id);
-    if (!row) return { kind: "unknown" };
-    if (this.busy.has(id)) return { kind: "busy", offset: row.offset };
-    this.busy.add(id);
-    try {
-      const appended = await this.appendLocked(id, row.offset, body, range);
-      if (appended.kind !== "ok") return appended;
-      const size = appended.offset;
-      const actual = await this.digestOf(id, size, digest.algorithm);
-      if (actual !== digest.value) return { kind: "digestMismatch", actual };
-      await this.blobs.commitUpload(id, digest.value);
-      try {
-        record(size);
-      } finally {
-        this.forget(id);
-      }
-      return { kind: "ok", size };
-    } finally {
-      this.busy.delete(id);
-    }
+    return this.holding(repoId, id, (row) => this.finishHeld(row, digest, body, range, record));
   }
 
   /** A whole blob in one request: a session that lives only for this call (and counts as open meanwhile). */
@@ -133,103 +118,152 @@ export class UploadSessions {
   ): Promise<FinishOutcome | Extract<StartOutcome, { kind: "tooMany" }>> {
     const started = await this.start(repoId, { kind: "monolithic", owner });
     if (started.kind !== "ok") return started;
-    const id = started.id;
-    const outcome = await this.finish(repoId, id, digest, body, undefined, record);
-    if (outcome.kind !== "ok") {
-      await this.blobs.deleteUpload(id);
-      this.forget(id);
-    }
-    return outcome;
+    return this.holding(repoId, started.id, async (row) => {
+      const outcome = await this.finishHeld(row, digest, body, undefined, record);
+      if (outcome.kind !== "ok") await this.drop(row.id);
+      return outcome;
+    });
   }
 
-  async cancel(repoId: number, id: string): Promise<{ kind: "ok" } | { kind: "unknown" } | { kind: "busy"; offset: number }> {
-    const row = this.rows.get(id, repoId);
-    if (!row) return { kind: "unknown" };
-    if (this.busy.has(id)) return { kind: "busy", offset: row.offset };
-    await this.blobs.deleteUpload(id);
-    this.forget(id);
-    return { kind: "ok" };
+  async cancel(repoId: number, id: string): Promise<{ kind: "ok" } | Unknown | Busy> {
+    return this.holding(repoId, id, async (row) => {
+      await this.drop(row.id);
+      return { kind: "ok" as const };
+    });
   }
 
   /** Drops expired sessions and upload files that no row owns (left by a crash). */
   async sweep(nowMs = Date.now()): Promise<number> {
     let removed = 0;
     for (const id of this.rows.expired(nowMs)) {
-      if (this.busy.has(id)) continue;
-      await this.blobs.deleteUpload(id);
-      this.forget(id);
-      removed++;
+      if (await this.dropUnlessHeld(id)) removed++;
     }
     // A minute's margin covers the moment between a monolithic session's creation and its write.
     for (const id of this.rows.createdBefore(nowMs - 60_000)) {
-      if (id.startsWith(MONOLITHIC_PREFIX) && !this.busy.has(id)) {
-        await this.blobs.deleteUpload(id);
-        this.forget(id);
-        removed++;
-      }
+      if (id.startsWith(MONOLITHIC_PREFIX) && (await this.dropUnlessHeld(id))) removed++;
     }
+    // Files first, rows second: a session's row is written before its file, so a file listed
+    // here whose row is missing afterwards was left by a crash, not made by a start meanwhile.
+    const files = await this.blobs.listUploads();
     const owned = this.rows.allIds();
-    for (const id of await this.blobs.listUploads()) {
-      if (!owned.has(id) && !this.busy.has(id)) {
-        await this.blobs.deleteUpload(id);
-        removed++;
-      }
+    for (const id of files) {
+      if (!owned.has(id) && (await this.dropUnlessHeld(id))) removed++;
     }
     return removed;
   }
 
-  private async liveRow(repoId: number, id: string) {
+  /**
+   * Runs `work` while holding the session: busy if another request holds it, unknown if it does
+   * not exist (any longer) in this repository. The row is read once the session is held.
+   */
+  private async holding<T>(repoId: number, id: string, work: (row: UploadRow) => Promise<T>): Promise<T | Unknown | Busy> {
+    if (!(await this.locks.tryLock(id))) {
+      const row = await this.liveRow(repoId, id, false);
+      return row ? { kind: "busy", offset: row.offset } : { kind: "unknown" };
+    }
+    try {
+      const row = await this.liveRow(repoId, id, true);
+      return row ? await work(row) : { kind: "unknown" };
+    } finally {
+      await this.locks.unlock(id);
+    }
+  }
+
+  /** `held`: the caller holds the session, so a dead one may be cleaned up on the way. */
+  private async liveRow(repoId: number, id: string, held: boolean): Promise<UploadRow | undefined> {
     const row = this.rows.get(id, repoId);
     if (!row) return undefined;
     if (row.expiresMs < Date.now() || (await this.blobs.uploadSize(id)) === null) {
       // Expired, or its file vanished (crash before the file was made): reject cleanly.
-      if (!this.busy.has(id)) {
-        await this.blobs.deleteUpload(id);
-        this.forget(id);
-      }
+      if (held) await this.drop(id);
       return undefined;
     }
     return row;
   }
 
-  private async appendLocked(
+  private async finishHeld(
+    row: UploadRow,
+    digest: Digest,
+    body: ReadableStream<Uint8Array> | null,
+    range: { start: number; end: number } | undefined,
+    record: (size: number) => void,
+  ): Promise<FinishOutcome> {
+    const id = row.id;
+    const appended = await this.appendHeld(id, row.offset, body, range);
+    if (appended.kind !== "ok") return appended;
+    const size = appended.offset;
+    const actual = await this.digestOf(id, size, digest.algorithm);
+    if (actual !== digest.value) return { kind: "digestMismatch", actual };
+    await this.blobs.commitUpload(id, digest.value);
+    try {
+      record(size);
+    } finally {
+      this.forget(id);
+    }
+    return { kind: "ok", size };
+  }
+
+  private async appendHeld(
     id: string,
     offset: number,
     body: ReadableStream<Uint8Array> | null,
     range?: { start: number; end: number },
   ): Promise<AppendOutcome> {
     if (range && range.start !== offset) return { kind: "rangeMismatch", offset };
+    // Taken out while the bytes stream: if the append fails half-way, or its bytes are refused,
+    // the state (which has seen them) is not kept, and the next append re-reads the file.
     const state = await this.hashAt(id, offset);
     const res = await this.blobs.appendUpload(id, offset, body, (chunk) => state.hasher.update(chunk));
-    state.offset = offset + res.written;
+    const end = offset + res.written;
     const expected = range ? range.end - range.start + 1 : undefined;
     if (!res.aborted && expected !== undefined && res.written !== expected) {
       // The chunk disagrees with its Content-Range: keep the old offset, so the next append
       // truncates these bytes away.
       return { kind: "rangeMismatch", offset };
     }
-    this.rows.setOffset(id, state.offset, Date.now() + this.ttlMs);
-    return res.aborted ? { kind: "aborted", offset: state.offset } : { kind: "ok", offset: state.offset };
+    this.rows.setOffset(id, end, Date.now() + this.ttlMs);
+    state.offset = end;
+    this.hashes.put(id, state);
+    return res.aborted ? { kind: "aborted", offset: end } : { kind: "ok", offset: end };
   }
 
-  /** A sha256 hasher that has seen exactly the first `offset` bytes. */
-  private async hashAt(id: string, offset: number): Promise<HashState> {
-    const known = this.hashes.get(id);
-    if (known && known.offset === offset) return known;
-    const state: HashState = { hasher: digestHasher("sha256"), offset };
+  /** A sha256 hasher that has seen exactly the first `offset` bytes (taken out of `hashes`). */
+  private async hashAt(id: string, offset: number): Promise<UploadHashState> {
+    const known = this.hashes.take(id, offset);
+    if (known) return known;
+    const state: UploadHashState = { hasher: digestHasher("sha256"), offset };
     await this.blobs.replayUpload(id, offset, (chunk) => state.hasher.update(chunk));
-    this.hashes.set(id, state);
     return state;
   }
 
   private async digestOf(id: string, size: number, algorithm: Digest["algorithm"]): Promise<string> {
     if (algorithm === "sha256") {
       const state = await this.hashAt(id, size);
-      return `sha256:${state.hasher.copy().digest("hex")}`;
+      const value = `sha256:${state.hasher.copy().digest("hex")}`;
+      // Still the state of the whole file: a wrong digest keeps the session, and its state.
+      this.hashes.put(id, state);
+      return value;
     }
     const hasher = digestHasher(algorithm);
     await this.blobs.replayUpload(id, size, (chunk) => hasher.update(chunk));
     return `${algorithm}:${hasher.digest("hex")}`;
+  }
+
+  /** Drops the session (file, row and hash state); the caller holds it. */
+  private async drop(id: string): Promise<void> {
+    await this.blobs.deleteUpload(id);
+    this.forget(id);
+  }
+
+  /** The sweep's drop: a session some request holds is left alone. */
+  private async dropUnlessHeld(id: string): Promise<boolean> {
+    if (!(await this.locks.tryLock(id))) return false;
+    try {
+      await this.drop(id);
+      return true;
+    } finally {
+      await this.locks.unlock(id);
+    }
   }
 
   private forget(id: string): void {

@@ -40,7 +40,7 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
     const repoId = target.repo ? (target.repo.id ?? ctx.stores.repositories.find(target.repo.name)?.id) : undefined;
     const ip = clientAddress(request);
     const repoKeys = target.repo && nsName ? { repo: target.repo.name.slice(nsName.length + 1), namespace: nsName } : nsName ? { namespace: nsName } : {};
-    ctx.stores.auditLog.record({
+    ctx.stores.auditWriter.record({
       kind,
       namespace: ns && nsName ? { id: ns.id, name: nsName } : undefined,
       repositoryId: repoId,

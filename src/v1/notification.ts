@@ -99,9 +99,9 @@ export function notificationRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       `${base}/:uuid/test`,
-      ({ repo, params }) => {
+      async ({ repo, params }) => {
         // Queued on the ordinary outbox with the event's sample data; the answer does not wait for it.
-        const outcome = ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid);
+        const outcome = await ctx.notify.test({ id: repo.repoId!, fullName: repo.repo }, params.uuid);
         if (outcome.kind === "not_found") throw noSuchNotification(repo, params.uuid);
         if (outcome.kind === "rate_limited") throw tooManyTests(outcome.retryAfterSeconds);
         return {};

@@ -17,5 +17,5 @@ export interface NotificationActions {
   /** Why the notification may not be created (the message starts with the field: `config.url: …`), or undefined. */
   validate(input: NotificationToCreate): string | undefined;
   /** Queues the sample event of notification `uuid` of `repo` (Quay's …/notification/<uuid>/test). */
-  test(repo: { id: number; fullName: string }, uuid: string): TestNotificationOutcome;
+  test(repo: { id: number; fullName: string }, uuid: string): Promise<TestNotificationOutcome>;
 }

@@ -192,7 +192,7 @@ describe("test notifications", () => {
   test("send the event's sample data, naming the registry by its own address", async () => {
     const hook = receiver.hook();
     const { repo, repoId, n } = repoWithHook(hook.url);
-    expect(server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)).toMatchObject({ kind: "queued", notification: { uuid: n.uuid } });
+    expect(await server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)).toMatchObject({ kind: "queued", notification: { uuid: n.uuid } });
     await until(() => receiver.of(hook.path).length === 1);
     expect(receiver.of(hook.path)[0]!.body).toMatchObject({
       repository: repo,
@@ -202,12 +202,12 @@ describe("test notifications", () => {
     });
   });
 
-  test("an unknown uuid, or one of another repository, is not found", () => {
+  test("an unknown uuid, or one of another repository, is not found", async () => {
     const { n } = repoWithHook(receiver.hook().url);
     const other = repoWithHook(receiver.hook().url);
     const test = server.server.ctx.notify.test;
-    expect(test({ id: other.repoId, fullName: other.repo }, n.uuid)).toEqual({ kind: "not_found" });
-    expect(test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toEqual({ kind: "not_found" });
+    expect(await test({ id: other.repoId, fullName: other.repo }, n.uuid)).toEqual({ kind: "not_found" });
+    expect(await test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toEqual({ kind: "not_found" });
   });
 });
 

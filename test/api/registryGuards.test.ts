@@ -175,7 +175,7 @@ describe("a read-only repository", () => {
 describe("the same change through either API writes the same audit entry", () => {
   const entries = (repo: string, kind: string) => {
     const id = stores.repositories.find(repo)!.id;
-    stores.auditLog.flush();
+    stores.auditWriter.flush();
     return stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, repositoryId: id, kinds: [kind] }).entries;
   };
 

@@ -11,6 +11,7 @@ import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { NotificationOptions } from "../../src/notify";
 import type { LoginThrottle } from "../../src/auth/loginThrottle";
+import type { NodeState } from "../../src/app";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   notify?: NotificationOptions;
   /** The login throttle, e.g. one with short delays. */
   loginThrottle?: LoginThrottle;
+  /** State only one process can hold (app.ts NodeState): doubles, or pieces shared with another server. */
+  nodeState?: Partial<NodeState>;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */
@@ -45,7 +48,10 @@ export async function startTestServer(
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
-  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify, loginThrottle: opts.loginThrottle });
+  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, {
+    notify: opts.notify,
+    nodeState: { ...opts.nodeState, ...(opts.loginThrottle ? { loginThrottle: opts.loginThrottle } : {}) },
+  });
   const port = new URL(server.url).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -91,9 +97,9 @@ export async function setRepoVisibility(server: TestServer, name: string, visibi
   return outcome.kind === "ok";
 }
 
-export function resetLoginThrottles(server: TestServer): void {
-  server.server.ctx.authenticator.throttle.reset();
-  server.server.ctx.auth?.authenticator.throttle.reset();
+export async function resetLoginThrottles(server: TestServer): Promise<void> {
+  await server.server.ctx.authenticator.throttle.reset();
+  await server.server.ctx.auth?.authenticator.throttle.reset();
 }
 
 let built: Promise<string> | undefined;

@@ -1,10 +1,6 @@
-// The audit log (Quay's LogEntry rows, reference quay-api.md §2.11).
-//
-// Every manifest pull writes an entry, so record() only queues the row in memory; the queue goes
-// to the database in one transaction through one prepared statement when it holds `maxBatch`
-// rows, `maxDelayMs` after its first row (an unref'd timer, so an idle process may still exit),
-// on flush(), and on close(). A crash loses at most that window of entries, never a request.
-// Reads flush first, so a caller sees its own writes.
+// The audit log (Quay's LogEntry rows, reference quay-api.md §2.11): its SQL. Entries arrive in
+// batches from the audit writer (src/store/auditWriter.ts), which queues them in memory; reads
+// first ask it to write what it holds (`beforeRead`), so a caller sees its own writes.
 //
 // Cost: a row (table + four indexes) is ~4–6 µs of SQLite CPU on this thread, next to ~15 µs for
 // a whole manifest GET. Committing on a worker thread with a second connection moved that off
@@ -14,34 +10,32 @@
 import { and, desc, eq, gte, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { logEntries } from "../schema";
-import type { AuditLogOptions, AuditRecord, CoalescingRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
+import type { AuditRecord, AuditRow, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
 import { decodeCursor, encodeCursor } from "./logCursor";
 
-export type { AuditLogOptions, AuditPerformer, AuditRecord, CoalescingRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
-
-/** The queued form of a record: exactly the insert's named parameters. */
-type QueuedRow = {
-  kind: string;
-  /** How many equal entries this row stands for (see AuditRecord.coalesce); 1 for most. */
-  count: number;
-  namespaceId: number | null;
-  namespaceName: string | null;
-  repositoryId: number | null;
-  performerKind: string | null;
-  performerId: number | null;
-  performerName: string | null;
-  ip: string | null;
-  metadata: string;
-  createdMs: number;
-};
+export type { AuditLogOptions, AuditPerformer, AuditRecord, AuditRow, AuditSink, CoalescingRecord, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
 
 const DAY_MS = 86_400_000;
 const MAX_PAGE = 1000;
-// After failed flushes the queue is kept for the next attempt, up to this many rows (the
-// oldest go first): a database that stays unwritable must not eat the process's memory.
-const MAX_QUEUED = 50_000;
 
-const ph = (name: keyof QueuedRow) => sql.placeholder(name);
+const ph = (name: keyof AuditRow) => sql.placeholder(name);
+
+/** A record as the insert takes it; its metadata is serialised now, so a bad value fails its own call. */
+export function auditRow(entry: AuditRecord): AuditRow {
+  return {
+    kind: entry.kind,
+    count: 1,
+    namespaceId: entry.namespace?.id ?? null,
+    namespaceName: entry.namespace?.name ?? null,
+    repositoryId: entry.repositoryId ?? null,
+    performerKind: entry.performer?.kind ?? null,
+    performerId: entry.performer?.id ?? null,
+    performerName: entry.performer?.name ?? null,
+    ip: entry.ip ?? null,
+    metadata: JSON.stringify(entry.metadata),
+    createdMs: entry.at ?? Date.now(),
+  };
+}
 
 /** The serialised metadata object with `count` added (a folded row stands for several entries). */
 function withCount(metadata: string, count: number): string {
@@ -49,27 +43,13 @@ function withCount(metadata: string, count: number): string {
 }
 
 export class AuditLogStore {
-  private queue: QueuedRow[] = [];
-  /** Coalescing entries of the current queue by their identity (cleared with the queue). */
-  private coalescing = new Map<string, QueuedRow>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private closed = false;
-  private failing = false;
-  private flushes = 0;
-  private written = 0;
-  private dropped = 0;
-  private readonly maxBatch: number;
-  private readonly maxDelayMs: number;
-  private readonly onFlushError: (err: unknown) => void;
   private readonly insertOne;
 
   constructor(
     private readonly db: MetaDb,
-    opts: AuditLogOptions = {},
+    /** Runs before every read: the writer's flush, so a caller sees its own entries. */
+    private readonly beforeRead: () => void = () => {},
   ) {
-    this.maxBatch = opts.maxBatch ?? 200;
-    this.maxDelayMs = opts.maxDelayMs ?? 100;
-    this.onFlushError = opts.onFlushError ?? rateLimitedReport();
     this.insertOne = db
       .insert(logEntries)
       .values({
@@ -87,86 +67,11 @@ export class AuditLogStore {
       .prepare();
   }
 
-  /**
-   * The hot-path form of a coalescing record: a repeated key costs a map lookup, and the record
-   * (metadata object, JSON) is built only for the first of its batch.
-   */
-  recordCoalescing(entry: CoalescingRecord): void {
-    const same = this.coalescing.get(entry.key);
-    if (same && !this.closed) {
-      same.count++;
-      return;
-    }
-    this.enqueue(entry.build(), entry.key);
-  }
-
-  /** Queues an entry; it reaches the database within maxDelayMs (or sooner, in a full batch). */
-  record(entry: AuditRecord): void {
-    this.enqueue(entry, undefined);
-  }
-
-  private enqueue(entry: AuditRecord, coalesceKey: string | undefined): void {
-    if (this.closed) throw new Error("audit log is closed");
-    // Serialised now: the caller may reuse its object, and a bad value fails its own call.
-    const metadata = JSON.stringify(entry.metadata);
-    const row: QueuedRow = {
-      kind: entry.kind,
-      count: 1,
-      namespaceId: entry.namespace?.id ?? null,
-      namespaceName: entry.namespace?.name ?? null,
-      repositoryId: entry.repositoryId ?? null,
-      performerKind: entry.performer?.kind ?? null,
-      performerId: entry.performer?.id ?? null,
-      performerName: entry.performer?.name ?? null,
-      ip: entry.ip ?? null,
-      metadata,
-      createdMs: entry.at ?? Date.now(),
-    };
-    this.queue.push(row);
-    if (coalesceKey !== undefined) this.coalescing.set(coalesceKey, row);
-    // After a failed flush only the timer retries: a request must not wait on a refusing database.
-    if (this.queue.length >= this.maxBatch && !this.failing) this.flushOrReport();
-    else this.timer ??= this.startTimer();
-  }
-
-  /** Writes everything queued, in one transaction. Throws if the database refuses (the rows stay queued). */
-  flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.coalescing = new Map();
-    try {
-      this.db.transaction(() => {
-        for (const row of batch) this.insertOne.run(row.count === 1 ? row : { ...row, metadata: withCount(row.metadata, row.count) });
-      });
-    } catch (err) {
-      this.requeue(batch);
-      throw err;
-    }
-    this.failing = false;
-    this.flushes++;
-    this.written += batch.length;
-  }
-
-  /** Flushes and stops taking entries; Stores.close calls it before the database closes. */
-  close(): void {
-    if (this.closed) return;
-    try {
-      this.flush();
-    } finally {
-      this.closed = true;
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-  }
-
-  /** Counters for tests and metrics: rows waiting, flushes done, rows written, rows given up. */
-  stats(): { queued: number; flushes: number; written: number; dropped: number } {
-    return { queued: this.queue.length, flushes: this.flushes, written: this.written, dropped: this.dropped };
+  /** Writes a batch in one transaction through one prepared statement; all of it or nothing. */
+  insert(rows: readonly AuditRow[]): void {
+    this.db.transaction(() => {
+      for (const row of rows) this.insertOne.run(row.count === 1 ? row : { ...row, metadata: withCount(row.metadata, row.count) });
+    });
   }
 
   /**
@@ -174,7 +79,7 @@ export class AuditLogStore {
    * earlier page; one that does not decode starts from the first page (as Quay does).
    */
   page(filter: LogFilter, cursor?: string, limit = 20): LogPage {
-    this.flushIfOpen();
+    this.beforeRead();
     const size = Math.min(Math.max(1, Math.floor(limit) || 1), MAX_PAGE);
     const after = cursor !== undefined ? decodeCursor(cursor) : undefined;
     const rows = this.db
@@ -223,7 +128,7 @@ export class AuditLogStore {
 
   /** Counts per kind and UTC day, oldest day first; a folded row counts as the entries it stands for. */
   aggregate(filter: LogFilter): LogCount[] {
-    this.flushIfOpen();
+    this.beforeRead();
     const day = sql<number>`(${logEntries.createdMs} / ${DAY_MS}) * ${DAY_MS}`;
     const entries = sql<number>`sum(coalesce(json_extract(${logEntries.metadata}, '$.count'), 1))`;
     return this.db
@@ -236,52 +141,6 @@ export class AuditLogStore {
       .map((r) => ({ kind: r.kind, count: Number(r.count), dayMs: Number(r.dayMs) }));
   }
 
-  private startTimer(): ReturnType<typeof setTimeout> {
-    const timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flushOrReport();
-    }, this.maxDelayMs);
-    timer.unref?.();
-    return timer;
-  }
-
-  /** A flush nobody waits for: a failure is reported and retried later with the rows kept. */
-  private flushOrReport(): void {
-    try {
-      this.flush();
-    } catch (err) {
-      this.failing = true;
-      this.onFlushError(err);
-      if (this.queue.length > 0 && !this.closed) this.timer ??= this.startTimer();
-    }
-  }
-
-  private requeue(batch: QueuedRow[]): void {
-    const all = batch.concat(this.queue);
-    const excess = all.length - MAX_QUEUED;
-    if (excess > 0) this.dropped += excess;
-    this.queue = excess > 0 ? all.slice(excess) : all;
-  }
-
-  private flushIfOpen(): void {
-    if (!this.closed) this.flush();
-  }
-}
-
-/** A refusing database fails every attempt: say so at most every 10 s, with how many failures were not shown. */
-function rateLimitedReport(): (err: unknown) => void {
-  let last = 0;
-  let unshown = 0;
-  return (err) => {
-    const now = Date.now();
-    if (now - last < 10_000) {
-      unshown++;
-      return;
-    }
-    console.error(`audit log: flush failed${unshown ? ` (${unshown} more failures since the last report)` : ""}`, err);
-    last = now;
-    unshown = 0;
-  };
 }
 
 function matches(f: LogFilter): SQL | undefined {

@@ -1,4 +1,5 @@
-// The audit log's public shapes (AuditLogStore in auditLog.ts takes and returns these). A kind
+// The audit log's public shapes (AuditLogStore in auditLog.ts and the audit writer take and
+// return these). A kind
 // is stored as given: which kinds exist is audit's vocabulary (src/audit/logKinds.ts), and its
 // callers type what they pass with it.
 
@@ -31,6 +32,29 @@ export interface CoalescingRecord {
   /** Equal keys mean equal records (the caller guarantees it). */
   key: string;
   build(): AuditRecord;
+}
+
+/** A record in the insert's form: exactly its named parameters. */
+export type AuditRow = {
+  kind: string;
+  /** How many equal entries this row stands for (see CoalescingRecord); 1 for most. */
+  count: number;
+  namespaceId: number | null;
+  namespaceName: string | null;
+  repositoryId: number | null;
+  performerKind: string | null;
+  performerId: number | null;
+  performerName: string | null;
+  ip: string | null;
+  /** Serialised JSON. */
+  metadata: string;
+  createdMs: number;
+};
+
+/** Where the audit writer's batches go (the audit log's insert). */
+export interface AuditSink {
+  /** One transaction: all of the batch or, by throwing, none of it. */
+  insert(rows: readonly AuditRow[]): void;
 }
 
 export interface LogFilter {

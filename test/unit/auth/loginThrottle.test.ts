@@ -155,7 +155,7 @@ describe("SingleNodeLoginThrottle", () => {
     for (let i = 0; i < 7; i++) await t.admit({ account: `user:${100 + i}`, address: "10.0.0.1" });
     // 11 failures from 10.0.0.1 in all: the address waits too.
     expect(await t.admit({ account: "user:1", address: "10.0.0.1" })).toEqual({ admitted: false, retryAfterSeconds: 1 });
-    t.reset();
+    await t.reset();
     const mallory = { account: "user:9", address: "10.0.0.1" };
     for (let i = 0; i < 10; i++) await t.admit({ account: `user:${200 + i}`, address: "10.0.0.1" });
     await t.admit(mallory);

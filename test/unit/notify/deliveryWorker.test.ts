@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { createLogger } from "../../../src/log";
+import { InProcessDeliveryClaims, type DeliveryClaims } from "../../../src/notify/deliveryClaims";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../../../src/notify/deliveryWorker";
 import type { DeliveryOutcome } from "../../../src/notify/sendDelivery";
 import { openStores, type Stores } from "../../../src/store";
@@ -42,7 +43,7 @@ async function until(cond: () => boolean, ms = 3_000): Promise<void> {
 /** A worker whose sender answers from `script` in turn (the last answer repeats). */
 function startWorker(script: DeliveryOutcome[], opts: DeliveryWorkerOptions = {}) {
   const calls: { delivery: DueDelivery; at: number }[] = [];
-  worker = new DeliveryWorker(stores.notifications, log, {
+  worker = new DeliveryWorker(stores.notifications, log, new InProcessDeliveryClaims(), {
     retryDelaysMs: [20, 40],
     pollMs: 5_000,
     send: async (delivery) => {
@@ -116,7 +117,7 @@ describe("DeliveryWorker", () => {
     let inFlight = 0;
     let peak = 0;
     let sent = 0;
-    worker = new DeliveryWorker(stores.notifications, log, {
+    worker = new DeliveryWorker(stores.notifications, log, new InProcessDeliveryClaims(), {
       concurrency: 2,
       send: async () => {
         peak = Math.max(peak, ++inFlight);
@@ -139,7 +140,7 @@ describe("DeliveryWorker", () => {
     for (let i = 0; i < 40; i++) stores.notifications.enqueue(i % 2 ? flood.id : floodOther.id, "{}", Date.now() - 1_000);
     let stuck = 0;
     const sent: string[] = [];
-    worker = new DeliveryWorker(stores.notifications, log, {
+    worker = new DeliveryWorker(stores.notifications, log, new InProcessDeliveryClaims(), {
       concurrency: 4,
       perNamespace: 2,
       send: (d, signal) => {
@@ -163,7 +164,7 @@ describe("DeliveryWorker", () => {
 
   test("stop aborts a send in flight and leaves its row due, untouched", async () => {
     let started = false;
-    worker = new DeliveryWorker(stores.notifications, log, {
+    worker = new DeliveryWorker(stores.notifications, log, new InProcessDeliveryClaims(), {
       send: (_d, signal) =>
         new Promise((resolve) => {
           started = true;
@@ -177,5 +178,49 @@ describe("DeliveryWorker", () => {
     expect(worker.busy).toBe(0);
     expect(stores.notifications.pending()).toMatchObject([{ id, attempts: 0, lastError: null }]);
     expect(failures()).toBe(0);
+  });
+
+  test("a row claimed elsewhere is left alone until its claim is released", async () => {
+    const claimedElsewhere = new Set<number>();
+    const claims = new InProcessDeliveryClaims();
+    const guarded: DeliveryClaims = {
+      claim: async (id) => !claimedElsewhere.has(id) && claims.claim(id),
+      release: (id) => claims.release(id),
+    };
+    const sent: number[] = [];
+    worker = new DeliveryWorker(stores.notifications, log, guarded, { pollMs: 5_000, send: async (d) => (sent.push(d.id), ok) });
+    const id = stores.notifications.enqueue(notification.id, "{}", Date.now());
+    claimedElsewhere.add(id);
+    worker.start();
+    await Bun.sleep(30);
+    expect(sent).toEqual([]);
+    expect(stores.notifications.pending()).toHaveLength(1);
+    claimedElsewhere.delete(id);
+    worker.kick();
+    await until(() => stores.notifications.pending().length === 0);
+    expect(sent).toEqual([id]);
+    expect(claims.size).toBe(0); // released after the attempt was recorded
+  });
+
+  test("two workers over one outbox with shared claims send each row once", async () => {
+    const claims = new InProcessDeliveryClaims();
+    const sent: number[] = [];
+    const send = async (d: DueDelivery) => {
+      sent.push(d.id);
+      await Bun.sleep(5); // both workers see the row as due meanwhile
+      return ok;
+    };
+    worker = new DeliveryWorker(stores.notifications, log, claims, { pollMs: 5_000, send });
+    const second = new DeliveryWorker(stores.notifications, log, claims, { pollMs: 5_000, send });
+    try {
+      for (let i = 0; i < 6; i++) stores.notifications.enqueue(notification.id, `{"i":${i}}`, Date.now());
+      worker.start();
+      second.start();
+      await until(() => stores.notifications.pending().length === 0);
+      expect(sent.toSorted()).toEqual([...new Set(sent)].toSorted());
+      expect(sent).toHaveLength(6);
+    } finally {
+      await second.stop();
+    }
   });
 });

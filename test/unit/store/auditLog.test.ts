@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { openStores, type Stores } from "../../../src/store";
-import { AuditLogStore, type AuditRecord, type LogFilter } from "../../../src/store/meta/auditLog";
+import type { AuditLogStore, AuditRecord, LogFilter } from "../../../src/store/meta/auditLog";
+import type { AuditWriter } from "../../../src/store/auditWriter";
 import { tempDir } from "../../support/server";
 
 const DAY = 86_400_000;
@@ -19,10 +20,12 @@ function entry(over: Partial<AuditRecord> = {}): AuditRecord {
 let dir: string;
 let stores: Stores;
 let log: AuditLogStore;
+let writer: AuditWriter;
 beforeEach(() => {
   dir = tempDir("berth-audit-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });
   log = stores.auditLog;
+  writer = stores.auditWriter;
 });
 afterEach(() => {
   stores.close();
@@ -31,9 +34,9 @@ afterEach(() => {
 
 describe("record and page", () => {
   test("an entry comes back whole, newest first, and a reader sees its own writes", () => {
-    log.record(entry({ kind: "push_repo", metadata: { repo: "app", namespace: "acme", tag: "v1" }, at: T0 }));
-    log.record(entry({ kind: "pull_repo", performer: bot, ip: undefined, metadata: { repo: "app", tag: "v1" }, at: T0 + 1 }));
-    log.record({ kind: "pull_repo", metadata: {}, at: T0 + 2 }); // anonymous, no namespace
+    writer.record(entry({ kind: "push_repo", metadata: { repo: "app", namespace: "acme", tag: "v1" }, at: T0 }));
+    writer.record(entry({ kind: "pull_repo", performer: bot, ip: undefined, metadata: { repo: "app", tag: "v1" }, at: T0 + 1 }));
+    writer.record({ kind: "pull_repo", metadata: {}, at: T0 + 2 }); // anonymous, no namespace
     const { entries, next } = log.page(ALL);
     expect(next).toBeUndefined();
     expect(entries.map((e) => e.createdMs)).toEqual([T0 + 2, T0 + 1, T0]);
@@ -52,10 +55,10 @@ describe("record and page", () => {
   });
 
   test("filters: namespace, repository, performer, kinds, and the window [start, end)", () => {
-    log.record(entry({ kind: "push_repo", at: T0 }));
-    log.record(entry({ kind: "pull_repo", at: T0 + 10, performer: bot }));
-    log.record(entry({ kind: "pull_repo", at: T0 + 20, namespace: { id: 8, name: "other" }, repositoryId: 2 }));
-    log.record(entry({ kind: "delete_tag", at: T0 + 30, repositoryId: 3 }));
+    writer.record(entry({ kind: "push_repo", at: T0 }));
+    writer.record(entry({ kind: "pull_repo", at: T0 + 10, performer: bot }));
+    writer.record(entry({ kind: "pull_repo", at: T0 + 20, namespace: { id: 8, name: "other" }, repositoryId: 2 }));
+    writer.record(entry({ kind: "delete_tag", at: T0 + 30, repositoryId: 3 }));
     const kinds = (f: Partial<LogFilter>) => log.page({ ...ALL, ...f }).entries.map((e) => `${e.kind}@${e.createdMs - T0}`);
     expect(kinds({ namespaceId: 7 })).toEqual(["delete_tag@30", "pull_repo@10", "push_repo@0"]);
     expect(kinds({ namespaceId: 8 })).toEqual(["pull_repo@20"]);
@@ -73,7 +76,7 @@ describe("record and page", () => {
 
   test("45 entries page as 20/20/5 with no duplicates or gaps, even with equal timestamps", () => {
     // Five entries share each millisecond: the cursor must break ties by id.
-    for (let i = 0; i < 45; i++) log.record(entry({ at: T0 + Math.floor(i / 5), metadata: { i } }));
+    for (let i = 0; i < 45; i++) writer.record(entry({ at: T0 + Math.floor(i / 5), metadata: { i } }));
     const seen: number[] = [];
     const sizes: number[] = [];
     let cursor: string | undefined;
@@ -88,15 +91,15 @@ describe("record and page", () => {
   });
 
   test("exactly one full page has no next", () => {
-    for (let i = 0; i < 20; i++) log.record(entry({ at: T0 + i }));
+    for (let i = 0; i < 20; i++) writer.record(entry({ at: T0 + i }));
     expect(log.page(ALL).next).toBeUndefined();
     expect(log.page(ALL, undefined, 19).next).toBeString();
   });
 
   test("entries written between pages do not shift later pages", () => {
-    for (let i = 0; i < 30; i++) log.record(entry({ at: T0 + i, metadata: { i } }));
+    for (let i = 0; i < 30; i++) writer.record(entry({ at: T0 + i, metadata: { i } }));
     const first = log.page(ALL);
-    log.record(entry({ at: T0 + 100, metadata: { i: 100 } }));
+    writer.record(entry({ at: T0 + 100, metadata: { i: 100 } }));
     const second = log.page(ALL, first.next);
     expect(second.entries.map((e) => e.metadata.i)).toEqual([...Array(10).keys()].reverse());
   });
@@ -104,7 +107,7 @@ describe("record and page", () => {
   test.each(["", "garbage", "!!!", Buffer.from("1.x").toString("base64url"), Buffer.from("-1.3").toString("base64url")])(
     "a malformed cursor (%p) means the first page",
     (cursor) => {
-      for (let i = 0; i < 25; i++) log.record(entry({ at: T0 + i }));
+      for (let i = 0; i < 25; i++) writer.record(entry({ at: T0 + i }));
       expect(log.page(ALL, cursor).entries[0]!.createdMs).toBe(T0 + 24);
     },
   );
@@ -113,11 +116,11 @@ describe("record and page", () => {
 describe("aggregate", () => {
   test("counts by kind and UTC day, within the filter", () => {
     const midnight = Date.UTC(2024, 4, 1);
-    log.record(entry({ kind: "pull_repo", at: midnight }));
-    log.record(entry({ kind: "pull_repo", at: midnight + DAY - 1 }));
-    log.record(entry({ kind: "push_repo", at: midnight + 5 }));
-    log.record(entry({ kind: "pull_repo", at: midnight + DAY }));
-    log.record(entry({ kind: "pull_repo", at: midnight + DAY + 1, namespace: { id: 8, name: "other" } }));
+    writer.record(entry({ kind: "pull_repo", at: midnight }));
+    writer.record(entry({ kind: "pull_repo", at: midnight + DAY - 1 }));
+    writer.record(entry({ kind: "push_repo", at: midnight + 5 }));
+    writer.record(entry({ kind: "pull_repo", at: midnight + DAY }));
+    writer.record(entry({ kind: "pull_repo", at: midnight + DAY + 1, namespace: { id: 8, name: "other" } }));
     expect(log.aggregate({ ...ALL, namespaceId: 7 })).toEqual([
       { kind: "pull_repo", count: 2, dayMs: midnight },
       { kind: "push_repo", count: 1, dayMs: midnight },
@@ -130,70 +133,13 @@ describe("aggregate", () => {
   });
 });
 
-describe("batching", () => {
-  const rowCount = (s: Stores) => s.db.$client.prepare<{ n: number }, []>("SELECT COUNT(*) AS n FROM log_entries").get()!.n;
-
-  test("many records reach the database in a single flush", () => {
-    for (let i = 0; i < 150; i++) log.record(entry({ at: T0 + i }));
-    expect(rowCount(stores)).toBe(0); // still queued: nothing written per request
-    expect(log.stats()).toMatchObject({ queued: 150, flushes: 0 });
-    log.flush();
-    expect(log.stats()).toEqual({ queued: 0, flushes: 1, written: 150, dropped: 0 });
-    expect(rowCount(stores)).toBe(150);
-  });
-
-  test("a full batch of 200 flushes at once, in one transaction", () => {
-    for (let i = 0; i < 199; i++) log.record(entry({ at: T0 + i }));
-    expect(rowCount(stores)).toBe(0);
-    log.record(entry({ at: T0 + 199 }));
-    expect(log.stats()).toMatchObject({ queued: 0, flushes: 1, written: 200 });
-    expect(rowCount(stores)).toBe(200);
-  });
-
-  test("the timer flushes 100 ms after the first queued entry", async () => {
-    log.record(entry());
-    log.record(entry());
-    await Bun.sleep(40);
-    expect(rowCount(stores)).toBe(0);
-    await Bun.sleep(150);
-    expect(rowCount(stores)).toBe(2);
-    expect(log.stats().flushes).toBe(1);
-  });
-
-  test("close flushes: a reopened database holds the rows", () => {
-    for (let i = 0; i < 5; i++) log.record(entry({ at: T0 + i }));
-    stores.close();
-    stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });
-    log = stores.auditLog;
-    expect(rowCount(stores)).toBe(5);
-    expect(log.page(ALL).entries).toHaveLength(5);
-  });
-
-  test("a refused flush keeps the rows for the next attempt", () => {
-    const reported: unknown[] = [];
-    const small = new AuditLogStore(stores.db, { maxBatch: 3, onFlushError: (e) => reported.push(e) });
-    stores.db.$client.exec("CREATE TRIGGER refuse BEFORE INSERT ON log_entries BEGIN SELECT RAISE(ABORT, 'refused'); END");
-    for (let i = 0; i < 3; i++) small.record(entry({ at: T0 + i })); // the third triggers a flush, which fails quietly
-    expect(reported).toHaveLength(1);
-    expect(small.stats()).toMatchObject({ queued: 3, flushes: 0 });
-    small.record(entry({ at: T0 + 3 })); // no new attempt per request while failing
-    expect(reported).toHaveLength(1);
-    stores.db.$client.exec("DROP TRIGGER refuse");
-    small.flush();
-    expect(small.stats()).toEqual({ queued: 0, flushes: 1, written: 4, dropped: 0 });
-    expect(rowCount(stores)).toBe(4);
-    small.close();
-    expect(() => small.record(entry())).toThrow("closed");
-  });
-});
-
 describe("coalescing identical pulls", () => {
   test("equal keys in one batch fold into one row with count, built once; aggregate counts them all", () => {
-    const pull = (key: string, over: Partial<AuditRecord> = {}) => log.recordCoalescing({ key, build: () => entry(over) });
+    const pull = (key: string, over: Partial<AuditRecord> = {}) => writer.recordCoalescing({ key, build: () => entry(over) });
     for (let i = 0; i < 500; i++) pull("a");
     pull("b", { ip: "10.0.0.2" }); // another address: its own row
     pull("c", { metadata: { repo: "app", tag: "v2" } }); // another reference
-    log.record(entry()); // not coalescing: always its own row
+    writer.record(entry()); // not coalescing: always its own row
     const { entries } = log.page(ALL, undefined, 50);
     expect(entries).toHaveLength(4);
     const folded = entries.find((e) => e.ip === "10.0.0.1" && (e.metadata as any).count !== undefined)!;
@@ -203,12 +149,12 @@ describe("coalescing identical pulls", () => {
   });
 
   test("folding stops at the batch boundary: a later batch starts a new row", () => {
-    const pull = () => log.recordCoalescing({ key: "same", build: () => entry() });
+    const pull = () => writer.recordCoalescing({ key: "same", build: () => entry() });
     pull();
     pull();
-    log.flush();
+    writer.flush();
     pull();
-    log.flush();
+    writer.flush();
     const counts = log.page(ALL).entries.map((e) => (e.metadata as any).count ?? 1).sort();
     expect(counts).toEqual([1, 2]);
   });

@@ -4,6 +4,7 @@ import { parseDigest, type Digest } from "../../../src/oci";
 import { openStores, type Stores } from "../../../src/store";
 import { UploadRowStore } from "../../../src/store/meta/uploads";
 import { UploadSessions } from "../../../src/store/uploadSessions";
+import { InProcessUploadHashStates, InProcessUploadLocks } from "../../../src/store/uploadState";
 import { tempDir } from "../../support/server";
 
 const body = (s: string) => new Response(s).body;
@@ -37,7 +38,7 @@ describe("upload sessions", () => {
     const id = await open(stores.uploads, repo.id);
     expect(await stores.uploads.append(repo.id, id, body("hello "))).toEqual({ kind: "ok", offset: 6 });
     // A new UploadSessions over the same rows and files, as after a restart.
-    const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, 3600_000);
+    const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, { locks: new InProcessUploadLocks(), hashes: new InProcessUploadHashStates() }, 3600_000);
     expect(await restarted.offset(repo.id, id)).toBe(6);
     const recorded: number[] = [];
     const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => recorded.push(size));

@@ -1,0 +1,163 @@
+// How audit entries reach the audit log (docs/ARCHITECTURE.md, "State one process holds").
+//
+// Every manifest pull writes an entry, so record() only queues the row in memory; the queue goes
+// to the log (AuditLogStore.insert: one transaction, one prepared statement) when it holds
+// `maxBatch` rows, `maxDelayMs` after its first row (an unref'd timer, so an idle process may
+// still exit), on flush(), and on close(). A crash loses at most that window of entries, never a
+// request. The audit log's reads call flush() first, so a caller sees its own writes.
+//
+// Several nodes can each keep one of these over the shared database: entries are independent
+// rows, pulls fold only within a node's batch, and a node's reads see another node's entries
+// within maxDelayMs. With PostgreSQL the sink becomes asynchronous, and flush() and close() with
+// it (and Stores.close).
+import type { AuditLogOptions, AuditRecord, AuditRow, AuditSink, CoalescingRecord } from "./meta/auditLogTypes";
+import { auditRow } from "./meta/auditLog";
+
+/** Takes audit entries from requests and listeners; the caller never waits for the database. */
+export interface AuditWriter {
+  /** Takes an entry; it reaches the log soon. */
+  record(entry: AuditRecord): void;
+  /** Takes an entry that may fold into an equal one not written yet (see CoalescingRecord). */
+  recordCoalescing(entry: CoalescingRecord): void;
+  /** Writes everything taken so far. Throws if the log refuses (nothing is lost then). */
+  flush(): void;
+  /** Flushes and stops taking entries; Stores.close calls it before the database closes. */
+  close(): void;
+}
+
+// After failed flushes the queue is kept for the next attempt, up to this many rows (the
+// oldest go first): a database that stays unwritable must not eat the process's memory.
+const MAX_QUEUED = 50_000;
+
+/** The audit writer that batches in this process's memory. */
+export class InProcessAuditWriter implements AuditWriter {
+  private queue: AuditRow[] = [];
+  /** Coalescing entries of the current queue by their identity (cleared with the queue). */
+  private coalescing = new Map<string, AuditRow>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private failing = false;
+  private flushes = 0;
+  private written = 0;
+  private dropped = 0;
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+  private readonly onFlushError: (err: unknown) => void;
+
+  constructor(
+    private readonly sink: AuditSink,
+    opts: AuditLogOptions = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 200;
+    this.maxDelayMs = opts.maxDelayMs ?? 100;
+    this.onFlushError = opts.onFlushError ?? rateLimitedReport();
+  }
+
+  /**
+   * The hot-path form of a coalescing record: a repeated key costs a map lookup, and the record
+   * (metadata object, JSON) is built only for the first of its batch.
+   */
+  recordCoalescing(entry: CoalescingRecord): void {
+    const same = this.coalescing.get(entry.key);
+    if (same && !this.closed) {
+      same.count++;
+      return;
+    }
+    this.enqueue(entry.build(), entry.key);
+  }
+
+  /** Queues an entry; it reaches the database within maxDelayMs (or sooner, in a full batch). */
+  record(entry: AuditRecord): void {
+    this.enqueue(entry, undefined);
+  }
+
+  private enqueue(entry: AuditRecord, coalesceKey: string | undefined): void {
+    if (this.closed) throw new Error("audit log is closed");
+    // Serialised now: the caller may reuse its object, and a bad value fails its own call.
+    const row = auditRow(entry);
+    this.queue.push(row);
+    if (coalesceKey !== undefined) this.coalescing.set(coalesceKey, row);
+    // After a failed flush only the timer retries: a request must not wait on a refusing database.
+    if (this.queue.length >= this.maxBatch && !this.failing) this.flushOrReport();
+    else this.timer ??= this.startTimer();
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.coalescing = new Map();
+    try {
+      this.sink.insert(batch);
+    } catch (err) {
+      this.requeue(batch);
+      throw err;
+    }
+    this.failing = false;
+    this.flushes++;
+    this.written += batch.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** Counters for tests and metrics: rows waiting, flushes done, rows written, rows given up. */
+  stats(): { queued: number; flushes: number; written: number; dropped: number } {
+    return { queued: this.queue.length, flushes: this.flushes, written: this.written, dropped: this.dropped };
+  }
+
+  private startTimer(): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushOrReport();
+    }, this.maxDelayMs);
+    timer.unref?.();
+    return timer;
+  }
+
+  /** A flush nobody waits for: a failure is reported and retried later with the rows kept. */
+  private flushOrReport(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.failing = true;
+      this.onFlushError(err);
+      if (this.queue.length > 0 && !this.closed) this.timer ??= this.startTimer();
+    }
+  }
+
+  private requeue(batch: AuditRow[]): void {
+    const all = batch.concat(this.queue);
+    const excess = all.length - MAX_QUEUED;
+    if (excess > 0) this.dropped += excess;
+    this.queue = excess > 0 ? all.slice(excess) : all;
+  }
+}
+
+/** A refusing database fails every attempt: say so at most every 10 s, with how many failures were not shown. */
+function rateLimitedReport(): (err: unknown) => void {
+  let last = 0;
+  let unshown = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      unshown++;
+      return;
+    }
+    console.error(`audit log: flush failed${unshown ? ` (${unshown} more failures since the last report)` : ""}`, err);
+    last = now;
+    unshown = 0;
+  };
+}
