@@ -25,6 +25,8 @@ import { NotificationStore } from "./meta/notifications";
 import { LabelStore } from "./meta/labels";
 import { PrototypeStore } from "./meta/prototypes";
 import { GlobalMessageStore } from "./meta/globalMessages";
+import { AutoPrunePolicyStore } from "./meta/autoPrunePolicies";
+import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
 
 export interface Stores {
   db: MetaDb;
@@ -49,6 +51,8 @@ export interface Stores {
   prototypes: PrototypeStore;
   messages: GlobalMessageStore;
   auditLog: AuditLogStore;
+  autoPrunePolicies: AutoPrunePolicyStore;
+  immutabilityPolicies: ImmutabilityPolicyStore;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -105,6 +109,8 @@ export function openStores(opts: StoreOptions): Stores {
     prototypes,
     messages: new GlobalMessageStore(db),
     auditLog,
+    autoPrunePolicies: new AutoPrunePolicyStore(db),
+    immutabilityPolicies: new ImmutabilityPolicyStore(db),
     warnings,
     close: () => {
       try {
