@@ -46,6 +46,7 @@ function entriesOf(event: RegistryEvent): [LogKind, Record<string, unknown>][] {
     case "tagExpiryChanged":
       return [["change_tag_expiration", { tag: event.tag, expiration_date: seconds(event.expiresMs), old_expiration_date: seconds(event.previousExpiresMs) }]];
     case "tagImmutabilityChanged":
+      if (event.byPolicy) return [["tag_made_immutable_by_policy", { tag: event.tag, immutable: true }]];
       return [["change_tag_immutability", { tag: event.tag, immutable: event.immutable }]];
     case "repositoryCreated":
       return [["create_repo", {}]];

@@ -142,21 +142,6 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
     ],
   },
   {
-    what: "immutability policies",
-    routes: [
-      ["GET", `${O}/immutabilitypolicy/`, "listOrgImmutabilityPolicies"],
-      ["POST", `${O}/immutabilitypolicy/`, "createOrgImmutabilityPolicy"],
-      ["GET", `${O}/immutabilitypolicy/:policy_uuid`, "getOrgImmutabilityPolicy"],
-      ["PUT", `${O}/immutabilitypolicy/:policy_uuid`, "updateOrgImmutabilityPolicy"],
-      ["DELETE", `${O}/immutabilitypolicy/:policy_uuid`, "deleteOrgImmutabilityPolicy"],
-      ["GET", `${R}/immutabilitypolicy/`, "listRepositoryImmutabilityPolicies"],
-      ["POST", `${R}/immutabilitypolicy/`, "createRepositoryImmutabilityPolicy"],
-      ["GET", `${R}/immutabilitypolicy/:policy_uuid`, "getRepositoryImmutabilityPolicy"],
-      ["PUT", `${R}/immutabilitypolicy/:policy_uuid`, "updateRepositoryImmutabilityPolicy"],
-      ["DELETE", `${R}/immutabilitypolicy/:policy_uuid`, "deleteRepositoryImmutabilityPolicy"],
-    ],
-  },
-  {
     what: "auto-prune policies",
     routes: [
       ["GET", `${O}/autoprunepolicy/`, "listOrganizationAutoPrunePolicies"],
