@@ -26,6 +26,8 @@ import { setUpNotifications, type NotificationOptions, type Notifications } from
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
+import { SingleNodeLifecycleScheduler, type LifecycleScheduler, type LifecycleTask } from "./registry/lifecycle/scheduler";
+import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
 
 export interface AppContext {
   config: Config;
@@ -43,6 +45,8 @@ export interface AppContext {
   registry: Registry;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
+  /** The lifecycle's passes (auto-prune, ...), run on an interval by server.ts. */
+  lifecycle: LifecycleScheduler;
   startedMs: number;
 }
 
@@ -80,7 +84,12 @@ export async function createContext(
   const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, startedMs: Date.now() };
+  // The lifecycle's passes, in the order they run: auto-prune ends tags before collection frees what nothing keeps.
+  const autoPruneMs = config.autoPruneIntervalSeconds * 1000;
+  const lifecycleTasks: LifecycleTask[] = [];
+  if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
+  const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, autoPruneMs, log);
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

@@ -57,7 +57,7 @@ export class Registry {
     return this.run((op) => tagSteps.putTag(op, input));
   }
 
-  async deleteTag(input: TagInput): Promise<TagOutcome> {
+  async deleteTag(input: TagInput & { cause?: "autoprune" }): Promise<TagOutcome> {
     return this.run((op) => tagSteps.deleteTag(op, input));
   }
 

@@ -46,14 +46,14 @@ export function putTag(op: OperationScope, input: TagInput & { digest: string })
   return OK;
 }
 
-/** Ends the tag's live period; the manifest and the tag's history stay. */
-export function deleteTag(op: OperationScope, input: TagInput): Ok {
-  const { repo, tag, actor } = input;
+/** Ends the tag's live period; the manifest and the tag's history stay. `cause`: who asked, when not a caller. */
+export function deleteTag(op: OperationScope, input: TagInput & { cause?: "autoprune" }): Ok {
+  const { repo, tag, actor, cause } = input;
   const facts = op.guard("deleteTag", { repoId: repo.id, tag, action: "delete" });
   const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
   op.tx.endTag(live.id);
   op.tx.touch(repo.id);
-  op.emit({ type: "tagDeleted", repo, actor, tag, digest: live.digest });
+  op.emit({ type: "tagDeleted", repo, actor, tag, digest: live.digest, ...(cause ? { cause } : {}) });
   return OK;
 }
 

@@ -142,26 +142,6 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
     ],
   },
   {
-    what: "auto-prune policies",
-    routes: [
-      ["GET", `${O}/autoprunepolicy/`, "listOrganizationAutoPrunePolicies"],
-      ["POST", `${O}/autoprunepolicy/`, "createOrganizationAutoPrunePolicy"],
-      ["GET", `${O}/autoprunepolicy/:policy_uuid`, "getOrganizationAutoPrunePolicy"],
-      ["PUT", `${O}/autoprunepolicy/:policy_uuid`, "updateOrganizationAutoPrunePolicy"],
-      ["DELETE", `${O}/autoprunepolicy/:policy_uuid`, "deleteOrganizationAutoPrunePolicy"],
-      ["GET", `${R}/autoprunepolicy/`, "listRepositoryAutoPrunePolicies"],
-      ["POST", `${R}/autoprunepolicy/`, "createRepositoryAutoPrunePolicy"],
-      ["GET", `${R}/autoprunepolicy/:policy_uuid`, "getRepositoryAutoPrunePolicy"],
-      ["PUT", `${R}/autoprunepolicy/:policy_uuid`, "updateRepositoryAutoPrunePolicy"],
-      ["DELETE", `${R}/autoprunepolicy/:policy_uuid`, "deleteRepositoryAutoPrunePolicy"],
-      ["GET", "/api/v1/user/autoprunepolicy/", "listUserAutoPrunePolicies"],
-      ["POST", "/api/v1/user/autoprunepolicy/", "createUserAutoPrunePolicy"],
-      ["GET", "/api/v1/user/autoprunepolicy/:policy_uuid", "getUserAutoPrunePolicy"],
-      ["PUT", "/api/v1/user/autoprunepolicy/:policy_uuid", "updateUserAutoPrunePolicy"],
-      ["DELETE", "/api/v1/user/autoprunepolicy/:policy_uuid", "deleteUserAutoPrunePolicy"],
-    ],
-  },
-  {
     what: "namespace notifications",
     routes: [
       ["GET", `${O}/notifications`, "listOrgNotifications"],
