@@ -11,6 +11,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { namespaceTarget, repoTarget, userTarget, type PolicyTarget } from "./policyTargets";
 import { checkAutoPrunePolicy, type AutoPruneConfig } from "../registry/policy/autoPruneRules";
+import { MAX_POLICIES_PER_SCOPE, tooManyPolicies } from "../registry/policy/policyBounds";
 import type { StoredAutoPrunePolicy } from "../store/meta/autoPrunePolicies";
 
 // Quay's AutoPrunePolicyConfig schema: method and value required, value an integer or a string.
@@ -52,7 +53,8 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
 
   const create = (t: PolicyTarget, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
     const config = configOf(parseSchema(body));
-    const made = store.create(t.scope, config);
+    const made = store.create(t.scope, config, MAX_POLICIES_PER_SCOPE);
+    if (made.kind === "tooMany") throw ApiError.invalidRequest(tooManyPolicies(t.repository));
     if (made.kind === "duplicate") {
       throw ApiError.invalidRequest(`Existing policy with same values for this ${t.repository ? "repository" : "namespace"}, duplicate policies are not permitted`);
     }

@@ -12,6 +12,7 @@ import type { V1Context } from "./context";
 import { ApiError } from "./errors";
 import { namespaceTarget, repoTarget, type PolicyTarget } from "./policyTargets";
 import { checkImmutabilityPolicy, type ImmutabilityRule } from "../registry/policy/immutabilityRules";
+import { MAX_POLICIES_PER_SCOPE, tooManyPolicies } from "../registry/policy/policyBounds";
 import type { StoredImmutabilityPolicy } from "../store/meta/immutabilityPolicies";
 
 // Quay's ImmutabilityPolicyConfig schema.
@@ -57,7 +58,8 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
 
   const create = async (t: PolicyTarget, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
     const rule = ruleOf(body);
-    const made = store.create(t.scope, rule);
+    const made = store.create(t.scope, rule, MAX_POLICIES_PER_SCOPE);
+    if (made.kind === "tooMany") throw ApiError.invalidRequest(tooManyPolicies(t.repository));
     if (made.kind !== "ok") throw ApiError.invalidRequest(DUPLICATE);
     await applyToExisting(t, rule, audit, () => store.delete(t.scope, made.uuid));
     audit("create_immutability_policy", t.audit, logKeys(rule));

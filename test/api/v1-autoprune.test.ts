@@ -146,6 +146,14 @@ describe("bad bodies: 400 naming the field", () => {
     expect(problem.field).toBe(field);
   });
 
+  test("one namespace holds at most 50 policies", async () => {
+    const ns = "capped";
+    orgAdd(stores, ns, "alice");
+    const capped = `/api/v1/organization/${ns}/autoprunepolicy/`;
+    for (let i = 1; i <= 50; i++) expect((await alice.post(capped, { method: "number_of_tags", value: 1000 + i })).status).toBe(201);
+    await expectProblem(await alice.post(capped, { method: "number_of_tags", value: 5 }), 400, "invalid_request", "At most 50 policies of this kind for one namespace");
+  });
+
   test("a duplicate of a policy in the same namespace (the same values) is refused; elsewhere it is not", async () => {
     const body = { method: "number_of_tags", value: 77, tagPattern: "^dup" };
     await expectJson(await alice.post(path, body), 201);
@@ -229,14 +237,13 @@ async function prunePass(now: number): Promise<string[]> {
   return server.server.ctx.lifecycle.runOnce(passClock);
 }
 
-/** A repository with one image, tagged with each name (in this order, a few milliseconds apart). */
+/** A repository with one image, tagged with each name in this order (a later tag is newer, even within one millisecond). */
 async function repoWithTags(names: string[], ns = "acme"): Promise<{ repo: string; image: Image }> {
   const repo = await newRepo(ns);
   const token = await registryToken(server.url, ["alice", PASSWORDS.alice], `repository:${repo}:pull,push`);
   const image = await new BearerRegistryClient(server.url, token).pushImage(repo, undefined, { layers: 1, layerSize: 16 });
   for (const tag of names) {
     expect((await alice.put(`/api/v1/repository/${repo}/tag/${tag}`, { manifest_digest: image.digest })).status).toBe(201);
-    await Bun.sleep(2);
   }
   return { repo, image };
 }

@@ -133,6 +133,13 @@ describe("bad bodies: 400 naming the field", () => {
     expect((await expectProblem(await alice.post(path, { tagPattern: "a", tagPatternMatches: "no" }), 400, "invalid_request")).field).toBe("tagPatternMatches");
   });
 
+  test("one repository holds at most 50 policies", async () => {
+    const { repo } = await newRepo(freshOrg());
+    const path = `/api/v1/repository/${repo}/immutabilitypolicy/`;
+    for (let i = 0; i < 50; i++) expect((await alice.post(path, { tagPattern: `^p${i}$` })).status).toBe(201);
+    await expectProblem(await alice.post(path, { tagPattern: "^one-more$" }), 400, "invalid_request", "At most 50 policies of this kind for one repository");
+  });
+
   test("a second policy with the same pattern is refused, on create and on update", async () => {
     await expectJson(await alice.post(path, { tagPattern: "^dup$" }), 201);
     await expectProblem(await alice.post(path, { tagPattern: "^dup$", tagPatternMatches: false }), 400, "invalid_request", "A policy with the same tag_pattern already exists");

@@ -7,7 +7,7 @@
 import { SYSTEM_ACTOR } from "../../events/registryEvents";
 import type { AutoPrunePolicyStore, StoredAutoPrunePolicy } from "../../store/meta/autoPrunePolicies";
 import type { Registry } from "../registry";
-import { pruneOrder, tagsToPrune } from "../policy/autoPruneRules";
+import { choosePruned, policyCovers, pruneOrder, type PruneCandidate } from "../policy/autoPruneRules";
 import type { LifecycleTask } from "./scheduler";
 
 export interface AutoPruneDeps {
@@ -17,8 +17,9 @@ export interface AutoPruneDeps {
   intervalMs: number;
 }
 
-/** Deletions between two yields to the event loop: a long pass must not hold up requests. */
+/** Deletions, and tags matched against a pattern, between two yields to the event loop: a long pass must not hold up requests. */
 const YIELD_EVERY = 100;
+const MATCH_CHUNK = 25;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Tally {
@@ -61,9 +62,9 @@ export class AutoPruneTask implements LifecycleTask {
   private async pruneRepository(repo: { id: number; name: string }, policies: StoredAutoPrunePolicy[], now: number, tally: Tally): Promise<void> {
     let live = this.deps.policies.liveTags(repo.id, now);
     for (const policy of policies) {
-      let doomed;
+      let doomed: PruneCandidate[];
       try {
-        doomed = tagsToPrune(live, policy.config, now);
+        doomed = choosePruned(await this.covered(live, policy), policy.config, now);
       } catch {
         tally.failed++;
         continue;
@@ -78,5 +79,16 @@ export class AutoPruneTask implements LifecycleTask {
       const gone = new Set(doomed.map((t) => t.id));
       live = live.filter((t) => !gone.has(t.id));
     }
+  }
+
+  /** The tags the policy covers, matched a chunk at a time (a repository may hold many tags). */
+  private async covered(tags: PruneCandidate[], policy: StoredAutoPrunePolicy): Promise<PruneCandidate[]> {
+    const covers = policyCovers(policy.config);
+    const out: PruneCandidate[] = [];
+    for (let i = 0; i < tags.length; i += MATCH_CHUNK) {
+      if (i > 0) await yieldToRequests();
+      for (const t of tags.slice(i, i + MATCH_CHUNK)) if (covers(t)) out.push(t);
+    }
+    return out;
   }
 }

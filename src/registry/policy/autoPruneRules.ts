@@ -3,7 +3,8 @@
 // only tags whose name matches (or, with tagPatternMatches false, does not match) a pattern.
 // Pure: checking a policy, and choosing which of a repository's live tags a policy prunes.
 import { parseDuration } from "../../oci/duration";
-import { tagPattern, TagPatternError } from "./tagPattern";
+import { patternProblem, type PolicyProblem } from "./policyBounds";
+import { tagPattern } from "./tagPattern";
 
 export type AutoPruneMethod = "number_of_tags" | "creation_date";
 
@@ -14,12 +15,6 @@ export interface AutoPruneConfig {
   /** Null: every tag. */
   tagPattern: string | null;
   tagPatternMatches: boolean;
-}
-
-/** Why a policy is refused: Quay's message and the body field it is about. */
-export interface PolicyProblem {
-  message: string;
-  field: string;
 }
 
 const METHODS: readonly string[] = ["number_of_tags", "creation_date"];
@@ -52,17 +47,6 @@ export function checkAutoPrunePolicy(input: { method: string; value: unknown; ta
   return undefined;
 }
 
-/** Quay's message for a pattern that does not compile (and Berth's bound on its size). */
-export function patternProblem(pattern: string): string | undefined {
-  try {
-    tagPattern(pattern);
-    return undefined;
-  } catch (e) {
-    if (e instanceof TagPatternError) return e.message.startsWith("pattern longer") ? "tag_pattern must be 256 characters or less" : `Invalid regex pattern: ${e.message}`;
-    throw e;
-  }
-}
-
 /** A live tag as the pruner sees it. */
 export interface PruneCandidate {
   id: number;
@@ -76,19 +60,27 @@ export interface PruneCandidate {
 const COSIGN_TAG = /^sha256-[a-f0-9]{64}\.(sig|att|sbom)$/;
 
 /**
- * The tags `policy` deletes among a repository's live tags at `now`. Immutable and Cosign tags are
- * neither deleted nor counted; the pattern (searched anywhere in the name, as Quay's re.search)
- * narrows the tags the policy looks at, and `number_of_tags` keeps the newest of those.
+ * Whether the policy looks at the tag at all: immutable and Cosign tags are neither deleted nor
+ * counted; the pattern is searched anywhere in the name (Quay's re.search).
  */
-export function tagsToPrune(tags: readonly PruneCandidate[], policy: AutoPruneConfig, now: number): PruneCandidate[] {
+export function policyCovers(policy: AutoPruneConfig): (tag: PruneCandidate) => boolean {
   const pattern = policy.tagPattern === null ? undefined : tagPattern(policy.tagPattern);
-  const inScope = tags.filter((t) => !t.immutable && !COSIGN_TAG.test(t.name) && (!pattern || pattern.search(t.name) === policy.tagPatternMatches));
+  return (t) => !t.immutable && !COSIGN_TAG.test(t.name) && (!pattern || pattern.search(t.name) === policy.tagPatternMatches);
+}
+
+/** Among the tags the policy covers, those it deletes at `now`: all but the newest N, or those older than its age. */
+export function choosePruned(covered: readonly PruneCandidate[], policy: AutoPruneConfig, now: number): PruneCandidate[] {
   if (policy.method === "number_of_tags") {
-    const newestFirst = [...inScope].sort((a, b) => b.startMs - a.startMs || b.id - a.id);
+    const newestFirst = [...covered].sort((a, b) => b.startMs - a.startMs || b.id - a.id);
     return newestFirst.slice(Number(policy.value));
   }
   const age = pruneAgeMs(String(policy.value));
-  return age === undefined ? [] : inScope.filter((t) => now - t.startMs > age);
+  return age === undefined ? [] : covered.filter((t) => now - t.startMs > age);
+}
+
+/** The tags `policy` deletes among a repository's live tags at `now`. */
+export function tagsToPrune(tags: readonly PruneCandidate[], policy: AutoPruneConfig, now: number): PruneCandidate[] {
+  return choosePruned(tags.filter(policyCovers(policy)), policy, now);
 }
 
 /**

@@ -2,7 +2,7 @@
 // matches the pattern (or, with tagPatternMatches false, does not) is immutable from the moment it
 // is pushed, created, moved or restored; a new or changed policy also marks the live tags it names.
 // Pure: checking a policy and deciding whether it names a tag.
-import { patternProblem, type PolicyProblem } from "./autoPruneRules";
+import { patternProblem, type PolicyProblem } from "./policyBounds";
 import { tagPattern } from "./tagPattern";
 
 export interface ImmutabilityRule {

@@ -11,8 +11,11 @@ import { isWord, MAX_PATTERN_LENGTH, Parser, TagPatternError, type Assertion, ty
 
 export { MAX_PATTERN_LENGTH, TagPatternError };
 
-/** Automaton states a pattern may compile to (`x{1000}` of a large group would exceed it). */
-const MAX_STATES = 4096;
+/**
+ * Automaton states a pattern may compile to: a match costs at most this many steps a character
+ * (about 2 ms for a 128-character tag at the limit; real patterns have a few dozen states).
+ */
+const MAX_STATES = 512;
 
 /** The automaton: character states move on a matching character, epsilon states branch or assert. */
 interface State {
@@ -66,11 +69,15 @@ class Compiler {
 
 /** A compiled pattern. `search` is Python's re.search (anywhere in the tag), `fullMatch` re.fullmatch. */
 export class TagPattern {
+  private readonly edges: number;
+
   private constructor(
     readonly source: string,
     private readonly states: State[],
     private readonly start: number,
-  ) {}
+  ) {
+    this.edges = states.reduce((sum, s) => sum + s.next.length, 0);
+  }
 
   /** Compiles `source`; throws TagPatternError saying what is wrong with it. */
   static compile(source: string): TagPattern {
@@ -92,41 +99,54 @@ export class TagPattern {
 
   private run(text: string, whole: boolean): boolean {
     const n = text.length;
-    const seen = new Int32Array(this.states.length).fill(-1);
-    let current: number[] = [];
+    const states = this.states;
+    const size = states.length;
+    // Two state lists (this position's, the next one's), a stack, and a mark per state for the
+    // list being built: no allocation per character.
+    let current = new Int32Array(size);
+    let next = new Int32Array(size);
+    // A state is pushed once per edge into it at most (and the start once more).
+    const stack = new Int32Array(this.edges + 2);
+    const seen = new Int32Array(size).fill(-1);
+    let count = 0;
     let generation = 0;
+    let matched = false;
     const holds = (what: Assertion, pos: number): boolean => {
       if (what === "start") return pos === 0;
       if (what === "end") return pos === n;
       const boundary = (pos > 0 && isWord(text.charCodeAt(pos - 1))) !== (pos < n && isWord(text.charCodeAt(pos)));
       return what === "word" ? boundary : !boundary;
     };
-    // Adds `from` and every state reachable from it without reading a character.
-    const close = (into: number[], from: number, pos: number) => {
-      const stack = [from];
-      while (stack.length) {
-        const id = stack.pop()!;
+    // Adds `from` and every state reachable from it without reading a character to `into`.
+    const close = (into: Int32Array, from: number, pos: number) => {
+      let top = 0;
+      stack[top++] = from;
+      while (top > 0) {
+        const id = stack[--top]!;
         if (seen[id] === generation) continue;
         seen[id] = generation;
-        const s = this.states[id]!;
-        if (s.test || id === 0) into.push(id);
-        else if (!s.assert || holds(s.assert, pos)) for (let i = s.next.length - 1; i >= 0; i--) stack.push(s.next[i]!);
+        if (id === 0) matched = true;
+        const s = states[id]!;
+        if (s.test) into[count++] = id;
+        else if (!s.assert || holds(s.assert, pos)) for (let i = s.next.length - 1; i >= 0; i--) stack[top++] = s.next[i]!;
       }
     };
     close(current, this.start, 0);
+    let live = count;
     for (let pos = 0; ; pos++) {
-      if (current.includes(0) && (!whole || pos === n)) return true;
-      if (pos === n) return false;
+      if (matched && (!whole || pos === n)) return true;
+      if (pos === n || (whole && live === 0)) return false;
       const c = text.charCodeAt(pos);
-      const next: number[] = [];
+      count = 0;
+      matched = false;
       generation++;
-      for (const id of current) {
-        const s = this.states[id]!;
-        if (s.test?.(c)) close(next, s.next[0]!, pos + 1);
+      for (let i = 0; i < live; i++) {
+        const s = states[current[i]!]!;
+        if (s.test!(c)) close(next, s.next[0]!, pos + 1);
       }
       if (!whole) close(next, this.start, pos + 1);
-      if (next.length === 0 && whole) return false;
-      current = next;
+      [current, next] = [next, current];
+      live = count;
     }
   }
 }

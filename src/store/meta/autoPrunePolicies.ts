@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { autoPrunePolicies, namespaces, repositories, tags, users } from "../schema";
 import { inScope, type PolicyScope } from "./policyScope";
@@ -72,10 +72,12 @@ export class AutoPrunePolicyStore {
     return row && stored(row);
   }
 
-  /** Adds a policy unless the scope has one with the same values (Quay refuses duplicates). */
-  create(scope: PolicyScope, config: AutoPruneRow): { kind: "ok"; uuid: string } | { kind: "duplicate" } {
+  /** Adds a policy unless the scope has one with the same values (Quay refuses duplicates) or already `max`. */
+  create(scope: PolicyScope, config: AutoPruneRow, max: number): { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "tooMany" } {
     return this.db.transaction((tx) => {
       const f = fields(config);
+      const held = tx.select({ n: count() }).from(autoPrunePolicies).where(inScope(autoPrunePolicies, scope)).get()!.n;
+      if (held >= max) return { kind: "tooMany" as const };
       const same = tx
         .select({ id: autoPrunePolicies.id })
         .from(autoPrunePolicies)

@@ -1,4 +1,4 @@
-import { and, asc, eq, ne } from "drizzle-orm";
+import { and, asc, count, eq, ne } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { immutabilityPolicies } from "../schema";
 import { inScope, type PolicyScope } from "./policyScope";
@@ -14,7 +14,7 @@ export interface StoredImmutabilityPolicy extends ImmutabilityRow {
 
 const columns = { uuid: immutabilityPolicies.uuid, tagPattern: immutabilityPolicies.tagPattern, tagPatternMatches: immutabilityPolicies.tagPatternMatches };
 
-export type ImmutabilityWrite = { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "missing" };
+export type ImmutabilityWrite = { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "missing" } | { kind: "tooMany" };
 
 /**
  * Immutability policies of namespaces and repositories (Quay's data/model/immutability.py). The
@@ -31,9 +31,11 @@ export class ImmutabilityPolicyStore {
     return this.db.select(columns).from(immutabilityPolicies).where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.uuid, uuid))).get();
   }
 
-  /** Adds a policy unless the scope has one with the same pattern (Quay's duplicate rule). */
-  create(scope: PolicyScope, rule: ImmutabilityRow): ImmutabilityWrite {
+  /** Adds a policy unless the scope has one with the same pattern (Quay's duplicate rule) or already `max`. */
+  create(scope: PolicyScope, rule: ImmutabilityRow, max: number): ImmutabilityWrite {
     return this.db.transaction((tx) => {
+      const held = tx.select({ n: count() }).from(immutabilityPolicies).where(inScope(immutabilityPolicies, scope)).get()!.n;
+      if (held >= max) return { kind: "tooMany" as const };
       const same = tx.select({ id: immutabilityPolicies.id }).from(immutabilityPolicies).where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.tagPattern, rule.tagPattern))).get();
       if (same) return { kind: "duplicate" as const };
       const uuid = crypto.randomUUID();

@@ -41,6 +41,7 @@ describe("answers as JavaScript's RegExp where the syntax means the same", () =>
     "{",
     "a{x}",
     "a|",
+    `^(${"|".repeat(200)}v)1$`,
   ];
   const js = (p: string) => new RegExp(p.replace(/\(\?P</g, "(?<").replace(/\(\?#[^)]*\)/g, "").replace(/\{,/g, "{0,").replace(/^\[\]x\]$/, "[\\]x]").replace(/^\[\^\]\]$/, "[^\\]]").replace(/^\{$/, "\\{").replace(/^a\{x\}$/, "a\\{x\\}"));
   for (const p of patterns) {
@@ -101,7 +102,7 @@ describe("invalid patterns say what is wrong", () => {
 describe("no pattern takes long, whatever the tag", () => {
   // Each of these takes a backtracking engine exponential or high-polynomial time on a
   // 128-character tag that almost matches.
-  const evil = ["^(a+)+$", "^(a|a)*$", "^(a|aa)+$", "(\\w*)*x$", "^(a*)*b$", `^${"a*".repeat(40)}b$`, "^(.*a){20}$", "^(\\w+\\s?)*$"];
+  const evil = ["([a-z0-9]*[-_.]?){100}$", "^(a+)+$", "^(a|a)*$", "^(a|aa)+$", "(\\w*)*x$", "^(a*)*b$", `^${"a*".repeat(40)}b$`, "^(.*a){20}$", "^(\\w+\\s?)*$"];
   test.each(evil)("%p", (p) => {
     const pattern = TagPattern.compile(p);
     const started = performance.now();
