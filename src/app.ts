@@ -30,6 +30,8 @@ import { InProcessTestRateLimiter, type TestRateLimiter } from "./notify/testRat
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
+import { SingleNodeLifecycleScheduler, type LifecycleScheduler, type LifecycleTask } from "./registry/lifecycle/scheduler";
+import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
 
 export interface AppContext {
   config: Config;
@@ -47,6 +49,8 @@ export interface AppContext {
   registry: Registry;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
+  /** The lifecycle's passes (auto-prune, ...), run on an interval by server.ts. */
+  lifecycle: LifecycleScheduler;
   startedMs: number;
 }
 
@@ -110,7 +114,12 @@ export async function createContext(
   const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, startedMs: Date.now() };
+  // The lifecycle's passes, in the order they run: auto-prune ends tags before collection frees what nothing keeps.
+  const autoPruneMs = config.autoPruneIntervalSeconds * 1000;
+  const lifecycleTasks: LifecycleTask[] = [];
+  if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
+  const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, autoPruneMs, log);
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

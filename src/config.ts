@@ -58,6 +58,12 @@ export const ConfigSchema = Type.Object(
       maximum: 3600,
       description: "cut off an upload body that sends nothing for this long (the session keeps what arrived); other bodies must arrive whole within it",
     }),
+    autoPruneIntervalSeconds: Type.Integer({
+      default: 3600,
+      minimum: 0,
+      maximum: 30 * 24 * 3600,
+      description: "how often auto-prune policies run (Quay's autoprune worker: hourly per namespace); 0: never",
+    }),
     maxOpenUploadsPerAccount: Type.Integer({
       default: 256,
       minimum: 1,
@@ -108,6 +114,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
   maxApiBodyBytes: "BERTH_MAX_API_BODY_BYTES",
   bodyStallSeconds: "BERTH_BODY_STALL_SECONDS",
+  autoPruneIntervalSeconds: "BERTH_AUTO_PRUNE_INTERVAL_SECONDS",
   maxOpenUploadsPerAccount: "BERTH_MAX_OPEN_UPLOADS_PER_ACCOUNT",
   logRequests: "BERTH_LOG_REQUESTS",
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",

@@ -70,6 +70,7 @@ export async function startServer(
   sweeper.unref();
   // Deliveries queued before a restart go out now.
   ctx.notify.start(server.port!);
+  ctx.lifecycle.start();
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   return {
@@ -78,6 +79,8 @@ export async function startServer(
     async stop() {
       clearInterval(sweeper);
       await server.stop(true);
+      // A pass in progress finishes before the store closes.
+      await ctx.lifecycle.stop();
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       ctx.stores.close();

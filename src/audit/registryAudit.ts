@@ -37,6 +37,8 @@ function entriesOf(event: RegistryEvent): [LogKind, Record<string, unknown>][] {
     case "tagMoved":
       return [["move_tag", { tag: event.tag, manifest_digest: event.digest, original_manifest_digest: event.previousDigest }]];
     case "tagDeleted":
+      // Quay's autoprune worker logs its own kind, naming itself as the performer.
+      if (event.cause === "autoprune") return [["autoprune_tag_delete", { performer: "autoprune worker", tag: event.tag }]];
       return [["delete_tag", { tag: event.tag, manifest_digest: event.digest }]];
     case "manifestDeleted":
       // Quay's /v2 delete by digest logs each tag that went with the manifest.
@@ -46,6 +48,7 @@ function entriesOf(event: RegistryEvent): [LogKind, Record<string, unknown>][] {
     case "tagExpiryChanged":
       return [["change_tag_expiration", { tag: event.tag, expiration_date: seconds(event.expiresMs), old_expiration_date: seconds(event.previousExpiresMs) }]];
     case "tagImmutabilityChanged":
+      if (event.byPolicy) return [["tag_made_immutable_by_policy", { tag: event.tag, immutable: true }]];
       return [["change_tag_immutability", { tag: event.tag, immutable: event.immutable }]];
     case "repositoryCreated":
       return [["create_repo", {}]];

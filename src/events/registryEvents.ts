@@ -37,10 +37,12 @@ export type RegistryEvent =
   | (Base & { type: "manifestDeleted"; digest: string; tags: string[] })
   | (Base & { type: "tagCreated"; tag: string; digest: string })
   | (Base & { type: "tagMoved"; tag: string; digest: string; previousDigest: string })
-  | (Base & { type: "tagDeleted"; tag: string; digest: string })
+  /** `cause` "autoprune": ended by an auto-prune policy (the system, not a caller). */
+  | (Base & { type: "tagDeleted"; tag: string; digest: string; cause?: "autoprune" })
   | (Base & { type: "tagRestored"; tag: string; digest: string; previousDigest?: string })
   | (Base & { type: "tagExpiryChanged"; tag: string; expiresMs: number | null; previousExpiresMs: number | null })
-  | (Base & { type: "tagImmutabilityChanged"; tag: string; immutable: boolean })
+  /** `byPolicy`: an immutability policy made the tag immutable as it started (pushed, created, moved, restored). */
+  | (Base & { type: "tagImmutabilityChanged"; tag: string; immutable: boolean; byPolicy?: true })
   | (Base & { type: "blobUploaded"; digest: string; size: number })
   | (Base & { type: "blobMounted"; digest: string; size: number; from: string })
   | (Base & { type: "blobUnlinked"; digest: string })

@@ -110,6 +110,26 @@ export class RepoRoleResolver {
     return { ns, ...orgRights(facts, scopes) };
   }
 
+  /**
+   * The caller's standing over any namespace, as Quay's AdministerOrganizationPermission sees it:
+   * an organization's as orgStanding, and every user administers their own namespace (capped by
+   * a token's scopes like a team role). Superusers stand as they do in organizations.
+   */
+  namespaceStanding(identity: Identity, name: string, scopes: readonly OAuthScope[] | undefined): OrgStanding {
+    const found = this.stores.orgs.namespace(name);
+    if (found?.kind !== "user") return this.orgStanding(identity, name, scopes);
+    const principal = this.principalOf(identity);
+    const own = identity.kind === "user" && identity.user.username === name;
+    const facts = {
+      exists: true,
+      teamRoles: own ? (["admin"] as const) : [],
+      superuser: principal.kind === "user" && principal.superuser,
+      readonlySuperuser: principal.kind === "user" && principal.readonlySuperuser,
+      superuserFullAccess: this.policy.superuserFullAccess,
+    };
+    return { ns: { id: found.id, name }, ...orgRights(facts, scopes) };
+  }
+
   isPublic(requestedName: string): boolean {
     return this.stores.repositories.find(canonicalRepoName(requestedName))?.visibility === "public";
   }

@@ -1,6 +1,6 @@
 // The rules every change to the registry passes, declared in one place: for each step, the
 // ordered chain of guards it runs inside its transaction before writing. The first refusal wins
-// and nothing is written. The lifecycle adds its guards (quotas, immutability policies) here.
+// and nothing is written. The lifecycle adds its guards (quotas) here.
 import type { LiveTag, RegistryTx, RepositoryFacts } from "../store/registryTx";
 import type { Refusal, TagAction } from "./outcomes";
 
@@ -115,6 +115,10 @@ export const GUARD_CHAINS = {
   deleteRepository: [repositoryExists],
   changeVisibility: [repositoryExists],
   setRepositoryState: [repositoryExists],
+  // A new immutability policy marks the live tags it names, read-only repositories' too (as Quay
+  // does): it changes no content, only protects it. Tags started later meet the policy in
+  // startTagPeriod (tagSteps.ts), inside the push's, move's or restore's own transaction.
+  applyImmutabilityPolicy: [],
 } as const satisfies Record<string, readonly Guard[]>;
 
 export type StepName = keyof typeof GUARD_CHAINS;

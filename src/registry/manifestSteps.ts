@@ -3,6 +3,7 @@ import type { Actor, RepoRef } from "../events/registryEvents";
 import type { NewManifestRow } from "../store/registryTx";
 import type { OperationScope } from "./operation";
 import type { Ok } from "./outcomes";
+import { startTagPeriod } from "./tagSteps";
 
 export interface PushManifestInput {
   repo: RepoRef;
@@ -31,7 +32,7 @@ export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
     const live = facts.liveTag();
     if (live?.manifestId !== manifestId) {
       if (live) op.tx.endTag(live.id);
-      op.tx.startTag(repo.id, tag, manifestId);
+      startTagPeriod(op, repo, tag, manifestId);
     }
   }
   op.tx.touch(repo.id);

@@ -15,6 +15,8 @@ import { runOperation, type OperationDeps } from "./operation";
 import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome } from "./outcomes";
 import * as repositorySteps from "./repositorySteps";
 import * as tagSteps from "./tagSteps";
+import * as policySteps from "./policySteps";
+import type { ImmutabilityRule } from "./policy/immutabilityRules";
 
 export type { TagChange } from "./tagSteps";
 export type { Actor, RepoRef } from "../events/registryEvents";
@@ -55,7 +57,7 @@ export class Registry {
     return this.run((op) => tagSteps.putTag(op, input));
   }
 
-  async deleteTag(input: TagInput): Promise<TagOutcome> {
+  async deleteTag(input: TagInput & { cause?: "autoprune" }): Promise<TagOutcome> {
     return this.run((op) => tagSteps.deleteTag(op, input));
   }
 
@@ -79,6 +81,21 @@ export class Registry {
   /** A pushed image's `quay.immutable` / `quay.expires-after` labels, applied to its live tags. */
   async applyLabelEffects(input: { repo: RepoRef; digest: string; effects: LabelEffects; actor: Actor }) {
     return this.run((op) => tagSteps.applyLabelEffects(op, input));
+  }
+
+  /**
+   * Applies a new or changed immutability policy to the live tags it names (one transaction per
+   * batch of `batchSize` tags); answers how many became immutable.
+   */
+  async applyImmutabilityPolicy(input: { target: policySteps.PolicyTarget; rule: ImmutabilityRule; batchSize?: number }): Promise<Ok<{ marked: number }>> {
+    let marked = 0;
+    let afterId: number | undefined = 0;
+    while (afterId !== undefined) {
+      const batch = this.run((op) => policySteps.markByImmutabilityRule(op, { target: input.target, rule: input.rule, afterId: afterId!, limit: input.batchSize ?? 500 }));
+      marked += batch.marked;
+      afterId = batch.lastId;
+    }
+    return { kind: "ok", marked };
   }
 
   /** Opens an upload session (refused for a read-only repository or past the owner's cap). */

@@ -1,10 +1,11 @@
 // Tag steps: create or move, delete, restore, expiry, immutability, and the label-driven
 // effects of a push. Each runs its guard chain first (guards.ts), writes through the
 // transaction, and queues one event.
-import type { Actor, RepoRef } from "../events/registryEvents";
+import { SYSTEM_ACTOR, type Actor, type RepoRef } from "../events/registryEvents";
 import type { LabelEffects } from "../oci";
 import type { OperationScope } from "./operation";
 import type { Ok } from "./outcomes";
+import { immutableByRules } from "./policy/immutabilityRules";
 
 export interface TagInput {
   repo: RepoRef;
@@ -13,6 +14,18 @@ export interface TagInput {
 }
 
 const OK: Ok = { kind: "ok" };
+
+/**
+ * Starts a period of the tag at the manifest (the caller ended the live one). A tag an
+ * immutability policy names starts immutable, in the same transaction (Quay's retarget_tag), so
+ * no moment exists where the pushed tag could be moved or deleted.
+ */
+export function startTagPeriod(op: OperationScope, repo: RepoRef, tag: string, manifestId: number): void {
+  const immutable = immutableByRules(op.tx.immutabilityRules(repo.id), tag);
+  op.tx.startTag(repo.id, tag, manifestId, immutable);
+  // The policy did it, not the caller: Quay's entry has no performer.
+  if (immutable) op.emit({ type: "tagImmutabilityChanged", repo, actor: SYSTEM_ACTOR, tag, immutable: true, byPolicy: true });
+}
 
 /** Points the tag at a manifest of the repository, creating it or moving it (its history kept). */
 export function putTag(op: OperationScope, input: TagInput & { digest: string }): Ok {
@@ -23,7 +36,7 @@ export function putTag(op: OperationScope, input: TagInput & { digest: string })
   const live = facts.liveTag();
   if (live?.manifestId === manifestId) return OK;
   if (live) op.tx.endTag(live.id);
-  op.tx.startTag(repo.id, tag, manifestId);
+  startTagPeriod(op, repo, tag, manifestId);
   op.tx.touch(repo.id);
   op.emit(
     live
@@ -33,14 +46,14 @@ export function putTag(op: OperationScope, input: TagInput & { digest: string })
   return OK;
 }
 
-/** Ends the tag's live period; the manifest and the tag's history stay. */
-export function deleteTag(op: OperationScope, input: TagInput): Ok {
-  const { repo, tag, actor } = input;
+/** Ends the tag's live period; the manifest and the tag's history stay. `cause`: who asked, when not a caller. */
+export function deleteTag(op: OperationScope, input: TagInput & { cause?: "autoprune" }): Ok {
+  const { repo, tag, actor, cause } = input;
   const facts = op.guard("deleteTag", { repoId: repo.id, tag, action: "delete" });
   const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
   op.tx.endTag(live.id);
   op.tx.touch(repo.id);
-  op.emit({ type: "tagDeleted", repo, actor, tag, digest: live.digest });
+  op.emit({ type: "tagDeleted", repo, actor, tag, digest: live.digest, ...(cause ? { cause } : {}) });
   return OK;
 }
 
@@ -53,7 +66,7 @@ export function restoreTag(op: OperationScope, input: TagInput & { digest: strin
   const live = facts.liveTag();
   if (live?.manifestId !== manifestId) {
     if (live) op.tx.endTag(live.id);
-    op.tx.startTag(repo.id, tag, manifestId);
+    startTagPeriod(op, repo, tag, manifestId);
     op.tx.touch(repo.id);
   }
   op.emit({ type: "tagRestored", repo, actor, tag, digest, ...(live ? { previousDigest: live.digest } : {}) });

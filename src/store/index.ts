@@ -26,6 +26,8 @@ import { NotificationStore } from "./meta/notifications";
 import { LabelStore } from "./meta/labels";
 import { PrototypeStore } from "./meta/prototypes";
 import { GlobalMessageStore } from "./meta/globalMessages";
+import { AutoPrunePolicyStore } from "./meta/autoPrunePolicies";
+import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
 
 export interface Stores {
   db: MetaDb;
@@ -53,6 +55,8 @@ export interface Stores {
   auditLog: AuditLogStore;
   /** Where audit entries go (queued in memory, written in batches). */
   auditWriter: AuditWriter;
+  autoPrunePolicies: AutoPrunePolicyStore;
+  immutabilityPolicies: ImmutabilityPolicyStore;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -120,6 +124,8 @@ export function openStores(opts: StoreOptions): Stores {
     messages: new GlobalMessageStore(db),
     auditLog,
     auditWriter,
+    autoPrunePolicies: new AutoPrunePolicyStore(db),
+    immutabilityPolicies: new ImmutabilityPolicyStore(db),
     warnings,
     close: () => {
       try {

@@ -6,13 +6,13 @@
 // when the change is written. The body runs synchronously: on bun:sqlite an async callback would
 // commit at its first await. Stores called inside (permissions, prototypes) open their own
 // transactions, which nest as savepoints on the same connection.
-import { and, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import type { MetaDb } from "./db";
 import type { ReadCache } from "./meta/readCache";
 import type { PermissionStore } from "./meta/permissions";
 import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
 import type { OrgStore } from "./meta/orgs";
-import { blobs, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
+import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
 
 type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
 
@@ -165,8 +165,42 @@ export class RegistryTx {
   }
 
   /** Starts a new period of the tag at the manifest (the caller ended the live one). */
-  startTag(repoId: number, name: string, manifestId: number): void {
-    this.tx.insert(tags).values({ repositoryId: repoId, name, manifestId, startMs: this.now }).run();
+  startTag(repoId: number, name: string, manifestId: number, immutable = false): void {
+    this.tx.insert(tags).values({ repositoryId: repoId, name, manifestId, startMs: this.now, immutable }).run();
+  }
+
+  /** The immutability policies that apply to the repository: its own and its namespace's. */
+  immutabilityRules(repoId: number): { tagPattern: string; tagPatternMatches: boolean }[] {
+    const nsId = this.tx.select({ id: repositories.namespaceId }).from(repositories).where(eq(repositories.id, repoId));
+    return this.tx
+      .select({ tagPattern: immutabilityPolicies.tagPattern, tagPatternMatches: immutabilityPolicies.tagPatternMatches })
+      .from(immutabilityPolicies)
+      .where(or(eq(immutabilityPolicies.repositoryId, repoId), and(isNull(immutabilityPolicies.repositoryId), eq(immutabilityPolicies.namespaceId, nsId))))
+      .all();
+  }
+
+  /** Up to `limit` live, unexpired tags of a namespace (or one of its repositories) with ids after `afterId`, by id. */
+  liveTagsAfter(scope: { namespaceId: number; repositoryId: number | null }, afterId: number, limit: number): { id: number; name: string; immutable: boolean }[] {
+    const inNamespace = this.tx.select({ id: repositories.id }).from(repositories).where(eq(repositories.namespaceId, scope.namespaceId));
+    return this.tx
+      .select({ id: tags.id, name: tags.name, immutable: tags.immutable })
+      .from(tags)
+      .where(
+        and(
+          scope.repositoryId === null ? inArray(tags.repositoryId, inNamespace) : eq(tags.repositoryId, scope.repositoryId),
+          isNull(tags.endMs),
+          sql`(${tags.expiresMs} IS NULL OR ${tags.expiresMs} > ${this.now})`,
+          gt(tags.id, afterId),
+        ),
+      )
+      .orderBy(asc(tags.id))
+      .limit(limit)
+      .all();
+  }
+
+  /** Makes the tags immutable and clears their expiries (an immutable tag does not expire). */
+  makeImmutable(tagIds: number[]): void {
+    if (tagIds.length) this.tx.update(tags).set({ immutable: true, expiresMs: null }).where(inArray(tags.id, tagIds)).run();
   }
 
   endTag(tagId: number): void {

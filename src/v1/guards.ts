@@ -97,7 +97,15 @@ export function orgStanding(ctx: V1Context, caller: Caller, org: string): OrgSta
 
 /** Quay's order: the permission first (so unknown orgs answer 401/403 like private ones), then 404. */
 export function requireOrgAdmin(ctx: V1Context, caller: Caller, org: string, read = false) {
-  const standing = orgStanding(ctx, caller, org);
+  return requireAdminOf(orgStanding(ctx, caller, org), caller, read);
+}
+
+/** requireOrgAdmin for any namespace: a user's own counts (Quay: every user is the admin of their own 'org'). */
+export function requireNamespaceAdmin(ctx: V1Context, caller: Caller, name: string, read = false) {
+  return requireAdminOf(ctx.roles.namespaceStanding(caller.identity, name, tokenScopes(caller)), caller, read);
+}
+
+function requireAdminOf(standing: OrgStanding, caller: Caller, read: boolean) {
   if (!(read ? standing.canRead : standing.isAdmin)) throw ApiError.unauthorized(isSignedIn(caller));
   if (!standing.ns) throw ApiError.notFound();
   return { ...standing, ns: standing.ns };

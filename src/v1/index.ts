@@ -29,6 +29,8 @@ import { globalMessageRoutes } from "./globalMessages";
 import { userNotificationRoutes } from "./userNotifications";
 import { userAuthorizationRoutes } from "./userAuthorizations";
 import { registrySizeRoutes } from "./registrySize";
+import { autoPrunePolicyRoutes } from "./autoPrunePolicy";
+import { immutabilityPolicyRoutes } from "./immutabilityPolicy";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -81,6 +83,8 @@ export function v1Routes(ctx: V1Context) {
   userNotificationRoutes(api, ctx);
   userAuthorizationRoutes(api, ctx);
   registrySizeRoutes(api, ctx);
+  autoPrunePolicyRoutes(api, ctx);
+  immutabilityPolicyRoutes(api, ctx);
   notSupportedRoutes(api, ctx);
   discoveryRoutes(api, ctx, (): RouteEntry[] => api.routes);
   checkV1RouteTable(api.routes);

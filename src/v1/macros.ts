@@ -9,6 +9,7 @@ import type { Caller } from "./caller";
 import type { V1Context } from "./context";
 import {
   requireFreshLogin,
+  requireNamespaceAdmin,
   requireOrgAdmin,
   requireRepoStanding,
   requireScope,
@@ -69,6 +70,16 @@ export function v1Macros(ctx: V1Context) {
     },
   });
 
+  const adminGuard = (check: typeof requireOrgAdmin) => (o: true | GuardOptions) => ({
+    detail: doc({ ...security("org:admin"), "x-org-role": "admin" }),
+    resolve: (c: GuardContext) => {
+      const caller = callerOf(c);
+      requireScope(caller, "org:admin");
+      const readOnly = options(o).allowForGlobalReadonlySuperuser === true && c.request.method === "GET";
+      return { org: check(ctx, caller, c.params.orgname ?? "", readOnly) };
+    },
+  });
+
   return {
     /** Quay's nickname: the Swagger operationId. */
     nickname: (operationId: string) => ({ detail: { operationId } }),
@@ -78,15 +89,9 @@ export function v1Macros(ctx: V1Context) {
     requireRepoWrite: repoGuard("write", "repo:write"),
     requireRepoAdmin: repoGuard("admin", "repo:admin"),
     /** Admin of the organization named by `:orgname` (an admin-team member). */
-    requireOrgAdmin: (o: true | GuardOptions) => ({
-      detail: doc({ ...security("org:admin"), "x-org-role": "admin" }),
-      resolve: (c: GuardContext) => {
-        const caller = callerOf(c);
-        requireScope(caller, "org:admin");
-        const readOnly = options(o).allowForGlobalReadonlySuperuser === true && c.request.method === "GET";
-        return { org: requireOrgAdmin(ctx, caller, c.params.orgname ?? "", readOnly) };
-      },
-    }),
+    requireOrgAdmin: adminGuard(requireOrgAdmin),
+    /** requireOrgAdmin where `:orgname` may also be a user's namespace, which its user administers (Quay's rule). */
+    requireNamespaceAdmin: adminGuard(requireNamespaceAdmin),
     /** The caller's own account, read (user:read) or administered (user:admin). */
     requireUserRead: userGuard("user:read"),
     requireUserAdmin: userGuard("user:admin"),

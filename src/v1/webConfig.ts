@@ -32,15 +32,14 @@ function features(ctx: V1Context): Record<string, boolean> {
     USER_METADATA: true,
     USER_CREATION: ctx.config.userCreation,
     USER_INITIALIZE: ctx.config.userInitialize,
+    // Immutable tags and immutability policies; auto-prune policies (applied by the lifecycle pass).
+    IMMUTABLE_TAGS: true,
+    AUTO_PRUNE: true,
     // Not (yet) in Berth.
-    // Tags can be made immutable over the API, but Quay's flag also stands for immutability
-    // policies, which Berth lacks: its web client would load them and fail.
-    IMMUTABLE_TAGS: false,
     IMAGE_PULL_STATS: false,
     IMAGE_EXPIRY_TRIGGER: false,
     ORG_MIRROR: false,
     ACTION_LOG_ROTATION: false,
-    AUTO_PRUNE: false,
     BILLING: false,
     BUILD_SUPPORT: false,
     EDIT_QUOTA: false,

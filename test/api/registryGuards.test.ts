@@ -1,6 +1,7 @@
 // The registry core's guards as each API shows them: every operation (as /v2 and as API v1
-// perform it) against every guarded condition (an immutable tag, a read-only repository, an
-// expired tag), the answer each API gives, and that a refusal changes nothing. Then: the same
+// perform it) against every guarded condition (an immutable tag, a tag an immutability policy
+// made immutable as it was pushed, a read-only repository, an expired tag), the answer each API
+// gives, and that a refusal changes nothing. Then: the same
 // change made through either API writes the same audit entry.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import type { Stores } from "../../src/store";
@@ -39,13 +40,24 @@ interface World {
   other: Image;
 }
 
-type Condition = "none" | "immutable" | "readOnly" | "expired";
+type Condition = "none" | "immutable" | "policy" | "readOnly" | "expired";
+const CONDITION_NAMES: Record<Condition, string> = {
+  none: "nothing in the way",
+  immutable: "an immutable tag",
+  policy: "a tag an immutability policy names",
+  readOnly: "a read-only repository",
+  expired: "an expired tag",
+};
 
 const tagPath = (w: World, tag = "v1") => `/api/v1/repository/${w.repo}/tag/${tag}`;
 
 async function world(condition: Condition): Promise<World> {
   const repo = `admin/guards-${++counter}`;
   const v2 = new BearerRegistryClient(server.url, await registryToken(server.url, ["admin", ADMIN_PASSWORD], `repository:${repo}:pull,push,delete`));
+  if (condition === "policy") {
+    // The policy comes first (the push token made the repository): the push itself makes v1 immutable.
+    expect((await v1.fetch(`/api/v1/repository/${repo}/immutabilitypolicy/`, { json: { tagPattern: "^v1$" } })).status).toBe(201);
+  }
   const image = await v2.pushImage(repo, "v1", { layers: 1, layerSize: 32 });
   const other = await v2.pushImage(repo, undefined, { layers: 1, layerSize: 33 });
   const w = { repo, v2, image, other };
@@ -92,22 +104,27 @@ const v1Ops: Record<string, Act> = {
 const TABLE: [string, Condition, string, string][] = [
   ["move the tag (manifest PUT by tag)", "none", "201", "201"],
   ["move the tag (manifest PUT by tag)", "immutable", "409 DENIED", "409 tag_immutable"],
+  ["move the tag (manifest PUT by tag)", "policy", "409 DENIED", "409 tag_immutable"],
   ["move the tag (manifest PUT by tag)", "readOnly", "405 UNSUPPORTED", "503 Repository is in read only or mirror mode: READ_ONLY"],
   ["move the tag (manifest PUT by tag)", "expired", "201", "201"],
   ["delete the tag", "none", "202", "204"],
   ["delete the tag", "immutable", "409 DENIED", "409 tag_immutable"],
+  ["delete the tag", "policy", "409 DENIED", "409 tag_immutable"],
   ["delete the tag", "readOnly", "405 UNSUPPORTED", "503 Repository is in read only or mirror mode: READ_ONLY"],
   ["delete the tag", "expired", "404 MANIFEST_UNKNOWN", "404 not_found"],
   ["delete the manifest", "none", "202", "—"],
   ["delete the manifest", "immutable", "409 DENIED", "—"],
+  ["delete the manifest", "policy", "409 DENIED", "—"],
   ["delete the manifest", "readOnly", "405 UNSUPPORTED", "—"],
   ["delete the manifest", "expired", "202", "—"],
   ["restore the tag", "none", "—", "200"],
   ["restore the tag", "immutable", "—", "409 tag_immutable"],
+  ["restore the tag", "policy", "—", "409 tag_immutable"],
   ["restore the tag", "readOnly", "—", "503 Repository is in read only or mirror mode: READ_ONLY"],
   ["restore the tag", "expired", "—", "200"],
   ["set an expiry", "none", "—", "201"],
   ["set an expiry", "immutable", "—", "409 tag_immutable"],
+  ["set an expiry", "policy", "—", "409 tag_immutable"],
   ["set an expiry", "readOnly", "—", "503 Repository is in read only or mirror mode: READ_ONLY"],
   ["set an expiry", "expired", "—", "404 not_found"],
   ["make it immutable", "none", "—", "201"],
@@ -143,7 +160,7 @@ describe("operations × guards, as each API answers", () => {
         test(`${op}: ${api} has no such call`, () => expect(act).toBeUndefined());
         continue;
       }
-      test(`${op} with ${condition === "none" ? "nothing in the way" : `a${condition === "immutable" ? "n immutable tag" : condition === "readOnly" ? " read-only repository" : "n expired tag"}`} → ${api} ${want}`, async () => {
+      test(`${op} with ${CONDITION_NAMES[condition]} → ${api} ${want}`, async () => {
         const w = await world(condition);
         const before = snapshot(w);
         expect(await answer(await act!(w))).toBe(want);
