@@ -26,6 +26,7 @@ import { setUpNotifications, type NotificationOptions, type Notifications } from
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
+import { HealthChecks, healthResponse } from "./health/checks";
 
 export interface AppContext {
   config: Config;
@@ -43,6 +44,8 @@ export interface AppContext {
   registry: Registry;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
+  /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
+  healthClock?: () => number;
   startedMs: number;
 }
 
@@ -51,6 +54,8 @@ export interface ContextOptions {
   notify?: NotificationOptions;
   /** The login throttle (tests pass one with a fake clock or short delays). */
   loginThrottle?: LoginThrottle;
+  /** The health checks' clock. */
+  healthClock?: () => number;
 }
 
 /** Opens the stores and, in token mode, the signing keys and token service. */
@@ -80,7 +85,7 @@ export async function createContext(
   const notify = setUpNotifications({ stores, events, config, log }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, startedMs: Date.now() };
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, healthClock: opts.healthClock, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
@@ -92,15 +97,21 @@ export async function createContext(
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */
 export function createApp(ctx: AppContext) {
   const registry = registryRouter(ctx);
+  const health = new HealthChecks({
+    stores: ctx.stores,
+    dataDir: ctx.config.data,
+    onFailure: (failures) => ctx.log.error(`[FAILED HEALTH CHECK] ${failures.join("; ")}`),
+    clock: ctx.healthClock,
+  });
   // Elysia compiles cookie handling with the root app's settings: the signed session cookie
   // is declared here as well as on the API v1 app.
   const app = new Elysia({ cookie: v1Options(ctx, "berth").cookie })
     .onRequest((c) => frontDoor(c))
-    .get("/health/instance", () => ({
-      status: "healthy",
-      data: { services: { database: true, storage: true } },
-      uptime_seconds: Math.round((Date.now() - ctx.startedMs) / 1000),
-    }))
+    // Quay's paths and their older names (/health, /status).
+    .get("/health/instance", async () => healthResponse(await health.instance()))
+    .get("/health", async () => healthResponse(await health.instance()))
+    .get("/health/endtoend", async () => healthResponse(await health.endtoend()))
+    .get("/status", async () => healthResponse(await health.endtoend()))
     .use(v1Routes(ctx))
     .use(webConfigRoutes(ctx));
   // The API v1 routes as this app compiled them (its hooks, its cookie settings): what the

@@ -25,6 +25,7 @@ import { NotificationStore } from "./meta/notifications";
 import { LabelStore } from "./meta/labels";
 import { PrototypeStore } from "./meta/prototypes";
 import { GlobalMessageStore } from "./meta/globalMessages";
+import { HealthProbeStore } from "./meta/healthProbe";
 
 export interface Stores {
   db: MetaDb;
@@ -49,6 +50,8 @@ export interface Stores {
   prototypes: PrototypeStore;
   messages: GlobalMessageStore;
   auditLog: AuditLogStore;
+  /** The database side of /health (a read; a write read back). */
+  health: HealthProbeStore;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -105,6 +108,7 @@ export function openStores(opts: StoreOptions): Stores {
     prototypes,
     messages: new GlobalMessageStore(db),
     auditLog,
+    health: new HealthProbeStore(db),
     warnings,
     close: () => {
       try {

@@ -34,6 +34,8 @@ export interface TestServerOptions {
   notify?: NotificationOptions;
   /** The login throttle, e.g. one with short delays. */
   loginThrottle?: LoginThrottle;
+  /** The health checks' clock. */
+  healthClock?: () => number;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */
@@ -45,7 +47,7 @@ export async function startTestServer(
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
-  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify, loginThrottle: opts.loginThrottle });
+  const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify, loginThrottle: opts.loginThrottle, healthClock: opts.healthClock });
   const port = new URL(server.url).port;
   return {
     url: `http://127.0.0.1:${port}`,
