@@ -3,6 +3,8 @@ import type { Config } from "./config";
 import type { Logger } from "./log";
 import { peerIsTrustedProxy, recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
 import { hasBody } from "./requestBody";
+import { isValidHost } from "./auth/externalUrl";
+import { httpsLocation, Listener, tlsSource, type PemPair, type TlsSource } from "./tls";
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
@@ -23,8 +25,18 @@ async function sized(request: Request, response: Response): Promise<{ response: 
 export interface RunningServer {
   url: string;
   ctx: AppContext;
+  /**
+   * Takes the certificate again (SIGHUP): tlsCert/tlsKey re-read, or with `tls: auto` the server
+   * certificate renewed when due. New connections get it; connections in flight keep theirs.
+   * Resolves to a line for the log; rejects (CertificateError) when the new one does not load,
+   * and the old one goes on serving.
+   */
+  reloadTls(): Promise<string>;
   stop(): Promise<void>;
 }
+
+// The automatic certificate is checked this often while the server runs (months on end).
+const RENEWAL_CHECK_MS = 12 * 3600_000;
 
 /** Starts Berth on the configured address: Bun.serve around the Elysia app, one log line a request. */
 export async function startServer(
@@ -34,54 +46,119 @@ export async function startServer(
   opts: ContextOptions = {},
 ): Promise<RunningServer> {
   const ctx = await createContext(config, log, env, opts);
+  try {
+    return await serve(ctx, config, log);
+  } catch (e) {
+    ctx.stores.close();
+    throw e;
+  }
+}
+
+async function serve(ctx: AppContext, config: Config, log: Logger): Promise<RunningServer> {
   const app = createApp(ctx);
   const proxies = new TrustedProxies(config.trustedProxies);
-  const server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
-    // A second instance on a taken port must fail loudly, not share it.
-    reusePort: false,
-    // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
-    maxRequestBodySize: config.maxBodyBytes,
-    // Bun's longest: it also closes a connection whose handler is still working (a commit that
-    // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
-    idleTimeout: 255,
-    async fetch(request, server) {
-      const started = performance.now();
-      const peer = server.requestIP(request)?.address;
-      recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
-      const { response, bytes } = await sized(request, await app.handle(request));
-      // A body nobody read would be drained (or waited for, a byte at a time) to keep the
-      // connection: close it instead.
-      if (!request.bodyUsed && hasBody(request.headers)) response.headers.set("Connection", "close");
-      const path = request.url.slice(request.url.indexOf("/", 8));
-      log.request(request.method, path, response.status, bytes, performance.now() - started);
-      return response;
+  const tls = tlsSource(config);
+  let served = tls && (await loadTls(tls, log));
+  const listener = Listener.open(
+    {
+      hostname: config.host,
+      port: config.port,
+      // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
+      maxRequestBodySize: config.maxBodyBytes,
+      // Bun's longest: it also closes a connection whose handler is still working (a commit that
+      // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
+      idleTimeout: 255,
+      async fetch(request, server) {
+        const started = performance.now();
+        const peer = server.requestIP(request)?.address;
+        recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
+        const { response, bytes } = await sized(request, await app.handle(request));
+        // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+        // connection: close it instead.
+        if (!request.bodyUsed && hasBody(request.headers)) response.headers.set("Connection", "close");
+        const path = request.url.slice(request.url.indexOf("/", 8));
+        log.request(request.method, path, response.status, bytes, performance.now() - started);
+        return response;
+      },
+      error(err) {
+        log.error("unhandled request error", err);
+        return new Response("internal server error", { status: 500 });
+      },
     },
-    error(err) {
-      log.error("unhandled request error", err);
-      return new Response("internal server error", { status: 500 });
-    },
-  });
+    served,
+  );
+  const redirect = served && config.tlsRedirectPort !== undefined ? redirectServer(config, listener.port) : undefined;
   await ctx.stores.uploads.sweep();
   const sweeper = setInterval(() => {
     ctx.stores.uploads.sweep().catch((e) => log.error("upload sweep failed", e));
   }, 3600_000);
   sweeper.unref();
   // Deliveries queued before a restart go out now.
-  ctx.notify.start(server.port!);
+  ctx.notify.start(listener.port);
+  if (tls) for (const note of tls.startNotes(listener.port)) log.info(note);
+
+  async function reloadTls(): Promise<string> {
+    if (!tls || !served) return "TLS is off: no certificate to reload";
+    const next = await loadTls(tls, log);
+    if (next.cert === served.cert && next.key === served.key) return "TLS: the certificate is unchanged";
+    served = next;
+    await listener.reload(next);
+    return "TLS: new connections get the new certificate; connections in flight keep theirs";
+  }
+  // With `tls: auto` nobody renews by hand: the server checks twice a day.
+  const renewal =
+    tls?.mode === "auto"
+      ? setInterval(() => {
+          reloadTls().then(
+            (line) => line.includes("new certificate") && log.info(line),
+            (e) => log.error("TLS renewal failed; the current certificate goes on serving", e),
+          );
+        }, RENEWAL_CHECK_MS)
+      : undefined;
+  renewal?.unref();
+
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  const url = `${served ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;
   return {
     url,
     ctx,
+    reloadTls,
     async stop() {
       clearInterval(sweeper);
-      await server.stop(true);
+      clearInterval(renewal);
+      redirect?.stop(true);
+      await listener.stop(true);
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       ctx.stores.close();
       log.flush();
     },
   };
+}
+
+async function loadTls(tls: TlsSource, log: Logger): Promise<PemPair> {
+  const loaded = await tls.load();
+  for (const note of loaded.notes) log.info(note);
+  return loaded.served;
+}
+
+/** `tlsRedirectPort`: plain HTTP that sends every request to the same path over HTTPS. */
+function redirectServer(config: Config, tlsPort: number) {
+  return Bun.serve({
+    hostname: config.host,
+    port: config.tlsRedirectPort,
+    reusePort: false,
+    maxRequestBodySize: 1024 * 1024,
+    fetch(request) {
+      const host = request.headers.get("host");
+      // As on the TLS port: an invalid Host is a 400 (Bun built request.url from it).
+      if (host !== null && !isValidHost(host)) return new Response("invalid Host header\n", { status: 400 });
+      const path = request.url.slice(request.url.indexOf("/", 8));
+      const location = httpsLocation(path, host ?? undefined, tlsPort, config.publicUrl);
+      // 308 keeps the method and body; the body itself is never read here.
+      const headers: Record<string, string> = { Location: location };
+      if (hasBody(request.headers)) headers.Connection = "close";
+      return new Response(null, { status: 308, headers });
+    },
+  });
 }

@@ -48,9 +48,9 @@ export async function startTestServer(
   const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
   const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, { notify: opts.notify, loginThrottle: opts.loginThrottle, healthClock: opts.healthClock });
-  const port = new URL(server.url).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    // https:// with TLS on; the host is 127.0.0.1 (the address it listens on).
+    url: server.url,
     dataDir,
     server,
     async stop() {
@@ -150,11 +150,13 @@ export async function startBinary(opts: { dataDir?: string; env?: Record<string,
   };
   void collect(proc.stdout as ReadableStream<Uint8Array>);
   void collect(proc.stderr as ReadableStream<Uint8Array>);
-  const url = `http://127.0.0.1:${port}`;
+  const https = args.includes("--tls") || args.includes("--tls-cert") || opts.env?.BERTH_TLS === "auto";
+  const url = `${https ? "https" : "http"}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
-      const r = await fetch(`${url}/health/instance`);
+      // Only whether it answers: the TLS tests check the certificate themselves.
+      const r = await fetch(`${url}/health/instance`, https ? ({ tls: { rejectUnauthorized: false } } as RequestInit) : {});
       if (r.ok) break;
     } catch {}
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`berth did not start: ${out}`);
