@@ -26,6 +26,7 @@ import { setUpNotifications, type NotificationOptions, type Notifications } from
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
+import type { LifecycleScheduler } from "./registry/lifecycle/scheduler";
 import { HealthChecks, healthResponse } from "./health/checks";
 
 export interface AppContext {
@@ -44,6 +45,8 @@ export interface AppContext {
   registry: Registry;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
+  /** The lifecycle's passes, when tasks are wired: the server starts it, and stops it (a pass in progress finishes) before the store closes. */
+  lifecycle?: LifecycleScheduler;
   /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
   healthClock?: () => number;
   startedMs: number;

@@ -93,6 +93,12 @@ export const ConfigSchema = Type.Object(
     tlsRedirectPort: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 65535, description: "with TLS on, also answer plain HTTP on this port with a redirect to HTTPS" }),
     ),
+    stopGraceSeconds: Type.Integer({
+      default: 25,
+      minimum: 0,
+      maximum: 3600,
+      description: "on SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed (interrupted uploads stay resumable)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -132,6 +138,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   tlsKey: "BERTH_TLS_KEY",
   tlsHosts: "BERTH_TLS_HOSTS",
   tlsRedirectPort: "BERTH_TLS_REDIRECT_PORT",
+  stopGraceSeconds: "BERTH_STOP_GRACE_SECONDS",
 };
 
 export class ConfigError extends Error {}

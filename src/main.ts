@@ -19,7 +19,7 @@ const USAGE = `berth ${version}: a container registry in one executable
 Usage:
   berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth token|none]
               [--tls auto [--tls-hosts NAME,ADDR,...] | --tls-cert FILE --tls-key FILE] [--tls-redirect-port PORT]
-                                       SIGHUP re-reads the certificate
+                                       SIGHUP re-reads the certificate; SIGTERM/SIGINT stop gracefully
   berth tls ca                         print the local CA certificate (made by --tls auto) for clients to trust
   berth user add NAME [--email E] [--superuser] [--password-stdin]
   berth user passwd NAME [--password-stdin]
@@ -251,8 +251,11 @@ async function main(argv: string[]): Promise<number> {
     // `bun run` forwards the signal its process group also got: stop once.
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: shutting down`);
-    await server.stop();
+    log.info(`${signal}: stopping; requests in flight have ${config.stopGraceSeconds} s to finish`);
+    log.flush();
+    const report = await server.stop(config.stopGraceSeconds * 1000);
+    log.info(`stopped${report.cutOff ? ` (${report.cutOff} request(s) cut off)` : ""}`);
+    log.flush();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

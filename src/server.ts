@@ -32,9 +32,22 @@ export interface RunningServer {
    * and the old one goes on serving.
    */
   reloadTls(): Promise<string>;
-  stop(): Promise<void>;
+  /**
+   * Stops: no new connections; requests in flight get `graceMs` to finish, then their
+   * connections are closed (an upload cut off keeps what arrived and can resume); then the
+   * background work stops, the audit log is flushed and the database closed.
+   */
+  stop(graceMs?: number): Promise<StopReport>;
 }
 
+export interface StopReport {
+  /** Requests still in flight when the grace time ran out (their connections were closed). */
+  cutOff: number;
+}
+
+// After the connections are closed, handlers see their bodies fail and finish within moments;
+// one stuck on something else must not keep the process from exiting.
+const HANDLER_WAIT_MS = 10_000;
 // The automatic certificate is checked this often while the server runs (months on end).
 const RENEWAL_CHECK_MS = 12 * 3600_000;
 
@@ -59,6 +72,8 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   const proxies = new TrustedProxies(config.trustedProxies);
   const tls = tlsSource(config);
   let served = tls && (await loadTls(tls, log));
+  let handlers = 0;
+  let stopping = false;
   const listener = Listener.open(
     {
       hostname: config.host,
@@ -69,16 +84,21 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
       idleTimeout: 255,
       async fetch(request, server) {
-        const started = performance.now();
-        const peer = server.requestIP(request)?.address;
-        recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
-        const { response, bytes } = await sized(request, await app.handle(request));
-        // A body nobody read would be drained (or waited for, a byte at a time) to keep the
-        // connection: close it instead.
-        if (!request.bodyUsed && hasBody(request.headers)) response.headers.set("Connection", "close");
-        const path = request.url.slice(request.url.indexOf("/", 8));
-        log.request(request.method, path, response.status, bytes, performance.now() - started);
-        return response;
+        handlers++;
+        try {
+          const started = performance.now();
+          const peer = server.requestIP(request)?.address;
+          recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
+          const { response, bytes } = await sized(request, await app.handle(request));
+          // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+          // connection: close it instead. While stopping, no connection is kept for another request.
+          if (stopping || (!request.bodyUsed && hasBody(request.headers))) response.headers.set("Connection", "close");
+          const path = request.url.slice(request.url.indexOf("/", 8));
+          log.request(request.method, path, response.status, bytes, performance.now() - started);
+          return response;
+        } finally {
+          handlers--;
+        }
       },
       error(err) {
         log.error("unhandled request error", err);
@@ -95,6 +115,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   sweeper.unref();
   // Deliveries queued before a restart go out now.
   ctx.notify.start(listener.port);
+  ctx.lifecycle?.start();
   if (tls) for (const note of tls.startNotes(listener.port)) log.info(note);
 
   async function reloadTls(): Promise<string> {
@@ -123,15 +144,27 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
     url,
     ctx,
     reloadTls,
-    async stop() {
+    async stop(graceMs = 0) {
+      stopping = true;
       clearInterval(sweeper);
       clearInterval(renewal);
       redirect?.stop(true);
-      await listener.stop(true);
+      let cutOff = 0;
+      const drained = listener.stop(false);
+      if (!(await finishesWithin(drained, graceMs))) {
+        cutOff = listener.pendingRequests;
+        log.info(`stop: ${cutOff} request(s) still in flight after ${graceMs / 1000} s: closing their connections`);
+        await listener.stop(true);
+      }
+      // Handlers whose connections closed record what their uploads received before the store closes.
+      const deadline = Date.now() + HANDLER_WAIT_MS;
+      while (handlers > 0 && Date.now() < deadline) await Bun.sleep(5);
       // After the last request (which may have queued deliveries), before the store closes.
+      await ctx.lifecycle?.stop();
       await ctx.notify.worker.stop();
       ctx.stores.close();
       log.flush();
+      return { cutOff };
     },
   };
 }
@@ -140,6 +173,17 @@ async function loadTls(tls: TlsSource, log: Logger): Promise<PemPair> {
   const loaded = await tls.load();
   for (const note of loaded.notes) log.info(note);
   return loaded.served;
+}
+
+async function finishesWithin(done: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([done.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `tlsRedirectPort`: plain HTTP that sends every request to the same path over HTTPS. */

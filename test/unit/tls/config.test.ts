@@ -3,9 +3,9 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig } from "../../../src/config";
 
 describe("TLS settings", () => {
-  test("off by default", () => {
+  test("off by default; stop grace 25 s", () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ tls: "off", tlsHosts: [] });
+    expect(c).toMatchObject({ tls: "off", tlsHosts: [], stopGraceSeconds: 25 });
     expect(c.tlsCert).toBeUndefined();
   });
 
