@@ -32,6 +32,7 @@ import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
 import { SingleNodeLifecycleScheduler, type LifecycleScheduler, type LifecycleTask } from "./registry/lifecycle/scheduler";
 import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
+import { HealthChecks, healthResponse } from "./health/checks";
 
 export interface AppContext {
   config: Config;
@@ -51,6 +52,8 @@ export interface AppContext {
   notify: Notifications;
   /** The lifecycle's passes (auto-prune, ...), run on an interval by server.ts. */
   lifecycle: LifecycleScheduler;
+  /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
+  healthClock?: () => number;
   startedMs: number;
 }
 
@@ -59,6 +62,8 @@ export interface ContextOptions {
   notify?: NotificationOptions;
   /** State only one process can hold: pieces not given are the single-node ones (singleNodeState). */
   nodeState?: Partial<NodeState>;
+  /** The health checks' clock. */
+  healthClock?: () => number;
 }
 
 /**
@@ -119,7 +124,7 @@ export async function createContext(
   const lifecycleTasks: LifecycleTask[] = [];
   if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, autoPruneMs, log);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, startedMs: Date.now() };
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
@@ -131,15 +136,21 @@ export async function createContext(
 /** The whole HTTP surface, built from a context (tests build one over a temp data dir). */
 export function createApp(ctx: AppContext) {
   const registry = registryRouter(ctx);
+  const health = new HealthChecks({
+    stores: ctx.stores,
+    dataDir: ctx.config.data,
+    onFailure: (failures) => ctx.log.error(`[FAILED HEALTH CHECK] ${failures.join("; ")}`),
+    clock: ctx.healthClock,
+  });
   // Elysia compiles cookie handling with the root app's settings: the signed session cookie
   // is declared here as well as on the API v1 app.
   const app = new Elysia({ cookie: v1Options(ctx, "berth").cookie })
     .onRequest((c) => frontDoor(c))
-    .get("/health/instance", () => ({
-      status: "healthy",
-      data: { services: { database: true, storage: true } },
-      uptime_seconds: Math.round((Date.now() - ctx.startedMs) / 1000),
-    }))
+    // Quay's paths and their older names (/health, /status).
+    .get("/health/instance", async () => healthResponse(await health.instance()))
+    .get("/health", async () => healthResponse(await health.instance()))
+    .get("/health/endtoend", async () => healthResponse(await health.endtoend()))
+    .get("/status", async () => healthResponse(await health.endtoend()))
     .use(v1Routes(ctx))
     .use(webConfigRoutes(ctx));
   // The API v1 routes as this app compiled them (its hooks, its cookie settings): what the

@@ -1,7 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { readFileSync } from "node:fs";
-import { parseIpRange } from "./ipAddress";
+import { parseIp, parseIpRange } from "./ipAddress";
 
 // One schema for every setting. Sources merge in this order: defaults, config file, BERTH_*
 // environment variables, command-line flags. Each setting's env name is BERTH_ + its name in
@@ -86,6 +86,25 @@ export const ConfigSchema = Type.Object(
       default: [],
       description: "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default",
     }),
+    tls: Type.Union([Type.Literal("off"), Type.Literal("auto")], {
+      default: "off",
+      description: "auto: serve HTTPS with a certificate from a local CA made in the data directory (tls/); off: plain HTTP, unless tlsCert and tlsKey are set",
+    }),
+    tlsCert: Type.Optional(Type.String({ minLength: 1, description: "PEM certificate to serve HTTPS with (a chain: the server's first); re-read on SIGHUP" })),
+    tlsKey: Type.Optional(Type.String({ minLength: 1, description: "PEM private key of tlsCert; re-read on SIGHUP" })),
+    tlsHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+      default: [],
+      description: "names and addresses the automatic server certificate is for; default: this machine's host name, localhost and the machine's addresses",
+    }),
+    tlsRedirectPort: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: "with TLS on, also answer plain HTTP on this port with a redirect to HTTPS" }),
+    ),
+    stopGraceSeconds: Type.Integer({
+      default: 25,
+      minimum: 0,
+      maximum: 3600,
+      description: "on SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed (interrupted uploads stay resumable)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -121,6 +140,12 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   notificationAllowLinkLocal: "BERTH_NOTIFICATION_ALLOW_LINK_LOCAL",
   notificationAllowPrivate: "BERTH_NOTIFICATION_ALLOW_PRIVATE",
   trustedProxies: "BERTH_TRUSTED_PROXIES",
+  tls: "BERTH_TLS",
+  tlsCert: "BERTH_TLS_CERT",
+  tlsKey: "BERTH_TLS_KEY",
+  tlsHosts: "BERTH_TLS_HOSTS",
+  tlsRedirectPort: "BERTH_TLS_REDIRECT_PORT",
+  stopGraceSeconds: "BERTH_STOP_GRACE_SECONDS",
 };
 
 export class ConfigError extends Error {}
@@ -140,6 +165,11 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (e: any) {
     throw new ConfigError(`config file ${path}: ${e?.message ?? e}`);
   }
+}
+
+/** Lists come from the environment and flags comma-separated. */
+function listOrValue(key: string, v: string): unknown {
+  return (ConfigSchema.properties as any)[key]?.type === "array" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
 }
 
 /**
@@ -162,14 +192,13 @@ export function loadConfig(
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const v = env[name];
     if (v !== undefined && v !== "") {
-      // Lists come from the environment comma-separated.
-      merged[key] = (ConfigSchema.properties as any)[key].type === "array" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
+      merged[key] = listOrValue(key, v);
       origin[key] = name;
     }
   }
   for (const [k, v] of Object.entries(flags)) {
     if (v !== undefined) {
-      merged[k] = v;
+      merged[k] = listOrValue(k, v);
       origin[k] = `--${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`;
     }
   }
@@ -189,5 +218,26 @@ export function loadConfig(
   if (badProxy !== undefined) {
     throw new ConfigError(`invalid configuration:\n  ${origin.trustedProxies ?? "trustedProxies"}: "${badProxy}" is not an IP address or CIDR range`);
   }
+  const tlsProblem = tlsSettingsProblem(withDefaults as Config, origin);
+  if (tlsProblem) throw new ConfigError(`invalid configuration:\n  ${tlsProblem}`);
   return withDefaults as Config;
+}
+
+// A DNS name (a leading "*." for a wildcard) of letters, digits and "-"; IP addresses go through the IP parser.
+const TLS_HOST_NAME = /^(\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** What is wrong with the TLS settings taken together, or undefined. */
+function tlsSettingsProblem(c: Config, origin: Record<string, string>): string | undefined {
+  const where = (key: keyof Config) => origin[key] ?? key;
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
+    return `${c.tlsCert === undefined ? where("tlsKey") : where("tlsCert")}: give both tlsCert and tlsKey`;
+  }
+  if (c.tls === "auto" && c.tlsCert !== undefined) return `${where("tls")}: tls auto makes its own certificate; drop tlsCert/tlsKey or tls auto`;
+  const badHost = c.tlsHosts.find((h) => !TLS_HOST_NAME.test(h) && !parseIp(h));
+  if (badHost !== undefined) return `${where("tlsHosts")}: "${badHost}" is not a host name or IP address`;
+  if (c.tlsRedirectPort !== undefined) {
+    if (c.tls !== "auto" && c.tlsCert === undefined) return `${where("tlsRedirectPort")}: a redirect to HTTPS needs TLS on (tls auto, or tlsCert and tlsKey)`;
+    if (c.tlsRedirectPort === c.port && c.port !== 0) return `${where("tlsRedirectPort")}: the redirect port must differ from port ${c.port}`;
+  }
+  return undefined;
 }

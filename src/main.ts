@@ -11,12 +11,16 @@ import { Registry } from "./registry/registry";
 import { collectGarbage } from "./store/garbageCollector";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
+import { localCaPem } from "./tls";
 import { version } from "../package.json";
 
 const USAGE = `berth ${version}: a container registry in one executable
 
 Usage:
   berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth token|none]
+              [--tls auto [--tls-hosts NAME,ADDR,...] | --tls-cert FILE --tls-key FILE] [--tls-redirect-port PORT]
+                                       SIGHUP re-reads the certificate; SIGTERM/SIGINT stop gracefully
+  berth tls ca                         print the local CA certificate (made by --tls auto) for clients to trust
   berth user add NAME [--email E] [--superuser] [--password-stdin]
   berth user passwd NAME [--password-stdin]
   berth user disable|enable NAME
@@ -52,6 +56,11 @@ function parseCli(argv: string[]) {
       config: { type: "string", short: "c" },
       auth: { type: "string" },
       "public-url": { type: "string" },
+      tls: { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-hosts": { type: "string" },
+      "tls-redirect-port": { type: "string" },
       grace: { type: "string" },
       email: { type: "string" },
       owner: { type: "string" },
@@ -69,6 +78,11 @@ function parseCli(argv: string[]) {
     data: values.data,
     auth: values.auth,
     publicUrl: values["public-url"],
+    tls: values.tls,
+    tlsCert: values["tls-cert"],
+    tlsKey: values["tls-key"],
+    tlsHosts: values["tls-hosts"],
+    tlsRedirectPort: values["tls-redirect-port"],
   };
   return { flags, configPath: values.config, positionals, help: values.help, values };
 }
@@ -189,6 +203,16 @@ async function main(argv: string[]): Promise<number> {
     const chore = tokenChore(sub, cli.positionals[2], cli.values);
     return chore ? runChore(config, chore) : unknownCommand([command, sub]);
   }
+  if (command === "tls") {
+    if (sub !== "ca") return unknownCommand([command, sub]);
+    const pem = localCaPem(config.data);
+    if (pem === undefined) {
+      console.error(`berth: no local CA in ${config.data}: serve once with --tls auto to make one`);
+      return 1;
+    }
+    process.stdout.write(pem);
+    return 0;
+  }
   if (command === "gc") {
     const grace = Number(cli.values.grace ?? 3600);
     if (!Number.isInteger(grace) || grace < 0) {
@@ -227,12 +251,22 @@ async function main(argv: string[]): Promise<number> {
     // `bun run` forwards the signal its process group also got: stop once.
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: shutting down`);
-    await server.stop();
+    log.info(`${signal}: stopping; requests in flight have ${config.stopGraceSeconds} s to finish`);
+    log.flush();
+    const report = await server.stop(config.stopGraceSeconds * 1000);
+    log.info(`stopped${report.cutOff ? ` (${report.cutOff} request(s) cut off)` : ""}`);
+    log.flush();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  // SIGHUP would end the process by default: here it re-reads the certificate.
+  process.on("SIGHUP", () => {
+    server.reloadTls().then(
+      (line) => log.info(`SIGHUP: ${line}`),
+      (e) => log.error(`SIGHUP: the certificate was not reloaded (${e?.message ?? e}); the current one goes on serving`),
+    ).finally(() => log.flush());
+  });
   return -1; // keep serving
 }
 

@@ -3,6 +3,8 @@ import type { Config } from "./config";
 import type { Logger } from "./log";
 import { peerIsTrustedProxy, recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
 import { hasBody } from "./requestBody";
+import { isValidHost } from "./auth/externalUrl";
+import { httpsLocation, Listener, tlsSource, type PemPair, type TlsSource } from "./tls";
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
@@ -23,8 +25,31 @@ async function sized(request: Request, response: Response): Promise<{ response: 
 export interface RunningServer {
   url: string;
   ctx: AppContext;
-  stop(): Promise<void>;
+  /**
+   * Takes the certificate again (SIGHUP): tlsCert/tlsKey re-read, or with `tls: auto` the server
+   * certificate renewed when due. New connections get it; connections in flight keep theirs.
+   * Resolves to a line for the log; rejects (CertificateError) when the new one does not load,
+   * and the old one goes on serving.
+   */
+  reloadTls(): Promise<string>;
+  /**
+   * Stops: no new connections; requests in flight get `graceMs` to finish, then their
+   * connections are closed (an upload cut off keeps what arrived and can resume); then the
+   * background work stops, the audit log is flushed and the database closed.
+   */
+  stop(graceMs?: number): Promise<StopReport>;
 }
+
+export interface StopReport {
+  /** Requests still in flight when the grace time ran out (their connections were closed). */
+  cutOff: number;
+}
+
+// After the connections are closed, handlers see their bodies fail and finish within moments;
+// one stuck on something else must not keep the process from exiting.
+const HANDLER_WAIT_MS = 10_000;
+// The automatic certificate is checked this often while the server runs (months on end).
+const RENEWAL_CHECK_MS = 12 * 3600_000;
 
 /** Starts Berth on the configured address: Bun.serve around the Elysia app, one log line a request. */
 export async function startServer(
@@ -34,57 +59,151 @@ export async function startServer(
   opts: ContextOptions = {},
 ): Promise<RunningServer> {
   const ctx = await createContext(config, log, env, opts);
+  try {
+    return await serve(ctx, config, log);
+  } catch (e) {
+    ctx.stores.close();
+    throw e;
+  }
+}
+
+async function serve(ctx: AppContext, config: Config, log: Logger): Promise<RunningServer> {
   const app = createApp(ctx);
   const proxies = new TrustedProxies(config.trustedProxies);
-  const server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
-    // A second instance on a taken port must fail loudly, not share it.
-    reusePort: false,
-    // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
-    maxRequestBodySize: config.maxBodyBytes,
-    // Bun's longest: it also closes a connection whose handler is still working (a commit that
-    // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
-    idleTimeout: 255,
-    async fetch(request, server) {
-      const started = performance.now();
-      const peer = server.requestIP(request)?.address;
-      recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
-      const { response, bytes } = await sized(request, await app.handle(request));
-      // A body nobody read would be drained (or waited for, a byte at a time) to keep the
-      // connection: close it instead.
-      if (!request.bodyUsed && hasBody(request.headers)) response.headers.set("Connection", "close");
-      const path = request.url.slice(request.url.indexOf("/", 8));
-      log.request(request.method, path, response.status, bytes, performance.now() - started);
-      return response;
+  const tls = tlsSource(config);
+  let served = tls && (await loadTls(tls, log));
+  let handlers = 0;
+  let stopping = false;
+  const listener = Listener.open(
+    {
+      hostname: config.host,
+      port: config.port,
+      // Blobs stream to disk; Bun's default 128 MiB cap would refuse large layers.
+      maxRequestBodySize: config.maxBodyBytes,
+      // Bun's longest: it also closes a connection whose handler is still working (a commit that
+      // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
+      idleTimeout: 255,
+      async fetch(request, server) {
+        handlers++;
+        try {
+          const started = performance.now();
+          const peer = server.requestIP(request)?.address;
+          recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
+          const { response, bytes } = await sized(request, await app.handle(request));
+          // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+          // connection: close it instead. While stopping, no connection is kept for another request.
+          if (stopping || (!request.bodyUsed && hasBody(request.headers))) response.headers.set("Connection", "close");
+          const path = request.url.slice(request.url.indexOf("/", 8));
+          log.request(request.method, path, response.status, bytes, performance.now() - started);
+          return response;
+        } finally {
+          handlers--;
+        }
+      },
+      error(err) {
+        log.error("unhandled request error", err);
+        return new Response("internal server error", { status: 500 });
+      },
     },
-    error(err) {
-      log.error("unhandled request error", err);
-      return new Response("internal server error", { status: 500 });
-    },
-  });
+    served,
+  );
+  const redirect = served && config.tlsRedirectPort !== undefined ? redirectServer(config, listener.port) : undefined;
   await ctx.stores.uploads.sweep();
   const sweeper = setInterval(() => {
     ctx.stores.uploads.sweep().catch((e) => log.error("upload sweep failed", e));
   }, 3600_000);
   sweeper.unref();
   // Deliveries queued before a restart go out now.
-  ctx.notify.start(server.port!);
+  ctx.notify.start(listener.port);
   ctx.lifecycle.start();
+  if (tls) for (const note of tls.startNotes(listener.port)) log.info(note);
+
+  async function reloadTls(): Promise<string> {
+    if (!tls || !served) return "TLS is off: no certificate to reload";
+    const next = await loadTls(tls, log);
+    if (next.cert === served.cert && next.key === served.key) return "TLS: the certificate is unchanged";
+    served = next;
+    await listener.reload(next);
+    return "TLS: new connections get the new certificate; connections in flight keep theirs";
+  }
+  // With `tls: auto` nobody renews by hand: the server checks twice a day.
+  const renewal =
+    tls?.mode === "auto"
+      ? setInterval(() => {
+          reloadTls().then(
+            (line) => line.includes("new certificate") && log.info(line),
+            (e) => log.error("TLS renewal failed; the current certificate goes on serving", e),
+          );
+        }, RENEWAL_CHECK_MS)
+      : undefined;
+  renewal?.unref();
+
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  const url = `${served ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;
   return {
     url,
     ctx,
-    async stop() {
+    reloadTls,
+    async stop(graceMs = 0) {
+      stopping = true;
       clearInterval(sweeper);
-      await server.stop(true);
-      // A pass in progress finishes before the store closes.
-      await ctx.lifecycle.stop();
+      clearInterval(renewal);
+      redirect?.stop(true);
+      let cutOff = 0;
+      const drained = listener.stop(false);
+      if (!(await finishesWithin(drained, graceMs))) {
+        cutOff = listener.pendingRequests;
+        log.info(`stop: ${cutOff} request(s) still in flight after ${graceMs / 1000} s: closing their connections`);
+        await listener.stop(true);
+      }
+      // Handlers whose connections closed record what their uploads received before the store closes.
+      const deadline = Date.now() + HANDLER_WAIT_MS;
+      while (handlers > 0 && Date.now() < deadline) await Bun.sleep(5);
       // After the last request (which may have queued deliveries), before the store closes.
+      // A lifecycle pass in progress finishes before the store closes.
+      await ctx.lifecycle.stop();
       await ctx.notify.worker.stop();
       ctx.stores.close();
       log.flush();
+      return { cutOff };
     },
   };
+}
+
+async function loadTls(tls: TlsSource, log: Logger): Promise<PemPair> {
+  const loaded = await tls.load();
+  for (const note of loaded.notes) log.info(note);
+  return loaded.served;
+}
+
+async function finishesWithin(done: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([done.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `tlsRedirectPort`: plain HTTP that sends every request to the same path over HTTPS. */
+function redirectServer(config: Config, tlsPort: number) {
+  return Bun.serve({
+    hostname: config.host,
+    port: config.tlsRedirectPort,
+    reusePort: false,
+    maxRequestBodySize: 1024 * 1024,
+    fetch(request) {
+      const host = request.headers.get("host");
+      // As on the TLS port: an invalid Host is a 400 (Bun built request.url from it).
+      if (host !== null && !isValidHost(host)) return new Response("invalid Host header\n", { status: 400 });
+      const path = request.url.slice(request.url.indexOf("/", 8));
+      const location = httpsLocation(path, host ?? undefined, tlsPort, config.publicUrl);
+      // 308 keeps the method and body; the body itself is never read here.
+      const headers: Record<string, string> = { Location: location };
+      if (hasBody(request.headers)) headers.Connection = "close";
+      return new Response(null, { status: 308, headers });
+    },
+  });
 }

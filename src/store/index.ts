@@ -28,6 +28,7 @@ import { PrototypeStore } from "./meta/prototypes";
 import { GlobalMessageStore } from "./meta/globalMessages";
 import { AutoPrunePolicyStore } from "./meta/autoPrunePolicies";
 import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
+import { HealthProbeStore } from "./meta/healthProbe";
 
 export interface Stores {
   db: MetaDb;
@@ -57,6 +58,8 @@ export interface Stores {
   auditWriter: AuditWriter;
   autoPrunePolicies: AutoPrunePolicyStore;
   immutabilityPolicies: ImmutabilityPolicyStore;
+  /** The database side of /health (a read; a write read back). */
+  health: HealthProbeStore;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -126,6 +129,7 @@ export function openStores(opts: StoreOptions): Stores {
     auditWriter,
     autoPrunePolicies: new AutoPrunePolicyStore(db),
     immutabilityPolicies: new ImmutabilityPolicyStore(db),
+    health: new HealthProbeStore(db),
     warnings,
     close: () => {
       try {

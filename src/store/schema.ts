@@ -4,3 +4,4 @@ export * from "./tables/accounts";
 export * from "./tables/activity";
 export * from "./tables/messages";
 export * from "./tables/policies";
+export * from "./tables/health";

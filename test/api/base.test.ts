@@ -1,4 +1,4 @@
-// GET /v2/, /health/instance, and what every /v2 answer carries (version header, error shape,
+// GET /v2/ and what every /v2 answer carries (version header, error shape,
 // no 500 for anything a client can get wrong).
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
@@ -42,17 +42,6 @@ describe("GET /v2/", () => {
     const res = await c.fetch("/v2/");
     expect(res.status).toBe(200);
     expect(res.headers.get("www-authenticate")).toBeNull();
-  });
-});
-
-describe("GET /health/instance", () => {
-  test("reports healthy services as JSON", async () => {
-    const res = await c.fetch("/health/instance");
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
-    expect(body.status).toBe("healthy");
-    expect(body.data.services).toEqual({ database: true, storage: true });
-    expect(typeof body.uptime_seconds).toBe("number");
   });
 });
 

@@ -60,7 +60,7 @@ const tagsOf = async (repo: string): Promise<Record<string, boolean>> => {
 };
 
 const auditEntries = (kind: string, repo?: string) => {
-  stores.auditLog.flush();
+  stores.auditWriter.flush();
   const id = repo ? stores.repositories.find(repo)!.id : undefined;
   return stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, kinds: [kind] as any, ...(id ? { repositoryId: id } : {}) }).entries;
 };

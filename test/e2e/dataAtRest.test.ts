@@ -63,6 +63,7 @@ const UNDO: Record<string, string> = {
   "0007_robot_token_encryption": "ALTER TABLE robots DROP COLUMN token_digest",
   "0008_repository_state": "ALTER TABLE repositories DROP COLUMN state",
   "0009_policies": "DROP TABLE autoprune_policies; DROP TABLE immutability_policies",
+  "0010_health_probes": "DROP TABLE health_probes",
 };
 function rollBackTo(db: Database, tag: string): void {
   const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/migrations/meta/_journal.json"), "utf8")) as {

@@ -4,6 +4,7 @@
 import { createCipheriv } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -114,8 +115,11 @@ export function rangeEnd(res: Response): number {
 }
 
 /** Runs a command, returns stdout; throws with stderr unless it exits 0. */
-export async function run(cmd: string[], opts: { cwd?: string; allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn(cmd, { cwd: opts.cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env } });
+export async function run(
+  cmd: string[],
+  opts: { cwd?: string; allowFail?: boolean; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(cmd, { cwd: opts.cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
@@ -320,4 +324,29 @@ export function layoutBlobs(dir: string): Map<string, { actual: string; size: nu
 export function layoutRef(dir: string, tag: string): LayoutDescriptor | undefined {
   const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as { manifests: LayoutDescriptor[] };
   return index.manifests.find((m) => m.annotations?.[OCI.refName] === tag);
+}
+
+/** A response over a body whose first chunk was read already: that chunk, then the rest of `reader`. */
+export function resumedBody(first: Uint8Array, reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }): Response {
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      start: (c) => c.enqueue(first),
+      pull: async (c) => {
+        const next = await reader.read();
+        if (next.done) c.close();
+        else c.enqueue(next.value!);
+      },
+    }),
+  );
+}
+
+/** The serial number (upper-case hex) of the certificate a new TLS connection to 127.0.0.1:`port` is served, verified against `ca`. */
+export function servedCertSerial(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: "127.0.0.1", port, ca }, () => {
+      resolve(socket.getPeerCertificate().serialNumber.toUpperCase());
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
 }

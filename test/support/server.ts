@@ -37,6 +37,8 @@ export interface TestServerOptions {
   loginThrottle?: LoginThrottle;
   /** State only one process can hold (app.ts NodeState): doubles, or pieces shared with another server. */
   nodeState?: Partial<NodeState>;
+  /** The health checks' clock. */
+  healthClock?: () => number;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */
@@ -50,11 +52,13 @@ export async function startTestServer(
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
   const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, {
     notify: opts.notify,
+    healthClock: opts.healthClock,
     nodeState: { ...opts.nodeState, ...(opts.loginThrottle ? { loginThrottle: opts.loginThrottle } : {}) },
   });
   const port = new URL(server.url).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    // https:// with TLS on; the host is 127.0.0.1 (the address it listens on).
+    url: server.url,
     dataDir,
     server,
     async stop() {
@@ -154,11 +158,13 @@ export async function startBinary(opts: { dataDir?: string; env?: Record<string,
   };
   void collect(proc.stdout as ReadableStream<Uint8Array>);
   void collect(proc.stderr as ReadableStream<Uint8Array>);
-  const url = `http://127.0.0.1:${port}`;
+  const https = args.includes("--tls") || args.includes("--tls-cert") || opts.env?.BERTH_TLS === "auto";
+  const url = `${https ? "https" : "http"}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
-      const r = await fetch(`${url}/health/instance`);
+      // Only whether it answers: the TLS tests check the certificate themselves.
+      const r = await fetch(`${url}/health/instance`, https ? ({ tls: { rejectUnauthorized: false } } as RequestInit) : {});
       if (r.ok) break;
     } catch {}
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`berth did not start: ${out}`);

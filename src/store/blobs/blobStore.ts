@@ -45,4 +45,9 @@ export interface BlobStore {
   commitUpload(id: string, digest: string): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   listUploads(): Promise<string[]>;
+  /**
+   * /health/endtoend's check: writes a small object the way an upload lands and is stored,
+   * reads it back and removes it. A failure names the step and the error.
+   */
+  probe(): Promise<{ ok: true } | { ok: false; reason: string }>;
 }

@@ -199,6 +199,36 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async probe(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    // Written in uploads/ and renamed into blobs/, as a pushed blob is. The dot keeps the name
+    // out of list() (it walks blobs/<alg>/); an upload-like name left by a crash is swept.
+    const id = `probe-${crypto.randomUUID()}`;
+    const upload = this.uploadPath(id);
+    const stored = join(this.root, "blobs", `.${id}`);
+    const bytes = crypto.getRandomValues(new Uint8Array(4096));
+    let step = "write into uploads/";
+    try {
+      const fh = await open(upload, "wx", 0o600);
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      step = "move into blobs/";
+      await rename(upload, stored);
+      step = "read back from blobs/";
+      const back = new Uint8Array(await Bun.file(stored).arrayBuffer());
+      if (Buffer.compare(back, bytes) !== 0) return { ok: false, reason: `${step}: the bytes differ from those written` };
+      return { ok: true };
+    } catch (e: any) {
+      return { ok: false, reason: `${step}: ${e?.code ?? ""} ${e?.message ?? e}`.trim() };
+    } finally {
+      await unlink(upload).catch(() => {});
+      await unlink(stored).catch(() => {});
+    }
+  }
+
   async listUploads(): Promise<string[]> {
     return (await readdir(join(this.root, "uploads"))).filter((n) => SAFE_UPLOAD_ID.test(n));
   }

@@ -39,6 +39,8 @@ const MODULES: { module: string; owns: string; mayImport: string[] }[] = [
   { module: "v2", owns: "OCI distribution routes and error body; HTTP only", mayImport: ["registry", "perm", "auth", "store", "oci", "leaf"] },
   { module: "v1", owns: "Quay REST routes, error bodies, route macros; HTTP only", mayImport: ["registry", "perm", "auth", "store", "audit", "oci", "leaf"] },
   { module: "cli", owns: "the command-line verbs beside serve; parses its arguments with oci's grammar", mayImport: ["registry", "store", "auth", "perm", "oci", "leaf"] },
+  { module: "tls", owns: "HTTPS: the local CA and its server certificates, the operator's certificate files, the listener that reloads them", mayImport: ["leaf"] },
+  { module: "health", owns: "Quay's /health checks (what each probes) and their answer", mayImport: ["store", "leaf"] },
   { module: "ui", owns: "the web UI (coming): bundled into the binary, talks to the server over HTTP only", mayImport: [] },
   { module: "composition", owns: "app.ts, server.ts, main.ts, bodyLimit.ts", mayImport: ["*"] },
 ];
@@ -245,6 +247,9 @@ describe("the module map", () => {
     ["ipAddress.ts", "leaf", "oci", false],
     ["../package.json", "data", "leaf", false],
     ["v1/webConfig.ts", "v1", "data", true],
+    ["tls/localCa.ts", "tls", "store", false],
+    ["health/checks.ts", "health", "store", true],
+    ["health/checks.ts", "health", "registry", false],
   ];
   for (const [file, mod, to, ok] of cases) {
     test(`${file} → ${to}`, () => {

@@ -106,5 +106,17 @@ export function blobStoreSuite(name: string, make: () => Promise<{ store: BlobSt
       await expect(store.createUpload("../x")).rejects.toThrow();
       await cleanup();
     });
+
+    test("probe() writes, reads back and removes its object, and leaves nothing that list() or the upload listing shows", async () => {
+      const { store, cleanup } = await make();
+      const d1 = await commit(store, "kept");
+      expect(await store.probe()).toEqual({ ok: true });
+      expect(await store.probe()).toEqual({ ok: true });
+      const listed: string[] = [];
+      for await (const d of store.list()) listed.push(d);
+      expect(listed).toEqual([d1]);
+      expect(await store.listUploads()).toEqual([]);
+      await cleanup();
+    });
   });
 }
