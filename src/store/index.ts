@@ -25,6 +25,8 @@ import { NotificationStore } from "./meta/notifications";
 import { LabelStore } from "./meta/labels";
 import { PrototypeStore } from "./meta/prototypes";
 import { GlobalMessageStore } from "./meta/globalMessages";
+import { QuotaStore } from "./meta/quotas";
+import { QuotaUsageStore } from "./meta/quotaUsage";
 
 export interface Stores {
   db: MetaDb;
@@ -49,6 +51,10 @@ export interface Stores {
   prototypes: PrototypeStore;
   messages: GlobalMessageStore;
   auditLog: AuditLogStore;
+  /** Namespace quotas and their limits. */
+  quotas: QuotaStore;
+  /** Storage used by namespaces and repositories. */
+  quotaUsage: QuotaUsageStore;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -105,6 +111,8 @@ export function openStores(opts: StoreOptions): Stores {
     prototypes,
     messages: new GlobalMessageStore(db),
     auditLog,
+    quotas: new QuotaStore(db),
+    quotaUsage: new QuotaUsageStore(db),
     warnings,
     close: () => {
       try {

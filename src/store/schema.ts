@@ -3,3 +3,4 @@ export * from "./tables/registry";
 export * from "./tables/accounts";
 export * from "./tables/activity";
 export * from "./tables/messages";
+export * from "./tables/quotas";

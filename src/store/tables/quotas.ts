@@ -1,0 +1,73 @@
+// Namespace quotas (Quay's UserOrganizationQuota and QuotaLimits) and the storage each namespace
+// uses. Usage is what the database references: every blob named by a manifest of the
+// namespace's repositories, each counted once. `namespace_blob_refs` and `namespace_usage` are
+// that figure kept up to date by triggers on manifest_blobs, manifests, repositories and blobs
+// (migration 0010_quota_usage_triggers.sql), so every path that adds or removes a manifest (a push,
+// a deletion, the collector, a repository or namespace removed by cascade) keeps it exact;
+// QuotaUsageStore.recompute is the same figure from the base tables, and reconcile compares them.
+import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { now } from "./common";
+import { namespaces } from "./registry";
+
+/** One quota per namespace (Quay supports only one too). */
+export const namespaceQuotas = sqliteTable("namespace_quotas", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  namespaceId: integer("namespace_id")
+    .notNull()
+    .unique()
+    .references(() => namespaces.id, { onDelete: "cascade" }),
+  limitBytes: integer("limit_bytes").notNull(),
+  createdMs: integer("created_ms").notNull().default(now),
+});
+
+/** A threshold of a quota: at `percent` of its bytes, warn or refuse pushes. */
+export const quotaLimits = sqliteTable(
+  "quota_limits",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    quotaId: integer("quota_id")
+      .notNull()
+      .references(() => namespaceQuotas.id, { onDelete: "cascade" }),
+    type: text("type", { enum: ["Warning", "Reject"] }).notNull(),
+    percent: integer("percent").notNull(),
+  },
+  (t) => [uniqueIndex("quota_limits_quota_type_percent").on(t.quotaId, t.type, t.percent)],
+);
+
+/** How many manifests of the namespace name each blob (maintained by triggers). */
+export const namespaceBlobRefs = sqliteTable(
+  "namespace_blob_refs",
+  {
+    namespaceId: integer("namespace_id")
+      .notNull()
+      .references(() => namespaces.id, { onDelete: "cascade" }),
+    digest: text("digest").notNull(),
+    refs: integer("refs").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespaceId, t.digest] }), index("namespace_blob_refs_digest").on(t.digest)],
+);
+
+/** The bytes of the blobs in namespace_blob_refs (maintained by triggers). */
+export const namespaceUsage = sqliteTable("namespace_usage", {
+  namespaceId: integer("namespace_id")
+    .primaryKey()
+    .references(() => namespaces.id, { onDelete: "cascade" }),
+  sizeBytes: integer("size_bytes").notNull().default(0),
+});
+
+/**
+ * Which quota thresholds were notified, so a threshold fires once until usage drops below it or
+ * the cooldown passes (Quay's QuotaNotificationState).
+ */
+export const quotaNotices = sqliteTable(
+  "quota_notices",
+  {
+    namespaceId: integer("namespace_id")
+      .notNull()
+      .references(() => namespaces.id, { onDelete: "cascade" }),
+    thresholdPercent: integer("threshold_percent").notNull(),
+    notifiedMs: integer("notified_ms").notNull(),
+    cleared: integer("cleared", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.namespaceId, t.thresholdPercent] })],
+);
