@@ -76,6 +76,11 @@ export interface QuotaChecked {
   report: QuotaReport;
   /** The step was refused for it. */
   refused: boolean;
+  /**
+   * The report's usage is the namespace's own (a committed manifest push, a measure that adds
+   * nothing), not a projection: a refused push, or an upload or mount whose blob no manifest names yet.
+   */
+  actual: boolean;
 }
 
 /** A pull: not a change of state, and the hottest path there is (kept apart, and cheap). */

@@ -8,6 +8,9 @@ import type { RegistryTx, RegistryWrites } from "../store/registryTx";
 import { checkGuards, GuardFacts, type GuardTarget, type StepName } from "./guards";
 import type { Refusal } from "./outcomes";
 
+/** Steps whose counted blobs become usage when they commit (a manifest names them); uploads and mounts only link theirs. */
+const COUNTED_ON_COMMIT: ReadonlySet<StepName> = new Set<StepName>(["pushManifest"]);
+
 /** Thrown inside the transaction to roll it back with an outcome. */
 class Rollback {
   constructor(readonly outcome: { kind: string }) {}
@@ -32,8 +35,9 @@ export class OperationScope {
     const facts = new GuardFacts(this.tx, target);
     const refusal: Refusal | undefined = checkGuards(step, facts);
     const report = facts.measuredQuota();
-    if (report && !refusal) this.checks.committed.push({ report, refused: false });
-    if (report && refusal?.kind === "quotaExceeded") this.checks.refused.push({ report, refused: true });
+    const actual = !target.countedBlobs?.length || COUNTED_ON_COMMIT.has(step);
+    if (report && !refusal) this.checks.committed.push({ report, refused: false, actual });
+    if (report && refusal?.kind === "quotaExceeded") this.checks.refused.push({ report, refused: true, actual: false });
     if (refusal) throw new Rollback(refusal);
     return facts;
   }

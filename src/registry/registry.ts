@@ -142,7 +142,7 @@ export class Registry {
       const quota = tx.quota(namespace.id);
       return quota?.limits.length ? { namespace, ...measureQuota(quota, tx.namespaceUsage(namespace.id)) } : undefined;
     });
-    if (report) this.deps.events.quotaChecked({ report, refused: false });
+    if (report) this.deps.events.quotaChecked({ report, refused: false, actual: true });
     return report;
   }
 

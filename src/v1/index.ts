@@ -29,6 +29,8 @@ import { globalMessageRoutes } from "./globalMessages";
 import { userNotificationRoutes } from "./userNotifications";
 import { userAuthorizationRoutes } from "./userAuthorizations";
 import { registrySizeRoutes } from "./registrySize";
+import { quotaRoutes } from "./quota";
+import { superuserQuotaRoutes } from "./superuserQuota";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -81,6 +83,8 @@ export function v1Routes(ctx: V1Context) {
   userNotificationRoutes(api, ctx);
   userAuthorizationRoutes(api, ctx);
   registrySizeRoutes(api, ctx);
+  quotaRoutes(api, ctx);
+  superuserQuotaRoutes(api, ctx);
   notSupportedRoutes(api, ctx);
   discoveryRoutes(api, ctx, (): RouteEntry[] => api.routes);
   checkV1RouteTable(api.routes);

@@ -32,6 +32,9 @@ function features(ctx: V1Context): Record<string, boolean> {
     USER_METADATA: true,
     USER_CREATION: ctx.config.userCreation,
     USER_INITIALIZE: ctx.config.userInitialize,
+    // Namespace quotas: read by members, set by superusers, enforced on pushes.
+    QUOTA_MANAGEMENT: true,
+    EDIT_QUOTA: true,
     // Not (yet) in Berth.
     // Tags can be made immutable over the API, but Quay's flag also stands for immutability
     // policies, which Berth lacks: its web client would load them and fail.
@@ -43,7 +46,6 @@ function features(ctx: V1Context): Record<string, boolean> {
     AUTO_PRUNE: false,
     BILLING: false,
     BUILD_SUPPORT: false,
-    EDIT_QUOTA: false,
     GITHUB_LOGIN: false,
     GOOGLE_LOGIN: false,
     INVITE_ONLY_USER_CREATION: false,
@@ -51,7 +53,6 @@ function features(ctx: V1Context): Record<string, boolean> {
     MAILING: false,
     PROXY_CACHE: false,
     PUBLIC_CATALOG: false,
-    QUOTA_MANAGEMENT: false,
     RECAPTCHA: false,
     REPO_MIRROR: false,
     REQUIRE_TEAM_INVITE: false,

@@ -117,17 +117,22 @@ export class QuotaStore {
   /**
    * Claims the right to notify the namespace's `percent` threshold: true when it was never
    * notified, was cleared since (usage went below it), or was notified before the cooldown.
-   * One transaction, so two pushes crossing together notify once.
+   * One transaction, so two pushes crossing together notify once. `reached`: the measure is the
+   * namespace's usage (not a refused push's or an upload's projection); it also marks an earlier
+   * notice of the threshold as reached.
    */
-  claimNotice(namespaceId: number, percent: number, nowMs: number, cooldownMs: number): boolean {
+  claimNotice(namespaceId: number, percent: number, nowMs: number, cooldownMs: number, reached: boolean): boolean {
     return this.db.transaction(
       (tx) => {
         const key = and(eq(quotaNotices.namespaceId, namespaceId), eq(quotaNotices.thresholdPercent, percent));
-        const state = tx.select({ notifiedMs: quotaNotices.notifiedMs, cleared: quotaNotices.cleared }).from(quotaNotices).where(key).get();
-        if (state && !state.cleared && state.notifiedMs > nowMs - cooldownMs) return false;
+        const state = tx.select({ notifiedMs: quotaNotices.notifiedMs, cleared: quotaNotices.cleared, reached: quotaNotices.reached }).from(quotaNotices).where(key).get();
+        if (state && !state.cleared && state.notifiedMs > nowMs - cooldownMs) {
+          if (reached && !state.reached) tx.update(quotaNotices).set({ reached: true }).where(key).run();
+          return false;
+        }
         tx.insert(quotaNotices)
-          .values({ namespaceId, thresholdPercent: percent, notifiedMs: nowMs, cleared: false })
-          .onConflictDoUpdate({ target: [quotaNotices.namespaceId, quotaNotices.thresholdPercent], set: { notifiedMs: nowMs, cleared: false } })
+          .values({ namespaceId, thresholdPercent: percent, notifiedMs: nowMs, cleared: false, reached })
+          .onConflictDoUpdate({ target: [quotaNotices.namespaceId, quotaNotices.thresholdPercent], set: { notifiedMs: nowMs, cleared: false, reached } })
           .run();
         return true;
       },
@@ -140,23 +145,22 @@ export class QuotaStore {
     this.db.delete(quotaNotices).where(and(eq(quotaNotices.namespaceId, namespaceId), eq(quotaNotices.thresholdPercent, percent))).run();
   }
 
-  /** Usage is below every threshold over `percent`: those notify again when next reached. */
+  /** Usage is below every threshold over `percent`: those usage had reached notify again when next reached. */
   clearNoticesAbove(namespaceId: number, percent: number): void {
     this.db
       .update(quotaNotices)
       .set({ cleared: true })
-      .where(and(eq(quotaNotices.namespaceId, namespaceId), gt(quotaNotices.thresholdPercent, percent), eq(quotaNotices.cleared, false)))
+      .where(and(eq(quotaNotices.namespaceId, namespaceId), gt(quotaNotices.thresholdPercent, percent), eq(quotaNotices.cleared, false), eq(quotaNotices.reached, true)))
       .run();
   }
 
-  /** The thresholds notified and not cleared, for inspection. */
-  notices(namespaceId: number): number[] {
+  /** The thresholds notified and not cleared, lowest first. */
+  notices(namespaceId: number): { percent: number; reached: boolean }[] {
     return this.db
-      .select({ percent: quotaNotices.thresholdPercent })
+      .select({ percent: quotaNotices.thresholdPercent, reached: quotaNotices.reached })
       .from(quotaNotices)
       .where(and(eq(quotaNotices.namespaceId, namespaceId), eq(quotaNotices.cleared, false)))
       .orderBy(asc(quotaNotices.thresholdPercent))
-      .all()
-      .map((r) => r.percent);
+      .all();
   }
 }

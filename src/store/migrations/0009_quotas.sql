@@ -36,6 +36,7 @@ CREATE TABLE `quota_notices` (
 	`threshold_percent` integer NOT NULL,
 	`notified_ms` integer NOT NULL,
 	`cleared` integer DEFAULT false NOT NULL,
+	`reached` integer DEFAULT false NOT NULL,
 	PRIMARY KEY(`namespace_id`, `threshold_percent`),
 	FOREIGN KEY (`namespace_id`) REFERENCES `namespaces`(`id`) ON UPDATE no action ON DELETE cascade
 );

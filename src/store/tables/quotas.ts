@@ -57,7 +57,9 @@ export const namespaceUsage = sqliteTable("namespace_usage", {
 
 /**
  * Which quota thresholds were notified, so a threshold fires once until usage drops below it or
- * the cooldown passes (Quay's QuotaNotificationState).
+ * the cooldown passes (Quay's QuotaNotificationState). `reached`: usage itself reached the
+ * threshold; a notice raised by a refused push or an upload's projection is cleared only by the
+ * cooldown (usage falling below it says nothing), so retried pushes do not flood anyone.
  */
 export const quotaNotices = sqliteTable(
   "quota_notices",
@@ -68,6 +70,7 @@ export const quotaNotices = sqliteTable(
     thresholdPercent: integer("threshold_percent").notNull(),
     notifiedMs: integer("notified_ms").notNull(),
     cleared: integer("cleared", { mode: "boolean" }).notNull().default(false),
+    reached: integer("reached", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.namespaceId, t.thresholdPercent] })],
 );

@@ -42,9 +42,10 @@ function setup(stores: Stores) {
 }
 
 const refused = { kind: "quotaExceeded", namespace: "acme" } as const;
-const report = (severity: "Warning" | "Reject" | null, thresholdPercent: number | null, usageBytes: number, refused = false) => ({
+const report = (severity: "Warning" | "Reject" | null, thresholdPercent: number | null, usageBytes: number, refused = false, actual = !refused) => ({
   report: { namespace: { id: expect.any(Number), name: "acme" }, severity, thresholdPercent, usageBytes, quotaBytes: 1000 },
   refused,
+  actual,
 });
 
 describe("a push past the Reject limit", () => {
@@ -111,15 +112,18 @@ describe("measures reported to listeners", () => {
     const stores = s.get();
     const x = setup(stores);
     const a = x.upload(x.app, "a", 500);
-    expect(x.checks).toEqual([report(null, null, 500)]);
+    // An upload's measure is a projection: the blob counts once a manifest names it.
+    expect(x.checks).toEqual([report(null, null, 500, false, false)]);
     await x.push(x.app, [a.digest], "v1");
     const b = x.upload(x.app, "b", 350);
     await x.push(x.app, [a.digest, b.digest], "v2");
-    expect(x.checks.map((c) => [c.report.severity, c.report.usageBytes, c.refused])).toEqual([
-      [null, 500, false],
-      [null, 500, false],
-      ["Warning", 850, false],
-      ["Warning", 850, false],
+    expect(await x.registry.startUpload({ repo: x.app })).toMatchObject({ kind: "ok" });
+    expect(x.checks.map((c) => [c.report.severity, c.report.usageBytes, c.refused, c.actual])).toEqual([
+      [null, 500, false, false],
+      [null, 500, false, true],
+      ["Warning", 850, false, false],
+      ["Warning", 850, false, true],
+      ["Warning", 850, false, true],
     ]);
   });
 
