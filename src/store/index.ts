@@ -89,10 +89,12 @@ export function openStores(opts: StoreOptions): Stores {
   const orgs = new OrgStore(db);
   const permissions = new PermissionStore(db);
   const prototypes = new PrototypeStore(db);
+  const quotas = new QuotaStore(db);
+  const quotaUsage = new QuotaUsageStore(db);
   return {
     db,
     blobs,
-    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs }, opts.clock),
+    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs, quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
     manifests: new ManifestStore(db, cache),
@@ -111,8 +113,8 @@ export function openStores(opts: StoreOptions): Stores {
     prototypes,
     messages: new GlobalMessageStore(db),
     auditLog,
-    quotas: new QuotaStore(db),
-    quotaUsage: new QuotaUsageStore(db),
+    quotas,
+    quotaUsage,
     warnings,
     close: () => {
       try {

@@ -13,8 +13,8 @@ import type { PermissionStore } from "./meta/permissions";
 import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
 import type { OrgStore } from "./meta/orgs";
 import { blobs, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
-import { readQuotas, type QuotaRow } from "./meta/quotas";
-import { bytesNewToNamespace, maintainedUsage } from "./meta/quotaUsage";
+import type { QuotaRow, QuotaStore } from "./meta/quotas";
+import type { QuotaUsageStore } from "./meta/quotaUsage";
 
 type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
 
@@ -101,6 +101,8 @@ export interface RegistryTxStores {
   permissions: PermissionStore;
   prototypes: PrototypeStore;
   orgs: OrgStore;
+  quotas: QuotaStore;
+  quotaUsage: QuotaUsageStore;
 }
 
 /** One transaction's view of the registry: what guards read and operations write. */
@@ -272,17 +274,17 @@ export class RegistryTx {
 
   /** The namespace's quota with its limits, if it has one. */
   quota(namespaceId: number): QuotaRow | undefined {
-    return readQuotas(this.tx, [namespaceId]).get(namespaceId);
+    return this.stores.quotas.ofNamespace(namespaceId);
   }
 
   /** The bytes the namespace's manifests name, each blob once. */
   namespaceUsage(namespaceId: number): number {
-    return maintainedUsage(this.tx, namespaceId);
+    return this.stores.quotaUsage.namespaceBytes(namespaceId);
   }
 
   /** What these blobs would add to the namespace's usage (`size` for a blob whose row is not written yet). */
   bytesNewToNamespace(namespaceId: number, blobs: { digest: string; size?: number }[]): number {
-    return blobs.length ? bytesNewToNamespace(this.tx, namespaceId, blobs) : 0;
+    return blobs.length ? this.stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs) : 0;
   }
 
   namespaceExists(name: string): boolean {

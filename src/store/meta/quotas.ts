@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaceQuotas, quotaLimits, quotaNotices } from "../schema";
 
@@ -19,14 +19,11 @@ export interface QuotaRow {
   limits: QuotaLimitRow[];
 }
 
-/** What reads quotas: the database, or a registry transaction (its guards read them too). */
-export type QuotaReader = Pick<MetaDb, "select">;
-
 const quotaColumns = { id: namespaceQuotas.id, namespaceId: namespaceQuotas.namespaceId, limitBytes: namespaceQuotas.limitBytes };
 const limitColumns = { id: quotaLimits.id, quotaId: quotaLimits.quotaId, type: quotaLimits.type, percent: quotaLimits.percent };
 
 /** The quotas of these namespaces with their limits, by namespace id. */
-export function readQuotas(db: QuotaReader, namespaceIds: number[]): Map<number, QuotaRow> {
+function readQuotas(db: MetaDb, namespaceIds: number[]): Map<number, QuotaRow> {
   const out = new Map<number, QuotaRow>();
   if (!namespaceIds.length) return out;
   const rows = db.select(quotaColumns).from(namespaceQuotas).where(inArray(namespaceQuotas.namespaceId, namespaceIds)).all();
@@ -42,11 +39,19 @@ const isUniqueViolation = (e: unknown) => String((e as Error)?.message ?? e).inc
 
 /** Namespace quotas and their limits (Quay's namespacequota model), and which thresholds were notified. */
 export class QuotaStore {
-  constructor(private readonly db: MetaDb) {}
+  // Prepared: every counted push step reads its namespace's quota.
+  private readonly quotaOf;
+  private readonly limitsOf;
+
+  constructor(private readonly db: MetaDb) {
+    this.quotaOf = db.select(quotaColumns).from(namespaceQuotas).where(eq(namespaceQuotas.namespaceId, sql.placeholder("ns"))).prepare();
+    this.limitsOf = db.select(limitColumns).from(quotaLimits).where(eq(quotaLimits.quotaId, sql.placeholder("quota"))).orderBy(asc(quotaLimits.id)).prepare();
+  }
 
   /** The namespace's quota, if it has one. */
   ofNamespace(namespaceId: number): QuotaRow | undefined {
-    return readQuotas(this.db, [namespaceId]).get(namespaceId);
+    const quota = this.quotaOf.get({ ns: namespaceId });
+    return quota && { ...quota, limits: this.limitsOf.all({ quota: quota.id }).map(({ quotaId: _, ...limit }) => limit) };
   }
 
   /** Quotas of several namespaces at once (superuser lists). */

@@ -40,3 +40,20 @@ CREATE TABLE `quota_notices` (
 	PRIMARY KEY(`namespace_id`, `threshold_percent`),
 	FOREIGN KEY (`namespace_id`) REFERENCES `namespaces`(`id`) ON UPDATE no action ON DELETE cascade
 );
+--> statement-breakpoint
+CREATE TABLE `repository_blob_refs` (
+	`repository_id` integer NOT NULL,
+	`namespace_id` integer NOT NULL,
+	`digest` text NOT NULL,
+	`refs` integer NOT NULL,
+	PRIMARY KEY(`repository_id`, `digest`),
+	FOREIGN KEY (`repository_id`) REFERENCES `repositories`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `repository_blob_refs_digest` ON `repository_blob_refs` (`digest`);--> statement-breakpoint
+CREATE INDEX `repository_blob_refs_unreferenced` ON `repository_blob_refs` (`repository_id`) WHERE refs <= 0;--> statement-breakpoint
+CREATE TABLE `repository_usage` (
+	`repository_id` integer PRIMARY KEY NOT NULL,
+	`size_bytes` integer DEFAULT 0 NOT NULL,
+	FOREIGN KEY (`repository_id`) REFERENCES `repositories`(`id`) ON UPDATE no action ON DELETE cascade
+);

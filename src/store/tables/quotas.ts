@@ -1,13 +1,14 @@
-// Namespace quotas (Quay's UserOrganizationQuota and QuotaLimits) and the storage each namespace
-// uses. Usage is what the database references: every blob named by a manifest of the
-// namespace's repositories, each counted once. `namespace_blob_refs` and `namespace_usage` are
-// that figure kept up to date by triggers on manifest_blobs, manifests, repositories and blobs
-// (migration 0010_quota_usage_triggers.sql), so every path that adds or removes a manifest (a push,
-// a deletion, the collector, a repository or namespace removed by cascade) keeps it exact;
-// QuotaUsageStore.recompute is the same figure from the base tables, and reconcile compares them.
+// Namespace quotas (Quay's UserOrganizationQuota and QuotaLimits) and the storage namespaces and
+// repositories use. Usage is what the database references: every blob named by a manifest of
+// the repository (or of the namespace's repositories), each counted once. The *_blob_refs and
+// *_usage tables are those figures kept up to date by triggers (migration
+// 0010_quota_usage_triggers.sql), so every path that adds or removes a manifest (a push, a
+// deletion, the collector, a repository or namespace removed by cascade) keeps them exact;
+// QuotaUsageStore.recompute derives them from the base tables, and reconcile compares.
+import { sql } from "drizzle-orm";
 import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
 import { now } from "./common";
-import { namespaces } from "./registry";
+import { namespaces, repositories } from "./registry";
 
 /** One quota per namespace (Quay supports only one too). */
 export const namespaceQuotas = sqliteTable("namespace_quotas", {
@@ -34,7 +35,36 @@ export const quotaLimits = sqliteTable(
   (t) => [uniqueIndex("quota_limits_quota_type_percent").on(t.quotaId, t.type, t.percent)],
 );
 
-/** How many manifests of the namespace name each blob (maintained by triggers). */
+/** How many manifests of the repository name each blob (maintained by triggers). */
+export const repositoryBlobRefs = sqliteTable(
+  "repository_blob_refs",
+  {
+    repositoryId: integer("repository_id")
+      .notNull()
+      .references(() => repositories.id, { onDelete: "cascade" }),
+    // The repository's namespace (a repository never moves): its rows can be uncounted from the
+    // namespace even when they go with their repository, by cascade.
+    namespaceId: integer("namespace_id").notNull(),
+    digest: text("digest").notNull(),
+    refs: integer("refs").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repositoryId, t.digest] }),
+    index("repository_blob_refs_digest").on(t.digest),
+    // Rows a deletion brought to zero, found at once and removed.
+    index("repository_blob_refs_unreferenced").on(t.repositoryId).where(sql`refs <= 0`),
+  ],
+);
+
+/** The bytes of the blobs in repository_blob_refs (maintained by triggers). */
+export const repositoryUsage = sqliteTable("repository_usage", {
+  repositoryId: integer("repository_id")
+    .primaryKey()
+    .references(() => repositories.id, { onDelete: "cascade" }),
+  sizeBytes: integer("size_bytes").notNull().default(0),
+});
+
+/** How many repositories of the namespace name each blob (maintained by triggers). */
 export const namespaceBlobRefs = sqliteTable(
   "namespace_blob_refs",
   {
