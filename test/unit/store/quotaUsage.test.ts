@@ -12,7 +12,11 @@ import { removeNamespace } from "../../../src/store/namespaceRemoval";
 import { blobs, manifests, namespaceBlobRefs, namespaceUsage } from "../../../src/store/schema";
 import { quotaUsageTask } from "../../../src/registry/lifecycle/quotaUsage";
 import { registryFor } from "../../support/registryFixture";
+import { tempDir } from "../../support/server";
 import { sha256, storesPerTest } from "./storeFixtures";
+import { openStores } from "../../../src/store";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 
 const s = storesPerTest("berth-quota-usage-");
 const actor = SYSTEM_ACTOR;
@@ -187,5 +191,38 @@ describe("the maintained figure equals a recomputation", () => {
     stores.db.update(namespaceBlobRefs).set({ refs: 7 }).where(eq(namespaceBlobRefs.namespaceId, id)).run();
     expect(stores.quotaUsage.reconcile().drifted).toEqual([{ namespaceId: id, maintained: 300, actual: 300 }]);
     expect(stores.db.select().from(namespaceBlobRefs).where(eq(namespaceBlobRefs.namespaceId, id)).all()).toEqual([{ namespaceId: id, digest: layer, refs: 1 }]);
+  });
+});
+
+describe("the migration", () => {
+  test("counts what a registry held before quotas existed", async () => {
+    const dir = tempDir("berth-quota-migration-");
+    let stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
+    try {
+      const a = repoRef(stores, "acme/a");
+      const b = repoRef(stores, "acme/b");
+      const shared = sha256("shared");
+      upload(stores, a, shared, 1000);
+      upload(stores, b, shared, 1000);
+      upload(stores, b, sha256("own"), 10);
+      await push(stores, a, [shared], "v1");
+      await push(stores, b, [shared, sha256("own")], "v1");
+      // As before migration 0010: no triggers, no counts, the migration not applied.
+      const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../../src/store/migrations/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
+      const when = journal.entries.find((e) => e.tag === "0010_quota_usage_triggers")!.when;
+      for (const t of ["quota_count_manifest_blob", "quota_uncount_manifest", "quota_count_repository_blob", "quota_uncount_repository_blob", "quota_count_blob_row", "quota_uncount_blob_row"])
+        stores.db.$client.exec(`DROP TRIGGER ${t}`);
+      stores.db.$client.exec("DELETE FROM repository_blob_refs; DELETE FROM namespace_blob_refs; DELETE FROM namespace_usage; DELETE FROM repository_usage");
+      stores.db.$client.run("DELETE FROM __drizzle_migrations WHERE created_at = ?", [when]);
+      expect(usage(stores, "acme")).toBe(0);
+      stores.close();
+      stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
+      expect(usage(stores, "acme")).toBe(1010);
+      expect(stores.quotaUsage.repositoriesBytes([a.id, b.id])).toEqual(new Map([[a.id, 1000], [b.id, 1010]]));
+      expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+    } finally {
+      stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
