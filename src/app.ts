@@ -32,6 +32,7 @@ import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
 import { SingleNodeLifecycleScheduler, type LifecycleScheduler, type LifecycleTask } from "./registry/lifecycle/scheduler";
 import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
+import { quotaUsageTask } from "./registry/lifecycle/quotaUsage";
 import { HealthChecks, healthResponse } from "./health/checks";
 
 export interface AppContext {
@@ -123,6 +124,8 @@ export async function createContext(
   const autoPruneMs = config.autoPruneIntervalSeconds * 1000;
   const lifecycleTasks: LifecycleTask[] = [];
   if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
+  // Last: the figures it checks are the ones the other passes left.
+  lifecycleTasks.push(quotaUsageTask(stores.quotaUsage));
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, autoPruneMs, log);
   const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };

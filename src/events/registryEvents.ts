@@ -56,6 +56,35 @@ export type RepositoryState = "NORMAL" | "READ_ONLY";
 export type RegistryEventType = RegistryEvent["type"];
 export type EventOf<T extends RegistryEventType> = Extract<RegistryEvent, { type: T }>;
 
+/** A namespace's storage measured against its quota's limits (Quay's check_limits). */
+export interface QuotaReport {
+  namespace: { id: number; name: string };
+  /** The highest limit the usage reaches, or null when it reaches none. */
+  severity: "Warning" | "Reject" | null;
+  /** That limit's percent of the quota. */
+  thresholdPercent: number | null;
+  /** Bytes used; for a push, as the push would leave it. */
+  usageBytes: number;
+  /** The quota's bytes. */
+  quotaBytes: number;
+}
+
+/**
+ * A quota was measured: by a push step that counts toward it (after it committed, or when the
+ * quota refused it), or because the quota's limits changed. Not a change of state: kept apart,
+ * like pulls; notifications listen (quota_warning, quota_error).
+ */
+export interface QuotaChecked {
+  report: QuotaReport;
+  /** The step was refused for it. */
+  refused: boolean;
+  /**
+   * The report's usage is the namespace's own (a committed manifest push, a measure that adds
+   * nothing), not a projection: a refused push, or an upload or mount whose blob no manifest names yet.
+   */
+  actual: boolean;
+}
+
 /** A pull: not a change of state, and the hottest path there is (kept apart, and cheap). */
 export interface ManifestPulled {
   repo: string;
@@ -73,6 +102,7 @@ type Listener<E> = (event: E) => void;
 export class RegistryEvents {
   private readonly listeners = new Map<RegistryEventType, Listener<RegistryEvent>[]>();
   private readonly pulled: Listener<ManifestPulled>[] = [];
+  private readonly quotaChecks: Listener<QuotaChecked>[] = [];
 
   constructor(private readonly log: Logger) {}
 
@@ -91,6 +121,10 @@ export class RegistryEvents {
     this.pulled.push(listener);
   }
 
+  onQuotaChecked(listener: Listener<QuotaChecked>): void {
+    this.quotaChecks.push(listener);
+  }
+
   /** Called by the registry after the change committed. */
   emit(event: RegistryEvent): void {
     const list = this.listeners.get(event.type);
@@ -99,6 +133,10 @@ export class RegistryEvents {
 
   manifestPulled(event: ManifestPulled): void {
     if (this.pulled.length) this.run(this.pulled, event, `pull of ${event.repo}@${event.digest}`);
+  }
+
+  quotaChecked(event: QuotaChecked): void {
+    if (this.quotaChecks.length) this.run(this.quotaChecks, event, `quota check of ${event.report.namespace.name}`);
   }
 
   /** Listeners run after the change committed; one failing never fails the request or the others. */

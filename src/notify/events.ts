@@ -4,7 +4,8 @@
 // Events: Quay's create endpoint accepts every event it knows, whether or not the feature behind
 // it (builds, security scanning, mirroring, quotas, image expiry) is enabled, and scripts that copy
 // notifications between registries rely on that. Berth does the same: all of Quay's event names
-// are accepted and stored, but only `repo_push` fires today; the others simply never happen here.
+// are accepted and stored, but only `repo_push` and the quota events fire today; the others simply
+// never happen here.
 // Unknown names are refused (Quay would fail with a 500 on them).
 //
 // Methods: only `webhook` is delivered. Quay's other methods need things Berth does not have
@@ -33,7 +34,7 @@ export const NOTIFICATION_EVENTS = [
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Events Berth actually raises. */
-export const RAISED_EVENTS: ReadonlySet<string> = new Set<NotificationEvent>(["repo_push"]);
+export const RAISED_EVENTS: ReadonlySet<string> = new Set<NotificationEvent>(["repo_push", "quota_warning", "quota_error"]);
 
 /** Every notification method Quay knows. */
 export const NOTIFICATION_METHODS = ["quay_notification", "email", "webhook", "flowdock", "hipchat", "slack"] as const;

@@ -1,5 +1,5 @@
 // Repository notifications, assembled: the outbox worker with the registry's webhook settings,
-// the push listener, and what API v1 calls beyond the store (src/v1/notificationActions.ts
+// the push and quota listeners, and what API v1 calls beyond the store (src/v1/notificationActions.ts
 // says what that is; app.ts hands this object to API v1).
 import type { Config } from "../config";
 import type { RegistryEvents } from "../events/registryEvents";
@@ -9,6 +9,7 @@ import { DeliveryWorker, type DeliveryWorkerOptions } from "./deliveryWorker";
 import { registryAddress, type RegistryAddress } from "./payloads";
 import { validateNotification, type NotificationInput } from "./events";
 import { notifyOnPush } from "./pushNotifier";
+import { notifyOnQuota } from "./quotaNotifier";
 import { deliverySender } from "./sendDelivery";
 import { queueTestNotification, type TestOutcome } from "./testNotification";
 import type { TestRateLimiter, TokenBucketOptions } from "./testRateLimit";
@@ -55,6 +56,7 @@ export function setUpNotifications(deps: NotificationDeps, opts: NotificationOpt
   // The configured port until the server says which one it listens on (they differ for port 0).
   let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
   notifyOnPush({ events: deps.events, store, worker, address: () => address });
+  notifyOnQuota({ events: deps.events, store, quotas: deps.stores.quotas, worker, address: () => address });
   const limiter = deps.testLimiter;
   return {
     worker,

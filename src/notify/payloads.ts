@@ -44,6 +44,35 @@ export function repositoryEventData(
   };
 }
 
+/** The fields every namespace event carries (Quay's build_namespace_event_data), plus the event's own. */
+export function namespaceEventData(address: RegistryAddress, namespace: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { namespace, homepage: `${address.scheme}://${address.host}/organization/${namespace}`, ...extra };
+}
+
+const BYTE_UNITS = ["bytes", "KB", "MB", "GB", "TB"];
+
+/** Quay's _format_bytes for quota events: 1024 steps, two decimals ("819.20 MB", "512 bytes"). */
+export function formatEventBytes(bytes: number): string {
+  let value = bytes;
+  for (const unit of BYTE_UNITS) {
+    if (Math.abs(value) < 1024 || unit === BYTE_UNITS[BYTE_UNITS.length - 1]) return unit === "bytes" ? `${Math.trunc(value)} bytes` : `${value.toFixed(2)} ${unit}`;
+    value /= 1024;
+  }
+  return `${bytes} bytes`;
+}
+
+/** A quota measure as Quay's quota_warning / quota_error events carry it. */
+export function quotaEventData(usageBytes: number, quotaBytes: number, thresholdPercent: number): Record<string, unknown> {
+  return {
+    threshold_percent: thresholdPercent,
+    usage_bytes: usageBytes,
+    limit_bytes: quotaBytes,
+    usage_percent: quotaBytes ? Math.floor((usageBytes * 100) / quotaBytes) : 0,
+    usage_bytes_formatted: formatEventBytes(usageBytes),
+    limit_bytes_formatted: formatEventBytes(quotaBytes),
+  };
+}
+
 /** What Quay's /v2 sends after a manifest PUT that named a tag: one event per tag pushed. */
 export function repoPushPayload(address: RegistryAddress, repo: string, updatedTags: string[]): Record<string, unknown> {
   return repositoryEventData(address, repo, { updated_tags: updatedTags });
@@ -92,8 +121,30 @@ const SAMPLES: Record<string, () => { extra: Record<string, unknown>; subpage?: 
   }),
 };
 
+/** Quay's sample data of the namespace events (quota_warning, quota_error), as it writes them. */
+const NAMESPACE_SAMPLES: Record<string, () => Record<string, unknown>> = {
+  quota_warning: () => ({
+    threshold_percent: 80,
+    usage_bytes: 858993459,
+    limit_bytes: 1073741824,
+    usage_percent: 80,
+    usage_bytes_formatted: "819.20 MB",
+    limit_bytes_formatted: "1.00 GB",
+  }),
+  quota_error: () => ({
+    threshold_percent: 100,
+    usage_bytes: 1127428915,
+    limit_bytes: 1073741824,
+    usage_percent: 105,
+    usage_bytes_formatted: "1.05 GB",
+    limit_bytes_formatted: "1.00 GB",
+  }),
+};
+
 /** The body of a test notification (Quay's POST …/notification/<uuid>/test) for `event`. */
 export function samplePayload(event: string, address: RegistryAddress, repo: string): Record<string, unknown> {
+  const namespaceSample = NAMESPACE_SAMPLES[event];
+  if (namespaceSample) return namespaceEventData(address, repo.slice(0, repo.indexOf("/")), namespaceSample());
   const sample = SAMPLES[event]?.() ?? { extra: { message: "TEST NOTIFICATION" } };
   return repositoryEventData(address, repo, sample.extra, sample.subpage);
 }

@@ -20,3 +20,16 @@ export function isProtectedSuperuser(account: { username: string; superuser: boo
 export function mayCreateOrganization(principal: Principal): boolean {
   return principal.kind === "user" && !principal.readonlySuperuser;
 }
+
+/**
+ * Quotas are set by superusers with full access only (Quay's allow_if_superuser_with_full_access
+ * on the organization quota endpoints): not by organization admins, not by read-only superusers.
+ */
+export function mayManageQuotas(principal: Principal, superuserFullAccess: boolean): boolean {
+  return principal.kind === "user" && principal.superuser && superuserFullAccess;
+}
+
+/** Any namespace's quota is readable by global read-only superusers and superusers with full access (members read their org's). */
+export function mayReadAnyQuota(principal: Principal, superuserFullAccess: boolean): boolean {
+  return principal.kind === "user" && (principal.readonlySuperuser || (principal.superuser && superuserFullAccess));
+}

@@ -1,8 +1,11 @@
 // The rules every change to the registry passes, declared in one place: for each step, the
 // ordered chain of guards it runs inside its transaction before writing. The first refusal wins
-// and nothing is written. The lifecycle adds its guards (quotas) here.
+// and nothing is written. The lifecycle adds its guards (quotas, immutability policies) here.
+// Deletions and tag moves to stored manifests never add bytes: quotas do not guard them (Quay).
+import type { QuotaReport } from "../events/registryEvents";
 import type { LiveTag, RegistryTx, RepositoryFacts } from "../store/registryTx";
 import type { Refusal, TagAction } from "./outcomes";
+import { measureQuota } from "./quota";
 
 /** What a step is about to change. */
 export interface GuardTarget {
@@ -18,6 +21,8 @@ export interface GuardTarget {
   expiresMs?: number | null;
   /** The immutability being set. */
   immutable?: boolean;
+  /** Blobs the step makes count toward its namespace's quota (`size` when their row is not written yet). */
+  countedBlobs?: { digest: string; size?: number }[];
 }
 
 /**
@@ -28,6 +33,7 @@ export class GuardFacts {
   private repo?: RepositoryFacts | null;
   private live?: LiveTag | null;
   private pointing?: LiveTag[];
+  private quota?: QuotaReport | null;
 
   constructor(
     readonly tx: RegistryTx,
@@ -51,6 +57,29 @@ export class GuardFacts {
     if (this.target.manifestId === undefined) return [];
     this.pointing ??= this.tx.liveTagsOf(this.target.manifestId);
     return this.pointing;
+  }
+
+  /**
+   * The namespace's usage, with what the step adds, against its quota's limits; undefined when
+   * the namespace has no quota with limits (nothing to enforce or notify).
+   */
+  quotaReport(): QuotaReport | undefined {
+    if (this.quota === undefined) {
+      const repo = this.repository();
+      const quota = repo && this.tx.quota(repo.namespaceId);
+      if (!repo || !quota?.limits.length) this.quota = null;
+      else {
+        const usage = this.tx.namespaceUsage(repo.namespaceId) + this.tx.bytesNewToNamespace(repo.namespaceId, this.target.countedBlobs ?? []);
+        const namespace = { id: repo.namespaceId, name: repo.fullName.slice(0, repo.fullName.indexOf("/")) };
+        this.quota = { namespace, ...measureQuota(quota, usage) };
+      }
+    }
+    return this.quota ?? undefined;
+  }
+
+  /** The quota report, if a guard measured one. */
+  measuredQuota(): QuotaReport | undefined {
+    return this.quota ?? undefined;
   }
 }
 
@@ -97,18 +126,30 @@ export const immutableWithoutExpiry: Guard = (f) => {
   return live && live.expiresMs !== null ? { kind: "expiring", tag: live.name } : undefined;
 };
 
+/**
+ * A push must not take its namespace to a Reject limit (Quay's quota check on blob uploads and
+ * manifest pushes, answered 403 "Quota has been exceeded on namespace"). Measured as the step
+ * would leave the namespace, inside its transaction: a refused push stores nothing, and two
+ * pushes racing for the last bytes cannot both pass. Last in its chains: its measure is then the
+ * step's own, reported after commit or refusal (operation.ts).
+ */
+export const withinQuota: Guard = (f) => {
+  const report = f.quotaReport();
+  return report?.severity === "Reject" ? { kind: "quotaExceeded", namespace: report.namespace.name } : undefined;
+};
+
 /** Each step's guards, in the order they run. */
 export const GUARD_CHAINS = {
-  pushManifest: [repositoryExists, repositoryWritable, tagMutable],
+  pushManifest: [repositoryExists, repositoryWritable, tagMutable, withinQuota],
   putTag: [repositoryExists, repositoryWritable, tagMutable],
   deleteTag: [repositoryExists, repositoryWritable, tagMutable],
   restoreTag: [repositoryExists, repositoryWritable, tagMutable],
   setTagExpiry: [repositoryExists, repositoryWritable, expiryAhead, expiryOnMutableTag],
   setTagImmutable: [repositoryExists, repositoryWritable, immutableWithoutExpiry],
   deleteManifest: [repositoryExists, repositoryWritable, manifestUnprotected],
-  startUpload: [repositoryExists, repositoryWritable],
-  finishUpload: [repositoryExists, repositoryWritable],
-  mountBlob: [repositoryExists, repositoryWritable],
+  startUpload: [repositoryExists, repositoryWritable, withinQuota],
+  finishUpload: [repositoryExists, repositoryWritable, withinQuota],
+  mountBlob: [repositoryExists, repositoryWritable, withinQuota],
   unlinkBlob: [repositoryExists, repositoryWritable],
   // Repository-level changes stay possible in every state (an admin must be able to undo READ_ONLY).
   createRepository: [],

@@ -22,7 +22,8 @@ export interface PushManifestInput {
  */
 export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
   const { repo, manifest, tag, actor } = input;
-  const facts = op.guard("pushManifest", { repoId: repo.id, tag, action: "push over" });
+  const countedBlobs = manifest.blobDigests.map((digest) => ({ digest }));
+  const facts = op.guard("pushManifest", { repoId: repo.id, tag, action: "push over", countedBlobs });
   const missingBlob = op.tx.missingBlob(repo.id, input.requiredBlobs);
   if (missingBlob) op.fail({ kind: "missingBlob", digest: missingBlob });
   const missingChild = op.tx.missingManifest(repo.id, manifest.childDigests);

@@ -1,15 +1,25 @@
 // How an operation runs: one transaction; each step inside it passes its guard chain first; an
 // outcome other than "ok" rolls back everything the operation wrote (so a request that changes
 // several things applies all or nothing); the events the steps queued are emitted only after the
-// commit, in order.
-import type { RegistryEvent, RegistryEvents } from "../events/registryEvents";
+// commit, in order. Quota measures taken by the guards are reported after the commit too, and
+// after a rollback when the quota itself refused the step (its quota_error must still be told).
+import type { QuotaChecked, RegistryEvent, RegistryEvents } from "../events/registryEvents";
 import type { RegistryTx, RegistryWrites } from "../store/registryTx";
 import { checkGuards, GuardFacts, type GuardTarget, type StepName } from "./guards";
 import type { Refusal } from "./outcomes";
 
+/** Steps whose counted blobs become usage when they commit (a manifest names them); uploads and mounts only link theirs. */
+const COUNTED_ON_COMMIT: ReadonlySet<StepName> = new Set<StepName>(["pushManifest"]);
+
 /** Thrown inside the transaction to roll it back with an outcome. */
 class Rollback {
   constructor(readonly outcome: { kind: string }) {}
+}
+
+/** Quota measures to report: after the commit, or after a rollback the quota caused. */
+interface QuotaChecks {
+  committed: QuotaChecked[];
+  refused: QuotaChecked[];
 }
 
 /** What a step sees: the transaction, its guards, and the events to emit after commit. */
@@ -17,12 +27,17 @@ export class OperationScope {
   constructor(
     readonly tx: RegistryTx,
     private readonly pending: RegistryEvent[],
+    private readonly checks: QuotaChecks = { committed: [], refused: [] },
   ) {}
 
   /** Runs the step's guards; a refusal ends the whole operation (rolled back) with it. */
   guard(step: StepName, target: GuardTarget): GuardFacts {
     const facts = new GuardFacts(this.tx, target);
     const refusal: Refusal | undefined = checkGuards(step, facts);
+    const report = facts.measuredQuota();
+    const actual = !target.countedBlobs?.length || COUNTED_ON_COMMIT.has(step);
+    if (report && !refusal) this.checks.committed.push({ report, refused: false, actual });
+    if (report && refusal?.kind === "quotaExceeded") this.checks.refused.push({ report, refused: true, actual: false });
     if (refusal) throw new Rollback(refusal);
     return facts;
   }
@@ -45,17 +60,20 @@ export interface OperationDeps {
 /** Runs `body` as one operation. Its outcome is committed only when it is "ok". */
 export function runOperation<T extends { kind: string }>(deps: OperationDeps, body: (op: OperationScope) => T): T {
   const pending: RegistryEvent[] = [];
+  const checks: QuotaChecks = { committed: [], refused: [] };
   let outcome: T;
   try {
     outcome = deps.writes.transact((tx) => {
-      const result = body(new OperationScope(tx, pending));
+      const result = body(new OperationScope(tx, pending, checks));
       if (result.kind !== "ok") throw new Rollback(result);
       return result;
     });
   } catch (e) {
-    if (e instanceof Rollback) return e.outcome as T;
-    throw e;
+    if (!(e instanceof Rollback)) throw e;
+    for (const check of checks.refused) deps.events.quotaChecked(check);
+    return e.outcome as T;
   }
   for (const event of pending) deps.events.emit(event);
+  for (const check of checks.committed) deps.events.quotaChecked(check);
   return outcome;
 }

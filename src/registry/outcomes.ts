@@ -12,7 +12,9 @@ export type Refusal =
   /** An immutable tag cannot expire, so a tag that expires cannot be made immutable. */
   | { kind: "expiring"; tag: string }
   /** An expiry must lie ahead (ending a tag now is a delete). */
-  | { kind: "expiryInPast"; tag: string };
+  | { kind: "expiryInPast"; tag: string }
+  /** The push would take the namespace to its quota's Reject limit. */
+  | { kind: "quotaExceeded"; namespace: string };
 
 export type TagAction = "move" | "delete" | "restore" | "set expiration on" | "push over";
 
@@ -48,5 +50,5 @@ export type RepositoryOutcome = Ok | Refusal;
 
 /** Whether an outcome is a guard's refusal. */
 export function isRefusal(outcome: { kind: string }): outcome is Refusal {
-  return outcome.kind === "unknownRepository" || outcome.kind === "readOnly" || outcome.kind === "immutable" || outcome.kind === "expiring" || outcome.kind === "expiryInPast";
+  return outcome.kind === "unknownRepository" || outcome.kind === "readOnly" || outcome.kind === "immutable" || outcome.kind === "expiring" || outcome.kind === "expiryInPast" || outcome.kind === "quotaExceeded";
 }

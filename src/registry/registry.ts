@@ -5,7 +5,7 @@
 // Operations are async at this boundary though SQLite answers synchronously inside: the
 // PostgreSQL backend will change their insides, not their callers. Transaction bodies stay
 // synchronous (on bun:sqlite an async body would commit at its first await).
-import type { Actor, ManifestPulled, RegistryEvents, RepoRef, RepositoryState } from "../events/registryEvents";
+import type { Actor, ManifestPulled, QuotaReport, RegistryEvents, RepoRef, RepositoryState } from "../events/registryEvents";
 import type { Digest, LabelEffects } from "../oci";
 import type { RegistryWrites } from "../store/registryTx";
 import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
@@ -13,6 +13,7 @@ import * as blobSteps from "./blobSteps";
 import * as manifestSteps from "./manifestSteps";
 import { runOperation, type OperationDeps } from "./operation";
 import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome } from "./outcomes";
+import { measureQuota } from "./quota";
 import * as repositorySteps from "./repositorySteps";
 import * as tagSteps from "./tagSteps";
 import * as policySteps from "./policySteps";
@@ -147,6 +148,19 @@ export class Registry {
 
   async setRepositoryState(input: { repo: RepoRef; state: RepositoryState; actor: Actor }): Promise<RepositoryOutcome> {
     return this.run((op) => repositorySteps.setRepositoryState(op, input));
+  }
+
+  /**
+   * Measures the namespace's usage against its quota now and tells the listeners (Quay notifies
+   * at once when new limits are already reached). Undefined when it has no quota with limits.
+   */
+  async recheckQuota(namespace: { id: number; name: string }): Promise<QuotaReport | undefined> {
+    const report = this.deps.writes.transact((tx): QuotaReport | undefined => {
+      const quota = tx.quota(namespace.id);
+      return quota?.limits.length ? { namespace, ...measureQuota(quota, tx.namespaceUsage(namespace.id)) } : undefined;
+    });
+    if (report) this.deps.events.quotaChecked({ report, refused: false, actual: true });
+    return report;
   }
 
   /** A manifest was served (not a change of state: no transaction, only the event, for the audit log). */

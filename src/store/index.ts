@@ -29,6 +29,8 @@ import { GlobalMessageStore } from "./meta/globalMessages";
 import { AutoPrunePolicyStore } from "./meta/autoPrunePolicies";
 import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
 import { HealthProbeStore } from "./meta/healthProbe";
+import { QuotaStore } from "./meta/quotas";
+import { QuotaUsageStore } from "./meta/quotaUsage";
 
 export interface Stores {
   db: MetaDb;
@@ -60,6 +62,10 @@ export interface Stores {
   immutabilityPolicies: ImmutabilityPolicyStore;
   /** The database side of /health (a read; a write read back). */
   health: HealthProbeStore;
+  /** Namespace quotas and their limits. */
+  quotas: QuotaStore;
+  /** Storage used by namespaces and repositories. */
+  quotaUsage: QuotaUsageStore;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -98,10 +104,12 @@ export function openStores(opts: StoreOptions): Stores {
   const orgs = new OrgStore(db);
   const permissions = new PermissionStore(db);
   const prototypes = new PrototypeStore(db);
+  const quotas = new QuotaStore(db);
+  const quotaUsage = new QuotaUsageStore(db);
   return {
     db,
     blobs,
-    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs }, opts.clock),
+    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs, quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
     manifests: new ManifestStore(db, cache),
@@ -130,6 +138,8 @@ export function openStores(opts: StoreOptions): Stores {
     autoPrunePolicies: new AutoPrunePolicyStore(db),
     immutabilityPolicies: new ImmutabilityPolicyStore(db),
     health: new HealthProbeStore(db),
+    quotas,
+    quotaUsage,
     warnings,
     close: () => {
       try {

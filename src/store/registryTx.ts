@@ -13,6 +13,8 @@ import type { PermissionStore } from "./meta/permissions";
 import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
 import type { OrgStore } from "./meta/orgs";
 import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
+import type { QuotaRow, QuotaStore } from "./meta/quotas";
+import type { QuotaUsageStore } from "./meta/quotaUsage";
 
 type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
 
@@ -20,6 +22,7 @@ export type RepositoryState = "NORMAL" | "READ_ONLY";
 
 export interface RepositoryFacts {
   id: number;
+  namespaceId: number;
   fullName: string;
   visibility: "private" | "public";
   state: RepositoryState;
@@ -75,6 +78,7 @@ const liveTagColumns = {
 
 const repositoryColumns = {
   id: repositories.id,
+  namespaceId: repositories.namespaceId,
   fullName: repositories.fullName,
   visibility: repositories.visibility,
   state: repositories.state,
@@ -97,6 +101,8 @@ export interface RegistryTxStores {
   permissions: PermissionStore;
   prototypes: PrototypeStore;
   orgs: OrgStore;
+  quotas: QuotaStore;
+  quotaUsage: QuotaUsageStore;
 }
 
 /** One transaction's view of the registry: what guards read and operations write. */
@@ -298,6 +304,21 @@ export class RegistryTx {
   /** Marks the repository changed (API v1's last_modified). */
   touch(repoId: number): void {
     this.tx.update(repositories).set({ updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
+  }
+
+  /** The namespace's quota with its limits, if it has one. */
+  quota(namespaceId: number): QuotaRow | undefined {
+    return this.stores.quotas.ofNamespace(namespaceId);
+  }
+
+  /** The bytes the namespace's manifests name, each blob once. */
+  namespaceUsage(namespaceId: number): number {
+    return this.stores.quotaUsage.namespaceBytes(namespaceId);
+  }
+
+  /** What these blobs would add to the namespace's usage (`size` for a blob whose row is not written yet). */
+  bytesNewToNamespace(namespaceId: number, blobs: { digest: string; size?: number }[]): number {
+    return blobs.length ? this.stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs) : 0;
   }
 
   namespaceExists(name: string): boolean {

@@ -5,3 +5,4 @@ export * from "./tables/activity";
 export * from "./tables/messages";
 export * from "./tables/policies";
 export * from "./tables/health";
+export * from "./tables/quotas";

@@ -62,6 +62,7 @@ export const V1_ERRORS = {
   /** Quay's disallow_for_non_normal_repositories. */
   RepositoryReadOnly: abort("message", 503, "Repository is in read only or mirror mode: READ_ONLY"),
   NotImplemented: abort("message", 501, "Not implemented"),
+  QuotaExceeded: abort("message", 403, "Quota has been exceeded on namespace"),
 
   // (c) util.http.abort.
   CsrfInvalid: abort("error", 403, "CSRF token was invalid or missing."),

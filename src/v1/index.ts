@@ -31,6 +31,8 @@ import { userAuthorizationRoutes } from "./userAuthorizations";
 import { registrySizeRoutes } from "./registrySize";
 import { autoPrunePolicyRoutes } from "./autoPrunePolicy";
 import { immutabilityPolicyRoutes } from "./immutabilityPolicy";
+import { quotaRoutes } from "./quota";
+import { superuserQuotaRoutes } from "./superuserQuota";
 
 export const NO_SUCH_ROUTE = "The requested URL was not found on the server.";
 
@@ -85,6 +87,8 @@ export function v1Routes(ctx: V1Context) {
   registrySizeRoutes(api, ctx);
   autoPrunePolicyRoutes(api, ctx);
   immutabilityPolicyRoutes(api, ctx);
+  quotaRoutes(api, ctx);
+  superuserQuotaRoutes(api, ctx);
   notSupportedRoutes(api, ctx);
   discoveryRoutes(api, ctx, (): RouteEntry[] => api.routes);
   checkV1RouteTable(api.routes);

@@ -13,6 +13,7 @@ import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import type { AuditFn } from "./audit";
 import { principalByName } from "./principals";
 import { avatar, jsonResponse, orgAvatar } from "./views";
+import { quotaFieldsOf } from "./quotaView";
 
 
 const UpdateBody = Type.Object({
@@ -73,6 +74,7 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
       view.teams = Object.fromEntries(teams.map((t) => [t.name, teamView(t, s.isAdmin || mine.has(t.id))]));
       view.ordered_teams = teams.map((t) => t.name);
       view.can_create_repo = s.canCreateRepo;
+      Object.assign(view, quotaFieldsOf(ctx.stores, s.ns.name));
     }
     if (s.isAdmin) {
       view.invoice_email = false;

@@ -16,5 +16,8 @@ export function refusalError(refusal: Refusal): ApiError {
       return ApiError.invalidRequest("expiration: must be in the future", { field: "expiration" });
     case "expiring":
       return ApiError.invalidRequest("Cannot make a tag with an expiration immutable", { field: "immutable" });
+    case "quotaExceeded":
+      // API v1 changes no content that counts toward quotas; should one ever, Quay's words.
+      return new ApiError("QuotaExceeded");
   }
 }

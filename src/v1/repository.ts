@@ -12,6 +12,7 @@ import { refusalError } from "./registryRefusals";
 import { nameCursor, queryFlag } from "./query";
 import { tagSize } from "./tag";
 import { rfc2822 } from "./views";
+import { repositoryQuotaReports } from "./quotaView";
 
 const CreateBody = Type.Object({
   repository: Type.String({ minLength: 1 }),
@@ -83,8 +84,12 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
       }
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
       const starred = starredOf(caller, rows);
+      const quotas = repositoryQuotaReports(ctx.stores, rows);
       return {
-        repositories: rows.map((r) => summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: queryFlag(query, "popularity") })),
+        repositories: rows.map((r) => ({
+          ...summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: queryFlag(query, "popularity") }),
+          quota_report: quotas.get(r.id),
+        })),
         ...(more ? { next_page: nameCursor.write(visible[visible.length - 1]!) } : {}),
       };
     }, { nickname: "listRepos", requireScope: "repo:read" })

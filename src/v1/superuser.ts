@@ -13,6 +13,7 @@ import { EMAIL, isValidName } from "./fieldRules";
 import { idPage, queryFlag } from "./query";
 import { avatar } from "./views";
 import { syncLibraryOwners } from "../auth/libraryNamespace";
+import { namespaceQuotaFields, quotaFieldsOf, type NamespaceQuotaFields } from "./quotaView";
 
 // The superuser panel's accounts (reference §2.12): list, create, read, change and delete users.
 // Every method needs a fresh login; reads accept read-only superusers, writes need a real one.
@@ -41,7 +42,8 @@ export const SUPERUSER_READ = { requireSuperuser: "read", requireFreshLogin: tru
 export const SUPERUSER_WRITE = { requireSuperuser: "write", requireFreshLogin: true } as const;
 
 export function superuserRoutes(api: V1App, ctx: V1Context) {
-  const view = (u: UserRow) => {
+  /** `quota`: the user's quota fields when a whole page of them was read at once. */
+  const view = (u: UserRow, quota: NamespaceQuotaFields = quotaFieldsOf(ctx.stores, u.username)) => {
     const p = ctx.roles.principalOf({ kind: "user", user: u, via: "password" });
     return {
       kind: "user",
@@ -53,6 +55,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       super_user: p.kind === "user" && p.superuser,
       global_readonly_super_user: p.kind === "user" && p.readonlySuperuser,
       enabled: u.enabled,
+      ...quota,
     };
   };
 
@@ -87,7 +90,8 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
         // Quay's `disabled` defaults to true: disabled accounts are listed unless asked not to.
         const enabledOnly = !queryFlag(query, "disabled", true);
         const { page, next_page } = idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
-        return { users: page.map(view), ...(next_page ? { next_page } : {}) };
+        const quotas = namespaceQuotaFields(ctx.stores, page.map((u) => u.username));
+        return { users: page.map((u) => view(u, quotas.get(u.username))), ...(next_page ? { next_page } : {}) };
       },
       { nickname: "listAllUsers", ...SUPERUSER_READ },
     )

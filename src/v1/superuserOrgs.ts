@@ -7,6 +7,7 @@ import { ApiError } from "./errors";
 import { idPage } from "./query";
 import { SUPERUSER_READ, SUPERUSER_WRITE } from "./superuser";
 import { orgAvatar } from "./views";
+import { namespaceQuotaFields, quotaFieldsOf, type NamespaceQuotaFields } from "./quotaView";
 
 // The superuser panel's organizations (reference §2.12): list all, delete any. Renaming is
 // refused with 501: repository and robot names embed the organization's name, and registry
@@ -15,7 +16,13 @@ import { orgAvatar } from "./views";
 const UpdateOrg = Type.Object({ name: Type.Optional(Type.String()) });
 
 export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
-  const view = (o: { name: string; email: string | null }) => ({ name: o.name, email: o.email, avatar: orgAvatar(o) });
+  /** `quota`: the org's quota fields when a whole page of them was read at once. */
+  const view = (o: { name: string; email: string | null }, quota: NamespaceQuotaFields = quotaFieldsOf(ctx.stores, o.name)) => ({
+    name: o.name,
+    email: o.email,
+    avatar: orgAvatar(o),
+    ...quota,
+  });
 
   const find = (name: string) => {
     const org = ctx.stores.orgs.org(name);
@@ -28,7 +35,8 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
       "/api/v1/superuser/organizations/",
       ({ query }) => {
         const { page, next_page } = idPage(query, (w) => ctx.stores.orgs.list(w));
-        return { organizations: page.map(view), ...(next_page ? { next_page } : {}) };
+        const quotas = namespaceQuotaFields(ctx.stores, page.map((o) => o.name));
+        return { organizations: page.map((o) => view(o, quotas.get(o.name))), ...(next_page ? { next_page } : {}) };
       },
       // Internal in Quay too: listed in discovery only with ?internal=true.
       { nickname: "listAllOrganizations", internal: true, ...SUPERUSER_READ },

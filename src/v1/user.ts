@@ -14,6 +14,7 @@ import type { OAuthScope } from "../auth/oauthScopeNames";
 import { EMAIL, isValidName, TAG_EXPIRATION_OPTIONS } from "./fieldRules";
 import { avatar, orgAvatar } from "./views";
 import type { AuditFn } from "./audit";
+import { quotaFieldsOf } from "./quotaView";
 
 const PROFILE_FIELDS = ["given_name", "family_name", "company", "location", "invoice_email", "invoice_email_address"] as const;
 /** The profile fields Quay logs as user_change_metadata (the invoice ones are user_change_invoicing). */
@@ -114,6 +115,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
           preferred_namespace: false,
         };
       }),
+      ...quotaFieldsOf(ctx.stores, user.username),
       ...(principal.kind === "user" && principal.superuser ? { super_user: true } : {}),
       ...(principal.kind === "user" && principal.readonlySuperuser ? { global_readonly_super_user: true } : {}),
     };

@@ -35,6 +35,9 @@ function features(ctx: V1Context): Record<string, boolean> {
     // Immutable tags and immutability policies; auto-prune policies (applied by the lifecycle pass).
     IMMUTABLE_TAGS: true,
     AUTO_PRUNE: true,
+    // Namespace quotas: read by members, set by superusers, enforced on pushes.
+    QUOTA_MANAGEMENT: true,
+    EDIT_QUOTA: true,
     // Not (yet) in Berth.
     IMAGE_PULL_STATS: false,
     IMAGE_EXPIRY_TRIGGER: false,
@@ -42,7 +45,6 @@ function features(ctx: V1Context): Record<string, boolean> {
     ACTION_LOG_ROTATION: false,
     BILLING: false,
     BUILD_SUPPORT: false,
-    EDIT_QUOTA: false,
     GITHUB_LOGIN: false,
     GOOGLE_LOGIN: false,
     INVITE_ONLY_USER_CREATION: false,
@@ -50,7 +52,6 @@ function features(ctx: V1Context): Record<string, boolean> {
     MAILING: false,
     PROXY_CACHE: false,
     PUBLIC_CATALOG: false,
-    QUOTA_MANAGEMENT: false,
     RECAPTCHA: false,
     REPO_MIRROR: false,
     REQUIRE_TEAM_INVITE: false,

@@ -61,6 +61,8 @@ export const V2_ERRORS = {
   TAG_IMMUTABLE: { code: "DENIED", status: 409, message: "tag is immutable" },
   /** A repository whose state is READ_ONLY (Quay: 405). */
   REPOSITORY_READ_ONLY: { code: "UNSUPPORTED", status: 405, message: "repository is read-only" },
+  /** A push past the namespace's quota: Quay's QuotaExceeded, word for word. */
+  QUOTA_EXCEEDED: { code: "DENIED", status: 403, message: "Quota has been exceeded on namespace" },
   /** A second request writing to the same upload session. */
   UPLOAD_BUSY: { code: "BLOB_UPLOAD_INVALID", status: 409, message: "another request is writing to this upload" },
   /** A body over its cap (manifests, API bodies). */
@@ -107,6 +109,9 @@ export function refusalError(refusal: Refusal): RegistryError {
     case "expiryInPast":
       // Tag expiry is API v1's; /v2 never sets one.
       return new RegistryError("DENIED", `tag '${refusal.tag}' cannot be changed that way`, { tag: refusal.tag });
+    case "quotaExceeded":
+      // Quay's detail is empty too: the namespace is the one the client pushes to.
+      return new RegistryError("QUOTA_EXCEEDED", undefined, {});
   }
 }
 

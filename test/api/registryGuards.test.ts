@@ -1,7 +1,7 @@
 // The registry core's guards as each API shows them: every operation (as /v2 and as API v1
 // perform it) against every guarded condition (an immutable tag, a tag an immutability policy
-// made immutable as it was pushed, a read-only repository, an expired tag), the answer each API
-// gives, and that a refusal changes nothing. Then: the same
+// made immutable as it was pushed, a read-only repository, an expired tag, a namespace over its
+// quota), the answer each API gives, and that a refusal changes nothing. Then: the same
 // change made through either API writes the same audit entry.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import type { Stores } from "../../src/store";
@@ -40,19 +40,23 @@ interface World {
   other: Image;
 }
 
-type Condition = "none" | "immutable" | "policy" | "readOnly" | "expired";
+type Condition = "none" | "immutable" | "policy" | "readOnly" | "expired" | "overQuota";
 const CONDITION_NAMES: Record<Condition, string> = {
   none: "nothing in the way",
   immutable: "an immutable tag",
   policy: "a tag an immutability policy names",
   readOnly: "a read-only repository",
   expired: "an expired tag",
+  overQuota: "a namespace over its quota",
 };
 
 const tagPath = (w: World, tag = "v1") => `/api/v1/repository/${w.repo}/tag/${tag}`;
 
 async function world(condition: Condition): Promise<World> {
-  const repo = `admin/guards-${++counter}`;
+  // Over quota: an organization of its own, so the quota stops nothing else.
+  const ns = condition === "overQuota" ? `guards-q${++counter}` : "admin";
+  if (condition === "overQuota") expect((await v1.post("/api/v1/organization/", { name: ns })).status).toBe(201);
+  const repo = `${ns}/guards-${++counter}`;
   const v2 = new BearerRegistryClient(server.url, await registryToken(server.url, ["admin", ADMIN_PASSWORD], `repository:${repo}:pull,push,delete`));
   if (condition === "policy") {
     // The policy comes first (the push token made the repository): the push itself makes v1 immutable.
@@ -65,6 +69,12 @@ async function world(condition: Condition): Promise<World> {
   if (condition === "expired") {
     expect((await v1.fetch(tagPath(w), { method: "PUT", json: { expiration: Math.floor((Date.now() + EXPIRY_MS) / 1000) } })).status).toBe(201);
     setSystemTime(new Date(Date.now() + 2 * EXPIRY_MS));
+  }
+  if (condition === "overQuota") {
+    // A 1-byte quota with a Reject limit: the two images are far past it.
+    expect((await v1.post(`/api/v1/superuser/organization/${ns}/quota`, { limit_bytes: 1 })).status).toBe(201);
+    const [quota] = (await (await v1.get(`/api/v1/organization/${ns}/quota`)).json()) as { id: number }[];
+    expect((await v1.post(`/api/v1/organization/${ns}/quota/${quota!.id}/limit`, { type: "Reject", threshold_percent: 100 })).status).toBe(201);
   }
   // Last: a read-only repository takes no writes, not even the setup's.
   if (condition === "readOnly") expect((await v1.fetch(`/api/v1/repository/${repo}/changestate`, { method: "PUT", json: { state: "READ_ONLY" } })).status).toBe(200);
@@ -138,6 +148,19 @@ const TABLE: [string, Condition, string, string][] = [
   ["mount a blob", "readOnly", "405 UNSUPPORTED", "—"],
   ["delete a blob", "none", "202", "—"],
   ["delete a blob", "readOnly", "405 UNSUPPORTED", "—"],
+  // Over quota: what adds to the namespace is refused on /v2 (Quay's 403 DENIED), even a
+  // manifest already counted; deleting is never refused, and API v1 adds no bytes (Quay checks
+  // quotas only on /v2 pushes).
+  ["move the tag (manifest PUT by tag)", "overQuota", "403 DENIED", "201"],
+  ["start an upload", "overQuota", "403 DENIED", "—"],
+  ["upload a blob in one request", "overQuota", "403 DENIED", "—"],
+  ["mount a blob", "overQuota", "403 DENIED", "—"],
+  ["delete the tag", "overQuota", "202", "204"],
+  ["delete the manifest", "overQuota", "202", "—"],
+  ["delete a blob", "overQuota", "202", "—"],
+  ["restore the tag", "overQuota", "—", "200"],
+  ["set an expiry", "overQuota", "—", "201"],
+  ["make it immutable", "overQuota", "—", "201"],
 ];
 
 /** What a refusal must leave as it was: the live tags, the history, the repository's blobs. */

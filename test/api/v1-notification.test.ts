@@ -8,46 +8,23 @@ import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
 import { BearerRegistryClient, RegistryClient } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { WebhookReceiver } from "../support/webhookReceiver";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 setDefaultTimeout(60_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 
-/** A webhook receiver on loopback recording each body by path. */
-class Receiver {
-  readonly hits = new Map<string, Record<string, unknown>[]>();
-  private readonly server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: async (req) => {
-      const path = new URL(req.url).pathname;
-      this.hits.set(path, [...(this.hits.get(path) ?? []), (await req.json()) as Record<string, unknown>]);
-      return new Response(null, { status: 200 });
-    },
-  });
-  hook(): { url: string; path: string } {
-    const path = `/hook/${crypto.randomUUID()}`;
-    return { url: `http://127.0.0.1:${this.server.port}${path}`, path };
-  }
-  of(path: string) {
-    return this.hits.get(path) ?? [];
-  }
-  stop() {
-    this.server.stop(true);
-  }
-}
-
 let server: TestServer;
 let stores: Stores;
 let registry: RegistryClient;
-let receiver: Receiver;
+let receiver: WebhookReceiver;
 let alice: V1Client;
 let bob: V1Client;
 let anon: V1Client;
 
 beforeAll(async () => {
-  receiver = new Receiver();
+  receiver = new WebhookReceiver();
   server = await startTestServer({ notificationAllowLoopback: "true" });
   stores = server.server.ctx.stores;
   registry = new RegistryClient(server.url);

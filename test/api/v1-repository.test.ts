@@ -205,6 +205,8 @@ describe("GET /api/v1/repository", () => {
       kind: "image",
       state: "NORMAL",
       is_starred: false,
+      // Nothing pushed, no quota on the namespace (Quay's add_quota_view).
+      quota_report: { quota_bytes: 0, configured_quota: null },
     });
   });
 

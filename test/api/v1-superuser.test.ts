@@ -60,6 +60,9 @@ describe("/api/v1/superuser/users/", () => {
       super_user: false,
       global_readonly_super_user: false,
       enabled: true,
+      // Quay's quota fields (QUOTA_MANAGEMENT): carl has no quota and no images.
+      quotas: [],
+      quota_report: { quota_bytes: 0, configured_quota: null, running_backfill: "complete", backfill_status: "complete" },
     });
     expect(byName.get("admin")).toMatchObject({ super_user: true, global_readonly_super_user: false });
     expect(byName.get("boss")).toMatchObject({ super_user: true });
@@ -256,7 +259,13 @@ describe("/api/v1/superuser/organizations/", () => {
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(200);
 
     const { organizations } = await expectJson(await su.get("/api/v1/superuser/organizations/"), 200);
-    expect(organizations).toContainEqual({ name: org, email: null, avatar: expect.objectContaining({ name: org, kind: "org" }) });
+    expect(organizations).toContainEqual({
+      name: org,
+      email: null,
+      avatar: expect.objectContaining({ name: org, kind: "org" }),
+      quotas: [],
+      quota_report: expect.objectContaining({ quota_bytes: 0, configured_quota: null }),
+    });
     expect(organizations.map((o: any) => o.name)).not.toContain("carl");
     const first = await expectJson(await su.get("/api/v1/superuser/organizations/?limit=1"), 200);
     expect(first.organizations).toEqual(organizations.slice(0, 1));

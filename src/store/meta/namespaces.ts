@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces } from "../schema";
 
@@ -30,6 +30,16 @@ export class NamespaceStore {
 
   byId(id: number): NamespaceSettings | undefined {
     return this.db.select(columns).from(namespaces).where(eq(namespaces.id, id)).get();
+  }
+
+  /** The ids of the namespaces with these names (missing names are left out). */
+  idsByName(names: string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < names.length; i += 500) {
+      const rows = this.db.select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(inArray(namespaces.name, names.slice(i, i + 500))).all();
+      for (const r of rows) out.set(r.name, r.id);
+    }
+    return out;
   }
 
   setEmail(id: number, email: string | null): void {

@@ -204,6 +204,18 @@ export class NotificationStore {
     return this.byRepoEvent.all({ repo: repositoryId, event }).map(toRow);
   }
 
+  /** The notifications for one event of every repository in the namespace (namespace-wide events: quotas). */
+  forNamespaceEvent(namespaceId: number, event: string): NotificationRow[] {
+    return this.db
+      .select(columns)
+      .from(n)
+      .innerJoin(repositories, eq(repositories.id, n.repositoryId))
+      .where(and(eq(repositories.namespaceId, namespaceId), eq(n.event, event)))
+      .orderBy(asc(n.id))
+      .all()
+      .map(toRow);
+  }
+
   // ---- outbox ----
 
   /** Queues a delivery of `payload` for the notification, first tried at `dueMs`. Returns its id. */

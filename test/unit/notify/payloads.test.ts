@@ -1,6 +1,6 @@
 // The bodies webhooks receive, field for field as Quay builds them.
 import { describe, expect, test } from "bun:test";
-import { registryAddress, repoPushPayload, samplePayload } from "../../../src/notify/payloads";
+import { quotaEventData, registryAddress, repoPushPayload, samplePayload } from "../../../src/notify/payloads";
 
 const addr = { scheme: "https", host: "registry.example.com:8443" };
 
@@ -76,8 +76,8 @@ describe("samplePayload (test notifications)", () => {
     expect(p.tags).toContain("latest");
   });
 
-  test("events without a Quay sample (mirroring, expiry, quota) carry a test message", () => {
-    for (const event of ["repo_mirror_sync_started", "repo_image_expiry", "quota_warning"])
+  test("events without a Quay sample (mirroring, expiry) carry a test message", () => {
+    for (const event of ["repo_mirror_sync_started", "repo_image_expiry"])
       expect(samplePayload(event, addr, "acme/web")).toEqual({
         repository: "acme/web",
         namespace: "acme",
@@ -86,5 +86,30 @@ describe("samplePayload (test notifications)", () => {
         homepage: "https://registry.example.com:8443/repository/acme/web",
         message: "TEST NOTIFICATION",
       });
+  });
+
+  test("the quota events carry Quay's namespace sample (no repository fields)", () => {
+    expect(samplePayload("quota_warning", addr, "acme/web")).toEqual({
+      namespace: "acme",
+      homepage: "https://registry.example.com:8443/organization/acme",
+      threshold_percent: 80,
+      usage_bytes: 858993459,
+      limit_bytes: 1073741824,
+      usage_percent: 80,
+      usage_bytes_formatted: "819.20 MB",
+      limit_bytes_formatted: "1.00 GB",
+    });
+    expect(samplePayload("quota_error", addr, "acme/deep/web")).toMatchObject({ namespace: "acme", threshold_percent: 100, usage_percent: 105 });
+  });
+});
+
+describe("quota event data (Quay's _format_bytes and usage_percent)", () => {
+  test.each<[number, number, number, Record<string, unknown>]>([
+    [512, 1024, 80, { usage_percent: 50, usage_bytes_formatted: "512 bytes", limit_bytes_formatted: "1.00 KB" }],
+    [858993459, 1073741824, 80, { usage_percent: 79, usage_bytes_formatted: "819.20 MB", limit_bytes_formatted: "1.00 GB" }],
+    [5 * 1024 ** 4, 1024 ** 5, 1, { usage_percent: 0, usage_bytes_formatted: "5.00 TB", limit_bytes_formatted: "1024.00 TB" }],
+    [10, 0, 100, { usage_percent: 0, usage_bytes_formatted: "10 bytes", limit_bytes_formatted: "0 bytes" }],
+  ])("%p of %p", (usage, limit, threshold, want) => {
+    expect(quotaEventData(usage, limit, threshold)).toEqual({ threshold_percent: threshold, usage_bytes: usage, limit_bytes: limit, ...want });
   });
 });
