@@ -30,10 +30,11 @@ import { InProcessTestRateLimiter, type TestRateLimiter } from "./notify/testRat
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
-import { SingleNodeLifecycleScheduler, type LifecycleScheduler, type LifecycleTask } from "./registry/lifecycle/scheduler";
+import { atMostEvery, SingleNodeLifecycleScheduler, type LifecycleScheduler, type LifecycleTask } from "./registry/lifecycle/scheduler";
 import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
 import { quotaUsageTask } from "./registry/lifecycle/quotaUsage";
 import { HealthChecks, healthResponse } from "./health/checks";
+import { Collector } from "./registry/lifecycle/collector";
 
 export interface AppContext {
   config: Config;
@@ -51,7 +52,7 @@ export interface AppContext {
   registry: Registry;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
-  /** The lifecycle's passes (auto-prune, ...), run on an interval by server.ts. */
+  /** The lifecycle's passes (auto-prune, collection, quota reconciliation); the server starts and stops it. */
   lifecycle: LifecycleScheduler;
   /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
   healthClock?: () => number;
@@ -65,6 +66,8 @@ export interface ContextOptions {
   nodeState?: Partial<NodeState>;
   /** The health checks' clock. */
   healthClock?: () => number;
+  /** The registry's and the lifecycle's clock (tests move it: time machine windows, grace periods). */
+  clock?: () => number;
 }
 
 /**
@@ -105,6 +108,7 @@ export async function createContext(
     uploadTtlMs: config.uploadTtlSeconds * 1000,
     maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
     nodeState: given,
+    clock: opts.clock,
   });
   for (const warning of stores.warnings) log.info(`WARNING: data directory: ${warning}`);
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
@@ -120,13 +124,20 @@ export async function createContext(
   const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
-  // The lifecycle's passes, in the order they run: auto-prune ends tags before collection frees what nothing keeps.
+  // The lifecycle's passes, in the order they run: auto-prune ends tags before collection frees
+  // what nothing keeps; quota reconciliation checks the figures the others left. The scheduler
+  // ticks at the shortest interval; each pass keeps to its own.
   const autoPruneMs = config.autoPruneIntervalSeconds * 1000;
+  const gcMs = config.gcIntervalSeconds * 1000;
   const lifecycleTasks: LifecycleTask[] = [];
   if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
-  // Last: the figures it checks are the ones the other passes left.
-  lifecycleTasks.push(quotaUsageTask(stores.quotaUsage));
-  const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, autoPruneMs, log);
+  if (gcMs > 0) {
+    // At most half the event loop: requests keep going while a pass walks a large store.
+    const collector = new Collector({ registry, reads: stores.collection, blobs: stores.blobs, uploads: stores.uploads }, { graceMs: config.gcGraceSeconds * 1000, pace: { share: 0.5 } });
+    lifecycleTasks.push(atMostEvery(gcMs, collector), atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)));
+  }
+  const tickMs = Math.min(...[autoPruneMs, gcMs].filter((ms) => ms > 0), Number.MAX_SAFE_INTEGER);
+  const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
   const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });

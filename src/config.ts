@@ -47,6 +47,16 @@ export const ConfigSchema = Type.Object(
       description: "largest request body (Bun refuses bigger ones); blobs are streamed, never buffered",
     }),
     uploadTtlSeconds: Type.Integer({ default: 24 * 3600, minimum: 60, description: "idle upload sessions expire after this" }),
+    gcIntervalSeconds: Type.Integer({
+      default: 3600,
+      minimum: 0,
+      description: "run a collection pass (time machine purge, unreferenced manifests and blobs, expired uploads) this often in the server; 0: never (berth gc still works)",
+    }),
+    gcGraceSeconds: Type.Integer({
+      default: 3600,
+      minimum: 0,
+      description: "blobs uploaded or mounted and manifests pushed within this long survive collection though nothing references them yet (pushes in flight); files at least a minute",
+    }),
     maxApiBodyBytes: Type.Integer({
       default: 1024 * 1024,
       minimum: 1024,
@@ -131,6 +141,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   maxManifestBytes: "BERTH_MAX_MANIFEST_BYTES",
   maxBodyBytes: "BERTH_MAX_BODY_BYTES",
   uploadTtlSeconds: "BERTH_UPLOAD_TTL_SECONDS",
+  gcIntervalSeconds: "BERTH_GC_INTERVAL_SECONDS",
+  gcGraceSeconds: "BERTH_GC_GRACE_SECONDS",
   maxApiBodyBytes: "BERTH_MAX_API_BODY_BYTES",
   bodyStallSeconds: "BERTH_BODY_STALL_SECONDS",
   autoPruneIntervalSeconds: "BERTH_AUTO_PRUNE_INTERVAL_SECONDS",

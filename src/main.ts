@@ -8,7 +8,7 @@ import { openStores, type Stores } from "./store";
 import { RegistryEvents } from "./events/registryEvents";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { Registry } from "./registry/registry";
-import { collectGarbage } from "./store/garbageCollector";
+import { fsck, gc, graceSeconds } from "./cli/lifecycle";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
 import { localCaPem } from "./tls";
@@ -33,8 +33,14 @@ Usage:
                                        org:admin super:user; expiry units s m h d w; default never)
   berth token list --user NAME
   berth token revoke UUID
-  berth gc [--grace SECONDS]           free blobs nothing references (safe while serving;
-                                       blobs and links younger than --grace, default 3600, stay)
+  berth gc [--dry-run] [--grace SECONDS]
+                                       one collection pass: tag periods past the time machine,
+                                       manifests and blobs nothing keeps, expired uploads (safe
+                                       while serving; what was pushed within --grace, default
+                                       gcGraceSeconds, stays); --dry-run only counts
+  berth fsck [--repair] [--grace SECONDS]
+                                       re-hash every blob, check every reference both ways;
+                                       --repair fixes what it safely can (exit 1: damage left)
   berth config check [--config FILE]   validate settings and print them
   berth version
   berth help
@@ -62,6 +68,8 @@ function parseCli(argv: string[]) {
       "tls-hosts": { type: "string" },
       "tls-redirect-port": { type: "string" },
       grace: { type: "string" },
+      "dry-run": { type: "boolean" },
+      repair: { type: "boolean" },
       email: { type: "string" },
       owner: { type: "string" },
       superuser: { type: "boolean" },
@@ -87,7 +95,8 @@ function parseCli(argv: string[]) {
   return { flags, configPath: values.config, positionals, help: values.help, values };
 }
 
-type Chore = (stores: Stores, config: Config, registry: Registry) => string | Promise<string>;
+type ChoreAnswer = string | { text: string; exitCode: number };
+type Chore = (stores: Stores, config: Config, registry: Registry) => ChoreAnswer | Promise<ChoreAnswer>;
 
 /** The chore `berth user|org|robot|repo SUB NAME` names, or undefined when there is none. */
 function accountChore(command: string, sub: string | undefined, name: string, values: Record<string, unknown>): Chore | undefined {
@@ -138,8 +147,9 @@ async function runChore(config: Config, chore: Chore): Promise<number> {
   auditRegistryEvents({ events, stores });
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
   try {
-    console.log(await chore(stores, config, registry));
-    return 0;
+    const answer = await chore(stores, config, registry);
+    console.log(typeof answer === "string" ? answer : answer.text);
+    return typeof answer === "string" ? 0 : answer.exitCode;
   } catch (e) {
     if (e instanceof CliError) {
       console.error(`berth: ${e.message}`);
@@ -213,23 +223,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(pem);
     return 0;
   }
-  if (command === "gc") {
-    const grace = Number(cli.values.grace ?? 3600);
-    if (!Number.isInteger(grace) || grace < 0) {
-      console.error(`berth: --grace must be a whole number of seconds, got "${cli.values.grace}"`);
-      return 2;
-    }
-    const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
-    try {
-      const report = await collectGarbage(stores.db, stores.blobs, grace * 1000);
-      console.log(
-        `gc: removed ${report.linksRemoved} stale repository links, ${report.rowsRemoved} blob rows, ` +
-          `${report.filesRemoved} files (${report.bytesFreed} bytes freed)`,
-      );
-    } finally {
-      stores.close();
-    }
-    return 0;
+  if (command === "gc" || command === "fsck") {
+    const values = cli.values;
+    return runChore(config, (stores, config, registry) => {
+      const grace = graceSeconds(values.grace, config.gcGraceSeconds);
+      return command === "gc" ? gc(stores, registry, { graceSeconds: grace, dryRun: !!values["dry-run"] }) : fsck(stores, registry, { graceSeconds: grace, repair: !!values.repair });
+    });
   }
   if (command !== "serve") {
     console.error(`berth: unknown command "${command}"\n\n${USAGE}`);

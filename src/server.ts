@@ -109,13 +109,10 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   );
   const redirect = served && config.tlsRedirectPort !== undefined ? redirectServer(config, listener.port) : undefined;
   await ctx.stores.uploads.sweep();
-  const sweeper = setInterval(() => {
-    ctx.stores.uploads.sweep().catch((e) => log.error("upload sweep failed", e));
-  }, 3600_000);
-  sweeper.unref();
+  // Collection passes (which also sweep upload sessions) every gcIntervalSeconds.
+  ctx.lifecycle.start();
   // Deliveries queued before a restart go out now.
   ctx.notify.start(listener.port);
-  ctx.lifecycle.start();
   if (tls) for (const note of tls.startNotes(listener.port)) log.info(note);
 
   async function reloadTls(): Promise<string> {
@@ -146,7 +143,6 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
     reloadTls,
     async stop(graceMs = 0) {
       stopping = true;
-      clearInterval(sweeper);
       clearInterval(renewal);
       redirect?.stop(true);
       let cutOff = 0;
@@ -159,9 +155,9 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // Handlers whose connections closed record what their uploads received before the store closes.
       const deadline = Date.now() + HANDLER_WAIT_MS;
       while (handlers > 0 && Date.now() < deadline) await Bun.sleep(5);
-      // After the last request (which may have queued deliveries), before the store closes.
-      // A lifecycle pass in progress finishes before the store closes.
+      // A lifecycle pass in progress ends at its next batch before the store closes.
       await ctx.lifecycle.stop();
+      // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       ctx.stores.close();
       log.flush();

@@ -58,10 +58,16 @@ function entriesOf(event: RegistryEvent): [LogKind, Record<string, unknown>][] {
       return [["change_repo_visibility", { visibility: event.visibility }]];
     case "repositoryStateChanged":
       return [["change_repo_state", { state_changed: event.state }]];
+    case "tagRemovedFromTimeMachine":
+      return [["permanently_delete_tag", { tag: event.tag, manifest_digest: event.digest }]];
     case "blobUploaded":
     case "blobMounted":
     case "blobUnlinked":
       // Quay logs no entry for blobs.
+      return [];
+    case "manifestsCollected":
+    case "blobLinksCollected":
+      // Nor for its garbage collector.
       return [];
   }
 }

@@ -49,7 +49,13 @@ export type RegistryEvent =
   | (Base & { type: "repositoryCreated"; visibility: "private" | "public" })
   | (Base & { type: "repositoryDeleted" })
   | (Base & { type: "visibilityChanged"; visibility: "private" | "public" })
-  | (Base & { type: "repositoryStateChanged"; state: RepositoryState });
+  | (Base & { type: "repositoryStateChanged"; state: RepositoryState })
+  /** Ended periods (or the live one) of a tag taken out of the time machine at once (Quay's permanent tag deletion). */
+  | (Base & { type: "tagRemovedFromTimeMachine"; tag: string; digest: string })
+  /** Manifests the collector deleted: nothing kept them (no tag, time machine, index or subject). */
+  | (Base & { type: "manifestsCollected"; digests: string[] })
+  /** Links the collector removed: old, and no manifest of the repository names the blob. */
+  | (Base & { type: "blobLinksCollected"; digests: string[] });
 
 export type RepositoryState = "NORMAL" | "READ_ONLY";
 
@@ -168,5 +174,8 @@ const EVENT_TYPE_SET: Record<RegistryEventType, true> = {
   repositoryDeleted: true,
   visibilityChanged: true,
   repositoryStateChanged: true,
+  tagRemovedFromTimeMachine: true,
+  manifestsCollected: true,
+  blobLinksCollected: true,
 };
 const EVENT_TYPES = Object.keys(EVENT_TYPE_SET) as RegistryEventType[];

@@ -160,6 +160,10 @@ export const GUARD_CHAINS = {
   // does): it changes no content, only protects it. Tags started later meet the policy in
   // startTagPeriod (tagSteps.ts), inside the push's, move's or restore's own transaction.
   applyImmutabilityPolicy: [],
+  // Permanent deletion from the time machine: a write like deleting the tag.
+  removeTagFromTimeMachine: [repositoryExists, repositoryWritable, tagMutable],
+  // The collector's deletions (their re-checks are the rules): in every repository state, as Quay's GC.
+  collect: [repositoryExists],
 } as const satisfies Record<string, readonly Guard[]>;
 
 export type StepName = keyof typeof GUARD_CHAINS;

@@ -9,11 +9,13 @@ import type { Actor, ManifestPulled, QuotaReport, RegistryEvents, RepoRef, Repos
 import type { Digest, LabelEffects } from "../oci";
 import type { RegistryWrites } from "../store/registryTx";
 import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
+import type { ManifestCandidate } from "../store/lifecycleTx";
 import * as blobSteps from "./blobSteps";
 import * as manifestSteps from "./manifestSteps";
 import { runOperation, type OperationDeps } from "./operation";
-import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome } from "./outcomes";
+import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, NotLive, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome, UnknownManifest } from "./outcomes";
 import { measureQuota } from "./quota";
+import * as lifecycleSteps from "./lifecycleSteps";
 import * as repositorySteps from "./repositorySteps";
 import * as tagSteps from "./tagSteps";
 import * as policySteps from "./policySteps";
@@ -161,6 +163,39 @@ export class Registry {
     });
     if (report) this.deps.events.quotaChecked({ report, refused: false, actual: true });
     return report;
+  }
+
+  /** Takes a tag out of the time machine at once (API v1's removeTagFromTimemachine). */
+  async removeTagFromTimeMachine(input: TagInput & { alive: boolean; digest?: string }): Promise<Ok<{ digest: string }> | Refusal | NotLive | UnknownManifest> {
+    return this.run((op) => lifecycleSteps.removeTagFromTimeMachine(op, input));
+  }
+
+  // The collector's steps (lifecycle/collector.ts): each one small transaction that re-checks.
+
+  async purgeTagPeriods(input: { repo: RepoRef; endedByMs: number; limit: number }): Promise<Ok<{ purged: number }> | Refusal> {
+    return this.run((op) => lifecycleSteps.purgeTagPeriods(op, input));
+  }
+
+  async collectManifests(input: { repo: RepoRef; candidates: ManifestCandidate[]; sinceMs: number; pushedBeforeMs: number; actor: Actor }): Promise<Ok<{ collected: string[] }> | Refusal> {
+    return this.run((op) => lifecycleSteps.collectManifests(op, input));
+  }
+
+  async collectBlobLinks(input: { repo: RepoRef; digests: string[]; linkedBeforeMs: number; actor: Actor }): Promise<Ok<{ unlinked: string[] }> | Refusal> {
+    return this.run((op) => lifecycleSteps.collectBlobLinks(op, input));
+  }
+
+  async collectBlobRows(input: { digests: string[] }): Promise<Ok<{ deleted: { digest: string; size: number }[] }>> {
+    return this.run((op) => lifecycleSteps.collectBlobRows(op, input));
+  }
+
+  /** fsck --repair: forgets a blob whose bytes are lost or damaged, so the next push uploads it again. */
+  async forgetLostBlob(input: { digest: string }): Promise<Ok<{ links: number }>> {
+    return this.run((op) => lifecycleSteps.forgetLostBlob(op, input));
+  }
+
+  /** fsck --repair: a blob row's size corrected to its verified bytes. */
+  async repairBlobSize(input: { digest: string; size: number }): Promise<Ok> {
+    return this.run((op) => lifecycleSteps.repairBlobSize(op, input));
   }
 
   /** A manifest was served (not a change of state: no transaction, only the event, for the audit log). */

@@ -57,11 +57,13 @@ export function deleteTag(op: OperationScope, input: TagInput & { cause?: "autop
   return OK;
 }
 
-/** Points the tag back at a manifest it pointed at before. */
+/** Points the tag back at a manifest it pointed at in a period still in the time machine. */
 export function restoreTag(op: OperationScope, input: TagInput & { digest: string }): Ok {
   const { repo, tag, digest, actor } = input;
   const manifestId = op.tx.manifestId(repo.id, digest);
-  if (manifestId === undefined || !op.tx.tagPointedAt(repo.id, tag, manifestId)) op.fail({ kind: "unknownManifest", digest });
+  // Only a period still in the time machine can be restored (live, or ended within the window).
+  const since = op.tx.now - op.tx.timeMachineMs(repo.id);
+  if (manifestId === undefined || !op.tx.tagPointedAt(repo.id, tag, manifestId, since)) op.fail({ kind: "unknownManifest", digest });
   const facts = op.guard("restoreTag", { repoId: repo.id, tag, action: "restore" });
   const live = facts.liveTag();
   if (live?.manifestId !== manifestId) {

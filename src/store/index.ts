@@ -31,6 +31,8 @@ import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
 import { HealthProbeStore } from "./meta/healthProbe";
 import { QuotaStore } from "./meta/quotas";
 import { QuotaUsageStore } from "./meta/quotaUsage";
+import { CollectionReads } from "./meta/collection";
+import { IntegrityReads } from "./meta/integrity";
 
 export interface Stores {
   db: MetaDb;
@@ -66,6 +68,10 @@ export interface Stores {
   quotas: QuotaStore;
   /** Storage used by namespaces and repositories. */
   quotaUsage: QuotaUsageStore;
+  /** What the collector reads to find garbage (its deletions go through the registry). */
+  collection: CollectionReads;
+  /** What `berth fsck` reads to check every reference both ways. */
+  integrity: IntegrityReads;
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
@@ -112,8 +118,8 @@ export function openStores(opts: StoreOptions): Stores {
     registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs, quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
-    manifests: new ManifestStore(db, cache),
-    tags: new TagStore(db, cache),
+    manifests: new ManifestStore(db, cache, opts.clock),
+    tags: new TagStore(db, cache, opts.clock),
     uploads: new UploadSessions(
       new UploadRowStore(db),
       blobs,
@@ -140,6 +146,8 @@ export function openStores(opts: StoreOptions): Stores {
     health: new HealthProbeStore(db),
     quotas,
     quotaUsage,
+    collection: new CollectionReads(db),
+    integrity: new IntegrityReads(db),
     warnings,
     close: () => {
       try {

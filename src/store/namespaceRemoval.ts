@@ -3,7 +3,7 @@ import type { Stores } from ".";
 /**
  * Removes a user or organization namespace with everything in it: repositories, robots, teams
  * and grants go by cascade (through RepositoryStore, whose read cache must forget them), and a
- * user namespace takes its user. Blobs stay until `berth gc`, as after any repository deletion.
+ * user namespace takes its user. The next collection pass frees the blobs, as after any repository deletion.
  */
 export function removeNamespace(stores: Pick<Stores, "repositories" | "users" | "namespaces">, name: string): void {
   const ns = stores.namespaces.settings(name);

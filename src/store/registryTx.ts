@@ -15,8 +15,10 @@ import type { OrgStore } from "./meta/orgs";
 import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
 import type { QuotaRow, QuotaStore } from "./meta/quotas";
 import type { QuotaUsageStore } from "./meta/quotaUsage";
+import { LifecycleTx, prepareLifecycleStatements, type LifecycleStatements } from "./lifecycleTx";
+import { endsAfter, timeMachineMs } from "./meta/tags";
 
-type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
+export type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
 
 export type RepositoryState = "NORMAL" | "READ_ONLY";
 
@@ -107,12 +109,18 @@ export interface RegistryTxStores {
 
 /** One transaction's view of the registry: what guards read and operations write. */
 export class RegistryTx {
+  /** The lifecycle's writes (time machine, collection) in this transaction. */
+  readonly lifecycle: LifecycleTx;
+
   constructor(
     private readonly tx: Tx,
     private readonly stores: RegistryTxStores,
     /** The transaction's clock: every time it writes is this one. */
     readonly now: number,
-  ) {}
+    lifecycle: LifecycleStatements,
+  ) {
+    this.lifecycle = new LifecycleTx(tx, lifecycle);
+  }
 
   repository(id: number): RepositoryFacts | undefined {
     return this.tx.select(repositoryColumns).from(repositories).where(eq(repositories.id, id)).get();
@@ -158,13 +166,13 @@ export class RegistryTx {
       .get()?.id;
   }
 
-  /** Whether the tag ever pointed at the manifest (a period of its history did). */
-  tagPointedAt(repoId: number, name: string, manifestId: number): boolean {
+  /** Whether the tag pointed at the manifest in a period that is live or ended after `sinceMs` (in the time machine). */
+  tagPointedAt(repoId: number, name: string, manifestId: number, sinceMs: number): boolean {
     return (
       this.tx
         .select({ id: tags.id })
         .from(tags)
-        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), eq(tags.manifestId, manifestId)))
+        .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), eq(tags.manifestId, manifestId), endsAfter(sinceMs)))
         .limit(1)
         .get() !== undefined
     );
@@ -243,10 +251,17 @@ export class RegistryTx {
     );
   }
 
-  /** Stores the manifest once per repository and digest; answers its id (the existing one if stored before). */
+  /**
+   * Stores the manifest once per repository and digest; answers its id (the existing one if
+   * stored before). A push of a stored manifest refreshes its push time: the collector's grace
+   * period covers a manifest pushed moments ago (say, the child of an index about to follow).
+   */
   insertManifest(repoId: number, m: NewManifestRow): number {
     const existing = this.manifestId(repoId, m.digest);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      this.tx.update(manifests).set({ createdMs: this.now }).where(eq(manifests.id, existing)).run();
+      return existing;
+    }
     const row = this.tx
       .insert(manifests)
       .values({
@@ -285,10 +300,17 @@ export class RegistryTx {
       .get()?.size;
   }
 
-  /** Records a committed blob and links it to the repository (idempotent). */
+  /**
+   * Records a committed blob and links it to the repository (idempotent). Linking again (a
+   * re-upload, a mount) refreshes the link's time: the collector's grace period counts from it.
+   */
   linkBlob(repoId: number, digest: string, size: number): void {
     this.tx.insert(blobs).values({ digest, size, createdMs: this.now }).onConflictDoNothing().run();
-    this.tx.insert(repositoryBlobs).values({ repositoryId: repoId, digest, createdMs: this.now }).onConflictDoNothing().run();
+    this.tx
+      .insert(repositoryBlobs)
+      .values({ repositoryId: repoId, digest, createdMs: this.now })
+      .onConflictDoUpdate({ target: [repositoryBlobs.repositoryId, repositoryBlobs.digest], set: { createdMs: this.now } })
+      .run();
   }
 
   unlinkBlob(repoId: number, digest: string): boolean {
@@ -319,6 +341,11 @@ export class RegistryTx {
   /** What these blobs would add to the namespace's usage (`size` for a blob whose row is not written yet). */
   bytesNewToNamespace(namespaceId: number, blobs: { digest: string; size?: number }[]): number {
     return blobs.length ? this.stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs) : 0;
+  }
+
+  /** How long ended tag periods stay in the time machine, from the repository's namespace (Quay's removed_tag_expiration_s). */
+  timeMachineMs(repoId: number): number {
+    return timeMachineMs(this.tx, repoId);
   }
 
   namespaceExists(name: string): boolean {
@@ -361,7 +388,7 @@ export class RegistryTx {
     return { kind: "created", repo, defaultGrants };
   }
 
-  /** Deletes the repository with its manifests, tags, links and grants (by cascade); gc frees the bytes. */
+  /** Deletes the repository with its manifests, tags, links and grants (by cascade); the collector frees the bytes. */
   deleteRepository(repoId: number): void {
     this.tx.delete(repositories).where(eq(repositories.id, repoId)).run();
   }
@@ -377,17 +404,21 @@ export class RegistryTx {
 
 /** Runs registry transactions: one write lock, one clock, the read cache forgotten after each. */
 export class RegistryWrites {
+  private readonly lifecycle: LifecycleStatements;
+
   constructor(
     private readonly db: MetaDb,
     private readonly cache: ReadCache,
     private readonly stores: RegistryTxStores,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.lifecycle = prepareLifecycleStatements(db);
+  }
 
   /** `body` runs inside one IMMEDIATE transaction; throwing rolls everything back. */
   transact<T>(body: (tx: RegistryTx) => T): T {
     try {
-      return this.db.transaction((tx) => body(new RegistryTx(tx, this.stores, this.clock())), { behavior: "immediate" });
+      return this.db.transaction((tx) => body(new RegistryTx(tx, this.stores, this.clock(), this.lifecycle)), { behavior: "immediate" });
     } finally {
       // Cached reads (repository by name, manifest by tag) may have changed.
       this.cache.clear();

@@ -132,25 +132,46 @@ export class UploadSessions {
     });
   }
 
-  /** Drops expired sessions and upload files that no row owns (left by a crash). */
-  async sweep(nowMs = Date.now()): Promise<number> {
+  /**
+   * Drops expired sessions, abandoned monolithic uploads, upload files no session owns (left by
+   * a crash, or by a repository deleted with its sessions) and sessions whose file is gone.
+   * Answers how many went and the bytes their files held.
+   *
+   * `berth gc` sweeps beside a running server, which alone knows which uploads are being
+   * written: a file written within the last minute is never dropped (a body streaming in
+   * refreshes its mtime), whichever process sweeps.
+   */
+  async sweep(nowMs = Date.now()): Promise<{ removed: number; bytes: number }> {
     let removed = 0;
-    for (const id of this.rows.expired(nowMs)) {
-      if (await this.dropUnlessHeld(id)) removed++;
+    let bytes = 0;
+    const quietSince = nowMs - 60_000;
+    // A session some request holds, or whose file was written within the last minute (a push
+    // writing it: berth gc may run beside the server), is left alone.
+    const dropIfIdle = async (id: string): Promise<void> => {
+      if (!(await this.locks.tryLock(id))) return;
+      try {
+        const written = await this.blobs.uploadModifiedMs(id);
+        if (written !== null && written >= quietSince) return;
+        bytes += (await this.blobs.uploadSize(id)) ?? 0;
+        await this.drop(id);
+        removed++;
+      } finally {
+        await this.locks.unlock(id);
+      }
+    };
+    for (const id of this.rows.expired(nowMs)) await dropIfIdle(id);
+    // A minute's margin also covers the moment between a session's row and its file.
+    for (const id of this.rows.createdBefore(quietSince)) {
+      if (id.startsWith(MONOLITHIC_PREFIX) || (await this.blobs.uploadSize(id)) === null) await dropIfIdle(id);
     }
-    // A minute's margin covers the moment between a monolithic session's creation and its write.
-    for (const id of this.rows.createdBefore(nowMs - 60_000)) {
-      if (id.startsWith(MONOLITHIC_PREFIX) && (await this.dropUnlessHeld(id))) removed++;
+    for (const id of await this.blobs.listUploads()) {
+      // Asked per file, just before deleting it: a session started after the listing has its
+      // row before its file, so a file without a row belongs to no session.
+      if (!this.rows.exists(id)) await dropIfIdle(id);
     }
-    // Files first, rows second: a session's row is written before its file, so a file listed
-    // here whose row is missing afterwards was left by a crash, not made by a start meanwhile.
-    const files = await this.blobs.listUploads();
-    const owned = this.rows.allIds();
-    for (const id of files) {
-      if (!owned.has(id) && (await this.dropUnlessHeld(id))) removed++;
-    }
-    return removed;
+    return { removed, bytes };
   }
+
 
   /**
    * Runs `work` while holding the session: busy if another request holds it, unknown if it does
@@ -253,17 +274,6 @@ export class UploadSessions {
   private async drop(id: string): Promise<void> {
     await this.blobs.deleteUpload(id);
     this.forget(id);
-  }
-
-  /** The sweep's drop: a session some request holds is left alone. */
-  private async dropUnlessHeld(id: string): Promise<boolean> {
-    if (!(await this.locks.tryLock(id))) return false;
-    try {
-      await this.drop(id);
-      return true;
-    } finally {
-      await this.locks.unlock(id);
-    }
   }
 
   private forget(id: string): void {

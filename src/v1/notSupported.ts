@@ -19,7 +19,6 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
   { what: "encrypted client keys", routes: [["POST", "/api/v1/user/clientkey", "generateUserClientKey"]] },
   { what: "the collaborators view", routes: [["GET", `${O}/collaborators`, "getOrganizationCollaborators"]] },
   { what: "taking ownership of namespaces", routes: [["POST", "/api/v1/superuser/takeownership/:namespace", "takeOwnership"]] },
-  { what: "permanent tag deletion", routes: [["POST", `${R}/tag/:tag/expire`, "removeTagFromTimemachine"]] },
   { what: "security scanning", routes: [["GET", `${R}/manifest/:manifestref/security`, "getRepoManifestSecurity"]] },
   { what: "the registry capabilities report (sparse manifests, mirroring)", routes: [["GET", "/api/v1/registry/capabilities", "getRegistryCapabilities"]] },
   { what: "the configuration dump", routes: [["GET", "/api/v1/superuser/config", "getSuperUserConfig"]] },

@@ -126,7 +126,8 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
           is_organization: r!.namespaceKind === "org",
           status_token: "",
           trust_enabled: false,
-          tag_expiration_s: 1209600,
+          // The namespace's time machine window (Quay's namespace_user_removed_tag_expiration_s).
+          tag_expiration_s: ctx.stores.tags.timeMachineSeconds(r!.id),
           is_free_account: true,
           can_write: mayWriteRepo(standing.role),
           can_admin: mayAdminRepo(standing.role),

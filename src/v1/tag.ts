@@ -23,6 +23,11 @@ const PutBody = Type.Object({
   immutable: Type.Optional(Type.Boolean()),
 });
 const RestoreBody = Type.Object({ manifest_digest: Type.String({ minLength: 1 }) });
+const ExpireBody = Type.Object({
+  manifest_digest: Type.Optional(Type.String({ minLength: 1 })),
+  include_submanifests: Type.Optional(Type.Boolean()),
+  is_alive: Type.Optional(Type.Boolean()),
+});
 
 /** A tag operation's outcome as Quay answers it. */
 function tagError(outcome: Exclude<TagOutcome, { kind: "ok" }>): ApiError {
@@ -133,5 +138,28 @@ export function tagRoutes(api: V1App, ctx: V1Context) {
         return {};
       },
       { nickname: "restoreTag", ...writer, audit: "revert_tag" },
+    )
+    .post(
+      "/api/v1/repository/:repository/tag/:tag/expire",
+      async ({ caller, request, repo, params, body }) => {
+        // Quay's permanent deletion: the live tag (is_alive) or its ended periods at a manifest
+        // leave the time machine now, and the next collection frees what only they kept. An
+        // index's children go with it (`include_submanifests` has nothing more to do here).
+        requireTagName(params.tag);
+        const b = parseBody(ExpireBody, body);
+        const alive = b.is_alive ?? false;
+        if (!alive && b.manifest_digest === undefined) throw ApiError.invalidRequest("manifest_digest required when is_alive set to false");
+        const outcome = await ctx.registry.removeTagFromTimeMachine({
+          repo: { id: repo.repoId!, name: repo.repo },
+          tag: params.tag,
+          alive,
+          ...(alive ? {} : { digest: b.manifest_digest }),
+          actor: callerActor(caller, request),
+        });
+        if (outcome.kind === "notLive" || outcome.kind === "unknownManifest") throw ApiError.notFound();
+        if (outcome.kind !== "ok") throw refusalError(outcome);
+        return jsonResponse("", 200);
+      },
+      { nickname: "removeTagFromTimemachine", ...writer, audit: "permanently_delete_tag" },
     );
 }

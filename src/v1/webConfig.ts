@@ -85,9 +85,10 @@ export function webConfigRoutes(ctx: V1Context) {
         CONTACT_INFO: [],
         DEBUG: false,
         SETUP_COMPLETE: true,
-        // Ended tags stay restorable for two weeks; other windows cannot be chosen yet.
-        TAG_EXPIRATION_OPTIONS: ["2w"],
-        PERMANENTLY_DELETE_TAGS: false,
+        // The time machine windows users and orgs may choose (fieldRules.ts's TAG_EXPIRATION_OPTIONS).
+        TAG_EXPIRATION_OPTIONS: ["0s", "1d", "1w", "2w", "4w"],
+        // removeTagFromTimemachine is served (Quay shows it only with this flag).
+        PERMANENTLY_DELETE_TAGS: true,
         // A tag with an expiry cannot be made immutable (Quay's default).
         FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE: false,
         ...Object.fromEntries(CONFIG_FEATURES.map((name) => [`FEATURE_${name}`, f[name] ?? false])),

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   nodeState?: Partial<NodeState>;
   /** The health checks' clock. */
   healthClock?: () => number;
+  /** The registry's and the lifecycle's clock (time machine windows, grace periods). */
+  clock?: () => number;
 }
 
 /** Berth in this process on a free loopback port over a fresh data directory. */
@@ -53,6 +55,7 @@ export async function startTestServer(
   const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, {
     notify: opts.notify,
     healthClock: opts.healthClock,
+    clock: opts.clock,
     nodeState: { ...opts.nodeState, ...(opts.loginThrottle ? { loginThrottle: opts.loginThrottle } : {}) },
   });
   const port = new URL(server.url).port;

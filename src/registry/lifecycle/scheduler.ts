@@ -9,22 +9,27 @@ import type { Logger } from "../../log";
 export interface LifecycleTask {
   /** Short name for logs ("autoprune", "collect"). */
   readonly name: string;
-  /** One pass. `now` is the pass's clock; the answer is one log line of what it did. */
-  run(now: number): Promise<string>;
+  /**
+   * One pass. `now` is the pass's clock; the answer is one log line of what it did. `stopping`
+   * aborts when the server shuts down: a long pass should end at its next batch (every step of
+   * it being complete in itself).
+   */
+  run(now: number, stopping: AbortSignal): Promise<string>;
 }
 
 export interface LifecycleScheduler {
   /** Starts the interval (the first pass runs one interval after start). */
   start(): void;
-  /** Stops the interval and waits for a pass in progress. */
+  /** Stops the interval, tells a pass in progress to stop, and waits for it. */
   stop(): Promise<void>;
-  /** Runs every task once now (waits for a pass in progress first); what each said. */
+  /** Runs every task once now (waits for a pass in progress first); what each said. Nothing once stopped. */
   runOnce(now?: number): Promise<string[]>;
 }
 
 export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<string[]> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly tasks: readonly LifecycleTask[],
@@ -35,13 +40,17 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
 
   start(): void {
     if (this.timer || this.intervalMs <= 0 || this.tasks.length === 0) return;
-    this.timer = setInterval(() => void this.runOnce().catch(() => {}), this.intervalMs);
+    // A pass longer than the interval is not queued behind: the next tick after it starts one.
+    this.timer = setInterval(() => {
+      if (!this.running) void this.runOnce().catch(() => {});
+    }, this.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await this.running?.catch(() => {});
   }
 
@@ -58,8 +67,9 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
   private async pass(now: number): Promise<string[]> {
     const said: string[] = [];
     for (const task of this.tasks) {
+      if (this.stopping.signal.aborted) break;
       try {
-        const line = await task.run(now);
+        const line = await task.run(now, this.stopping.signal);
         said.push(`${task.name}: ${line}`);
         this.log.info(`lifecycle ${task.name}: ${line}`);
       } catch (e) {
@@ -69,4 +79,20 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
     }
     return said;
   }
+}
+
+/**
+ * A task that runs at most every `intervalMs` by the clock it is given, so passes with different
+ * intervals share one scheduler (which ticks at the shortest). A skipped tick says "not due".
+ */
+export function atMostEvery(intervalMs: number, task: LifecycleTask): LifecycleTask {
+  let lastRunMs: number | undefined;
+  return {
+    name: task.name,
+    async run(now, stopping) {
+      if (lastRunMs !== undefined && now - lastRunMs < intervalMs) return "not due";
+      lastRunMs = now;
+      return task.run(now, stopping);
+    },
+  };
 }

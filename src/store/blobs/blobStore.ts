@@ -2,7 +2,8 @@
 // only one today; an S3 one must pass the same suite (test/unit/store/blobStore.suite.ts).
 // Ordinary outcomes are values, not exceptions.
 
-export type BlobStat = { exists: true; size: number } | { exists: false };
+/** `modifiedMs`: when the bytes were last written (a commit refreshes it; the collector's grace period reads it). */
+export type BlobStat = { exists: true; size: number; modifiedMs: number } | { exists: false };
 
 export interface AppendResult {
   /** Bytes written by this call (also when the body stream broke part way). */
@@ -15,20 +16,26 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobStat>;
   /** The blob's bytes [start, end] (inclusive), or all of it; streamed by the Response. */
   read(digest: string, range?: { start: number; end: number }): Blob;
-  /** Every stored digest (garbage collection walks these). */
+  /** Every stored digest, in digest order (garbage collection and fsck walk these). */
   list(): AsyncIterable<string>;
   /**
-   * Garbage collection's delete: removes the bytes unless they were written within `graceMs`
-   * or `isReferenced()` turns true meanwhile (a push of the same digest racing the collector).
-   * Returns whether the bytes went.
+   * Garbage collection's delete: removes the bytes unless they were written at or after
+   * `writtenBeforeMs` or `isReferenced()` turns true meanwhile (a push of the same digest racing
+   * the collector). Answers the bytes freed, or undefined when the blob stays (or was not there).
    */
-  deleteUnreferenced(digest: string, graceMs: number, isReferenced: () => boolean): Promise<boolean>;
+  deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean): Promise<number | undefined>;
   /** Puts back bytes a crashed collector had set aside while still referenced; drops the rest. */
-  recoverTrash(isReferenced: (digest: string) => boolean): Promise<void>;
+  recoverTrash(isReferenced: (digest: string) => boolean): Promise<{ restored: number; dropped: number }>;
+  /** How many blobs a crashed collector left set aside (fsck reports them). */
+  trashCount(): Promise<number>;
+  /** Moves a blob whose bytes do not hash to its digest out of the store, kept for inspection. */
+  quarantine(digest: string): Promise<void>;
 
   createUpload(id: string): Promise<void>;
   /** Current size of the upload's data, or null when there is no such upload. */
   uploadSize(id: string): Promise<number | null>;
+  /** When the upload's data was last written, or null when there is no such upload. */
+  uploadModifiedMs(id: string): Promise<number | null>;
   /**
    * Writes the body at `offset`, dropping anything past it first (left by a crash or a broken
    * request), and hands each chunk to `onChunk` (the caller hashes while we stream).

@@ -11,6 +11,15 @@ const WRITEBACK_EVERY = 64 * 1024 * 1024;
 const fdatasyncAsync = promisify(fdatasync);
 const SAFE_UPLOAD_ID = /^[A-Za-z0-9-]{8,64}$/;
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: any) {
+    return e?.code === "EPERM";
+  }
+}
+
 function assertSafe(value: string, pattern: RegExp): void {
   if (!pattern.test(value)) throw new Error(`unsafe storage key: ${JSON.stringify(value)}`);
 }
@@ -37,7 +46,7 @@ export class FsBlobStore implements BlobStore {
   async stat(digest: string): Promise<BlobStat> {
     try {
       const s = await stat(this.blobPath(digest));
-      return { exists: true, size: s.size };
+      return { exists: true, size: s.size, modifiedMs: s.mtimeMs };
     } catch (e: any) {
       if (e?.code === "ENOENT") return { exists: false };
       throw e;
@@ -52,8 +61,9 @@ export class FsBlobStore implements BlobStore {
   async *list(): AsyncIterable<string> {
     for (const alg of ["sha256", "sha512"]) {
       const algDir = join(this.root, "blobs", alg);
-      for (const prefix of await readdir(algDir).catch(() => [] as string[])) {
-        for (const hex of await readdir(join(algDir, prefix)).catch(() => [] as string[])) {
+      // In digest order: the collector asks for a page's rows as one range.
+      for (const prefix of (await readdir(algDir).catch(() => [] as string[])).sort()) {
+        for (const hex of (await readdir(join(algDir, prefix)).catch(() => [] as string[])).sort()) {
           const digest = `${alg}:${hex}`;
           if (SAFE_DIGEST.test(digest)) yield digest;
         }
@@ -61,39 +71,73 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async deleteUnreferenced(digest: string, graceMs: number, isReferenced: () => boolean): Promise<boolean> {
+  async deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean): Promise<number | undefined> {
+    const path = this.blobPath(digest);
+    // A file written moments ago is left where it is without moving it (a push whose row is
+    // about to be committed); the check after the move below is the one that counts.
+    const before = await this.stat(digest);
+    if (!before.exists || before.modifiedMs >= writtenBeforeMs) return undefined;
     // Move the file aside first, then decide. A concurrent push renames a fresh file (recent
     // mtime) into place either before our rename — then we hold it and put it back — or after
     // — then it is simply there. Metadata rows are written after that rename, so a row that
     // appears after ours was deleted is seen by isReferenced() and the file is put back.
-    const path = this.blobPath(digest);
-    // The trash name keeps the digest, so a collector that crashed here can be undone.
-    const trash = join(this.root, "trash", `${digest.replace(":", "-")}-${crypto.randomUUID()}`);
+    // The trash name keeps the digest, so a collector that crashed here can be undone, and the
+    // process id, so another collector (the server's beside `berth gc`) leaves it alone meanwhile.
+    const trash = join(this.root, "trash", `${digest.replace(":", "-")}-${process.pid}-${crypto.randomUUID()}`);
     try {
       await rename(path, trash);
+      const s = await stat(trash);
+      if (s.mtimeMs >= writtenBeforeMs || isReferenced()) {
+        await rename(trash, path);
+        return undefined;
+      }
+      await unlink(trash);
+      return s.size;
     } catch (e: any) {
-      if (e?.code === "ENOENT") return false;
+      if (e?.code === "ENOENT") return undefined;
       throw e;
     }
-    const s = await stat(trash);
-    if (Date.now() - s.mtimeMs < graceMs || isReferenced()) {
-      await rename(trash, path);
-      return false;
-    }
-    await unlink(trash);
-    return true;
   }
 
-  async recoverTrash(isReferenced: (digest: string) => boolean): Promise<void> {
+  async recoverTrash(isReferenced: (digest: string) => boolean): Promise<{ restored: number; dropped: number }> {
     const dir = join(this.root, "trash");
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
+    let restored = 0;
+    let dropped = 0;
+    for (const name of await this.abandonedTrash()) {
       const m = /^(sha256|sha512)-([a-f0-9]+)-/.exec(name);
       const digest = m ? `${m[1]}:${m[2]}` : undefined;
       if (digest && SAFE_DIGEST.test(digest) && isReferenced(digest) && (await this.stat(digest)).exists === false) {
-        await rename(join(dir, name), this.blobPath(digest));
+        mkdirSync(dirname(this.blobPath(digest)), { recursive: true });
+        await rename(join(dir, name), this.blobPath(digest)).catch(() => {});
+        restored++;
       } else {
         await unlink(join(dir, name)).catch(() => {});
+        dropped++;
       }
+    }
+    return { restored, dropped };
+  }
+
+  async trashCount(): Promise<number> {
+    return (await this.abandonedTrash()).length;
+  }
+
+  /** Trash entries whose collector is gone (a live one is deciding about its own right now). */
+  private async abandonedTrash(): Promise<string[]> {
+    const names = await readdir(join(this.root, "trash")).catch(() => [] as string[]);
+    return names.filter((name) => {
+      const pid = /^(?:sha256|sha512)-[a-f0-9]+-(\d+)-/.exec(name)?.[1];
+      return pid === undefined || !processAlive(Number(pid));
+    });
+  }
+
+  async quarantine(digest: string): Promise<void> {
+    const dir = join(this.root, "quarantine");
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      await rename(this.blobPath(digest), join(dir, `${digest.replace(":", "-")}-${Date.now()}`));
+    } catch (e: any) {
+      if (e?.code !== "ENOENT") throw e;
     }
   }
 
@@ -104,6 +148,15 @@ export class FsBlobStore implements BlobStore {
   async uploadSize(id: string): Promise<number | null> {
     try {
       return (await stat(this.uploadPath(id))).size;
+    } catch (e: any) {
+      if (e?.code === "ENOENT") return null;
+      throw e;
+    }
+  }
+
+  async uploadModifiedMs(id: string): Promise<number | null> {
+    try {
+      return (await stat(this.uploadPath(id))).mtimeMs;
     } catch (e: any) {
       if (e?.code === "ENOENT") return null;
       throw e;

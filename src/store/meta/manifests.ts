@@ -36,6 +36,7 @@ export class ManifestStore {
   constructor(
     private readonly db: MetaDb,
     private readonly cache: ReadCache,
+    private readonly clock: () => number = Date.now,
   ) {
     this.byTag = db
       .select({ ...manifestColumns, expiresMs: tags.expiresMs })
@@ -61,7 +62,7 @@ export class ManifestStore {
   getByTag(repoId: number, tag: string): StoredManifest | undefined {
     return this.cache.get(
       `tag\0${repoId}\0${tag}`,
-      () => this.byTag.get({ repo: repoId, tag, now: Date.now() }),
+      () => this.byTag.get({ repo: repoId, tag, now: this.clock() }),
       (row) => row?.expiresMs == null,
     );
   }

@@ -1,15 +1,41 @@
-import { and, asc, desc, eq, gt, isNull, or, type Placeholder, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, or, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
 import { outlineManifest } from "../../oci";
-import { manifests, tags } from "../schema";
+import { manifests, namespaces, repositories, tags } from "../schema";
 
 /** SQL: the row's live period has not passed its expiry (rows without one never expire). */
 export function notExpired(nowMs: number | Placeholder): SQL {
   return or(isNull(tags.expiresMs), gt(tags.expiresMs, nowMs))!;
 }
 
-/** One period of a tag's life, for API v1's history listing. */
+/**
+ * SQL: when the period ends: its end, else its expiry (never before its start), else NULL (a
+ * live tag without expiry). A period whose end has passed is in its namespace's time machine
+ * until `end + window`, then it is purged.
+ */
+export const periodEnd: SQL<number | null> = sql`COALESCE(${tags.endMs}, MAX(${tags.expiresMs}, ${tags.startMs}))`;
+
+/** SQL: the period is live, or ended after `sinceMs` (the start of the time machine's window). */
+export function endsAfter(sinceMs: number | Placeholder): SQL {
+  return sql`(${periodEnd} IS NULL OR ${periodEnd} > ${sinceMs})`;
+}
+
+/**
+ * How long ended periods of the repository's tags stay listable and restorable: its namespace's
+ * time machine window (Quay's removed_tag_expiration_s). Reads through a database or a transaction.
+ */
+export function timeMachineMs(q: Pick<MetaDb, "select">, repoId: number): number {
+  const row = q
+    .select({ s: namespaces.tagExpirationS })
+    .from(repositories)
+    .innerJoin(namespaces, eq(namespaces.id, repositories.namespaceId))
+    .where(eq(repositories.id, repoId))
+    .get();
+  return (row?.s ?? 0) * 1000;
+}
+
+/** One period of a tag's life, for API v1's history listing (live, or ended within the time machine's window). */
 export interface TagPeriod {
   name: string;
   startMs: number;
@@ -39,7 +65,14 @@ export class TagStore {
   constructor(
     private readonly db: MetaDb,
     private readonly cache: ReadCache,
+    private readonly clock: () => number = Date.now,
   ) {}
+
+
+  /** The repository's namespace's time machine window, in seconds. */
+  timeMachineSeconds(repoId: number): number {
+    return timeMachineMs(this.db, repoId) / 1000;
+  }
 
   /** Live tag names in lexical order after `last`, at most `limit`. */
   list(repoId: number, last: string | undefined, limit: number | undefined): string[] {
@@ -50,7 +83,7 @@ export class TagStore {
         and(
           eq(tags.repositoryId, repoId),
           isNull(tags.endMs),
-          notExpired(Date.now()),
+          notExpired(this.clock()),
           last !== undefined ? gt(tags.name, last) : undefined,
         ),
       )
@@ -60,9 +93,13 @@ export class TagStore {
     return q.all().map((r) => r.name);
   }
 
-  /** Periods (live and ended), newest start first, then by name; `limit` rows from `offset`. */
+  /**
+   * Periods (live, and ended within the namespace's time machine window), newest start first,
+   * then by name; `limit` rows from `offset`.
+   */
   history(repoId: number, q: TagHistoryQuery): TagPeriod[] {
-    const now = Date.now();
+    const now = this.clock();
+    const since = now - timeMachineMs(this.db, repoId);
     const rows = this.db
       .select({
         name: tags.name,
@@ -80,7 +117,7 @@ export class TagStore {
         and(
           eq(tags.repositoryId, repoId),
           q.name !== undefined ? eq(tags.name, q.name) : undefined,
-          q.onlyActive ? and(isNull(tags.endMs), notExpired(now)) : undefined,
+          q.onlyActive ? and(isNull(tags.endMs), notExpired(now)) : endsAfter(since),
         ),
       )
       .orderBy(desc(tags.startMs), asc(tags.name), desc(tags.id))

@@ -20,19 +20,24 @@ export class UploadRowStore {
   /**
    * Creates the row unless `owner` already has `max` open sessions (not finished, cancelled or
    * expired at `nowMs`). Count and insert share one transaction, so racing starts cannot pass
-   * the cap together.
+   * the cap together. It takes the write lock up front: a transaction that reads first cannot
+   * wait for the lock once another process (`berth gc`) has written since its read, and fails
+   * with SQLITE_BUSY at once.
    */
   createWithinCap(id: string, repositoryId: number, expiresMs: number, owner: string, max: number, nowMs: number): boolean {
-    return this.db.transaction((tx) => {
-      const open = tx
-        .select({ n: count() })
-        .from(uploads)
-        .where(and(eq(uploads.owner, owner), gte(uploads.expiresMs, nowMs)))
-        .get()!.n;
-      if (open >= max) return false;
-      tx.insert(uploads).values({ id, repositoryId, expiresMs, owner }).run();
-      return true;
-    });
+    return this.db.transaction(
+      (tx) => {
+        const open = tx
+          .select({ n: count() })
+          .from(uploads)
+          .where(and(eq(uploads.owner, owner), gte(uploads.expiresMs, nowMs)))
+          .get()!.n;
+        if (open >= max) return false;
+        tx.insert(uploads).values({ id, repositoryId, expiresMs, owner }).run();
+        return true;
+      },
+      { behavior: "immediate" },
+    );
   }
 
   get(id: string, repositoryId: number): UploadRow | undefined {
@@ -59,7 +64,7 @@ export class UploadRowStore {
     return this.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.createdMs, ms)).all().map((r) => r.id);
   }
 
-  allIds(): Set<string> {
-    return new Set(this.db.select({ id: uploads.id }).from(uploads).all().map((r) => r.id));
+  exists(id: string): boolean {
+    return this.db.select({ id: uploads.id }).from(uploads).where(eq(uploads.id, id)).get() !== undefined;
   }
 }

@@ -41,7 +41,7 @@ export function blobStoreSuite(name: string, make: () => Promise<{ store: BlobSt
       const digest = sha256("hello world");
       await store.commitUpload(id, digest);
       expect(await store.uploadSize(id)).toBeNull();
-      expect(await store.stat(digest)).toEqual({ exists: true, size: 11 });
+      expect(await store.stat(digest)).toMatchObject({ exists: true, size: 11 });
       expect(await store.read(digest).text()).toBe("hello world");
       expect(await store.read(digest, { start: 6, end: 10 }).text()).toBe("world");
       await cleanup();
@@ -89,14 +89,16 @@ export function blobStoreSuite(name: string, make: () => Promise<{ store: BlobSt
       const d2 = await commit(store, "two");
       const listed: string[] = [];
       for await (const d of store.list()) listed.push(d);
-      expect(listed.sort()).toEqual([d1, d2].sort());
-      expect(await store.deleteUnreferenced(d1, 60_000, () => false)).toBe(false); // too young
+      expect(listed).toEqual([d1, d2].sort()); // in digest order
+      const later = Date.now() + 1000;
+      expect(await store.deleteUnreferenced(d1, Date.now() - 60_000, () => false)).toBeUndefined(); // too young
       expect((await store.stat(d1)).exists).toBe(true);
-      expect(await store.deleteUnreferenced(d1, 0, () => true)).toBe(false); // referenced meanwhile
+      expect(await store.deleteUnreferenced(d1, later, () => true)).toBeUndefined(); // referenced meanwhile
       expect(await store.read(d1).text()).toBe("one");
-      expect(await store.deleteUnreferenced(d1, 0, () => false)).toBe(true);
+      expect(await store.deleteUnreferenced(d1, later, () => false)).toBe(3); // the bytes freed
       expect(await store.stat(d1)).toEqual({ exists: false });
-      expect(await store.deleteUnreferenced(d1, 0, () => false)).toBe(false); // already gone
+      expect(await store.deleteUnreferenced(d1, later, () => false)).toBeUndefined(); // already gone
+      expect(await store.trashCount()).toBe(0);
       await cleanup();
     });
 

@@ -1,5 +1,5 @@
-import { expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FsBlobStore } from "../../../src/store/blobs/fsBlobStore";
 import { tempDir } from "../../support/server";
@@ -22,4 +22,24 @@ test("filesystem probe: a blobs directory that is gone fails, naming the step", 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe("the filesystem store's trash", () => {
+  const hex = "ab".repeat(32);
+  test("a crashed collector's set-aside blob is put back when referenced, dropped otherwise; a live collector's is left alone", async () => {
+    const dir = tempDir("berth-fs-trash-");
+    try {
+      const store = new FsBlobStore(dir);
+      const dead = 2 ** 22 + 12345; // above Linux's default pid_max: no such process
+      writeFileSync(join(dir, "trash", `sha256-${hex}-${dead}-x`), "referenced");
+      writeFileSync(join(dir, "trash", `sha256-${"cd".repeat(32)}-${dead}-y`), "unreferenced");
+      writeFileSync(join(dir, "trash", `sha256-${"ef".repeat(32)}-${process.pid}-z`), "being decided by a live collector");
+      expect(await store.trashCount()).toBe(2);
+      expect(await store.recoverTrash((d) => d === `sha256:${hex}`)).toEqual({ restored: 1, dropped: 1 });
+      expect(await store.read(`sha256:${hex}`).text()).toBe("referenced");
+      expect(readdirSync(join(dir, "trash"))).toEqual([`sha256-${"ef".repeat(32)}-${process.pid}-z`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

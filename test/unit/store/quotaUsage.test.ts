@@ -184,7 +184,7 @@ describe("the maintained figure equals a recomputation", () => {
     const id = nsId(stores, "acme");
     stores.db.update(namespaceUsage).set({ sizeBytes: 5 }).where(eq(namespaceUsage.namespaceId, id)).run();
     // The lifecycle pass that runs it says what it repaired.
-    expect(await quotaUsageTask(stores.quotaUsage).run(Date.now())).toBe(`1 namespaces checked, 1 repaired (namespace ${id}: 5 → 300 bytes)`);
+    expect(await quotaUsageTask(stores.quotaUsage).run(Date.now(), new AbortController().signal)).toBe(`1 namespaces checked, 1 repaired (namespace ${id}: 5 → 300 bytes)`);
     expect(usage(stores, "acme")).toBe(300);
     expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
     // A reference count gone wrong is drift too, even while the bytes still agree.

@@ -92,7 +92,7 @@ describe("UploadSessions with its state", () => {
     expect(await uploads.append(repoId, id, body("def"))).toEqual({ kind: "busy", offset: 3 });
     expect(await uploads.finish(repoId, id, digest("abc"), null, undefined, () => {})).toEqual({ kind: "busy", offset: 3 });
     expect(await uploads.cancel(repoId, id)).toEqual({ kind: "busy", offset: 3 });
-    expect(await uploads.sweep(Date.now() + 7200_000)).toBe(0); // expired, but held
+    expect((await uploads.sweep(Date.now() + 7200_000)).removed).toBe(0); // expired, but held
     expect(await stores.blobs.listUploads()).toEqual([id]);
     heldElsewhere.delete(id);
     expect(await uploads.cancel(repoId, id)).toEqual({ kind: "ok" });
@@ -173,7 +173,7 @@ describe("UploadSessions with its state", () => {
     const uploads = node(new InProcessUploadLocks(), blobs);
     let id: string | undefined;
     startDuringListing = async () => (id = await open(uploads));
-    expect(await uploads.sweep()).toBe(0);
+    expect((await uploads.sweep()).removed).toBe(0);
     expect(await uploads.offset(repoId, id!)).toBe(0);
     expect(await uploads.append(repoId, id!, body("abc"))).toEqual({ kind: "ok", offset: 3 });
   });

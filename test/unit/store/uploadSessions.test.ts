@@ -80,11 +80,11 @@ describe("upload sessions", () => {
     const kept = await open(stores.uploads, repo.id);
     const mono = await open(stores.uploads, repo.id, "monolithic");
     await stores.blobs.createUpload("0rphan-file-0000");
-    expect(await stores.uploads.sweep(Date.now())).toBe(1); // only the orphan: mono is too young
-    expect(await stores.uploads.sweep(Date.now() + 61_000)).toBe(1); // now the monolithic one
+    expect(await stores.uploads.sweep(Date.now())).toEqual({ removed: 0, bytes: 0 }); // all written moments ago
+    expect(await stores.uploads.sweep(Date.now() + 61_000)).toEqual({ removed: 2, bytes: 0 }); // the orphan file and the monolithic one
     expect(await stores.uploads.offset(repo.id, mono)).toBeUndefined();
     expect(await stores.uploads.offset(repo.id, kept)).toBe(0);
-    expect(await stores.uploads.sweep(Date.now() + 3601_000)).toBe(1); // the expired session
+    expect(await stores.uploads.sweep(Date.now() + 3601_000)).toEqual({ removed: 1, bytes: 0 }); // the expired session
     expect(await stores.blobs.listUploads()).toEqual([]);
   });
 });

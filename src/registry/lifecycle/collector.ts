@@ -1,0 +1,204 @@
+// The online collector: frees what nothing keeps while the registry serves. It runs in the
+// server as a lifecycle task (scheduler.ts, every `gcIntervalSeconds`) and as `berth gc` beside a
+// running server (another process on the same data directory).
+//
+// WHAT IS GARBAGE
+// - A tag period that ended more than its namespace's time machine window ago (`tag_expiration_s`;
+//   an expired tag ended at its expiry). Within the window it stays listable and restorable.
+// - A manifest that no live or time-machine period, no kept index listing it and no kept subject
+//   keeps (referrers live as long as their subject), unless it was pushed within the grace period.
+// - A repository's link to a blob that no manifest of the repository names, unless it was made
+//   (uploaded, mounted, uploaded again) within the grace period.
+// - A blob row no repository links and no manifest names; then its file.
+// - Upload sessions past their age (`uploadTtlSeconds` idle), their files, upload files without
+//   a session. Deleted repositories and namespaces lose their rows at once (by cascade); their
+//   blobs are then unlinked and go in the next pass.
+//
+// PROTOCOL (never stops the world)
+// 1. Candidates are found by reads outside any transaction, in pages (SQLite's WAL lets them run
+//    beside writers); the event loop is handed back between pages and batches.
+// 2. Each deletion is a registry operation over a bounded batch: one short IMMEDIATE transaction
+//    that re-checks every candidate against the current state (store/lifecycleTx.ts). Writers
+//    wait for at most one batch; readers never wait.
+// 3. Order: periods, then manifests (a keeper before what it keeps: one pass frees a whole
+//    index), then links, then blob rows, then files, each phase seeing what the one before left.
+// 4. Grace: a blob uploaded or mounted moments ago but not yet named by a manifest survives: its
+//    link is younger than the grace period, and the unlinking transaction checks its age again.
+//    A manifest pushed moments ago (a child before its index) survives the same way.
+// 5. A manifest PUT racing a deletion: pushManifest checks the repository's links inside its
+//    own transaction; the collector unlinks only inside a transaction that checks no manifest of
+//    the repository names the blob. The write lock orders them: either the PUT committed first
+//    (the link is named and stays) or the link is gone and the PUT fails with missingBlob
+//    (MANIFEST_BLOB_UNKNOWN). A manifest is never stored with a missing blob.
+// 6. Files go only after their rows (and a row only when no link and no manifest reference it,
+//    re-checked). FsBlobStore.deleteUnreferenced moves the file aside, then checks its mtime and
+//    the row again and puts it back if either says a push arrived. A push writes its file before
+//    its row, so the mtime covers the moment between the two: whatever the grace, a file written
+//    less than FILE_GRACE_FLOOR_MS ago stays.
+// 7. A crash: each transaction is atomic and files follow rows, so a crash leaves at most files
+//    without rows (the next pass frees them) or files set aside in trash/ (the next pass, or
+//    `berth fsck --repair`, puts back those still referenced and drops the rest).
+// 8. Two collectors (the server's and `berth gc`) may overlap: every step re-checks, so the
+//    second finds nothing left to do where the first went; a blob set aside is named with its
+//    collector's process id, and only the set-aside blobs of dead processes are recovered.
+import type { RepositoryWindow } from "../../store/meta/collection";
+import { digestPages, DryRunEffects, LiveEffects, type CollectorDeps, type PassEffects } from "./collectorEffects";
+import { Pacer, type PacerOptions } from "./pacer";
+import { manifestGarbage, type ManifestNode } from "./manifestGarbage";
+import type { LifecycleTask } from "./scheduler";
+
+/** Files younger than this stay whatever the grace period (a push's file precedes its row). */
+export const FILE_GRACE_FLOOR_MS = 60_000;
+const PAGE = 500;
+const FILES_AT_ONCE = 8;
+
+export interface CollectorSettings {
+  /** Links and manifests made within this long stay (pushes in flight); files at least a minute. */
+  graceMs: number;
+  /** Rows per deleting transaction. */
+  batchSize?: number;
+  /** How the pass gives way between batches (pacer.ts): its share of the event loop, a gap after writes. */
+  pace?: PacerOptions;
+}
+
+export interface CollectionReport {
+  periodsPurged: number;
+  manifestsCollected: number;
+  linksRemoved: number;
+  blobRowsRemoved: number;
+  filesRemoved: number;
+  /** Bytes of blob files removed. */
+  bytesFreed: number;
+  uploadsRemoved: number;
+  uploadBytesFreed: number;
+  /** Blobs a crashed pass had set aside and that were still referenced. */
+  trashRestored: number;
+  ms: number;
+  /** The server was shutting down: the pass ended between two batches. */
+  stoppedEarly: boolean;
+}
+
+export class Collector implements LifecycleTask {
+  readonly name = "collect";
+  private readonly batch: number;
+
+  constructor(
+    private readonly deps: CollectorDeps,
+    private readonly settings: CollectorSettings,
+  ) {
+    this.batch = settings.batchSize ?? 200;
+  }
+
+  async run(now: number, stopping?: AbortSignal): Promise<string> {
+    return describeCollection(await this.collect(now, { stopping }));
+  }
+
+  /**
+   * One pass at `now`; with `dryRun`, counts what it would free and changes nothing. `stopping`
+   * ends the pass early, between two batches (the next pass carries on).
+   */
+  async collect(now: number, opts: { dryRun?: boolean; stopping?: AbortSignal } = {}): Promise<CollectionReport> {
+    const started = performance.now();
+    const stopped = () => opts.stopping?.aborted === true;
+    const pacer = new Pacer(this.settings.pace);
+    const fx: PassEffects = opts.dryRun ? new DryRunEffects(this.deps) : new LiveEffects(this.deps, this.batch, pacer);
+    const report: CollectionReport = {
+      ...(await fx.prepare(now)),
+      periodsPurged: 0,
+      manifestsCollected: 0,
+      linksRemoved: 0,
+      blobRowsRemoved: 0,
+      filesRemoved: 0,
+      bytesFreed: 0,
+      ms: 0,
+      stoppedEarly: false,
+    };
+    for (let after = 0; !stopped(); ) {
+      const repos = this.deps.reads.repositories(after, PAGE);
+      if (repos.length === 0) break;
+      for (const repo of repos) if (!stopped()) await this.collectRepository(fx, pacer, repo, now, report);
+      after = repos.at(-1)!.id;
+    }
+    if (!stopped()) await this.collectBlobRows(fx, pacer, report, stopped);
+    if (!stopped()) await this.collectFiles(fx, pacer, now - Math.max(this.settings.graceMs, FILE_GRACE_FLOOR_MS), report, stopped);
+    report.stoppedEarly = stopped();
+    report.ms = Math.round(performance.now() - started);
+    return report;
+  }
+
+  private async collectRepository(fx: PassEffects, pacer: Pacer, repo: RepositoryWindow, now: number, report: CollectionReport): Promise<void> {
+    const { reads } = this.deps;
+    const sinceMs = now - repo.timeMachineMs;
+    const pushedBeforeMs = now - this.settings.graceMs;
+    report.periodsPurged += await fx.purgePeriods(repo, sinceMs);
+
+    const nodes: ManifestNode[] = [];
+    for (let after = 0; ; ) {
+      const rows = reads.manifests(repo.id, after, PAGE, sinceMs);
+      if (rows.length === 0) break;
+      after = rows.at(-1)!.id;
+      for (const r of rows) {
+        nodes.push({ id: r.id, digest: r.digest, subjectDigest: r.subjectDigest, root: r.tagged || r.createdMs >= pushedBeforeMs, children: r.children });
+      }
+      await pacer.breathe();
+    }
+    report.manifestsCollected += await fx.collectManifests(repo, manifestGarbage(nodes), sinceMs, pushedBeforeMs);
+
+    // The blobs the remaining manifests name. A manifest pushed since the listing is not here,
+    // but the unlinking transaction sees it (and the links it needs are young anyway).
+    const named = new Set<string>();
+    for (let i = 0; i < nodes.length; i += PAGE) {
+      const from = i === 0 ? 0 : nodes[i - 1]!.id;
+      const to = nodes[Math.min(i + PAGE, nodes.length) - 1]!.id;
+      for (const b of reads.blobsNamed(repo.id, from, to)) if (!fx.goneManifests.has(b.manifestId)) named.add(b.digest);
+      await pacer.breathe();
+    }
+    for (let after = ""; ; ) {
+      const old = reads.oldLinks(repo.id, after, pushedBeforeMs, this.batch);
+      if (old.length === 0) break;
+      after = old.at(-1)!;
+      const unnamed = old.filter((d) => !named.has(d));
+      if (unnamed.length) report.linksRemoved += await fx.collectLinks(repo, unnamed, pushedBeforeMs);
+      await pacer.breathe();
+    }
+  }
+
+  private async collectBlobRows(fx: PassEffects, pacer: Pacer, report: CollectionReport, stopped: () => boolean): Promise<void> {
+    for (let after = ""; !stopped(); ) {
+      const rows = this.deps.reads.blobRows(after, this.batch);
+      if (rows.length === 0) break;
+      after = rows.at(-1)!.digest;
+      const unreferenced = fx.unreferencedRows(rows);
+      if (unreferenced.length) report.blobRowsRemoved += await fx.collectBlobRows(unreferenced);
+      await pacer.breathe();
+    }
+  }
+
+  /** Every stored file without a row (freed by this pass, or left by a crash or a refused push). */
+  private async collectFiles(fx: PassEffects, pacer: Pacer, writtenBeforeMs: number, report: CollectionReport, stopped: () => boolean): Promise<void> {
+    for await (const page of digestPages(this.deps.blobs, PAGE, pacer)) {
+      if (stopped()) return;
+      const withRow = fx.rowsAmong(page);
+      const rowless = page.filter((d) => !withRow.has(d));
+      // A few at a time: each file is a handful of filesystem calls on the thread pool, and a
+      // busy server answers its requests between them.
+      for (let i = 0; i < rowless.length; i += FILES_AT_ONCE) {
+        for (const freed of await Promise.all(rowless.slice(i, i + FILES_AT_ONCE).map((d) => fx.deleteFile(d, writtenBeforeMs)))) {
+          if (freed === undefined) continue;
+          report.filesRemoved++;
+          report.bytesFreed += freed;
+        }
+      }
+    }
+  }
+}
+
+/** The pass as one log line: counts and bytes freed. */
+export function describeCollection(r: CollectionReport): string {
+  return (
+    `purged ${r.periodsPurged} tag periods, ${r.manifestsCollected} manifests, ${r.linksRemoved} blob links, ${r.blobRowsRemoved} blob rows; ` +
+    `freed ${r.filesRemoved} blob files (${r.bytesFreed} bytes) and ${r.uploadsRemoved} uploads (${r.uploadBytesFreed} bytes)` +
+    `${r.trashRestored ? `; restored ${r.trashRestored} blobs a crashed pass had set aside` : ""} in ${r.ms} ms` +
+    (r.stoppedEarly ? " (stopped early: shutting down)" : "")
+  );
+}
