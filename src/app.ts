@@ -129,13 +129,16 @@ export async function createContext(
   // ticks at the shortest interval; each pass keeps to its own.
   const autoPruneMs = config.autoPruneIntervalSeconds * 1000;
   const gcMs = config.gcIntervalSeconds * 1000;
-  const lifecycleTasks: LifecycleTask[] = [];
-  if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
-  if (gcMs > 0) {
-    // At most half the event loop: requests keep going while a pass walks a large store.
-    const collector = new Collector({ registry, reads: stores.collection, blobs: stores.blobs, uploads: stores.uploads }, { graceMs: config.gcGraceSeconds * 1000, pace: { share: 0.5 } });
-    lifecycleTasks.push(atMostEvery(gcMs, collector), atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)));
-  }
+  // Every task is registered, so runOnce (tests, a pass on demand) runs them all; the interval
+  // runs each as often as its setting says, 0 meaning never.
+  // At most half the event loop: requests keep going while a pass walks a large store.
+  const collector = new Collector({ registry, reads: stores.collection, blobs: stores.blobs, uploads: stores.uploads }, { graceMs: config.gcGraceSeconds * 1000, pace: { share: 0.5 } });
+  const lifecycleTasks: LifecycleTask[] = [
+    atMostEvery(autoPruneMs, new AutoPruneTask({ policies: stores.autoPrunePolicies, registry })),
+    atMostEvery(gcMs, collector),
+    // Last: the figures it checks are the ones the other passes left.
+    atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)),
+  ];
   const tickMs = Math.min(...[autoPruneMs, gcMs].filter((ms) => ms > 0), Number.MAX_SAFE_INTEGER);
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
   const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };

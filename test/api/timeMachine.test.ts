@@ -46,7 +46,8 @@ function blobBytes(): number {
   return total;
 }
 
-const collect = () => server.server.ctx.lifecycle.runOnce();
+/** One lifecycle pass; what the collector said. */
+const collect = async () => (await server.server.ctx.lifecycle.runOnce()).filter((l) => l.startsWith("collect:"));
 const history = async (repo: string) =>
   (await expectJson(await tina.get(`/api/v1/repository/${repo}/tag/`), 200)).tags.map((t: any) => [t.name, t.end_ts === undefined ? "live" : "ended"]);
 const uniq = () => crypto.randomUUID().slice(0, 8);

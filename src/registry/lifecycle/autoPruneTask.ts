@@ -13,8 +13,6 @@ import type { LifecycleTask } from "./scheduler";
 export interface AutoPruneDeps {
   policies: Pick<AutoPrunePolicyStore, "namespacesWithPolicies" | "policiesIn" | "repositoriesIn" | "liveTags">;
   registry: Pick<Registry, "deleteTag">;
-  /** Least time between two passes, whatever the scheduler's interval (0: every pass). */
-  intervalMs: number;
 }
 
 /** Deletions, and tags matched against a pattern, between two yields to the event loop: a long pass must not hold up requests. */
@@ -31,13 +29,9 @@ interface Tally {
 
 export class AutoPruneTask implements LifecycleTask {
   readonly name = "autoprune";
-  private lastRunMs: number | undefined;
-
   constructor(private readonly deps: AutoPruneDeps) {}
 
   async run(now: number): Promise<string> {
-    if (this.lastRunMs !== undefined && now - this.lastRunMs < this.deps.intervalMs) return "not due";
-    this.lastRunMs = now;
     const tally: Tally = { repositories: 0, deleted: 0, skipped: 0, failed: 0 };
     const spaces = this.deps.policies.namespacesWithPolicies();
     for (const ns of spaces) await this.pruneNamespace(ns.id, now, tally);

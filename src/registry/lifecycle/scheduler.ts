@@ -15,6 +15,11 @@ export interface LifecycleTask {
    * it being complete in itself).
    */
   run(now: number, stopping: AbortSignal): Promise<string>;
+  /**
+   * How often the interval runs it (atMostEvery); 0: never on the interval, only by runOnce (an
+   * operator's `berth gc`, a test). A task without it runs on every tick.
+   */
+  readonly everyMs?: number;
 }
 
 export interface LifecycleScheduler {
@@ -22,7 +27,7 @@ export interface LifecycleScheduler {
   start(): void;
   /** Stops the interval, tells a pass in progress to stop, and waits for it. */
   stop(): Promise<void>;
-  /** Runs every task once now (waits for a pass in progress first); what each said. Nothing once stopped. */
+  /** Runs every task once now, due or not (waits for a pass in progress first); what each said. Nothing once stopped. */
   runOnce(now?: number): Promise<string[]>;
 }
 
@@ -30,6 +35,8 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<string[]> | undefined;
   private readonly stopping = new AbortController();
+  /** When each task last ran (by the pass's clock), for the interval's "is it due". */
+  private readonly lastRunMs = new Map<LifecycleTask, number>();
 
   constructor(
     private readonly tasks: readonly LifecycleTask[],
@@ -42,7 +49,7 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
     if (this.timer || this.intervalMs <= 0 || this.tasks.length === 0) return;
     // A pass longer than the interval is not queued behind: the next tick after it starts one.
     this.timer = setInterval(() => {
-      if (!this.running) void this.runOnce().catch(() => {});
+      if (!this.running) void this.runOnce(undefined, true).catch(() => {});
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -54,9 +61,9 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
     await this.running?.catch(() => {});
   }
 
-  async runOnce(now?: number): Promise<string[]> {
+  async runOnce(now?: number, onlyDue = false): Promise<string[]> {
     while (this.running) await this.running.catch(() => {});
-    this.running = this.pass(now ?? this.clock());
+    this.running = this.pass(now ?? this.clock(), onlyDue);
     try {
       return await this.running;
     } finally {
@@ -64,10 +71,18 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
     }
   }
 
-  private async pass(now: number): Promise<string[]> {
+  private due(task: LifecycleTask, now: number): boolean {
+    if (task.everyMs === undefined) return true;
+    const last = this.lastRunMs.get(task);
+    return task.everyMs > 0 && (last === undefined || now - last >= task.everyMs);
+  }
+
+  private async pass(now: number, onlyDue: boolean): Promise<string[]> {
     const said: string[] = [];
     for (const task of this.tasks) {
       if (this.stopping.signal.aborted) break;
+      if (onlyDue && !this.due(task, now)) continue;
+      this.lastRunMs.set(task, now);
       try {
         const line = await task.run(now, this.stopping.signal);
         said.push(`${task.name}: ${line}`);
@@ -82,17 +97,9 @@ export class SingleNodeLifecycleScheduler implements LifecycleScheduler {
 }
 
 /**
- * A task that runs at most every `intervalMs` by the clock it is given, so passes with different
- * intervals share one scheduler (which ticks at the shortest). A skipped tick says "not due".
+ * The task, run by the interval at most every `everyMs` (0: never by the interval), so passes with
+ * different intervals share one scheduler, which ticks at the shortest. runOnce runs it anyway.
  */
-export function atMostEvery(intervalMs: number, task: LifecycleTask): LifecycleTask {
-  let lastRunMs: number | undefined;
-  return {
-    name: task.name,
-    async run(now, stopping) {
-      if (lastRunMs !== undefined && now - lastRunMs < intervalMs) return "not due";
-      lastRunMs = now;
-      return task.run(now, stopping);
-    },
-  };
+export function atMostEvery(everyMs: number, task: LifecycleTask): LifecycleTask {
+  return { name: task.name, everyMs, run: (now, stopping) => task.run(now, stopping) };
 }

@@ -29,7 +29,6 @@ function fixture(policies: StoredAutoPrunePolicy[], refuse: string[] = []) {
         return refuse.includes(input.tag) ? { kind: "immutable", tag: input.tag, action: "delete" } : { kind: "ok" };
       },
     },
-    intervalMs: H,
   };
   return { task: new AutoPruneTask(deps), calls };
 }
@@ -43,16 +42,6 @@ describe("the auto-prune task", () => {
     expect(await task.run(NOW)).toBe("2 tags deleted (2 skipped) in 2 repositories of 1 namespaces");
     expect(calls).toContainEqual({ repo: { id: 10, name: "ns/a" }, tag: "t2", actor: SYSTEM_ACTOR, cause: "autoprune" });
     expect(calls.map((c: any) => `${c.repo.name}:${c.tag}`).sort()).toEqual(["ns/a:t1", "ns/a:t2", "ns/b:t1", "ns/b:t2"]);
-  });
-
-  test("runs at most once an interval, by the clock it is given", async () => {
-    const { task, calls } = fixture([keep(3)]);
-    await task.run(NOW);
-    expect(calls).toHaveLength(2);
-    expect(await task.run(NOW + H / 2)).toBe("not due");
-    expect(calls).toHaveLength(2);
-    await task.run(NOW + H);
-    expect(calls).toHaveLength(4);
   });
 
   test("age policies run first, and what they deleted is not counted by the count policies", async () => {

@@ -1,7 +1,7 @@
 // The lifecycle scheduler: tasks in order, one pass at a time, a failing task does not stop the
 // others, the interval, and stop() waiting for a pass in progress.
 import { afterEach, describe, expect, test } from "bun:test";
-import { SingleNodeLifecycleScheduler, type LifecycleTask } from "../../../src/registry/lifecycle/scheduler";
+import { atMostEvery, SingleNodeLifecycleScheduler, type LifecycleTask } from "../../../src/registry/lifecycle/scheduler";
 import { createLogger } from "../../../src/log";
 
 const logged: string[] = [];
@@ -146,5 +146,28 @@ describe("SingleNodeLifecycleScheduler", () => {
     await off.stop();
     await empty.stop();
     expect(await empty.runOnce()).toEqual([]);
+  });
+
+  test("on the interval each task keeps to its own period (0: never); runOnce runs them all", async () => {
+    const H = 3_600_000;
+    let now = 0;
+    const hourly = new RecordingTask("autoprune", []);
+    const daily = new RecordingTask("collect", []);
+    const never = new RecordingTask("quota", []);
+    const s = new SingleNodeLifecycleScheduler([atMostEvery(H, hourly), atMostEvery(24 * H, daily), atMostEvery(0, never)], 2, log, () => now);
+    s.start();
+    await hourly.entered(1); // first tick: both periodic tasks are due, the 0 one is not
+    await daily.entered(1);
+    now += H / 2;
+    await Bun.sleep(20); // ticks in the same half hour run nothing
+    expect([hourly.calls.length, daily.calls.length, never.calls.length]).toEqual([1, 1, 0]);
+    now += H / 2;
+    await hourly.entered(2);
+    await Bun.sleep(20);
+    expect([hourly.calls.length, daily.calls.length, never.calls.length]).toEqual([2, 1, 0]);
+    await s.stop();
+    const onDemand = new SingleNodeLifecycleScheduler([atMostEvery(H, hourly), atMostEvery(0, never)], 0, log, () => now);
+    expect(await onDemand.runOnce()).toEqual(["autoprune: autoprune did 3", "quota: quota did 1"]);
+    expect(await onDemand.runOnce()).toHaveLength(2); // due or not
   });
 });
