@@ -118,7 +118,8 @@ export async function createContext(
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: state.loginThrottle });
   const events = new RegistryEvents(log);
-  const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
+  const readOnly = config.registryState === "readonly";
+  const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads, readOnly });
   // The listeners: the same for every change, whichever API made it.
   auditRegistryEvents({ events, stores });
   const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims }, opts.notify);
@@ -130,8 +131,10 @@ export async function createContext(
   const autoPruneMs = config.autoPruneIntervalSeconds * 1000;
   const gcMs = config.gcIntervalSeconds * 1000;
   const lifecycleTasks: LifecycleTask[] = [];
-  if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
-  if (gcMs > 0) {
+  // A read-only registry changes nothing on its own either (Quay's workers skip their start).
+  if (readOnly) log.info("registry state: readonly; pulls and reads only, the lifecycle (collection, auto-prune) does not run");
+  else if (autoPruneMs > 0) lifecycleTasks.push(new AutoPruneTask({ policies: stores.autoPrunePolicies, registry, intervalMs: autoPruneMs }));
+  if (gcMs > 0 && !readOnly) {
     // At most half the event loop: requests keep going while a pass walks a large store.
     const collector = new Collector({ registry, reads: stores.collection, blobs: stores.blobs, uploads: stores.uploads }, { graceMs: config.gcGraceSeconds * 1000, pace: { share: 0.5 } });
     lifecycleTasks.push(atMostEvery(gcMs, collector), atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)));

@@ -109,6 +109,10 @@ export const ConfigSchema = Type.Object(
     tlsRedirectPort: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 65535, description: "with TLS on, also answer plain HTTP on this port with a redirect to HTTPS" }),
     ),
+    registryState: Type.Union([Type.Literal("normal"), Type.Literal("readonly")], {
+      default: "normal",
+      description: "readonly: pulls and reads work, every write is refused (Quay's REGISTRY_STATE), and the lifecycle (collection, auto-prune) does not run; for maintenance and mirrors",
+    }),
     stopGraceSeconds: Type.Integer({
       default: 25,
       minimum: 0,
@@ -158,6 +162,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   tlsHosts: "BERTH_TLS_HOSTS",
   tlsRedirectPort: "BERTH_TLS_REDIRECT_PORT",
   stopGraceSeconds: "BERTH_STOP_GRACE_SECONDS",
+  registryState: "BERTH_REGISTRY_STATE",
 };
 
 export class ConfigError extends Error {}

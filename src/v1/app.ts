@@ -4,7 +4,8 @@
 //   1. session: `caller` from an OAuth bearer token or the signed session cookie, and
 //      saveSession / logIn / clearSession (session.ts);
 //   2. browsers must send X-Requested-With on GETs (Quay's BROWSER_API_CALLS_XHR_ONLY);
-//   3. CSRF: every non-GET request not made with an OAuth token carries the session's token.
+//   3. CSRF: every non-GET request not made with an OAuth token carries the session's token;
+//   4. a read-only registry refuses writes (readOnlyRegistry.ts).
 // They are local hooks of this instance, so they apply to every route added to it afterwards.
 // Route files add their routes to this instance (`fooRoutes(api, ctx)`), never to an Elysia
 // instance of their own: no plugin scoping decides which routes get a caller and CSRF, and
@@ -15,6 +16,7 @@ import type { V1Context } from "./context";
 import { requireXhrFromBrowsers } from "./conventions";
 import { checkCsrf } from "./guards";
 import { v1Macros } from "./macros";
+import { refuseWritesWhenReadOnly } from "./readOnlyRegistry";
 import { sessionOf, v1Options } from "./session";
 
 export function v1App(ctx: V1Context) {
@@ -22,6 +24,7 @@ export function v1App(ctx: V1Context) {
     .derive(({ cookie, request, set }) => sessionOf(ctx, cookie[SESSION_COOKIE]!, request, set.headers))
     .onBeforeHandle(({ request }) => requireXhrFromBrowsers(request))
     .onBeforeHandle(({ caller, request, body }) => checkCsrf(caller, request, body))
+    .onBeforeHandle(({ request }) => refuseWritesWhenReadOnly(ctx, request, pathOf(request.url)))
     .macro(v1Macros(ctx));
 }
 

@@ -6,7 +6,7 @@
 // a manifest GET. Bodies stay unread until a handler streams them.
 import { parseV2Path } from "../oci";
 import type { V2Context } from "./context";
-import { grammarError, RegistryError, registryErrorResponse } from "./errors";
+import { grammarError, refusalError, RegistryError, registryErrorResponse } from "./errors";
 import { challengeScope, unauthorized } from "./refusal";
 import { canonicalRepoName } from "./respond";
 import { PATHS, repositoryRoute } from "./routes";
@@ -34,6 +34,10 @@ async function repositoryRequest(ctx: V2Context, request: Request, rest: string)
   const repo = canonicalRepoName(parsed.route.repo);
   const decision = await ctx.access.check(request, repo, route.actions);
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
+  // Quay's check_readonly, after the permission check as there: upload bytes (PATCH) reach no
+  // registry operation, so a read-only registry refuses every write here; the operations'
+  // guard (registryWritable) refuses the same for every other caller.
+  if (ctx.registry.readOnly && method !== "GET" && method !== "HEAD") throw refusalError({ kind: "registryReadOnly" });
   return route.handle(ctx, request, parsed.route);
 }
 

@@ -12,7 +12,9 @@ import { identityActor } from "./actor";
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
  * whose `access` lists what the caller may do. Actions the caller may not have are dropped, not
- * refused; a push to a missing repository creates it when the caller may create there.
+ * refused; a push to a missing repository creates it when the caller may create there. A
+ * read-only registry still grants what the caller's roles allow (as Quay): its writes are then
+ * refused with Quay's read-only error, not as a missing scope.
  */
 export async function issueToken(ctx: V2Context, request: Request): Promise<Response> {
   const auth = ctx.auth;
@@ -34,7 +36,8 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
       continue;
     }
     let standing = auth.roles.standing(identity, scope.name);
-    if (scope.actions.includes("push") && !standing.exists && standing.canCreate) {
+    // A read-only registry creates nothing: the push that follows is refused as Quay refuses it.
+    if (scope.actions.includes("push") && !standing.exists && standing.canCreate && !ctx.registry.readOnly) {
       await createRepository(ctx, identity, standing.repo, request);
       standing = auth.roles.standing(identity, scope.name);
     }
