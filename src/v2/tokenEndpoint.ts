@@ -1,6 +1,6 @@
 import { clientAddress } from "../auth/clientAddress";
 import { parseBasicCredentials } from "../auth/basicCredentials";
-import { accountOf, ANONYMOUS, identityContext, identityName, type Identity } from "../auth/identity";
+import { accountOf, ANONYMOUS, identityContext, identityName, subjectOf, type Identity } from "../auth/identity";
 import { serviceFor } from "../auth/serviceName";
 import { grantedActions } from "../perm/roles";
 import { parseScopes } from "../perm/scope";
@@ -8,6 +8,7 @@ import type { TokenAuth, V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
 import { identityActor } from "./actor";
+import { takeRateToken } from "./rateLimit";
 
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
@@ -20,7 +21,10 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
   const auth = ctx.auth;
   if (!auth) throw new RegistryError("NOT_FOUND", "token auth is off on this registry (--auth none)");
   const url = new URL(request.url);
+  await takeRateToken(ctx, "auth", request);
   const identity = await authenticate(auth, request);
+  const subject = subjectOf(identity);
+  if (subject) await takeRateToken(ctx, "auth", request, subject);
   const scopeValues = url.searchParams.getAll("scope");
   if (identity.kind === "anonymous" && !scopeValues.some((v) => v.trim() !== "")) {
     // `docker login` without credentials.
