@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { Authenticator } from "./auth/authenticator";
 import type { LoginThrottle } from "./auth/loginThrottle";
 import { SingleNodeLoginThrottle } from "./auth/singleNodeLoginThrottle";
+import { ratePolicies, RequestLimits, type RateLimiter } from "./auth/rateLimits";
+import { SingleNodeRateLimiter } from "./auth/singleNodeRateLimiter";
 import { OAuthTokenService } from "./auth/oauthTokens";
 import { bootstrapAdmin } from "./auth/bootstrap";
 import { bootstrapLibrary } from "./auth/libraryNamespace";
@@ -50,6 +52,8 @@ export interface AppContext {
   events: RegistryEvents;
   /** Every change to registry state goes through it (both APIs, the CLI, listeners). */
   registry: Registry;
+  /** Rate limits per client address and per account (both APIs). */
+  limits: RequestLimits;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
   /** The lifecycle's passes (auto-prune, collection, quota reconciliation); the server starts and stops it. */
@@ -82,14 +86,17 @@ export interface NodeState extends StoreNodeState {
   testRateLimiter: TestRateLimiter;
   /** Which outbox rows are being sent. */
   deliveryClaims: DeliveryClaims;
+  /** The rate limits' buckets. */
+  rateLimiter: RateLimiter;
 }
 
 /** The pieces beyond the store's (openStores fills those in): given ones, else this process's own. */
-function singleNodeState(given: Partial<NodeState>, opts: ContextOptions): Omit<NodeState, keyof StoreNodeState> {
+function singleNodeState(given: Partial<NodeState>, opts: ContextOptions, maxRateBuckets: number): Omit<NodeState, keyof StoreNodeState> {
   return {
     loginThrottle: given.loginThrottle ?? new SingleNodeLoginThrottle(),
     testRateLimiter: given.testRateLimiter ?? new InProcessTestRateLimiter(opts.notify?.testLimit),
     deliveryClaims: given.deliveryClaims ?? new InProcessDeliveryClaims(),
+    rateLimiter: given.rateLimiter ?? new SingleNodeRateLimiter({ maxBuckets: maxRateBuckets }),
   };
 }
 
@@ -102,7 +109,7 @@ export async function createContext(
   opts: ContextOptions = {},
 ): Promise<AppContext> {
   const given = opts.nodeState ?? {};
-  const state = singleNodeState(given, opts);
+  const state = singleNodeState(given, opts, config.rateLimitMaxBuckets);
   const stores = openStores({
     dataDir: config.data,
     uploadTtlMs: config.uploadTtlSeconds * 1000,
@@ -118,7 +125,8 @@ export async function createContext(
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: state.loginThrottle });
   const events = new RegistryEvents(log);
-  const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
+  const readOnly = config.registryState === "readonly";
+  const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads, readOnly });
   // The listeners: the same for every change, whichever API made it.
   auditRegistryEvents({ events, stores });
   const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims }, opts.notify);
@@ -133,15 +141,20 @@ export async function createContext(
   // runs each as often as its setting says, 0 meaning never.
   // At most half the event loop: requests keep going while a pass walks a large store.
   const collector = new Collector({ registry, reads: stores.collection, blobs: stores.blobs, uploads: stores.uploads }, { graceMs: config.gcGraceSeconds * 1000, pace: { share: 0.5 } });
-  const lifecycleTasks: LifecycleTask[] = [
-    atMostEvery(autoPruneMs, new AutoPruneTask({ policies: stores.autoPrunePolicies, registry })),
-    atMostEvery(gcMs, collector),
-    // Last: the figures it checks are the ones the other passes left.
-    atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)),
-  ];
+  // A read-only registry changes nothing on its own either (Quay's workers skip their start).
+  if (readOnly) log.info("registry state: readonly; pulls and reads only, the lifecycle (collection, auto-prune) does not run");
+  const lifecycleTasks: LifecycleTask[] = readOnly
+    ? []
+    : [
+        atMostEvery(autoPruneMs, new AutoPruneTask({ policies: stores.autoPrunePolicies, registry })),
+        atMostEvery(gcMs, collector),
+        // Last: the figures it checks are the ones the other passes left.
+        atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)),
+      ];
   const tickMs = Math.min(...[autoPruneMs, gcMs].filter((ms) => ms > 0), Number.MAX_SAFE_INTEGER);
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
+  const limits = new RequestLimits(ratePolicies(config), state.rateLimiter);
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

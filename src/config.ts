@@ -109,6 +109,35 @@ export const ConfigSchema = Type.Object(
     tlsRedirectPort: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 65535, description: "with TLS on, also answer plain HTTP on this port with a redirect to HTTPS" }),
     ),
+    rateLimits: Type.Boolean({
+      default: true,
+      description: "rate limits per client address and per account (the rateLimit* settings); false: none at all",
+    }),
+    rateLimitAuthPerSecond: Type.Number({ default: 10, minimum: 0, description: "token requests (/v2/auth) a second per address and per account; 0: unlimited" }),
+    rateLimitAuthBurst: Type.Integer({ default: 100, minimum: 1, description: "token requests allowed at once per address and per account" }),
+    rateLimitV2WritesPerSecond: Type.Number({
+      default: 100,
+      minimum: 0,
+      description: "/v2 writes (upload requests, manifest PUTs, deletes) a second per address and per account; 0: unlimited",
+    }),
+    rateLimitV2WritesBurst: Type.Integer({ default: 1000, minimum: 1, description: "/v2 writes allowed at once per address and per account" }),
+    rateLimitV1WritesPerSecond: Type.Number({ default: 10, minimum: 0, description: "API v1 writes (any method but GET, HEAD, OPTIONS) a second per address and per account; 0: unlimited" }),
+    rateLimitV1WritesBurst: Type.Integer({ default: 100, minimum: 1, description: "API v1 writes allowed at once per address and per account" }),
+    rateLimitReadsPerSecond: Type.Number({
+      default: 0,
+      minimum: 0,
+      description: "reads (/v2/<name>/… GET and HEAD, API v1 GETs) a second per address and per account; 0 (the default): unlimited",
+    }),
+    rateLimitReadsBurst: Type.Integer({ default: 1000, minimum: 1, description: "reads allowed at once per address and per account, when limited" }),
+    rateLimitMaxBuckets: Type.Integer({
+      default: 100_000,
+      minimum: 100,
+      description: "most rate-limit buckets kept in memory (refilled ones are forgotten first, then the least recently used)",
+    }),
+    registryState: Type.Union([Type.Literal("normal"), Type.Literal("readonly")], {
+      default: "normal",
+      description: "readonly: pulls and reads work, every write is refused (Quay's REGISTRY_STATE), and the lifecycle (collection, auto-prune) does not run; for maintenance and mirrors",
+    }),
     stopGraceSeconds: Type.Integer({
       default: 25,
       minimum: 0,
@@ -158,6 +187,17 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   tlsHosts: "BERTH_TLS_HOSTS",
   tlsRedirectPort: "BERTH_TLS_REDIRECT_PORT",
   stopGraceSeconds: "BERTH_STOP_GRACE_SECONDS",
+  registryState: "BERTH_REGISTRY_STATE",
+  rateLimits: "BERTH_RATE_LIMITS",
+  rateLimitAuthPerSecond: "BERTH_RATE_LIMIT_AUTH_PER_SECOND",
+  rateLimitAuthBurst: "BERTH_RATE_LIMIT_AUTH_BURST",
+  rateLimitV2WritesPerSecond: "BERTH_RATE_LIMIT_V2_WRITES_PER_SECOND",
+  rateLimitV2WritesBurst: "BERTH_RATE_LIMIT_V2_WRITES_BURST",
+  rateLimitV1WritesPerSecond: "BERTH_RATE_LIMIT_V1_WRITES_PER_SECOND",
+  rateLimitV1WritesBurst: "BERTH_RATE_LIMIT_V1_WRITES_BURST",
+  rateLimitReadsPerSecond: "BERTH_RATE_LIMIT_READS_PER_SECOND",
+  rateLimitReadsBurst: "BERTH_RATE_LIMIT_READS_BURST",
+  rateLimitMaxBuckets: "BERTH_RATE_LIMIT_MAX_BUCKETS",
 };
 
 export class ConfigError extends Error {}

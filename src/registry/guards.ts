@@ -38,6 +38,8 @@ export class GuardFacts {
   constructor(
     readonly tx: RegistryTx,
     readonly target: GuardTarget,
+    /** The whole registry takes no writes (registryState readonly, Quay's REGISTRY_STATE). */
+    readonly registryReadOnly = false,
   ) {}
 
   repository(): RepositoryFacts | undefined {
@@ -84,6 +86,12 @@ export class GuardFacts {
 }
 
 export type Guard = (facts: GuardFacts) => Refusal | undefined;
+
+/**
+ * A read-only registry (registryState: readonly, for maintenance and for mirrors) takes no change
+ * at all: first in every chain, so it answers before any other rule reads a row.
+ */
+export const registryWritable: Guard = (f) => (f.registryReadOnly ? { kind: "registryReadOnly" } : undefined);
 
 /** The repository still exists (a delete may have overtaken the request). */
 export const repositoryExists: Guard = (f) => (f.repository() ? undefined : { kind: "unknownRepository" });
@@ -140,30 +148,32 @@ export const withinQuota: Guard = (f) => {
 
 /** Each step's guards, in the order they run. */
 export const GUARD_CHAINS = {
-  pushManifest: [repositoryExists, repositoryWritable, tagMutable, withinQuota],
-  putTag: [repositoryExists, repositoryWritable, tagMutable],
-  deleteTag: [repositoryExists, repositoryWritable, tagMutable],
-  restoreTag: [repositoryExists, repositoryWritable, tagMutable],
-  setTagExpiry: [repositoryExists, repositoryWritable, expiryAhead, expiryOnMutableTag],
-  setTagImmutable: [repositoryExists, repositoryWritable, immutableWithoutExpiry],
-  deleteManifest: [repositoryExists, repositoryWritable, manifestUnprotected],
-  startUpload: [repositoryExists, repositoryWritable, withinQuota],
-  finishUpload: [repositoryExists, repositoryWritable, withinQuota],
-  mountBlob: [repositoryExists, repositoryWritable, withinQuota],
-  unlinkBlob: [repositoryExists, repositoryWritable],
-  // Repository-level changes stay possible in every state (an admin must be able to undo READ_ONLY).
-  createRepository: [],
-  deleteRepository: [repositoryExists],
-  changeVisibility: [repositoryExists],
-  setRepositoryState: [repositoryExists],
+  pushManifest: [registryWritable, repositoryExists, repositoryWritable, tagMutable, withinQuota],
+  putTag: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
+  deleteTag: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
+  restoreTag: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
+  setTagExpiry: [registryWritable, repositoryExists, repositoryWritable, expiryAhead, expiryOnMutableTag],
+  setTagImmutable: [registryWritable, repositoryExists, repositoryWritable, immutableWithoutExpiry],
+  deleteManifest: [registryWritable, repositoryExists, repositoryWritable, manifestUnprotected],
+  startUpload: [registryWritable, repositoryExists, repositoryWritable, withinQuota],
+  finishUpload: [registryWritable, repositoryExists, repositoryWritable, withinQuota],
+  mountBlob: [registryWritable, repositoryExists, repositoryWritable, withinQuota],
+  unlinkBlob: [registryWritable, repositoryExists, repositoryWritable],
+  // Repository-level changes stay possible in every repository state (an admin must be able to
+  // undo READ_ONLY), not in a read-only registry.
+  createRepository: [registryWritable],
+  deleteRepository: [registryWritable, repositoryExists],
+  changeVisibility: [registryWritable, repositoryExists],
+  setRepositoryState: [registryWritable, repositoryExists],
   // A new immutability policy marks the live tags it names, read-only repositories' too (as Quay
   // does): it changes no content, only protects it. Tags started later meet the policy in
   // startTagPeriod (tagSteps.ts), inside the push's, move's or restore's own transaction.
-  applyImmutabilityPolicy: [],
+  applyImmutabilityPolicy: [registryWritable],
   // Permanent deletion from the time machine: a write like deleting the tag.
-  removeTagFromTimeMachine: [repositoryExists, repositoryWritable, tagMutable],
-  // The collector's deletions (their re-checks are the rules): in every repository state, as Quay's GC.
-  collect: [repositoryExists],
+  removeTagFromTimeMachine: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
+  // The collector's deletions (their re-checks are the rules): in every repository state, as Quay's GC; never
+  // in a read-only registry, whose lifecycle does not run (as Quay's workers).
+  collect: [registryWritable, repositoryExists],
 } as const satisfies Record<string, readonly Guard[]>;
 
 export type StepName = keyof typeof GUARD_CHAINS;

@@ -28,11 +28,12 @@ export class OperationScope {
     readonly tx: RegistryTx,
     private readonly pending: RegistryEvent[],
     private readonly checks: QuotaChecks = { committed: [], refused: [] },
+    private readonly registryReadOnly = false,
   ) {}
 
   /** Runs the step's guards; a refusal ends the whole operation (rolled back) with it. */
   guard(step: StepName, target: GuardTarget): GuardFacts {
-    const facts = new GuardFacts(this.tx, target);
+    const facts = new GuardFacts(this.tx, target, this.registryReadOnly);
     const refusal: Refusal | undefined = checkGuards(step, facts);
     const report = facts.measuredQuota();
     const actual = !target.countedBlobs?.length || COUNTED_ON_COMMIT.has(step);
@@ -55,6 +56,8 @@ export class OperationScope {
 export interface OperationDeps {
   writes: RegistryWrites;
   events: RegistryEvents;
+  /** registryState readonly: every guard chain refuses (guards.ts, registryWritable). */
+  readOnly?: boolean;
 }
 
 /** Runs `body` as one operation. Its outcome is committed only when it is "ok". */
@@ -64,7 +67,7 @@ export function runOperation<T extends { kind: string }>(deps: OperationDeps, bo
   let outcome: T;
   try {
     outcome = deps.writes.transact((tx) => {
-      const result = body(new OperationScope(tx, pending, checks));
+      const result = body(new OperationScope(tx, pending, checks, deps.readOnly));
       if (result.kind !== "ok") throw new Rollback(result);
       return result;
     });

@@ -3,6 +3,8 @@
 
 /** What a guard refuses (src/registry/guards.ts). */
 export type Refusal =
+  /** The whole registry is read-only (registryState: readonly): no change at all. */
+  | { kind: "registryReadOnly" }
   /** The repository is gone (deleted while the request ran). */
   | { kind: "unknownRepository" }
   /** The repository's state is READ_ONLY: nothing in it may change. */
@@ -44,11 +46,12 @@ export type CreateRepositoryOutcome =
   /** The namespace does not exist (pushes and API v1 never create one). */
   | { kind: "noNamespace"; namespace: string }
   /** The caller may no longer create repositories there (asked again inside the transaction). */
-  | { kind: "refused" };
+  | { kind: "refused" }
+  | { kind: "registryReadOnly" };
 
 export type RepositoryOutcome = Ok | Refusal;
 
 /** Whether an outcome is a guard's refusal. */
 export function isRefusal(outcome: { kind: string }): outcome is Refusal {
-  return outcome.kind === "unknownRepository" || outcome.kind === "readOnly" || outcome.kind === "immutable" || outcome.kind === "expiring" || outcome.kind === "expiryInPast" || outcome.kind === "quotaExceeded";
+  return outcome.kind === "registryReadOnly" || outcome.kind === "unknownRepository" || outcome.kind === "readOnly" || outcome.kind === "immutable" || outcome.kind === "expiring" || outcome.kind === "expiryInPast" || outcome.kind === "quotaExceeded";
 }

@@ -31,6 +31,8 @@ export interface RegistryDeps {
   writes: RegistryWrites;
   events: RegistryEvents;
   uploads: UploadSessions;
+  /** registryState readonly (Quay's REGISTRY_STATE): every operation is refused with registryReadOnly. */
+  readOnly?: boolean;
 }
 
 type TagInput = tagSteps.TagInput;
@@ -45,7 +47,7 @@ export class Registry {
   private readonly ops: OperationDeps;
 
   constructor(private readonly deps: RegistryDeps) {
-    this.ops = { writes: deps.writes, events: deps.events };
+    this.ops = { writes: deps.writes, events: deps.events, readOnly: deps.readOnly };
   }
 
   async pushManifest(input: manifestSteps.PushManifestInput): Promise<PushManifestOutcome> {
@@ -90,11 +92,14 @@ export class Registry {
    * Applies a new or changed immutability policy to the live tags it names (one transaction per
    * batch of `batchSize` tags); answers how many became immutable.
    */
-  async applyImmutabilityPolicy(input: { target: policySteps.PolicyTarget; rule: ImmutabilityRule; batchSize?: number }): Promise<Ok<{ marked: number }>> {
+  async applyImmutabilityPolicy(input: { target: policySteps.PolicyTarget; rule: ImmutabilityRule; batchSize?: number }): Promise<Ok<{ marked: number }> | Refusal> {
     let marked = 0;
     let afterId: number | undefined = 0;
     while (afterId !== undefined) {
-      const batch = this.run((op) => policySteps.markByImmutabilityRule(op, { target: input.target, rule: input.rule, afterId: afterId!, limit: input.batchSize ?? 500 }));
+      const batch = this.run<Ok<{ marked: number; lastId: number | undefined }> | Refusal>((op) =>
+        policySteps.markByImmutabilityRule(op, { target: input.target, rule: input.rule, afterId: afterId!, limit: input.batchSize ?? 500 }),
+      );
+      if (batch.kind !== "ok") return batch;
       marked += batch.marked;
       afterId = batch.lastId;
     }
@@ -196,6 +201,11 @@ export class Registry {
   /** fsck --repair: a blob row's size corrected to its verified bytes. */
   async repairBlobSize(input: { digest: string; size: number }): Promise<Ok> {
     return this.run((op) => lifecycleSteps.repairBlobSize(op, input));
+  }
+
+  /** Whether the whole registry is read-only (the APIs refuse writes that reach no operation, e.g. upload bytes). */
+  get readOnly(): boolean {
+    return this.deps.readOnly === true;
   }
 
   /** A manifest was served (not a change of state: no transaction, only the event, for the audit log). */

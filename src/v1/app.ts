@@ -3,8 +3,10 @@
 // every request to it goes through these steps, in this order:
 //   1. session: `caller` from an OAuth bearer token or the signed session cookie, and
 //      saveSession / logIn / clearSession (session.ts);
-//   2. browsers must send X-Requested-With on GETs (Quay's BROWSER_API_CALLS_XHR_ONLY);
-//   3. CSRF: every non-GET request not made with an OAuth token carries the session's token.
+//   2. rate limits per client address and per account (rateLimit.ts);
+//   3. browsers must send X-Requested-With on GETs (Quay's BROWSER_API_CALLS_XHR_ONLY);
+//   4. CSRF: every non-GET request not made with an OAuth token carries the session's token;
+//   5. a read-only registry refuses writes (readOnlyRegistry.ts).
 // They are local hooks of this instance, so they apply to every route added to it afterwards.
 // Route files add their routes to this instance (`fooRoutes(api, ctx)`), never to an Elysia
 // instance of their own: no plugin scoping decides which routes get a caller and CSRF, and
@@ -15,13 +17,17 @@ import type { V1Context } from "./context";
 import { requireXhrFromBrowsers } from "./conventions";
 import { checkCsrf } from "./guards";
 import { v1Macros } from "./macros";
+import { takeRateToken } from "./rateLimit";
+import { refuseWritesWhenReadOnly } from "./readOnlyRegistry";
 import { sessionOf, v1Options } from "./session";
 
 export function v1App(ctx: V1Context) {
   return new Elysia(v1Options(ctx, "berth-v1"))
     .derive(({ cookie, request, set }) => sessionOf(ctx, cookie[SESSION_COOKIE]!, request, set.headers))
+    .onBeforeHandle(({ caller, request }) => takeRateToken(ctx, caller, request))
     .onBeforeHandle(({ request }) => requireXhrFromBrowsers(request))
     .onBeforeHandle(({ caller, request, body }) => checkCsrf(caller, request, body))
+    .onBeforeHandle(({ request }) => refuseWritesWhenReadOnly(ctx, request, pathOf(request.url)))
     .macro(v1Macros(ctx));
 }
 

@@ -6,11 +6,14 @@ import type { NotificationActions } from "./notificationActions";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
 import type { Registry } from "../registry/registry";
+import type { RequestLimits } from "../auth/rateLimits";
 
 export interface V1Context {
   config: Config;
   stores: Stores;
   registry: Registry;
+  /** Rate limits per client address and per account. */
+  limits: RequestLimits;
   log: Logger;
   authenticator: Authenticator;
   oauth: OAuthTokenService;

@@ -59,6 +59,8 @@ export const V1_ERRORS = {
   InvalidCredentials: abort("message", 403, "Invalid Username or Password"),
   UserCreationDisabled: abort("message", 403, "User creation is disabled. Please contact your administrator."),
   InternalError: abort("message", 500, "Internal server error"),
+  /** Quay's ReadOnlyModeException handler (registryState readonly); the body adds `is_readonly: true`. */
+  RegistryReadOnly: abort("message", 503, "System is currently read-only. Pulls will succeed but all write operations are currently suspended."),
   /** Quay's disallow_for_non_normal_repositories. */
   RepositoryReadOnly: abort("message", 503, "Repository is in read only or mirror mode: READ_ONLY"),
   NotImplemented: abort("message", 501, "Not implemented"),

@@ -10,6 +10,7 @@ import type { AuditFn } from "./audit";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
+import { refusalError } from "./registryRefusals";
 import { namespaceTarget, repoTarget, type PolicyTarget } from "./policyTargets";
 import { checkImmutabilityPolicy, type ImmutabilityRule } from "../registry/policy/immutabilityRules";
 import { MAX_POLICIES_PER_SCOPE, tooManyPolicies } from "../registry/policy/policyBounds";
@@ -46,13 +47,18 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
    * retroactively); `undo` puts the policy back as it was when that fails.
    */
   const applyToExisting = async (t: PolicyTarget, rule: ImmutabilityRule, audit: AuditFn, undo: () => void) => {
-    let marked: number;
+    let outcome: Awaited<ReturnType<typeof ctx.registry.applyImmutabilityPolicy>>;
     try {
-      ({ marked } = await ctx.registry.applyImmutabilityPolicy({ target: t.scope, rule }));
+      outcome = await ctx.registry.applyImmutabilityPolicy({ target: t.scope, rule });
     } catch (e) {
       undo();
       throw e;
     }
+    if (outcome.kind !== "ok") {
+      undo();
+      throw refusalError(outcome);
+    }
+    const { marked } = outcome;
     if (marked > 0) audit("tags_made_immutable_by_policy", t.audit, { ...logKeys(rule), count: marked });
   };
 

@@ -2,8 +2,15 @@
 import type { Refusal } from "../registry/outcomes";
 import { ApiError } from "./errors";
 
+/** Quay's answer to any write while the registry is read-only (its ReadOnlyModeException handler). */
+export function registryReadOnlyError(): ApiError {
+  return new ApiError("RegistryReadOnly", undefined, { is_readonly: true });
+}
+
 export function refusalError(refusal: Refusal): ApiError {
   switch (refusal.kind) {
+    case "registryReadOnly":
+      return registryReadOnlyError();
     case "unknownRepository":
       return ApiError.notFound();
     case "readOnly":

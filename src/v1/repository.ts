@@ -113,6 +113,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
         actor: callerActor(caller, request),
       });
       if (made.kind === "exists") throw ApiError.invalidRequest("Repository already exists");
+      if (made.kind === "registryReadOnly") throw refusalError(made);
       if (made.kind !== "ok") throw ApiError.notFound(); // the namespace is gone (or never was)
       set.status = 201;
       return { namespace, name: b.repository, kind: "image" };

@@ -98,7 +98,8 @@ export function webConfigRoutes(ctx: V1Context) {
       features: f,
       oauth: {},
       external_login: [],
-      registry_state: "normal",
+      // Quay's REGISTRY_STATE: its web client shows a read-only banner.
+      registry_state: ctx.config.registryState,
       account_recovery_mode: false,
       version_number: `Berth ${version}`,
     };

@@ -6,6 +6,7 @@ import type { AccessPolicy } from "../perm/access";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
 import type { Registry } from "../registry/registry";
+import type { RequestLimits } from "../auth/rateLimits";
 
 /** Present in token mode: what /v2/auth needs. */
 export interface TokenAuth {
@@ -21,4 +22,6 @@ export interface V2Context {
   log: Logger;
   auth?: TokenAuth;
   registry: Registry;
+  /** Rate limits per client address and per account. */
+  limits: RequestLimits;
 }

@@ -30,6 +30,8 @@ interface ErrorDescriptor {
   code: OciCode;
   status: number;
   message: string;
+  /** Quay marks its read-only-registry error with `"is_readonly": true` beside the code. */
+  isReadOnly?: true;
 }
 
 export const V2_ERRORS = {
@@ -59,6 +61,13 @@ export const V2_ERRORS = {
   INSUFFICIENT_SCOPE: { code: "DENIED", status: 401, message: "requested access to the resource is denied" },
   /** Quay answers 409 for an immutable tag; its TAG_IMMUTABLE is not a spec code, so DENIED carries it. */
   TAG_IMMUTABLE: { code: "DENIED", status: 409, message: "tag is immutable" },
+  /** A read-only registry (registryState: readonly): Quay's ReadOnlyMode, word for word, with its `is_readonly`. */
+  REGISTRY_READ_ONLY: {
+    code: "DENIED",
+    status: 405,
+    message: "System is currently read-only. Pulls will succeed but all write operations are currently suspended.",
+    isReadOnly: true,
+  },
   /** A repository whose state is READ_ONLY (Quay: 405). */
   REPOSITORY_READ_ONLY: { code: "UNSUPPORTED", status: 405, message: "repository is read-only" },
   /** A push past the namespace's quota: Quay's QuotaExceeded, word for word. */
@@ -99,6 +108,9 @@ export function grammarError(failure: { code: V2ErrorKind; message: string; deta
 /** A guard's refusal (src/registry/guards.ts) as /v2 answers it. */
 export function refusalError(refusal: Refusal): RegistryError {
   switch (refusal.kind) {
+    case "registryReadOnly":
+      // Quay's detail is empty.
+      return new RegistryError("REGISTRY_READ_ONLY", undefined, {});
     case "unknownRepository":
       return new RegistryError("NAME_UNKNOWN", "repository name not known to registry");
     case "readOnly":
@@ -118,8 +130,9 @@ export function refusalError(refusal: Refusal): RegistryError {
 export const API_VERSION_HEADER = { "Docker-Distribution-API-Version": "registry/2.0" } as const;
 
 export function registryErrorResponse(err: RegistryError, method: string): Response {
+  const readOnly = (V2_ERRORS[err.kind] as ErrorDescriptor).isReadOnly ? { is_readonly: true } : {};
   const body = JSON.stringify({
-    errors: [{ code: err.code, message: err.message, ...(err.detail !== undefined ? { detail: err.detail } : {}) }],
+    errors: [{ code: err.code, message: err.message, ...(err.detail !== undefined ? { detail: err.detail } : {}), ...readOnly }],
   });
   return new Response(method === "HEAD" ? null : body, {
     status: err.status,

@@ -6,7 +6,8 @@
 // a manifest GET. Bodies stay unread until a handler streams them.
 import { parseV2Path } from "../oci";
 import type { V2Context } from "./context";
-import { grammarError, RegistryError, registryErrorResponse } from "./errors";
+import { grammarError, refusalError, RegistryError, registryErrorResponse } from "./errors";
+import { takeRateToken } from "./rateLimit";
 import { challengeScope, unauthorized } from "./refusal";
 import { canonicalRepoName } from "./respond";
 import { PATHS, repositoryRoute } from "./routes";
@@ -32,8 +33,18 @@ async function repositoryRequest(ctx: V2Context, request: Request, rest: string)
   const route = repositoryRoute(method, parsed.route);
   if (!route) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`);
   const repo = canonicalRepoName(parsed.route.repo);
+  // Rate limits: reads only when switched on (the manifest GET path then skips the await).
+  const limitClass = method === "GET" || method === "HEAD" ? "read" : "v2Write";
+  const limited = ctx.limits.on(limitClass);
+  if (limited) await takeRateToken(ctx, limitClass, request);
   const decision = await ctx.access.check(request, repo, route.actions);
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
+  const subject = limited ? ctx.access.verifiedSubject(request) : undefined;
+  if (subject) await takeRateToken(ctx, limitClass, request, subject);
+  // Quay's check_readonly, after the permission check as there: upload bytes (PATCH) reach no
+  // registry operation, so a read-only registry refuses every write here; the operations'
+  // guard (registryWritable) refuses the same for every other caller.
+  if (ctx.registry.readOnly && method !== "GET" && method !== "HEAD") throw refusalError({ kind: "registryReadOnly" });
   return route.handle(ctx, request, parsed.route);
 }
 

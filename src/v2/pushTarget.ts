@@ -3,7 +3,7 @@ import { identityOfTokenSubject } from "../perm/tokenAccess";
 import type { RepoRow } from "../store/meta/repositories";
 import type { V2Context } from "./context";
 import { requestActor } from "./actor";
-import { RegistryError } from "./errors";
+import { RegistryError, refusalError } from "./errors";
 import { canonicalRepoName } from "./respond";
 
 /**
@@ -20,6 +20,7 @@ export async function repositoryForPush(ctx: V2Context, request: Request, name: 
   const auth = ctx.auth;
   if (!auth) {
     const made = await ctx.registry.createRepository({ fullName, visibility: "private", createNamespace: true, actor });
+    if (made.kind === "registryReadOnly") throw refusalError(made);
     if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);
     denied(fullName);
   }
@@ -34,6 +35,7 @@ export async function repositoryForPush(ctx: V2Context, request: Request, name: 
     actor,
   });
   if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);
+  if (made.kind === "registryReadOnly") throw refusalError(made);
   if (made.kind === "noNamespace") throw new RegistryError("NAME_UNKNOWN", `namespace "${made.namespace}" does not exist`, { name: fullName });
   denied(fullName);
 }

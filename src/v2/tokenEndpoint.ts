@@ -1,6 +1,6 @@
 import { clientAddress } from "../auth/clientAddress";
 import { parseBasicCredentials } from "../auth/basicCredentials";
-import { accountOf, ANONYMOUS, identityContext, identityName, type Identity } from "../auth/identity";
+import { accountOf, ANONYMOUS, identityContext, identityName, subjectOf, type Identity } from "../auth/identity";
 import { serviceFor } from "../auth/serviceName";
 import { grantedActions } from "../perm/roles";
 import { parseScopes } from "../perm/scope";
@@ -8,17 +8,23 @@ import type { TokenAuth, V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
 import { identityActor } from "./actor";
+import { takeRateToken } from "./rateLimit";
 
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
  * whose `access` lists what the caller may do. Actions the caller may not have are dropped, not
- * refused; a push to a missing repository creates it when the caller may create there.
+ * refused; a push to a missing repository creates it when the caller may create there. A
+ * read-only registry still grants what the caller's roles allow (as Quay): its writes are then
+ * refused with Quay's read-only error, not as a missing scope.
  */
 export async function issueToken(ctx: V2Context, request: Request): Promise<Response> {
   const auth = ctx.auth;
   if (!auth) throw new RegistryError("NOT_FOUND", "token auth is off on this registry (--auth none)");
   const url = new URL(request.url);
+  await takeRateToken(ctx, "auth", request);
   const identity = await authenticate(auth, request);
+  const subject = subjectOf(identity);
+  if (subject) await takeRateToken(ctx, "auth", request, subject);
   const scopeValues = url.searchParams.getAll("scope");
   if (identity.kind === "anonymous" && !scopeValues.some((v) => v.trim() !== "")) {
     // `docker login` without credentials.
@@ -34,7 +40,8 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
       continue;
     }
     let standing = auth.roles.standing(identity, scope.name);
-    if (scope.actions.includes("push") && !standing.exists && standing.canCreate) {
+    // A read-only registry creates nothing: the push that follows is refused as Quay refuses it.
+    if (scope.actions.includes("push") && !standing.exists && standing.canCreate && !ctx.registry.readOnly) {
       await createRepository(ctx, identity, standing.repo, request);
       standing = auth.roles.standing(identity, scope.name);
     }

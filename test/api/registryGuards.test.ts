@@ -1,8 +1,8 @@
 // The registry core's guards as each API shows them: every operation (as /v2 and as API v1
 // perform it) against every guarded condition (an immutable tag, a tag an immutability policy
 // made immutable as it was pushed, a read-only repository, an expired tag, a namespace over its
-// quota), the answer each API gives, and that a refusal changes nothing. Then: the same
-// change made through either API writes the same audit entry.
+// quota, a read-only registry), the answer each API gives, and that a refusal changes nothing.
+// Then: the same change made through either API writes the same audit entry.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, registryToken, utf8, type Image, type RegistryClient } from "../support/registryClient";
@@ -13,16 +13,23 @@ setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 let server: TestServer;
+/** The same data directory served read-only (registryState: readonly), as a maintenance restart would. */
+let readOnlyServer: TestServer;
 let stores: Stores;
 let v1: V1Client;
+/** Signed in on the read-only server: signing in still works there. */
+let readOnlyV1: V1Client;
 
 beforeAll(async () => {
   // Both APIs as the same superuser: the guards are what is tested, and audit entries compare.
   server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
   stores = server.server.ctx.stores;
   v1 = await signedIn(server.url, "admin", ADMIN_PASSWORD);
+  readOnlyServer = await startTestServer({ auth: "token", registryState: "readonly" }, { dataDir: server.dataDir });
+  readOnlyV1 = await signedIn(readOnlyServer.url, "admin", ADMIN_PASSWORD);
 });
 afterAll(async () => {
+  await readOnlyServer?.stop();
   await server?.stop();
 });
 afterEach(() => setSystemTime());
@@ -38,9 +45,11 @@ interface World {
   image: Image;
   /** Pushed by digest only. */
   other: Image;
+  /** API v1 as admin (on the read-only server for that condition). */
+  v1: V1Client;
 }
 
-type Condition = "none" | "immutable" | "policy" | "readOnly" | "expired" | "overQuota";
+type Condition = "none" | "immutable" | "policy" | "readOnly" | "expired" | "overQuota" | "registryReadOnly";
 const CONDITION_NAMES: Record<Condition, string> = {
   none: "nothing in the way",
   immutable: "an immutable tag",
@@ -48,6 +57,7 @@ const CONDITION_NAMES: Record<Condition, string> = {
   readOnly: "a read-only repository",
   expired: "an expired tag",
   overQuota: "a namespace over its quota",
+  registryReadOnly: "a read-only registry",
 };
 
 const tagPath = (w: World, tag = "v1") => `/api/v1/repository/${w.repo}/tag/${tag}`;
@@ -64,7 +74,7 @@ async function world(condition: Condition): Promise<World> {
   }
   const image = await v2.pushImage(repo, "v1", { layers: 1, layerSize: 32 });
   const other = await v2.pushImage(repo, undefined, { layers: 1, layerSize: 33 });
-  const w = { repo, v2, image, other };
+  const w = { repo, v2, image, other, v1 };
   if (condition === "immutable") expect((await v1.fetch(tagPath(w), { method: "PUT", json: { immutable: true } })).status).toBe(201);
   if (condition === "expired") {
     expect((await v1.fetch(tagPath(w), { method: "PUT", json: { expiration: Math.floor((Date.now() + EXPIRY_MS) / 1000) } })).status).toBe(201);
@@ -78,6 +88,12 @@ async function world(condition: Condition): Promise<World> {
   }
   // Last: a read-only repository takes no writes, not even the setup's.
   if (condition === "readOnly") expect((await v1.fetch(`/api/v1/repository/${repo}/changestate`, { method: "PUT", json: { state: "READ_ONLY" } })).status).toBe(200);
+  // The same registry served read-only: a token it issues (it still grants push, as Quay's does,
+  // so the write meets the read-only answer) and the admin's session there.
+  if (condition === "registryReadOnly") {
+    const token = await registryToken(readOnlyServer.url, ["admin", ADMIN_PASSWORD], `repository:${repo}:pull,push,delete`);
+    return { ...w, v2: new BearerRegistryClient(readOnlyServer.url, token), v1: readOnlyV1 };
+  }
   return w;
 }
 
@@ -103,12 +119,14 @@ const v2Ops: Record<string, Act> = {
   "delete a blob": (w) => w.v2.fetch(`/v2/${w.repo}/blobs/${w.other.layers[0]!.digest}`, { method: "DELETE" }),
 };
 const v1Ops: Record<string, Act> = {
-  "move the tag (manifest PUT by tag)": (w) => v1.fetch(tagPath(w), { method: "PUT", json: { manifest_digest: w.other.digest } }),
-  "delete the tag": (w) => v1.fetch(tagPath(w), { method: "DELETE" }),
-  "restore the tag": (w) => v1.fetch(`${tagPath(w)}/restore`, { json: { manifest_digest: w.image.digest } }),
-  "set an expiry": (w) => v1.fetch(tagPath(w), { method: "PUT", json: { expiration: Math.floor((Date.now() + 3 * EXPIRY_MS) / 1000) } }),
-  "make it immutable": (w) => v1.fetch(tagPath(w), { method: "PUT", json: { immutable: true } }),
+  "move the tag (manifest PUT by tag)": (w) => w.v1.fetch(tagPath(w), { method: "PUT", json: { manifest_digest: w.other.digest } }),
+  "delete the tag": (w) => w.v1.fetch(tagPath(w), { method: "DELETE" }),
+  "restore the tag": (w) => w.v1.fetch(`${tagPath(w)}/restore`, { json: { manifest_digest: w.image.digest } }),
+  "set an expiry": (w) => w.v1.fetch(tagPath(w), { method: "PUT", json: { expiration: Math.floor((Date.now() + 3 * EXPIRY_MS) / 1000) } }),
+  "make it immutable": (w) => w.v1.fetch(tagPath(w), { method: "PUT", json: { immutable: true } }),
 };
+
+const READ_ONLY_MESSAGE = "System is currently read-only. Pulls will succeed but all write operations are currently suspended.";
 
 // [operation, condition, what /v2 answers, what API v1 answers] ("—": the API has no such call).
 const TABLE: [string, Condition, string, string][] = [
@@ -161,6 +179,14 @@ const TABLE: [string, Condition, string, string][] = [
   ["restore the tag", "overQuota", "—", "200"],
   ["set an expiry", "overQuota", "—", "201"],
   ["make it immutable", "overQuota", "—", "201"],
+  // A read-only registry (registryState: readonly): every write refused as Quay refuses it, /v2
+  // with its ReadOnlyMode (405 DENIED), API v1 with its ReadOnlyModeException answer (503).
+  ...Object.keys({ ...v2Ops, ...v1Ops }).map((op): [string, Condition, string, string] => [
+    op,
+    "registryReadOnly",
+    op in v2Ops ? "405 DENIED" : "—",
+    op in v1Ops ? `503 ${READ_ONLY_MESSAGE}` : "—",
+  ]),
 ];
 
 /** What a refusal must leave as it was: the live tags, the history, the repository's blobs. */

@@ -50,7 +50,8 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
-  const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", ...overrides }, {});
+  // No rate limits unless a test asks: every test request comes from 127.0.0.1, as fast as it can.
+  const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", rateLimits: "false", ...overrides }, {});
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
   const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, {
     notify: opts.notify,
@@ -152,7 +153,8 @@ export async function startBinary(opts: { dataDir?: string; env?: Record<string,
   const args = opts.args ?? [];
   const auth = args.includes("--auth") ? [] : ["--auth", "none"];
   const proc = Bun.spawn([bin, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", dataDir, ...auth, ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BERTH_LOG_REQUESTS: "false", ...opts.env },
+    // No rate limits unless a test asks (BERTH_RATE_LIMITS=true): load and crash tests push from one address.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BERTH_LOG_REQUESTS: "false", BERTH_RATE_LIMITS: "false", ...opts.env },
     stdout: "pipe",
     stderr: "pipe",
   });
