@@ -34,7 +34,7 @@
 // One backup at a time per DIR. On the same file system the hard links make a backup cost
 // little space and survive a deletion, a bad collection pass or a broken database, but not the
 // disk's failure: back up onto another disk (the blobs are then copied) for that.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { blobDigestsUnder, blobFilePath } from "../store/blobs/fsBlobStore";
 import { fileSize, fsyncDir, placeBlob, replaceWithCopy } from "../store/backupFiles";
@@ -45,22 +45,31 @@ import { BACKUP_INFO_FILE, consistentSnapshot, describeBackup, type BackupInfo }
 /** The directories of a data directory a backup carries beside the database and blobs. */
 export const SECRET_DIRS = ["keys", "tls"];
 
-export async function backup(dataDir: string, dir: string, opts: { berthVersion: string }): Promise<string> {
+export interface BackupOptions {
+  berthVersion: string;
+  /** Runs after each snapshot, before its blobs are placed (tests run the collector here). */
+  afterSnapshot?: () => Promise<void>;
+}
+
+export async function backup(dataDir: string, dir: string, opts: BackupOptions): Promise<string> {
   const started = performance.now();
   const livePath = join(dataDir, DATABASE_FILE);
   if (!existsSync(livePath)) throw new CliError(`${dataDir} holds no Berth database (${DATABASE_FILE}): is --data right?`, 1);
   if (sameDirectory(dataDir, dir)) throw new CliError("the backup directory cannot be the data directory", 2);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const staging = join(dir, `${DATABASE_FILE}.new`);
   const present = await blobsPresent(dir);
   // Hard links only where the data directory's file system is the backup's: linking across
   // fails anyway, and this way the first blob does not find out by error.
   const link = statSync(dataDir).dev === statSync(dir).dev;
   const outcome = await consistentSnapshot(present, {
-    snapshot: () => {
+    snapshot: async () => {
       rmSync(staging, { force: true });
       snapshotDatabase(livePath, staging);
-      return snapshotBlobs(staging);
+      const named = snapshotBlobs(staging);
+      await opts.afterSnapshot?.();
+      return named;
     },
     place: (blob) => placeBlob(dataDir, dir, blob.digest, { link }),
     pause: (ms) => Bun.sleep(ms),

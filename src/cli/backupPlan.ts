@@ -42,7 +42,7 @@ export function planBlobs(named: SnapshotBlob[], present: ReadonlyMap<string, nu
 
 export interface SnapshotSteps {
   /** Takes a new snapshot of the database (replacing the previous attempt's); answers its blobs. */
-  snapshot(): SnapshotBlob[];
+  snapshot(): SnapshotBlob[] | Promise<SnapshotBlob[]>;
   /** Puts one blob from the data directory into the backup. */
   place(blob: SnapshotBlob): Promise<Placed>;
   pause(ms: number): Promise<void>;
@@ -73,7 +73,7 @@ export async function consistentSnapshot(present: Map<string, number>, steps: Sn
   let missing: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1) await steps.pause(100 * attempt);
-    const named = steps.snapshot();
+    const named = await steps.snapshot();
     const plan = planBlobs(named, present);
     missing = [];
     for (const blob of plan.place) {

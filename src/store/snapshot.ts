@@ -20,6 +20,8 @@ export interface SnapshotBlob {
  */
 export function snapshotDatabase(livePath: string, into: string): void {
   if (!existsSync(livePath)) throw new Error(`no database at ${livePath}`);
+  // Owner-only from its first byte, whatever the umask (VACUUM INTO fills an empty file).
+  closeSync(openSync(into, "wx", 0o600));
   const live = new Database(livePath, { readwrite: true, create: false });
   try {
     live.exec("PRAGMA busy_timeout = 5000");
