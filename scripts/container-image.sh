@@ -51,6 +51,8 @@ cleanup() {
     docker volume rm "$VOLUME" >/dev/null 2>&1
     kill "$DOCKERD_PID" 2>/dev/null
     wait "$DOCKERD_PID" 2>/dev/null
+    # dockerd leaves its network namespace mounted in the exec root.
+    umount "$WORK/exec/netns/default" 2>/dev/null
   fi
   rm -rf "$WORK/layout-src" "$WORK/layout-back"
 }
