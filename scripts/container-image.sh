@@ -11,8 +11,9 @@
 #      group, /data and /tmp, nothing else; it runs as user 10001;
 #   5. runs it (--network host) with a named volume on /data: /v2/ answers with Berth's token
 #      challenge, the process runs as 10001, skopeo pushes an image as the bootstrap admin, the
-#      data is in the volume (owned by 10001), and after the container is replaced by a new one
-#      on the same volume the image pulls back byte for byte.
+#      data is in the volume (owned by 10001); `berth backup` in a second container copies it to a
+#      bind mount; a new container on the same volume pulls the image back byte for byte, and so
+#      does a server on a new volume made by `berth restore` (fsck clean).
 # Needs root, `apt-get install docker.io debootstrap`, bun and skopeo. Not part of `bun test`.
 # The debootstrapped base is kept in $WORK (a second run skips it).
 #   scripts/container-image.sh            WORK=/var/tmp/berth-container-image PORT=18080
@@ -54,7 +55,7 @@ cleanup() {
     # dockerd leaves its network namespace mounted in the exec root.
     umount "$WORK/exec/netns/default" 2>/dev/null
   fi
-  rm -rf "$WORK/layout-src" "$WORK/layout-back"
+  rm -rf "$WORK/layout-src" "$WORK/layout-back" "$WORK/backups"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
@@ -152,14 +153,38 @@ ls -ln "$MOUNT"
 [ "$(stat -c %u "$MOUNT/berth.db")" = 10001 ] || fail "berth.db in the volume is not owned by 10001"
 [ -n "$(find "$MOUNT/blobs" -type f | head -1)" ] || fail "no blobs in the volume"
 
+say "berth backup in a second container beside the server (a bind mount owned by 10001)"
+rm -rf "$WORK/backups" && mkdir -p "$WORK/backups" && chown 10001:10001 "$WORK/backups"
+docker run --rm -v "$VOLUME:/data" -v "$WORK/backups:/backups" "$IMAGE" backup /backups/berth
+
+pull_back() {
+  rm -rf "$WORK/layout-back"
+  skopeo --insecure-policy copy -q --src-tls-verify=false --src-creds "admin:$PASSWORD" --preserve-digests \
+    "docker://127.0.0.1:$PORT/admin/check:v1" "oci:$WORK/layout-back:v1"
+  for f in "$WORK"/layout-src/blobs/sha256/*; do
+    cmp -s "$f" "$WORK/layout-back/blobs/sha256/$(basename "$f")" || fail "$(basename "$f") did not come back byte for byte"
+  done
+}
+
 say "a new container on the same volume serves what the first stored"
 docker rm -f "$NAME" >/dev/null
 run_berth
-skopeo --insecure-policy copy -q --src-tls-verify=false --src-creds "admin:$PASSWORD" --preserve-digests \
-  "docker://127.0.0.1:$PORT/admin/check:v1" "oci:$WORK/layout-back:v1"
-for f in "$WORK"/layout-src/blobs/sha256/*; do
-  cmp -s "$f" "$WORK/layout-back/blobs/sha256/$(basename "$f")" || fail "$(basename "$f") did not come back byte for byte"
+pull_back
+docker logs "$NAME" 2>&1 | tail -2
+
+say "berth restore into a new volume; a server on it serves the image"
+docker rm -f "$NAME" >/dev/null
+docker volume rm "$VOLUME" >/dev/null
+docker volume create "$VOLUME" >/dev/null
+docker run --rm -v "$VOLUME:/data" -v "$WORK/backups:/backups:ro" "$IMAGE" restore /backups/berth --data /data/registry
+# The restored registry lives in /data/registry: that is its data directory now.
+docker run -d --name "$NAME" --network host -v "$VOLUME:/data" -e BERTH_DATA=/data/registry \
+  -e BERTH_PORT="$PORT" -e BERTH_HOST=127.0.0.1 "$IMAGE" >/dev/null
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v2/" || true)" = 401 ] && break
+  sleep 0.1
 done
-docker logs "$NAME" 2>&1 | tail -3
+pull_back
+docker run --rm -v "$VOLUME:/data" "$IMAGE" fsck --data /data/registry
 
 say "all checks passed in $(( $(date +%s) - started )) s"
