@@ -31,13 +31,14 @@
 //    berth.db; then the blobs the new snapshot does not name (an earlier backup's) are removed;
 //    then backup.json. A crash at any point leaves a whole backup: the earlier database with a
 //    superset of its blobs, or the new one with its own.
-// One backup at a time per DIR. On the same file system the hard links make a backup cost
+// One backup at a time per DIR (DIR/backup.lock holds the writer's process id; a lock whose
+// process is gone is taken over, and what that backup left half-written is swept). On the same file system the hard links make a backup cost
 // little space and survive a deletion, a bad collection pass or a broken database, but not the
 // disk's failure: back up onto another disk (the blobs are then copied) for that.
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { blobDigestsUnder, blobFilePath } from "../store/blobs/fsBlobStore";
-import { fileSize, fsyncDir, placeBlob, replaceWithCopy } from "../store/backupFiles";
+import { blobDigestsUnder, blobFilePath, processAlive } from "../store/blobs/fsBlobStore";
+import { fileSize, fsyncDir, placeBlob, replaceWithCopy, sweepTemporaries } from "../store/backupFiles";
 import { DATABASE_FILE, snapshotDatabase, snapshotBlobs } from "../store/snapshot";
 import { CliError } from "./accounts";
 import { BACKUP_INFO_FILE, consistentSnapshot, describeBackup, type BackupInfo } from "./backupPlan";
@@ -58,6 +59,17 @@ export async function backup(dataDir: string, dir: string, opts: BackupOptions):
   if (sameDirectory(dataDir, dir)) throw new CliError("the backup directory cannot be the data directory", 2);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+  const unlock = takeLock(dir);
+  try {
+    sweepTemporaries(dir);
+    return await backupLocked(dataDir, dir, opts, started);
+  } finally {
+    unlock();
+  }
+}
+
+async function backupLocked(dataDir: string, dir: string, opts: BackupOptions, started: number): Promise<string> {
+  const livePath = join(dataDir, DATABASE_FILE);
   const staging = join(dir, `${DATABASE_FILE}.new`);
   const present = await blobsPresent(dir);
   // Hard links only where the data directory's file system is the backup's: linking across
@@ -94,6 +106,28 @@ export async function backup(dataDir: string, dir: string, opts: BackupOptions):
   return describeBackup(dir, outcome, keyFiles, performance.now() - started);
 }
 
+const LOCK_FILE = "backup.lock";
+
+/** Takes DIR's lock (a file holding this process's id); answers its release. */
+function takeLock(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+      return () => rmSync(path, { force: true });
+    } catch (e: any) {
+      if (e?.code !== "EEXIST") throw e;
+    }
+    const pid = Number(readFileSync(path, "utf8").trim());
+    // Our own id in the file is a crashed run's (a container's process is often 1 each time).
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+      throw new CliError(`another backup (process ${pid}) is writing ${dir}; if none is, remove ${path}`, 1);
+    }
+    rmSync(path, { force: true });
+  }
+  throw new CliError(`cannot take ${path}`, 1);
+}
+
 /** The blobs an earlier backup left in `dir`: digest → size. */
 async function blobsPresent(dir: string): Promise<Map<string, number>> {
   const present = new Map<string, number>();
@@ -104,7 +138,8 @@ async function blobsPresent(dir: string): Promise<Map<string, number>> {
   return present;
 }
 
-function sameDirectory(a: string, b: string): boolean {
+/** Whether `b` exists and is the directory `a`, by another name or not. */
+export function sameDirectory(a: string, b: string): boolean {
   if (!existsSync(b)) return false;
   const sa = statSync(a);
   const sb = statSync(b);

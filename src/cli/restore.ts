@@ -6,12 +6,12 @@
 // after an upgrade. Stop any server on TARGET first.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { copyDurably, copyVerified, fsyncDir, replaceWithCopy } from "../store/backupFiles";
+import { copyDurably, copyVerified, fsyncDir, replaceWithCopy, sweepTemporaries } from "../store/backupFiles";
 import { blobFilePath } from "../store/blobs/fsBlobStore";
 import { restrictDataDir } from "../store/dataDirModes";
 import { DATABASE_FILE, databaseProblem, snapshotBlobs } from "../store/snapshot";
 import { CliError } from "./accounts";
-import { entriesOf, SECRET_DIRS } from "./backup";
+import { entriesOf, sameDirectory, SECRET_DIRS } from "./backup";
 import { BACKUP_INFO_FILE, formatBytes, parseBackupInfo } from "./backupPlan";
 
 /** What a data directory holds that a restore with --force replaces; anything else stays. */
@@ -31,11 +31,13 @@ export async function restore(dir: string, target: string, opts: { force: boolea
   const snapshot = join(dir, DATABASE_FILE);
   const broken = databaseProblem(snapshot);
   if (broken) throw new CliError(`${snapshot} is damaged: ${broken}`, 1);
+  if (sameDirectory(dir, target)) throw new CliError("the target cannot be the backup directory", 2);
   const there = entriesOf(target);
   if (there.length > 0 && !opts.force) {
     throw new CliError(`${target} is not empty (${there.slice(0, 5).join(", ")}${there.length > 5 ? ", …" : ""}): restore into a new directory, or pass --force to replace the registry there`, 1);
   }
   for (const name of DATA_DIR_ENTRIES) rmSync(join(target, name), { recursive: true, force: true });
+  sweepTemporaries(target);
   restrictDataDir(target);
 
   const named = snapshotBlobs(snapshot);

@@ -12,8 +12,37 @@ export type Placed = "linked" | "copied" | "missing" | { damaged: string };
 /** Link errors that mean "this file system (or pair of them) will not": copy instead. */
 const CANNOT_LINK = new Set(["EXDEV", "EPERM", "ENOTSUP", "EOPNOTSUPP", "EMLINK", "EACCES"]);
 
+const TEMP_MARK = ".tmp-";
+
 function tempBeside(path: string): string {
-  return `${path}.tmp-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  return `${path}${TEMP_MARK}${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Removes what an interrupted backup or restore left half-written under `root` (temporary names
+ * beside blobs, keys/ and tls/ copies). Only while no other backup writes there.
+ */
+export function sweepTemporaries(root: string): number {
+  let removed = 0;
+  // `below`: how many directory levels under `dir` to look into.
+  const sweep = (dir: string, below: number) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.name.includes(TEMP_MARK)) {
+        rmSync(path, { recursive: true, force: true });
+        removed++;
+      } else if (entry.isDirectory() && below > 0) sweep(path, below - 1);
+    }
+  };
+  sweep(root, 0); // keys.tmp-…, tls.tmp-…, berth.db.tmp-…
+  sweep(join(root, "blobs"), 2); // blobs/<alg>/<xx>/<hex>.tmp-…
+  return removed;
 }
 
 /** Makes the directories of `path` owner-only, as the data directory's are. */

@@ -11,7 +11,8 @@ const WRITEBACK_EVERY = 64 * 1024 * 1024;
 const fdatasyncAsync = promisify(fdatasync);
 const SAFE_UPLOAD_ID = /^[A-Za-z0-9-]{8,64}$/;
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this id runs (another one's is alive too: EPERM). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,7 +1,7 @@
 // `berth backup` and `berth restore` over a data directory driven by the registry's own
 // operations and the real collector (the compiled binary with skopeo is test/e2e/backup.test.ts).
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { backup } from "../../../src/cli/backup";
 import { restore } from "../../../src/cli/restore";
@@ -175,6 +175,33 @@ describe("berth backup and berth restore", () => {
     expect(failed).toBeInstanceOf(CliError);
     expect(failed.message).toContain(`${img.blobs[1]}: its bytes hash to ${sha256("to be damagEd")}`);
     expect(existsSync(join(target, "berth.db"))).toBe(false);
+  });
+
+  test("one backup at a time per directory; a dead one's lock is taken over and its leftovers swept", async () => {
+    const l = s.get();
+    await l.pushImage(l.repo("ns/lock"), ["lock layer"], "v1");
+    const bk = dir("berth-backup-");
+    await backup(l.dir, bk, { berthVersion: "test" });
+    const running = Bun.spawn(["sleep", "30"]);
+    try {
+      writeFileSync(join(bk, "backup.lock"), `${running.pid}\n`);
+      await expect(backup(l.dir, bk, { berthVersion: "test" })).rejects.toThrow(`another backup (process ${running.pid}) is writing`);
+    } finally {
+      running.kill();
+      await running.exited;
+    }
+    // The lock of a process that is gone, and what it left half-written.
+    writeFileSync(join(bk, "backup.lock"), `${running.pid}\n`);
+    const leftovers = [join(bk, "blobs", "sha256", "ab", "abcd.tmp-1-x"), join(bk, "keys.tmp-1-y", "a.key")];
+    for (const f of leftovers) {
+      mkdirSync(join(f, ".."), { recursive: true });
+      writeFileSync(f, "half");
+    }
+    expect(await backup(l.dir, bk, { berthVersion: "test" })).toContain("already there");
+    for (const f of leftovers) expect(existsSync(f)).toBe(false);
+    expect(existsSync(join(bk, "keys.tmp-1-y"))).toBe(false);
+    expect(existsSync(join(bk, "backup.lock"))).toBe(false);
+    await expect(restore(bk, bk, { force: true })).rejects.toThrow("the target cannot be the backup directory");
   });
 
   test("backup refuses a directory that is no data directory, and the data directory itself", async () => {
