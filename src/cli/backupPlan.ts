@@ -61,6 +61,26 @@ export interface SnapshotOutcome {
 }
 
 export const SNAPSHOT_ATTEMPTS = 5;
+/** Blobs linked or copied at once: copies wait on fsync, and several flushes overlap. */
+export const PLACING_AT_ONCE = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first failure is thrown once all settled. */
+export async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
 
 /**
  * Takes snapshots until one whose every blob is in the backup. A blob file missing from the data
@@ -76,7 +96,7 @@ export async function consistentSnapshot(present: Map<string, number>, steps: Sn
     const named = await steps.snapshot();
     const plan = planBlobs(named, present);
     missing = [];
-    for (const blob of plan.place) {
+    await inParallel(plan.place, PLACING_AT_ONCE, async (blob) => {
       const placed = await steps.place(blob);
       if (placed === "missing") missing.push(blob.digest);
       else if (typeof placed === "object") {
@@ -86,7 +106,7 @@ export async function consistentSnapshot(present: Map<string, number>, steps: Sn
         out.placedBytes += blob.size;
         present.set(blob.digest, blob.size);
       }
-    }
+    });
     if (missing.length === 0) return { ...out, named, stale: plan.stale, reused: plan.reuse.length, attempts: attempt };
   }
   throw new CliError(`${missing.length} blob(s) the database names kept vanishing from the data directory (${missing.slice(0, 3).join(", ")}): run \`berth fsck\`, then back up again`, 1);

@@ -12,7 +12,7 @@ import { restrictDataDir } from "../store/dataDirModes";
 import { DATABASE_FILE, databaseProblem, snapshotBlobs } from "../store/snapshot";
 import { CliError } from "./accounts";
 import { entriesOf, sameDirectory, SECRET_DIRS } from "./backup";
-import { BACKUP_INFO_FILE, formatBytes, parseBackupInfo } from "./backupPlan";
+import { BACKUP_INFO_FILE, formatBytes, inParallel, parseBackupInfo, PLACING_AT_ONCE } from "./backupPlan";
 
 /** What a data directory holds that a restore with --force replaces; anything else stays. */
 export const DATA_DIR_ENTRIES = [
@@ -43,13 +43,13 @@ export async function restore(dir: string, target: string, opts: { force: boolea
   const named = snapshotBlobs(snapshot);
   const problems: string[] = [];
   let bytes = 0;
-  for (const blob of named) {
+  await inParallel(named, PLACING_AT_ONCE, async (blob) => {
     const copied = await copyVerified(blobFilePath(dir, blob.digest), blobFilePath(target, blob.digest), blob.digest);
     if (copied === "missing") problems.push(`${blob.digest}: missing from the backup`);
     else if (!copied.ok) problems.push(`${blob.digest}: its bytes hash to ${copied.actual}`);
     else if (copied.size !== blob.size) problems.push(`${blob.digest}: ${copied.size} bytes where the database says ${blob.size}`);
     else bytes += copied.size;
-  }
+  });
   if (problems.length > 0) {
     const list = problems.slice(0, 10).join("\n  ");
     throw new CliError(`${problems.length} of ${named.length} blobs of the backup are damaged; nothing was restored to serve from (no database in ${target}):\n  ${list}`, 1);

@@ -3,9 +3,12 @@
 // way), and copying the small secret directories (keys/, tls/). Everything written is
 // owner-only (0700 directories, 0600 files), as in the data directory, and fsynced before it is
 // renamed into place, so a crash leaves whole files or none.
-import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { blobFilePath } from "./blobs/fsBlobStore";
+
+const fdatasyncAsync = promisify(fdatasync);
 
 export type Placed = "linked" | "copied" | "missing" | { damaged: string };
 
@@ -125,7 +128,8 @@ export async function copyDurably(
       for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off, chunk.byteLength - off);
       size += chunk.byteLength;
     }
-    fsyncSync(fd);
+    // On libuv's thread pool: a restore runs several copies at once, and their flushes overlap.
+    await fdatasyncAsync(fd);
     closeSync(fd);
     fd = undefined;
     if (opts.accept && !opts.accept()) {
