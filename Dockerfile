@@ -12,9 +12,9 @@ RUN bun install --frozen-lockfile
 COPY . .
 RUN bun run build.ts --outfile /out/berth
 # The final image's whole file system, gathered here: the binary; the libraries `ldd` says it
-# loads (glibc: Bun's executables are dynamically linked); the CA bundle (webhooks over HTTPS);
-# passwd/group naming the user; /data owned by that user (a new named volume takes this owner);
-# /tmp. Bun's own CA store is built in; the bundle is for whatever reads the system one.
+# loads (glibc: Bun's executables are dynamically linked); Debian's CA bundle (webhooks over
+# HTTPS); passwd/group naming the user; /data owned by that user (a new named volume takes this
+# owner); /tmp.
 RUN set -eu; \
     [ -f /etc/ssl/certs/ca-certificates.crt ] || { apt-get update -q && apt-get install -y -q --no-install-recommends ca-certificates; }; \
     mkdir -p /rootfs/usr/local/bin /rootfs/etc/ssl/certs /rootfs/data /rootfs/tmp; \
@@ -29,7 +29,8 @@ FROM scratch
 COPY --from=build /rootfs/ /
 USER 10001:10001
 WORKDIR /data
-ENV BERTH_DATA=/data SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+# Bun trusts its built-in roots plus this bundle (mount another there for a private CA's webhooks).
+ENV BERTH_DATA=/data NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 EXPOSE 8080
 VOLUME /data
 ENTRYPOINT ["/usr/local/bin/berth"]

@@ -103,7 +103,8 @@ async function backupLocked(dataDir: string, dir: string, opts: BackupOptions, s
   writeFileSync(infoTmp, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
   renameSync(infoTmp, join(dir, BACKUP_INFO_FILE));
   fsyncDir(dir);
-  return describeBackup(dir, outcome, keyFiles, performance.now() - started);
+  const databaseBytes = fileSize(join(dir, DATABASE_FILE)) ?? 0;
+  return describeBackup(dir, outcome, { databaseBytes, keyFiles }, performance.now() - started);
 }
 
 const LOCK_FILE = "backup.lock";

@@ -138,12 +138,12 @@ export function formatBytes(n: number): string {
 }
 
 /** The line `berth backup` prints. */
-export function describeBackup(dir: string, o: SnapshotOutcome, keyFiles: number, ms: number): string {
+export function describeBackup(dir: string, o: SnapshotOutcome, sizes: { databaseBytes: number; keyFiles: number }, ms: number): string {
   const total = o.named.reduce((sum, b) => sum + b.size, 0);
   const retried = o.attempts > 1 ? `; ${o.attempts} snapshots (blobs were collected meanwhile)` : "";
   return (
-    `backup: ${dir}: database snapshot, ${o.named.length} blobs (${formatBytes(total)}): ` +
+    `backup: ${dir}: database snapshot (${formatBytes(sizes.databaseBytes)}), ${o.named.length} blobs (${formatBytes(total)}): ` +
     `${o.reused} already there, ${o.linked} linked, ${o.copied} copied (${formatBytes(o.placedBytes)}), ` +
-    `${o.stale.length} no longer needed removed; ${keyFiles} key files${retried}; ${(ms / 1000).toFixed(1)} s`
+    `${o.stale.length} no longer needed removed; ${sizes.keyFiles} key files${retried}; ${(ms / 1000).toFixed(1)} s`
   );
 }

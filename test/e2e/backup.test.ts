@@ -113,7 +113,7 @@ describe("backup while pushes run, restore, pull", () => {
     await Bun.sleep(150);
     const taken = await berth(["backup", backupDir(), "--data", live.dataDir]);
     const spans = (await Promise.all(pushes)).flat();
-    expect(taken.out).toMatch(/^backup: .*: database snapshot, \d+ blobs/);
+    expect(taken.out).toMatch(/^backup: .*: database snapshot \(.*\), \d+ blobs/);
     expect(taken.code).toBe(0);
     // Pushes ran before, across and after the backup.
     expect(spans.some((s) => s.startedMs < taken.endedMs && s.endedMs > taken.startedMs)).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { consistentSnapshot, parseBackupInfo, planBlobs, type SnapshotSteps } from "../../../src/cli/backupPlan";
+import { consistentSnapshot, formatBytes, inParallel, parseBackupInfo, planBlobs, type SnapshotSteps } from "../../../src/cli/backupPlan";
 import { CliError } from "../../../src/cli/accounts";
 import type { Placed } from "../../../src/store/backupFiles";
 import type { SnapshotBlob } from "../../../src/store/snapshot";
@@ -82,5 +82,46 @@ describe("parseBackupInfo", () => {
   ])("%s", (_, text, error) => {
     if (error) expect(() => parseBackupInfo(text, "/b")).toThrow(error);
     else expect(parseBackupInfo(text, "/b").format).toBe(1);
+  });
+});
+
+describe("inParallel", () => {
+  test("runs every item, never more than the limit at once", async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await inParallel([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      most = Math.max(most, ++running);
+      await Bun.sleep(n % 3);
+      done.push(n);
+      running--;
+    });
+    expect(most).toBe(3);
+    expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test("the first failure is thrown after those in flight settle; no new item starts", async () => {
+    const started: number[] = [];
+    const err = await inParallel([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      if (n === 2) throw new Error("two");
+      await Bun.sleep(1);
+    }).catch((e) => e);
+    expect(err.message).toBe("two");
+    expect(started.length).toBeLessThan(5);
+  });
+});
+
+describe("formatBytes", () => {
+  test.each<[number, string]>([
+    [0, "0 B"],
+    [1023, "1023 B"],
+    [1024, "1.0 KiB"],
+    [1536, "1.5 KiB"],
+    [5 * 1024 * 1024, "5.0 MiB"],
+    [3 * 2 ** 40, "3.0 TiB"],
+    [2 ** 52, "4096.0 TiB"],
+  ])("%p → %p", (n, text) => {
+    expect(formatBytes(n)).toBe(text);
   });
 });
