@@ -16,12 +16,13 @@
 #      does a server on a new volume made by `berth restore` (fsck clean).
 # Needs root, `apt-get install docker.io debootstrap`, bun and skopeo. Not part of `bun test`.
 # The debootstrapped base is kept in $WORK (a second run skips it).
-#   scripts/container-image.sh            WORK=/var/tmp/berth-container-image PORT=18080
+#   scripts/container-image.sh            WORK=/var/tmp/berth-container-image PORT=(a free one)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/var/tmp/berth-container-image}
-PORT=${PORT:-18080}
+# A free loopback port unless told (with --network host the container shares the machine's).
+PORT=${PORT:-$(bun -e 'const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }); console.log(s.port); s.stop(true)')}
 IMAGE=${IMAGE:-berth:local-test}
 NAME=berth-image-check-$$
 VOLUME=berth-image-check-$$
@@ -46,8 +47,10 @@ docker() { "$DOCKER" "$@"; }
 
 DOCKERD_PID=""
 cleanup() {
+  local status=$?
   set +e
   if [ -n "$DOCKERD_PID" ]; then
+    [ "$status" = 0 ] || { echo "-- the container's last lines:"; docker logs "$NAME" 2>&1 | tail -15; }
     docker rm -f "$NAME" >/dev/null 2>&1
     docker volume rm "$VOLUME" >/dev/null 2>&1
     kill "$DOCKERD_PID" 2>/dev/null
@@ -125,9 +128,11 @@ echo "image size: $(docker image inspect -f '{{.Size}}' "$IMAGE") bytes"
 say "docker run (--network host, volume $VOLUME on /data, port $PORT)"
 docker volume create "$VOLUME" >/dev/null
 run_berth() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/" || true)" = 000 ] || fail "something else answers on port $PORT"
   docker run -d --name "$NAME" --network host -v "$VOLUME:/data" \
-    -e BERTH_PORT="$PORT" -e BERTH_HOST=127.0.0.1 -e BERTH_ADMIN_PASSWORD="$PASSWORD" "$IMAGE" >/dev/null
+    -e BERTH_PORT="$PORT" -e BERTH_HOST=127.0.0.1 -e BERTH_ADMIN_PASSWORD="$PASSWORD" "$@" "$IMAGE" >/dev/null
   for _ in $(seq 1 100); do
+    [ "$(docker inspect -f '{{.State.Running}}' "$NAME")" = true ] || break
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v2/" || true)" = 401 ] && return 0
     sleep 0.1
   done
@@ -178,12 +183,7 @@ docker volume rm "$VOLUME" >/dev/null
 docker volume create "$VOLUME" >/dev/null
 docker run --rm -v "$VOLUME:/data" -v "$WORK/backups:/backups:ro" "$IMAGE" restore /backups/berth --data /data/registry
 # The restored registry lives in /data/registry: that is its data directory now.
-docker run -d --name "$NAME" --network host -v "$VOLUME:/data" -e BERTH_DATA=/data/registry \
-  -e BERTH_PORT="$PORT" -e BERTH_HOST=127.0.0.1 "$IMAGE" >/dev/null
-for _ in $(seq 1 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v2/" || true)" = 401 ] && break
-  sleep 0.1
-done
+run_berth -e BERTH_DATA=/data/registry
 pull_back
 docker run --rm -v "$VOLUME:/data" "$IMAGE" fsck --data /data/registry
 
