@@ -43,7 +43,7 @@ Usage:
   berth fsck [--repair] [--grace SECONDS]
                                        re-hash every blob, check every reference both ways;
                                        --repair fixes what it safely can (exit 1: damage left)
-  berth backup DIR [--data DATA]      a consistent copy of the registry into DIR while it serves:
+  berth backup DIR [--data DATA]       a consistent copy of the registry into DIR while it serves:
                                        database snapshot, the blobs it names (hard links on the
                                        same file system), keys; again into DIR: only what changed
   berth restore DIR --data TARGET [--force]
