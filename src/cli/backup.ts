@@ -35,7 +35,7 @@
 // process is gone is taken over, and what that backup left half-written is swept). On the same file system the hard links make a backup cost
 // little space and survive a deletion, a bad collection pass or a broken database, but not the
 // disk's failure: back up onto another disk (the blobs are then copied) for that.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { blobDigestsUnder, blobFilePath, processAlive } from "../store/blobs/fsBlobStore";
 import { fileSize, fsyncDir, placeBlob, replaceWithCopy, sweepTemporaries } from "../store/backupFiles";
@@ -90,7 +90,7 @@ async function backupLocked(dataDir: string, dir: string, opts: BackupOptions, s
   for (const name of SECRET_DIRS) keyFiles += replaceWithCopy(join(dataDir, name), join(dir, name));
   renameSync(staging, join(dir, DATABASE_FILE));
   fsyncDir(dir);
-  for (const digest of outcome.stale) unlinkSync(blobFilePath(dir, digest));
+  for (const digest of outcome.stale) rmSync(blobFilePath(dir, digest), { force: true });
   const info: BackupInfo = {
     format: 1,
     berth: opts.berthVersion,
