@@ -181,10 +181,9 @@ say "berth restore into a new volume; a server on it serves the image"
 docker rm -f "$NAME" >/dev/null
 docker volume rm "$VOLUME" >/dev/null
 docker volume create "$VOLUME" >/dev/null
-docker run --rm -v "$VOLUME:/data" -v "$WORK/backups:/backups:ro" "$IMAGE" restore /backups/berth --data /data/registry
-# The restored registry lives in /data/registry: that is its data directory now.
-run_berth -e BERTH_DATA=/data/registry
+docker run --rm -v "$VOLUME:/data" -v "$WORK/backups:/backups:ro" "$IMAGE" restore /backups/berth
+run_berth
 pull_back
-docker run --rm -v "$VOLUME:/data" "$IMAGE" fsck --data /data/registry
+docker run --rm -v "$VOLUME:/data" "$IMAGE" fsck
 
 say "all checks passed in $(( $(date +%s) - started )) s"
