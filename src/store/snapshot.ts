@@ -22,7 +22,8 @@ export function snapshotDatabase(livePath: string, into: string): void {
   if (!existsSync(livePath)) throw new Error(`no database at ${livePath}`);
   // Owner-only from its first byte, whatever the umask (VACUUM INTO fills an empty file).
   closeSync(openSync(into, "wx", 0o600));
-  const live = new Database(livePath, { readwrite: true, create: false });
+  // Read-only: a backup never writes the live database (VACUUM INTO only reads it).
+  const live = new Database(livePath, { readonly: true });
   try {
     live.exec("PRAGMA busy_timeout = 5000");
     live.prepare("VACUUM INTO ?").run(into);
