@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { backup } from "../../../src/cli/backup";
 import { restore } from "../../../src/cli/restore";
 import { fsck } from "../../../src/cli/lifecycle";
@@ -95,6 +96,28 @@ describe("berth backup and berth restore", () => {
     const check = await fsckOf(r);
     expect(check.text).toMatch(/: clean$/);
     expect(check.exitCode).toBe(0);
+  });
+
+  // Another file system than the temporary directories' (tmpfs where /tmp is a disk, here).
+  const otherFs = existsSync("/dev/shm") && statSync("/dev/shm").dev !== statSync(process.env.BERTH_TEST_TMP ?? tmpdir()).dev;
+  test.skipIf(!otherFs)("onto another file system the blobs are copied, hashed on the way", async () => {
+    const l = s.get();
+    const img = await l.pushImage(l.repo("ns/far"), ["far layer"], "v1");
+    const bk = join("/dev/shm", `berth-backup-${crypto.randomUUID()}`);
+    dirs.push(bk);
+    expect(await backup(l.dir, bk, { berthVersion: "test" })).toContain(`0 already there, 0 linked, ${img.blobs.length} copied`);
+    for (const d of img.blobs) {
+      const p = (root: string) => join(root, "blobs", "sha256", d.slice(7, 9), d.slice(7));
+      expect(statSync(p(bk)).ino).not.toBe(statSync(p(l.dir)).ino);
+      expect(sha256(readFileSync(p(bk)))).toBe(d);
+    }
+    // A live blob whose bytes rotted is caught by the copy's hash: no backup is committed.
+    const victim = join(l.dir, "blobs", "sha256", img.blobs[1]!.slice(7, 9), img.blobs[1]!.slice(7));
+    writeFileSync(victim, "far layeR");
+    const again = join("/dev/shm", `berth-backup-${crypto.randomUUID()}`);
+    dirs.push(again);
+    await expect(backup(l.dir, again, { berthVersion: "test" })).rejects.toThrow(`blob ${img.blobs[1]} in the data directory does not hash to its digest`);
+    expect(existsSync(join(again, "backup.json"))).toBe(false);
   });
 
   test("a second backup into the same directory places only new blobs and drops those no longer named", async () => {
