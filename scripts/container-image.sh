@@ -15,7 +15,8 @@
 #      bind mount; a new container on the same volume pulls the image back byte for byte, and so
 #      does a server on a new volume made by `berth restore` (fsck clean).
 # Needs root, `apt-get install docker.io debootstrap`, bun and skopeo. Not part of `bun test`.
-# The debootstrapped base is kept in $WORK (a second run skips it).
+# The debootstrapped base and dockerd's data root are kept in $WORK (a second run skips the
+# debootstrap and reuses the build cache); remove $WORK to start from nothing.
 #   scripts/container-image.sh            WORK=/var/tmp/berth-container-image PORT=(a free one)
 set -euo pipefail
 
@@ -186,4 +187,6 @@ run_berth
 pull_back
 docker run --rm -v "$VOLUME:/data" "$IMAGE" fsck
 
+# Images left untagged by earlier runs' builds (the build cache of this one stays).
+docker image prune -f >/dev/null
 say "all checks passed in $(( $(date +%s) - started )) s"
