@@ -11,6 +11,8 @@ import { Registry } from "./registry/registry";
 import { fsck, gc, graceSeconds } from "./cli/lifecycle";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
+import { backup } from "./cli/backup";
+import { restore } from "./cli/restore";
 import { localCaPem } from "./tls";
 import { version } from "../package.json";
 
@@ -41,6 +43,12 @@ Usage:
   berth fsck [--repair] [--grace SECONDS]
                                        re-hash every blob, check every reference both ways;
                                        --repair fixes what it safely can (exit 1: damage left)
+  berth backup DIR [--data DATA]       a consistent copy of the registry into DIR while it serves:
+                                       database snapshot, the blobs it names (hard links on the
+                                       same file system), keys; again into DIR: only what changed
+  berth restore DIR --data TARGET [--force]
+                                       a data directory from a backup, every blob re-hashed;
+                                       TARGET must be empty unless --force (stop its server first)
   berth config check [--config FILE]   validate settings and print them
   berth version
   berth help
@@ -70,6 +78,7 @@ function parseCli(argv: string[]) {
       grace: { type: "string" },
       "dry-run": { type: "boolean" },
       repair: { type: "boolean" },
+      force: { type: "boolean" },
       email: { type: "string" },
       owner: { type: "string" },
       superuser: { type: "boolean" },
@@ -229,6 +238,24 @@ async function main(argv: string[]): Promise<number> {
       const grace = graceSeconds(values.grace, config.gcGraceSeconds);
       return command === "gc" ? gc(stores, registry, { graceSeconds: grace, dryRun: !!values["dry-run"] }) : fsck(stores, registry, { graceSeconds: grace, repair: !!values.repair });
     });
+  }
+  if (command === "backup" || command === "restore") {
+    const dir = sub;
+    if (!dir) {
+      console.error(`berth: ${command} needs a directory\n\n${USAGE}`);
+      return 2;
+    }
+    try {
+      const line = command === "backup" ? await backup(config.data, resolve(dir), { berthVersion: version }) : await restore(resolve(dir), config.data, { force: !!cli.values.force });
+      console.log(line);
+      return 0;
+    } catch (e) {
+      if (e instanceof CliError) {
+        console.error(`berth: ${command}: ${e.message}`);
+        return e.exitCode;
+      }
+      throw e;
+    }
   }
   if (command !== "serve") {
     console.error(`berth: unknown command "${command}"\n\n${USAGE}`);

@@ -11,7 +11,8 @@ const WRITEBACK_EVERY = 64 * 1024 * 1024;
 const fdatasyncAsync = promisify(fdatasync);
 const SAFE_UPLOAD_ID = /^[A-Za-z0-9-]{8,64}$/;
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this id runs (another one's is alive too: EPERM). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -24,6 +25,26 @@ function assertSafe(value: string, pattern: RegExp): void {
   if (!pattern.test(value)) throw new Error(`unsafe storage key: ${JSON.stringify(value)}`);
 }
 
+/** Where a blob lives under a root holding `blobs/` (a data directory, or a backup). */
+export function blobFilePath(root: string, digest: string): string {
+  assertSafe(digest, SAFE_DIGEST);
+  const [alg, hex] = digest.split(":") as [string, string];
+  return join(root, "blobs", alg, hex.slice(0, 2), hex);
+}
+
+/** Every blob file under `root`'s `blobs/`, in digest order. */
+export async function* blobDigestsUnder(root: string): AsyncIterable<string> {
+  for (const alg of ["sha256", "sha512"]) {
+    const algDir = join(root, "blobs", alg);
+    for (const prefix of (await readdir(algDir).catch(() => [] as string[])).sort()) {
+      for (const hex of (await readdir(join(algDir, prefix)).catch(() => [] as string[])).sort()) {
+        const digest = `${alg}:${hex}`;
+        if (SAFE_DIGEST.test(digest)) yield digest;
+      }
+    }
+  }
+}
+
 export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {
     // Owner-only: private images live here (see dataDirModes.ts).
@@ -33,9 +54,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   blobPath(digest: string): string {
-    assertSafe(digest, SAFE_DIGEST);
-    const [alg, hex] = digest.split(":") as [string, string];
-    return join(this.root, "blobs", alg, hex.slice(0, 2), hex);
+    return blobFilePath(this.root, digest);
   }
 
   uploadPath(id: string): string {
@@ -58,17 +77,9 @@ export class FsBlobStore implements BlobStore {
     return range ? file.slice(range.start, range.end + 1) : file;
   }
 
-  async *list(): AsyncIterable<string> {
-    for (const alg of ["sha256", "sha512"]) {
-      const algDir = join(this.root, "blobs", alg);
-      // In digest order: the collector asks for a page's rows as one range.
-      for (const prefix of (await readdir(algDir).catch(() => [] as string[])).sort()) {
-        for (const hex of (await readdir(join(algDir, prefix)).catch(() => [] as string[])).sort()) {
-          const digest = `${alg}:${hex}`;
-          if (SAFE_DIGEST.test(digest)) yield digest;
-        }
-      }
-    }
+  list(): AsyncIterable<string> {
+    // In digest order: the collector asks for a page's rows as one range.
+    return blobDigestsUnder(this.root);
   }
 
   async deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean): Promise<number | undefined> {
