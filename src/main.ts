@@ -11,6 +11,8 @@ import { Registry } from "./registry/registry";
 import { fsck, gc, graceSeconds } from "./cli/lifecycle";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
+import { exportArchive } from "./cli/archive/export";
+import { importArchive } from "./cli/archive/import";
 import { localCaPem } from "./tls";
 import { version } from "../package.json";
 
@@ -41,6 +43,16 @@ Usage:
   berth fsck [--repair] [--grace SECONDS]
                                        re-hash every blob, check every reference both ways;
                                        --repair fixes what it safely can (exit 1: damage left)
+  berth export [--repository NS/NAME[:TAG|@DIGEST]]... --output FILE.tar
+                                       the images (no --repository: every tag of every repository),
+                                       all platforms of their indexes and their referrers, as an
+                                       OCI image layout in a tar file (skopeo oci-archive:, podman load)
+  berth import FILE.tar|DIR [--namespace NS] [--repository NS/NAME]
+                                       loads an OCI layout (directory or tar) or a docker save
+                                       archive into repositories named by its refs (--namespace
+                                       replaces their namespace; --repository names the one for
+                                       refs that are only a tag); verifies every digest, skips
+                                       what is already present (re-run to resume)
   berth config check [--config FILE]   validate settings and print them
   berth version
   berth help
@@ -77,6 +89,9 @@ function parseCli(argv: string[]) {
       user: { type: "string" },
       scopes: { type: "string" },
       "expires-in": { type: "string" },
+      repository: { type: "string", multiple: true },
+      output: { type: "string", short: "o" },
+      namespace: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -229,6 +244,16 @@ async function main(argv: string[]): Promise<number> {
       const grace = graceSeconds(values.grace, config.gcGraceSeconds);
       return command === "gc" ? gc(stores, registry, { graceSeconds: grace, dryRun: !!values["dry-run"] }) : fsck(stores, registry, { graceSeconds: grace, repair: !!values.repair });
     });
+  }
+  if (command === "export") {
+    const values = cli.values;
+    return runChore(config, (stores) => exportArchive(stores, { repositories: values.repository ?? [], output: values.output }));
+  }
+  if (command === "import") {
+    const values = cli.values;
+    return runChore(config, (stores, config, registry) =>
+      importArchive(stores, registry, { location: sub, namespace: values.namespace, repository: values.repository, maxManifestBytes: config.maxManifestBytes }),
+    );
   }
   if (command !== "serve") {
     console.error(`berth: unknown command "${command}"\n\n${USAGE}`);
