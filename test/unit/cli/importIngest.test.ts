@@ -1,0 +1,97 @@
+// `berth import` against the collector's protocol (registry/lifecycle/collector.ts) and the
+// registry's guards: a collection pass between an image's blobs and its manifest takes blobs
+// whose links are past the grace period, and the import brings them back and pushes; a blob the
+// repository already had is linked again (its grace starts anew) so the pass leaves it alone; a
+// read-only repository refuses the import with nothing stored.
+import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { importArchive } from "../../../src/cli/archive/import";
+import { CliError } from "../../../src/cli/accounts";
+import type { Registry } from "../../../src/registry/registry";
+import { MiB, OciLayoutWriter } from "../../support/e2eHelpers";
+import { tempDir } from "../../support/server";
+import { actor, HOUR, lifecyclePerTest, type Lifecycle } from "../registry/lifecycleFixture";
+
+const lc = lifecyclePerTest({ graceMs: HOUR });
+
+function layoutWithImage(): { dir: string; image: ReturnType<OciLayoutWriter["addImage"]> } {
+  const dir = tempDir("berth-import-layout-");
+  const layout = new OciLayoutWriter(dir);
+  const image = layout.addImage({ layers: 2, layerSize: MiB / 4 });
+  layout.tag("team/app:v1", image.manifest);
+  return { dir, image };
+}
+
+/** The registry, with `before` run ahead of the first manifest push (a collector's pass landing there). */
+function withPassBeforePush(l: Lifecycle, before: () => Promise<void>): Registry {
+  let first = true;
+  return new Proxy(l.registry, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop !== "pushManifest") return typeof value === "function" ? value.bind(target) : value;
+      return async (input: Parameters<Registry["pushManifest"]>[0]) => {
+        if (first) {
+          first = false;
+          await before();
+        }
+        return target.pushManifest(input);
+      };
+    },
+  });
+}
+
+async function importInto(l: Lifecycle, registry: Registry, dir: string): Promise<string> {
+  return importArchive(l.stores, registry, { location: dir, maxManifestBytes: 4 * MiB });
+}
+
+describe("import and the collector", () => {
+  test("blobs collected between the upload and the manifest push are brought back, and the push succeeds", async () => {
+    const l = lc.get();
+    const repo = l.repo("team/app");
+    const { dir, image } = layoutWithImage();
+    let removed = 0;
+    const registry = withPassBeforePush(l, async () => {
+      l.advance(2 * HOUR); // the import took longer than the grace period
+      removed = (await l.collect()).linksRemoved;
+    });
+    const out = await importInto(l, registry, dir);
+    expect(removed).toBe(3); // the pass really took the config and both layers
+    expect(out).toContain(`added: team/app:v1 ${image.manifest.digest}`);
+    expect(l.stores.manifests.getByTag(repo.id, "v1")?.digest).toBe(image.manifest.digest);
+    for (const d of [image.config, ...image.layers]) {
+      expect(l.stores.blobLinks.linkedSize(repo.id, d.digest)).toBe(d.size);
+      expect((await l.stores.blobs.stat(d.digest)).exists).toBe(true);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a blob the repository had long ago is linked again before the push, so a pass leaves it", async () => {
+    const l = lc.get();
+    const repo = l.repo("team/app");
+    const { dir, image } = layoutWithImage();
+    const layer = await Bun.file(`${dir}/blobs/sha256/${image.layers[0]!.digest.slice(7)}`).bytes();
+    await l.upload(repo, layer); // an import cut off hours ago
+    l.advance(2 * HOUR);
+    let removed = -1;
+    const out = await importInto(l, withPassBeforePush(l, async () => void (removed = (await l.collect()).linksRemoved)), dir);
+    expect(removed).toBe(0);
+    expect(out).toMatch(/1 manifests added, 0 already present; 2 blobs added .*, 1 already present/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+test("a read-only repository refuses the import: no manifest, no tag", async () => {
+  const l = lc.get();
+  const repo = l.repo("team/app");
+  expect((await l.registry.setRepositoryState({ repo, state: "READ_ONLY", actor })).kind).toBe("ok");
+  const { dir, image } = layoutWithImage();
+  const failed = await importInto(l, l.registry, dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(failed).toBeInstanceOf(CliError);
+  expect((failed as CliError).message).toContain("read-only");
+  expect(l.stores.manifests.getByDigest(repo.id, image.manifest.digest)).toBeUndefined();
+  expect(l.stores.manifests.getByTag(repo.id, "v1")).toBeUndefined();
+  rmSync(dir, { recursive: true, force: true });
+});
