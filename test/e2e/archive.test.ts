@@ -166,7 +166,7 @@ describe("berth import", () => {
     fresh = await startBinary();
     dirs.push(fresh.dataDir);
     // The server made its bootstrap admin at start.
-    for (const args of [["org", "add", NS, "--owner", "admin"], ["org", "add", "other", "--owner", "admin"]]) {
+    for (const args of [["org", "add", NS, "--owner", "admin"], ["org", "add", "other", "--owner", "admin"], ["org", "add", "podman", "--owner", "admin"]]) {
       expect((await berth(...args, "--data", fresh.dataDir)).code).toBe(0);
     }
   }, 60_000);
@@ -227,6 +227,22 @@ describe("berth import", () => {
     const named = [manifest.config, ...manifest.layers] as LayoutDescriptor[];
     expect(named.map((d) => d.digest)).toEqual(files.map((f) => sha256Of(f)));
     for (const [i, d] of named.entries()) expect(Buffer.compare(readFileSync(join(pulled, d.digest.slice(7))), files[i]!)).toBe(0);
+  }, 60_000);
+
+  test("a podman save --format docker-archive of the image podman loaded imports with the same layers", async () => {
+    const archive = join(dir("berth-archive-podman-"), "p.tar");
+    await run(["podman", "save", "--format", "docker-archive", "-o", archive, `localhost/${NS}/app:v1`]);
+    const out = await berth("import", archive, "--data", fresh.dataDir, "--namespace", "podman");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(`added: podman/app:v1`);
+    const inspect = JSON.parse((await skopeo("inspect", "--tls-verify=false", `docker://127.0.0.1:${fresh.port}/podman/app:v1`)).stdout);
+    const unpacked = dir("berth-archive-podman-x-");
+    await run(["tar", "xf", archive, "-C", unpacked]);
+    const saved = JSON.parse(readFileSync(join(unpacked, "manifest.json"), "utf8"))[0] as { Config: string; Layers: string[] };
+    // The layers as podman saved them (uncompressed tars), named by their own digests.
+    expect(inspect.Layers).toEqual(saved.Layers.map((l) => sha256Of(readFileSync(join(unpacked, l)))));
+    expect(inspect.Layers).toHaveLength(2);
+    expect(inspect.Architecture).toBe("amd64");
   }, 60_000);
 
   test("an import killed half-way finishes when run again", async () => {

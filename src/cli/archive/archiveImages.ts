@@ -23,6 +23,8 @@ import type { BlobContent, ManifestNode } from "./ingest";
 
 /** index.json and manifest.json are read whole: bigger than this is refused. */
 export const MAX_INDEX_BYTES = 16 * 1024 * 1024;
+/** Manifests are held in memory while importing: their distinct bytes together at most this. */
+export const MAX_MANIFEST_TOTAL = 256 * 1024 * 1024;
 /** Indexes of indexes deeper than this are refused (a loop in the archive would never end). */
 const MAX_DEPTH = 8;
 
@@ -75,8 +77,16 @@ async function readLayout(source: ArchiveSource, maxManifestBytes: number): Prom
   if (!entries.ok) throw new ArchiveError(entries.message);
   const content: BlobContent = { size: (d) => source.size(blobPath(d)), stream: (d) => source.stream(blobPath(d)) };
 
+  // Each manifest is read once however often it is named: an index.json naming one big manifest
+  // a hundred thousand times costs one copy.
+  const loaded = new Map<string, ManifestNode>();
+  let loadedBytes = 0;
   const load = async (desc: Descriptor, depth: number): Promise<ManifestNode> => {
     if (depth > MAX_DEPTH) throw new ArchiveError(`indexes nest deeper than ${MAX_DEPTH} levels at ${desc.digest}`);
+    const seen = loaded.get(desc.digest);
+    if (seen) return seen;
+    loadedBytes += desc.size;
+    if (loadedBytes > MAX_MANIFEST_TOTAL) throw new ArchiveError(`the archive's manifests add up to more than ${MAX_MANIFEST_TOTAL} bytes`);
     const path = blobPath(desc.digest);
     if (desc.size > maxManifestBytes) throw new ArchiveError(`manifest ${desc.digest} is ${desc.size} bytes, more than the ${maxManifestBytes} allowed`);
     const bytes = await source.read(path, maxManifestBytes);
@@ -87,7 +97,9 @@ async function readLayout(source: ArchiveSource, maxManifestBytes: number): Prom
     if (!parsed.ok) throw new ArchiveError(`manifest ${desc.digest} is not a manifest Berth stores: ${parsed.message}`);
     const children: ManifestNode[] = [];
     for (const child of parsed.manifest.children) children.push(await load(child, depth + 1));
-    return { descriptor: { mediaType: parsed.manifest.mediaType, digest: desc.digest, size: desc.size }, bytes, parsed: parsed.manifest, children };
+    const node = { descriptor: { mediaType: parsed.manifest.mediaType, digest: desc.digest, size: desc.size }, bytes, parsed: parsed.manifest, children };
+    loaded.set(desc.digest, node);
+    return node;
   };
 
   const images: ArchiveImage[] = [];
@@ -161,11 +173,16 @@ async function readDockerArchive(source: ArchiveSource): Promise<ArchiveContents
     stream: (d) => source.stream(paths.get(d)!),
   };
   const images: ArchiveImage[] = [];
+  // Images of one archive share layers: each file is hashed once.
+  const hashed = new Map<string, { digest: string; size: number; head: Uint8Array }>();
   for (const image of parsed.images) {
     const describe = async (path: string) => {
+      const seen = hashed.get(path);
+      if (seen) return seen;
       if (source.size(path) === undefined) throw new ArchiveError(`${path}, named by manifest.json, is missing from the archive`);
       const h = await hashEntry(source, path);
       paths.set(h.digest, path);
+      hashed.set(path, h);
       return h;
     };
     const config = await describe(image.config);

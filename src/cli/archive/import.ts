@@ -19,7 +19,7 @@ export interface ImportOptions {
   maxManifestBytes: number;
 }
 
-const DESCRIBE: Record<RootOutcome, string> = { added: "added", present: "already present", tagMoved: "tag moved" };
+const DESCRIBE: Record<RootOutcome, string> = { added: "added", present: "already present", tagged: "tagged (its manifest was present)" };
 
 function namingOptions(opts: ImportOptions): NamingOptions {
   if ((opts.repository?.length ?? 0) > 1) throw new CliError("import takes at most one --repository", 2);
@@ -70,9 +70,9 @@ export async function importArchive(stores: Stores, registry: Registry, opts: Im
     };
     const store = async (target: ImageTarget, node: ManifestNode, label: string) => {
       const repo = await ingest.repository(target.repository);
-      const outcome = await ingest.image(repo, node, target.tag);
+      const { outcome, previous } = await ingest.image(repo, node, target.tag);
       place(target.repository, node);
-      lines.push(`${DESCRIBE[outcome]}: ${label} ${node.descriptor.digest}`);
+      lines.push(`${DESCRIBE[outcome]}: ${label} ${node.descriptor.digest}${previous ? ` (the tag moved from ${previous})` : ""}`);
     };
 
     let skipped = 0;

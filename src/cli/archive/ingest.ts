@@ -38,7 +38,7 @@ export interface IngestCounts {
   manifestsPresent: number;
 }
 
-export type RootOutcome = "added" | "present" | "tagMoved";
+export type RootOutcome = "added" | "present" | "tagged";
 
 export const IMPORT_ACTOR: Actor = { userAgent: "berth import" };
 
@@ -72,17 +72,20 @@ export class Ingest {
   }
 
   /** Stores the manifest tree in `repo` (children and blobs first), and points `tag` at its root. */
-  async image(repo: RepoRef, node: ManifestNode, tag?: string): Promise<RootOutcome> {
-    const present = this.stores.manifests.getByDigest(repo.id, node.descriptor.digest) !== undefined;
-    if (!present) {
+  /** `previous`: the manifest the tag pointed at before, when the import moved it. */
+  async image(repo: RepoRef, node: ManifestNode, tag?: string): Promise<{ outcome: RootOutcome; previous?: string }> {
+    const digest = node.descriptor.digest;
+    const before = tag === undefined ? undefined : this.stores.manifests.getByTag(repo.id, tag)?.digest;
+    const previous = before !== undefined && before !== digest ? before : undefined;
+    if (this.stores.manifests.getByDigest(repo.id, digest) === undefined) {
       await this.tree(repo, node, tag);
-      return "added";
+      return { outcome: "added", previous };
     }
     this.counts.manifestsPresent++;
-    if (tag === undefined || this.stores.manifests.getByTag(repo.id, tag)?.digest === node.descriptor.digest) return "present";
-    const moved = await this.registry.putTag({ repo, tag, digest: node.descriptor.digest, actor: IMPORT_ACTOR });
+    if (tag === undefined || before === digest) return { outcome: "present" };
+    const moved = await this.registry.putTag({ repo, tag, digest, actor: IMPORT_ACTOR });
     if (moved.kind !== "ok") throw refused(`${repo.name}:${tag}`, moved);
-    return "tagMoved";
+    return { outcome: "tagged", previous };
   }
 
   private async tree(repo: RepoRef, node: ManifestNode, tag?: string): Promise<void> {

@@ -2,6 +2,7 @@
 // as they are read, padded to whole blocks. Memory holds one chunk at a time whatever the sizes.
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { END_OF_ARCHIVE, entryHeader, paddedSize } from "../../oci";
+import { CliError } from "../accounts";
 
 /** Writes at most this much at once: small reads are gathered into one write. */
 const WRITE_BATCH = 1024 * 1024;
@@ -20,7 +21,11 @@ export class TarWriter {
   /** Writes into `FILE.partial`; `finish` renames it to `FILE`, so a cut-off export never looks whole. */
   static async create(file: string): Promise<TarWriter> {
     const partial = `${file}.partial`;
-    return new TarWriter(await open(partial, "w", 0o600), partial, file);
+    try {
+      return new TarWriter(await open(partial, "w", 0o600), partial, file);
+    } catch (e) {
+      throw new CliError(`cannot write ${partial}: ${(e as Error).message}`);
+    }
   }
 
   async directory(name: string): Promise<void> {

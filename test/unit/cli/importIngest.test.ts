@@ -95,3 +95,21 @@ test("a read-only repository refuses the import: no manifest, no tag", async () 
   expect(l.stores.manifests.getByTag(repo.id, "v1")).toBeUndefined();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("one manifest under two names: stored once, both tags set; a second run finds both present", async () => {
+  const l = lc.get();
+  const repo = l.repo("team/app");
+  const dir = tempDir("berth-import-layout-");
+  const layout = new OciLayoutWriter(dir);
+  const image = layout.addImage({ layers: 1, layerSize: 1024 });
+  layout.tag("team/app:v1", image.manifest);
+  layout.tag("team/app:v2", image.manifest);
+  const first = await importInto(l, l.registry, dir);
+  expect(first).toContain(`added: team/app:v1 ${image.manifest.digest}`);
+  expect(first).toContain(`tagged (its manifest was present): team/app:v2 ${image.manifest.digest}`);
+  expect(first).toMatch(/1 manifests added, 1 already present; 2 blobs added/);
+  expect(l.stores.tags.list(repo.id, undefined, undefined)).toEqual(["v1", "v2"]);
+  const second = await importInto(l, l.registry, dir);
+  expect(second).toMatch(/0 manifests added, 2 already present; 0 blobs added \(0\.0 MiB\), 0 already present/);
+  rmSync(dir, { recursive: true, force: true });
+});
