@@ -7,7 +7,11 @@ import { startServer } from "./server";
 import { openStores, type Stores } from "./store";
 import { RegistryEvents } from "./events/registryEvents";
 import { auditRegistryEvents } from "./audit/registryAudit";
-import { Registry } from "./registry/registry";
+import { Registry, SYSTEM_ACTOR } from "./registry/registry";
+import { setUpNotifications } from "./notify";
+import { InProcessDeliveryClaims } from "./notify/deliveryClaims";
+import { InProcessTestRateLimiter } from "./notify/testRateLimit";
+import { listenForPushLabels } from "./labels/pushLabels";
 import { fsck, gc, graceSeconds } from "./cli/lifecycle";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
@@ -157,10 +161,15 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 async function runChore(config: Config, chore: Chore): Promise<number> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
-  // Changes to registry state go through the registry, and into the audit log, as the server's do.
-  const events = new RegistryEvents(createLogger({ requests: false }));
+  // Changes to registry state go through the registry and its listeners, as the server's do: the
+  // audit log, push-time labels, and notifications (queued in the outbox; a running server's
+  // delivery worker sends them, else the next start does).
+  const log = createLogger({ requests: false });
+  const events = new RegistryEvents(log);
   auditRegistryEvents({ events, stores });
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
+  setUpNotifications({ stores, events, config, log, testLimiter: new InProcessTestRateLimiter(), claims: new InProcessDeliveryClaims() });
+  const labels = listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   try {
     const answer = await chore(stores, config, registry);
     console.log(typeof answer === "string" ? answer : answer.text);
@@ -172,6 +181,7 @@ async function runChore(config: Config, chore: Chore): Promise<number> {
     }
     throw e;
   } finally {
+    await labels.settled();
     stores.close();
   }
 }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
+import { WebhookReceiver } from "../support/webhookReceiver";
+import { openStores } from "../../src/store";
 import { blobFiles, layoutBlobs, layoutRef, MiB, OCI, OciLayoutWriter, run, sha256Of, tarArchive, type LayoutDescriptor } from "../support/e2eHelpers";
 
 const dirs: string[] = [];
@@ -163,10 +165,11 @@ describe("berth import", () => {
     const out = await berth("export", "--data", srv.dataDir, "--output", all);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("2 image(s) and 1 referrer(s)");
-    fresh = await startBinary();
+    // Webhooks to the test's receiver on loopback (the notification test).
+    fresh = await startBinary({ env: { BERTH_NOTIFICATION_ALLOW_LOOPBACK: "true" } });
     dirs.push(fresh.dataDir);
     // The server made its bootstrap admin at start.
-    for (const args of [["org", "add", NS, "--owner", "admin"], ["org", "add", "other", "--owner", "admin"], ["org", "add", "podman", "--owner", "admin"]]) {
+    for (const args of [["org", "add", NS, "--owner", "admin"], ["org", "add", "other", "--owner", "admin"], ["org", "add", "podman", "--owner", "admin"], ["org", "add", "hooks", "--owner", "admin"]]) {
       expect((await berth(...args, "--data", fresh.dataDir)).code).toBe(0);
     }
   }, 60_000);
@@ -243,6 +246,50 @@ describe("berth import", () => {
     expect(inspect.Layers).toEqual(saved.Layers.map((l) => sha256Of(readFileSync(join(unpacked, l)))));
     expect(inspect.Layers).toHaveLength(2);
     expect(inspect.Architecture).toBe("amd64");
+  }, 60_000);
+
+  test("imports are pushes to the registry's listeners: a repo_push webhook is sent, quay.expires-after applies, the audit log has the push", async () => {
+    const receiver = new WebhookReceiver();
+    try {
+      const layoutDir = dir("berth-archive-hooks-");
+      const layout = new OciLayoutWriter(layoutDir);
+      const first = layout.addImage({ layers: 1, layerSize: 1024 });
+      layout.tag("hooks/app:v1", first.manifest);
+      expect((await berth("import", layoutDir, "--data", fresh.dataDir)).code).toBe(0);
+      const hook = receiver.hook();
+      const stores = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
+      const repo = stores.repositories.find("hooks/app")!;
+      try {
+        stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+      } finally {
+        stores.close();
+      }
+      // A second image, labelled to expire in two days.
+      const layer = layout.addBlob(OCI.layerGzip, Bun.gzipSync(new Uint8Array(4096)));
+      const config = layout.addBlob(OCI.config, new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { "quay.expires-after": "2d" } }, rootfs: { type: "layers", diff_ids: [sha256Of(new Uint8Array(4096))] } })));
+      const manifest = layout.addBlob(OCI.manifest, new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: OCI.manifest, config, layers: [layer] })));
+      layout.tag("hooks/app:v2", manifest);
+      const started = Date.now();
+      const out = await berth("import", layoutDir, "--data", fresh.dataDir);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain(`added: hooks/app:v2 ${manifest.digest}`);
+      // The running server's delivery worker finds the queued event.
+      const deadline = Date.now() + 15_000;
+      while (receiver.of(hook.path).length === 0 && Date.now() < deadline) await Bun.sleep(100);
+      expect(receiver.of(hook.path).map((b) => b.updated_tags)).toEqual([["v2"]]);
+      const check = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
+      try {
+        const [v2] = check.tags.history(repo.id, { name: "v2", onlyActive: true, offset: 0, limit: 1 });
+        expect(v2!.expiresMs).toBeGreaterThanOrEqual(started + 2 * 86_400_000 - 1000);
+        expect(v2!.expiresMs).toBeLessThanOrEqual(Date.now() + 2 * 86_400_000);
+        const pushes = check.auditLog.page({ repositoryId: repo.id, kinds: ["push_repo"], startMs: started, endMs: Date.now() + 1000 }, undefined, 100);
+        expect(pushes.entries.map((e) => (e.metadata as { tag?: string }).tag)).toContain("v2");
+      } finally {
+        check.close();
+      }
+    } finally {
+      receiver.stop();
+    }
   }, 60_000);
 
   test("an import killed half-way finishes when run again", async () => {
