@@ -64,9 +64,12 @@ export function planExport(stores: Stores, chosen: Selection[]): ExportPlan {
     return descriptor;
   };
 
+  const named = new Set<string>();
   const addNamed = (repo: RepoRow, ref: { tag: string } | { digest: string }, digest: string) => {
-    const descriptor = addManifest(repo, digest);
-    plan.refs.push({ descriptor, refName: exportRefName(repo.fullName, ref) });
+    const refName = exportRefName(repo.fullName, ref);
+    if (named.has(refName)) return; // asked for twice (team/app and team/app:v1)
+    named.add(refName);
+    plan.refs.push({ descriptor: addManifest(repo, digest), refName });
   };
 
   for (const { repo, tag, digest } of chosen) {

@@ -5,6 +5,8 @@
 // read-only repository refuses the import with nothing stored.
 import { describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { exportArchive } from "../../../src/cli/archive/export";
 import { importArchive } from "../../../src/cli/archive/import";
 import { CliError } from "../../../src/cli/accounts";
 import type { Registry } from "../../../src/registry/registry";
@@ -111,5 +113,30 @@ test("one manifest under two names: stored once, both tags set; a second run fin
   expect(l.stores.tags.list(repo.id, undefined, undefined)).toEqual(["v1", "v2"]);
   const second = await importInto(l, l.registry, dir);
   expect(second).toMatch(/0 manifests added, 2 already present; 0 blobs added \(0\.0 MiB\), 0 already present/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("export by digest and by repository (overlapping), import elsewhere: the digest untagged, each tag once", async () => {
+  const l = lc.get();
+  const repo = l.repo("team/app");
+  l.repo("other/placeholder"); // the namespace the import goes to
+  const dir = tempDir("berth-import-layout-");
+  const layout = new OciLayoutWriter(dir);
+  const tagged = layout.addImage({ layers: 1, layerSize: 1024 }).manifest;
+  const untagged = layout.addImage({ layers: 1, layerSize: 1024 }).manifest;
+  layout.tag("team/app:v1", tagged);
+  layout.tag("team/app:old", untagged);
+  await importInto(l, l.registry, dir);
+  expect((await l.registry.deleteTag({ repo, tag: "old", actor })).kind).toBe("ok");
+  const out = join(tempDir("berth-export-"), "x.tar");
+  const exported = await exportArchive(l.stores, { repositories: ["team/app", "team/app:v1", `team/app@${untagged.digest}`], output: out });
+  expect(exported).toContain("2 image(s), 2 manifests, 4 blobs");
+  const imported = await importArchive(l.stores, l.registry, { location: out, namespace: "other", maxManifestBytes: 4 * MiB });
+  expect(imported).toContain(`added: other/app:v1 ${tagged.digest}`);
+  expect(imported).toContain(`added: other/app ${untagged.digest}`);
+  const other = l.stores.repositories.find("other/app")!;
+  expect(l.stores.tags.list(other.id, undefined, undefined)).toEqual(["v1"]);
+  expect(l.stores.manifests.getByDigest(other.id, untagged.digest)?.digest).toBe(untagged.digest);
+  rmSync(join(out, ".."), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
