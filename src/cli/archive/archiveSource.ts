@@ -32,7 +32,20 @@ export async function openArchive(location: string): Promise<ArchiveSource> {
   }
   if (st.isDirectory()) return new DirectorySource(location);
   if (!st.isFile()) throw new ArchiveError(`${location} is neither a directory nor a tar file`);
+  const compression = compressionOf(await Bun.file(location).slice(0, 6).bytes());
+  if (compression) throw new ArchiveError(`${location} is ${compression}-compressed: decompress it first (berth import reads plain tar files in place)`);
   return TarSource.index(location, st.size);
+}
+
+const MAGIC: [string, number[]][] = [
+  ["gzip", [0x1f, 0x8b]],
+  ["zstd", [0x28, 0xb5, 0x2f, 0xfd]],
+  ["xz", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ["bzip2", [0x42, 0x5a, 0x68]],
+];
+
+function compressionOf(head: Uint8Array): string | undefined {
+  return MAGIC.find(([, magic]) => magic.every((b, i) => head[i] === b))?.[0];
 }
 
 function checkedPath(path: string): string {

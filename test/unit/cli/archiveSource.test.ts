@@ -82,6 +82,11 @@ describe("tar files", () => {
     await expect(openArchive(tarFile(make()))).rejects.toThrow(message);
   });
 
+  test("a compressed archive is refused with what to do", async () => {
+    const file = tarFile(Bun.gzipSync(tarArchive([{ name: "a", data: enc("x") }])));
+    await expect(openArchive(file)).rejects.toThrow(/is gzip-compressed: decompress it first/);
+  });
+
   test("a path asked for is checked too", async () => {
     const source = await openArchive(tarFile(tarArchive([{ name: "a", data: enc("x") }])));
     expect(() => source.size("../a")).toThrow(ArchiveError);
