@@ -59,11 +59,11 @@ export async function importArchive(stores: Stores, registry: Registry, opts: Im
   if (!opts.location) throw new CliError("import needs a FILE.tar or a DIR", 2);
   const naming = namingOptions(opts);
   const source = await openArchive(opts.location);
+  const lines: string[] = [];
   try {
     const contents = await readArchive(source, opts.maxManifestBytes);
     const planned = contents.images.map((image) => ({ image, targets: targetsOf(image, naming) }));
     const ingest = new Ingest(stores, registry, contents.content);
-    const lines: string[] = [];
     const placed = new Map<string, Set<string>>();
     const place = (repository: string, node: ManifestNode) => {
       for (const d of digestsOf(node)) placed.set(d, (placed.get(d) ?? new Set()).add(repository));
@@ -106,13 +106,21 @@ export async function importArchive(stores: Stores, registry: Registry, opts: Im
       }
       pending = later;
     }
-    const c = ingest.counts;
-    lines.push(
-      `import (${contents.format}): ${c.manifestsAdded} manifests added, ${c.manifestsPresent} already present; ` +
-        `${c.blobsAdded} blobs added (${mib(c.bytesAdded)}), ${c.blobsPresent} already present${skipped ? `; ${skipped} skipped` : ""}`,
-    );
-    return lines.join("\n");
+    return report(lines, ingest, contents.format, skipped);
+  } catch (e) {
+    // What was stored before the failure stays (and is skipped when the import runs again).
+    if (e instanceof CliError && lines.length) throw new CliError(`${e.message}\nstored before the failure (running the import again skips them):\n${lines.join("\n")}`, e.exitCode);
+    throw e;
   } finally {
     await source.close();
   }
+}
+
+function report(lines: string[], ingest: Ingest, format: string, skipped: number): string {
+  const c = ingest.counts;
+  lines.push(
+    `import (${format}): ${c.manifestsAdded} manifests added, ${c.manifestsPresent} already present; ` +
+      `${c.blobsAdded} blobs added (${mib(c.bytesAdded)}), ${c.blobsPresent} already present${skipped ? `; ${skipped} skipped` : ""}`,
+  );
+  return lines.join("\n");
 }

@@ -140,3 +140,22 @@ test("export by digest and by repository (overlapping), import elsewhere: the di
   rmSync(join(out, ".."), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("a refusal half-way says what was stored before it; running again skips that and fails at the same place", async () => {
+  const l = lc.get();
+  l.repo("team/app");
+  const ro = l.repo("ro/app");
+  expect((await l.registry.setRepositoryState({ repo: ro, state: "READ_ONLY", actor })).kind).toBe("ok");
+  const dir = tempDir("berth-import-layout-");
+  const layout = new OciLayoutWriter(dir);
+  const a = layout.addImage({ layers: 1, layerSize: 1024 }).manifest;
+  layout.tag("team/app:v1", a);
+  layout.tag("ro/app:v1", layout.addImage({ layers: 1, layerSize: 1024 }).manifest);
+  for (const stored of ["added", "already present"]) {
+    const failed = (await importInto(l, l.registry, dir).then(() => undefined, (e: unknown) => e)) as CliError;
+    expect(failed.message).toContain("ro/app");
+    expect(failed.message).toContain("read-only");
+    expect(failed.message).toContain(`stored before the failure (running the import again skips them):\n${stored}: team/app:v1 ${a.digest}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
