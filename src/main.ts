@@ -7,12 +7,18 @@ import { startServer } from "./server";
 import { openStores, type Stores } from "./store";
 import { RegistryEvents } from "./events/registryEvents";
 import { auditRegistryEvents } from "./audit/registryAudit";
-import { Registry } from "./registry/registry";
+import { Registry, SYSTEM_ACTOR } from "./registry/registry";
+import { setUpNotifications } from "./notify";
+import { InProcessDeliveryClaims } from "./notify/deliveryClaims";
+import { InProcessTestRateLimiter } from "./notify/testRateLimit";
+import { listenForPushLabels } from "./labels/pushLabels";
 import { fsck, gc, graceSeconds } from "./cli/lifecycle";
 import { CliError, orgAdd, repoVisibility, robotAdd, robotRegenerate, userAdd, userPasswd, userSetEnabled } from "./cli/accounts";
 import { tokenCreate, tokenList, tokenRevoke } from "./cli/tokens";
 import { backup } from "./cli/backup";
 import { restore } from "./cli/restore";
+import { exportArchive } from "./cli/archive/export";
+import { importArchive } from "./cli/archive/import";
 import { localCaPem } from "./tls";
 import { version } from "../package.json";
 
@@ -49,6 +55,16 @@ Usage:
   berth restore DIR --data TARGET [--force]
                                        a data directory from a backup, every blob re-hashed;
                                        TARGET must be empty unless --force (stop its server first)
+  berth export [--repository NS/NAME[:TAG|@DIGEST]]... --output FILE.tar
+                                       the images (no --repository: every tag of every repository),
+                                       all platforms of their indexes and their referrers, as an
+                                       OCI image layout in a tar file (skopeo oci-archive:, podman load)
+  berth import FILE.tar|DIR [--namespace NS] [--repository NS/NAME]
+                                       loads an OCI layout (directory or tar) or a docker save
+                                       archive into repositories named by its refs (--namespace
+                                       replaces their namespace; --repository names the one for
+                                       refs that are only a tag); verifies every digest, skips
+                                       what is already present (re-run to resume)
   berth config check [--config FILE]   validate settings and print them
   berth version
   berth help
@@ -86,6 +102,9 @@ function parseCli(argv: string[]) {
       user: { type: "string" },
       scopes: { type: "string" },
       "expires-in": { type: "string" },
+      repository: { type: "string", multiple: true },
+      output: { type: "string", short: "o" },
+      namespace: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -151,10 +170,15 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 async function runChore(config: Config, chore: Chore): Promise<number> {
   const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
   for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
-  // Changes to registry state go through the registry, and into the audit log, as the server's do.
-  const events = new RegistryEvents(createLogger({ requests: false }));
+  // Changes to registry state go through the registry and its listeners, as the server's do: the
+  // audit log, push-time labels, and notifications (queued in the outbox; a running server's
+  // delivery worker sends them, else the next start does).
+  const log = createLogger({ requests: false });
+  const events = new RegistryEvents(log);
   auditRegistryEvents({ events, stores });
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
+  setUpNotifications({ stores, events, config, log, testLimiter: new InProcessTestRateLimiter(), claims: new InProcessDeliveryClaims() });
+  const labels = listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   try {
     const answer = await chore(stores, config, registry);
     console.log(typeof answer === "string" ? answer : answer.text);
@@ -166,6 +190,7 @@ async function runChore(config: Config, chore: Chore): Promise<number> {
     }
     throw e;
   } finally {
+    await labels.settled();
     stores.close();
   }
 }
@@ -256,6 +281,16 @@ async function main(argv: string[]): Promise<number> {
       }
       throw e;
     }
+  }
+  if (command === "export") {
+    const values = cli.values;
+    return runChore(config, (stores) => exportArchive(stores, { repositories: values.repository ?? [], output: values.output }));
+  }
+  if (command === "import") {
+    const values = cli.values;
+    return runChore(config, (stores, config, registry) =>
+      importArchive(stores, registry, { location: sub, namespace: values.namespace, repository: values.repository, maxManifestBytes: config.maxManifestBytes }),
+    );
   }
   if (command !== "serve") {
     console.error(`berth: unknown command "${command}"\n\n${USAGE}`);

@@ -39,20 +39,35 @@ export type PushLabelsOutcome =
   | { kind: "tooManyLabels"; count: number }
   | { kind: "labelled"; count: number; immutableTags: string[]; expiringTags: string[] };
 
-/** Wires push-time labels to the registry's push event. */
-export function listenForPushLabels(events: RegistryEvents, stores: LabelStores, apply: ApplyLabelEffects, log: Logger): void {
+/**
+ * Wires push-time labels to the registry's push event. `settled()` answers once the labels of
+ * every push so far are applied (a CLI process waits for it before closing the database).
+ */
+export function listenForPushLabels(events: RegistryEvents, stores: LabelStores, apply: ApplyLabelEffects, log: Logger): { settled(): Promise<void> } {
+  const inFlight = new Set<Promise<void>>();
   events.on("manifestPushed", (event) => {
     // Off the request's path entirely: not even the manifest lookup delays the response.
-    setImmediate(() => {
-      applyPushLabels(stores, apply, event).then(
-        (outcome) => {
-          if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.reason}`);
-          if (outcome.kind === "tooManyLabels") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.count} labels, over ${MAX_IMAGE_LABELS}`);
-        },
-        (err) => log.error(`labels of ${event.repo.name}@${event.digest} failed`, err),
-      );
-    });
+    const done = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        applyPushLabels(stores, apply, event)
+          .then(
+            (outcome) => {
+              if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.reason}`);
+              if (outcome.kind === "tooManyLabels") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.count} labels, over ${MAX_IMAGE_LABELS}`);
+            },
+            (err) => log.error(`labels of ${event.repo.name}@${event.digest} failed`, err),
+          )
+          .finally(resolve);
+      }),
+    );
+    inFlight.add(done);
+    void done.then(() => inFlight.delete(done));
   });
+  return {
+    async settled() {
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
+  };
 }
 
 /** Reads, stores and applies the pushed manifest's labels. */

@@ -15,3 +15,6 @@ export * from "./labelRules.ts";
 export * from "./imageLabels.ts";
 export * from "./imageLayers.ts";
 export * from "./jsonBounds.ts";
+export * from "./tarHeader.ts";
+export * from "./archiveNames.ts";
+export * from "./dockerArchive.ts";

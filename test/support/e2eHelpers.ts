@@ -207,29 +207,47 @@ export interface LayoutDescriptor {
   annotations?: Record<string, string>;
 }
 
-/** A one-file POSIX tar archive (ustar header, data padded to 512, two zero blocks). */
+/** An entry of a hand-made tar: a file (type "0", the default), a link ("1", "2"), a directory ("5") or anything else. */
+export interface TarEntrySpec {
+  name: string;
+  data?: Uint8Array;
+  type?: string;
+  linkName?: string;
+}
+
+/** A POSIX tar archive (ustar headers, data padded to 512, two zero blocks), with any names and types (for hostile archives too). */
+export function tarArchive(entries: TarEntrySpec[]): Uint8Array<ArrayBuffer> {
+  const parts: Uint8Array[] = [];
+  for (const e of entries) {
+    const data = e.data ?? new Uint8Array();
+    const header = new Uint8Array(512);
+    const put = (s: string, off: number, len: number) => header.set(new TextEncoder().encode(s).subarray(0, len), off);
+    const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, "0") + "\0";
+    put(e.name, 0, 100);
+    put(octal(0o644, 8), 100, 8);
+    put(octal(0, 8), 108, 8);
+    put(octal(0, 8), 116, 8);
+    put(octal(data.byteLength, 12), 124, 12);
+    put(octal(0, 12), 136, 12);
+    put("        ", 148, 8); // checksum counts as spaces while summing
+    put(e.type ?? "0", 156, 1);
+    put(e.linkName ?? "", 157, 100);
+    put("ustar\0", 257, 6);
+    put("00", 263, 2);
+    let sum = 0;
+    for (const b of header) sum += b;
+    put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
+    const padded = new Uint8Array(Math.ceil(data.byteLength / 512) * 512);
+    padded.set(data);
+    parts.push(header, padded);
+  }
+  parts.push(new Uint8Array(1024));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** A one-file POSIX tar archive. */
 export function tarOneFile(name: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
-  const header = new Uint8Array(512);
-  const put = (s: string, off: number, len: number) => header.set(new TextEncoder().encode(s).subarray(0, len), off);
-  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, "0") + "\0";
-  put(name, 0, 100);
-  put(octal(0o644, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
-  put(octal(data.byteLength, 12), 124, 12);
-  put(octal(0, 12), 136, 12);
-  put("        ", 148, 8); // checksum counts as spaces while summing
-  put("0", 156, 1);
-  put("ustar\0", 257, 6);
-  put("00", 263, 2);
-  let sum = 0;
-  for (const b of header) sum += b;
-  put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-  const padded = Math.ceil(data.byteLength / 512) * 512;
-  const out = new Uint8Array(512 + padded + 1024);
-  out.set(header, 0);
-  out.set(data, 512);
-  return out;
+  return tarArchive([{ name, data }]);
 }
 
 export function sha256Of(bytes: Uint8Array | string): string {

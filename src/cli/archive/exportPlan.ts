@@ -1,0 +1,88 @@
+// What `berth export` writes, worked out from the database before a byte is written: the named
+// images (every live tag of a repository, one tag, or one digest), every manifest they reach
+// (all platforms of an index), their referrers (signatures, SBOMs, and referrers of those), and
+// every blob, each once. Reads only (SQLite's WAL lets them run beside a serving registry).
+import { exportRefName, parseManifest, splitReference, type Descriptor } from "../../oci";
+import type { Stores } from "../../store";
+import type { RepoRow } from "../../store/meta/repositories";
+import { CliError } from "../accounts";
+
+/** An entry of index.json: a named image. */
+export interface PlannedRef {
+  descriptor: Descriptor;
+  refName: string;
+}
+
+export interface ExportPlan {
+  refs: PlannedRef[];
+  /**
+   * Referrers travel as blobs only, not in index.json: `podman load` refuses a layout whose
+   * index.json has more than one entry, and `berth import` finds them among the blobs.
+   */
+  referrers: number;
+  /** Manifests by digest (their bytes are small and already read). */
+  manifests: Map<string, Uint8Array>;
+  /** Blob digests and sizes. */
+  blobs: Map<string, number>;
+}
+
+type Selection = { repo: RepoRow; tag?: string; digest?: string };
+
+/** `--repository` values as repositories, tags and digests; no value: every repository. */
+export function selections(stores: Stores, values: string[]): Selection[] {
+  if (values.length === 0) return stores.repositories.list(undefined, undefined).map((name) => ({ repo: stores.repositories.find(name)! }));
+  return values.map((value) => {
+    const split = splitReference(value);
+    if (!split.ok) throw new CliError(`--repository ${split.message}`, 2);
+    const repo = stores.repositories.find(split.repository);
+    if (!repo) throw new CliError(`no repository "${split.repository}"`);
+    return { repo, tag: split.digest === undefined ? split.tag : undefined, digest: split.digest };
+  });
+}
+
+export function planExport(stores: Stores, chosen: Selection[]): ExportPlan {
+  const plan: ExportPlan = { refs: [], referrers: 0, manifests: new Map(), blobs: new Map() };
+
+  /** Adds the manifest and all it reaches; its descriptor for index.json. */
+  const addManifest = (repo: RepoRow, digest: string): Descriptor => {
+    const stored = stores.manifests.getByDigest(repo.id, digest);
+    if (!stored) throw new CliError(`${repo.fullName}@${digest} is not in the registry (deleted while exporting?)`);
+    const descriptor: Descriptor = { mediaType: stored.mediaType, digest: stored.digest, size: stored.size };
+    if (plan.manifests.has(digest)) return descriptor;
+    plan.manifests.set(digest, stored.content);
+    const parsed = parseManifest(stored.content, stored.mediaType);
+    if (!parsed.ok) throw new CliError(`${repo.fullName}@${digest} cannot be read: ${parsed.message}`);
+    for (const blob of parsed.manifest.blobs) {
+      // Foreign layers (with urls) were never pushed: clients fetch them from their urls.
+      if (!blob.urls?.length) plan.blobs.set(blob.digest, blob.size);
+    }
+    for (const child of parsed.manifest.children) addManifest(repo, child.digest);
+    for (const referrer of stores.manifests.referrers(repo.id, digest)) {
+      if (!plan.manifests.has(referrer.digest)) plan.referrers++;
+      addManifest(repo, referrer.digest);
+    }
+    return descriptor;
+  };
+
+  const named = new Set<string>();
+  const addNamed = (repo: RepoRow, ref: { tag: string } | { digest: string }, digest: string) => {
+    const refName = exportRefName(repo.fullName, ref);
+    if (named.has(refName)) return; // asked for twice (team/app and team/app:v1)
+    named.add(refName);
+    plan.refs.push({ descriptor: addManifest(repo, digest), refName });
+  };
+
+  for (const { repo, tag, digest } of chosen) {
+    if (digest !== undefined) {
+      addNamed(repo, { digest }, digest);
+      continue;
+    }
+    const tags = tag !== undefined ? [tag] : stores.tags.list(repo.id, undefined, undefined);
+    for (const t of tags) {
+      const found = stores.manifests.getByTag(repo.id, t);
+      if (!found) throw new CliError(`no tag "${t}" in ${repo.fullName}`);
+      addNamed(repo, { tag: t }, found.digest);
+    }
+  }
+  return plan;
+}
