@@ -28,6 +28,8 @@ for r in $(seq 1 "$rounds"); do
     scenarios=all; cache=60
     if [ "$mode" = token-nocache ]; then scenarios=token-rps; cache=0; fi
     rm -rf "$tmp/berth-data"
+    # Rate limits off unless asked: the harness sends everything from 127.0.0.1 (docs/BENCHMARKS.md).
+    BERTH_RATE_LIMITS=${BERTH_RATE_LIMITS:-false} \
     BERTH_CREDENTIAL_CACHE_SECONDS=$cache BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 \
       "$here/dist/berth" serve --auth "${mode%-nocache}" \
       --host 127.0.0.1 --port "$BERTH_PORT" --data "$tmp/berth-data" > "$tmp/berth.log" 2>&1 &

@@ -49,6 +49,9 @@ describe("config", () => {
     [{}, { BERTH_LOG_REQUESTS: "maybe" }, /BERTH_LOG_REQUESTS/],
     [{}, { BERTH_TRUSTED_PROXIES: "10.0.0.0/8,proxy.local" }, /BERTH_TRUSTED_PROXIES: "proxy.local" is not an IP address or CIDR range/],
     [{ trustedProxies: "10.0.0.0/33" }, {}, /--trusted-proxies: "10.0.0.0\/33"/],
+    [{}, { BERTH_REGISTRY_STATE: "maintenance" }, /BERTH_REGISTRY_STATE/],
+    [{}, { BERTH_RATE_LIMIT_V2_WRITES_PER_SECOND: "-1" }, /BERTH_RATE_LIMIT_V2_WRITES_PER_SECOND/],
+    [{}, { BERTH_RATE_LIMIT_AUTH_BURST: "0" }, /BERTH_RATE_LIMIT_AUTH_BURST/],
   ] as const)("a bad value names its setting: %j %j", (flags, env, message) => {
     expect(() => loadConfig(flags as any, env as any)).toThrow(ConfigError);
     expect(() => loadConfig(flags as any, env as any)).toThrow(message);
