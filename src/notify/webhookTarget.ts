@@ -11,7 +11,7 @@
 // `localhost` names, to answer with a 400), and before each delivery on every address the name
 // resolves to then (DNS may answer differently later: rebinding).
 import type { Config } from "../config";
-import { classifyAddress, type AddressClass } from "./addressClass";
+import { classifyAddress, type AddressClass } from "../addressClass";
 
 export interface TargetPolicy {
   /** Loopback and unspecified addresses (this host). */

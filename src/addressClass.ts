@@ -1,4 +1,4 @@
-// What kind of network an IP address belongs to, for deciding where webhooks may go. Pure: no I/O.
+// What kind of network an IP address belongs to, for deciding where the registry may connect (webhooks, mirror upstreams). Pure: no I/O.
 //
 // Takes addresses as DNS answers and WHATWG URL parsing write them: dotted-quad IPv4 and IPv6
 // (optionally in brackets, with a zone id, or ending in a dotted quad). URL parsing has already
@@ -9,7 +9,7 @@
 // and -compatible, NAT64's well-known prefix, 6to4) take the class of the IPv4 address inside:
 // `::ffff:127.0.0.1` is loopback, `64:ff9b::a9fe:a9fe` is the link-local metadata service.
 
-import { parseIp } from "../ipAddress";
+import { parseIp } from "./ipAddress";
 
 export type AddressClass =
   /** 127.0.0.0/8, ::1 */
