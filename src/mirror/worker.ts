@@ -9,7 +9,7 @@ import type { MirrorConfig } from "../store/meta/mirrors";
 import { syncMirror, type SyncDeps } from "./sync";
 
 export interface MirrorWorkerOptions {
-  /** How often to look for due mirrors; 0: never by itself (runOnce, kick). */
+  /** How often to look for due mirrors; 0: never by itself, nor on kick (only runOnce: tests, a pass on demand). */
   pollMs: number;
   concurrency: number;
 }
@@ -39,7 +39,7 @@ export class MirrorWorker {
 
   /** Looks for due mirrors now (after a sync-now), without waiting for the syncs. */
   kick(): void {
-    if (!this.polling && !this.stopping.signal.aborted) void this.poll().catch((e) => this.deps.log.error("mirror poll failed", e));
+    if (this.opts.pollMs > 0 && !this.polling && !this.stopping.signal.aborted) void this.poll().catch((e) => this.deps.log.error("mirror poll failed", e));
   }
 
   async stop(): Promise<void> {
@@ -53,6 +53,7 @@ export class MirrorWorker {
   /** Claims and runs every due mirror, and waits for all syncs (tests, a first pass); what each did. */
   async runOnce(): Promise<string[]> {
     while (this.polling) await this.polling.catch(() => {});
+    await Promise.all([...this.running.values()]);
     const said = await this.poll();
     await Promise.all([...this.running.values()]);
     return said;

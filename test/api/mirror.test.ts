@@ -1,0 +1,180 @@
+// Repository mirroring against a second Berth on loopback as the upstream (token auth): Quay's
+// mirror API, a sync that copies a two-platform index with a referrer through the registry's
+// operations, a tag moved upstream and moved here by the next sync, tags gone upstream ended
+// here, the MIRROR state refusing every other writer on both APIs, wrong credentials shown as a
+// failed sync with its error, cancel, audit entries and notifications.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { BearerRegistryClient, manifestBytes, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
+import { startTestServer, type TestServer } from "../support/server";
+import { expectJson, signedIn, type V1Client } from "../support/v1Client";
+
+const UP_PASSWORD = "upstream-Secret-1";
+const PASSWORD = "mirror-Secret-1";
+let upstream: TestServer;
+let local: TestServer;
+let up: BearerRegistryClient;
+let admin: V1Client;
+const UP_REPO = "admin/app";
+const REPO = "admin/mirrored";
+const M = `/api/v1/repository/${REPO}/mirror`;
+let index: { digest: string; bytes: Uint8Array };
+let platforms: Image[];
+let referrer: Image;
+
+/** A two-platform index tagged `tag` upstream, and a signature-like referrer of it. */
+async function pushIndex(tag: string) {
+  platforms = [await up.pushImage(UP_REPO, undefined, { architecture: "amd64" }), await up.pushImage(UP_REPO, undefined, { architecture: "arm64" })];
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MT.ociIndex,
+    manifests: platforms.map((p, i) => manifestDescriptor(p, { platform: { architecture: i ? "arm64" : "amd64", os: "linux" } })),
+  };
+  index = await up.pushManifest(UP_REPO, tag, manifest, MT.ociIndex);
+  referrer = await up.pushImage(UP_REPO, undefined, { artifactType: "application/vnd.example.signature", subject: { mediaType: MT.ociIndex, digest: index.digest, size: index.bytes.byteLength } });
+}
+
+const sync = () => local.server.ctx.mirrors.worker.runOnce();
+const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+
+beforeAll(async () => {
+  upstream = await startTestServer({ auth: "token" }, { adminPassword: UP_PASSWORD });
+  up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], `repository:${UP_REPO}:pull,push`));
+  await pushIndex("v1");
+  await up.pushImage(UP_REPO, "other", { layers: 1 });
+  local = await startTestServer({ auth: "token", mirrorAllowLoopback: "true", mirrorPollSeconds: "0" }, { adminPassword: PASSWORD });
+  admin = await signedIn(local.url, "admin", PASSWORD);
+  await expectJson(await admin.post("/api/v1/repository", { repository: "mirrored", visibility: "private", description: "" }), 201);
+  await expectJson(await admin.fetch("/api/v1/user/robots/mirror", { method: "PUT" }), 201);
+});
+afterAll(async () => {
+  await local?.stop();
+  await upstream?.stop();
+});
+
+const config = (extra: Record<string, unknown> = {}) => ({
+  external_reference: `${new URL(upstream.url).host}/${UP_REPO}`,
+  external_registry_username: "admin",
+  external_registry_password: UP_PASSWORD,
+  external_registry_config: { verify_tls: false },
+  root_rule: { rule_kind: "tag_glob_csv", rule_value: ["v*"] },
+  sync_interval: 3600,
+  sync_start_date: now(),
+  skopeo_timeout_interval: 300,
+  robot_username: "admin+mirror",
+  ...extra,
+});
+
+async function localV2(scopes = "pull,push") {
+  return new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], `repository:${REPO}:${scopes}`));
+}
+
+describe("repository mirroring", () => {
+  test("creating a mirror: Quay's shape back, the password never, the repository in MIRROR state", async () => {
+    const created = await admin.post(M, config());
+    expect(created.status).toBe(201);
+    const view = await expectJson(await admin.get(M), 200);
+    expect(view).toMatchObject({
+      is_enabled: true,
+      mirror_type: "PULL",
+      external_reference: config().external_reference,
+      external_registry_username: "admin",
+      external_registry_config: { verify_tls: false },
+      sync_interval: 3600,
+      sync_status: "NEVER_RUN",
+      sync_retries_remaining: 3,
+      root_rule: { rule_kind: "tag_glob_csv", rule_value: ["v*"] },
+      robot_username: "admin+mirror",
+      skopeo_timeout_interval: 300,
+    });
+    expect(JSON.stringify(view)).not.toContain(UP_PASSWORD);
+    expect((await expectJson(await admin.get(`/api/v1/repository/${REPO}`), 200)).state).toBe("MIRROR");
+    // A second one is a conflict.
+    expect((await admin.post(M, config())).status).toBe(409);
+  });
+
+  test("the upstream password is encrypted at rest", async () => {
+    const rows = local.server.ctx.stores.db.$client.query("SELECT username, password FROM repo_mirrors").all() as { username: string; password: string }[];
+    expect(rows[0]!.password.startsWith("v1$$")).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(UP_PASSWORD);
+  });
+
+  test("a sync copies the index, both platforms, their blobs and the referrer; other tags are not copied", async () => {
+    expect(await sync()).toEqual([REPO]);
+    const view = await expectJson(await admin.get(M), 200);
+    expect([view.sync_status, view.last_error]).toEqual(["SUCCESS", null]);
+    const v2 = await localV2("pull");
+    const tags = await expectJson(await v2.fetch(`/v2/${REPO}/tags/list`), 200);
+    expect(tags.tags).toEqual(["v1"]);
+    const got = await v2.fetch(`/v2/${REPO}/manifests/v1`, { headers: { Accept: MT.ociIndex } });
+    expect(got.headers.get("docker-content-digest")).toBe(index.digest);
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(index.bytes);
+    for (const p of platforms) {
+      expect((await v2.fetch(`/v2/${REPO}/manifests/${p.digest}`, { headers: { Accept: MT.ociManifest } })).status).toBe(200);
+      const layer = await v2.fetch(`/v2/${REPO}/blobs/${p.layers[0]!.digest}`);
+      expect(new Uint8Array(await layer.arrayBuffer())).toEqual(p.layers[0]!.bytes ?? (await (await up.fetch(`/v2/${UP_REPO}/blobs/${p.layers[0]!.digest}`)).bytes()));
+    }
+    const referrers = await expectJson(await v2.fetch(`/v2/${REPO}/referrers/${index.digest}`), 200);
+    expect(referrers.manifests.map((m: any) => m.digest)).toEqual([referrer.digest]);
+  });
+
+  test("only the mirror writes a MIRROR repository: a push over /v2 and a tag change over API v1 are refused", async () => {
+    const v2 = await localV2();
+    const pushed = await v2.fetch(`/v2/${REPO}/blobs/uploads/`, { method: "POST" });
+    expect(pushed.status).toBe(405);
+    expect((await pushed.json()).errors[0].message).toContain("is a mirror");
+    const moved = await admin.fetch(`/api/v1/repository/${REPO}/tag/v1`, { method: "DELETE" });
+    expect(moved.status).toBe(503);
+    expect((await moved.json()).message).toBe("Repository is in read only or mirror mode: MIRROR");
+  });
+
+  test("a tag moved upstream moves here at the next sync; a tag gone upstream ends here", async () => {
+    const before = index.digest;
+    await pushIndex("v1");
+    expect(index.digest).not.toBe(before);
+    await up.pushImage(UP_REPO, "v2", { layers: 1 });
+    expect((await admin.post(`${M}/sync-now`)).status).toBe(204);
+    await sync();
+    const v2 = await localV2("pull");
+    expect((await v2.fetch(`/v2/${REPO}/manifests/v1`, { method: "HEAD", headers: { Accept: MT.ociIndex } })).headers.get("docker-content-digest")).toBe(index.digest);
+    expect((await expectJson(await v2.fetch(`/v2/${REPO}/tags/list`), 200)).tags).toEqual(["v1", "v2"]);
+    // v2 goes upstream: the next sync ends it here.
+    const token = await registryToken(upstream.url, ["admin", UP_PASSWORD], `repository:${UP_REPO}:pull,push,delete`);
+    expect((await new BearerRegistryClient(upstream.url, token).fetch(`/v2/${UP_REPO}/manifests/v2`, { method: "DELETE" })).status).toBe(202);
+    await admin.post(`${M}/sync-now`);
+    await sync();
+    expect((await expectJson(await v2.fetch(`/v2/${REPO}/tags/list`), 200)).tags).toEqual(["v1"]);
+  });
+
+  test("the audit log has Quay's repo_mirror_* entries; the robot's pushes are its own", async () => {
+    const logs = (await expectJson(await admin.get(`/api/v1/repository/${REPO}/logs`), 200)).logs as { kind: string; metadata: any; performer?: { name: string } }[];
+    const kinds = logs.map((l) => l.kind);
+    expect(kinds).toContain("repo_mirror_config_changed");
+    expect(kinds).toContain("repo_mirror_sync_started");
+    expect(kinds).toContain("repo_mirror_sync_success");
+    expect(logs.find((l) => l.kind === "repo_mirror_sync_success")!.metadata).toMatchObject({ verb: "end", message: expect.stringContaining("with tag pattern 'v*'") });
+    expect(logs.find((l) => l.kind === "push_repo")?.performer?.name).toBe("admin+mirror");
+  });
+
+  test("wrong credentials: the sync fails, and the API shows FAIL with the error", async () => {
+    expect((await admin.fetch(M, { method: "PUT", json: { external_registry_username: "admin", external_registry_password: "wrong" } })).status).toBe(201);
+    await admin.post(`${M}/sync-now`);
+    await sync();
+    const view = await expectJson(await admin.get(M), 200);
+    expect(view.sync_status).toBe("FAIL");
+    expect(view.last_error).toContain("refused the credentials");
+    expect(view.sync_retries_remaining).toBe(2);
+    const logs = (await expectJson(await admin.get(`/api/v1/repository/${REPO}/logs`), 200)).logs as { kind: string }[];
+    expect(logs.map((l) => l.kind)).toContain("repo_mirror_sync_failed");
+    // Back off: not due again at once.
+    expect(await sync()).toEqual([]);
+  });
+
+  test("sync-cancel: a SYNC_NOW mirror is cancelled and not run", async () => {
+    await admin.post(`${M}/sync-now`);
+    expect((await admin.post(`${M}/sync-cancel`)).status).toBe(204);
+    expect((await expectJson(await admin.get(M), 200)).sync_status).toBe("CANCEL");
+    expect(await sync()).toEqual([]);
+    // Nothing to cancel now: Quay's 404.
+    expect((await admin.post(`${M}/sync-cancel`)).status).toBe(404);
+  });
+});
