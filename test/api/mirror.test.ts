@@ -5,8 +5,8 @@
 // failed sync with its error, cancel, audit entries and notifications.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BearerRegistryClient, manifestBytes, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
-import { startTestServer, type TestServer } from "../support/server";
-import { expectJson, signedIn, type V1Client } from "../support/v1Client";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { expectJson, signedIn, V1Client } from "../support/v1Client";
 
 const UP_PASSWORD = "upstream-Secret-1";
 const PASSWORD = "mirror-Secret-1";
@@ -176,5 +176,55 @@ describe("repository mirroring", () => {
     expect(await sync()).toEqual([]);
     // Nothing to cancel now: Quay's 404.
     expect((await admin.post(`${M}/sync-cancel`)).status).toBe(404);
+  });
+});
+
+describe("who may use the mirror API", () => {
+  const REDIRECT = "https://tool.example/callback";
+  /** An OAuth token of admin's with `scope` (the implicit grant, as a script gets one). */
+  async function oauthToken(scope: string): Promise<string> {
+    const org = `mirrororg${crypto.randomUUID().slice(0, 6)}`;
+    await expectJson(await admin.post("/api/v1/organization/", { name: org }), 201);
+    const app = await expectJson(await admin.post(`/api/v1/organization/${org}/applications`, { name: "tool", redirect_uri: REDIRECT, description: "" }), 200);
+    const form = new URLSearchParams({ response_type: "token", redirect_uri: REDIRECT, client_id: app.client_id, scope, _csrf_token: admin.csrfToken! });
+    const res = await admin.fetch("/oauth/authorizeapp", { method: "POST", body: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" }, csrf: false });
+    const location = res.headers.get("location")!;
+    return new URLSearchParams(location.slice(location.indexOf("#") + 1)).get("access_token")!;
+  }
+  const bearer = (token: string, method = "GET") => fetch(`${local.url}${M}${method === "POST" ? "/sync-now" : ""}`, { method, headers: { Authorization: `Bearer ${token}` } });
+
+  test("anonymous callers, other users, registry tokens and OAuth tokens without repo:admin are refused", async () => {
+    expect((await fetch(`${local.url}${M}`)).status).toBe(401);
+    await createUsers(local.server.ctx.stores, { bob: "bob-Secret-1" });
+    const bob = await signedIn(local.url, "bob", "bob-Secret-1");
+    expect((await bob.get(M)).status).toBe(403);
+    expect((await bob.post(`${M}/sync-now`)).status).toBe(403);
+    expect((await bob.post(M, config())).status).toBe(403);
+    const jwt = await registryToken(local.url, ["admin", PASSWORD], `repository:${REPO}:pull,push`);
+    expect((await bearer(jwt)).status).toBe(401);
+    expect((await bearer(await oauthToken("repo:read"))).status).toBe(403);
+  });
+
+  test("an OAuth token with repo:admin reads and asks for a sync without CSRF; a session needs its CSRF token", async () => {
+    const token = await oauthToken("repo:admin");
+    expect((await bearer(token)).status).toBe(200);
+    expect((await bearer(token, "POST")).status).toBe(204);
+    expect((await admin.fetch(`${M}/sync-cancel`, { method: "POST", csrf: false })).status).toBe(403);
+  });
+
+  test("an upstream on this host is refused unless mirrorAllowLoopback is on", async () => {
+    const strict = await startTestServer({ auth: "token", mirrorPollSeconds: "0" }, { adminPassword: PASSWORD });
+    try {
+      const a = await signedIn(strict.url, "admin", PASSWORD);
+      await expectJson(await a.post("/api/v1/repository", { repository: "m", visibility: "private", description: "" }), 201);
+      await expectJson(await a.fetch("/api/v1/user/robots/mirror", { method: "PUT" }), 201);
+      for (const reference of [`${new URL(upstream.url).host}/${UP_REPO}`, "localhost:5000/a/b", "169.254.169.254/a/b"]) {
+        const res = await a.post("/api/v1/repository/admin/m/mirror", config({ external_reference: reference }));
+        expect([reference, res.status]).toEqual([reference, 400]);
+        expect((await res.json()).detail).toContain("The provided registry location is not allowed");
+      }
+    } finally {
+      await strict.stop();
+    }
   });
 });
