@@ -107,11 +107,11 @@ describe("repository mirroring", () => {
     expect(tags.tags).toEqual(["v1"]);
     const got = await v2.fetch(`/v2/${REPO}/manifests/v1`, { headers: { Accept: MT.ociIndex } });
     expect(got.headers.get("docker-content-digest")).toBe(index.digest);
-    expect(new Uint8Array(await got.arrayBuffer())).toEqual(index.bytes);
+    expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(index.bytes))).toBe(true);
     for (const p of platforms) {
       expect((await v2.fetch(`/v2/${REPO}/manifests/${p.digest}`, { headers: { Accept: MT.ociManifest } })).status).toBe(200);
       const layer = await v2.fetch(`/v2/${REPO}/blobs/${p.layers[0]!.digest}`);
-      expect(new Uint8Array(await layer.arrayBuffer())).toEqual(p.layers[0]!.bytes ?? (await (await up.fetch(`/v2/${UP_REPO}/blobs/${p.layers[0]!.digest}`)).bytes()));
+      expect(Buffer.from(await layer.arrayBuffer()).equals(Buffer.from(p.layers[0]!.bytes))).toBe(true);
     }
     const referrers = await expectJson(await v2.fetch(`/v2/${REPO}/referrers/${index.digest}`), 200);
     expect(referrers.manifests.map((m: any) => m.digest)).toEqual([referrer.digest]);
@@ -121,10 +121,10 @@ describe("repository mirroring", () => {
     const v2 = await localV2();
     const pushed = await v2.fetch(`/v2/${REPO}/blobs/uploads/`, { method: "POST" });
     expect(pushed.status).toBe(405);
-    expect((await pushed.json()).errors[0].message).toContain("is a mirror");
+    expect(((await pushed.json()) as any).errors[0].message).toContain("is a mirror");
     const moved = await admin.fetch(`/api/v1/repository/${REPO}/tag/v1`, { method: "DELETE" });
     expect(moved.status).toBe(503);
-    expect((await moved.json()).message).toBe("Repository is in read only or mirror mode: MIRROR");
+    expect(((await moved.json()) as any).message).toBe("Repository is in read only or mirror mode: MIRROR");
   });
 
   test("a tag moved upstream moves here at the next sync; a tag gone upstream ends here", async () => {
@@ -221,7 +221,7 @@ describe("who may use the mirror API", () => {
       for (const reference of [`${new URL(upstream.url).host}/${UP_REPO}`, "localhost:5000/a/b", "169.254.169.254/a/b"]) {
         const res = await a.post("/api/v1/repository/admin/m/mirror", config({ external_reference: reference }));
         expect([reference, res.status]).toEqual([reference, 400]);
-        expect((await res.json()).detail).toContain("The provided registry location is not allowed");
+        expect(((await res.json()) as any).detail).toContain("The provided registry location is not allowed");
       }
     } finally {
       await strict.stop();
