@@ -90,3 +90,34 @@ export function classifyAddress(text: string): AddressClass | undefined {
   if (!b) return undefined;
   return b.length === 4 ? classifyIPv4(b) : classifyIPv6(b);
 }
+
+/** Why a class of address may not be connected to (the caller's policy), or undefined when it may. */
+export type ClassRule = (cls: AddressClass) => string | undefined;
+
+/** Names that mean this host whatever DNS says (RFC 6761). */
+export function isLocalhostName(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  return h === "localhost" || h.endsWith(".localhost");
+}
+
+/**
+ * The part of a target decision that needs no DNS, on a hostname as URL parsing leaves it (IPv4
+ * forms already canonical, IPv6 in brackets). A refusal; or undefined for an allowed address
+ * literal, or for a name, which is judged by its addresses before connecting.
+ */
+export function refusedHostnameBy(hostname: string, rule: ClassRule): string | undefined {
+  const cls = isLocalhostName(hostname) ? "loopback" : classifyAddress(hostname);
+  const why = cls && rule(cls);
+  return why && `${hostname} is ${why}`;
+}
+
+/** The addresses a name resolved to: one refused address refuses the name (DNS may hand out the other next time). */
+export function refusedAddressesBy(hostname: string, addresses: readonly string[], rule: ClassRule): string | undefined {
+  for (const address of addresses) {
+    const cls = classifyAddress(address);
+    // An answer that is no address at all is nothing to connect to.
+    const why = cls ? rule(cls) : "not an IP address";
+    if (why) return `${hostname} resolves to ${address}, ${why}`;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // listeners and link-local services (cloud metadata at 169.254.169.254) are refused unless the
 // operator allows them; multicast, broadcast and reserved ranges are never targets. Private ranges
 // are allowed: a registry on the LAN is the common upstream. Pure: the lookup is the caller's.
-import { classifyAddress, type AddressClass } from "../addressClass";
+import { refusedAddressesBy, refusedHostnameBy, type AddressClass } from "../addressClass";
 
 export interface UpstreamPolicy {
   /** Loopback and unspecified addresses (mirrorAllowLoopback). */
@@ -31,22 +31,10 @@ function refusedClass(cls: AddressClass, policy: UpstreamPolicy): string | undef
 
 /** A refusal for a host name as URL parsing leaves it (literals judged now, `localhost` names too); undefined for other names. */
 export function refusedUpstreamHost(hostname: string, policy: UpstreamPolicy): string | undefined {
-  const h = hostname.toLowerCase().replace(/\.$/, "");
-  if (h === "localhost" || h.endsWith(".localhost")) {
-    const why = refusedClass("loopback", policy);
-    return why && `${hostname} is ${why}`;
-  }
-  const cls = classifyAddress(hostname);
-  const why = cls && refusedClass(cls, policy);
-  return why && `${hostname} is ${why}`;
+  return refusedHostnameBy(hostname, (cls) => refusedClass(cls, policy));
 }
 
-/** One refused address refuses the name (DNS may hand out the other next time). */
+/** One refused address refuses the name. */
 export function refusedUpstreamAddresses(hostname: string, addresses: readonly string[], policy: UpstreamPolicy): string | undefined {
-  for (const address of addresses) {
-    const cls = classifyAddress(address);
-    const why = cls ? refusedClass(cls, policy) : "not an IP address";
-    if (why) return `${hostname} resolves to ${address}, ${why}`;
-  }
-  return undefined;
+  return refusedAddressesBy(hostname, addresses, (cls) => refusedClass(cls, policy));
 }
