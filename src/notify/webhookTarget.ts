@@ -11,7 +11,7 @@
 // `localhost` names, to answer with a 400), and before each delivery on every address the name
 // resolves to then (DNS may answer differently later: rebinding).
 import type { Config } from "../config";
-import { isLocalhostName, refusedAddressesBy, refusedHostnameBy, type AddressClass } from "../addressClass";
+import { refusedAddressesBy, refusedHostnameBy, type AddressClass } from "../addressClass";
 
 export interface TargetPolicy {
   /** Loopback and unspecified addresses (this host). */
@@ -49,8 +49,6 @@ export function refusedClass(cls: AddressClass, policy: TargetPolicy): string | 
       return `a ${cls} address`;
   }
 }
-
-export { isLocalhostName };
 
 /** A refusal for a hostname before DNS (address literals and `localhost` names); undefined for other names. */
 export function refusedHostname(hostname: string, policy: TargetPolicy): string | undefined {
