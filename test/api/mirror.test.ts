@@ -20,6 +20,9 @@ const M = `/api/v1/repository/${REPO}/mirror`;
 let index: { digest: string; bytes: Uint8Array };
 let platforms: Image[];
 let referrer: Image;
+let receiver: ReturnType<typeof Bun.serve> | undefined;
+/** What the notification webhooks received. */
+const received: any[] = [];
 
 /** A two-platform index tagged `tag` upstream, and a signature-like referrer of it. */
 async function pushIndex(tag: string) {
@@ -41,12 +44,18 @@ beforeAll(async () => {
   up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], `repository:${UP_REPO}:pull,push`));
   await pushIndex("v1");
   await up.pushImage(UP_REPO, "other", { layers: 1 });
-  local = await startTestServer({ auth: "token", mirrorAllowLoopback: "true", mirrorPollSeconds: "0" }, { adminPassword: PASSWORD });
+  local = await startTestServer({ auth: "token", mirrorAllowLoopback: "true", mirrorPollSeconds: "0", notificationAllowLoopback: "true" }, { adminPassword: PASSWORD });
   admin = await signedIn(local.url, "admin", PASSWORD);
   await expectJson(await admin.post("/api/v1/repository", { repository: "mirrored", visibility: "private", description: "" }), 201);
+  receiver = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async (req) => (received.push(await req.json()), new Response("ok")) });
+  for (const event of ["repo_mirror_sync_started", "repo_mirror_sync_success", "repo_mirror_sync_failed"]) {
+    const url = `http://127.0.0.1:${receiver.port}/${event}`;
+    await expectJson(await admin.post(`/api/v1/repository/${REPO}/notification/`, { event, method: "webhook", config: { url }, eventConfig: {} }), 201);
+  }
   await expectJson(await admin.fetch("/api/v1/user/robots/mirror", { method: "PUT" }), 201);
 });
 afterAll(async () => {
+  receiver?.stop(true);
   await local?.stop();
   await upstream?.stop();
 });
@@ -155,6 +164,12 @@ describe("repository mirroring", () => {
     expect(logs.find((l) => l.kind === "push_repo")?.performer?.name).toBe("admin+mirror");
   });
 
+  test("repo_mirror_sync_started and _success notifications are delivered with Quay's event data", async () => {
+    for (let i = 0; i < 100 && received.length < 2; i++) await Bun.sleep(50);
+    expect(received[0]).toMatchObject({ repository: REPO, namespace: "admin", name: "mirrored", message: expect.stringContaining("with tag pattern 'v*'") });
+    expect(received.length).toBeGreaterThanOrEqual(2);
+  });
+
   test("wrong credentials: the sync fails, and the API shows FAIL with the error", async () => {
     expect((await admin.fetch(M, { method: "PUT", json: { external_registry_username: "admin", external_registry_password: "wrong" } })).status).toBe(201);
     await admin.post(`${M}/sync-now`);
@@ -225,6 +240,39 @@ describe("who may use the mirror API", () => {
       }
     } finally {
       await strict.stop();
+    }
+  });
+});
+
+describe("cancelling a running sync", () => {
+  test("sync-cancel stops it between two steps; the mirror stays CANCEL until asked again", async () => {
+    // A relay that answers blobs slowly, so the sync is still running when the cancel comes.
+    const relay = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const url = new URL(req.url);
+        if (url.pathname.includes("/blobs/")) await Bun.sleep(400);
+        return fetch(`${upstream.url}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, redirect: "manual" });
+      },
+    });
+    try {
+      await expectJson(await admin.post("/api/v1/repository", { repository: "slow", visibility: "private", description: "" }), 201);
+      const S = "/api/v1/repository/admin/slow/mirror";
+      expect((await admin.post(S, config({ external_reference: `127.0.0.1:${relay.port}/${UP_REPO}`, root_rule: { rule_kind: "tag_glob_csv", rule_value: ["*"] } }))).status).toBe(201);
+      const started = Date.now();
+      const running = sync();
+      for (let i = 0; i < 200 && (await expectJson(await admin.get(S), 200)).sync_status !== "SYNCING"; i++) await Bun.sleep(20);
+      expect((await admin.post(`${S}/sync-cancel`)).status).toBe(204);
+      await running;
+      const view = await expectJson(await admin.get(S), 200);
+      expect([view.sync_status, view.sync_retries_remaining]).toEqual(["CANCEL", 0]);
+      const logs = (await expectJson(await admin.get("/api/v1/repository/admin/slow/logs"), 200)).logs as { kind: string; metadata: any }[];
+      expect(logs.find((l) => l.kind === "repo_mirror_sync_failed")?.metadata.message).toContain("cancelled");
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await sync()).toEqual([]);
+    } finally {
+      relay.stop(true);
     }
   });
 });
