@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { BearerRegistryClient, registryToken } from "../test/support/registryClient";
 import { startBinary, type BinaryServer } from "../test/support/server";
 import { signedIn, type V1Client } from "../test/support/v1Client";
+import { mirrorBody } from "../test/support/mirrorConfig";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -47,17 +48,7 @@ try {
   await admin.fetch("/api/v1/user/robots/mirror", { method: "PUT" });
   const M = "/api/v1/repository/admin/mirrored/mirror";
   const first = performance.now();
-  const created = await admin.post(M, {
-    external_reference: `${new URL(upstream.url).host}/admin/app`,
-    external_registry_username: "admin",
-    external_registry_password: PASSWORD,
-    external_registry_config: { verify_tls: false },
-    root_rule: { rule_kind: "tag_glob_csv", rule_value: ["*"] },
-    sync_interval: 86400,
-    sync_start_date: new Date(Date.now() - 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    skopeo_timeout_interval: 3600,
-    robot_username: "admin+mirror",
-  });
+  const created = await admin.post(M, mirrorBody({ reference: `${new URL(upstream.url).host}/admin/app`, username: "admin", password: PASSWORD, globs: ["*"], interval: 86400, timeout: 3600 }));
   if (created.status !== 201) throw new Error(`mirror: ${created.status} ${await created.text()}`);
   const view = await untilDone(admin, M);
   const firstS = (performance.now() - first) / 1000;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BearerRegistryClient, manifestBytes, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
+import { mirrorBody } from "../support/mirrorConfig";
 
 const UP_PASSWORD = "upstream-Secret-1";
 const PASSWORD = "mirror-Secret-1";
@@ -37,7 +38,6 @@ async function pushIndex(tag: string) {
 }
 
 const sync = () => local.server.ctx.mirrors.worker.runOnce();
-const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
 
 beforeAll(async () => {
   upstream = await startTestServer({ auth: "token" }, { adminPassword: UP_PASSWORD });
@@ -61,15 +61,7 @@ afterAll(async () => {
 });
 
 const config = (extra: Record<string, unknown> = {}) => ({
-  external_reference: `${new URL(upstream.url).host}/${UP_REPO}`,
-  external_registry_username: "admin",
-  external_registry_password: UP_PASSWORD,
-  external_registry_config: { verify_tls: false },
-  root_rule: { rule_kind: "tag_glob_csv", rule_value: ["v*"] },
-  sync_interval: 3600,
-  sync_start_date: now(),
-  skopeo_timeout_interval: 300,
-  robot_username: "admin+mirror",
+  ...mirrorBody({ reference: `${new URL(upstream.url).host}/${UP_REPO}`, username: "admin", password: UP_PASSWORD, globs: ["v*"], start: 0 }),
   ...extra,
 });
 

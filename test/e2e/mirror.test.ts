@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { BearerRegistryClient, registryToken } from "../support/registryClient";
 import { startBinary, startTestServer, tempDir, type BinaryServer, type TestServer } from "../support/server";
 import { expectJson, signedIn } from "../support/v1Client";
+import { mirrorBody } from "../support/mirrorConfig";
 
 const UP_PASSWORD = "upstream-Secret-1";
 const PASSWORD = "mirror-Secret-1";
@@ -57,17 +58,10 @@ test("SIGKILL in the middle of a sync: the next start resumes it and copies only
   const admin = await signedIn(berth.url, "admin", PASSWORD);
   await expectJson(await admin.post("/api/v1/repository", { repository: "mirrored", visibility: "private", description: "" }), 201);
   await expectJson(await admin.fetch("/api/v1/user/robots/mirror", { method: "PUT" }), 201);
-  const created = await admin.post("/api/v1/repository/admin/mirrored/mirror", {
-    external_reference: `${relayHost}/admin/app`,
-    external_registry_username: "admin",
-    external_registry_password: UP_PASSWORD,
-    external_registry_config: { verify_tls: false },
-    root_rule: { rule_kind: "tag_glob_csv", rule_value: ["v*"] },
-    sync_interval: 86400,
-    sync_start_date: new Date(Date.now() - 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    skopeo_timeout_interval: 300,
-    robot_username: "admin+mirror",
-  });
+  const created = await admin.post(
+    "/api/v1/repository/admin/mirrored/mirror",
+    mirrorBody({ reference: `${relayHost}/admin/app`, username: "admin", password: UP_PASSWORD, globs: ["v*"], interval: 86400 }),
+  );
   expect(created.status).toBe(201);
 
   // Wait until part of the images are here, then kill it.

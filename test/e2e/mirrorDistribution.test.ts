@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { basicAuth, BearerRegistryClient, descriptor, manifestDescriptor, MT, registryToken, type Bytes, type PushedBlob } from "../support/registryClient";
 import { freePort, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectJson, signedIn, type V1Client } from "../support/v1Client";
+import { mirrorBody } from "../support/mirrorConfig";
 
 const BIN = "/usr/bin/docker-registry";
 const USER = "mirror";
@@ -77,17 +78,7 @@ describe.skipIf(!existsSync(BIN))("mirroring Distribution with htpasswd", () => 
     // Distribution 2.8 has no referrers API: tools keep the list under the fallback tag.
     await up.pushManifest("team/app", index.digest.replace(":", "-"), { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [manifestDescriptor(sig, { artifactType: "application/vnd.example.signature" })] }, MT.ociIndex);
 
-    const created = await admin.post(M, {
-      external_reference: `${upstreamHost}/team/app`,
-      external_registry_username: USER,
-      external_registry_password: UP_PASSWORD,
-      external_registry_config: { verify_tls: false },
-      root_rule: { rule_kind: "tag_glob_csv", rule_value: ["v*"] },
-      sync_interval: 3600,
-      sync_start_date: new Date(Date.now() - 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      skopeo_timeout_interval: 300,
-      robot_username: "admin+mirror",
-    });
+    const created = await admin.post(M, mirrorBody({ reference: `${upstreamHost}/team/app`, username: USER, password: UP_PASSWORD, globs: ["v*"] }));
     expect(created.status).toBe(201);
     await local!.server.ctx.mirrors.worker.runOnce();
     const view = await expectJson(await admin.get(M), 200);
