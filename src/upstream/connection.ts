@@ -53,8 +53,27 @@ export async function upstreamFetch(
   init: { method?: "GET" | "HEAD"; headers?: Record<string, string>; authorization?: string; credentialHost: string },
   o: ConnectionOptions,
 ): Promise<Response> {
-  const timeout = AbortSignal.timeout(o.timeoutMs ?? 60_000);
-  const signal = o.signal ? AbortSignal.any([timeout, o.signal]) : timeout;
+  // The time limit is for the answer's headers (every hop): a blob's body may take as long as the
+  // sync may (the caller's signal), so a large layer over a slow link is not cut off.
+  const timeout = new AbortController();
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const timer = setTimeout(() => timeout.abort(new UpstreamError(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  const signal = o.signal ? AbortSignal.any([timeout.signal, o.signal]) : timeout.signal;
+  try {
+    return await follow(url, init, o, signal, timeout.signal, timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function follow(
+  url: string,
+  init: { method?: "GET" | "HEAD"; headers?: Record<string, string>; authorization?: string; credentialHost: string },
+  o: ConnectionOptions,
+  signal: AbortSignal,
+  timeout: AbortSignal,
+  timeoutMs: number,
+): Promise<Response> {
   let target = new URL(url);
   for (let hop = 0; ; hop++) {
     if (target.protocol !== "https:" && target.protocol !== "http:") throw new UpstreamError(`cannot follow ${target.protocol} URL`);
@@ -75,7 +94,7 @@ export async function upstreamFetch(
         tls: { rejectUnauthorized: o.verifyTls, ...(target.protocol === "https:" && isName ? { serverName: target.hostname } : {}) },
       } as RequestInit);
     } catch (e) {
-      if (timeout.aborted) throw new UpstreamError(`no answer from ${target.host} within ${(o.timeoutMs ?? 60_000) / 1000} s`);
+      if (timeout.aborted) throw new UpstreamError(`no answer from ${target.host} within ${timeoutMs / 1000} s`);
       throw new UpstreamError(`${target.host}: ${(e as Error)?.message ?? e}`);
     }
     const location = res.headers.get("location");
