@@ -66,6 +66,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         checkProxy(b);
         const refused = checkArchitectures(b);
         if (refused) return refused;
+        if (b.skopeo_timeout_interval < 300) return detail("Skopeo timeout interval cannot be less than 300 seconds");
         const start = parseMirrorDate(b.sync_start_date);
         if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
         const robot = robotFor(repo, b.robot_username);
@@ -105,6 +106,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
           start = parseMirrorDate(b.sync_start_date);
           if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
         }
+        if (b.skopeo_timeout_interval !== undefined && b.skopeo_timeout_interval < 300) return detail("Skopeo timeout interval cannot be less than 300 seconds.");
         checkProxy(b);
         const refused = checkArchitectures(b);
         if (refused) return refused;

@@ -93,6 +93,27 @@ describe("repository mirroring", () => {
     expect((await admin.post(M, config())).status).toBe(409);
   });
 
+  test("PUT refuses what Quay refuses, with its messages, and changes nothing then", async () => {
+    const before = await expectJson(await admin.get(M), 200);
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ sync_start_date: "2020-01-01" }, 400, "Incorrect DateTime format for sync_start_date."],
+      [{ skopeo_timeout_interval: 10 }, 400, "Skopeo timeout interval cannot be less than 300 seconds."],
+      [{ external_registry_password: "x" }, 400, "Unable to set a new password without also specifying a username."],
+      [{ external_registry_username: null, external_registry_password: "x" }, 400, "Unable to delete username while setting a password."],
+      [{ architecture_filter: ["amd64"] }, 400, "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled."],
+      [{ external_registry_config: { proxy: { https_proxy: "http://proxy:3128" } } }, 400, "proxies are not supported"],
+      [{ robot_username: "nobody+bot" }, 400, "Could not find robot with specified username"],
+      [{ external_reference: "169.254.169.254/a/b" }, 400, "The provided registry location is not allowed"],
+      [{ root_rule: { rule_kind: "tag_glob_csv", rule_value: [] } }, 400, "root_rule"],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await admin.fetch(M, { method: "PUT", json: { sync_interval: 60, ...body } });
+      const text = await res.text();
+      expect([body, res.status, text.includes(message)]).toEqual([body, status, true]);
+    }
+    expect(await expectJson(await admin.get(M), 200)).toEqual(before);
+  });
+
   test("the upstream password is encrypted at rest", async () => {
     const rows = local.server.ctx.stores.db.$client.query("SELECT username, password FROM repo_mirrors").all() as { username: string; password: string }[];
     expect(rows[0]!.password.startsWith("v1$$")).toBe(true);
