@@ -289,3 +289,21 @@ describe("cancelling a running sync", () => {
     }
   });
 });
+
+describe("the mirror's pushes are pushes", () => {
+  test("a namespace over its quota fails the sync with Quay's quota message, and nothing is stored", async () => {
+    await expectJson(await admin.post("/api/v1/organization/", { name: "mirrorq" }), 201);
+    await expectJson(await admin.post("/api/v1/repository", { namespace: "mirrorq", repository: "m", visibility: "private", description: "" }), 201);
+    await expectJson(await admin.fetch("/api/v1/organization/mirrorq/robots/mirror", { method: "PUT" }), 201);
+    expect((await admin.post("/api/v1/superuser/organization/mirrorq/quota", { limit_bytes: 1 })).status).toBe(201);
+    const [quota] = (await expectJson(await admin.get("/api/v1/organization/mirrorq/quota"), 200)) as { id: number }[];
+    expect((await admin.post(`/api/v1/organization/mirrorq/quota/${quota!.id}/limit`, { type: "Reject", threshold_percent: 100 })).status).toBe(201);
+    const Q = "/api/v1/repository/mirrorq/m/mirror";
+    expect((await admin.post(Q, config({ robot_username: "mirrorq+mirror" }))).status).toBe(201);
+    await sync();
+    const view = await expectJson(await admin.get(Q), 200);
+    expect([view.sync_status, view.last_error]).toEqual(["FAIL", expect.stringContaining("Quota has been exceeded on namespace")]);
+    const id = local.server.ctx.stores.repositories.find("mirrorq/m")!.id;
+    expect(local.server.ctx.stores.tags.list(id, undefined, undefined)).toEqual([]);
+  });
+});
