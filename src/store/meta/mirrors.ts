@@ -41,7 +41,8 @@ export interface MirrorConfig {
 
 export interface NewMirror {
   repositoryId: number;
-  robotId: number;
+  /** null: none yet (its syncs fail until one is set). */
+  robotId: number | null;
   externalReference: string;
   username: string | null;
   password: string | null;
@@ -202,8 +203,9 @@ export class MirrorStore {
     const now = this.clock();
     let retries = mirror.syncRetriesRemaining;
     if (status === "FAIL") retries = Math.max(0, retries - 1);
-    // A failure is retried after a pause that doubles with each failure (1, 2, 4 minutes), never
-    // later than the next interval; Quay retries at its next pass.
+    // A failure is retried after a pause that doubles with each failure (1, then 2 minutes), never
+    // later than the next interval (Quay retries at its next pass); the third failure spends the
+    // retries and moves the start to the next interval, as in Quay.
     let next = Math.min(now + 60_000 * 2 ** (MAX_SYNC_RETRIES - 1 - retries), now + Math.max(mirror.syncIntervalS, 1) * 1000);
     if (status === "SUCCESS" || retries < 1) {
       const intervalMs = Math.max(mirror.syncIntervalS, 1) * 1000;
