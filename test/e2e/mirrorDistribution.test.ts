@@ -2,12 +2,13 @@
 // credentials after a Basic challenge, no referrers API (the `sha256-<hex>` tag fallback is used),
 // a two-platform index copied whole; wrong credentials fail the sync with the error shown.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { basicAuth, BearerRegistryClient, descriptor, manifestDescriptor, MT, registryToken, type Bytes, type PushedBlob } from "../support/registryClient";
 import { freePort, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectJson, signedIn, type V1Client } from "../support/v1Client";
 import { mirrorBody } from "../support/mirrorConfig";
+import { run } from "../support/e2eHelpers";
 
 const BIN = "/usr/bin/docker-registry";
 const USER = "mirror";
@@ -90,6 +91,13 @@ describe.skipIf(!existsSync(BIN))("mirroring Distribution with htpasswd", () => 
     for (const p of platforms) expect((await v2.fetch(`/v2/admin/dist/blobs/${p.layers[1]!.digest}`)).status).toBe(200);
     const referrers = await expectJson(await v2.fetch(`/v2/admin/dist/referrers/${index.digest}`), 200);
     expect(referrers.manifests.map((m: any) => m.digest)).toEqual([sig.digest]);
+    // skopeo copies every platform from the mirror (token flow) and from Distribution: the same bytes.
+    const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", "copy", "--all", "--preserve-digests", "--src-tls-verify=false", ...args]);
+    await skopeo("--src-creds", `admin:${PASSWORD}`, `docker://${new URL(local!.url).host}/admin/dist:v1`, `oci:${join(dir, "from-mirror")}:v1`);
+    await skopeo("--src-creds", `${USER}:${UP_PASSWORD}`, `docker://${upstreamHost}/team/app:v1`, `oci:${join(dir, "from-upstream")}:v1`);
+    const blobs = (d: string) => readdirSync(join(dir, d, "blobs", "sha256")).sort();
+    expect(blobs("from-mirror")).toEqual(blobs("from-upstream"));
+    expect(blobs("from-mirror").length).toBe(9); // the index, 2 manifests, 2 configs, 4 layers
   });
 
   test("a wrong password: FAIL, with the upstream's refusal as the error", async () => {
