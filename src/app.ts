@@ -26,6 +26,7 @@ import { loadCookieSecrets } from "./auth/cookieSecrets";
 import type { TokenAuth } from "./v2/context";
 import { RegistryEvents, SYSTEM_ACTOR } from "./events/registryEvents";
 import { Registry } from "./registry/registry";
+import { setUpMirrors, type MirrorOptions, type Mirrors } from "./mirror";
 import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
 import { InProcessDeliveryClaims, type DeliveryClaims } from "./notify/deliveryClaims";
 import { InProcessTestRateLimiter, type TestRateLimiter } from "./notify/testRateLimit";
@@ -56,6 +57,8 @@ export interface AppContext {
   limits: RequestLimits;
   /** Repository notifications: the delivery worker and the test-notification call. */
   notify: Notifications;
+  /** Repository mirroring: the worker (the server starts and stops it) and API v1's checks. */
+  mirrors: Mirrors;
   /** The lifecycle's passes (auto-prune, collection, quota reconciliation); the server starts and stops it. */
   lifecycle: LifecycleScheduler;
   /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
@@ -70,6 +73,8 @@ export interface ContextOptions {
   nodeState?: Partial<NodeState>;
   /** The health checks' clock. */
   healthClock?: () => number;
+  /** The mirror worker's settings (tests resolve names to loopback). */
+  mirrors?: MirrorOptions;
   /** The registry's and the lifecycle's clock (tests move it: time machine windows, grace periods). */
   clock?: () => number;
 }
@@ -154,7 +159,8 @@ export async function createContext(
   const tickMs = Math.min(...[autoPruneMs, gcMs].filter((ms) => ms > 0), Number.MAX_SAFE_INTEGER);
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
   const limits = new RequestLimits(ratePolicies(config), state.rateLimiter);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
+  const mirrors = setUpMirrors({ registry, stores, config, log }, opts.mirrors);
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, mirrors, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

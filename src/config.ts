@@ -92,6 +92,21 @@ export const ConfigSchema = Type.Object(
       default: true,
       description: "allow notification webhooks to private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)",
     }),
+    mirrorPollSeconds: Type.Integer({
+      default: 30,
+      minimum: 0,
+      maximum: 3600,
+      description: "how often the server looks for repository mirrors due to sync (Quay's repomirrorworker); 0: never",
+    }),
+    mirrorConcurrency: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: "repository mirrors synced at once" }),
+    mirrorAllowLoopback: Type.Boolean({
+      default: false,
+      description: "allow repository mirrors of registries on loopback addresses (this host; refused by default)",
+    }),
+    mirrorAllowLinkLocal: Type.Boolean({
+      default: false,
+      description: "allow repository mirrors of registries on link-local addresses (169.254/16, fe80::/10: cloud metadata services)",
+    }),
     trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description: "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default",
@@ -180,6 +195,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
   notificationAllowLinkLocal: "BERTH_NOTIFICATION_ALLOW_LINK_LOCAL",
   notificationAllowPrivate: "BERTH_NOTIFICATION_ALLOW_PRIVATE",
+  mirrorPollSeconds: "BERTH_MIRROR_POLL_SECONDS",
+  mirrorConcurrency: "BERTH_MIRROR_CONCURRENCY",
+  mirrorAllowLoopback: "BERTH_MIRROR_ALLOW_LOOPBACK",
+  mirrorAllowLinkLocal: "BERTH_MIRROR_ALLOW_LINK_LOCAL",
   trustedProxies: "BERTH_TRUSTED_PROXIES",
   tls: "BERTH_TLS",
   tlsCert: "BERTH_TLS_CERT",

@@ -113,6 +113,9 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   ctx.lifecycle.start();
   // Deliveries queued before a restart go out now.
   ctx.notify.start(listener.port);
+  // Mirrors due (and syncs the last process was cut off in) start now; a read-only registry
+  // syncs nothing (Quay's mirror workers do not run in that state either).
+  if (config.registryState !== "readonly") ctx.mirrors.worker.start();
   if (tls) for (const note of tls.startNotes(listener.port)) log.info(note);
 
   async function reloadTls(): Promise<string> {
@@ -155,6 +158,8 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // Handlers whose connections closed record what their uploads received before the store closes.
       const deadline = Date.now() + HANDLER_WAIT_MS;
       while (handlers > 0 && Date.now() < deadline) await Bun.sleep(5);
+      // Syncs in progress stop between two steps; they run again (resuming) at the next start.
+      await ctx.mirrors.worker.stop();
       // A lifecycle pass in progress ends at its next batch before the store closes.
       await ctx.lifecycle.stop();
       // After the last request (which may have queued deliveries), before the store closes.

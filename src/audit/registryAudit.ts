@@ -69,6 +69,9 @@ function entriesOf(event: RegistryEvent): [LogKind, Record<string, unknown>][] {
     case "blobLinksCollected":
       // Nor for its garbage collector.
       return [];
+    case "mirrorSync":
+      // Quay's emit_log: the verb, the message, the tags copied.
+      return [[`repo_mirror_sync_${event.phase}`, { verb: event.phase === "started" ? "start" : "end", message: event.message, tag: null, tags: event.tags ?? null, stdout: null, stderr: null }]];
   }
 }
 

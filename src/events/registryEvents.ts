@@ -55,9 +55,11 @@ export type RegistryEvent =
   /** Manifests the collector deleted: nothing kept them (no tag, time machine, index or subject). */
   | (Base & { type: "manifestsCollected"; digests: string[] })
   /** Links the collector removed: old, and no manifest of the repository names the blob. */
-  | (Base & { type: "blobLinksCollected"; digests: string[] });
+  | (Base & { type: "blobLinksCollected"; digests: string[] })
+  /** A repository mirror's sync began or ended (Quay's repomirrorworker emit_log); `tags` what it copied. */
+  | (Base & { type: "mirrorSync"; phase: "started" | "success" | "failed"; message: string; tags?: string });
 
-export type RepositoryState = "NORMAL" | "READ_ONLY";
+export type RepositoryState = "NORMAL" | "READ_ONLY" | "MIRROR";
 
 export type RegistryEventType = RegistryEvent["type"];
 export type EventOf<T extends RegistryEventType> = Extract<RegistryEvent, { type: T }>;
@@ -177,5 +179,6 @@ const EVENT_TYPE_SET: Record<RegistryEventType, true> = {
   tagRemovedFromTimeMachine: true,
   manifestsCollected: true,
   blobLinksCollected: true,
+  mirrorSync: true,
 };
 const EVENT_TYPES = Object.keys(EVENT_TYPE_SET) as RegistryEventType[];

@@ -4,7 +4,7 @@
 // Events: Quay's create endpoint accepts every event it knows, whether or not the feature behind
 // it (builds, security scanning, mirroring, quotas, image expiry) is enabled, and scripts that copy
 // notifications between registries rely on that. Berth does the same: all of Quay's event names
-// are accepted and stored, but only `repo_push` and the quota events fire today; the others simply
+// are accepted and stored, but only `repo_push`, the quota and the mirror sync events fire today; the others simply
 // never happen here.
 // Unknown names are refused (Quay would fail with a 500 on them).
 //
@@ -34,7 +34,7 @@ export const NOTIFICATION_EVENTS = [
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Events Berth actually raises. */
-export const RAISED_EVENTS: ReadonlySet<string> = new Set<NotificationEvent>(["repo_push", "quota_warning", "quota_error"]);
+export const RAISED_EVENTS: ReadonlySet<string> = new Set<NotificationEvent>(["repo_push", "quota_warning", "quota_error", "repo_mirror_sync_started", "repo_mirror_sync_success", "repo_mirror_sync_failed"]);
 
 /** Every notification method Quay knows. */
 export const NOTIFICATION_METHODS = ["quay_notification", "email", "webhook", "flowdock", "hipchat", "slack"] as const;

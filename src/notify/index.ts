@@ -10,6 +10,7 @@ import { registryAddress, type RegistryAddress } from "./payloads";
 import { validateNotification, type NotificationInput } from "./events";
 import { notifyOnPush } from "./pushNotifier";
 import { notifyOnQuota } from "./quotaNotifier";
+import { notifyOnMirrorSync } from "./mirrorNotifier";
 import { deliverySender } from "./sendDelivery";
 import { queueTestNotification, type TestOutcome } from "./testNotification";
 import type { TestRateLimiter, TokenBucketOptions } from "./testRateLimit";
@@ -57,6 +58,7 @@ export function setUpNotifications(deps: NotificationDeps, opts: NotificationOpt
   let address: RegistryAddress = registryAddress(deps.config, deps.config.port);
   notifyOnPush({ events: deps.events, store, worker, address: () => address });
   notifyOnQuota({ events: deps.events, store, quotas: deps.stores.quotas, worker, address: () => address });
+  notifyOnMirrorSync({ events: deps.events, store, worker, address: () => address });
   const limiter = deps.testLimiter;
   return {
     worker,

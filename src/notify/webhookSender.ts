@@ -8,7 +8,7 @@
 // and the certificate check. Redirects are never followed, and no proxy is used: the registry
 // itself talks to the address it checked.
 import { lookup } from "node:dns/promises";
-import { classifyAddress } from "./addressClass";
+import { classifyAddress } from "../addressClass";
 import { DEFAULT_TARGET_POLICY, refusedAddresses, refusedHostname, type TargetPolicy } from "./webhookTarget";
 
 /** Quay's NOTIFICATION_SEND_TIMEOUT default. */

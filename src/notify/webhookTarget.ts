@@ -11,7 +11,7 @@
 // `localhost` names, to answer with a 400), and before each delivery on every address the name
 // resolves to then (DNS may answer differently later: rebinding).
 import type { Config } from "../config";
-import { classifyAddress, type AddressClass } from "./addressClass";
+import { refusedAddressesBy, refusedHostnameBy, type AddressClass } from "../addressClass";
 
 export interface TargetPolicy {
   /** Loopback and unspecified addresses (this host). */
@@ -50,31 +50,12 @@ export function refusedClass(cls: AddressClass, policy: TargetPolicy): string | 
   }
 }
 
-/** Names that mean this host whatever DNS says (RFC 6761). */
-export function isLocalhostName(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/\.$/, "");
-  return h === "localhost" || h.endsWith(".localhost");
-}
-
-/**
- * The part of the decision that needs no DNS, on a hostname as URL parsing leaves it (IPv4 forms
- * already canonical, IPv6 in brackets). A refusal; or undefined for an allowed address literal,
- * or for a name, which is judged by its addresses when sending.
- */
+/** A refusal for a hostname before DNS (address literals and `localhost` names); undefined for other names. */
 export function refusedHostname(hostname: string, policy: TargetPolicy): string | undefined {
-  if (isLocalhostName(hostname)) return refusedClass("loopback", policy) && `${hostname} is ${refusedClass("loopback", policy)}`;
-  const cls = classifyAddress(hostname);
-  const why = cls && refusedClass(cls, policy);
-  return why && `${hostname} is ${why}`;
+  return refusedHostnameBy(hostname, (cls) => refusedClass(cls, policy));
 }
 
 /** The addresses a name resolved to: one refused address refuses the name (and all of them). */
 export function refusedAddresses(hostname: string, addresses: readonly string[], policy: TargetPolicy): string | undefined {
-  for (const address of addresses) {
-    const cls = classifyAddress(address);
-    // An answer that is no address at all is nothing to connect to.
-    const why = cls ? refusedClass(cls, policy) : "not an IP address";
-    if (why) return `${hostname} resolves to ${address}, ${why}`;
-  }
-  return undefined;
+  return refusedAddressesBy(hostname, addresses, (cls) => refusedClass(cls, policy));
 }

@@ -6,15 +6,15 @@ import type { OperationScope } from "./operation";
 import type { Ok } from "./outcomes";
 
 /** A repository may take uploads: checked when a session starts (and again when it finishes, with the blob's bytes). */
-export function startUpload(op: OperationScope, input: { repo: RepoRef }): Ok {
-  op.guard("startUpload", { repoId: input.repo.id });
+export function startUpload(op: OperationScope, input: { repo: RepoRef; actor?: Actor }): Ok {
+  op.guard("startUpload", { repoId: input.repo.id, actor: input.actor });
   return { kind: "ok" };
 }
 
 /** Links a blob whose bytes were just committed to the repository that uploaded it. */
 export function finishUpload(op: OperationScope, input: { repo: RepoRef; digest: string; size: number; actor: Actor }): Ok<{ size: number }> {
   const { repo, digest, size, actor } = input;
-  op.guard("finishUpload", { repoId: repo.id, countedBlobs: [{ digest, size }] });
+  op.guard("finishUpload", { repoId: repo.id, actor, countedBlobs: [{ digest, size }] });
   op.tx.linkBlob(repo.id, digest, size);
   op.tx.touch(repo.id);
   op.emit({ type: "blobUploaded", repo, actor, digest, size });
@@ -24,7 +24,7 @@ export function finishUpload(op: OperationScope, input: { repo: RepoRef; digest:
 /** Gives the repository a blob another repository has (the caller may read that one). */
 export function mountBlob(op: OperationScope, input: { repo: RepoRef; from: RepoRef; digest: string; actor: Actor }): Ok<{ size: number }> {
   const { repo, from, digest, actor } = input;
-  op.guard("mountBlob", { repoId: repo.id, countedBlobs: [{ digest }] });
+  op.guard("mountBlob", { repoId: repo.id, actor, countedBlobs: [{ digest }] });
   const size = op.tx.linkedBlobSize(from.id, digest) ?? op.fail({ kind: "unknownBlob", digest });
   op.tx.linkBlob(repo.id, digest, size);
   op.tx.touch(repo.id);
@@ -35,7 +35,7 @@ export function mountBlob(op: OperationScope, input: { repo: RepoRef; from: Repo
 /** Takes the blob away from the repository; the collector frees its bytes once nothing uses them. */
 export function unlinkBlob(op: OperationScope, input: { repo: RepoRef; digest: string; actor: Actor }): Ok {
   const { repo, digest, actor } = input;
-  op.guard("unlinkBlob", { repoId: repo.id });
+  op.guard("unlinkBlob", { repoId: repo.id, actor });
   if (!op.tx.unlinkBlob(repo.id, digest)) op.fail({ kind: "unknownBlob", digest });
   op.tx.touch(repo.id);
   op.emit({ type: "blobUnlinked", repo, actor, digest });

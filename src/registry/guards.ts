@@ -2,7 +2,7 @@
 // ordered chain of guards it runs inside its transaction before writing. The first refusal wins
 // and nothing is written. The lifecycle adds its guards (quotas, immutability policies) here.
 // Deletions and tag moves to stored manifests never add bytes: quotas do not guard them (Quay).
-import type { QuotaReport } from "../events/registryEvents";
+import type { Actor, QuotaReport } from "../events/registryEvents";
 import type { LiveTag, RegistryTx, RepositoryFacts } from "../store/registryTx";
 import type { Refusal, TagAction } from "./outcomes";
 import { measureQuota } from "./quota";
@@ -11,6 +11,8 @@ import { measureQuota } from "./quota";
 export interface GuardTarget {
   /** The repository changed (absent while one is being created). */
   repoId?: number;
+  /** Who makes the change: in a MIRROR repository only its mirror's robot may write. */
+  actor?: Actor;
   /** The tag the step changes. */
   tag?: string;
   /** What is being done to that tag, for the refusal's wording. */
@@ -45,6 +47,13 @@ export class GuardFacts {
   repository(): RepositoryFacts | undefined {
     if (this.repo === undefined) this.repo = (this.target.repoId !== undefined && this.tx.repository(this.target.repoId)) || null;
     return this.repo ?? undefined;
+  }
+
+  /** Whether the actor is the robot the repository's mirror pushes as (Quay's check_repository_state). */
+  isMirrorWriter(): boolean {
+    const subject = this.target.actor?.subject;
+    if (subject?.kind !== "robot" || this.target.repoId === undefined) return false;
+    return this.tx.mirrorRobot(this.target.repoId) === subject.name;
   }
 
   /** The live period of the target tag. */
@@ -96,10 +105,12 @@ export const registryWritable: Guard = (f) => (f.registryReadOnly ? { kind: "reg
 /** The repository still exists (a delete may have overtaken the request). */
 export const repositoryExists: Guard = (f) => (f.repository() ? undefined : { kind: "unknownRepository" });
 
-/** READ_ONLY repositories take no writes (Quay's repository state). */
+/** READ_ONLY repositories take no writes, MIRROR ones only their mirror's (Quay's repository state). */
 export const repositoryWritable: Guard = (f) => {
   const repo = f.repository();
-  return repo?.state === "READ_ONLY" ? { kind: "readOnly", repo: repo.fullName } : undefined;
+  if (repo?.state === "READ_ONLY") return { kind: "readOnly", repo: repo.fullName };
+  if (repo?.state === "MIRROR" && !f.isMirrorWriter()) return { kind: "mirror", repo: repo.fullName };
+  return undefined;
 };
 
 /** An immutable tag is not moved, deleted or restored (not even to where it points now, as in Quay). */

@@ -21,14 +21,14 @@ export function removeTagFromTimeMachine(
   const outside = op.tx.now - windowMs;
   let digest: string;
   if (input.alive) {
-    const facts = op.guard("removeTagFromTimeMachine", { repoId: repo.id, tag, action: "delete" });
+    const facts = op.guard("removeTagFromTimeMachine", { repoId: repo.id, actor, tag, action: "delete" });
     const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
     op.tx.lifecycle.setPeriodEnd(live.id, outside);
     digest = live.digest;
   } else {
     digest = input.digest ?? op.fail({ kind: "unknownManifest", digest: "" });
     const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
-    op.guard("removeTagFromTimeMachine", { repoId: repo.id });
+    op.guard("removeTagFromTimeMachine", { repoId: repo.id, actor });
     const periods = op.tx.lifecycle.periodsInTimeMachine(repo.id, tag, manifestId, outside, op.tx.now).filter((p) => !p.immutable);
     if (periods.length === 0) op.fail({ kind: "notLive", tag });
     // Distinct ends, as Quay writes them (its unique index needs them; ours keeps the order).

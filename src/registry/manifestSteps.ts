@@ -23,7 +23,7 @@ export interface PushManifestInput {
 export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
   const { repo, manifest, tag, actor } = input;
   const countedBlobs = manifest.blobDigests.map((digest) => ({ digest }));
-  const facts = op.guard("pushManifest", { repoId: repo.id, tag, action: "push over", countedBlobs });
+  const facts = op.guard("pushManifest", { repoId: repo.id, actor, tag, action: "push over", countedBlobs });
   const missingBlob = op.tx.missingBlob(repo.id, input.requiredBlobs);
   if (missingBlob) op.fail({ kind: "missingBlob", digest: missingBlob });
   const missingChild = op.tx.missingManifest(repo.id, manifest.childDigests);
@@ -45,7 +45,7 @@ export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
 export function deleteManifest(op: OperationScope, input: { repo: RepoRef; digest: string; actor: Actor }): Ok<{ tags: string[] }> {
   const { repo, digest, actor } = input;
   const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
-  const facts = op.guard("deleteManifest", { repoId: repo.id, manifestId });
+  const facts = op.guard("deleteManifest", { repoId: repo.id, actor, manifestId });
   const tags = facts.tagsOfManifest().map((t) => t.name);
   op.tx.deleteManifest(manifestId);
   op.tx.touch(repo.id);

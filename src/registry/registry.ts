@@ -5,7 +5,7 @@
 // Operations are async at this boundary though SQLite answers synchronously inside: the
 // PostgreSQL backend will change their insides, not their callers. Transaction bodies stay
 // synchronous (on bun:sqlite an async body would commit at its first await).
-import type { Actor, ManifestPulled, QuotaReport, RegistryEvents, RepoRef, RepositoryState } from "../events/registryEvents";
+import { SYSTEM_ACTOR as SYSTEM_ACTOR_VALUE, type Actor, type ManifestPulled, type QuotaReport, type RegistryEvents, type RepoRef, type RepositoryState } from "../events/registryEvents";
 import type { Digest, LabelEffects } from "../oci";
 import type { RegistryWrites } from "../store/registryTx";
 import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
@@ -107,7 +107,7 @@ export class Registry {
   }
 
   /** Opens an upload session (refused for a read-only repository or past the owner's cap). */
-  async startUpload(input: { repo: RepoRef; owner?: string }): Promise<StartUploadOutcome> {
+  async startUpload(input: { repo: RepoRef; owner?: string; actor?: Actor }): Promise<StartUploadOutcome> {
     const allowed = this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
     if (allowed.kind !== "ok") return allowed;
     return this.deps.uploads.start(input.repo.id, { owner: input.owner });
@@ -206,6 +206,11 @@ export class Registry {
   /** Whether the whole registry is read-only (the APIs refuse writes that reach no operation, e.g. upload bytes). */
   get readOnly(): boolean {
     return this.deps.readOnly === true;
+  }
+
+  /** A mirror's sync began or ended (its changes are the operations it ran): only the event, for the audit log and notifications. */
+  mirrorSyncReported(input: { repo: RepoRef; phase: "started" | "success" | "failed"; message: string; tags?: string }): void {
+    this.deps.events.emit({ type: "mirrorSync", actor: SYSTEM_ACTOR_VALUE, ...input });
   }
 
   /** A manifest was served (not a change of state: no transaction, only the event, for the audit log). */

@@ -32,7 +32,7 @@ export function putTag(op: OperationScope, input: TagInput & { digest: string })
   const { repo, tag, digest, actor } = input;
   // The manifest must exist before anything is said about the tag (Quay answers 404 first).
   const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
-  const facts = op.guard("putTag", { repoId: repo.id, tag, action: "move" });
+  const facts = op.guard("putTag", { repoId: repo.id, actor, tag, action: "move" });
   const live = facts.liveTag();
   if (live?.manifestId === manifestId) return OK;
   if (live) op.tx.endTag(live.id);
@@ -49,7 +49,7 @@ export function putTag(op: OperationScope, input: TagInput & { digest: string })
 /** Ends the tag's live period; the manifest and the tag's history stay. `cause`: who asked, when not a caller. */
 export function deleteTag(op: OperationScope, input: TagInput & { cause?: "autoprune" }): Ok {
   const { repo, tag, actor, cause } = input;
-  const facts = op.guard("deleteTag", { repoId: repo.id, tag, action: "delete" });
+  const facts = op.guard("deleteTag", { repoId: repo.id, actor, tag, action: "delete" });
   const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
   op.tx.endTag(live.id);
   op.tx.touch(repo.id);
@@ -64,7 +64,7 @@ export function restoreTag(op: OperationScope, input: TagInput & { digest: strin
   // Only a period still in the time machine can be restored (live, or ended within the window).
   const since = op.tx.now - op.tx.timeMachineMs(repo.id);
   if (manifestId === undefined || !op.tx.tagPointedAt(repo.id, tag, manifestId, since)) op.fail({ kind: "unknownManifest", digest });
-  const facts = op.guard("restoreTag", { repoId: repo.id, tag, action: "restore" });
+  const facts = op.guard("restoreTag", { repoId: repo.id, actor, tag, action: "restore" });
   const live = facts.liveTag();
   if (live?.manifestId !== manifestId) {
     if (live) op.tx.endTag(live.id);
@@ -78,7 +78,7 @@ export function restoreTag(op: OperationScope, input: TagInput & { digest: strin
 /** Sets (or, with null, clears) the live tag's expiry. */
 export function setTagExpiry(op: OperationScope, input: TagInput & { expiresMs: number | null }): Ok {
   const { repo, tag, expiresMs, actor } = input;
-  const facts = op.guard("setTagExpiry", { repoId: repo.id, tag, expiresMs });
+  const facts = op.guard("setTagExpiry", { repoId: repo.id, actor, tag, expiresMs });
   const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
   op.tx.setTagExpiry(live.id, expiresMs);
   // Clearing an expiry that was never set changes nothing worth telling.
@@ -91,7 +91,7 @@ export function setTagExpiry(op: OperationScope, input: TagInput & { expiresMs: 
 /** Marks the live tag immutable, or mutable again (who may clear the flag is perm's rule). */
 export function setTagImmutable(op: OperationScope, input: TagInput & { immutable: boolean }): Ok {
   const { repo, tag, immutable, actor } = input;
-  const facts = op.guard("setTagImmutable", { repoId: repo.id, tag, immutable });
+  const facts = op.guard("setTagImmutable", { repoId: repo.id, actor, tag, immutable });
   const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
   op.tx.setTagImmutable(live.id, immutable);
   op.emit({ type: "tagImmutabilityChanged", repo, actor, tag, immutable });

@@ -31,6 +31,7 @@ import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
 import { HealthProbeStore } from "./meta/healthProbe";
 import { QuotaStore } from "./meta/quotas";
 import { QuotaUsageStore } from "./meta/quotaUsage";
+import { MirrorStore } from "./meta/mirrors";
 import { CollectionReads } from "./meta/collection";
 import { IntegrityReads } from "./meta/integrity";
 
@@ -68,6 +69,7 @@ export interface Stores {
   quotas: QuotaStore;
   /** Storage used by namespaces and repositories. */
   quotaUsage: QuotaUsageStore;
+  mirrors: MirrorStore;
   /** What the collector reads to find garbage (its deletions go through the registry). */
   collection: CollectionReads;
   /** What `berth fsck` reads to check every reference both ways. */
@@ -93,7 +95,8 @@ export interface StoreOptions {
 export function openStores(opts: StoreOptions): Stores {
   const warnings = restrictDataDir(opts.dataDir);
   const db = openMetaDb(join(opts.dataDir, "berth.db"));
-  const robots = new RobotStore(db, new FieldCipher(loadDatabaseSecret(join(opts.dataDir, "keys")), "robot token"));
+  const databaseSecret = loadDatabaseSecret(join(opts.dataDir, "keys"));
+  const robots = new RobotStore(db, new FieldCipher(databaseSecret, "robot token"));
   // Robot tokens written in plaintext by a Berth before encryption: sealed once, and the file
   // rebuilt so their old bytes are gone from disk.
   if (robots.sealPlaintextTokens() > 0) {
@@ -146,6 +149,7 @@ export function openStores(opts: StoreOptions): Stores {
     health: new HealthProbeStore(db),
     quotas,
     quotaUsage,
+    mirrors: new MirrorStore(db, new FieldCipher(databaseSecret, "mirror credential"), opts.clock),
     collection: new CollectionReads(db),
     integrity: new IntegrityReads(db),
     warnings,

@@ -12,7 +12,7 @@ import type { ReadCache } from "./meta/readCache";
 import type { PermissionStore } from "./meta/permissions";
 import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
 import type { OrgStore } from "./meta/orgs";
-import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, repositories, repositoryBlobs, tags } from "./schema";
+import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, repoMirrors, repositories, repositoryBlobs, robots, tags } from "./schema";
 import type { QuotaRow, QuotaStore } from "./meta/quotas";
 import type { QuotaUsageStore } from "./meta/quotaUsage";
 import { LifecycleTx, prepareLifecycleStatements, type LifecycleStatements } from "./lifecycleTx";
@@ -20,7 +20,7 @@ import { endsAfter, timeMachineMs } from "./meta/tags";
 
 export type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
 
-export type RepositoryState = "NORMAL" | "READ_ONLY";
+export type RepositoryState = "NORMAL" | "READ_ONLY" | "MIRROR";
 
 export interface RepositoryFacts {
   id: number;
@@ -124,6 +124,11 @@ export class RegistryTx {
 
   repository(id: number): RepositoryFacts | undefined {
     return this.tx.select(repositoryColumns).from(repositories).where(eq(repositories.id, id)).get();
+  }
+
+  /** The robot a MIRROR repository's mirror pushes as, if it has one. */
+  mirrorRobot(repoId: number): string | undefined {
+    return this.tx.select({ name: robots.fullName }).from(repoMirrors).innerJoin(robots, eq(robots.id, repoMirrors.robotId)).where(eq(repoMirrors.repositoryId, repoId)).get()?.name;
   }
 
   repositoryByName(fullName: string): RepositoryFacts | undefined {

@@ -6,3 +6,4 @@ export * from "./tables/messages";
 export * from "./tables/policies";
 export * from "./tables/health";
 export * from "./tables/quotas";
+export * from "./tables/mirrors";

@@ -3,6 +3,7 @@ import type { OAuthTokenService } from "../auth/oauthTokens";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { NotificationActions } from "./notificationActions";
+import type { MirrorActions } from "./mirrorActions";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
 import type { Registry } from "../registry/registry";
@@ -18,6 +19,7 @@ export interface V1Context {
   authenticator: Authenticator;
   oauth: OAuthTokenService;
   notify: NotificationActions;
+  mirrors: MirrorActions;
   roles: RepoRoleResolver;
   cookieSecrets: string[];
 }

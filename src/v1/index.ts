@@ -18,6 +18,7 @@ import { tagRoutes } from "./tag";
 import { manifestRoutes } from "./manifest";
 import { prototypeRoutes } from "./prototype";
 import { notificationRoutes } from "./notification";
+import { mirrorRoutes } from "./mirror";
 import { teamRoutes } from "./team";
 import { userRoutes } from "./user";
 import { userInitializeRoutes } from "./userInitialize";
@@ -69,6 +70,7 @@ export function v1Routes(ctx: V1Context) {
   manifestRoutes(api, ctx);
   prototypeRoutes(api, ctx);
   notificationRoutes(api, ctx);
+  mirrorRoutes(api, ctx);
   permissionRoutes(api, ctx);
   organizationRoutes(api, ctx);
   teamRoutes(api, ctx);

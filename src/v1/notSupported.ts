@@ -158,13 +158,8 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
     ],
   },
   {
-    what: "repository mirroring",
+    what: "repository mirroring health (the mirrors themselves are served)",
     routes: [
-      ["GET", `${R}/mirror`, "getRepoMirrorConfig"],
-      ["POST", `${R}/mirror`, "createRepoMirrorConfig"],
-      ["PUT", `${R}/mirror`, "changeRepoMirrorConfig"],
-      ["POST", `${R}/mirror/sync-now`, "syncNow"],
-      ["POST", `${R}/mirror/sync-cancel`, "syncCancel"],
       ["GET", "/api/v1/repository/mirror/health", "getRepositoryMirrorHealth"],
       ["GET", "/api/v1/superuser/mirror/health", "getSuperUserRepositoryMirrorHealth"],
     ],

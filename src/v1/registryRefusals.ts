@@ -16,6 +16,8 @@ export function refusalError(refusal: Refusal): ApiError {
     case "readOnly":
       // Quay's disallow_for_non_normal_repositories.
       return new ApiError("RepositoryReadOnly");
+    case "mirror":
+      return new ApiError("RepositoryReadOnly", "Repository is in read only or mirror mode: MIRROR");
     case "immutable":
       // Quay's TagImmutable: 409 naming what was refused.
       return new ApiError("TagImmutable", `Cannot ${refusal.action} immutable tag '${refusal.tag}'`);

@@ -23,7 +23,7 @@ const CreateBody = Type.Object({
 });
 const UpdateBody = Type.Object({ description: Type.String() });
 const VisibilityBody = Type.Object({ visibility: Type.Union([Type.Literal("public"), Type.Literal("private")]) });
-const StateBody = Type.Object({ state: Type.Union([Type.Literal("NORMAL"), Type.Literal("READ_ONLY")]) });
+const StateBody = Type.Object({ state: Type.Union([Type.Literal("NORMAL"), Type.Literal("READ_ONLY"), Type.Literal("MIRROR")]) });
 
 const PAGE_SIZE = 100;
 /** Live tags in the repository view (Quay's max_tags). */
@@ -190,7 +190,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     .put(
       "/api/v1/repository/:repository/changestate",
       async ({ caller, request, repo, body }) => {
-        // NORMAL or READ_ONLY (Berth has no mirrors, so no MIRROR state).
+        // NORMAL, READ_ONLY or MIRROR (in which only the mirror's robot writes; Quay allows MIRROR without a mirror configured).
         const { state } = parseBody(StateBody, body);
         const outcome = await ctx.registry.setRepositoryState({ repo: { id: repo.repoId!, name: repo.repo }, state, actor: callerActor(caller, request) });
         if (outcome.kind !== "ok") throw refusalError(outcome);

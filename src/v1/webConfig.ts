@@ -38,6 +38,7 @@ function features(ctx: V1Context): Record<string, boolean> {
     // Namespace quotas: read by members, set by superusers, enforced on pushes.
     QUOTA_MANAGEMENT: true,
     EDIT_QUOTA: true,
+    REPO_MIRROR: true,
     // Not (yet) in Berth.
     IMAGE_PULL_STATS: false,
     IMAGE_EXPIRY_TRIGGER: false,
@@ -53,7 +54,6 @@ function features(ctx: V1Context): Record<string, boolean> {
     PROXY_CACHE: false,
     PUBLIC_CATALOG: false,
     RECAPTCHA: false,
-    REPO_MIRROR: false,
     REQUIRE_TEAM_INVITE: false,
     RESTRICTED_USERS: false,
     SECURITY_SCANNER: false,

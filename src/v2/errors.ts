@@ -115,6 +115,9 @@ export function refusalError(refusal: Refusal): RegistryError {
       return new RegistryError("NAME_UNKNOWN", "repository name not known to registry");
     case "readOnly":
       return new RegistryError("REPOSITORY_READ_ONLY", `${refusal.repo} is in read-only mode`, { name: refusal.repo });
+    case "mirror":
+      // Quay's check_repository_state, word for word.
+      return new RegistryError("REPOSITORY_READ_ONLY", `Repository ${refusal.repo} is a mirror. Mirrored repositories cannot be modified directly.`, { name: refusal.repo });
     case "immutable":
       return new RegistryError("TAG_IMMUTABLE", `tag '${refusal.tag}' is immutable`, { tag: refusal.tag });
     case "expiring":

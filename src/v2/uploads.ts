@@ -113,7 +113,7 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
     if (outcome.kind !== "ok") throw failure(outcome, base, name, "monolithic");
     return blobCreated(base, name, monolithicDigest.value);
   }
-  const started = await ctx.registry.startUpload({ repo, owner: uploadOwner(ctx, request) });
+  const started = await ctx.registry.startUpload({ repo, owner: uploadOwner(ctx, request), actor });
   if (started.kind !== "ok") throw failure(started, base, name, "");
   return emptyResponse(202, sessionHeaders(base, name, started.id, 0));
 }

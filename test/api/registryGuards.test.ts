@@ -19,14 +19,16 @@ let stores: Stores;
 let v1: V1Client;
 /** Signed in on the read-only server: signing in still works there. */
 let readOnlyV1: V1Client;
+let mirrorRobotToken: string;
 
 beforeAll(async () => {
   // Both APIs as the same superuser: the guards are what is tested, and audit entries compare.
-  server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
+  server = await startTestServer({ auth: "token", mirrorPollSeconds: "0" }, { adminPassword: ADMIN_PASSWORD });
   stores = server.server.ctx.stores;
   v1 = await signedIn(server.url, "admin", ADMIN_PASSWORD);
   readOnlyServer = await startTestServer({ auth: "token", registryState: "readonly" }, { dataDir: server.dataDir });
   readOnlyV1 = await signedIn(readOnlyServer.url, "admin", ADMIN_PASSWORD);
+  mirrorRobotToken = ((await (await v1.fetch("/api/v1/user/robots/guardsmirror", { method: "PUT" })).json()) as { token: string }).token;
 });
 afterAll(async () => {
   await readOnlyServer?.stop();
@@ -49,18 +51,28 @@ interface World {
   v1: V1Client;
 }
 
-type Condition = "none" | "immutable" | "policy" | "readOnly" | "expired" | "overQuota" | "registryReadOnly";
+type Condition = "none" | "immutable" | "policy" | "readOnly" | "mirror" | "expired" | "overQuota" | "registryReadOnly";
 const CONDITION_NAMES: Record<Condition, string> = {
   none: "nothing in the way",
   immutable: "an immutable tag",
   policy: "a tag an immutability policy names",
   readOnly: "a read-only repository",
+  mirror: "a mirror (MIRROR state; its robot is another)",
   expired: "an expired tag",
   overQuota: "a namespace over its quota",
   registryReadOnly: "a read-only registry",
 };
 
 const tagPath = (w: World, tag = "v1") => `/api/v1/repository/${w.repo}/tag/${tag}`;
+
+const mirrorConfig = () => ({
+  external_reference: "registry.example/ns/app",
+  root_rule: { rule_kind: "tag_glob_csv", rule_value: ["*"] },
+  sync_interval: 3600,
+  sync_start_date: "2030-01-01T00:00:00Z",
+  skopeo_timeout_interval: 300,
+  robot_username: "admin+guardsmirror",
+});
 
 async function world(condition: Condition): Promise<World> {
   // Over quota: an organization of its own, so the quota stops nothing else.
@@ -86,6 +98,8 @@ async function world(condition: Condition): Promise<World> {
     const [quota] = (await (await v1.get(`/api/v1/organization/${ns}/quota`)).json()) as { id: number }[];
     expect((await v1.post(`/api/v1/organization/${ns}/quota/${quota!.id}/limit`, { type: "Reject", threshold_percent: 100 })).status).toBe(201);
   }
+  // A mirror: its robot may write, the admin no longer (the worker never runs here: mirrorPollSeconds 0).
+  if (condition === "mirror") expect((await v1.fetch(`/api/v1/repository/${repo}/mirror`, { json: mirrorConfig() })).status).toBe(201);
   // Last: a read-only repository takes no writes, not even the setup's.
   if (condition === "readOnly") expect((await v1.fetch(`/api/v1/repository/${repo}/changestate`, { method: "PUT", json: { state: "READ_ONLY" } })).status).toBe(200);
   // The same registry served read-only: a token it issues (it still grants push, as Quay's does,
@@ -166,6 +180,17 @@ const TABLE: [string, Condition, string, string][] = [
   ["mount a blob", "readOnly", "405 UNSUPPORTED", "—"],
   ["delete a blob", "none", "202", "—"],
   ["delete a blob", "readOnly", "405 UNSUPPORTED", "—"],
+  // A mirror: every writer but the mirror's robot is refused, as READ_ONLY refuses everyone.
+  ["move the tag (manifest PUT by tag)", "mirror", "405 UNSUPPORTED", "503 Repository is in read only or mirror mode: MIRROR"],
+  ["delete the tag", "mirror", "405 UNSUPPORTED", "503 Repository is in read only or mirror mode: MIRROR"],
+  ["delete the manifest", "mirror", "405 UNSUPPORTED", "—"],
+  ["restore the tag", "mirror", "—", "503 Repository is in read only or mirror mode: MIRROR"],
+  ["set an expiry", "mirror", "—", "503 Repository is in read only or mirror mode: MIRROR"],
+  ["make it immutable", "mirror", "—", "503 Repository is in read only or mirror mode: MIRROR"],
+  ["start an upload", "mirror", "405 UNSUPPORTED", "—"],
+  ["upload a blob in one request", "mirror", "405 UNSUPPORTED", "—"],
+  ["mount a blob", "mirror", "405 UNSUPPORTED", "—"],
+  ["delete a blob", "mirror", "405 UNSUPPORTED", "—"],
   // Over quota: what adds to the namespace is refused on /v2 (Quay's 403 DENIED), even a
   // manifest already counted; deleting is never refused, and API v1 adds no bytes (Quay checks
   // quotas only on /v2 pushes).
@@ -233,8 +258,17 @@ describe("a read-only repository", () => {
 
   test("an unknown state is a 400 naming the field", async () => {
     const w = await world("none");
-    const res = await v1.fetch(`/api/v1/repository/${w.repo}/changestate`, { method: "PUT", json: { state: "MIRROR" } });
+    const res = await v1.fetch(`/api/v1/repository/${w.repo}/changestate`, { method: "PUT", json: { state: "MARKED_FOR_DELETION" } });
     expect(res.status).toBe(400);
+  });
+});
+
+describe("a mirror", () => {
+  test("its robot may still push over /v2 (Quay's check_repository_state); the admin may not", async () => {
+    const w = await world("mirror");
+    const robot = new BearerRegistryClient(server.url, await registryToken(server.url, ["admin+guardsmirror", mirrorRobotToken], `repository:${w.repo}:pull,push`));
+    expect((await robot.pushImage(w.repo, "v1", { layers: 1, layerSize: 40 })).digest).toMatch(/^sha256:/);
+    expect(await answer(await v2Ops["start an upload"]!(w))).toBe("405 UNSUPPORTED");
   });
 });
 

@@ -13,7 +13,7 @@ export interface RepoDetails {
   description: string | null;
   visibility: "private" | "public";
   updatedMs: number;
-  state: "NORMAL" | "READ_ONLY";
+  state: "NORMAL" | "READ_ONLY" | "MIRROR";
 }
 
 /** A repository found by `search`. */

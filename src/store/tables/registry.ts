@@ -37,8 +37,9 @@ export const repositories = sqliteTable(
     // namespace/name, what /v2 and _catalog speak.
     fullName: text("full_name").notNull().unique(),
     visibility: text("visibility", { enum: ["private", "public"] }).notNull().default("private"),
-    // Quay's repository state: READ_ONLY refuses every write to the repository's content.
-    state: text("state", { enum: ["NORMAL", "READ_ONLY"] }).notNull().default("NORMAL"),
+    // Quay's repository state: READ_ONLY refuses every write to the repository's content, MIRROR
+    // every write but its mirror's (repo_mirrors.robot_id).
+    state: text("state", { enum: ["NORMAL", "READ_ONLY", "MIRROR"] }).notNull().default("NORMAL"),
     description: text("description"),
     createdMs: integer("created_ms").notNull().default(now),
     updatedMs: integer("updated_ms").notNull().default(now),

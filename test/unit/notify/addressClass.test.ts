@@ -1,7 +1,7 @@
 // Address classes over IPv4, IPv6 and the IPv6 forms that carry IPv4 addresses, and the per-class
 // decision with its settings.
 import { describe, expect, test } from "bun:test";
-import { classifyAddress, type AddressClass } from "../../../src/notify/addressClass";
+import { classifyAddress, type AddressClass } from "../../../src/addressClass";
 import { DEFAULT_TARGET_POLICY, refusedAddresses, refusedClass, refusedHostname } from "../../../src/notify/webhookTarget";
 
 describe("classifyAddress", () => {

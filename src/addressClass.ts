@@ -1,4 +1,4 @@
-// What kind of network an IP address belongs to, for deciding where webhooks may go. Pure: no I/O.
+// What kind of network an IP address belongs to, for deciding where the registry may connect (webhooks, mirror upstreams). Pure: no I/O.
 //
 // Takes addresses as DNS answers and WHATWG URL parsing write them: dotted-quad IPv4 and IPv6
 // (optionally in brackets, with a zone id, or ending in a dotted quad). URL parsing has already
@@ -9,7 +9,7 @@
 // and -compatible, NAT64's well-known prefix, 6to4) take the class of the IPv4 address inside:
 // `::ffff:127.0.0.1` is loopback, `64:ff9b::a9fe:a9fe` is the link-local metadata service.
 
-import { parseIp } from "../ipAddress";
+import { parseIp } from "./ipAddress";
 
 export type AddressClass =
   /** 127.0.0.0/8, ::1 */
@@ -89,4 +89,35 @@ export function classifyAddress(text: string): AddressClass | undefined {
   const b = parseAddress(text);
   if (!b) return undefined;
   return b.length === 4 ? classifyIPv4(b) : classifyIPv6(b);
+}
+
+/** Why a class of address may not be connected to (the caller's policy), or undefined when it may. */
+export type ClassRule = (cls: AddressClass) => string | undefined;
+
+/** Names that mean this host whatever DNS says (RFC 6761). */
+export function isLocalhostName(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  return h === "localhost" || h.endsWith(".localhost");
+}
+
+/**
+ * The part of a target decision that needs no DNS, on a hostname as URL parsing leaves it (IPv4
+ * forms already canonical, IPv6 in brackets). A refusal; or undefined for an allowed address
+ * literal, or for a name, which is judged by its addresses before connecting.
+ */
+export function refusedHostnameBy(hostname: string, rule: ClassRule): string | undefined {
+  const cls = isLocalhostName(hostname) ? "loopback" : classifyAddress(hostname);
+  const why = cls && rule(cls);
+  return why && `${hostname} is ${why}`;
+}
+
+/** The addresses a name resolved to: one refused address refuses the name (DNS may hand out the other next time). */
+export function refusedAddressesBy(hostname: string, addresses: readonly string[], rule: ClassRule): string | undefined {
+  for (const address of addresses) {
+    const cls = classifyAddress(address);
+    // An answer that is no address at all is nothing to connect to.
+    const why = cls ? rule(cls) : "not an IP address";
+    if (why) return `${hostname} resolves to ${address}, ${why}`;
+  }
+  return undefined;
 }

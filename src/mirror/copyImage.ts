@@ -1,0 +1,90 @@
+// Copies one image from the upstream into the mirror repository, through the registry's
+// operations as the mirror's robot (guards, quotas, immutability, audit and events apply as to any
+// push): blobs first, then an index's children, then the manifest, then what refers to it.
+// Everything is content-addressed and re-checked before it is fetched, so a sync cut off anywhere
+// resumes by copying only what is still missing.
+import type { Actor, RepoRef } from "../events/registryEvents";
+import { parseDigest, parseManifest, type Descriptor } from "../oci";
+import type { Registry } from "../registry/registry";
+import type { Stores } from "../store";
+import type { FetchedManifest, UpstreamClient } from "../upstream";
+
+export interface CopyContext {
+  registry: Registry;
+  stores: Pick<Stores, "manifests" | "blobLinks">;
+  client: UpstreamClient;
+  /** The upstream repository path. */
+  upstreamRepo: string;
+  repo: RepoRef;
+  actor: Actor;
+  signal: AbortSignal;
+  /** Counters for the sync's summary. */
+  copied: { manifests: number; blobs: number; bytes: number };
+}
+
+export class CopyFailed extends Error {}
+
+const describe = (outcome: { kind: string; [k: string]: unknown }) =>
+  outcome.kind === "quotaExceeded" ? "Quota has been exceeded on namespace" : `${outcome.kind}${outcome.digest ? ` ${outcome.digest}` : ""}${outcome.tag ? ` (tag ${outcome.tag})` : ""}`;
+
+async function copyBlob(c: CopyContext, d: Descriptor): Promise<void> {
+  if (c.stores.blobLinks.linkedSize(c.repo.id, d.digest) !== undefined) return;
+  c.signal.throwIfAborted();
+  const digest = parseDigest(d.digest);
+  if (!digest.ok) throw new CopyFailed(`${d.digest} is not a digest`);
+  const body = await c.client.blob(c.upstreamRepo, d.digest, d.size);
+  const outcome = await c.registry.putMonolithic({ repo: c.repo, digest: digest.digest, body, actor: c.actor });
+  if (outcome.kind !== "ok") throw new CopyFailed(`blob ${d.digest}: ${describe(outcome as any)}`);
+  c.copied.blobs++;
+  c.copied.bytes += d.size;
+}
+
+/** The manifest `digest` names, copied if the repository does not have it yet. */
+async function copyByDigest(c: CopyContext, digest: string): Promise<void> {
+  if (c.stores.manifests.getByDigest(c.repo.id, digest)) return;
+  const fetched = await c.client.manifest(c.upstreamRepo, digest);
+  if (!fetched) throw new CopyFailed(`the upstream has no manifest ${digest}`);
+  await copyManifest(c, fetched);
+}
+
+/** Stores `fetched` (with `tag`, moving it), after everything it names. */
+export async function copyManifest(c: CopyContext, fetched: FetchedManifest, tag?: string): Promise<void> {
+  c.signal.throwIfAborted();
+  const parsed = parseManifest(fetched.bytes, fetched.mediaType);
+  if (!parsed.ok) throw new CopyFailed(`manifest ${fetched.digest}: ${parsed.message}`);
+  const m = parsed.manifest;
+  const present = c.stores.manifests.getByDigest(c.repo.id, fetched.digest) !== undefined;
+  if (!present) {
+    for (const child of m.children) await copyByDigest(c, child.digest);
+    // A few blobs at a time: layers are fetched side by side, as clients pull them.
+    const blobs = m.blobs.filter((d) => !d.urls?.length);
+    for (let i = 0; i < blobs.length; i += 3) await Promise.all(blobs.slice(i, i + 3).map((d) => copyBlob(c, d)));
+  }
+  if (present && tag === undefined) return;
+  const outcome = await c.registry.pushManifest({
+    repo: c.repo,
+    manifest: {
+      digest: fetched.digest,
+      mediaType: m.mediaType,
+      artifactType: m.artifactType,
+      subjectDigest: m.subject?.digest,
+      annotations: m.annotations,
+      content: fetched.bytes,
+      blobDigests: m.blobs.map((d) => d.digest),
+      childDigests: m.children.map((d) => d.digest),
+    },
+    requiredBlobs: m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest),
+    tag,
+    actor: c.actor,
+  });
+  if (outcome.kind !== "ok") throw new CopyFailed(`manifest ${fetched.digest}${tag ? ` (tag ${tag})` : ""}: ${describe(outcome as any)}`);
+  if (!present) c.copied.manifests++;
+}
+
+/** What refers to `digest` upstream (signatures, SBOMs), copied by digest (a referrer of a referrer too, one level more). */
+export async function copyReferrers(c: CopyContext, digest: string, depth = 0): Promise<void> {
+  for (const r of await c.client.referrers(c.upstreamRepo, digest)) {
+    await copyByDigest(c, r.digest);
+    if (depth < 1) await copyReferrers(c, r.digest, depth + 1);
+  }
+}

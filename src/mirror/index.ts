@@ -1,0 +1,40 @@
+// Repository mirroring, assembled: the worker with the server's settings, and what API v1 asks
+// beyond the store (src/v1/mirrorActions.ts): whether an upstream may be mirrored, and a sync now.
+import type { Config } from "../config";
+import type { Logger } from "../log";
+import type { Registry } from "../registry/registry";
+import type { Stores } from "../store";
+import { parseUpstreamReference, refusedUpstreamHost, type Resolver, type UpstreamPolicy } from "../upstream";
+import { MirrorWorker } from "./worker";
+
+export interface Mirrors {
+  worker: MirrorWorker;
+  /** Why `reference` cannot be mirrored (not a reference, or an address the policy refuses), or undefined. */
+  checkReference(reference: string): string | undefined;
+  /** Looks for due mirrors now. */
+  kick(): void;
+}
+
+export interface MirrorOptions {
+  /** How upstream host names resolve (default: the system resolver). */
+  resolve?: Resolver;
+}
+
+export function setUpMirrors(deps: { registry: Registry; stores: Stores; config: Config; log: Logger }, opts: MirrorOptions = {}): Mirrors {
+  const policy: UpstreamPolicy = { allowLoopback: deps.config.mirrorAllowLoopback, allowLinkLocal: deps.config.mirrorAllowLinkLocal };
+  const worker = new MirrorWorker(
+    { registry: deps.registry, stores: deps.stores, policy, maxManifestBytes: deps.config.maxManifestBytes, log: deps.log, resolve: opts.resolve },
+    { pollMs: deps.config.mirrorPollSeconds * 1000, concurrency: deps.config.mirrorConcurrency },
+  );
+  return {
+    worker,
+    checkReference(reference) {
+      const parsed = parseUpstreamReference(reference);
+      if ("error" in parsed) return parsed.error;
+      const hostname = new URL(`http://${parsed.host}`).hostname;
+      // Quay's SSRF check answers one generic message; Berth says which rule (the admin set it up).
+      return refusedUpstreamHost(hostname, policy);
+    },
+    kick: () => worker.kick(),
+  };
+}

@@ -1,0 +1,172 @@
+// Repository mirroring (Quay's endpoints/api/mirror.py): the mirror configuration of a repository
+// (GET, POST to create, PUT to change), sync-now and sync-cancel. Repository admins (superusers
+// with full access too; global read-only superusers may read). Creating a mirror puts the
+// repository in MIRROR state, where only the mirror's robot writes (src/registry/guards.ts); the
+// robot is given write permission when it has less, as Quay does. Credentials are stored
+// encrypted and never shown back (the username is). The worker is src/mirror.
+import type { Static } from "@sinclair/typebox";
+import type { V1App } from "./app";
+import type { RepoStanding } from "../perm/repoRoles";
+import type { MirrorChange } from "../store/meta/mirrors";
+import { callerActor } from "./actor";
+import type { AuditFn } from "./audit";
+import { parseBody } from "./body";
+import type { V1Context } from "./context";
+import { ApiError } from "./errors";
+import { CreateMirrorBody, mirrorView, parseMirrorDate, UpdateMirrorBody } from "./mirrorBodies";
+import { refusalError } from "./registryRefusals";
+import { jsonResponse } from "./views";
+
+type Update = Static<typeof UpdateMirrorBody>;
+
+const detail = (message: string, status = 400) => jsonResponse({ detail: message }, status);
+const repoTarget = (repo: RepoStanding) => ({ repo: { id: repo.repoId, name: repo.repo } });
+const SSRF_GENERIC_ERROR = "The provided registry location is not allowed";
+
+export function mirrorRoutes(api: V1App, ctx: V1Context) {
+  const R = "/api/v1/repository/:repository/mirror";
+  const admin = { requireRepoAdmin: true } as const;
+
+  /** Quay's _validate_robot_for_mirroring: a robot of the repository's namespace. */
+  const robotFor = (repo: RepoStanding, name: string) => {
+    const robot = ctx.stores.robots.byName(name);
+    if (!robot) throw new ApiError("BadRequest", "Could not find robot with specified username");
+    if (robot.owner !== repo.repo.slice(0, repo.repo.indexOf("/"))) throw new ApiError("BadRequest", "Invalid robot");
+    return robot;
+  };
+  /** Quay's _setup_robot_for_mirroring: write permission unless it has write or admin already. */
+  const grantWrite = (repo: RepoStanding, robotId: number) => {
+    const roles = ctx.stores.permissions.transitive(repo.repoId!, { robotId });
+    if (!roles.includes("write") && !roles.includes("admin")) ctx.stores.permissions.set(repo.repoId!, { robotId }, "write");
+  };
+  const checkReference = (reference: string) => {
+    const why = ctx.mirrors.checkReference(reference);
+    if (why) throw ApiError.invalidRequest(`${SSRF_GENERIC_ERROR}: ${why}`);
+  };
+  /** Proxies are Quay's skopeo environment; Berth connects itself, so a proxy setting is refused rather than ignored. */
+  const checkProxy = (b: Update) => {
+    const p = b.external_registry_config?.proxy;
+    if (p && Object.values(p).some((v) => v !== null && v !== undefined && v !== "")) throw ApiError.invalidRequest("external_registry_config.proxy: proxies are not supported");
+  };
+  const checkArchitectures = (b: Update): Response | undefined =>
+    b.architecture_filter?.length ? detail("Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled.") : undefined;
+  const mirrorOf = (repo: RepoStanding) => ctx.stores.mirrors.get(repo.repoId!) ?? (() => { throw ApiError.notFound(); })();
+
+  return api
+    .get(R, ({ repo }) => mirrorView(mirrorOf(repo)), {
+      nickname: "getRepoMirrorConfig",
+      requireRepoAdmin: { allowForGlobalReadonlySuperuser: true },
+    })
+    .post(
+      R,
+      async ({ repo, body, caller, request, audit }) => {
+        const b = parseBody(CreateMirrorBody, body);
+        if (ctx.stores.mirrors.get(repo.repoId!)) return detail(`Mirror configuration already exits for repository ${repo.repo}`, 409);
+        checkReference(b.external_reference);
+        checkProxy(b);
+        const refused = checkArchitectures(b);
+        if (refused) return refused;
+        if (b.skopeo_timeout_interval < 300) return detail("Skopeo timeout interval cannot be less than 300 seconds");
+        const start = parseMirrorDate(b.sync_start_date);
+        if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
+        const robot = robotFor(repo, b.robot_username);
+        grantWrite(repo, robot.id);
+        const created = ctx.stores.mirrors.create({
+          repositoryId: repo.repoId!,
+          robotId: robot.id,
+          externalReference: b.external_reference,
+          username: b.external_registry_username ?? null,
+          password: b.external_registry_password ?? null,
+          verifyTls: b.external_registry_config?.verify_tls ?? true,
+          unsignedImages: b.external_registry_config?.unsigned_images ?? false,
+          tagGlobs: b.root_rule.rule_value,
+          syncIntervalS: b.sync_interval,
+          syncStartMs: start,
+          timeoutS: b.skopeo_timeout_interval,
+          isEnabled: b.is_enabled ?? true,
+        });
+        if (!created) return detail("RepoMirrorConfig already exists for this repository.", 409);
+        const outcome = await ctx.registry.setRepositoryState({ repo: { id: repo.repoId!, name: repo.repo }, state: "MIRROR", actor: callerActor(caller, request) });
+        if (outcome.kind !== "ok") throw refusalError(outcome);
+        audit("repo_mirror_config_changed", repoTarget(repo), { changed: "external_reference", to: b.external_reference });
+        ctx.mirrors.kick();
+        return new Response("", { status: 201 });
+      },
+      { nickname: "createRepoMirrorConfig", ...admin, audit: ["repo_mirror_config_changed", "change_repo_state"] },
+    )
+    .put(
+      R,
+      ({ repo, body, audit }) => {
+        const b = parseBody(UpdateMirrorBody, body);
+        mirrorOf(repo);
+        // Everything is checked before anything changes (Quay's order of answers).
+        if (b.external_reference !== undefined) checkReference(b.external_reference);
+        let start: number | undefined;
+        if (b.sync_start_date !== undefined) {
+          start = parseMirrorDate(b.sync_start_date);
+          if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
+        }
+        if (b.skopeo_timeout_interval !== undefined && b.skopeo_timeout_interval < 300) return detail("Skopeo timeout interval cannot be less than 300 seconds.");
+        checkProxy(b);
+        const refused = checkArchitectures(b);
+        if (refused) return refused;
+        if ("external_registry_password" in b && !("external_registry_username" in b)) return detail("Unable to set a new password without also specifying a username.");
+        if (b.external_registry_username === null && typeof b.external_registry_password === "string") return detail("Unable to delete username while setting a password.");
+        const robot = b.robot_username !== undefined ? robotFor(repo, b.robot_username) : undefined;
+        applyChanges(ctx, repo, b, start, robot?.id, audit);
+        if (robot) grantWrite(repo, robot.id);
+        return new Response("", { status: 201 });
+      },
+      { nickname: "changeRepoMirrorConfig", ...admin, audit: "repo_mirror_config_changed" },
+    )
+    .post(
+      `${R}/sync-now`,
+      ({ repo, audit }) => {
+        mirrorOf(repo);
+        if (!ctx.stores.mirrors.syncNow(repo.repoId!)) throw ApiError.notFound();
+        audit("repo_mirror_config_changed", repoTarget(repo), { changed: "sync_status", to: "SYNC_NOW" });
+        ctx.mirrors.kick();
+        return new Response(null, { status: 204 });
+      },
+      { nickname: "syncNow", ...admin, audit: "repo_mirror_config_changed" },
+    )
+    .post(
+      `${R}/sync-cancel`,
+      ({ repo, audit }) => {
+        mirrorOf(repo);
+        if (!ctx.stores.mirrors.cancel(repo.repoId!)) throw ApiError.notFound();
+        audit("repo_mirror_config_changed", repoTarget(repo), { changed: "sync_status", to: "SYNC_CANCEL" });
+        return new Response(null, { status: 204 });
+      },
+      { nickname: "syncCancel", ...admin, audit: "repo_mirror_config_changed" },
+    );
+}
+
+/** PUT's changes, each with Quay's audit entry (`changed`, `to`; a password is never written out). */
+function applyChanges(ctx: V1Context, repo: RepoStanding, b: Update, start: number | undefined, robotId: number | undefined, audit: AuditFn): void {
+  const store = ctx.stores.mirrors;
+  const id = repo.repoId!;
+  const log = (changed: string, to: unknown) => audit("repo_mirror_config_changed", repoTarget(repo), { changed, to });
+  const change = (c: MirrorChange, changed: string, to: unknown) => {
+    if (store.change(id, c)) log(changed, to);
+  };
+  if (b.is_enabled !== undefined) change({ isEnabled: b.is_enabled }, "is_enabled", b.is_enabled);
+  if (b.external_reference !== undefined) change({ externalReference: b.external_reference }, "external_reference", b.external_reference);
+  if (robotId !== undefined) change({ robotId }, "robot_username", b.robot_username);
+  if (start !== undefined) change({ syncStartMs: start }, "sync_start_date", b.sync_start_date);
+  if (b.sync_interval !== undefined) change({ syncIntervalS: b.sync_interval }, "sync_interval", b.sync_interval);
+  if (b.skopeo_timeout_interval !== undefined) change({ timeoutS: b.skopeo_timeout_interval }, "skopeo_timeout_interval", b.skopeo_timeout_interval);
+  if (b.architecture_filter !== undefined) change({ architectureFilter: b.architecture_filter ?? [] }, "architecture_filter", b.architecture_filter);
+  if ("external_registry_username" in b && "external_registry_password" in b) {
+    if (store.changeCredentials(id, b.external_registry_username ?? null, b.external_registry_password ?? null)) {
+      log("external_registry_username", b.external_registry_username ?? null);
+      log("external_registry_password", b.external_registry_password == null ? null : "********");
+    }
+  } else if ("external_registry_username" in b) {
+    if (store.changeCredentials(id, b.external_registry_username ?? null)) log("external_registry_username", b.external_registry_username ?? null);
+  }
+  const config = b.external_registry_config;
+  if (config?.verify_tls !== undefined) change({ verifyTls: config.verify_tls }, "verify_tls", config.verify_tls);
+  if (config?.unsigned_images !== undefined) change({ unsignedImages: config.unsigned_images }, "unsigned_images", config.unsigned_images);
+  if (b.root_rule !== undefined) change({ tagGlobs: b.root_rule.rule_value }, "mirror_rule", b.root_rule.rule_value);
+}

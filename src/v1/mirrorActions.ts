@@ -1,0 +1,8 @@
+// What API v1's mirror routes ask of the mirror worker beyond the store (src/mirror/index.ts
+// provides it; v1 does not import the worker).
+export interface MirrorActions {
+  /** Why an external reference cannot be mirrored, or undefined. */
+  checkReference(reference: string): string | undefined;
+  /** Look for due mirrors now (after sync-now). */
+  kick(): void;
+}
