@@ -3,7 +3,9 @@
 # `docker-registry`) in one sitting: both serve HTTPS with the same self-signed certificate for
 # 127.0.0.1 (registry-bench --insecure), each on a fresh data directory after `sync`, rounds
 # alternating the order. Distribution runs without auth and without its access log (QUIET);
-# Berth runs as shipped (token auth; the harness does the token flow). JSON lines in $OUT.
+# Berth runs as shipped (token auth; the harness does the token flow) and, with BERTH_NONE=1,
+# also with --auth none (what Distribution runs as). JSON lines in $OUT; FIRST_ROUND=N continues
+# an earlier sitting's numbering (the order alternates with the round's parity).
 #   scripts/bench-tls.sh [ROUNDS] [extra registry-bench args...]   (needs a built dist/berth)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,7 +57,9 @@ http:
 YAML
     docker-registry serve "$tmp/config.yml" > "$tmp/log" 2>&1 & pid=$!
   else
-    BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 "$here/dist/berth" serve --auth token \
+    local auth=token
+    [ "$name" = berth-none ] && auth=none
+    BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 "$here/dist/berth" serve --auth $auth \
       --host 127.0.0.1 --port "$PORT" --data "$tmp/data" --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" > "$tmp/log" 2>&1 & pid=$!
   fi
   wait_up
@@ -64,9 +68,13 @@ YAML
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-for r in $(seq 1 "$rounds"); do
+first=${FIRST_ROUND:-1}
+for r in $(seq "$first" $((first + rounds - 1))); do
   echo "round $r, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt" >&2
   if [ $((r % 2)) = 1 ]; then order="distribution berth"; else order="berth distribution"; fi
+  if [ -n "${BERTH_NONE:-}" ]; then
+    if [ $((r % 2)) = 1 ]; then order="$order berth-none"; else order="berth-none $order"; fi
+  fi
   for n in $order; do one "$n" "$@"; done
 done
 echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/load.txt"
