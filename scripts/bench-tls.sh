@@ -20,16 +20,9 @@ pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 command -v docker-registry >/dev/null || { echo "apt-get install docker-registry" >&2; exit 1; }
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+. "$here/scripts/bench-lib.sh"
+self_signed "$tmp"
 
-wait_up() {
-  for _ in $(seq 100); do
-    case $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/v2/" || true) in 200|401) return 0 ;; esac
-    sleep 0.1
-  done
-  echo "not up on $PORT" >&2; exit 1
-}
 
 one() {
   local name=$1; shift
@@ -62,7 +55,7 @@ YAML
     BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=bench-pass-1 "$here/dist/berth" serve --auth $auth \
       --host 127.0.0.1 --port "$PORT" --data "$tmp/data" --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" > "$tmp/log" 2>&1 & pid=$!
   fi
-  wait_up
+  wait_up "https://127.0.0.1:$PORT"
   (cd "$bench" && bun registry-bench --url "https://127.0.0.1:$PORT" --insecure --user admin --password bench-pass-1 \
     --server-pid "$pid" "$@" all) >> "$OUT/$name-tls.jsonl" 2>> "$OUT/$name-tls.txt" || echo "$name: registry-bench failed" >&2
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""

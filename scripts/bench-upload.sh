@@ -18,17 +18,10 @@ tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+. "$here/scripts/bench-lib.sh"
+self_signed "$tmp"
 head -c 16M /dev/urandom > "$tmp/served"
 
-wait_up() {
-  for _ in $(seq 100); do
-    case $(curl -sk -o /dev/null -w '%{http_code}' "$1/v2/" || true) in 200|401) return 0 ;; esac
-    sleep 0.1
-  done
-  echo "not up: $1" >&2; exit 1
-}
 
 one() {
   local mode=$1
