@@ -6,6 +6,7 @@
 # Berth runs as shipped (token auth; the harness does the token flow) and, with BERTH_NONE=1,
 # also with --auth none (what Distribution runs as). JSON lines in $OUT; FIRST_ROUND=N continues
 # an earlier sitting's numbering (the order alternates with the round's parity).
+# SCENARIOS="many-tags token-rps" runs only those.
 #   scripts/bench-tls.sh [ROUNDS] [extra registry-bench args...]   (needs a built dist/berth)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,7 +58,7 @@ YAML
   fi
   wait_up "https://127.0.0.1:$PORT"
   (cd "$bench" && bun registry-bench --url "https://127.0.0.1:$PORT" --insecure --user admin --password bench-pass-1 \
-    --server-pid "$pid" "$@" all) >> "$OUT/$name-tls.jsonl" 2>> "$OUT/$name-tls.txt" || echo "$name: registry-bench failed" >&2
+    --server-pid "$pid" "$@" ${SCENARIOS:-all}) >> "$OUT/$name-tls.jsonl" 2>> "$OUT/$name-tls.txt" || echo "$name: registry-bench failed" >&2
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
