@@ -72,7 +72,24 @@ export class Authenticator {
     this.oauthTokens = new OAuthTokenService(stores);
   }
 
-  async authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
+  /**
+   * Identical credentials from one address while their check runs share that check: 200 CI jobs
+   * behind one address logging in with the same robot at once are one attempt, not 200 (the
+   * throttle counts attempts in flight as failures, so all but four were refused with 429).
+   * A repeated wrong guess learns nothing more than the first; other guesses are counted each.
+   */
+  private readonly inFlight = new Map<string, Promise<AuthOutcome>>();
+
+  authenticate(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
+    const key = `${clientAddress}\0${this.cache.digest(username, secret)}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const check = this.authenticateOnce(username, secret, clientAddress).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, check);
+    return check;
+  }
+
+  private async authenticateOnce(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
     const attempt: LoginAttempt = { account: this.accountKey(username), address: clientAddress };
     const admission = await this.throttle.admit(attempt);
     if (!admission.admitted) return { ok: false, reason: "throttled", retryAfterSeconds: admission.retryAfterSeconds };

@@ -94,7 +94,8 @@ export class CredentialCache<V> {
     return this.entries.size;
   }
 
-  private digest(user: string, secret: string): string {
+  /** The keyed digest of a credential pair (what entries are stored under; never the secret). */
+  digest(user: string, secret: string): string {
     return createHmac("sha256", this.key).update(user + "\0" + secret, "utf8").digest("hex");
   }
 }

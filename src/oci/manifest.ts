@@ -6,6 +6,14 @@ import { checkAnnotations, checkMediaTypeField, isJsonObject, parseDescriptor, p
 import type { Descriptor } from "./descriptor.ts";
 import { isIndexMediaType, OCI_INDEX, OCI_MANIFEST } from "./mediaTypes.ts";
 import { resolveManifestMediaType } from "./manifestMediaType.ts";
+import { jsonDepthWithin } from "./jsonBounds.ts";
+
+/**
+ * The deepest nesting a manifest may have. Real ones nest 5 deep (index → manifests[] →
+ * descriptor → platform → os.features[]); anything kept from a much deeper document (a platform
+ * object nested 100,000 deep) overflows the stack of whatever serialises it later.
+ */
+export const MAX_MANIFEST_DEPTH = 64;
 
 export interface ParsedManifest {
   mediaType: string;
@@ -38,6 +46,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | null): Pa
     return invalid("manifest is not valid JSON");
   }
   if (!isJsonObject(body)) return invalid("manifest is not valid JSON: expected a JSON object");
+  if (!jsonDepthWithin(body, MAX_MANIFEST_DEPTH)) return invalid(`manifest nests deeper than ${MAX_MANIFEST_DEPTH} levels`);
 
   const resolved = resolveManifestMediaType(body, contentType);
   if (!resolved.ok) return invalid(resolved.message);

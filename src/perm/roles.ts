@@ -2,7 +2,6 @@
 // (principal, repository, grants) and these decide. No I/O, so the matrix is unit-tested whole.
 
 import type { ScopeAction } from "./scope.ts";
-import { stripHostPrefix } from "./scope.ts";
 
 export type RepoRole = "none" | "read" | "write" | "admin";
 export type TeamRole = "member" | "creator" | "admin";
@@ -140,15 +139,16 @@ export interface TokenAccess {
 
 /**
  * Whether a verified token's `access` list grants every `needed` action on `repo` (`*` grants
- * all). Entry names are compared after host stripping, since the JWT echoes the name as
- * requested; several entries for the same repository add up.
+ * all). Entry names must equal `repo`: the token endpoint writes the canonical name it checked
+ * (host stripped, `library/` added), so stripping again here would read `john.doe/app` as `app`
+ * on host `john.doe`. Several entries for the same repository add up.
  */
 export function tokenAllows(access: readonly TokenAccess[], repo: string, needed: V2Action[]): boolean {
   const granted = new Set<string>();
   let found = false;
   for (const entry of access) {
     if (entry.type !== "repository" || typeof entry.name !== "string") continue;
-    if (stripHostPrefix(entry.name) !== repo || !Array.isArray(entry.actions)) continue;
+    if (entry.name !== repo || !Array.isArray(entry.actions)) continue;
     found = true;
     for (const action of entry.actions) granted.add(action);
   }

@@ -30,17 +30,22 @@ const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 const HOST = new RegExp(`^${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?$`);
 
 /**
- * Strips a `host[:port]/` prefix the way Docker decides a first component is a registry:
- * it contains "." or ":" or is "localhost", and more path follows. Returns undefined when the
- * first component looks like a host but is not a valid one (e.g. "a:b/c"), so ":" can never
- * sneak into a repository name.
+ * Strips a `host[:port]/` prefix from a scope's name. Clients send the repository path alone
+ * (Docker and containers/image take the host off); some tools send the name as typed. A first
+ * component is this registry only when it has a port (a namespace cannot hold ":") or is one of
+ * `ownHosts` (the names this registry answers to), as Quay strips only its SERVER_HOSTNAME.
+ * Docker's own rule ("contains a dot or is localhost") is for references a user types, not for
+ * scopes: applied here it read the namespace of `john.doe/app` as a host and asked for `app`.
+ * Returns undefined when the first component has a port but is not a valid host (e.g. "a:b/c"),
+ * so ":" can never sneak into a repository name.
  */
-export function stripHostPrefix(name: string): string | undefined {
+export function stripHostPrefix(name: string, ownHosts: readonly string[] = []): string | undefined {
   const slash = name.indexOf("/");
   if (slash < 0) return name;
   const first = name.slice(0, slash);
-  if (!(first.includes(".") || first.includes(":") || first === "localhost")) return name;
-  return HOST.test(first) ? name.slice(slash + 1) : undefined;
+  if (first.includes(":")) return HOST.test(first) ? name.slice(slash + 1) : undefined;
+  const lower = first.toLowerCase();
+  return ownHosts.some((h) => h.toLowerCase() === lower) ? name.slice(slash + 1) : name;
 }
 
 function sortActions(actions: Iterable<ScopeAction>): ScopeAction[] {
@@ -54,7 +59,7 @@ function isScopeAction(value: string): value is ScopeAction {
 
 type One = { ok: true; scope: Scope | null } | { ok: false; message: string };
 
-function parseOne(raw: string): One {
+function parseOne(raw: string, ownHosts: readonly string[]): One {
   const first = raw.indexOf(":");
   const last = raw.lastIndexOf(":");
   if (first < 0 || first === last) {
@@ -71,7 +76,7 @@ function parseOne(raw: string): One {
   const actions = sortActions(raw.slice(last + 1).split(",").filter(isScopeAction));
 
   if (type === "repository") {
-    const repo = stripHostPrefix(name);
+    const repo = stripHostPrefix(name, ownHosts);
     if (repo === undefined || !isValidRepoName(repo)) {
       return { ok: false, message: `invalid repository name in scope ${quoteForMessage(raw)}` };
     }
@@ -88,16 +93,17 @@ function parseOne(raw: string): One {
 /**
  * Parses every `scope` query value. A value may hold several space-separated scopes; empty
  * values are skipped. Scopes for the same repository (after host stripping) merge into one
- * entry (first `requested` kept, actions unioned), in order of first appearance.
+ * entry (first `requested` kept, actions unioned), in order of first appearance. `ownHosts`:
+ * the host names a `host/` prefix may name (see stripHostPrefix).
  */
-export function parseScopes(values: string[]): ParseScopesResult {
+export function parseScopes(values: string[], ownHosts: readonly string[] = []): ParseScopesResult {
   const scopes: Scope[] = [];
   const byRepo = new Map<string, Scope & { type: "repository" }>();
   let catalog = false;
   for (const value of values) {
     for (const raw of value.split(/\s+/)) {
       if (raw === "") continue;
-      const one = parseOne(raw);
+      const one = parseOne(raw, ownHosts);
       if (!one.ok) return one;
       const scope = one.scope;
       if (scope === null) continue;

@@ -9,7 +9,6 @@ import { parseScopes } from "../auth/oauthScopeNames";
 import type { AccessDecision, AccessPolicy, BearerIdentity, CatalogFilter, RepoAction } from "./access";
 import type { RepoRoleResolver } from "./repoRoles";
 import { roleAtLeast, tokenAllows } from "./roles";
-import { stripHostPrefix } from "./scope";
 
 const ALLOWED: AccessDecision = { allowed: true };
 
@@ -22,8 +21,8 @@ function grantsOf(claims: RegistryClaims): Map<string, Set<string>> {
     index = new Map();
     for (const entry of claims.access) {
       if (entry.type !== "repository" || typeof entry.name !== "string" || !Array.isArray(entry.actions)) continue;
-      const name = stripHostPrefix(entry.name);
-      if (name === undefined) continue;
+      // The canonical name the token endpoint checked (see tokenAllows): compared as is.
+      const name = entry.name;
       const set = index.get(name) ?? new Set<string>();
       for (const a of entry.actions) set.add(a);
       index.set(name, set);

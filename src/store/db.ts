@@ -16,10 +16,43 @@ export function openMetaDb(path: string): MetaDb {
   sqlite.exec("PRAGMA foreign_keys = ON");
   sqlite.exec("PRAGMA synchronous = NORMAL");
   const db = drizzle(sqlite, { schema }) as MetaDb;
+  reuseStatements(db, sqlite);
   const migrations = embeddedMigrations();
   // The same call drizzle's bun-sqlite migrate() makes, fed with the embedded files.
   (db as any).dialect.migrate(migrations, (db as any).session, { migrationsFolder: "" });
   return db;
+}
+
+/** Statements drizzle may reuse, by SQL text; more distinct texts than this evict the oldest. */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Drizzle's bun-sqlite session compiles every query anew (`client.prepare(sql)` per call): a
+ * manifest push spent ~12 % of its CPU in SQLite's prepare and more building the same SQL
+ * again (profile in docs/BENCHMARKS.md). The session gets a client whose `prepare` returns the
+ * statement already compiled for that text. Safe to share: drizzle runs a statement to
+ * completion synchronously (run/all/get/values), never holding it across an await. Evicted
+ * statements are left to the garbage collector, not finalized: a caller may still hold one.
+ */
+function reuseStatements(db: MetaDb, sqlite: Database): void {
+  const session = (db as any).session as { client: Database };
+  const cache = new Map<string, ReturnType<Database["prepare"]>>();
+  session.client = {
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        // Most recently used last: a Map keeps insertion order.
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+    exec: (sql: string) => sqlite.exec(sql),
+    transaction: (fn: () => void) => sqlite.transaction(fn),
+  } as unknown as Database;
 }
 
 /**

@@ -30,7 +30,9 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
     // `docker login` without credentials.
     throw new RegistryError("UNAUTHORIZED", "credentials required", {});
   }
-  const parsed = parseScopes(scopeValues);
+  // A scope may name this registry in front of the repository: as the client addressed us.
+  const service = url.searchParams.get("service") || serviceFor(ctx.config, request);
+  const parsed = parseScopes(scopeValues, [service, serviceFor(ctx.config, request)]);
   if (!parsed.ok) throw new RegistryError("INVALID_REQUEST", parsed.message);
 
   const access: { type: string; name: string; actions: string[] }[] = [];
@@ -50,7 +52,7 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
   }
   const issued = await auth.tokens.issue({
     subject: identityName(identity),
-    audience: url.searchParams.get("service") || serviceFor(ctx.config, request),
+    audience: service,
     access,
     context: identityContext(identity),
   });

@@ -1,4 +1,4 @@
-import { parseContentRange } from "../oci";
+import { parseContentRange, quoteForMessage } from "../oci";
 import { externalBase } from "../auth/externalUrl";
 import { clientAddress } from "../auth/clientAddress";
 import { stallGuarded } from "../requestBody";
@@ -83,7 +83,7 @@ function contentRange(request: Request): { start: number; end: number } | undefi
   const header = request.headers.get("content-range");
   if (header === null) return undefined;
   const parsed = parseContentRange(header);
-  if (!parsed.ok) throw new RegistryError("RANGE_INVALID", `malformed Content-Range "${header}"`);
+  if (!parsed.ok) throw new RegistryError("RANGE_INVALID", `malformed Content-Range ${quoteForMessage(header)}`);
   return { start: parsed.start, end: parsed.end };
 }
 

@@ -286,6 +286,18 @@ describe("GET /v2/auth", () => {
     expect((await client(token).fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
   });
 
+  test("a namespace with a dot (john.doe) is a namespace, not a registry host: push and pull work", async () => {
+    const name = `john.doe${uniq()}`;
+    await createUsers(stores, { [name]: "john-Secret-1" });
+    const repo = `${name}/app`;
+    const token = await tokenFor([name, "john-Secret-1"], `repository:${repo}:pull,push`);
+    expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);
+    await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
+    expect((await client(token).fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    // Its token is for that repository only, not for `app` on a host called john.doe….
+    expect((await client(token).fetch(`/v2/library/app/manifests/v1`)).status).toBe(401);
+  });
+
   test("actions the caller may not have are dropped, not refused", async () => {
     const repo = await pushedRepo(ALICE, `alice/drop-${uniq()}`);
     stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "read");

@@ -67,6 +67,21 @@ describe("concurrent guessing is counted before the checks run", () => {
     expect(tally(statuses)).toEqual({ 403: 4, 429: 56 });
   });
 
+  // Found by the load test (test/e2e/load.test.ts): 200 clients logging in at once as one account
+  // from one address were refused with 429 but four, though every password was right.
+  test("60 concurrent right passwords for one account from one address: all 200 (one check)", async () => {
+    direct.server.ctx.auth!.authenticator.cache.clear();
+    const statuses = await Promise.all(Array.from({ length: 60 }, () => v2auth(direct, "bob", PASSWORDS.bob)));
+    expect(tally(statuses)).toEqual({ 200: 60 });
+  });
+
+  test("60 concurrent copies of one wrong password: one check, 60 × 401, one failure counted", async () => {
+    const statuses = await Promise.all(Array.from({ length: 60 }, () => v2auth(direct, "bob", "wrong-same")));
+    expect(tally(statuses)).toEqual({ 401: 60 });
+    // Three free failures per pair: two more distinct guesses are still checked.
+    expect([await v2auth(direct, "bob", "wrong-a"), await v2auth(direct, "bob", "wrong-b")]).toEqual([401, 401]);
+  });
+
   test("a 150-request burst from one address across 150 accounts: 11 real checks", async () => {
     const statuses = await Promise.all(Array.from({ length: 150 }, (_, i) => v2auth(direct, `user${i}`, "wrong-password")));
     expect(tally(statuses)).toEqual({ 401: 11, 429: 139 });

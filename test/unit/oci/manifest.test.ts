@@ -41,6 +41,7 @@ describe("parseManifest accepts", () => {
     ["OCI image", ociImage(), OCI_MANIFEST, { mediaType: OCI_MANIFEST, kind: "image", blobs: [CONFIG, LAYER], children: [], artifactType: CONFIG.mediaType }],
     ["OCI image, Content-Type with params", ociImage(), `${OCI_MANIFEST}; charset=utf-8`, { mediaType: OCI_MANIFEST }],
     ["OCI image, no Content-Type", ociImage(), null, { mediaType: OCI_MANIFEST }],
+    ["unknown field nested 64 deep (the bound)", ociImage({ x: JSON.parse(`${"[".repeat(63)}${"]".repeat(63)}`) }), null, { kind: "image" }],
     ["OCI image, application/json", ociImage(), "application/json", { mediaType: OCI_MANIFEST }],
     ["OCI image, no mediaType field, Content-Type says", without(ociImage(), "mediaType"), OCI_MANIFEST, { mediaType: OCI_MANIFEST }],
     ["OCI image detected from shape", without(ociImage(), "mediaType"), null, { mediaType: OCI_MANIFEST, kind: "image" }],
@@ -160,6 +161,9 @@ describe("parseManifest rejects as MANIFEST_INVALID", () => {
     ["Docker list child with bad digest", dockerList({ manifests: [{ ...CHILD, digest: "sha256:zz" }] }), null, "manifests[0].digest"],
     ["Docker schema 2 layer size 1.5", dockerImage({ layers: [{ ...DLAYER, size: 1.5 }] }), null, "layers[0].size"],
     ["Docker schema 2 missing config", without(dockerImage(), "config"), null, "config is required"],
+    // Found by the property tests: a platform nested 200,000 deep was kept, and serialising it overflowed the stack.
+    ["platform nested 200,000 deep", `{"schemaVersion":2,"mediaType":"${OCI_INDEX}","manifests":[{"mediaType":"${OCI_MANIFEST}","digest":"${d("d")}","size":1,"platform":{"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}}]}`, null, "manifest nests deeper than 64 levels"],
+    ["unknown field nested 65 deep", ociImage({ x: JSON.parse(`${"[".repeat(64)}${"]".repeat(64)}`) }), null, "manifest nests deeper than 64 levels"],
   ])("%s", (_label, doc, contentType, message) => {
     const r = parseManifest(bytes(doc), contentType);
     expect(r.ok).toBe(false);

@@ -204,9 +204,13 @@ describe("tokenAllows", () => {
     ["empty actions", [entry("a/b", [])], "a/b", ["pull"], false],
     ["entry with nothing needed", [entry("a/b", [])], "a/b", [], true],
     ["no entry with nothing needed", [], "a/b", [], false],
-    ["host-prefixed entry matches", [entry("localhost:8080/a/b", ["pull"])], "a/b", ["pull"], true],
+    // Tokens carry the canonical name the endpoint checked; a prefix is another name.
+    ["host-prefixed entry is another name", [entry("localhost:8080/a/b", ["pull"])], "a/b", ["pull"], false],
     ["bad host prefix never matches", [entry("a:b/c", ["pull"])], "c", ["pull"], false],
-    ["split entries add up", [entry("a/b", ["pull"]), entry("localhost/a/b", ["push"])], "a/b", ["pull", "push"], true],
+    ["split entries add up", [entry("a/b", ["pull"]), entry("a/b", ["push"])], "a/b", ["pull", "push"], true],
+    // Found by the property tests: john.doe was stripped as a host, so john.doe/app never matched.
+    ["dotted namespace matches itself", [entry("john.doe/app", ["pull"])], "john.doe/app", ["pull"], true],
+    ["dotted namespace does not grant the rest of its path", [entry("x.y/library/app", ["*"])], "library/app", ["push"], false],
     ["unknown actions ignored", [entry("a/b", ["frobnicate"])], "a/b", ["pull"], false],
     ["malformed actions ignored", [{ type: "repository", name: "a/b", actions: "pull" as unknown as string[] }], "a/b", ["pull"], false],
   ])("%s", (_label, access, repo, needed, expected) => {

@@ -15,8 +15,13 @@ describe("parseScopes: accepted", () => {
     ["deep name", ["repository:a/b/c/d:pull"], [repo("a/b/c/d", ["pull"])]],
     ["separators in name", ["repository:my-org/my_app.v2__x:pull"], [repo("my-org/my_app.v2__x", ["pull"])]],
     ["host:port prefix", ["repository:localhost:8080/ns/app:pull"], [repo("ns/app", ["pull"], "localhost:8080/ns/app")]],
-    ["localhost prefix", ["repository:localhost/ns/app:push"], [repo("ns/app", ["push"], "localhost/ns/app")]],
-    ["dotted host prefix", ["repository:quay.example/ns/app:pull"], [repo("ns/app", ["pull"], "quay.example/ns/app")]],
+    ["own host prefix (localhost)", ["repository:localhost/ns/app:push"], [repo("ns/app", ["push"], "localhost/ns/app")]],
+    ["own dotted host prefix", ["repository:quay.example/ns/app:pull"], [repo("ns/app", ["pull"], "quay.example/ns/app")]],
+    ["own host prefix in another case", ["repository:QUAY.example/ns/app:pull"], [repo("ns/app", ["pull"], "QUAY.example/ns/app")]],
+    // Found by the property tests (format → parse): a dotted namespace was read as a host.
+    ["dotted namespace is a name, not a host", ["repository:john.doe/app:pull"], [repo("john.doe/app", ["pull"])]],
+    ["dotted namespace with a deeper path", ["repository:a.0/0:push"], [repo("a.0/0", ["push"])]],
+    ["a namespace named localhost is a name", ["repository:localhost/app:pull"], [repo("localhost/app", ["pull"])]],
     ["upper-case host prefix", ["repository:Registry.Example.com:443/ns/app:pull"], [repo("ns/app", ["pull"], "Registry.Example.com:443/ns/app")]],
     ["dotted single component is a name, not a host", ["repository:my.app:pull"], [repo("my.app", ["pull"])]],
     ["lone localhost is a name", ["repository:localhost:pull"], [repo("localhost", ["pull"])]],
@@ -49,8 +54,9 @@ describe("parseScopes: accepted", () => {
     ["unknown type ignored", ["plugin:foo/bar:pull", "repository:a/b:pull"], [repo("a/b", ["pull"])]],
     ["unknown type with odd name ignored", ["thing:WHATEVER::x:pull"], []],
     ["resource class ignored", ["repository(plugin):ns/app:pull"], [repo("ns/app", ["pull"])]],
-  ])("%s", (_label, values, expected) => {
-    expect(parseScopes(values)).toEqual({ ok: true, scopes: expected });
+  ])("%s", (label, values, expected) => {
+    const ownHosts = label.startsWith("own") ? ["localhost", "quay.example"] : [];
+    expect(parseScopes(values, ownHosts)).toEqual({ ok: true, scopes: expected });
   });
 });
 
@@ -60,7 +66,7 @@ describe("parseScopes: rejected", () => {
     ["upper-case single component", "repository:Ubuntu:pull"],
     ["dot-dot component", "repository:ns/../app:pull"],
     ["leading dot-dot", "repository:../app:pull"],
-    ["dot-dot after host", "repository:localhost/../app:pull"],
+    ["dot-dot after host", "repository:localhost:5000/../app:pull"],
     ["double dot in component", "repository:ns/a..b:pull"],
     ["single dot component", "repository:./app:pull"],
     ["trailing slash", "repository:ns/app/:pull"],
@@ -100,18 +106,27 @@ describe("parseScopes: rejected", () => {
 });
 
 describe("stripHostPrefix", () => {
+  const own = ["localhost", "registry.example.com"];
   test.each<[string, string | undefined]>([
     ["ns/app", "ns/app"],
     ["app", "app"],
     ["localhost/ns/app", "ns/app"],
     ["localhost:5000/app", "app"],
     ["registry.example.com/ns/app", "ns/app"],
+    ["Registry.Example.COM/ns/app", "ns/app"],
     ["127.0.0.1:5000/ns/app", "ns/app"],
+    ["other.example.com/ns/app", "other.example.com/ns/app"],
+    ["john.doe/app", "john.doe/app"],
     ["a:b/c", undefined],
-    ["-bad.host/app", undefined],
+    ["-bad.host:1/app", undefined],
     ["host.:1/app", undefined],
   ])("%s", (name, expected) => {
-    expect(stripHostPrefix(name)).toBe(expected);
+    expect(stripHostPrefix(name, own)).toBe(expected);
+  });
+
+  test("without own hosts only a host with a port is stripped", () => {
+    expect(stripHostPrefix("localhost/ns/app")).toBe("localhost/ns/app");
+    expect(stripHostPrefix("localhost:8080/ns/app")).toBe("ns/app");
   });
 });
 
