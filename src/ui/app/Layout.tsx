@@ -37,8 +37,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <MastheadMain>
         <MastheadBrand>
           <a href="/repository" className="berth-brand">
-            <img src="/static/img/berth-logo.svg" alt="" height={32} />
-            <span>{title}</span>
+            <img src="/static/img/berth-logo.svg" alt={title} height={32} />
           </a>
         </MastheadBrand>
       </MastheadMain>

@@ -46,7 +46,7 @@ export function LogsView({ base }: { base: string }) {
       <Async what="usage logs" loaded={first} isEmpty={(d) => d.logs.length === 0}>
         {(d) => (
           <>
-            <Table aria-label="Usage logs" variant="compact">
+            <Table role="table" aria-label="Usage logs" variant="compact">
               <Thead>
                 <Tr>
                   <Th>Time</Th>

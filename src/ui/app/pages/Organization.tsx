@@ -44,7 +44,7 @@ export function OrganizationListPage() {
       {orgs.length === 0 ? (
         <Empty title="No organizations">Create one to share repositories with teams and robots.</Empty>
       ) : (
-        <Table aria-label="Organizations" variant="compact">
+        <Table role="table" aria-label="Organizations" variant="compact">
           <Thead>
             <Tr>
               <Th>Name</Th>

@@ -131,7 +131,7 @@ export function RepositoryListPage() {
           {search || publicOnly ? "Nothing matches these filters." : user ? "Create one, or push an image: the repository is created on the first push." : "Sign in to see private repositories."}
         </Empty>
       ) : (
-        <Table aria-label="Repositories" variant="compact">
+        <Table role="table" aria-label="Repositories" variant="compact">
           <Thead>
             <Tr>
               <Th>Name</Th>

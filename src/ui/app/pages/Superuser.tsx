@@ -96,7 +96,7 @@ function Users() {
       )}
       <Async what="users" loaded={loaded} isEmpty={(d) => d.users.length === 0}>
         {(d) => (
-          <Table aria-label="Users" variant="compact">
+          <Table role="table" aria-label="Users" variant="compact">
             <Thead>
               <Tr>
                 <Th>Username</Th>
@@ -140,7 +140,7 @@ function Organizations() {
       <ActionResult result={result} />
       <Async what="organizations" loaded={loaded} isEmpty={(d) => d.organizations.length === 0}>
         {(d) => (
-          <Table aria-label="Organizations" variant="compact">
+          <Table role="table" aria-label="Organizations" variant="compact">
             <Thead>
               <Tr>
                 <Th>Name</Th>

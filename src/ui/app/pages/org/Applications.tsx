@@ -54,7 +54,7 @@ export function Applications({ orgPath }: { orgPath: string }) {
       </FormModalButton>
       <Async what="applications" loaded={loaded} isEmpty={(d) => d.applications.length === 0}>
         {(d) => (
-          <Table aria-label="OAuth applications" variant="compact">
+          <Table role="table" aria-label="OAuth applications" variant="compact">
             <Thead>
               <Tr>
                 <Th>Name</Th>

@@ -53,7 +53,7 @@ export function DefaultPermissions({ orgPath, org }: { orgPath: string; org: str
       </FormModalButton>
       <Async what="default permissions" loaded={loaded} isEmpty={(d) => d.prototypes.length === 0}>
         {(d) => (
-          <Table aria-label="Default permissions" variant="compact">
+          <Table role="table" aria-label="Default permissions" variant="compact">
             <Thead>
               <Tr>
                 <Th>Repository created by</Th>

@@ -78,7 +78,7 @@ export function Lifecycle({ orgPath }: { orgPath: string }) {
       </FormModalButton>
       <Async what="auto-prune policies" loaded={prune} isEmpty={(d) => d.policies.length === 0} empty={<p>No auto-prune policy.</p>}>
         {(d) => (
-          <Table aria-label="Auto-prune policies" variant="compact">
+          <Table role="table" aria-label="Auto-prune policies" variant="compact">
             <Thead>
               <Tr>
                 <Th>Method</Th>
@@ -121,7 +121,7 @@ export function Lifecycle({ orgPath }: { orgPath: string }) {
       </FormModalButton>
       <Async what="immutability policies" loaded={immutable} isEmpty={(d) => d.policies.length === 0} empty={<p>No immutability policy.</p>}>
         {(d) => (
-          <Table aria-label="Immutability policies" variant="compact">
+          <Table role="table" aria-label="Immutability policies" variant="compact">
             <Thead>
               <Tr>
                 <Th>Tag pattern</Th>

@@ -12,7 +12,7 @@ export function NamespaceRepositories({ namespace }: { namespace: string }) {
     <Async what="repositories" loaded={loaded} isEmpty={(d) => d.repositories.length === 0}>
       {(d) => (
         <>
-          <Table aria-label={`Repositories of ${namespace}`} variant="compact">
+          <Table role="table" aria-label={`Repositories of ${namespace}`} variant="compact">
             <Thead>
               <Tr>
                 <Th>Name</Th>

@@ -51,7 +51,7 @@ export function Robots({ base, namespace }: { base: string; namespace: string })
       </FormModalButton>
       <Async what="robot accounts" loaded={loaded} isEmpty={(d) => d.robots.length === 0}>
         {(d) => (
-          <Table aria-label="Robot accounts" variant="compact">
+          <Table role="table" aria-label="Robot accounts" variant="compact">
             <Thead>
               <Tr>
                 <Th>Name</Th>

@@ -104,7 +104,7 @@ function TeamMembers({ team, org, orgPath, onChange }: { team: Team; org: Organi
       )}
       <Async what="members" loaded={loaded} isEmpty={(d) => d.members.length === 0} empty={<p>No members.</p>}>
         {(d) => (
-          <Table aria-label={`Members of ${team.name}`} variant="compact">
+          <Table role="table" aria-label={`Members of ${team.name}`} variant="compact">
             <Thead>
               <Tr>
                 <Th>Name</Th>

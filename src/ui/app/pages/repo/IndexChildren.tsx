@@ -28,7 +28,7 @@ export function IndexChildren({ repoPath, repo, digest }: { repoPath: string; re
   return (
     <Async what="the index" loaded={loaded} isEmpty={(m) => childrenOf(m).length === 0}>
       {(m) => (
-        <Table aria-label="Platforms" variant="compact">
+        <Table role="table" aria-label="Platforms" variant="compact">
           <Thead>
             <Tr>
               <Th>Platform</Th>

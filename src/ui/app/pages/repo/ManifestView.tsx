@@ -85,7 +85,7 @@ export function ManifestView({ repoPath, repo, digest }: { repoPath: string; rep
           ) : (
             <>
               <Title headingLevel="h3">Layers</Title>
-              <Table aria-label="Layers" variant="compact">
+              <Table role="table" aria-label="Layers" variant="compact">
                 <Thead>
                   <Tr>
                     <Th>#</Th>

@@ -59,7 +59,7 @@ export function Notifications({ repoPath }: { repoPath: string }) {
       </FormModalButton>
       <Async what="notifications" loaded={loaded} isEmpty={(d) => d.notifications.length === 0} empty={<p>No notifications.</p>}>
         {(d) => (
-          <Table aria-label="Notifications" variant="compact">
+          <Table role="table" aria-label="Notifications" variant="compact">
             <Thead>
               <Tr>
                 <Th>Title</Th>

@@ -87,7 +87,7 @@ export function Permissions({ repoPath, repo }: { repoPath: string; repo: RepoDe
       </FormModalButton>
       <Async what="permissions" loaded={users}>
         {(u) => (
-          <Table aria-label="Permissions" variant="compact">
+          <Table role="table" aria-label="Permissions" variant="compact">
             <Thead>
               <Tr>
                 <Th>Name</Th>

@@ -23,7 +23,7 @@ export function HistoryTab({ repoPath, repo }: { repoPath: string; repo: RepoDet
       <Async what="tag history" loaded={loaded} isEmpty={(d) => d.tags.length === 0}>
         {(data) => (
           <>
-            <Table aria-label="Tag history" variant="compact">
+            <Table role="table" aria-label="Tag history" variant="compact">
               <Thead>
                 <Tr>
                   <Th>Tag</Th>

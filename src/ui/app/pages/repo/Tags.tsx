@@ -58,7 +58,7 @@ export function TagsTab({ repoPath, repo }: { repoPath: string; repo: RepoDetail
       <ActionResult result={result} />
       <Async what="tags" loaded={loaded} isEmpty={(d) => d.tags.length === 0} empty={<EmptyTags host={host} full={full} />}>
         {(data) => (
-          <Table aria-label="Tags" variant="compact">
+          <Table role="table" aria-label="Tags" variant="compact">
             <Thead>
               <Tr>
                 <Th screenReaderText="Details" />
@@ -122,7 +122,7 @@ function TagRow(props: {
           {t.name} {t.immutable && <Label color="blue">immutable</Label>} {t.is_manifest_list && <Label color="purple">index</Label>}
         </Td>
         <Td dataLabel="Manifest">
-          <a href={manifestHref} className="berth-mono" aria-label={`Manifest of ${t.name}`}>
+          <a href={manifestHref} className="berth-mono" aria-label={`${shortDigest(t.manifest_digest)}, manifest of ${t.name}`}>
             {shortDigest(t.manifest_digest)}
           </a>
         </Td>

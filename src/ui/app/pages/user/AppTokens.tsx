@@ -47,7 +47,7 @@ export function AppTokens() {
       )}
       <Async what="app-specific tokens" loaded={loaded} isEmpty={(d) => d.tokens.length === 0}>
         {(d) => (
-          <Table aria-label="App-specific tokens" variant="compact">
+          <Table role="table" aria-label="App-specific tokens" variant="compact">
             <Thead>
               <Tr>
                 <Th>Title</Th>
