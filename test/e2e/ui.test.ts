@@ -50,6 +50,12 @@ async function pushImage(tags: string[], creds: string) {
   }
 }
 
+/** Opens a tag's row (pull commands and tag actions). */
+async function openTag(p: Page, tag: string) {
+  const row = p.getByRole("row").filter({ has: p.getByRole("cell", { name: tag, exact: true }) });
+  await row.getByRole("button", { name: "Details" }).click();
+}
+
 let robotToken = "";
 let pushedLayerSizes: number[] = [];
 
@@ -118,7 +124,7 @@ describe("an administrator's story", () => {
     await page.getByRole("cell", { name: "v1", exact: true }).waitFor();
     await page.getByRole("cell", { name: "v2", exact: true }).waitFor();
     // The pull commands name the registry's host.
-    await page.getByRole("button", { name: "Details" }).first().click();
+    await openTag(page, "v1");
     const pull = await page.getByLabel("podman pull v1").inputValue();
     expect(pull).toBe(`podman pull 127.0.0.1:${srv.port}/acme/app:v1`);
   }, 60_000);
@@ -200,6 +206,8 @@ describe("a read-only user", () => {
     await signIn(reader.page, "reader", READER_PASSWORD);
     await reader.page.goto("/repository/acme/app?tab=tags");
     await reader.page.getByRole("cell", { name: "v1", exact: true }).waitFor();
+    await openTag(reader.page, "v1");
+    await reader.page.getByLabel("podman pull v1").waitFor();
     expect(await reader.page.getByRole("tab").allInnerTexts()).toEqual(["Tags", "Tag history"]);
     for (const action of ["Delete tag v1", "Add tag", "Set expiry", "Make immutable"]) {
       expect(await reader.page.getByRole("button", { name: action }).count()).toBe(0);

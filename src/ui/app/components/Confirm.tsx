@@ -34,6 +34,8 @@ export function ConfirmButton(props: {
       <Button variant={props.variant ?? "link"} isDanger={props.variant !== "primary"} onClick={() => setOpen(true)} aria-label={props.ariaLabel}>
         {props.label}
       </Button>
+      {/* Mounted only while open: PatternFly gives every mounted Modal its own container in <body> (a tag list has one button a row). */}
+      {open && (
       <Modal isOpen={open} onClose={() => setOpen(false)} variant="small" aria-labelledby="confirm-title">
         <ModalHeader title={props.title} labelId="confirm-title" />
         <ModalBody>
@@ -49,6 +51,7 @@ export function ConfirmButton(props: {
           </Button>
         </ModalFooter>
       </Modal>
+      )}
     </>
   );
 }

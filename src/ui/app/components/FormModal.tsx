@@ -45,6 +45,8 @@ export function FormModalButton(props: {
       >
         {props.label}
       </Button>
+      {/* Mounted only while open, as ConfirmButton's. */}
+      {open && (
       <Modal isOpen={open} onClose={() => setOpen(false)} variant="small" aria-labelledby={titleId}>
         <ModalHeader title={props.title} labelId={titleId} />
         <ModalBody>
@@ -63,6 +65,7 @@ export function FormModalButton(props: {
           </Button>
         </ModalFooter>
       </Modal>
+      )}
     </>
   );
 }

@@ -2,7 +2,7 @@
 import { Label, PageSection, Tab, Tabs, TabTitleText, Title } from "@patternfly/react-core";
 import { seg } from "../api/client";
 import type { RepoDetail } from "../api/types";
-import { Async } from "../components/Status";
+import { Failed } from "../components/Status";
 import { useApi } from "../useApi";
 import { navigate, useLocation, withQuery } from "../router";
 import { TagsTab } from "./repo/Tags";
@@ -17,17 +17,21 @@ export function RepositoryPage({ namespace, name }: { namespace: string; name: s
   const loaded = useApi<RepoDetail>(repoPath);
   const tab = query.get("tab") ?? "tags";
   const manifest = query.get("manifest");
+  // The tabs render before the repository's details arrive, so the tag list loads alongside
+  // them; until then no write or admin action shows.
+  const repo: RepoDetail = loaded.data ?? { namespace, name, is_public: false, can_write: false, can_admin: false };
   const go = (t: string | number) => navigate(withQuery(path, query, { tab: String(t), manifest: undefined }));
   return (
     <PageSection>
       <Title headingLevel="h1">
         {namespace}/{name}
       </Title>
-      <Async what="the repository" loaded={loaded}>
-        {(repo) => (
+      {loaded.error ? (
+        <Failed error={loaded.error} what="the repository" />
+      ) : (
           <>
             <p>
-              <Label color={repo.is_public ? "green" : "grey"}>{repo.is_public ? "public" : "private"}</Label>{" "}
+              {loaded.data && <Label color={repo.is_public ? "green" : "grey"}>{repo.is_public ? "public" : "private"}</Label>}{" "}
               {repo.state && repo.state !== "NORMAL" && <Label color="orange">{repo.state.toLowerCase()}</Label>} {repo.description}
             </p>
             <Tabs activeKey={tab} onSelect={(_e, k) => go(k)} aria-label="Repository sections" mountOnEnter unmountOnExit>
@@ -49,8 +53,7 @@ export function RepositoryPage({ namespace, name }: { namespace: string; name: s
               )}
             </Tabs>
           </>
-        )}
-      </Async>
+      )}
     </PageSection>
   );
 }

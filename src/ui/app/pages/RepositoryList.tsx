@@ -24,6 +24,7 @@ import { Empty, Failed, Loading, ActionResult } from "../components/Status";
 import { CreateRepositoryButton } from "./CreateRepository";
 import { navigate, useLocation, withQuery } from "../router";
 import { useSession } from "../session";
+import { useFirstRowsMark } from "../firstRender";
 
 const PER_PAGE = 20;
 
@@ -89,6 +90,7 @@ export function RepositoryListPage() {
   };
 
   const rows = shown.slice((page - 1) * PER_PAGE, page * PER_PAGE);
+  useFirstRowsMark("repositories", rows.length > 0);
   return (
     <PageSection>
       <Title headingLevel="h1">Repositories</Title>

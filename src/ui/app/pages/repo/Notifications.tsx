@@ -48,7 +48,7 @@ export function Notifications({ repoPath }: { repoPath: string }) {
         variant="secondary"
         title="Create a webhook notification"
         onSubmit={async () => {
-          await api.post(`${repoPath}/notification/`, { event, method: "webhook", config: { url }, event_config: {}, title });
+          await api.post(`${repoPath}/notification/`, { event, method: "webhook", config: { url }, eventConfig: {}, title });
           setResult({ ok: true, text: "Notification created" });
           loaded.reload();
         }}

@@ -15,6 +15,7 @@ import { useSession } from "../../session";
 import { pullCommands } from "./pullCommands";
 import { IndexChildren } from "./IndexChildren";
 import { ExpiryButton, RetagButton } from "./TagActions";
+import { useFirstRowsMark } from "../../firstRender";
 
 const LIMIT = 100;
 
@@ -36,6 +37,7 @@ export function TagsTab({ repoPath, repo }: { repoPath: string; repo: RepoDetail
       throw e;
     }
   };
+  useFirstRowsMark("tags", (loaded.data?.tags.length ?? 0) > 0);
   const known = loaded.data ? (page - 1) * LIMIT + loaded.data.tags.length + (loaded.data.has_additional ? 1 : 0) : 0;
   return (
     <div className="berth-gap">
@@ -131,39 +133,44 @@ function TagRow(props: {
         <Td dataLabel="Expires">{t.expiration ? when(t.expiration) : "never"}</Td>
         <Td dataLabel="Actions" isActionCell>
           {repo.can_write && (
-            <>
-              <RetagButton tag={t} repoPath={repoPath} act={act} />
-              <ExpiryButton tag={t} repoPath={repoPath} act={act} />
-              <Button variant="link" isInline onClick={() => act(`${t.name} is ${t.immutable ? "mutable" : "immutable"} now`, () => api.put(tagPath, { immutable: !t.immutable })).catch(() => {})}>
-                {t.immutable ? "Make mutable" : "Make immutable"}
-              </Button>{" "}
-              <ConfirmButton
-                label="Delete"
-                ariaLabel={`Delete tag ${t.name}`}
-                title={`Delete tag ${t.name}?`}
-                body={<p>The tag ends now; it stays in the tag history and can be restored within the time machine window.</p>}
-                onConfirm={() => act(`Deleted ${t.name}`, () => api.delete(tagPath))}
-              />
-            </>
+            <ConfirmButton
+              label="Delete"
+              ariaLabel={`Delete tag ${t.name}`}
+              title={`Delete tag ${t.name}?`}
+              body={<p>The tag ends now; it stays in the tag history and can be restored within the time machine window.</p>}
+              onConfirm={() => act(`Deleted ${t.name}`, () => api.delete(tagPath))}
+            />
           )}
         </Td>
       </Tr>
-      <Tr isExpanded={props.isOpen}>
-        <Td colSpan={7}>
-          <ExpandableRowContent>
-            <div className="berth-gap">
-              <CopyText label={`docker pull ${t.name}`} value={cmds.docker} />
-              <CopyText label={`podman pull ${t.name}`} value={cmds.podman} />
-              <CopyText label={`pull by digest`} value={pullCommands(props.host, full, t.manifest_digest).podman} />
-              {t.is_manifest_list && props.isOpen && (
-                <ExpandableSection toggleText="Platforms" isExpanded>
-                  <IndexChildren repoPath={repoPath} repo={repo} digest={t.manifest_digest} />
-                </ExpandableSection>
-              )}
-            </div>
-          </ExpandableRowContent>
-        </Td>
-      </Tr>
+      {/* Built only when open: three copy fields with tooltips a row made 100 rows render slowly. */}
+      {props.isOpen && (
+        <Tr isExpanded={props.isOpen}>
+          <Td colSpan={7}>
+            <ExpandableRowContent>
+              <div className="berth-gap">
+                {repo.can_write && (
+                  <div>
+                    <RetagButton tag={t} repoPath={repoPath} act={act} />
+                    <ExpiryButton tag={t} repoPath={repoPath} act={act} />
+                    <Button variant="link" onClick={() => act(`${t.name} is ${t.immutable ? "mutable" : "immutable"} now`, () => api.put(tagPath, { immutable: !t.immutable })).catch(() => {})}>
+                      {t.immutable ? "Make mutable" : "Make immutable"}
+                    </Button>
+                  </div>
+                )}
+                <CopyText label={`docker pull ${t.name}`} value={cmds.docker} />
+                <CopyText label={`podman pull ${t.name}`} value={cmds.podman} />
+                <CopyText label={`pull by digest`} value={pullCommands(props.host, full, t.manifest_digest).podman} />
+                {t.is_manifest_list && props.isOpen && (
+                  <ExpandableSection toggleText="Platforms" isExpanded>
+                    <IndexChildren repoPath={repoPath} repo={repo} digest={t.manifest_digest} />
+                  </ExpandableSection>
+                )}
+              </div>
+            </ExpandableRowContent>
+          </Td>
+        </Tr>
+      )}
     </Tbody>
   );
 }
