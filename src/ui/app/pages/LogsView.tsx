@@ -6,10 +6,11 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Aggregate, LogEntry } from "../api/types";
-import { when } from "../components/format";
+import { when } from "../logic/format";
 import { Async, Failed } from "../components/Status";
 import { useApi } from "../useApi";
-import { ActionsPerDay, perDay } from "./ActionsPerDay";
+import { ActionsPerDay } from "./ActionsPerDay";
+import { perDay } from "../logic/activity";
 
 export function describe(entry: LogEntry): string {
   const m = entry.metadata ?? {};

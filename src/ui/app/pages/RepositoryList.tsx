@@ -19,7 +19,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useEffect, useMemo, useState } from "react";
 import { api, message, seg } from "../api/client";
 import type { RepoSummary } from "../api/types";
-import { when } from "../components/format";
+import { when } from "../logic/format";
 import { Empty, Failed, Loading, ActionResult } from "../components/Status";
 import { CreateRepositoryButton } from "./CreateRepository";
 import { navigate, useLocation, withQuery } from "../router";

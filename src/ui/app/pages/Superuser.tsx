@@ -11,6 +11,7 @@ import { CopyText } from "../components/CopyText";
 import { ActionResult, Async, Empty } from "../components/Status";
 import { navigate, useLocation, withQuery } from "../router";
 import { useSession } from "../session";
+import { useAction } from "../useAction";
 import { useApi } from "../useApi";
 import { LogsView } from "./LogsView";
 
@@ -52,21 +53,11 @@ export function SuperuserPage() {
 
 function Users() {
   const loaded = useApi<{ users: SuperUserView[] }>("/api/v1/superuser/users/");
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState<{ user: string; password: string } | null>(null);
   const [newPassword, setNewPassword] = useState("");
-  const act = async (done: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-      setResult({ ok: true, text: done });
-      loaded.reload();
-    } catch (e) {
-      setResult({ ok: false, text: message(e) });
-      throw e;
-    }
-  };
+  const { result, setResult, act } = useAction(loaded.reload);
   const userPath = (u: string) => `/api/v1/superuser/users/${encodeURIComponent(u)}`;
   return (
     <div className="berth-gap">

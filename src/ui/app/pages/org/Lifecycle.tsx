@@ -8,7 +8,7 @@ import { api, message } from "../../api/client";
 import { SelectField, TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";
-import { bytes } from "../../components/format";
+import { bytes } from "../../logic/format";
 import { useApi } from "../../useApi";
 
 interface PrunePolicy {

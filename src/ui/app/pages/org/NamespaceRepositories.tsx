@@ -2,7 +2,7 @@
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { seg } from "../../api/client";
 import type { RepoSummary } from "../../api/types";
-import { when } from "../../components/format";
+import { when } from "../../logic/format";
 import { Async } from "../../components/Status";
 import { useApi } from "../../useApi";
 

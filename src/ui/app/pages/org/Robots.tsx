@@ -10,7 +10,7 @@ import { FormModalButton } from "../../components/FormModal";
 import { ConfirmButton } from "../../components/Confirm";
 import { CopyText } from "../../components/CopyText";
 import { ActionResult, Async } from "../../components/Status";
-import { when } from "../../components/format";
+import { when } from "../../logic/format";
 import { useApi } from "../../useApi";
 import { useSession } from "../../session";
 

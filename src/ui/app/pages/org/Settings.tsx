@@ -7,19 +7,10 @@ import type { Organization } from "../../api/types";
 import { SelectField, TextField } from "../../components/Field";
 import { ConfirmButton } from "../../components/Confirm";
 import { ActionResult } from "../../components/Status";
-import { duration } from "../../components/format";
+import { duration } from "../../logic/format";
 import { navigate } from "../../router";
+import { windowSeconds } from "../../logic/timeMachine";
 import { useSession } from "../../session";
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
-/** Quay's TAG_EXPIRATION_OPTIONS as /config names them ("0s", "1d", "2w") in seconds. */
-export function windowSeconds(options: string[]): number[] {
-  return options.flatMap((o) => {
-    const m = /^(\d+)([smhdw])$/.exec(o);
-    return m ? [Number(m[1]) * UNIT_SECONDS[m[2]!]!] : [];
-  });
-}
 
 export function OrganizationSettings({ org, orgPath, onChange }: { org: Organization; orgPath: string; onChange: () => void }) {
   const { config, refresh } = useSession();

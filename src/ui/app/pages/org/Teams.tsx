@@ -3,13 +3,14 @@
 import { Button, ExpandableSection, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import type { Entity, Member, Organization, Team } from "../../api/types";
 import { EntityPicker } from "../../components/EntityPicker";
 import { SelectField, TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ConfirmButton } from "../../components/Confirm";
 import { ActionResult, Async, Empty } from "../../components/Status";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 
 const TEAM_ROLES: [string, string][] = [
@@ -70,17 +71,10 @@ function TeamMembers({ team, org, orgPath, onChange }: { team: Team; org: Organi
   const teamPath = `${orgPath}/team/${encodeURIComponent(team.name)}`;
   const loaded = useApi<{ members: Member[]; can_edit?: boolean }>(`${teamPath}/members`);
   const [entity, setEntity] = useState<Entity | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const change = async (done: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-      setResult({ ok: true, text: done });
-      loaded.reload();
-      onChange();
-    } catch (e) {
-      setResult({ ok: false, text: message(e) });
-    }
-  };
+  const { result, setResult, run: change } = useAction(() => {
+    loaded.reload();
+    onChange();
+  });
   return (
     <div className="berth-gap">
       {team.description && <p>{team.description}</p>}

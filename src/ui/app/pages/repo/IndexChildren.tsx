@@ -3,7 +3,7 @@
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { seg } from "../../api/client";
 import type { Manifest, RepoDetail } from "../../api/types";
-import { bytes, shortDigest } from "../../components/format";
+import { bytes, shortDigest } from "../../logic/format";
 import { Async } from "../../components/Status";
 import { useApi } from "../../useApi";
 

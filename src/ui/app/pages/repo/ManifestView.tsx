@@ -5,7 +5,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
 import { api, message, seg } from "../../api/client";
 import type { Label, Manifest, RepoDetail } from "../../api/types";
-import { bytes, shortDigest } from "../../components/format";
+import { bytes, shortDigest } from "../../logic/format";
 import { TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";

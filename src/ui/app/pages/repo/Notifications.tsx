@@ -2,10 +2,11 @@
 import { Button, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import { SelectField, TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 
 interface Notification {
@@ -26,19 +27,10 @@ const EVENTS: [string, string][] = [
 
 export function Notifications({ repoPath }: { repoPath: string }) {
   const loaded = useApi<{ notifications: Notification[] }>(`${repoPath}/notification/`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [event, setEvent] = useState("repo_push");
   const [url, setUrl] = useState("");
   const [title, setTitle] = useState("");
-  const act = async (done: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-      setResult({ ok: true, text: done });
-      loaded.reload();
-    } catch (e) {
-      setResult({ ok: false, text: message(e) });
-    }
-  };
+  const { result, setResult, run: act } = useAction(loaded.reload);
   return (
     <div className="berth-gap">
       <Title headingLevel="h2">Notifications</Title>

@@ -3,12 +3,13 @@
 import { Button, FormSelect, FormSelectOption, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import type { Entity, RepoDetail } from "../../api/types";
 import { EntityPicker } from "../../components/EntityPicker";
 import { SelectField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 
 const ROLES: [string, string][] = [
@@ -26,7 +27,6 @@ interface Grant {
 export function Permissions({ repoPath, repo }: { repoPath: string; repo: RepoDetail }) {
   const users = useApi<{ permissions: Record<string, Grant> }>(`${repoPath}/permissions/user/`);
   const teams = useApi<{ permissions: Record<string, Grant> }>(`${repoPath}/permissions/team/`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [entity, setEntity] = useState<Entity | null>(null);
   const [role, setRole] = useState("read");
   const reload = () => {
@@ -34,15 +34,7 @@ export function Permissions({ repoPath, repo }: { repoPath: string; repo: RepoDe
     teams.reload();
   };
   const pathOf = (kind: "user" | "team", name: string) => `${repoPath}/permissions/${kind}/${encodeURIComponent(name)}`;
-  const change = async (done: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-      setResult({ ok: true, text: done });
-      reload();
-    } catch (e) {
-      setResult({ ok: false, text: message(e) });
-    }
-  };
+  const { result, setResult, run: change } = useAction(reload);
   const rows = (kind: "user" | "team", grants: Record<string, Grant>) =>
     Object.values(grants).map((g) => (
       <Tr key={`${kind}:${g.name}`}>

@@ -1,7 +1,8 @@
 // Repository settings (admins): description, visibility, permissions, notifications, delete.
 import { ActionGroup, Button, Form, FormGroup, TextArea, Title } from "@patternfly/react-core";
+import { useAction } from "../../useAction";
 import { useEffect, useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import type { RepoDetail } from "../../api/types";
 import { ConfirmButton } from "../../components/Confirm";
 import { ActionResult } from "../../components/Status";
@@ -11,17 +12,8 @@ import { Notifications } from "./Notifications";
 
 export function RepositorySettings({ repoPath, repo, onChange }: { repoPath: string; repo: RepoDetail; onChange: () => void }) {
   const [description, setDescription] = useState(repo.description ?? "");
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   useEffect(() => setDescription(repo.description ?? ""), [repo.description]);
-  const run = async (done: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-      setResult({ ok: true, text: done });
-      onChange();
-    } catch (e) {
-      setResult({ ok: false, text: message(e) });
-    }
-  };
+  const { result, run } = useAction(onChange);
   const full = `${repo.namespace}/${repo.name}`;
   return (
     <div className="berth-gap">

@@ -5,7 +5,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
 import { api, message } from "../../api/client";
 import type { RepoDetail, TagPage } from "../../api/types";
-import { shortDigest, when } from "../../components/format";
+import { shortDigest, when } from "../../logic/format";
 import { ConfirmButton } from "../../components/Confirm";
 import { ActionResult, Async } from "../../components/Status";
 import { useApi } from "../../useApi";

@@ -4,15 +4,16 @@
 import { Button, ExpandableSection, Label, Pagination, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr, ExpandableRowContent } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message, seg } from "../../api/client";
+import { api, seg } from "../../api/client";
 import type { RepoDetail, Tag, TagPage } from "../../api/types";
-import { bytes, shortDigest, when } from "../../components/format";
+import { bytes, shortDigest, when } from "../../logic/format";
 import { CopyText } from "../../components/CopyText";
 import { ConfirmButton } from "../../components/Confirm";
 import { ActionResult, Async } from "../../components/Status";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 import { useSession } from "../../session";
-import { pullCommands } from "./pullCommands";
+import { pullCommands } from "../../logic/pullCommands";
 import { IndexChildren } from "./IndexChildren";
 import { ExpiryButton, RetagButton } from "./TagActions";
 import { useFirstRowsMark } from "../../firstRender";
@@ -23,20 +24,10 @@ export function TagsTab({ repoPath, repo }: { repoPath: string; repo: RepoDetail
   const { config } = useSession();
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<string | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const loaded = useApi<TagPage>(`${repoPath}/tag/?onlyActiveTags=true&limit=${LIMIT}&page=${page}`);
   const host = config.config.SERVER_HOSTNAME;
   const full = `${repo.namespace}/${repo.name}`;
-  const act = async (what: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-      setResult({ ok: true, text: what });
-      loaded.reload();
-    } catch (e) {
-      setResult({ ok: false, text: message(e) });
-      throw e;
-    }
-  };
+  const { result, act } = useAction(loaded.reload);
   useFirstRowsMark("tags", (loaded.data?.tags.length ?? 0) > 0);
   const known = loaded.data ? (page - 1) * LIMIT + loaded.data.tags.length + (loaded.data.has_additional ? 1 : 0) : 0;
   return (

@@ -9,7 +9,7 @@ import { FormModalButton } from "../../components/FormModal";
 import { ConfirmButton } from "../../components/Confirm";
 import { CopyText } from "../../components/CopyText";
 import { Async } from "../../components/Status";
-import { when } from "../../components/format";
+import { when } from "../../logic/format";
 import { useApi } from "../../useApi";
 
 interface AppToken {
