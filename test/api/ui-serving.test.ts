@@ -79,6 +79,17 @@ describe("the app shell", () => {
     expect(plain).toContain('<div id="root"></div>');
   });
 
+  test("a client that takes no gzip gets the files as they are", async () => {
+    const { html } = await shell("/");
+    const script = /src="(\/static\/ui\/[^"]+\.js)"/.exec(html)![1]!;
+    const res = await fetch(`${server.url}${script}`, { headers: { "accept-encoding": "identity" }, decompress: false } as RequestInit);
+    expect(res.headers.get("content-encoding")).toBeNull();
+    const text = await res.text();
+    expect(Number(res.headers.get("content-length"))).toBe(new TextEncoder().encode(text).byteLength);
+    // The app mounts on the shell's root (a boolean: a failure would print the whole bundle).
+    expect(text.includes('getElementById("root")')).toBe(true);
+  });
+
   test("HEAD answers the headers without a body", async () => {
     const res = await fetch(`${server.url}/organization/acme`, { method: "HEAD" });
     expect(res.status).toBe(200);

@@ -28,10 +28,10 @@ function prepare(bundle: UiBundle): Prepared {
   const enc = new TextEncoder();
   const files: Prepared["files"] = new Map();
   for (const asset of bundle.assets) {
-    const body = asset.base64 ? Buffer.from(asset.body, "base64") : enc.encode(asset.body);
-    // Fonts are compressed already; text compresses to a quarter.
-    const compressible = !asset.base64 || asset.type === "image/svg+xml";
-    files.set(asset.name, { type: asset.type, body, gzip: compressible ? Bun.gzipSync(body) : undefined });
+    const stored = Buffer.from(asset.body, "base64");
+    // Text comes gzipped from the build; a client that takes no gzip gets it inflated once here.
+    if (asset.gzipped) files.set(asset.name, { type: asset.type, body: Bun.gunzipSync(stored), gzip: stored });
+    else files.set(asset.name, { type: asset.type, body: stored });
   }
   const shell = enc.encode(shellHtml(bundle));
   return { shell, shellGzip: Bun.gzipSync(shell), files };

@@ -43,8 +43,16 @@ describe("splitDataUrls", () => {
     const css = `@font-face{src:url(data:font/woff2;base64,${font})}a{src:url("data:font/woff2;base64,${font}")}`;
     const out = splitDataUrls(css, assets);
     expect(assets).toHaveLength(1);
-    expect(assets[0]).toMatchObject({ type: "font/woff2", body: font, base64: true });
+    expect(assets[0]).toMatchObject({ type: "font/woff2", body: font, gzipped: false });
     expect(out).toBe(`@font-face{src:url(/static/ui/${assets[0]!.name})}a{src:url(/static/ui/${assets[0]!.name})}`);
+  });
+
+  test("an SVG is kept gzipped, as the other text", () => {
+    const assets: UiAsset[] = [];
+    const svg = "<svg xmlns='http://www.w3.org/2000/svg'/>";
+    splitDataUrls(`a{background:url(data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")})}`, assets);
+    expect(assets[0]!.gzipped).toBe(true);
+    expect(new TextDecoder().decode(Bun.gunzipSync(Buffer.from(assets[0]!.body, "base64")))).toBe(svg);
   });
 
   test("a type it does not know stays inline", () => {
