@@ -26,7 +26,7 @@ export class ApiClient {
   private token(): Promise<string> {
     this.csrf ??= fetch(`${this.base}/csrf_token`, { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
       .then((r) => (r.ok ? r.json() : Promise.reject(new ApiFailure(r.status, undefined, "Could not start a session"))))
-      .then((b: { csrf_token: string }) => b.csrf_token)
+      .then((b) => (b as { csrf_token: string }).csrf_token)
       .catch((e) => {
         this.csrf = undefined;
         throw e;
