@@ -231,6 +231,30 @@ describe("a read-only user", () => {
   }, 60_000);
 });
 
+describe("keyboard", () => {
+  test("sign in, reach a repository and open a tag's details without the mouse", async () => {
+    const { page: p, problems: seen } = await watchedPage(browser, srv.url);
+    await p.goto("/signin");
+    await p.getByLabel("Username").focus();
+    await p.keyboard.type("admin");
+    await p.keyboard.press("Tab");
+    await p.keyboard.type(ADMIN_PASSWORD);
+    await p.keyboard.press("Enter");
+    await p.getByRole("heading", { name: "Repositories", exact: true }).waitFor();
+    // Tab along until the repository's link has the focus, then follow it.
+    for (let i = 0; i < 40 && (await p.evaluate("document.activeElement?.textContent")) !== "acme/app"; i++) await p.keyboard.press("Tab");
+    await p.keyboard.press("Enter");
+    await p.waitForURL(/\/repository\/acme\/app/);
+    await p.getByRole("cell", { name: "v1", exact: true }).waitFor();
+    const details = p.getByRole("row").filter({ has: p.getByRole("cell", { name: "v1", exact: true }) }).getByRole("button", { name: "Details" });
+    await details.focus();
+    await p.keyboard.press("Enter");
+    await p.getByLabel("podman pull v1").waitFor();
+    expect(seen).toEqual([]);
+    await p.context().close();
+  }, 60_000);
+});
+
 describe("accessibility", () => {
   const PAGES = [
     "/signin",
