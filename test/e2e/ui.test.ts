@@ -167,6 +167,28 @@ describe("an administrator's story", () => {
     await page.getByRole("img", { name: /^Actions per day: / }).waitFor();
   }, 60_000);
 
+  test("an OAuth application, and a token for yourself through the authorize step", async () => {
+    await page.goto("/organization/acme?tab=applications");
+    await page.getByRole("button", { name: "Create application" }).click();
+    await dialog().getByLabel("Application name").fill("deployer");
+    await dialog().getByRole("button", { name: "Create", exact: true }).click();
+    // The new application's credentials are shown at once.
+    const creds = page.getByRole("dialog", { name: "Credentials of deployer" });
+    expect((await creds.getByLabel("Client ID").inputValue()).length).toBeGreaterThan(10);
+    await creds.getByRole("button", { name: "Close" }).click();
+    await page.getByRole("button", { name: "Generate token" }).click();
+    await dialog().getByLabel("user:read: Read user information").check();
+    await dialog().getByRole("button", { name: "Authorize application" }).click();
+    await page.waitForURL(/\/oauth\/localapp#access_token=/);
+    const token = new URLSearchParams(new URL(page.url()).hash.slice(1)).get("access_token")!;
+    await page.getByText(`Access token: ${token}`).waitFor();
+    // The token works as a bearer token, with the scopes chosen.
+    const me = await fetch(`${srv.url}/api/v1/user/`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { username: string }).username).toBe("admin");
+    await page.goto("/repository");
+  }, 60_000);
+
   test("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/signin/);

@@ -34,6 +34,11 @@ export class ApiClient {
     return this.csrf;
   }
 
+  /** The session's CSRF token, for a form the browser posts itself (the OAuth authorize step). */
+  csrfToken(): Promise<string> {
+    return this.token();
+  }
+
   /** Forget the CSRF token (after sign-out the session is gone with it). */
   reset(): void {
     this.csrf = undefined;

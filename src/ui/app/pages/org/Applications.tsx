@@ -1,6 +1,6 @@
 // OAuth applications of an organization: create, see the client id and secret, generate a token
 // for yourself through the authorize flow (/oauth/authorize, implicit grant), delete.
-import { Button, Modal, ModalBody, ModalHeader } from "@patternfly/react-core";
+import { Button, Checkbox, Modal, ModalBody, ModalHeader } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
 import { api, message } from "../../api/client";
@@ -20,10 +20,64 @@ interface Application {
   redirect_uri?: string;
 }
 
-/** The authorize URL that hands the signed-in user a token for this application. */
-export function authorizeUrl(app: Application, scopes: string): string {
-  const q = new URLSearchParams({ response_type: "token", client_id: app.client_id, scope: scopes, redirect_uri: app.redirect_uri || `${location.origin}/oauth/localapp` });
-  return `/oauth/authorize?${q}`;
+const SCOPES: [string, string][] = [
+  ["repo:read", "View all visible repositories"],
+  ["repo:write", "Read and write to any accessible repository"],
+  ["repo:admin", "Administer repositories"],
+  ["repo:create", "Create repositories"],
+  ["user:read", "Read user information"],
+  ["user:admin", "Administer the user"],
+  ["org:admin", "Administer the organization"],
+  ["super:user", "Superuser powers"],
+];
+
+/** Posts a form as a page navigation (built here: a <form> cannot sit inside the dialog's own form). */
+function postForm(action: string, fields: Record<string, string>): void {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = action;
+  form.hidden = true;
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.append(input);
+  }
+  document.body.append(form);
+  form.submit();
+}
+
+/**
+ * Quay's implicit grant for yourself: the browser posts a form to /oauth/authorizeapp (with the
+ * session's CSRF token as `_csrf_token`) and follows the 302 to /oauth/localapp, whose page shows
+ * the token from the address's fragment. A form, not fetch: a fetch cannot read a redirect's
+ * Location, and the token must not pass through this page's code.
+ */
+function GenerateTokenButton({ app }: { app: Application }) {
+  const [scopes, setScopes] = useState<string[]>(["repo:read"]);
+  return (
+    <FormModalButton
+      label="Generate token"
+      variant="link"
+      title={`Generate a token for yourself with ${app.name}`}
+      submitLabel="Authorize application"
+      onSubmit={async () => {
+        if (scopes.length === 0) throw new Error("Choose at least one scope");
+        postForm("/oauth/authorizeapp", {
+          client_id: app.client_id,
+          redirect_uri: `${location.origin}/oauth/localapp`,
+          response_type: "token",
+          scope: scopes.join(" "),
+          _csrf_token: await api.csrfToken(),
+        });
+      }}
+    >
+      {SCOPES.map(([scope, text]) => (
+        <Checkbox key={scope} id={`${app.client_id}-${scope}`} label={`${scope}: ${text}`} isChecked={scopes.includes(scope)} onChange={(_e, on) => setScopes(on ? [...scopes, scope] : scopes.filter((s) => s !== scope))} />
+      ))}
+    </FormModalButton>
+  );
 }
 
 export function Applications({ orgPath }: { orgPath: string }) {
@@ -73,9 +127,7 @@ export function Applications({ orgPath }: { orgPath: string }) {
                     <Button variant="link" onClick={() => setShown(a)}>
                       Credentials
                     </Button>
-                    <Button variant="link" component="a" href={authorizeUrl(a, "repo:read")} target="_self">
-                      Generate token
-                    </Button>
+                    <GenerateTokenButton app={a} />
                     <ConfirmButton
                       label="Delete"
                       ariaLabel={`Delete application ${a.name}`}
