@@ -253,6 +253,42 @@ describe("a read-only user", () => {
   }, 60_000);
 });
 
+describe("accounts from the sign-in page", () => {
+  test("sign up when the registry takes new accounts", async () => {
+    const { page: p, problems: seen } = await watchedPage(browser, srv.url);
+    await p.goto("/signin");
+    await p.getByRole("link", { name: "Create account" }).click();
+    await p.getByLabel("Username").fill("newcomer");
+    await p.getByLabel("Email").fill("newcomer@example.com");
+    await p.getByLabel("Password").fill("newcomer-password-1");
+    await p.getByRole("button", { name: "Create account" }).click();
+    await p.getByRole("heading", { name: "Repositories", exact: true }).waitFor();
+    await p.getByRole("link", { name: "newcomer" }).waitFor();
+    expect(seen).toEqual([]);
+    await p.context().close();
+  }, 60_000);
+
+  test("the first account, when user initialize is on", async () => {
+    const fresh = await startBinary({ args: ["--auth", "token"], env: { BERTH_USER_INITIALIZE: "true" } });
+    dirs.push(fresh.dataDir);
+    try {
+      const { page: p, problems: seen } = await watchedPage(browser, fresh.url);
+      await p.goto("/signin");
+      await p.getByRole("link", { name: "Create the first account" }).click();
+      await p.getByLabel("Username").fill("admin");
+      await p.getByLabel("Password").fill("first-admin-password");
+      await p.getByRole("button", { name: "Create and sign in" }).click();
+      await p.getByRole("heading", { name: "Repositories", exact: true }).waitFor();
+      // `admin` is in the default superusers list: the panel is there.
+      await p.getByRole("link", { name: "Superuser" }).waitFor();
+      expect(seen).toEqual([]);
+      await p.context().close();
+    } finally {
+      await fresh.stop();
+    }
+  }, 60_000);
+});
+
 describe("keyboard", () => {
   test("sign in, reach a repository and open a tag's details without the mouse", async () => {
     const { page: p, problems: seen } = await watchedPage(browser, srv.url);
