@@ -2,8 +2,8 @@
 // answers a path the APIs own (/v2, /api, /oauth, /csrf_token, /health, /config, /metrics), even
 // one they do not serve, and a typo in a script's URL stays a 404 instead of an HTML page.
 
-/** The app shell's deep links (src/ui/app/routes.ts names the same pages). */
-const SHELL_PREFIXES = ["/repository", "/organization", "/user/", "/superuser", "/signin", "/signup", "/updateuser", "/account"];
+/** The app shell's deep links: each path itself and everything below it (src/ui/app/App.tsx has the same pages). */
+const SHELL_PREFIXES = ["/repository", "/organization", "/user", "/superuser", "/signin", "/signup"];
 
 /** Where the bundle's files are served. */
 export const STATIC_PREFIX = "/static/ui/";
@@ -16,10 +16,5 @@ export function uiPathOf(path: string): UiPath | undefined {
     const name = path.slice(STATIC_PREFIX.length);
     return /^[A-Za-z0-9._-]+$/.test(name) ? { kind: "asset", name } : undefined;
   }
-  for (const prefix of SHELL_PREFIXES) {
-    if (path === prefix || path.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`) || (prefix.endsWith("/") && path === prefix.slice(0, -1))) {
-      return { kind: "shell" };
-    }
-  }
-  return undefined;
+  return SHELL_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) ? { kind: "shell" } : undefined;
 }
