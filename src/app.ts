@@ -38,6 +38,7 @@ import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
 import { quotaUsageTask } from "./registry/lifecycle/quotaUsage";
 import { HealthChecks, healthResponse } from "./health/checks";
 import { Collector } from "./registry/lifecycle/collector";
+import { uiResponse } from "./ui/serve/respond";
 
 export interface AppContext {
   config: Config;
@@ -200,7 +201,8 @@ export function createApp(ctx: AppContext) {
    *     that streams it (src/bodyLimit.ts);
    *  3. the registry protocol (/v2, Docker's search) is answered by its router (src/v2);
    *  4. an API v1 path naming a repository with slashes runs the route its suffix names;
-   *  5. anything else goes on to Elysia's router, with cookies only on API v1 paths.
+   *  5. a web UI path gets the app shell or a bundle file;
+   *  6. anything else goes on to Elysia's router, with cookies only on API v1 paths.
    */
   function frontDoor(c: PreContext): Promise<Response | undefined> | Response | undefined {
     // RFC 9112 §3.2: an invalid Host (or several) is a 400. Bun builds request.url from it, so
@@ -219,6 +221,9 @@ export function createApp(ctx: AppContext) {
     // A body read into memory replaces the request the routes see.
     c.request = request;
     if (!isV1Path(path)) {
+      // The web UI: the app shell on its deep links, the bundle's files (src/ui/serve/paths.ts).
+      const page = uiResponse(request, path);
+      if (page) return page;
       // Once one route reads cookies Elysia parses them (and checks the session cookie's
       // signature) on every route: a stale or forged session cookie would turn /health or
       // /config into 400s. Only API v1 uses the session, so other paths never see cookies.

@@ -1,0 +1,71 @@
+// A button opening a small form in a modal (create a repository, a team, a robot, …). The form's
+// fields are the children; submit runs the action and closes on success, or shows the API's error.
+import { Button, Form, Modal, ModalBody, ModalFooter, ModalHeader, type ButtonProps } from "@patternfly/react-core";
+import { useId, useState, type ReactNode } from "react";
+import { message } from "../api/client";
+import { ActionResult } from "./Status";
+
+export function FormModalButton(props: {
+  label: string;
+  title: string;
+  submitLabel?: string;
+  variant?: ButtonProps["variant"];
+  onOpen?: () => void;
+  onSubmit: () => Promise<unknown>;
+  children: ReactNode;
+  isDisabled?: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const titleId = useId();
+  const submit = async (e?: { preventDefault(): void }) => {
+    e?.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await props.onSubmit();
+      setOpen(false);
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button
+        variant={props.variant ?? "primary"}
+        isDisabled={props.isDisabled}
+        onClick={() => {
+          props.onOpen?.();
+          setError(null);
+          setOpen(true);
+        }}
+      >
+        {props.label}
+      </Button>
+      {/* Mounted only while open, as ConfirmButton's. */}
+      {open && (
+      <Modal isOpen={open} onClose={() => setOpen(false)} variant="small" aria-labelledby={titleId}>
+        <ModalHeader title={props.title} labelId={titleId} />
+        <ModalBody>
+          <Form onSubmit={submit}>
+            {props.children}
+            <button type="submit" hidden aria-hidden="true" tabIndex={-1} />
+          </Form>
+          <ActionResult result={error ? { ok: false, text: error } : null} />
+        </ModalBody>
+        <ModalFooter>
+          <Button variant="primary" onClick={() => submit()} isLoading={busy} isDisabled={busy}>
+            {props.submitLabel ?? props.label}
+          </Button>
+          <Button variant="link" onClick={() => setOpen(false)}>
+            Cancel
+          </Button>
+        </ModalFooter>
+      </Modal>
+      )}
+    </>
+  );
+}
