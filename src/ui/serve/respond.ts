@@ -1,6 +1,7 @@
 // Answers the web UI's paths: the app shell (one HTML page for every deep link; the app routes
 // in the browser) and the bundle's files (content-hashed names, cached for a year, gzip when the
 // browser takes it).
+import { watch } from "node:fs";
 import type { UiBundle } from "../build/bundle";
 import { uiHeaders } from "./headers";
 import { STATIC_PREFIX, uiPathOf } from "./paths";
@@ -13,9 +14,28 @@ interface Prepared {
 
 let prepared: Promise<Prepared> | undefined;
 
-/** The bundle, loaded on first use (built from sources then, when not running the binary). */
+/** Compiled into the binary, modules live under Bun's embedded file system. */
+const FROM_SOURCES = !import.meta.dir.startsWith("/$bunfs") && !import.meta.dir.startsWith("B:/~BUN");
+let watching = false;
+
+/**
+ * The bundle, loaded on first use. In the binary it is the one embedded at build time. From
+ * sources (`bun run start`) it is built at the first UI request and built again after any change
+ * under src/ui/app: development needs only a page reload, not a restart.
+ */
 function load(): Promise<Prepared> {
-  prepared ??= import("./bundleFiles").then(({ UI_BUNDLE }) => prepare(UI_BUNDLE));
+  if (!FROM_SOURCES) {
+    prepared ??= import("./bundleFiles").then(({ UI_BUNDLE }) => prepare(UI_BUNDLE));
+    return prepared;
+  }
+  if (!watching) {
+    watching = true;
+    const watcher = watch(`${import.meta.dir}/../app`, { recursive: true }, () => (prepared = undefined));
+    watcher.unref?.();
+  }
+  prepared ??= import("../build/bundle").then(async ({ buildUi }) => prepare(await buildUi()));
+  // A failed build (a syntax error being typed) is tried again at the next request.
+  prepared.catch(() => (prepared = undefined));
   return prepared;
 }
 
