@@ -34,7 +34,10 @@ import { atMostEvery, SingleNodeLifecycleScheduler, type LifecycleScheduler, typ
 import { AutoPruneTask } from "./registry/lifecycle/autoPruneTask";
 import { quotaUsageTask } from "./registry/lifecycle/quotaUsage";
 import { HealthChecks, healthResponse } from "./health/checks";
-import { Collector } from "./registry/lifecycle/collector";
+import { Collector, describeCollection } from "./registry/lifecycle/collector";
+import { Metrics } from "./metrics/metrics";
+import { countingLoginThrottle } from "./metrics/countingThrottle";
+import { metricsAnswer } from "./metrics/endpoint";
 
 export interface AppContext {
   config: Config;
@@ -57,6 +60,8 @@ export interface AppContext {
   /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
   healthClock?: () => number;
   startedMs: number;
+  /** What /metrics shows (src/metrics); the server records each request in it. */
+  metrics: Metrics;
 }
 
 export interface ContextOptions {
@@ -103,6 +108,10 @@ export async function createContext(
 ): Promise<AppContext> {
   const given = opts.nodeState ?? {};
   const state = singleNodeState(given, opts);
+  // The store figures are read when /metrics is scraped, after the stores below are open.
+  const metrics = new Metrics({ blobBytes: () => stores.blobLinks.totalBytes(), quotaUses: () => stores.quotas.uses() });
+  // Logins are counted whichever throttle a deployment passes in.
+  state.loginThrottle = countingLoginThrottle(state.loginThrottle, (outcome) => metrics.login(outcome));
   const stores = openStores({
     dataDir: config.data,
     uploadTtlMs: config.uploadTtlSeconds * 1000,
@@ -121,7 +130,7 @@ export async function createContext(
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
   // The listeners: the same for every change, whichever API made it.
   auditRegistryEvents({ events, stores });
-  const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims }, opts.notify);
+  const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims, onSent: (o) => metrics.webhookSent(o) }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
   // The lifecycle's passes, in the order they run: auto-prune ends tags before collection frees
@@ -134,11 +143,20 @@ export async function createContext(
   if (gcMs > 0) {
     // At most half the event loop: requests keep going while a pass walks a large store.
     const collector = new Collector({ registry, reads: stores.collection, blobs: stores.blobs, uploads: stores.uploads }, { graceMs: config.gcGraceSeconds * 1000, pace: { share: 0.5 } });
-    lifecycleTasks.push(atMostEvery(gcMs, collector), atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)));
+    // The pass as the scheduler runs it, its figures counted for /metrics.
+    const countedCollector: LifecycleTask = {
+      name: collector.name,
+      async run(now, stopping) {
+        const report = await collector.collect(now, { stopping });
+        metrics.collectionPass(report);
+        return describeCollection(report);
+      },
+    };
+    lifecycleTasks.push(atMostEvery(gcMs, countedCollector), atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)));
   }
   const tickMs = Math.min(...[autoPruneMs, gcMs].filter((ms) => ms > 0), Number.MAX_SAFE_INTEGER);
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now() };
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, notify, lifecycle, healthClock: opts.healthClock, startedMs: Date.now(), metrics };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });
@@ -169,6 +187,7 @@ export function createApp(ctx: AppContext) {
     .use(webConfigRoutes(ctx));
   // The API v1 routes as this app compiled them (its hooks, its cookie settings): what the
   // router would run, found by the repository-name suffixes they declare.
+  const metricsOnPublicPort = ctx.config.metricsToken !== undefined && ctx.config.metricsAddress === undefined;
   const repositoryRoute = repositoryRouteResolver(app.routes.filter((r) => isV1Path(r.path)));
 
   /**
@@ -186,6 +205,8 @@ export function createApp(ctx: AppContext) {
     const host = c.request.headers.get("host");
     if (host !== null && !isValidHost(host)) return new Response("invalid Host header\n", { status: 400 });
     const path = pathOf(c.request.url);
+    // On the public port only to a bearer of metricsToken, unless it has its own address.
+    if (path === "/metrics" && metricsOnPublicPort) return metricsAnswer(ctx.metrics, c.request, ctx.config.metricsToken);
     const limited = limitBody(ctx.config, c.request);
     if (!limited) return route(c, c.request, path);
     return limited.then((checked) => (checked instanceof Response ? checked : route(c, checked, path)));

@@ -1,4 +1,5 @@
 import { parseBearer } from "../auth/basicCredentials";
+import { noteCaller } from "../requestNotes";
 import { ANONYMOUS, tokenSubject, type Identity, type TokenSubject } from "../auth/identity";
 import type { RegistryClaims, RegistryTokenService } from "../auth/registryToken";
 import { serviceFor, type ServiceSettings } from "../auth/serviceName";
@@ -66,9 +67,13 @@ export class TokenAccessPolicy implements AccessPolicy {
     const header = request.headers.get("authorization");
     if (header !== null && header.startsWith("Bearer ")) {
       const cached = this.tokens.cachedClaims(header.slice(7).trim(), serviceFor(this.settings, request));
-      if (cached && allows(grantsOf(cached).get(repo), actions)) return ALLOWED;
+      if (cached && allows(grantsOf(cached).get(repo), actions)) {
+        if (cached.sub) noteCaller(request, cached.sub);
+        return ALLOWED;
+      }
     }
     const claims = await this.claims(request);
+    if (claims?.ok && claims.claims.sub) noteCaller(request, claims.claims.sub);
     if (claims?.ok && tokenAllows(claims.claims.access, repo, actions)) return ALLOWED;
     // Anonymous pulls of public repositories work without any token, as on Quay.
     if (actions.every((a) => a === "pull") && this.roles.isPublic(repo)) return { allowed: true };

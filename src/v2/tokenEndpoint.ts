@@ -8,6 +8,7 @@ import type { TokenAuth, V2Context } from "./context";
 import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
 import { identityActor } from "./actor";
+import { noteCaller } from "../requestNotes";
 
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
@@ -19,6 +20,7 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
   if (!auth) throw new RegistryError("NOT_FOUND", "token auth is off on this registry (--auth none)");
   const url = new URL(request.url);
   const identity = await authenticate(auth, request);
+  if (identity.kind !== "anonymous") noteCaller(request, identityName(identity));
   const scopeValues = url.searchParams.getAll("scope");
   if (identity.kind === "anonymous" && !scopeValues.some((v) => v.trim() !== "")) {
     // `docker login` without credentials.
