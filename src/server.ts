@@ -1,4 +1,4 @@
-import { createApp, createContext, type AppContext, type ContextOptions } from "./app";
+import { createHandler, createContext, type AppContext, type ContextOptions } from "./app";
 import type { Config } from "./config";
 import type { Logger } from "./log";
 import { peerIsTrustedProxy, recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
@@ -73,7 +73,7 @@ export async function startServer(
 }
 
 async function serve(ctx: AppContext, config: Config, log: Logger): Promise<RunningServer> {
-  const app = createApp(ctx);
+  const app = createHandler(ctx);
   const metrics = ctx.metrics.requests;
   const proxies = new TrustedProxies(config.trustedProxies);
   const tls = tlsSource(config);

@@ -47,6 +47,11 @@ function allows(granted: Set<string> | undefined, actions: RepoAction[]): boolea
  */
 export class TokenAccessPolicy implements AccessPolicy {
   readonly mode = "token" as const;
+  /**
+   * The claims check() verified, by request: the handler that runs next asks for the subject
+   * (events, audit) without parsing and looking the token up again (a ~700-character key).
+   */
+  private readonly verified = new WeakMap<Request, RegistryClaims>();
 
   constructor(
     private readonly tokens: RegistryTokenService,
@@ -68,12 +73,12 @@ export class TokenAccessPolicy implements AccessPolicy {
     if (header !== null && header.startsWith("Bearer ")) {
       const cached = this.tokens.cachedClaims(header.slice(7).trim(), serviceFor(this.settings, request));
       if (cached && allows(grantsOf(cached).get(repo), actions)) {
-        if (cached.sub) noteCaller(request, cached.sub);
+        this.verifiedFor(request, cached);
         return ALLOWED;
       }
     }
     const claims = await this.claims(request);
-    if (claims?.ok && claims.claims.sub) noteCaller(request, claims.claims.sub);
+    if (claims?.ok) this.verifiedFor(request, claims.claims);
     if (claims?.ok && tokenAllows(claims.claims.access, repo, actions)) return ALLOWED;
     // Anonymous pulls of public repositories work without any token, as on Quay.
     if (actions.every((a) => a === "pull") && this.roles.isPublic(repo)) return { allowed: true };
@@ -107,12 +112,8 @@ export class TokenAccessPolicy implements AccessPolicy {
   }
 
   verifiedSubject(request: Request): TokenSubject | undefined {
-    const header = request.headers.get("authorization");
-    if (header === null) return undefined;
-    const token = header.startsWith("Bearer ") ? header.slice(7).trim() : parseBearer(header);
-    if (!token) return undefined;
-    // check() verified this token moments ago, which left it in the service's cache.
-    const claims = this.tokens.cachedClaims(token, serviceFor(this.settings, request));
+    // check() verified this request's token moments ago.
+    const claims = this.verified.get(request) ?? this.cachedClaimsOf(request);
     if (!claims) return undefined;
     let subject = subjectIndex.get(claims);
     if (subject === undefined) {
@@ -120,6 +121,21 @@ export class TokenAccessPolicy implements AccessPolicy {
       subjectIndex.set(claims, subject);
     }
     return subject ?? undefined;
+  }
+
+  /** The claims check() verified for this request: the request's caller for the log, its subject for events. */
+  private verifiedFor(request: Request, claims: RegistryClaims): void {
+    this.verified.set(request, claims);
+    if (claims.sub) noteCaller(request, claims.sub);
+  }
+
+  /** The claims of the request's token when verified before (a request check() did not see). */
+  private cachedClaimsOf(request: Request): RegistryClaims | undefined {
+    const header = request.headers.get("authorization");
+    if (header === null) return undefined;
+    const token = header.startsWith("Bearer ") ? header.slice(7).trim() : parseBearer(header);
+    if (!token) return undefined;
+    return this.tokens.cachedClaims(token, serviceFor(this.settings, request));
   }
 
   private async claims(request: Request): Promise<{ ok: true; claims: RegistryClaims } | { ok: false; reason: string } | undefined> {
