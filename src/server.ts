@@ -97,15 +97,16 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
         const endUpload = isUploadRequest(method, path) ? metrics.uploadStarted() : undefined;
         try {
           const peer = server.requestIP(request)?.address;
-          const address = resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies);
+          const address = resolveClientAddress(peer, proxies.empty ? null : request.headers.get("x-forwarded-for"), proxies);
           recordClientAddress(request, address, peerIsTrustedProxy(peer, proxies));
           const note: { id: string; caller?: string } = { id: requestIdFor(request.headers.get("x-request-id")) };
           attachNote(request, note);
-          const bytesIn = Number(request.headers.get("content-length")) || 0;
+          const bodied = hasBody(request.headers);
+          const bytesIn = bodied ? Number(request.headers.get("content-length")) || 0 : 0;
           const { response, bytes } = await sized(request, await app.handle(request));
           // A body nobody read would be drained (or waited for, a byte at a time) to keep the
           // connection: close it instead. While stopping, no connection is kept for another request.
-          if (stopping || (!request.bodyUsed && hasBody(request.headers))) response.headers.set("Connection", "close");
+          if (stopping || (bodied && !request.bodyUsed)) response.headers.set("Connection", "close");
           response.headers.set("X-Request-ID", note.id);
           const ms = performance.now() - started;
           metrics.record({ path, method, status: response.status, seconds: ms / 1000, bytesIn, bytesOut: bytes });

@@ -4,7 +4,7 @@
 // by our grammar anyway), Elysia answers HEAD on a wildcard route by running GET and reading the
 // whole body to count it (a multi-GB blob read for nothing), and its per-request work was ~15 % of
 // a manifest GET. Bodies stay unread until a handler streams them.
-import { parseV2Path } from "../oci";
+import { parseV2Path, type ParseV2PathResult } from "../oci";
 import type { V2Context } from "./context";
 import { grammarError, RegistryError, registryErrorResponse } from "./errors";
 import { challengeScope, unauthorized } from "./refusal";
@@ -24,14 +24,30 @@ async function guarded(ctx: V2Context, request: Request, run: () => Promise<Resp
   }
 }
 
+// Clients ask for the same few paths over and over (a tag's manifest, its blobs): parsing is a
+// pure function of the path, so results are remembered. Per node, bounded (cleared when full).
+const parsedPaths = new Map<string, ParseV2PathResult & { canonical?: string }>();
+const MAX_PARSED_PATHS = 4096;
+
+function parsedPath(rest: string): ParseV2PathResult & { canonical?: string } {
+  let parsed = parsedPaths.get(rest);
+  if (!parsed) {
+    const result = parseV2Path(rest);
+    parsed = result.ok ? { ...result, canonical: canonicalRepoName(result.route.repo) } : result;
+    if (parsedPaths.size >= MAX_PARSED_PATHS) parsedPaths.clear();
+    parsedPaths.set(rest, parsed);
+  }
+  return parsed;
+}
+
 /** /v2/<name>/<endpoint>: parse, find the route, check the caller's actions, run the handler. */
 async function repositoryRequest(ctx: V2Context, request: Request, rest: string): Promise<Response> {
   const method = request.method;
-  const parsed = parseV2Path(rest);
+  const parsed = parsedPath(rest);
   if (!parsed.ok) throw grammarError(parsed);
   const route = repositoryRoute(method, parsed.route);
   if (!route) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`);
-  const repo = canonicalRepoName(parsed.route.repo);
+  const repo = parsed.canonical!;
   const decision = await ctx.access.check(request, repo, route.actions);
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
   return route.handle(ctx, request, parsed.route);

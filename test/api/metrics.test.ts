@@ -2,8 +2,9 @@
 // move when a user pushes, pulls, fails a login or is throttled, and no credential of the
 // registry itself (session cookie, registry JWT, Basic) opens the endpoint.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { basicAuth, BearerRegistryClient, registryAuth, registryToken } from "../support/registryClient";
+import { createUsers, freePort, startTestServer, type TestServer } from "../support/server";
+import { basicAuth, BearerRegistryClient, RegistryClient, registryAuth, registryToken } from "../support/registryClient";
+import { WebhookReceiver } from "../support/webhookReceiver";
 import { V1Client } from "../support/v1Client";
 import { scrape, total, type Series } from "../support/metricsScrape";
 
@@ -141,6 +142,37 @@ describe("who may read /metrics on the public port", () => {
       expect(res.status).toBe(404);
     } finally {
       await plain.stop();
+    }
+  });
+});
+
+describe("webhook deliveries", () => {
+  test("a delivered webhook and one whose receiver is down are counted apart", async () => {
+    const receiver = new WebhookReceiver();
+    const hooked = await startTestServer({ notificationAllowLoopback: "true", metricsToken: TOKEN }, { notify: { retryDelaysMs: [3_600_000], resolve: async () => ["127.0.0.1"] } });
+    try {
+      const url = `${hooked.url}/metrics`;
+      const before = await scrape(url, TOKEN);
+      const stores = hooked.server.ctx.stores;
+      const hook = receiver.hook();
+      const down = `http://127.0.0.1:${await freePort()}/hook`;
+      for (const [repo, target] of [["hooks/up", hook.url], ["hooks/down", down]] as const) {
+        const repositoryId = stores.repositories.ensure(repo).id;
+        stores.notifications.create({ repositoryId, event: "repo_push", method: "webhook", config: { url: target }, eventConfig: {}, title: repo });
+        await new RegistryClient(hooked.url).pushImage(repo, "v1");
+      }
+      const moved = async (outcome: string) => total(await scrape(url, TOKEN), "berth_webhook_deliveries_total", { outcome }) - total(before, "berth_webhook_deliveries_total", { outcome });
+      // Sent after the pushes answered: wait for both outcomes (at most 5 s).
+      let seen = { delivered: 0, failed: 0 };
+      for (let i = 0; i < 250 && (seen.delivered < 1 || seen.failed < 1); i++) {
+        await Bun.sleep(20);
+        seen = { delivered: await moved("delivered"), failed: await moved("failed") };
+      }
+      expect(seen).toEqual({ delivered: 1, failed: 1 });
+      expect(receiver.of(hook.path)).toHaveLength(1);
+    } finally {
+      await hooked.stop();
+      receiver.stop();
     }
   });
 });

@@ -55,3 +55,17 @@ describe("levels", () => {
     expect(JSON.stringify(lines.find((l) => l.msg === "e"))).toContain("boom");
   });
 });
+
+describe("JSON lines stay JSON whatever the path holds", () => {
+  const paths = ['/a"b', "/a\\b", "/a\nb\r", "/tab\there", "/é/ü", "/\ud800x", "/😀", "/\u0000", "/plain?x=1"];
+  test.each(paths)("%j", (path) => {
+    const out: string[] = [];
+    const log = createLogger({ requests: true, format: "json", write: (s) => out.push(s) });
+    log.request({ method: "GET", path, status: 200, bytes: 0, ms: 0.123, id: "a", caller: 'us"er', address: "::1" });
+    log.flush();
+    const entry = JSON.parse(out.join("").trim());
+    expect(entry.path).toBe(path);
+    expect(entry.user).toBe('us"er');
+    expect(entry.ms).toBe(0.12);
+  });
+});
