@@ -17,13 +17,14 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
  * as a Blob costs what sending it would and gives its size. (A streamed body would be read
  * whole here: streamed answers must declare their length, as blobs do.)
  */
-async function sized(request: Request, response: Response): Promise<{ response: Response; bytes: number }> {
+function sized(request: Request, response: Response): Sized | Promise<Sized> {
   if (request.method === "HEAD" || NULL_BODY_STATUS.has(response.status)) return { response, bytes: 0 };
   const declared = response.headers.get("content-length");
   if (declared !== null) return { response, bytes: Number(declared) };
-  const body = await response.blob();
-  return { response: new Response(body, response), bytes: body.size };
+  return response.blob().then((body) => ({ response: new Response(body, response), bytes: body.size }));
 }
+
+type Sized = { response: Response; bytes: number };
 
 export interface RunningServer {
   url: string;
@@ -103,7 +104,9 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
           attachNote(request, note);
           const bodied = hasBody(request.headers);
           const bytesIn = bodied ? Number(request.headers.get("content-length")) || 0 : 0;
-          const { response, bytes } = await sized(request, await app.handle(request));
+          const handled = app.handle(request);
+          const answered = sized(request, handled instanceof Promise ? await handled : handled);
+          const { response, bytes } = answered instanceof Promise ? await answered : answered;
           // A body nobody read would be drained (or waited for, a byte at a time) to keep the
           // connection: close it instead. While stopping, no connection is kept for another request.
           if (stopping || (bodied && !request.bodyUsed)) response.headers.set("Connection", "close");
@@ -180,7 +183,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       ctx.stores.close();
-      log.flush();
+      await log.drain();
       return { cutOff };
     },
   };

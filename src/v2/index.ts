@@ -48,7 +48,8 @@ async function repositoryRequest(ctx: V2Context, request: Request, rest: string)
   const route = repositoryRoute(method, parsed.route);
   if (!route) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`);
   const repo = parsed.canonical!;
-  const decision = await ctx.access.check(request, repo, route.actions);
+  const decided = ctx.access.check(request, repo, route.actions);
+  const decision = decided instanceof Promise ? await decided : decided;
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
   return route.handle(ctx, request, parsed.route);
 }
