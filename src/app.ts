@@ -213,7 +213,7 @@ export function createHandler(ctx: AppContext): { app: App; handle(request: Requ
     return limited.then((checked) => (checked instanceof Response ? checked : route(c, checked, path)));
   }
 
-  function route(c: PreContext, request: Request, path: string): Promise<Response> | undefined {
+  function route(c: PreContext, request: Request, path: string): Response | Promise<Response> | undefined {
     const answer = registry(request, path);
     if (answer) return answer;
     // A body read into memory replaces the request the routes see.

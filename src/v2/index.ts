@@ -14,14 +14,20 @@ import { PATHS, repositoryRoute } from "./routes";
 export { REPOSITORY_ROUTES } from "./routes";
 
 /** Typed errors become OCI error JSON here and nowhere else. */
-async function guarded(ctx: V2Context, request: Request, run: () => Promise<Response>): Promise<Response> {
+function guarded(ctx: V2Context, request: Request, run: () => Response | Promise<Response>): Response | Promise<Response> {
   try {
-    return await run();
+    const answer = run();
+    // A synchronous answer (a pull) needs no promise; a promise's failure is caught the same way.
+    return answer instanceof Promise ? answer.catch((err) => failure(ctx, request, err)) : answer;
   } catch (err) {
-    if (err instanceof RegistryError) return registryErrorResponse(err, request.method);
-    ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, err);
-    return registryErrorResponse(new RegistryError("UNKNOWN", "internal server error"), request.method);
+    return failure(ctx, request, err);
   }
+}
+
+function failure(ctx: V2Context, request: Request, err: unknown): Response {
+  if (err instanceof RegistryError) return registryErrorResponse(err, request.method);
+  ctx.log.error(`${request.method} ${new URL(request.url).pathname} failed`, err);
+  return registryErrorResponse(new RegistryError("UNKNOWN", "internal server error"), request.method);
 }
 
 // Clients ask for the same few paths over and over (a tag's manifest, its blobs): parsing is a
@@ -41,7 +47,7 @@ function parsedPath(rest: string): ParseV2PathResult & { canonical?: string } {
 }
 
 /** /v2/<name>/<endpoint>: parse, find the route, check the caller's actions, run the handler. */
-async function repositoryRequest(ctx: V2Context, request: Request, rest: string): Promise<Response> {
+function repositoryRequest(ctx: V2Context, request: Request, rest: string): Response | Promise<Response> {
   const method = request.method;
   const parsed = parsedPath(rest);
   if (!parsed.ok) throw grammarError(parsed);
@@ -49,8 +55,13 @@ async function repositoryRequest(ctx: V2Context, request: Request, rest: string)
   if (!route) throw new RegistryError("UNSUPPORTED", `${method} is not supported on this path`);
   const repo = parsed.canonical!;
   const decided = ctx.access.check(request, repo, route.actions);
-  const decision = decided instanceof Promise ? await decided : decided;
-  if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
+  if (decided instanceof Promise) {
+    return decided.then((decision) => {
+      if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
+      return route.handle(ctx, request, parsed.route);
+    });
+  }
+  if (!decided.allowed) throw unauthorized(ctx, request, decided, challengeScope(repo, route.actions, parsed.route, request));
   return route.handle(ctx, request, parsed.route);
 }
 
@@ -59,12 +70,12 @@ async function repositoryRequest(ctx: V2Context, request: Request, rest: string)
  * undefined when the path is not one: then the root app's router goes on (a fixed path asked
  * with a method it does not serve gets the router's 404, as any unknown route).
  */
-export function registryRouter(ctx: V2Context): (request: Request, path: string) => Promise<Response> | undefined {
+export function registryRouter(ctx: V2Context): (request: Request, path: string) => Response | Promise<Response> | undefined {
   return (request, path) => {
     const fixed = PATHS.get(path);
     if (fixed) {
       if (request.method === "GET") return guarded(ctx, request, () => fixed(ctx, request));
-      if (request.method === "HEAD") return guarded(ctx, request, () => fixed(ctx, request)).then((res) => new Response(null, res));
+      if (request.method === "HEAD") return Promise.resolve(guarded(ctx, request, () => fixed(ctx, request))).then((res) => new Response(null, res));
       return undefined;
     }
     if (path.startsWith("/v2/")) return guarded(ctx, request, () => repositoryRequest(ctx, request, path.slice(4)));

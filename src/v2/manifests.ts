@@ -73,7 +73,8 @@ function answerHeaders(found: StoredManifest): Headers {
   return headers;
 }
 
-export async function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
+/** Synchronous: nothing on a pull is awaited (reads are cached or synchronous SQLite). */
+export function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Response {
   const repo = requireRepo(ctx, name);
   // A reference outside the tag and digest grammar names nothing that could be here: the spec's
   // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.
