@@ -90,12 +90,17 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // Bun's longest: it also closes a connection whose handler is still working (a commit that
       // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
       idleTimeout: 255,
-      async fetch(request, server) {
+      // Not async: a pull answered synchronously (the /v2 fast path) goes back without a promise.
+      fetch(request, server) {
         handlers++;
         const started = performance.now();
         const method = request.method;
         const path = request.url.slice(request.url.indexOf("/", 8));
         const endUpload = isUploadRequest(method, path) ? metrics.uploadStarted() : undefined;
+        const done = () => {
+          endUpload?.();
+          handlers--;
+        };
         try {
           const peer = server.requestIP(request)?.address;
           const address = resolveClientAddress(peer, proxies.empty ? null : request.headers.get("x-forwarded-for"), proxies);
@@ -104,20 +109,27 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
           attachNote(request, note);
           const bodied = hasBody(request.headers);
           const bytesIn = bodied ? Number(request.headers.get("content-length")) || 0 : 0;
+          /** The answer as sent: headers of ours, counted and logged. */
+          const finish = ({ response, bytes }: Sized): Response => {
+            // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+            // connection: close it instead. While stopping, no connection is kept for another request.
+            if (stopping || (bodied && !request.bodyUsed)) response.headers.set("Connection", "close");
+            response.headers.set("X-Request-ID", note.id);
+            const ms = performance.now() - started;
+            metrics.record({ path, method, status: response.status, seconds: ms / 1000, bytesIn, bytesOut: bytes });
+            log.request({ method, path, status: response.status, bytes, ms, id: note.id, caller: note.caller, address });
+            return response;
+          };
           const handled = app.handle(request);
-          const answered = sized(request, handled instanceof Promise ? await handled : handled);
-          const { response, bytes } = answered instanceof Promise ? await answered : answered;
-          // A body nobody read would be drained (or waited for, a byte at a time) to keep the
-          // connection: close it instead. While stopping, no connection is kept for another request.
-          if (stopping || (bodied && !request.bodyUsed)) response.headers.set("Connection", "close");
-          response.headers.set("X-Request-ID", note.id);
-          const ms = performance.now() - started;
-          metrics.record({ path, method, status: response.status, seconds: ms / 1000, bytesIn, bytesOut: bytes });
-          log.request({ method, path, status: response.status, bytes, ms, id: note.id, caller: note.caller, address });
-          return response;
-        } finally {
-          endUpload?.();
-          handlers--;
+          const answered = handled instanceof Promise ? handled.then((response) => sized(request, response)) : sized(request, handled);
+          if (!(answered instanceof Promise)) {
+            done();
+            return finish(answered);
+          }
+          return answered.then(finish).finally(done);
+        } catch (err) {
+          done();
+          throw err;
         }
       },
       error(err) {
