@@ -254,8 +254,7 @@ async function main(argv: string[]): Promise<number> {
     log.flush();
     const report = await server.stop(config.stopGraceSeconds * 1000);
     log.info(`stopped${report.cutOff ? ` (${report.cutOff} request(s) cut off)` : ""}`);
-    // Log lines are written off the event loop: the last ones reach stdout before the exit.
-    await log.drain();
+    log.flush();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

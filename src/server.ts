@@ -195,7 +195,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       ctx.stores.close();
-      await log.drain();
+      log.flush();
       return { cutOff };
     },
   };
