@@ -5,6 +5,7 @@
 // before a route could look at it. A body over its cap by Content-Length is refused unread.
 import type { Config } from "./config";
 import { clientAddress, recordClientAddress } from "./auth/clientAddress";
+import { carryNote } from "./requestNotes";
 import { parseV2Path } from "./oci";
 import { declaredLength, hasBody, readCapped } from "./requestBody";
 import { isV1Path } from "./v1";
@@ -85,6 +86,7 @@ function withBodyInMemory(request: Request, bytes: Uint8Array): Request {
   else headers.set("content-length", String(bytes.byteLength));
   const copy = new Request(request.url, { method: request.method, headers, body: bodiless ? null : bytes });
   recordClientAddress(copy, clientAddress(request));
+  carryNote(request, copy);
   inMemory.add(copy);
   return copy;
 }

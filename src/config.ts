@@ -80,6 +80,28 @@ export const ConfigSchema = Type.Object(
       description: "open upload sessions per account (per client address with --auth none); more answer 429 TOOMANYREQUESTS",
     }),
     logRequests: Type.Boolean({ default: true, description: "one log line per request" }),
+    logFormat: Type.Union([Type.Literal("text"), Type.Literal("json")], {
+      default: "text",
+      description: "text: one readable line per event; json: one JSON object per line (time, level, msg, request fields)",
+    }),
+    logLevel: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], {
+      default: "info",
+      description: "the least severe level written; request lines are info (4xx) and warn (5xx)",
+    }),
+    metricsAddress: Type.Optional(
+      Type.String({
+        pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$",
+        description: "serve Prometheus /metrics on this HOST:PORT (e.g. 127.0.0.1:9090), apart from the public port",
+      }),
+    ),
+    metricsToken: Type.Optional(
+      Type.String({
+        minLength: 16,
+        maxLength: 256,
+        pattern: "^[\\x21-\\x7e]+$",
+        description: "serve /metrics on the public port to `Authorization: Bearer <this>` only (and require it on metricsAddress too)",
+      }),
+    ),
     notificationAllowLoopback: Type.Boolean({
       default: false,
       description: "allow notification webhooks to loopback addresses (refused by default, as in Quay)",
@@ -192,6 +214,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   autoPruneIntervalSeconds: "BERTH_AUTO_PRUNE_INTERVAL_SECONDS",
   maxOpenUploadsPerAccount: "BERTH_MAX_OPEN_UPLOADS_PER_ACCOUNT",
   logRequests: "BERTH_LOG_REQUESTS",
+  logFormat: "BERTH_LOG_FORMAT",
+  logLevel: "BERTH_LOG_LEVEL",
+  metricsAddress: "BERTH_METRICS_ADDRESS",
+  metricsToken: "BERTH_METRICS_TOKEN",
   notificationAllowLoopback: "BERTH_NOTIFICATION_ALLOW_LOOPBACK",
   notificationAllowLinkLocal: "BERTH_NOTIFICATION_ALLOW_LINK_LOCAL",
   notificationAllowPrivate: "BERTH_NOTIFICATION_ALLOW_PRIVATE",
@@ -220,6 +246,16 @@ export const ENV_NAMES: Record<keyof Config, string> = {
 };
 
 export class ConfigError extends Error {}
+
+/** Settings that are credentials: never echoed in errors or `berth config check`. */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(["metricsToken"]);
+
+/** The settings as they may be shown: secrets replaced by "(set)". */
+export function printableConfig(config: Config): Record<string, unknown> {
+  const shown: Record<string, unknown> = { ...config };
+  for (const key of SECRET_SETTINGS) if (shown[key] !== undefined) shown[key] = "(set)";
+  return shown;
+}
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -281,6 +317,7 @@ export function loadConfig(
       const where = origin[key] ?? key;
       if (!key) return `${e.message}`;
       if (!(key in ConfigSchema.properties)) return `unknown setting "${key}" (${where})`;
+      if (SECRET_SETTINGS.has(key)) return `${where}: ${e.message}`;
       return `${where}: ${e.message} (got ${JSON.stringify((withDefaults as any)[key])})`;
     });
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join("\n  ")}`);

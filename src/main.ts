@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { ConfigError, loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig, printableConfig, type Config } from "./config";
 import { createLogger } from "./log";
 import { startServer } from "./server";
 import { openStores, type Stores } from "./store";
@@ -231,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
   }
   config = { ...config, data: resolve(config.data) };
   if (command === "config" && sub === "check") {
-    console.log(JSON.stringify(config, null, 2));
+    console.log(JSON.stringify(printableConfig(config), null, 2));
     return 0;
   }
   if (command === "user" || command === "org" || command === "robot" || command === "repo") {
@@ -296,7 +296,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`berth: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  const log = createLogger({ requests: config.logRequests });
+  const log = createLogger({ requests: config.logRequests, format: config.logFormat, level: config.logLevel });
   let server;
   try {
     server = await startServer(config, log);

@@ -1,10 +1,13 @@
-import { createApp, createContext, type AppContext, type ContextOptions } from "./app";
+import { createHandler, createContext, type AppContext, type ContextOptions } from "./app";
 import type { Config } from "./config";
 import type { Logger } from "./log";
 import { peerIsTrustedProxy, recordClientAddress, resolveClientAddress, TrustedProxies } from "./auth/clientAddress";
 import { hasBody } from "./requestBody";
 import { isValidHost } from "./auth/externalUrl";
 import { httpsLocation, Listener, tlsSource, type PemPair, type TlsSource } from "./tls";
+import { attachNote, requestIdFor } from "./requestNotes";
+import { isUploadRequest } from "./metrics/requestMetrics";
+import { listenAddress, metricsAnswer } from "./metrics/endpoint";
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
@@ -14,16 +17,19 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
  * as a Blob costs what sending it would and gives its size. (A streamed body would be read
  * whole here: streamed answers must declare their length, as blobs do.)
  */
-async function sized(request: Request, response: Response): Promise<{ response: Response; bytes: number }> {
+function sized(request: Request, response: Response): Sized | Promise<Sized> {
   if (request.method === "HEAD" || NULL_BODY_STATUS.has(response.status)) return { response, bytes: 0 };
   const declared = response.headers.get("content-length");
   if (declared !== null) return { response, bytes: Number(declared) };
-  const body = await response.blob();
-  return { response: new Response(body, response), bytes: body.size };
+  return response.blob().then((body) => ({ response: new Response(body, response), bytes: body.size }));
 }
+
+type Sized = { response: Response; bytes: number };
 
 export interface RunningServer {
   url: string;
+  /** With `metricsAddress`: where /metrics is served (the port is the bound one). */
+  metricsUrl?: string;
   ctx: AppContext;
   /**
    * Takes the certificate again (SIGHUP): tlsCert/tlsKey re-read, or with `tls: auto` the server
@@ -68,7 +74,8 @@ export async function startServer(
 }
 
 async function serve(ctx: AppContext, config: Config, log: Logger): Promise<RunningServer> {
-  const app = createApp(ctx);
+  const app = createHandler(ctx);
+  const metrics = ctx.metrics.requests;
   const proxies = new TrustedProxies(config.trustedProxies);
   const tls = tlsSource(config);
   let served = tls && (await loadTls(tls, log));
@@ -83,21 +90,46 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       // Bun's longest: it also closes a connection whose handler is still working (a commit that
       // fsyncs gigabytes). Stalled bodies are cut off sooner, by bodyStallSeconds (60 s).
       idleTimeout: 255,
-      async fetch(request, server) {
+      // Not async: a pull answered synchronously (the /v2 fast path) goes back without a promise.
+      fetch(request, server) {
         handlers++;
-        try {
-          const started = performance.now();
-          const peer = server.requestIP(request)?.address;
-          recordClientAddress(request, resolveClientAddress(peer, request.headers.get("x-forwarded-for"), proxies), peerIsTrustedProxy(peer, proxies));
-          const { response, bytes } = await sized(request, await app.handle(request));
-          // A body nobody read would be drained (or waited for, a byte at a time) to keep the
-          // connection: close it instead. While stopping, no connection is kept for another request.
-          if (stopping || (!request.bodyUsed && hasBody(request.headers))) response.headers.set("Connection", "close");
-          const path = request.url.slice(request.url.indexOf("/", 8));
-          log.request(request.method, path, response.status, bytes, performance.now() - started);
-          return response;
-        } finally {
+        const started = performance.now();
+        const method = request.method;
+        const path = request.url.slice(request.url.indexOf("/", 8));
+        const endUpload = isUploadRequest(method, path) ? metrics.uploadStarted() : undefined;
+        const done = () => {
+          endUpload?.();
           handlers--;
+        };
+        try {
+          const peer = server.requestIP(request)?.address;
+          const address = resolveClientAddress(peer, proxies.empty ? null : request.headers.get("x-forwarded-for"), proxies);
+          recordClientAddress(request, address, peerIsTrustedProxy(peer, proxies));
+          const note: { id: string; caller?: string } = { id: requestIdFor(request.headers.get("x-request-id")) };
+          attachNote(request, note);
+          const bodied = hasBody(request.headers);
+          const bytesIn = bodied ? Number(request.headers.get("content-length")) || 0 : 0;
+          /** The answer as sent: headers of ours, counted and logged. */
+          const finish = ({ response, bytes }: Sized): Response => {
+            // A body nobody read would be drained (or waited for, a byte at a time) to keep the
+            // connection: close it instead. While stopping, no connection is kept for another request.
+            if (stopping || (bodied && !request.bodyUsed)) response.headers.set("Connection", "close");
+            response.headers.set("X-Request-ID", note.id);
+            const ms = performance.now() - started;
+            metrics.record({ path, method, status: response.status, seconds: ms / 1000, bytesIn, bytesOut: bytes });
+            log.request({ method, path, status: response.status, bytes, ms, id: note.id, caller: note.caller, address });
+            return response;
+          };
+          const handled = app.handle(request);
+          const answered = handled instanceof Promise ? handled.then((response) => sized(request, response)) : sized(request, handled);
+          if (!(answered instanceof Promise)) {
+            done();
+            return finish(answered);
+          }
+          return answered.then(finish).finally(done);
+        } catch (err) {
+          done();
+          throw err;
         }
       },
       error(err) {
@@ -108,6 +140,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
     served,
   );
   const redirect = served && config.tlsRedirectPort !== undefined ? redirectServer(config, listener.port) : undefined;
+  const metricsServer = config.metricsAddress === undefined ? undefined : metricsListener(ctx, config.metricsAddress, config.metricsToken);
   await ctx.stores.uploads.sweep();
   // Collection passes (which also sweep upload sessions) every gcIntervalSeconds.
   ctx.lifecycle.start();
@@ -142,12 +175,14 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   const url = `${served ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;
   return {
     url,
+    metricsUrl: metricsServer && `http://${metricsServer.hostname?.includes(":") ? `[${metricsServer.hostname}]` : metricsServer.hostname}:${metricsServer.port}/metrics`,
     ctx,
     reloadTls,
     async stop(graceMs = 0) {
       stopping = true;
       clearInterval(renewal);
       redirect?.stop(true);
+      metricsServer?.stop(true);
       let cutOff = 0;
       const drained = listener.stop(false);
       if (!(await finishesWithin(drained, graceMs))) {
@@ -205,6 +240,20 @@ function redirectServer(config: Config, tlsPort: number) {
       const headers: Record<string, string> = { Location: location };
       if (hasBody(request.headers)) headers.Connection = "close";
       return new Response(null, { status: 308, headers });
+    },
+  });
+}
+
+/** `metricsAddress`: plain HTTP serving /metrics only (behind metricsToken when it is set). */
+function metricsListener(ctx: AppContext, address: string, token: string | undefined) {
+  return Bun.serve({
+    ...listenAddress(address),
+    reusePort: false,
+    maxRequestBodySize: 64 * 1024,
+    fetch(request) {
+      const path = request.url.slice(request.url.indexOf("/", 8));
+      if (path !== "/metrics") return new Response("not found: this port serves /metrics only\n", { status: 404 });
+      return metricsAnswer(ctx.metrics, request, token);
     },
   });
 }

@@ -163,8 +163,14 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     const { actor } = event;
     const caller = callerOf(actor.subject);
     const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${actor.ip}\n${caller ? callerIds.get(caller) : 0}\n${actor.userAgent ?? ""}`;
-    const own: Record<string, unknown> = event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest };
-    own.mediaType = event.mediaType;
-    stores.auditWriter.recordCoalescing({ key, build: () => build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller) });
+    // The record is built only for the first pull of its batch.
+    stores.auditWriter.recordCoalescing({
+      key,
+      build: () => {
+        const own: Record<string, unknown> = event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest };
+        own.mediaType = event.mediaType;
+        return build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller);
+      },
+    });
   });
 }

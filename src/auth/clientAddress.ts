@@ -54,6 +54,7 @@ function forwardedHop(text: string): IpAddress | undefined {
  * walk at the last trusted hop: that proxy is the client as far as we can tell.
  */
 export function resolveClientAddress(peer: string | undefined, forwardedFor: string | null, proxies: TrustedProxies): string {
+  if (peer !== undefined && (forwardedFor === null || proxies.empty)) return peerAddress(peer);
   const peerIp = peer === undefined ? undefined : parseIp(peer);
   if (!peerIp) return peer ?? "unknown";
   let client = peerIp;
@@ -67,6 +68,22 @@ export function resolveClientAddress(peer: string | undefined, forwardedFor: str
     }
   }
   return formatIp(client);
+}
+
+// A connection's peer, parsed and written in canonical form, once per distinct peer (every request
+// asks): a pure function of the string. Bounded, cleared when full.
+const peerAddresses = new Map<string, string>();
+const MAX_PEERS = 4096;
+
+function peerAddress(peer: string): string {
+  let address = peerAddresses.get(peer);
+  if (address === undefined) {
+    const ip = parseIp(peer);
+    address = ip ? formatIp(ip) : peer;
+    if (peerAddresses.size >= MAX_PEERS) peerAddresses.clear();
+    peerAddresses.set(peer, address);
+  }
+  return address;
 }
 
 /** Whether the connection's peer is one of the trusted proxies (never true without any). */

@@ -36,8 +36,22 @@ const LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
 const HOST_PATTERN = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*\\.?|\\[[0-9A-Fa-f:.]{2,45}\\])(?::([0-9]{1,5}))?$`);
 const MAX_HOST = 262; // 253 for the name, ":" and 5 digits, a little slack for brackets
 
+// Clients send the same Host on every request, and every request checks it (the front door, the
+// token service name, the realm): hosts found valid are remembered. Per process and correct so:
+// the answer is a pure function of the string. Bounded: cleared when full.
+const validHosts = new Set<string>();
+const MAX_REMEMBERED_HOSTS = 256;
+
 /** Whether a Host-style value is a host name (or IP literal) with an optional port 1–65535. */
 export function isValidHost(value: string): boolean {
+  if (validHosts.has(value)) return true;
+  if (!checkHost(value)) return false;
+  if (validHosts.size >= MAX_REMEMBERED_HOSTS) validHosts.clear();
+  validHosts.add(value);
+  return true;
+}
+
+function checkHost(value: string): boolean {
   if (value.length === 0 || value.length > MAX_HOST) return false;
   const m = HOST_PATTERN.exec(value);
   if (!m) return false;
@@ -96,15 +110,17 @@ export function forwardedHeadersTrusted(request: Request): boolean {
 export function externalBase(settings: ExternalUrlSettings, request: Request): ExternalBase {
   if (settings.publicUrl) return publicBase(settings.publicUrl);
   const h = request.headers;
+  const trusted = forwardedHeadersTrusted(request);
+  // Forwarded headers are read only when they may be believed (deriveExternalBase ignores them otherwise).
   return deriveExternalBase(
     settings,
     {
       host: h.get("host"),
-      forwardedHost: h.get("x-forwarded-host"),
-      forwardedProto: h.get("x-forwarded-proto"),
+      forwardedHost: trusted ? h.get("x-forwarded-host") : null,
+      forwardedProto: trusted ? h.get("x-forwarded-proto") : null,
       secure: request.url.startsWith("https:"),
     },
-    forwardedHeadersTrusted(request),
+    trusted,
   );
 }
 

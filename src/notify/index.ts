@@ -11,7 +11,7 @@ import { validateNotification, type NotificationInput } from "./events";
 import { notifyOnPush } from "./pushNotifier";
 import { notifyOnQuota } from "./quotaNotifier";
 import { notifyOnMirrorSync } from "./mirrorNotifier";
-import { deliverySender } from "./sendDelivery";
+import { deliverySender, type DeliveryOutcome, type DeliverySender } from "./sendDelivery";
 import { queueTestNotification, type TestOutcome } from "./testNotification";
 import type { TestRateLimiter, TokenBucketOptions } from "./testRateLimit";
 import type { DeliveryClaims } from "./deliveryClaims";
@@ -37,6 +37,8 @@ export interface NotificationDeps {
   /** State only one process can hold, built where the app is composed: the test allowance, the outbox claims. */
   testLimiter: TestRateLimiter;
   claims: DeliveryClaims;
+  /** Told every send's outcome (the metrics count deliveries and failures). */
+  onSent?: (outcome: DeliveryOutcome) => void;
 }
 
 /** The worker's settings, and what tests replace: name resolution, the send timeout, the test allowance. */
@@ -52,7 +54,13 @@ export interface NotificationOptions extends DeliveryWorkerOptions {
 export function setUpNotifications(deps: NotificationDeps, opts: NotificationOptions = {}): Notifications {
   const store = deps.stores.notifications;
   const policy = targetPolicy(deps.config);
-  const send = opts.send ?? deliverySender({ policy, resolve: opts.resolve, timeoutMs: opts.timeoutMs });
+  const sender = opts.send ?? deliverySender({ policy, resolve: opts.resolve, timeoutMs: opts.timeoutMs });
+  const onSent = deps.onSent;
+  const send: DeliverySender = onSent ? async (delivery, signal) => {
+    const outcome = await sender(delivery, signal);
+    onSent(outcome);
+    return outcome;
+  } : sender;
   const worker = new DeliveryWorker(store, deps.log, deps.claims, { ...opts, send });
   // The configured port until the server says which one it listens on (they differ for port 0).
   let address: RegistryAddress = registryAddress(deps.config, deps.config.port);

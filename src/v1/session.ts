@@ -2,6 +2,8 @@ import type { Cookie } from "elysia";
 import { callerFromRequest, SESSION_COOKIE, type SessionData } from "./caller";
 import type { V1Context } from "./context";
 import { randomToken } from "../secrets";
+import { noteCaller } from "../requestNotes";
+import { identityName } from "../auth/identity";
 
 /** Elysia options the API v1 app and the root app share: the signed session cookie. */
 export function v1Options(ctx: V1Context, name: string) {
@@ -15,6 +17,7 @@ export function v1Options(ctx: V1Context, name: string) {
 export function sessionOf(ctx: V1Context, jar: Cookie<unknown>, request: Request, headers: Record<string, unknown>) {
   const policy = { lifetimeMs: ctx.config.sessionLifetimeSeconds * 1000, now: Date.now() };
   const caller = callerFromRequest(request, jar.value as SessionData | undefined, ctx.stores.users, ctx.oauth, policy);
+  if (caller.identity.kind !== "anonymous") noteCaller(request, identityName(caller.identity));
   const secure = request.url.startsWith("https:") || ctx.config.publicUrl?.startsWith("https:") === true;
   const cookie = { httpOnly: true, sameSite: "lax", secure, path: "/" } as const;
   return {

@@ -52,7 +52,8 @@ type Kind = V2Route["kind"];
 export interface RepositoryRoute<K extends Kind = Kind> {
   /** What the caller needs on the repository. */
   actions: RepoAction[];
-  handle(ctx: V2Context, request: Request, route: Extract<V2Route, { kind: K }>): Promise<Response>;
+  /** A Response at once where nothing is awaited (a manifest GET); a promise otherwise. */
+  handle(ctx: V2Context, request: Request, route: Extract<V2Route, { kind: K }>): Response | Promise<Response>;
 }
 
 const pullManifest: RepositoryRoute<"manifest"> = { actions: ["pull"], handle: (ctx, request, r) => getManifest(ctx, request, r.repo, r.reference) };

@@ -9,6 +9,7 @@ import { RegistryError } from "./errors";
 import { jsonResponse } from "./respond";
 import { identityActor } from "./actor";
 import { takeRateToken } from "./rateLimit";
+import { noteCaller } from "../requestNotes";
 
 /**
  * GET /v2/auth: Basic credentials (password, robot token, `$app` token) or none become a JWT
@@ -25,6 +26,7 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
   const identity = await authenticate(auth, request);
   const subject = subjectOf(identity);
   if (subject) await takeRateToken(ctx, "auth", request, subject);
+  if (identity.kind !== "anonymous") noteCaller(request, identityName(identity));
   const scopeValues = url.searchParams.getAll("scope");
   if (identity.kind === "anonymous" && !scopeValues.some((v) => v.trim() !== "")) {
     // `docker login` without credentials.

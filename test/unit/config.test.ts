@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../../src/config";
+import { ConfigError, loadConfig, printableConfig } from "../../src/config";
 import { tempDir } from "../support/server";
 
 describe("config", () => {
@@ -66,5 +66,35 @@ describe("config", () => {
     expect(() => loadConfig({}, {}, file)).toThrow(/berth.json/);
     expect(() => loadConfig({}, {}, join(dir, "missing.json"))).toThrow(/not found/);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe("observability settings", () => {
+  test("logFormat, logLevel and metricsAddress from the environment", () => {
+    const c = loadConfig({}, { BERTH_LOG_FORMAT: "json", BERTH_LOG_LEVEL: "warn", BERTH_METRICS_ADDRESS: "127.0.0.1:9090" });
+    expect([c.logFormat, c.logLevel, c.metricsAddress]).toEqual(["json", "warn", "127.0.0.1:9090"]);
+    expect(loadConfig({}, {}).logFormat).toBe("text");
+    expect(loadConfig({ metricsAddress: "[::1]:9100" }, {}).metricsAddress).toBe("[::1]:9100");
+  });
+
+  test.each(["9090", "127.0.0.1", "a b:1", "::1:9090", "host:port"])("metricsAddress %j is refused", (address) => {
+    expect(() => loadConfig({ metricsAddress: address }, {})).toThrow(/--metrics-address/);
+  });
+
+  test("a bad metricsToken is refused without being echoed; config check shows it as (set)", () => {
+    for (const bad of ["short-secret", "has space in the token value"]) {
+      let message = "";
+      try {
+        loadConfig({}, { BERTH_METRICS_TOKEN: bad });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain("BERTH_METRICS_TOKEN");
+      expect(message).not.toContain(bad);
+    }
+    const c = loadConfig({}, { BERTH_METRICS_TOKEN: "a-long-enough-metrics-token" });
+    expect(c.metricsToken).toBe("a-long-enough-metrics-token");
+    expect(JSON.stringify(printableConfig(c))).not.toContain("a-long-enough-metrics-token");
+    expect(printableConfig(c).metricsToken).toBe("(set)");
   });
 });

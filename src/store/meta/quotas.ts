@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { namespaceQuotas, quotaLimits, quotaNotices } from "../schema";
+import { namespaceQuotas, namespaces, namespaceUsage, quotaLimits, quotaNotices } from "../schema";
 
 export type QuotaLimitType = "Warning" | "Reject";
 
@@ -37,6 +37,13 @@ function readQuotas(db: MetaDb, namespaceIds: number[]): Map<number, QuotaRow> {
 
 const isUniqueViolation = (e: unknown) => String((e as Error)?.message ?? e).includes("UNIQUE constraint failed");
 
+/** A namespace with a quota: its limit and what it uses now (for /metrics). */
+export interface QuotaUse {
+  namespace: string;
+  limitBytes: number;
+  usedBytes: number;
+}
+
 /** Namespace quotas and their limits (Quay's namespacequota model), and which thresholds were notified. */
 export class QuotaStore {
   // Prepared: every counted push step reads its namespace's quota.
@@ -49,6 +56,18 @@ export class QuotaStore {
   }
 
   /** The namespace's quota, if it has one. */
+  /** Every namespace that has a quota, with its use (one statement; at most a row per quota). */
+  uses(): QuotaUse[] {
+    return this.db
+      .select({ namespace: namespaces.name, limitBytes: namespaceQuotas.limitBytes, usedBytes: sql<number>`COALESCE(${namespaceUsage.sizeBytes}, 0)` })
+      .from(namespaceQuotas)
+      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
+      .leftJoin(namespaceUsage, eq(namespaceUsage.namespaceId, namespaceQuotas.namespaceId))
+      .orderBy(asc(namespaces.name))
+      .all()
+      .map((r) => ({ ...r, usedBytes: Number(r.usedBytes) }));
+  }
+
   ofNamespace(namespaceId: number): QuotaRow | undefined {
     const quota = this.quotaOf.get({ ns: namespaceId });
     return quota && { ...quota, limits: this.limitsOf.all({ quota: quota.id }).map(({ quotaId: _, ...limit }) => limit) };

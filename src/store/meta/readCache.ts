@@ -32,7 +32,9 @@ export class InProcessReadCache implements ReadCache {
 
   get<T>(key: string, load: () => T, keep?: (value: T) => boolean): T {
     if (this.dataVersion) this.dropIfChangedElsewhere();
-    if (this.entries.has(key)) return this.entries.get(key) as T;
+    // One lookup on a hit; a remembered undefined (nothing there) needs the second.
+    const hit = this.entries.get(key);
+    if (hit !== undefined || this.entries.has(key)) return hit as T;
     const value = load();
     if (keep && !keep(value)) return value;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();

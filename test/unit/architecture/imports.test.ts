@@ -42,6 +42,7 @@ const MODULES: { module: string; owns: string; mayImport: string[] }[] = [
   { module: "v1", owns: "Quay REST routes, error bodies, route macros; HTTP only", mayImport: ["registry", "perm", "auth", "store", "audit", "oci", "leaf"] },
   { module: "cli", owns: "the command-line verbs beside serve; parses its arguments with oci's grammar", mayImport: ["registry", "store", "auth", "perm", "oci", "leaf"] },
   { module: "tls", owns: "HTTPS: the local CA and its server certificates, the operator's certificate files, the listener that reloads them", mayImport: ["leaf"] },
+  { module: "metrics", owns: "Prometheus /metrics: per-request figures in arrays, prom-client's registry, counted logins, the endpoint and its token", mayImport: ["store", "auth", "leaf"] },
   { module: "health", owns: "Quay's /health checks (what each probes) and their answer", mayImport: ["store", "leaf"] },
   { module: "ui", owns: "the web UI: its browser app (app/), bundled at build time (build/), served at / (serve/); talks to the server over HTTP only", mayImport: [] },
   { module: "composition", owns: "app.ts, server.ts, main.ts, bodyLimit.ts", mayImport: ["*"] },
