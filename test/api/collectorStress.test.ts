@@ -5,14 +5,12 @@
 // every live tag pulls byte for byte, every referrer of a live image is listed, fsck finds
 // nothing, and after one more pass the files on disk are exactly the blobs live manifests name.
 // BERTH_STRESS_SCALE=10 runs ten times as many operations per client.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkStore } from "../../src/registry/lifecycle/fsck";
 import { asDescriptor, descriptor, digestOf, manifestBytes, MT, randomBytes, RegistryClient, utf8, type PushedBlob } from "../support/registryClient";
 import { ROOT, startTestServer, type TestServer } from "../support/server";
-
-setDefaultTimeout(120_000);
 
 const SCALE = Number(process.env.BERTH_STRESS_SCALE ?? 1);
 const CLIENTS = 4;

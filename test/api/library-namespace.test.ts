@@ -4,7 +4,7 @@
 // owned by the superusers, made at start; no sign-up, org creation, superuser panel, user
 // initialize or CLI may take the name. A data directory where someone already holds it is
 // contained at start (see src/auth/libraryNamespace.ts).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { CliError, orgAdd, userAdd } from "../../src/cli/accounts";
 import { loadConfig, type Config } from "../../src/config";
@@ -16,8 +16,6 @@ import { registryFor } from "../support/registryFixture";
 import { BearerRegistryClient, MT, registryAuth, registryToken } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(30_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const MALLORY_PASSWORD = "mallory-Secret-1";

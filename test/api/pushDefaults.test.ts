@@ -1,12 +1,10 @@
 // A push that creates a repository in an organization applies the org's default permissions
 // (prototypes), as Quay does for a user or robot pushing to a new repository (reference §2.10).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registryAuth } from "../support/registryClient";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { owen: "owen-Secret-1", carl: "carl-Secret-1", dana: "dana-Secret-1" } as const;
 

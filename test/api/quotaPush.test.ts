@@ -3,14 +3,12 @@
 // namespace and is exact after deletions (it counts what the database references: collection,
 // elsewhere, removes unreferenced manifests and lowers it further); quota_warning and quota_error
 // reach webhooks in Quay's namespace payload, once per threshold.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, expectError, randomBytes, registryToken, type Image } from "../support/registryClient";
 import { startTestServer, type TestServer } from "../support/server";
 import { WebhookReceiver } from "../support/webhookReceiver";
 import { expectJson, signedIn, type V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const QUOTA_MESSAGE = "Quota has been exceeded on namespace";

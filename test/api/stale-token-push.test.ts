@@ -2,13 +2,11 @@
 // token issued before its organization or user was deleted re-created the namespace as an
 // orphan nobody could see or re-create. A push creates a repository only inside a namespace
 // that exists when the write happens, and only while the caller may still create there.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, expectError, MT, randomBytes, registryToken, digestOf } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(30_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1" } as const;

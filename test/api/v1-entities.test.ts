@@ -1,12 +1,10 @@
 // API v1 entity typeahead in process (reference quay-api.md §2.13, GET /entities/<prefix>): people
 // for anyone; robots, teams, the org and team membership only for members of the namespace.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { eve: "eve-Secret-1", fay: "fay-Secret-1", gus: "gus-Secret-1", dex: "dex-Secret-1" } as const;
 

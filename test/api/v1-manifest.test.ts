@@ -1,14 +1,12 @@
 // API v1 manifests and labels (reference quay-api.md §2.7): the manifest view with Quay's layer
 // list, and labels listed, added, read and deleted, with the guards, Quay's 400s and CSRF.
 // /v2 runs in open mode, so images are pushed without tokens into repositories alice created.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
 import { asDescriptor, digestOf, MT, randomBytes, RegistryClient, utf8, type Image } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 const EMPTY_LAYER = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4";

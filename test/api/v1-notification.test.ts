@@ -3,15 +3,13 @@
 // failures can be reset, and only repository admins may touch any of it. The receiver listens
 // on loopback, so the server runs with notificationAllowLoopback on (others show the default, a
 // name whose address changes after creation, and one namespace flooding a stuck receiver).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
 import { BearerRegistryClient, RegistryClient } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { WebhookReceiver } from "../support/webhookReceiver";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 

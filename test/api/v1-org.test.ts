@@ -1,13 +1,11 @@
 // API v1 organizations, members and teams in process (reference quay-api.md §2.2, §2.3, §3), and
 // one story from org creation to a team member creating a repository and an org robot pushing.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { BearerRegistryClient, registryAuth } from "../support/registryClient";
 import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { olivia: "olivia-Secret-1", max: "max-Secret-1", nora: "nora-Secret-1" } as const;
 

@@ -1,12 +1,10 @@
 // API v1 repository permissions (reference quay-api.md §2.8): users, robots and teams, admin only,
 // with the effect checked through the permission model (the grantee can then read or write).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 let server: TestServer;

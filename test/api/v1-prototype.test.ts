@@ -1,14 +1,12 @@
 // API v1 default permissions (Quay's prototypes, reference quay-api.md §2.10): org admins list,
 // create, change and delete them; a repository a team member creates afterwards (through a /v2
 // push in token mode, or POST /api/v1/repository) carries the delegates' grants.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registryToken } from "../support/registryClient";
 import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carl: "carl-Secret-1", dana: "dana-Secret-1" } as const;
 const base = "/api/v1/organization/acme/prototypes";

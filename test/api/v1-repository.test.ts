@@ -2,15 +2,13 @@
 // change visibility and delete, with Quay's permission answers (401 anonymous, 403 signed in,
 // 404 only for those with namespace-wide rights) and CSRF on every cookie-authenticated write.
 // /v2 runs in open mode here, so images are pushed without tokens.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { orgAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { expectError, RegistryClient } from "../support/registryClient";
 import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1", pager: "pager-Secret-1" } as const;

@@ -1,12 +1,10 @@
 // API v1 robot accounts in process (reference quay-api.md §2.4): the caller's robots and an
 // organization's, their tokens, regeneration and deletion, and who may see what.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { registryAuthStatus } from "../support/registryClient";
 import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { rita: "rita-Secret-1", sam: "sam-Secret-1" } as const;
 
