@@ -1,15 +1,18 @@
 #!/bin/bash
 # Two Berth binaries, alternating, in one sitting (token auth, a fresh data directory per run):
 # e.g. a build before and after a change. Needs ../shared/bench and wrk.
-#   scripts/bench-ab.sh OLD_BINARY NEW_BINARY [ROUNDS] [SCENARIO...]
+#   scripts/bench-ab.sh OLD_BINARY NEW_BINARY [MORE_BINARIES...] [ROUNDS] [SCENARIO...]
 # Scenarios are registry-bench's (default: manifest-rps, after an untimed push-image); each run
 # prints registry-bench's one-line summary per scenario.
 # BENCH_DIR: the harness (default ../shared/bench beside the checkout, or /work/shared/bench);
 # BENCH_PORT: the port the binaries listen on (18080); BENCH_JSONL: a file the JSON lines are
 # appended to, each with "build" and "round" added, for medians afterwards.
 set -euo pipefail
-old=$1 new=$2 rounds=${3:-2}
-shift 3 2>/dev/null || shift $#
+bins=()
+while [ $# -gt 0 ] && [ -x "$1" ] && [ -f "$1" ]; do bins+=("$1"); shift; done
+[ ${#bins[@]} -ge 2 ] || { echo "usage: $0 OLD_BINARY NEW_BINARY [MORE_BINARIES...] [ROUNDS] [SCENARIO...]" >&2; exit 2; }
+rounds=2
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then rounds=$1; shift; fi
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(manifest-rps)
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,7 +22,7 @@ port=${BENCH_PORT:-18080}
 password=bench-Admin-pw-1
 bench() { (cd "$bench_dir" && bun registry-bench --url http://127.0.0.1:$port --user admin --password $password "$@"); }
 for round in $(seq "$rounds"); do
-  for bin in "$old" "$new"; do
+  for bin in "${bins[@]}"; do
     data=$(mktemp -d /tmp/berth-bench-XXXX)
     BERTH_LOG_REQUESTS=false BERTH_ADMIN_PASSWORD=$password "$bin" --port "$port" --host 127.0.0.1 --data "$data" --auth token >/dev/null 2>&1 &
     pid=$!
