@@ -2,12 +2,13 @@
 // (no sleeps): push 24 MiB, delete the tag, collect: nothing comes back while the tag can still
 // be restored; once the window has passed (at once with a window of 0) every byte does. And
 // Quay's permanent deletion endpoint (removeTagFromTimemachine).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RegistryClient } from "../support/registryClient";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 
 const MiB = 1024 * 1024;
@@ -15,21 +16,16 @@ const HOUR = 3600_000;
 const TWO_WEEKS = 14 * 24 * HOUR;
 const PASSWORDS = { tina: "tina-Secret-1", bob: "bob-Secret-1" } as const;
 
-let server: TestServer;
-let registry: RegistryClient;
-let tina: V1Client;
 let offset = 0;
 /** Moves the server's registry and lifecycle clock forward. */
 const advance = (ms: number) => (offset += ms);
-
-beforeAll(async () => {
-  server = await startTestServer({}, { clock: () => Date.now() + offset });
-  registry = new RegistryClient(server.url);
-  await createUsers(server.server.ctx.stores, PASSWORDS);
-  tina = await signedIn(server.url, "tina", PASSWORDS.tina);
-});
-afterAll(async () => {
-  await server?.stop();
+const world = worldForFile({ server: { clock: () => Date.now() + offset }, users: PASSWORDS, sessions: ["tina"] });
+let server: TestServer;
+let registry: RegistryClient;
+let tina: V1Client;
+beforeAll(() => {
+  ({ server, registry } = world);
+  tina = world.session("tina");
 });
 
 /** Bytes of every blob file on disk. */

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { registryAuthStatus } from "../support/registryClient";
 import { withStaleLogins } from "../support/clock";
-import { type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 import { worldForFile } from "../support/world";
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { LOG_KINDS } from "../../src/audit/logKinds";
 import { RegistryClient, registryToken } from "../support/registryClient";
-import { type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
 import { worldForFile } from "../support/world";
 

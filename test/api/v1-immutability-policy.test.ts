@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { orgAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, expectError, registryToken, type RegistryClient } from "../support/registryClient";
-import { type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, V1Client } from "../support/v1Client";
 import { worldForFile } from "../support/world";
 

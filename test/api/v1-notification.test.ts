@@ -10,9 +10,11 @@ import { BearerRegistryClient, RegistryClient } from "../support/registryClient"
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { WebhookReceiver } from "../support/webhookReceiver";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 
+const world = worldForFile({ config: { notificationAllowLoopback: "true" }, users: PASSWORDS, sessions: ["alice", "bob"] });
 let server: TestServer;
 let stores: Stores;
 let registry: RegistryClient;
@@ -20,22 +22,12 @@ let receiver: WebhookReceiver;
 let alice: V1Client;
 let bob: V1Client;
 let anon: V1Client;
-
-beforeAll(async () => {
+beforeAll(() => {
   receiver = new WebhookReceiver();
-  server = await startTestServer({ notificationAllowLoopback: "true" });
-  stores = server.server.ctx.stores;
-  registry = new RegistryClient(server.url);
-  await createUsers(stores, PASSWORDS);
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
+  ({ server, stores, registry, anon } = world);
+  [alice, bob] = [world.session("alice"), world.session("bob")];
 });
-afterAll(async () => {
-  await server?.stop();
-  receiver?.stop();
-});
+afterAll(() => receiver?.stop());
 
 let counter = 0;
 async function create(): Promise<string> {

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import { type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { ageLogin, expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 import { findOAuthToken } from "../../src/auth/oauthTokenCode";
 import { worldForFile } from "../support/world";

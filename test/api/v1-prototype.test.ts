@@ -3,7 +3,7 @@
 // push in token mode, or POST /api/v1/repository) carries the delegates' grants.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { registryToken } from "../support/registryClient";
-import { type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 import { worldForFile } from "../support/world";
 

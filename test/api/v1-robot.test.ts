@@ -2,7 +2,7 @@
 // organization's, their tokens, regeneration and deletion, and who may see what.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { registryAuthStatus } from "../support/registryClient";
-import { type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 import { worldForFile } from "../support/world";
 
