@@ -3,25 +3,22 @@
 // made immutable as it was pushed, a read-only repository, an expired tag, a namespace over its
 // quota), the answer each API gives, and that a refusal changes nothing. Then: the same
 // change made through either API writes the same audit entry.
-import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
+import { afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, registryToken, utf8, type Image, type RegistryClient } from "../support/registryClient";
-import { startTestServer, type TestServer } from "../support/server";
-import { signedIn, type V1Client } from "../support/v1Client";
+import { type TestServer } from "../support/server";
+import { type V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
+// Both APIs as the same superuser: the guards are what is tested, and audit entries compare.
+const fixture = worldForFile({ config: { auth: "token" }, server: { adminPassword: ADMIN_PASSWORD }, sessions: ["admin"] });
 let server: TestServer;
 let stores: Stores;
 let v1: V1Client;
-
-beforeAll(async () => {
-  // Both APIs as the same superuser: the guards are what is tested, and audit entries compare.
-  server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  v1 = await signedIn(server.url, "admin", ADMIN_PASSWORD);
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ({ server, stores } = fixture);
+  v1 = fixture.session("admin");
 });
 afterEach(() => setSystemTime());
 

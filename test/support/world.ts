@@ -41,7 +41,7 @@ export function sharedSigningKeyFile(): string {
 export interface TeamSpec<U extends string> {
   role: TeamRole;
   /** Users by name, robots as `org+short`. */
-  members?: (U | "admin" | `${string}+${string}`)[];
+  members?: (NoInfer<U> | "admin" | `${string}+${string}`)[];
 }
 
 export interface WorldSpec<U extends string> {
@@ -52,13 +52,13 @@ export interface WorldSpec<U extends string> {
   /** Users to create: name → password, each with `name@example.com`. */
   users?: Record<U, string>;
   /** Organizations: name → owner (a user or "admin") and teams besides `owners`. */
-  orgs?: Record<string, { owner: U | "admin"; teams?: Record<string, TeamSpec<U>> }>;
+  orgs?: Record<string, { owner: NoInfer<U> | "admin"; teams?: Record<string, TeamSpec<U>> }>;
   /** Robots to create, `owner+short` (the owner created above); tokens in `world.robots`. */
   robots?: `${string}+${string}`[];
   /** OAuth bearer tokens: label → user and scopes (as `berth token create`); in `world.tokens`. */
-  tokens?: Record<string, { user: U | "admin"; scopes: string }>;
+  tokens?: Record<string, { user: NoInfer<U> | "admin"; scopes: string }>;
   /** Users (or "admin") signed in to API v1 before the tests: `world.session(name)`. */
-  sessions?: (U | "admin")[];
+  sessions?: (NoInfer<U> | "admin")[];
   /** Forget failed logins after each test (all requests come from 127.0.0.1). Default true. */
   resetThrottlesAfterEach?: boolean;
 }
