@@ -6,7 +6,7 @@
 // when the change is written. The body runs synchronously: on bun:sqlite an async callback would
 // commit at its first await. Stores called inside (permissions, prototypes) open their own
 // transactions, which nest as savepoints on the same connection.
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "./db";
 import type { ReadCache } from "./meta/readCache";
 import type { PermissionStore } from "./meta/permissions";
@@ -16,6 +16,7 @@ import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests
 import type { QuotaRow, QuotaStore } from "./meta/quotas";
 import type { QuotaUsageStore } from "./meta/quotaUsage";
 import { LifecycleTx, prepareLifecycleStatements, type LifecycleStatements } from "./lifecycleTx";
+import { liveTagColumns, prepareRegistryStatements, repositoryColumns, type RegistryStatements } from "./registryStatements";
 import { endsAfter, timeMachineMs } from "./meta/tags";
 
 export type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
@@ -68,36 +69,6 @@ export type CreateRepositoryRow =
   | { kind: "exists"; repo: RepositoryFacts }
   | { kind: "noNamespace"; namespace: string };
 
-const liveTagColumns = {
-  id: tags.id,
-  name: tags.name,
-  manifestId: tags.manifestId,
-  digest: manifests.digest,
-  startMs: tags.startMs,
-  expiresMs: tags.expiresMs,
-  immutable: tags.immutable,
-};
-
-const repositoryColumns = {
-  id: repositories.id,
-  namespaceId: repositories.namespaceId,
-  fullName: repositories.fullName,
-  visibility: repositories.visibility,
-  state: repositories.state,
-};
-
-/** The first digest `present` does not find, asking about at most 500 at a time (SQLite's variable limit). */
-function firstMissing(digests: string[], present: (part: string[]) => { digest: string }[]): string | undefined {
-  const wanted = [...new Set(digests)];
-  for (let i = 0; i < wanted.length; i += 500) {
-    const part = wanted.slice(i, i + 500);
-    const found = new Set(present(part).map((r) => r.digest));
-    const missing = part.find((d) => !found.has(d));
-    if (missing) return missing;
-  }
-  return undefined;
-}
-
 /** Stores the registry's transactions reach beyond its own tables. */
 export interface RegistryTxStores {
   permissions: PermissionStore;
@@ -118,12 +89,14 @@ export class RegistryTx {
     /** The transaction's clock: every time it writes is this one. */
     readonly now: number,
     lifecycle: LifecycleStatements,
+    /** The hot statements, prepared once (registryStatements.ts); they run on the transaction's connection. */
+    private readonly q: RegistryStatements,
   ) {
     this.lifecycle = new LifecycleTx(tx, lifecycle);
   }
 
   repository(id: number): RepositoryFacts | undefined {
-    return this.tx.select(repositoryColumns).from(repositories).where(eq(repositories.id, id)).get();
+    return this.q.repository.get({ id });
   }
 
   /** The robot a MIRROR repository's mirror pushes as, if it has one. */
@@ -137,19 +110,8 @@ export class RegistryTx {
 
   /** The tag's live period; one whose expiry has passed is closed first (at its expiry) and is not live. */
   liveTag(repoId: number, name: string): LiveTag | undefined {
-    this.tx
-      .update(tags)
-      .set({ endMs: sql`MAX(${tags.expiresMs}, ${tags.startMs})` })
-      .where(
-        and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs), isNotNull(tags.expiresMs), lte(tags.expiresMs, this.now)),
-      )
-      .run();
-    return this.tx
-      .select(liveTagColumns)
-      .from(tags)
-      .innerJoin(manifests, eq(manifests.id, tags.manifestId))
-      .where(and(eq(tags.repositoryId, repoId), eq(tags.name, name), isNull(tags.endMs)))
-      .get();
+    this.q.closeExpiredTag.run({ repo: repoId, name, now: this.now });
+    return this.q.liveTag.get({ repo: repoId, name });
   }
 
   /** The live, unexpired tags pointing at a manifest, by name. */
@@ -164,11 +126,7 @@ export class RegistryTx {
   }
 
   manifestId(repoId: number, digest: string): number | undefined {
-    return this.tx
-      .select({ id: manifests.id })
-      .from(manifests)
-      .where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest)))
-      .get()?.id;
+    return this.q.manifestId.get({ repo: repoId, digest })?.id;
   }
 
   /** Whether the tag pointed at the manifest in a period that is live or ended after `sinceMs` (in the time machine). */
@@ -185,17 +143,12 @@ export class RegistryTx {
 
   /** Starts a new period of the tag at the manifest (the caller ended the live one). */
   startTag(repoId: number, name: string, manifestId: number, immutable = false): void {
-    this.tx.insert(tags).values({ repositoryId: repoId, name, manifestId, startMs: this.now, immutable }).run();
+    this.q.startTag.run({ repo: repoId, name, manifest: manifestId, now: this.now, immutable });
   }
 
   /** The immutability policies that apply to the repository: its own and its namespace's. */
   immutabilityRules(repoId: number): { tagPattern: string; tagPatternMatches: boolean }[] {
-    const nsId = this.tx.select({ id: repositories.namespaceId }).from(repositories).where(eq(repositories.id, repoId));
-    return this.tx
-      .select({ tagPattern: immutabilityPolicies.tagPattern, tagPatternMatches: immutabilityPolicies.tagPatternMatches })
-      .from(immutabilityPolicies)
-      .where(or(eq(immutabilityPolicies.repositoryId, repoId), and(isNull(immutabilityPolicies.repositoryId), eq(immutabilityPolicies.namespaceId, nsId))))
-      .all();
+    return this.q.immutabilityRules.all({ repo: repoId });
   }
 
   /** Up to `limit` live, unexpired tags of a namespace (or one of its repositories) with ids after `afterId`, by id. */
@@ -223,7 +176,7 @@ export class RegistryTx {
   }
 
   endTag(tagId: number): void {
-    this.tx.update(tags).set({ endMs: this.now }).where(eq(tags.id, tagId)).run();
+    this.q.endTag.run({ id: tagId, now: this.now });
   }
 
   setTagExpiry(tagId: number, expiresMs: number | null): void {
@@ -236,24 +189,13 @@ export class RegistryTx {
 
   /** The first of `digests` the repository may not serve (not uploaded, mounted or given to it). */
   missingBlob(repoId: number, digests: string[]): string | undefined {
-    return firstMissing(digests, (part) =>
-      this.tx
-        .select({ digest: repositoryBlobs.digest })
-        .from(repositoryBlobs)
-        .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, part)))
-        .all(),
-    );
+    // One prepared lookup per digest: cheaper than preparing an IN (…) of this push's length.
+    return [...new Set(digests)].find((digest) => !this.q.linkedBlob.get({ repo: repoId, digest }));
   }
 
   /** The first of `digests` that is not a manifest of the repository. */
   missingManifest(repoId: number, digests: string[]): string | undefined {
-    return firstMissing(digests, (part) =>
-      this.tx
-        .select({ digest: manifests.digest })
-        .from(manifests)
-        .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, part)))
-        .all(),
-    );
+    return [...new Set(digests)].find((digest) => !this.q.manifestId.get({ repo: repoId, digest }));
   }
 
   /**
@@ -264,29 +206,22 @@ export class RegistryTx {
   insertManifest(repoId: number, m: NewManifestRow): number {
     const existing = this.manifestId(repoId, m.digest);
     if (existing !== undefined) {
-      this.tx.update(manifests).set({ createdMs: this.now }).where(eq(manifests.id, existing)).run();
+      this.q.refreshManifest.run({ id: existing, now: this.now });
       return existing;
     }
-    const row = this.tx
-      .insert(manifests)
-      .values({
-        repositoryId: repoId,
-        digest: m.digest,
-        mediaType: m.mediaType,
-        artifactType: m.artifactType ?? null,
-        subjectDigest: m.subjectDigest ?? null,
-        size: m.content.byteLength,
-        content: Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength),
-        annotations: m.annotations ? JSON.stringify(m.annotations) : null,
-        createdMs: this.now,
-      })
-      .returning({ id: manifests.id })
-      .get();
-    const blobDigests = [...new Set(m.blobDigests)];
-    if (blobDigests.length) this.tx.insert(manifestBlobs).values(blobDigests.map((digest) => ({ manifestId: row.id, digest }))).run();
-    const childDigests = [...new Set(m.childDigests)];
-    if (childDigests.length)
-      this.tx.insert(manifestChildren).values(childDigests.map((childDigest) => ({ manifestId: row.id, childDigest }))).run();
+    const row = this.q.insertManifest.get({
+      repo: repoId,
+      digest: m.digest,
+      mediaType: m.mediaType,
+      artifactType: m.artifactType ?? null,
+      subjectDigest: m.subjectDigest ?? null,
+      size: m.content.byteLength,
+      content: Buffer.from(m.content.buffer, m.content.byteOffset, m.content.byteLength),
+      annotations: m.annotations ? JSON.stringify(m.annotations) : null,
+      now: this.now,
+    })!;
+    for (const digest of new Set(m.blobDigests)) this.q.manifestBlob.run({ id: row.id, digest });
+    for (const digest of new Set(m.childDigests)) this.q.manifestChild.run({ id: row.id, digest });
     return row.id;
   }
 
@@ -330,7 +265,7 @@ export class RegistryTx {
 
   /** Marks the repository changed (API v1's last_modified). */
   touch(repoId: number): void {
-    this.tx.update(repositories).set({ updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
+    this.q.touch.run({ id: repoId, now: this.now });
   }
 
   /** The namespace's quota with its limits, if it has one. */
@@ -410,6 +345,7 @@ export class RegistryTx {
 /** Runs registry transactions: one write lock, one clock, the read cache forgotten after each. */
 export class RegistryWrites {
   private readonly lifecycle: LifecycleStatements;
+  private readonly statements: RegistryStatements;
 
   constructor(
     private readonly db: MetaDb,
@@ -418,12 +354,13 @@ export class RegistryWrites {
     private readonly clock: () => number = Date.now,
   ) {
     this.lifecycle = prepareLifecycleStatements(db);
+    this.statements = prepareRegistryStatements(db);
   }
 
   /** `body` runs inside one IMMEDIATE transaction; throwing rolls everything back. */
   transact<T>(body: (tx: RegistryTx) => T): T {
     try {
-      return this.db.transaction((tx) => body(new RegistryTx(tx, this.stores, this.clock(), this.lifecycle)), { behavior: "immediate" });
+      return this.db.transaction((tx) => body(new RegistryTx(tx, this.stores, this.clock(), this.lifecycle, this.statements)), { behavior: "immediate" });
     } finally {
       // Cached reads (repository by name, manifest by tag) may have changed.
       this.cache.clear();

@@ -1,14 +1,12 @@
 // push_repo / pull_repo audit entries from /v2 (reference quay-api.md §2.11): who, where, what,
 // from which address, in token mode (users, robots, app tokens, anonymous) and in --auth none.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { LogEntry } from "../../src/store/meta/auditLog";
 import { createUsers, setRepoVisibility, startTestServer, type TestServer } from "../support/server";
 import { BearerRegistryClient, RegistryClient, registryToken } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 const UA = "audit-test/1.0";

@@ -1,6 +1,6 @@
 // Token auth in process (Docker token spec, as Quay does it; reference quay-api.md §3–4): the
 // challenge on /v2/, what /v2/auth hands out to whom, and how /v2 enforces the token's grant.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
@@ -14,8 +14,6 @@ import type { TokenAuth } from "../../src/v2/context";
 import { resetLoginThrottles, createUsers, setRepoVisibility, startTestServer, tempDir, type TestServer } from "../support/server";
 import { registryFor } from "../support/registryFixture";
 import { expectApiVersion, expectError, randomBytes, BearerRegistryClient, utf8, type OciError, basicAuth } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", dora: "dora-Secret-1" } as const;
@@ -46,7 +44,6 @@ function resetThrottle(): void {
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
 
 type Creds = readonly [string, string];
 const ADMIN: Creds = ["admin", ADMIN_PASSWORD];

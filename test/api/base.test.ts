@@ -1,6 +1,6 @@
 // GET /v2/ and what every /v2 answer carries (version header, error shape,
 // no 500 for anything a client can get wrong).
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
 import {
   API_VERSION,
@@ -13,8 +13,6 @@ import {
   utf8,
   digestOf,
 } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;

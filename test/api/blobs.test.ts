@@ -1,6 +1,6 @@
 // HEAD / GET / DELETE /v2/<name>/blobs/<digest>: exact bytes and headers, Range, unlinking, and
 // that a blob is only readable through a repository that has it.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../support/server";
 import {
   digestOf,
@@ -14,8 +14,6 @@ import {
   repoName,
   type PushedBlob,
 } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;

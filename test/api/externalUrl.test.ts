@@ -2,11 +2,9 @@
 // `type` URLs) when clients send forged Host / X-Forwarded-* headers: a bad Host is refused with a
 // 400, bad forwarded values are ignored, and publicUrl wins over all of them. Nothing a client
 // wrote is echoed unchecked.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../support/server";
 import { basicAuth, rawRequest, registryToken, type RawResponse } from "../support/registryClient";
-
-setDefaultTimeout(30_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 let server: TestServer;

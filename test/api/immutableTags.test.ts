@@ -1,12 +1,10 @@
 // /v2 and immutable tags (Quay: 409 on a manifest PUT onto one, on DELETE by its tag or by the
 // digest it points at). The refusal is the spec's DENIED code with Quay's status.
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { Registry } from "../../src/registry/registry";
 import { serverForFile } from "../support/server";
 import { expectError, expectStatus, RegistryClient, repoName } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let c: RegistryClient;
 let stores: Stores;

@@ -4,7 +4,7 @@
 // owned by the superusers, made at start; no sign-up, org creation, superuser panel, user
 // initialize or CLI may take the name. A data directory where someone already holds it is
 // contained at start (see src/auth/libraryNamespace.ts).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { CliError, orgAdd, userAdd } from "../../src/cli/accounts";
 import { loadConfig, type Config } from "../../src/config";
@@ -16,8 +16,7 @@ import { registryFor } from "../support/registryFixture";
 import { BearerRegistryClient, MT, registryAuth, registryToken } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(30_000);
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const MALLORY_PASSWORD = "mallory-Secret-1";
@@ -52,16 +51,10 @@ async function grantedActions(res: Response): Promise<string[]> {
 const pullTagsAnonymously = (url: string) => fetch(`${url}/v2/alpine/tags/list`);
 
 describe("the attack: claiming library to serve `docker pull alpine`", () => {
+  const world = worldForFile({ config: { auth: "token" }, server: { adminPassword: ADMIN_PASSWORD }, users: { mallory: MALLORY_PASSWORD } });
   let server: TestServer;
   let stores: Stores;
-  beforeAll(async () => {
-    server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
-    stores = server.server.ctx.stores;
-    await createUsers(stores, { mallory: MALLORY_PASSWORD });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  beforeAll(() => ({ server, stores } = world));
 
   test("sign-up, org creation and the superuser panel refuse the name; nobody but the superusers may push there", async () => {
     const anon = await anonymousClient(server.url);

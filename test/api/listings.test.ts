@@ -1,6 +1,6 @@
 // tags/list, _catalog and referrers: order, pagination (n, last, Link), filters, library/ names.
 // This file's server starts empty, so the catalog is exactly what these tests push.
-import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
 import {
   asDescriptor,
@@ -13,8 +13,6 @@ import {
   utf8,
   type Image,
 } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;

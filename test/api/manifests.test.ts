@@ -1,6 +1,6 @@
 // PUT / GET / HEAD / DELETE /v2/<name>/manifests/<reference> for OCI and Docker manifests and
 // indexes: exact bytes and headers, Accept negotiation, validation errors, names and tags.
-import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
 import {
   asDescriptor,
@@ -18,8 +18,6 @@ import {
   utf8,
   type Image,
 } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;

@@ -5,13 +5,11 @@
 // API's creation checks, as rows from older versions or names resolved differently would);
 // test/api/v1-notification.test.ts covers the routes. The receivers listen on loopback: servers
 // that should deliver run with notificationAllowLoopback on, servers that should refuse without it.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { BearerRegistryClient, RegistryClient, repoName } from "../support/registryClient";
 import { freePort, startTestServer, tempDir, type TestServer } from "../support/server";
 import type { NotificationRow } from "../../src/store/meta/notifications";
-
-setDefaultTimeout(30_000);
 
 interface Hit {
   contentType: string | null;

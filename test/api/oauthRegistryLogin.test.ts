@@ -4,34 +4,30 @@
 // repository needs repo:create; superuser powers need super:user; without repo scopes only
 // public repositories can be pulled, as by anyone. Tokens are minted the way
 // `berth token create` does (tokenCreate).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { userSetEnabled } from "../../src/cli/accounts";
 import { tokenCreate } from "../../src/cli/tokens";
 import type { Stores } from "../../src/store";
-import { createUsers, resetLoginThrottles, setRepoVisibility, startTestServer, type TestServer } from "../support/server";
+import { resetLoginThrottles, setRepoVisibility, type TestServer } from "../support/server";
 import { BearerRegistryClient, registryAuth, registryToken } from "../support/registryClient";
 import { findOAuthToken, issueOAuthToken } from "../../src/auth/oauthTokenCode";
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 const OAUTH = "$oauthtoken";
 
+const world = worldForFile({ config: { auth: "token" }, server: { adminPassword: ADMIN_PASSWORD }, users: PASSWORDS });
 let server: TestServer;
 let stores: Stores;
-
 beforeAll(async () => {
-  server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
+  ({ server, stores } = world);
   // alice/app and bob/private (private), bob/public (public), each with an image tagged v1.
   for (const [user, repo] of [["alice", "alice/app"], ["bob", "bob/private"], ["bob", "bob/public"]] as const) {
     const token = await registryToken(server.url, [user, PASSWORDS[user]], `repository:${repo}:pull,push`);
     await new BearerRegistryClient(server.url, token).pushImage(repo, "v1");
   }
   await setRepoVisibility(server, "bob/public", "public");
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 function mint(user: string, scopes: string): string {

@@ -1,41 +1,31 @@
 // A push that creates a repository in an organization applies the org's default permissions
 // (prototypes), as Quay does for a user or robot pushing to a new repository (reference §2.10).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { registryAuth } from "../support/registryClient";
-import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-
-setDefaultTimeout(60_000);
+import { type TestServer } from "../support/server";
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { owen: "owen-Secret-1", carl: "carl-Secret-1", dana: "dana-Secret-1" } as const;
 
+const world = worldForFile({
+  config: { auth: "token" },
+  users: PASSWORDS,
+  orgs: { acme: { owner: "owen", teams: { ops: { role: "creator", members: ["carl", "acme+ci"] }, devs: { role: "member", members: ["dana"] } } } },
+  robots: ["acme+ci"],
+});
 let server: TestServer;
 let stores: Stores;
-let ids: { carl: number; dana: number; devs: number; ops: number; robot: number };
 let robotToken: string;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" }, { adminPassword: "admin-Secret-1" });
-  stores = server.server.ctx.stores;
-  const users = await createUsers(stores, PASSWORDS);
-  orgAdd(stores, "acme", "owen");
+beforeAll(() => {
+  ({ server, stores } = world);
+  robotToken = world.robots["acme+ci"]!;
   const ns = stores.orgs.namespace("acme")!.id;
-  const ops = stores.orgs.setTeam(ns, "ops", "creator");
-  const devs = stores.orgs.setTeam(ns, "devs", "member");
-  stores.orgs.addMember(ops, { userId: users.carl.id });
-  stores.orgs.addMember(devs, { userId: users.dana.id });
-  robotToken = robotAdd(stores, "acme+ci");
+  const [carl, dana, devs] = [world.users.carl.id, world.users.dana.id, world.teamId("acme", "devs")];
   const robot = stores.robots.byName("acme+ci")!.id;
-  stores.orgs.addMember(ops, { robotId: robot });
-  ids = { carl: users.carl.id, dana: users.dana.id, devs, ops, robot };
-
   stores.prototypes.create({ namespaceId: ns, delegate: { teamId: devs }, role: "read" });
-  stores.prototypes.create({ namespaceId: ns, activating: { userId: users.carl.id }, delegate: { userId: users.dana.id }, role: "write" });
+  stores.prototypes.create({ namespaceId: ns, activating: { userId: carl }, delegate: { userId: dana }, role: "write" });
   stores.prototypes.create({ namespaceId: ns, activating: { robotId: robot }, delegate: { teamId: devs }, role: "admin" });
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 async function pushToken(user: string, secret: string, repo: string): Promise<Response> {

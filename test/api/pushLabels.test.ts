@@ -1,12 +1,10 @@
 // Push-time labels from a real image config over /v2: stored on the manifest with source
 // "manifest", and `quay.immutable` / `quay.expires-after` acting on the pushed tag.
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
 import { serverForFile } from "../support/server";
 import { expectError, RegistryClient, repoName } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let c: RegistryClient;
 let stores: Stores;

@@ -3,33 +3,28 @@
 // namespace and is exact after deletions (it counts what the database references: collection,
 // elsewhere, removes unreferenced manifests and lowers it further); quota_warning and quota_error
 // reach webhooks in Quay's namespace payload, once per threshold.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, expectError, randomBytes, registryToken, type Image } from "../support/registryClient";
-import { startTestServer, type TestServer } from "../support/server";
+import { type TestServer } from "../support/server";
 import { WebhookReceiver } from "../support/webhookReceiver";
-import { expectJson, signedIn, type V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { expectJson, type V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const QUOTA_MESSAGE = "Quota has been exceeded on namespace";
 
+const world = worldForFile({ config: { auth: "token", notificationAllowLoopback: "true" }, server: { adminPassword: ADMIN_PASSWORD }, sessions: ["admin"] });
 let server: TestServer;
 let stores: Stores;
 let su: V1Client;
 let receiver: WebhookReceiver;
-
-beforeAll(async () => {
+beforeAll(() => {
   receiver = new WebhookReceiver();
-  server = await startTestServer({ auth: "token", notificationAllowLoopback: "true" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  su = await signedIn(server.url, "admin", ADMIN_PASSWORD);
+  ({ server, stores } = world);
+  su = world.session("admin");
 });
-afterAll(async () => {
-  await server?.stop();
-  receiver?.stop();
-});
+afterAll(() => receiver?.stop());
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 

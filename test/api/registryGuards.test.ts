@@ -3,13 +3,12 @@
 // made immutable as it was pushed, a read-only repository, an expired tag, a namespace over its
 // quota, a read-only registry), the answer each API gives, and that a refusal changes nothing.
 // Then: the same change made through either API writes the same audit entry.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, registryToken, utf8, type Image, type RegistryClient } from "../support/registryClient";
 import { startTestServer, type TestServer } from "../support/server";
 import { signedIn, type V1Client } from "../support/v1Client";
 
-setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 let server: TestServer;

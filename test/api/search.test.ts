@@ -1,10 +1,8 @@
 // GET /v1/search and /v1/_ping: the registry search API `docker search <host>/<term>` calls, in
 // the JSON the Docker CLI reads, listing only what the caller may read.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { basicAuth, registryToken } from "../support/registryClient";
-
-setDefaultTimeout(30_000);
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 let server: TestServer;

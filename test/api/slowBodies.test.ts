@@ -4,28 +4,25 @@
 // nothing for bodyStallSeconds is cut off, the session keeping (durably) what arrived; and a
 // request whose body nobody reads gets its connection closed rather than kept waiting.
 // test/e2e/slowBodyFlood.test.ts shows health checks and pulls answering through a flood.
-import { afterAll, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
+import { beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { startTestServer, type TestServer } from "../support/server";
 import { BearerRegistryClient, digestOf, expectError, randomBytes, registryToken } from "../support/registryClient";
 import { openRaw } from "../support/rawConnection";
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1", dave: "dave-Secret-1" } as const;
 type User = keyof typeof PASSWORDS;
 const CAP = 3;
 
+const world = worldForFile({
+  config: { auth: "token", maxOpenUploadsPerAccount: String(CAP), bodyStallSeconds: "1" },
+  users: PASSWORDS,
+  resetThrottlesAfterEach: false,
+});
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer(
-    { auth: "token", maxOpenUploadsPerAccount: String(CAP), bodyStallSeconds: "1" },
-    { adminPassword: "admin-Secret-1" },
-  );
-  await createUsers(server.server.ctx.stores, PASSWORDS);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(() => (server = world.server));
 
 /** A registry client holding `user`'s push token for `<user>/app`. */
 async function pusher(user: User): Promise<BearerRegistryClient & { pushToken: string }> {

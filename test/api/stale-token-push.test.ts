@@ -2,31 +2,24 @@
 // token issued before its organization or user was deleted re-created the namespace as an
 // orphan nobody could see or re-create. A push creates a repository only inside a namespace
 // that exists when the write happens, and only while the caller may still create there.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, expectError, MT, randomBytes, registryToken, digestOf } from "../support/registryClient";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
-import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(30_000);
+import { resetLoginThrottles, type TestServer } from "../support/server";
+import { expectJson, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1" } as const;
 
+const world = worldForFile({ config: { auth: "token" }, server: { adminPassword: ADMIN_PASSWORD }, users: PASSWORDS, sessions: ["admin", "alice"] });
 let server: TestServer;
 let stores: Stores;
 let admin: V1Client;
 let alice: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
-  admin = await signedIn(server.url, "admin", ADMIN_PASSWORD);
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ({ server, stores } = world);
+  [admin, alice] = [world.session("admin"), world.session("alice")];
 });
 
 const pushToken = (creds: readonly [string, string], repo: string) => {

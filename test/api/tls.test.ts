@@ -86,7 +86,7 @@ describe("tlsCert / tlsKey", async () => {
     expect((await fetch(`${s.url}/v2/`, { tls } as RequestInit)).status).toBe(200);
     install(second);
     expect(await s.server.reloadTls()).toBe("TLS: the certificate is unchanged");
-  }, 30_000);
+  });
 
   test("the redirect port answers plain HTTP with 308 to the same path over HTTPS", async () => {
     install(first);

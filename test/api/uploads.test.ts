@@ -1,6 +1,6 @@
 // Blob uploads: POST sessions, monolithic POST, chunked and streamed PATCH, PUT, status, cancel,
 // digest checks, cross-repository mounts.
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
 import {
   digestOf,
@@ -15,8 +15,6 @@ import {
   repoName,
   type Bytes,
 } from "../support/registryClient";
-
-setDefaultTimeout(60_000);
 
 let server: TestServer;
 let c: RegistryClient;

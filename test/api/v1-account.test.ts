@@ -1,26 +1,17 @@
 // The caller's own account over API v1 (reference quay-api.md §2.1, §1.7): sign-up, PUT and
 // DELETE /api/v1/user/ behind fresh login, and POST /api/v1/user/initialize on an empty registry.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { registryAuthStatus, RegistryClient } from "../support/registryClient";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import { startTestServer, type TestServer } from "../support/server";
 import { ageLogin, expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
-setDefaultTimeout(60_000);
-
+const world = worldForFile({ config: { auth: "token" }, users: { olga: "olga-Secret-1" } });
 let server: TestServer;
 let stores: Stores;
+beforeAll(() => ({ server, stores } = world));
 const ELEVEN_MINUTES = 11 * 60 * 1000;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, { olga: "olga-Secret-1" });
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
 
 const uniq = () => `u${crypto.randomUUID().slice(0, 8)}`;
 const secret = () => server.server.ctx.cookieSecrets[0]!;

@@ -1,25 +1,17 @@
 // API v1 app-specific tokens in process (reference quay-api.md §2.9): create over HTTP, log in
 // with the code as `$app` at /v2/auth, list, read, revoke; self only, fresh login for changes.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { registryAuthStatus } from "../support/registryClient";
 import { withStaleLogins } from "../support/clock";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { ann: "ann-Secret-1", ben: "ben-Secret-1" } as const;
 
+const world = worldForFile({ config: { auth: "token" }, users: PASSWORDS });
 let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-  await createUsers(server.server.ctx.stores, PASSWORDS);
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
+beforeAll(() => ({ server } = world));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 

@@ -2,15 +2,13 @@
 // kinds it records (the `audit` macro, `x-log-kinds`), except the few Quay records nothing for;
 // and a representative write of each family is read back through the log endpoints with its
 // kind, performer and metadata as Quay's log_action calls write them.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { LOG_KINDS } from "../../src/audit/logKinds";
-import type { Stores } from "../../src/store";
 import { RegistryClient, registryToken } from "../support/registryClient";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
@@ -46,18 +44,9 @@ const UNAUDITED: Record<string, string> = {
   "DELETE /api/v1/superuser/organization/:namespace/quota/:quota_id": "Quay's superuser quota endpoints log nothing",
 };
 
+const world = worldForFile({ config: { auth: "token" }, server: { adminPassword: ADMIN_PASSWORD }, users: PASSWORDS });
 let server: TestServer;
-let stores: Stores;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
+beforeAll(() => ({ server } = world));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 /** The bootstrap admin: a superuser by the flag on its account. */

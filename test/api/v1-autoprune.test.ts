@@ -1,18 +1,25 @@
 // Auto-prune policies (Quay's endpoints/api/policy.py): the user, organization and repository
 // families with Quay's bodies, checks, permissions and audit kinds; then the lifecycle's pass
 // applying both methods, with patterns, over a namespace and its repositories.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { orgAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, registryToken, type Image } from "../support/registryClient";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import type { TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", rita: "rita-Secret-1" } as const;
 const ADMIN = "admin-Secret-1";
 
+// rita is a global read-only superuser; admin a superuser with full access (Berth's default).
+const world = worldForFile({
+  config: { auth: "token", readonlySuperusers: "rita" },
+  server: { adminPassword: ADMIN },
+  users: PASSWORDS,
+  orgs: { acme: { owner: "alice" } },
+  sessions: ["alice", "bob", "rita", "admin"],
+});
 let server: TestServer;
 let stores: Stores;
 let alice: V1Client;
@@ -21,23 +28,10 @@ let rita: V1Client;
 let admin: V1Client;
 let anon: V1Client;
 let userIds: Record<string, number>;
-
-beforeAll(async () => {
-  // rita is a global read-only superuser; admin a superuser with full access (Berth's default).
-  server = await startTestServer({ auth: "token", readonlySuperusers: "rita" }, { adminPassword: ADMIN });
-  stores = server.server.ctx.stores;
-  const users = await createUsers(stores, PASSWORDS);
-  userIds = { alice: users.alice.id, bob: users.bob.id };
-  orgAdd(stores, "acme", "alice");
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  rita = await signedIn(server.url, "rita", PASSWORDS.rita);
-  admin = await signedIn(server.url, "admin", ADMIN);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ({ server, stores, anon } = world);
+  [alice, bob, rita, admin] = [world.session("alice"), world.session("bob"), world.session("rita"), world.session("admin")];
+  userIds = { alice: world.users.alice.id, bob: world.users.bob.id };
 });
 
 let counter = 0;

@@ -2,23 +2,22 @@
 // route table itself, so a route added later is covered without anyone listing it. Each one is
 // sent anonymously and with a signed-in session cookie (the cross-site request a browser would
 // make), without the token: 403 in Quay's {error} shape, never a 2xx, never a 500.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestServer, type TestServer } from "../support/server";
-import { signedIn, V1Client } from "../support/v1Client";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { type TestServer } from "../support/server";
+import { V1Client } from "../support/v1Client";
 import { v1Routes } from "../../src/v1";
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "csrf-routes-Admin-1";
 /** Quay's web routes outside the CSRF-protected API (the first-user bootstrap). */
 const EXEMPT = ["POST /api/v1/user/initialize"];
 
+const world = worldForFile({ server: { adminPassword: ADMIN_PASSWORD }, sessions: ["admin"] });
 let server: TestServer;
 let admin: V1Client;
-beforeAll(async () => {
-  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
-  admin = await signedIn(server.url, "admin", ADMIN_PASSWORD);
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  server = world.server;
+  admin = world.session("admin");
 });
 
 /** A concrete path for a route: repository names with a slash, digests where a route wants one. */

@@ -1,19 +1,16 @@
 // /api/v1/discovery is generated from the route table: every route that exists is described,
 // and everything described answers (reference quay-api.md §2.13).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { NO_SUCH_ROUTE } from "../../src/v1";
 import { isDocumentedRoute } from "../../src/v1/discovery";
-import { startTestServer, type TestServer } from "../support/server";
+import { type TestServer } from "../support/server";
 import { expectJson } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
+const world = worldForFile({ config: { auth: "token" } });
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-});
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(() => (server = world.server));
 
 const discovery = async (query = "") => expectJson(await fetch(`${server.url}/api/v1/discovery${query}`), 200);
 

@@ -1,34 +1,23 @@
 // API v1 entity typeahead in process (reference quay-api.md §2.13, GET /entities/<prefix>): people
 // for anyone; robots, teams, the org and team membership only for members of the namespace.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { robotAdd } from "../../src/cli/accounts";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { createUsers, type TestServer } from "../support/server";
 import { expectJson, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { eve: "eve-Secret-1", fay: "fay-Secret-1", gus: "gus-Secret-1", dex: "dex-Secret-1" } as const;
 
+// acme: eve owns it, fay sits in its team devs, gus and dex are outsiders.
+const world = worldForFile({
+  config: { auth: "token" },
+  users: PASSWORDS,
+  orgs: { acme: { owner: "eve", teams: { devs: { role: "member", members: ["fay"] }, deploy: { role: "creator" } } } },
+  robots: ["acme+deployer", "acme+builder", "eve+laptop"],
+});
 let server: TestServer;
 let stores: Stores;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-  stores = server.server.ctx.stores;
-  const users = await createUsers(stores, PASSWORDS);
-  // acme: eve owns it, fay sits in its team devs, gus and dex are outsiders.
-  const out = stores.orgs.create("acme", users.eve.id);
-  if (out.kind !== "ok") throw new Error("cannot create acme");
-  stores.orgs.addMember(stores.orgs.setTeam(out.namespaceId, "devs", "member"), { userId: users.fay.id });
-  stores.orgs.setTeam(out.namespaceId, "deploy", "creator");
-  robotAdd(stores, "acme+deployer");
-  robotAdd(stores, "acme+builder");
-  robotAdd(stores, "eve+laptop");
-});
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(() => ({ server, stores } = world));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const search = async (c: V1Client, prefix: string, query = "") =>

@@ -2,17 +2,22 @@
 // families with Quay's bodies, checks, permissions and audit kinds; a tag the policy names is
 // immutable from its push (/v2) or creation (API v1 tag PUT) on, and existing tags are marked when
 // a policy is created or changed, as Quay does.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { orgAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { BearerRegistryClient, expectError, registryToken, type RegistryClient } from "../support/registryClient";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import type { TestServer } from "../support/server";
+import { expectCsrfError, expectJson, expectProblem, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", rita: "rita-Secret-1" } as const;
 
+const world = worldForFile({
+  config: { auth: "token", readonlySuperusers: "rita" },
+  users: PASSWORDS,
+  orgs: { acme: { owner: "alice" } },
+  sessions: ["alice", "bob", "rita"],
+});
 let server: TestServer;
 let stores: Stores;
 let alice: V1Client;
@@ -20,21 +25,10 @@ let bob: V1Client;
 let rita: V1Client;
 let anon: V1Client;
 let aliceId: number;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token", readonlySuperusers: "rita" }, { adminPassword: "admin-Secret-1" });
-  stores = server.server.ctx.stores;
-  const users = await createUsers(stores, PASSWORDS);
-  aliceId = users.alice.id;
-  orgAdd(stores, "acme", "alice");
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  rita = await signedIn(server.url, "rita", PASSWORDS.rita);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ({ server, stores, anon } = world);
+  [alice, bob, rita] = [world.session("alice"), world.session("bob"), world.session("rita")];
+  aliceId = world.users.alice.id;
 });
 
 let counter = 0;

@@ -1,34 +1,24 @@
 // Usage logs over API v1 (reference quay-api.md §2.11): what a repository's, a user's, an
 // organization's and the superuser's listings show, their time window, 20-entry pages with
 // next_page, the performer filter, aggregate counts, and who may read them.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Stores } from "../../src/store";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { logWindow } from "../../src/v1/logs";
 import { BearerRegistryClient, registryToken } from "../support/registryClient";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { lena: "lena-Secret-1", omar: "omar-Secret-1", rita: "rita-Secret-1" } as const;
 const ADMIN = "admin-Logs-pw-1";
 
+const world = worldForFile({ config: { auth: "token", readonlySuperusers: "rita" }, server: { adminPassword: ADMIN }, users: PASSWORDS, sessions: ["lena", "omar"] });
 let server: TestServer;
-let stores: Stores;
 let lena: V1Client;
 let omar: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token", readonlySuperusers: "rita" }, { adminPassword: ADMIN });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
-  lena = await signedIn(server.url, "lena", PASSWORDS.lena);
-  omar = await signedIn(server.url, "omar", PASSWORDS.omar);
+beforeAll(() => {
+  ({ server } = world);
+  [lena, omar] = [world.session("lena"), world.session("omar")];
 });
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 

@@ -1,19 +1,17 @@
 // API v1 manifests and labels (reference quay-api.md §2.7): the manifest view with Quay's layer
 // list, and labels listed, added, read and deleted, with the guards, Quay's 400s and CSRF.
 // /v2 runs in open mode, so images are pushed without tokens into repositories alice created.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
 import { asDescriptor, digestOf, MT, randomBytes, RegistryClient, utf8, type Image } from "../support/registryClient";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { expectCsrfError, expectJson, expectProblem, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 const EMPTY_LAYER = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4";
 
-let server: TestServer;
+const world = worldForFile({ users: PASSWORDS, sessions: ["alice", "bob"] });
 let stores: Stores;
 let registry: RegistryClient;
 let alice: V1Client;
@@ -21,23 +19,13 @@ let bob: V1Client;
 let anon: V1Client;
 let repo: string;
 let image: Image;
-
 beforeAll(async () => {
-  server = await startTestServer();
-  stores = server.server.ctx.stores;
-  registry = new RegistryClient(server.url);
-  await createUsers(stores, PASSWORDS);
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
+  ({ stores, registry, anon } = world);
+  [alice, bob] = [world.session("alice"), world.session("bob")];
   repo = await create();
   image = await registry.pushImage(repo, "v1", { labels: { maintainer: "team-web" } });
   // Push-time labels land just after the push answers.
   await eventually(() => (stores.labels.list(stores.manifests.getByDigest(stores.repositories.find(repo)!.id, image.digest)!.id).length ? true : undefined));
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 let counter = 0;

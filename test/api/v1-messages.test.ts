@@ -1,25 +1,17 @@
 // What Quay's web client reads on every page (reference quay-api.md §2.13): global messages,
 // which superusers post and delete (Quay's globalmessages.py: body, validation, 201/204), and the
 // caller's notifications (Quay's shape; Berth raises none yet).
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { withStaleLogins } from "../support/clock";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { boss: "boss-Secret-1", auditor: "auditor-Secret-1", alice: "alice-Secret-1" } as const;
 
+const world = worldForFile({ config: { auth: "token", superusers: "boss", readonlySuperusers: "auditor" }, users: PASSWORDS });
 let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token", superusers: "boss", readonlySuperusers: "auditor" });
-  await createUsers(server.server.ctx.stores, PASSWORDS);
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
+beforeAll(() => ({ server } = world));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const anonymous = async () => {

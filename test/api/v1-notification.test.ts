@@ -3,18 +3,18 @@
 // failures can be reset, and only repository admins may touch any of it. The receiver listens
 // on loopback, so the server runs with notificationAllowLoopback on (others show the default, a
 // name whose address changes after creation, and one namespace flooding a stuck receiver).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { eventually } from "../support/eventually";
 import { BearerRegistryClient, RegistryClient } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { WebhookReceiver } from "../support/webhookReceiver";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 
+const world = worldForFile({ config: { notificationAllowLoopback: "true" }, users: PASSWORDS, sessions: ["alice", "bob"] });
 let server: TestServer;
 let stores: Stores;
 let registry: RegistryClient;
@@ -22,22 +22,12 @@ let receiver: WebhookReceiver;
 let alice: V1Client;
 let bob: V1Client;
 let anon: V1Client;
-
-beforeAll(async () => {
+beforeAll(() => {
   receiver = new WebhookReceiver();
-  server = await startTestServer({ notificationAllowLoopback: "true" });
-  stores = server.server.ctx.stores;
-  registry = new RegistryClient(server.url);
-  await createUsers(stores, PASSWORDS);
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
+  ({ server, stores, registry, anon } = world);
+  [alice, bob] = [world.session("alice"), world.session("bob")];
 });
-afterAll(async () => {
-  await server?.stop();
-  receiver?.stop();
-});
+afterAll(() => receiver?.stop());
 
 let counter = 0;
 async function create(): Promise<string> {

@@ -1,31 +1,25 @@
 // OAuth for scripts (reference quay-api.md §1.3, §2.2 applications, §3.4): org applications,
 // the implicit grant at /oauth/authorizeapp, assigned authorizations, and bearer tokens that skip
 // CSRF and fresh login but are capped by their scopes.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { ageLogin, expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 import { findOAuthToken } from "../../src/auth/oauthTokenCode";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { owner: "owner-Secret-1", member: "member-Secret-1", other: "other-Secret-1" } as const;
 const REDIRECT = "https://tool.example/callback";
 
+const world = worldForFile({ config: { auth: "token" }, users: PASSWORDS });
 let server: TestServer;
 let stores: Stores;
 const users: Record<string, UserRow> = {};
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-  stores = server.server.ctx.stores;
-  Object.assign(users, await createUsers(stores, PASSWORDS));
+beforeAll(() => {
+  ({ server, stores } = world);
+  Object.assign(users, world.users);
 });
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);

@@ -1,30 +1,23 @@
 // API v1 organizations, members and teams in process (reference quay-api.md §2.2, §2.3, §3), and
 // one story from org creation to a team member creating a repository and an org robot pushing.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { BearerRegistryClient, registryAuth } from "../support/registryClient";
-import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { olivia: "olivia-Secret-1", max: "max-Secret-1", nora: "nora-Secret-1" } as const;
 
+const world = worldForFile({ config: { auth: "token" }, users: PASSWORDS });
 let server: TestServer;
 let stores: Stores;
 const users: Record<string, UserRow> = {};
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-  stores = server.server.ctx.stores;
-  Object.assign(users, await createUsers(stores, PASSWORDS));
+beforeAll(() => {
+  ({ server, stores } = world);
+  Object.assign(users, world.users);
 });
-afterAll(async () => {
-  await server?.stop();
-});
-// Every request comes from 127.0.0.1: forget earlier failed logins (API v1 and /v2/auth) per test.
-afterEach(() => resetLoginThrottles(server));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);

@@ -1,37 +1,26 @@
 // API v1 repository permissions (reference quay-api.md §2.8): users, robots and teams, admin only,
 // with the effect checked through the permission model (the grantee can then read or write).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { orgAdd, robotAdd } from "../../src/cli/accounts";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { expectCsrfError, expectJson, expectProblem, V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
-let server: TestServer;
+const world = worldForFile({
+  server: { adminPassword: ADMIN_PASSWORD },
+  users: { alice: "alice-Secret-1", bob: "bob-Secret-1" },
+  orgs: { acme: { owner: "alice", teams: { devs: { role: "member" } } } },
+  robots: ["acme+ci", "bob+mine"],
+  sessions: ["alice", "bob"],
+});
 let stores: Stores;
 let alice: V1Client;
 let bob: V1Client;
 let anon: V1Client;
-
 beforeAll(async () => {
-  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, { alice: "alice-Secret-1", bob: "bob-Secret-1" });
-  orgAdd(stores, "acme", "alice");
-  const acme = stores.orgs.namespace("acme")!;
-  stores.orgs.setTeam(acme.id, "devs", "member");
-  robotAdd(stores, "acme+ci");
-  robotAdd(stores, "bob+mine");
-  alice = await signedIn(server.url, "alice", "alice-Secret-1");
-  bob = await signedIn(server.url, "bob", "bob-Secret-1");
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
+  ({ stores, anon } = world);
+  [alice, bob] = [world.session("alice"), world.session("bob")];
   expect((await alice.post("/api/v1/repository", { repository: "app", namespace: "acme", visibility: "private", description: "" })).status).toBe(201);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 const base = "/api/v1/repository/acme/app/permissions";

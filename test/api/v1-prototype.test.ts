@@ -1,45 +1,33 @@
 // API v1 default permissions (Quay's prototypes, reference quay-api.md §2.10): org admins list,
 // create, change and delete them; a repository a team member creates afterwards (through a /v2
 // push in token mode, or POST /api/v1/repository) carries the delegates' grants.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { registryToken } from "../support/registryClient";
-import { orgAdd, robotAdd } from "../../src/cli/accounts";
-import type { Stores } from "../../src/store";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carl: "carl-Secret-1", dana: "dana-Secret-1" } as const;
 const base = "/api/v1/organization/acme/prototypes";
 
+const world = worldForFile({
+  config: { auth: "token" },
+  users: PASSWORDS,
+  orgs: {
+    acme: { owner: "alice", teams: { builders: { role: "creator", members: ["carl"] }, readers: { role: "member" } } },
+    other: { owner: "bob" },
+  },
+  robots: ["acme+ci", "other+ci"],
+  sessions: ["alice", "bob", "carl"],
+});
 let server: TestServer;
-let stores: Stores;
 let alice: V1Client;
 let bob: V1Client;
 let carl: V1Client;
 let anon: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" }, { adminPassword: "admin-Secret-1" });
-  stores = server.server.ctx.stores;
-  const users = await createUsers(stores, PASSWORDS);
-  orgAdd(stores, "acme", "alice");
-  orgAdd(stores, "other", "bob");
-  const acme = stores.orgs.namespace("acme")!.id;
-  const builders = stores.orgs.setTeam(acme, "builders", "creator");
-  stores.orgs.addMember(builders, { userId: users.carl.id });
-  stores.orgs.setTeam(acme, "readers", "member");
-  robotAdd(stores, "acme+ci");
-  robotAdd(stores, "other+ci");
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  carl = await signedIn(server.url, "carl", PASSWORDS.carl);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
-});
-afterAll(async () => {
-  await server?.stop();
+beforeAll(() => {
+  ({ server, anon } = world);
+  [alice, bob, carl] = [world.session("alice"), world.session("bob"), world.session("carl")];
 });
 
 /** What `docker push` does first: a push token, which creates the repository (and applies prototypes). */

@@ -1,21 +1,18 @@
 // Every route of Quay's API v1 (test/support/quayRoutes.ts, read from Quay's endpoints/api) is
 // either served by Berth or answers 501 in Quay's {"message"} shape: never the router's 404,
 // which clients report as "repository does not exist" or crash on.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { NO_SUCH_ROUTE } from "../../src/v1";
 import { NOT_SUPPORTED } from "../../src/v1/notSupported";
 import { QUAY_ROUTES } from "../support/quayRoutes";
-import { startTestServer, type TestServer } from "../support/server";
+import { type TestServer } from "../support/server";
 import { V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
+const world = worldForFile({ config: { auth: "token" } });
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-});
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(() => (server = world.server));
 
 /**
  * "METHOD path" without a trailing slash (one declaration serves both) and with parameters

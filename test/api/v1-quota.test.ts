@@ -2,33 +2,22 @@
 // quota endpoints): an organization's quota and Warning/Reject limits, read by members, set by
 // superusers with full access; a user's own quota; the superuser panel's; each family's 401, 403,
 // 400 naming the field, CSRF, audit entries; and the quota fields of the namespace views.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import { withStaleLogins } from "../support/clock";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { olivia: "olivia-Secret-1", max: "max-Secret-1", nora: "nora-Secret-1", auditor: "auditor-Secret-1" } as const;
 const GiB = 1024 ** 3;
 
+const world = worldForFile({ config: { auth: "token", readonlySuperusers: "auditor" }, server: { adminPassword: ADMIN_PASSWORD }, users: PASSWORDS });
 let server: TestServer;
 let stores: Stores;
 let anon: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token", readonlySuperusers: "auditor" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
+beforeAll(() => ({ server, stores, anon } = world));
 
 const admin = () => signedIn(server.url, "admin", ADMIN_PASSWORD);
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);

@@ -2,53 +2,40 @@
 // change visibility and delete, with Quay's permission answers (401 anonymous, 403 signed in,
 // 404 only for those with namespace-wide rights) and CSRF on every cookie-authenticated write.
 // /v2 runs in open mode here, so images are pushed without tokens.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { orgAdd } from "../../src/cli/accounts";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { expectError, RegistryClient } from "../support/registryClient";
-import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1", pager: "pager-Secret-1" } as const;
 
+// acme: owned by admin; alice sits in a creator team, carol in a member team.
+const world = worldForFile({
+  server: { adminPassword: ADMIN_PASSWORD },
+  users: PASSWORDS,
+  orgs: { acme: { owner: "admin", teams: { builders: { role: "creator", members: ["alice"] }, watchers: { role: "member", members: ["carol"] } } } },
+  sessions: ["alice", "bob", "carol", "admin"],
+});
 let server: TestServer;
 let stores: Stores;
 let registry: RegistryClient;
 const users: Record<string, UserRow> = {};
-// Signed-in clients, one per user, made once (sign-in costs an argon2 verify).
+// Signed-in clients, one per user, made once by the world.
 let alice: V1Client;
 let bob: V1Client;
 let carol: V1Client;
 let admin: V1Client;
 /** An anonymous client that holds a session (so it can pass CSRF). */
 let anon: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  registry = new RegistryClient(server.url);
-  Object.assign(users, await createUsers(stores, PASSWORDS));
-  // acme: owned by admin; alice sits in a creator team, carol in a member team.
-  orgAdd(stores, "acme", "admin");
-  const acme = stores.orgs.namespace("acme")!;
-  stores.orgs.addMember(stores.orgs.setTeam(acme.id, "builders", "creator"), { userId: users.alice!.id });
-  stores.orgs.addMember(stores.orgs.setTeam(acme.id, "watchers", "member"), { userId: users.carol!.id });
-
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  carol = await signedIn(server.url, "carol", PASSWORDS.carol);
-  admin = await signedIn(server.url, "admin", ADMIN_PASSWORD);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
+beforeAll(() => {
+  ({ server, stores, registry, anon } = world);
+  Object.assign(users, world.users);
+  [alice, bob, carol, admin] = [world.session("alice"), world.session("bob"), world.session("carol"), world.session("admin")];
 });
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
 
 let counter = 0;
 const uniq = (prefix = "r") => `${prefix}${++counter}-${crypto.randomUUID().slice(0, 6)}`;

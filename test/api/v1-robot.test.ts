@@ -1,28 +1,16 @@
 // API v1 robot accounts in process (reference quay-api.md §2.4): the caller's robots and an
 // organization's, their tokens, regeneration and deletion, and who may see what.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Stores } from "../../src/store";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { registryAuthStatus } from "../support/registryClient";
-import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
+import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const PASSWORDS = { rita: "rita-Secret-1", sam: "sam-Secret-1" } as const;
 
+const world = worldForFile({ config: { auth: "token" }, users: PASSWORDS });
 let server: TestServer;
-let stores: Stores;
-
-beforeAll(async () => {
-  server = await startTestServer({ auth: "token" });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
-});
-afterAll(async () => {
-  await server?.stop();
-});
-// Every request comes from 127.0.0.1: forget earlier failed logins (API v1 and /v2/auth) per test.
-afterEach(() => resetLoginThrottles(server));
+beforeAll(() => ({ server } = world));
 
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);
 const uniq = () => crypto.randomUUID().slice(0, 8);

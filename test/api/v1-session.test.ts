@@ -1,34 +1,27 @@
 // API v1 sessions in process (reference quay-api.md §1.2–1.5, §1.7, §2.1): the signed session
 // cookie, CSRF, sign-in and its refusals, the backoff, the current-user view, verify and sign-out.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
+import { beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import { basicAuth } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { orgAdd, robotAdd, userSetEnabled } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
-import { resetLoginThrottles, createUsers, startTestServer, type TestServer } from "../support/server";
+import { startTestServer, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, SESSION_COOKIE, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1", carol: "carol-Secret-1", dave: "dave-Secret-1" } as const;
 const INVALID_CREDENTIALS = { message: "Invalid Username or Password", invalidCredentials: true };
 
+const world = worldForFile({ server: { adminPassword: ADMIN_PASSWORD }, users: PASSWORDS });
 let server: TestServer;
 let stores: Stores;
 const users: Record<string, UserRow> = {};
-
-beforeAll(async () => {
-  server = await startTestServer({}, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  Object.assign(users, await createUsers(stores, PASSWORDS));
+beforeAll(() => {
+  ({ server, stores } = world);
+  Object.assign(users, world.users);
 });
-afterAll(async () => {
-  await server?.stop();
-});
-// All requests come from 127.0.0.1 and the address key survives successes: start each test unthrottled.
-afterEach(() => resetLoginThrottles(server));
 
 const client = () => new V1Client(server.url);
 

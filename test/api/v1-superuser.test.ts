@@ -1,33 +1,24 @@
 // API v1 superuser panel in process (reference quay-api.md §2.12): users (list, create, read,
 // change, delete) and organizations (list, delete; rename refused). Any superuser reads, read-only
 // ones included; only real superusers write; fresh login everywhere.
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { BearerRegistryClient, registryAuthStatus, registryToken } from "../support/registryClient";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
 import { robotAdd } from "../../src/cli/accounts";
 import type { Stores } from "../../src/store";
 import { withStaleLogins } from "../support/clock";
-import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
+import { resetLoginThrottles, type TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import { worldForFile } from "../support/world";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
 const PASSWORDS = { boss: "boss-Secret-1", auditor: "auditor-Secret-1", carl: "carl-Secret-1" } as const;
 
+// `boss` is a superuser by configuration; the bootstrap `admin` by the flag on its account.
+const world = worldForFile({ config: { auth: "token", superusers: "boss", readonlySuperusers: "auditor" }, server: { adminPassword: ADMIN_PASSWORD }, users: PASSWORDS });
 let server: TestServer;
 let stores: Stores;
-
-beforeAll(async () => {
-  // `boss` is a superuser by configuration; the bootstrap `admin` by the flag on its account.
-  server = await startTestServer({ auth: "token", superusers: "boss", readonlySuperusers: "auditor" }, { adminPassword: ADMIN_PASSWORD });
-  stores = server.server.ctx.stores;
-  await createUsers(stores, PASSWORDS);
-});
-afterAll(async () => {
-  await server?.stop();
-});
-afterEach(() => resetLoginThrottles(server));
+beforeAll(() => ({ server, stores } = world));
 
 const admin = () => signedIn(server.url, "admin", ADMIN_PASSWORD);
 const as = (name: keyof typeof PASSWORDS) => signedIn(server.url, name, PASSWORDS[name]);

@@ -1,37 +1,22 @@
 // API v1 tags in process (reference quay-api.md §2.6, §1.9): the history listing with page-number
 // pagination, create/move/delete/restore, expiry, permissions and CSRF, each write checked on the
 // /v2 side (tags/list and manifest GET by tag). /v2 runs in open mode, so images are pushed without tokens.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import { expectError, RegistryClient, type Image } from "../support/registryClient";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(60_000);
+import type { TestServer } from "../support/server";
+import { worldForFile } from "../support/world";
+import { expectCsrfError, expectJson, expectProblem, V1Client } from "../support/v1Client";
 
 const PASSWORDS = { alice: "alice-Secret-1", bob: "bob-Secret-1" } as const;
 
-let server: TestServer;
-let stores: Stores;
-let registry: RegistryClient;
-const users: Record<string, UserRow> = {};
-let alice: V1Client;
-let bob: V1Client;
-let anon: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  stores = server.server.ctx.stores;
-  registry = new RegistryClient(server.url);
-  Object.assign(users, await createUsers(stores, PASSWORDS));
-  alice = await signedIn(server.url, "alice", PASSWORDS.alice);
-  bob = await signedIn(server.url, "bob", PASSWORDS.bob);
-  anon = new V1Client(server.url);
-  await anon.fetchCsrf();
-});
-afterAll(async () => {
-  await server?.stop();
+const world = worldForFile({ users: PASSWORDS, sessions: ["alice", "bob"] });
+let server: TestServer, stores: Stores, registry: RegistryClient, users: Record<string, UserRow>;
+let alice: V1Client, bob: V1Client, anon: V1Client;
+beforeAll(() => {
+  ({ server, stores, registry, users, anon } = world);
+  [alice, bob] = [world.session("alice"), world.session("bob")];
 });
 
 let counter = 0;

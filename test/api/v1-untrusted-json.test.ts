@@ -2,21 +2,13 @@
 // overflowed the stack where they were stored or logged (robot metadata, notification config):
 // the robot was created, then the answer was a 500. Bodies nested past the bound are a 400 now,
 // before anything is written.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
-import { expectJson, expectProblem, signedIn, type V1Client } from "../support/v1Client";
+import { beforeAll, expect, test } from "bun:test";
+import { expectJson, expectProblem, type V1Client } from "../support/v1Client";
+import { worldForFile } from "../support/world";
 
-let server: TestServer;
+const world = worldForFile({ users: { alice: "alice-Secret-1" }, sessions: ["alice"] });
 let alice: V1Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  await createUsers(server.server.ctx.stores, { alice: "alice-Secret-1" });
-  alice = await signedIn(server.url, "alice", "alice-Secret-1");
-});
-afterAll(async () => {
-  await server?.stop();
-});
+beforeAll(() => (alice = world.session("alice")));
 
 const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
 const send = (path: string, method: string, body: string) =>

@@ -116,7 +116,7 @@ describe("berth export", () => {
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("1 image(s) and 1 referrer(s), 4 manifests");
-  }, 60_000);
+  });
 
   test("is an OCI layout: index.json names the image ns/name:tag; the referrer travels among the blobs", async () => {
     const listing = (await run(["tar", "tf", one])).stdout.split("\n");
@@ -132,14 +132,14 @@ describe("berth export", () => {
     await skopeo("copy", "--all", "--preserve-digests", `oci-archive:${one}:${NS}/app:v1`, `oci:${dst}:v1`);
     expect(layoutRef(dst, "v1")?.digest).toBe(index.digest);
     expectBlobsFrom(src, dst, indexTree());
-  }, 60_000);
+  });
 
   test("podman load loads it", async () => {
     const out = await run(["podman", "load", "-i", one]);
     expect(out.stdout + out.stderr).toContain(`Loaded image: localhost/${NS}/app:v1`);
     const images = await run(["podman", "images", "--format", "{{.Repository}}:{{.Tag}}"]);
     expect(images.stdout).toContain(`localhost/${NS}/app:v1`);
-  }, 60_000);
+  });
 
   test("a repository or tag that is not there is an error, and no file is left", async () => {
     const target = join(dir("berth-archive-none-"), "x.tar");
@@ -172,7 +172,7 @@ describe("berth import", () => {
     for (const args of [["org", "add", NS, "--owner", "admin"], ["org", "add", "other", "--owner", "admin"], ["org", "add", "podman", "--owner", "admin"], ["org", "add", "hooks", "--owner", "admin"]]) {
       expect((await berth(...args, "--data", fresh.dataDir)).code).toBe(0);
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fresh?.stop();
@@ -230,7 +230,7 @@ describe("berth import", () => {
     const named = [manifest.config, ...manifest.layers] as LayoutDescriptor[];
     expect(named.map((d) => d.digest)).toEqual(files.map((f) => sha256Of(f)));
     for (const [i, d] of named.entries()) expect(Buffer.compare(readFileSync(join(pulled, d.digest.slice(7))), files[i]!)).toBe(0);
-  }, 60_000);
+  });
 
   test("a podman save --format docker-archive of the image podman loaded imports with the same layers", async () => {
     const archive = join(dir("berth-archive-podman-"), "p.tar");
@@ -246,7 +246,7 @@ describe("berth import", () => {
     expect(inspect.Layers).toEqual(saved.Layers.map((l) => sha256Of(readFileSync(join(unpacked, l)))));
     expect(inspect.Layers).toHaveLength(2);
     expect(inspect.Architecture).toBe("amd64");
-  }, 60_000);
+  });
 
   test("imports are pushes to the registry's listeners: a repo_push webhook is sent, quay.expires-after applies, the audit log has the push", async () => {
     const receiver = new WebhookReceiver();
@@ -290,7 +290,7 @@ describe("berth import", () => {
     } finally {
       receiver.stop();
     }
-  }, 60_000);
+  });
 
   test("an import killed half-way finishes when run again", async () => {
     const big = dir("berth-archive-big-");

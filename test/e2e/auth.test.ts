@@ -78,7 +78,7 @@ beforeAll(async () => {
   const layout = new OciLayoutWriter(src);
   image = layout.addImage({ layers: 2, layerSize: 64 * 1024 });
   layout.tag("v1", image.manifest);
-}, 120_000);
+});
 
 afterAll(async () => {
   await srv?.stop();

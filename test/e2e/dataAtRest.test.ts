@@ -3,15 +3,13 @@
 // plaintext. The compiled binary, started on such a directory, makes it owner-only, encrypts
 // the plaintext robot rows (no copy of the token left in berth.db or its WAL), and the robot
 // still logs in and is still shown its token, as Quay shows it.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registryAuthStatus } from "../support/registryClient";
 import { buildBinary, startBinary, type BinaryServer } from "../support/server";
 import { expectJson, signedIn } from "../support/v1Client";
-
-setDefaultTimeout(120_000);
 
 const ADMIN_PASSWORD = "e2e-Admin-pw-1";
 const env = { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD };

@@ -3,14 +3,12 @@
 // files. After each crash `berth fsck` finds no damage; a new pass finishes the work; then fsck
 // reports a clean store, the files left are exactly the live images', and every live tag pulls
 // byte for byte from the server that ran throughout.
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
 import { generateStore, type GeneratedStore } from "../support/generatedStore";
-
-setDefaultTimeout(60_000);
 
 const dataDir = tempDir("berth-gc-crash-");
 let server: BinaryServer | undefined;

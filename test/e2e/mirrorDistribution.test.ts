@@ -47,7 +47,7 @@ beforeAll(async () => {
   admin = await signedIn(local.url, "admin", PASSWORD);
   await expectJson(await admin.post("/api/v1/repository", { repository: "dist", visibility: "private", description: "" }), 201);
   await expectJson(await admin.fetch("/api/v1/user/robots/mirror", { method: "PUT" }), 201);
-}, 60_000);
+});
 afterAll(async () => {
   proc?.kill();
   await proc?.exited;

@@ -25,7 +25,7 @@ beforeAll(async () => {
     },
   });
   dirs.push(srv.dataDir);
-}, 60_000);
+});
 
 afterAll(async () => {
   await srv?.stop();

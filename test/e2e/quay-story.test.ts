@@ -2,13 +2,11 @@
 // sign up, create an org, a team, a robot and a repository; grant the team write; push with the
 // robot through skopeo; list, move, expire, delete and restore a tag; then read the usage logs
 // that the story wrote.
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { layoutRef, OciLayoutWriter, run, type LayoutDescriptor } from "../support/e2eHelpers";
 import { startBinary, tempDir, type BinaryServer } from "../support/server";
 import { expectJson, V1Client } from "../support/v1Client";
-
-setDefaultTimeout(120_000);
 
 let srv: BinaryServer;
 const dirs: string[] = [];
@@ -26,7 +24,7 @@ beforeAll(async () => {
   two = layout.addImage({ layers: 2, layerSize: 16 * 1024 });
   layout.tag("one", one.manifest);
   layout.tag("two", two.manifest);
-}, 120_000);
+});
 
 afterAll(async () => {
   await srv?.stop();

@@ -14,7 +14,7 @@ const dirs: string[] = [];
 beforeAll(async () => {
   srv = await startBinary({ env: { BERTH_ADMIN_PASSWORD: PASSWORD } });
   dirs.push(srv.dataDir);
-}, 60_000);
+});
 afterAll(async () => {
   await srv?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -53,4 +53,4 @@ test("skopeo copy past the namespace's quota fails with Quay's message and leave
   expect(await expectJson(await fetch(`${srv.url}/v2/quotas/app/tags/list`), 200)).toMatchObject({ tags: ["small"] });
   const view = await expectJson(await admin.get("/api/v1/organization/quotas"), 200);
   expect(view.quota_report).toMatchObject({ quota_bytes: small.blobBytes, configured_quota: 4 * MiB });
-}, 120_000);
+});

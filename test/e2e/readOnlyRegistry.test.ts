@@ -85,7 +85,7 @@ describe("rate limits set by BERTH_* settings", () => {
   beforeAll(async () => {
     limited = await startBinary({ env: { BERTH_RATE_LIMITS: "true", BERTH_RATE_LIMIT_V2_WRITES_BURST: "2", BERTH_RATE_LIMIT_V2_WRITES_PER_SECOND: "0.01" } });
     dirs.push(limited.dataDir);
-  }, 60_000);
+  });
   afterAll(async () => {
     await limited?.stop();
   });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   // Request logging on: the cross-repository test reads which POSTs skopeo made.
   srv = await startBinary({ env: { BERTH_LOG_REQUESTS: "true" } });
   dirs.push(srv.dataDir);
-}, 60_000);
+});
 
 afterAll(async () => {
   await srv?.stop();
@@ -74,7 +74,7 @@ describe("skopeo: one image", () => {
     image = layout.addImage({ architecture: "amd64", layers: 3, layerSize: 3 * MiB });
     layout.tag("v1", image.manifest);
     await skopeo("copy", "--dest-tls-verify=false", "--preserve-digests", `oci:${src}:v1`, `docker://${registry()}/ns/app:v1`);
-  }, 120_000);
+  });
 
   test("the pushed manifest is served byte for byte under its tag and digest", async () => {
     const manifestBytes = readFileSync(join(src, "blobs", "sha256", image.manifest.digest.slice(7)));
@@ -101,7 +101,7 @@ describe("skopeo: one image", () => {
     for (let i = 0; i < image.layers.length; i++) {
       expect(statSync(join(bundle, "rootfs", `layer${i}`, "data-amd64.bin")).size).toBe(3 * MiB + i * 4099);
     }
-  }, 120_000);
+  });
 
   test("skopeo inspect reports the digest, layers and platform; --raw and --config give the exact bytes", async () => {
     const out = JSON.parse((await skopeo("inspect", "--tls-verify=false", `docker://${registry()}/ns/app:v1`)).stdout);
@@ -114,14 +114,14 @@ describe("skopeo: one image", () => {
     expect(raw).toBe(readFileSync(join(src, "blobs", "sha256", image.manifest.digest.slice(7)), "utf8"));
     const config = (await skopeo("inspect", "--config", "--raw", "--tls-verify=false", `docker://${registry()}/ns/app:v1`)).stdout;
     expect(config).toBe(readFileSync(join(src, "blobs", "sha256", image.config.digest.slice(7)), "utf8"));
-  }, 60_000);
+  });
 
   test("skopeo list-tags lists every tag", async () => {
     await skopeo("copy", "--dest-tls-verify=false", "--preserve-digests", `oci:${src}:v1`, `docker://${registry()}/ns/app:v2`);
     const out = JSON.parse((await skopeo("list-tags", "--tls-verify=false", `docker://${registry()}/ns/app`)).stdout);
     expect(out.Repository).toBe(`${registry()}/ns/app`);
     expect(out.Tags).toEqual(["v1", "v2"]);
-  }, 60_000);
+  });
 
   test("skopeo delete removes the manifest by digest: it and its tags answer 404", async () => {
     await skopeo("delete", "--tls-verify=false", `docker://${registry()}/ns/app:v1`);
@@ -134,7 +134,7 @@ describe("skopeo: one image", () => {
     expect(tags).toEqual({ name: "ns/app", tags: [] });
     const again = await skopeo("inspect", "--tls-verify=false", `docker://${registry()}/ns/app:v1`).catch((e) => e);
     expect(again).toBeInstanceOf(Error);
-  }, 60_000);
+  });
 });
 
 describe("skopeo: Docker schema 2", () => {
@@ -162,7 +162,7 @@ describe("skopeo: Docker schema 2", () => {
       expect(sha256File(join(dst, l.digest.slice(7)))).toBe(l.digest);
     }
     expect(readFileSync(join(dst, "manifest.json"), "utf8")).toBe(body);
-  }, 120_000);
+  });
 });
 
 describe("skopeo: a two-platform index", () => {
@@ -199,7 +199,7 @@ describe("skopeo: a two-platform index", () => {
       expect(head.headers.get("content-type")).toBe(OCI.manifest);
       expect(head.headers.get("content-length")).toBe(String(child.size));
     }
-  }, 120_000);
+  });
 
   test("copy --all pulls both platforms back byte-equal", async () => {
     const dst = dir("berth-oci-multi-dst-");
@@ -207,7 +207,7 @@ describe("skopeo: a two-platform index", () => {
     expect(layoutRef(dst, "v1")?.digest).toBe(index.digest);
     expect(layoutRef(dst, "v1")?.mediaType).toBe(OCI.index);
     expectSameBlobs(src, dst);
-  }, 120_000);
+  });
 
   test("skopeo inspect resolves the index to the platform asked for", async () => {
     for (const [arch, image] of [["amd64", amd], ["arm64", arm]] as const) {
@@ -219,7 +219,7 @@ describe("skopeo: a two-platform index", () => {
       expect(out.Architecture).toBe(arch);
       expect(out.Layers).toEqual(image.layers.map((l) => l.digest));
     }
-  }, 60_000);
+  });
 });
 
 describe("skopeo: between repositories of the registry", () => {
@@ -231,7 +231,7 @@ describe("skopeo: between repositories of the registry", () => {
     image = layout.addImage({ layers: 3, layerSize: 2 * MiB });
     layout.tag("v1", image.manifest);
     await skopeo("copy", "--dest-tls-verify=false", "--preserve-digests", `oci:${src}:v1`, `docker://${registry()}/ns/repo-a:v1`);
-  }, 120_000);
+  });
 
   test("skopeo copy A → B: B serves the manifest and every blob, mounted from A", async () => {
     await skopeo(
@@ -261,7 +261,7 @@ describe("skopeo: between repositories of the registry", () => {
     const completed = log.filter((l) => /PUT \/v2\/ns\/repo-b\/blobs\/uploads\/\S+\?digest=/.test(l));
     expect(completed.length).toBeLessThanOrEqual(1);
     for (const l of completed) expect(l).toContain(encodeURIComponent(image.config.digest));
-  }, 120_000);
+  });
 
   test("a direct mount POST answers 201 and the target then serves the blob", async () => {
     const layer = image.layers[1]!;

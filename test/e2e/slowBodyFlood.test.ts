@@ -23,7 +23,7 @@ beforeAll(async () => {
   srv = await startBinary({ env: { BERTH_MAX_OPEN_UPLOADS_PER_ACCOUNT: String(CAP), BERTH_BODY_STALL_SECONDS: "60" } });
   await run(["prlimit", "--pid", String(srv.pid), `--nofile=${FD_LIMIT}:${FD_LIMIT}`]);
   image = await new RegistryClient(srv.url).pushImage("flood/base", "v1", { layers: 2, layerSize: 200_000 });
-}, 120_000);
+});
 
 afterAll(async () => {
   await srv?.stop();
@@ -83,4 +83,4 @@ test(`${ATTEMPTS} dripping uploads against ${FD_LIMIT} descriptors: ${CAP} held,
     clearInterval(dripper);
     for (const c of drips) c.end();
   }
-}, 60_000);
+});

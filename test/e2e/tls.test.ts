@@ -61,7 +61,7 @@ describe("--tls auto with skopeo and podman", () => {
     const layout = new OciLayoutWriter(src);
     const image = layout.addImage({ architecture: "amd64", layers: 2, layerSize: 2 * MiB });
     layout.tag("v1", image.manifest);
-  }, 60_000);
+  });
 
   test("without the trust steps, clients refuse the registry's certificate", async () => {
     const out = await run(["skopeo", "--insecure-policy", "copy", `oci:${src}:v1`, `docker://${registry}/tls/app:v1`], { allowFail: true, env: { HOME: dir("berth-tls-untrusting-") } });
@@ -83,7 +83,7 @@ describe("--tls auto with skopeo and podman", () => {
     const got = layoutBlobs(back);
     expect([...got.keys()].sort()).toEqual([...sent.keys()].sort());
     for (const [digest, info] of got) expect(info.actual).toBe(digest);
-  }, 60_000);
+  });
 
   test("the printed Docker step, followed: a certs.d/<host:port>/ca.crt tree skopeo reads", async () => {
     const certsD = dir("berth-tls-docker-certs-");
@@ -92,7 +92,7 @@ describe("--tls auto with skopeo and podman", () => {
       env: { HOME: dir("berth-tls-untrusting-") },
     });
     expect(JSON.parse(out.stdout).Name).toBe(`${registry}/tls/app`);
-  }, 30_000);
+  });
 
   test.skipIf(!podmanAvailable)("podman pulls and pushes through the same trust", async () => {
     await podman("pull", `${registry}/tls/app:v1`);
@@ -104,7 +104,7 @@ describe("--tls auto with skopeo and podman", () => {
     } as RequestInit);
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-  }, 120_000);
+  });
 
   test("`berth tls ca` prints the CA; a restart keeps it and makes nothing new", async () => {
     const bin = await buildBinary();
@@ -126,7 +126,7 @@ describe("--tls auto with skopeo and podman", () => {
     writeFileSync(join(home, ".config/containers/certs.d", `127.0.0.1:${again.port}`, "ca.crt"), printed.stdout);
     const out = await run(["skopeo", "--insecure-policy", "inspect", `docker://127.0.0.1:${again.port}/tls/app:v1`], { env: { HOME: home } });
     expect(JSON.parse(out.stdout).Name).toBe(`127.0.0.1:${again.port}/tls/app`);
-  }, 60_000);
+  });
 });
 
 /** Waits until the server's output holds `text` (log lines are written in batches). */
@@ -179,7 +179,7 @@ test("SIGHUP while a pull runs: the pull completes; new connections get the new 
   srv.proc.kill("SIGHUP");
   await saidSoon(srv, "SIGHUP: the certificate was not reloaded");
   expect(await servedCertSerial(srv.port, ca.cert)).toBe(serial(second.cert));
-}, 60_000);
+});
 
 test("a plain HTTP server takes SIGHUP without ending", async () => {
   const srv = await startBinary();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   ({ page, problems } = await watchedPage(browser, srv.url));
   page.setDefaultTimeout(15_000);
-}, 60_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -63,7 +63,7 @@ describe("an administrator's story", () => {
   test("sign in", async () => {
     await signIn(page, "admin", ADMIN_PASSWORD);
     await page.getByRole("heading", { name: "Repositories", exact: true }).waitFor();
-  }, 60_000);
+  });
 
   test("create an organization, a team and a robot", async () => {
     await page.getByRole("link", { name: "Organizations" }).click();
@@ -98,7 +98,7 @@ describe("an administrator's story", () => {
     await dialog().getByRole("button", { name: "acme+ci (robot)" }).click();
     await submitDialog("Add member");
     await page.getByRole("cell", { name: "acme+ci", exact: true }).waitFor();
-  }, 60_000);
+  });
 
   test("create a repository and grant the team write", async () => {
     await page.getByRole("link", { name: "Repositories" }).first().click();
@@ -116,7 +116,7 @@ describe("an administrator's story", () => {
     await dialog().getByLabel("Role").selectOption("write");
     await submitDialog("Add permission");
     await expect(page.getByLabel("Role of builders").inputValue()).resolves.toBe("write");
-  }, 60_000);
+  });
 
   test("a push with the robot's token shows its tags", async () => {
     await pushImage(["v1", "v2"], `acme+ci:${robotToken}`);
@@ -127,7 +127,7 @@ describe("an administrator's story", () => {
     await openTag(page, "v1");
     const pull = await page.getByLabel("podman pull v1").inputValue();
     expect(pull).toBe(`podman pull 127.0.0.1:${srv.port}/acme/app:v1`);
-  }, 60_000);
+  });
 
   test("delete a tag, restore it from the history", async () => {
     await page.getByRole("button", { name: "Delete tag v2" }).click();
@@ -139,7 +139,7 @@ describe("an administrator's story", () => {
     await page.getByText("Restored v2").waitFor();
     await page.getByRole("tab", { name: "Tags" }).click();
     await page.getByRole("cell", { name: "v2", exact: true }).waitFor();
-  }, 60_000);
+  });
 
   test("add a label to the manifest", async () => {
     await page.getByRole("link", { name: /manifest of v1$/ }).click();
@@ -154,7 +154,7 @@ describe("an administrator's story", () => {
     await dialog().getByLabel("Value").fill("builders");
     await submitDialog("Add label");
     await page.getByText("team=builders").waitFor();
-  }, 60_000);
+  });
 
   test("the usage log tells who pushed", async () => {
     await page.goto("/repository/acme/app?tab=logs");
@@ -165,7 +165,7 @@ describe("an administrator's story", () => {
     expect(log).toContain("delete_tag");
     expect(log).toContain("revert_tag");
     await page.getByRole("img", { name: /^Actions per day: / }).waitFor();
-  }, 60_000);
+  });
 
   test("an OAuth application, and a token for yourself through the authorize step", async () => {
     await page.goto("/organization/acme?tab=applications");
@@ -187,7 +187,7 @@ describe("an administrator's story", () => {
     expect(me.status).toBe(200);
     expect(((await me.json()) as { username: string }).username).toBe("admin");
     await page.goto("/repository");
-  }, 60_000);
+  });
 
   test("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -195,7 +195,7 @@ describe("an administrator's story", () => {
     // The session is gone: the account page sends back to sign-in.
     await page.goto("/user/admin");
     await page.waitForURL(/\/signin\?redirect=/);
-  }, 60_000);
+  });
 
   test("no script error and no Content-Security-Policy refusal on the way", () => {
     expect(problems).toEqual([]);
@@ -250,7 +250,7 @@ describe("a read-only user", () => {
     expect(await reader.page.getByRole("tab", { name: "Robot accounts" }).count()).toBe(0);
     expect(reader.problems).toEqual([]);
     await reader.page.context().close();
-  }, 60_000);
+  });
 });
 
 describe("accounts from the sign-in page", () => {
@@ -266,7 +266,7 @@ describe("accounts from the sign-in page", () => {
     await p.getByRole("link", { name: "newcomer" }).waitFor();
     expect(seen).toEqual([]);
     await p.context().close();
-  }, 60_000);
+  });
 
   test("the first account, when user initialize is on", async () => {
     const fresh = await startBinary({ args: ["--auth", "token"], env: { BERTH_USER_INITIALIZE: "true" } });
@@ -286,7 +286,7 @@ describe("accounts from the sign-in page", () => {
     } finally {
       await fresh.stop();
     }
-  }, 60_000);
+  });
 });
 
 describe("keyboard", () => {
@@ -310,7 +310,7 @@ describe("keyboard", () => {
     await p.getByLabel("podman pull v1").waitFor();
     expect(seen).toEqual([]);
     await p.context().close();
-  }, 60_000);
+  });
 });
 
 describe("accessibility", () => {
@@ -364,5 +364,5 @@ describe("accessibility", () => {
     await scan(`/repository/acme/app?tab=tags&manifest=${digest}`);
     expect(found).toEqual([]);
     await p.context().close();
-  }, 60_000);
+  });
 });
