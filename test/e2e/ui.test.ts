@@ -189,6 +189,22 @@ describe("an administrator's story", () => {
     await page.goto("/repository");
   });
 
+  test("a superuser sets the organization's quota and a Reject limit", async () => {
+    await page.goto("/organization/acme?tab=lifecycle");
+    await page.getByRole("button", { name: "Set quota" }).click();
+    await dialog().getByLabel(/^Limit/).fill("10 GiB");
+    await submitDialog("Set quota");
+    await page.getByText("Limit 10.0 GiB").waitFor();
+    await page.getByRole("button", { name: "Add limit" }).click();
+    await dialog().getByLabel("Kind").selectOption("Reject");
+    await dialog().getByLabel(/^At percent/).fill("90");
+    await submitDialog("Add limit");
+    await page.getByRole("cell", { name: "90%" }).waitFor();
+    // What the API says now, read as the page's session.
+    const quotas = await page.evaluate(async () => (await fetch("/api/v1/organization/acme/quota", { headers: { "X-Requested-With": "XMLHttpRequest" } })).json());
+    expect(quotas).toMatchObject([{ limit_bytes: 10 * 1024 ** 3, limits: [{ type: "Reject", limit_percent: 90 }] }]);
+  });
+
   test("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/signin/);

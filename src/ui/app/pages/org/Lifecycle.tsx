@@ -1,6 +1,5 @@
 // An organization's lifecycle settings: auto-prune policies (keep N tags, or tags younger than a
-// duration), immutability policies (tags whose names match a pattern), and the quota (set by a
-// superuser; shown here with the usage the organization's view reports).
+// duration), immutability policies (tags whose names match a pattern), and the quota (Quota.tsx).
 import { Button, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
@@ -8,8 +7,8 @@ import { api, message } from "../../api/client";
 import { SelectField, TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";
-import { bytes } from "../../logic/format";
 import { useApi } from "../../useApi";
+import { Quota } from "./Quota";
 
 interface PrunePolicy {
   uuid: string;
@@ -25,16 +24,9 @@ interface ImmutabilityPolicy {
   tagPatternMatches: boolean;
 }
 
-interface Quota {
-  id: number | string;
-  limit_bytes: number;
-  limits?: { id: string; type: string; limit_percent: number }[];
-}
-
 export function Lifecycle({ orgPath }: { orgPath: string }) {
   const prune = useApi<{ policies: PrunePolicy[] }>(`${orgPath}/autoprunepolicy/`);
   const immutable = useApi<{ policies: ImmutabilityPolicy[] }>(`${orgPath}/immutabilitypolicy/`);
-  const quota = useApi<Quota[]>(`${orgPath}/quota`);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [method, setMethod] = useState("number_of_tags");
   const [value, setValue] = useState("10");
@@ -143,19 +135,7 @@ export function Lifecycle({ orgPath }: { orgPath: string }) {
           </Table>
         )}
       </Async>
-      <Title headingLevel="h2">Quota</Title>
-      <Async what="the quota" loaded={quota} isEmpty={(d) => d.length === 0} empty={<p>No quota: a superuser sets one in the superuser panel or with the API.</p>}>
-        {(d) => (
-          <ul>
-            {d.map((q) => (
-              <li key={String(q.id)}>
-                Limit {bytes(q.limit_bytes)}
-                {q.limits?.length ? `; ${q.limits.map((l) => `${l.type} at ${l.limit_percent}%`).join(", ")}` : ""}
-              </li>
-            ))}
-          </ul>
-        )}
-      </Async>
+      <Quota orgPath={orgPath} />
     </div>
   );
 }
