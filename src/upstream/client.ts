@@ -64,6 +64,25 @@ export class UpstreamClient {
     throw new UpstreamError(`${what}: the upstream answered ${res.status}`, res.status);
   }
 
+  /**
+   * Quay's proxy-cache validation: GET /v2/ and, when it asks for a login and there are
+   * credentials, log in (no scope). "valid": logged in or open; "anonymous": a login is asked and
+   * none was given. A refused login throws.
+   */
+  async ping(): Promise<"valid" | "anonymous"> {
+    const url = `${this.base}/v2/`;
+    const init = { credentialHost: this.o.host };
+    let res = await upstreamFetch(url, init, this.o);
+    await res.body?.cancel().catch(() => {});
+    if (res.status === 200) return "valid";
+    if (res.status !== 401) throw new UpstreamError(`/v2/: the upstream answered ${res.status}`, res.status);
+    if (!this.o.credentials) return "anonymous";
+    res = await upstreamFetch(url, { ...init, authorization: await this.auth.answer(res.headers.get("www-authenticate"), "") }, this.o);
+    await res.body?.cancel().catch(() => {});
+    if (res.status === 200) return "valid";
+    throw new UpstreamError("the upstream refused the credentials", res.status);
+  }
+
   /** Every tag of `repo`, following `Link` pages. */
   async tags(repo: string): Promise<string[]> {
     const all: string[] = [];

@@ -11,6 +11,7 @@ import { takeRateToken } from "./rateLimit";
 import { challengeScope, unauthorized } from "./refusal";
 import { canonicalRepoName } from "./respond";
 import { PATHS, repositoryRoute } from "./routes";
+import { cacheIsReadOnly } from "./proxyCache";
 
 export { REPOSITORY_ROUTES } from "./routes";
 
@@ -45,6 +46,8 @@ async function repositoryRequest(ctx: V2Context, request: Request, rest: string)
   // registry operation, so a read-only registry refuses every write here; the operations'
   // guard (registryWritable) refuses the same for every other caller.
   if (ctx.registry.readOnly && method !== "GET" && method !== "HEAD") throw refusalError({ kind: "registryReadOnly" });
+  // A proxy-cache organization holds only what its upstream has: no client writes into it.
+  if (method !== "GET" && method !== "HEAD" && ctx.proxyCaches?.pulls.isCache(repo.slice(0, repo.indexOf("/")))) throw cacheIsReadOnly(repo);
   return route.handle(ctx, request, parsed.route);
 }
 

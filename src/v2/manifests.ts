@@ -7,6 +7,7 @@ import { RegistryError, refusalError, grammarError } from "./errors";
 import { requestActor } from "./actor";
 import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
 import { repositoryForPush } from "./pushTarget";
+import { pullThrough } from "./proxyCache";
 
 type Reference = { kind: "tag"; tag: string } | { kind: "digest"; digest: Digest };
 
@@ -59,6 +60,7 @@ function acceptable(mediaType: string, accept: string | null): boolean {
 }
 
 export async function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
+  if (ctx.proxyCaches) await pullThrough(() => ctx.proxyCaches!.pulls.manifest(canonicalRepoName(name), raw));
   const repo = requireRepo(ctx, name);
   // A reference outside the tag and digest grammar names nothing that could be here: the spec's
   // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.

@@ -1,0 +1,78 @@
+// Proxy-cache organizations (Quay's data/model/proxy_cache.py): one configuration per
+// organization. Credentials are encrypted at rest (FieldCipher "proxy cache credential"); methods
+// take and give plaintext, and only credentials() gives the password.
+import { eq } from "drizzle-orm";
+import type { MetaDb } from "../db";
+import type { FieldCipher } from "../fieldEncryption";
+import { namespaces, proxyCacheConfigs } from "../schema";
+
+export interface ProxyCacheConfig {
+  namespaceId: number;
+  org: string;
+  /** host[:port][/namespace]. */
+  upstreamRegistry: string;
+  expirationS: number;
+  insecure: boolean;
+}
+
+export interface NewProxyCache {
+  namespaceId: number;
+  upstreamRegistry: string;
+  username: string | null;
+  password: string | null;
+  expirationS: number;
+  insecure: boolean;
+}
+
+const columns = {
+  namespaceId: proxyCacheConfigs.namespaceId,
+  org: namespaces.name,
+  upstreamRegistry: proxyCacheConfigs.upstreamRegistry,
+  expirationS: proxyCacheConfigs.expirationS,
+  insecure: proxyCacheConfigs.insecure,
+};
+
+export class ProxyCacheStore {
+  constructor(
+    private readonly db: MetaDb,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  private seal(v: string | null): string | null {
+    return v === null || v === "" ? null : this.cipher.seal(v);
+  }
+
+  /** The configuration of organization `org`, or undefined (a user, or an org that is no cache). */
+  forOrg(org: string): ProxyCacheConfig | undefined {
+    return this.db
+      .select(columns)
+      .from(proxyCacheConfigs)
+      .innerJoin(namespaces, eq(namespaces.id, proxyCacheConfigs.namespaceId))
+      .where(eq(namespaces.name, org))
+      .get();
+  }
+
+  /** The upstream credentials, decrypted; undefined when there are none (or they cannot be read). */
+  credentials(namespaceId: number): { username: string; password: string } | undefined {
+    const r = this.db.select({ u: proxyCacheConfigs.username, p: proxyCacheConfigs.password }).from(proxyCacheConfigs).where(eq(proxyCacheConfigs.namespaceId, namespaceId)).get();
+    const username = r?.u ? this.cipher.open(r.u) : undefined;
+    if (username === undefined) return undefined;
+    return { username, password: (r!.p && this.cipher.open(r!.p)) ?? "" };
+  }
+
+  /** False when the organization already has one. */
+  create(c: NewProxyCache): boolean {
+    const inserted = this.db
+      .insert(proxyCacheConfigs)
+      .values({ ...c, username: this.seal(c.username), password: this.seal(c.password) })
+      .onConflictDoNothing()
+      .returning({ id: proxyCacheConfigs.id })
+      .get();
+    return inserted !== undefined;
+  }
+
+  /** True when there was one. */
+  delete(namespaceId: number): boolean {
+    return this.db.delete(proxyCacheConfigs).where(eq(proxyCacheConfigs.namespaceId, namespaceId)).returning({ id: proxyCacheConfigs.id }).all().length > 0;
+  }
+}
