@@ -7,6 +7,7 @@
 import { SYSTEM_ACTOR, type RepoRef } from "../events/registryEvents";
 import type { Logger } from "../log";
 import { parseDigest, parseManifest } from "../oci";
+import { manifestRow } from "../registry/manifestRow";
 import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
 import type { ProxyCacheConfig } from "../store/meta/proxyCaches";
@@ -113,16 +114,7 @@ export class PullThrough {
     const m = parsed.manifest;
     const outcome = await this.deps.registry.pushManifest({
       repo,
-      manifest: {
-        digest: fetched.digest,
-        mediaType: m.mediaType,
-        artifactType: m.artifactType,
-        subjectDigest: m.subject?.digest,
-        annotations: m.annotations,
-        content: fetched.bytes,
-        blobDigests: m.blobs.map((d) => d.digest),
-        childDigests: m.children.map((d) => d.digest),
-      },
+      manifest: manifestRow(fetched.digest, fetched.bytes, m),
       // Blobs and an index's children come on demand, when a client asks for them.
       requiredBlobs: [],
       onDemand: true,
