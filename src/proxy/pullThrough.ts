@@ -28,6 +28,8 @@ export interface PullThroughDeps {
 /** Why a pull through the cache failed: the upstream could not give what nothing cached has. */
 export class PullThroughFailed extends Error {}
 
+const MAX_KNOWN_SIZES = 100_000;
+
 interface Target {
   cache: ProxyCacheConfig;
   client: UpstreamClient;
@@ -40,6 +42,12 @@ export class PullThrough {
   /** When each cached tag was last checked upstream ("repoId tag" → ms); a restart checks each again once. */
   private readonly checked = new Map<string, number>();
   private readonly clock: () => number;
+  /**
+   * Sizes of the blobs the cached manifests name ("repoId digest" → bytes), from their
+   * descriptors: a streamed answer must declare its length and an upstream may send none. Held
+   * until the blob is stored; a restart forgets them (those blobs are then stored before served).
+   */
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly deps: PullThroughDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -112,6 +120,8 @@ export class PullThrough {
     const parsed = parseManifest(fetched.bytes, fetched.mediaType);
     if (!parsed.ok) throw new PullThroughFailed(`upstream manifest ${fetched.digest}: ${parsed.message}`);
     const m = parsed.manifest;
+    if (this.sizes.size > MAX_KNOWN_SIZES) this.sizes.clear();
+    for (const d of m.blobs) this.sizes.set(`${repo.id} ${d.digest}`, d.size);
     const outcome = await this.deps.registry.pushManifest({
       repo,
       manifest: manifestRow(fetched.digest, fetched.bytes, m),
@@ -126,10 +136,11 @@ export class PullThrough {
 
   /**
    * For a blob of a cache org's repository that is not stored yet: its bytes as they arrive from
-   * the upstream (stored at the same time), or, when another pull is already fetching it or the
-   * request is a HEAD, undefined once it is stored. Undefined at once for anything else.
+   * the upstream (stored at the same time) with their length, or, when another pull is already
+   * fetching it, the request is a HEAD, or the upstream declares no length (a streamed answer
+   * must declare one), undefined once it is stored. Undefined at once for anything else.
    */
-  async blob(name: string, digest: string, head: boolean): Promise<ReadableStream<Uint8Array> | undefined> {
+  async blob(name: string, digest: string, head: boolean): Promise<{ body: ReadableStream<Uint8Array>; length: number } | undefined> {
     const { stores } = this.deps;
     const repo = stores.repositories.find(name);
     if (!repo || stores.blobLinks.linkedSize(repo.id, digest) !== undefined) return undefined;
@@ -142,32 +153,33 @@ export class PullThrough {
       await running.catch(() => {});
       return undefined;
     }
-    let started!: (s: ReadableStream<Uint8Array>) => void;
+    let started!: (s: { body: ReadableStream<Uint8Array>; length: number | undefined }) => void;
     let failed!: (e: unknown) => void;
-    const start = new Promise<ReadableStream<Uint8Array>>((res, rej) => ((started = res), (failed = rej)));
+    const start = new Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined }>((res, rej) => ((started = res), (failed = rej)));
     const flight = this.blobs.do(key, async () => {
-      let body: ReadableStream<Uint8Array>;
+      let opened: { body: ReadableStream<Uint8Array>; length: number | undefined };
       try {
-        body = await t.client.blob(t.upstreamRepo, digest);
+        opened = await t.client.openBlob(t.upstreamRepo, digest, this.sizes.get(key));
       } catch (e) {
         failed(e);
         throw e;
       }
       // The upload reads one branch, the client the other: the client never waits for the whole layer.
-      const [toClient, toStore] = body.tee();
-      started(toClient);
+      const [toClient, toStore] = opened.body.tee();
+      started({ body: toClient, length: opened.length });
       const outcome = await this.deps.registry.putMonolithic({ repo: { id: repo.id, name: repo.fullName }, digest: parsed.digest, body: toStore, actor: SYSTEM_ACTOR });
       if (outcome.kind !== "ok") throw new PullThroughFailed(`storing blob ${digest}: ${outcome.kind}`);
+      this.sizes.delete(key);
     });
     flight.catch((e) => this.deps.log.error(`proxy cache ${name}@${digest}: ${(e as Error).message}`));
-    let stream: ReadableStream<Uint8Array>;
+    let opened: { body: ReadableStream<Uint8Array>; length: number | undefined };
     try {
-      stream = await start;
+      opened = await start;
     } catch (e) {
       throw new PullThroughFailed(`upstream: ${e instanceof UpstreamError ? e.message : String(e)}`);
     }
-    if (!head) return stream;
-    await stream.cancel().catch(() => {});
+    if (!head && opened.length !== undefined) return { body: opened.body, length: opened.length };
+    await opened.body.cancel().catch(() => {});
     await flight.catch(() => {});
     return undefined;
   }

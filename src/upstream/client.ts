@@ -119,10 +119,17 @@ export class UpstreamClient {
 
   /** The blob's bytes as a stream that errors at its end unless they are `digest` (and `size`). */
   async blob(repo: string, digest: string, size?: number): Promise<ReadableStream<Uint8Array>> {
+    return (await this.openBlob(repo, digest, size)).body;
+  }
+
+  /** blob(), with the length the upstream declared (undefined when it sent none). */
+  async openBlob(repo: string, digest: string, size?: number): Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined }> {
     if (!parseDigest(digest).ok) throw new UpstreamError(`${JSON.stringify(digest)} is not a digest`);
     const res = await this.get(`${this.base}/v2/${repo}/blobs/${digest}`, repo);
     if (res.status !== 200 || !res.body) this.fail(res, `blob ${digest}`);
-    return verifiedStream(res.body, digest, size);
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    const length = size ?? (Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined);
+    return { body: verifiedStream(res.body, digest, length), length };
   }
 
   /** Manifests whose subject is `digest`: the referrers API, or the `<alg>-<hex>` tag of the fallback schema. */

@@ -23,8 +23,8 @@ export interface ProxyPulls {
   isCache(org: string): boolean;
   /** Makes the manifest present and fresh when `name` is in a cache org. */
   manifest(name: string, reference: string): Promise<void>;
-  /** A blob's bytes streamed from the upstream while they are stored, or undefined: serve from the store. */
-  blob(name: string, digest: string, head: boolean): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** A blob's bytes (and length) streamed from the upstream while they are stored, or undefined: serve from the store. */
+  blob(name: string, digest: string, head: boolean): Promise<{ body: ReadableStream<Uint8Array>; length: number } | undefined>;
 }
 
 export interface V2Context {

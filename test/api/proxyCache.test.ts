@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { BearerRegistryClient, expectError, registryToken, type Image } from "../support/registryClient";
+import { BearerRegistryClient, expectError, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
 import { expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
@@ -27,10 +27,29 @@ const upstreamGets = new Map<string, number>();
 /** The local server's clock runs `skewMs` ahead (expiration_s is measured with it). */
 let skewMs = 0;
 let image: Image;
+/** While set, the relay sends the first half of this blob's bytes and holds the rest until `release` is called. */
+let stalled: { digest: string; release?: () => void } | undefined;
+
+/** `body` with its second half held back until `stalled.release()`. */
+function holdSecondHalf(body: Uint8Array): ReadableStream<Uint8Array> {
+  const half = body.byteLength >> 1;
+  let sent = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (sent === 0) {
+        sent = 1;
+        return controller.enqueue(body.subarray(0, half));
+      }
+      await new Promise<void>((resolve) => (stalled!.release = resolve));
+      controller.enqueue(body.subarray(half));
+      controller.close();
+    },
+  });
+}
 
 beforeAll(async () => {
   upstream = await startTestServer({ auth: "token" }, { adminPassword: UP_PASSWORD });
-  up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], "repository:admin/app:pull,push", "repository:admin/other:pull,push"));
+  up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], ...["app", "other", "big", "multi"].map((r) => `repository:admin/${r}:pull,push`)));
   image = await up.pushImage("admin/app", "v1", { layers: 3, layerSize: 3 * 1024 * 1024 });
   relay = Bun.serve({
     hostname: "127.0.0.1",
@@ -42,6 +61,9 @@ beforeAll(async () => {
       const headers = new Headers(req.headers);
       const res = await fetch(`${upstream.url}${url.pathname}${url.search}`, { method: req.method, headers, redirect: "manual" });
       if (req.method === "GET" && res.status === 200) upstreamGets.set(url.pathname, (upstreamGets.get(url.pathname) ?? 0) + 1);
+      if (stalled && res.status === 200 && url.pathname.endsWith(`/blobs/${stalled.digest}`)) {
+        return new Response(holdSecondHalf(new Uint8Array(await res.arrayBuffer())), { status: 200, headers: res.headers });
+      }
       return new Response(res.body, { status: res.status, headers: res.headers });
     },
   });
@@ -162,6 +184,57 @@ describe("pulls through the cache", () => {
     await Promise.all(Array.from({ length: 32 }, () => pullImage(c, `${ORG}/admin/other`, "latest", other)));
     for (const blob of [other.config, ...other.layers]) expect(upstreamGets.get(`/v2/admin/other/blobs/${blob.digest}`)).toBe(1);
     expect(upstreamGets.get("/v2/admin/other/manifests/latest")).toBe(1);
+  });
+
+  test("the first client gets a layer's bytes as they arrive, before the upstream has sent it all; it is stored once whole", async () => {
+    const big = await up.pushImage("admin/big", "v1", { layers: 1, layerSize: 8 * 1024 * 1024 });
+    const layer = big.layers[0]!;
+    const repo = `${ORG}/admin/big`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    expect((await c.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    stalled = { digest: layer.digest };
+    try {
+      const res = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`);
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let received = 0;
+      while (received < layer.bytes.byteLength >> 1) received += (await reader.read()).value!.byteLength;
+      // Half of the layer is here and the upstream holds the rest: nothing is stored yet.
+      expect(received).toBe(layer.bytes.byteLength >> 1);
+      const stores = local.server.ctx.stores;
+      expect(stores.blobLinks.linkedSize(stores.repositories.find(repo)!.id, layer.digest)).toBeUndefined();
+      stalled.release!();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) received += r.value.byteLength;
+      expect(received).toBe(layer.bytes.byteLength);
+    } finally {
+      stalled?.release?.();
+      stalled = undefined;
+    }
+    // Stored whole: a HEAD now answers from the cache with its length.
+    const head = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`, { method: "HEAD" });
+    expect(head.headers.get("content-length")).toBe(String(layer.bytes.byteLength));
+    expect(upstreamGets.get(`/v2/admin/big/blobs/${layer.digest}`)).toBe(1);
+  });
+
+  test("an index is cached with its platforms on demand; a HEAD of an uncached blob stores it first", async () => {
+    const platforms = [await up.pushImage("admin/multi", undefined, { architecture: "amd64" }), await up.pushImage("admin/multi", undefined, { architecture: "arm64" })];
+    const index = await up.pushManifest("admin/multi", "v1", {
+      schemaVersion: 2,
+      mediaType: MT.ociIndex,
+      manifests: platforms.map((p, i) => manifestDescriptor(p, { platform: { architecture: i ? "arm64" : "amd64", os: "linux" } })),
+    }, MT.ociIndex);
+    const repo = `${ORG}/admin/multi`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    const got = await c.fetch(`/v2/${repo}/manifests/v1`, { headers: { Accept: MT.ociIndex } });
+    expect(await bytesOf(got)).toEqual(index.bytes);
+    // Only what was asked for is fetched: the arm64 image is not, until a client asks for it.
+    expect(upstreamGets.get(`/v2/admin/multi/manifests/${platforms[1]!.digest}`)).toBeUndefined();
+    const arm = platforms[1]!;
+    await pullImage(c, repo, arm.digest, arm);
+    const layer = platforms[0]!.layers[0]!;
+    const head = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(layer.bytes.byteLength));
   });
 
   test("pushes into a cache org are refused, even for its admin", async () => {
