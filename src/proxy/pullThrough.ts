@@ -4,7 +4,7 @@
 // streamed to the first client while they are stored (a tee into an upload), each fetched from
 // the upstream once however many clients ask at the same time. When the upstream cannot be
 // reached, what is cached is served.
-import { SYSTEM_ACTOR, type RepoRef } from "../events/registryEvents";
+import type { Actor, RepoRef } from "../events/registryEvents";
 import type { Logger } from "../log";
 import { parseDigest, parseManifest } from "../oci";
 import { manifestRow } from "../registry/manifestRow";
@@ -29,6 +29,9 @@ export interface PullThroughDeps {
 export class PullThroughFailed extends Error {}
 
 const MAX_KNOWN_SIZES = 100_000;
+
+/** The system, as the proxy cache: the one writer a cache org's repositories take (src/registry/guards.ts). */
+const PROXY_CACHE_ACTOR: Actor = { proxyCache: true };
 
 interface Target {
   cache: ProxyCacheConfig;
@@ -111,7 +114,7 @@ export class PullThrough {
   }
 
   private async createRepository(name: string): Promise<RepoRef> {
-    const made = await this.deps.registry.createRepository({ fullName: name, visibility: "private", actor: SYSTEM_ACTOR });
+    const made = await this.deps.registry.createRepository({ fullName: name, visibility: "private", actor: PROXY_CACHE_ACTOR });
     if (made.kind !== "ok" && made.kind !== "exists") throw new PullThroughFailed(`cannot create ${name}: ${made.kind}`);
     return { id: made.repo.id, name: made.repo.fullName };
   }
@@ -129,7 +132,7 @@ export class PullThrough {
       requiredBlobs: [],
       onDemand: true,
       tag,
-      actor: SYSTEM_ACTOR,
+      actor: PROXY_CACHE_ACTOR,
     });
     if (outcome.kind !== "ok") throw new PullThroughFailed(`storing ${fetched.digest}: ${outcome.kind}`);
   }
@@ -167,7 +170,7 @@ export class PullThrough {
       // The upload reads one branch, the client the other: the client never waits for the whole layer.
       const [toClient, toStore] = opened.body.tee();
       started({ body: toClient, length: opened.length });
-      const outcome = await this.deps.registry.putMonolithic({ repo: { id: repo.id, name: repo.fullName }, digest: parsed.digest, body: toStore, actor: SYSTEM_ACTOR });
+      const outcome = await this.deps.registry.putMonolithic({ repo: { id: repo.id, name: repo.fullName }, digest: parsed.digest, body: toStore, actor: PROXY_CACHE_ACTOR });
       if (outcome.kind !== "ok") throw new PullThroughFailed(`storing blob ${digest}: ${outcome.kind}`);
       this.sizes.delete(key);
     });

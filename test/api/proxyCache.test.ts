@@ -242,6 +242,11 @@ describe("pulls through the cache", () => {
     await expectError(await c.fetch(`/v2/${ORG}/admin/app/blobs/uploads/`, { method: "POST" }), 405, "UNSUPPORTED");
     const put = await c.putManifest(`${ORG}/admin/app`, "pushed", image.bytes, image.mediaType);
     await expectError(put.res, 405, "UNSUPPORTED");
+    // API v1's tag writes meet the same rule in the registry's guards.
+    const tagged = await admin.put(`/api/v1/repository/${ORG}/admin/app/tag/copied`, { manifest_digest: image.digest });
+    expect(tagged.status).toBe(503);
+    expect(((await tagged.json()) as { message: string }).message).toContain("proxy cache organization");
+    expect((await admin.delete(`/api/v1/repository/${ORG}/admin/app/tag/v1`)).status).toBe(503);
   });
 
   test("who may pull: members and the org's robots yes; outsiders and anonymous callers no", async () => {

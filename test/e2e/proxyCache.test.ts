@@ -54,7 +54,7 @@ test("skopeo pulls through a cache org: the upstream's bytes, then the same with
   const reg = new URL(berth.url).host;
   const pull = async (dir: string) => {
     await skopeo("copy", "--src-tls-verify=false", "--src-creds", `admin:${PASSWORD}`, `docker://${reg}/cache/admin/app:v1`, `dir:${dir}`);
-    expect(new Uint8Array(readFileSync(join(dir, "manifest.json")))).toEqual(image.bytes);
+    expect(digestOf(new Uint8Array(readFileSync(join(dir, "manifest.json"))))).toBe(image.digest);
     for (const blob of [image.config, ...image.layers]) {
       const bytes = readFileSync(join(dir, blob.digest.slice("sha256:".length)));
       expect(digestOf(new Uint8Array(bytes))).toBe(blob.digest);
