@@ -60,6 +60,7 @@ export function proxyCacheRoutes(api: V1App, ctx: V1Context) {
       ({ org, body, audit }) => {
         const b = parseBody(NewProxyCacheConfig, body);
         refuseExisting(org.ns.name);
+        if (ctx.stores.proxyCaches.hasImmutableTags(org.ns.id)) throw ApiError.invalidRequest("Cannot convert organization to proxy cache: immutable tags exist");
         checkUpstream(b.upstream_registry);
         const created = ctx.stores.proxyCaches.create({
           namespaceId: org.ns.id,

@@ -131,6 +131,15 @@ describe("the proxycache endpoints (Quay's shapes)", () => {
     expect((await member.post(`/api/v1/organization/${ORG}/validateproxycache`, cacheBody())).status).toBe(403);
   });
 
+  test("an organization with an immutable tag is not made a cache (Quay's check)", async () => {
+    await expectJson(await admin.post("/api/v1/organization/", { name: "frozen", email: "frozen@example.com" }), 201);
+    const c = new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], "repository:frozen/app:pull,push"));
+    await c.pushImage("frozen/app", "v1", { layers: 1 });
+    const row = local.server.ctx.stores.repositories.find("frozen/app")!;
+    expect((await local.server.ctx.registry.setTagImmutable({ repo: { id: row.id, name: row.fullName }, tag: "v1", immutable: true, actor: {} })).kind).toBe("ok");
+    await expectProblem(await admin.post("/api/v1/organization/frozen/proxycache", cacheBody()), 400, "invalid_request", "Cannot convert organization to proxy cache: immutable tags exist");
+  });
+
   test("creating: org admins only, CSRF checked, Created; once; credentials encrypted at rest and never shown", async () => {
     const member = await signedIn(local.url, "member", PASSWORDS.member);
     expect((await member.post(P, cacheBody())).status).toBe(403);

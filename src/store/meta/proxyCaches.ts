@@ -1,10 +1,10 @@
 // Proxy-cache organizations (Quay's data/model/proxy_cache.py): one configuration per
 // organization. Credentials are encrypted at rest (FieldCipher "proxy cache credential"); methods
 // take and give plaintext, and only credentials() gives the password.
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { FieldCipher } from "../fieldEncryption";
-import { namespaces, proxyCacheConfigs } from "../schema";
+import { namespaces, proxyCacheConfigs, repositories, tags } from "../schema";
 
 export interface ProxyCacheConfig {
   namespaceId: number;
@@ -69,6 +69,19 @@ export class ProxyCacheStore {
       .returning({ id: proxyCacheConfigs.id })
       .get();
     return inserted !== undefined;
+  }
+
+  /** Quay's namespace_has_immutable_tags: a live immutable tag in the namespace (it could not be kept in step with an upstream). */
+  hasImmutableTags(namespaceId: number): boolean {
+    return (
+      this.db
+        .select({ id: tags.id })
+        .from(tags)
+        .innerJoin(repositories, eq(repositories.id, tags.repositoryId))
+        .where(and(eq(repositories.namespaceId, namespaceId), isNull(tags.endMs), eq(tags.immutable, true)))
+        .limit(1)
+        .get() !== undefined
+    );
   }
 
   /** True when there was one. */
