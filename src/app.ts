@@ -27,6 +27,7 @@ import type { TokenAuth } from "./v2/context";
 import { RegistryEvents, SYSTEM_ACTOR } from "./events/registryEvents";
 import { Registry } from "./registry/registry";
 import { setUpMirrors, type MirrorOptions, type Mirrors } from "./mirror";
+import { setUpProxyCaches, type ProxyCaches } from "./proxy";
 import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
 import { InProcessDeliveryClaims, type DeliveryClaims } from "./notify/deliveryClaims";
 import { InProcessTestRateLimiter, type TestRateLimiter } from "./notify/testRateLimit";
@@ -64,6 +65,8 @@ export interface AppContext {
   notify: Notifications;
   /** Repository mirroring: the worker (the server starts and stops it) and API v1's checks. */
   mirrors: Mirrors;
+  /** Proxy-cache organizations: the pull-through path and API v1's checks. */
+  proxyCaches: ProxyCaches;
   /** The lifecycle's passes (auto-prune, collection, quota reconciliation); the server starts and stops it. */
   lifecycle: LifecycleScheduler;
   /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
@@ -180,7 +183,9 @@ export async function createContext(
   const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
   const limits = new RequestLimits(ratePolicies(config), state.rateLimiter);
   const mirrors = setUpMirrors({ registry, stores, config, log }, opts.mirrors);
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, mirrors, lifecycle, healthClock: opts.healthClock, startedMs: Date.now(), metrics };
+  // The registry's clock measures expiration_s too (tests move it to see a tag re-checked).
+  const proxyCaches = setUpProxyCaches({ registry, stores, config, log }, { resolve: opts.mirrors?.resolve, clock: opts.clock });
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, mirrors, proxyCaches, lifecycle, healthClock: opts.healthClock, startedMs: Date.now(), metrics };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

@@ -15,6 +15,8 @@ export interface Actor {
   /** The client's address ("unknown" when the server could not tell). */
   ip?: string;
   userAgent?: string;
+  /** The proxy cache storing what it fetched: the only writer in a proxy-cache organization. */
+  proxyCache?: true;
 }
 
 export const SYSTEM_ACTOR: Actor = {};

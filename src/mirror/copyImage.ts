@@ -5,6 +5,7 @@
 // resumes by copying only what is still missing.
 import type { Actor, RepoRef } from "../events/registryEvents";
 import { parseDigest, parseManifest, type Descriptor } from "../oci";
+import { manifestRow } from "../registry/manifestRow";
 import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
 import type { FetchedManifest, UpstreamClient } from "../upstream";
@@ -63,16 +64,7 @@ export async function copyManifest(c: CopyContext, fetched: FetchedManifest, tag
   if (present && tag === undefined) return;
   const outcome = await c.registry.pushManifest({
     repo: c.repo,
-    manifest: {
-      digest: fetched.digest,
-      mediaType: m.mediaType,
-      artifactType: m.artifactType,
-      subjectDigest: m.subject?.digest,
-      annotations: m.annotations,
-      content: fetched.bytes,
-      blobDigests: m.blobs.map((d) => d.digest),
-      childDigests: m.children.map((d) => d.digest),
-    },
+    manifest: manifestRow(fetched.digest, fetched.bytes, m),
     requiredBlobs: m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest),
     tag,
     actor: c.actor,

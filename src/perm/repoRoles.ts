@@ -2,6 +2,7 @@ import { accountOf, type Identity } from "../auth/identity";
 import { canonicalRepoName } from "../oci";
 import type { OrgStore, TeamRole } from "../store/meta/orgs";
 import type { PermissionStore } from "../store/meta/permissions";
+import type { ProxyCacheStore } from "../store/meta/proxyCaches";
 import type { RepositoryStore } from "../store/meta/repositories";
 import type { OAuthScope } from "../auth/oauthScopeNames";
 import { allowsSuperuser } from "./oauthScopes";
@@ -13,6 +14,8 @@ export interface RoleStores {
   repositories: RepositoryStore;
   orgs: OrgStore;
   permissions: PermissionStore;
+  /** Absent in unit tests that build a resolver without caches. */
+  proxyCaches?: Pick<ProxyCacheStore, "forOrg">;
 }
 
 export interface SuperuserPolicy {
@@ -74,12 +77,19 @@ export class RepoRoleResolver {
       member && row
         ? { ...this.stores.permissions.grantsOn(row.id, member, this.stores.orgs.teamIdsOf(member)), namespaceTeamRoles }
         : { viaTeams: [], namespaceTeamRoles };
-    const role = resolveRepoRole(
+    const resolved = resolveRepoRole(
       principal,
       { namespace, exists: !!row, visibility: row?.visibility ?? "private" },
       grants,
       opts,
     );
+    // Quay's v2auth: in a proxy-cache organization, its members may pull any repository (the
+    // pull creates it). Members: users in a team of the org, and the org's robots.
+    const cacheMember =
+      ns?.kind === "org" &&
+      (namespaceTeamRoles.length > 0 || (principal.kind === "robot" && principal.owner === namespace)) &&
+      this.stores.proxyCaches?.forOrg(namespace) !== undefined;
+    const role: RepoRole = cacheMember && resolved === "none" ? "read" : resolved;
     const grantedRole =
       row?.visibility === "public" ? resolveRepoRole(principal, { namespace, exists: true, visibility: "private" }, grants, opts) : role;
     // Only existing namespaces can receive new repositories (Quay's CREATE_NAMESPACE_ON_PUSH off),

@@ -113,6 +113,13 @@ export const repositoryWritable: Guard = (f) => {
   return undefined;
 };
 
+/** A proxy-cache organization's repositories hold what its upstream has: only the cache writes there. */
+export const proxyCacheWritable: Guard = (f) => {
+  const repo = f.repository();
+  if (!repo || f.target.actor?.proxyCache) return undefined;
+  return f.tx.isProxyCacheNamespace(repo.namespaceId) ? { kind: "proxyCache", repo: repo.fullName } : undefined;
+};
+
 /** An immutable tag is not moved, deleted or restored (not even to where it points now, as in Quay). */
 export const tagMutable: Guard = (f) => {
   const live = f.liveTag();
@@ -159,17 +166,17 @@ export const withinQuota: Guard = (f) => {
 
 /** Each step's guards, in the order they run. */
 export const GUARD_CHAINS = {
-  pushManifest: [registryWritable, repositoryExists, repositoryWritable, tagMutable, withinQuota],
-  putTag: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
-  deleteTag: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
-  restoreTag: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
-  setTagExpiry: [registryWritable, repositoryExists, repositoryWritable, expiryAhead, expiryOnMutableTag],
-  setTagImmutable: [registryWritable, repositoryExists, repositoryWritable, immutableWithoutExpiry],
-  deleteManifest: [registryWritable, repositoryExists, repositoryWritable, manifestUnprotected],
-  startUpload: [registryWritable, repositoryExists, repositoryWritable, withinQuota],
-  finishUpload: [registryWritable, repositoryExists, repositoryWritable, withinQuota],
-  mountBlob: [registryWritable, repositoryExists, repositoryWritable, withinQuota],
-  unlinkBlob: [registryWritable, repositoryExists, repositoryWritable],
+  pushManifest: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable, withinQuota],
+  putTag: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable],
+  deleteTag: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable],
+  restoreTag: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable],
+  setTagExpiry: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, expiryAhead, expiryOnMutableTag],
+  setTagImmutable: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, immutableWithoutExpiry],
+  deleteManifest: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, manifestUnprotected],
+  startUpload: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, withinQuota],
+  finishUpload: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, withinQuota],
+  mountBlob: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, withinQuota],
+  unlinkBlob: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable],
   // Repository-level changes stay possible in every repository state (an admin must be able to
   // undo READ_ONLY), not in a read-only registry.
   createRepository: [registryWritable],
@@ -181,7 +188,7 @@ export const GUARD_CHAINS = {
   // startTagPeriod (tagSteps.ts), inside the push's, move's or restore's own transaction.
   applyImmutabilityPolicy: [registryWritable],
   // Permanent deletion from the time machine: a write like deleting the tag.
-  removeTagFromTimeMachine: [registryWritable, repositoryExists, repositoryWritable, tagMutable],
+  removeTagFromTimeMachine: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable],
   // The collector's deletions (their re-checks are the rules): in every repository state, as Quay's GC; never
   // in a read-only registry, whose lifecycle does not run (as Quay's workers).
   collect: [registryWritable, repositoryExists],

@@ -10,6 +10,8 @@ export interface PushManifestInput {
   manifest: NewManifestRow;
   /** The blobs that must be in the repository (all it names but foreign layers). */
   requiredBlobs: string[];
+  /** A proxy cache's copy: the child manifests it names come later, when a client asks for them. */
+  onDemand?: boolean;
   /** The tag named by the request, moved to this manifest. */
   tag?: string;
   actor: Actor;
@@ -26,7 +28,7 @@ export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
   const facts = op.guard("pushManifest", { repoId: repo.id, actor, tag, action: "push over", countedBlobs });
   const missingBlob = op.tx.missingBlob(repo.id, input.requiredBlobs);
   if (missingBlob) op.fail({ kind: "missingBlob", digest: missingBlob });
-  const missingChild = op.tx.missingManifest(repo.id, manifest.childDigests);
+  const missingChild = input.onDemand ? undefined : op.tx.missingManifest(repo.id, manifest.childDigests);
   if (missingChild) op.fail({ kind: "missingChild", digest: missingChild });
   const manifestId = op.tx.insertManifest(repo.id, manifest);
   if (tag !== undefined) {

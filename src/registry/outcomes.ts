@@ -11,6 +11,8 @@ export type Refusal =
   | { kind: "readOnly"; repo: string }
   /** The repository is a mirror: only its mirror (the robot it pushes as) may change it. */
   | { kind: "mirror"; repo: string }
+  /** The repository is in a proxy-cache organization: only the cache stores there what it fetched. */
+  | { kind: "proxyCache"; repo: string }
   /** The tag is immutable; `action` is what was refused ("move", "delete", "restore", "set expiration on"). */
   | { kind: "immutable"; tag: string; action: TagAction }
   /** An immutable tag cannot expire, so a tag that expires cannot be made immutable. */
@@ -55,5 +57,5 @@ export type RepositoryOutcome = Ok | Refusal;
 
 /** Whether an outcome is a guard's refusal. */
 export function isRefusal(outcome: { kind: string }): outcome is Refusal {
-  return outcome.kind === "registryReadOnly" || outcome.kind === "unknownRepository" || outcome.kind === "readOnly" || outcome.kind === "mirror" || outcome.kind === "immutable" || outcome.kind === "expiring" || outcome.kind === "expiryInPast" || outcome.kind === "quotaExceeded";
+  return outcome.kind === "registryReadOnly" || outcome.kind === "unknownRepository" || outcome.kind === "readOnly" || outcome.kind === "mirror" || outcome.kind === "proxyCache" || outcome.kind === "immutable" || outcome.kind === "expiring" || outcome.kind === "expiryInPast" || outcome.kind === "quotaExceeded";
 }

@@ -32,6 +32,7 @@ import { HealthProbeStore } from "./meta/healthProbe";
 import { QuotaStore } from "./meta/quotas";
 import { QuotaUsageStore } from "./meta/quotaUsage";
 import { MirrorStore } from "./meta/mirrors";
+import { ProxyCacheStore } from "./meta/proxyCaches";
 import { CollectionReads } from "./meta/collection";
 import { IntegrityReads } from "./meta/integrity";
 
@@ -70,6 +71,7 @@ export interface Stores {
   /** Storage used by namespaces and repositories. */
   quotaUsage: QuotaUsageStore;
   mirrors: MirrorStore;
+  proxyCaches: ProxyCacheStore;
   /** What the collector reads to find garbage (its deletions go through the registry). */
   collection: CollectionReads;
   /** What `berth fsck` reads to check every reference both ways. */
@@ -150,6 +152,7 @@ export function openStores(opts: StoreOptions): Stores {
     quotas,
     quotaUsage,
     mirrors: new MirrorStore(db, new FieldCipher(databaseSecret, "mirror credential"), opts.clock),
+    proxyCaches: new ProxyCacheStore(db, new FieldCipher(databaseSecret, "proxy cache credential")),
     collection: new CollectionReads(db),
     integrity: new IntegrityReads(db),
     warnings,

@@ -12,7 +12,7 @@ import type { ReadCache } from "./meta/readCache";
 import type { PermissionStore } from "./meta/permissions";
 import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
 import type { OrgStore } from "./meta/orgs";
-import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, repoMirrors, repositories, repositoryBlobs, robots, tags } from "./schema";
+import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, proxyCacheConfigs, repoMirrors, repositories, repositoryBlobs, robots, tags } from "./schema";
 import type { QuotaRow, QuotaStore } from "./meta/quotas";
 import type { QuotaUsageStore } from "./meta/quotaUsage";
 import { LifecycleTx, prepareLifecycleStatements, type LifecycleStatements } from "./lifecycleTx";
@@ -102,6 +102,11 @@ export class RegistryTx {
   /** The robot a MIRROR repository's mirror pushes as, if it has one. */
   mirrorRobot(repoId: number): string | undefined {
     return this.tx.select({ name: robots.fullName }).from(repoMirrors).innerJoin(robots, eq(robots.id, repoMirrors.robotId)).where(eq(repoMirrors.repositoryId, repoId)).get()?.name;
+  }
+
+  /** Whether the namespace is a proxy-cache organization. */
+  isProxyCacheNamespace(namespaceId: number): boolean {
+    return this.tx.select({ id: proxyCacheConfigs.id }).from(proxyCacheConfigs).where(eq(proxyCacheConfigs.namespaceId, namespaceId)).get() !== undefined;
   }
 
   repositoryByName(fullName: string): RepositoryFacts | undefined {

@@ -7,3 +7,4 @@ export * from "./tables/policies";
 export * from "./tables/health";
 export * from "./tables/quotas";
 export * from "./tables/mirrors";
+export * from "./tables/proxyCaches";

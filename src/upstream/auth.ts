@@ -57,7 +57,8 @@ export class UpstreamAuth {
     // but only over HTTPS unless it is that host itself: they must not cross the network in clear.
     const mayCarry = url.host === this.host || url.protocol === "https:";
     if (service) url.searchParams.set("service", service);
-    url.searchParams.set("scope", asked);
+    // No scope: a login only (the /v2/ check of a proxy cache's validation).
+    if (asked) url.searchParams.set("scope", asked);
     const res = await upstreamFetch(url.href, { authorization: mayCarry ? this.basicHeader() : undefined, credentialHost: url.host }, this.connection);
     const body = await cappedBody(res, MAX_TOKEN_BODY, "the token answer");
     if (res.status === 401 || res.status === 403) throw new UpstreamError("the upstream refused the credentials", res.status);

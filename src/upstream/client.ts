@@ -64,6 +64,25 @@ export class UpstreamClient {
     throw new UpstreamError(`${what}: the upstream answered ${res.status}`, res.status);
   }
 
+  /**
+   * Quay's proxy-cache validation: GET /v2/ and, when it asks for a login and there are
+   * credentials, log in (no scope). "valid": logged in or open; "anonymous": a login is asked and
+   * none was given. A refused login throws.
+   */
+  async ping(): Promise<"valid" | "anonymous"> {
+    const url = `${this.base}/v2/`;
+    const init = { credentialHost: this.o.host };
+    let res = await upstreamFetch(url, init, this.o);
+    await res.body?.cancel().catch(() => {});
+    if (res.status === 200) return "valid";
+    if (res.status !== 401) throw new UpstreamError(`/v2/: the upstream answered ${res.status}`, res.status);
+    if (!this.o.credentials) return "anonymous";
+    res = await upstreamFetch(url, { ...init, authorization: await this.auth.answer(res.headers.get("www-authenticate"), "") }, this.o);
+    await res.body?.cancel().catch(() => {});
+    if (res.status === 200) return "valid";
+    throw new UpstreamError("the upstream refused the credentials", res.status);
+  }
+
   /** Every tag of `repo`, following `Link` pages. */
   async tags(repo: string): Promise<string[]> {
     const all: string[] = [];
@@ -100,10 +119,17 @@ export class UpstreamClient {
 
   /** The blob's bytes as a stream that errors at its end unless they are `digest` (and `size`). */
   async blob(repo: string, digest: string, size?: number): Promise<ReadableStream<Uint8Array>> {
+    return (await this.openBlob(repo, digest, size)).body;
+  }
+
+  /** blob(), with the length the upstream declared (undefined when it sent none). */
+  async openBlob(repo: string, digest: string, size?: number): Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined }> {
     if (!parseDigest(digest).ok) throw new UpstreamError(`${JSON.stringify(digest)} is not a digest`);
     const res = await this.get(`${this.base}/v2/${repo}/blobs/${digest}`, repo);
     if (res.status !== 200 || !res.body) this.fail(res, `blob ${digest}`);
-    return verifiedStream(res.body, digest, size);
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    const length = size ?? (Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined);
+    return { body: verifiedStream(res.body, digest, length), length };
   }
 
   /** Manifests whose subject is `digest`: the referrers API, or the `<alg>-<hex>` tag of the fallback schema. */

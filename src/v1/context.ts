@@ -4,6 +4,7 @@ import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { NotificationActions } from "./notificationActions";
 import type { MirrorActions } from "./mirrorActions";
+import type { ProxyCacheActions } from "./proxyCacheActions";
 import type { RepoRoleResolver } from "../perm/repoRoles";
 import type { Stores } from "../store";
 import type { Registry } from "../registry/registry";
@@ -20,6 +21,7 @@ export interface V1Context {
   oauth: OAuthTokenService;
   notify: NotificationActions;
   mirrors: MirrorActions;
+  proxyCaches: ProxyCacheActions;
   roles: RepoRoleResolver;
   cookieSecrets: string[];
 }

@@ -19,6 +19,7 @@ import { manifestRoutes } from "./manifest";
 import { prototypeRoutes } from "./prototype";
 import { notificationRoutes } from "./notification";
 import { mirrorRoutes } from "./mirror";
+import { proxyCacheRoutes } from "./proxyCache";
 import { teamRoutes } from "./team";
 import { userRoutes } from "./user";
 import { userInitializeRoutes } from "./userInitialize";
@@ -71,6 +72,7 @@ export function v1Routes(ctx: V1Context) {
   prototypeRoutes(api, ctx);
   notificationRoutes(api, ctx);
   mirrorRoutes(api, ctx);
+  proxyCacheRoutes(api, ctx);
   permissionRoutes(api, ctx);
   organizationRoutes(api, ctx);
   teamRoutes(api, ctx);

@@ -132,15 +132,6 @@ export const NOT_SUPPORTED: { what: string; routes: Route[] }[] = [
     ],
   },
   {
-    what: "proxy caches",
-    routes: [
-      ["GET", `${O}/proxycache`, "getProxyCacheConfig"],
-      ["POST", `${O}/proxycache`, "createProxyCacheConfig"],
-      ["DELETE", `${O}/proxycache`, "deleteProxyCacheConfig"],
-      ["POST", `${O}/validateproxycache`, "validateProxyCacheConfig"],
-    ],
-  },
-  {
     what: "namespace notifications",
     routes: [
       ["GET", `${O}/notifications`, "listOrgNotifications"],

@@ -18,6 +18,8 @@ export function refusalError(refusal: Refusal): ApiError {
       return new ApiError("RepositoryReadOnly");
     case "mirror":
       return new ApiError("RepositoryReadOnly", "Repository is in read only or mirror mode: MIRROR");
+    case "proxyCache":
+      return new ApiError("RepositoryReadOnly", "Repository is in a proxy cache organization: only pulls through the cache change it");
     case "immutable":
       // Quay's TagImmutable: 409 naming what was refused.
       return new ApiError("TagImmutable", `Cannot ${refusal.action} immutable tag '${refusal.tag}'`);

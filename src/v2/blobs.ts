@@ -2,6 +2,7 @@ import { parseRangeHeader } from "../oci";
 import type { V2Context } from "./context";
 import { RegistryError, refusalError } from "./errors";
 import { requestActor } from "./actor";
+import { pullThrough } from "./proxyCache";
 import { emptyResponse, requireDigest, requireRepo, v2Headers } from "./respond";
 
 function blobUnknown(digest: string): RegistryError {
@@ -12,7 +13,16 @@ function blobUnknown(digest: string): RegistryError {
 export async function getBlob(ctx: V2Context, request: Request, name: string, rawDigest: string): Promise<Response> {
   const digest = requireDigest(rawDigest);
   const repo = requireRepo(ctx, name);
-  const size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
+  let size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
+  if (size === undefined && ctx.proxyCaches) {
+    // A proxy cache's blob not stored yet: streamed from the upstream as it is stored (whole: no Range).
+    const streamed = await pullThrough(() => ctx.proxyCaches!.pulls.blob(repo.fullName, digest.value, request.method === "HEAD"));
+    if (streamed) {
+      const headers = v2Headers({ "Docker-Content-Digest": digest.value, "Content-Type": "application/octet-stream", "Content-Length": String(streamed.length), ETag: `"${digest.value}"` });
+      return new Response(streamed.body, { status: 200, headers });
+    }
+    size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
+  }
   if (size === undefined) throw blobUnknown(digest.value);
   const base = {
     "Docker-Content-Digest": digest.value,

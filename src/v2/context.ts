@@ -15,6 +15,18 @@ export interface TokenAuth {
   roles: RepoRoleResolver;
 }
 
+/**
+ * The pull-through path of proxy-cache organizations (src/proxy provides it; v2 does not import
+ * it). Its methods throw an Error whose message says why the upstream could not serve.
+ */
+export interface ProxyPulls {
+  isCache(org: string): boolean;
+  /** Makes the manifest present and fresh when `name` is in a cache org. */
+  manifest(name: string, reference: string): Promise<void>;
+  /** A blob's bytes (and length) streamed from the upstream while they are stored, or undefined: serve from the store. */
+  blob(name: string, digest: string, head: boolean): Promise<{ body: ReadableStream<Uint8Array>; length: number } | undefined>;
+}
+
 export interface V2Context {
   config: Config;
   stores: Stores;
@@ -24,4 +36,6 @@ export interface V2Context {
   registry: Registry;
   /** Rate limits per client address and per account. */
   limits: RequestLimits;
+  /** Absent where no proxy cache is set up (unit tests' contexts). */
+  proxyCaches?: { pulls: ProxyPulls };
 }

@@ -118,6 +118,8 @@ export function refusalError(refusal: Refusal): RegistryError {
     case "mirror":
       // Quay's check_repository_state, word for word.
       return new RegistryError("REPOSITORY_READ_ONLY", `Repository ${refusal.repo} is a mirror. Mirrored repositories cannot be modified directly.`, { name: refusal.repo });
+    case "proxyCache":
+      return new RegistryError("UNSUPPORTED", "cannot push to a proxy cache organization", { name: refusal.repo });
     case "immutable":
       return new RegistryError("TAG_IMMUTABLE", `tag '${refusal.tag}' is immutable`, { tag: refusal.tag });
     case "expiring":

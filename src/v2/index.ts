@@ -11,6 +11,7 @@ import { takeRateToken } from "./rateLimit";
 import { challengeScope, unauthorized } from "./refusal";
 import { canonicalRepoName } from "./respond";
 import { PATHS, repositoryRoute } from "./routes";
+import { cacheIsReadOnly } from "./proxyCache";
 
 export { REPOSITORY_ROUTES } from "./routes";
 
@@ -63,22 +64,25 @@ function repositoryRequest(ctx: V2Context, request: Request, rest: string): Resp
   if (decided instanceof Promise) {
     return decided.then((decision) => {
       if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
-      refuseWriteWhenReadOnly(ctx, write);
+      refuseWrite(ctx, write, repo);
       return route.handle(ctx, request, parsed.route);
     });
   }
   if (!decided.allowed) throw unauthorized(ctx, request, decided, challengeScope(repo, route.actions, parsed.route, request));
-  refuseWriteWhenReadOnly(ctx, write);
+  refuseWrite(ctx, write, repo);
   return route.handle(ctx, request, parsed.route);
 }
 
 /**
  * Quay's check_readonly, after the permission check as there: upload bytes (PATCH) reach no
  * registry operation, so a read-only registry refuses every write here; the operations' guard
- * (registryWritable) refuses the same for every other caller.
+ * (registryWritable) refuses the same for every other caller. A proxy-cache organization holds
+ * only what its upstream has: no client writes into it (checked before a body is read).
  */
-function refuseWriteWhenReadOnly(ctx: V2Context, write: boolean): void {
-  if (write && ctx.registry.readOnly) throw refusalError({ kind: "registryReadOnly" });
+function refuseWrite(ctx: V2Context, write: boolean, repo: string): void {
+  if (!write) return;
+  if (ctx.registry.readOnly) throw refusalError({ kind: "registryReadOnly" });
+  if (ctx.proxyCaches?.pulls.isCache(repo.slice(0, repo.indexOf("/")))) throw cacheIsReadOnly(repo);
 }
 
 /** The same, rate limited: the address is charged before the token is checked, the account after. */
@@ -95,7 +99,7 @@ async function limitedRequest(
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, path, request));
   const subject = ctx.access.verifiedSubject(request);
   if (subject) await takeRateToken(ctx, limitClass, request, subject);
-  refuseWriteWhenReadOnly(ctx, limitClass === "v2Write");
+  refuseWrite(ctx, limitClass === "v2Write", repo);
   return route.handle(ctx, request, path);
 }
 

@@ -7,6 +7,7 @@ import { RegistryError, refusalError, grammarError } from "./errors";
 import { requestActor } from "./actor";
 import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
 import { repositoryForPush } from "./pushTarget";
+import { pullThrough } from "./proxyCache";
 
 type Reference = { kind: "tag"; tag: string } | { kind: "digest"; digest: Digest };
 
@@ -73,8 +74,20 @@ function answerHeaders(found: StoredManifest): Headers {
   return headers;
 }
 
-/** Synchronous: nothing on a pull is awaited (reads are cached or synchronous SQLite). */
-export function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Response {
+/**
+ * Synchronous: nothing on a pull is awaited (reads are cached or synchronous SQLite), except in a
+ * proxy-cache organization, where the manifest is first made present and fresh from upstream.
+ */
+export function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Response | Promise<Response> {
+  const caches = ctx.proxyCaches;
+  const repo = caches && canonicalRepoName(name);
+  if (caches && repo && caches.pulls.isCache(repo.slice(0, repo.indexOf("/")))) {
+    return pullThrough(() => caches.pulls.manifest(repo, raw)).then(() => storedManifest(ctx, request, name, raw));
+  }
+  return storedManifest(ctx, request, name, raw);
+}
+
+function storedManifest(ctx: V2Context, request: Request, name: string, raw: string): Response {
   const repo = requireRepo(ctx, name);
   // A reference outside the tag and digest grammar names nothing that could be here: the spec's
   // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.

@@ -38,6 +38,7 @@ const MODULES: { module: string; owns: string; mayImport: string[] }[] = [
   { module: "labels", owns: "listener: labels and expiry from pushed images", mayImport: ["store", "events", "oci", "leaf"] },
   { module: "upstream", owns: "the client of another registry: token flow, Link pages, verified manifests and blobs, where it may connect", mayImport: ["oci", "leaf"] },
   { module: "mirror", owns: "repository mirroring: the worker that claims due mirrors and syncs them through registry operations", mayImport: ["registry", "upstream", "store", "events", "oci", "leaf"] },
+  { module: "proxy", owns: "proxy-cache organizations: pulls through the cache (manifests fresh or re-checked, blobs streamed while stored, once per digest) through registry operations", mayImport: ["registry", "upstream", "store", "events", "oci", "leaf"] },
   { module: "v2", owns: "OCI distribution routes and error body; HTTP only", mayImport: ["registry", "perm", "auth", "store", "oci", "leaf"] },
   { module: "v1", owns: "Quay REST routes, error bodies, route macros; HTTP only", mayImport: ["registry", "perm", "auth", "store", "audit", "oci", "leaf"] },
   { module: "cli", owns: "the command-line verbs beside serve; parses its arguments with oci's grammar", mayImport: ["registry", "store", "auth", "perm", "oci", "leaf"] },

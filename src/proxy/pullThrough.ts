@@ -1,0 +1,189 @@
+// Pulls through a proxy-cache organization (Quay's ProxyModel): a manifest asked of
+// `<org>/<path>` is served from the cache while fresh, else fetched from the upstream and stored
+// through the registry's operations (the repository created on first pull); blobs come on demand,
+// streamed to the first client while they are stored (a tee into an upload), each fetched from
+// the upstream once however many clients ask at the same time. When the upstream cannot be
+// reached, what is cached is served.
+import type { Actor, RepoRef } from "../events/registryEvents";
+import type { Logger } from "../log";
+import { parseDigest, parseManifest } from "../oci";
+import { manifestRow } from "../registry/manifestRow";
+import type { Registry } from "../registry/registry";
+import type { Stores } from "../store";
+import type { ProxyCacheConfig } from "../store/meta/proxyCaches";
+import { UpstreamClient, UpstreamError, type Resolver, type UpstreamPolicy } from "../upstream";
+import { SingleFlight } from "./singleFlight";
+import { upstreamRepository } from "./upstreamPath";
+
+export interface PullThroughDeps {
+  registry: Registry;
+  stores: Pick<Stores, "proxyCaches" | "repositories" | "manifests" | "blobLinks">;
+  policy: UpstreamPolicy;
+  maxManifestBytes: number;
+  log: Logger;
+  resolve?: Resolver;
+  clock?: () => number;
+}
+
+/** Why a pull through the cache failed: the upstream could not give what nothing cached has. */
+export class PullThroughFailed extends Error {}
+
+const MAX_KNOWN_SIZES = 100_000;
+
+/** The system, as the proxy cache: the one writer a cache org's repositories take (src/registry/guards.ts). */
+const PROXY_CACHE_ACTOR: Actor = { proxyCache: true };
+
+interface Target {
+  cache: ProxyCacheConfig;
+  client: UpstreamClient;
+  upstreamRepo: string;
+}
+
+export class PullThrough {
+  private readonly manifests = new SingleFlight<void>();
+  private readonly blobs = new SingleFlight<void>();
+  /** When each cached tag was last checked upstream ("repoId tag" → ms); a restart checks each again once. */
+  private readonly checked = new Map<string, number>();
+  private readonly clock: () => number;
+  /**
+   * Sizes of the blobs the cached manifests name ("repoId digest" → bytes), from their
+   * descriptors: a streamed answer must declare its length and an upstream may send none. Held
+   * until the blob is stored; a restart forgets them (those blobs are then stored before served).
+   */
+  private readonly sizes = new Map<string, number>();
+
+  constructor(private readonly deps: PullThroughDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  /** Whether `org` is a proxy-cache organization. */
+  isCache(org: string): boolean {
+    return this.deps.stores.proxyCaches.forOrg(org) !== undefined;
+  }
+
+  private target(name: string): Target | undefined {
+    const slash = name.indexOf("/");
+    const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, slash));
+    if (!cache) return undefined;
+    const up = upstreamRepository(cache.upstreamRegistry, name.slice(slash + 1));
+    if ("error" in up) throw new PullThroughFailed(up.error);
+    const credentials = this.deps.stores.proxyCaches.credentials(cache.namespaceId);
+    const client = new UpstreamClient({
+      host: up.host,
+      credentials,
+      maxManifestBytes: this.deps.maxManifestBytes,
+      policy: this.deps.policy,
+      verifyTls: !cache.insecure,
+      // Quay's `insecure`: the upstream is spoken to over plain HTTP.
+      scheme: cache.insecure ? "http" : "https",
+      resolve: this.deps.resolve,
+    });
+    return { cache, client, upstreamRepo: up.repository };
+  }
+
+  /** Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache org; nothing otherwise. */
+  async manifest(name: string, reference: string): Promise<void> {
+    const t = this.target(name);
+    if (!t) return;
+    await this.manifests.do(`${name} ${reference}`, () => this.refreshManifest(t, name, reference));
+  }
+
+  private async refreshManifest(t: Target, name: string, reference: string): Promise<void> {
+    const { stores } = this.deps;
+    const repo = stores.repositories.find(name);
+    const byDigest = parseDigest(reference).ok;
+    const cached = repo && (byDigest ? stores.manifests.getByDigest(repo.id, reference) : stores.manifests.getByTag(repo.id, reference));
+    const key = repo && `${repo.id} ${reference}`;
+    // A digest names fixed bytes: once cached, never asked again.
+    if (cached && (byDigest || this.clock() - (this.checked.get(key!) ?? -Infinity) < t.cache.expirationS * 1000)) return;
+    let fetched;
+    try {
+      fetched = await t.client.manifest(t.upstreamRepo, reference);
+    } catch (e) {
+      if (cached) {
+        this.deps.log.info(`proxy cache ${name}:${reference}: upstream unavailable, serving the cached copy: ${(e as Error).message}`);
+        return;
+      }
+      throw new PullThroughFailed(`upstream: ${(e as Error).message}`);
+    }
+    // Gone upstream: what is cached (if anything) is still served.
+    if (!fetched) return;
+    const row: RepoRef = repo ? { id: repo.id, name: repo.fullName } : await this.createRepository(name);
+    if (cached?.digest !== fetched.digest) await this.store(row, fetched, byDigest ? undefined : reference);
+    if (!byDigest) this.checked.set(`${row.id} ${reference}`, this.clock());
+  }
+
+  private async createRepository(name: string): Promise<RepoRef> {
+    const made = await this.deps.registry.createRepository({ fullName: name, visibility: "private", actor: PROXY_CACHE_ACTOR });
+    if (made.kind !== "ok" && made.kind !== "exists") throw new PullThroughFailed(`cannot create ${name}: ${made.kind}`);
+    return { id: made.repo.id, name: made.repo.fullName };
+  }
+
+  private async store(repo: RepoRef, fetched: { digest: string; mediaType: string; bytes: Uint8Array }, tag: string | undefined): Promise<void> {
+    const parsed = parseManifest(fetched.bytes, fetched.mediaType);
+    if (!parsed.ok) throw new PullThroughFailed(`upstream manifest ${fetched.digest}: ${parsed.message}`);
+    const m = parsed.manifest;
+    if (this.sizes.size > MAX_KNOWN_SIZES) this.sizes.clear();
+    for (const d of m.blobs) this.sizes.set(`${repo.id} ${d.digest}`, d.size);
+    const outcome = await this.deps.registry.pushManifest({
+      repo,
+      manifest: manifestRow(fetched.digest, fetched.bytes, m),
+      // Blobs and an index's children come on demand, when a client asks for them.
+      requiredBlobs: [],
+      onDemand: true,
+      tag,
+      actor: PROXY_CACHE_ACTOR,
+    });
+    if (outcome.kind !== "ok") throw new PullThroughFailed(`storing ${fetched.digest}: ${outcome.kind}`);
+  }
+
+  /**
+   * For a blob of a cache org's repository that is not stored yet: its bytes as they arrive from
+   * the upstream (stored at the same time) with their length, or, when another pull is already
+   * fetching it, the request is a HEAD, or the upstream declares no length (a streamed answer
+   * must declare one), undefined once it is stored. Undefined at once for anything else.
+   */
+  async blob(name: string, digest: string, head: boolean): Promise<{ body: ReadableStream<Uint8Array>; length: number } | undefined> {
+    const { stores } = this.deps;
+    const repo = stores.repositories.find(name);
+    if (!repo || stores.blobLinks.linkedSize(repo.id, digest) !== undefined) return undefined;
+    const t = this.target(name);
+    const parsed = parseDigest(digest);
+    if (!t || !parsed.ok) return undefined;
+    const key = `${repo.id} ${digest}`;
+    const running = this.blobs.current(key);
+    if (running) {
+      await running.catch(() => {});
+      return undefined;
+    }
+    let started!: (s: { body: ReadableStream<Uint8Array>; length: number | undefined }) => void;
+    let failed!: (e: unknown) => void;
+    const start = new Promise<{ body: ReadableStream<Uint8Array>; length: number | undefined }>((res, rej) => ((started = res), (failed = rej)));
+    const flight = this.blobs.do(key, async () => {
+      let opened: { body: ReadableStream<Uint8Array>; length: number | undefined };
+      try {
+        opened = await t.client.openBlob(t.upstreamRepo, digest, this.sizes.get(key));
+      } catch (e) {
+        failed(e);
+        throw e;
+      }
+      // The upload reads one branch, the client the other: the client never waits for the whole layer.
+      const [toClient, toStore] = opened.body.tee();
+      started({ body: toClient, length: opened.length });
+      const outcome = await this.deps.registry.putMonolithic({ repo: { id: repo.id, name: repo.fullName }, digest: parsed.digest, body: toStore, actor: PROXY_CACHE_ACTOR });
+      if (outcome.kind !== "ok") throw new PullThroughFailed(`storing blob ${digest}: ${outcome.kind}`);
+      this.sizes.delete(key);
+    });
+    flight.catch((e) => this.deps.log.error(`proxy cache ${name}@${digest}: ${(e as Error).message}`));
+    let opened: { body: ReadableStream<Uint8Array>; length: number | undefined };
+    try {
+      opened = await start;
+    } catch (e) {
+      throw new PullThroughFailed(`upstream: ${e instanceof UpstreamError ? e.message : String(e)}`);
+    }
+    if (!head && opened.length !== undefined) return { body: opened.body, length: opened.length };
+    await opened.body.cancel().catch(() => {});
+    await flight.catch(() => {});
+    return undefined;
+  }
+}

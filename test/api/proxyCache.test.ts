@@ -1,0 +1,304 @@
+// Proxy-cache organizations against a second Berth on loopback as the upstream (token auth),
+// reached through a counting relay that can also play an upstream that is down: Quay's
+// proxycache API, a cold pull through the cache byte for byte, the cached copy served while the
+// upstream is down (and stopped), a tag moved upstream seen after expiration_s, 32 concurrent
+// first pulls fetching each blob from the upstream once, pushes refused, and who may pull.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { BearerRegistryClient, expectError, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
+import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
+
+const UP_PASSWORD = "upstream-Secret-1";
+const PASSWORD = "cache-Secret-1";
+const PASSWORDS = { member: "member-Secret-1", outsider: "outsider-Secret-1" };
+const ORG = "cache";
+const P = `/api/v1/organization/${ORG}/proxycache`;
+let upstream: TestServer;
+let local: TestServer;
+let up: BearerRegistryClient;
+let admin: V1Client;
+let relay: ReturnType<typeof Bun.serve>;
+/** The relay answers 503 to everything while set (an upstream that is down). */
+let upstreamDown = false;
+/** GETs the upstream answered 200 through the relay, by path (a 401 asking for a token moves no bytes). */
+const upstreamGets = new Map<string, number>();
+/** The local server's clock runs `skewMs` ahead (expiration_s is measured with it). */
+let skewMs = 0;
+let image: Image;
+/** While set, the relay sends the first half of this blob's bytes and holds the rest until `release` is called. */
+let stalled: { digest: string; release?: () => void } | undefined;
+
+/** `body` with its second half held back until `stalled.release()`. */
+function holdSecondHalf(body: Uint8Array): ReadableStream<Uint8Array> {
+  const half = body.byteLength >> 1;
+  let sent = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (sent === 0) {
+        sent = 1;
+        return controller.enqueue(body.subarray(0, half));
+      }
+      await new Promise<void>((resolve) => (stalled!.release = resolve));
+      controller.enqueue(body.subarray(half));
+      controller.close();
+    },
+  });
+}
+
+beforeAll(async () => {
+  upstream = await startTestServer({ auth: "token" }, { adminPassword: UP_PASSWORD });
+  up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], ...["app", "other", "big", "multi"].map((r) => `repository:admin/${r}:pull,push`)));
+  image = await up.pushImage("admin/app", "v1", { layers: 3, layerSize: 3 * 1024 * 1024 });
+  relay = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      if (upstreamDown) return new Response("down", { status: 503 });
+      const url = new URL(req.url);
+      // The Host stays the relay's, so the upstream's token realm names the relay too (credentials go only to the configured host).
+      const headers = new Headers(req.headers);
+      const res = await fetch(`${upstream.url}${url.pathname}${url.search}`, { method: req.method, headers, redirect: "manual" });
+      if (req.method === "GET" && res.status === 200) upstreamGets.set(url.pathname, (upstreamGets.get(url.pathname) ?? 0) + 1);
+      if (stalled && res.status === 200 && url.pathname.endsWith(`/blobs/${stalled.digest}`)) {
+        return new Response(holdSecondHalf(new Uint8Array(await res.arrayBuffer())), { status: 200, headers: res.headers });
+      }
+      return new Response(res.body, { status: res.status, headers: res.headers });
+    },
+  });
+  local = await startTestServer({ auth: "token", mirrorAllowLoopback: "true" }, { adminPassword: PASSWORD, clock: () => Date.now() + skewMs });
+  await createUsers(local.server.ctx.stores, PASSWORDS);
+  admin = await signedIn(local.url, "admin", PASSWORD);
+  await expectJson(await admin.post("/api/v1/organization/", { name: ORG, email: "cache@example.com" }), 201);
+  await expectJson(await admin.put(`/api/v1/organization/${ORG}/team/readers`, { role: "member" }), 200);
+  await expectJson(await admin.put(`/api/v1/organization/${ORG}/team/readers/members/member`), 200);
+});
+afterAll(async () => {
+  relay?.stop(true);
+  await local?.stop();
+  await upstream?.stop();
+});
+
+const relayHost = () => `127.0.0.1:${relay.port}`;
+const cacheBody = (extra: Record<string, unknown> = {}) => ({
+  upstream_registry: relayHost(),
+  upstream_registry_username: "admin",
+  upstream_registry_password: UP_PASSWORD,
+  expiration_s: 60,
+  insecure: true,
+  ...extra,
+});
+
+async function pullClient(user: string, password: string, repo: string, scopes = "pull") {
+  return new BearerRegistryClient(local.url, await registryToken(local.url, [user, password], `repository:${repo}:${scopes}`));
+}
+
+async function bytesOf(res: Response): Promise<Uint8Array> {
+  expect(res.status).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Pulls `tag` of `repo` through the cache: the manifest and every blob, byte for byte as the upstream has them. */
+async function pullImage(c: BearerRegistryClient, repo: string, tag: string, expected: Image) {
+  const manifest = await c.fetch(`/v2/${repo}/manifests/${tag}`, { headers: { Accept: expected.mediaType } });
+  expect(manifest.headers.get("docker-content-digest")).toBe(expected.digest);
+  expect(await bytesOf(manifest)).toEqual(expected.bytes);
+  for (const blob of [expected.config, ...expected.layers]) {
+    expect(await bytesOf(await c.fetch(`/v2/${repo}/blobs/${blob.digest}`))).toEqual(blob.bytes);
+  }
+}
+
+describe("the proxycache endpoints (Quay's shapes)", () => {
+  test("no configuration: Quay's empty view; members may read it, others not", async () => {
+    expect(await expectJson(await admin.get(P), 200)).toEqual({ upstream_registry: "", expiration_s: "", insecure: "" });
+    const member = await signedIn(local.url, "member", PASSWORDS.member);
+    expect((await member.get(P)).status).toBe(200);
+    const outsider = await signedIn(local.url, "outsider", PASSWORDS.outsider);
+    expect((await outsider.get(P)).status).toBe(403);
+    expect((await fetch(`${local.url}${P}`)).status).toBe(401);
+  });
+
+  test("validateproxycache: Valid with the right login, a failed login otherwise; org admins only", async () => {
+    expect(await expectJson(await admin.post(`/api/v1/organization/${ORG}/validateproxycache`, cacheBody()), 202)).toBe("Valid");
+    await expectProblem(
+      await admin.post(`/api/v1/organization/${ORG}/validateproxycache`, cacheBody({ upstream_registry_password: "wrong" })),
+      400,
+      "invalid_request",
+      "Failed login to remote registry. Please verify entered details and try again.",
+    );
+    const member = await signedIn(local.url, "member", PASSWORDS.member);
+    expect((await member.post(`/api/v1/organization/${ORG}/validateproxycache`, cacheBody())).status).toBe(403);
+  });
+
+  test("an organization with an immutable tag is not made a cache (Quay's check)", async () => {
+    await expectJson(await admin.post("/api/v1/organization/", { name: "frozen", email: "frozen@example.com" }), 201);
+    const c = new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], "repository:frozen/app:pull,push"));
+    await c.pushImage("frozen/app", "v1", { layers: 1 });
+    const row = local.server.ctx.stores.repositories.find("frozen/app")!;
+    expect((await local.server.ctx.registry.setTagImmutable({ repo: { id: row.id, name: row.fullName }, tag: "v1", immutable: true, actor: {} })).kind).toBe("ok");
+    await expectProblem(await admin.post("/api/v1/organization/frozen/proxycache", cacheBody()), 400, "invalid_request", "Cannot convert organization to proxy cache: immutable tags exist");
+  });
+
+  test("creating: org admins only, CSRF checked, Created; once; credentials encrypted at rest and never shown", async () => {
+    const member = await signedIn(local.url, "member", PASSWORDS.member);
+    expect((await member.post(P, cacheBody())).status).toBe(403);
+    const noCsrf = await fetch(`${local.url}${P}`, { method: "POST", headers: { Cookie: admin.cookieHeader(), "Content-Type": "application/json" }, body: JSON.stringify(cacheBody()) });
+    expect(noCsrf.status).toBe(403);
+    expect(await expectJson(await admin.post(P, cacheBody()), 201)).toBe("Created");
+    await expectProblem(await admin.post(P, cacheBody()), 400, "invalid_request", "Proxy Cache Configuration already exists");
+    expect(await expectJson(await admin.get(P), 200)).toEqual({ upstream_registry: relayHost(), expiration_s: 60, insecure: true });
+    for (const f of readdirSync(local.dataDir, { recursive: true }) as string[]) {
+      if (!/\.(db|sqlite)(-wal)?$/.test(f)) continue;
+      expect(readFileSync(join(local.dataDir, f)).includes(UP_PASSWORD)).toBe(false);
+    }
+    const logs = await expectJson(await admin.get(`/api/v1/organization/${ORG}/logs`), 200);
+    expect(logs.logs.find((l: any) => l.kind === "create_proxy_cache_config")?.metadata).toMatchObject({ upstream_registry: relayHost() });
+  });
+});
+
+describe("pulls through the cache", () => {
+  test("a cold pull is fetched from the upstream and served byte for byte, the repository created", async () => {
+    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
+    await pullImage(c, `${ORG}/admin/app`, "v1", image);
+    expect(local.server.ctx.stores.repositories.find(`${ORG}/admin/app`)).toBeDefined();
+  });
+
+  test("the cached copy is served while the upstream is down", async () => {
+    upstreamDown = true;
+    try {
+      const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
+      skewMs = 3600_000; // past expiration_s: the tag is re-checked, the upstream fails, the cache answers
+      await pullImage(c, `${ORG}/admin/app`, "v1", image);
+    } finally {
+      upstreamDown = false;
+    }
+  });
+
+  test("a tag moved upstream is seen once expiration_s has passed, not before", async () => {
+    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
+    await pullImage(c, `${ORG}/admin/app`, "v1", image); // checked now
+    const moved = await up.pushImage("admin/app", "v1", { layers: 1 });
+    const before = await c.fetch(`/v2/${ORG}/admin/app/manifests/v1`, { headers: { Accept: image.mediaType } });
+    expect(before.headers.get("docker-content-digest")).toBe(image.digest);
+    await before.arrayBuffer();
+    skewMs += 61_000;
+    await pullImage(c, `${ORG}/admin/app`, "v1", moved);
+    image = moved;
+  });
+
+  test("32 concurrent first pulls of an uncached image fetch each blob from the upstream once", async () => {
+    const other = await up.pushImage("admin/other", "latest", { layers: 2, layerSize: 4 * 1024 * 1024 });
+    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/other`);
+    await Promise.all(Array.from({ length: 32 }, () => pullImage(c, `${ORG}/admin/other`, "latest", other)));
+    for (const blob of [other.config, ...other.layers]) expect(upstreamGets.get(`/v2/admin/other/blobs/${blob.digest}`)).toBe(1);
+    expect(upstreamGets.get("/v2/admin/other/manifests/latest")).toBe(1);
+  });
+
+  test("the first client gets a layer's bytes as they arrive, before the upstream has sent it all; it is stored once whole", async () => {
+    const big = await up.pushImage("admin/big", "v1", { layers: 1, layerSize: 8 * 1024 * 1024 });
+    const layer = big.layers[0]!;
+    const repo = `${ORG}/admin/big`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    expect((await c.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    stalled = { digest: layer.digest };
+    try {
+      const res = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`);
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let received = 0;
+      while (received < layer.bytes.byteLength >> 1) received += (await reader.read()).value!.byteLength;
+      // Half of the layer is here and the upstream holds the rest: nothing is stored yet.
+      expect(received).toBe(layer.bytes.byteLength >> 1);
+      const stores = local.server.ctx.stores;
+      expect(stores.blobLinks.linkedSize(stores.repositories.find(repo)!.id, layer.digest)).toBeUndefined();
+      stalled.release!();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) received += r.value.byteLength;
+      expect(received).toBe(layer.bytes.byteLength);
+    } finally {
+      stalled?.release?.();
+      stalled = undefined;
+    }
+    // Stored whole: a HEAD now answers from the cache with its length.
+    const head = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`, { method: "HEAD" });
+    expect(head.headers.get("content-length")).toBe(String(layer.bytes.byteLength));
+    expect(upstreamGets.get(`/v2/admin/big/blobs/${layer.digest}`)).toBe(1);
+  });
+
+  test("an index is cached with its platforms on demand; a HEAD of an uncached blob stores it first", async () => {
+    const platforms = [await up.pushImage("admin/multi", undefined, { architecture: "amd64" }), await up.pushImage("admin/multi", undefined, { architecture: "arm64" })];
+    const index = await up.pushManifest("admin/multi", "v1", {
+      schemaVersion: 2,
+      mediaType: MT.ociIndex,
+      manifests: platforms.map((p, i) => manifestDescriptor(p, { platform: { architecture: i ? "arm64" : "amd64", os: "linux" } })),
+    }, MT.ociIndex);
+    const repo = `${ORG}/admin/multi`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    const got = await c.fetch(`/v2/${repo}/manifests/v1`, { headers: { Accept: MT.ociIndex } });
+    expect(await bytesOf(got)).toEqual(index.bytes);
+    // Only what was asked for is fetched: the arm64 image is not, until a client asks for it.
+    expect(upstreamGets.get(`/v2/admin/multi/manifests/${platforms[1]!.digest}`)).toBeUndefined();
+    const arm = platforms[1]!;
+    await pullImage(c, repo, arm.digest, arm);
+    const layer = platforms[0]!.layers[0]!;
+    const head = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(layer.bytes.byteLength));
+  });
+
+  test("pushes into a cache org are refused, even for its admin", async () => {
+    const c = await pullClient("admin", PASSWORD, `${ORG}/admin/app`, "pull,push");
+    await expectError(await c.fetch(`/v2/${ORG}/admin/app/blobs/uploads/`, { method: "POST" }), 405, "UNSUPPORTED");
+    const put = await c.putManifest(`${ORG}/admin/app`, "pushed", image.bytes, image.mediaType);
+    await expectError(put.res, 405, "UNSUPPORTED");
+    // API v1's tag writes meet the same rule in the registry's guards.
+    const tagged = await admin.put(`/api/v1/repository/${ORG}/admin/app/tag/copied`, { manifest_digest: image.digest });
+    expect(tagged.status).toBe(503);
+    expect(((await tagged.json()) as { message: string }).message).toContain("proxy cache organization");
+    expect((await admin.delete(`/api/v1/repository/${ORG}/admin/app/tag/v1`)).status).toBe(503);
+  });
+
+  test("who may pull: members and the org's robots yes; outsiders and anonymous callers no", async () => {
+    const repo = `${ORG}/admin/app`;
+    const outsider = await pullClient("outsider", PASSWORDS.outsider, repo);
+    await expectError(await outsider.fetch(`/v2/${repo}/manifests/v1`), 401, "DENIED");
+    await expectError(await fetch(`${local.url}/v2/${repo}/manifests/v1`), 401, "UNAUTHORIZED");
+    const robot = await expectJson(await admin.put(`/api/v1/organization/${ORG}/robots/puller`), 201);
+    const bot = await pullClient(robot.name, robot.token, repo);
+    await pullImage(bot, repo, "v1", image);
+  });
+
+  test("other credentials: an app token pulls as its member; OAuth tokens need org:admin for the endpoints and repo:read to pull", async () => {
+    const repo = `${ORG}/admin/app`;
+    const member = await signedIn(local.url, "member", PASSWORDS.member);
+    const code = (await expectJson(await member.post("/api/v1/user/apptoken", { title: "ci" }), 200)).token.token_code;
+    const viaApp = new BearerRegistryClient(local.url, await registryToken(local.url, ["$app", code], `repository:${repo}:pull`));
+    await pullImage(viaApp, repo, "v1", image);
+    const bearer = (user: string, scope: string) => {
+      const minted = local.server.ctx.oauth.mint(local.server.ctx.stores.users.byName(user)!.id, scope);
+      if (!minted.ok) throw new Error(minted.message);
+      return { Authorization: `Bearer ${minted.token}` };
+    };
+    const validate = (headers: Record<string, string>) =>
+      fetch(`${local.url}/api/v1/organization/${ORG}/validateproxycache`, { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(cacheBody()) });
+    // The configuration exists: an admin's org:admin token gets Quay's "already exists", a repo:admin one no further than 403.
+    await expectProblem(await validate(bearer("admin", "org:admin")), 400, "invalid_request", "Proxy Cache Configuration already exists");
+    expect((await validate(bearer("admin", "repo:admin user:admin"))).status).toBe(403);
+    expect((await fetch(`${local.url}${P}`, { headers: bearer("member", "repo:read") })).status).toBe(403);
+    expect((await fetch(`${local.url}${P}`, { headers: bearer("admin", "org:admin") })).status).toBe(200);
+  });
+
+  test("with the upstream stopped, what is cached is still served", async () => {
+    await upstream.stop();
+    relay.stop(true); // nothing listens at the upstream's address any more
+    skewMs += 3600_000;
+    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
+    await pullImage(c, `${ORG}/admin/app`, "v1", image);
+  });
+
+  test("deleting the configuration: Deleted, then Quay's empty view and a 404", async () => {
+    expect(await expectJson(await admin.delete(P), 201)).toBe("Deleted");
+    expect(await expectJson(await admin.get(P), 200)).toEqual({ upstream_registry: "", expiration_s: "", insecure: "" });
+    expect((await admin.delete(P)).status).toBe(404);
+  });
+});
