@@ -51,7 +51,8 @@ function features(ctx: V1Context): Record<string, boolean> {
     INVITE_ONLY_USER_CREATION: false,
     LOG_EXPORT: false,
     MAILING: false,
-    PROXY_CACHE: false,
+    // Quay's org proxycache endpoints and pulls through them (src/v1/proxyCache.ts, src/proxy).
+    PROXY_CACHE: true,
     PUBLIC_CATALOG: false,
     RECAPTCHA: false,
     REQUIRE_TEAM_INVITE: false,

@@ -36,6 +36,7 @@ const UNAUDITED: Record<string, string> = {
   "PUT /api/v1/user/notifications/:uuid": "Quay's updateUserNotification (dismissing) logs nothing",
   "DELETE /api/v1/user/authorizations/:access_token_uuid": "Quay's deleteUserAuthorization logs nothing",
   "POST /api/v1/superuser/registrysize/": "Quay's queueRegistrySizeCalculation logs nothing",
+  "POST /api/v1/organization/:orgname/validateproxycache": "Quay's ProxyCacheConfigValidation only tries a login upstream and logs nothing",
   "POST /api/v1/superuser/users/:username/quota": "Quay's superuser quota endpoints log nothing (org_*_quota are the organization endpoints')",
   "PUT /api/v1/superuser/users/:username/quota/:quota_id": "Quay's superuser quota endpoints log nothing",
   "DELETE /api/v1/superuser/users/:username/quota/:quota_id": "Quay's superuser quota endpoints log nothing",
