@@ -3,7 +3,7 @@
 import { Alert, Button, PageSection, Tab, Tabs, TabTitleText, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../api/client";
+import { api } from "../api/client";
 import { TextField } from "../components/Field";
 import { FormModalButton } from "../components/FormModal";
 import { ConfirmButton } from "../components/Confirm";
@@ -125,7 +125,7 @@ function Users() {
 
 function Organizations() {
   const loaded = useApi<{ organizations: { name: string; email?: string | null }[] }>("/api/v1/superuser/organizations/");
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, act } = useAction(loaded.reload);
   return (
     <div className="berth-gap">
       <ActionResult result={result} />
@@ -152,16 +152,7 @@ function Organizations() {
                       ariaLabel={`Delete organization ${o.name}`}
                       title={`Delete ${o.name}?`}
                       body={<p>Every repository, team and robot of {o.name} goes, for good.</p>}
-                      onConfirm={async () => {
-                        try {
-                          await api.delete(`/api/v1/superuser/organizations/${encodeURIComponent(o.name)}`);
-                          setResult({ ok: true, text: `Deleted ${o.name}` });
-                          loaded.reload();
-                        } catch (e) {
-                          setResult({ ok: false, text: message(e) });
-                          throw e;
-                        }
-                      }}
+                      onConfirm={() => act(`Deleted ${o.name}`, () => api.delete(`/api/v1/superuser/organizations/${encodeURIComponent(o.name)}`))}
                     />
                   </Td>
                 </Tr>

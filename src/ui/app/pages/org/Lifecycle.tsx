@@ -3,10 +3,11 @@
 import { Button, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import { SelectField, TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 import { Quota } from "./Quota";
 
@@ -27,19 +28,17 @@ interface ImmutabilityPolicy {
 export function Lifecycle({ orgPath }: { orgPath: string }) {
   const prune = useApi<{ policies: PrunePolicy[] }>(`${orgPath}/autoprunepolicy/`);
   const immutable = useApi<{ policies: ImmutabilityPolicy[] }>(`${orgPath}/immutabilitypolicy/`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  // Two lists: each change reloads its own (inside the call), so the hook reloads nothing itself.
+  const { result, act, run } = useAction();
   const [method, setMethod] = useState("number_of_tags");
   const [value, setValue] = useState("10");
   const [pattern, setPattern] = useState("");
   const [matches, setMatches] = useState("true");
   const remove = (path: string, loaded: { reload: () => void }) =>
-    api.delete(path).then(
-      () => {
-        setResult({ ok: true, text: "Policy deleted" });
-        loaded.reload();
-      },
-      (e) => setResult({ ok: false, text: message(e) }),
-    );
+    run("Policy deleted", async () => {
+      await api.delete(path);
+      loaded.reload();
+    });
   return (
     <div className="berth-gap">
       <ActionResult result={result} />
@@ -53,15 +52,16 @@ export function Lifecycle({ orgPath }: { orgPath: string }) {
           setValue("10");
           setPattern("");
         }}
-        onSubmit={async () => {
-          await api.post(`${orgPath}/autoprunepolicy/`, {
-            method,
-            value: method === "number_of_tags" ? Number(value) : value,
-            ...(pattern ? { tagPattern: pattern, tagPatternMatches: matches === "true" } : {}),
-          });
-          setResult({ ok: true, text: "Auto-prune policy added" });
-          prune.reload();
-        }}
+        onSubmit={() =>
+          act("Auto-prune policy added", async () => {
+            await api.post(`${orgPath}/autoprunepolicy/`, {
+              method,
+              value: method === "number_of_tags" ? Number(value) : value,
+              ...(pattern ? { tagPattern: pattern, tagPatternMatches: matches === "true" } : {}),
+            });
+            prune.reload();
+          })
+        }
       >
         <SelectField label="Prune by" value={method} onChange={setMethod} options={[["number_of_tags", "Number of tags (keep the newest N)"], ["creation_date", "Age (prune tags older than, e.g. 30d)"]]} />
         <TextField label={method === "number_of_tags" ? "Tags to keep" : "Older than"} value={value} onChange={setValue} isRequired />
@@ -102,11 +102,12 @@ export function Lifecycle({ orgPath }: { orgPath: string }) {
         variant="secondary"
         title="Add an immutability policy"
         onOpen={() => setPattern("")}
-        onSubmit={async () => {
-          await api.post(`${orgPath}/immutabilitypolicy/`, { tagPattern: pattern, tagPatternMatches: matches === "true" });
-          setResult({ ok: true, text: "Immutability policy added" });
-          immutable.reload();
-        }}
+        onSubmit={() =>
+          act("Immutability policy added", async () => {
+            await api.post(`${orgPath}/immutabilitypolicy/`, { tagPattern: pattern, tagPatternMatches: matches === "true" });
+            immutable.reload();
+          })
+        }
       >
         <TextField label="Tag pattern (regular expression)" value={pattern} onChange={setPattern} isRequired placeholder="^v[0-9]+\." />
         <SelectField label="Immutable are" value={matches} onChange={setMatches} options={[["true", "tags that match"], ["false", "tags that do not match"]]} />

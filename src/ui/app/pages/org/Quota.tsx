@@ -4,12 +4,13 @@
 import { Button, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import { SelectField, TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ActionResult, Async } from "../../components/Status";
 import { bytes } from "../../logic/format";
 import { useSession } from "../../session";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 
 interface QuotaLimit {
@@ -28,19 +29,10 @@ export function Quota({ orgPath }: { orgPath: string }) {
   const { user } = useSession();
   const manages = user?.super_user === true;
   const quota = useApi<Quota[]>(`${orgPath}/quota`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, act, run } = useAction(quota.reload);
   const [limit, setLimit] = useState("10 GiB");
   const [type, setType] = useState("Warning");
   const [percent, setPercent] = useState("80");
-  const done = (text: string) => {
-    setResult({ ok: true, text });
-    quota.reload();
-  };
-  const act = (run: () => Promise<unknown>, text: string) =>
-    run().then(
-      () => done(text),
-      (e) => setResult({ ok: false, text: message(e) }),
-    );
   const current = quota.data?.[0];
   return (
     <div className="berth-gap">
@@ -52,12 +44,10 @@ export function Quota({ orgPath }: { orgPath: string }) {
           variant="secondary"
           title={current ? "Change the organization's quota" : "Set a quota for the organization"}
           onOpen={() => setLimit(current ? `${current.limit_bytes}` : "10 GiB")}
-          onSubmit={async () => {
+          onSubmit={() => {
             // Quay takes a number of bytes or a size with its unit (10 GiB, 500 MiB).
             const body = /^\d+$/.test(limit.trim()) ? { limit_bytes: Number(limit.trim()) } : { limit: limit.trim() };
-            if (current) await api.put(`${orgPath}/quota/${current.id}`, body);
-            else await api.post(`${orgPath}/quota`, body);
-            done(current ? "Quota changed" : "Quota set");
+            return act(current ? "Quota changed" : "Quota set", () => (current ? api.put(`${orgPath}/quota/${current.id}`, body) : api.post(`${orgPath}/quota`, body)));
           }}
         >
           <TextField label="Limit (bytes, or a size such as 10 GiB)" value={limit} onChange={setLimit} isRequired />
@@ -71,7 +61,7 @@ export function Quota({ orgPath }: { orgPath: string }) {
                 <p>
                   Limit {bytes(q.limit_bytes)}
                   {manages && (
-                    <Button variant="link" isDanger onClick={() => act(() => api.delete(`${orgPath}/quota/${q.id}`), "Quota removed")}>
+                    <Button variant="link" isDanger onClick={() => run("Quota removed", () => api.delete(`${orgPath}/quota/${q.id}`))}>
                       Remove quota
                     </Button>
                   )}
@@ -85,10 +75,7 @@ export function Quota({ orgPath }: { orgPath: string }) {
                       setType("Warning");
                       setPercent("80");
                     }}
-                    onSubmit={async () => {
-                      await api.post(`${orgPath}/quota/${q.id}/limit`, { type, threshold_percent: Number(percent) });
-                      done("Limit added");
-                    }}
+                    onSubmit={() => act("Limit added", () => api.post(`${orgPath}/quota/${q.id}/limit`, { type, threshold_percent: Number(percent) }))}
                   >
                     <SelectField label="Kind" value={type} onChange={setType} options={[["Warning", "Warning (a notification)"], ["Reject", "Reject (pushes refused)"]]} />
                     <TextField label="At percent of the quota" value={percent} onChange={setPercent} isRequired />
@@ -110,7 +97,7 @@ export function Quota({ orgPath }: { orgPath: string }) {
                           <Td dataLabel="At">{l.limit_percent}%</Td>
                           <Td dataLabel="Actions">
                             {manages && (
-                              <Button variant="link" isDanger onClick={() => act(() => api.delete(`${orgPath}/quota/${q.id}/limit/${l.id}`), "Limit removed")}>
+                              <Button variant="link" isDanger onClick={() => run("Limit removed", () => api.delete(`${orgPath}/quota/${q.id}/limit/${l.id}`))}>
                                 Delete
                               </Button>
                             )}

@@ -3,19 +3,20 @@
 import { Label, Pagination } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
 import type { RepoDetail, TagPage } from "../../api/types";
 import { shortDigest, when } from "../../logic/format";
 import { ConfirmButton } from "../../components/Confirm";
 import { ActionResult, Async } from "../../components/Status";
+import { useAction } from "../../useAction";
 import { useApi } from "../../useApi";
 
 const LIMIT = 100;
 
 export function HistoryTab({ repoPath, repo }: { repoPath: string; repo: RepoDetail }) {
   const [page, setPage] = useState(1);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const loaded = useApi<TagPage>(`${repoPath}/tag/?onlyActiveTags=false&limit=${LIMIT}&page=${page}`);
+  const { result, act } = useAction(loaded.reload);
   const now = Date.now() / 1000;
   return (
     <div className="berth-gap">
@@ -54,16 +55,7 @@ export function HistoryTab({ repoPath, repo }: { repoPath: string; repo: RepoDet
                             ariaLabel={`Restore ${t.name} to ${shortDigest(t.manifest_digest)}`}
                             title={`Restore ${t.name}?`}
                             body={<p>{t.name} will point at {shortDigest(t.manifest_digest)} again.</p>}
-                            onConfirm={async () => {
-                              try {
-                                await api.post(`${repoPath}/tag/${encodeURIComponent(t.name)}/restore`, { manifest_digest: t.manifest_digest });
-                                setResult({ ok: true, text: `Restored ${t.name}` });
-                                loaded.reload();
-                              } catch (e) {
-                                setResult({ ok: false, text: message(e) });
-                                throw e;
-                              }
-                            }}
+                            onConfirm={() => act(`Restored ${t.name}`, () => api.post(`${repoPath}/tag/${encodeURIComponent(t.name)}/restore`, { manifest_digest: t.manifest_digest }))}
                           />
                         )}
                       </Td>
