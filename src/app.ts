@@ -214,9 +214,10 @@ export function createHandler(ctx: AppContext): { app: App; handle(request: Requ
     clock: ctx.healthClock,
   });
   const app = buildApp(ctx, health, (c) => frontDoor(c));
+  // /metrics on the public port: only when it has no address of its own, and to a bearer of metricsToken.
+  const metricsOnPublicPort = ctx.config.metricsToken !== undefined && ctx.config.metricsAddress === undefined;
   // The API v1 routes as this app compiled them (its hooks, its cookie settings): what the
   // router would run, found by the repository-name suffixes they declare.
-  const metricsOnPublicPort = ctx.config.metricsToken !== undefined && ctx.config.metricsAddress === undefined;
   const repositoryRoute = repositoryRouteResolver(app.routes.filter((r) => isV1Path(r.path)));
 
   /**

@@ -4,13 +4,13 @@
 // by our grammar anyway), Elysia answers HEAD on a wildcard route by running GET and reading the
 // whole body to count it (a multi-GB blob read for nothing), and its per-request work was ~15 % of
 // a manifest GET. Bodies stay unread until a handler streams them.
-import { parseV2Path, type ParseV2PathResult } from "../oci";
+import { parseV2Path, type ParseV2PathResult, type V2Route } from "../oci";
 import type { V2Context } from "./context";
 import { grammarError, refusalError, RegistryError, registryErrorResponse } from "./errors";
 import { takeRateToken } from "./rateLimit";
 import { challengeScope, unauthorized } from "./refusal";
 import { canonicalRepoName } from "./respond";
-import { PATHS, repositoryRoute } from "./routes";
+import { PATHS, repositoryRoute, type RepositoryRoute } from "./routes";
 import { cacheIsReadOnly } from "./proxyCache";
 
 export { REPOSITORY_ROUTES } from "./routes";
@@ -89,8 +89,8 @@ function refuseWrite(ctx: V2Context, write: boolean, repo: string): void {
 async function limitedRequest(
   ctx: V2Context,
   request: Request,
-  route: NonNullable<ReturnType<typeof repositoryRoute>>,
-  path: Parameters<NonNullable<ReturnType<typeof repositoryRoute>>["handle"]>[2],
+  route: RepositoryRoute,
+  path: V2Route,
   repo: string,
   limitClass: "read" | "v2Write",
 ): Promise<Response> {
