@@ -17,7 +17,8 @@ import {
 import { StarIcon, OutlinedStarIcon } from "@patternfly/react-icons";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useEffect, useMemo, useState } from "react";
-import { api, message, seg } from "../api/client";
+import { api, seg } from "../api/client";
+import { useAction } from "../useAction";
 import type { RepoSummary } from "../api/types";
 import { when } from "../logic/format";
 import { Empty, Failed, Loading, ActionResult } from "../components/Status";
@@ -66,7 +67,7 @@ export function RepositoryListPage() {
   const publicOnly = query.get("public") === "true";
   const search = query.get("q") ?? "";
   const [page, setPage] = useState(1);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, fail } = useAction();
   const source = starred ? "starred=true" : namespace ? `namespace=${encodeURIComponent(namespace)}` : "public=true";
   const list = useRepositoryList(source);
   const namespaces = user ? [user.username, ...(user.organizations ?? []).map((o) => o.name)] : [];
@@ -85,7 +86,7 @@ export function RepositoryListPage() {
       else await api.post("/api/v1/user/starred", { namespace: r.namespace, repository: r.name });
       list.setRepos((all) => all?.map((x) => (x === r ? { ...x, is_starred: !r.is_starred } : x)));
     } catch (e) {
-      setResult({ ok: false, text: message(e) });
+      fail(e);
     }
   };
 

@@ -2,7 +2,8 @@
 // login instructions, usage logs (?tab=…). Someone else's: their repositories you can see.
 import { ActionGroup, Button, Form, PageSection, Tab, Tabs, TabTitleText, Title } from "@patternfly/react-core";
 import { useState } from "react";
-import { api, message } from "../api/client";
+import { api } from "../api/client";
+import { useAction } from "../useAction";
 import { TextField } from "../components/Field";
 import { ActionResult } from "../components/Status";
 import { CopyText } from "../components/CopyText";
@@ -53,16 +54,11 @@ function AccountSettings() {
   const { user, refresh } = useSession();
   const [email, setEmail] = useState(user?.email ?? "");
   const [password, setPassword] = useState("");
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const save = (done: string, body: unknown) =>
-    api.put("/api/v1/user/", body).then(
-      async () => {
-        setResult({ ok: true, text: done });
-        setPassword("");
-        await refresh();
-      },
-      (e) => setResult({ ok: false, text: message(e) }),
-    );
+  const { result, run } = useAction(() => {
+    setPassword("");
+    void refresh();
+  });
+  const save = (done: string, body: unknown) => run(done, () => api.put("/api/v1/user/", body));
   return (
     <div className="berth-gap">
       <ActionResult result={result} />

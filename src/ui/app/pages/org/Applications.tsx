@@ -3,7 +3,8 @@
 import { Button, Checkbox, Modal, ModalBody, ModalHeader } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
+import { useAction } from "../../useAction";
 import { TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
 import { ConfirmButton } from "../../components/Confirm";
@@ -82,7 +83,7 @@ function GenerateTokenButton({ app }: { app: Application }) {
 
 export function Applications({ orgPath }: { orgPath: string }) {
   const loaded = useApi<{ applications: Application[] }>(`${orgPath}/applications`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, act } = useAction(loaded.reload);
   const [name, setName] = useState("");
   const [redirect, setRedirect] = useState("");
   const [shown, setShown] = useState<Application | null>(null);
@@ -133,15 +134,7 @@ export function Applications({ orgPath }: { orgPath: string }) {
                       ariaLabel={`Delete application ${a.name}`}
                       title={`Delete ${a.name}?`}
                       body={<p>Its tokens stop working.</p>}
-                      onConfirm={() =>
-                        api.delete(`${orgPath}/applications/${encodeURIComponent(a.client_id)}`).then(
-                          () => loaded.reload(),
-                          (e) => {
-                            setResult({ ok: false, text: message(e) });
-                            throw e;
-                          },
-                        )
-                      }
+                      onConfirm={() => act(`Deleted ${a.name}`, () => api.delete(`${orgPath}/applications/${encodeURIComponent(a.client_id)}`))}
                     />
                   </Td>
                 </Tr>

@@ -3,7 +3,8 @@
 import { Button } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
+import { useAction } from "../../useAction";
 import type { Entity } from "../../api/types";
 import { EntityPicker } from "../../components/EntityPicker";
 import { SelectField } from "../../components/Field";
@@ -20,7 +21,7 @@ interface Prototype {
 
 export function DefaultPermissions({ orgPath, org }: { orgPath: string; org: string }) {
   const loaded = useApi<{ prototypes: Prototype[] }>(`${orgPath}/prototypes`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, act, run } = useAction(loaded.reload);
   const [creator, setCreator] = useState<Entity | null>(null);
   const [delegate, setDelegate] = useState<Entity | null>(null);
   const [role, setRole] = useState("read");
@@ -38,13 +39,13 @@ export function DefaultPermissions({ orgPath, org }: { orgPath: string; org: str
         }}
         onSubmit={async () => {
           if (!delegate) throw new Error("Choose who gets the permission");
-          await api.post(`${orgPath}/prototypes`, {
-            role,
-            delegate: { name: delegate.name, kind: delegate.kind === "team" ? "team" : "user" },
-            ...(creator ? { activating_user: { name: creator.name } } : {}),
-          });
-          setResult({ ok: true, text: "Default permission created" });
-          loaded.reload();
+          await act("Default permission created", () =>
+            api.post(`${orgPath}/prototypes`, {
+              role,
+              delegate: { name: delegate.name, kind: delegate.kind === "team" ? "team" : "user" },
+              ...(creator ? { activating_user: { name: creator.name } } : {}),
+            }),
+          );
         }}
       >
         <EntityPicker label="Applies when created by (empty: anyone)" namespace={org} value={creator} onChange={setCreator} />
@@ -74,12 +75,7 @@ export function DefaultPermissions({ orgPath, org }: { orgPath: string; org: str
                     <Button
                       variant="link"
                       isDanger
-                      onClick={() =>
-                        api.delete(`${orgPath}/prototypes/${encodeURIComponent(p.id)}`).then(
-                          () => loaded.reload(),
-                          (e) => setResult({ ok: false, text: message(e) }),
-                        )
-                      }
+                      onClick={() => run("Default permission deleted", () => api.delete(`${orgPath}/prototypes/${encodeURIComponent(p.id)}`))}
                     >
                       Delete
                     </Button>

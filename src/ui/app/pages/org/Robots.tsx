@@ -3,7 +3,8 @@
 import { Button, Modal, ModalBody, ModalHeader } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
+import { useAction } from "../../useAction";
 import type { Robot } from "../../api/types";
 import { TextField } from "../../components/Field";
 import { FormModalButton } from "../../components/FormModal";
@@ -19,13 +20,12 @@ const shortName = (full: string) => full.slice(full.indexOf("+") + 1);
 export function Robots({ base, namespace }: { base: string; namespace: string }) {
   const { config } = useSession();
   const loaded = useApi<{ robots: Robot[] }>(`${base}/robots?permissions=true`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, setResult, fail } = useAction();
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [shown, setShown] = useState<Robot | null>(null);
   const [perms, setPerms] = useState<{ robot: string; list: { repository: { name: string }; role: string }[] } | null>(null);
   const robotPath = (full: string) => `${base}/robots/${encodeURIComponent(shortName(full))}`;
-  const fail = (e: unknown) => setResult({ ok: false, text: message(e) });
   const showToken = (full: string) => api.get<Robot>(robotPath(full)).then(setShown, fail);
   return (
     <div className="berth-gap">

@@ -2,7 +2,8 @@
 // delete the organization.
 import { ActionGroup, Button, Form, Title } from "@patternfly/react-core";
 import { useState } from "react";
-import { api, message } from "../../api/client";
+import { api } from "../../api/client";
+import { useAction } from "../../useAction";
 import type { Organization } from "../../api/types";
 import { SelectField, TextField } from "../../components/Field";
 import { ConfirmButton } from "../../components/Confirm";
@@ -16,7 +17,7 @@ export function OrganizationSettings({ org, orgPath, onChange }: { org: Organiza
   const { config, refresh } = useSession();
   const [email, setEmail] = useState(org.email ?? "");
   const [window, setWindow] = useState(String(org.tag_expiration_s ?? 1209600));
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, run } = useAction(onChange);
   const windows = windowSeconds(config.config.TAG_EXPIRATION_OPTIONS ?? []);
   return (
     <div className="berth-gap">
@@ -24,13 +25,7 @@ export function OrganizationSettings({ org, orgPath, onChange }: { org: Organiza
       <Form
         onSubmit={(e) => {
           e.preventDefault();
-          api.put(orgPath, { email, tag_expiration_s: Number(window) }).then(
-            () => {
-              setResult({ ok: true, text: "Settings saved" });
-              onChange();
-            },
-            (err) => setResult({ ok: false, text: message(err) }),
-          );
+          run("Settings saved", () => api.put(orgPath, { email, tag_expiration_s: Number(window) }));
         }}
       >
         <TextField label="Email" type="email" value={email} onChange={setEmail} />

@@ -3,7 +3,8 @@
 import { Button, Label as PfLabel, LabelGroup, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useState } from "react";
-import { api, message, seg } from "../../api/client";
+import { api, seg } from "../../api/client";
+import { useAction } from "../../useAction";
 import type { Label, Manifest, RepoDetail } from "../../api/types";
 import { bytes, shortDigest } from "../../logic/format";
 import { TextField } from "../../components/Field";
@@ -16,7 +17,7 @@ export function ManifestView({ repoPath, repo, digest }: { repoPath: string; rep
   const manifestPath = `${repoPath}/manifest/${encodeURIComponent(digest)}`;
   const manifest = useApi<Manifest>(manifestPath);
   const labels = useApi<{ labels: Label[] }>(`${manifestPath}/labels`);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { result, act, run } = useAction(labels.reload);
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   return (
@@ -38,14 +39,7 @@ export function ManifestView({ repoPath, repo, digest }: { repoPath: string; rep
                 color={l.source_type === "api" ? "blue" : "grey"}
                 onClose={
                   repo.can_write
-                    ? () =>
-                        api.delete(`${manifestPath}/labels/${encodeURIComponent(l.id)}`).then(
-                          () => {
-                            setResult({ ok: true, text: `Removed label ${l.key}` });
-                            labels.reload();
-                          },
-                          (e) => setResult({ ok: false, text: message(e) }),
-                        )
+                    ? () => run(`Removed label ${l.key}`, () => api.delete(`${manifestPath}/labels/${encodeURIComponent(l.id)}`))
                     : undefined
                 }
                 closeBtnAriaLabel={`Remove label ${l.key}=${l.value}`}
@@ -66,9 +60,7 @@ export function ManifestView({ repoPath, repo, digest }: { repoPath: string; rep
             setValue("");
           }}
           onSubmit={async () => {
-            await api.post(`${manifestPath}/labels`, { key, value, media_type: "text/plain" });
-            setResult({ ok: true, text: `Added label ${key}` });
-            labels.reload();
+            await act(`Added label ${key}`, () => api.post(`${manifestPath}/labels`, { key, value, media_type: "text/plain" }));
           }}
         >
           <TextField label="Key" value={key} onChange={setKey} isRequired />
