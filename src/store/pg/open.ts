@@ -15,12 +15,31 @@ const MIGRATION_LOCK = 0x6265_7274;
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<PgMetaDb> {
   const client = new SQL({ url, max: options.max ?? 10 });
   try {
+    await refuseLocaleOrder(client);
     await migrate(client);
   } catch (e) {
     await client.close();
     throw e;
   }
   return drizzle({ client, schema }) as PgMetaDb;
+}
+
+/** Names in an order only a byte-wise collation gives (punctuation, case, a prefix). */
+const BYTE_ORDER = ["B", "_", "a", "a-c", "a/b", "a_b", "ab"];
+
+/**
+ * SQLite compares text byte by byte; so do the registry's pages (`_catalog`, tag lists: `last=`
+ * cursors), unique names and prefix searches. A database whose collation follows a language
+ * (en_US, ICU) orders "a/b" and "a-c" otherwise, so it is refused rather than served.
+ */
+async function refuseLocaleOrder(client: SQL): Promise<void> {
+  const [row] = await client`SELECT array_agg(x ORDER BY x) AS sorted FROM unnest(${BYTE_ORDER}::text[]) x`;
+  if (JSON.stringify(row.sorted) !== JSON.stringify(BYTE_ORDER)) {
+    throw new Error(
+      "the PostgreSQL database sorts text by a language's rules; Berth needs byte order: create it with " +
+        "CREATE DATABASE … TEMPLATE template0 LOCALE 'C.UTF-8' (or LC_COLLATE 'C')",
+    );
+  }
 }
 
 /**

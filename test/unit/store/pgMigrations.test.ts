@@ -135,6 +135,23 @@ describe.skipIf(!url)("PostgreSQL migrations (BERTH_TEST_DATABASE)", () => {
     }
   });
 
+  test("a database that sorts text by a language's rules (ICU en-US) is refused before anything is written", async () => {
+    const admin = new SQL({ url: url!, max: 1 });
+    const name = `berth_test_${process.pid}_icu_${Date.now()}`;
+    await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
+    const u = new URL(url!);
+    u.pathname = `/${name}`;
+    try {
+      await expect(openPostgres(u.toString(), { max: 1 })).rejects.toThrow(/byte order/);
+      const probe = new SQL({ url: u.toString(), max: 1 });
+      expect((await probe`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'drizzle'`)[0].n).toBe(0);
+      await probe.close();
+    } finally {
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.close();
+    }
+  });
+
   test("nodes opening a fresh database at the same time: one migrates, the others wait and find it done", async () => {
     const fresh = await scratch.create();
     const nodes = await Promise.all([openPostgres(fresh, { max: 1 }), openPostgres(fresh, { max: 1 }), openPostgres(fresh, { max: 1 })]);
