@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL on loopback for the tests: `start` prints its URL (idempotent: a running
 # cluster is reused), `stop` ends it. Debian's postgresql is installed when missing. The cluster
 # trades durability for speed (fsync off): it holds nothing but test data.
+# Byte-order text (locale C.UTF-8) as SQLite sorts: openPostgres refuses a language collation.
 # Measured facts: ../../../shared/reference/services-recipe.sh (initdb refuses to run as root).
 set -euo pipefail
 DIR=${BERTH_PG_DIR:-/tmp/berth-services/postgres}
@@ -42,7 +43,7 @@ if [ ! -f "$DIR/data/PG_VERSION" ]; then
   rm -rf "$DIR"
   mkdir -p "$DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$DIR"
-  as_owner "$PG/initdb -D $DIR/data -U berth --auth=trust -E UTF8 --no-sync" >/dev/null
+  as_owner "$PG/initdb -D $DIR/data -U berth --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null
 fi
 # A stale pid file from a killed cluster would stop pg_ctl from starting a new one.
 rm -f "$DIR/data/postmaster.pid"
