@@ -14,29 +14,9 @@ import { openMetaDb, type MetaDb } from "../../../src/store/db";
 import * as sqliteSchema from "../../../src/store/schema";
 import { openPostgres } from "../../../src/store/pg/open";
 import { describePostgres, describeSqlite, type Schema } from "./pgDescribe";
+import { scratchDatabases, testDatabaseUrl } from "./pgScratch";
 
-const url = process.env.BERTH_TEST_DATABASE;
-if (!url) console.warn("pgMigrations.test.ts: BERTH_TEST_DATABASE is unset, the PostgreSQL tests are SKIPPED (scripts/services/postgres.sh start prints a URL)");
-
-/** Creates an empty database beside the one in `url` and answers its URL; `drop` removes them all. */
-function scratchDatabases(base: string) {
-  const admin = new SQL({ url: base, max: 1 });
-  const made: string[] = [];
-  return {
-    async create(): Promise<string> {
-      const name = `berth_test_${process.pid}_${made.length}_${Date.now()}`;
-      await admin.unsafe(`CREATE DATABASE "${name}"`);
-      made.push(name);
-      const u = new URL(base);
-      u.pathname = `/${name}`;
-      return u.toString();
-    },
-    async drop() {
-      for (const name of made) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.close();
-    },
-  };
-}
+const url = testDatabaseUrl("pgMigrations.test.ts");
 
 describe.skipIf(!url)("PostgreSQL migrations (BERTH_TEST_DATABASE)", () => {
   const scratch = scratchDatabases(url!);
