@@ -3,6 +3,8 @@
 // - every INTEGER becomes `bigint` read as a JS number: SQLite's integers are 64-bit, and
 //   millisecond times and byte sizes outgrow PostgreSQL's 32-bit `integer`;
 //   an AUTOINCREMENT key becomes a `bigint` identity (a sequence: ids are never reused either);
+//   a plain INTEGER PRIMARY KEY (health_probes) gets no default: SQLite would pick a rowid, so
+//   writers must give the id (the one writer does);
 // - `integer({ mode: "boolean" })` becomes `boolean`; TEXT stays `text` (enums stay unchecked
 //   text, as in SQLite); BLOB becomes `bytea`;
 // - JSON stays `text`: the bytes written come back unchanged (jsonb would reorder keys and drop
