@@ -74,6 +74,11 @@ export class Registry {
     return this.run((op) => tagSteps.setTagExpiry(op, input));
   }
 
+  /** A proxy cache's renewal of a cached tag's expiry (later only, no event). */
+  async renewTagExpiry(input: TagInput & { expiresMs: number }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.renewTagExpiry(op, input));
+  }
+
   async setTagImmutable(input: TagInput & { immutable: boolean }): Promise<TagOutcome> {
     return this.run((op) => tagSteps.setTagImmutable(op, input));
   }

@@ -33,6 +33,7 @@ import { QuotaStore } from "./meta/quotas";
 import { QuotaUsageStore } from "./meta/quotaUsage";
 import { MirrorStore } from "./meta/mirrors";
 import { ProxyCacheStore } from "./meta/proxyCaches";
+import { ProxyCacheTagStore } from "./meta/proxyCacheTags";
 import { CollectionReads } from "./meta/collection";
 import { IntegrityReads } from "./meta/integrity";
 
@@ -72,6 +73,7 @@ export interface Stores {
   quotaUsage: QuotaUsageStore;
   mirrors: MirrorStore;
   proxyCaches: ProxyCacheStore;
+  proxyCacheTags: ProxyCacheTagStore;
   /** What the collector reads to find garbage (its deletions go through the registry). */
   collection: CollectionReads;
   /** What `berth fsck` reads to check every reference both ways. */
@@ -153,6 +155,7 @@ export function openStores(opts: StoreOptions): Stores {
     quotaUsage,
     mirrors: new MirrorStore(db, new FieldCipher(databaseSecret, "mirror credential"), opts.clock),
     proxyCaches: new ProxyCacheStore(db, new FieldCipher(databaseSecret, "proxy cache credential")),
+    proxyCacheTags: new ProxyCacheTagStore(db),
     collection: new CollectionReads(db),
     integrity: new IntegrityReads(db),
     warnings,
