@@ -7,7 +7,7 @@ import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
 import type { MirrorConfig } from "../store/meta/mirrors";
 import { parseUpstreamReference, UpstreamClient, UpstreamError, type Resolver, type UpstreamPolicy } from "../upstream";
-import { copyManifest, copyReferrers, type CopyContext } from "./copyImage";
+import { copyReferrers, copyTag, type CopyContext } from "./copyImage";
 import { matchesTagGlobs } from "./tagGlob";
 
 export interface SyncDeps {
@@ -71,7 +71,9 @@ export async function syncMirror(deps: SyncDeps, mirror: MirrorConfig, signal: A
         const fetched = await client.manifest(reference.repository, tag);
         if (!fetched) continue; // deleted upstream since it was listed
         const local = deps.stores.manifests.getByTag(repo.id, tag);
-        if (local?.digest !== fetched.digest) await copyManifest(c, fetched, tag);
+        const filtered = mirror.architectureFilter.length > 0;
+        // A single image of an architecture the filter leaves out is skipped (Quay's rule).
+        if ((local?.digest !== fetched.digest || filtered) && !(await copyTag(c, fetched, tag, mirror.architectureFilter))) continue;
         await copyReferrers(c, fetched.digest);
         done.push(tag);
       }

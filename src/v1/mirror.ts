@@ -48,8 +48,11 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     const p = b.external_registry_config?.proxy;
     if (p && Object.values(p).some((v) => v !== null && v !== undefined && v !== "")) throw ApiError.invalidRequest("external_registry_config.proxy: proxies are not supported");
   };
-  const checkArchitectures = (b: Update): Response | undefined =>
-    b.architecture_filter?.length ? detail("Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled.") : undefined;
+  /** Quay's validate_architecture_filter (Berth stores a filtered index sparse, as Quay with FEATURE_SPARSE_INDEX). */
+  const checkArchitectures = (b: Update): Response | undefined => {
+    const why = ctx.mirrors.checkArchitectures(b.architecture_filter);
+    return why ? detail(why) : undefined;
+  };
   const mirrorOf = (repo: RepoStanding) => ctx.stores.mirrors.get(repo.repoId!) ?? (() => { throw ApiError.notFound(); })();
 
   return api
@@ -84,6 +87,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
           syncStartMs: start,
           timeoutS: b.skopeo_timeout_interval,
           isEnabled: b.is_enabled ?? true,
+          architectureFilter: b.architecture_filter ?? [],
         });
         if (!created) return detail("RepoMirrorConfig already exists for this repository.", 409);
         const outcome = await ctx.registry.setRepositoryState({ repo: { id: repo.repoId!, name: repo.repo }, state: "MIRROR", actor: callerActor(caller, request) });

@@ -3,6 +3,8 @@
 export interface MirrorActions {
   /** Why an external reference cannot be mirrored, or undefined. */
   checkReference(reference: string): string | undefined;
+  /** Why an architecture_filter is invalid (Quay's message), or undefined. */
+  checkArchitectures(filter: readonly string[] | null | undefined): string | undefined;
   /** Look for due mirrors now (after sync-now). */
   kick(): void;
 }

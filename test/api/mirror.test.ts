@@ -100,7 +100,7 @@ describe("repository mirroring", () => {
       [{ skopeo_timeout_interval: 10 }, 400, "Skopeo timeout interval cannot be less than 300 seconds."],
       [{ external_registry_password: "x" }, 400, "Unable to set a new password without also specifying a username."],
       [{ external_registry_username: null, external_registry_password: "x" }, 400, "Unable to delete username while setting a password."],
-      [{ architecture_filter: ["amd64"] }, 400, "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled."],
+      [{ architecture_filter: ["amd64", "x86", "riscv64"] }, 400, "Invalid architectures: riscv64, x86"],
       [{ external_registry_config: { proxy: { https_proxy: "http://proxy:3128" } } }, 400, "proxies are not supported"],
       [{ robot_username: "nobody+bot" }, 400, "Could not find robot with specified username"],
       [{ external_reference: "169.254.169.254/a/b" }, 400, "The provided registry location is not allowed"],
@@ -287,6 +287,36 @@ describe("cancelling a running sync", () => {
     } finally {
       relay.stop(true);
     }
+  });
+});
+
+describe("architecture_filter (Quay's copy_filtered_architectures, a sparse index)", () => {
+  test("only the listed platforms are copied, the index stored as it is upstream; a platform added later is copied; none matching fails the sync", async () => {
+    await expectJson(await admin.post("/api/v1/repository", { repository: "filtered", visibility: "private", description: "" }), 201);
+    const F = "/api/v1/repository/admin/filtered/mirror";
+    expect((await admin.post(F, config({ architecture_filter: ["arm64"] }))).status).toBe(201);
+    expect((await expectJson(await admin.get(F), 200)).architecture_filter).toEqual(["arm64"]);
+    await sync();
+    expect((await expectJson(await admin.get(F), 200)).sync_status).toBe("SUCCESS");
+    const v2 = new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], "repository:admin/filtered:pull"));
+    const got = await v2.fetch("/v2/admin/filtered/manifests/v1", { headers: { Accept: MT.ociIndex } });
+    expect(got.headers.get("docker-content-digest")).toBe(index.digest);
+    expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(index.bytes))).toBe(true);
+    const [amd, arm] = platforms as [Image, Image];
+    const has = async (p: Image) => (await v2.fetch(`/v2/admin/filtered/manifests/${p.digest}`, { headers: { Accept: MT.ociManifest } })).status;
+    const hasLayer = async (p: Image) => (await v2.fetch(`/v2/admin/filtered/blobs/${p.layers[0]!.digest}`, { method: "HEAD" })).status;
+    expect([await has(arm), await hasLayer(arm), await has(amd), await hasLayer(amd)]).toEqual([200, 200, 404, 404]);
+
+    expect((await admin.fetch(F, { method: "PUT", json: { architecture_filter: ["amd64", "arm64"] } })).status).toBe(201);
+    await admin.post(`${F}/sync-now`);
+    await sync();
+    expect([await has(arm), await has(amd), await hasLayer(amd)]).toEqual([200, 200, 200]);
+
+    expect((await admin.fetch(F, { method: "PUT", json: { architecture_filter: ["s390x"] } })).status).toBe(201);
+    await admin.post(`${F}/sync-now`);
+    await sync();
+    const failed = await expectJson(await admin.get(F), 200);
+    expect([failed.sync_status, failed.last_error]).toEqual(["FAIL", "No matching architectures. Requested: ['s390x'], Available: ['amd64', 'arm64']"]);
   });
 });
 
