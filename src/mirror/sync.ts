@@ -12,7 +12,7 @@ import { matchesTagGlobs } from "./tagGlob";
 
 export interface SyncDeps {
   registry: Registry;
-  stores: Pick<Stores, "mirrors" | "manifests" | "blobLinks" | "tags">;
+  stores: Pick<Stores, "mirrors" | "mirrorProxies" | "manifests" | "blobLinks" | "tags">;
   policy: UpstreamPolicy;
   maxManifestBytes: number;
   log: Logger;
@@ -26,9 +26,11 @@ const TAG_PARALLELISM = 4;
 
 /** verify_tls off: HTTPS without checking the certificate, or plain HTTP when the upstream speaks no TLS (Docker's insecure registries). */
 async function connect(deps: SyncDeps, mirror: MirrorConfig, host: string, upstreamRepo: string, signal: AbortSignal): Promise<{ client: UpstreamClient; tags: string[] }> {
+  const proxy = deps.stores.mirrorProxies.get(mirror.repositoryId);
   const options = {
     host,
     credentials: deps.stores.mirrors.credentials(mirror.id),
+    proxy: { http: proxy.http_proxy, https: proxy.https_proxy, noProxy: proxy.no_proxy },
     maxManifestBytes: deps.maxManifestBytes,
     policy: deps.policy,
     verifyTls: mirror.verifyTls,
