@@ -50,10 +50,11 @@ export class RecentPulls {
     if (batch.length === 0) return;
     try {
       this.deps.stores.proxyCacheTags.recordPulls(batch.map((r) => ({ repoId: r.repoId, name: r.tag, ms: r.ms })));
-      for (const r of batch) {
-        if (r.expiresMs === undefined) continue;
-        await this.deps.registry.renewTagExpiry({ repo: { id: r.repoId, name: r.repoName }, tag: r.tag, expiresMs: r.expiresMs, actor: this.deps.actor });
-      }
+      const renewals = batch.flatMap((r) => (r.expiresMs === undefined ? [] : [{ repo: { id: r.repoId, name: r.repoName }, tag: r.tag, expiresMs: r.expiresMs }]));
+      if (renewals.length === 0) return;
+      const all = await this.deps.registry.renewTagExpiries({ renewals, actor: this.deps.actor });
+      // Refused as a whole (a repository deleted since its pull): each on its own, so the others still renew.
+      if (all.kind !== "ok") for (const r of renewals) await this.deps.registry.renewTagExpiry({ ...r, actor: this.deps.actor });
     } catch (e) {
       this.deps.log.error(`proxy cache: recording ${batch.length} pulls failed: ${(e as Error).message}`);
     }

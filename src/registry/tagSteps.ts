@@ -87,6 +87,15 @@ export function renewTagExpiry(op: OperationScope, input: TagInput & { expiresMs
   return OK;
 }
 
+/** renewTagExpiry for a batch of pulls in one transaction; a tag no longer live is passed over. */
+export function renewTagExpiries(op: OperationScope, input: { renewals: { repo: RepoRef; tag: string; expiresMs: number }[]; actor: Actor }): Ok {
+  for (const { repo, tag, expiresMs } of input.renewals) {
+    const live = op.guard("renewTagExpiry", { repoId: repo.id, actor: input.actor, tag }).liveTag();
+    if (live && !live.immutable && (live.expiresMs === null || live.expiresMs < expiresMs)) op.tx.setTagExpiry(live.id, expiresMs);
+  }
+  return OK;
+}
+
 /** Sets (or, with null, clears) the live tag's expiry. */
 export function setTagExpiry(op: OperationScope, input: TagInput & { expiresMs: number | null }): Ok {
   const { repo, tag, expiresMs, actor } = input;
