@@ -199,6 +199,12 @@ export class PullThrough {
     const parsed = parseDigest(digest);
     if (!t || !parsed.ok) return undefined;
     const key = `${repo.id} ${digest}`;
+    // Another cached repository of the organization has it (a shared base layer): linked here, not fetched again.
+    const holder = stores.blobLinks.sameNamespaceHolder(repo.id, digest);
+    if (holder && (await this.deps.registry.mountBlob({ repo: { id: repo.id, name: repo.fullName }, from: { id: holder.id, name: holder.fullName }, digest, actor: PROXY_CACHE_ACTOR })).kind === "ok") {
+      this.sizes.delete(key);
+      return undefined;
+    }
     const running = this.blobs.current(key);
     if (running) {
       await running.catch(() => {});

@@ -267,6 +267,28 @@ describe("pulls through the cache", () => {
     expect(upstreamGets.get(`/v2/admin/big/blobs/${layer.digest}`)).toBe(1);
   });
 
+  test("a layer another cached repository of the organization has is linked, not fetched from the upstream again", async () => {
+    const push = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], "repository:admin/s1:pull,push", "repository:admin/s2:pull,push"));
+    const s1 = await push.pushImage("admin/s1", "v1", { layers: 1, layerSize: 256 * 1024 });
+    for (const b of [s1.config, ...s1.layers]) await push.pushBlob("admin/s2", b.bytes, b.mediaType);
+    await push.pushManifest("admin/s2", "v1", s1.bytes, s1.mediaType);
+    const c1 = await pullClient("member", PASSWORDS.member, `${ORG}/admin/s1`);
+    await pullImage(c1, `${ORG}/admin/s1`, "v1", s1);
+    const stores = local.server.ctx.stores;
+    const s1Id = stores.repositories.find(`${ORG}/admin/s1`)!.id;
+    for (let t = 0; t < 500 && stores.blobLinks.linkedSize(s1Id, s1.layers[0]!.digest) === undefined; t++) await Bun.sleep(10);
+    const c2 = await pullClient("member", PASSWORDS.member, `${ORG}/admin/s2`);
+    await pullImage(c2, `${ORG}/admin/s2`, "v1", s1);
+    expect(upstreamGets.get("/v2/admin/s2/manifests/v1")).toBe(1);
+    expect(upstreamGets.get(`/v2/admin/s2/blobs/${s1.layers[0]!.digest}`)).toBeUndefined();
+    // A digest no manifest of the repository names is not linked from elsewhere (it is the upstream's to answer).
+    const other = stores.repositories.find(`${ORG}/admin/app`)!.id;
+    const foreign = image.layers[0]!.digest;
+    expect(stores.blobLinks.linkedSize(other, foreign)).toBeDefined();
+    await c2.fetch(`/v2/${ORG}/admin/s2/blobs/${foreign}`, { method: "HEAD" });
+    expect(stores.blobLinks.linkedSize(stores.repositories.find(`${ORG}/admin/s2`)!.id, foreign)).toBeUndefined();
+  });
+
   test("an index is cached with its platforms on demand; a HEAD of an uncached blob stores it first", async () => {
     const platforms = [await up.pushImage("admin/multi", undefined, { architecture: "amd64" }), await up.pushImage("admin/multi", undefined, { architecture: "arm64" })];
     const index = await up.pushManifest("admin/multi", "v1", {
