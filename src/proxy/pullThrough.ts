@@ -77,9 +77,9 @@ export class PullThrough {
     return this.deps.stores.proxyCaches.forOrg(org) !== undefined;
   }
 
-  private target(name: string): Target | undefined {
+  private target(name: string, known?: ProxyCacheConfig): Target | undefined {
     const slash = name.indexOf("/");
-    const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, slash));
+    const cache = known ?? this.deps.stores.proxyCaches.forOrg(name.slice(0, slash));
     if (!cache) return undefined;
     const up = upstreamRepository(cache.upstreamRegistry, name.slice(slash + 1));
     if ("error" in up) throw new PullThroughFailed(up.error);
@@ -99,27 +99,37 @@ export class PullThrough {
 
   /** Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache org; nothing otherwise. */
   async manifest(name: string, reference: string): Promise<void> {
-    const t = this.target(name);
-    if (!t) return;
+    const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, name.indexOf("/")));
+    // A fresh hit is answered without an upstream client (credentials are decrypted only to ask).
+    if (!cache || this.servedFromCache(cache, name, reference)) return;
+    const t = this.target(name, cache)!;
     await this.manifests.do(`${name} ${reference}`, () => this.refreshManifest(t, name, reference));
   }
 
+  /** Whether the cached copy answers without asking the upstream (a digest, or a tag checked within expiration_s; the pull is recorded). */
+  private servedFromCache(cache: ProxyCacheConfig, name: string, reference: string): boolean {
+    const { stores } = this.deps;
+    const repo = stores.repositories.find(name);
+    if (!repo) return false;
+    // A digest names fixed bytes: once cached, never asked again.
+    if (parseDigest(reference).ok) return stores.manifests.getByDigest(repo.id, reference) !== undefined;
+    // A tag that expired is not cached any more (the store reads only live, unexpired tags).
+    if (!stores.manifests.getByTag(repo.id, reference)) return false;
+    const checked = stores.proxyCacheTags.checkedMs(repo.id, reference);
+    const now = this.clock();
+    if (checked === undefined || now - checked >= cache.expirationS * 1000) return false;
+    this.recentPulls.record({ repoId: repo.id, repoName: repo.fullName, tag: reference, ms: now, expiresMs: this.expiryAfter(cache, now) });
+    return true;
+  }
+
   private async refreshManifest(t: Target, name: string, reference: string): Promise<void> {
+    // Another pull may have refreshed it while this one waited.
+    if (this.servedFromCache(t.cache, name, reference)) return;
     const { stores } = this.deps;
     const repo = stores.repositories.find(name);
     const byDigest = parseDigest(reference).ok;
-    // A tag that expired is not cached any more (the store reads only live, unexpired tags).
     const cached = repo && (byDigest ? stores.manifests.getByDigest(repo.id, reference) : stores.manifests.getByTag(repo.id, reference));
-    // A digest names fixed bytes: once cached, never asked again.
-    if (cached && byDigest) return;
     const now = this.clock();
-    if (cached) {
-      const checked = stores.proxyCacheTags.checkedMs(repo.id, reference);
-      if (checked !== undefined && now - checked < t.cache.expirationS * 1000) {
-        this.recentPulls.record({ repoId: repo.id, repoName: repo.fullName, tag: reference, ms: now, expiresMs: this.expiryAfter(t, now) });
-        return;
-      }
-    }
     let fetched;
     try {
       fetched = await t.client.manifest(t.upstreamRepo, reference);
@@ -142,13 +152,13 @@ export class PullThrough {
     if (byDigest) return;
     // Checked and confirmed: its expiry runs from now (Quay's retarget_tag / set_tag_end_ms).
     stores.proxyCacheTags.markChecked(row.id, reference, now);
-    const expiresMs = this.expiryAfter(t, now);
+    const expiresMs = this.expiryAfter(t.cache, now);
     if (expiresMs !== undefined) await this.deps.registry.renewTagExpiry({ repo: row, tag: reference, expiresMs, actor: PROXY_CACHE_ACTOR });
   }
 
   /** A cached tag's expiry after a pull at `ms`; none when expiration_s is 0 (Quay: such tags never expire). */
-  private expiryAfter(t: Target, ms: number): number | undefined {
-    return t.cache.expirationS > 0 ? ms + t.cache.expirationS * 1000 : undefined;
+  private expiryAfter(cache: ProxyCacheConfig, ms: number): number | undefined {
+    return cache.expirationS > 0 ? ms + cache.expirationS * 1000 : undefined;
   }
 
   private async createRepository(name: string): Promise<RepoRef> {
