@@ -18,6 +18,7 @@ test("a remembered tag with an expiry stops being served at its expiry", () => {
   dir = tempDir("berth-bytag-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000, clock: () => now });
   const made = stores.registryWrites.transact((tx) => tx.createRepository({ fullName: "ns/app", visibility: "private", createNamespace: true }));
+  if (!("repo" in made)) throw new Error(`no repository: ${made.kind}`);
   const repoId = made.repo.id;
   const { digest } = putManifest(stores, repoId, "one", "v1");
   const live = stores.registryWrites.transact((tx) => tx.liveTag(repoId, "v1"))!;
