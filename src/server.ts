@@ -197,6 +197,8 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       await ctx.mirrors.worker.stop();
       // A lifecycle pass in progress ends at its next batch before the store closes.
       await ctx.lifecycle.stop();
+      // Pulls of cached tags not written yet (their times order quota eviction).
+      await ctx.proxyCaches.stop();
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       ctx.stores.close();

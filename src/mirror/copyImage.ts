@@ -4,11 +4,12 @@
 // Everything is content-addressed and re-checked before it is fetched, so a sync cut off anywhere
 // resumes by copying only what is still missing.
 import type { Actor, RepoRef } from "../events/registryEvents";
-import { parseDigest, parseManifest, type Descriptor } from "../oci";
+import { parseDigest, parseManifest, type Descriptor, type ParsedManifest } from "../oci";
 import { manifestRow } from "../registry/manifestRow";
 import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
 import type { FetchedManifest, UpstreamClient } from "../upstream";
+import { platformsToCopy } from "./architectureFilter";
 
 export interface CopyContext {
   registry: Registry;
@@ -62,15 +63,66 @@ export async function copyManifest(c: CopyContext, fetched: FetchedManifest, tag
     for (let i = 0; i < blobs.length; i += 3) await Promise.all(blobs.slice(i, i + 3).map((d) => copyBlob(c, d)));
   }
   if (present && tag === undefined) return;
+  await pushCopy(c, fetched, m, tag, present, false);
+}
+
+async function pushCopy(c: CopyContext, fetched: FetchedManifest, m: ParsedManifest, tag: string | undefined, present: boolean, sparse: boolean): Promise<void> {
   const outcome = await c.registry.pushManifest({
     repo: c.repo,
     manifest: manifestRow(fetched.digest, fetched.bytes, m),
     requiredBlobs: m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest),
+    onDemand: sparse,
     tag,
     actor: c.actor,
   });
   if (outcome.kind !== "ok") throw new CopyFailed(`manifest ${fetched.digest}${tag ? ` (tag ${tag})` : ""}: ${describe(outcome as any)}`);
   if (!present) c.copied.manifests++;
+}
+
+/** Configs read to learn an image's architecture are at most this large. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The architecture an image's config names ("" when it names none or cannot be read). */
+async function architectureOf(c: CopyContext, m: ParsedManifest): Promise<string> {
+  const config = m.blobs[0];
+  if (!config || config.size > MAX_CONFIG_BYTES) return "";
+  const text = await new Response(await c.client.blob(c.upstreamRepo, config.digest, config.size)).text();
+  try {
+    const arch = (JSON.parse(text) as { architecture?: unknown }).architecture;
+    return typeof arch === "string" ? arch : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Copies the image a tag names. With an architecture filter (Quay's copy_filtered_architectures):
+ * of an index only the listed platforms are copied and the index itself is stored as it is
+ * upstream, a sparse index (Quay's FEATURE_SPARSE_INDEX; its other platforms answer 404); a
+ * single image of an architecture not listed is skipped (false), as Quay skips it.
+ */
+export async function copyTag(c: CopyContext, fetched: FetchedManifest, tag: string, architectures: readonly string[]): Promise<boolean> {
+  if (architectures.length === 0) {
+    await copyManifest(c, fetched, tag);
+    return true;
+  }
+  c.signal.throwIfAborted();
+  const parsed = parseManifest(fetched.bytes, fetched.mediaType);
+  if (!parsed.ok) throw new CopyFailed(`manifest ${fetched.digest}: ${parsed.message}`);
+  const m = parsed.manifest;
+  if (m.children.length === 0) {
+    // Here already: it passed the filter when it was copied.
+    const present = c.stores.manifests.getByDigest(c.repo.id, fetched.digest) !== undefined;
+    if (!present && !architectures.includes(await architectureOf(c, m))) return false;
+    await copyManifest(c, fetched, tag);
+    return true;
+  }
+  const platforms = platformsToCopy(m.children, architectures);
+  if ("error" in platforms) throw new CopyFailed(platforms.error);
+  // Checked each sync: a platform added to the filter is copied though the index is unchanged.
+  for (const child of platforms.copy) await copyByDigest(c, child.digest);
+  await pushCopy(c, fetched, m, tag, c.stores.manifests.getByDigest(c.repo.id, fetched.digest) !== undefined, true);
+  return true;
 }
 
 /** What refers to `digest` upstream (signatures, SBOMs), copied by digest (a referrer of a referrer too, one level more). */

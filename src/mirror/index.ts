@@ -4,13 +4,18 @@ import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
-import { parseUpstreamReference, refusedUpstreamHost, type Resolver, type UpstreamPolicy } from "../upstream";
+import { invalidProxyUrl, parseUpstreamReference, refusedUpstreamHost, type Resolver, type UpstreamPolicy } from "../upstream";
+import { invalidArchitectures } from "./architectureFilter";
 import { MirrorWorker } from "./worker";
 
 export interface Mirrors {
   worker: MirrorWorker;
   /** Why `reference` cannot be mirrored (not a reference, or an address the policy refuses), or undefined. */
   checkReference(reference: string): string | undefined;
+  /** Why a proxy address cannot be used (not an http(s) URL of a host, or an address the policy refuses), or undefined. */
+  checkProxy(url: string): string | undefined;
+  /** Why an architecture_filter is invalid (Quay's message), or undefined. */
+  checkArchitectures(filter: readonly string[] | null | undefined): string | undefined;
   /** Looks for due mirrors now. */
   kick(): void;
 }
@@ -35,6 +40,12 @@ export function setUpMirrors(deps: { registry: Registry; stores: Stores; config:
       // Quay's SSRF check answers one generic message; Berth says which rule (the admin set it up).
       return refusedUpstreamHost(hostname, policy);
     },
+    checkProxy(url) {
+      // The same rules as an upstream's: a proxy on this host or at a metadata address is refused
+      // unless allowed (its resolved addresses are checked again at each connection).
+      return invalidProxyUrl(url) ?? refusedUpstreamHost(new URL(url).hostname, policy);
+    },
+    checkArchitectures: invalidArchitectures,
     kick: () => worker.kick(),
   };
 }

@@ -7,12 +7,12 @@ import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
 import type { MirrorConfig } from "../store/meta/mirrors";
 import { parseUpstreamReference, UpstreamClient, UpstreamError, type Resolver, type UpstreamPolicy } from "../upstream";
-import { copyManifest, copyReferrers, type CopyContext } from "./copyImage";
+import { copyReferrers, copyTag, type CopyContext } from "./copyImage";
 import { matchesTagGlobs } from "./tagGlob";
 
 export interface SyncDeps {
   registry: Registry;
-  stores: Pick<Stores, "mirrors" | "manifests" | "blobLinks" | "tags">;
+  stores: Pick<Stores, "mirrors" | "mirrorProxies" | "manifests" | "blobLinks" | "tags">;
   policy: UpstreamPolicy;
   maxManifestBytes: number;
   log: Logger;
@@ -26,9 +26,11 @@ const TAG_PARALLELISM = 4;
 
 /** verify_tls off: HTTPS without checking the certificate, or plain HTTP when the upstream speaks no TLS (Docker's insecure registries). */
 async function connect(deps: SyncDeps, mirror: MirrorConfig, host: string, upstreamRepo: string, signal: AbortSignal): Promise<{ client: UpstreamClient; tags: string[] }> {
+  const proxy = deps.stores.mirrorProxies.get(mirror.repositoryId);
   const options = {
     host,
     credentials: deps.stores.mirrors.credentials(mirror.id),
+    proxy: { http: proxy.http_proxy, https: proxy.https_proxy, noProxy: proxy.no_proxy },
     maxManifestBytes: deps.maxManifestBytes,
     policy: deps.policy,
     verifyTls: mirror.verifyTls,
@@ -71,7 +73,9 @@ export async function syncMirror(deps: SyncDeps, mirror: MirrorConfig, signal: A
         const fetched = await client.manifest(reference.repository, tag);
         if (!fetched) continue; // deleted upstream since it was listed
         const local = deps.stores.manifests.getByTag(repo.id, tag);
-        if (local?.digest !== fetched.digest) await copyManifest(c, fetched, tag);
+        const filtered = mirror.architectureFilter.length > 0;
+        // A single image of an architecture the filter leaves out is skipped (Quay's rule).
+        if ((local?.digest !== fetched.digest || filtered) && !(await copyTag(c, fetched, tag, mirror.architectureFilter))) continue;
         await copyReferrers(c, fetched.digest);
         done.push(tag);
       }

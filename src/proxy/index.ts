@@ -17,6 +17,8 @@ export interface ProxyCaches {
   checkUpstream(upstreamRegistry: string): string | undefined;
   /** Quay's validateproxycache: "valid" (logged in, or open), "anonymous" (a login is asked, none given); throws when the login fails. */
   validate(c: { upstreamRegistry: string; insecure: boolean; username?: string | null; password?: string | null }): Promise<"valid" | "anonymous">;
+  /** Writes the pulls not written yet (at stop, before the store closes). */
+  stop(): Promise<void>;
 }
 
 export interface ProxyCacheOptions {
@@ -45,5 +47,6 @@ export function setUpProxyCaches(deps: { registry: Registry; stores: Stores; con
       const client = new UpstreamClient({ host, credentials, maxManifestBytes: deps.config.maxManifestBytes, policy, verifyTls: !c.insecure, scheme: c.insecure ? "http" : "https", resolve: opts.resolve });
       return client.ping();
     },
+    stop: () => pulls.recentPulls.flush(),
   };
 }

@@ -3,21 +3,26 @@
 // through the registry's operations (the repository created on first pull); blobs come on demand,
 // streamed to the first client while they are stored (a tee into an upload), each fetched from
 // the upstream once however many clients ask at the same time. When the upstream cannot be
-// reached, what is cached is served.
+// reached, what is cached is served while its tag has not expired (Quay's expiry: a cached tag
+// lives expiration_s past its last pull, recentPulls.ts). Before an image is stored, the least
+// recently pulled images make room in the organization's quota (eviction.ts).
 import type { Actor, RepoRef } from "../events/registryEvents";
 import type { Logger } from "../log";
 import { parseDigest, parseManifest } from "../oci";
 import { manifestRow } from "../registry/manifestRow";
+import type { Refusal } from "../registry/outcomes";
 import type { Registry } from "../registry/registry";
 import type { Stores } from "../store";
 import type { ProxyCacheConfig } from "../store/meta/proxyCaches";
 import { UpstreamClient, UpstreamError, type Resolver, type UpstreamPolicy } from "../upstream";
+import { makeRoom } from "./eviction";
+import { RecentPulls } from "./recentPulls";
 import { SingleFlight } from "./singleFlight";
 import { upstreamRepository } from "./upstreamPath";
 
 export interface PullThroughDeps {
   registry: Registry;
-  stores: Pick<Stores, "proxyCaches" | "repositories" | "manifests" | "blobLinks">;
+  stores: Pick<Stores, "proxyCaches" | "proxyCacheTags" | "repositories" | "manifests" | "blobLinks" | "quotas" | "quotaUsage">;
   policy: UpstreamPolicy;
   maxManifestBytes: number;
   log: Logger;
@@ -25,8 +30,18 @@ export interface PullThroughDeps {
   clock?: () => number;
 }
 
-/** Why a pull through the cache failed: the upstream could not give what nothing cached has. */
-export class PullThroughFailed extends Error {}
+/**
+ * Why a pull through the cache failed: the upstream could not give what nothing cached has, or
+ * (with `refusal`) the registry refused to store it (a quota nothing evictable could make room in).
+ */
+export class PullThroughFailed extends Error {
+  constructor(
+    message: string,
+    readonly refusal?: Refusal,
+  ) {
+    super(message);
+  }
+}
 
 const MAX_KNOWN_SIZES = 100_000;
 
@@ -42,8 +57,8 @@ interface Target {
 export class PullThrough {
   private readonly manifests = new SingleFlight<void>();
   private readonly blobs = new SingleFlight<void>();
-  /** When each cached tag was last checked upstream ("repoId tag" → ms); a restart checks each again once. */
-  private readonly checked = new Map<string, number>();
+  /** Pulls of cached tags, written in batches. */
+  readonly recentPulls: RecentPulls;
   private readonly clock: () => number;
   /**
    * Sizes of the blobs the cached manifests name ("repoId digest" → bytes), from their
@@ -54,6 +69,7 @@ export class PullThrough {
 
   constructor(private readonly deps: PullThroughDeps) {
     this.clock = deps.clock ?? Date.now;
+    this.recentPulls = new RecentPulls({ stores: deps.stores, registry: deps.registry, actor: PROXY_CACHE_ACTOR, log: deps.log });
   }
 
   /** Whether `org` is a proxy-cache organization. */
@@ -61,9 +77,9 @@ export class PullThrough {
     return this.deps.stores.proxyCaches.forOrg(org) !== undefined;
   }
 
-  private target(name: string): Target | undefined {
+  private target(name: string, known?: ProxyCacheConfig): Target | undefined {
     const slash = name.indexOf("/");
-    const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, slash));
+    const cache = known ?? this.deps.stores.proxyCaches.forOrg(name.slice(0, slash));
     if (!cache) return undefined;
     const up = upstreamRepository(cache.upstreamRegistry, name.slice(slash + 1));
     if ("error" in up) throw new PullThroughFailed(up.error);
@@ -83,34 +99,66 @@ export class PullThrough {
 
   /** Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache org; nothing otherwise. */
   async manifest(name: string, reference: string): Promise<void> {
-    const t = this.target(name);
-    if (!t) return;
+    const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, name.indexOf("/")));
+    // A fresh hit is answered without an upstream client (credentials are decrypted only to ask).
+    if (!cache || this.servedFromCache(cache, name, reference)) return;
+    const t = this.target(name, cache)!;
     await this.manifests.do(`${name} ${reference}`, () => this.refreshManifest(t, name, reference));
   }
 
+  /** Whether the cached copy answers without asking the upstream (a digest, or a tag checked within expiration_s; the pull is recorded). */
+  private servedFromCache(cache: ProxyCacheConfig, name: string, reference: string): boolean {
+    const { stores } = this.deps;
+    const repo = stores.repositories.find(name);
+    if (!repo) return false;
+    // A digest names fixed bytes: once cached, never asked again.
+    if (parseDigest(reference).ok) return stores.manifests.getByDigest(repo.id, reference) !== undefined;
+    // A tag that expired is not cached any more (the store reads only live, unexpired tags).
+    if (!stores.manifests.getByTag(repo.id, reference)) return false;
+    const checked = stores.proxyCacheTags.checkedMs(repo.id, reference);
+    const now = this.clock();
+    if (checked === undefined || now - checked >= cache.expirationS * 1000) return false;
+    this.recentPulls.record({ repoId: repo.id, repoName: repo.fullName, tag: reference, ms: now, expiresMs: this.expiryAfter(cache, now) });
+    return true;
+  }
+
   private async refreshManifest(t: Target, name: string, reference: string): Promise<void> {
+    // Another pull may have refreshed it while this one waited.
+    if (this.servedFromCache(t.cache, name, reference)) return;
     const { stores } = this.deps;
     const repo = stores.repositories.find(name);
     const byDigest = parseDigest(reference).ok;
     const cached = repo && (byDigest ? stores.manifests.getByDigest(repo.id, reference) : stores.manifests.getByTag(repo.id, reference));
-    const key = repo && `${repo.id} ${reference}`;
-    // A digest names fixed bytes: once cached, never asked again.
-    if (cached && (byDigest || this.clock() - (this.checked.get(key!) ?? -Infinity) < t.cache.expirationS * 1000)) return;
+    const now = this.clock();
     let fetched;
     try {
       fetched = await t.client.manifest(t.upstreamRepo, reference);
     } catch (e) {
       if (cached) {
         this.deps.log.info(`proxy cache ${name}:${reference}: upstream unavailable, serving the cached copy: ${(e as Error).message}`);
+        // Counted as a pull, but its expiry is not renewed: Quay renews only what the upstream confirmed.
+        this.recentPulls.record({ repoId: repo.id, repoName: repo.fullName, tag: reference, ms: now });
         return;
       }
       throw new PullThroughFailed(`upstream: ${(e as Error).message}`);
     }
-    // Gone upstream: what is cached (if anything) is still served.
-    if (!fetched) return;
+    // Gone upstream: what is cached (if anything) is still served until it expires.
+    if (!fetched) {
+      if (cached) this.recentPulls.record({ repoId: repo.id, repoName: repo.fullName, tag: reference, ms: now });
+      return;
+    }
     const row: RepoRef = repo ? { id: repo.id, name: repo.fullName } : await this.createRepository(name);
-    if (cached?.digest !== fetched.digest) await this.store(row, fetched, byDigest ? undefined : reference);
-    if (!byDigest) this.checked.set(`${row.id} ${reference}`, this.clock());
+    if (cached?.digest !== fetched.digest) await this.store(t, row, fetched, byDigest ? undefined : reference);
+    if (byDigest) return;
+    // Checked and confirmed: its expiry runs from now (Quay's retarget_tag / set_tag_end_ms).
+    stores.proxyCacheTags.markChecked(row.id, reference, now);
+    const expiresMs = this.expiryAfter(t.cache, now);
+    if (expiresMs !== undefined) await this.deps.registry.renewTagExpiry({ repo: row, tag: reference, expiresMs, actor: PROXY_CACHE_ACTOR });
+  }
+
+  /** A cached tag's expiry after a pull at `ms`; none when expiration_s is 0 (Quay: such tags never expire). */
+  private expiryAfter(cache: ProxyCacheConfig, ms: number): number | undefined {
+    return cache.expirationS > 0 ? ms + cache.expirationS * 1000 : undefined;
   }
 
   private async createRepository(name: string): Promise<RepoRef> {
@@ -119,10 +167,19 @@ export class PullThrough {
     return { id: made.repo.id, name: made.repo.fullName };
   }
 
-  private async store(repo: RepoRef, fetched: { digest: string; mediaType: string; bytes: Uint8Array }, tag: string | undefined): Promise<void> {
+  private async store(t: Target, repo: RepoRef, fetched: { digest: string; mediaType: string; bytes: Uint8Array }, tag: string | undefined): Promise<void> {
     const parsed = parseManifest(fetched.bytes, fetched.mediaType);
     if (!parsed.ok) throw new PullThroughFailed(`upstream manifest ${fetched.digest}: ${parsed.message}`);
     const m = parsed.manifest;
+    // An image (not an index, whose platforms come one by one) must fit the quota; the least
+    // recently pulled make room, ordered by pulls written so far.
+    if (m.children.length === 0 && m.blobs.length > 0) {
+      await this.recentPulls.flush();
+      const deps = { ...this.deps, actor: PROXY_CACHE_ACTOR, clock: this.clock };
+      if (!(await makeRoom(deps, t.cache.namespaceId, m.blobs, { repoId: repo.id, tag }))) {
+        throw new PullThroughFailed(`${fetched.digest} does not fit the quota of ${t.cache.org}`, { kind: "quotaExceeded", namespace: t.cache.org });
+      }
+    }
     if (this.sizes.size > MAX_KNOWN_SIZES) this.sizes.clear();
     for (const d of m.blobs) this.sizes.set(`${repo.id} ${d.digest}`, d.size);
     const outcome = await this.deps.registry.pushManifest({
@@ -134,6 +191,7 @@ export class PullThrough {
       tag,
       actor: PROXY_CACHE_ACTOR,
     });
+    if (outcome.kind === "quotaExceeded") throw new PullThroughFailed(`storing ${fetched.digest}: quota exceeded`, outcome);
     if (outcome.kind !== "ok") throw new PullThroughFailed(`storing ${fetched.digest}: ${outcome.kind}`);
   }
 
@@ -151,6 +209,12 @@ export class PullThrough {
     const parsed = parseDigest(digest);
     if (!t || !parsed.ok) return undefined;
     const key = `${repo.id} ${digest}`;
+    // Another cached repository of the organization has it (a shared base layer): linked here, not fetched again.
+    const holder = stores.blobLinks.sameNamespaceHolder(repo.id, digest);
+    if (holder && (await this.deps.registry.mountBlob({ repo: { id: repo.id, name: repo.fullName }, from: { id: holder.id, name: holder.fullName }, digest, actor: PROXY_CACHE_ACTOR })).kind === "ok") {
+      this.sizes.delete(key);
+      return undefined;
+    }
     const running = this.blobs.current(key);
     if (running) {
       await running.catch(() => {});

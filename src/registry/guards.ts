@@ -171,6 +171,8 @@ export const GUARD_CHAINS = {
   deleteTag: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable],
   restoreTag: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, tagMutable],
   setTagExpiry: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, expiryAhead, expiryOnMutableTag],
+  // Only the cache itself renews its tags' expiry.
+  renewTagExpiry: [registryWritable, repositoryExists, proxyCacheWritable],
   setTagImmutable: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, immutableWithoutExpiry],
   deleteManifest: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, manifestUnprotected],
   startUpload: [registryWritable, repositoryExists, repositoryWritable, proxyCacheWritable, withinQuota],

@@ -10,7 +10,10 @@ export interface PushManifestInput {
   manifest: NewManifestRow;
   /** The blobs that must be in the repository (all it names but foreign layers). */
   requiredBlobs: string[];
-  /** A proxy cache's copy: the child manifests it names come later, when a client asks for them. */
+  /**
+   * The child manifests it names need not be here: a proxy cache's copy (they come when a client
+   * asks for them) or a mirror's index filtered by architecture (Quay's sparse index).
+   */
   onDemand?: boolean;
   /** The tag named by the request, moved to this manifest. */
   tag?: string;

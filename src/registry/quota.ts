@@ -33,3 +33,14 @@ export function measureQuota(quota: QuotaLimits, usageBytes: number): QuotaMeasu
     quotaBytes: quota.limitBytes,
   };
 }
+
+/** The usage at which pushes are refused: the lowest Reject limit's share, or undefined (nothing is refused). */
+export function rejectBytes(quota: QuotaLimits): number | undefined {
+  let lowest: number | undefined;
+  for (const limit of quota.limits) {
+    if (limit.type !== "Reject") continue;
+    const bytes = limitShare(quota.limitBytes, limit.percent);
+    if (lowest === undefined || bytes < lowest) lowest = bytes;
+  }
+  return lowest;
+}

@@ -74,6 +74,16 @@ export class Registry {
     return this.run((op) => tagSteps.setTagExpiry(op, input));
   }
 
+  /** A proxy cache's renewal of a cached tag's expiry (later only, no event). */
+  async renewTagExpiry(input: TagInput & { expiresMs: number }): Promise<TagOutcome> {
+    return this.run((op) => tagSteps.renewTagExpiry(op, input));
+  }
+
+  /** Many renewals in one transaction (a batch of pulls; every transaction clears the read cache). */
+  async renewTagExpiries(input: { renewals: { repo: RepoRef; tag: string; expiresMs: number }[]; actor: Actor }): Promise<Ok | Refusal> {
+    return this.run((op) => tagSteps.renewTagExpiries(op, input));
+  }
+
   async setTagImmutable(input: TagInput & { immutable: boolean }): Promise<TagOutcome> {
     return this.run((op) => tagSteps.setTagImmutable(op, input));
   }

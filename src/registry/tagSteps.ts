@@ -75,6 +75,27 @@ export function restoreTag(op: OperationScope, input: TagInput & { digest: strin
   return OK;
 }
 
+/**
+ * A proxy cache renews a cached tag's expiry (Quay's set_tag_end_ms when a pull is served): later
+ * only, on a live mutable tag. No event: Quay logs none, and it happens on pulls.
+ */
+export function renewTagExpiry(op: OperationScope, input: TagInput & { expiresMs: number }): Ok {
+  const { repo, tag, actor, expiresMs } = input;
+  const facts = op.guard("renewTagExpiry", { repoId: repo.id, actor, tag });
+  const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
+  if (!live.immutable && (live.expiresMs === null || live.expiresMs < expiresMs)) op.tx.setTagExpiry(live.id, expiresMs);
+  return OK;
+}
+
+/** renewTagExpiry for a batch of pulls in one transaction; a tag no longer live is passed over. */
+export function renewTagExpiries(op: OperationScope, input: { renewals: { repo: RepoRef; tag: string; expiresMs: number }[]; actor: Actor }): Ok {
+  for (const { repo, tag, expiresMs } of input.renewals) {
+    const live = op.guard("renewTagExpiry", { repoId: repo.id, actor: input.actor, tag }).liveTag();
+    if (live && !live.immutable && (live.expiresMs === null || live.expiresMs < expiresMs)) op.tx.setTagExpiry(live.id, expiresMs);
+  }
+  return OK;
+}
+
 /** Sets (or, with null, clears) the live tag's expiry. */
 export function setTagExpiry(op: OperationScope, input: TagInput & { expiresMs: number | null }): Ok {
   const { repo, tag, expiresMs, actor } = input;

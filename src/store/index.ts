@@ -32,7 +32,9 @@ import { HealthProbeStore } from "./meta/healthProbe";
 import { QuotaStore } from "./meta/quotas";
 import { QuotaUsageStore } from "./meta/quotaUsage";
 import { MirrorStore } from "./meta/mirrors";
+import { MirrorProxyStore } from "./meta/mirrorProxies";
 import { ProxyCacheStore } from "./meta/proxyCaches";
+import { ProxyCacheTagStore } from "./meta/proxyCacheTags";
 import { CollectionReads } from "./meta/collection";
 import { IntegrityReads } from "./meta/integrity";
 
@@ -71,7 +73,9 @@ export interface Stores {
   /** Storage used by namespaces and repositories. */
   quotaUsage: QuotaUsageStore;
   mirrors: MirrorStore;
+  mirrorProxies: MirrorProxyStore;
   proxyCaches: ProxyCacheStore;
+  proxyCacheTags: ProxyCacheTagStore;
   /** What the collector reads to find garbage (its deletions go through the registry). */
   collection: CollectionReads;
   /** What `berth fsck` reads to check every reference both ways. */
@@ -152,7 +156,9 @@ export function openStores(opts: StoreOptions): Stores {
     quotas,
     quotaUsage,
     mirrors: new MirrorStore(db, new FieldCipher(databaseSecret, "mirror credential"), opts.clock),
+    mirrorProxies: new MirrorProxyStore(db, new FieldCipher(databaseSecret, "mirror credential")),
     proxyCaches: new ProxyCacheStore(db, new FieldCipher(databaseSecret, "proxy cache credential")),
+    proxyCacheTags: new ProxyCacheTagStore(db),
     collection: new CollectionReads(db),
     integrity: new IntegrityReads(db),
     warnings,

@@ -3,9 +3,12 @@
 //   a checked address, not a name fetch would resolve again (DNS rebinding);
 // - credentials (the Authorization header) go only to the configured host: a redirect to another
 //   host (blob storage, a CDN) is followed without them, as registries' CDNs expect.
+// - through a proxy (Quay's external_registry_config.proxy), the proxy's address passes the same
+//   checks and is connected to as checked; the proxy resolves the upstream's name itself.
 // Redirects are followed here, by hand, never by fetch.
 import { lookup } from "node:dns/promises";
 import { classifyAddress } from "../addressClass";
+import { proxyFor, type UpstreamProxy } from "./proxy";
 import { refusedUpstreamAddresses, refusedUpstreamHost, type UpstreamPolicy } from "./target";
 
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -29,6 +32,7 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   userAgent?: string;
+  proxy?: UpstreamProxy;
 }
 
 const MAX_REDIRECTS = 5;
@@ -43,6 +47,8 @@ async function checkedAddress(url: URL, o: ConnectionOptions): Promise<string> {
   if (refusedOne) throw new UpstreamError(`upstream refused: ${refusedOne}`);
   return addresses[0]!;
 }
+
+const pinned = (address: string) => (address.includes(":") ? `[${address}]` : address);
 
 /**
  * GETs (or HEADs) `url`, following up to five redirects. `authorization` is sent only to
@@ -79,19 +85,22 @@ async function follow(
     if (target.protocol !== "https:" && target.protocol !== "http:") throw new UpstreamError(`cannot follow ${target.protocol} URL`);
     const address = await checkedAddress(target, o);
     const direct = new URL(target);
-    direct.hostname = address.includes(":") ? `[${address}]` : address;
+    direct.hostname = pinned(address);
     const headers: Record<string, string> = { ...init.headers, Host: target.host, "User-Agent": o.userAgent ?? "Berth-Mirror" };
     if (init.authorization && target.host === init.credentialHost) headers.Authorization = init.authorization;
     const isName = !classifyAddress(target.hostname);
+    const via = proxyFor(target, o.proxy);
+    if (via) via.hostname = pinned(await checkedAddress(via, o));
     let res: Response;
     try {
-      res = await fetch(direct.href, {
+      // Through a proxy the upstream is named (the proxy connects, and a tunnel's TLS needs the name).
+      res = await fetch(via ? target.href : direct.href, {
         method: init.method ?? "GET",
         headers,
         redirect: "manual",
         signal,
-        proxy: false,
-        tls: { rejectUnauthorized: o.verifyTls, ...(target.protocol === "https:" && isName ? { serverName: target.hostname } : {}) },
+        proxy: via ? via.href : false,
+        tls: { rejectUnauthorized: o.verifyTls, ...(target.protocol === "https:" && isName && !via ? { serverName: target.hostname } : {}) },
       } as RequestInit);
     } catch (e) {
       if (timeout.aborted) throw new UpstreamError(`no answer from ${target.host} within ${timeoutMs / 1000} s`);

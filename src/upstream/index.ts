@@ -4,4 +4,5 @@ export { UpstreamError, systemResolver, type Resolver } from "./connection";
 export { DigestMismatch } from "./verifyStream";
 export { parseUpstreamReference, type UpstreamReference } from "./reference";
 export { DEFAULT_UPSTREAM_POLICY, refusedUpstreamHost, type UpstreamPolicy } from "./target";
+export { invalidProxyUrl, type UpstreamProxy } from "./proxy";
 export type { Credentials } from "./auth";

@@ -13,7 +13,7 @@ import type { AuditFn } from "./audit";
 import { parseBody } from "./body";
 import type { V1Context } from "./context";
 import { ApiError } from "./errors";
-import { CreateMirrorBody, mirrorView, parseMirrorDate, UpdateMirrorBody } from "./mirrorBodies";
+import { CreateMirrorBody, mirrorView, parseMirrorDate, shownProxyValue, UpdateMirrorBody } from "./mirrorBodies";
 import { refusalError } from "./registryRefusals";
 import { jsonResponse } from "./views";
 
@@ -43,17 +43,24 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     const why = ctx.mirrors.checkReference(reference);
     if (why) throw ApiError.invalidRequest(`${SSRF_GENERIC_ERROR}: ${why}`);
   };
-  /** Proxies are Quay's skopeo environment; Berth connects itself, so a proxy setting is refused rather than ignored. */
+  /** Proxies (Quay's skopeo environment): http(s) URLs of hosts the upstream policy allows. */
   const checkProxy = (b: Update) => {
     const p = b.external_registry_config?.proxy;
-    if (p && Object.values(p).some((v) => v !== null && v !== undefined && v !== "")) throw ApiError.invalidRequest("external_registry_config.proxy: proxies are not supported");
+    for (const key of ["http_proxy", "https_proxy"] as const) {
+      const value = p?.[key];
+      const why = value ? ctx.mirrors.checkProxy(value) : undefined;
+      if (why) throw ApiError.invalidRequest(`external_registry_config.proxy.${key}: ${why}`);
+    }
   };
-  const checkArchitectures = (b: Update): Response | undefined =>
-    b.architecture_filter?.length ? detail("Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled.") : undefined;
+  /** Quay's validate_architecture_filter (Berth stores a filtered index sparse, as Quay with FEATURE_SPARSE_INDEX). */
+  const checkArchitectures = (b: Update): Response | undefined => {
+    const why = ctx.mirrors.checkArchitectures(b.architecture_filter);
+    return why ? detail(why) : undefined;
+  };
   const mirrorOf = (repo: RepoStanding) => ctx.stores.mirrors.get(repo.repoId!) ?? (() => { throw ApiError.notFound(); })();
 
   return api
-    .get(R, ({ repo }) => mirrorView(mirrorOf(repo)), {
+    .get(R, ({ repo }) => mirrorView(mirrorOf(repo), ctx.stores.mirrorProxies.get(repo.repoId!)), {
       nickname: "getRepoMirrorConfig",
       requireRepoAdmin: { allowForGlobalReadonlySuperuser: true },
     })
@@ -84,8 +91,11 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
           syncStartMs: start,
           timeoutS: b.skopeo_timeout_interval,
           isEnabled: b.is_enabled ?? true,
+          architectureFilter: b.architecture_filter ?? [],
         });
         if (!created) return detail("RepoMirrorConfig already exists for this repository.", 409);
+        const proxy = b.external_registry_config?.proxy;
+        if (proxy) ctx.stores.mirrorProxies.change(repo.repoId!, proxy);
         const outcome = await ctx.registry.setRepositoryState({ repo: { id: repo.repoId!, name: repo.repo }, state: "MIRROR", actor: callerActor(caller, request) });
         if (outcome.kind !== "ok") throw refusalError(outcome);
         audit("repo_mirror_config_changed", repoTarget(repo), { changed: "external_reference", to: b.external_reference });
@@ -168,5 +178,7 @@ function applyChanges(ctx: V1Context, repo: RepoStanding, b: Update, start: numb
   const config = b.external_registry_config;
   if (config?.verify_tls !== undefined) change({ verifyTls: config.verify_tls }, "verify_tls", config.verify_tls);
   if (config?.unsigned_images !== undefined) change({ unsignedImages: config.unsigned_images }, "unsigned_images", config.unsigned_images);
+  // Quay changes and logs each proxy key on its own.
+  if (config?.proxy) for (const key of ctx.stores.mirrorProxies.change(id, config.proxy)) log(key, key === "no_proxy" ? (config.proxy[key] ?? null) : shownProxyValue(config.proxy[key]));
   if (b.root_rule !== undefined) change({ tagGlobs: b.root_rule.rule_value }, "mirror_rule", b.root_rule.rule_value);
 }

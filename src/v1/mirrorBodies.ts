@@ -1,6 +1,7 @@
 // Quay's RepoMirrorResource schemas (endpoints/api/mirror.py common_properties) and the view its
 // GET answers. Dates are Quay's "%Y-%m-%dT%H:%M:%SZ" both ways.
 import { Type } from "@sinclair/typebox";
+import type { MirrorProxy } from "../store/meta/mirrorProxies";
 import type { MirrorConfig } from "../store/meta/mirrors";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
@@ -61,14 +62,29 @@ export function formatMirrorDate(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A proxy value as shown and logged: a password in the URL is never written out. */
+export function shownProxyValue(value: string | null | undefined): string | null {
+  if (!value) return value ?? null;
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = "********";
+    return url.href.replace(/\/$/, "");
+  } catch {
+    return value;
+  }
+}
+
 /** Quay's ViewMirrorConfig, with Berth's `last_error` and `last_sync` (Quay has no field for them). */
-export function mirrorView(m: MirrorConfig) {
+export function mirrorView(m: MirrorConfig, proxy: MirrorProxy) {
+  const keys = Object.keys(proxy) as (keyof MirrorProxy)[];
+  const shownProxy = keys.length ? { proxy: Object.fromEntries(keys.map((k) => [k, k === "no_proxy" ? (proxy[k] ?? null) : shownProxyValue(proxy[k])])) } : {};
   return {
     is_enabled: m.isEnabled,
     mirror_type: "PULL",
     external_reference: m.externalReference,
     external_registry_username: m.username,
-    external_registry_config: { verify_tls: m.verifyTls, unsigned_images: m.unsignedImages },
+    external_registry_config: { verify_tls: m.verifyTls, unsigned_images: m.unsignedImages, ...shownProxy },
     sync_interval: m.syncIntervalS,
     sync_start_date: formatMirrorDate(m.syncStartMs),
     sync_expiration_date: formatMirrorDate(m.syncExpirationMs),

@@ -16,7 +16,9 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
   let size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
   if (size === undefined && ctx.proxyCaches) {
     // A proxy cache's blob not stored yet: streamed from the upstream as it is stored (whole: no Range).
-    const streamed = await pullThrough(() => ctx.proxyCaches!.pulls.blob(repo.fullName, digest.value, request.method === "HEAD"));
+    const streamed = await pullThrough(() => ctx.proxyCaches!.pulls.blob(repo.fullName, digest.value, request.method === "HEAD"), (reason) =>
+      new RegistryError("BLOB_UNKNOWN", reason, { digest: digest.value }),
+    );
     if (streamed) {
       const headers = v2Headers({ "Docker-Content-Digest": digest.value, "Content-Type": "application/octet-stream", "Content-Length": String(streamed.length), ETag: `"${digest.value}"` });
       return new Response(streamed.body, { status: 200, headers });

@@ -17,7 +17,8 @@ export interface TokenAuth {
 
 /**
  * The pull-through path of proxy-cache organizations (src/proxy provides it; v2 does not import
- * it). Its methods throw an Error whose message says why the upstream could not serve.
+ * it). Its methods throw an Error whose message says why the upstream could not serve, with a
+ * registry `refusal` when the registry refused to store what it gave (a quota).
  */
 export interface ProxyPulls {
   isCache(org: string): boolean;

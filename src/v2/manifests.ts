@@ -82,7 +82,10 @@ export function getManifest(ctx: V2Context, request: Request, name: string, raw:
   const caches = ctx.proxyCaches;
   const repo = caches && canonicalRepoName(name);
   if (caches && repo && caches.pulls.isCache(repo.slice(0, repo.indexOf("/")))) {
-    return pullThrough(() => caches.pulls.manifest(repo, raw)).then(() => storedManifest(ctx, request, name, raw));
+    // Not there and not to be had: Quay's answers (NAME_UNKNOWN before the first pull made the repository).
+    const notThere = (reason: string) =>
+      ctx.stores.repositories.find(repo) ? new RegistryError("MANIFEST_UNKNOWN", reason, { reference: raw }) : new RegistryError("NAME_UNKNOWN", reason, { name });
+    return pullThrough(() => caches.pulls.manifest(repo, raw), notThere).then(() => storedManifest(ctx, request, name, raw));
   }
   return storedManifest(ctx, request, name, raw);
 }

@@ -1,14 +1,21 @@
 // The /v2 side of proxy-cache organizations: their errors as registry errors. The pulls
 // themselves are src/proxy's (ctx.proxyCaches.pulls).
-import { RegistryError } from "./errors";
+import type { Refusal } from "../registry/outcomes";
+import { RegistryError, refusalError } from "./errors";
 
-/** Runs a pull through the cache; an upstream that cannot serve what nothing cached has answers UNKNOWN with the upstream's reason. */
-export async function pullThrough<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * Runs a pull through the cache. What nothing cached has and the upstream cannot give is not
+ * there: `notThere` (404 MANIFEST_UNKNOWN, BLOB_UNKNOWN or NAME_UNKNOWN, as Quay answers; never a
+ * 500) with the upstream's reason; a refusal to store it (a quota) is answered as the refusal.
+ */
+export async function pullThrough<T>(run: () => Promise<T>, notThere: (reason: string) => RegistryError): Promise<T> {
   try {
     return await run();
   } catch (e) {
     if (e instanceof RegistryError) throw e;
-    throw new RegistryError("UNKNOWN", `proxy cache: ${(e as Error).message}`);
+    const refusal = (e as { refusal?: Refusal }).refusal;
+    if (refusal) throw refusalError(refusal);
+    throw notThere(`proxy cache: ${(e as Error).message}`);
   }
 }
 

@@ -100,8 +100,9 @@ describe("repository mirroring", () => {
       [{ skopeo_timeout_interval: 10 }, 400, "Skopeo timeout interval cannot be less than 300 seconds."],
       [{ external_registry_password: "x" }, 400, "Unable to set a new password without also specifying a username."],
       [{ external_registry_username: null, external_registry_password: "x" }, 400, "Unable to delete username while setting a password."],
-      [{ architecture_filter: ["amd64"] }, 400, "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled."],
-      [{ external_registry_config: { proxy: { https_proxy: "http://proxy:3128" } } }, 400, "proxies are not supported"],
+      [{ architecture_filter: ["amd64", "x86", "riscv64"] }, 400, "Invalid architectures: riscv64, x86"],
+      [{ external_registry_config: { proxy: { https_proxy: "http://169.254.169.254:3128" } } }, 400, "external_registry_config.proxy.https_proxy: 169.254.169.254 is a link-local address"],
+      [{ external_registry_config: { proxy: { http_proxy: "socks5://proxy.lan:1080" } } }, 400, "is not an http:// or https:// URL"],
       [{ robot_username: "nobody+bot" }, 400, "Could not find robot with specified username"],
       [{ external_reference: "169.254.169.254/a/b" }, 400, "The provided registry location is not allowed"],
       [{ root_rule: { rule_kind: "tag_glob_csv", rule_value: [] } }, 400, "root_rule"],
@@ -286,6 +287,81 @@ describe("cancelling a running sync", () => {
       expect(await sync()).toEqual([]);
     } finally {
       relay.stop(true);
+    }
+  });
+});
+
+describe("architecture_filter (Quay's copy_filtered_architectures, a sparse index)", () => {
+  test("only the listed platforms are copied, the index stored as it is upstream; a platform added later is copied; none matching fails the sync", async () => {
+    await expectJson(await admin.post("/api/v1/repository", { repository: "filtered", visibility: "private", description: "" }), 201);
+    const F = "/api/v1/repository/admin/filtered/mirror";
+    expect((await admin.post(F, config({ architecture_filter: ["arm64"] }))).status).toBe(201);
+    expect((await expectJson(await admin.get(F), 200)).architecture_filter).toEqual(["arm64"]);
+    await sync();
+    expect((await expectJson(await admin.get(F), 200)).sync_status).toBe("SUCCESS");
+    const v2 = new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], "repository:admin/filtered:pull"));
+    const got = await v2.fetch("/v2/admin/filtered/manifests/v1", { headers: { Accept: MT.ociIndex } });
+    expect(got.headers.get("docker-content-digest")).toBe(index.digest);
+    expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(index.bytes))).toBe(true);
+    const [amd, arm] = platforms as [Image, Image];
+    const has = async (p: Image) => (await v2.fetch(`/v2/admin/filtered/manifests/${p.digest}`, { headers: { Accept: MT.ociManifest } })).status;
+    const hasLayer = async (p: Image) => (await v2.fetch(`/v2/admin/filtered/blobs/${p.layers[0]!.digest}`, { method: "HEAD" })).status;
+    expect([await has(arm), await hasLayer(arm), await has(amd), await hasLayer(amd)]).toEqual([200, 200, 404, 404]);
+
+    expect((await admin.fetch(F, { method: "PUT", json: { architecture_filter: ["amd64", "arm64"] } })).status).toBe(201);
+    await admin.post(`${F}/sync-now`);
+    await sync();
+    expect([await has(arm), await has(amd), await hasLayer(amd)]).toEqual([200, 200, 200]);
+
+    expect((await admin.fetch(F, { method: "PUT", json: { architecture_filter: ["s390x"] } })).status).toBe(201);
+    await admin.post(`${F}/sync-now`);
+    await sync();
+    const failed = await expectJson(await admin.get(F), 200);
+    expect([failed.sync_status, failed.last_error]).toEqual(["FAIL", "No matching architectures. Requested: ['s390x'], Available: ['amd64', 'arm64']"]);
+  });
+});
+
+describe("external_registry_config.proxy", () => {
+  test("a sync goes through the proxy (its login never shown back); no_proxy sends it direct", async () => {
+    const seen: string[] = [];
+    const proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        // A forward proxy: the request line names the upstream's URL.
+        seen.push(`${req.headers.get("proxy-authorization") ? "auth " : ""}${new URL(req.url).pathname}`);
+        const headers = new Headers(req.headers);
+        headers.delete("proxy-authorization");
+        const res = await fetch(req.url, { method: req.method, headers, redirect: "manual", proxy: false } as RequestInit);
+        return new Response(res.body, { status: res.status, headers: res.headers });
+      },
+    });
+    try {
+      await expectJson(await admin.post("/api/v1/repository", { repository: "proxied", visibility: "private", description: "" }), 201);
+      const P = "/api/v1/repository/admin/proxied/mirror";
+      const proxyUrl = `http://puser:proxy-Secret-9@127.0.0.1:${proxy.port}`;
+      const body = config({ external_registry_config: { verify_tls: false, proxy: { http_proxy: proxyUrl } } });
+      expect((await admin.post(P, body)).status).toBe(201);
+      const view = await expectJson(await admin.get(P), 200);
+      expect(view.external_registry_config.proxy).toEqual({ http_proxy: `http://puser:********@127.0.0.1:${proxy.port}` });
+      await sync();
+      expect((await expectJson(await admin.get(P), 200)).sync_status).toBe("SUCCESS");
+      expect(seen).toContain("auth /v2/admin/app/tags/list");
+      expect(seen.some((p) => p.startsWith("auth /v2/admin/app/blobs/"))).toBe(true);
+      const v2 = new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], "repository:admin/proxied:pull"));
+      expect((await v2.fetch("/v2/admin/proxied/manifests/v1", { method: "HEAD", headers: { Accept: MT.ociIndex } })).headers.get("docker-content-digest")).toBe(index.digest);
+
+      expect((await admin.fetch(P, { method: "PUT", json: { external_registry_config: { proxy: { no_proxy: "127.0.0.1" } } } })).status).toBe(201);
+      const logs = await expectJson(await admin.get("/api/v1/repository/admin/proxied/logs"), 200);
+      expect(logs.logs.find((l: any) => l.kind === "repo_mirror_config_changed" && l.metadata.changed === "no_proxy")?.metadata.to).toBe("127.0.0.1");
+      const before = seen.length;
+      await admin.post(`${P}/sync-now`);
+      await sync();
+      expect((await expectJson(await admin.get(P), 200)).sync_status).toBe("SUCCESS");
+      expect(seen.length).toBe(before);
+      expect(JSON.stringify(await expectJson(await admin.get(P), 200))).not.toContain("proxy-Secret-9");
+    } finally {
+      proxy.stop(true);
     }
   });
 });

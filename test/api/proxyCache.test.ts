@@ -1,13 +1,15 @@
 // Proxy-cache organizations against a second Berth on loopback as the upstream (token auth),
 // reached through a counting relay that can also play an upstream that is down: Quay's
-// proxycache API, a cold pull through the cache byte for byte, the cached copy served while the
-// upstream is down (and stopped), a tag moved upstream seen after expiration_s, 32 concurrent
-// first pulls fetching each blob from the upstream once, pushes refused, and who may pull.
+// proxycache API, a cold pull through the cache byte for byte, Quay's expiry of cached tags (the
+// cached copy served while the upstream is down until the tag expires, then 404s), a tag moved
+// upstream seen after expiration_s, the check time kept across a restart, quota eviction of the
+// least recently pulled image, 32 concurrent first pulls fetching each blob from the upstream
+// once, pushes refused, and who may pull.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BearerRegistryClient, expectError, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
-import { createUsers, startTestServer, type TestServer } from "../support/server";
+import { createUsers, startTestServer, tempDir, type TestServer } from "../support/server";
 import { expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 const UP_PASSWORD = "upstream-Secret-1";
@@ -17,6 +19,8 @@ const ORG = "cache";
 const P = `/api/v1/organization/${ORG}/proxycache`;
 let upstream: TestServer;
 let local: TestServer;
+/** The local server's data directory (kept across its restart). */
+const localDir = tempDir();
 let up: BearerRegistryClient;
 let admin: V1Client;
 let relay: ReturnType<typeof Bun.serve>;
@@ -67,7 +71,7 @@ beforeAll(async () => {
       return new Response(res.body, { status: res.status, headers: res.headers });
     },
   });
-  local = await startTestServer({ auth: "token", mirrorAllowLoopback: "true" }, { adminPassword: PASSWORD, clock: () => Date.now() + skewMs });
+  local = await startLocal();
   await createUsers(local.server.ctx.stores, PASSWORDS);
   admin = await signedIn(local.url, "admin", PASSWORD);
   await expectJson(await admin.post("/api/v1/organization/", { name: ORG, email: "cache@example.com" }), 201);
@@ -78,7 +82,15 @@ afterAll(async () => {
   relay?.stop(true);
   await local?.stop();
   await upstream?.stop();
+  rmSync(localDir, { recursive: true, force: true });
 });
+
+function startLocal(): Promise<TestServer> {
+  return startTestServer({ auth: "token", mirrorAllowLoopback: "true" }, { adminPassword: PASSWORD, clock: () => Date.now() + skewMs, dataDir: localDir });
+}
+
+/** Writes the pulls the cache batches (as its timer or a stop would). */
+const flushPulls = () => local.server.ctx.proxyCaches.stop();
 
 const relayHost = () => `127.0.0.1:${relay.port}`;
 const cacheBody = (extra: Record<string, unknown> = {}) => ({
@@ -164,15 +176,30 @@ describe("pulls through the cache", () => {
     expect(local.server.ctx.stores.repositories.find(`${ORG}/admin/app`)).toBeDefined();
   });
 
-  test("the cached copy is served while the upstream is down", async () => {
+  test("a cached tag lives expiration_s past its last pull: served while the upstream is down until then, then 404 (Quay's expiry)", async () => {
+    const repo = `${ORG}/admin/app`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    skewMs += 50_000; // within expiration_s (60 s) of the check: served from the cache, the pull renews the expiry
+    await pullImage(c, repo, "v1", image);
+    await flushPulls();
     upstreamDown = true;
     try {
-      const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
-      skewMs = 3600_000; // past expiration_s: the tag is re-checked, the upstream fails, the cache answers
-      await pullImage(c, `${ORG}/admin/app`, "v1", image);
+      skewMs += 20_000; // 70 s: re-checked, the upstream fails; the pull at 50 s keeps the tag until 110 s
+      await pullImage(c, repo, "v1", image);
+      skewMs += 45_000; // 115 s: expired (a failed check renews nothing), and nothing can fetch it again
+      await expectError(await c.fetch(`/v2/${repo}/manifests/v1`, { headers: { Accept: image.mediaType } }), 404, "MANIFEST_UNKNOWN");
+      const tags = await c.fetch(`/v2/${repo}/tags/list`);
+      expect(((await tags.json()) as { tags: string[] }).tags ?? []).not.toContain("v1");
+      // Nothing cached and the upstream down: Quay's 404s, never a 500.
+      await expectError(await c.fetch(`/v2/${repo}/manifests/never-cached`), 404, "MANIFEST_UNKNOWN");
+      await expectError(await c.fetch(`/v2/${repo}/blobs/sha256:${"1".repeat(64)}`), 404, "BLOB_UNKNOWN");
+      const fresh = await pullClient("member", PASSWORDS.member, `${ORG}/admin/nothing`);
+      await expectError(await fresh.fetch(`/v2/${ORG}/admin/nothing/manifests/v1`), 404, "NAME_UNKNOWN");
     } finally {
       upstreamDown = false;
     }
+    // Back up: fetched again and cached anew.
+    await pullImage(c, repo, "v1", image);
   });
 
   test("a tag moved upstream is seen once expiration_s has passed, not before", async () => {
@@ -185,6 +212,21 @@ describe("pulls through the cache", () => {
     skewMs += 61_000;
     await pullImage(c, `${ORG}/admin/app`, "v1", moved);
     image = moved;
+  });
+
+  test("a restart within expiration_s does not ask the upstream again: the check time is stored", async () => {
+    const manifestGets = () => upstreamGets.get("/v2/admin/app/manifests/v1") ?? 0;
+    const before = manifestGets();
+    await local.stop();
+    local = await startLocal();
+    admin = await signedIn(local.url, "admin", PASSWORD);
+    skewMs += 30_000;
+    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
+    await pullImage(c, `${ORG}/admin/app`, "v1", image);
+    expect(manifestGets()).toBe(before);
+    skewMs += 31_000; // past expiration_s since the check: asked again
+    await pullImage(c, `${ORG}/admin/app`, "v1", image);
+    expect(manifestGets()).toBe(before + 1);
   });
 
   test("32 concurrent first pulls of an uncached image fetch each blob from the upstream once", async () => {
@@ -223,6 +265,28 @@ describe("pulls through the cache", () => {
     const head = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`, { method: "HEAD" });
     expect(head.headers.get("content-length")).toBe(String(layer.bytes.byteLength));
     expect(upstreamGets.get(`/v2/admin/big/blobs/${layer.digest}`)).toBe(1);
+  });
+
+  test("a layer another cached repository of the organization has is linked, not fetched from the upstream again", async () => {
+    const push = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], "repository:admin/s1:pull,push", "repository:admin/s2:pull,push"));
+    const s1 = await push.pushImage("admin/s1", "v1", { layers: 1, layerSize: 256 * 1024 });
+    for (const b of [s1.config, ...s1.layers]) await push.pushBlob("admin/s2", b.bytes, b.mediaType);
+    await push.pushManifest("admin/s2", "v1", s1.bytes, s1.mediaType);
+    const c1 = await pullClient("member", PASSWORDS.member, `${ORG}/admin/s1`);
+    await pullImage(c1, `${ORG}/admin/s1`, "v1", s1);
+    const stores = local.server.ctx.stores;
+    const s1Id = stores.repositories.find(`${ORG}/admin/s1`)!.id;
+    for (let t = 0; t < 500 && stores.blobLinks.linkedSize(s1Id, s1.layers[0]!.digest) === undefined; t++) await Bun.sleep(10);
+    const c2 = await pullClient("member", PASSWORDS.member, `${ORG}/admin/s2`);
+    await pullImage(c2, `${ORG}/admin/s2`, "v1", s1);
+    expect(upstreamGets.get("/v2/admin/s2/manifests/v1")).toBe(1);
+    expect(upstreamGets.get(`/v2/admin/s2/blobs/${s1.layers[0]!.digest}`)).toBeUndefined();
+    // A digest no manifest of the repository names is not linked from elsewhere (it is the upstream's to answer).
+    const other = stores.repositories.find(`${ORG}/admin/app`)!.id;
+    const foreign = image.layers[0]!.digest;
+    expect(stores.blobLinks.linkedSize(other, foreign)).toBeDefined();
+    await c2.fetch(`/v2/${ORG}/admin/s2/blobs/${foreign}`, { method: "HEAD" });
+    expect(stores.blobLinks.linkedSize(stores.repositories.find(`${ORG}/admin/s2`)!.id, foreign)).toBeUndefined();
   });
 
   test("an index is cached with its platforms on demand; a HEAD of an uncached blob stores it first", async () => {
@@ -288,12 +352,76 @@ describe("pulls through the cache", () => {
     expect((await fetch(`${local.url}${P}`, { headers: bearer("admin", "org:admin") })).status).toBe(200);
   });
 
-  test("with the upstream stopped, what is cached is still served", async () => {
+  test("quota eviction: an image that would pass the Reject limit evicts the least recently pulled images first", async () => {
+    const org = "small";
+    await expectJson(await admin.post("/api/v1/organization/", { name: org, email: "small@example.com" }), 201);
+    await expectJson(await admin.put(`/api/v1/organization/${org}/team/readers`, { role: "member" }), 200);
+    await expectJson(await admin.put(`/api/v1/organization/${org}/team/readers/members/member`), 200);
+    expect(await expectJson(await admin.post(`/api/v1/organization/${org}/proxycache`, cacheBody()), 201)).toBe("Created");
+    // Room for two 1 MiB images, not three.
+    expect((await admin.post(`/api/v1/superuser/organization/${org}/quota`, { limit_bytes: 2.5 * 1024 * 1024 })).status).toBe(201);
+    const [quota] = (await expectJson(await admin.get(`/api/v1/organization/${org}/quota`), 200)) as { id: number }[];
+    expect((await admin.post(`/api/v1/organization/${org}/quota/${quota!.id}/limit`, { type: "Reject", threshold_percent: 100 })).status).toBe(201);
+    const images: Image[] = [];
+    for (const name of ["e1", "e2", "e3"]) {
+      const push = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], `repository:admin/${name}:pull,push`));
+      images.push(await push.pushImage(`admin/${name}`, "v1", { layers: 1, layerSize: 1024 * 1024 }));
+    }
+    const pull = async (i: number) => {
+      const repo = `${org}/admin/e${i + 1}`;
+      await pullImage(await pullClient("member", PASSWORDS.member, repo), repo, "v1", images[i]!);
+      // The client has every byte a moment before the cache has stored the last blob.
+      const stores = local.server.ctx.stores;
+      const repoId = stores.repositories.find(repo)!.id;
+      for (let t = 0; t < 500 && images[i]!.layers.some((l) => stores.blobLinks.linkedSize(repoId, l.digest) === undefined); t++) await Bun.sleep(10);
+      skewMs += 1000; // each pull at its own time
+    };
+    const cached = (i: number) => {
+      const stores = local.server.ctx.stores;
+      const repo = stores.repositories.find(`${org}/admin/e${i + 1}`);
+      return repo !== undefined && stores.manifests.getByTag(repo.id, "v1") !== undefined;
+    };
+    const usage = () => local.server.ctx.stores.quotaUsage.namespaceBytes(local.server.ctx.stores.orgs.namespace(org)!.id);
+    await pull(0);
+    await pull(1);
+    expect(usage()).toBeGreaterThan(2 * 1024 * 1024);
+    await pull(2); // would pass the limit: image 1, pulled least recently, goes; image 2 stays
+    expect([cached(0), cached(1), cached(2)]).toEqual([false, true, true]);
+    expect(usage()).toBeLessThan(2.5 * 1024 * 1024);
+    await pull(1); // image 2 is now more recently pulled than image 3
+    const gets = upstreamGets.get("/v2/admin/e1/manifests/v1") ?? 0;
+    await pull(0); // image 1 again, fetched from the upstream: image 3 makes room, not image 2
+    expect(upstreamGets.get("/v2/admin/e1/manifests/v1")).toBe(gets + 1);
+    expect([cached(0), cached(1), cached(2)]).toEqual([true, true, false]);
+    expect(usage()).toBeLessThan(2.5 * 1024 * 1024);
+    // The audit log says what went, as the system.
+    const logs = await expectJson(await admin.get(`/api/v1/organization/${org}/logs`), 200);
+    expect(logs.logs.find((l: { kind: string; metadata: { repo?: string; tag?: string } }) => l.kind === "permanently_delete_tag" && l.metadata.repo === "admin/e1")?.metadata.tag).toBe("v1");
+  });
+
+  test("an image larger than the whole quota is refused (403 DENIED) when nothing can make room", async () => {
+    const big = await up.pushImage("admin/big", "huge", { layers: 1, layerSize: 3 * 1024 * 1024 });
+    const repo = "small/admin/big";
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    const res = await c.fetch(`/v2/${repo}/manifests/huge`, { headers: { Accept: big.mediaType } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe("DENIED");
+  });
+
+  test("with the upstream stopped, what is cached is still served until it expires", async () => {
+    const repo = `${ORG}/admin/app`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    skewMs += 3600_000;
+    await pullImage(c, repo, "v1", image); // expired: fetched again, checked now
+    skewMs += 50_000;
+    await pullImage(c, repo, "v1", image); // renews the expiry to 110 s
+    await flushPulls();
     await upstream.stop();
     relay.stop(true); // nothing listens at the upstream's address any more
-    skewMs += 3600_000;
-    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
-    await pullImage(c, `${ORG}/admin/app`, "v1", image);
+    skewMs += 20_000; // re-checked: the connection is refused, the tag has not expired
+    await pullImage(c, repo, "v1", image);
+    skewMs += 45_000;
+    await expectError(await c.fetch(`/v2/${repo}/manifests/v1`, { headers: { Accept: image.mediaType } }), 404, "MANIFEST_UNKNOWN");
   });
 
   test("deleting the configuration: Deleted, then Quay's empty view and a 404", async () => {

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
-import { blobs, repositories, repositoryBlobs } from "../schema";
+import { blobs, manifestBlobs, manifests, repositories, repositoryBlobs } from "../schema";
 
 /** Which blobs exist, and which repositories may serve them. */
 export class BlobLinkStore {
@@ -32,6 +32,31 @@ export class BlobLinkStore {
       .from(repositoryBlobs)
       .innerJoin(repositories, eq(repositories.id, repositoryBlobs.repositoryId))
       .where(eq(repositoryBlobs.digest, digest))
+      .limit(1)
+      .get();
+  }
+
+  /**
+   * For a proxy cache: another repository of the same namespace that links the blob, when a
+   * manifest of `repoId` names it (so only what this repository's upstream manifests name is
+   * shared, and only within the organization).
+   */
+  sameNamespaceHolder(repoId: number, digest: string): { id: number; fullName: string } | undefined {
+    const named = this.db
+      .select({ one: sql`1` })
+      .from(manifestBlobs)
+      .innerJoin(manifests, eq(manifests.id, manifestBlobs.manifestId))
+      .where(and(eq(manifestBlobs.digest, digest), eq(manifests.repositoryId, repoId)))
+      .limit(1)
+      .get();
+    if (!named) return undefined;
+    const ns = this.db.select({ ns: repositories.namespaceId }).from(repositories).where(eq(repositories.id, repoId)).get();
+    if (!ns) return undefined;
+    return this.db
+      .select({ id: repositories.id, fullName: repositories.fullName })
+      .from(repositoryBlobs)
+      .innerJoin(repositories, eq(repositories.id, repositoryBlobs.repositoryId))
+      .where(and(eq(repositoryBlobs.digest, digest), eq(repositories.namespaceId, ns.ns)))
       .limit(1)
       .get();
   }

@@ -58,13 +58,14 @@ export class ManifestStore {
       .prepare();
   }
 
-  /** The manifest a live, unexpired tag points at. Tags with an expiry are not cached (it would outlive it). */
+  /**
+   * The manifest a live, unexpired tag points at. A remembered tag with an expiry is checked
+   * against the clock on each hit (a proxy cache's tags all have one, and are read on every pull).
+   */
   getByTag(repoId: number, tag: string): StoredManifest | undefined {
-    return this.cache.get(
-      `tag\0${repoId}\0${tag}`,
-      () => this.byTag.get({ repo: repoId, tag, now: this.clock() }),
-      (row) => row?.expiresMs == null,
-    );
+    const now = this.clock();
+    const row = this.cache.get(`tag\0${repoId}\0${tag}`, () => this.byTag.get({ repo: repoId, tag, now }));
+    return row?.expiresMs != null && row.expiresMs <= now ? undefined : row;
   }
 
   getByDigest(repoId: number, digest: string): StoredManifest | undefined {

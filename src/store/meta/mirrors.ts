@@ -53,6 +53,8 @@ export interface NewMirror {
   syncStartMs: number;
   timeoutS: number;
   isEnabled: boolean;
+  /** Quay's architecture_filter (empty: every platform). */
+  architectureFilter?: string[];
 }
 
 /** What API v1's PUT may change (credentials apart: changeCredentials). */
@@ -135,7 +137,14 @@ export class MirrorStore {
   create(m: NewMirror): boolean {
     const inserted = this.db
       .insert(repoMirrors)
-      .values({ ...m, username: this.seal(m.username), password: this.seal(m.password), tagGlobs: JSON.stringify(m.tagGlobs), syncTransactionId: randomUUID() })
+      .values({
+        ...m,
+        username: this.seal(m.username),
+        password: this.seal(m.password),
+        tagGlobs: JSON.stringify(m.tagGlobs),
+        architectureFilter: JSON.stringify(m.architectureFilter ?? []),
+        syncTransactionId: randomUUID(),
+      })
       .onConflictDoNothing()
       .returning({ id: repoMirrors.id })
       .get();

@@ -1,7 +1,7 @@
 // Proxy-cache organizations (Quay's data/model/proxy_cache.py): one configuration per
 // organization. Credentials are encrypted at rest (FieldCipher "proxy cache credential"); methods
 // take and give plaintext, and only credentials() gives the password.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import type { FieldCipher } from "../fieldEncryption";
 import { namespaces, proxyCacheConfigs, repositories, tags } from "../schema";
@@ -39,11 +39,20 @@ export class ProxyCacheStore {
    * cache is made; one process makes them (a second node would need LISTEN/NOTIFY here).
    */
   private cacheOrgNames: Set<string> | undefined;
+  /** forOrg's query, prepared: it runs on every manifest GET of a cache org. */
+  private readonly ofOrg;
 
   constructor(
     private readonly db: MetaDb,
     private readonly cipher: FieldCipher,
-  ) {}
+  ) {
+    this.ofOrg = db
+      .select(columns)
+      .from(proxyCacheConfigs)
+      .innerJoin(namespaces, eq(namespaces.id, proxyCacheConfigs.namespaceId))
+      .where(eq(namespaces.name, sql.placeholder("org")))
+      .prepare();
+  }
 
   private seal(v: string | null): string | null {
     return v === null || v === "" ? null : this.cipher.seal(v);
@@ -65,12 +74,7 @@ export class ProxyCacheStore {
   /** The configuration of organization `org`, or undefined (a user, or an org that is no cache). */
   forOrg(org: string): ProxyCacheConfig | undefined {
     if (!this.mayBeCache(org)) return undefined;
-    return this.db
-      .select(columns)
-      .from(proxyCacheConfigs)
-      .innerJoin(namespaces, eq(namespaces.id, proxyCacheConfigs.namespaceId))
-      .where(eq(namespaces.name, org))
-      .get();
+    return this.ofOrg.get({ org });
   }
 
   /** The upstream credentials, decrypted; undefined when there are none (or they cannot be read). */

@@ -22,10 +22,13 @@ export const repoMirrors = sqliteTable("repo_mirrors", {
   username: text("username"),
   password: text("password"),
   verifyTls: integer("verify_tls", { mode: "boolean" }).notNull().default(true),
+  // Quay's external_registry_config.proxy ({http_proxy, https_proxy, no_proxy}) as JSON, encrypted
+  // (FieldCipher "mirror credential": a proxy URL may carry a login); null: none.
+  proxy: text("proxy"),
   unsignedImages: integer("unsigned_images", { mode: "boolean" }).notNull().default(false),
   // JSON array of glob patterns (tag_glob_csv's rule_value).
   tagGlobs: text("tag_globs").notNull(),
-  // JSON array of architectures (Quay's architecture_filter; kept, shown, not applied).
+  // JSON array of architectures (Quay's architecture_filter: only these platforms of an index are copied).
   architectureFilter: text("architecture_filter").notNull().default("[]"),
   syncIntervalS: integer("sync_interval_s").notNull(),
   syncStartMs: integer("sync_start_ms"),

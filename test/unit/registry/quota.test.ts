@@ -1,6 +1,6 @@
 // Quay's check_limits as a table: which limit a usage reaches.
 import { expect, test } from "bun:test";
-import { limitShare, measureQuota, type QuotaLimits } from "../../../src/registry/quota";
+import { limitShare, measureQuota, rejectBytes, type QuotaLimits } from "../../../src/registry/quota";
 
 const W = (percent: number) => ({ type: "Warning" as const, percent });
 const R = (percent: number) => ({ type: "Reject" as const, percent });
@@ -25,4 +25,14 @@ test.each<[string, QuotaLimits, number, "Warning" | "Reject" | null, number | nu
 test("a limit's share of the quota", () => {
   expect(limitShare(1073741824, 80)).toBe(858993459);
   expect(limitShare(3, 50)).toBe(1);
+});
+
+test.each<[string, QuotaLimits, number | undefined]>([
+  ["no Reject limit: nothing is refused", q(1000, W(80)), undefined],
+  ["no limits at all", q(1000), undefined],
+  ["one Reject limit", q(1000, W(80), R(100)), 1000],
+  ["the lowest of several Reject limits", q(1000, R(100), R(90)), 900],
+  ["shares round down", q(999, R(50)), 499],
+])("the usage pushes are refused at: %s", (_name, quota, bytes) => {
+  expect(rejectBytes(quota)).toBe(bytes);
 });

@@ -1,7 +1,7 @@
 // The upstream client against small loopback servers that record what they receive: credentials
 // reach only the configured host (a redirect to blob storage elsewhere drops them), Basic auth
 // after a Basic challenge, Link pages followed, digests checked for manifests and blobs, and
-// loopback refused unless allowed.
+// loopback refused unless allowed, a proxy resolving to a metadata address too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { UpstreamClient, UpstreamError } from "../../../src/upstream";
 
@@ -105,6 +105,23 @@ describe("the upstream client", () => {
     const before = atRegistry.length;
     const e = await client(false).tags("ns/app").catch((e) => e);
     expect(e.message).toContain("mirrorAllowLoopback is off");
+    expect(atRegistry.length).toBe(before);
+  });
+
+  test("a proxy whose name resolves to a link-local address is refused at each connection, before any request (DNS can change after configuration)", async () => {
+    const before = atRegistry.length;
+    const proxied = new UpstreamClient({
+      host: `127.0.0.1:${registry.port}`,
+      scheme: "http",
+      credentials: { username: "mirror", password: "s3cret" },
+      maxManifestBytes: 4096,
+      policy: { allowLoopback: true, allowLinkLocal: false },
+      verifyTls: true,
+      proxy: { http: "http://proxy.example:3128" },
+      resolve: async (name) => (name === "proxy.example" ? ["169.254.169.254"] : ["127.0.0.1"]),
+    });
+    const e = await proxied.tags("ns/app").catch((e) => e);
+    expect(e.message).toContain("mirrorAllowLinkLocal is off");
     expect(atRegistry.length).toBe(before);
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `repo_mirrors` ADD `proxy` text;
