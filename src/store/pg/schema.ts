@@ -41,3 +41,4 @@ export const namespaceUsage = pgTableFrom(s.namespaceUsage);
 export const quotaNotices = pgTableFrom(s.quotaNotices);
 export const repoMirrors = pgTableFrom(s.repoMirrors);
 export const proxyCacheConfigs = pgTableFrom(s.proxyCacheConfigs);
+export const proxyCacheTags = pgTableFrom(s.proxyCacheTags);
