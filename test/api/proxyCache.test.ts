@@ -6,6 +6,7 @@
 // least recently pulled image, 32 concurrent first pulls fetching each blob from the upstream
 // once, pushes refused, and who may pull.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BearerRegistryClient, expectError, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
@@ -225,6 +226,30 @@ describe("pulls through the cache", () => {
     await pullImage(c, `${ORG}/admin/app`, "v1", image);
     expect(manifestGets()).toBe(before);
     skewMs += 31_000; // past expiration_s since the check: asked again
+    await pullImage(c, `${ORG}/admin/app`, "v1", image);
+    expect(manifestGets()).toBe(before + 1);
+  });
+
+  test("an upgrade from before the check times were stored: each live cached tag is recorded as never checked and never pulled", async () => {
+    const manifestGets = () => upstreamGets.get("/v2/admin/app/manifests/v1") ?? 0;
+    await flushPulls();
+    await local.stop();
+    // The data directory as the release before migration 0015 left it (0016 came after it).
+    const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/migrations/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
+    const since = journal.entries.find((e) => e.tag === "0015_proxy_cache_tags")!.when;
+    const old = new Database(join(localDir, "berth.db"));
+    old.exec("DROP TABLE proxy_cache_tags; ALTER TABLE repo_mirrors DROP COLUMN proxy");
+    old.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [since]);
+    old.close();
+    local = await startLocal();
+    admin = await signedIn(local.url, "admin", PASSWORD);
+    const recorded = local.server.ctx.stores.db.$client
+      .query("SELECT r.full_name AS repo, p.name AS tag, p.checked_ms AS checked, p.pulled_ms AS pulled FROM proxy_cache_tags p JOIN repositories r ON r.id = p.repository_id")
+      .all();
+    expect(recorded).toContainEqual({ repo: `${ORG}/admin/app`, tag: "v1", checked: 0, pulled: 0 });
+    // Never checked: the next pull asks the upstream, as the first pull after a restart did before.
+    const before = manifestGets();
+    const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
     await pullImage(c, `${ORG}/admin/app`, "v1", image);
     expect(manifestGets()).toBe(before + 1);
   });

@@ -7,4 +7,11 @@ CREATE TABLE `proxy_cache_tags` (
 	FOREIGN KEY (`repository_id`) REFERENCES `repositories`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `proxy_cache_tags_pulled` ON `proxy_cache_tags` (`pulled_ms`);
+CREATE INDEX `proxy_cache_tags_pulled` ON `proxy_cache_tags` (`pulled_ms`);--> statement-breakpoint
+-- Tags a proxy cache stored before this table: checked never (the next pull checks upstream, as
+-- after a restart before) and pulled never (the first that quota eviction may take).
+INSERT OR IGNORE INTO `proxy_cache_tags` (`repository_id`, `name`, `checked_ms`, `pulled_ms`)
+SELECT t.`repository_id`, t.`name`, 0, 0 FROM `tags` t
+JOIN `repositories` r ON r.`id` = t.`repository_id`
+JOIN `proxy_cache_configs` p ON p.`namespace_id` = r.`namespace_id`
+WHERE t.`end_ms` IS NULL;
