@@ -1,5 +1,5 @@
 import { S3Client } from "bun";
-import { sha256Hex, signRequest, UNSIGNED_PAYLOAD, type SigningKeys } from "./sigv4";
+import { sha256Hex, signRequest, UNSIGNED_PAYLOAD, uriEncode, type SigningKeys } from "./sigv4";
 
 // One bucket of an S3-compatible store: Bun.S3Client for what it does (GET with ranges, PUT of
 // small objects, HEAD, list, delete, presign) and SigV4-signed fetches for what it lacks in Bun
@@ -68,7 +68,7 @@ export class S3Api {
     const headers = signRequest(this.settings, { method, host, path, query, headers: opts.headers ?? {}, payloadHash }, new Date());
     delete headers.host;
     const qs = new URLSearchParams(query).toString();
-    const url = `${base.protocol}//${host}${path.split("/").map(encodeURIComponent).join("/")}${qs ? `?${qs}` : ""}`;
+    const url = `${base.protocol}//${host}${uriEncode(path, true)}${qs ? `?${qs}` : ""}`;
     const res = await fetch(url, { method, headers, body });
     const text = await res.text();
     // CompleteMultipartUpload and copies can answer 200 with an error inside.
