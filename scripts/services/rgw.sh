@@ -5,6 +5,7 @@
 #   scripts/services/rgw.sh start   # installs Debian's ceph packages when missing, starts it
 #   scripts/services/rgw.sh stop    # ends the daemons it started, by their pid files
 #   scripts/services/rgw.sh env     # prints the settings (also in $BERTH_RGW_DIR/env)
+#   scripts/services/rgw.sh purge BUCKET   # drops a bucket and its objects at once (benchmarks)
 #
 # Objects live in memory (memstore): nothing survives `stop`. `start` on a running gateway only
 # prints the settings. Needs root for apt-get, and only for that.
@@ -52,8 +53,13 @@ running() {
 case "${1:-start}" in
   stop) stop; exit 0 ;;
   env) print_env; exit 0 ;;
+  purge)
+    # memstore holds 2 GiB: a benchmark empties its bucket between runs, its space back at once.
+    CEPH_CONF=$D/ceph.conf radosgw-admin bucket rm --bucket="${2:?bucket}" --purge-objects >/dev/null 2>&1 || true
+    CEPH_CONF=$D/ceph.conf radosgw-admin gc process --include-all >/dev/null 2>&1 || true
+    exit 0 ;;
   start) ;;
-  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|env|purge BUCKET" >&2; exit 2 ;;
 esac
 
 if running; then print_env; exit 0; fi
@@ -109,6 +115,9 @@ osd data = $D/osd.0
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw dynamic resharding = false
+# Deleted objects' space comes back within seconds, not RGW's default two hours: memstore is RAM.
+rgw gc obj min wait = 5
+rgw gc processor period = 5
 CONF
 monmaptool --create --add a "127.0.0.1:$MON_PORT" --fsid "$FSID" "$D/monmap" >/dev/null
 ceph-authtool --create-keyring "$D/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null

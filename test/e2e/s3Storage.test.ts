@@ -113,7 +113,7 @@ if (!settings) {
       // A range is served from the bucket too.
       const ranged = await fetch(`${srv.url}/v2/s3/small/blobs/${digest}`, { headers: { range: "bytes=100-199" } });
       expect(ranged.status).toBe(206);
-      expect(new Uint8Array(await ranged.arrayBuffer())).toEqual([...gen.chunks(100, 100)][0]!);
+      expect(Buffer.compare(new Uint8Array(await ranged.arrayBuffer()), [...gen.chunks(100, 100)][0]!)).toBe(0);
     });
 
     test("a server killed in the middle of a chunked upload: the restarted one (pulls redirected to the bucket) finishes it", async () => {

@@ -1,5 +1,6 @@
 // The object store the S3 tests run against: set by scripts/services/rgw.sh (a real Ceph RGW on
 // loopback; .ci/run starts it). Unset, those tests are skipped with a message saying so.
+import { basename } from "node:path";
 import { S3BlobStore, type S3StoreOptions } from "../../src/store/blobs/s3BlobStore";
 
 /** The settings from BERTH_TEST_S3=s3://bucket[/prefix] and BERTH_S3_*, or undefined when unset. */
@@ -33,5 +34,23 @@ export async function freshS3Store(extra: Partial<S3StoreOptions> = {}): Promise
       for await (const key of store.api.keys(prefix)) await store.api.client.delete(key);
       for (const open of await store.api.listMultipart(prefix)) await store.api.abortMultipart(open.key, open.uploadId);
     },
+  };
+}
+
+/**
+ * With BERTH_TEST_API_STORAGE=s3 (and BERTH_TEST_S3), in-process test servers keep their blobs
+ * under a prefix of the test bucket named after their data directory (a restart on the same
+ * directory finds its blobs): the settings to add, or none.
+ */
+export function apiS3Overrides(dataDir: string): Record<string, string> {
+  const settings = testS3Settings();
+  if (process.env.BERTH_TEST_API_STORAGE !== "s3" || !settings) return {};
+  return {
+    storage: `s3://${settings.bucket}/api-${basename(dataDir)}`,
+    s3Endpoint: settings.endpoint,
+    s3Region: settings.region,
+    s3AccessKey: settings.accessKeyId,
+    s3SecretKey: settings.secretAccessKey,
+    s3PathStyle: String(settings.pathStyle),
   };
 }

@@ -213,6 +213,9 @@ export class S3Uploads {
       source = snap.base!.key;
     } else if (snap.base) {
       source = snap.base.key;
+    } else if (snap.segments.length === 1) {
+      // A blob sent in one request (docker's usual push): its one segment is the object.
+      source = snap.segments[0]!.key;
     } else {
       source = this.newKey(id, "whole");
       await this.api.client.write(source, new Blob(await Promise.all(snap.segments.map((g) => this.api.client.file(g.key).arrayBuffer()))));
@@ -223,11 +226,11 @@ export class S3Uploads {
   }
 
   async delete(id: string): Promise<void> {
-    const state = await this.load(id);
-    for (const s of [state?.cur, state?.prev]) if (s?.multipart) await this.api.abortMultipart(s.multipart.key, s.multipart.id);
-    // Multipart uploads a crashed request opened without recording them.
+    // Every open multipart upload of the session: recorded ones, and any a crashed request opened.
     for (const open of await this.api.listMultipart(this.folder(id))) await this.api.abortMultipart(open.key, open.uploadId);
-    for await (const key of this.api.keys(this.folder(id))) if (key !== this.stateKey(id)) await this.api.client.delete(key);
+    const keys: string[] = [];
+    for await (const key of this.api.keys(this.folder(id))) if (key !== this.stateKey(id)) keys.push(key);
+    await Promise.all(keys.map((key) => this.api.client.delete(key)));
     // The state goes last: while it is there the upload still counts as one.
     await this.api.client.delete(this.stateKey(id));
   }
