@@ -196,7 +196,7 @@ export class S3Uploads {
     }
   }
 
-  /** Assembles the upload into one object and copies it to `target`; answers its size. */
+  /** Assembles the upload into one object and copies it to `target`, then drops the session. */
   async commit(id: string, target: string): Promise<void> {
     const state = await this.loadOrThrow(id);
     const snap = structuredClone(state.cur);
@@ -210,6 +210,8 @@ export class S3Uploads {
     }
     if (snap.multipart) {
       await this.completeParts(snap);
+      // Recorded, so a commit retried after a failed copy finds the completed object.
+      await this.save(id, { cur: snap }, state);
       source = snap.base!.key;
     } else if (snap.base) {
       source = snap.base.key;
