@@ -162,4 +162,22 @@ if (!testS3Settings()) {
       }
     });
   });
+
+  describe("the S3 store at start and in /health/endtoend", () => {
+    test("a missing bucket is created at start (and a second start finds it)", async () => {
+      const bucket = `berth-made-${crypto.randomUUID().slice(0, 8)}`;
+      const store = await new S3BlobStore({ ...testS3Settings()!, bucket, prefix: "" }).open();
+      await new S3BlobStore({ ...testS3Settings()!, bucket, prefix: "" }).open();
+      expect(await store.probe()).toEqual({ ok: true });
+      await store.api.call("delete bucket", "DELETE", "", {});
+    });
+
+    test("probe() with a wrong secret fails, naming the step, without echoing the secret", async () => {
+      const store = new S3BlobStore({ ...testS3Settings()!, secretAccessKey: "not-the-secret-at-all", prefix: "probe-test/" });
+      const out = await store.probe();
+      expect(out.ok).toBe(false);
+      expect(out.ok === false && out.reason).toStartWith("write an object:");
+      expect(out.ok === false && out.reason).not.toContain("not-the-secret-at-all");
+    });
+  });
 }
