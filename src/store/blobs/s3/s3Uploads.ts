@@ -87,17 +87,23 @@ export class S3Uploads {
   }
 
   async append(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
-    const old = await this.loadOrThrow(id);
-    const snap = await this.at(id, old, offset);
-    const start = structuredClone(snap);
+    // The body is read from the start while the state loads: a stream that breaks drops what
+    // it still queues, and the bytes that arrived before a hang-up are the client's to keep.
+    const reader = body?.getReader();
+    const loading = this.loadOrThrow(id).then(async (old) => {
+      const snap = await this.at(id, old, offset);
+      return { old, snap, start: structuredClone(snap) };
+    });
+    loading.catch(() => {}); // surfaces at its await below
+    let loaded: Awaited<typeof loading> | undefined;
     let written = 0;
     let aborted = false;
     const pending: Uint8Array[] = [];
     let pendingBytes = 0;
-    let saved = old;
-    const segBytes = () => snap.segments.reduce((n, g) => n + g.size, 0);
+    let saved: UploadState | undefined;
+    const segBytes = (snap: Snapshot) => snap.segments.reduce((n, g) => n + g.size, 0);
     // One full part: the segments earlier requests left, then the bytes of this one.
-    const flushPart = async () => {
+    const flushPart = async (snap: Snapshot, start: Snapshot) => {
       const part = new Uint8Array(PART_BYTES);
       let fill = 0;
       for (const g of snap.segments) {
@@ -120,31 +126,33 @@ export class S3Uploads {
       await this.save(id, next, saved);
       saved = structuredClone(next);
     };
-    if (body) {
-      const reader = body.getReader();
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch {
-          // The client hung up or stalled: what arrived is kept (and reported).
-          aborted = true;
-          break;
-        }
-        if (chunk.done) break;
-        onChunk(chunk.value);
-        written += chunk.value.byteLength;
-        pending.push(chunk.value);
-        pendingBytes += chunk.value.byteLength;
-        while (segBytes() + pendingBytes >= PART_BYTES) await flushPart();
+    while (reader) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        // The client hung up or stalled: what arrived is kept (and reported).
+        aborted = true;
+        break;
       }
+      if (chunk.done) break;
+      onChunk(chunk.value);
+      written += chunk.value.byteLength;
+      pending.push(chunk.value);
+      pendingBytes += chunk.value.byteLength;
+      // Until the state is known, up to one part gathers in memory.
+      if (!loaded && pendingBytes < PART_BYTES) continue;
+      loaded ??= await loading;
+      saved ??= loaded.old;
+      while (segBytes(loaded.snap) + pendingBytes >= PART_BYTES) await flushPart(loaded.snap, loaded.start);
     }
+    const { old, snap, start } = (loaded ??= await loading);
     if (pendingBytes > 0) {
       const key = this.newKey(id, "seg");
       await this.api.client.write(key, new Blob(pending));
       snap.segments.push({ key, size: pendingBytes });
     }
-    await this.save(id, { cur: snap, prev: start }, saved);
+    await this.save(id, { cur: snap, prev: start }, saved ?? old);
     return { written, aborted };
   }
 
