@@ -171,7 +171,15 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 
 /** Runs a chore on the data directory: its answer on stdout; a CliError's message on stderr, with its exit code. */
 async function runChore(config: Config, chore: Chore): Promise<number> {
-  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000, blobs: await openBlobStore(config) });
+  let blobs;
+  try {
+    blobs = await openBlobStore(config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`berth: ${e.message}`);
+    return 2;
+  }
+  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000, blobs });
   for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
   // Changes to registry state go through the registry and its listeners, as the server's do: the
   // audit log, push-time labels, and notifications (queued in the outbox; a running server's

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startBinary, tempDir, type BinaryServer } from "../support/server";
+import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
 import { hashBody, layoutBlobs, locationOf, MiB, OciLayoutWriter, rangeEnd, run, SeededBytes } from "../support/e2eHelpers";
 import { freshS3Store, S3_SKIP_MESSAGE, testS3Settings } from "../support/s3";
 
@@ -147,6 +147,12 @@ if (!settings) {
       expect(await hashBody(await fetch(target))).toEqual({ digest, size });
       expect(await hashBody(await fetch(`${srv.url}/v2/s3/restart/blobs/${digest}`))).toEqual({ digest, size });
       expect(await keysUnder("uploads/")).toEqual([]);
+    });
+
+    test("berth gc on the data directory without its --storage is refused, naming the storage (it would see every blob missing)", async () => {
+      const gc = await run([await buildBinary(), "gc", "--data", dataDir], { allowFail: true, env: { BERTH_STORAGE: "" } });
+      expect(gc.code).toBe(2);
+      expect(gc.stderr).toContain(`start it with --storage s3://${settings.bucket}/${bucket.prefix.replace(/\/$/, "")}`);
     });
 
     test("skopeo pulls through the redirect byte for byte", async () => {
