@@ -10,18 +10,11 @@
 #   scripts/bench-tls.sh [ROUNDS] [extra registry-bench args...]   (needs a built dist/berth)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bench=${BENCH:-$here/../shared/bench}
-[ -d "$bench" ] || bench=$here/../../shared/bench   # from a worktree under /work/wt
 rounds=${1:-2}; shift || true
-OUT=${OUT:-$here/docs/bench/tls-$(date +%Y-%m-%d)}
-mkdir -p "$OUT"
-PORT=${PORT:-5067}
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$here/scripts/bench-lib.sh"
+bench_prepare tls 5067
 command -v docker-registry >/dev/null || { echo "apt-get install docker-registry" >&2; exit 1; }
 
-. "$here/scripts/bench-lib.sh"
 self_signed "$tmp"
 
 

@@ -8,17 +8,10 @@
 #   scripts/bench-upload.sh [ROUNDS]        (needs a built dist/berth)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bench=${BENCH:-$here/../shared/bench}
-[ -d "$bench" ] || bench=$here/../../shared/bench   # from a worktree under /work/wt
 rounds=${1:-3}
-OUT=${OUT:-$here/docs/bench/upload-$(date +%Y-%m-%d)}
-mkdir -p "$OUT"
-PORT=${PORT:-5066}
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
 . "$here/scripts/bench-lib.sh"
+bench_prepare upload 5066
+
 self_signed "$tmp"
 head -c 16M /dev/urandom > "$tmp/served"
 
@@ -45,9 +38,4 @@ one() {
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt" >&2
-  if [ $((r % 2)) = 1 ]; then order="ceiling plain tls"; else order="tls plain ceiling"; fi
-  for m in $order; do one "$m"; done
-done
-echo "results in $OUT" >&2
+bench_rounds "$rounds" "ceiling plain tls" "tls plain ceiling"

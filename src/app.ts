@@ -16,6 +16,7 @@ import { openAccess, type AccessPolicy } from "./perm/access";
 import { RepoRoleResolver } from "./perm/repoRoles";
 import { TokenAccessPolicy } from "./perm/tokenAccess";
 import { openStores, type Stores } from "./store";
+import { openBlobStore } from "./store/blobs/openBlobStore";
 import type { StoreNodeState } from "./store/nodeState";
 import { isV1Path, pathOf, v1Routes, webConfigRoutes } from "./v1";
 import { v1Options } from "./v1/session";
@@ -129,8 +130,10 @@ export async function createContext(
   const metrics = new Metrics({ blobBytes: () => stores.blobLinks.totalBytes(), quotaUses: () => stores.quotas.uses() });
   // Logins are counted whichever throttle a deployment passes in.
   state.loginThrottle = countingLoginThrottle(state.loginThrottle, (outcome) => metrics.login(outcome));
+  const blobs = await openBlobStore(config);
   const stores = openStores({
     dataDir: config.data,
+    blobs,
     uploadTtlMs: config.uploadTtlSeconds * 1000,
     maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
     nodeState: given,

@@ -12,6 +12,24 @@ export const ConfigSchema = Type.Object(
     host: Type.String({ default: "0.0.0.0", minLength: 1, description: "address to listen on" }),
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: "TCP port" }),
     data: Type.String({ default: "./berth-data", minLength: 1, description: "data directory" }),
+    storage: Type.Optional(
+      Type.String({
+        pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
+        description: "keep blobs in an S3-compatible bucket, s3://bucket/prefix (the database stays in the data directory); default: the data directory",
+      }),
+    ),
+    s3Endpoint: Type.Optional(Type.String({ pattern: "^https?://", description: "the S3 endpoint URL; default: https://s3.<s3Region>.amazonaws.com" })),
+    s3Region: Type.String({ default: "us-east-1", minLength: 1, description: "the S3 region requests are signed for" }),
+    s3AccessKey: Type.Optional(Type.String({ minLength: 1, description: "S3 access key id" })),
+    s3SecretKey: Type.Optional(Type.String({ minLength: 1, description: "S3 secret access key" })),
+    s3PathStyle: Type.Boolean({
+      default: false,
+      description: "address the bucket as <endpoint>/<bucket> (Ceph RGW, MinIO) instead of <bucket>.<endpoint host> (AWS)",
+    }),
+    storageRedirect: Type.Boolean({
+      default: false,
+      description: "with S3 storage, blob pulls answer 307 to a presigned URL (20 minutes) instead of streaming through Berth (Distribution's redirect)",
+    }),
     auth: Type.Union([Type.Literal("token"), Type.Literal("none")], {
       default: "token",
       description: "token: Docker token auth at /v2/auth; none: anyone may push and pull",
@@ -191,6 +209,13 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   host: "BERTH_HOST",
   port: "BERTH_PORT",
   data: "BERTH_DATA",
+  storage: "BERTH_STORAGE",
+  s3Endpoint: "BERTH_S3_ENDPOINT",
+  s3Region: "BERTH_S3_REGION",
+  s3AccessKey: "BERTH_S3_ACCESS_KEY",
+  s3SecretKey: "BERTH_S3_SECRET_KEY",
+  s3PathStyle: "BERTH_S3_PATH_STYLE",
+  storageRedirect: "BERTH_STORAGE_REDIRECT",
   auth: "BERTH_AUTH",
   publicUrl: "BERTH_PUBLIC_URL",
   service: "BERTH_SERVICE",
@@ -248,7 +273,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
 export class ConfigError extends Error {}
 
 /** Settings that are credentials: never echoed in errors or `berth config check`. */
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set(["metricsToken"]);
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(["metricsToken", "s3SecretKey"]);
 
 /** The settings as they may be shown: secrets replaced by "(set)". */
 export function printableConfig(config: Config): Record<string, unknown> {
@@ -325,6 +350,10 @@ export function loadConfig(
   const badProxy = (withDefaults as Config).trustedProxies.find((p) => !parseIpRange(p));
   if (badProxy !== undefined) {
     throw new ConfigError(`invalid configuration:\n  ${origin.trustedProxies ?? "trustedProxies"}: "${badProxy}" is not an IP address or CIDR range`);
+  }
+  const c = withDefaults as Config;
+  if (c.storage && (c.s3AccessKey === undefined || c.s3SecretKey === undefined)) {
+    throw new ConfigError(`invalid configuration:\n  ${origin.storage ?? "storage"}: S3 storage needs s3AccessKey and s3SecretKey`);
   }
   const tlsProblem = tlsSettingsProblem(withDefaults as Config, origin);
   if (tlsProblem) throw new ConfigError(`invalid configuration:\n  ${tlsProblem}`);

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, printableConfig, type Config } from "./config"
 import { createLogger } from "./log";
 import { startServer } from "./server";
 import { openStores, type Stores } from "./store";
+import { openBlobStore } from "./store/blobs/openBlobStore";
 import { RegistryEvents } from "./events/registryEvents";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { Registry, SYSTEM_ACTOR } from "./registry/registry";
@@ -83,6 +84,7 @@ function parseCli(argv: string[]) {
       port: { type: "string", short: "p" },
       host: { type: "string" },
       data: { type: "string", short: "d" },
+      storage: { type: "string" },
       config: { type: "string", short: "c" },
       auth: { type: "string" },
       "public-url": { type: "string" },
@@ -112,6 +114,7 @@ function parseCli(argv: string[]) {
     port: values.port,
     host: values.host,
     data: values.data,
+    storage: values.storage,
     auth: values.auth,
     publicUrl: values["public-url"],
     tls: values.tls,
@@ -168,7 +171,15 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 
 /** Runs a chore on the data directory: its answer on stdout; a CliError's message on stderr, with its exit code. */
 async function runChore(config: Config, chore: Chore): Promise<number> {
-  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000 });
+  let blobs;
+  try {
+    blobs = await openBlobStore(config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`berth: ${e.message}`);
+    return 2;
+  }
+  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000, blobs });
   for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
   // Changes to registry state go through the registry and its listeners, as the server's do: the
   // audit log, push-time labels, and notifications (queued in the outbox; a running server's
@@ -268,6 +279,11 @@ async function main(argv: string[]): Promise<number> {
     const dir = sub;
     if (!dir) {
       console.error(`berth: ${command} needs a directory\n\n${USAGE}`);
+      return 2;
+    }
+    if (config.storage) {
+      // Backups copy blob files from the data directory; a bucket is backed up by the object store's own means.
+      console.error(`berth: ${command}: not yet with S3 storage (${config.storage}): back up the bucket with the object store's tools and berth.db with berth backup on a directory-backed copy`);
       return 2;
     }
     try {

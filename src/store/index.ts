@@ -93,6 +93,8 @@ export interface StoreOptions {
   maxOpenUploadsPerOwner?: number;
   /** The registry's clock (tests pass a fake one). */
   clock?: () => number;
+  /** Where blob bytes live (openBlobStore.ts); default: the data directory. */
+  blobs?: BlobStore;
   /** State only one process can hold (nodeState.ts): pieces not given are the single-node ones. */
   nodeState?: Partial<StoreNodeState>;
 }
@@ -109,7 +111,7 @@ export function openStores(opts: StoreOptions): Stores {
     const scrubbed = scrubFreedContent(db);
     if (scrubbed !== true) warnings.push(`robot tokens are encrypted now, but old plaintext copies may remain in berth.db until it is rebuilt (${scrubbed})`);
   }
-  const blobs = new FsBlobStore(opts.dataDir);
+  const blobs = opts.blobs ?? new FsBlobStore(opts.dataDir);
   const blobLinks = new BlobLinkStore(db);
   const state = singleNodeStoreState(db, opts.nodeState);
   const cache = state.readCache;

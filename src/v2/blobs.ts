@@ -40,6 +40,9 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
     });
   }
   const head = request.method === "HEAD";
+  // A store set to redirect hands pulls to the object store (the client re-sends its Range).
+  const redirect = head ? undefined : ctx.stores.blobs.redirectUrl(digest.value);
+  if (redirect) return new Response(null, { status: 307, headers: v2Headers({ "Docker-Content-Digest": digest.value, Location: redirect }) });
   if (range.kind === "partial") {
     const length = range.end - range.start + 1;
     const headers = v2Headers({
@@ -47,11 +50,11 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
       "Content-Length": String(length),
       "Content-Range": `bytes ${range.start}-${range.end}/${size}`,
     });
-    return new Response(head ? null : ctx.stores.blobs.read(digest.value, range), { status: 206, headers });
+    return new Response(head ? null : ctx.stores.blobs.body(digest.value, range), { status: 206, headers });
   }
   const headers = v2Headers({ ...base, "Content-Length": String(size) });
   if (head || size === 0) return new Response(null, { status: 200, headers });
-  return new Response(ctx.stores.blobs.read(digest.value), { status: 200, headers });
+  return new Response(ctx.stores.blobs.body(digest.value), { status: 200, headers });
 }
 
 /** Unlinks the blob from the repository; garbage collection reclaims the bytes later. */

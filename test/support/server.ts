@@ -12,6 +12,7 @@ import type { UserRow } from "../../src/store/meta/users";
 import type { NotificationOptions } from "../../src/notify";
 import type { LoginThrottle } from "../../src/auth/loginThrottle";
 import type { NodeState } from "../../src/app";
+import { apiS3Overrides } from "./s3";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -51,7 +52,10 @@ export async function startTestServer(
   const dataDir = opts.dataDir ?? tempDir();
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   // No rate limits unless a test asks: every test request comes from 127.0.0.1, as fast as it can.
-  const config = loadConfig({ host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", rateLimits: "false", ...overrides }, {});
+  const config = loadConfig(
+    { host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", rateLimits: "false", ...apiS3Overrides(dataDir), ...overrides },
+    {},
+  );
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
   const server = await startServer(config, createLogger({ requests: false, write: () => {} }), env, {
     notify: opts.notify,

@@ -98,3 +98,22 @@ describe("observability settings", () => {
     expect(printableConfig(c).metricsToken).toBe("(set)");
   });
 });
+
+describe("S3 storage settings", () => {
+  const s3Env = { BERTH_STORAGE: "s3://berth-blobs/registry", BERTH_S3_ACCESS_KEY: "key", BERTH_S3_SECRET_KEY: "a-secret-value", BERTH_S3_PATH_STYLE: "true" };
+
+  test("storage, keys and path style come from the environment; the secret is never printed", () => {
+    const c = loadConfig({}, s3Env);
+    expect([c.storage, c.s3AccessKey, c.s3PathStyle, c.s3Region, c.storageRedirect]).toEqual(["s3://berth-blobs/registry", "key", true, "us-east-1", false]);
+    expect(JSON.stringify(printableConfig(c))).not.toContain("a-secret-value");
+    expect(loadConfig({ storage: "s3://other" }, s3Env).storage).toBe("s3://other");
+  });
+
+  test.each(["file:///tmp/x", "s3://", "s3://UPPER/x", "https://bucket"])("storage %j is refused", (storage) => {
+    expect(() => loadConfig({ storage }, { ...s3Env, BERTH_STORAGE: "" })).toThrow(/--storage/);
+  });
+
+  test("S3 storage without keys is refused, naming the setting", () => {
+    expect(() => loadConfig({}, { BERTH_STORAGE: "s3://bucket" })).toThrow(/BERTH_STORAGE: S3 storage needs s3AccessKey and s3SecretKey/);
+  });
+});

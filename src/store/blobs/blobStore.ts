@@ -1,5 +1,5 @@
-// The boundary between Berth and where blob bytes live. The filesystem implementation is the
-// only one today; an S3 one must pass the same suite (test/unit/store/blobStore.suite.ts).
+// The boundary between Berth and where blob bytes live: a directory (fsBlobStore.ts) or an
+// S3-compatible bucket (s3BlobStore.ts); both pass the same suite (test/unit/store/blobStore.suite.ts).
 // Ordinary outcomes are values, not exceptions.
 
 /** `modifiedMs`: when the bytes were last written (a commit refreshes it; the collector's grace period reads it). */
@@ -16,6 +16,10 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobStat>;
   /** The blob's bytes [start, end] (inclusive), or all of it; streamed by the Response. */
   read(digest: string, range?: { start: number; end: number }): Blob;
+  /** What a Response streams for the blob (the filesystem's file goes out by sendfile). */
+  body(digest: string, range?: { start: number; end: number }): Blob | ReadableStream<Uint8Array>;
+  /** A URL the client may fetch the blob from directly (a presigned one), when the store is set to redirect pulls. */
+  redirectUrl(digest: string): string | undefined;
   /** Every stored digest, in digest order (garbage collection and fsck walk these). */
   list(): AsyncIterable<string>;
   /**

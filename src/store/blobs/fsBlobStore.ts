@@ -77,6 +77,14 @@ export class FsBlobStore implements BlobStore {
     return range ? file.slice(range.start, range.end + 1) : file;
   }
 
+  body(digest: string, range?: { start: number; end: number }): Blob | ReadableStream<Uint8Array> {
+    return this.read(digest, range);
+  }
+
+  redirectUrl(): undefined {
+    return undefined;
+  }
+
   list(): AsyncIterable<string> {
     // In digest order: the collector asks for a page's rows as one range.
     return blobDigestsUnder(this.root);

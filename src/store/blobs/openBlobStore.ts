@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, type Config } from "../../config";
+import type { BlobStore } from "./blobStore";
+import { FsBlobStore } from "./fsBlobStore";
+import { S3BlobStore } from "./s3BlobStore";
+
+// Which store a data directory's database goes with is recorded in it (`blob-storage`, written at
+// the first start with S3): a start or a chore (`berth gc`, `fsck`) that names another store
+// would see every blob as missing, so it is refused before anything is opened.
+const MARKER = "blob-storage";
+
+/** Why this start's storage does not go with the data directory, or undefined when it does. */
+export function storageMismatch(recorded: string | undefined, wanted: string | undefined, hasDatabase: boolean): string | undefined {
+  const where = (s: string | undefined) => s ?? "the data directory";
+  if (recorded === undefined && hasDatabase && wanted !== undefined) {
+    return `this data directory's blobs are in the data directory; starting it with ${wanted} would lose them (moving blobs to S3 is not yet supported)`;
+  }
+  if (recorded !== undefined && recorded !== wanted) {
+    return `this data directory's blobs are in ${where(recorded)}; start it with --storage ${recorded} (it was given ${where(wanted)})`;
+  }
+  return undefined;
+}
+
+/** The blob store the settings name: the data directory, or an S3 bucket (created when missing). */
+export async function openBlobStore(config: Config): Promise<BlobStore> {
+  const marker = join(config.data, MARKER);
+  const recorded = existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+  const wanted = config.storage?.replace(/\/+$/, "");
+  const problem = storageMismatch(recorded, wanted, existsSync(join(config.data, "berth.db")));
+  if (problem) throw new ConfigError(problem);
+  if (!wanted) return new FsBlobStore(config.data);
+  const url = new URL(wanted);
+  const store = await new S3BlobStore({
+    bucket: url.host,
+    prefix: decodeURIComponent(url.pathname.replace(/^\/+/, "")),
+    endpoint: config.s3Endpoint ?? `https://s3.${config.s3Region}.amazonaws.com`,
+    region: config.s3Region,
+    accessKeyId: config.s3AccessKey!,
+    secretAccessKey: config.s3SecretKey!,
+    pathStyle: config.s3PathStyle,
+    redirect: config.storageRedirect,
+  }).open();
+  if (recorded === undefined) {
+    mkdirSync(config.data, { recursive: true, mode: 0o700 });
+    writeFileSync(marker, `${wanted}\n`, { mode: 0o600 });
+  }
+  return store;
+}

@@ -1,0 +1,56 @@
+// The object store the S3 tests run against: set by scripts/services/rgw.sh (a real Ceph RGW on
+// loopback; .ci/run starts it). Unset, those tests are skipped with a message saying so.
+import { basename } from "node:path";
+import { S3BlobStore, type S3StoreOptions } from "../../src/store/blobs/s3BlobStore";
+
+/** The settings from BERTH_TEST_S3=s3://bucket[/prefix] and BERTH_S3_*, or undefined when unset. */
+export function testS3Settings(): Omit<S3StoreOptions, "prefix"> & { prefix: string } | undefined {
+  const url = process.env.BERTH_TEST_S3;
+  if (!url) return undefined;
+  const parsed = new URL(url);
+  return {
+    bucket: parsed.host,
+    prefix: parsed.pathname.replace(/^\/+/, ""),
+    endpoint: process.env.BERTH_S3_ENDPOINT ?? "http://127.0.0.1:7480",
+    region: process.env.BERTH_S3_REGION ?? "us-east-1",
+    accessKeyId: process.env.BERTH_S3_ACCESS_KEY ?? "",
+    secretAccessKey: process.env.BERTH_S3_SECRET_KEY ?? "",
+    pathStyle: process.env.BERTH_S3_PATH_STYLE !== "false",
+  };
+}
+
+export const S3_SKIP_MESSAGE = "BERTH_TEST_S3 is not set: the S3 tests are skipped (eval \"$(scripts/services/rgw.sh start)\" turns them on)";
+
+/** A store under a fresh prefix of the test bucket; cleanup removes everything under it. */
+export async function freshS3Store(extra: Partial<S3StoreOptions> = {}): Promise<{ store: S3BlobStore; prefix: string; cleanup(): Promise<void> }> {
+  const settings = testS3Settings();
+  if (!settings) throw new Error(S3_SKIP_MESSAGE);
+  const prefix = `${settings.prefix}${settings.prefix && !settings.prefix.endsWith("/") ? "/" : ""}t-${crypto.randomUUID()}/`;
+  const store = await new S3BlobStore({ ...settings, ...extra, prefix }).open();
+  return {
+    store,
+    prefix,
+    async cleanup() {
+      for await (const key of store.api.keys(prefix)) await store.api.client.delete(key);
+      for (const open of await store.api.listMultipart(prefix)) await store.api.abortMultipart(open.key, open.uploadId);
+    },
+  };
+}
+
+/**
+ * With BERTH_TEST_API_STORAGE=s3 (and BERTH_TEST_S3), in-process test servers keep their blobs
+ * under a prefix of the test bucket named after their data directory (a restart on the same
+ * directory finds its blobs): the settings to add, or none.
+ */
+export function apiS3Overrides(dataDir: string): Record<string, string> {
+  const settings = testS3Settings();
+  if (process.env.BERTH_TEST_API_STORAGE !== "s3" || !settings) return {};
+  return {
+    storage: `s3://${settings.bucket}/api-${basename(dataDir)}`,
+    s3Endpoint: settings.endpoint,
+    s3Region: settings.region,
+    s3AccessKey: settings.accessKeyId,
+    s3SecretKey: settings.secretAccessKey,
+    s3PathStyle: String(settings.pathStyle),
+  };
+}
