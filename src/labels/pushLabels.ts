@@ -49,7 +49,7 @@ export function listenForPushLabels(events: RegistryEvents, stores: LabelStores,
     // Off the request's path entirely: not even the manifest lookup delays the response.
     const done = new Promise<void>((resolve) =>
       setImmediate(() => {
-        applyPushLabels(stores, apply, event)
+        void applyPushLabels(stores, apply, event)
           .then(
             (outcome) => {
               if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.reason}`);
