@@ -14,10 +14,16 @@ export interface FloatingPromise {
 }
 
 /** One Program over `rootFiles` with the project's compiler options; the findings in `isChecked` files. */
-export function findFloatingPromises(tsconfigPath: string, rootFiles: string[], isChecked: (fileName: string) => boolean): FloatingPromise[] {
+export function findFloatingPromises(
+  tsconfigPath: string,
+  rootFiles: string[],
+  isChecked: (fileName: string) => boolean,
+  withProgram?: (program: ts.Program) => void,
+): FloatingPromise[] {
   const config = ts.readConfigFile(tsconfigPath, ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ts.sys.resolvePath(tsconfigPath + "/.."));
   const program = ts.createProgram(rootFiles, { ...parsed.options, noEmit: true });
+  withProgram?.(program);
   const checker = program.getTypeChecker();
   const found: FloatingPromise[] = [];
 
