@@ -91,7 +91,7 @@ export async function applyPushLabels(
   const count = Object.keys(labels).length;
   if (!count) return { kind: "none" };
   if (count > MAX_IMAGE_LABELS) return { kind: "tooManyLabels", count };
-  if (!stores.labels.addFromManifest(manifest.id, labels)) return { kind: "alreadyLabelled" };
+  if (!(await stores.labels.addFromManifest(manifest.id, labels))) return { kind: "alreadyLabelled" };
   const effects = labelEffects(labels);
   if (!effects.immutable && effects.expiresAfterMs === undefined) return { kind: "labelled", count, immutableTags: [], expiringTags: [] };
   const applied = await apply({ repo: event.repo, digest: event.digest }, effects);
