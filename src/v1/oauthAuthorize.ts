@@ -64,7 +64,7 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
       if (f.assignment_uuid) ctx.stores.oauth.assignments.delete(user.id, f.assignment_uuid);
       return redirect(tokenRedirect(redirectUri, minted.token, OAUTH_TOKEN_LIFETIME_S));
     }, { requireSessionLogin: true })
-    .post("/oauth/authorize/assignuser", ({ caller, body, query, request, audit }) => {
+    .post("/oauth/authorize/assignuser", async ({ caller, body, query, request, audit }) => {
       const assigner = signedInUser(caller);
       const f = fieldsOf(body, query);
       const found = clientAndRedirect(f, request);
@@ -85,7 +85,7 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
         scope: scopes.scopes.join(" "),
         responseType: "token",
       });
-      const orgName = ctx.stores.namespaces.byId(app.namespaceId)?.name;
+      const orgName = (await ctx.stores.namespaces.byId(app.namespaceId))?.name;
       const metadata = { assigning_user: assigner.username, assigned_user: assigned.username, application: app.name, client_id: app.clientId };
       audit("oauth_token_assigned", { namespace: orgName }, metadata);
       return { message: "Token assigned successfully" };
@@ -93,20 +93,20 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
     .get("/oauth/localapp", () => new Response(LOCAL_HANDLER_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8" } }))
     .get(
       "/api/v1/user/assignedauthorization",
-      ({ user }) => ({
-        authorizations: ctx.stores.oauth.assignments.listFor(user.id).flatMap((a) => {
+      async ({ user }) => ({
+        authorizations: (await Promise.all(ctx.stores.oauth.assignments.listFor(user.id).map(async (a) => {
           const app = ctx.stores.oauth.applications.byId(a.applicationId);
           if (!app) return [];
           return [
             {
               uuid: a.uuid,
-              application: { ...applicationSummary(ctx, app), clientId: app.clientId },
+              application: { ...await applicationSummary(ctx, app), clientId: app.clientId },
               scopes: scopeInformation(a.scope),
               responseType: a.responseType,
               redirectUri: a.redirectUri,
             },
           ];
-        }),
+        }))).flat(),
       }),
       { nickname: "listAssignedAuthorizations", requireUserAdmin: true },
     )

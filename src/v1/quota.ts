@@ -59,7 +59,7 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
   };
   /** Quay tells the namespace's quota notifications at once when changed limits are already reached. */
   const recheck = (ns: Ns) => ctx.registry.recheckQuota(ns);
-  const own = (username: string) => ctx.stores.namespaces.settings(username)?.id ?? notFound();
+  const own = async (username: string) => (await ctx.stores.namespaces.settings(username))?.id ?? notFound();
   const bytes = (b: number) => ({ limit_bytes: b, limit: formatQuotaSize(b) });
 
   return (
@@ -143,20 +143,20 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
         return "";
       }, { nickname: "deleteOrganizationQuotaLimit", requireScope: "super:user", audit: "org_delete_quota_limit" })
       // The caller's own namespace: read only (superusers set user quotas, superuserQuota.ts).
-      .get(U, ({ user }) => {
-        const quota = ctx.stores.quotas.ofNamespace(own(user.username));
+      .get(U, async ({ user }) => {
+        const quota = ctx.stores.quotas.ofNamespace(await own(user.username));
         return quota ? [quotaView(quota)] : [];
       }, { nickname: "listUserQuota", requireUserAdmin: true })
-      .get(`${U}/:quota_id`, ({ user, params }) => quotaView(quotaOf(ctx, own(user.username), params.quota_id)), {
+      .get(`${U}/:quota_id`, async ({ user, params }) => quotaView(quotaOf(ctx, await own(user.username), params.quota_id)), {
         nickname: "getUserQuota",
         requireUserAdmin: true,
       })
-      .get(`${U}/:quota_id/limit`, ({ user, params }) => quotaOf(ctx, own(user.username), params.quota_id).limits.map(limitView), {
+      .get(`${U}/:quota_id/limit`, async ({ user, params }) => quotaOf(ctx, await own(user.username), params.quota_id).limits.map(limitView), {
         nickname: "listUserQuotaLimit",
         requireUserAdmin: true,
       })
-      .get(`${U}/:quota_id/limit/:limit_id`, ({ user, params }) => {
-        const quota = quotaOf(ctx, own(user.username), params.quota_id);
+      .get(`${U}/:quota_id/limit/:limit_id`, async ({ user, params }) => {
+        const quota = quotaOf(ctx, await own(user.username), params.quota_id);
         limitOf(quota, params.limit_id);
         // Quay answers with the quota here too.
         return quotaView(quota);

@@ -84,7 +84,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
       }
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
       const starred = await starredOf(caller, rows);
-      const quotas = repositoryQuotaReports(ctx.stores, rows);
+      const quotas = await repositoryQuotaReports(ctx.stores, rows);
       return {
         repositories: rows.map((r) => ({
           ...summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: queryFlag(query, "popularity") }),

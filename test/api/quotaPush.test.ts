@@ -123,15 +123,15 @@ describe("quota_warning and quota_error notifications", () => {
     expect(res.status).toBe(201);
     return hook;
   }
-  const until = async (cond: () => boolean) => {
+  const until = async (cond: () => boolean | Promise<boolean>) => {
     const deadline = Date.now() + 5_000;
-    while (!cond()) {
+    while (!(await cond())) {
       if (Date.now() > deadline) throw new Error("no delivery in time");
       await Bun.sleep(10);
     }
   };
   /** Deliveries are queued inside the push request: an empty outbox means none will come. */
-  const settled = () => until(() => stores.notifications.pending().length === 0);
+  const settled = () => until(async () => (await stores.notifications.pending()).length === 0);
 
   test("crossing the Warning share fires quota_warning once, in Quay's namespace payload, to every repository listening", async () => {
     const { org, v2 } = await orgWithQuota(100_000, [["Warning", 50], ["Reject", 100]]);

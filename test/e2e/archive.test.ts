@@ -260,7 +260,7 @@ describe("berth import", () => {
       const stores = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
       const repo = stores.repositories.find("hooks/app")!;
       try {
-        stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+        await stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       } finally {
         stores.close();
       }

@@ -2,7 +2,8 @@
 // them): a statement whose value is a Promise (`stores.tags.delete(…);`), a promise-returning
 // function handed where a void-returning one is expected (`list.forEach((t) => stores.tags.delete(t))`,
 // `setTimeout(async () => …)`), and a Promise where a value is read as something else (a
-// condition, `!p`, a template `${p}`, a comparison, a spread). A promise is handled when it is
+// condition, `!p`, a template `${p}`, a comparison, a spread, an argument typed any or a bare
+// type parameter as Object.assign's, one or an array of them as an untyped object's property). A promise is handled when it is
 // awaited, returned, stored, passed on, or explicitly dropped with `void`.
 import ts from "typescript";
 
@@ -62,6 +63,12 @@ export function findFloatingPromises(
       const t = checker.getTypeAtLocation(e);
       return t.isUnion() ? t.types.every(isThenable) : isThenable(t);
     };
+    const arrayOfPromises = (e: ts.Expression) => {
+      const t = checker.getTypeAtLocation(e);
+      if (!checker.isArrayType(t)) return false;
+      const [element] = checker.getTypeArguments(t as ts.TypeReference);
+      return element !== undefined && (element.isUnion() ? element.types.every(isThenable) : isThenable(element));
+    };
     const visit = (node: ts.Node): void => {
       if (ts.isExpressionStatement(node)) {
         const e = skipParens(node.expression);
@@ -80,7 +87,26 @@ export function findFloatingPromises(
         if (promiseValued(node.expression)) report(node, "a spread Promise");
       } else if ((ts.isIfStatement(node) || ts.isWhileStatement(node) || ts.isConditionalExpression(node)) && alwaysPromise(conditionOf(node))) {
         report(conditionOf(node), "a Promise as a condition (always true)");
-      } else if (ts.isBinaryExpression(node)) {
+      } else if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node.arguments?.length) {
+        const signature = checker.getResolvedSignature(node);
+        const declaration = signature?.getDeclaration();
+        node.arguments.forEach((arg, i) => {
+          if (!declaration || !alwaysPromise(arg) || ts.isSpreadElement(arg)) return;
+          // expect(p).rejects / .resolves: the test waits for it
+          if (ts.isPropertyAccessExpression(node.parent) && ["rejects", "resolves"].includes(node.parent.name.text)) return;
+          const param = declaration.parameters[Math.min(i, declaration.parameters.length - 1)];
+          if (param && takesAnything(param, declaration)) report(arg, "a Promise passed where any value is taken (Object.assign, JSON.stringify, …)");
+        });
+      }
+      if (ts.isPropertyAssignment(node) && arrayOfPromises(node.initializer)) {
+        report(node, "an array of Promises as a value (a JSON answer shows {}): Promise.all it");
+      }
+      // A Promise as a property of an object nobody typed (a JSON answer, a view): forgotten.
+      if (ts.isPropertyAssignment(node) && alwaysPromise(node.initializer)) {
+        const expected = checker.getContextualType(node.initializer);
+        if (!expected || !isThenable(expected)) report(node, "a Promise as a property value: await it");
+      }
+      if (ts.isBinaryExpression(node)) {
         const op = node.operatorToken.kind;
         const comparison = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
         const logical = op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken;
@@ -93,6 +119,22 @@ export function findFloatingPromises(
     visit(sf);
   }
   return found;
+}
+
+// A parameter typed any, unknown, object or {}, or a bare type parameter of the function itself
+// (not of its class: a Map<K, Promise<V>> stores promises on purpose): a Promise there is
+// almost always a value someone forgot to await.
+function takesAnything(param: ts.ParameterDeclaration, fn: ts.SignatureDeclaration): boolean {
+  let t = param.type;
+  if (!t) return false;
+  if (param.dotDotDotToken && ts.isArrayTypeNode(t)) t = t.elementType;
+  if (t.kind === ts.SyntaxKind.AnyKeyword || t.kind === ts.SyntaxKind.UnknownKeyword || t.kind === ts.SyntaxKind.ObjectKeyword) return true;
+  if (ts.isTypeLiteralNode(t) && t.members.length === 0) return true;
+  if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && !t.typeArguments) {
+    const name = t.typeName.text;
+    return (fn.typeParameters ?? []).some((tp) => tp.name.text === name);
+  }
+  return false;
 }
 
 function skipParens(e: ts.Expression): ts.Expression {
