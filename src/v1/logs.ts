@@ -53,7 +53,7 @@ export function logRoutes(api: V1App, ctx: V1Context) {
   const page = async (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query, withNamespace = false) => {
     const window = logWindow(query);
     const full: LogFilter = { ...filter, ...window, ...(query.performer ? { performerName: query.performer } : {}) };
-    const got = ctx.stores.auditLog.page(full, query.next_page || undefined, PAGE_SIZE);
+    const got = await ctx.stores.auditLog.page(full, query.next_page || undefined, PAGE_SIZE);
     return {
       start_time: rfc2822(window.startMs),
       end_time: rfc2822(window.endMs),
@@ -62,9 +62,9 @@ export function logRoutes(api: V1App, ctx: V1Context) {
     };
   };
 
-  const aggregate = (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query) => {
+  const aggregate = async (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query) => {
     const full: LogFilter = { ...filter, ...logWindow(query), ...(query.performer ? { performerName: query.performer } : {}) };
-    return { aggregated: ctx.stores.auditLog.aggregate(full).map((c) => ({ kind: c.kind, count: c.count, datetime: rfc2822(c.dayMs) })) };
+    return { aggregated: (await ctx.stores.auditLog.aggregate(full)).map((c) => ({ kind: c.kind, count: c.count, datetime: rfc2822(c.dayMs) })) };
   };
 
   const namespaceId = (name: string) => ctx.stores.orgs.namespace(name)?.id ?? -1;

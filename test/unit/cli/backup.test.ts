@@ -86,7 +86,7 @@ describe("berth backup and berth restore", () => {
     const r = await restoredStores(target);
     expect(r.manifests.getByTag(repo.id, "v1")?.digest).toBe(v1.digest);
     expect(r.manifests.getByTag(repo.id, "v2")?.digest).toBe(v2.digest);
-    expect(r.integrity.uploadSessions()).toEqual([]);
+    expect(await r.integrity.uploadSessions()).toEqual([]);
     for (const d of [...v1.blobs, ...v2.blobs]) {
       const bytes = await r.blobs.read(d).bytes();
       expect(sha256(bytes)).toBe(d);
