@@ -159,7 +159,7 @@ export class Authenticator {
   private async check(username: string, secret: string): Promise<Identity | undefined> {
     if (username === APP_TOKEN_USERNAME) return this.checkAppToken(secret);
     if (username === OAUTH_TOKEN_USERNAME) {
-      const found = this.oauthTokens.authenticateToken(secret);
+      const found = await this.oauthTokens.authenticateToken(secret);
       return found && { kind: "user", user: found.user, via: "oauth", oauthScopes: found.scopes, oauthTokenUuid: found.tokenUuid };
     }
     if (username.includes("+")) {

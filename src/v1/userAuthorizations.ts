@@ -24,14 +24,14 @@ export async function applicationSummary(ctx: V1Context, app: OAuthApplicationRo
 export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
   /** Quay's authorization_view, or undefined when the token has no (longer an) application. */
   const view = async (t: OAuthTokenInfo) => {
-    const app = t.applicationId === null ? undefined : ctx.stores.oauth.applications.byId(t.applicationId);
+    const app = t.applicationId === null ? undefined : await ctx.stores.oauth.applications.byId(t.applicationId);
     if (!app) return undefined;
     return { application: await applicationSummary(ctx, app), scopes: scopeInformation(t.scopes.join(" ")), uuid: t.uuid };
   };
 
   /** The caller's authorization with this uuid; another user's token is as unknown as none. */
   const find = async (userId: number, uuid: string) => {
-    const token = ctx.stores.oauth.tokens.byUuid(uuid);
+    const token = await ctx.stores.oauth.tokens.byUuid(uuid);
     const found = token && token.userId === userId ? await view(token) : undefined;
     if (!found) throw ApiError.notFound();
     return found;
@@ -42,7 +42,7 @@ export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
     api
       .get(
         "/api/v1/user/authorizations",
-        async ({ user }) => ({ authorizations: (await Promise.all(ctx.stores.oauth.tokens.listForUser(user.id).map(view))).flatMap((v) => v ?? []) }),
+        async ({ user }) => ({ authorizations: (await Promise.all((await ctx.stores.oauth.tokens.listForUser(user.id)).map(view))).flatMap((v) => v ?? []) }),
         { nickname: "listUserAuthorizations", ...self },
       )
       .get("/api/v1/user/authorizations/:access_token_uuid", ({ user, params }) => find(user.id, params.access_token_uuid), {
@@ -54,7 +54,7 @@ export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
         "/api/v1/user/authorizations/:access_token_uuid",
         async ({ user, params }) => {
           await find(user.id, params.access_token_uuid);
-          ctx.stores.oauth.tokens.revoke(params.access_token_uuid);
+          await ctx.stores.oauth.tokens.revoke(params.access_token_uuid);
           return new Response(null, { status: 204 });
         },
         { nickname: "deleteUserAuthorization", ...self },

@@ -41,8 +41,8 @@ async function newRepo(ns = "acme"): Promise<string> {
   return `${ns}/${name}`;
 }
 
-const bearer = (user: "alice" | "bob", scope: string) => {
-  const minted = server.server.ctx.oauth.mint(userIds[user]!, scope);
+const bearer = async (user: "alice" | "bob", scope: string) => {
+  const minted = await server.server.ctx.oauth.mint(userIds[user]!, scope);
   if (!minted.ok) throw new Error(minted.message);
   return { headers: { Authorization: `Bearer ${minted.token}` } };
 };
@@ -211,12 +211,12 @@ describe("who may call what", () => {
   test("OAuth tokens: org:admin for namespaces, user:admin for the user's own, repo:admin for repositories", async () => {
     const repo = await newRepo();
     const body = { method: "number_of_tags", value: 21 };
-    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", bearer("alice", "repo:admin user:admin"), "POST", body)).status).toBe(403);
-    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", bearer("alice", "org:admin"), "POST", body)).status).toBe(201);
-    expect((await withToken("/api/v1/user/autoprunepolicy/", bearer("alice", "user:read"), "POST", body)).status).toBe(403);
-    expect((await withToken("/api/v1/user/autoprunepolicy/", bearer("alice", "user:admin"), "POST", body)).status).toBe(201);
-    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, bearer("alice", "repo:write org:admin"), "POST", body)).status).toBe(403);
-    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, bearer("alice", "repo:admin"), "POST", body)).status).toBe(201);
+    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", await bearer("alice", "repo:admin user:admin"), "POST", body)).status).toBe(403);
+    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", await bearer("alice", "org:admin"), "POST", body)).status).toBe(201);
+    expect((await withToken("/api/v1/user/autoprunepolicy/", await bearer("alice", "user:read"), "POST", body)).status).toBe(403);
+    expect((await withToken("/api/v1/user/autoprunepolicy/", await bearer("alice", "user:admin"), "POST", body)).status).toBe(201);
+    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, await bearer("alice", "repo:write org:admin"), "POST", body)).status).toBe(403);
+    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, await bearer("alice", "repo:admin"), "POST", body)).status).toBe(201);
   });
 });
 

@@ -161,13 +161,13 @@ describe("who may call what", () => {
     const { repo } = await newRepo();
     await expectCsrfError(await alice.post("/api/v1/organization/acme/immutabilitypolicy/", { tagPattern: "csrf" }, { csrf: false }));
     await expectCsrfError(await alice.post(`/api/v1/repository/${repo}/immutabilitypolicy/`, { tagPattern: "csrf" }, { csrf: false }));
-    const token = (scope: string) => {
-      const minted = server.server.ctx.oauth.mint(aliceId, scope);
+    const token = async (scope: string) => {
+      const minted = await server.server.ctx.oauth.mint(aliceId, scope);
       if (!minted.ok) throw new Error(minted.message);
       return minted.token;
     };
-    const post = (path: string, scope: string) =>
-      fetch(`${server.url}${path}`, { method: "POST", headers: { Authorization: `Bearer ${token(scope)}`, "Content-Type": "application/json" }, body: JSON.stringify({ tagPattern: `t-${scope}` }) });
+    const post = async (path: string, scope: string) =>
+      fetch(`${server.url}${path}`, { method: "POST", headers: { Authorization: `Bearer ${await token(scope)}`, "Content-Type": "application/json" }, body: JSON.stringify({ tagPattern: `t-${scope}` }) });
     expect((await post("/api/v1/organization/acme/immutabilitypolicy/", "repo:admin")).status).toBe(403);
     expect((await post("/api/v1/organization/acme/immutabilitypolicy/", "org:admin")).status).toBe(201);
     expect((await post(`/api/v1/repository/${repo}/immutabilitypolicy/`, "repo:write")).status).toBe(403);

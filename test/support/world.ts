@@ -168,7 +168,7 @@ async function build<U extends string>(spec: WorldSpec<U>): Promise<Built<U>> {
     }
   }
   const tokens: Record<string, string> = {};
-  for (const [label, { user, scopes }] of Object.entries(spec.tokens ?? {})) tokens[label] = tokenCreate(stores, { user, scopes });
+  for (const [label, { user, scopes }] of Object.entries(spec.tokens ?? {})) tokens[label] = await tokenCreate(stores, { user, scopes });
 
   const sessions = new Map<string, V1Client>();
   for (const name of spec.sessions ?? []) sessions.set(name, await signedIn(server.url, name, passwords[name]));
