@@ -175,7 +175,7 @@ async function runChore(config: Config, chore: Chore): Promise<number> {
   // delivery worker sends them, else the next start does).
   const log = createLogger({ requests: false });
   const events = new RegistryEvents(log);
-  auditRegistryEvents({ events, stores });
+  auditRegistryEvents({ events, stores, log });
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
   setUpNotifications({ stores, events, config, log, testLimiter: new InProcessTestRateLimiter(), claims: new InProcessDeliveryClaims() });
   const labels = listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);

@@ -102,7 +102,7 @@ describe("token mode", () => {
     });
     const code = newAppTokenCode();
     const alice = stores.users.byName("alice")!;
-    const row = stores.appTokens.create(alice.id, "laptop", appTokenLookup(code), hashAppTokenCode(code), null);
+    const row = await stores.appTokens.create(alice.id, "laptop", appTokenLookup(code), hashAppTokenCode(code), null);
     await pull(new Client(server.url, await tokenFor(["$app", code], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     const [pulled] = await entriesOf(stores, repo);
     expect(pulled).toMatchObject({

@@ -651,14 +651,14 @@ describe("robots", () => {
 });
 
 describe("app-specific tokens ($app)", () => {
-  function createAppToken(user: UserRow, expiresMs: number | null): { code: string; uuid: string } {
+  async function createAppToken(user: UserRow, expiresMs: number | null): Promise<{ code: string; uuid: string }> {
     const code = newAppTokenCode();
-    const row = stores.appTokens.create(user.id, `cli ${uniq()}`, appTokenLookup(code), hashAppTokenCode(code), expiresMs);
+    const row = await stores.appTokens.create(user.id, `cli ${uniq()}`, appTokenLookup(code), hashAppTokenCode(code), expiresMs);
     return { code, uuid: row.uuid };
   }
 
   test("`$app` with the code logs in as the token's user", async () => {
-    const { code, uuid } = createAppToken(users.alice!, Date.now() + 3600_000);
+    const { code, uuid } = await createAppToken(users.alice!, Date.now() + 3600_000);
     expect(code).toHaveLength(120);
     const repo = await pushedRepo(ALICE, `alice/app-${uniq()}`);
     const token = await tokenFor(["$app", code], `repository:${repo}:pull,push`);
@@ -673,20 +673,20 @@ describe("app-specific tokens ($app)", () => {
   });
 
   test("a revoked app token is refused, even right after a cached success", async () => {
-    const { code, uuid } = createAppToken(users.alice!, null);
+    const { code, uuid } = await createAppToken(users.alice!, null);
     await tokenFor(["$app", code], "repository:alice/x:pull"); // cached as a success
-    expect(stores.appTokens.revoke(users.alice!.id, uuid)).toBe(true);
+    expect(await stores.appTokens.revoke(users.alice!.id, uuid)).toBe(true);
     auth.authenticator.forget("alice"); // what a revoke endpoint would do for its user
     await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
   });
 
   test("an expired app token is refused", async () => {
-    const { code } = createAppToken(users.alice!, Date.now() - 1000);
+    const { code } = await createAppToken(users.alice!, Date.now() - 1000);
     await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
   });
 
   test("an app token that expires while its success is cached stops working", async () => {
-    const { code } = createAppToken(users.alice!, Date.now() + 1500);
+    const { code } = await createAppToken(users.alice!, Date.now() + 1500);
     await tokenFor(["$app", code], "repository:alice/x:pull");
     await Bun.sleep(1600);
     await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
@@ -726,7 +726,7 @@ describe("login backoff", () => {
 
   test("wrong $app codes do not lock other people's app tokens out (only the guessing address)", async () => {
     const code = newAppTokenCode();
-    stores.appTokens.create(users.alice!.id, "ci", appTokenLookup(code), hashAppTokenCode(code), null);
+    await stores.appTokens.create(users.alice!.id, "ci", appTokenLookup(code), hashAppTokenCode(code), null);
     const authenticator = auth.authenticator;
     for (let i = 0; i < 20; i++) await authenticator.authenticate("$app", newAppTokenCode(), `10.1.0.${i % 2}`);
     expect((await authenticator.authenticate("$app", newAppTokenCode(), "10.1.0.1")).ok).toBe(false);

@@ -271,7 +271,7 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
           row.username,
           {
             oauthTokens: (await stores.oauth.tokens.listForUser(row.id)).length,
-            appTokens: stores.appTokens.listFor(row.id).length,
+            appTokens: (await stores.appTokens.listFor(row.id)).length,
             assignments: (await stores.oauth.assignments.listFor(row.id)).length,
             uuid: row.uuid,
             passwordHash: row.passwordHash,

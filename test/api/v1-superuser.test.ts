@@ -154,7 +154,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     const session = await signedIn(server.url, u.name, u.password);
     const robotToken = robotAdd(stores, `${u.name}+ci`);
     const code = newAppTokenCode();
-    stores.appTokens.create(stores.users.byName(u.name)!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
+    await stores.appTokens.create(stores.users.byName(u.name)!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
     // Each login once, so the credential cache holds them.
     expect(await v2Auth(u.name, u.password)).toBe(200);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(200);

@@ -110,7 +110,9 @@ export function findFloatingPromises(
         const op = node.operatorToken.kind;
         const comparison = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
         const logical = op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken;
-        if ((comparison || logical) && (alwaysPromise(node.left) || (comparison && alwaysPromise(node.right)))) {
+        // Two promises compared are compared by identity, on purpose.
+        const againstValue = comparison && (alwaysPromise(node.left) ? !promiseValued(node.right) : alwaysPromise(node.right) && !promiseValued(node.left));
+        if (againstValue || (logical && alwaysPromise(node.left))) {
           report(node, "a Promise compared or tested (always defined)");
         }
       }
