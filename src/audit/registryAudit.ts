@@ -125,7 +125,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
 
   async function resolve(subject: ActorSubject): Promise<Caller> {
     if (subject.kind === "robot") {
-      const robot = stores.robots.byName(subject.name);
+      const robot = await stores.robots.byName(subject.name);
       return {
         performer: robot ? { kind: "robot", id: robot.id, name: robot.fullName } : undefined,
         metadata: { username: subject.name, is_robot: true },

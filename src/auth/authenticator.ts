@@ -136,7 +136,7 @@ export class Authenticator {
     }
     if (identity.kind === "robot") {
       // A regenerated token (CLI, other process) must stop the old one at once.
-      const current = this.stores.robots.byName(identity.robot.fullName);
+      const current = await this.stores.robots.byName(identity.robot.fullName);
       if (!current?.tokenDigest || !identity.robot.tokenDigest || !constantTimeEqual(current.tokenDigest, identity.robot.tokenDigest)) return false;
       const owner = this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;
@@ -164,7 +164,7 @@ export class Authenticator {
     }
     if (username.includes("+")) {
       // Tokens are stored encrypted: compare digests (an HMAC), never decrypt on this hot path.
-      const robot = this.stores.robots.byName(username);
+      const robot = await this.stores.robots.byName(username);
       if (!robot?.tokenDigest || !constantTimeEqual(robot.tokenDigest, this.stores.robots.tokenDigest(secret))) return undefined;
       // A disabled user owner disables its robots (org owners have no enabled flag).
       const owner = this.stores.users.byName(robot.owner);

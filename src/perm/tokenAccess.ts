@@ -166,7 +166,7 @@ type TokenAccounts = { users: UserStore; robots: RobotStore; oauth: OAuthStore }
  */
 export async function identityOfTokenSubject(accounts: TokenAccounts, subject: TokenSubject): Promise<Identity | undefined> {
   if (subject.kind === "robot") {
-    const robot = accounts.robots.byName(subject.name);
+    const robot = await accounts.robots.byName(subject.name);
     if (!robot) return undefined;
     const owner = accounts.users.byName(robot.owner);
     return owner && !owner.enabled ? undefined : { kind: "robot", robot };

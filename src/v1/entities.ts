@@ -52,7 +52,7 @@ export function entityRoutes(api: V1App, ctx: V1Context) {
       // Typing a robot's full name (`ns+short`) finds it too.
       const shortPrefix = robotNs && prefix.startsWith(`${robotNs.name}+`) ? prefix.slice(robotNs.name.length + 1) : prefix;
       const robots: Entity[] = robotNs
-        ? ctx.stores.robots.matching(robotNs.id, shortPrefix, LIMIT).map((r) => ({
+        ? (await ctx.stores.robots.matching(robotNs.id, shortPrefix, LIMIT)).map((r) => ({
             name: r.fullName,
             kind: "user",
             is_robot: true,

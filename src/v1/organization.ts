@@ -143,9 +143,9 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       "/api/v1/organization/:orgname/members/:membername",
-      ({ org: { ns }, params }) => {
+      async ({ org: { ns }, params }) => {
         // A user in any team of the org, or one of its robots; anyone else is not a member.
-        const found = principalByName(ctx, params.membername);
+        const found = await principalByName(ctx, params.membername);
         const teams = found ? ctx.stores.orgs.teamsOf(ns.id, found.member) : [];
         const isMember = found?.kind === "robot" ? found.robot.owner === ns.name : teams.length > 0;
         if (!found || !isMember) throw ApiError.notFound("Member not found");

@@ -60,8 +60,8 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
    * A user, or a robot of this org, by name (Quay's get_user finds robots too). Robots of other
    * namespaces are refused: they could never hold a grant on this org's repositories.
    */
-  const principal = (org: Org, name: string): PrototypeCreator | undefined => {
-    const found = principalByName(ctx, name);
+  const principal = async (org: Org, name: string): Promise<PrototypeCreator | undefined> => {
+    const found = await principalByName(ctx, name);
     if (found?.kind === "robot" && found.robot.owner !== org.name) throw ApiError.invalidRequest(`Cannot add robot ${name} under namespace ${org.name}`);
     return found?.member;
   };
@@ -80,12 +80,12 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       "/api/v1/organization/:orgname/prototypes",
-      ({ org: { ns }, body, audit }) => {
+      async ({ org: { ns }, body, audit }) => {
         const b = parseBody(NewPrototype, body);
         const activatingName = b.activating_user?.name;
-        const activating = activatingName ? principal(ns, activatingName) : undefined;
+        const activating = activatingName ? await principal(ns, activatingName) : undefined;
         if (activatingName && !activating) throw ApiError.invalidRequest("Unknown activating user");
-        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : principal(ns, b.delegate.name);
+        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : await principal(ns, b.delegate.name);
         if (!delegate) throw ApiError.invalidRequest("Missing delegate user or team");
         const created = ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
         audit("create_prototype_permission", { namespace: ns.name }, prototypeLogKeys(created));

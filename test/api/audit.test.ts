@@ -83,8 +83,8 @@ describe("token mode", () => {
       layerSize: 64,
     });
     const robotName = `alice+r${uniq()}`;
-    const secret = robotAdd(stores, robotName);
-    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: stores.robots.byName(robotName)!.id }, "read");
+    const secret = await robotAdd(stores, robotName);
+    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName(robotName))!.id }, "read");
     await pull(new Client(server.url, await tokenFor([robotName, secret], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     const [pulled] = await entriesOf(stores, repo);
     expect(pulled).toMatchObject({

@@ -591,7 +591,7 @@ describe("_catalog", () => {
 
 describe("robots", () => {
   test("owner+short and its token push and pull where granted in the owner's namespace", async () => {
-    const robotToken = robotAdd(stores, "alice+ci");
+    const robotToken = await robotAdd(stores, "alice+ci");
     const ROBOT: Creds = ["alice+ci", robotToken];
     const repo = await pushedRepo(ALICE, `alice/robot-${uniq()}`);
     // No grant yet: nothing (alice's namespace is not the robot's to use).
@@ -599,7 +599,7 @@ describe("robots", () => {
     // A user-owned robot never creates repositories.
     expect(accessOf(await tokenFor(ROBOT, `repository:alice/robot-new-${uniq()}:push`))[0]!.actions).toEqual([]);
 
-    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: stores.robots.byName("alice+ci")!.id }, "write");
+    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName("alice+ci"))!.id }, "write");
     const token = await tokenFor(ROBOT, `repository:${repo}:pull,push`);
     const { payload } = decodeJwt(token);
     expect(payload.sub).toBe("alice+ci");
@@ -615,9 +615,9 @@ describe("robots", () => {
   test("an org robot in a creator team creates and pushes in the org", async () => {
     orgAdd(stores, "acme", "alice");
     const ns = stores.orgs.namespace("acme")!;
-    const robotToken = robotAdd(stores, "acme+builder");
+    const robotToken = await robotAdd(stores, "acme+builder");
     const team = stores.orgs.setTeam(ns.id, "builders", "creator");
-    stores.orgs.addMember(team, { robotId: stores.robots.byName("acme+builder")!.id });
+    stores.orgs.addMember(team, { robotId: (await stores.robots.byName("acme+builder"))!.id });
     const repo = `acme/app-${uniq()}`;
     const token = await tokenFor(["acme+builder", robotToken], `repository:${repo}:pull,push`);
     expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
@@ -629,11 +629,11 @@ describe("robots", () => {
   });
 
   test("a regenerated robot token: the old one is refused at /v2/auth, the new one works", async () => {
-    const oldToken = robotAdd(stores, "bob+deploy");
-    const row = stores.robots.byName("bob+deploy")!;
+    const oldToken = await robotAdd(stores, "bob+deploy");
+    const row = (await stores.robots.byName("bob+deploy"))!;
     await tokenFor(["bob+deploy", oldToken], "repository:bob/x:pull"); // cached as a success
     const newToken = "N".repeat(64);
-    stores.robots.setToken(row.id, newToken);
+    await stores.robots.setToken(row.id, newToken);
     auth.authenticator.forget("bob+deploy");
     await expectError(await authRequest(["bob+deploy", oldToken], ["repository:bob/x:pull"]), 401, "UNAUTHORIZED");
     expect(decodeJwt(await tokenFor(["bob+deploy", newToken], "repository:bob/x:pull")).payload.sub).toBe("bob+deploy");
@@ -643,7 +643,7 @@ describe("robots", () => {
     const out = stores.users.create(`owner${uniq()}`, null, await hashPassword("owner-Secret-1"));
     if (out.kind !== "ok") throw new Error("create");
     const name = `${out.user.username}+bot`;
-    const t = robotAdd(stores, name);
+    const t = await robotAdd(stores, name);
     await tokenFor([name, t], `repository:${out.user.username}/x:pull`);
     userSetEnabled(stores, out.user.username, false);
     await expectError(await authRequest([name, t], [`repository:${out.user.username}/x:pull`]), 401, "UNAUTHORIZED");

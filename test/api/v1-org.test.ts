@@ -175,7 +175,7 @@ describe("organization members and deletion", () => {
     expect((await owner.delete(`/api/v1/organization/${org}`)).status).toBe(204);
     await expectProblem(await owner.get(`/api/v1/organization/${org}`), 404, "not_found");
     expect(stores.repositories.find(`${org}/app`)).toBeUndefined();
-    expect(stores.robots.byName(`${org}+ci`)).toBeUndefined();
+    expect(await stores.robots.byName(`${org}+ci`)).toBeUndefined();
     // The name is free again.
     expect((await owner.post("/api/v1/organization/", { name: org })).status).toBe(201);
   });

@@ -171,7 +171,7 @@ describe("POST /api/v1/signin", () => {
   });
 
   test("robot tokens and app-specific tokens are for the registry only", async () => {
-    const robotToken = robotAdd(stores, "alice+ci");
+    const robotToken = await robotAdd(stores, "alice+ci");
     // The credentials are good (the authenticator takes them)...
     const ok = await server.server.ctx.authenticator.authenticate("alice+ci", robotToken, "10.9.9.9");
     expect(ok.ok).toBe(true);
