@@ -10,9 +10,9 @@ import { findFloatingPromises } from "../../support/floatingPromises";
 const ROOT = resolve(import.meta.dir, "../../..");
 const SRC = join(ROOT, "src");
 
-// A Program over the whole of src/ takes a few seconds on a loaded 2-core machine.
+// One Program over the whole of src/: ~10 s on a quiet machine, 40 s seen on the shared 2-core machine under load.
 test("no floating promises in src/", () => {
   const files = [...new Glob("**/*.ts").scanSync(SRC)].filter((f) => !f.startsWith("ui/app/")).map((f) => join(SRC, f));
   const found = findFloatingPromises(join(ROOT, "tsconfig.json"), files, (f) => f.startsWith(SRC + "/") && !f.includes("/ui/app/"));
   expect(found.map((f) => `${f.file.slice(ROOT.length + 1)}:${f.line} ${f.why}: ${f.text}`)).toEqual([]);
-}, 60_000);
+}, 120_000);
