@@ -32,8 +32,9 @@ export interface RegistryTxStores {
   permissions: PermissionStore;
   prototypes: PrototypeStore;
   orgs: OrgStore;
-  quotas: QuotaStore;
-  quotaUsage: QuotaUsageStore;
+  // Only their synchronous in-transaction forms: the body stays synchronous on SQLite.
+  quotas: Pick<QuotaStore, "ofNamespaceInTx">;
+  quotaUsage: Pick<QuotaUsageStore, "namespaceBytesInTx" | "bytesNewToNamespaceInTx">;
 }
 
 /** What RegistryTx is made of: the transaction, the stores it reaches, its clock. */
@@ -49,17 +50,17 @@ export abstract class NamespaceTxSteps {
 
   /** The namespace's quota with its limits, if it has one. */
   quota(namespaceId: number): QuotaRow | undefined {
-    return this.stores.quotas.ofNamespace(namespaceId);
+    return this.stores.quotas.ofNamespaceInTx(namespaceId);
   }
 
   /** The bytes the namespace's manifests name, each blob once. */
   namespaceUsage(namespaceId: number): number {
-    return this.stores.quotaUsage.namespaceBytes(namespaceId);
+    return this.stores.quotaUsage.namespaceBytesInTx(namespaceId);
   }
 
   /** What these blobs would add to the namespace's usage (`size` for a blob whose row is not written yet). */
   bytesNewToNamespace(namespaceId: number, blobs: { digest: string; size?: number }[]): number {
-    return blobs.length ? this.stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs) : 0;
+    return blobs.length ? this.stores.quotaUsage.bytesNewToNamespaceInTx(namespaceId, blobs) : 0;
   }
 
   /** How long ended tag periods stay in the time machine, from the repository's namespace (Quay's removed_tag_expiration_s). */

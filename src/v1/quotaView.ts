@@ -39,8 +39,8 @@ type QuotaStores = Pick<Stores, "namespaces" | "quotas" | "quotaUsage">;
 /** `quotas` and `quota_report` of each named namespace (a page of users or organizations at once). */
 export async function namespaceQuotaFields(stores: QuotaStores, names: string[]): Promise<Map<string, NamespaceQuotaFields>> {
   const ids = await stores.namespaces.idsByName(names);
-  const quotas = stores.quotas.ofNamespaces([...ids.values()]);
-  const used = stores.quotaUsage.namespacesBytes([...ids.values()]);
+  const quotas = await stores.quotas.ofNamespaces([...ids.values()]);
+  const used = await stores.quotaUsage.namespacesBytes([...ids.values()]);
   const out = new Map<string, NamespaceQuotaFields>();
   for (const name of names) {
     const id = ids.get(name);
@@ -59,8 +59,8 @@ export async function quotaFieldsOf(stores: QuotaStores, name: string): Promise<
 export async function repositoryQuotaReports(stores: QuotaStores, rows: { id: number; namespace: string }[]): Promise<Map<number, { quota_bytes: number; configured_quota: number | null }>> {
   const namespaces = [...new Set(rows.map((r) => r.namespace))];
   const ids = await stores.namespaces.idsByName(namespaces);
-  const quotas = stores.quotas.ofNamespaces([...ids.values()]);
-  const sizes = stores.quotaUsage.repositoriesBytes(rows.map((r) => r.id));
+  const quotas = await stores.quotas.ofNamespaces([...ids.values()]);
+  const sizes = await stores.quotaUsage.repositoriesBytes(rows.map((r) => r.id));
   return new Map(
     rows.map((r) => {
       const nsId = ids.get(r.namespace);

@@ -101,7 +101,7 @@ describe("an organization's quota and limits", () => {
       await expectProblem(await c.delete(`${base}/${id}`), 403, "insufficient_scope");
     }
     await expectProblem(await anon.post(base, { limit_bytes: 5 }), 401, "invalid_token");
-    expect(stores.quotas.ofNamespace(stores.orgs.namespace(org)!.id)).toMatchObject({ limitBytes: GiB, limits: [] });
+    expect(await stores.quotas.ofNamespace(stores.orgs.namespace(org)!.id)).toMatchObject({ limitBytes: GiB, limits: [] });
   });
 
   test("400 naming the field; 404 for unknown organizations, quotas and limits", async () => {
@@ -144,7 +144,7 @@ describe("an organization's quota and limits", () => {
     const id = await withQuota(org);
     await expectCsrfError(await su.post(`/api/v1/organization/${org}/quota/${id}/limit`, { type: "Reject", threshold_percent: 100 }, { csrf: false }));
     await expectCsrfError(await su.delete(`/api/v1/organization/${org}/quota/${id}`, { csrf: "forged" }));
-    expect(stores.quotas.ofNamespace(stores.orgs.namespace(org)!.id)?.limits).toEqual([]);
+    expect((await stores.quotas.ofNamespace(stores.orgs.namespace(org)!.id))?.limits).toEqual([]);
   });
 });
 

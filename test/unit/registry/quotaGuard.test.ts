@@ -19,10 +19,10 @@ async function setup(stores: Stores) {
   const app = stores.repositories.ensure("acme/app");
   const other = stores.repositories.ensure("acme/other");
   const nsId = (await stores.namespaces.settings("acme"))!.id;
-  const quota = stores.quotas.create(nsId, 1000);
+  const quota = await stores.quotas.create(nsId, 1000);
   if (quota.kind !== "created") throw new Error("quota");
-  stores.quotas.addLimit(quota.id, "Warning", 80);
-  stores.quotas.addLimit(quota.id, "Reject", 100);
+  await stores.quotas.addLimit(quota.id, "Warning", 80);
+  await stores.quotas.addLimit(quota.id, "Reject", 100);
   const t = registryFor(stores);
   const checks: QuotaChecked[] = [];
   t.events.onQuotaChecked((c) => checks.push(c));
@@ -59,7 +59,7 @@ describe("a push past the Reject limit", () => {
     expect(over.outcome).toEqual(refused);
     expect(stores.manifests.getByDigest(x.app.id, over.digest)).toBeUndefined();
     expect(stores.manifests.getByTag(x.app.id, "v1")?.digest).not.toBe(over.digest);
-    expect(stores.quotaUsage.namespaceBytes(x.nsId)).toBe(700);
+    expect(await stores.quotaUsage.namespaceBytes(x.nsId)).toBe(700);
     // Reported as refused, with the usage the push would have left (Quay counts it as pushed, too).
     expect(x.checks.at(-1)).toEqual(report("Reject", 100, 1000, true));
   });
@@ -71,7 +71,7 @@ describe("a push past the Reject limit", () => {
     await x.push(x.app, [layer.digest], "v1");
     expect(await x.registry.mountBlob({ repo: x.other, from: x.app, digest: layer.digest, actor })).toMatchObject({ kind: "ok" });
     expect((await x.push(x.other, [layer.digest], "v1")).outcome).toEqual({ kind: "ok" });
-    expect(stores.quotaUsage.namespaceBytes(x.nsId)).toBe(900);
+    expect(await stores.quotaUsage.namespaceBytes(x.nsId)).toBe(900);
   });
 
   test("a blob upload that alone would reach it is refused, and so is a mount", async () => {
@@ -97,7 +97,7 @@ describe("a push past the Reject limit", () => {
     // Under Quay's rule usage at the quota has reached it: the blob that would get there is refused.
     expect(x.upload(x.app, "tiny", 10).outcome).toEqual(refused);
     expect(x.upload(x.app, "tinier", 9).outcome).toMatchObject({ kind: "ok" });
-    stores.quotas.setLimitBytes(x.quotaId, 990);
+    await stores.quotas.setLimitBytes(x.quotaId, 990);
     expect(await x.registry.startUpload({ repo: x.app })).toEqual(refused);
     expect((await x.push(x.app, [most.digest], "v2")).outcome).toEqual(refused);
     // Deletions are never refused, and give the room back.
@@ -135,8 +135,8 @@ describe("measures reported to listeners", () => {
     const a = x.upload(free, "a", 5000);
     await x.push(free, [a.digest], "v1");
     expect(x.checks).toEqual([]);
-    const quota = stores.quotas.ofNamespace(x.nsId)!;
-    for (const limit of quota.limits) stores.quotas.deleteLimit(quota, limit);
+    const quota = (await stores.quotas.ofNamespace(x.nsId))!;
+    for (const limit of quota.limits) await stores.quotas.deleteLimit(quota, limit);
     const b = x.upload(x.app, "b", 5000);
     expect((await x.push(x.app, [b.digest], "v1")).outcome).toEqual({ kind: "ok" });
     expect(x.checks).toEqual([]);

@@ -71,7 +71,7 @@ describe("usage counts what the namespace's manifests name, each blob once", () 
     await registryFor(stores).registry.mountBlob({ repo: other, from: a, digest: shared, actor });
     await push(stores, other, [shared], "v1");
     expect(await usage(stores, "other")).toBe(1000);
-    expect(stores.quotaUsage.repositoriesBytes([a.id, b.id, other.id])).toEqual(new Map([[a.id, 1010], [b.id, 1000], [other.id, 1000]]));
+    expect(await stores.quotaUsage.repositoriesBytes([a.id, b.id, other.id])).toEqual(new Map([[a.id, 1010], [b.id, 1000], [other.id, 1000]]));
   });
 
   test("deleting a manifest gives back only what no other manifest of the namespace names", async () => {
@@ -125,7 +125,7 @@ describe("the maintained figure equals a recomputation", () => {
       if (step % 10) return;
       for (const name of names) {
         const r = stores.repositories.find(name);
-        if (r) expect(stores.quotaUsage.repositoriesBytes([r.id]).get(r.id)).toBe(stores.quotaUsage.recomputeRepository(r.id));
+        if (r) expect((await stores.quotaUsage.repositoriesBytes([r.id])).get(r.id)).toBe(await stores.quotaUsage.recomputeRepository(r.id));
       }
     };
     const count = (what: string) => (seen[what] = (seen[what] ?? 0) + 1);
@@ -172,7 +172,7 @@ describe("the maintained figure equals a recomputation", () => {
     await check(0);
     // Every path ran.
     for (const what of ["mount", "deleteManifest", "collected", "deleteTag", "deleteUsedRepository", "removeUsedNamespace", "foreignRow"]) expect(seen[what] ?? 0).toBeGreaterThan(0);
-    expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+    expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
   });
 
   test("reconcile finds a namespace whose figure drifted and repairs it", async () => {
@@ -186,10 +186,10 @@ describe("the maintained figure equals a recomputation", () => {
     // The lifecycle pass that runs it says what it repaired.
     expect(await quotaUsageTask(stores.quotaUsage).run(Date.now(), new AbortController().signal)).toBe(`1 namespaces checked, 1 repaired (namespace ${id}: 5 → 300 bytes)`);
     expect(await usage(stores, "acme")).toBe(300);
-    expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+    expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
     // A reference count gone wrong is drift too, even while the bytes still agree.
     stores.db.update(namespaceBlobRefs).set({ refs: 7 }).where(eq(namespaceBlobRefs.namespaceId, id)).run();
-    expect(stores.quotaUsage.reconcile().drifted).toEqual([{ namespaceId: id, maintained: 300, actual: 300 }]);
+    expect((await stores.quotaUsage.reconcile()).drifted).toEqual([{ namespaceId: id, maintained: 300, actual: 300 }]);
     expect(stores.db.select().from(namespaceBlobRefs).where(eq(namespaceBlobRefs.namespaceId, id)).all()).toEqual([{ namespaceId: id, digest: layer, refs: 1 }]);
   });
 });
@@ -220,8 +220,8 @@ describe("the migration", () => {
       stores.close();
       stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
       expect(await usage(stores, "acme")).toBe(1010);
-      expect(stores.quotaUsage.repositoriesBytes([a.id, b.id])).toEqual(new Map([[a.id, 1000], [b.id, 1010]]));
-      expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+      expect(await stores.quotaUsage.repositoriesBytes([a.id, b.id])).toEqual(new Map([[a.id, 1000], [b.id, 1010]]));
+      expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
     } finally {
       stores.close();
       rmSync(dir, { recursive: true, force: true });
