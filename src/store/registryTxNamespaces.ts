@@ -30,7 +30,7 @@ export type CreateRepositoryRow =
 /** Stores the registry's transactions reach beyond its own tables. */
 export interface RegistryTxStores {
   permissions: PermissionStore;
-  prototypes: PrototypeStore;
+  prototypes: Pick<PrototypeStore, "applyOnCreateInTx">;
   orgs: OrgStore;
   // Only their synchronous in-transaction forms: the body stays synchronous on SQLite.
   quotas: Pick<QuotaStore, "ofNamespaceInTx">;
@@ -103,7 +103,7 @@ export abstract class NamespaceTxSteps {
     if (input.creator) {
       this.stores.permissions.set(repo.id, input.creator, "admin");
       // Only organizations have prototypes; in a user's own namespace there is nothing to apply.
-      if (ns.kind === "org") defaultGrants = this.stores.prototypes.applyOnCreate(ns.id, repo.id, input.creator);
+      if (ns.kind === "org") defaultGrants = this.stores.prototypes.applyOnCreateInTx(ns.id, repo.id, input.creator);
     }
     return { kind: "created", repo, defaultGrants };
   }

@@ -3,7 +3,8 @@
 // function handed where a void-returning one is expected (`list.forEach((t) => stores.tags.delete(t))`,
 // `setTimeout(async () => …)`), and a Promise where a value is read as something else (a
 // condition, `!p`, a template `${p}`, a comparison, a spread, an argument typed any or a bare
-// type parameter as Object.assign's, one or an array of them as an untyped object's property). A promise is handled when it is
+// type parameter as Object.assign's, one or an array of them as an untyped object's property);
+// and an async `db.transaction(…)` body, which bun:sqlite commits at its first await. A promise is handled when it is
 // awaited, returned, stored, passed on, or explicitly dropped with `void`.
 import ts from "typescript";
 
@@ -98,6 +99,13 @@ export function findFloatingPromises(
           if (param && takesAnything(param, declaration)) report(arg, "a Promise passed where any value is taken (Object.assign, JSON.stringify, …)");
         });
       }
+      // db.transaction(body): bun:sqlite commits an async body at its first await (ARCHITECTURE, Storage).
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "transaction") {
+        const body = node.arguments[0];
+        if (body && (ts.isArrowFunction(body) || ts.isFunctionExpression(body)) && (returnsThenable(body) || containsAwait(body.body))) {
+          report(body, "an asynchronous transaction body (bun:sqlite commits at its first await): keep it synchronous");
+        }
+      }
       if (ts.isPropertyAssignment(node) && arrayOfPromises(node.initializer)) {
         report(node, "an array of Promises as a value (a JSON answer shows {}): Promise.all it");
       }
@@ -137,6 +145,13 @@ function takesAnything(param: ts.ParameterDeclaration, fn: ts.SignatureDeclarati
     return (fn.typeParameters ?? []).some((tp) => tp.name.text === name);
   }
   return false;
+}
+
+/** An await in this function body, not counting nested functions. */
+function containsAwait(node: ts.Node): boolean {
+  if (ts.isAwaitExpression(node)) return true;
+  if (ts.isFunctionLike(node)) return false;
+  return ts.forEachChild(node, containsAwait) ?? false;
 }
 
 function skipParens(e: ts.Expression): ts.Expression {

@@ -34,20 +34,20 @@ describe("PrototypeStore", () => {
   test("create, list with names, get, updateRole, delete", async () => {
     const stores = s.get();
     const w = await world(stores);
-    const p1 = stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    const p2 = stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.uma }, role: "write" });
-    const p3 = stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { robotId: w.ci }, role: "admin" });
+    const p1 = await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    const p2 = await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.uma }, role: "write" });
+    const p3 = await stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { robotId: w.ci }, role: "admin" });
     expect(p1).toEqual({ uuid: p1.uuid, role: "read", activating: null, delegate: { kind: "team", id: w.devs, name: "devs" } });
     expect(p2).toMatchObject({ activating: { kind: "user", id: w.carl, name: "carl" }, delegate: { kind: "user", id: w.uma, name: "uma" } });
     expect(p3).toMatchObject({ activating: { kind: "robot", id: w.ci, name: "acme+ci" }, delegate: { kind: "robot", name: "acme+ci" } });
-    expect(stores.prototypes.list(w.ns).map((p) => p.uuid)).toEqual([p1.uuid, p2.uuid, p3.uuid]);
-    expect(stores.prototypes.get(w.ns, p2.uuid)).toEqual(p2);
+    expect((await stores.prototypes.list(w.ns)).map((p) => p.uuid)).toEqual([p1.uuid, p2.uuid, p3.uuid]);
+    expect(await stores.prototypes.get(w.ns, p2.uuid)).toEqual(p2);
 
-    expect(stores.prototypes.updateRole(w.ns, p1.uuid, "admin")?.role).toBe("admin");
-    expect(stores.prototypes.updateRole(w.ns, crypto.randomUUID(), "admin")).toBeUndefined();
-    expect(stores.prototypes.delete(w.ns, p2.uuid)).toBe(true);
-    expect(stores.prototypes.delete(w.ns, p2.uuid)).toBe(false);
-    expect(stores.prototypes.list(w.ns).map((p) => p.uuid)).toEqual([p1.uuid, p3.uuid]);
+    expect((await stores.prototypes.updateRole(w.ns, p1.uuid, "admin"))?.role).toBe("admin");
+    expect(await stores.prototypes.updateRole(w.ns, crypto.randomUUID(), "admin")).toBeUndefined();
+    expect(await stores.prototypes.delete(w.ns, p2.uuid)).toBe(true);
+    expect(await stores.prototypes.delete(w.ns, p2.uuid)).toBe(false);
+    expect((await stores.prototypes.list(w.ns)).map((p) => p.uuid)).toEqual([p1.uuid, p3.uuid]);
   });
 
   test("prototypes belong to their organization", async () => {
@@ -55,19 +55,19 @@ describe("PrototypeStore", () => {
     const w = await world(stores);
     const other = stores.orgs.create("other", w.owen);
     if (other.kind !== "ok") throw new Error("org");
-    const p = stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    expect(stores.prototypes.list(other.namespaceId)).toEqual([]);
-    expect(stores.prototypes.get(other.namespaceId, p.uuid)).toBeUndefined();
-    expect(stores.prototypes.updateRole(other.namespaceId, p.uuid, "admin")).toBeUndefined();
-    expect(stores.prototypes.delete(other.namespaceId, p.uuid)).toBe(false);
+    const p = await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    expect(await stores.prototypes.list(other.namespaceId)).toEqual([]);
+    expect(await stores.prototypes.get(other.namespaceId, p.uuid)).toBeUndefined();
+    expect(await stores.prototypes.updateRole(other.namespaceId, p.uuid, "admin")).toBeUndefined();
+    expect(await stores.prototypes.delete(other.namespaceId, p.uuid)).toBe(false);
   });
 
   test("a prototype goes with its delegate team", async () => {
     const stores = s.get();
     const w = await world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.ops }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.ops }, role: "read" });
     stores.orgs.deleteTeam(w.ops);
-    expect(stores.prototypes.list(w.ns)).toEqual([]);
+    expect(await stores.prototypes.list(w.ns)).toEqual([]);
   });
 });
 
@@ -82,11 +82,11 @@ describe("the registry's createRepository", () => {
   test("in an org: the creator gets admin and the prototypes for it or anybody apply", async () => {
     const stores = s.get();
     const w = await world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
-    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
 
     const out = await create(stores, { fullName: "acme/app", visibility: "private", description: "d", creator: { userId: w.carl } });
     if (out.kind !== "ok") throw new Error(out.kind);
@@ -98,8 +98,8 @@ describe("the registry's createRepository", () => {
   test("a robot creator activates prototypes naming it", async () => {
     const stores = s.get();
     const w = await world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { userId: w.uma }, role: "read" });
-    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.dana }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { userId: w.uma }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.dana }, role: "read" });
     const out = await create(stores, { fullName: "acme/bot", visibility: "public", creator: { robotId: w.ci } });
     if (out.kind !== "ok") throw new Error(out.kind);
     expect(grants(stores, out.repo.id)).toEqual(["robot:acme+ci:admin", "user:uma:read"]);
@@ -117,7 +117,7 @@ describe("the registry's createRepository", () => {
   test("without a creator (an anonymous push in open mode) no grant is made", async () => {
     const stores = s.get();
     const w = await world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
     const out = await create(stores, { fullName: "acme/anon", visibility: "private" });
     if (out.kind !== "ok") throw new Error(out.kind);
     expect(grants(stores, out.repo.id)).toEqual([]);
@@ -128,7 +128,7 @@ describe("the registry's createRepository", () => {
     const w = await world(stores);
     const first = await create(stores, { fullName: "acme/app", visibility: "private", creator: { userId: w.carl } });
     if (first.kind !== "ok") throw new Error(first.kind);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
     const again = await create(stores, { fullName: "acme/app", visibility: "public", creator: { userId: w.uma } });
     expect(again).toEqual({ kind: "exists", repo: expect.objectContaining({ id: first.repo.id, fullName: "acme/app" }) });
     expect(grants(stores, first.repo.id)).toEqual(["user:carl:admin"]);
