@@ -187,8 +187,11 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   // Identical pulls in one batch window become one entry with a count: the key holds everything
   // the record is made of (the caller by its remembered object's id), so equal keys mean equal records.
   deps.events.onManifestPulled((event: ManifestPulled) => {
-    const { actor } = event;
-    withCaller(actor.subject, (caller) => recordPull(event, caller));
+    // withCaller's fast path inline: no closure per pull when the caller is remembered.
+    const subject = event.actor.subject;
+    const known = subject && callers.get(subject);
+    if (!pending && (!subject || known)) recordPull(event, known);
+    else withCaller(subject, (caller) => recordPull(event, caller));
   });
 
   function recordPull(event: ManifestPulled, caller: Caller | undefined): void {
