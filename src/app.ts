@@ -150,7 +150,7 @@ export async function createContext(
   const readOnly = config.registryState === "readonly";
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads, readOnly });
   // The listeners: the same for every change, whichever API made it.
-  auditRegistryEvents({ events, stores });
+  auditRegistryEvents({ events, stores, log });
   const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims, onSent: (o) => metrics.webhookSent(o) }, opts.notify);
   listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);

@@ -186,7 +186,7 @@ async function runChore(config: Config, chore: Chore): Promise<number> {
   // delivery worker sends them, else the next start does).
   const log = createLogger({ requests: false });
   const events = new RegistryEvents(log);
-  auditRegistryEvents({ events, stores });
+  auditRegistryEvents({ events, stores, log });
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads });
   setUpNotifications({ stores, events, config, log, testLimiter: new InProcessTestRateLimiter(), claims: new InProcessDeliveryClaims() });
   const labels = listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
@@ -339,7 +339,7 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   // SIGHUP would end the process by default: here it re-reads the certificate.
   process.on("SIGHUP", () => {
-    server.reloadTls().then(
+    void server.reloadTls().then(
       (line) => log.info(`SIGHUP: ${line}`),
       (e) => log.error(`SIGHUP: the certificate was not reloaded (${e?.message ?? e}); the current one goes on serving`),
     ).finally(() => log.flush());
@@ -348,7 +348,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // No top-level await: `bun build --compile --bytecode` emits CommonJS.
-main(process.argv.slice(2)).then(
+void main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code);
   },

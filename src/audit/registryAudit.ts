@@ -13,10 +13,13 @@ import type { Actor, ActorSubject, ManifestPulled, RegistryEvent, RegistryEvents
 import type { Stores } from "../store";
 import type { AuditPerformer, AuditRecord } from "../store/meta/auditLog";
 import type { LogKind } from "./logKinds";
+import type { Logger } from "../log";
 
 export interface RegistryAuditDeps {
   events: RegistryEvents;
   stores: Pick<Stores, "auditWriter" | "orgs" | "users" | "robots" | "appTokens">;
+  /** Where an entry that could not be written is reported (a caller's lookup failed). */
+  log: Pick<Logger, "error">;
 }
 
 /** A caller as the log shows it: the performer row and the identity keys of the metadata. */
@@ -89,20 +92,40 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   // Both memories are per node, and correct so: they hold facts that never change.
   const namespaces = new Map<number, { id: number; name: string } | null>();
 
-  function callerOf(subject: ActorSubject | undefined): Caller | undefined {
-    if (!subject) return undefined;
+  // Entries are recorded in event order. A caller seen before is a map lookup, recorded at once
+  // (every pull after a token's first); a new one is read from the store (asynchronously), and
+  // entries wait behind it until it is known.
+  let pending: Promise<void> | undefined;
+  function withCaller(subject: ActorSubject | undefined, write: (caller: Caller | undefined) => void): void {
+    const known = subject && callers.get(subject);
+    if (!pending && (!subject || known)) return write(known);
+    const step = (pending ?? Promise.resolve()).then(async () => write(subject && (await callerOf(subject))));
+    const tail = step.then(
+      () => {
+        if (pending === tail) pending = undefined;
+      },
+      (e: unknown) => {
+        if (pending === tail) pending = undefined;
+        throw e;
+      },
+    );
+    pending = tail;
+    void tail.catch((e: unknown) => deps.log.error("audit entry lost", e));
+  }
+
+  async function callerOf(subject: ActorSubject): Promise<Caller> {
     let caller = callers.get(subject);
     if (!caller) {
-      caller = resolve(subject);
+      caller = await resolve(subject);
       callers.set(subject, caller);
       callerIds.set(caller, ++lastCallerId);
     }
     return caller;
   }
 
-  function resolve(subject: ActorSubject): Caller {
+  async function resolve(subject: ActorSubject): Promise<Caller> {
     if (subject.kind === "robot") {
-      const robot = stores.robots.byName(subject.name);
+      const robot = await stores.robots.byName(subject.name);
       return {
         performer: robot ? { kind: "robot", id: robot.id, name: robot.fullName } : undefined,
         metadata: { username: subject.name, is_robot: true },
@@ -111,7 +134,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     const user = stores.users.byName(subject.name);
     const performer: AuditPerformer | undefined = user ? { kind: "user", id: user.id, name: user.username } : undefined;
     if (subject.appTokenUuid !== undefined) {
-      const token = stores.appTokens.byUuid(subject.appTokenUuid);
+      const token = await stores.appTokens.byUuid(subject.appTokenUuid);
       return {
         performer,
         metadata: {
@@ -136,7 +159,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     return ns ?? undefined;
   }
 
-  function build(kind: LogKind, repo: { id: number; name: string }, actor: Actor, own: Record<string, unknown>, caller = callerOf(actor.subject)): AuditRecord {
+  function build(kind: LogKind, repo: { id: number; name: string }, actor: Actor, own: Record<string, unknown>, caller: Caller | undefined): AuditRecord {
     const slash = repo.name.indexOf("/");
     const nsName = repo.name.slice(0, slash);
     // Built by assignment, not spreads: this runs for every push and every new pull.
@@ -155,13 +178,24 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   }
 
   deps.events.onAny((event) => {
-    for (const [kind, own] of entriesOf(event)) stores.auditWriter.record(build(kind, event.repo, event.actor, own));
+    const entries = entriesOf(event);
+    if (!entries.length) return;
+    withCaller(event.actor.subject, (caller) => {
+      for (const [kind, own] of entries) stores.auditWriter.record(build(kind, event.repo, event.actor, own, caller));
+    });
   });
   // Identical pulls in one batch window become one entry with a count: the key holds everything
   // the record is made of (the caller by its remembered object's id), so equal keys mean equal records.
   deps.events.onManifestPulled((event: ManifestPulled) => {
+    // withCaller's fast path inline: no closure per pull when the caller is remembered.
+    const subject = event.actor.subject;
+    const known = subject && callers.get(subject);
+    if (!pending && (!subject || known)) recordPull(event, known);
+    else withCaller(subject, (caller) => recordPull(event, caller));
+  });
+
+  function recordPull(event: ManifestPulled, caller: Caller | undefined): void {
     const { actor } = event;
-    const caller = callerOf(actor.subject);
     const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${actor.ip}\n${caller ? callerIds.get(caller) : 0}\n${actor.userAgent ?? ""}`;
     // The record is built only for the first pull of its batch.
     stores.auditWriter.recordCoalescing({
@@ -172,5 +206,5 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
         return build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller);
       },
     });
-  });
+  }
 }

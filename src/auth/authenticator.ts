@@ -96,7 +96,7 @@ export class Authenticator {
     const cacheable = this.useCache && username !== OAUTH_TOKEN_USERNAME;
     if (cacheable) {
       const cached = this.cache.get(username, secret);
-      if (cached && this.stillValid(cached)) {
+      if (cached && (await this.stillValid(cached))) {
         await this.throttle.settle(attempt, true);
         return { ok: true, identity: cached };
       }
@@ -120,7 +120,7 @@ export class Authenticator {
     this.cache.invalidateUser(username);
   }
 
-  private stillValid(identity: Identity): boolean {
+  private async stillValid(identity: Identity): Promise<boolean> {
     // A disabled account must stop working at once, cache or not: one indexed read.
     if (identity.kind === "user") {
       const current = this.stores.users.byId(identity.user.id);
@@ -131,12 +131,12 @@ export class Authenticator {
       if (identity.via !== "appToken") return true;
       // A revocation by another process (the CLI) cannot call forget(), and expiry needs none: a
       // revoked or expired app token must stop here (one more indexed read).
-      const row = this.stores.appTokens.byUuid(identity.appTokenUuid!);
+      const row = await this.stores.appTokens.byUuid(identity.appTokenUuid!);
       return row !== undefined && (row.expiresMs === null || row.expiresMs > Date.now());
     }
     if (identity.kind === "robot") {
       // A regenerated token (CLI, other process) must stop the old one at once.
-      const current = this.stores.robots.byName(identity.robot.fullName);
+      const current = await this.stores.robots.byName(identity.robot.fullName);
       if (!current?.tokenDigest || !identity.robot.tokenDigest || !constantTimeEqual(current.tokenDigest, identity.robot.tokenDigest)) return false;
       const owner = this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;
@@ -159,12 +159,12 @@ export class Authenticator {
   private async check(username: string, secret: string): Promise<Identity | undefined> {
     if (username === APP_TOKEN_USERNAME) return this.checkAppToken(secret);
     if (username === OAUTH_TOKEN_USERNAME) {
-      const found = this.oauthTokens.authenticateToken(secret);
+      const found = await this.oauthTokens.authenticateToken(secret);
       return found && { kind: "user", user: found.user, via: "oauth", oauthScopes: found.scopes, oauthTokenUuid: found.tokenUuid };
     }
     if (username.includes("+")) {
       // Tokens are stored encrypted: compare digests (an HMAC), never decrypt on this hot path.
-      const robot = this.stores.robots.byName(username);
+      const robot = await this.stores.robots.byName(username);
       if (!robot?.tokenDigest || !constantTimeEqual(robot.tokenDigest, this.stores.robots.tokenDigest(secret))) return undefined;
       // A disabled user owner disables its robots (org owners have no enabled flag).
       const owner = this.stores.users.byName(robot.owner);
@@ -177,14 +177,14 @@ export class Authenticator {
     return { kind: "user", user, via: "password" };
   }
 
-  private checkAppToken(code: string): Identity | undefined {
+  private async checkAppToken(code: string): Promise<Identity | undefined> {
     const hash = hashAppTokenCode(code);
-    for (const row of this.stores.appTokens.byLookup(appTokenLookup(code))) {
+    for (const row of await this.stores.appTokens.byLookup(appTokenLookup(code))) {
       if (!constantTimeEqual(row.secretHash, hash)) continue;
       if (row.expiresMs !== null && row.expiresMs <= Date.now()) return undefined;
       const user = this.stores.users.byId(row.userId);
       if (!user?.enabled) return undefined;
-      this.stores.appTokens.touch(row.id);
+      await this.stores.appTokens.touch(row.id);
       return { kind: "user", user, via: "appToken", appTokenUuid: row.uuid };
     }
     return undefined;

@@ -25,17 +25,17 @@ export function hashOAuthSecret(secret: string): string {
 }
 
 /** Makes a token and stores it for `input`: the answer is the only place the token string exists. */
-export function issueOAuthToken(tokens: OAuthTokenStore, input: Omit<NewOAuthToken, "lookup" | "secretHash">): OAuthTokenInfo & { token: string } {
+export async function issueOAuthToken(tokens: OAuthTokenStore, input: Omit<NewOAuthToken, "lookup" | "secretHash">): Promise<OAuthTokenInfo & { token: string }> {
   const token = newOAuthToken();
   const { lookup, secret } = splitOAuthToken(token)!;
-  return { ...tokens.create({ ...input, lookup, secretHash: hashOAuthSecret(secret) }), token };
+  return { ...await tokens.create({ ...input, lookup, secretHash: hashOAuthSecret(secret) }), token };
 }
 
 /** The token's row when `token` is a live token of ours: known lookup half, right secret, not expired. */
-export function findOAuthToken(tokens: OAuthTokenStore, token: string): OAuthTokenInfo | undefined {
+export async function findOAuthToken(tokens: OAuthTokenStore, token: string): Promise<OAuthTokenInfo | undefined> {
   const parts = splitOAuthToken(token);
   if (!parts) return undefined;
-  const row = tokens.liveByLookup(parts.lookup);
+  const row = await tokens.liveByLookup(parts.lookup);
   // Hash and compare even without a row, so timing does not tell a known lookup half apart.
   const hash = hashOAuthSecret(parts.secret);
   if (!constantTimeEqual(row?.secretHash ?? "", hash) || !row) return undefined;

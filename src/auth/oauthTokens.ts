@@ -54,14 +54,14 @@ export class OAuthTokenService {
   constructor(private readonly stores: { users: UserStore; oauth: OAuthStore }) {}
 
   /** The caller behind an `Authorization: Bearer …` header value, or undefined (invalid or not bearer). */
-  authenticate(authorization: string | null | undefined): OAuthCaller | undefined {
+  async authenticate(authorization: string | null | undefined): Promise<OAuthCaller | undefined> {
     const token = bearerToken(authorization);
-    return token === undefined ? undefined : this.authenticateToken(token);
+    return token === undefined ? undefined : await this.authenticateToken(token);
   }
 
   /** The caller behind a bare token string, or undefined when it is not a live token of an enabled user. */
-  authenticateToken(token: string): OAuthCaller | undefined {
-    const row = findOAuthToken(this.stores.oauth.tokens, token);
+  async authenticateToken(token: string): Promise<OAuthCaller | undefined> {
+    const row = await findOAuthToken(this.stores.oauth.tokens, token);
     if (!row) return undefined;
     const parsed = parseScopes(row.scopes.join(" "));
     if (!parsed.ok) return undefined;
@@ -76,7 +76,7 @@ export class OAuthTokenService {
    * Issues a token for the user with the given scopes (a list, or a scope string as a client
    * sends it). The token string is in the answer and nowhere else.
    */
-  mint(userId: number, scopes: readonly OAuthScope[] | string, opts: MintOptions = {}): MintOutcome {
+  async mint(userId: number, scopes: readonly OAuthScope[] | string, opts: MintOptions = {}): Promise<MintOutcome> {
     const parsed = parseScopes(typeof scopes === "string" ? scopes : scopes.join(" "));
     if (!parsed.ok) return { ok: false, reason: "badScopes", message: parsed.error };
     const { lifetimeMs } = opts;
@@ -86,7 +86,7 @@ export class OAuthTokenService {
     const user = this.stores.users.byId(userId);
     if (!user) return { ok: false, reason: "unknownUser", message: `no user with id ${userId}` };
     if (!user.enabled) return { ok: false, reason: "disabledUser", message: `user "${user.username}" is disabled` };
-    const { token, ...info } = issueOAuthToken(this.stores.oauth.tokens, {
+    const { token, ...info } = await issueOAuthToken(this.stores.oauth.tokens, {
       userId,
       scopes: parsed.scopes, // canonical order, deduplicated
       applicationId: opts.applicationId,

@@ -88,7 +88,7 @@ export function orgAdd(stores: Stores, name: string, owner: string): string {
 }
 
 /** Creates `owner+short` and returns its token (printed once by the CLI). */
-export function robotAdd(stores: Stores, fullName: string): string {
+export async function robotAdd(stores: Stores, fullName: string): Promise<string> {
   const plus = fullName.indexOf("+");
   if (plus < 0) throw new CliError(`robot names are owner+short, got "${fullName}"`);
   const owner = fullName.slice(0, plus);
@@ -96,16 +96,16 @@ export function robotAdd(stores: Stores, fullName: string): string {
   checkName("robot", short);
   if (!stores.orgs.namespace(owner)) throw new CliError(`no user or organization "${owner}"`);
   const token = randomAlnum(64);
-  if (!stores.robots.create(owner, short, token)) throw new CliError(`robot "${fullName}" exists`);
+  if (!await stores.robots.create(owner, short, token)) throw new CliError(`robot "${fullName}" exists`);
   return token;
 }
 
 /** A new token for the robot; the old one stops working (a running server forgets it within its credential cache time). */
-export function robotRegenerate(stores: Stores, fullName: string): string {
-  const robot = stores.robots.byName(fullName);
+export async function robotRegenerate(stores: Stores, fullName: string): Promise<string> {
+  const robot = await stores.robots.byName(fullName);
   if (!robot) throw new CliError(`no robot "${fullName}"`);
   const token = randomAlnum(64);
-  stores.robots.setToken(robot.id, token);
+  await stores.robots.setToken(robot.id, token);
   return token;
 }
 

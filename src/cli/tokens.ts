@@ -27,7 +27,7 @@ function userNamed(stores: Stores, name: string | undefined, command: string): U
   return user;
 }
 
-export function tokenCreate(stores: Stores, opts: TokenCreateOptions): string {
+export async function tokenCreate(stores: Stores, opts: TokenCreateOptions): Promise<string> {
   const user = userNamed(stores, opts.user, "create");
   if (opts.scopes === undefined) bad(`token create needs --scopes "repo:read repo:write …"`);
   let lifetimeMs: number | undefined;
@@ -35,7 +35,7 @@ export function tokenCreate(stores: Stores, opts: TokenCreateOptions): string {
     lifetimeMs = parseDuration(opts.expiresIn);
     if (lifetimeMs === undefined) bad(`--expires-in must be a whole number and a unit s, m, h, d or w (e.g. 30d), got "${opts.expiresIn}"`);
   }
-  const out = new OAuthTokenService(stores).mint(user.id, opts.scopes, { lifetimeMs });
+  const out = await new OAuthTokenService(stores).mint(user.id, opts.scopes, { lifetimeMs });
   if (!out.ok) bad(out.message);
   return out.token;
 }
@@ -46,19 +46,19 @@ function describe(token: OAuthTokenInfo, now: number): string[] {
 }
 
 /** One line per token under a header, columns aligned; the secret is never shown again. */
-export function tokenList(stores: Stores, userName: string | undefined, now = Date.now()): string {
+export async function tokenList(stores: Stores, userName: string | undefined, now = Date.now()): Promise<string> {
   const user = userNamed(stores, userName, "list");
-  const tokens = stores.oauth.tokens.listForUser(user.id);
+  const tokens = await stores.oauth.tokens.listForUser(user.id);
   if (tokens.length === 0) return `no tokens for ${user.username}`;
   const rows = [["UUID", "SCOPES", "CREATED", "EXPIRES", "APPLICATION"], ...tokens.map((t) => describe(t, now))];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
 }
 
-export function tokenRevoke(stores: Stores, uuid: string | undefined): string {
+export async function tokenRevoke(stores: Stores, uuid: string | undefined): Promise<string> {
   if (!uuid) bad("token revoke needs the token's UUID (see berth token list --user NAME)");
-  const token = stores.oauth.tokens.byUuid(uuid);
-  if (!token || !stores.oauth.tokens.revoke(uuid)) bad(`no token "${uuid}"`);
+  const token = await stores.oauth.tokens.byUuid(uuid);
+  if (!token || !await stores.oauth.tokens.revoke(uuid)) bad(`no token "${uuid}"`);
   const owner = stores.users.byId(token.userId);
   return `revoked token ${uuid}${owner ? ` of ${owner.username}` : ""}`;
 }

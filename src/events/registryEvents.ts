@@ -107,7 +107,8 @@ export interface ManifestPulled {
   actor: Actor;
 }
 
-type Listener<E> = (event: E) => void;
+// A listener may be async (the store's reads and writes are): its rejection is logged like a throw.
+type Listener<E> = (event: E) => unknown;
 
 export class RegistryEvents {
   private readonly listeners = new Map<RegistryEventType, Listener<RegistryEvent>[]>();
@@ -153,7 +154,8 @@ export class RegistryEvents {
   private run<E>(listeners: Listener<E>[], event: E, what: string): void {
     for (const listener of listeners) {
       try {
-        listener(event);
+        const running = listener(event);
+        if (running instanceof Promise) void running.catch((e: unknown) => this.log.error(`listener failed for ${what}`, e));
       } catch (e) {
         this.log.error(`listener failed for ${what}`, e);
       }

@@ -23,7 +23,7 @@ export interface StorageFigures {
   /** Bytes of every stored blob, each once. */
   blobBytes(): number;
   /** Namespaces with a quota: limit and use. */
-  quotaUses(): QuotaUse[];
+  quotaUses(): Promise<QuotaUse[]>;
 }
 
 export type LoginOutcome = "throttled" | "failed" | "succeeded";
@@ -55,14 +55,15 @@ export class Metrics {
     registerComputed(this.registry, { name: "berth_storage_blob_bytes", help: "Bytes of all stored blobs, each counted once (uploads in progress aside).", type: "gauge" }, () => [
       { labels: {}, value: storage.blobBytes() },
     ]);
-    let uses: QuotaUse[] = [];
-    // One read serves both quota series of a scrape.
-    registerComputed(this.registry, { name: "berth_quota_limit_bytes", help: "A namespace's quota.", type: "gauge" }, () => {
+    // One read serves both quota series of a scrape: the limit series starts it, the use series
+    // (registered after it, read after it) waits for the same answer.
+    let uses: Promise<QuotaUse[]> = Promise.resolve([]);
+    registerComputed(this.registry, { name: "berth_quota_limit_bytes", help: "A namespace's quota.", type: "gauge" }, async () => {
       uses = storage.quotaUses();
-      return uses.map((u) => ({ labels: { namespace: u.namespace }, value: u.limitBytes }));
+      return (await uses).map((u) => ({ labels: { namespace: u.namespace }, value: u.limitBytes }));
     });
-    registerComputed(this.registry, { name: "berth_quota_used_bytes", help: "What a namespace with a quota uses.", type: "gauge" }, () =>
-      uses.map((u) => ({ labels: { namespace: u.namespace }, value: u.usedBytes })),
+    registerComputed(this.registry, { name: "berth_quota_used_bytes", help: "What a namespace with a quota uses.", type: "gauge" }, async () =>
+      (await uses).map((u) => ({ labels: { namespace: u.namespace }, value: u.usedBytes })),
     );
   }
 

@@ -26,13 +26,13 @@ interface RegistryMetric {
 export function registerComputed(
   registry: Registry,
   spec: { name: string; help: string; type: "counter" | "gauge" | "histogram" },
-  values: () => ExportedValue[],
+  values: () => ExportedValue[] | Promise<ExportedValue[]>,
 ): void {
   const metric: RegistryMetric = {
     ...spec,
     aggregator: "sum",
     async get() {
-      return { name: spec.name, help: spec.help, type: spec.type, values: values(), aggregator: "sum" };
+      return { name: spec.name, help: spec.help, type: spec.type, values: await values(), aggregator: "sum" };
     },
     reset() {},
   };

@@ -143,7 +143,7 @@ export class DeliveryWorker {
     try {
       // Enough rows to fill every free slot even if some are in flight already, or belong to a
       // namespace at its share (at most perNamespace rows of each, so at most inFlight.size).
-      due = this.store.due(this.now(), this.concurrency + this.inFlight.size, this.perNamespace);
+      due = await this.store.due(this.now(), this.concurrency + this.inFlight.size, this.perNamespace);
     } catch (e) {
       this.log.error("notification outbox: cannot read due deliveries", e);
       return;
@@ -186,13 +186,13 @@ export class DeliveryWorker {
   private async attempt(delivery: DueDelivery): Promise<void> {
     if (isDisabled(delivery.numberOfFailures)) {
       // Disabled after queueing (Quay drops these too); resetting failures re-enables later events.
-      this.store.discard(delivery.id);
+      await this.store.discard(delivery.id);
       return;
     }
     const signal = this.abort.signal;
     const outcome = await this.send(delivery, signal);
     if (outcome.ok) {
-      this.store.markDelivered(delivery.id);
+      await this.store.markDelivered(delivery.id);
       return;
     }
     // Cut short by stop(): not the receiver's fault, and the row is due again after a restart.
@@ -200,12 +200,12 @@ export class DeliveryWorker {
     const failures = delivery.attempts + 1;
     const permanent = "permanent" in outcome && outcome.permanent;
     if (permanent || failures > this.retryDelaysMs.length) {
-      this.store.giveUp(delivery.id);
+      await this.store.giveUp(delivery.id);
       this.log.error(`notification ${delivery.notificationUuid}: giving up after ${failures} attempt(s): ${outcome.error}`);
       return;
     }
     const delay = this.retryDelaysMs[failures - 1]!;
-    this.store.markAttemptFailed(delivery.id, outcome.error, this.now() + delay);
+    await this.store.markAttemptFailed(delivery.id, outcome.error, this.now() + delay);
     this.wakeAfter(delay);
   }
 

@@ -13,13 +13,13 @@ export interface MirrorNotifierDeps {
 }
 
 export function notifyOnMirrorSync(deps: MirrorNotifierDeps): void {
-  deps.events.on("mirrorSync", (event) => {
+  deps.events.on("mirrorSync", async (event) => {
     const kind = `repo_mirror_sync_${event.phase}`;
-    const targets = deps.store.forEvent(event.repo.id, kind).filter((n) => !isDisabled(n.numberOfFailures));
+    const targets = (await deps.store.forEvent(event.repo.id, kind)).filter((n) => !isDisabled(n.numberOfFailures));
     if (!targets.length) return;
     const payload = JSON.stringify(repositoryEventData(deps.address(), event.repo.name, { message: event.message }));
     const now = Date.now();
-    for (const n of targets) deps.store.enqueue(n.id, payload, now);
+    for (const n of targets) await deps.store.enqueue(n.id, payload, now);
     deps.worker.kick();
   });
 }

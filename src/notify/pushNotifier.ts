@@ -20,13 +20,13 @@ export interface PushNotifierDeps {
 }
 
 export function notifyOnPush(deps: PushNotifierDeps): void {
-  deps.events.on("manifestPushed", (event) => {
+  deps.events.on("manifestPushed", async (event) => {
     if (!event.tag) return;
-    const targets = deps.store.forEvent(event.repo.id, "repo_push").filter((n) => !isDisabled(n.numberOfFailures));
+    const targets = (await deps.store.forEvent(event.repo.id, "repo_push")).filter((n) => !isDisabled(n.numberOfFailures));
     if (!targets.length) return;
     const payload = JSON.stringify(repoPushPayload(deps.address(), event.repo.name, [event.tag]));
     const now = Date.now();
-    for (const n of targets) deps.store.enqueue(n.id, payload, now);
+    for (const n of targets) await deps.store.enqueue(n.id, payload, now);
     deps.worker.kick();
   });
 }

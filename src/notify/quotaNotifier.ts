@@ -35,19 +35,19 @@ export function quotaPayload(address: RegistryAddress, report: QuotaReport & { t
 }
 
 export function notifyOnQuota(deps: QuotaNotifierDeps): void {
-  deps.events.onQuotaChecked(({ report, actual }) => {
+  deps.events.onQuotaChecked(async ({ report, actual }) => {
     const ns = report.namespace;
     const reached = report.thresholdPercent ?? 0;
     // Usage itself: thresholds above it that it had reached are no longer reached.
-    if (actual && deps.quotas.notices(ns.id).some((n) => n.percent > reached && n.reached)) deps.quotas.clearNoticesAbove(ns.id, reached);
+    if (actual && (await deps.quotas.notices(ns.id)).some((n) => n.percent > reached && n.reached)) await deps.quotas.clearNoticesAbove(ns.id, reached);
     if (!report.severity || report.thresholdPercent === null) return;
     const event = report.severity === "Warning" ? "quota_warning" : "quota_error";
-    const targets = deps.store.forNamespaceEvent(ns.id, event).filter((n) => !isDisabled(n.numberOfFailures));
+    const targets = (await deps.store.forNamespaceEvent(ns.id, event)).filter((n) => !isDisabled(n.numberOfFailures));
     if (!targets.length) return;
     const now = Date.now();
-    if (!deps.quotas.claimNotice(ns.id, report.thresholdPercent, now, QUOTA_NOTICE_COOLDOWN_MS, actual)) return;
+    if (!await deps.quotas.claimNotice(ns.id, report.thresholdPercent, now, QUOTA_NOTICE_COOLDOWN_MS, actual)) return;
     const payload = JSON.stringify(quotaPayload(deps.address(), { ...report, thresholdPercent: report.thresholdPercent }));
-    for (const n of targets) deps.store.enqueue(n.id, payload, now);
+    for (const n of targets) await deps.store.enqueue(n.id, payload, now);
     deps.worker.kick();
   });
 }

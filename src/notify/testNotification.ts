@@ -23,12 +23,12 @@ export async function queueTestNotification(
   uuid: string,
   address: RegistryAddress,
 ): Promise<TestOutcome> {
-  const found = deps.store.get(repo.id, uuid);
+  const found = await deps.store.get(repo.id, uuid);
   if (!found) return { kind: "not_found" };
   // Per namespace: a tenant's repositories share one allowance.
   const limit = await deps.limiter.take(repo.fullName.slice(0, repo.fullName.indexOf("/")));
   if (!limit.allowed) return { kind: "rate_limited", retryAfterSeconds: limit.retryAfterSeconds };
-  deps.store.enqueue(found.id, JSON.stringify(samplePayload(found.event, address, repo.fullName)), Date.now());
+  await deps.store.enqueue(found.id, JSON.stringify(samplePayload(found.event, address, repo.fullName)), Date.now());
   deps.worker.kick();
   return { kind: "queued", notification: found };
 }

@@ -112,7 +112,7 @@ export class TokenAccessPolicy implements AccessPolicy {
     const claims = await this.claims(request);
     if (claims === undefined) return undefined;
     if (!claims.ok) return claims;
-    return { ok: true, identity: this.identityOf(claims.claims) ?? ANONYMOUS };
+    return { ok: true, identity: (await this.identityOf(claims.claims)) ?? ANONYMOUS };
   }
 
   verifiedSubject(request: Request): TokenSubject | undefined {
@@ -151,9 +151,9 @@ export class TokenAccessPolicy implements AccessPolicy {
   }
 
   /** Whom the token speaks for now: undefined for anonymous tokens and accounts gone since. */
-  private identityOf(claims: RegistryClaims): Identity | undefined {
+  private async identityOf(claims: RegistryClaims): Promise<Identity | undefined> {
     const subject = tokenSubject(claims.sub, claims.context);
-    return subject && identityOfTokenSubject(this.accounts, subject);
+    return subject && (await identityOfTokenSubject(this.accounts, subject));
   }
 }
 
@@ -164,9 +164,9 @@ type TokenAccounts = { users: UserStore; robots: RobotStore; oauth: OAuthStore }
  * robot stops with its user owner), or its OAuth token revoked or expired, whatever the token
  * still says. A token minted for an OAuth token keeps that token's scopes as its cap.
  */
-export function identityOfTokenSubject(accounts: TokenAccounts, subject: TokenSubject): Identity | undefined {
+export async function identityOfTokenSubject(accounts: TokenAccounts, subject: TokenSubject): Promise<Identity | undefined> {
   if (subject.kind === "robot") {
-    const robot = accounts.robots.byName(subject.name);
+    const robot = await accounts.robots.byName(subject.name);
     if (!robot) return undefined;
     const owner = accounts.users.byName(robot.owner);
     return owner && !owner.enabled ? undefined : { kind: "robot", robot };
@@ -176,8 +176,8 @@ export function identityOfTokenSubject(accounts: TokenAccounts, subject: TokenSu
   return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
 }
 
-function oauthIdentity(accounts: TokenAccounts, name: string, tokenUuid: string): Identity | undefined {
-  const token = accounts.oauth.tokens.byUuid(tokenUuid);
+async function oauthIdentity(accounts: TokenAccounts, name: string, tokenUuid: string): Promise<Identity | undefined> {
+  const token = await accounts.oauth.tokens.byUuid(tokenUuid);
   if (!token || (token.expiresMs !== null && token.expiresMs <= Date.now())) return undefined;
   const scopes = parseScopes(token.scopes.join(" "));
   const user = accounts.users.byId(token.userId);

@@ -28,11 +28,11 @@ const PAGE = 16;
  */
 export async function makeRoom(deps: EvictionDeps, namespaceId: number, blobs: { digest: string; size: number }[], keep: { repoId: number; tag?: string }): Promise<boolean> {
   const { stores } = deps;
-  const quota = stores.quotas.ofNamespace(namespaceId);
+  const quota = await stores.quotas.ofNamespace(namespaceId);
   const limit = quota && rejectBytes(quota);
   if (limit === undefined) return true;
-  const fits = () => stores.quotaUsage.namespaceBytes(namespaceId) + stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs) < limit;
-  if (fits()) return true;
+  const fits = async () => (await stores.quotaUsage.namespaceBytes(namespaceId)) + (await stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs)) < limit;
+  if (await fits()) return true;
   // Larger than the whole limit: it would not fit in an empty cache (Quay's first check).
   const whole = new Map(blobs.map((b) => [b.digest, b.size]));
   if ([...whole.values()].reduce((a, b) => a + b, 0) >= limit) return false;
@@ -45,7 +45,7 @@ export async function makeRoom(deps: EvictionDeps, namespaceId: number, blobs: {
     for (const c of candidates) {
       tried.add(`${c.repoId} ${c.tag}`);
       await evict(deps, c);
-      if (fits()) return true;
+      if (await fits()) return true;
     }
   }
 }

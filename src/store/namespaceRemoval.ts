@@ -5,8 +5,8 @@ import type { Stores } from ".";
  * and grants go by cascade (through RepositoryStore, whose read cache must forget them), and a
  * user namespace takes its user. The next collection pass frees the blobs, as after any repository deletion.
  */
-export function removeNamespace(stores: Pick<Stores, "repositories" | "users" | "namespaces">, name: string): void {
-  const ns = stores.namespaces.settings(name);
+export async function removeNamespace(stores: Pick<Stores, "repositories" | "users" | "namespaces">, name: string): Promise<void> {
+  const ns = await stores.namespaces.settings(name);
   if (!ns) return;
   if (ns.kind === "user") {
     const user = stores.users.byName(name);

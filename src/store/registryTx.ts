@@ -9,15 +9,11 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { MetaDb } from "./db";
 import type { ReadCache } from "./meta/readCache";
-import type { PermissionStore } from "./meta/permissions";
-import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
-import type { OrgStore } from "./meta/orgs";
-import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, namespaces, proxyCacheConfigs, repoMirrors, repositories, repositoryBlobs, robots, tags } from "./schema";
-import type { QuotaRow, QuotaStore } from "./meta/quotas";
-import type { QuotaUsageStore } from "./meta/quotaUsage";
+import { blobs, immutabilityPolicies, manifestBlobs, manifestChildren, manifests, proxyCacheConfigs, repoMirrors, repositories, repositoryBlobs, robots, tags } from "./schema";
+import { NamespaceTxSteps, type RegistryTxStores } from "./registryTxNamespaces";
 import { LifecycleTx, prepareLifecycleStatements, type LifecycleStatements } from "./lifecycleTx";
 import { liveTagColumns, prepareRegistryStatements, repositoryColumns, type RegistryStatements } from "./registryStatements";
-import { endsAfter, timeMachineMs } from "./meta/tags";
+import { endsAfter } from "./meta/tags";
 
 export type Tx = Parameters<Parameters<MetaDb["transaction"]>[0]>[0];
 
@@ -54,44 +50,22 @@ export interface NewManifestRow {
   childDigests: string[];
 }
 
-export interface NewRepositoryRow {
-  fullName: string;
-  visibility: "private" | "public";
-  description?: string;
-  /** Gets admin and, in an organization, the org's default permissions. */
-  creator?: PrototypeCreator;
-  /** Open mode only: a missing namespace is made, ownerless. */
-  createNamespace?: boolean;
-}
-
-export type CreateRepositoryRow =
-  | { kind: "created"; repo: RepositoryFacts; defaultGrants: number }
-  | { kind: "exists"; repo: RepositoryFacts }
-  | { kind: "noNamespace"; namespace: string };
-
-/** Stores the registry's transactions reach beyond its own tables. */
-export interface RegistryTxStores {
-  permissions: PermissionStore;
-  prototypes: PrototypeStore;
-  orgs: OrgStore;
-  quotas: QuotaStore;
-  quotaUsage: QuotaUsageStore;
-}
+export type { CreateRepositoryRow, NewRepositoryRow, RegistryTxStores } from "./registryTxNamespaces";
 
 /** One transaction's view of the registry: what guards read and operations write. */
-export class RegistryTx {
+export class RegistryTx extends NamespaceTxSteps {
   /** The lifecycle's writes (time machine, collection) in this transaction. */
   readonly lifecycle: LifecycleTx;
 
   constructor(
-    private readonly tx: Tx,
-    private readonly stores: RegistryTxStores,
-    /** The transaction's clock: every time it writes is this one. */
-    readonly now: number,
+    tx: Tx,
+    stores: RegistryTxStores,
+    now: number,
     lifecycle: LifecycleStatements,
     /** The hot statements, prepared once (registryStatements.ts); they run on the transaction's connection. */
     private readonly q: RegistryStatements,
   ) {
+    super(tx, stores, now);
     this.lifecycle = new LifecycleTx(tx, lifecycle);
   }
 
@@ -273,78 +247,6 @@ export class RegistryTx {
     this.q.touch.run({ id: repoId, now: this.now });
   }
 
-  /** The namespace's quota with its limits, if it has one. */
-  quota(namespaceId: number): QuotaRow | undefined {
-    return this.stores.quotas.ofNamespace(namespaceId);
-  }
-
-  /** The bytes the namespace's manifests name, each blob once. */
-  namespaceUsage(namespaceId: number): number {
-    return this.stores.quotaUsage.namespaceBytes(namespaceId);
-  }
-
-  /** What these blobs would add to the namespace's usage (`size` for a blob whose row is not written yet). */
-  bytesNewToNamespace(namespaceId: number, blobs: { digest: string; size?: number }[]): number {
-    return blobs.length ? this.stores.quotaUsage.bytesNewToNamespace(namespaceId, blobs) : 0;
-  }
-
-  /** How long ended tag periods stay in the time machine, from the repository's namespace (Quay's removed_tag_expiration_s). */
-  timeMachineMs(repoId: number): number {
-    return timeMachineMs(this.tx, repoId);
-  }
-
-  namespaceExists(name: string): boolean {
-    return this.tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get() !== undefined;
-  }
-
-  /**
-   * Creates `ns/name` in an existing namespace (or, with createNamespace, an ownerless one), with
-   * its creator's admin grant and the org's default permissions.
-   */
-  createRepository(input: NewRepositoryRow): CreateRepositoryRow {
-    const existing = this.repositoryByName(input.fullName);
-    if (existing) return { kind: "exists", repo: existing };
-    const slash = input.fullName.indexOf("/");
-    const nsName = input.fullName.slice(0, slash);
-    let ns = this.tx.select({ id: namespaces.id, kind: namespaces.kind }).from(namespaces).where(eq(namespaces.name, nsName)).get();
-    if (!ns) {
-      if (!input.createNamespace) return { kind: "noNamespace", namespace: nsName };
-      ns = this.tx.insert(namespaces).values({ name: nsName }).returning({ id: namespaces.id, kind: namespaces.kind }).get();
-    }
-    const repo = this.tx
-      .insert(repositories)
-      .values({
-        namespaceId: ns.id,
-        name: input.fullName.slice(slash + 1),
-        fullName: input.fullName,
-        visibility: input.visibility,
-        description: input.description ?? null,
-        createdMs: this.now,
-        updatedMs: this.now,
-      })
-      .returning(repositoryColumns)
-      .get();
-    let defaultGrants = 0;
-    if (input.creator) {
-      this.stores.permissions.set(repo.id, input.creator, "admin");
-      // Only organizations have prototypes; in a user's own namespace there is nothing to apply.
-      if (ns.kind === "org") defaultGrants = this.stores.prototypes.applyOnCreate(ns.id, repo.id, input.creator);
-    }
-    return { kind: "created", repo, defaultGrants };
-  }
-
-  /** Deletes the repository with its manifests, tags, links and grants (by cascade); the collector frees the bytes. */
-  deleteRepository(repoId: number): void {
-    this.tx.delete(repositories).where(eq(repositories.id, repoId)).run();
-  }
-
-  setVisibility(repoId: number, visibility: "private" | "public"): void {
-    this.tx.update(repositories).set({ visibility, updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
-  }
-
-  setState(repoId: number, state: RepositoryState): void {
-    this.tx.update(repositories).set({ state, updatedMs: this.now }).where(eq(repositories.id, repoId)).run();
-  }
 }
 
 /** Runs registry transactions: one write lock, one clock, the read cache forgotten after each. */

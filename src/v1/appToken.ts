@@ -34,8 +34,8 @@ function tokenView(t: AppTokenRow, code?: string) {
 const tokenLogKeys = (t: AppTokenRow) => ({ app_specific_token_title: t.title, app_specific_token: t.uuid });
 
 export function appTokenRoutes(api: V1App, ctx: V1Context) {
-  const own = (userId: number, uuid: string) => {
-    const row = ctx.stores.appTokens.byUuid(uuid);
+  const own = async (userId: number, uuid: string) => {
+    const row = await ctx.stores.appTokens.byUuid(uuid);
     if (!row || row.userId !== userId) throw ApiError.notFound();
     return row;
   };
@@ -43,40 +43,38 @@ export function appTokenRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/user/apptoken",
-      ({ user, query }) => {
+      async ({ user, query }) => {
         const expiring = query.expiring === undefined ? null : truthy(query.expiring);
         const now = Date.now();
-        const tokens = ctx.stores.appTokens
-          .listFor(user.id)
-          .filter((t) => !expiring || (t.expiresMs !== null && t.expiresMs > now && t.expiresMs <= now + EXPIRING_WINDOW_MS));
+        const tokens = (await ctx.stores.appTokens.listFor(user.id)).filter((t) => !expiring || (t.expiresMs !== null && t.expiresMs > now && t.expiresMs <= now + EXPIRING_WINDOW_MS));
         return { tokens: tokens.map((t) => tokenView(t)), only_expiring: expiring };
       },
       { nickname: "listAppTokens", requireUserAdmin: true },
     )
     .post(
       "/api/v1/user/apptoken",
-      ({ user, body, audit }) => {
+      async ({ user, body, audit }) => {
         const { title } = parseBody(NewToken, body);
         const code = newAppTokenCode();
         // No lifetime: Quay's APP_SPECIFIC_TOKEN_EXPIRATION defaults to none.
-        const row = ctx.stores.appTokens.create(user.id, title, appTokenLookup(code), hashAppTokenCode(code), null);
+        const row = await ctx.stores.appTokens.create(user.id, title, appTokenLookup(code), hashAppTokenCode(code), null);
         audit("create_app_specific_token", { namespace: user.username }, tokenLogKeys(row));
         return { token: tokenView(row, code) };
       },
       { nickname: "createAppToken", requireUserAdmin: true, requireFreshLogin: true, requireSessionLogin: true, audit: "create_app_specific_token" },
     )
-    .get("/api/v1/user/apptoken/:token_uuid", ({ user, params }) => ({ token: tokenView(own(user.id, params.token_uuid)) }), {
+    .get("/api/v1/user/apptoken/:token_uuid", async ({ user, params }) => ({ token: tokenView(await own(user.id, params.token_uuid)) }), {
       nickname: "getAppToken",
       requireUserAdmin: true,
       requireFreshLogin: true,
     })
     .delete(
       "/api/v1/user/apptoken/:token_uuid",
-      ({ user, params, set, audit }) => {
+      async ({ user, params, set, audit }) => {
         // Read first: the entry names the token by its title, which goes with the row.
-        const row = own(user.id, params.token_uuid);
+        const row = await own(user.id, params.token_uuid);
         // The authenticator re-reads the row behind every cached `$app` login, so this ends it at once.
-        if (!ctx.stores.appTokens.revoke(user.id, row.uuid)) throw ApiError.notFound();
+        if (!await ctx.stores.appTokens.revoke(user.id, row.uuid)) throw ApiError.notFound();
         audit("revoke_app_specific_token", { namespace: user.username }, tokenLogKeys(row));
         set.status = 204;
         return "";

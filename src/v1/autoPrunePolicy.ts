@@ -43,17 +43,17 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
   };
   const parseSchema = (body: unknown) => parseBody(PolicyBody, body);
 
-  const find = (t: PolicyTarget, uuid: string) => {
-    const found = store.get(t.scope, uuid);
+  const find = async (t: PolicyTarget, uuid: string) => {
+    const found = await store.get(t.scope, uuid);
     if (!found) throw ApiError.notFound();
     return found;
   };
 
-  const list = (t: PolicyTarget) => ({ policies: store.list(t.scope).map(view) });
+  const list = async (t: PolicyTarget) => ({ policies: (await store.list(t.scope)).map(view) });
 
-  const create = (t: PolicyTarget, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
+  const create = async (t: PolicyTarget, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
     const config = configOf(parseSchema(body));
-    const made = store.create(t.scope, config, MAX_POLICIES_PER_SCOPE);
+    const made = await store.create(t.scope, config, MAX_POLICIES_PER_SCOPE);
     if (made.kind === "tooMany") throw ApiError.invalidRequest(tooManyPolicies(t.repository));
     if (made.kind === "duplicate") {
       throw ApiError.invalidRequest(`Existing policy with same values for this ${t.repository ? "repository" : "namespace"}, duplicate policies are not permitted`);
@@ -63,18 +63,18 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
     return { uuid: made.uuid };
   };
 
-  const update = (t: PolicyTarget, uuid: string, body: unknown, audit: AuditFn) => {
+  const update = async (t: PolicyTarget, uuid: string, body: unknown, audit: AuditFn) => {
     // Quay's order: the body's shape, then the policy must exist, then its values.
     const b = parseSchema(body);
-    find(t, uuid);
+    await find(t, uuid);
     const config = configOf(b);
-    if (!store.update(t.scope, uuid, config)) throw ApiError.notFound();
+    if (!await store.update(t.scope, uuid, config)) throw ApiError.notFound();
     audit(kinds(t).update, t.audit, logKeys(config));
     return new Response(null, { status: 204 });
   };
 
-  const remove = (t: PolicyTarget, uuid: string, audit: AuditFn) => {
-    if (!store.delete(t.scope, uuid)) throw ApiError.notFound();
+  const remove = async (t: PolicyTarget, uuid: string, audit: AuditFn) => {
+    if (!await store.delete(t.scope, uuid)) throw ApiError.notFound();
     audit(kinds(t).delete, t.audit, { policy_uuid: uuid });
     return { uuid };
   };
@@ -92,7 +92,7 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
       // The signed-in user's namespace.
       .get(U, ({ user }) => list(userTarget(ctx, user)), { nickname: "listUserAutoPrunePolicies", ...self })
       .post(U, ({ user, body, set, audit }) => create(userTarget(ctx, user), body, set, audit), { nickname: "createUserAutoPrunePolicy", ...self, audit: NS_KINDS.create })
-      .get(`${U}:policy_uuid`, ({ user, params }) => view(find(userTarget(ctx, user), params.policy_uuid)), { nickname: "getUserAutoPrunePolicy", ...self })
+      .get(`${U}:policy_uuid`, async ({ user, params }) => view(await find(userTarget(ctx, user), params.policy_uuid)), { nickname: "getUserAutoPrunePolicy", ...self })
       .put(`${U}:policy_uuid`, ({ user, params, body, audit }) => update(userTarget(ctx, user), params.policy_uuid, body, audit), {
         nickname: "updateUserAutoPrunePolicy",
         ...self,
@@ -110,7 +110,7 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
         ...nsAdmin,
         audit: NS_KINDS.create,
       })
-      .get(`${O}:policy_uuid`, ({ org, params }) => view(find(namespaceTarget(org.ns), params.policy_uuid)), { nickname: "getOrganizationAutoPrunePolicy", ...nsRead })
+      .get(`${O}:policy_uuid`, async ({ org, params }) => view(await find(namespaceTarget(org.ns), params.policy_uuid)), { nickname: "getOrganizationAutoPrunePolicy", ...nsRead })
       .put(`${O}:policy_uuid`, ({ org, params, body, audit }) => update(namespaceTarget(org.ns), params.policy_uuid, body, audit), {
         nickname: "updateOrganizationAutoPrunePolicy",
         ...nsAdmin,
@@ -128,7 +128,7 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
         ...repoAdmin,
         audit: REPO_KINDS.create,
       })
-      .get(`${R}:policy_uuid`, ({ repo, params }) => view(find(repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryAutoPrunePolicy", ...repoRead })
+      .get(`${R}:policy_uuid`, async ({ repo, params }) => view(await find(repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryAutoPrunePolicy", ...repoRead })
       .put(`${R}:policy_uuid`, ({ repo, params, body, audit }) => update(repoTarget(ctx, repo), params.policy_uuid, body, audit), {
         nickname: "updateRepositoryAutoPrunePolicy",
         ...repoAdmin,

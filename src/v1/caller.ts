@@ -41,16 +41,16 @@ export function loginAlive(data: SessionData, policy: SessionPolicy): boolean {
  * Quay's order: a Bearer token (an OAuth access token) wins; an invalid one makes the caller
  * anonymous, never falling back to the cookie. Without one, the session cookie decides.
  */
-export function callerFromRequest(
+export async function callerFromRequest(
   request: Request,
   session: SessionData | undefined,
   users: UserStore,
   oauth: OAuthTokenService,
   policy: SessionPolicy,
-): Caller {
+): Promise<Caller> {
   const token = bearerToken(request.headers.get("authorization"));
   if (token === undefined) return callerFromSession(session, users, policy);
-  const found = oauth.authenticateToken(token);
+  const found = await oauth.authenticateToken(token);
   // Anonymous and still subject to CSRF: only a valid token exempts a write.
   if (!found) return { identity: { kind: "anonymous" }, via: "anonymous", session: {} };
   return { identity: { kind: "user", user: found.user, via: "oauth" }, via: "oauth", session: {}, scopes: found.scopes };

@@ -27,7 +27,7 @@ export function entityRoutes(api: V1App, ctx: V1Context) {
 
   return api.get(
     "/api/v1/entities/:prefix",
-    ({ caller, params, query }) => {
+    async ({ caller, params, query }) => {
       // Names are lower-case ASCII without spaces; so is what can match them.
       const prefix = params.prefix.replace(/\s/g, "").toLowerCase();
       const namespace = query.namespace ?? "";
@@ -46,13 +46,13 @@ export function entityRoutes(api: V1App, ctx: V1Context) {
           : [];
       const orgs: Entity[] =
         member && queryFlag(query, "includeOrgs") && org.ns!.name.startsWith(prefix)
-          ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: orgAvatar({ name: org.ns!.name, email: ctx.stores.namespaces.settings(org.ns!.name)?.email }) }]
+          ? [{ name: org.ns!.name, kind: "org", is_org_member: true, avatar: orgAvatar({ name: org.ns!.name, email: (await ctx.stores.namespaces.settings(org.ns!.name))?.email }) }]
           : [];
 
       // Typing a robot's full name (`ns+short`) finds it too.
       const shortPrefix = robotNs && prefix.startsWith(`${robotNs.name}+`) ? prefix.slice(robotNs.name.length + 1) : prefix;
       const robots: Entity[] = robotNs
-        ? ctx.stores.robots.matching(robotNs.id, shortPrefix, LIMIT).map((r) => ({
+        ? (await ctx.stores.robots.matching(robotNs.id, shortPrefix, LIMIT)).map((r) => ({
             name: r.fullName,
             kind: "user",
             is_robot: true,

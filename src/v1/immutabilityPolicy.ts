@@ -36,8 +36,8 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
     return { tagPattern, tagPatternMatches: b.tagPatternMatches ?? true };
   };
 
-  const find = (t: PolicyTarget, uuid: string) => {
-    const found = store.get(t.scope, uuid);
+  const find = async (t: PolicyTarget, uuid: string) => {
+    const found = await store.get(t.scope, uuid);
     if (!found) throw ApiError.notFound();
     return found;
   };
@@ -46,16 +46,16 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
    * The tags already there that the rule names become immutable (Quay applies policies
    * retroactively); `undo` puts the policy back as it was when that fails.
    */
-  const applyToExisting = async (t: PolicyTarget, rule: ImmutabilityRule, audit: AuditFn, undo: () => void) => {
+  const applyToExisting = async (t: PolicyTarget, rule: ImmutabilityRule, audit: AuditFn, undo: () => Promise<unknown>) => {
     let outcome: Awaited<ReturnType<typeof ctx.registry.applyImmutabilityPolicy>>;
     try {
       outcome = await ctx.registry.applyImmutabilityPolicy({ target: t.scope, rule });
     } catch (e) {
-      undo();
+      await undo();
       throw e;
     }
     if (outcome.kind !== "ok") {
-      undo();
+      await undo();
       throw refusalError(outcome);
     }
     const { marked } = outcome;
@@ -64,7 +64,7 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
 
   const create = async (t: PolicyTarget, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
     const rule = ruleOf(body);
-    const made = store.create(t.scope, rule, MAX_POLICIES_PER_SCOPE);
+    const made = await store.create(t.scope, rule, MAX_POLICIES_PER_SCOPE);
     if (made.kind === "tooMany") throw ApiError.invalidRequest(tooManyPolicies(t.repository));
     if (made.kind !== "ok") throw ApiError.invalidRequest(DUPLICATE);
     await applyToExisting(t, rule, audit, () => store.delete(t.scope, made.uuid));
@@ -75,8 +75,8 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
 
   const update = async (t: PolicyTarget, uuid: string, body: unknown, audit: AuditFn) => {
     const rule = ruleOf(body);
-    const before = find(t, uuid);
-    const changed = store.update(t.scope, uuid, rule);
+    const before = await find(t, uuid);
+    const changed = await store.update(t.scope, uuid, rule);
     if (changed.kind === "missing") throw ApiError.notFound();
     if (changed.kind === "duplicate") throw ApiError.invalidRequest(DUPLICATE);
     await applyToExisting(t, rule, audit, () => store.update(t.scope, uuid, before));
@@ -84,9 +84,9 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
     return new Response(null, { status: 204 });
   };
 
-  const remove = (t: PolicyTarget, uuid: string, audit: AuditFn) => {
+  const remove = async (t: PolicyTarget, uuid: string, audit: AuditFn) => {
     // Tags it made immutable stay so (Quay): lifting that is a tag change, by a repository admin.
-    if (!store.delete(t.scope, uuid)) throw ApiError.notFound();
+    if (!await store.delete(t.scope, uuid)) throw ApiError.notFound();
     audit("delete_immutability_policy", t.audit, { policy_uuid: uuid });
     return { uuid };
   };
@@ -101,9 +101,9 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
   const updates = ["update_immutability_policy", "tags_made_immutable_by_policy"] as const;
   return (
     api
-      .get(O, ({ org }) => ({ policies: store.list(namespaceTarget(org.ns).scope).map(view) }), { nickname: "listOrgImmutabilityPolicies", ...nsRead })
+      .get(O, async ({ org }) => ({ policies: (await store.list(namespaceTarget(org.ns).scope)).map(view) }), { nickname: "listOrgImmutabilityPolicies", ...nsRead })
       .post(O, ({ org, body, set, audit }) => create(namespaceTarget(org.ns), body, set, audit), { nickname: "createOrgImmutabilityPolicy", ...nsAdmin, audit: writes })
-      .get(`${O}:policy_uuid`, ({ org, params }) => view(find(namespaceTarget(org.ns), params.policy_uuid)), { nickname: "getOrgImmutabilityPolicy", ...nsRead })
+      .get(`${O}:policy_uuid`, async ({ org, params }) => view(await find(namespaceTarget(org.ns), params.policy_uuid)), { nickname: "getOrgImmutabilityPolicy", ...nsRead })
       .put(`${O}:policy_uuid`, ({ org, params, body, audit }) => update(namespaceTarget(org.ns), params.policy_uuid, body, audit), {
         nickname: "updateOrgImmutabilityPolicy",
         ...nsAdmin,
@@ -114,9 +114,9 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
         ...nsAdmin,
         audit: "delete_immutability_policy",
       })
-      .get(R, ({ repo }) => ({ policies: store.list(repoTarget(ctx, repo).scope).map(view) }), { nickname: "listRepositoryImmutabilityPolicies", ...repoRead })
+      .get(R, async ({ repo }) => ({ policies: (await store.list(repoTarget(ctx, repo).scope)).map(view) }), { nickname: "listRepositoryImmutabilityPolicies", ...repoRead })
       .post(R, ({ repo, body, set, audit }) => create(repoTarget(ctx, repo), body, set, audit), { nickname: "createRepositoryImmutabilityPolicy", ...repoAdmin, audit: writes })
-      .get(`${R}:policy_uuid`, ({ repo, params }) => view(find(repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryImmutabilityPolicy", ...repoRead })
+      .get(`${R}:policy_uuid`, async ({ repo, params }) => view(await find(repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryImmutabilityPolicy", ...repoRead })
       .put(`${R}:policy_uuid`, ({ repo, params, body, audit }) => update(repoTarget(ctx, repo), params.policy_uuid, body, audit), {
         nickname: "updateRepositoryImmutabilityPolicy",
         ...repoAdmin,

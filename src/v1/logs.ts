@@ -36,35 +36,35 @@ export function logWindow(query: Query, now = Date.now()): { startMs: number; en
 }
 
 export function logRoutes(api: V1App, ctx: V1Context) {
-  const entryView = (e: LogEntry, withNamespace: boolean) => {
+  const entryView = async (e: LogEntry, withNamespace: boolean) => {
     const view: Record<string, unknown> = { kind: e.kind, metadata: e.metadata, ip: e.ip ?? null, datetime: rfc2822(e.createdMs) };
     if (e.performer) {
       const robot = e.performer.kind === "robot";
       view.performer = { kind: "user", name: e.performer.name, is_robot: robot, avatar: avatar(e.performer.name, robot ? "robot" : "user") };
     }
     if (withNamespace && e.namespaceName) {
-      const ns = ctx.stores.namespaces.settings(e.namespaceName);
+      const ns = await ctx.stores.namespaces.settings(e.namespaceName);
       const kind = ns?.kind ?? "user";
       view.namespace = { kind, name: e.namespaceName, avatar: kind === "org" ? orgAvatar({ name: e.namespaceName, email: ns?.email }) : avatar(e.namespaceName, kind) };
     }
     return view;
   };
 
-  const page = (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query, withNamespace = false) => {
+  const page = async (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query, withNamespace = false) => {
     const window = logWindow(query);
     const full: LogFilter = { ...filter, ...window, ...(query.performer ? { performerName: query.performer } : {}) };
-    const got = ctx.stores.auditLog.page(full, query.next_page || undefined, PAGE_SIZE);
+    const got = await ctx.stores.auditLog.page(full, query.next_page || undefined, PAGE_SIZE);
     return {
       start_time: rfc2822(window.startMs),
       end_time: rfc2822(window.endMs),
-      logs: got.entries.map((e) => entryView(e, withNamespace)),
+      logs: await Promise.all(got.entries.map((e) => entryView(e, withNamespace))),
       ...(got.next ? { next_page: got.next } : {}),
     };
   };
 
-  const aggregate = (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query) => {
+  const aggregate = async (filter: Omit<LogFilter, "startMs" | "endMs">, query: Query) => {
     const full: LogFilter = { ...filter, ...logWindow(query), ...(query.performer ? { performerName: query.performer } : {}) };
-    return { aggregated: ctx.stores.auditLog.aggregate(full).map((c) => ({ kind: c.kind, count: c.count, datetime: rfc2822(c.dayMs) })) };
+    return { aggregated: (await ctx.stores.auditLog.aggregate(full)).map((c) => ({ kind: c.kind, count: c.count, datetime: rfc2822(c.dayMs) })) };
   };
 
   const namespaceId = (name: string) => ctx.stores.orgs.namespace(name)?.id ?? -1;

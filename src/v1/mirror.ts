@@ -28,8 +28,8 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
   const admin = { requireRepoAdmin: true } as const;
 
   /** Quay's _validate_robot_for_mirroring: a robot of the repository's namespace. */
-  const robotFor = (repo: RepoStanding, name: string) => {
-    const robot = ctx.stores.robots.byName(name);
+  const robotFor = async (repo: RepoStanding, name: string) => {
+    const robot = await ctx.stores.robots.byName(name);
     if (!robot) throw new ApiError("BadRequest", "Could not find robot with specified username");
     if (robot.owner !== repo.repo.slice(0, repo.repo.indexOf("/"))) throw new ApiError("BadRequest", "Invalid robot");
     return robot;
@@ -76,7 +76,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         if (b.skopeo_timeout_interval < 300) return detail("Skopeo timeout interval cannot be less than 300 seconds");
         const start = parseMirrorDate(b.sync_start_date);
         if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
-        const robot = robotFor(repo, b.robot_username);
+        const robot = await robotFor(repo, b.robot_username);
         grantWrite(repo, robot.id);
         const created = ctx.stores.mirrors.create({
           repositoryId: repo.repoId!,
@@ -106,7 +106,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     )
     .put(
       R,
-      ({ repo, body, audit }) => {
+      async ({ repo, body, audit }) => {
         const b = parseBody(UpdateMirrorBody, body);
         mirrorOf(repo);
         // Everything is checked before anything changes (Quay's order of answers).
@@ -122,7 +122,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         if (refused) return refused;
         if ("external_registry_password" in b && !("external_registry_username" in b)) return detail("Unable to set a new password without also specifying a username.");
         if (b.external_registry_username === null && typeof b.external_registry_password === "string") return detail("Unable to delete username while setting a password.");
-        const robot = b.robot_username !== undefined ? robotFor(repo, b.robot_username) : undefined;
+        const robot = b.robot_username !== undefined ? await robotFor(repo, b.robot_username) : undefined;
         applyChanges(ctx, repo, b, start, robot?.id, audit);
         if (robot) grantWrite(repo, robot.id);
         return new Response("", { status: 201 });

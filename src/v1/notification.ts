@@ -44,17 +44,17 @@ export function notificationRoutes(api: V1App, ctx: V1Context) {
   const admin = { requireRepoAdmin: true } as const;
   const base = "/api/v1/repository/:repository/notification";
   return api
-    .get(`${base}/`, ({ repo }) => ({ notifications: ctx.stores.notifications.listFor(repo.repoId!).map(notificationView) }), {
+    .get(`${base}/`, async ({ repo }) => ({ notifications: (await ctx.stores.notifications.listFor(repo.repoId!)).map(notificationView) }), {
       nickname: "listRepoNotifications",
       ...admin,
     })
     .post(
       `${base}/`,
-      ({ repo, body, audit }) => {
+      async ({ repo, body, audit }) => {
         const b = parseBody(CreateBody, body);
         const problem = ctx.notify.validate(b);
         if (problem) throw ApiError.invalidRequest(problem, { field: problem.slice(0, problem.indexOf(":")) });
-        const created = ctx.stores.notifications.create({
+        const created = await ctx.stores.notifications.create({
           repositoryId: repo.repoId!,
           event: b.event,
           method: b.method,
@@ -69,8 +69,8 @@ export function notificationRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       `${base}/:uuid`,
-      ({ repo, params }) => {
-        const found = ctx.stores.notifications.get(repo.repoId!, params.uuid);
+      async ({ repo, params }) => {
+        const found = await ctx.stores.notifications.get(repo.repoId!, params.uuid);
         if (!found) throw ApiError.notFound();
         return notificationView(found);
       },
@@ -78,8 +78,8 @@ export function notificationRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       `${base}/:uuid`,
-      ({ repo, params, audit }) => {
-        const deleted = ctx.stores.notifications.delete(repo.repoId!, params.uuid);
+      async ({ repo, params, audit }) => {
+        const deleted = await ctx.stores.notifications.delete(repo.repoId!, params.uuid);
         if (!deleted) throw noSuchNotification(repo, params.uuid);
         audit("delete_repo_notification", repoTarget(repo), notificationLogKeys(deleted));
         return new Response(null, { status: 204 });
@@ -88,9 +88,9 @@ export function notificationRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       `${base}/:uuid`,
-      ({ repo, params, audit }) => {
+      async ({ repo, params, audit }) => {
         // Re-enables a notification that failures disabled.
-        const reset = ctx.stores.notifications.resetFailures(repo.repoId!, params.uuid);
+        const reset = await ctx.stores.notifications.resetFailures(repo.repoId!, params.uuid);
         if (!reset) throw noSuchNotification(repo, params.uuid);
         audit("reset_repo_notification", repoTarget(repo), notificationLogKeys(reset));
         return new Response(null, { status: 204 });

@@ -49,24 +49,24 @@ const appLogKeys = (app: OAuthApplicationRow) => ({ application_name: app.name, 
 
 export function oauthApplicationRoutes(api: V1App, ctx: V1Context) {
   const apps = ctx.stores.oauth.applications;
-  const find = (namespaceId: number, clientId: string) => {
-    const app = apps.byClientId(clientId);
+  const find = async (namespaceId: number, clientId: string) => {
+    const app = await apps.byClientId(clientId);
     if (!app || app.namespaceId !== namespaceId) throw ApiError.notFound();
     return app;
   };
   const admin = { requireOrgAdmin: true } as const;
   const base = "/api/v1/organization/:orgname/applications";
   return api
-    .get(base, ({ org }) => ({ applications: apps.listFor(org.ns.id).map(applicationView) }), {
+    .get(base, async ({ org }) => ({ applications: (await apps.listFor(org.ns.id)).map(applicationView) }), {
       nickname: "getOrganizationApplications",
       ...admin,
     })
     .post(
       base,
-      ({ org, body, audit }) => {
+      async ({ org, body, audit }) => {
         const b = parseBody(CreateBody, body);
         checkUris(b);
-        const app = apps.create({
+        const app = await apps.create({
           namespaceId: org.ns.id,
           name: b.name,
           description: b.description,
@@ -79,17 +79,17 @@ export function oauthApplicationRoutes(api: V1App, ctx: V1Context) {
       },
       { nickname: "createOrganizationApplication", ...admin, audit: "create_application" },
     )
-    .get(`${base}/:client_id`, ({ org, params }) => applicationView(find(org.ns.id, params.client_id)), {
+    .get(`${base}/:client_id`, async ({ org, params }) => applicationView(await find(org.ns.id, params.client_id)), {
       nickname: "getOrganizationApplication",
       ...admin,
     })
     .put(
       `${base}/:client_id`,
-      ({ org, params, body, audit }) => {
-        find(org.ns.id, params.client_id);
+      async ({ org, params, body, audit }) => {
+        await find(org.ns.id, params.client_id);
         const b = parseBody(UpdateBody, body);
         checkUris(b);
-        const app = apps.update(org.ns.id, params.client_id, {
+        const app = await apps.update(org.ns.id, params.client_id, {
           name: b.name,
           redirectUri: b.redirect_uri,
           applicationUri: b.application_uri,
@@ -103,11 +103,11 @@ export function oauthApplicationRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       `${base}/:client_id`,
-      ({ org, params, audit }) => {
+      async ({ org, params, audit }) => {
         // Read first: the entry names the application, which goes with the row.
-        const app = find(org.ns.id, params.client_id);
+        const app = await find(org.ns.id, params.client_id);
         // Its tokens go with it: scripts holding them are refused from now on.
-        if (!apps.delete(org.ns.id, params.client_id)) throw ApiError.notFound();
+        if (!await apps.delete(org.ns.id, params.client_id)) throw ApiError.notFound();
         audit("delete_application", { namespace: org.ns.name }, appLogKeys(app));
         return new Response(null, { status: 204 });
       },
@@ -115,9 +115,9 @@ export function oauthApplicationRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       `${base}/:client_id/resetclientsecret`,
-      ({ org, params, audit }) => {
-        find(org.ns.id, params.client_id);
-        const app = apps.resetSecret(org.ns.id, params.client_id)!;
+      async ({ org, params, audit }) => {
+        await find(org.ns.id, params.client_id);
+        const app = (await apps.resetSecret(org.ns.id, params.client_id))!;
         audit("reset_application_client_secret", { namespace: org.ns.name }, appLogKeys(app));
         return applicationView(app);
       },

@@ -33,8 +33,8 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
   const localHandler = (request: Request) => `${new URL(ctx.config.publicUrl ?? request.url).origin}${LOCAL_OAUTH_HANDLER}`;
 
   /** The application and a redirect it may use; Quay's errors before any redirect is trusted. */
-  const clientAndRedirect = (f: Fields, request: Request): { app: OAuthApplicationRow; redirectUri: string } | Response => {
-    const app = f.client_id ? ctx.stores.oauth.applications.byClientId(f.client_id) : undefined;
+  const clientAndRedirect = async (f: Fields, request: Request): Promise<{ app: OAuthApplicationRow; redirectUri: string } | Response> => {
+    const app = f.client_id ? await ctx.stores.oauth.applications.byClientId(f.client_id) : undefined;
     if (!app) throw new ApiError("OAuthUnknownApplication");
     const redirectUri = f.redirect_uri ?? "";
     if (!redirectAllowed(app.redirectUri, redirectUri, localHandler(request))) {
@@ -51,23 +51,23 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
 
   return api
     // No audit entry for the token it issues: Quay's implicit grant (get_token_response) records none.
-    .post("/oauth/authorizeapp", ({ caller, body, query, request }) => {
+    .post("/oauth/authorizeapp", async ({ caller, body, query, request }) => {
       const user = signedInUser(caller);
       const f = fieldsOf(body, query);
-      const found = clientAndRedirect(f, request);
+      const found = await clientAndRedirect(f, request);
       if (found instanceof Response) return found;
       const { app, redirectUri } = found;
       if ((f.response_type ?? "token") !== "token") return redirect(errorRedirect(redirectUri, "unsupported_response_type"));
-      const minted = ctx.oauth.mint(user.id, f.scope ?? "", { applicationId: app.id, lifetimeMs: OAUTH_TOKEN_LIFETIME_S * 1000 });
+      const minted = await ctx.oauth.mint(user.id, f.scope ?? "", { applicationId: app.id, lifetimeMs: OAUTH_TOKEN_LIFETIME_S * 1000 });
       if (!minted.ok) return redirect(errorRedirect(redirectUri, minted.reason === "badScopes" ? "invalid_scope" : "access_denied"));
       // Authorizing what an admin assigned settles the assignment.
-      if (f.assignment_uuid) ctx.stores.oauth.assignments.delete(user.id, f.assignment_uuid);
+      if (f.assignment_uuid) await ctx.stores.oauth.assignments.delete(user.id, f.assignment_uuid);
       return redirect(tokenRedirect(redirectUri, minted.token, OAUTH_TOKEN_LIFETIME_S));
     }, { requireSessionLogin: true })
-    .post("/oauth/authorize/assignuser", ({ caller, body, query, request, audit }) => {
+    .post("/oauth/authorize/assignuser", async ({ caller, body, query, request, audit }) => {
       const assigner = signedInUser(caller);
       const f = fieldsOf(body, query);
-      const found = clientAndRedirect(f, request);
+      const found = await clientAndRedirect(f, request);
       if (found instanceof Response) return found;
       const { app, redirectUri } = found;
       const org = ctx.stores.orgs.teamRolesOf(app.namespaceId, { userId: assigner.id });
@@ -77,7 +77,7 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
       if (!scopes.ok) throw ApiError.invalidRequest(`scope: ${scopes.error}`, { field: "scope" });
       const assigned = f.username ? ctx.stores.users.byName(f.username) : undefined;
       if (!assigned) throw ApiError.invalidRequest("Invalid username", { field: "username" });
-      ctx.stores.oauth.assignments.create({
+      await ctx.stores.oauth.assignments.create({
         applicationId: app.id,
         assignedUserId: assigned.id,
         assignerUserId: assigner.id,
@@ -85,7 +85,7 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
         scope: scopes.scopes.join(" "),
         responseType: "token",
       });
-      const orgName = ctx.stores.namespaces.byId(app.namespaceId)?.name;
+      const orgName = (await ctx.stores.namespaces.byId(app.namespaceId))?.name;
       const metadata = { assigning_user: assigner.username, assigned_user: assigned.username, application: app.name, client_id: app.clientId };
       audit("oauth_token_assigned", { namespace: orgName }, metadata);
       return { message: "Token assigned successfully" };
@@ -93,27 +93,27 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
     .get("/oauth/localapp", () => new Response(LOCAL_HANDLER_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8" } }))
     .get(
       "/api/v1/user/assignedauthorization",
-      ({ user }) => ({
-        authorizations: ctx.stores.oauth.assignments.listFor(user.id).flatMap((a) => {
-          const app = ctx.stores.oauth.applications.byId(a.applicationId);
+      async ({ user }) => ({
+        authorizations: (await Promise.all((await ctx.stores.oauth.assignments.listFor(user.id)).map(async (a) => {
+          const app = await ctx.stores.oauth.applications.byId(a.applicationId);
           if (!app) return [];
           return [
             {
               uuid: a.uuid,
-              application: { ...applicationSummary(ctx, app), clientId: app.clientId },
+              application: { ...await applicationSummary(ctx, app), clientId: app.clientId },
               scopes: scopeInformation(a.scope),
               responseType: a.responseType,
               redirectUri: a.redirectUri,
             },
           ];
-        }),
+        }))).flat(),
       }),
       { nickname: "listAssignedAuthorizations", requireUserAdmin: true },
     )
     .delete(
       "/api/v1/user/assignedauthorization/:assigned_authorization_uuid",
-      ({ user, params }) => {
-        if (!ctx.stores.oauth.assignments.delete(user.id, params.assigned_authorization_uuid)) throw ApiError.notFound();
+      async ({ user, params }) => {
+        if (!await ctx.stores.oauth.assignments.delete(user.id, params.assigned_authorization_uuid)) throw ApiError.notFound();
         return new Response(null, { status: 204 });
       },
       // No audit entry: Quay's deleteAssignedAuthorization records none.

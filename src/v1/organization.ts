@@ -44,7 +44,7 @@ export function teamView(team: TeamRow, canView: boolean) {
 
 /** Organizations: create, view, delete, and their members. */
 export function organizationRoutes(api: V1App, ctx: V1Context) {
-  const create = ({ caller, body, audit }: { caller: Caller; body: unknown; audit: AuditFn }) => {
+  const create = async ({ caller, body, audit }: { caller: Caller; body: unknown; audit: AuditFn }) => {
     const user = requireUser(caller);
     const b = parseBody(CreateBody, body);
     if (!isValidName(b.name)) throw ApiError.invalidRequest("Invalid organization name", { field: "name" });
@@ -52,14 +52,14 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     if (!mayCreateOrganization(ctx.roles.principalOf(caller.identity))) throw ApiError.unauthorized(true);
     const out = ctx.stores.orgs.create(b.name, user.id);
     if (out.kind === "nameTaken") throw ApiError.invalidRequest("A user or organization with this name already exists", { field: "name" });
-    if (b.email) ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
+    if (b.email) await ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
     audit("org_create", { namespace: b.name }, { email: b.email ?? null });
     // Quay answers the JSON string "Created".
     return jsonResponse("Created", 201);
   };
 
-  const orgView = (s: OrgStanding & { ns: { id: number; name: string } }, caller: Caller) => {
-    const settings = ctx.stores.namespaces.settings(s.ns.name);
+  const orgView = async (s: OrgStanding & { ns: { id: number; name: string } }, caller: Caller) => {
+    const settings = await ctx.stores.namespaces.settings(s.ns.name);
     const view: Record<string, unknown> = {
       name: s.ns.name,
       // Only admins (and superusers) see the address, as in Quay.
@@ -74,7 +74,7 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
       view.teams = Object.fromEntries(teams.map((t) => [t.name, teamView(t, s.isAdmin || mine.has(t.id))]));
       view.ordered_teams = teams.map((t) => t.name);
       view.can_create_repo = s.canCreateRepo;
-      Object.assign(view, quotaFieldsOf(ctx.stores, s.ns.name));
+      Object.assign(view, await quotaFieldsOf(ctx.stores, s.ns.name));
     }
     if (s.isAdmin) {
       view.invoice_email = false;
@@ -98,20 +98,20 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     )
     .put(
       "/api/v1/organization/:orgname",
-      ({ org, caller, body, audit }) => {
+      async ({ org, caller, body, audit }) => {
         const b = parseBody(UpdateBody, body);
         const email = b.email ?? b.contact_email;
         if (email && !EMAIL.test(email)) throw ApiError.invalidRequest("Invalid email address", { field: "email" });
         if (b.tag_expiration_s !== undefined && !TAG_EXPIRATION_OPTIONS.includes(b.tag_expiration_s)) {
           throw ApiError.invalidRequest("Invalid tag expiration option", { field: "tag_expiration_s" });
         }
-        const before = ctx.stores.namespaces.settings(org.ns.name)?.email ?? null;
+        const before = (await ctx.stores.namespaces.settings(org.ns.name))?.email ?? null;
         if (email !== undefined && (email || null) !== before) {
-          ctx.stores.namespaces.setEmail(org.ns.id, email || null);
+          await ctx.stores.namespaces.setEmail(org.ns.id, email || null);
           audit("org_change_email", { namespace: org.ns.name }, { email, old_email: before });
         }
         if (b.tag_expiration_s !== undefined) {
-          ctx.stores.namespaces.setTagExpiration(org.ns.id, b.tag_expiration_s);
+          await ctx.stores.namespaces.setTagExpiration(org.ns.id, b.tag_expiration_s);
           audit("org_change_tag_expiration", { namespace: org.ns.name }, { tag_expiration: b.tag_expiration_s });
         }
         return orgView(org, caller);
@@ -120,9 +120,9 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/organization/:orgname",
-      ({ org: { ns }, set, audit }) => {
+      async ({ org: { ns }, set, audit }) => {
         audit("org_delete", { namespace: ns.name });
-        removeNamespace(ctx.stores, ns.name);
+        await removeNamespace(ctx.stores, ns.name);
         set.status = 204;
         return "";
       },
@@ -143,9 +143,9 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       "/api/v1/organization/:orgname/members/:membername",
-      ({ org: { ns }, params }) => {
+      async ({ org: { ns }, params }) => {
         // A user in any team of the org, or one of its robots; anyone else is not a member.
-        const found = principalByName(ctx, params.membername);
+        const found = await principalByName(ctx, params.membername);
         const teams = found ? ctx.stores.orgs.teamsOf(ns.id, found.member) : [];
         const isMember = found?.kind === "robot" ? found.robot.owner === ns.name : teams.length > 0;
         if (!found || !isMember) throw ApiError.notFound("Member not found");

@@ -42,16 +42,16 @@ export function permissionRoutes(api: V1App, ctx: V1Context) {
     return p.kind === "team" ? { role: one.role } : view(one);
   };
   const who = (p: PermissionPath) => (p.kind === "team" ? { team: p.name } : { username: p.name });
-  const put = (standing: RepoStanding, p: PermissionPath, body: unknown, audit: AuditFn) => {
+  const put = async (standing: RepoStanding, p: PermissionPath, body: unknown, audit: AuditFn) => {
     const { role } = parseBody(RoleBody, body);
-    const grantee = resolveGrantee(ctx, namespaceOf(standing), p);
+    const grantee = await resolveGrantee(ctx, namespaceOf(standing), p);
     ctx.stores.permissions.set(standing.repoId!, grantee, role as GrantRole);
     // Quay logs a PUT as a change whether or not a grant existed before.
     audit("change_repo_permission", { repo: { id: standing.repoId, name: standing.repo } }, { ...who(p), role });
     return read(standing, p);
   };
-  const remove = (standing: RepoStanding, p: PermissionPath, audit: AuditFn) => {
-    const grantee = resolveGrantee(ctx, namespaceOf(standing), p);
+  const remove = async (standing: RepoStanding, p: PermissionPath, audit: AuditFn) => {
+    const grantee = await resolveGrantee(ctx, namespaceOf(standing), p);
     if (!ctx.stores.permissions.remove(standing.repoId!, grantee)) throw noPermission(p);
     audit("delete_repo_permission", { repo: { id: standing.repoId, name: standing.repo } }, who(p));
     return new Response(null, { status: 204 });
@@ -79,9 +79,9 @@ export function permissionRoutes(api: V1App, ctx: V1Context) {
     })
     .get(
       `${base}/user/:username/transitive`,
-      ({ repo, params }) => {
+      async ({ repo, params }) => {
         // The direct grant and every grant through the user's teams (Quay lists roles only).
-        const grantee = principalByName(ctx, params.username);
+        const grantee = await principalByName(ctx, params.username);
         const roles = grantee ? ctx.stores.permissions.transitive(repo.repoId!, grantee.member) : [];
         if (!roles.length) throw ApiError.notFound();
         return { permissions: roles.map((role) => ({ role })) };
@@ -111,7 +111,7 @@ function noPermission(p: PermissionPath) {
   return ApiError.invalidRequest(p.kind === "team" ? `Team ${p.name} does not have permission for repo.` : "User does not have permission for repo.");
 }
 
-function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {
+async function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {
   if (p.kind === "team") {
     const ns = ctx.stores.orgs.namespace(namespace);
     const team = ns?.kind === "org" ? ctx.stores.orgs.team(ns.id, p.name) : undefined;
@@ -119,7 +119,7 @@ function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {
     return { teamId: team.id };
   }
   if (p.name === namespace) throw ApiError.invalidRequest("Namespace owner must always be admin.");
-  const found = principalByName(ctx, p.name);
+  const found = await principalByName(ctx, p.name);
   if (!found) throw ApiError.invalidRequest(`Invalid username: ${p.name}`);
   // Robots hold grants only in their owner's namespace.
   if (found.kind === "robot" && found.robot.owner !== namespace) throw ApiError.invalidRequest(`Cannot add robot ${p.name} under namespace ${namespace}`);

@@ -9,9 +9,9 @@ export type NamedPrincipal =
   | { kind: "robot"; member: { robotId: number }; robot: RobotRow };
 
 /** The user or robot with this name, or undefined when there is none. */
-export function principalByName(ctx: V1Context, name: string): NamedPrincipal | undefined {
+export async function principalByName(ctx: V1Context, name: string): Promise<NamedPrincipal | undefined> {
   if (name.includes("+")) {
-    const robot = ctx.stores.robots.byName(name);
+    const robot = await ctx.stores.robots.byName(name);
     return robot ? { kind: "robot", member: { robotId: robot.id }, robot } : undefined;
   }
   const user = ctx.stores.users.byName(name);

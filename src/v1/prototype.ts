@@ -60,8 +60,8 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
    * A user, or a robot of this org, by name (Quay's get_user finds robots too). Robots of other
    * namespaces are refused: they could never hold a grant on this org's repositories.
    */
-  const principal = (org: Org, name: string): PrototypeCreator | undefined => {
-    const found = principalByName(ctx, name);
+  const principal = async (org: Org, name: string): Promise<PrototypeCreator | undefined> => {
+    const found = await principalByName(ctx, name);
     if (found?.kind === "robot" && found.robot.owner !== org.name) throw ApiError.invalidRequest(`Cannot add robot ${name} under namespace ${org.name}`);
     return found?.member;
   };
@@ -75,19 +75,19 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/organization/:orgname/prototypes",
-      ({ org: { ns } }) => ({ prototypes: ctx.stores.prototypes.list(ns.id).map((p) => view(ns, p)) }),
+      async ({ org: { ns } }) => ({ prototypes: (await ctx.stores.prototypes.list(ns.id)).map((p) => view(ns, p)) }),
       { nickname: "getOrganizationPrototypePermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
     .post(
       "/api/v1/organization/:orgname/prototypes",
-      ({ org: { ns }, body, audit }) => {
+      async ({ org: { ns }, body, audit }) => {
         const b = parseBody(NewPrototype, body);
         const activatingName = b.activating_user?.name;
-        const activating = activatingName ? principal(ns, activatingName) : undefined;
+        const activating = activatingName ? await principal(ns, activatingName) : undefined;
         if (activatingName && !activating) throw ApiError.invalidRequest("Unknown activating user");
-        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : principal(ns, b.delegate.name);
+        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : await principal(ns, b.delegate.name);
         if (!delegate) throw ApiError.invalidRequest("Missing delegate user or team");
-        const created = ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
+        const created = await ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
         audit("create_prototype_permission", { namespace: ns.name }, prototypeLogKeys(created));
         return view(ns, created);
       },
@@ -95,10 +95,10 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
     )
     .put(
       "/api/v1/organization/:orgname/prototypes/:prototypeid",
-      ({ org: { ns }, params, body, audit }) => {
+      async ({ org: { ns }, params, body, audit }) => {
         const { role } = parseBody(PrototypeUpdate, body);
-        const existing = ctx.stores.prototypes.get(ns.id, params.prototypeid);
-        const updated = existing && ctx.stores.prototypes.updateRole(ns.id, params.prototypeid, role);
+        const existing = await ctx.stores.prototypes.get(ns.id, params.prototypeid);
+        const updated = existing && await ctx.stores.prototypes.updateRole(ns.id, params.prototypeid, role);
         if (!updated) throw ApiError.notFound();
         audit("modify_prototype_permission", { namespace: ns.name }, prototypeLogKeys(updated, { original_role: existing.role }));
         return view(ns, updated);
@@ -107,10 +107,10 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/organization/:orgname/prototypes/:prototypeid",
-      ({ org: { ns }, params, audit }) => {
+      async ({ org: { ns }, params, audit }) => {
         // Read first: the entry describes what was deleted.
-        const existing = ctx.stores.prototypes.get(ns.id, params.prototypeid);
-        if (!existing || !ctx.stores.prototypes.delete(ns.id, params.prototypeid)) throw ApiError.notFound();
+        const existing = await ctx.stores.prototypes.get(ns.id, params.prototypeid);
+        if (!existing || !await ctx.stores.prototypes.delete(ns.id, params.prototypeid)) throw ApiError.notFound();
         audit("delete_prototype_permission", { namespace: ns.name }, prototypeLogKeys(existing));
         return new Response(null, { status: 204 });
       },

@@ -27,8 +27,8 @@ export const notFound = (): never => {
 const idOf = (value: string | undefined) => (value && /^\d{1,15}$/.test(value) ? Number(value) : -1);
 
 /** Quay's get_quota: the namespace's quota of that id, or 404. */
-export function quotaOf(ctx: V1Context, namespaceId: number, quotaId: string | undefined): QuotaRow {
-  return ctx.stores.quotas.get(namespaceId, idOf(quotaId)) ?? notFound();
+export async function quotaOf(ctx: V1Context, namespaceId: number, quotaId: string | undefined): Promise<QuotaRow> {
+  return await ctx.stores.quotas.get(namespaceId, idOf(quotaId)) ?? notFound();
 }
 
 const limitOf = (quota: QuotaRow, limitId: string | undefined) => quota.limits.find((l) => l.id === idOf(limitId)) ?? notFound();
@@ -59,69 +59,69 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
   };
   /** Quay tells the namespace's quota notifications at once when changed limits are already reached. */
   const recheck = (ns: Ns) => ctx.registry.recheckQuota(ns);
-  const own = (username: string) => ctx.stores.namespaces.settings(username)?.id ?? notFound();
+  const own = async (username: string) => (await ctx.stores.namespaces.settings(username))?.id ?? notFound();
   const bytes = (b: number) => ({ limit_bytes: b, limit: formatQuotaSize(b) });
 
   return (
     api
-      .get(O, ({ caller, params }) => {
+      .get(O, async ({ caller, params }) => {
         const ns = readable(caller, params.orgname, "org");
-        const quota = ctx.stores.quotas.ofNamespace(ns.id);
+        const quota = await ctx.stores.quotas.ofNamespace(ns.id);
         return quota ? [quotaView(quota)] : [];
       }, { nickname: "listOrganizationQuota" })
-      .post(O, ({ caller, params, body, audit }) => {
+      .post(O, async ({ caller, params, body, audit }) => {
         const ns = manageable(caller, params.orgname, "org");
         const limitBytes = quotaSizeOf(body, "create", "Invalid limit format, use a number followed by a unit (e.g. 1GiB)")!;
-        if (ctx.stores.quotas.create(ns.id, limitBytes).kind === "exists") throw ApiError.invalidRequest(`Organization quota for '${ns.name}' already exists`);
+        if ((await ctx.stores.quotas.create(ns.id, limitBytes)).kind === "exists") throw ApiError.invalidRequest(`Organization quota for '${ns.name}' already exists`);
         audit("org_create_quota", { namespace: ns.name }, { namespace: ns.name, ...bytes(limitBytes) });
         return jsonResponse("Created", 201);
       }, { nickname: "createOrganizationQuota", requireScope: "super:user", audit: "org_create_quota" })
-      .get(`${O}/:quota_id`, ({ caller, params }) => quotaView(quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id)), {
+      .get(`${O}/:quota_id`, async ({ caller, params }) => quotaView(await quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id)), {
         nickname: "getOrganizationQuota",
       })
       .put(`${O}/:quota_id`, async ({ caller, params, body, audit }) => {
         const ns = manageable(caller, params.orgname);
         const asked = quotaSizeOf(body, "update", "Invalid limit format, use a number followed by a unit (e.g. 1GiB)");
-        const quota = quotaOf(ctx, ns.id, params.quota_id);
+        const quota = await quotaOf(ctx, ns.id, params.quota_id);
         if (asked) {
-          ctx.stores.quotas.setLimitBytes(quota.id, asked);
+          await ctx.stores.quotas.setLimitBytes(quota.id, asked);
           const previous = bytes(quota.limitBytes);
           audit("org_change_quota", { namespace: ns.name }, { namespace: ns.name, ...bytes(asked), previous_limit_bytes: previous.limit_bytes, previous_limit: previous.limit });
           await recheck(ns);
         }
-        return quotaView(quotaOf(ctx, ns.id, params.quota_id));
+        return quotaView(await quotaOf(ctx, ns.id, params.quota_id));
       }, { nickname: "changeOrganizationQuota", requireScope: "super:user", audit: "org_change_quota" })
-      .delete(`${O}/:quota_id`, ({ caller, params, set, audit }) => {
+      .delete(`${O}/:quota_id`, async ({ caller, params, set, audit }) => {
         const ns = manageable(caller, params.orgname);
-        const quota = quotaOf(ctx, ns.id, params.quota_id);
-        ctx.stores.quotas.delete(quota);
+        const quota = await quotaOf(ctx, ns.id, params.quota_id);
+        await ctx.stores.quotas.delete(quota);
         audit("org_delete_quota", { namespace: ns.name }, { namespace: ns.name, quota_id: quota.id, ...bytes(quota.limitBytes) });
         set.status = 204;
         return "";
       }, { nickname: "deleteOrganizationQuota", requireScope: "super:user", audit: "org_delete_quota" })
-      .get(`${O}/:quota_id/limit`, ({ caller, params }) => quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id).limits.map(limitView), {
+      .get(`${O}/:quota_id/limit`, async ({ caller, params }) => (await quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id)).limits.map(limitView), {
         nickname: "listOrganizationQuotaLimit",
       })
       .post(`${O}/:quota_id/limit`, async ({ caller, params, body, audit }) => {
         const ns = manageable(caller, params.orgname);
         const limit = newLimitOf(body);
-        const quota = quotaOf(ctx, ns.id, params.quota_id);
-        if (ctx.stores.quotas.addLimit(quota.id, limit.type, limit.percent).kind === "exists") throw ApiError.invalidRequest("Quota limit already exists");
+        const quota = await quotaOf(ctx, ns.id, params.quota_id);
+        if ((await ctx.stores.quotas.addLimit(quota.id, limit.type, limit.percent)).kind === "exists") throw ApiError.invalidRequest("Quota limit already exists");
         audit("org_create_quota_limit", { namespace: ns.name }, { namespace: ns.name, type: limit.type, threshold_percent: limit.percent });
         await recheck(ns);
         return jsonResponse("Created", 201);
       }, { nickname: "createOrganizationQuotaLimit", requireScope: "super:user", audit: "org_create_quota_limit" })
-      .get(`${O}/:quota_id/limit/:limit_id`, ({ caller, params }) => {
-        const quota = quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id);
+      .get(`${O}/:quota_id/limit/:limit_id`, async ({ caller, params }) => {
+        const quota = await quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id);
         return limitView(limitOf(quota, params.limit_id));
       }, { nickname: "getOrganizationQuotaLimit" })
       .put(`${O}/:quota_id/limit/:limit_id`, async ({ caller, params, body, audit }) => {
         const ns = manageable(caller, params.orgname);
         const change = limitChangeOf(body);
-        const quota = quotaOf(ctx, ns.id, params.quota_id);
+        const quota = await quotaOf(ctx, ns.id, params.quota_id);
         const before = limitOf(quota, params.limit_id);
         const after = { type: change.type ?? before.type, percent: change.percent ?? before.percent };
-        if (ctx.stores.quotas.changeLimit(before.id, after) === "exists") throw ApiError.invalidRequest("Quota limit already exists");
+        if (await ctx.stores.quotas.changeLimit(before.id, after) === "exists") throw ApiError.invalidRequest("Quota limit already exists");
         audit("org_change_quota_limit", { namespace: ns.name }, {
           namespace: ns.name,
           type: after.type,
@@ -131,32 +131,32 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
         });
         await recheck(ns);
         // Quay answers with the quota, not the limit.
-        return quotaView(quotaOf(ctx, ns.id, params.quota_id));
+        return quotaView(await quotaOf(ctx, ns.id, params.quota_id));
       }, { nickname: "changeOrganizationQuotaLimit", requireScope: "super:user", audit: "org_change_quota_limit" })
-      .delete(`${O}/:quota_id/limit/:limit_id`, ({ caller, params, set, audit }) => {
+      .delete(`${O}/:quota_id/limit/:limit_id`, async ({ caller, params, set, audit }) => {
         const ns = manageable(caller, params.orgname);
-        const quota = quotaOf(ctx, ns.id, params.quota_id);
+        const quota = await quotaOf(ctx, ns.id, params.quota_id);
         const limit = limitOf(quota, params.limit_id);
-        ctx.stores.quotas.deleteLimit(quota, limit);
+        await ctx.stores.quotas.deleteLimit(quota, limit);
         audit("org_delete_quota_limit", { namespace: ns.name }, { namespace: ns.name, limit_id: limit.id, type: limit.type, threshold_percent: limit.percent });
         set.status = 204;
         return "";
       }, { nickname: "deleteOrganizationQuotaLimit", requireScope: "super:user", audit: "org_delete_quota_limit" })
       // The caller's own namespace: read only (superusers set user quotas, superuserQuota.ts).
-      .get(U, ({ user }) => {
-        const quota = ctx.stores.quotas.ofNamespace(own(user.username));
+      .get(U, async ({ user }) => {
+        const quota = await ctx.stores.quotas.ofNamespace(await own(user.username));
         return quota ? [quotaView(quota)] : [];
       }, { nickname: "listUserQuota", requireUserAdmin: true })
-      .get(`${U}/:quota_id`, ({ user, params }) => quotaView(quotaOf(ctx, own(user.username), params.quota_id)), {
+      .get(`${U}/:quota_id`, async ({ user, params }) => quotaView(await quotaOf(ctx, await own(user.username), params.quota_id)), {
         nickname: "getUserQuota",
         requireUserAdmin: true,
       })
-      .get(`${U}/:quota_id/limit`, ({ user, params }) => quotaOf(ctx, own(user.username), params.quota_id).limits.map(limitView), {
+      .get(`${U}/:quota_id/limit`, async ({ user, params }) => (await quotaOf(ctx, await own(user.username), params.quota_id)).limits.map(limitView), {
         nickname: "listUserQuotaLimit",
         requireUserAdmin: true,
       })
-      .get(`${U}/:quota_id/limit/:limit_id`, ({ user, params }) => {
-        const quota = quotaOf(ctx, own(user.username), params.quota_id);
+      .get(`${U}/:quota_id/limit/:limit_id`, async ({ user, params }) => {
+        const quota = await quotaOf(ctx, await own(user.username), params.quota_id);
         limitOf(quota, params.limit_id);
         // Quay answers with the quota here too.
         return quotaView(quota);

@@ -37,10 +37,10 @@ export interface NamespaceQuotaFields {
 type QuotaStores = Pick<Stores, "namespaces" | "quotas" | "quotaUsage">;
 
 /** `quotas` and `quota_report` of each named namespace (a page of users or organizations at once). */
-export function namespaceQuotaFields(stores: QuotaStores, names: string[]): Map<string, NamespaceQuotaFields> {
-  const ids = stores.namespaces.idsByName(names);
-  const quotas = stores.quotas.ofNamespaces([...ids.values()]);
-  const used = stores.quotaUsage.namespacesBytes([...ids.values()]);
+export async function namespaceQuotaFields(stores: QuotaStores, names: string[]): Promise<Map<string, NamespaceQuotaFields>> {
+  const ids = await stores.namespaces.idsByName(names);
+  const quotas = await stores.quotas.ofNamespaces([...ids.values()]);
+  const used = await stores.quotaUsage.namespacesBytes([...ids.values()]);
   const out = new Map<string, NamespaceQuotaFields>();
   for (const name of names) {
     const id = ids.get(name);
@@ -51,16 +51,16 @@ export function namespaceQuotaFields(stores: QuotaStores, names: string[]): Map<
 }
 
 /** One namespace's `quotas` and `quota_report`. */
-export function quotaFieldsOf(stores: QuotaStores, name: string): NamespaceQuotaFields {
-  return namespaceQuotaFields(stores, [name]).get(name)!;
+export async function quotaFieldsOf(stores: QuotaStores, name: string): Promise<NamespaceQuotaFields> {
+  return (await namespaceQuotaFields(stores, [name])).get(name)!;
 }
 
 /** Each listed repository's `quota_report`: the bytes its manifests name and its namespace's quota (Quay's add_quota_view). */
-export function repositoryQuotaReports(stores: QuotaStores, rows: { id: number; namespace: string }[]): Map<number, { quota_bytes: number; configured_quota: number | null }> {
+export async function repositoryQuotaReports(stores: QuotaStores, rows: { id: number; namespace: string }[]): Promise<Map<number, { quota_bytes: number; configured_quota: number | null }>> {
   const namespaces = [...new Set(rows.map((r) => r.namespace))];
-  const ids = stores.namespaces.idsByName(namespaces);
-  const quotas = stores.quotas.ofNamespaces([...ids.values()]);
-  const sizes = stores.quotaUsage.repositoriesBytes(rows.map((r) => r.id));
+  const ids = await stores.namespaces.idsByName(namespaces);
+  const quotas = await stores.quotas.ofNamespaces([...ids.values()]);
+  const sizes = await stores.quotaUsage.repositoriesBytes(rows.map((r) => r.id));
   return new Map(
     rows.map((r) => {
       const nsId = ids.get(r.namespace);

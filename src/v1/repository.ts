@@ -36,9 +36,9 @@ const STATS_WINDOW_MS = 92 * DAY_MS;
 /** Repositories: list, create, get, update, delete, change visibility and state. */
 export function repositoryRoutes(api: V1App, ctx: V1Context) {
   /** Which of the rows the caller starred (is_starred appears only for signed-in users). */
-  const starredOf = (caller: Caller, rows: RepoDetails[]) =>
+  const starredOf = async (caller: Caller, rows: RepoDetails[]) =>
     caller.identity.kind === "user" ? ctx.stores.stars.starredAmong(caller.identity.user.id, rows.map((r) => r.id)) : undefined;
-  const summary = (r: RepoDetails, starred: Set<number> | undefined, extra: { lastModified?: boolean; popularity?: boolean } = {}) => ({
+  const summary = (r: RepoDetails, starred: Set<number> | undefined, extra: { lastModified?: boolean; popularity?: number } = {}) => ({
     namespace: r.namespace,
     name: r.name,
     description: r.description ?? "",
@@ -46,15 +46,17 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     kind: "image",
     state: r.state,
     ...(extra.lastModified ? { last_modified: Math.floor(r.updatedMs / 1000) } : {}),
-    ...(extra.popularity ? { popularity: activity(r.id, POPULARITY_WINDOW_MS).reduce((n, d) => n + d.count, 0) } : {}),
+    ...(extra.popularity !== undefined ? { popularity: extra.popularity } : {}),
     ...(starred ? { is_starred: starred.has(r.id) } : {}),
   });
   /** Pulls and pushes per UTC day (Quay's RepositoryActionCount), from the audit log. */
-  const activity = (repositoryId: number, windowMs: number) =>
+  const activity = async (repositoryId: number, windowMs: number) =>
     ctx.stores.auditLog.aggregate({ repositoryId, kinds: ["pull_repo", "push_repo"], startMs: Date.now() - windowMs, endMs: Date.now() + 1 });
 
+  const popularity = async (repositoryId: number) => (await activity(repositoryId, POPULARITY_WINDOW_MS)).reduce((n, d) => n + d.count, 0);
+
   return api
-    .get("/api/v1/repository", ({ caller, query }) => {
+    .get("/api/v1/repository", async ({ caller, query }) => {
       const namespace = query.namespace;
       const includePublic = queryFlag(query, "public");
       const starredOnly = queryFlag(query, "starred");
@@ -67,7 +69,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
       let more = false;
       const candidates =
         starredOnly && caller.identity.kind === "user"
-          ? ctx.stores.stars.starredBy(caller.identity.user.id, after, Number.MAX_SAFE_INTEGER)
+          ? await ctx.stores.stars.starredBy(caller.identity.user.id, after, Number.MAX_SAFE_INTEGER)
           : ctx.stores.repositories.list(after, undefined);
       for (const name of candidates) {
         if (namespace && !name.startsWith(`${namespace}/`)) continue;
@@ -83,11 +85,12 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
         visible.push(name);
       }
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
-      const starred = starredOf(caller, rows);
-      const quotas = repositoryQuotaReports(ctx.stores, rows);
+      const starred = await starredOf(caller, rows);
+      const quotas = await repositoryQuotaReports(ctx.stores, rows);
+      const popularities = queryFlag(query, "popularity") ? await Promise.all(rows.map((r) => popularity(r.id))) : undefined;
       return {
-        repositories: rows.map((r) => ({
-          ...summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: queryFlag(query, "popularity") }),
+        repositories: rows.map((r, i) => ({
+          ...summary(r, starred, { lastModified: queryFlag(query, "last_modified"), popularity: popularities?.[i] }),
           quota_report: quotas.get(r.id),
         })),
         ...(more ? { next_page: nameCursor.write(visible[visible.length - 1]!) } : {}),
@@ -120,10 +123,10 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     }, { nickname: "createRepo", requireScope: "repo:create", audit: "create_repo" })
     .get(
       "/api/v1/repository/:repository",
-      ({ caller, repo: standing, query }) => {
+      async ({ caller, repo: standing, query }) => {
         const [r] = ctx.stores.repositories.details([standing.repo]);
         const view: Record<string, unknown> = {
-          ...summary(r!, starredOf(caller, [r!]), { lastModified: true }),
+          ...summary(r!, await starredOf(caller, [r!]), { lastModified: true }),
           is_organization: r!.namespaceKind === "org",
           status_token: "",
           trust_enabled: false,
@@ -150,7 +153,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
         }
         if (queryFlag(query, "includeStats")) {
           const perDay = new Map<number, number>();
-          for (const d of activity(r!.id, STATS_WINDOW_MS)) perDay.set(d.dayMs, (perDay.get(d.dayMs) ?? 0) + d.count);
+          for (const d of await activity(r!.id, STATS_WINDOW_MS)) perDay.set(d.dayMs, (perDay.get(d.dayMs) ?? 0) + d.count);
           view.stats = [...perDay].sort(([a], [b]) => a - b).map(([day, count]) => ({ date: new Date(day).toISOString().slice(0, 10), count }));
         }
         return view;

@@ -44,33 +44,33 @@ export function robotRoutes(api: V1App, ctx: V1Context) {
       : {}),
   });
 
-  const find = (owner: string, short: string) => {
-    const robot = ctx.stores.robots.details(`${owner}+${short}`);
+  const find = async (owner: string, short: string) => {
+    const robot = await ctx.stores.robots.details(`${owner}+${short}`);
     if (!robot) throw ROBOT_NOT_FOUND();
     return robot;
   };
 
-  const create = (owner: string, short: string, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
+  const create = async (owner: string, short: string, body: unknown, set: { status?: number | string }, audit: AuditFn) => {
     const b = parseBody(RobotBody, body === undefined || body === null || body === "" ? {} : body);
     if (!isValidName(short)) throw ApiError.invalidRequest("Invalid robot account name", { field: "robot_shortname" });
-    const made = ctx.stores.robots.create(owner, short, randomAlnum(64), b.description);
+    const made = await ctx.stores.robots.create(owner, short, randomAlnum(64), b.description);
     if (!made) throw ApiError.invalidRequest(`Existing robot with name: ${owner}+${short}`);
     audit("create_robot", { namespace: owner }, { robot: short, description: b.description ?? "", unstructured_metadata: b.unstructured_metadata ?? {} });
     set.status = 201;
-    return view(find(owner, short), true, true);
+    return view(await find(owner, short), true, true);
   };
 
-  const regenerate = (owner: string, short: string, audit: AuditFn) => {
-    const robot = find(owner, short);
-    ctx.stores.robots.setToken(robot.id, randomAlnum(64));
+  const regenerate = async (owner: string, short: string, audit: AuditFn) => {
+    const robot = await find(owner, short);
+    await ctx.stores.robots.setToken(robot.id, randomAlnum(64));
     ctx.authenticator.forget(robot.fullName);
     audit("regenerate_robot_token", { namespace: owner }, { robot: short });
-    return view(find(owner, short), true, true);
+    return view(await find(owner, short), true, true);
   };
 
-  const remove = (owner: string, short: string, set: { status?: number | string }, audit: AuditFn) => {
-    const robot = find(owner, short);
-    ctx.stores.robots.delete(robot.id);
+  const remove = async (owner: string, short: string, set: { status?: number | string }, audit: AuditFn) => {
+    const robot = await find(owner, short);
+    await ctx.stores.robots.delete(robot.id);
     ctx.authenticator.forget(robot.fullName);
     audit("delete_robot", { namespace: owner }, { robot: short });
     set.status = 204;
@@ -97,14 +97,14 @@ export function robotRoutes(api: V1App, ctx: V1Context) {
       // The caller's own robots.
       .get(
         "/api/v1/user/robots",
-        ({ caller, query }) => {
+        async ({ caller, query }) => {
           const { id } = userNs(caller);
           const opts = { token: tokenWanted(query), permissions: queryFlag(query, "permissions") };
-          return { robots: ctx.stores.robots.listOf(id).map((r) => listEntry(r, id, opts)) };
+          return { robots: (await ctx.stores.robots.listOf(id)).map((r) => listEntry(r, id, opts)) };
         },
         { nickname: "getUserRobots", ...self },
       )
-      .get("/api/v1/user/robots/:robot_shortname", ({ caller, params }) => view(find(userNs(caller).owner, params.robot_shortname), true, true), {
+      .get("/api/v1/user/robots/:robot_shortname", async ({ caller, params }) => view(await find(userNs(caller).owner, params.robot_shortname), true, true), {
         nickname: "getUserRobot",
         ...self,
       })
@@ -125,30 +125,30 @@ export function robotRoutes(api: V1App, ctx: V1Context) {
       )
       .get(
         "/api/v1/user/robots/:robot_shortname/permissions",
-        ({ caller, params }) => permissions(find(userNs(caller).owner, params.robot_shortname).id),
+        async ({ caller, params }) => permissions((await find(userNs(caller).owner, params.robot_shortname)).id),
         { nickname: "getUserRobotPermissions", ...self },
       )
       // Organization robots: members list them (tokens only for admins); admins manage them.
       .get(
         "/api/v1/organization/:orgname/robots",
-        ({ caller, params, query }) => {
+        async ({ caller, params, query }) => {
           const s = orgStanding(ctx, caller, params.orgname);
           if (!s.canReadAsMember) throw ApiError.unauthorized(isSignedIn(caller));
           if (!s.ns) throw ApiError.notFound();
           // Tokens for admins; permissions for admins and read-only superusers (Quay's rule).
           const opts = { token: s.isAdmin && tokenWanted(query), permissions: s.canRead && queryFlag(query, "permissions") };
-          return { robots: ctx.stores.robots.listOf(s.ns.id).map((r) => listEntry(r, s.ns!.id, opts)) };
+          return { robots: (await ctx.stores.robots.listOf(s.ns.id)).map((r) => listEntry(r, s.ns!.id, opts)) };
         },
         { nickname: "getOrgRobots", requireScope: "org:admin" },
       )
       .get(
         "/api/v1/organization/:orgname/robots/:robot_shortname",
-        ({ org, params }) => view(find(org.ns.name, params.robot_shortname), org.isAdmin, true),
+        async ({ org, params }) => view(await find(org.ns.name, params.robot_shortname), org.isAdmin, true),
         { nickname: "getOrgRobot", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
       )
       .get(
         "/api/v1/organization/:orgname/robots/:robot_shortname/permissions",
-        ({ org, params }) => permissions(find(org.ns.name, params.robot_shortname).id),
+        async ({ org, params }) => permissions((await find(org.ns.name, params.robot_shortname)).id),
         { nickname: "getOrgRobotPermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
       )
       .put(

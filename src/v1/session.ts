@@ -14,9 +14,9 @@ export function v1Options(ctx: V1Context, name: string) {
  * The first step of every API v1 request (src/v1/app.ts): `caller` from an OAuth bearer token or
  * the signed session cookie, and `saveSession`, `logIn` and `clearSession` for handlers.
  */
-export function sessionOf(ctx: V1Context, jar: Cookie<unknown>, request: Request, headers: Record<string, unknown>) {
+export async function sessionOf(ctx: V1Context, jar: Cookie<unknown>, request: Request, headers: Record<string, unknown>) {
   const policy = { lifetimeMs: ctx.config.sessionLifetimeSeconds * 1000, now: Date.now() };
-  const caller = callerFromRequest(request, jar.value as SessionData | undefined, ctx.stores.users, ctx.oauth, policy);
+  const caller = await callerFromRequest(request, jar.value as SessionData | undefined, ctx.stores.users, ctx.oauth, policy);
   if (caller.identity.kind !== "anonymous") noteCaller(request, identityName(caller.identity));
   const secure = request.url.startsWith("https:") || ctx.config.publicUrl?.startsWith("https:") === true;
   const cookie = { httpOnly: true, sameSite: "lax", secure, path: "/" } as const;

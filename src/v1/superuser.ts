@@ -43,7 +43,8 @@ export const SUPERUSER_WRITE = { requireSuperuser: "write", requireFreshLogin: t
 
 export function superuserRoutes(api: V1App, ctx: V1Context) {
   /** `quota`: the user's quota fields when a whole page of them was read at once. */
-  const view = (u: UserRow, quota: NamespaceQuotaFields = quotaFieldsOf(ctx.stores, u.username)) => {
+  const view = async (u: UserRow, given?: NamespaceQuotaFields) => {
+    const quota = given ?? (await quotaFieldsOf(ctx.stores, u.username));
     const p = ctx.roles.principalOf({ kind: "user", user: u, via: "password" });
     return {
       kind: "user",
@@ -86,12 +87,12 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/superuser/users/",
-      ({ query }) => {
+      async ({ query }) => {
         // Quay's `disabled` defaults to true: disabled accounts are listed unless asked not to.
         const enabledOnly = !queryFlag(query, "disabled", true);
         const { page, next_page } = idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
-        const quotas = namespaceQuotaFields(ctx.stores, page.map((u) => u.username));
-        return { users: page.map((u) => view(u, quotas.get(u.username))), ...(next_page ? { next_page } : {}) };
+        const quotas = await namespaceQuotaFields(ctx.stores, page.map((u) => u.username));
+        return { users: await Promise.all(page.map((u) => view(u, quotas.get(u.username)))), ...(next_page ? { next_page } : {}) };
       },
       { nickname: "listAllUsers", ...SUPERUSER_READ },
     )
@@ -145,7 +146,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
         if (b.enabled !== undefined) audit(b.enabled ? "user_enable" : "user_disable", ns, { username: user.username, ...by });
         // A new password or disabling rotated the uuid (sessions end); cached /v2/auth logins end here.
         ctx.authenticator.forget(user.username);
-        const updated = view(ctx.stores.users.byId(user.id)!);
+        const updated = await view(ctx.stores.users.byId(user.id)!);
         return b.password !== undefined ? { ...updated, encrypted_password: b.password } : updated;
       },
       {
@@ -158,13 +159,13 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/superuser/users/:username",
-      ({ params, set, audit }) => {
+      async ({ params, set, audit }) => {
         const user = changeable(find(params.username), "delete");
         const orphans = solelyAdmined(user);
         if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
         // Recorded first, while the namespace still resolves (Quay records it first too).
         audit("user_delete", { namespace: user.username }, { username: user.username });
-        removeNamespace(ctx.stores, user.username);
+        await removeNamespace(ctx.stores, user.username);
         ctx.authenticator.forget(user.username);
         set.status = 204;
         return "";

@@ -17,11 +17,11 @@ const UpdateOrg = Type.Object({ name: Type.Optional(Type.String()) });
 
 export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
   /** `quota`: the org's quota fields when a whole page of them was read at once. */
-  const view = (o: { name: string; email: string | null }, quota: NamespaceQuotaFields = quotaFieldsOf(ctx.stores, o.name)) => ({
+  const view = async (o: { name: string; email: string | null }, given?: NamespaceQuotaFields) => ({
     name: o.name,
     email: o.email,
     avatar: orgAvatar(o),
-    ...quota,
+    ...(given ?? (await quotaFieldsOf(ctx.stores, o.name))),
   });
 
   const find = (name: string) => {
@@ -33,10 +33,10 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/superuser/organizations/",
-      ({ query }) => {
+      async ({ query }) => {
         const { page, next_page } = idPage(query, (w) => ctx.stores.orgs.list(w));
-        const quotas = namespaceQuotaFields(ctx.stores, page.map((o) => o.name));
-        return { organizations: page.map((o) => view(o, quotas.get(o.name))), ...(next_page ? { next_page } : {}) };
+        const quotas = await namespaceQuotaFields(ctx.stores, page.map((o) => o.name));
+        return { organizations: await Promise.all(page.map((o) => view(o, quotas.get(o.name)))), ...(next_page ? { next_page } : {}) };
       },
       // Internal in Quay too: listed in discovery only with ?internal=true.
       { nickname: "listAllOrganizations", internal: true, ...SUPERUSER_READ },
@@ -57,10 +57,10 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/superuser/organizations/:name",
-      ({ params, set }) => {
+      async ({ params, set }) => {
         // Repositories, robots, teams and their grants go with the namespace; cached robot
         // logins are re-checked against the store on use, so they end too.
-        removeNamespace(ctx.stores, find(params.name).name);
+        await removeNamespace(ctx.stores, find(params.name).name);
         set.status = 204;
         return "";
       },

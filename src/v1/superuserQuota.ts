@@ -18,8 +18,8 @@ const FAMILIES = [
 
 export function superuserQuotaRoutes(api: V1App, ctx: V1Context) {
   /** Quay's get_user_or_org: a user or an organization, whichever path named it. */
-  const namespaceOf = (name: string | undefined) => {
-    const ns = (name && ctx.stores.namespaces.settings(name)) || notFound();
+  const namespaceOf = async (name: string | undefined) => {
+    const ns = (name && await ctx.stores.namespaces.settings(name)) || notFound();
     return { id: ns.id, name: ns.name };
   };
   const badFormat = "Invalid limit format";
@@ -27,30 +27,30 @@ export function superuserQuotaRoutes(api: V1App, ctx: V1Context) {
   for (const [path, param, suffix] of FAMILIES) {
     const named = (params: Record<string, string | undefined>) => namespaceOf(params[param]);
     api
-      .get(path, ({ params }) => {
-        const quota = ctx.stores.quotas.ofNamespace(named(params).id);
+      .get(path, async ({ params }) => {
+        const quota = await ctx.stores.quotas.ofNamespace((await named(params)).id);
         return quota ? [quotaView(quota)] : [];
       }, { nickname: `list${suffix}`, ...SUPERUSER_READ })
-      .post(path, ({ params, body }) => {
+      .post(path, async ({ params, body }) => {
         const limitBytes = quotaSizeOf(body, "create", badFormat)!;
-        const ns = named(params);
-        if (ctx.stores.quotas.create(ns.id, limitBytes).kind === "exists") throw ApiError.invalidRequest(`Quota for '${ns.name}' already exists`);
+        const ns = await named(params);
+        if ((await ctx.stores.quotas.create(ns.id, limitBytes)).kind === "exists") throw ApiError.invalidRequest(`Quota for '${ns.name}' already exists`);
         return jsonResponse("Created", 201);
       }, { nickname: `create${suffix}`, ...SUPERUSER_WRITE })
       .put(`${path}/:quota_id`, async ({ params, body }) => {
         const asked = quotaSizeOf(body, "update", badFormat);
-        const ns = named(params);
-        const quota = quotaOf(ctx, ns.id, params.quota_id);
+        const ns = await named(params);
+        const quota = await quotaOf(ctx, ns.id, params.quota_id);
         if (asked) {
-          ctx.stores.quotas.setLimitBytes(quota.id, asked);
+          await ctx.stores.quotas.setLimitBytes(quota.id, asked);
           await ctx.registry.recheckQuota(ns);
         }
-        return quotaView(quotaOf(ctx, ns.id, params.quota_id));
+        return quotaView(await quotaOf(ctx, ns.id, params.quota_id));
       }, { nickname: `change${suffix}`, ...SUPERUSER_WRITE })
       // No fresh login for this one in Quay.
-      .delete(`${path}/:quota_id`, ({ params, set }) => {
-        const ns = named(params);
-        ctx.stores.quotas.delete(quotaOf(ctx, ns.id, params.quota_id));
+      .delete(`${path}/:quota_id`, async ({ params, set }) => {
+        const ns = await named(params);
+        await ctx.stores.quotas.delete(await quotaOf(ctx, ns.id, params.quota_id));
         set.status = 204;
         return "";
       }, { nickname: `delete${suffix}`, requireSuperuser: "write" });

@@ -26,8 +26,8 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
   };
 
   /** A user name, or `org+short` for a robot of this org; 400 otherwise (Quay's wording). */
-  const resolveMember = (org: string, name: string): { member: Member; isRobot: boolean; email: string | null } => {
-    const found = principalByName(ctx, name);
+  const resolveMember = async (org: string, name: string): Promise<{ member: Member; isRobot: boolean; email: string | null }> => {
+    const found = await principalByName(ctx, name);
     if (!found) throw ApiError.invalidRequest("Unknown user");
     if (found.kind === "user") return { member: found.member, isRobot: false, email: found.user.email };
     if (found.robot.owner !== org) throw ApiError.invalidRequest("Cannot add robot from another namespace");
@@ -100,9 +100,9 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
     )
     .put(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",
-      ({ org: { ns }, params, audit }) => {
+      async ({ org: { ns }, params, audit }) => {
         const team = findTeam(ns.id, params.teamname);
-        const m = resolveMember(ns.name, params.membername);
+        const m = await resolveMember(ns.name, params.membername);
         ctx.stores.orgs.addMember(team.id, m.member);
         audit("org_add_team_member", { namespace: ns.name }, { team: params.teamname, member: params.membername });
         return memberView(params.membername, m.isRobot, m.email);
@@ -111,9 +111,9 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",
-      ({ org: { ns }, params, set, audit }) => {
+      async ({ org: { ns }, params, set, audit }) => {
         const team = findTeam(ns.id, params.teamname);
-        const m = resolveMember(ns.name, params.membername);
+        const m = await resolveMember(ns.name, params.membername);
         if (team.role === "admin" && "userId" in m.member && ctx.stores.orgs.teamRolesOf(ns.id, m.member).includes("admin")) {
           // Keep at least one org admin: refuse when this removal would leave none.
           const members = ctx.stores.orgs.teamMembers(team.id).filter((x) => !x.isRobot);

@@ -80,7 +80,7 @@ const ACCOUNT_CHANGE_KINDS = [
 
 export function userRoutes(api: V1App, ctx: V1Context) {
   /** `scopes`: the caller's OAuth token's, which cap what it is in each org (undefined for a session). */
-  const me = (user: UserRow, scopes?: readonly OAuthScope[]) => {
+  const me = async (user: UserRow, scopes?: readonly OAuthScope[]) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
     const orgs = ctx.stores.orgs.orgsOf({ userId: user.id });
     const profile = ctx.stores.users.profile(user.id);
@@ -96,7 +96,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
       invoice_email: profile.invoice_email === true,
       invoice_email_address: profile.invoice_email_address ?? null,
       preferred_namespace: false,
-      tag_expiration_s: ctx.stores.namespaces.settings(user.username)?.tagExpirationS ?? 1209600,
+      tag_expiration_s: (await ctx.stores.namespaces.settings(user.username))?.tagExpirationS ?? 1209600,
       prompts: [],
       company: profile.company ?? "",
       family_name: profile.family_name ?? "",
@@ -115,7 +115,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
           preferred_namespace: false,
         };
       }),
-      ...quotaFieldsOf(ctx.stores, user.username),
+      ...(await quotaFieldsOf(ctx.stores, user.username)),
       ...(principal.kind === "user" && principal.superuser ? { super_user: true } : {}),
       ...(principal.kind === "user" && principal.readonlySuperuser ? { global_readonly_super_user: true } : {}),
     };
@@ -164,8 +164,8 @@ export function userRoutes(api: V1App, ctx: V1Context) {
           throw ApiError.invalidRequest("E-mail address already used", { field: "email" });
         }
         if (b.tag_expiration_s !== undefined) {
-          const ns = ctx.stores.namespaces.settings(user.username);
-          if (ns) ctx.stores.namespaces.setTagExpiration(ns.id, b.tag_expiration_s);
+          const ns = await ctx.stores.namespaces.settings(user.username);
+          if (ns) await ctx.stores.namespaces.setTagExpiration(ns.id, b.tag_expiration_s);
         }
         const profile = ctx.stores.users.profile(user.id);
         const before = { email: user.email, invoiceAddress: profile.invoice_email_address };
@@ -196,7 +196,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/user/",
-      ({ user, clearSession, set, audit }) => {
+      async ({ user, clearSession, set, audit }) => {
         for (const org of ctx.stores.orgs.orgsOf({ userId: user.id })) {
           const ns = ctx.stores.orgs.namespace(org.name)!;
           if (org.roles.includes("admin") && ctx.stores.orgs.adminUserCount(ns.id) <= 1) {
@@ -205,7 +205,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
         }
         // Recorded first, while the namespace still resolves; the entry outlives it (superuser logs).
         audit("user_delete", { namespace: user.username }, { username: user.username });
-        removeNamespace(ctx.stores, user.username);
+        await removeNamespace(ctx.stores, user.username);
         ctx.authenticator.forget(user.username);
         clearSession();
         set.status = 204;

@@ -9,8 +9,8 @@ import { scopeInformation } from "./scopeInfo";
 import { avatar, orgAvatar } from "./views";
 
 /** How Quay shows an application to the user it asks for access (authorizations, assignments). */
-export function applicationSummary(ctx: V1Context, app: OAuthApplicationRow) {
-  const org = ctx.stores.namespaces.byId(app.namespaceId);
+export async function applicationSummary(ctx: V1Context, app: OAuthApplicationRow) {
+  const org = await ctx.stores.namespaces.byId(app.namespaceId);
   const orgName = org?.name ?? "";
   return {
     name: app.name,
@@ -23,16 +23,16 @@ export function applicationSummary(ctx: V1Context, app: OAuthApplicationRow) {
 
 export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
   /** Quay's authorization_view, or undefined when the token has no (longer an) application. */
-  const view = (t: OAuthTokenInfo) => {
-    const app = t.applicationId === null ? undefined : ctx.stores.oauth.applications.byId(t.applicationId);
+  const view = async (t: OAuthTokenInfo) => {
+    const app = t.applicationId === null ? undefined : await ctx.stores.oauth.applications.byId(t.applicationId);
     if (!app) return undefined;
-    return { application: applicationSummary(ctx, app), scopes: scopeInformation(t.scopes.join(" ")), uuid: t.uuid };
+    return { application: await applicationSummary(ctx, app), scopes: scopeInformation(t.scopes.join(" ")), uuid: t.uuid };
   };
 
   /** The caller's authorization with this uuid; another user's token is as unknown as none. */
-  const find = (userId: number, uuid: string) => {
-    const token = ctx.stores.oauth.tokens.byUuid(uuid);
-    const found = token && token.userId === userId ? view(token) : undefined;
+  const find = async (userId: number, uuid: string) => {
+    const token = await ctx.stores.oauth.tokens.byUuid(uuid);
+    const found = token && token.userId === userId ? await view(token) : undefined;
     if (!found) throw ApiError.notFound();
     return found;
   };
@@ -42,7 +42,7 @@ export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
     api
       .get(
         "/api/v1/user/authorizations",
-        ({ user }) => ({ authorizations: ctx.stores.oauth.tokens.listForUser(user.id).flatMap((t) => view(t) ?? []) }),
+        async ({ user }) => ({ authorizations: (await Promise.all((await ctx.stores.oauth.tokens.listForUser(user.id)).map(view))).flatMap((v) => v ?? []) }),
         { nickname: "listUserAuthorizations", ...self },
       )
       .get("/api/v1/user/authorizations/:access_token_uuid", ({ user, params }) => find(user.id, params.access_token_uuid), {
@@ -52,9 +52,9 @@ export function userAuthorizationRoutes(api: V1App, ctx: V1Context) {
       // Revoking writes no audit entry, as Quay's deleteUserAuthorization. The token stops at the next request.
       .delete(
         "/api/v1/user/authorizations/:access_token_uuid",
-        ({ user, params }) => {
-          find(user.id, params.access_token_uuid);
-          ctx.stores.oauth.tokens.revoke(params.access_token_uuid);
+        async ({ user, params }) => {
+          await find(user.id, params.access_token_uuid);
+          await ctx.stores.oauth.tokens.revoke(params.access_token_uuid);
           return new Response(null, { status: 204 });
         },
         { nickname: "deleteUserAuthorization", ...self },

@@ -39,7 +39,7 @@ export function userInitializeRoutes(api: V1App, ctx: V1Context) {
       // none (use the password, a robot, or an app token at /v2/auth), so the field is null.
       const result: Record<string, unknown> = { username: made.user.username, email: made.user.email, encrypted_password: null };
       if (b.access_token) {
-        const minted = ctx.oauth.mint(made.user.id, OAUTH_SCOPES);
+        const minted = await ctx.oauth.mint(made.user.id, OAUTH_SCOPES);
         if (minted.ok) result.access_token = minted.token;
       }
       return result;

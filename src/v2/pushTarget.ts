@@ -25,7 +25,7 @@ export async function repositoryForPush(ctx: V2Context, request: Request, name: 
     denied(fullName);
   }
   const subject = ctx.access.verifiedSubject(request);
-  const identity = subject && identityOfTokenSubject(ctx.stores, subject);
+  const identity = subject && (await identityOfTokenSubject(ctx.stores, subject));
   if (!identity) denied(fullName);
   const made = await ctx.registry.createRepository({
     fullName,

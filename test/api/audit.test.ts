@@ -20,9 +20,9 @@ class Client extends BearerRegistryClient {
 }
 
 /** The repository's entries, newest first. */
-function entriesOf(stores: Stores, repo: string): LogEntry[] {
+async function entriesOf(stores: Stores, repo: string): Promise<LogEntry[]> {
   const row = stores.repositories.find(repo)!;
-  return stores.auditLog.page({ repositoryId: row.id, startMs: 0, endMs: Date.now() + 1000 }, undefined, 100).entries;
+  return (await stores.auditLog.page({ repositoryId: row.id, startMs: 0, endMs: Date.now() + 1000 }, undefined, 100)).entries;
 }
 
 async function pull(client: RegistryClient, repo: string, ref: string, mediaType: string): Promise<void> {
@@ -56,8 +56,8 @@ describe("token mode", () => {
     // HEAD is not a pull (clients check for updates with it).
     expect((await client.fetch(`/v2/${repo}/manifests/v1`, { method: "HEAD", headers: { Accept: image.mediaType } })).status).toBe(200);
 
-    const [byDigest, byTag, push, created] = entriesOf(stores, repo);
-    expect(entriesOf(stores, repo)).toHaveLength(4);
+    const [byDigest, byTag, push, created] = await entriesOf(stores, repo);
+    expect(await entriesOf(stores, repo)).toHaveLength(4);
     // The push created the repository: create_repo, as POST /repository logs it (same change, same entry).
     expect(created).toMatchObject({ kind: "create_repo", performer: { kind: "user", name: "alice" }, metadata: { repo: name, namespace: "alice" } });
     const alice = { kind: "user", name: "alice" };
@@ -72,8 +72,8 @@ describe("token mode", () => {
     // The namespace filter (v1's organization/user logs) finds them too, and the performer filter.
     const nsId = stores.orgs.namespace("alice")!.id;
     const window = { startMs: 0, endMs: Date.now() + 1000 };
-    expect(stores.auditLog.page({ ...window, namespaceId: nsId, kinds: ["push_repo"] }).entries.map((e) => e.metadata.repo)).toContain(name);
-    expect(stores.auditLog.page({ ...window, performerName: "bob" }).entries.map((e) => e.metadata.repo)).not.toContain(name);
+    expect((await stores.auditLog.page({ ...window, namespaceId: nsId, kinds: ["push_repo"] })).entries.map((e) => e.metadata.repo)).toContain(name);
+    expect((await stores.auditLog.page({ ...window, performerName: "bob" })).entries.map((e) => e.metadata.repo)).not.toContain(name);
   });
 
   test("a robot's pull names the robot (Quay: username + is_robot)", async () => {
@@ -83,10 +83,10 @@ describe("token mode", () => {
       layerSize: 64,
     });
     const robotName = `alice+r${uniq()}`;
-    const secret = robotAdd(stores, robotName);
-    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: stores.robots.byName(robotName)!.id }, "read");
+    const secret = await robotAdd(stores, robotName);
+    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName(robotName))!.id }, "read");
     await pull(new Client(server.url, await tokenFor([robotName, secret], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
-    const [pulled] = entriesOf(stores, repo);
+    const [pulled] = await entriesOf(stores, repo);
     expect(pulled).toMatchObject({
       kind: "pull_repo",
       performer: { kind: "robot", name: robotName },
@@ -102,9 +102,9 @@ describe("token mode", () => {
     });
     const code = newAppTokenCode();
     const alice = stores.users.byName("alice")!;
-    const row = stores.appTokens.create(alice.id, "laptop", appTokenLookup(code), hashAppTokenCode(code), null);
+    const row = await stores.appTokens.create(alice.id, "laptop", appTokenLookup(code), hashAppTokenCode(code), null);
     await pull(new Client(server.url, await tokenFor(["$app", code], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
-    const [pulled] = entriesOf(stores, repo);
+    const [pulled] = await entriesOf(stores, repo);
     expect(pulled).toMatchObject({
       performer: { kind: "user", name: "alice" },
       metadata: { username: "alice", app_specific_token: row.uuid, app_specific_token_title: "laptop" },
@@ -121,7 +121,7 @@ describe("token mode", () => {
     await pull(new Client(server.url), repo, "v1", image.mediaType);
     await pull(new Client(server.url, await tokenFor(undefined, `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     // Both pulls are anonymous and otherwise identical: within one batch window they fold into one entry.
-    const pulls = entriesOf(stores, repo).filter((e) => e.kind === "pull_repo");
+    const pulls = (await entriesOf(stores, repo)).filter((e) => e.kind === "pull_repo");
     expect(pulls).toHaveLength(1);
     const e = pulls[0]!;
     expect(e.performer).toBeUndefined();
@@ -139,7 +139,7 @@ describe("token mode", () => {
       headers: { Accept: image.mediaType },
     });
     expect(res.status).toBe(401);
-    expect(entriesOf(stores, repo).map((e) => e.kind)).toEqual(["push_repo", "create_repo"]);
+    expect((await entriesOf(stores, repo)).map((e) => e.kind)).toEqual(["push_repo", "create_repo"]);
   });
 });
 
@@ -158,7 +158,7 @@ describe("--auth none", () => {
     const image = await client.pushImage(repo, undefined, { layers: 1, layerSize: 64 });
     await pull(client, repo, image.digest, image.mediaType);
     const stores = server.server.ctx.stores;
-    const entries = entriesOf(stores, repo);
+    const entries = await entriesOf(stores, repo);
     expect(entries.map((e) => e.kind)).toEqual(["pull_repo", "push_repo", "create_repo"]);
     for (const e of entries) {
       expect(e.performer).toBeUndefined();

@@ -591,7 +591,7 @@ describe("_catalog", () => {
 
 describe("robots", () => {
   test("owner+short and its token push and pull where granted in the owner's namespace", async () => {
-    const robotToken = robotAdd(stores, "alice+ci");
+    const robotToken = await robotAdd(stores, "alice+ci");
     const ROBOT: Creds = ["alice+ci", robotToken];
     const repo = await pushedRepo(ALICE, `alice/robot-${uniq()}`);
     // No grant yet: nothing (alice's namespace is not the robot's to use).
@@ -599,7 +599,7 @@ describe("robots", () => {
     // A user-owned robot never creates repositories.
     expect(accessOf(await tokenFor(ROBOT, `repository:alice/robot-new-${uniq()}:push`))[0]!.actions).toEqual([]);
 
-    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: stores.robots.byName("alice+ci")!.id }, "write");
+    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName("alice+ci"))!.id }, "write");
     const token = await tokenFor(ROBOT, `repository:${repo}:pull,push`);
     const { payload } = decodeJwt(token);
     expect(payload.sub).toBe("alice+ci");
@@ -615,9 +615,9 @@ describe("robots", () => {
   test("an org robot in a creator team creates and pushes in the org", async () => {
     orgAdd(stores, "acme", "alice");
     const ns = stores.orgs.namespace("acme")!;
-    const robotToken = robotAdd(stores, "acme+builder");
+    const robotToken = await robotAdd(stores, "acme+builder");
     const team = stores.orgs.setTeam(ns.id, "builders", "creator");
-    stores.orgs.addMember(team, { robotId: stores.robots.byName("acme+builder")!.id });
+    stores.orgs.addMember(team, { robotId: (await stores.robots.byName("acme+builder"))!.id });
     const repo = `acme/app-${uniq()}`;
     const token = await tokenFor(["acme+builder", robotToken], `repository:${repo}:pull,push`);
     expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
@@ -629,11 +629,11 @@ describe("robots", () => {
   });
 
   test("a regenerated robot token: the old one is refused at /v2/auth, the new one works", async () => {
-    const oldToken = robotAdd(stores, "bob+deploy");
-    const row = stores.robots.byName("bob+deploy")!;
+    const oldToken = await robotAdd(stores, "bob+deploy");
+    const row = (await stores.robots.byName("bob+deploy"))!;
     await tokenFor(["bob+deploy", oldToken], "repository:bob/x:pull"); // cached as a success
     const newToken = "N".repeat(64);
-    stores.robots.setToken(row.id, newToken);
+    await stores.robots.setToken(row.id, newToken);
     auth.authenticator.forget("bob+deploy");
     await expectError(await authRequest(["bob+deploy", oldToken], ["repository:bob/x:pull"]), 401, "UNAUTHORIZED");
     expect(decodeJwt(await tokenFor(["bob+deploy", newToken], "repository:bob/x:pull")).payload.sub).toBe("bob+deploy");
@@ -643,7 +643,7 @@ describe("robots", () => {
     const out = stores.users.create(`owner${uniq()}`, null, await hashPassword("owner-Secret-1"));
     if (out.kind !== "ok") throw new Error("create");
     const name = `${out.user.username}+bot`;
-    const t = robotAdd(stores, name);
+    const t = await robotAdd(stores, name);
     await tokenFor([name, t], `repository:${out.user.username}/x:pull`);
     userSetEnabled(stores, out.user.username, false);
     await expectError(await authRequest([name, t], [`repository:${out.user.username}/x:pull`]), 401, "UNAUTHORIZED");
@@ -651,14 +651,14 @@ describe("robots", () => {
 });
 
 describe("app-specific tokens ($app)", () => {
-  function createAppToken(user: UserRow, expiresMs: number | null): { code: string; uuid: string } {
+  async function createAppToken(user: UserRow, expiresMs: number | null): Promise<{ code: string; uuid: string }> {
     const code = newAppTokenCode();
-    const row = stores.appTokens.create(user.id, `cli ${uniq()}`, appTokenLookup(code), hashAppTokenCode(code), expiresMs);
+    const row = await stores.appTokens.create(user.id, `cli ${uniq()}`, appTokenLookup(code), hashAppTokenCode(code), expiresMs);
     return { code, uuid: row.uuid };
   }
 
   test("`$app` with the code logs in as the token's user", async () => {
-    const { code, uuid } = createAppToken(users.alice!, Date.now() + 3600_000);
+    const { code, uuid } = await createAppToken(users.alice!, Date.now() + 3600_000);
     expect(code).toHaveLength(120);
     const repo = await pushedRepo(ALICE, `alice/app-${uniq()}`);
     const token = await tokenFor(["$app", code], `repository:${repo}:pull,push`);
@@ -673,20 +673,20 @@ describe("app-specific tokens ($app)", () => {
   });
 
   test("a revoked app token is refused, even right after a cached success", async () => {
-    const { code, uuid } = createAppToken(users.alice!, null);
+    const { code, uuid } = await createAppToken(users.alice!, null);
     await tokenFor(["$app", code], "repository:alice/x:pull"); // cached as a success
-    expect(stores.appTokens.revoke(users.alice!.id, uuid)).toBe(true);
+    expect(await stores.appTokens.revoke(users.alice!.id, uuid)).toBe(true);
     auth.authenticator.forget("alice"); // what a revoke endpoint would do for its user
     await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
   });
 
   test("an expired app token is refused", async () => {
-    const { code } = createAppToken(users.alice!, Date.now() - 1000);
+    const { code } = await createAppToken(users.alice!, Date.now() - 1000);
     await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
   });
 
   test("an app token that expires while its success is cached stops working", async () => {
-    const { code } = createAppToken(users.alice!, Date.now() + 1500);
+    const { code } = await createAppToken(users.alice!, Date.now() + 1500);
     await tokenFor(["$app", code], "repository:alice/x:pull");
     await Bun.sleep(1600);
     await expectError(await authRequest(["$app", code], ["repository:alice/x:pull"]), 401, "UNAUTHORIZED");
@@ -726,7 +726,7 @@ describe("login backoff", () => {
 
   test("wrong $app codes do not lock other people's app tokens out (only the guessing address)", async () => {
     const code = newAppTokenCode();
-    stores.appTokens.create(users.alice!.id, "ci", appTokenLookup(code), hashAppTokenCode(code), null);
+    await stores.appTokens.create(users.alice!.id, "ci", appTokenLookup(code), hashAppTokenCode(code), null);
     const authenticator = auth.authenticator;
     for (let i = 0; i < 20; i++) await authenticator.authenticate("$app", newAppTokenCode(), `10.1.0.${i % 2}`);
     expect((await authenticator.authenticate("$app", newAppTokenCode(), "10.1.0.1")).ok).toBe(false);

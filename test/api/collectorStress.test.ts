@@ -24,7 +24,7 @@ beforeAll(async () => {
   reg = new RegistryClient(server.url);
   const stores = server.server.ctx.stores;
   stores.repositories.ensure("stress/seed");
-  stores.namespaces.setTagExpiration(stores.namespaces.settings("stress")!.id, 0);
+  await stores.namespaces.setTagExpiration((await stores.namespaces.settings("stress"))!.id, 0);
 });
 afterAll(async () => {
   await server?.stop();

@@ -158,7 +158,7 @@ describe("webhook deliveries", () => {
       const down = `http://127.0.0.1:${await freePort()}/hook`;
       for (const [repo, target] of [["hooks/up", hook.url], ["hooks/down", down]] as const) {
         const repositoryId = stores.repositories.ensure(repo).id;
-        stores.notifications.create({ repositoryId, event: "repo_push", method: "webhook", config: { url: target }, eventConfig: {}, title: repo });
+        await stores.notifications.create({ repositoryId, event: "repo_push", method: "webhook", config: { url: target }, eventConfig: {}, title: repo });
         await new RegistryClient(hooked.url).pushImage(repo, "v1");
       }
       const moved = async (outcome: string) => total(await scrape(url, TOKEN), "berth_webhook_deliveries_total", { outcome }) - total(before, "berth_webhook_deliveries_total", { outcome });

@@ -66,9 +66,9 @@ class Receiver {
   }
 }
 
-async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await Bun.sleep(10);
   }
@@ -96,19 +96,19 @@ afterAll(async () => {
 const stores = () => server.server.ctx.stores;
 
 /** A new repository with a webhook notification on `event`. */
-function repoWithHook(url: string, event = "repo_push"): { repo: string; repoId: number; n: NotificationRow } {
+async function repoWithHook(url: string, event = "repo_push"): Promise<{ repo: string; repoId: number; n: NotificationRow }> {
   const repo = repoName("notify");
   const repoId = stores().repositories.ensure(repo).id;
-  const n = stores().notifications.create({ repositoryId: repoId, event, method: "webhook", config: { url }, eventConfig: {}, title: "CI" });
+  const n = await stores().notifications.create({ repositoryId: repoId, event, method: "webhook", config: { url }, eventConfig: {}, title: "CI" });
   return { repo, repoId, n };
 }
 
-const failuresOf = (repoId: number, uuid: string) => stores().notifications.get(repoId, uuid)!.numberOfFailures;
+const failuresOf = async (repoId: number, uuid: string) => (await stores().notifications.get(repoId, uuid))!.numberOfFailures;
 
 describe("repo_push webhooks", () => {
   test("a tagged push sends Quay's repo_push payload as JSON", async () => {
     const hook = receiver.hook();
-    const { repo } = repoWithHook(hook.url);
+    const { repo } = await repoWithHook(hook.url);
     await c.pushImage(repo, "v1.0");
     await until(() => receiver.of(hook.path).length === 1);
     const [ns, name] = [repo.slice(0, repo.indexOf("/")), repo.slice(repo.indexOf("/") + 1)];
@@ -128,58 +128,58 @@ describe("repo_push webhooks", () => {
 
   test("a push by digest, or to another repository, queues nothing", async () => {
     const hook = receiver.hook();
-    const { repo, n } = repoWithHook(hook.url);
-    const other = repoWithHook(hook.url, "build_success");
+    const { repo, n } = await repoWithHook(hook.url);
+    const other = await repoWithHook(hook.url, "build_success");
     await c.pushImage(repo);
     await c.pushImage(repoName("notify"), "latest");
     await c.pushImage(other.repo, "latest");
     // Deliveries are queued inside the push request, so an empty outbox now means none at all.
-    expect(stores().notifications.pending(n.id)).toEqual([]);
-    expect(stores().notifications.pending(other.n.id)).toEqual([]);
+    expect(await stores().notifications.pending(n.id)).toEqual([]);
+    expect(await stores().notifications.pending(other.n.id)).toEqual([]);
   });
 
   test("every repo_push notification of the repository gets its own delivery", async () => {
     const a = receiver.hook();
     const b = receiver.hook();
-    const { repo, repoId } = repoWithHook(a.url);
-    stores().notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: b.url }, eventConfig: {} });
+    const { repo, repoId } = await repoWithHook(a.url);
+    await stores().notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: b.url }, eventConfig: {} });
     await c.pushImage(repo, "latest");
     await until(() => receiver.of(a.path).length === 1 && receiver.of(b.path).length === 1);
   });
 
   test("a receiver answering 500 twice then 200 gets exactly three attempts", async () => {
     const hook = receiver.hook(500, 500, 200);
-    const { repo, repoId, n } = repoWithHook(hook.url);
+    const { repo, repoId, n } = await repoWithHook(hook.url);
     await c.pushImage(repo, "latest");
-    await until(() => receiver.of(hook.path).length === 3 && stores().notifications.pending(n.id).length === 0);
+    await until(async () => receiver.of(hook.path).length === 3 && (await stores().notifications.pending(n.id)).length === 0);
     await Bun.sleep(150);
     expect(receiver.of(hook.path)).toHaveLength(3);
     expect(receiver.of(hook.path).map((h) => h.body.updated_tags)).toEqual([["latest"], ["latest"], ["latest"]]);
-    expect(failuresOf(repoId, n.uuid)).toBe(0);
+    expect(await failuresOf(repoId, n.uuid)).toBe(0);
   });
 
   test("a receiver that always fails is given up after the retries: number_of_failures = 1", async () => {
     const hook = receiver.hook(500);
-    const { repo, repoId, n } = repoWithHook(hook.url);
+    const { repo, repoId, n } = await repoWithHook(hook.url);
     await c.pushImage(repo, "latest");
-    await until(() => failuresOf(repoId, n.uuid) === 1);
+    await until(async () => await failuresOf(repoId, n.uuid) === 1);
     expect(receiver.of(hook.path)).toHaveLength(4);
-    expect(stores().notifications.pending(n.id)).toEqual([]);
+    expect(await stores().notifications.pending(n.id)).toEqual([]);
   });
 
   test("an unreachable receiver fails the same way", async () => {
-    const { repo, repoId, n } = repoWithHook(`http://127.0.0.1:${await freePort()}/nobody-listens`);
+    const { repo, repoId, n } = await repoWithHook(`http://127.0.0.1:${await freePort()}/nobody-listens`);
     await c.pushImage(repo, "latest");
-    await until(() => failuresOf(repoId, n.uuid) === 1);
+    await until(async () => await failuresOf(repoId, n.uuid) === 1);
   });
 
   test("a notification disabled by failures queues nothing until its failures are reset", async () => {
     const hook = receiver.hook();
-    const { repo, repoId, n } = repoWithHook(hook.url);
-    for (let i = 0; i < 3; i++) stores().notifications.giveUp(stores().notifications.enqueue(n.id, "{}", Date.now() + 60_000));
+    const { repo, repoId, n } = await repoWithHook(hook.url);
+    for (let i = 0; i < 3; i++) await stores().notifications.giveUp(await stores().notifications.enqueue(n.id, "{}", Date.now() + 60_000));
     await c.pushImage(repo, "one");
-    expect(stores().notifications.pending(n.id)).toEqual([]);
-    stores().notifications.resetFailures(repoId, n.uuid);
+    expect(await stores().notifications.pending(n.id)).toEqual([]);
+    await stores().notifications.resetFailures(repoId, n.uuid);
     await c.pushImage(repo, "two");
     await until(() => receiver.of(hook.path).length === 1);
     expect(receiver.of(hook.path)[0]!.body.updated_tags).toEqual(["two"]);
@@ -189,7 +189,7 @@ describe("repo_push webhooks", () => {
 describe("test notifications", () => {
   test("send the event's sample data, naming the registry by its own address", async () => {
     const hook = receiver.hook();
-    const { repo, repoId, n } = repoWithHook(hook.url);
+    const { repo, repoId, n } = await repoWithHook(hook.url);
     expect(await server.server.ctx.notify.test({ id: repoId, fullName: repo }, n.uuid)).toMatchObject({ kind: "queued", notification: { uuid: n.uuid } });
     await until(() => receiver.of(hook.path).length === 1);
     expect(receiver.of(hook.path)[0]!.body).toMatchObject({
@@ -201,8 +201,8 @@ describe("test notifications", () => {
   });
 
   test("an unknown uuid, or one of another repository, is not found", async () => {
-    const { n } = repoWithHook(receiver.hook().url);
-    const other = repoWithHook(receiver.hook().url);
+    const { n } = await repoWithHook(receiver.hook().url);
+    const other = await repoWithHook(receiver.hook().url);
     const test = server.server.ctx.notify.test;
     expect(await test({ id: other.repoId, fullName: other.repo }, n.uuid)).toEqual({ kind: "not_found" });
     expect(await test({ id: other.repoId, fullName: other.repo }, crypto.randomUUID())).toEqual({ kind: "not_found" });
@@ -212,7 +212,7 @@ describe("test notifications", () => {
 describe("payloads name the registry from its settings, never from the pusher's Host", () => {
   test("a push with a forged Host header: docker_url and homepage carry the server's own address", async () => {
     const hook = receiver.hook();
-    const { repo } = repoWithHook(hook.url);
+    const { repo } = await repoWithHook(hook.url);
     await new BearerRegistryClient(server.url, undefined, { host: "evil.example:443" }).pushImage(repo, "v1");
     await until(() => receiver.of(hook.path).length === 1);
     const own = new URL(server.url).host;
@@ -227,7 +227,7 @@ describe("payloads name the registry from its settings, never from the pusher's 
     try {
       const repo = repoName("notify");
       const repoId = other.server.ctx.stores.repositories.ensure(repo).id;
-      other.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+      await other.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       await new BearerRegistryClient(other.url, undefined, { host: "evil.example" }).pushImage(repo, "latest");
       await until(() => receiver.of(hook.path).length === 1);
       expect(receiver.of(hook.path)[0]!.body).toMatchObject({
@@ -243,7 +243,7 @@ describe("payloads name the registry from its settings, never from the pusher's 
 describe("where webhooks go, decided when sending", () => {
   test("a name is resolved at delivery and the request goes to that address, with the URL's Host", async () => {
     const hook = receiver.hook();
-    const { repo } = repoWithHook(`http://hooks.test:${receiver.port}${hook.path}`);
+    const { repo } = await repoWithHook(`http://hooks.test:${receiver.port}${hook.path}`);
     const before = receiver.hosts.length;
     await c.pushImage(repo, "latest");
     await until(() => receiver.of(hook.path).length === 1);
@@ -253,9 +253,9 @@ describe("where webhooks go, decided when sending", () => {
   test("a redirect is never followed, not even to another allowed listener", async () => {
     const target = receiver.hook();
     const bounce = receiver.redirect(target.url);
-    const { repo, repoId, n } = repoWithHook(bounce.url);
+    const { repo, repoId, n } = await repoWithHook(bounce.url);
     await c.pushImage(repo, "latest");
-    await until(() => failuresOf(repoId, n.uuid) === 1);
+    await until(async () => await failuresOf(repoId, n.uuid) === 1);
     expect(receiver.of(bounce.path)).toHaveLength(4);
     expect(receiver.of(target.path)).toHaveLength(0);
   });
@@ -291,10 +291,10 @@ describe("where webhooks go, decided when sending", () => {
         const repo = repoName("strict");
         const st = strict.server.ctx.stores;
         const repoId = st.repositories.ensure(repo).id;
-        const n = st.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: `${base(receiver.port)}${hook.path}` }, eventConfig: {} });
+        const n = await st.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: `${base(receiver.port)}${hook.path}` }, eventConfig: {} });
         await new RegistryClient(strict.url).pushImage(repo, "latest");
-        await until(() => st.notifications.get(repoId, n.uuid)!.numberOfFailures === 1);
-        expect(st.notifications.pending(n.id)).toEqual([]);
+        await until(async () => (await st.notifications.get(repoId, n.uuid))!.numberOfFailures === 1);
+        expect(await st.notifications.pending(n.id)).toEqual([]);
         expect(receiver.of(hook.path)).toHaveLength(0);
       });
   });
@@ -312,9 +312,9 @@ describe("restarts", () => {
       await first.server.ctx.notify.worker.stop();
       const repo = repoName("notify");
       const repoId = first.server.ctx.stores.repositories.ensure(repo).id;
-      const n = first.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+      const n = await first.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       await new RegistryClient(first.url).pushImage(repo, "before-restart");
-      expect(first.server.ctx.stores.notifications.pending(n.id)).toHaveLength(1);
+      expect(await first.server.ctx.stores.notifications.pending(n.id)).toHaveLength(1);
       await first.stop();
       firstRunning = false;
       expect(receiver.of(hook.path)).toHaveLength(0);
@@ -322,7 +322,7 @@ describe("restarts", () => {
       second = await startTestServer({ notificationAllowLoopback: "true" }, { dataDir });
       await until(() => receiver.of(hook.path).length === 1);
       expect(receiver.of(hook.path)[0]!.body).toMatchObject({ repository: repo, updated_tags: ["before-restart"] });
-      await until(() => second!.server.ctx.stores.notifications.pending(n.id).length === 0);
+      await until(async () => (await second!.server.ctx.stores.notifications.pending(n.id)).length === 0);
     } finally {
       if (firstRunning) await first.stop();
       await second?.stop();

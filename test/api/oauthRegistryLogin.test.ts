@@ -30,7 +30,7 @@ beforeAll(async () => {
   await setRepoVisibility(server, "bob/public", "public");
 });
 
-function mint(user: string, scopes: string): string {
+async function mint(user: string, scopes: string): Promise<string> {
   return tokenCreate(stores, { user, scopes });
 }
 
@@ -55,25 +55,25 @@ describe("$oauthtoken at /v2/auth", () => {
     ["a superuser's token without super:user is an ordinary user's", "admin", "repo:admin", "bob/private", []],
     ["with super:user the superuser's powers apply, capped by the repo scope", "admin", "repo:read super:user", "bob/private", ["pull"]],
   ])("%s", async (_name, user, scopes, repo, actions) => {
-    expect(await granted(mint(user, scopes), repo)).toEqual(actions);
+    expect(await granted(await mint(user, scopes), repo)).toEqual(actions);
   });
 
   test.each<[string, string[]]>([
     ["repo:write", []],
     ["repo:admin", ["*"]],
   ])("%s asks for * → %j", async (scopes, actions) => {
-    expect(await granted(mint("alice", scopes), "alice/app", "*")).toEqual(actions);
+    expect(await granted(await mint("alice", scopes), "alice/app", "*")).toEqual(actions);
   });
 
   test("repo:write + repo:create pushes a new repository", async () => {
-    expect(await granted(mint("alice", "repo:write repo:create"), "alice/created-by-oauth")).toEqual(["pull", "push"]);
+    expect(await granted(await mint("alice", "repo:write repo:create"), "alice/created-by-oauth")).toEqual(["pull", "push"]);
     expect(stores.repositories.find("alice/created-by-oauth")).toBeDefined();
     expect(stores.repositories.find("alice/new-by-push")).toBeUndefined();
   });
 
   test("the registry token names the OAuth token it came from (Quay's context)", async () => {
-    const oauthToken = mint("alice", "repo:read");
-    const info = findOAuthToken(stores.oauth.tokens, oauthToken)!;
+    const oauthToken = await mint("alice", "repo:read");
+    const info = (await findOAuthToken(stores.oauth.tokens, oauthToken))!;
     const jwt = await registryToken(server.url, [OAUTH, oauthToken], "repository:alice/app:pull");
     const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString());
     expect(claims.sub).toBe("alice");
@@ -83,15 +83,15 @@ describe("$oauthtoken at /v2/auth", () => {
   test("a wrong, revoked or expired token, or a disabled user's, is refused with 401", async () => {
     const status = async (t: string) => (await registryAuth(server.url, [OAUTH, t], "repository:alice/app:pull")).status;
     expect(await status("not-a-token")).toBe(401);
-    const revoked = mint("alice", "repo:read");
+    const revoked = await mint("alice", "repo:read");
     expect(await status(revoked)).toBe(200);
-    stores.oauth.tokens.revoke(findOAuthToken(stores.oauth.tokens, revoked)!.uuid);
+    await stores.oauth.tokens.revoke((await findOAuthToken(stores.oauth.tokens, revoked))!.uuid);
     expect(await status(revoked)).toBe(401); // at once: OAuth logins are not cached
     const alice = stores.users.byName("alice")!;
-    const expiring = issueOAuthToken(stores.oauth.tokens, { userId: alice.id, scopes: ["repo:read"], lifetimeMs: 1 }).token;
+    const expiring = (await issueOAuthToken(stores.oauth.tokens, { userId: alice.id, scopes: ["repo:read"], lifetimeMs: 1 })).token;
     await Bun.sleep(5);
     expect(await status(expiring)).toBe(401);
-    const bobs = mint("bob", "repo:read");
+    const bobs = await mint("bob", "repo:read");
     userSetEnabled(stores, "bob", false);
     try {
       expect(await status(bobs)).toBe(401);
@@ -104,7 +104,7 @@ describe("$oauthtoken at /v2/auth", () => {
 
 describe("$oauthtoken on /v2 with the registry token", () => {
   test("a repo:read token pulls but cannot push", async () => {
-    const jwt = await registryToken(server.url, [OAUTH, mint("alice", "repo:read")], "repository:alice/app:pull,push");
+    const jwt = await registryToken(server.url, [OAUTH, await mint("alice", "repo:read")], "repository:alice/app:pull,push");
     const client = new BearerRegistryClient(server.url, jwt);
     expect((await client.fetch("/v2/alice/app/manifests/v1", { headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } })).status).toBe(200);
     const upload = await client.fetch("/v2/alice/app/blobs/uploads/", { method: "POST" });
@@ -113,7 +113,7 @@ describe("$oauthtoken on /v2 with the registry token", () => {
   });
 
   test("a repo:write token pushes an image that then pulls", async () => {
-    const jwt = await registryToken(server.url, [OAUTH, mint("alice", "repo:write")], "repository:alice/app:pull,push");
+    const jwt = await registryToken(server.url, [OAUTH, await mint("alice", "repo:write")], "repository:alice/app:pull,push");
     const client = new BearerRegistryClient(server.url, jwt);
     const image = await client.pushImage("alice/app", "v2");
     const res = await client.fetch("/v2/alice/app/manifests/v2", { headers: { Accept: image.mediaType } });
@@ -124,7 +124,7 @@ describe("$oauthtoken on /v2 with the registry token", () => {
 
   test("the catalog lists what the token's scopes let it read", async () => {
     const catalog = async (scopes: string) => {
-      const jwt = await registryToken(server.url, [OAUTH, mint("alice", scopes)], "registry:catalog:*");
+      const jwt = await registryToken(server.url, [OAUTH, await mint("alice", scopes)], "registry:catalog:*");
       const res = await new BearerRegistryClient(server.url, jwt).fetch("/v2/_catalog");
       return ((await res.json()) as { repositories: string[] }).repositories;
     };

@@ -363,18 +363,18 @@ describe("pulls through the cache", () => {
     const code = (await expectJson(await member.post("/api/v1/user/apptoken", { title: "ci" }), 200)).token.token_code;
     const viaApp = new BearerRegistryClient(local.url, await registryToken(local.url, ["$app", code], `repository:${repo}:pull`));
     await pullImage(viaApp, repo, "v1", image);
-    const bearer = (user: string, scope: string) => {
-      const minted = local.server.ctx.oauth.mint(local.server.ctx.stores.users.byName(user)!.id, scope);
+    const bearer = async (user: string, scope: string) => {
+      const minted = await local.server.ctx.oauth.mint(local.server.ctx.stores.users.byName(user)!.id, scope);
       if (!minted.ok) throw new Error(minted.message);
       return { Authorization: `Bearer ${minted.token}` };
     };
     const validate = (headers: Record<string, string>) =>
       fetch(`${local.url}/api/v1/organization/${ORG}/validateproxycache`, { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(cacheBody()) });
     // The configuration exists: an admin's org:admin token gets Quay's "already exists", a repo:admin one no further than 403.
-    await expectProblem(await validate(bearer("admin", "org:admin")), 400, "invalid_request", "Proxy Cache Configuration already exists");
-    expect((await validate(bearer("admin", "repo:admin user:admin"))).status).toBe(403);
-    expect((await fetch(`${local.url}${P}`, { headers: bearer("member", "repo:read") })).status).toBe(403);
-    expect((await fetch(`${local.url}${P}`, { headers: bearer("admin", "org:admin") })).status).toBe(200);
+    await expectProblem(await validate(await bearer("admin", "org:admin")), 400, "invalid_request", "Proxy Cache Configuration already exists");
+    expect((await validate(await bearer("admin", "repo:admin user:admin"))).status).toBe(403);
+    expect((await fetch(`${local.url}${P}`, { headers: await bearer("member", "repo:read") })).status).toBe(403);
+    expect((await fetch(`${local.url}${P}`, { headers: await bearer("admin", "org:admin") })).status).toBe(200);
   });
 
   test("quota eviction: an image that would pass the Reject limit evicts the least recently pulled images first", async () => {

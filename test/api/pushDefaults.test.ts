@@ -17,15 +17,15 @@ const world = worldForFile({
 let server: TestServer;
 let stores: Stores;
 let robotToken: string;
-beforeAll(() => {
+beforeAll(async () => {
   ({ server, stores } = world);
   robotToken = world.robots["acme+ci"]!;
   const ns = stores.orgs.namespace("acme")!.id;
   const [carl, dana, devs] = [world.users.carl.id, world.users.dana.id, world.teamId("acme", "devs")];
-  const robot = stores.robots.byName("acme+ci")!.id;
-  stores.prototypes.create({ namespaceId: ns, delegate: { teamId: devs }, role: "read" });
-  stores.prototypes.create({ namespaceId: ns, activating: { userId: carl }, delegate: { userId: dana }, role: "write" });
-  stores.prototypes.create({ namespaceId: ns, activating: { robotId: robot }, delegate: { teamId: devs }, role: "admin" });
+  const robot = (await stores.robots.byName("acme+ci"))!.id;
+  await stores.prototypes.create({ namespaceId: ns, delegate: { teamId: devs }, role: "read" });
+  await stores.prototypes.create({ namespaceId: ns, activating: { userId: carl }, delegate: { userId: dana }, role: "write" });
+  await stores.prototypes.create({ namespaceId: ns, activating: { robotId: robot }, delegate: { teamId: devs }, role: "admin" });
 });
 
 async function pushToken(user: string, secret: string, repo: string): Promise<Response> {

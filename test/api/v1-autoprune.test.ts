@@ -41,17 +41,17 @@ async function newRepo(ns = "acme"): Promise<string> {
   return `${ns}/${name}`;
 }
 
-const bearer = (user: "alice" | "bob", scope: string) => {
-  const minted = server.server.ctx.oauth.mint(userIds[user]!, scope);
+const bearer = async (user: "alice" | "bob", scope: string) => {
+  const minted = await server.server.ctx.oauth.mint(userIds[user]!, scope);
   if (!minted.ok) throw new Error(minted.message);
   return { headers: { Authorization: `Bearer ${minted.token}` } };
 };
 const withToken = (path: string, token: { headers: Record<string, string> }, method = "GET", json?: unknown) =>
   fetch(`${server.url}${path}`, { method, headers: { ...token.headers, ...(json ? { "Content-Type": "application/json" } : {}) }, body: json ? JSON.stringify(json) : undefined });
 
-const auditEntries = (kind: string) => {
+const auditEntries = async (kind: string) => {
   stores.auditWriter.flush();
-  return stores.auditLog.page({ startMs: 0, endMs: Date.now() + 365 * 86_400_000, kinds: [kind] as any }).entries;
+  return (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 365 * 86_400_000, kinds: [kind] as any })).entries;
 };
 
 describe("the three families: list, create, get, update, delete in Quay's shapes", () => {
@@ -103,17 +103,17 @@ describe("the three families: list, create, get, update, delete in Quay's shapes
     const made = await expectJson(await alice.post("/api/v1/organization/acme/autoprunepolicy/", { method: "number_of_tags", value: 42 }), 201);
     expect((await alice.put(`/api/v1/organization/acme/autoprunepolicy/${made.uuid}`, { method: "number_of_tags", value: 43, tagPattern: "x" })).status).toBe(204);
     await expectJson(await alice.delete(`/api/v1/organization/acme/autoprunepolicy/${made.uuid}`), 200);
-    expect(auditEntries("create_namespace_autoprune_policy").find((e) => e.metadata.value === 42)).toMatchObject({
+    expect((await auditEntries("create_namespace_autoprune_policy")).find((e) => e.metadata.value === 42)).toMatchObject({
       performer: { name: "alice" },
       metadata: { method: "number_of_tags", value: 42, tag_pattern: null, tag_pattern_matches: true, namespace: "acme" },
     });
-    expect(auditEntries("update_namespace_autoprune_policy").find((e) => e.metadata.value === 43)?.metadata).toMatchObject({ tag_pattern: "x", namespace: "acme" });
-    expect(auditEntries("delete_namespace_autoprune_policy").find((e) => e.metadata.policy_uuid === made.uuid)?.metadata).toMatchObject({ namespace: "acme" });
+    expect((await auditEntries("update_namespace_autoprune_policy")).find((e) => e.metadata.value === 43)?.metadata).toMatchObject({ tag_pattern: "x", namespace: "acme" });
+    expect((await auditEntries("delete_namespace_autoprune_policy")).find((e) => e.metadata.policy_uuid === made.uuid)?.metadata).toMatchObject({ namespace: "acme" });
     const repo = await newRepo();
     const r = await expectJson(await alice.post(`/api/v1/repository/${repo}/autoprunepolicy/`, { method: "creation_date", value: "1y" }), 201);
     await expectJson(await alice.delete(`/api/v1/repository/${repo}/autoprunepolicy/${r.uuid}`), 200);
-    expect(auditEntries("create_repository_autoprune_policy").find((e) => e.metadata.repo === repo.split("/")[1])?.metadata).toMatchObject({ method: "creation_date", value: "1y", namespace: "acme" });
-    expect(auditEntries("delete_repository_autoprune_policy").find((e) => e.metadata.policy_uuid === r.uuid)?.metadata).toMatchObject({ repo: repo.split("/")[1] });
+    expect((await auditEntries("create_repository_autoprune_policy")).find((e) => e.metadata.repo === repo.split("/")[1])?.metadata).toMatchObject({ method: "creation_date", value: "1y", namespace: "acme" });
+    expect((await auditEntries("delete_repository_autoprune_policy")).find((e) => e.metadata.policy_uuid === r.uuid)?.metadata).toMatchObject({ repo: repo.split("/")[1] });
   });
 });
 
@@ -211,12 +211,12 @@ describe("who may call what", () => {
   test("OAuth tokens: org:admin for namespaces, user:admin for the user's own, repo:admin for repositories", async () => {
     const repo = await newRepo();
     const body = { method: "number_of_tags", value: 21 };
-    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", bearer("alice", "repo:admin user:admin"), "POST", body)).status).toBe(403);
-    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", bearer("alice", "org:admin"), "POST", body)).status).toBe(201);
-    expect((await withToken("/api/v1/user/autoprunepolicy/", bearer("alice", "user:read"), "POST", body)).status).toBe(403);
-    expect((await withToken("/api/v1/user/autoprunepolicy/", bearer("alice", "user:admin"), "POST", body)).status).toBe(201);
-    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, bearer("alice", "repo:write org:admin"), "POST", body)).status).toBe(403);
-    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, bearer("alice", "repo:admin"), "POST", body)).status).toBe(201);
+    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", await bearer("alice", "repo:admin user:admin"), "POST", body)).status).toBe(403);
+    expect((await withToken("/api/v1/organization/acme/autoprunepolicy/", await bearer("alice", "org:admin"), "POST", body)).status).toBe(201);
+    expect((await withToken("/api/v1/user/autoprunepolicy/", await bearer("alice", "user:read"), "POST", body)).status).toBe(403);
+    expect((await withToken("/api/v1/user/autoprunepolicy/", await bearer("alice", "user:admin"), "POST", body)).status).toBe(201);
+    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, await bearer("alice", "repo:write org:admin"), "POST", body)).status).toBe(403);
+    expect((await withToken(`/api/v1/repository/${repo}/autoprunepolicy/`, await bearer("alice", "repo:admin"), "POST", body)).status).toBe(201);
   });
 });
 
@@ -255,7 +255,7 @@ describe("the auto-prune pass", () => {
     expect(said.join("\n")).toContain("autoprune: ");
     // v1 is immutable (neither pruned nor counted): v5 and v4 stay; v3 and v2 go.
     expect(await liveTags(repo)).toEqual([cosign, "latest", "v1", "v4", "v5"].sort());
-    const entries = auditEntries("autoprune_tag_delete").filter((e) => e.metadata.repo === repo.split("/")[1]);
+    const entries = (await auditEntries("autoprune_tag_delete")).filter((e) => e.metadata.repo === repo.split("/")[1]);
     expect(entries.map((e) => e.metadata.tag).sort()).toEqual(["v2", "v3"]);
     expect(entries[0]).toMatchObject({ metadata: { performer: "autoprune worker", namespace: "acme" } });
     expect(entries[0]!.performer).toBeUndefined();

@@ -66,13 +66,13 @@ describe("GET /api/v1/entities/<prefix>", () => {
 
   test("an OAuth token counts as a member only with an org scope (Quay's scope caps)", async () => {
     const eve = stores.users.byName("eve")!;
-    const bearer = (scope: string) => {
-      const minted = server.server.ctx.oauth.mint(eve.id, scope);
+    const bearer = async (scope: string) => {
+      const minted = await server.server.ctx.oauth.mint(eve.id, scope);
       if (!minted.ok) throw new Error(minted.message);
       return { headers: { Authorization: `Bearer ${minted.token}` } };
     };
     const find = async (scope: string) =>
-      (await expectJson(await fetch(`${server.url}/api/v1/entities/de?namespace=acme&includeTeams=true`, bearer(scope)), 200)).results as any[];
+      (await expectJson(await fetch(`${server.url}/api/v1/entities/de?namespace=acme&includeTeams=true`, await bearer(scope)), 200)).results as any[];
     // The org's owner, through a repo:read token: what an outsider sees.
     const limited = await find("repo:read");
     expect(names(limited)).toEqual(["dex"]);

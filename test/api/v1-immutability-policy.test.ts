@@ -53,10 +53,10 @@ const tagsOf = async (repo: string): Promise<Record<string, boolean>> => {
   return Object.fromEntries((body.tags as { name: string; immutable: boolean }[]).map((t) => [t.name, t.immutable]));
 };
 
-const auditEntries = (kind: string, repo?: string) => {
+const auditEntries = async (kind: string, repo?: string) => {
   stores.auditWriter.flush();
   const id = repo ? stores.repositories.find(repo)!.id : undefined;
-  return stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, kinds: [kind] as any, ...(id ? { repositoryId: id } : {}) }).entries;
+  return (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, kinds: [kind] as any, ...(id ? { repositoryId: id } : {}) })).entries;
 };
 
 describe("namespace and repository families in Quay's shapes", () => {
@@ -100,12 +100,12 @@ describe("namespace and repository families in Quay's shapes", () => {
     expect((await alice.put(`${path}${made.uuid}`, { tagPattern: "^audit-2$", tagPatternMatches: false })).status).toBe(204);
     await expectJson(await alice.delete(`${path}${made.uuid}`), 200);
     const name = repo.split("/")[1];
-    expect(auditEntries("create_immutability_policy", repo)[0]).toMatchObject({
+    expect((await auditEntries("create_immutability_policy", repo))[0]).toMatchObject({
       performer: { name: "alice" },
       metadata: { namespace: "acme", repo: name, tag_pattern: "^audit-1$", tag_pattern_matches: true },
     });
-    expect(auditEntries("update_immutability_policy", repo)[0]!.metadata).toMatchObject({ tag_pattern: "^audit-2$", tag_pattern_matches: false });
-    expect(auditEntries("delete_immutability_policy", repo)[0]!.metadata).toMatchObject({ policy_uuid: made.uuid, namespace: "acme", repo: name });
+    expect((await auditEntries("update_immutability_policy", repo))[0]!.metadata).toMatchObject({ tag_pattern: "^audit-2$", tag_pattern_matches: false });
+    expect((await auditEntries("delete_immutability_policy", repo))[0]!.metadata).toMatchObject({ policy_uuid: made.uuid, namespace: "acme", repo: name });
   });
 });
 
@@ -161,13 +161,13 @@ describe("who may call what", () => {
     const { repo } = await newRepo();
     await expectCsrfError(await alice.post("/api/v1/organization/acme/immutabilitypolicy/", { tagPattern: "csrf" }, { csrf: false }));
     await expectCsrfError(await alice.post(`/api/v1/repository/${repo}/immutabilitypolicy/`, { tagPattern: "csrf" }, { csrf: false }));
-    const token = (scope: string) => {
-      const minted = server.server.ctx.oauth.mint(aliceId, scope);
+    const token = async (scope: string) => {
+      const minted = await server.server.ctx.oauth.mint(aliceId, scope);
       if (!minted.ok) throw new Error(minted.message);
       return minted.token;
     };
-    const post = (path: string, scope: string) =>
-      fetch(`${server.url}${path}`, { method: "POST", headers: { Authorization: `Bearer ${token(scope)}`, "Content-Type": "application/json" }, body: JSON.stringify({ tagPattern: `t-${scope}` }) });
+    const post = async (path: string, scope: string) =>
+      fetch(`${server.url}${path}`, { method: "POST", headers: { Authorization: `Bearer ${await token(scope)}`, "Content-Type": "application/json" }, body: JSON.stringify({ tagPattern: `t-${scope}` }) });
     expect((await post("/api/v1/organization/acme/immutabilitypolicy/", "repo:admin")).status).toBe(403);
     expect((await post("/api/v1/organization/acme/immutabilitypolicy/", "org:admin")).status).toBe(201);
     expect((await post(`/api/v1/repository/${repo}/immutabilitypolicy/`, "repo:write")).status).toBe(403);
@@ -189,7 +189,7 @@ describe("tags the policy names are immutable when pushed", () => {
     await expectError(await v2.fetch(`/v2/${repo}/manifests/${first.digest}`, { method: "DELETE" }), 409, "DENIED");
     await expectProblem(await alice.delete(`/api/v1/repository/${repo}/tag/v1`), 409, "tag_immutable", "Cannot delete immutable tag 'v1'");
     // The policy's entry: no performer (the policy did it), Quay's metadata.
-    const [entry] = auditEntries("tag_made_immutable_by_policy", repo);
+    const [entry] = await auditEntries("tag_made_immutable_by_policy", repo);
     expect(entry).toMatchObject({ metadata: { tag: "v1", immutable: true, namespace: ns, repo: repo.split("/")[1] } });
     expect(entry!.performer).toBeUndefined();
     expect((await v2.fetch(`/v2/${repo}/manifests/latest`, { method: "DELETE" })).status).toBe(202);
@@ -233,7 +233,7 @@ describe("existing tags (Quay applies a policy retroactively)", () => {
     expect(await tagsOf(repo)).toEqual({ "1.0": true, "1.1": true, edge: false });
     const [live] = (await expectJson(await alice.get(`/api/v1/repository/${repo}/tag/?specificTag=1.1&onlyActiveTags=true`), 200)).tags;
     expect(live.expiration).toBeUndefined();
-    expect(auditEntries("tags_made_immutable_by_policy", repo)[0]!.metadata).toMatchObject({ tag_pattern: "^1\\.\\d+$", tag_pattern_matches: true, count: 2, namespace: ns });
+    expect((await auditEntries("tags_made_immutable_by_policy", repo))[0]!.metadata).toMatchObject({ tag_pattern: "^1\\.\\d+$", tag_pattern_matches: true, count: 2, namespace: ns });
     await expectJson(await alice.delete(`/api/v1/repository/${repo}/immutabilitypolicy/${made.uuid}`), 200);
     expect(await tagsOf(repo)).toEqual({ "1.0": true, "1.1": true, edge: false });
   });
@@ -248,7 +248,7 @@ describe("existing tags (Quay applies a policy retroactively)", () => {
     const made = await expectJson(await alice.post(`/api/v1/organization/${ns}/immutabilitypolicy/`, { tagPattern: "keep" }), 201);
     expect(await tagsOf(a.repo)).toEqual({ keep: true });
     expect(await tagsOf(b.repo)).toEqual({ keep: true, other: false });
-    expect(auditEntries("tags_made_immutable_by_policy").find((e) => e.metadata.namespace === ns && e.metadata.tag_pattern === "keep")?.metadata).toMatchObject({ count: 2 });
+    expect((await auditEntries("tags_made_immutable_by_policy")).find((e) => e.metadata.namespace === ns && e.metadata.tag_pattern === "keep")?.metadata).toMatchObject({ count: 2 });
     expect((await alice.put(`/api/v1/organization/${ns}/immutabilitypolicy/${made.uuid}`, { tagPattern: "oth.*" })).status).toBe(204);
     expect(await tagsOf(b.repo)).toEqual({ keep: true, other: true });
     // The registry's batches: a batch size of one reaches every tag too.

@@ -131,8 +131,8 @@ describe("POST /oauth/authorizeapp (implicit grant)", () => {
     const withCookie = (t: string) => ({ headers: { Cookie: member.cookieHeader(), Authorization: `Bearer ${t}` } });
     expect((await expectJson(await api("/api/v1/user/", withCookie(token)), 200)).username).toBe("member");
     await expectProblem(await api("/api/v1/user/", withCookie("X".repeat(40))), 401, "invalid_token");
-    const info = stores.oauth.tokens.listForUser(users.member!.id).at(-1)!;
-    expect(stores.oauth.tokens.revoke(info.uuid)).toBe(true);
+    const info = (await stores.oauth.tokens.listForUser(users.member!.id)).at(-1)!;
+    expect(await stores.oauth.tokens.revoke(info.uuid)).toBe(true);
     await expectProblem(await api("/api/v1/user/", withCookie(token)), 401, "invalid_token");
   });
 
@@ -158,7 +158,7 @@ describe("POST /oauth/authorizeapp (implicit grant)", () => {
     expect(foreign.headers.get("location")).toBe(`${REDIRECT}?error=redirect_uri_mismatch`);
     expect(fragment(await authorize(member, { client_id: app.client_id, scope: "repo:read nonsense" })).get("error")).toBe("invalid_scope");
     expect(fragment(await authorize(member, { client_id: app.client_id, scope: "user:read", response_type: "code" })).get("error")).toBe("unsupported_response_type");
-    expect(stores.oauth.tokens.listForUser(users.member!.id).filter((t) => t.applicationClientId === app.client_id)).toHaveLength(0);
+    expect((await stores.oauth.tokens.listForUser(users.member!.id)).filter((t) => t.applicationClientId === app.client_id)).toHaveLength(0);
   });
 });
 
@@ -199,7 +199,7 @@ describe("/api/v1/user/authorizations (the applications a user authorized)", () 
     const other = await as("other");
     const token = await tokenFor(other, app.client_id, "repo:read user:admin");
     // A CLI token is no authorization of an application: not listed.
-    const cli = server.server.ctx.oauth.mint(users.other!.id, "user:read");
+    const cli = await server.server.ctx.oauth.mint(users.other!.id, "user:read");
     if (!cli.ok) throw new Error(cli.message);
 
     const listed = (await expectJson(await other.get("/api/v1/user/authorizations"), 200)).authorizations;
@@ -221,7 +221,7 @@ describe("/api/v1/user/authorizations (the applications a user authorized)", () 
       },
     ]);
     const { uuid } = mine[0];
-    expect(listed.map((a: any) => a.uuid)).not.toContain(findOAuthToken(stores.oauth.tokens, cli.token)!.uuid);
+    expect(listed.map((a: any) => a.uuid)).not.toContain((await findOAuthToken(stores.oauth.tokens, cli.token))!.uuid);
     expect(await expectJson(await other.get(`/api/v1/user/authorizations/${uuid}`), 200)).toEqual(mine[0]);
 
     // Another user neither reads nor revokes it.
@@ -236,7 +236,7 @@ describe("/api/v1/user/authorizations (the applications a user authorized)", () 
     await expectProblem(await other.get(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
     await expectProblem(await other.delete(`/api/v1/user/authorizations/${uuid}`), 404, "not_found");
     // The CLI token is not reachable here and keeps working.
-    await expectProblem(await other.delete(`/api/v1/user/authorizations/${findOAuthToken(stores.oauth.tokens, cli.token)!.uuid}`), 404, "not_found");
+    await expectProblem(await other.delete(`/api/v1/user/authorizations/${(await findOAuthToken(stores.oauth.tokens, cli.token))!.uuid}`), 404, "not_found");
     expect((await api("/api/v1/user/", bearer(cli.token))).status).toBe(200);
   });
 
@@ -247,11 +247,11 @@ describe("/api/v1/user/authorizations (the applications a user authorized)", () 
 
 describe("tokens from the CLI (berth token create) work the same way", () => {
   test("minted for a user with scopes; capped; unknown scopes refused", async () => {
-    const minted = server.server.ctx.oauth.mint(users.other!.id, "user:read");
+    const minted = await server.server.ctx.oauth.mint(users.other!.id, "user:read");
     if (!minted.ok) throw new Error(minted.message);
     expect((await expectJson(await api("/api/v1/user/", bearer(minted.token)), 200)).username).toBe("other");
     await expectProblem(await api("/api/v1/repository?public=true", bearer(minted.token)), 403, "insufficient_scope");
-    expect(server.server.ctx.oauth.mint(users.other!.id, "user:read root").ok).toBe(false);
+    expect((await server.server.ctx.oauth.mint(users.other!.id, "user:read root")).ok).toBe(false);
   });
 });
 
@@ -263,47 +263,47 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
   const json = (method: string, body: unknown): RequestInit => ({ method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 
   /** What each row must leave alone: tokens, app tokens, assignments, passwords, uuids (sessions), superuser flags. */
-  const credentials = () =>
+  const credentials = async () =>
     Object.fromEntries(
-      [users.owner!, users.other!, stores.users.byName("admin")!].map((u) => {
+      await Promise.all([users.owner!, users.other!, stores.users.byName("admin")!].map(async (u) => {
         const row = stores.users.byId(u.id)!;
         return [
           row.username,
           {
-            oauthTokens: stores.oauth.tokens.listForUser(row.id).length,
-            appTokens: stores.appTokens.listFor(row.id).length,
-            assignments: stores.oauth.assignments.listFor(row.id).length,
+            oauthTokens: (await stores.oauth.tokens.listForUser(row.id)).length,
+            appTokens: (await stores.appTokens.listFor(row.id)).length,
+            assignments: (await stores.oauth.assignments.listFor(row.id)).length,
             uuid: row.uuid,
             passwordHash: row.passwordHash,
             superuser: row.superuser,
           },
         ];
-      }),
+      })),
     );
 
-  const mint = (userId: number, scope: string) => {
-    const minted = server.server.ctx.oauth.mint(userId, scope);
+  const mint = async (userId: number, scope: string) => {
+    const minted = await server.server.ctx.oauth.mint(userId, scope);
     if (!minted.ok) throw new Error(minted.message);
     return minted.token;
   };
 
   test("a repo:read token cannot authorize an application for more scopes (the reported attack)", async () => {
     const { app } = await orgWithApp();
-    const token = mint(users.member!.id, "repo:read");
-    const before = credentials();
-    const tokensBefore = stores.oauth.tokens.listForUser(users.member!.id).length;
+    const token = await mint(users.member!.id, "repo:read");
+    const before = await credentials();
+    const tokensBefore = (await stores.oauth.tokens.listForUser(users.member!.id)).length;
     const form = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL });
     const res = await api("/oauth/authorizeapp", bearer(token, { method: "POST", body: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
     expect((await expectProblem(res, 401, "invalid_token")).session_required).toBe(true);
     expect(res.headers.get("location")).toBeNull();
-    expect(stores.oauth.tokens.listForUser(users.member!.id)).toHaveLength(tokensBefore);
-    expect(credentials()).toEqual(before);
+    expect(await stores.oauth.tokens.listForUser(users.member!.id)).toHaveLength(tokensBefore);
+    expect(await credentials()).toEqual(before);
   });
 
   test("every minting, widening or renewing method refuses a token holding every scope", async () => {
     const { app } = await orgWithApp();
-    const owner = mint(users.owner!.id, ALL);
-    const admin = mint(stores.users.byName("admin")!.id, ALL);
+    const owner = await mint(users.owner!.id, ALL);
+    const admin = await mint(stores.users.byName("admin")!.id, ALL);
     const grant = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL });
     const assign = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL, username: "other" });
     const rows: [string, string, string, RequestInit][] = [
@@ -318,7 +318,7 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
     ];
     const outcomes = [];
     for (const [what, token, path, init] of rows) {
-      const before = credentials();
+      const before = await credentials();
       const res = await api(path, bearer(token, init));
       const body = await res.text();
       outcomes.push({
@@ -326,7 +326,7 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
         status: res.status,
         sessionRequired: res.status === 401 ? JSON.parse(body).session_required : body,
         cookie: res.headers.getSetCookie().length,
-        unchanged: JSON.stringify(credentials()) === JSON.stringify(before),
+        unchanged: JSON.stringify(await credentials()) === JSON.stringify(before),
       });
     }
     expect(outcomes).toEqual(rows.map(([what]) => ({ what, status: 401, sessionRequired: true, cookie: 0, unchanged: true })));
@@ -339,10 +339,10 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
     expect((await owner.post("/api/v1/user/apptoken", { title: "laptop" })).status).toBe(200);
     // Profile changes, robots (org:admin) and the superuser panel's account creation (Quay's
     // documented bootstrap: user/initialize with access_token, then create users) stay open to tokens.
-    const token = mint(users.owner!.id, "org:admin user:admin");
+    const token = await mint(users.owner!.id, "org:admin user:admin");
     expect((await expectJson(await api("/api/v1/user/", bearer(token, json("PUT", { company: "acme" }))), 200)).company).toBe("acme");
     expect((await api(`/api/v1/organization/${org}/robots/bot${uniq()}`, bearer(token, { method: "PUT" }))).status).toBe(201);
-    const su = mint(stores.users.byName("admin")!.id, "super:user");
+    const su = await mint(stores.users.byName("admin")!.id, "super:user");
     const made = await expectJson(await api("/api/v1/superuser/users/", bearer(su, json("POST", { username: `new${uniq()}` }))), 200);
     expect(made.password).toMatch(/^[A-Z0-9]{32}$/);
   });

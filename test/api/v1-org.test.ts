@@ -93,8 +93,8 @@ describe("GET /api/v1/organization/<org>", () => {
 // Security review (issue 8): an OAuth token's scopes cap its user's standing in an org, as in
 // Quay. The org admin's repo:read token gets the public view and none of the admin views.
 describe("OAuth tokens see an organization as their scopes allow", () => {
-  const mint = (scope: string) => {
-    const minted = server.server.ctx.oauth.mint(users.olivia!.id, scope);
+  const mint = async (scope: string) => {
+    const minted = await server.server.ctx.oauth.mint(users.olivia!.id, scope);
     if (!minted.ok) throw new Error(minted.message);
     return { headers: { Authorization: `Bearer ${minted.token}` } };
   };
@@ -104,7 +104,7 @@ describe("OAuth tokens see an organization as their scopes allow", () => {
     const { org, owner } = await newOrg();
     await expectJson(await owner.put(`/api/v1/organization/${org}/team/devs`, { role: "member" }), 200);
     await expectJson(await owner.put(`/api/v1/organization/${org}/robots/bot`), 201);
-    const token = mint("repo:read");
+    const token = await mint("repo:read");
     const view = await expectJson(await get(`/api/v1/organization/${org}`, token), 200);
     expect(view).toEqual({ name: org, email: "", avatar: expect.objectContaining({ kind: "org" }), is_admin: false, is_member: false });
     for (const path of ["members", "members/olivia", "team/devs/members", "team/owners/permissions", "robots", "robots/bot", "prototypes", "applications"]) {
@@ -115,7 +115,7 @@ describe("OAuth tokens see an organization as their scopes allow", () => {
 
   test("repo:create: a member (teams, may create repositories), not an admin", async () => {
     const { org } = await newOrg();
-    const view = await expectJson(await get(`/api/v1/organization/${org}`, mint("repo:create")), 200);
+    const view = await expectJson(await get(`/api/v1/organization/${org}`, await mint("repo:create")), 200);
     expect(view).toMatchObject({ email: "", is_admin: false, is_member: true, can_create_repo: true, ordered_teams: ["owners"] });
     expect(view.tag_expiration_s).toBeUndefined();
   });
@@ -125,14 +125,14 @@ describe("OAuth tokens see an organization as their scopes allow", () => {
     const entry = async (init: RequestInit) =>
       (await expectJson(await get("/api/v1/user/", init), 200)).organizations.find((o: any) => o.name === org);
     expect((await expectJson(await owner.get("/api/v1/user/"), 200)).organizations.find((o: any) => o.name === org)).toMatchObject({ is_org_admin: true, can_create_repo: true });
-    expect(await entry(mint("user:read"))).toMatchObject({ is_org_admin: false, can_create_repo: false });
-    expect(await entry(mint("user:read repo:create"))).toMatchObject({ is_org_admin: false, can_create_repo: true });
-    expect(await entry(mint("user:read org:admin"))).toMatchObject({ is_org_admin: true, can_create_repo: true });
+    expect(await entry(await mint("user:read"))).toMatchObject({ is_org_admin: false, can_create_repo: false });
+    expect(await entry(await mint("user:read repo:create"))).toMatchObject({ is_org_admin: false, can_create_repo: true });
+    expect(await entry(await mint("user:read org:admin"))).toMatchObject({ is_org_admin: true, can_create_repo: true });
   });
 
   test("org:admin: the admin view", async () => {
     const { org } = await newOrg();
-    const token = mint("org:admin");
+    const token = await mint("org:admin");
     expect(await expectJson(await get(`/api/v1/organization/${org}`, token), 200)).toMatchObject({ email: `${org}@example.com`, is_admin: true, is_member: true });
     expect((await expectJson(await get(`/api/v1/organization/${org}/members`, token), 200)).members.map((m: any) => m.name)).toEqual(["olivia"]);
   });
@@ -175,7 +175,7 @@ describe("organization members and deletion", () => {
     expect((await owner.delete(`/api/v1/organization/${org}`)).status).toBe(204);
     await expectProblem(await owner.get(`/api/v1/organization/${org}`), 404, "not_found");
     expect(stores.repositories.find(`${org}/app`)).toBeUndefined();
-    expect(stores.robots.byName(`${org}+ci`)).toBeUndefined();
+    expect(await stores.robots.byName(`${org}+ci`)).toBeUndefined();
     // The name is free again.
     expect((await owner.post("/api/v1/organization/", { name: org })).status).toBe(201);
   });

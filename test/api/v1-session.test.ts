@@ -171,7 +171,7 @@ describe("POST /api/v1/signin", () => {
   });
 
   test("robot tokens and app-specific tokens are for the registry only", async () => {
-    const robotToken = robotAdd(stores, "alice+ci");
+    const robotToken = await robotAdd(stores, "alice+ci");
     // The credentials are good (the authenticator takes them)...
     const ok = await server.server.ctx.authenticator.authenticate("alice+ci", robotToken, "10.9.9.9");
     expect(ok.ok).toBe(true);
@@ -179,7 +179,7 @@ describe("POST /api/v1/signin", () => {
     const c = client();
     expect(await expectJson(await c.signinRaw("alice+ci", robotToken), 403)).toMatchObject(INVALID_CREDENTIALS);
     const code = newAppTokenCode();
-    stores.appTokens.create(users.alice!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
+    await stores.appTokens.create(users.alice!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
     expect(await expectJson(await c.signinRaw("$app", code), 403)).toMatchObject(INVALID_CREDENTIALS);
     // Nor is the app token a password for its owner.
     expect(await expectJson(await c.signinRaw("alice", code), 403)).toMatchObject(INVALID_CREDENTIALS);

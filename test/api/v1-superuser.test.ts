@@ -131,7 +131,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     const org = `org${uniq()}`;
     stores.orgs.create(org, stores.users.byName("carl")!.id);
     await expectProblem(await su.get(`/api/v1/superuser/users/${org}`), 404, "not_found");
-    robotAdd(stores, `carl+bot${uniq()}`);
+    await robotAdd(stores, `carl+bot${uniq()}`);
     await expectProblem(await su.get("/api/v1/superuser/users/carl+bot"), 404, "not_found");
   });
 
@@ -152,9 +152,9 @@ describe("/api/v1/superuser/users/<username>", () => {
     const su = await admin();
     const u = await newUser(su);
     const session = await signedIn(server.url, u.name, u.password);
-    const robotToken = robotAdd(stores, `${u.name}+ci`);
+    const robotToken = await robotAdd(stores, `${u.name}+ci`);
     const code = newAppTokenCode();
-    stores.appTokens.create(stores.users.byName(u.name)!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
+    await stores.appTokens.create(stores.users.byName(u.name)!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
     // Each login once, so the credential cache holds them.
     expect(await v2Auth(u.name, u.password)).toBe(200);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(200);
@@ -214,7 +214,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     const u = await newUser(su, "gone");
     const session = await signedIn(server.url, u.name, u.password);
     stores.repositories.ensure(`${u.name}/app`);
-    const robotToken = robotAdd(stores, `${u.name}+ci`);
+    const robotToken = await robotAdd(stores, `${u.name}+ci`);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(200);
     expect(await v2Auth(u.name, u.password)).toBe(200);
 
@@ -246,7 +246,7 @@ describe("/api/v1/superuser/organizations/", () => {
     const org = `org${uniq()}`;
     stores.orgs.create(org, stores.users.byName("carl")!.id);
     stores.repositories.ensure(`${org}/app`);
-    const robotToken = robotAdd(stores, `${org}+deploy`);
+    const robotToken = await robotAdd(stores, `${org}+deploy`);
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(200);
 
     const { organizations } = await expectJson(await su.get("/api/v1/superuser/organizations/"), 200);

@@ -260,7 +260,7 @@ describe("berth import", () => {
       const stores = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
       const repo = stores.repositories.find("hooks/app")!;
       try {
-        stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
+        await stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       } finally {
         stores.close();
       }
@@ -282,7 +282,7 @@ describe("berth import", () => {
         const [v2] = check.tags.history(repo.id, { name: "v2", onlyActive: true, offset: 0, limit: 1 });
         expect(v2!.expiresMs).toBeGreaterThanOrEqual(started + 2 * 86_400_000 - 1000);
         expect(v2!.expiresMs).toBeLessThanOrEqual(Date.now() + 2 * 86_400_000);
-        const pushes = check.auditLog.page({ repositoryId: repo.id, kinds: ["push_repo"], startMs: started, endMs: Date.now() + 1000 }, undefined, 100);
+        const pushes = await check.auditLog.page({ repositoryId: repo.id, kinds: ["push_repo"], startMs: started, endMs: Date.now() + 1000 }, undefined, 100);
         expect(pushes.entries.map((e) => (e.metadata as { tag?: string }).tag)).toContain("v2");
       } finally {
         check.close();

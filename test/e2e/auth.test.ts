@@ -69,7 +69,7 @@ beforeAll(async () => {
   try {
     const ns = stores.orgs.namespace("acme")!;
     const team = stores.orgs.setTeam(ns.id, "builders", "creator");
-    stores.orgs.addMember(team, { robotId: stores.robots.byName("acme+ci")!.id });
+    stores.orgs.addMember(team, { robotId: (await stores.robots.byName("acme+ci"))!.id });
   } finally {
     stores.close();
   }

@@ -29,10 +29,10 @@ async function berth(...args: string[]): Promise<Run> {
 }
 
 /** Opens the data directory for one look, as a server process would. */
-function withStores<T>(fn: (stores: Stores, tokens: OAuthTokenService) => T): T {
+async function withStores<T>(fn: (stores: Stores, tokens: OAuthTokenService) => T | Promise<T>): Promise<T> {
   const stores = openStores({ dataDir, uploadTtlMs: 60_000 });
   try {
-    return fn(stores, new OAuthTokenService(stores));
+    return await fn(stores, new OAuthTokenService(stores));
   } finally {
     stores.close();
   }
@@ -54,17 +54,17 @@ describe("berth token create", () => {
     const run = await berth("token", "create", "--user", "alice", "--scopes", "repo:write user:read");
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toMatch(/^[A-Z0-9]{40}\n$/);
-    const caller = withStores((_, tokens) => tokens.authenticate(`Bearer ${run.stdout.trim()}`));
+    const caller = await withStores((_, tokens) => tokens.authenticate(`Bearer ${run.stdout.trim()}`));
     expect(caller?.user.username).toBe("alice");
     expect(caller?.scopes).toEqual(["repo:write", "user:read"]);
-    expect(withStores((stores) => findOAuthToken(stores.oauth.tokens, run.stdout.trim())?.expiresMs)).toBeNull();
+    expect(await withStores(async (stores) => (await findOAuthToken(stores.oauth.tokens, run.stdout.trim()))?.expiresMs)).toBeNull();
   });
 
   test("--expires-in sets the expiry; comma-separated scopes work", async () => {
     const before = Date.now();
     const run = await berth("token", "create", "--user", "bob", "--scopes", "repo:read,repo:create", "--expires-in", "30d");
     expect(run.code).toBe(0);
-    const found = withStores((stores) => findOAuthToken(stores.oauth.tokens, run.stdout.trim()))!;
+    const found = (await withStores((stores) => findOAuthToken(stores.oauth.tokens, run.stdout.trim())))!;
     expect(found.scopes).toEqual(["repo:read", "repo:create"]);
     expect(found.expiresMs! - before).toBeGreaterThanOrEqual(30 * 86_400_000);
     expect(found.expiresMs! - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
@@ -80,13 +80,13 @@ describe("berth token create", () => {
     ["bad --expires-in", ["--user", "alice", "--scopes", "repo:read", "--expires-in", "1y"], /--expires-in must be .* got "1y"/],
     ["unknown flag", ["--user", "alice", "--scopes", "repo:read", "--forever"], /Unknown option '--forever'/],
   ])("%s: exit 2, a message on stderr, nothing on stdout, no token made", async (_name, args, message) => {
-    const count = () => withStores((stores) => stores.oauth.tokens.listForUser(stores.users.byName("alice")!.id).length);
-    const before = count();
+    const count = () => withStores(async (stores) => (await stores.oauth.tokens.listForUser(stores.users.byName("alice")!.id)).length);
+    const before = await count();
     const run = await berth("token", "create", ...args);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(message);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   test("a disabled user gets no token (exit 2)", async () => {
@@ -102,7 +102,7 @@ describe("berth token list and revoke", () => {
   test("list shows uuid, scopes and expiry but not the token; revoke ends the token at once", async () => {
     const made = await berth("token", "create", "--user", "alice", "--scopes", "org:admin", "--expires-in", "1h");
     const token = made.stdout.trim();
-    const uuid = withStores((stores) => findOAuthToken(stores.oauth.tokens, token)!.uuid);
+    const uuid = await withStores(async (stores) => (await findOAuthToken(stores.oauth.tokens, token))!.uuid);
 
     const list = await berth("token", "list", "--user", "alice");
     expect(list.code).toBe(0);
@@ -116,7 +116,7 @@ describe("berth token list and revoke", () => {
 
     const revoked = await berth("token", "revoke", uuid);
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked token ${uuid} of alice\n` });
-    expect(withStores((_, tokens) => tokens.authenticate(`Bearer ${token}`))).toBeUndefined();
+    expect(await withStores((_, tokens) => tokens.authenticate(`Bearer ${token}`))).toBeUndefined();
     expect((await berth("token", "list", "--user", "alice")).stdout).not.toContain(uuid);
 
     const again = await berth("token", "revoke", uuid);

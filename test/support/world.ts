@@ -156,19 +156,19 @@ async function build<U extends string>(spec: WorldSpec<U>): Promise<Built<U>> {
   const orgs = Object.entries(spec.orgs ?? {});
   for (const [org, { owner }] of orgs) orgAdd(stores, org, owner);
   const robots: Record<string, string> = {};
-  for (const robot of spec.robots ?? []) robots[robot] = robotAdd(stores, robot);
+  for (const robot of spec.robots ?? []) robots[robot] = await robotAdd(stores, robot);
   for (const [org, { teams }] of orgs) {
     const ns = stores.orgs.namespace(org)!.id;
     for (const [team, { role, members }] of Object.entries(teams ?? {})) {
       const teamId = stores.orgs.setTeam(ns, team, role);
       for (const member of members ?? []) {
-        const id = member.includes("+") ? { robotId: stores.robots.byName(member)!.id } : { userId: stores.users.byName(member)!.id };
+        const id = member.includes("+") ? { robotId: (await stores.robots.byName(member))!.id } : { userId: stores.users.byName(member)!.id };
         stores.orgs.addMember(teamId, id);
       }
     }
   }
   const tokens: Record<string, string> = {};
-  for (const [label, { user, scopes }] of Object.entries(spec.tokens ?? {})) tokens[label] = tokenCreate(stores, { user, scopes });
+  for (const [label, { user, scopes }] of Object.entries(spec.tokens ?? {})) tokens[label] = await tokenCreate(stores, { user, scopes });
 
   const sessions = new Map<string, V1Client>();
   for (const name of spec.sessions ?? []) sessions.set(name, await signedIn(server.url, name, passwords[name]));

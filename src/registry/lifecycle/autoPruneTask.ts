@@ -33,18 +33,18 @@ export class AutoPruneTask implements LifecycleTask {
 
   async run(now: number): Promise<string> {
     const tally: Tally = { repositories: 0, deleted: 0, skipped: 0, failed: 0 };
-    const spaces = this.deps.policies.namespacesWithPolicies();
+    const spaces = await this.deps.policies.namespacesWithPolicies();
     for (const ns of spaces) await this.pruneNamespace(ns.id, now, tally);
     const failed = tally.failed ? `, ${tally.failed} policies failed` : "";
     return `${tally.deleted} tags deleted (${tally.skipped} skipped) in ${tally.repositories} repositories of ${spaces.length} namespaces${failed}`;
   }
 
   private async pruneNamespace(namespaceId: number, now: number, tally: Tally): Promise<void> {
-    const all = this.deps.policies.policiesIn(namespaceId);
+    const all = await this.deps.policies.policiesIn(namespaceId);
     const own = all.filter((p) => p.repositoryId === null);
     const byRepo = new Map<number, StoredAutoPrunePolicy[]>();
     for (const p of all) if (p.repositoryId !== null) byRepo.set(p.repositoryId, [...(byRepo.get(p.repositoryId) ?? []), p]);
-    for (const repo of this.deps.policies.repositoriesIn(namespaceId)) {
+    for (const repo of await this.deps.policies.repositoriesIn(namespaceId)) {
       const policies = pruneOrder([...own, ...(byRepo.get(repo.id) ?? [])]);
       if (!policies.length) continue;
       tally.repositories++;
@@ -54,7 +54,7 @@ export class AutoPruneTask implements LifecycleTask {
   }
 
   private async pruneRepository(repo: { id: number; name: string }, policies: StoredAutoPrunePolicy[], now: number, tally: Tally): Promise<void> {
-    let live = this.deps.policies.liveTags(repo.id, now);
+    let live = await this.deps.policies.liveTags(repo.id, now);
     for (const policy of policies) {
       let doomed: PruneCandidate[];
       try {

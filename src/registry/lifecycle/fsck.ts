@@ -85,14 +85,14 @@ export async function checkStore(deps: FsckDeps, opts: { repair: boolean; graceM
     }
     found(f);
   }
-  for (const problem of deps.integrity.databaseProblems()) found({ kind: "database", damage: true, subject: "berth.db", detail: problem });
+  for (const problem of await deps.integrity.databaseProblems()) found({ kind: "database", damage: true, subject: "berth.db", detail: problem });
 
   const fileCutoff = opts.now - Math.max(opts.graceMs, FILE_GRACE_FLOOR_MS);
   const forget = async (digest: string) => `forgotten with its ${(await registry.forgetLostBlob({ digest })).links} links: the next push uploads it again`;
   // Every file: its bytes, its row.
   const pacer = new Pacer();
   for await (const page of digestPages(blobs, PAGE, pacer)) {
-    const sizes = deps.integrity.blobSizes(page);
+    const sizes = await deps.integrity.blobSizes(page);
     for (const digest of page) {
       report.blobs++;
       const hashed = await hashFile(blobs, digest);
@@ -149,12 +149,12 @@ export async function checkStore(deps: FsckDeps, opts: { repair: boolean; graceM
   }
 
   for (let after = 0; ; ) {
-    const manifests = deps.integrity.manifests(after, PAGE);
+    const manifests = await deps.integrity.manifests(after, PAGE);
     if (manifests.length === 0) break;
     after = manifests.at(-1)!.id;
     for (const m of manifests) {
       report.manifests++;
-      for (const f of checkManifest(deps.integrity, m)) found(f);
+      for (const f of await checkManifest(deps.integrity, m)) found(f);
     }
     await pacer.breathe();
   }
@@ -164,7 +164,7 @@ export async function checkStore(deps: FsckDeps, opts: { repair: boolean; graceM
 }
 
 /** The manifest's bytes against its digest, and what it names against its repository. */
-function checkManifest(integrity: IntegrityReads, m: StoredManifestRow): Finding[] {
+async function checkManifest(integrity: IntegrityReads, m: StoredManifestRow): Promise<Finding[]> {
   const subject = `${m.repository}@${m.digest}`;
   const parsedDigest = parseDigest(m.digest);
   const actual = parsedDigest.ok ? digestOfBytes(m.content, parsedDigest.digest.algorithm) : undefined;
@@ -174,12 +174,12 @@ function checkManifest(integrity: IntegrityReads, m: StoredManifestRow): Finding
   const found: Finding[] = [];
   // Foreign layers (with urls) live elsewhere, as at push time.
   const required = parsed.manifest.blobs.filter((d) => !d.urls?.length).map((d) => d.digest);
-  const linked = integrity.linkedAmong(m.repositoryId, required);
+  const linked = await integrity.linkedAmong(m.repositoryId, required);
   for (const d of required) {
     if (!linked.has(d)) found.push({ kind: "manifestMissingBlob", damage: true, subject, detail: `names blob ${d}, which ${m.repository} does not hold (push the image again)` });
   }
   const children = parsed.manifest.children.map((c) => c.digest);
-  const present = integrity.manifestsAmong(m.repositoryId, children);
+  const present = await integrity.manifestsAmong(m.repositoryId, children);
   for (const c of children) {
     if (!present.has(c)) found.push({ kind: "manifestMissingChild", damage: true, subject, detail: `lists manifest ${c}, which ${m.repository} does not hold` });
   }
@@ -188,7 +188,7 @@ function checkManifest(integrity: IntegrityReads, m: StoredManifestRow): Finding
 
 async function checkUploads(deps: FsckDeps, opts: { repair: boolean; now: number }, report: FsckReport): Promise<void> {
   const quietSince = opts.now - 60_000;
-  const sessions = deps.integrity.uploadSessions();
+  const sessions = await deps.integrity.uploadSessions();
   const files = new Set(await deps.blobs.listUploads());
   const owned = new Set(sessions.map((s) => s.id));
   const findings: Finding[] = [];
@@ -207,7 +207,7 @@ async function checkUploads(deps: FsckDeps, opts: { repair: boolean; now: number
   if (opts.repair && findings.length) {
     await deps.uploads.sweep(opts.now);
     const left = new Set(await deps.blobs.listUploads());
-    const stillOwned = new Set(deps.integrity.uploadSessions().map((s) => s.id));
+    const stillOwned = new Set((await deps.integrity.uploadSessions()).map((s) => s.id));
     for (const f of findings) {
       const gone = f.kind === "sessionWithoutUpload" ? !stillOwned.has(f.subject) : !left.has(f.subject);
       if (gone) f.repaired = "swept";

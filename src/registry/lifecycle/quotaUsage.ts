@@ -10,7 +10,7 @@ export function quotaUsageTask(usage: Pick<QuotaUsageStore, "reconcile">): Lifec
   return {
     name: "quota usage",
     async run() {
-      const { checked, drifted } = usage.reconcile();
+      const { checked, drifted } = await usage.reconcile();
       const repaired = drifted.map((d) => `namespace ${d.namespaceId}: ${d.maintained} → ${d.actual} bytes`);
       return `${checked} namespaces checked, ${drifted.length} repaired${repaired.length ? ` (${repaired.join(", ")})` : ""}`;
     },

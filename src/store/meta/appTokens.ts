@@ -28,7 +28,7 @@ const columns = {
 export class AppTokenStore {
   constructor(private readonly db: MetaDb) {}
 
-  create(userId: number, title: string, lookup: string, secretHash: string, expiresMs: number | null): AppTokenRow {
+  async create(userId: number, title: string, lookup: string, secretHash: string, expiresMs: number | null): Promise<AppTokenRow> {
     return this.db
       .insert(appTokens)
       .values({ uuid: crypto.randomUUID(), userId, title, lookup, secretHash, expiresMs })
@@ -37,19 +37,19 @@ export class AppTokenStore {
   }
 
   /** Candidates sharing the code's lookup prefix (normally one). */
-  byLookup(lookup: string): AppTokenRow[] {
+  async byLookup(lookup: string): Promise<AppTokenRow[]> {
     return this.db.select(columns).from(appTokens).where(eq(appTokens.lookup, lookup)).all();
   }
 
-  byUuid(uuid: string): AppTokenRow | undefined {
+  async byUuid(uuid: string): Promise<AppTokenRow | undefined> {
     return this.db.select(columns).from(appTokens).where(eq(appTokens.uuid, uuid)).get();
   }
 
-  touch(id: number): void {
+  async touch(id: number): Promise<void> {
     this.db.update(appTokens).set({ lastAccessedMs: Date.now() }).where(eq(appTokens.id, id)).run();
   }
 
-  revoke(userId: number, uuid: string): boolean {
+  async revoke(userId: number, uuid: string): Promise<boolean> {
     return (
       this.db
         .delete(appTokens)
@@ -59,7 +59,7 @@ export class AppTokenStore {
     );
   }
 
-  listFor(userId: number): AppTokenRow[] {
+  async listFor(userId: number): Promise<AppTokenRow[]> {
     return this.db.select(columns).from(appTokens).where(eq(appTokens.userId, userId)).orderBy(asc(appTokens.id)).all();
   }
 }

@@ -78,7 +78,7 @@ export class AuditLogStore {
    * Entries matching the filter, newest first, `limit` per page. `cursor` is a `next` from an
    * earlier page; one that does not decode starts from the first page (as Quay does).
    */
-  page(filter: LogFilter, cursor?: string, limit = 20): LogPage {
+  async page(filter: LogFilter, cursor?: string, limit = 20): Promise<LogPage> {
     this.beforeRead();
     const size = Math.min(Math.max(1, Math.floor(limit) || 1), MAX_PAGE);
     const after = cursor !== undefined ? decodeCursor(cursor) : undefined;
@@ -127,7 +127,7 @@ export class AuditLogStore {
   }
 
   /** Counts per kind and UTC day, oldest day first; a folded row counts as the entries it stands for. */
-  aggregate(filter: LogFilter): LogCount[] {
+  async aggregate(filter: LogFilter): Promise<LogCount[]> {
     this.beforeRead();
     const day = sql<number>`(${logEntries.createdMs} / ${DAY_MS}) * ${DAY_MS}`;
     const entries = sql<number>`sum(coalesce(json_extract(${logEntries.metadata}, '$.count'), 1))`;

@@ -63,17 +63,17 @@ export class AutoPrunePolicyStore {
   constructor(private readonly db: MetaDb) {}
 
   /** The scope's policies, oldest first. */
-  list(scope: PolicyScope): StoredAutoPrunePolicy[] {
+  async list(scope: PolicyScope): Promise<StoredAutoPrunePolicy[]> {
     return this.db.select(columns).from(autoPrunePolicies).where(inScope(autoPrunePolicies, scope)).orderBy(asc(autoPrunePolicies.id)).all().map(stored);
   }
 
-  get(scope: PolicyScope, uuid: string): StoredAutoPrunePolicy | undefined {
+  async get(scope: PolicyScope, uuid: string): Promise<StoredAutoPrunePolicy | undefined> {
     const row = this.db.select(columns).from(autoPrunePolicies).where(and(inScope(autoPrunePolicies, scope), eq(autoPrunePolicies.uuid, uuid))).get();
     return row && stored(row);
   }
 
   /** Adds a policy unless the scope has one with the same values (Quay refuses duplicates) or already `max`. */
-  create(scope: PolicyScope, config: AutoPruneRow, max: number): { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "tooMany" } {
+  async create(scope: PolicyScope, config: AutoPruneRow, max: number): Promise<{ kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "tooMany" }> {
     return this.db.transaction((tx) => {
       const f = fields(config);
       const held = tx.select({ n: count() }).from(autoPrunePolicies).where(inScope(autoPrunePolicies, scope)).get()!.n;
@@ -99,7 +99,7 @@ export class AutoPrunePolicyStore {
   }
 
   /** Replaces the policy's values; false when the scope has no policy with this uuid. */
-  update(scope: PolicyScope, uuid: string, config: AutoPruneRow): boolean {
+  async update(scope: PolicyScope, uuid: string, config: AutoPruneRow): Promise<boolean> {
     const changed = this.db
       .update(autoPrunePolicies)
       .set(fields(config))
@@ -109,7 +109,7 @@ export class AutoPrunePolicyStore {
     return changed.length > 0;
   }
 
-  delete(scope: PolicyScope, uuid: string): boolean {
+  async delete(scope: PolicyScope, uuid: string): Promise<boolean> {
     return (
       this.db
         .delete(autoPrunePolicies)
@@ -120,7 +120,7 @@ export class AutoPrunePolicyStore {
   }
 
   /** Namespaces with at least one policy (their own or a repository's), but not those of disabled users. */
-  namespacesWithPolicies(): { id: number; name: string }[] {
+  async namespacesWithPolicies(): Promise<{ id: number; name: string }[]> {
     const disabled = this.db.select({ name: users.username }).from(users).where(eq(users.enabled, false));
     const withPolicies = this.db.selectDistinct({ id: autoPrunePolicies.namespaceId }).from(autoPrunePolicies);
     return this.db
@@ -132,12 +132,12 @@ export class AutoPrunePolicyStore {
   }
 
   /** Every policy of the namespace, its own and its repositories'. */
-  policiesIn(namespaceId: number): StoredAutoPrunePolicy[] {
+  async policiesIn(namespaceId: number): Promise<StoredAutoPrunePolicy[]> {
     return this.db.select(columns).from(autoPrunePolicies).where(eq(autoPrunePolicies.namespaceId, namespaceId)).orderBy(asc(autoPrunePolicies.id)).all().map(stored);
   }
 
   /** The namespace's repositories whose tags may change (state NORMAL), by name. */
-  repositoriesIn(namespaceId: number): { id: number; name: string }[] {
+  async repositoriesIn(namespaceId: number): Promise<{ id: number; name: string }[]> {
     return this.db
       .select({ id: repositories.id, name: repositories.fullName })
       .from(repositories)
@@ -147,7 +147,7 @@ export class AutoPrunePolicyStore {
   }
 
   /** The repository's live tags at `now` (not ended, not expired). */
-  liveTags(repositoryId: number, now: number): PrunableTag[] {
+  async liveTags(repositoryId: number, now: number): Promise<PrunableTag[]> {
     return this.db
       .select({ id: tags.id, name: tags.name, startMs: tags.startMs, immutable: tags.immutable })
       .from(tags)

@@ -23,16 +23,16 @@ export type ImmutabilityWrite = { kind: "ok"; uuid: string } | { kind: "duplicat
 export class ImmutabilityPolicyStore {
   constructor(private readonly db: MetaDb) {}
 
-  list(scope: PolicyScope): StoredImmutabilityPolicy[] {
+  async list(scope: PolicyScope): Promise<StoredImmutabilityPolicy[]> {
     return this.db.select(columns).from(immutabilityPolicies).where(inScope(immutabilityPolicies, scope)).orderBy(asc(immutabilityPolicies.id)).all();
   }
 
-  get(scope: PolicyScope, uuid: string): StoredImmutabilityPolicy | undefined {
+  async get(scope: PolicyScope, uuid: string): Promise<StoredImmutabilityPolicy | undefined> {
     return this.db.select(columns).from(immutabilityPolicies).where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.uuid, uuid))).get();
   }
 
   /** Adds a policy unless the scope has one with the same pattern (Quay's duplicate rule) or already `max`. */
-  create(scope: PolicyScope, rule: ImmutabilityRow, max: number): ImmutabilityWrite {
+  async create(scope: PolicyScope, rule: ImmutabilityRow, max: number): Promise<ImmutabilityWrite> {
     return this.db.transaction((tx) => {
       const held = tx.select({ n: count() }).from(immutabilityPolicies).where(inScope(immutabilityPolicies, scope)).get()!.n;
       if (held >= max) return { kind: "tooMany" as const };
@@ -45,7 +45,7 @@ export class ImmutabilityPolicyStore {
   }
 
   /** Replaces the rule; another policy of the scope with the same pattern is a duplicate. */
-  update(scope: PolicyScope, uuid: string, rule: ImmutabilityRow): ImmutabilityWrite {
+  async update(scope: PolicyScope, uuid: string, rule: ImmutabilityRow): Promise<ImmutabilityWrite> {
     return this.db.transaction((tx) => {
       const mine = and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.uuid, uuid));
       if (!tx.select({ id: immutabilityPolicies.id }).from(immutabilityPolicies).where(mine).get()) return { kind: "missing" as const };
@@ -60,7 +60,7 @@ export class ImmutabilityPolicyStore {
     });
   }
 
-  delete(scope: PolicyScope, uuid: string): boolean {
+  async delete(scope: PolicyScope, uuid: string): Promise<boolean> {
     return (
       this.db
         .delete(immutabilityPolicies)

@@ -17,18 +17,18 @@ export class IntegrityReads {
   constructor(private readonly db: MetaDb) {}
 
   /** Blob rows after `afterDigest`, by digest. */
-  blobRows(afterDigest: string, limit: number): { digest: string; size: number }[] {
+  async blobRows(afterDigest: string, limit: number): Promise<{ digest: string; size: number }[]> {
     return this.db.select({ digest: blobs.digest, size: blobs.size }).from(blobs).where(gt(blobs.digest, afterDigest)).orderBy(asc(blobs.digest)).limit(limit).all();
   }
 
   /** The rows of those of `digests` that have one, by digest. */
-  blobSizes(digests: string[]): Map<string, number> {
+  async blobSizes(digests: string[]): Promise<Map<string, number>> {
     if (digests.length === 0) return new Map();
     return new Map(this.db.select({ digest: blobs.digest, size: blobs.size }).from(blobs).where(inArray(blobs.digest, digests)).all().map((r) => [r.digest, r.size]));
   }
 
   /** Manifests of every repository after `afterId`, by id, with their bytes. */
-  manifests(afterId: number, limit: number): StoredManifestRow[] {
+  async manifests(afterId: number, limit: number): Promise<StoredManifestRow[]> {
     return this.db
       .select({
         id: manifests.id,
@@ -47,7 +47,7 @@ export class IntegrityReads {
   }
 
   /** Those of `digests` the repository links (and whose blob row exists: links cascade with it). */
-  linkedAmong(repoId: number, digests: string[]): Set<string> {
+  async linkedAmong(repoId: number, digests: string[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
     return new Set(
       this.db
@@ -60,7 +60,7 @@ export class IntegrityReads {
   }
 
   /** Those of `digests` that are manifests of the repository. */
-  manifestsAmong(repoId: number, digests: string[]): Set<string> {
+  async manifestsAmong(repoId: number, digests: string[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
     return new Set(
       this.db
@@ -73,12 +73,12 @@ export class IntegrityReads {
   }
 
   /** Every upload session (few: capped per account). */
-  uploadSessions(): { id: string; createdMs: number }[] {
+  async uploadSessions(): Promise<{ id: string; createdMs: number }[]> {
     return this.db.select({ id: uploads.id, createdMs: uploads.createdMs }).from(uploads).all();
   }
 
   /** SQLite's own checks: page structure and foreign keys; empty when both pass. */
-  databaseProblems(): string[] {
+  async databaseProblems(): Promise<string[]> {
     const client = this.db.$client;
     const integrity = client.prepare<{ integrity_check: string }, []>("PRAGMA integrity_check").all().map((r) => r.integrity_check);
     const problems = integrity.length === 1 && integrity[0] === "ok" ? [] : integrity;

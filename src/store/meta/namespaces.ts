@@ -24,16 +24,16 @@ const columns = {
 export class NamespaceStore {
   constructor(private readonly db: MetaDb) {}
 
-  settings(name: string): NamespaceSettings | undefined {
+  async settings(name: string): Promise<NamespaceSettings | undefined> {
     return this.db.select(columns).from(namespaces).where(eq(namespaces.name, name)).get();
   }
 
-  byId(id: number): NamespaceSettings | undefined {
+  async byId(id: number): Promise<NamespaceSettings | undefined> {
     return this.db.select(columns).from(namespaces).where(eq(namespaces.id, id)).get();
   }
 
   /** The ids of the namespaces with these names (missing names are left out). */
-  idsByName(names: string[]): Map<string, number> {
+  async idsByName(names: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (let i = 0; i < names.length; i += 500) {
       const rows = this.db.select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(inArray(namespaces.name, names.slice(i, i + 500))).all();
@@ -42,11 +42,11 @@ export class NamespaceStore {
     return out;
   }
 
-  setEmail(id: number, email: string | null): void {
+  async setEmail(id: number, email: string | null): Promise<void> {
     this.db.update(namespaces).set({ email }).where(eq(namespaces.id, id)).run();
   }
 
-  setTagExpiration(id: number, seconds: number): void {
+  async setTagExpiration(id: number, seconds: number): Promise<void> {
     this.db.update(namespaces).set({ tagExpirationS: seconds }).where(eq(namespaces.id, id)).run();
   }
 

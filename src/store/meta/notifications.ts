@@ -154,7 +154,7 @@ export class NotificationStore {
       .prepare();
   }
 
-  create(input: NewNotification): NotificationRow {
+  async create(input: NewNotification): Promise<NotificationRow> {
     const stored = this.db
       .insert(n)
       .values({
@@ -172,24 +172,24 @@ export class NotificationStore {
   }
 
   /** The repository's notifications, oldest first. */
-  listFor(repositoryId: number): NotificationRow[] {
+  async listFor(repositoryId: number): Promise<NotificationRow[]> {
     return this.db.select(columns).from(n).where(eq(n.repositoryId, repositoryId)).orderBy(asc(n.id)).all().map(toRow);
   }
 
   /** A notification by uuid, only within its repository (a uuid of another repository is not found). */
-  get(repositoryId: number, uuid: string): NotificationRow | undefined {
+  async get(repositoryId: number, uuid: string): Promise<NotificationRow | undefined> {
     const s = this.db.select(columns).from(n).where(and(eq(n.repositoryId, repositoryId), eq(n.uuid, uuid))).get();
     return s && toRow(s);
   }
 
   /** Deletes the notification and its pending deliveries; returns what was deleted. */
-  delete(repositoryId: number, uuid: string): NotificationRow | undefined {
+  async delete(repositoryId: number, uuid: string): Promise<NotificationRow | undefined> {
     const s = this.db.delete(n).where(and(eq(n.repositoryId, repositoryId), eq(n.uuid, uuid))).returning(columns).get();
     return s && toRow(s);
   }
 
   /** Sets number_of_failures back to 0 (re-enabling a notification disabled by failures). */
-  resetFailures(repositoryId: number, uuid: string): NotificationRow | undefined {
+  async resetFailures(repositoryId: number, uuid: string): Promise<NotificationRow | undefined> {
     const s = this.db
       .update(n)
       .set({ numberOfFailures: 0 })
@@ -200,12 +200,12 @@ export class NotificationStore {
   }
 
   /** The repository's notifications for one event (whatever their failure count). */
-  forEvent(repositoryId: number, event: string): NotificationRow[] {
+  async forEvent(repositoryId: number, event: string): Promise<NotificationRow[]> {
     return this.byRepoEvent.all({ repo: repositoryId, event }).map(toRow);
   }
 
   /** The notifications for one event of every repository in the namespace (namespace-wide events: quotas). */
-  forNamespaceEvent(namespaceId: number, event: string): NotificationRow[] {
+  async forNamespaceEvent(namespaceId: number, event: string): Promise<NotificationRow[]> {
     return this.db
       .select(columns)
       .from(n)
@@ -219,7 +219,7 @@ export class NotificationStore {
   // ---- outbox ----
 
   /** Queues a delivery of `payload` for the notification, first tried at `dueMs`. Returns its id. */
-  enqueue(notificationId: number, payload: string, dueMs: number): number {
+  async enqueue(notificationId: number, payload: string, dueMs: number): Promise<number> {
     return this.db.insert(d).values({ notificationId, payload, nextAttemptMs: dueMs }).returning({ id: d.id }).get().id;
   }
 
@@ -227,18 +227,18 @@ export class NotificationStore {
    * Deliveries due at `nowMs`: at most `perNamespace` per namespace (its earliest), taken in turns
    * across namespaces (each one's earliest, then each one's second, …), at most `limit` in all.
    */
-  due(nowMs: number, limit: number, perNamespace = limit): DueDelivery[] {
+  async due(nowMs: number, limit: number, perNamespace = limit): Promise<DueDelivery[]> {
     return this.dueRows.all({ now: nowMs, limit, perNamespace }).map((r) => ({ ...r, config: parseObject(r.config) }));
   }
 
   /** The pending deliveries of a notification (or all of them), for inspection and tests. */
-  pending(notificationId?: number): DeliveryRow[] {
+  async pending(notificationId?: number): Promise<DeliveryRow[]> {
     const q = this.db.select(deliveryColumns).from(d);
     return (notificationId === undefined ? q : q.where(eq(d.notificationId, notificationId))).orderBy(asc(d.id)).all();
   }
 
   /** Sent: drops the row and, as Quay does after a success, clears the notification's failures. */
-  markDelivered(id: number): void {
+  async markDelivered(id: number): Promise<void> {
     this.db.transaction((tx) => {
       const gone = tx.delete(d).where(eq(d.id, id)).returning({ notificationId: d.notificationId }).get();
       if (gone) tx.update(n).set({ numberOfFailures: 0 }).where(eq(n.id, gone.notificationId)).run();
@@ -246,7 +246,7 @@ export class NotificationStore {
   }
 
   /** One more failed attempt; the next one is due at `nextAttemptMs`. */
-  markAttemptFailed(id: number, error: string, nextAttemptMs: number): void {
+  async markAttemptFailed(id: number, error: string, nextAttemptMs: number): Promise<void> {
     this.db
       .update(d)
       .set({ attempts: sql`${d.attempts} + 1`, lastError: error, nextAttemptMs })
@@ -255,7 +255,7 @@ export class NotificationStore {
   }
 
   /** The last attempt failed: drops the row and counts one failure on the notification. */
-  giveUp(id: number): void {
+  async giveUp(id: number): Promise<void> {
     this.db.transaction((tx) => {
       const gone = tx.delete(d).where(eq(d.id, id)).returning({ notificationId: d.notificationId }).get();
       if (gone)
@@ -267,7 +267,7 @@ export class NotificationStore {
   }
 
   /** Drops a delivery without counting anything (its notification was disabled meanwhile). */
-  discard(id: number): void {
+  async discard(id: number): Promise<void> {
     this.db.delete(d).where(eq(d.id, id)).run();
   }
 }

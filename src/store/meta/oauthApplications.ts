@@ -56,7 +56,7 @@ function changes(fields: Partial<OAuthApplicationFields>) {
 export class OAuthApplicationStore {
   constructor(private readonly db: MetaDb) {}
 
-  create(input: { namespaceId: number } & OAuthApplicationFields): OAuthApplicationRow {
+  async create(input: { namespaceId: number } & OAuthApplicationFields): Promise<OAuthApplicationRow> {
     return this.db
       .insert(oauthApplications)
       .values({
@@ -73,16 +73,16 @@ export class OAuthApplicationStore {
       .get();
   }
 
-  byClientId(clientId: string): OAuthApplicationRow | undefined {
+  async byClientId(clientId: string): Promise<OAuthApplicationRow | undefined> {
     return this.db.select(columns).from(oauthApplications).where(eq(oauthApplications.clientId, clientId)).get();
   }
 
-  byId(id: number): OAuthApplicationRow | undefined {
+  async byId(id: number): Promise<OAuthApplicationRow | undefined> {
     return this.db.select(columns).from(oauthApplications).where(eq(oauthApplications.id, id)).get();
   }
 
   /** The namespace's applications, oldest first. */
-  listFor(namespaceId: number): OAuthApplicationRow[] {
+  async listFor(namespaceId: number): Promise<OAuthApplicationRow[]> {
     return this.db
       .select(columns)
       .from(oauthApplications)
@@ -92,22 +92,22 @@ export class OAuthApplicationStore {
   }
 
   /** Mutations name the namespace too, so a route for one org can never touch another's app. */
-  update(namespaceId: number, clientId: string, fields: Partial<OAuthApplicationFields>): OAuthApplicationRow | undefined {
+  async update(namespaceId: number, clientId: string, fields: Partial<OAuthApplicationFields>): Promise<OAuthApplicationRow | undefined> {
     const set = changes(fields);
     if (Object.keys(set).length === 0) {
-      const row = this.byClientId(clientId);
+      const row = await this.byClientId(clientId);
       return row?.namespaceId === namespaceId ? row : undefined;
     }
     return this.db.update(oauthApplications).set(set).where(this.owned(namespaceId, clientId)).returning(columns).get();
   }
 
   /** Deletes the application and, by cascade, every token issued through it. */
-  delete(namespaceId: number, clientId: string): boolean {
+  async delete(namespaceId: number, clientId: string): Promise<boolean> {
     return this.db.delete(oauthApplications).where(this.owned(namespaceId, clientId)).returning({ id: oauthApplications.id }).all().length > 0;
   }
 
   /** A new client secret; the old one stops working. Tokens already issued stay valid, as in Quay. */
-  resetSecret(namespaceId: number, clientId: string): OAuthApplicationRow | undefined {
+  async resetSecret(namespaceId: number, clientId: string): Promise<OAuthApplicationRow | undefined> {
     return this.db
       .update(oauthApplications)
       .set({ clientSecret: randomAlnum(CLIENT_SECRET_LENGTH, ROBOT_TOKEN_ALPHABET) })
@@ -117,8 +117,8 @@ export class OAuthApplicationStore {
   }
 
   /** The application when `clientSecret` is its secret (for the token endpoint's client check). */
-  verifySecret(clientId: string, clientSecret: string): OAuthApplicationRow | undefined {
-    const row = this.byClientId(clientId);
+  async verifySecret(clientId: string, clientSecret: string): Promise<OAuthApplicationRow | undefined> {
+    const row = await this.byClientId(clientId);
     // Compare against something even for an unknown client, so timing does not tell them apart.
     const ok = constantTimeEqual(row?.clientSecret ?? "", clientSecret);
     return row && ok ? row : undefined;

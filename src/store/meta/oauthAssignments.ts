@@ -30,7 +30,7 @@ const columns = {
 export class OAuthAssignmentStore {
   constructor(private readonly db: MetaDb) {}
 
-  create(input: Omit<OAuthAssignmentRow, "id" | "uuid" | "createdMs">): OAuthAssignmentRow {
+  async create(input: Omit<OAuthAssignmentRow, "id" | "uuid" | "createdMs">): Promise<OAuthAssignmentRow> {
     return this.db
       .insert(oauthTokenAssignments)
       .values({ ...input, uuid: crypto.randomUUID() })
@@ -38,11 +38,11 @@ export class OAuthAssignmentStore {
       .get();
   }
 
-  listFor(userId: number): OAuthAssignmentRow[] {
+  async listFor(userId: number): Promise<OAuthAssignmentRow[]> {
     return this.db.select(columns).from(oauthTokenAssignments).where(eq(oauthTokenAssignments.assignedUserId, userId)).orderBy(asc(oauthTokenAssignments.id)).all();
   }
 
-  get(userId: number, uuid: string): OAuthAssignmentRow | undefined {
+  async get(userId: number, uuid: string): Promise<OAuthAssignmentRow | undefined> {
     return this.db
       .select(columns)
       .from(oauthTokenAssignments)
@@ -51,7 +51,7 @@ export class OAuthAssignmentStore {
   }
 
   /** Only the assigned user's own assignment; false when there is none. */
-  delete(userId: number, uuid: string): boolean {
+  async delete(userId: number, uuid: string): Promise<boolean> {
     return (
       this.db
         .delete(oauthTokenAssignments)

@@ -64,7 +64,7 @@ export class OAuthTokenStore {
       .prepare();
   }
 
-  create(input: NewOAuthToken): OAuthTokenInfo {
+  async create(input: NewOAuthToken): Promise<OAuthTokenInfo> {
     if (input.lifetimeMs !== undefined && !(Number.isSafeInteger(input.lifetimeMs) && input.lifetimeMs > 0)) {
       throw new RangeError(`token lifetime must be a positive whole number of milliseconds, got ${input.lifetimeMs}`);
     }
@@ -83,11 +83,11 @@ export class OAuthTokenStore {
       })
       .returning({ uuid: oauthAccessTokens.uuid })
       .get();
-    return this.byUuid(row.uuid)!;
+    return (await this.byUuid(row.uuid))!;
   }
 
   /** The unexpired token with this lookup half, with its secret's hash for the caller to compare. */
-  liveByLookup(lookup: string): (OAuthTokenInfo & { secretHash: string }) | undefined {
+  async liveByLookup(lookup: string): Promise<(OAuthTokenInfo & { secretHash: string }) | undefined> {
     const row = this.byLookup.get({ lookup });
     if (!row || (row.expiresMs !== null && row.expiresMs <= this.now())) return undefined;
     const { secretHash, ...rest } = row;
@@ -95,27 +95,27 @@ export class OAuthTokenStore {
   }
 
   /** By uuid whether expired or not (for listings and revocation by the owner). */
-  byUuid(uuid: string): OAuthTokenInfo | undefined {
+  async byUuid(uuid: string): Promise<OAuthTokenInfo | undefined> {
     const row = this.select().where(eq(oauthAccessTokens.uuid, uuid)).get();
     return row && info(row);
   }
 
   /** The user's tokens, oldest first, expired ones included (callers compare expiresMs). */
-  listForUser(userId: number): OAuthTokenInfo[] {
+  async listForUser(userId: number): Promise<OAuthTokenInfo[]> {
     return this.select().where(eq(oauthAccessTokens.userId, userId)).orderBy(asc(oauthAccessTokens.id)).all().map(info);
   }
 
-  listForApplication(applicationId: number): OAuthTokenInfo[] {
+  async listForApplication(applicationId: number): Promise<OAuthTokenInfo[]> {
     return this.select().where(eq(oauthAccessTokens.applicationId, applicationId)).orderBy(asc(oauthAccessTokens.id)).all().map(info);
   }
 
   /** Deletes the token; it stops working at the next request (nothing caches it). */
-  revoke(uuid: string): boolean {
+  async revoke(uuid: string): Promise<boolean> {
     return this.db.delete(oauthAccessTokens).where(eq(oauthAccessTokens.uuid, uuid)).returning({ id: oauthAccessTokens.id }).all().length > 0;
   }
 
   /** Removes rows that expired before `beforeMs` (default now); answers how many. */
-  deleteExpired(beforeMs: number = this.now()): number {
+  async deleteExpired(beforeMs: number = this.now()): Promise<number> {
     return this.db
       .delete(oauthAccessTokens)
       .where(and(isNotNull(oauthAccessTokens.expiresMs), lte(oauthAccessTokens.expiresMs, beforeMs)))

@@ -36,15 +36,15 @@ export class PrototypeStore {
   constructor(private readonly db: MetaDb) {}
 
   /** The organization's prototypes, oldest first, with the names of whom they involve. */
-  list(namespaceId: number): PrototypeView[] {
+  async list(namespaceId: number): Promise<PrototypeView[]> {
     return this.select(eq(permissionPrototypes.namespaceId, namespaceId));
   }
 
-  get(namespaceId: number, uuid: string): PrototypeView | undefined {
+  async get(namespaceId: number, uuid: string): Promise<PrototypeView | undefined> {
     return this.select(and(eq(permissionPrototypes.namespaceId, namespaceId), eq(permissionPrototypes.uuid, uuid)))[0];
   }
 
-  create(p: NewPrototype): PrototypeView {
+  async create(p: NewPrototype): Promise<PrototypeView> {
     const uuid = crypto.randomUUID();
     const a = p.activating;
     const d = p.delegate;
@@ -61,21 +61,21 @@ export class PrototypeStore {
         role: p.role,
       })
       .run();
-    return this.get(p.namespaceId, uuid)!;
+    return (await this.get(p.namespaceId, uuid))!;
   }
 
   /** The updated prototype, or undefined when the organization has no such prototype. */
-  updateRole(namespaceId: number, uuid: string, role: GrantRole): PrototypeView | undefined {
+  async updateRole(namespaceId: number, uuid: string, role: GrantRole): Promise<PrototypeView | undefined> {
     const changed = this.db
       .update(permissionPrototypes)
       .set({ role })
       .where(and(eq(permissionPrototypes.namespaceId, namespaceId), eq(permissionPrototypes.uuid, uuid)))
       .returning({ id: permissionPrototypes.id })
       .all();
-    return changed.length ? this.get(namespaceId, uuid) : undefined;
+    return changed.length ? await this.get(namespaceId, uuid) : undefined;
   }
 
-  delete(namespaceId: number, uuid: string): boolean {
+  async delete(namespaceId: number, uuid: string): Promise<boolean> {
     return (
       this.db
         .delete(permissionPrototypes)
@@ -88,9 +88,10 @@ export class PrototypeStore {
   /**
    * Grants on a repository just created in the namespace by `creator` what the prototypes
    * naming the creator, or nobody, say (prototypeChoice has the precedence). Answers how many
-   * grants were made. The creator's own admin grant is the caller's.
+   * grants were made. The creator's own admin grant is the caller's. Only inside a registry
+   * transaction (RegistryTx's createRepository), so synchronous.
    */
-  applyOnCreate(namespaceId: number, repositoryId: number, creator: PrototypeCreator): number {
+  applyOnCreateInTx(namespaceId: number, repositoryId: number, creator: PrototypeCreator): number {
     return this.db.transaction((tx) => {
       const activatedBy =
         "userId" in creator

@@ -71,7 +71,12 @@ export class QuotaUsageStore {
   }
 
   /** The namespace's usage (maintained; equal to `recompute`). */
-  namespaceBytes(namespaceId: number): number {
+  async namespaceBytes(namespaceId: number): Promise<number> {
+    return this.namespaceBytesInTx(namespaceId);
+  }
+
+  /** namespaceBytes inside a registry transaction (RegistryTx), whose body stays synchronous on SQLite. */
+  namespaceBytesInTx(namespaceId: number): number {
     return this.usageOf.get({ ns: namespaceId })?.bytes ?? 0;
   }
 
@@ -79,7 +84,12 @@ export class QuotaUsageStore {
    * What the blobs would add to the namespace's usage: those no manifest of the namespace names
    * yet, each once. `size` stands in for a blob whose row the same step is about to write.
    */
-  bytesNewToNamespace(namespaceId: number, wanted: { digest: string; size?: number }[]): number {
+  async bytesNewToNamespace(namespaceId: number, wanted: { digest: string; size?: number }[]): Promise<number> {
+    return this.bytesNewToNamespaceInTx(namespaceId, wanted);
+  }
+
+  /** bytesNewToNamespace inside a registry transaction (the quota guard), whose body stays synchronous on SQLite. */
+  bytesNewToNamespaceInTx(namespaceId: number, wanted: { digest: string; size?: number }[]): number {
     const given = new Map<string, number | undefined>();
     for (const b of wanted) given.set(b.digest, b.size ?? given.get(b.digest));
     let bytes = 0;
@@ -92,7 +102,7 @@ export class QuotaUsageStore {
   }
 
   /** Usage of several namespaces at once (missing ones use nothing). */
-  namespacesBytes(namespaceIds: number[]): Map<number, number> {
+  async namespacesBytes(namespaceIds: number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>(namespaceIds.map((id) => [id, 0]));
     for (const part of chunks(namespaceIds)) {
       const rows = this.db.select({ id: namespaceUsage.namespaceId, bytes: namespaceUsage.sizeBytes }).from(namespaceUsage).where(inArray(namespaceUsage.namespaceId, part)).all();
@@ -102,7 +112,7 @@ export class QuotaUsageStore {
   }
 
   /** Each repository's usage: the blobs its own manifests name, each once (Quay's repository size). */
-  repositoriesBytes(repositoryIds: number[]): Map<number, number> {
+  async repositoriesBytes(repositoryIds: number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>(repositoryIds.map((id) => [id, 0]));
     for (const part of chunks(repositoryIds)) {
       const rows = this.db.select({ id: repositoryUsage.repositoryId, bytes: repositoryUsage.sizeBytes }).from(repositoryUsage).where(inArray(repositoryUsage.repositoryId, part)).all();
@@ -112,12 +122,12 @@ export class QuotaUsageStore {
   }
 
   /** The namespace's usage from the base tables: the truth the maintained figure must equal. */
-  recompute(namespaceId: number): number {
+  async recompute(namespaceId: number): Promise<number> {
     return truthBy(this.db, "namespace", eq(repositories.namespaceId, namespaceId)).get(namespaceId) ?? 0;
   }
 
   /** A repository's usage from the base tables. */
-  recomputeRepository(repositoryId: number): number {
+  async recomputeRepository(repositoryId: number): Promise<number> {
     return truthBy(this.db, "repository", eq(manifests.repositoryId, repositoryId)).get(repositoryId) ?? 0;
   }
 
@@ -126,7 +136,7 @@ export class QuotaUsageStore {
    * bytes) with the base tables and rebuilds the namespaces that differ. Finding them reads
    * without the write lock; each rebuild takes it briefly, so a push in between is never lost.
    */
-  reconcile(): { checked: number; drifted: UsageDrift[] } {
+  async reconcile(): Promise<{ checked: number; drifted: UsageDrift[] }> {
     const suspects = this.driftedNamespaces();
     const drifted: UsageDrift[] = [];
     for (const namespaceId of suspects) {

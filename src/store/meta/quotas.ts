@@ -57,7 +57,7 @@ export class QuotaStore {
 
   /** The namespace's quota, if it has one. */
   /** Every namespace that has a quota, with its use (one statement; at most a row per quota). */
-  uses(): QuotaUse[] {
+  async uses(): Promise<QuotaUse[]> {
     return this.db
       .select({ namespace: namespaces.name, limitBytes: namespaceQuotas.limitBytes, usedBytes: sql<number>`COALESCE(${namespaceUsage.sizeBytes}, 0)` })
       .from(namespaceQuotas)
@@ -68,24 +68,29 @@ export class QuotaStore {
       .map((r) => ({ ...r, usedBytes: Number(r.usedBytes) }));
   }
 
-  ofNamespace(namespaceId: number): QuotaRow | undefined {
+  async ofNamespace(namespaceId: number): Promise<QuotaRow | undefined> {
+    return this.ofNamespaceInTx(namespaceId);
+  }
+
+  /** ofNamespace inside a registry transaction (RegistryTx), whose body stays synchronous on SQLite. */
+  ofNamespaceInTx(namespaceId: number): QuotaRow | undefined {
     const quota = this.quotaOf.get({ ns: namespaceId });
     return quota && { ...quota, limits: this.limitsOf.all({ quota: quota.id }).map(({ quotaId: _, ...limit }) => limit) };
   }
 
   /** Quotas of several namespaces at once (superuser lists). */
-  ofNamespaces(namespaceIds: number[]): Map<number, QuotaRow> {
+  async ofNamespaces(namespaceIds: number[]): Promise<Map<number, QuotaRow>> {
     return readQuotas(this.db, namespaceIds);
   }
 
   /** The quota `quotaId` when it belongs to the namespace. */
-  get(namespaceId: number, quotaId: number): QuotaRow | undefined {
-    const q = this.ofNamespace(namespaceId);
+  async get(namespaceId: number, quotaId: number): Promise<QuotaRow | undefined> {
+    const q = this.ofNamespaceInTx(namespaceId);
     return q?.id === quotaId ? q : undefined;
   }
 
   /** A namespace has at most one quota. */
-  create(namespaceId: number, limitBytes: number): { kind: "created"; id: number } | { kind: "exists" } {
+  async create(namespaceId: number, limitBytes: number): Promise<{ kind: "created"; id: number } | { kind: "exists" }> {
     try {
       const row = this.db.insert(namespaceQuotas).values({ namespaceId, limitBytes }).returning({ id: namespaceQuotas.id }).get();
       return { kind: "created", id: row.id };
@@ -95,19 +100,19 @@ export class QuotaStore {
     }
   }
 
-  setLimitBytes(quotaId: number, limitBytes: number): void {
+  async setLimitBytes(quotaId: number, limitBytes: number): Promise<void> {
     this.db.update(namespaceQuotas).set({ limitBytes }).where(eq(namespaceQuotas.id, quotaId)).run();
   }
 
   /** Deletes the quota with its limits; its thresholds start afresh should a new quota come. */
-  delete(quota: QuotaRow): void {
+  async delete(quota: QuotaRow): Promise<void> {
     this.db.transaction((tx) => {
       tx.delete(quotaNotices).where(eq(quotaNotices.namespaceId, quota.namespaceId)).run();
       tx.delete(namespaceQuotas).where(eq(namespaceQuotas.id, quota.id)).run();
     });
   }
 
-  addLimit(quotaId: number, type: QuotaLimitType, percent: number): { kind: "created"; id: number } | { kind: "exists" } {
+  async addLimit(quotaId: number, type: QuotaLimitType, percent: number): Promise<{ kind: "created"; id: number } | { kind: "exists" }> {
     try {
       const row = this.db.insert(quotaLimits).values({ quotaId, type, percent }).returning({ id: quotaLimits.id }).get();
       return { kind: "created", id: row.id };
@@ -118,7 +123,7 @@ export class QuotaStore {
   }
 
   /** Changes a limit; "exists" when another limit of the quota already has that type and percent. */
-  changeLimit(limitId: number, change: { type: QuotaLimitType; percent: number }): "ok" | "exists" {
+  async changeLimit(limitId: number, change: { type: QuotaLimitType; percent: number }): Promise<"ok" | "exists"> {
     try {
       this.db.update(quotaLimits).set(change).where(eq(quotaLimits.id, limitId)).run();
       return "ok";
@@ -129,7 +134,7 @@ export class QuotaStore {
   }
 
   /** Deletes the limit and what was notified at its threshold. */
-  deleteLimit(quota: QuotaRow, limit: QuotaLimitRow): void {
+  async deleteLimit(quota: QuotaRow, limit: QuotaLimitRow): Promise<void> {
     this.db.transaction((tx) => {
       tx.delete(quotaNotices).where(and(eq(quotaNotices.namespaceId, quota.namespaceId), eq(quotaNotices.thresholdPercent, limit.percent))).run();
       tx.delete(quotaLimits).where(eq(quotaLimits.id, limit.id)).run();
@@ -145,7 +150,7 @@ export class QuotaStore {
    * namespace's usage (not a refused push's or an upload's projection); it also marks an earlier
    * notice of the threshold as reached.
    */
-  claimNotice(namespaceId: number, percent: number, nowMs: number, cooldownMs: number, reached: boolean): boolean {
+  async claimNotice(namespaceId: number, percent: number, nowMs: number, cooldownMs: number, reached: boolean): Promise<boolean> {
     return this.db.transaction(
       (tx) => {
         const key = and(eq(quotaNotices.namespaceId, namespaceId), eq(quotaNotices.thresholdPercent, percent));
@@ -165,12 +170,12 @@ export class QuotaStore {
   }
 
   /** Gives a claim back when nothing was sent (no notification listens yet). */
-  releaseNotice(namespaceId: number, percent: number): void {
+  async releaseNotice(namespaceId: number, percent: number): Promise<void> {
     this.db.delete(quotaNotices).where(and(eq(quotaNotices.namespaceId, namespaceId), eq(quotaNotices.thresholdPercent, percent))).run();
   }
 
   /** Usage is below every threshold over `percent`: those usage had reached notify again when next reached. */
-  clearNoticesAbove(namespaceId: number, percent: number): void {
+  async clearNoticesAbove(namespaceId: number, percent: number): Promise<void> {
     this.db
       .update(quotaNotices)
       .set({ cleared: true })
@@ -179,7 +184,7 @@ export class QuotaStore {
   }
 
   /** The thresholds notified and not cleared, lowest first. */
-  notices(namespaceId: number): { percent: number; reached: boolean }[] {
+  async notices(namespaceId: number): Promise<{ percent: number; reached: boolean }[]> {
     return this.db
       .select({ percent: quotaNotices.thresholdPercent, reached: quotaNotices.reached })
       .from(quotaNotices)

@@ -43,7 +43,7 @@ export class RobotStore {
     private readonly cipher: FieldCipher,
   ) {}
 
-  create(owner: string, shortName: string, token: string, description?: string): RobotRow | undefined {
+  async create(owner: string, shortName: string, token: string, description?: string): Promise<RobotRow | undefined> {
     const ns = this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, owner)).get();
     if (!ns) return undefined;
     const fullName = `${owner}+${shortName}`;
@@ -57,7 +57,7 @@ export class RobotStore {
     return this.byName(fullName);
   }
 
-  byName(fullName: string): RobotRow | undefined {
+  async byName(fullName: string): Promise<RobotRow | undefined> {
     return this.db
       .select({
         id: robots.id,
@@ -78,26 +78,26 @@ export class RobotStore {
     return this.cipher.digest(token);
   }
 
-  setToken(id: number, token: string): void {
+  async setToken(id: number, token: string): Promise<void> {
     this.db.update(robots).set(this.sealed(token)).where(eq(robots.id, id)).run();
   }
 
-  delete(id: number): void {
+  async delete(id: number): Promise<void> {
     this.db.delete(robots).where(eq(robots.id, id)).run();
   }
 
   /** The robots of a namespace, by short name. */
-  listOf(namespaceId: number): RobotDetails[] {
+  async listOf(namespaceId: number): Promise<RobotDetails[]> {
     return this.db.select(detailColumns).from(robots).where(eq(robots.namespaceId, namespaceId)).orderBy(asc(robots.shortName)).all().map(this.opened);
   }
 
-  details(fullName: string): RobotDetails | undefined {
+  async details(fullName: string): Promise<RobotDetails | undefined> {
     const row = this.db.select(detailColumns).from(robots).where(eq(robots.fullName, fullName)).get();
     return row && this.opened(row);
   }
 
   /** Robots of the namespace whose short name starts with `prefix`, by full name. */
-  matching(namespaceId: number, prefix: string, limit: number): { fullName: string }[] {
+  async matching(namespaceId: number, prefix: string, limit: number): Promise<{ fullName: string }[]> {
     return this.db
       .select({ fullName: robots.fullName })
       .from(robots)

@@ -51,69 +51,69 @@ describe("OAuthTokenService", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function mint(scopes: string, opts = {}): string {
-    const out = service.mint(alice, scopes, opts);
+  async function mint(scopes: string, opts = {}): Promise<string> {
+    const out = await service.mint(alice, scopes, opts);
     if (!out.ok) throw new Error(out.message);
     return out.token;
   }
 
-  test("a minted token authenticates as its user with its scopes", () => {
-    const out = service.mint(alice, "repo:write,user:read");
+  test("a minted token authenticates as its user with its scopes", async () => {
+    const out = await service.mint(alice, "repo:write,user:read");
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.token).toMatch(/^[A-Z0-9]{40}$/);
     expect(out.info).toMatchObject({ userId: alice, scopes: ["repo:write", "user:read"], expiresMs: null });
-    const caller = service.authenticate(`Bearer ${out.token}`)!;
+    const caller = (await service.authenticate(`Bearer ${out.token}`))!;
     expect(caller.user.username).toBe("alice");
     expect(caller.scopes).toEqual(["repo:write", "user:read"]);
     expect(caller.tokenId).toBe(out.info.id);
     expect(caller.tokenUuid).toBe(out.info.uuid);
     expect("applicationClientId" in caller).toBe(false);
-    expect(service.authenticateToken(out.token)?.user.id).toBe(alice);
+    expect((await service.authenticateToken(out.token))?.user.id).toBe(alice);
   });
 
-  test("scopes are stored canonically, deduplicated", () => {
-    mint("user:read repo:read user:read");
-    expect(oauth.tokens.listForUser(alice)[0]!.scopes).toEqual(["repo:read", "user:read"]);
-    expect(service.mint(alice, ["repo:admin", "repo:read"]).ok).toBe(true);
-    expect(oauth.tokens.listForUser(alice)[1]!.scopes).toEqual(["repo:read", "repo:admin"]);
+  test("scopes are stored canonically, deduplicated", async () => {
+    await mint("user:read repo:read user:read");
+    expect((await oauth.tokens.listForUser(alice))[0]!.scopes).toEqual(["repo:read", "user:read"]);
+    expect((await service.mint(alice, ["repo:admin", "repo:read"])).ok).toBe(true);
+    expect((await oauth.tokens.listForUser(alice))[1]!.scopes).toEqual(["repo:read", "repo:admin"]);
   });
 
-  test("a token issued through an application names its client id", () => {
+  test("a token issued through an application names its client id", async () => {
     const ns = stores.orgs.create("acme", alice);
     if (ns.kind !== "ok") throw new Error("acme");
-    const app = oauth.applications.create({ namespaceId: ns.namespaceId, name: "ci" });
-    const token = mint("repo:read", { applicationId: app.id });
-    expect(service.authenticate(`Bearer ${token}`)?.applicationClientId).toBe(app.clientId);
+    const app = await oauth.applications.create({ namespaceId: ns.namespaceId, name: "ci" });
+    const token = await mint("repo:read", { applicationId: app.id });
+    expect((await service.authenticate(`Bearer ${token}`))?.applicationClientId).toBe(app.clientId);
   });
 
-  test("invalid: not bearer, unknown, wrong secret, revoked, expired", () => {
-    const token = mint("repo:read");
-    const expiring = mint("repo:read", { lifetimeMs: 5000 });
-    expect(service.authenticate(`Basic ${token}`)).toBeUndefined();
-    expect(service.authenticate(undefined)).toBeUndefined();
-    expect(service.authenticate(`Bearer ${"A".repeat(40)}`)).toBeUndefined();
-    expect(service.authenticate(`Bearer ${token.slice(0, 20)}${"Z".repeat(20)}`)).toBeUndefined();
-    expect(service.authenticate(`Bearer ${expiring}`)).toBeDefined();
+  test("invalid: not bearer, unknown, wrong secret, revoked, expired", async () => {
+    const token = await mint("repo:read");
+    const expiring = await mint("repo:read", { lifetimeMs: 5000 });
+    expect(await service.authenticate(`Basic ${token}`)).toBeUndefined();
+    expect(await service.authenticate(undefined)).toBeUndefined();
+    expect(await service.authenticate(`Bearer ${"A".repeat(40)}`)).toBeUndefined();
+    expect(await service.authenticate(`Bearer ${token.slice(0, 20)}${"Z".repeat(20)}`)).toBeUndefined();
+    expect(await service.authenticate(`Bearer ${expiring}`)).toBeDefined();
     clock += 5000;
-    expect(service.authenticate(`Bearer ${expiring}`)).toBeUndefined();
-    const uuid = findOAuthToken(oauth.tokens, token)!.uuid;
-    expect(oauth.tokens.revoke(uuid)).toBe(true);
-    expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
+    expect(await service.authenticate(`Bearer ${expiring}`)).toBeUndefined();
+    const uuid = (await findOAuthToken(oauth.tokens, token))!.uuid;
+    expect(await oauth.tokens.revoke(uuid)).toBe(true);
+    expect(await service.authenticate(`Bearer ${token}`)).toBeUndefined();
   });
 
-  test("a disabled user's token is invalid while disabled (no caching)", () => {
-    const token = mint("repo:read");
+  test("a disabled user's token is invalid while disabled (no caching)", async () => {
+    const token = await mint("repo:read");
     stores.users.setEnabled(alice, false);
-    expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
+    expect(await service.authenticate(`Bearer ${token}`)).toBeUndefined();
     stores.users.setEnabled(alice, true);
-    expect(service.authenticate(`Bearer ${token}`)?.user.id).toBe(alice);
+    expect((await service.authenticate(`Bearer ${token}`))?.user.id).toBe(alice);
   });
 
-  test("a stored scope string that no longer parses makes the token invalid", () => {
-    const { token } = issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read", "repo:retired"] });
-    expect(findOAuthToken(oauth.tokens, token)).toBeDefined();
-    expect(service.authenticate(`Bearer ${token}`)).toBeUndefined();
+  test("a stored scope string that no longer parses makes the token invalid", async () => {
+    const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read", "repo:retired"] });
+    expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
+    expect(await service.authenticate(`Bearer ${token}`)).toBeUndefined();
   });
 
   test.each<[string, () => ReturnType<OAuthTokenService["mint"]>, string, RegExp]>([
@@ -122,17 +122,17 @@ describe("OAuthTokenService", () => {
     ["no scopes (list)", () => service.mint(alice, []), "badScopes", /no scopes/],
     ["zero lifetime", () => service.mint(alice, "repo:read", { lifetimeMs: 0 }), "badLifetime", /positive/],
     ["unknown user", () => service.mint(9999, "repo:read"), "unknownUser", /no user/],
-  ])("mint refuses: %s", (_name, call, reason, message) => {
-    const out = call();
+  ])("mint refuses: %s", async (_name, call, reason, message) => {
+    const out = await call();
     expect(out.ok).toBe(false);
     if (out.ok) return;
     expect(out.reason as string).toBe(reason);
     expect(out.message).toMatch(message);
-    expect(oauth.tokens.listForUser(alice)).toEqual([]);
+    expect(await oauth.tokens.listForUser(alice)).toEqual([]);
   });
 
-  test("mint refuses a disabled user", () => {
+  test("mint refuses a disabled user", async () => {
     stores.users.setEnabled(alice, false);
-    expect(service.mint(alice, "repo:read")).toMatchObject({ ok: false, reason: "disabledUser", message: 'user "alice" is disabled' });
+    expect(await service.mint(alice, "repo:read")).toMatchObject({ ok: false, reason: "disabledUser", message: 'user "alice" is disabled' });
   });
 });

@@ -41,9 +41,9 @@ function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);
 }
 
-function windowZero(ns: string) {
+async function windowZero(ns: string) {
   const l = s.get();
-  l.stores.namespaces.setTagExpiration(l.stores.namespaces.settings(ns)!.id, 0);
+  await l.stores.namespaces.setTagExpiration((await l.stores.namespaces.settings(ns))!.id, 0);
 }
 
 async function restoredStores(target: string) {
@@ -86,7 +86,7 @@ describe("berth backup and berth restore", () => {
     const r = await restoredStores(target);
     expect(r.manifests.getByTag(repo.id, "v1")?.digest).toBe(v1.digest);
     expect(r.manifests.getByTag(repo.id, "v2")?.digest).toBe(v2.digest);
-    expect(r.integrity.uploadSessions()).toEqual([]);
+    expect(await r.integrity.uploadSessions()).toEqual([]);
     for (const d of [...v1.blobs, ...v2.blobs]) {
       const bytes = await r.blobs.read(d).bytes();
       expect(sha256(bytes)).toBe(d);
@@ -123,7 +123,7 @@ describe("berth backup and berth restore", () => {
   test("a second backup into the same directory places only new blobs and drops those no longer named", async () => {
     const l = s.get();
     const repo = l.repo("ns/inc");
-    windowZero("ns");
+    await windowZero("ns");
     const old = await l.pushImage(repo, ["old layer"], "old");
     const kept = await l.pushImage(repo, ["kept layer"], "kept");
     const bk = dir("berth-backup-");
@@ -143,7 +143,7 @@ describe("berth backup and berth restore", () => {
   test("a blob the snapshot names, collected before it is linked: a new snapshot, never a backup missing it", async () => {
     const l = s.get();
     const repo = l.repo("ns/race");
-    windowZero("ns");
+    await windowZero("ns");
     const doomed = await l.pushImage(repo, ["doomed layer"], "v1");
     const stays = await l.pushImage(repo, ["staying layer"], "v2");
     l.advance(LATER);

@@ -20,10 +20,10 @@ const log = createLogger({ requests: false, write: () => {} });
 const webhookIn = (repo: string) =>
   stores.notifications.create({ repositoryId: stores.repositories.ensure(repo).id, event: "repo_push", method: "webhook", config: { url: "https://e.com/" }, eventConfig: {} });
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir("berth-worker-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
-  notification = webhookIn("acme/web");
+  notification = await webhookIn("acme/web");
 });
 afterEach(async () => {
   await worker?.stop();
@@ -32,9 +32,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until(cond: () => boolean, ms = 3_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await Bun.sleep(5);
   }
@@ -58,26 +58,26 @@ function startWorker(script: DeliveryOutcome[], opts: DeliveryWorkerOptions = {}
 
 /** Queues one delivery, kicks the worker and waits until the outbox is empty again. */
 async function queueAndSettle(): Promise<void> {
-  stores.notifications.enqueue(notification.id, "{}", Date.now());
+  await stores.notifications.enqueue(notification.id, "{}", Date.now());
   worker!.kick();
-  await until(() => stores.notifications.pending().length === 0);
+  await until(async () => (await stores.notifications.pending()).length === 0);
 }
 
 const fail: DeliveryOutcome = { ok: false, error: "500 response" };
 const ok: DeliveryOutcome = { ok: true };
-const failures = () => stores.notifications.get(notification.repositoryId, notification.uuid)!.numberOfFailures;
+const failures = async () => (await stores.notifications.get(notification.repositoryId, notification.uuid))!.numberOfFailures;
 
 describe("DeliveryWorker", () => {
   test("rows queued before start are sent on start and removed once delivered", async () => {
-    stores.notifications.enqueue(notification.id, '{"a":1}', Date.now());
+    await stores.notifications.enqueue(notification.id, '{"a":1}', Date.now());
     const calls = startWorker([ok]);
-    await until(() => stores.notifications.pending().length === 0);
+    await until(async () => (await stores.notifications.pending()).length === 0);
     expect(calls.map((c) => c.delivery.payload)).toEqual(['{"a":1}']);
   });
 
   test("kick sends a row queued while running without waiting for the poll", async () => {
     const calls = startWorker([ok]);
-    stores.notifications.enqueue(notification.id, "{}", Date.now());
+    await stores.notifications.enqueue(notification.id, "{}", Date.now());
     worker!.kick();
     await until(() => calls.length === 1);
   });
@@ -88,29 +88,29 @@ describe("DeliveryWorker", () => {
     expect(calls.map((c) => c.delivery.attempts)).toEqual([0, 1, 2]);
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(19);
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(39);
-    expect(failures()).toBe(0);
+    expect(await failures()).toBe(0);
   });
 
   test("when every retry fails the row is given up and the notification counts one failure", async () => {
     const calls = startWorker([fail]);
     await queueAndSettle();
     expect(calls).toHaveLength(3);
-    expect(failures()).toBe(1);
+    expect(await failures()).toBe(1);
   });
 
   test("a permanent failure is given up at once", async () => {
     const calls = startWorker([{ ok: false, error: "no such method", permanent: true }]);
     await queueAndSettle();
     expect(calls).toHaveLength(1);
-    expect(failures()).toBe(1);
+    expect(await failures()).toBe(1);
   });
 
   test("a disabled notification's rows are dropped unsent", async () => {
-    for (let i = 0; i < 3; i++) stores.notifications.giveUp(stores.notifications.enqueue(notification.id, "{}", 0));
+    for (let i = 0; i < 3; i++) await stores.notifications.giveUp(await stores.notifications.enqueue(notification.id, "{}", 0));
     const calls = startWorker([ok]);
     await queueAndSettle();
     expect(calls).toHaveLength(0);
-    expect(failures()).toBe(3);
+    expect(await failures()).toBe(3);
   });
 
   test("never more sends in flight than the concurrency allows", async () => {
@@ -127,17 +127,17 @@ describe("DeliveryWorker", () => {
         return ok;
       },
     });
-    for (let i = 0; i < 8; i++) stores.notifications.enqueue(notification.id, `{"i":${i}}`, Date.now());
+    for (let i = 0; i < 8; i++) await stores.notifications.enqueue(notification.id, `{"i":${i}}`, Date.now());
     worker.start();
     await until(() => sent === 8);
     expect(peak).toBe(2);
-    expect(stores.notifications.pending()).toEqual([]);
+    expect(await stores.notifications.pending()).toEqual([]);
   });
 
   test("one namespace's stuck sends take at most its share: another namespace's row goes out at once", async () => {
-    const [flood, floodOther] = [webhookIn("flood/a"), webhookIn("flood/b")];
+    const [flood, floodOther] = [await webhookIn("flood/a"), await webhookIn("flood/b")];
     // Forty rows of the flooding namespace (over two repositories), all older than acme's row.
-    for (let i = 0; i < 40; i++) stores.notifications.enqueue(i % 2 ? flood.id : floodOther.id, "{}", Date.now() - 1_000);
+    for (let i = 0; i < 40; i++) await stores.notifications.enqueue(i % 2 ? flood.id : floodOther.id, "{}", Date.now() - 1_000);
     let stuck = 0;
     const sent: string[] = [];
     worker = new DeliveryWorker(stores.notifications, log, new InProcessDeliveryClaims(), {
@@ -155,7 +155,7 @@ describe("DeliveryWorker", () => {
     });
     worker.start();
     await until(() => stuck === 2);
-    stores.notifications.enqueue(notification.id, "{}", Date.now());
+    await stores.notifications.enqueue(notification.id, "{}", Date.now());
     worker.kick();
     await until(() => sent.length === 1);
     expect(stuck).toBe(2);
@@ -171,13 +171,13 @@ describe("DeliveryWorker", () => {
           signal.addEventListener("abort", () => resolve({ ok: false, error: "aborted" }));
         }),
     });
-    const id = stores.notifications.enqueue(notification.id, "{}", Date.now());
+    const id = await stores.notifications.enqueue(notification.id, "{}", Date.now());
     worker.start();
     await until(() => started);
     await worker.stop();
     expect(worker.busy).toBe(0);
-    expect(stores.notifications.pending()).toMatchObject([{ id, attempts: 0, lastError: null }]);
-    expect(failures()).toBe(0);
+    expect(await stores.notifications.pending()).toMatchObject([{ id, attempts: 0, lastError: null }]);
+    expect(await failures()).toBe(0);
   });
 
   test("a row claimed elsewhere is left alone until its claim is released", async () => {
@@ -189,15 +189,15 @@ describe("DeliveryWorker", () => {
     };
     const sent: number[] = [];
     worker = new DeliveryWorker(stores.notifications, log, guarded, { pollMs: 5_000, send: async (d) => (sent.push(d.id), ok) });
-    const id = stores.notifications.enqueue(notification.id, "{}", Date.now());
+    const id = await stores.notifications.enqueue(notification.id, "{}", Date.now());
     claimedElsewhere.add(id);
     worker.start();
     await Bun.sleep(30);
     expect(sent).toEqual([]);
-    expect(stores.notifications.pending()).toHaveLength(1);
+    expect(await stores.notifications.pending()).toHaveLength(1);
     claimedElsewhere.delete(id);
     worker.kick();
-    await until(() => stores.notifications.pending().length === 0);
+    await until(async () => (await stores.notifications.pending()).length === 0);
     expect(sent).toEqual([id]);
     expect(claims.size).toBe(0); // released after the attempt was recorded
   });
@@ -213,10 +213,10 @@ describe("DeliveryWorker", () => {
     worker = new DeliveryWorker(stores.notifications, log, claims, { pollMs: 5_000, send });
     const second = new DeliveryWorker(stores.notifications, log, claims, { pollMs: 5_000, send });
     try {
-      for (let i = 0; i < 6; i++) stores.notifications.enqueue(notification.id, `{"i":${i}}`, Date.now());
+      for (let i = 0; i < 6; i++) await stores.notifications.enqueue(notification.id, `{"i":${i}}`, Date.now());
       worker.start();
       second.start();
-      await until(() => stores.notifications.pending().length === 0);
+      await until(async () => (await stores.notifications.pending()).length === 0);
       expect(sent.toSorted()).toEqual([...new Set(sent)].toSorted());
       expect(sent).toHaveLength(6);
     } finally {

@@ -10,7 +10,7 @@ import { storesPerTest } from "../store/storeFixtures.ts";
 
 const current = storesPerTest("berth-orgstanding-");
 
-function world(stores: Stores, superuserFullAccess = true) {
+async function world(stores: Stores, superuserFullAccess = true) {
   const user = (name: string): Identity => {
     const made = stores.users.create(name, null, null);
     if (made.kind !== "ok") throw new Error(made.kind);
@@ -25,7 +25,7 @@ function world(stores: Stores, superuserFullAccess = true) {
   };
   team("readers", "member", bob);
   team("builders", "creator", carol);
-  const robot = stores.robots.create("acme", "ci", "x".repeat(64))!;
+  const robot = (await stores.robots.create("acme", "ci", "x".repeat(64)))!;
   const resolver = new RepoRoleResolver(stores, { superusers: ["root"], readonlySuperusers: ["auditor"], superuserFullAccess });
   return { resolver, acmeId: acme.namespaceId, who: { alice, bob, carol, dave, root, auditor, robot: { kind: "robot", robot } as Identity } };
 }
@@ -46,20 +46,20 @@ describe("RepoRoleResolver.orgStanding", () => {
     ["owner with a repo:read token", "alice", ["repo:read"], { roles: [], isAdmin: false, isMember: false, canRead: false }],
     ["owner with an org:admin token", "alice", ["org:admin"], { roles: ["admin"], isAdmin: true, isMember: true, canRead: true }],
     ["superuser with an org:admin token", "root", ["org:admin"], { roles: [], isAdmin: false, isMember: false, canRead: false }],
-  ])("%s", (_, who, scopes, want) => {
-    const { resolver, acmeId, who: ids } = world(current.get());
+  ])("%s", async (_, who, scopes, want) => {
+    const { resolver, acmeId, who: ids } = await world(current.get());
     const s = resolver.orgStanding(ids[who], "acme", scopes);
     expect(s.ns).toEqual({ id: acmeId, name: "acme" });
     expect({ roles: s.roles, isAdmin: s.isAdmin, isMember: s.isMember, canRead: s.canRead }).toEqual(want);
   });
 
-  test("superuser powers over orgs follow superuserFullAccess", () => {
-    const { resolver, who } = world(current.get(), false);
+  test("superuser powers over orgs follow superuserFullAccess", async () => {
+    const { resolver, who } = await world(current.get(), false);
     expect(resolver.orgStanding(who.root, "acme", undefined).isAdmin).toBe(false);
   });
 
-  test("a user namespace or an unknown name is no organization: no ns, no rights", () => {
-    const { resolver, who } = world(current.get());
+  test("a user namespace or an unknown name is no organization: no ns, no rights", async () => {
+    const { resolver, who } = await world(current.get());
     for (const name of ["alice", "nobody"]) {
       const s = resolver.orgStanding(who.alice, name, undefined);
       expect(s.ns).toBeUndefined();

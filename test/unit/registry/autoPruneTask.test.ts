@@ -13,13 +13,13 @@ function fixture(policies: StoredAutoPrunePolicy[], refuse: string[] = []) {
   const calls: unknown[] = [];
   const deps: AutoPruneDeps = {
     policies: {
-      namespacesWithPolicies: () => [{ id: 1, name: "ns" }],
-      policiesIn: () => policies,
-      repositoriesIn: () => [
+      namespacesWithPolicies: async () => [{ id: 1, name: "ns" }],
+      policiesIn: async () => policies,
+      repositoriesIn: async () => [
         { id: 10, name: "ns/a" },
         { id: 11, name: "ns/b" },
       ],
-      liveTags: (repoId) =>
+      liveTags: async (repoId) =>
         // t1 is the oldest (10 hours), t4 the newest (7 hours).
         ["t1", "t2", "t3", "t4"].map((name, i) => ({ id: repoId * 100 + i, name, startMs: NOW - (10 - i) * H, immutable: false })),
     },

@@ -9,15 +9,15 @@ import { DAY, HOUR, actor, lifecyclePerTest, sha256 } from "./lifecycleFixture";
 const s = lifecyclePerTest();
 const LATER = 2 * HOUR; // past the hour of grace (and the files' minute)
 
-function windowZero(l: ReturnType<typeof s.get>, ns: string) {
-  l.stores.namespaces.setTagExpiration(l.stores.namespaces.settings(ns)!.id, 0);
+async function windowZero(l: ReturnType<typeof s.get>, ns: string) {
+  await l.stores.namespaces.setTagExpiration((await l.stores.namespaces.settings(ns))!.id, 0);
 }
 
 describe("what is garbage", () => {
   test("an untagged index goes with its children in one pass; a tagged index keeps them", async () => {
     const l = s.get();
     const repo = l.repo("ns/multi");
-    windowZero(l, "ns");
+    await windowZero(l, "ns");
     const amd = await l.pushImage(repo, ["amd64 layer"]);
     const arm = await l.pushImage(repo, ["arm64 layer"]);
     await l.pushIndex(repo, [amd.digest, arm.digest], "v1");
@@ -32,7 +32,7 @@ describe("what is garbage", () => {
   test("referrers live as long as their subject, and go with it", async () => {
     const l = s.get();
     const repo = l.repo("ns/signed");
-    windowZero(l, "ns");
+    await windowZero(l, "ns");
     const img = await l.pushImage(repo, ["signed layer"], "v1");
     const sig = await l.pushImage(repo, ["signature"], undefined, { subject: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: img.digest, size: 1 } });
     l.advance(LATER);
@@ -46,7 +46,7 @@ describe("what is garbage", () => {
     const l = s.get();
     const a = l.repo("ns/a");
     const b = l.repo("ns/b");
-    windowZero(l, "ns");
+    await windowZero(l, "ns");
     const imgA = await l.pushImage(a, ["shared base", "a only"], "v1");
     await l.pushImage(b, ["shared base"], "v1");
     l.advance(LATER);
@@ -152,7 +152,7 @@ describe("racing pushes: every deletion re-checks inside its transaction", () =>
   test("a candidate manifest tagged, indexed or pushed again before its transaction stays", async () => {
     const l = s.get();
     const repo = l.repo("ns/recheck");
-    windowZero(l, "ns");
+    await windowZero(l, "ns");
     const tagged = await l.pushImage(repo, ["t"]);
     const indexed = await l.pushImage(repo, ["i"]);
     const repushed = await l.pushImage(repo, ["r"]);
@@ -182,7 +182,7 @@ describe("dry run and crash recovery", () => {
   test("a dry run counts what a pass then frees, and changes nothing", async () => {
     const l = s.get();
     const repo = l.repo("ns/dry");
-    windowZero(l, "ns");
+    await windowZero(l, "ns");
     const amd = await l.pushImage(repo, ["dry amd"]);
     const arm = await l.pushImage(repo, ["dry arm"]);
     await l.pushIndex(repo, [amd.digest, arm.digest], "v1");
@@ -204,7 +204,7 @@ describe("dry run and crash recovery", () => {
   test("a pass told to stop ends between batches; the next pass carries on", async () => {
     const l = s.get();
     const repo = l.repo("ns/stop");
-    windowZero(l, "ns");
+    await windowZero(l, "ns");
     const img = await l.pushImage(repo, ["stopped"], "v1");
     l.advance(LATER);
     expect((await l.registry.deleteTag({ repo, tag: "v1", actor })).kind).toBe("ok");

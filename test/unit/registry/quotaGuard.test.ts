@@ -15,14 +15,14 @@ const actor = SYSTEM_ACTOR;
 const enc = new TextEncoder();
 
 /** acme/app and acme/other, acme with a 1000-byte quota: Warning at 80 %, Reject at 100 %. */
-function setup(stores: Stores) {
+async function setup(stores: Stores) {
   const app = stores.repositories.ensure("acme/app");
   const other = stores.repositories.ensure("acme/other");
-  const nsId = stores.namespaces.settings("acme")!.id;
-  const quota = stores.quotas.create(nsId, 1000);
+  const nsId = (await stores.namespaces.settings("acme"))!.id;
+  const quota = await stores.quotas.create(nsId, 1000);
   if (quota.kind !== "created") throw new Error("quota");
-  stores.quotas.addLimit(quota.id, "Warning", 80);
-  stores.quotas.addLimit(quota.id, "Reject", 100);
+  await stores.quotas.addLimit(quota.id, "Warning", 80);
+  await stores.quotas.addLimit(quota.id, "Reject", 100);
   const t = registryFor(stores);
   const checks: QuotaChecked[] = [];
   t.events.onQuotaChecked((c) => checks.push(c));
@@ -51,7 +51,7 @@ const report = (severity: "Warning" | "Reject" | null, thresholdPercent: number 
 describe("a push past the Reject limit", () => {
   test("a manifest that would reach it is refused: no manifest, no tag, usage unchanged", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const big = x.upload(x.app, "big", 700);
     const more = x.upload(x.app, "more", 300);
     expect((await x.push(x.app, [big.digest], "v1")).outcome).toEqual({ kind: "ok" });
@@ -59,24 +59,24 @@ describe("a push past the Reject limit", () => {
     expect(over.outcome).toEqual(refused);
     expect(stores.manifests.getByDigest(x.app.id, over.digest)).toBeUndefined();
     expect(stores.manifests.getByTag(x.app.id, "v1")?.digest).not.toBe(over.digest);
-    expect(stores.quotaUsage.namespaceBytes(x.nsId)).toBe(700);
+    expect(await stores.quotaUsage.namespaceBytes(x.nsId)).toBe(700);
     // Reported as refused, with the usage the push would have left (Quay counts it as pushed, too).
     expect(x.checks.at(-1)).toEqual(report("Reject", 100, 1000, true));
   });
 
   test("blobs already counted in the namespace add nothing: a second repository may name them", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const layer = x.upload(x.app, "layer", 900);
     await x.push(x.app, [layer.digest], "v1");
     expect(await x.registry.mountBlob({ repo: x.other, from: x.app, digest: layer.digest, actor })).toMatchObject({ kind: "ok" });
     expect((await x.push(x.other, [layer.digest], "v1")).outcome).toEqual({ kind: "ok" });
-    expect(stores.quotaUsage.namespaceBytes(x.nsId)).toBe(900);
+    expect(await stores.quotaUsage.namespaceBytes(x.nsId)).toBe(900);
   });
 
   test("a blob upload that alone would reach it is refused, and so is a mount", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const layer = x.upload(x.app, "layer", 600);
     await x.push(x.app, [layer.digest], "v1");
     expect(x.upload(x.app, "huge", 400).outcome).toEqual(refused);
@@ -91,13 +91,13 @@ describe("a push past the Reject limit", () => {
 
   test("once usage reaches it, uploads do not start and nothing is pushed, not even bytes already counted", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const most = x.upload(x.app, "most", 990);
     expect((await x.push(x.app, [most.digest], "v1")).outcome).toEqual({ kind: "ok" });
     // Under Quay's rule usage at the quota has reached it: the blob that would get there is refused.
     expect(x.upload(x.app, "tiny", 10).outcome).toEqual(refused);
     expect(x.upload(x.app, "tinier", 9).outcome).toMatchObject({ kind: "ok" });
-    stores.quotas.setLimitBytes(x.quotaId, 990);
+    await stores.quotas.setLimitBytes(x.quotaId, 990);
     expect(await x.registry.startUpload({ repo: x.app })).toEqual(refused);
     expect((await x.push(x.app, [most.digest], "v2")).outcome).toEqual(refused);
     // Deletions are never refused, and give the room back.
@@ -110,7 +110,7 @@ describe("a push past the Reject limit", () => {
 describe("measures reported to listeners", () => {
   test("each counted step reports its namespace's usage after commit; a Warning share is reported as such", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const a = x.upload(x.app, "a", 500);
     // An upload's measure is a projection: the blob counts once a manifest names it.
     expect(x.checks).toEqual([report(null, null, 500, false, false)]);
@@ -129,14 +129,14 @@ describe("measures reported to listeners", () => {
 
   test("a namespace without a quota, or whose quota has no limits, reports nothing", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const row = stores.repositories.ensure("free/app");
     const free = { id: row.id, name: row.fullName };
     const a = x.upload(free, "a", 5000);
     await x.push(free, [a.digest], "v1");
     expect(x.checks).toEqual([]);
-    const quota = stores.quotas.ofNamespace(x.nsId)!;
-    for (const limit of quota.limits) stores.quotas.deleteLimit(quota, limit);
+    const quota = (await stores.quotas.ofNamespace(x.nsId))!;
+    for (const limit of quota.limits) await stores.quotas.deleteLimit(quota, limit);
     const b = x.upload(x.app, "b", 5000);
     expect((await x.push(x.app, [b.digest], "v1")).outcome).toEqual({ kind: "ok" });
     expect(x.checks).toEqual([]);
@@ -144,7 +144,7 @@ describe("measures reported to listeners", () => {
 
   test("a step refused for another reason reports nothing", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const missing = sha256("never uploaded");
     expect((await x.push(x.app, [missing], "v1")).outcome).toEqual({ kind: "missingBlob", digest: missing });
     expect(x.checks).toEqual([]);
@@ -152,7 +152,7 @@ describe("measures reported to listeners", () => {
 
   test("recheckQuota measures the namespace as it is (limits changed)", async () => {
     const stores = s.get();
-    const x = setup(stores);
+    const x = await setup(stores);
     const a = x.upload(x.app, "a", 850);
     await x.push(x.app, [a.digest], "v1");
     x.checks.length = 0;

@@ -11,8 +11,8 @@ const MiB = 1024 * 1024;
 const listed = (l: Lifecycle, repoId: number, tag?: string) =>
   l.stores.tags.history(repoId, { name: tag, offset: 0, limit: 100 }).map((p) => [p.name, p.digest, p.endMs === undefined ? "live" : "ended"]);
 
-function windowOf(l: Lifecycle, ns: string, seconds: number) {
-  l.stores.namespaces.setTagExpiration(l.stores.namespaces.settings(ns)!.id, seconds);
+async function windowOf(l: Lifecycle, ns: string, seconds: number) {
+  await l.stores.namespaces.setTagExpiration((await l.stores.namespaces.settings(ns))!.id, seconds);
 }
 
 describe("the time machine", () => {
@@ -59,7 +59,7 @@ describe("the time machine", () => {
   test("a window of 0: a deleted tag is gone from the history at once and the next pass frees everything", async () => {
     const l = s.get();
     const repo = l.repo("quick/app");
-    windowOf(l, "quick", 0);
+    await windowOf(l, "quick", 0);
     const img = await l.pushImage(repo, ["layer one", "layer two"], "v1");
     l.advance(2 * HOUR);
     expect((await l.registry.deleteTag({ repo, tag: "v1", actor })).kind).toBe("ok");

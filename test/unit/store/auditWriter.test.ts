@@ -134,12 +134,12 @@ describe("the stores' audit writer", () => {
   });
   const rowCount = (s: Stores) => s.db.$client.prepare<{ n: number }, []>("SELECT COUNT(*) AS n FROM log_entries").get()!.n;
 
-  test("writes to the audit log; reads see queued entries; close writes the rest before the database closes", () => {
+  test("writes to the audit log; reads see queued entries; close writes the rest before the database closes", async () => {
     dir = tempDir("berth-auditw-");
     stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });
     for (let i = 0; i < 5; i++) stores.auditWriter.record(entry({ at: T0 + i }));
     expect(rowCount(stores)).toBe(0);
-    expect(stores.auditLog.page({ startMs: 0, endMs: T0 + 3 }).entries).toHaveLength(3);
+    expect((await stores.auditLog.page({ startMs: 0, endMs: T0 + 3 })).entries).toHaveLength(3);
     stores.auditWriter.record(entry({ at: T0 + 10 }));
     stores.close();
     stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });

@@ -106,7 +106,7 @@ describe("snapshotDatabase", () => {
     expect(snapshotBlobs(into).map((b) => b.digest)).toEqual([...img.blobs].sort());
     expect(databaseProblem(into)).toBeUndefined();
     // The live database still has its session.
-    expect(l.stores.integrity.uploadSessions()).toHaveLength(1);
+    expect(await l.stores.integrity.uploadSessions()).toHaveLength(1);
     const garbage = join(dir(), "garbage.db");
     writeFileSync(garbage, "not a database at all, just some bytes of text long enough");
     expect(databaseProblem(garbage)).toBeString();

@@ -30,53 +30,53 @@ const hook = (repositoryId: number, event = "repo_push", title?: string) =>
   store.create({ repositoryId, event, method: "webhook", config: { url: "https://e.com/h" }, eventConfig: { a: 1 }, title });
 
 describe("notifications", () => {
-  test("create returns the row with a uuid and the configs as given", () => {
-    const n = hook(repoId, "repo_push", "CI");
+  test("create returns the row with a uuid and the configs as given", async () => {
+    const n = await hook(repoId, "repo_push", "CI");
     expect(n.uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect(n).toMatchObject({ repositoryId: repoId, event: "repo_push", method: "webhook", title: "CI", numberOfFailures: 0 });
     expect(n.config).toEqual({ url: "https://e.com/h" });
     expect(n.eventConfig).toEqual({ a: 1 });
-    expect(hook(repoId).title).toBeNull();
+    expect((await hook(repoId)).title).toBeNull();
   });
 
-  test("list, get and forEvent stay within the repository", () => {
-    const a = hook(repoId);
-    const b = hook(repoId, "build_success");
-    const c = hook(otherRepoId);
-    expect(store.listFor(repoId).map((n) => n.uuid)).toEqual([a.uuid, b.uuid]);
-    expect(store.get(repoId, a.uuid)?.id).toBe(a.id);
-    expect(store.get(repoId, c.uuid)).toBeUndefined();
-    expect(store.forEvent(repoId, "repo_push").map((n) => n.uuid)).toEqual([a.uuid]);
-    expect(store.forEvent(otherRepoId, "repo_push").map((n) => n.uuid)).toEqual([c.uuid]);
+  test("list, get and forEvent stay within the repository", async () => {
+    const a = await hook(repoId);
+    const b = await hook(repoId, "build_success");
+    const c = await hook(otherRepoId);
+    expect((await store.listFor(repoId)).map((n) => n.uuid)).toEqual([a.uuid, b.uuid]);
+    expect((await store.get(repoId, a.uuid))?.id).toBe(a.id);
+    expect(await store.get(repoId, c.uuid)).toBeUndefined();
+    expect((await store.forEvent(repoId, "repo_push")).map((n) => n.uuid)).toEqual([a.uuid]);
+    expect((await store.forEvent(otherRepoId, "repo_push")).map((n) => n.uuid)).toEqual([c.uuid]);
   });
 
-  test("delete returns the deleted row, takes its pending deliveries, and ignores other repositories", () => {
-    const a = hook(repoId);
-    store.enqueue(a.id, "{}", 0);
-    expect(store.delete(otherRepoId, a.uuid)).toBeUndefined();
-    expect(store.delete(repoId, a.uuid)?.uuid).toBe(a.uuid);
-    expect(store.get(repoId, a.uuid)).toBeUndefined();
-    expect(store.pending()).toEqual([]);
-    expect(store.delete(repoId, a.uuid)).toBeUndefined();
+  test("delete returns the deleted row, takes its pending deliveries, and ignores other repositories", async () => {
+    const a = await hook(repoId);
+    await store.enqueue(a.id, "{}", 0);
+    expect(await store.delete(otherRepoId, a.uuid)).toBeUndefined();
+    expect((await store.delete(repoId, a.uuid))?.uuid).toBe(a.uuid);
+    expect(await store.get(repoId, a.uuid)).toBeUndefined();
+    expect(await store.pending()).toEqual([]);
+    expect(await store.delete(repoId, a.uuid)).toBeUndefined();
   });
 
   test("deleting the repository deletes its notifications and deliveries", async () => {
-    const a = hook(repoId);
-    store.enqueue(a.id, "{}", 0);
+    const a = await hook(repoId);
+    await store.enqueue(a.id, "{}", 0);
     expect((await registryFor(stores).registry.deleteRepository({ repo: { id: repoId, name: "x/y" }, actor: SYSTEM_ACTOR })).kind).toBe("ok");
-    expect(store.listFor(repoId)).toEqual([]);
-    expect(store.pending()).toEqual([]);
+    expect(await store.listFor(repoId)).toEqual([]);
+    expect(await store.pending()).toEqual([]);
   });
 });
 
 describe("outbox", () => {
-  test("due returns rows whose time has come, earliest first, with the method and config", () => {
-    const a = hook(repoId);
-    const late = store.enqueue(a.id, '{"n":2}', 2_000);
-    const early = store.enqueue(a.id, '{"n":1}', 1_000);
-    expect(store.due(999, 10)).toEqual([]);
-    expect(store.due(1_000, 10).map((d) => d.id)).toEqual([early]);
-    const both = store.due(5_000, 10);
+  test("due returns rows whose time has come, earliest first, with the method and config", async () => {
+    const a = await hook(repoId);
+    const late = await store.enqueue(a.id, '{"n":2}', 2_000);
+    const early = await store.enqueue(a.id, '{"n":1}', 1_000);
+    expect(await store.due(999, 10)).toEqual([]);
+    expect((await store.due(1_000, 10)).map((d) => d.id)).toEqual([early]);
+    const both = await store.due(5_000, 10);
     expect(both.map((d) => d.id)).toEqual([early, late]);
     expect(both[0]).toEqual({
       id: early,
@@ -89,80 +89,80 @@ describe("outbox", () => {
       numberOfFailures: 0,
       namespaceId: expect.any(Number),
     });
-    expect(store.due(5_000, 1).map((d) => d.id)).toEqual([early]);
+    expect((await store.due(5_000, 1)).map((d) => d.id)).toEqual([early]);
   });
 
-  test("due takes namespaces in turns and at most perNamespace rows of each", () => {
+  test("due takes namespaces in turns and at most perNamespace rows of each", async () => {
     // acme's backlog is older than everything of the other namespaces.
-    const flood = hook(repoId);
-    const floodApi = hook(otherRepoId);
-    const acme = [1, 2, 3, 4].map((t) => store.enqueue(t % 2 ? flood.id : floodApi.id, "{}", t));
-    const other = hook(stores.repositories.ensure("other/app").id);
-    const third = hook(stores.repositories.ensure("third/app").id);
-    const o = [store.enqueue(other.id, "{}", 10), store.enqueue(other.id, "{}", 11)];
-    const t = store.enqueue(third.id, "{}", 12);
-    expect(store.due(100, 10, 2).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1]]);
-    expect(store.due(100, 3, 2).map((d) => d.id)).toEqual([acme[0], o[0], t]);
-    expect(store.due(100, 10, 1).map((d) => d.id)).toEqual([acme[0], o[0], t]);
-    expect(store.due(100, 10).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1], acme[2], acme[3]]);
+    const flood = await hook(repoId);
+    const floodApi = await hook(otherRepoId);
+    const acme = await Promise.all([1, 2, 3, 4].map((t) => store.enqueue(t % 2 ? flood.id : floodApi.id, "{}", t)));
+    const other = await hook(stores.repositories.ensure("other/app").id);
+    const third = await hook(stores.repositories.ensure("third/app").id);
+    const o = [await store.enqueue(other.id, "{}", 10), await store.enqueue(other.id, "{}", 11)];
+    const t = await store.enqueue(third.id, "{}", 12);
+    expect((await store.due(100, 10, 2)).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1]]);
+    expect((await store.due(100, 3, 2)).map((d) => d.id)).toEqual([acme[0], o[0], t]);
+    expect((await store.due(100, 10, 1)).map((d) => d.id)).toEqual([acme[0], o[0], t]);
+    expect((await store.due(100, 10)).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1], acme[2], acme[3]]);
   });
 
-  test("a failed attempt counts, keeps the error and moves the row later", () => {
-    const a = hook(repoId);
-    const id = store.enqueue(a.id, "{}", 1_000);
-    store.markAttemptFailed(id, "500 response", 6_000);
-    expect(store.due(5_999, 10)).toEqual([]);
-    expect(store.due(6_000, 10)[0]?.attempts).toBe(1);
-    expect(store.pending(a.id)).toEqual([{ id, notificationId: a.id, payload: "{}", attempts: 1, nextAttemptMs: 6_000, lastError: "500 response" }]);
+  test("a failed attempt counts, keeps the error and moves the row later", async () => {
+    const a = await hook(repoId);
+    const id = await store.enqueue(a.id, "{}", 1_000);
+    await store.markAttemptFailed(id, "500 response", 6_000);
+    expect(await store.due(5_999, 10)).toEqual([]);
+    expect((await store.due(6_000, 10))[0]?.attempts).toBe(1);
+    expect(await store.pending(a.id)).toEqual([{ id, notificationId: a.id, payload: "{}", attempts: 1, nextAttemptMs: 6_000, lastError: "500 response" }]);
   });
 
-  test("giving up drops the row and counts one failure on the notification", () => {
-    const a = hook(repoId);
-    const b = hook(repoId);
-    const id = store.enqueue(a.id, "{}", 0);
-    store.enqueue(b.id, "{}", 0);
-    store.giveUp(id);
-    expect(store.pending(a.id)).toEqual([]);
-    expect(store.pending(b.id)).toHaveLength(1);
-    expect(store.get(repoId, a.uuid)?.numberOfFailures).toBe(1);
-    expect(store.get(repoId, b.uuid)?.numberOfFailures).toBe(0);
-    store.giveUp(id);
-    expect(store.get(repoId, a.uuid)?.numberOfFailures).toBe(1);
+  test("giving up drops the row and counts one failure on the notification", async () => {
+    const a = await hook(repoId);
+    const b = await hook(repoId);
+    const id = await store.enqueue(a.id, "{}", 0);
+    await store.enqueue(b.id, "{}", 0);
+    await store.giveUp(id);
+    expect(await store.pending(a.id)).toEqual([]);
+    expect(await store.pending(b.id)).toHaveLength(1);
+    expect((await store.get(repoId, a.uuid))?.numberOfFailures).toBe(1);
+    expect((await store.get(repoId, b.uuid))?.numberOfFailures).toBe(0);
+    await store.giveUp(id);
+    expect((await store.get(repoId, a.uuid))?.numberOfFailures).toBe(1);
   });
 
-  test("a delivery drops the row and clears the notification's failures, as Quay does", () => {
-    const a = hook(repoId);
-    store.giveUp(store.enqueue(a.id, "{}", 0));
-    store.giveUp(store.enqueue(a.id, "{}", 0));
-    expect(store.get(repoId, a.uuid)?.numberOfFailures).toBe(2);
-    const id = store.enqueue(a.id, "{}", 0);
-    expect(store.due(0, 10)[0]?.numberOfFailures).toBe(2);
-    store.markDelivered(id);
-    expect(store.pending()).toEqual([]);
-    expect(store.get(repoId, a.uuid)?.numberOfFailures).toBe(0);
+  test("a delivery drops the row and clears the notification's failures, as Quay does", async () => {
+    const a = await hook(repoId);
+    await store.giveUp(await store.enqueue(a.id, "{}", 0));
+    await store.giveUp(await store.enqueue(a.id, "{}", 0));
+    expect((await store.get(repoId, a.uuid))?.numberOfFailures).toBe(2);
+    const id = await store.enqueue(a.id, "{}", 0);
+    expect((await store.due(0, 10))[0]?.numberOfFailures).toBe(2);
+    await store.markDelivered(id);
+    expect(await store.pending()).toEqual([]);
+    expect((await store.get(repoId, a.uuid))?.numberOfFailures).toBe(0);
   });
 
-  test("resetFailures sets the count back to 0 within the repository only", () => {
-    const a = hook(repoId);
-    store.giveUp(store.enqueue(a.id, "{}", 0));
-    expect(store.resetFailures(otherRepoId, a.uuid)).toBeUndefined();
-    expect(store.resetFailures(repoId, a.uuid)?.numberOfFailures).toBe(0);
-    expect(store.get(repoId, a.uuid)?.numberOfFailures).toBe(0);
+  test("resetFailures sets the count back to 0 within the repository only", async () => {
+    const a = await hook(repoId);
+    await store.giveUp(await store.enqueue(a.id, "{}", 0));
+    expect(await store.resetFailures(otherRepoId, a.uuid)).toBeUndefined();
+    expect((await store.resetFailures(repoId, a.uuid))?.numberOfFailures).toBe(0);
+    expect((await store.get(repoId, a.uuid))?.numberOfFailures).toBe(0);
   });
 
-  test("discard drops the row without counting", () => {
-    const a = hook(repoId);
-    store.discard(store.enqueue(a.id, "{}", 0));
-    expect(store.pending()).toEqual([]);
-    expect(store.get(repoId, a.uuid)?.numberOfFailures).toBe(0);
+  test("discard drops the row without counting", async () => {
+    const a = await hook(repoId);
+    await store.discard(await store.enqueue(a.id, "{}", 0));
+    expect(await store.pending()).toEqual([]);
+    expect((await store.get(repoId, a.uuid))?.numberOfFailures).toBe(0);
   });
 
-  test("the outbox survives closing and reopening the database", () => {
-    const a = hook(repoId);
-    const id = store.enqueue(a.id, '{"x":1}', 42);
+  test("the outbox survives closing and reopening the database", async () => {
+    const a = await hook(repoId);
+    const id = await store.enqueue(a.id, '{"x":1}', 42);
     stores.close();
     stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
     store = stores.notifications;
-    expect(store.due(42, 10).map((d) => [d.id, d.payload])).toEqual([[id, '{"x":1}']]);
+    expect((await store.due(42, 10)).map((d) => [d.id, d.payload])).toEqual([[id, '{"x":1}']]);
   });
 });

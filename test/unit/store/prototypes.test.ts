@@ -9,7 +9,7 @@ import { storesPerTest } from "./storeFixtures";
 const s = storesPerTest("berth-prototypes-");
 
 /** Org "acme" (owner: owen) with team "devs" (dana), team "ops"; users carl, uma; robot acme+ci. */
-function world(stores: Stores) {
+async function world(stores: Stores) {
   const user = (name: string) => {
     const out = stores.users.create(name, `${name}@example.com`, null);
     if (out.kind !== "ok") throw new Error(name);
@@ -25,49 +25,49 @@ function world(stores: Stores) {
   const ops = stores.orgs.setTeam(org.namespaceId, "ops", "creator");
   stores.orgs.addMember(devs, { userId: dana });
   stores.orgs.addMember(ops, { userId: carl });
-  const ci = stores.robots.create("acme", "ci", "token")!.id;
+  const ci = (await stores.robots.create("acme", "ci", "token"))!.id;
   stores.orgs.addMember(devs, { robotId: ci });
   return { ns: org.namespaceId, owen, dana, carl, uma, devs, ops, ci };
 }
 
 describe("PrototypeStore", () => {
-  test("create, list with names, get, updateRole, delete", () => {
+  test("create, list with names, get, updateRole, delete", async () => {
     const stores = s.get();
-    const w = world(stores);
-    const p1 = stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    const p2 = stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.uma }, role: "write" });
-    const p3 = stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { robotId: w.ci }, role: "admin" });
+    const w = await world(stores);
+    const p1 = await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    const p2 = await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.uma }, role: "write" });
+    const p3 = await stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { robotId: w.ci }, role: "admin" });
     expect(p1).toEqual({ uuid: p1.uuid, role: "read", activating: null, delegate: { kind: "team", id: w.devs, name: "devs" } });
     expect(p2).toMatchObject({ activating: { kind: "user", id: w.carl, name: "carl" }, delegate: { kind: "user", id: w.uma, name: "uma" } });
     expect(p3).toMatchObject({ activating: { kind: "robot", id: w.ci, name: "acme+ci" }, delegate: { kind: "robot", name: "acme+ci" } });
-    expect(stores.prototypes.list(w.ns).map((p) => p.uuid)).toEqual([p1.uuid, p2.uuid, p3.uuid]);
-    expect(stores.prototypes.get(w.ns, p2.uuid)).toEqual(p2);
+    expect((await stores.prototypes.list(w.ns)).map((p) => p.uuid)).toEqual([p1.uuid, p2.uuid, p3.uuid]);
+    expect(await stores.prototypes.get(w.ns, p2.uuid)).toEqual(p2);
 
-    expect(stores.prototypes.updateRole(w.ns, p1.uuid, "admin")?.role).toBe("admin");
-    expect(stores.prototypes.updateRole(w.ns, crypto.randomUUID(), "admin")).toBeUndefined();
-    expect(stores.prototypes.delete(w.ns, p2.uuid)).toBe(true);
-    expect(stores.prototypes.delete(w.ns, p2.uuid)).toBe(false);
-    expect(stores.prototypes.list(w.ns).map((p) => p.uuid)).toEqual([p1.uuid, p3.uuid]);
+    expect((await stores.prototypes.updateRole(w.ns, p1.uuid, "admin"))?.role).toBe("admin");
+    expect(await stores.prototypes.updateRole(w.ns, crypto.randomUUID(), "admin")).toBeUndefined();
+    expect(await stores.prototypes.delete(w.ns, p2.uuid)).toBe(true);
+    expect(await stores.prototypes.delete(w.ns, p2.uuid)).toBe(false);
+    expect((await stores.prototypes.list(w.ns)).map((p) => p.uuid)).toEqual([p1.uuid, p3.uuid]);
   });
 
-  test("prototypes belong to their organization", () => {
+  test("prototypes belong to their organization", async () => {
     const stores = s.get();
-    const w = world(stores);
+    const w = await world(stores);
     const other = stores.orgs.create("other", w.owen);
     if (other.kind !== "ok") throw new Error("org");
-    const p = stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    expect(stores.prototypes.list(other.namespaceId)).toEqual([]);
-    expect(stores.prototypes.get(other.namespaceId, p.uuid)).toBeUndefined();
-    expect(stores.prototypes.updateRole(other.namespaceId, p.uuid, "admin")).toBeUndefined();
-    expect(stores.prototypes.delete(other.namespaceId, p.uuid)).toBe(false);
+    const p = await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    expect(await stores.prototypes.list(other.namespaceId)).toEqual([]);
+    expect(await stores.prototypes.get(other.namespaceId, p.uuid)).toBeUndefined();
+    expect(await stores.prototypes.updateRole(other.namespaceId, p.uuid, "admin")).toBeUndefined();
+    expect(await stores.prototypes.delete(other.namespaceId, p.uuid)).toBe(false);
   });
 
-  test("a prototype goes with its delegate team", () => {
+  test("a prototype goes with its delegate team", async () => {
     const stores = s.get();
-    const w = world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.ops }, role: "read" });
+    const w = await world(stores);
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.ops }, role: "read" });
     stores.orgs.deleteTeam(w.ops);
-    expect(stores.prototypes.list(w.ns)).toEqual([]);
+    expect(await stores.prototypes.list(w.ns)).toEqual([]);
   });
 });
 
@@ -81,12 +81,12 @@ describe("the registry's createRepository", () => {
 
   test("in an org: the creator gets admin and the prototypes for it or anybody apply", async () => {
     const stores = s.get();
-    const w = world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
-    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
+    const w = await world(stores);
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
 
     const out = await create(stores, { fullName: "acme/app", visibility: "private", description: "d", creator: { userId: w.carl } });
     if (out.kind !== "ok") throw new Error(out.kind);
@@ -97,9 +97,9 @@ describe("the registry's createRepository", () => {
 
   test("a robot creator activates prototypes naming it", async () => {
     const stores = s.get();
-    const w = world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { userId: w.uma }, role: "read" });
-    stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.dana }, role: "read" });
+    const w = await world(stores);
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { robotId: w.ci }, delegate: { userId: w.uma }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { userId: w.dana }, role: "read" });
     const out = await create(stores, { fullName: "acme/bot", visibility: "public", creator: { robotId: w.ci } });
     if (out.kind !== "ok") throw new Error(out.kind);
     expect(grants(stores, out.repo.id)).toEqual(["robot:acme+ci:admin", "user:uma:read"]);
@@ -107,7 +107,7 @@ describe("the registry's createRepository", () => {
 
   test("in a user's namespace only the creator's admin grant is made", async () => {
     const stores = s.get();
-    const w = world(stores);
+    const w = await world(stores);
     const out = await create(stores, { fullName: "uma/own", visibility: "private", creator: { userId: w.uma } });
     if (out.kind !== "ok") throw new Error(out.kind);
     expect(out.defaultGrants).toBe(0);
@@ -116,8 +116,8 @@ describe("the registry's createRepository", () => {
 
   test("without a creator (an anonymous push in open mode) no grant is made", async () => {
     const stores = s.get();
-    const w = world(stores);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    const w = await world(stores);
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
     const out = await create(stores, { fullName: "acme/anon", visibility: "private" });
     if (out.kind !== "ok") throw new Error(out.kind);
     expect(grants(stores, out.repo.id)).toEqual([]);
@@ -125,10 +125,10 @@ describe("the registry's createRepository", () => {
 
   test("an existing repository is left alone", async () => {
     const stores = s.get();
-    const w = world(stores);
+    const w = await world(stores);
     const first = await create(stores, { fullName: "acme/app", visibility: "private", creator: { userId: w.carl } });
     if (first.kind !== "ok") throw new Error(first.kind);
-    stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
     const again = await create(stores, { fullName: "acme/app", visibility: "public", creator: { userId: w.uma } });
     expect(again).toEqual({ kind: "exists", repo: expect.objectContaining({ id: first.repo.id, fullName: "acme/app" }) });
     expect(grants(stores, first.repo.id)).toEqual(["user:carl:admin"]);
@@ -136,7 +136,7 @@ describe("the registry's createRepository", () => {
 
   test("all or nothing: a failing grant leaves no repository", async () => {
     const stores = s.get();
-    world(stores);
+    await world(stores);
     await expect(create(stores, { fullName: "acme/broken", visibility: "private", creator: { userId: 999_999 } })).rejects.toThrow();
     expect(stores.repositories.find("acme/broken")).toBeUndefined();
   });
@@ -144,7 +144,7 @@ describe("the registry's createRepository", () => {
   // Issue 8 item 10: a repository never creates its namespace.
   test("a missing namespace is not created; the repository is refused", async () => {
     const stores = s.get();
-    const w = world(stores);
+    const w = await world(stores);
     const out = await create(stores, { fullName: "gone/app", visibility: "private", creator: { userId: w.carl } });
     expect(out).toEqual({ kind: "noNamespace", namespace: "gone" });
     expect(stores.orgs.namespace("gone")).toBeUndefined();
@@ -160,7 +160,7 @@ describe("the registry's createRepository", () => {
 
   test("the caller's right is asked inside the write, after the namespace is found", async () => {
     const stores = s.get();
-    const w = world(stores);
+    const w = await world(stores);
     const asked: string[] = [];
     const refused = await create(stores, {
       fullName: "acme/nope",
@@ -179,24 +179,24 @@ describe("the registry's createRepository", () => {
 
 describe("PermissionStore.transitive", () => {
   test.each([
-    ["direct only", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { userId: w.dana }, "write"), { userId: "dana" }, ["write"]],
-    ["via a team only", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { teamId: w.devs }, "read"), { userId: "dana" }, ["read"]],
+    ["direct only", (st: Stores, w: Awaited<ReturnType<typeof world>>, r: number) => st.permissions.set(r, { userId: w.dana }, "write"), { userId: "dana" }, ["write"]],
+    ["via a team only", (st: Stores, w: Awaited<ReturnType<typeof world>>, r: number) => st.permissions.set(r, { teamId: w.devs }, "read"), { userId: "dana" }, ["read"]],
     [
       "direct first, then teams",
-      (st: Stores, w: ReturnType<typeof world>, r: number) => {
+      (st: Stores, w: Awaited<ReturnType<typeof world>>, r: number) => {
         st.permissions.set(r, { teamId: w.devs }, "read");
         st.permissions.set(r, { userId: w.dana }, "admin");
       },
       { userId: "dana" },
       ["admin", "read"],
     ],
-    ["a team the user is not in", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { teamId: w.ops }, "write"), { userId: "dana" }, []],
-    ["a robot via its team", (st: Stores, w: ReturnType<typeof world>, r: number) => st.permissions.set(r, { teamId: w.devs }, "write"), { robotId: "ci" }, ["write"]],
+    ["a team the user is not in", (st: Stores, w: Awaited<ReturnType<typeof world>>, r: number) => st.permissions.set(r, { teamId: w.ops }, "write"), { userId: "dana" }, []],
+    ["a robot via its team", (st: Stores, w: Awaited<ReturnType<typeof world>>, r: number) => st.permissions.set(r, { teamId: w.devs }, "write"), { robotId: "ci" }, ["write"]],
     // Org ownership is not a grant on the repository.
     ["an org owner without grants", () => {}, { userId: "owen" }, []],
-  ] as const)("%s", (_name, grant, who, want) => {
+  ] as const)("%s", async (_name, grant, who, want) => {
     const stores = s.get();
-    const w = world(stores);
+    const w = await world(stores);
     const repo = stores.repositories.ensure("acme/app").id;
     const other = stores.repositories.ensure("acme/other").id;
     stores.permissions.set(other, { teamId: w.devs }, "admin"); // grants elsewhere never count

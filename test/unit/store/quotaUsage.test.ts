@@ -47,9 +47,9 @@ async function push(stores: Stores, repo: RepoRef, layers: string[], tag?: strin
   return { digest, outcome };
 }
 
-const nsId = (stores: Stores, name: string) => stores.namespaces.settings(name)!.id;
-const usage = (stores: Stores, ns: string) => stores.quotaUsage.namespaceBytes(nsId(stores, ns));
-const truth = (stores: Stores, ns: string) => stores.quotaUsage.recompute(nsId(stores, ns));
+const nsId = async (stores: Stores, name: string) => (await stores.namespaces.settings(name))!.id;
+const usage = async (stores: Stores, ns: string) => stores.quotaUsage.namespaceBytes(await nsId(stores, ns));
+const truth = async (stores: Stores, ns: string) => stores.quotaUsage.recompute(await nsId(stores, ns));
 
 describe("usage counts what the namespace's manifests name, each blob once", () => {
   test("a layer shared by two repositories of one namespace counts once; another namespace counts it too", async () => {
@@ -62,16 +62,16 @@ describe("usage counts what the namespace's manifests name, each blob once", () 
     upload(stores, a, shared, 1000);
     upload(stores, a, own, 10);
     // Uploaded but named by no manifest: not usage (it is garbage until a manifest names it).
-    expect(usage(stores, "acme")).toBe(0);
+    expect(await usage(stores, "acme")).toBe(0);
     expect((await push(stores, a, [shared, own], "v1")).outcome).toEqual({ kind: "ok" });
-    expect(usage(stores, "acme")).toBe(1010);
+    expect(await usage(stores, "acme")).toBe(1010);
     expect(await registryFor(stores).registry.mountBlob({ repo: b, from: a, digest: shared, actor })).toMatchObject({ kind: "ok" });
     await push(stores, b, [shared], "v1");
-    expect(usage(stores, "acme")).toBe(1010);
+    expect(await usage(stores, "acme")).toBe(1010);
     await registryFor(stores).registry.mountBlob({ repo: other, from: a, digest: shared, actor });
     await push(stores, other, [shared], "v1");
-    expect(usage(stores, "other")).toBe(1000);
-    expect(stores.quotaUsage.repositoriesBytes([a.id, b.id, other.id])).toEqual(new Map([[a.id, 1010], [b.id, 1000], [other.id, 1000]]));
+    expect(await usage(stores, "other")).toBe(1000);
+    expect(await stores.quotaUsage.repositoriesBytes([a.id, b.id, other.id])).toEqual(new Map([[a.id, 1010], [b.id, 1000], [other.id, 1000]]));
   });
 
   test("deleting a manifest gives back only what no other manifest of the namespace names", async () => {
@@ -85,15 +85,15 @@ describe("usage counts what the namespace's manifests name, each blob once", () 
     upload(stores, b, base, 500);
     const first = await push(stores, a, [base, top], "v1");
     await push(stores, b, [base], "v1");
-    expect(usage(stores, "acme")).toBe(550);
+    expect(await usage(stores, "acme")).toBe(550);
     // Deleting a tag keeps its manifest (and its bytes) until the manifest itself goes.
     await registryFor(stores).registry.deleteTag({ repo: a, tag: "v1", actor });
-    expect(usage(stores, "acme")).toBe(550);
+    expect(await usage(stores, "acme")).toBe(550);
     await registryFor(stores).registry.deleteManifest({ repo: a, digest: first.digest, actor });
-    expect(usage(stores, "acme")).toBe(500);
+    expect(await usage(stores, "acme")).toBe(500);
     await registryFor(stores).registry.deleteRepository({ repo: b, actor });
-    expect(usage(stores, "acme")).toBe(0);
-    expect(truth(stores, "acme")).toBe(0);
+    expect(await usage(stores, "acme")).toBe(0);
+    expect(await truth(stores, "acme")).toBe(0);
   });
 });
 
@@ -116,16 +116,16 @@ describe("the maintained figure equals a recomputation", () => {
     const foreign = { digest: sha256("foreign"), size: 777 };
     const pushed: { repo: string; digest: string }[] = [];
     // Namespaces every other step, repositories every tenth (recomputing is the slow part).
-    const check = (step: number) => {
+    const check = async (step: number) => {
       if (step % 2) return;
       for (const ns of ["acme", "beta"]) {
-        if (!stores.namespaces.settings(ns)) continue;
-        expect(usage(stores, ns)).toBe(truth(stores, ns));
+        if (!await stores.namespaces.settings(ns)) continue;
+        expect(await usage(stores, ns)).toBe(await truth(stores, ns));
       }
       if (step % 10) return;
       for (const name of names) {
         const r = stores.repositories.find(name);
-        if (r) expect(stores.quotaUsage.repositoriesBytes([r.id]).get(r.id)).toBe(stores.quotaUsage.recomputeRepository(r.id));
+        if (r) expect((await stores.quotaUsage.repositoriesBytes([r.id])).get(r.id)).toBe(await stores.quotaUsage.recomputeRepository(r.id));
       }
     };
     const count = (what: string) => (seen[what] = (seen[what] ?? 0) + 1);
@@ -156,23 +156,23 @@ describe("the maintained figure equals a recomputation", () => {
       } else if (op === 15) {
         if ((await registry.deleteTag({ repo, tag: `t${rand(3)}`, actor })).kind === "ok") count("deleteTag");
       } else if (op === 16 && rand(2) === 0) {
-        if (usage(stores, ns) > 0) count("deleteUsedRepository");
+        if (await usage(stores, ns) > 0) count("deleteUsedRepository");
         await registry.deleteRepository({ repo, actor });
       } else if (op === 17 && rand(4) === 0) {
-        if (usage(stores, ns) > 0) count("removeUsedNamespace");
-        removeNamespace(stores, ns);
+        if (await usage(stores, ns) > 0) count("removeUsedNamespace");
+        await removeNamespace(stores, ns);
       } else if (op === 18) {
         // The foreign layer's blob arrives (or leaves again): its bytes count where manifests name it.
         if (rand(2)) stores.db.insert(blobs).values({ digest: foreign.digest, size: foreign.size }).onConflictDoNothing().run();
         else stores.db.delete(blobs).where(eq(blobs.digest, foreign.digest)).run();
         count("foreignRow");
       }
-      check(step);
+      await check(step);
     }
-    check(0);
+    await check(0);
     // Every path ran.
     for (const what of ["mount", "deleteManifest", "collected", "deleteTag", "deleteUsedRepository", "removeUsedNamespace", "foreignRow"]) expect(seen[what] ?? 0).toBeGreaterThan(0);
-    expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+    expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
   });
 
   test("reconcile finds a namespace whose figure drifted and repairs it", async () => {
@@ -181,15 +181,15 @@ describe("the maintained figure equals a recomputation", () => {
     const layer = sha256("layer");
     upload(stores, a, layer, 300);
     await push(stores, a, [layer], "v1");
-    const id = nsId(stores, "acme");
+    const id = await nsId(stores, "acme");
     stores.db.update(namespaceUsage).set({ sizeBytes: 5 }).where(eq(namespaceUsage.namespaceId, id)).run();
     // The lifecycle pass that runs it says what it repaired.
     expect(await quotaUsageTask(stores.quotaUsage).run(Date.now(), new AbortController().signal)).toBe(`1 namespaces checked, 1 repaired (namespace ${id}: 5 → 300 bytes)`);
-    expect(usage(stores, "acme")).toBe(300);
-    expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+    expect(await usage(stores, "acme")).toBe(300);
+    expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
     // A reference count gone wrong is drift too, even while the bytes still agree.
     stores.db.update(namespaceBlobRefs).set({ refs: 7 }).where(eq(namespaceBlobRefs.namespaceId, id)).run();
-    expect(stores.quotaUsage.reconcile().drifted).toEqual([{ namespaceId: id, maintained: 300, actual: 300 }]);
+    expect((await stores.quotaUsage.reconcile()).drifted).toEqual([{ namespaceId: id, maintained: 300, actual: 300 }]);
     expect(stores.db.select().from(namespaceBlobRefs).where(eq(namespaceBlobRefs.namespaceId, id)).all()).toEqual([{ namespaceId: id, digest: layer, refs: 1 }]);
   });
 });
@@ -216,12 +216,12 @@ describe("the migration", () => {
       // Migrations after it are undone too (the migrator applies only what is newer than the last row).
       stores.db.$client.exec("DROP TABLE IF EXISTS repo_mirrors; DROP TABLE IF EXISTS proxy_cache_tags; DROP TABLE IF EXISTS proxy_cache_configs");
       stores.db.$client.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [when]);
-      expect(usage(stores, "acme")).toBe(0);
+      expect(await usage(stores, "acme")).toBe(0);
       stores.close();
       stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
-      expect(usage(stores, "acme")).toBe(1010);
-      expect(stores.quotaUsage.repositoriesBytes([a.id, b.id])).toEqual(new Map([[a.id, 1000], [b.id, 1010]]));
-      expect(stores.quotaUsage.reconcile().drifted).toEqual([]);
+      expect(await usage(stores, "acme")).toBe(1010);
+      expect(await stores.quotaUsage.repositoriesBytes([a.id, b.id])).toEqual(new Map([[a.id, 1000], [b.id, 1010]]));
+      expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
     } finally {
       stores.close();
       rmSync(dir, { recursive: true, force: true });

@@ -94,7 +94,7 @@ export class S3Uploads {
       const snap = await this.at(id, old, offset);
       return { old, snap, start: structuredClone(snap) };
     });
-    loading.catch(() => {}); // surfaces at its await below
+    void loading.catch(() => {}); // surfaces at its await below
     let loaded: Awaited<typeof loading> | undefined;
     let written = 0;
     let aborted = false;
