@@ -409,16 +409,16 @@ describe("pulls through the cache", () => {
     const usage = () => local.server.ctx.stores.quotaUsage.namespaceBytes(local.server.ctx.stores.orgs.namespace(org)!.id);
     await pull(0);
     await pull(1);
-    expect(usage()).toBeGreaterThan(2 * 1024 * 1024);
+    expect(await usage()).toBeGreaterThan(2 * 1024 * 1024);
     await pull(2); // would pass the limit: image 1, pulled least recently, goes; image 2 stays
     expect([cached(0), cached(1), cached(2)]).toEqual([false, true, true]);
-    expect(usage()).toBeLessThan(2.5 * 1024 * 1024);
+    expect(await usage()).toBeLessThan(2.5 * 1024 * 1024);
     await pull(1); // image 2 is now more recently pulled than image 3
     const gets = upstreamGets.get("/v2/admin/e1/manifests/v1") ?? 0;
     await pull(0); // image 1 again, fetched from the upstream: image 3 makes room, not image 2
     expect(upstreamGets.get("/v2/admin/e1/manifests/v1")).toBe(gets + 1);
     expect([cached(0), cached(1), cached(2)]).toEqual([true, true, false]);
-    expect(usage()).toBeLessThan(2.5 * 1024 * 1024);
+    expect(await usage()).toBeLessThan(2.5 * 1024 * 1024);
     // The audit log says what went, as the system.
     const logs = await expectJson(await admin.get(`/api/v1/organization/${org}/logs`), 200);
     expect(logs.logs.find((l: { kind: string; metadata: { repo?: string; tag?: string } }) => l.kind === "permanently_delete_tag" && l.metadata.repo === "admin/e1")?.metadata.tag).toBe("v1");
