@@ -323,7 +323,7 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   // SIGHUP would end the process by default: here it re-reads the certificate.
   process.on("SIGHUP", () => {
-    server.reloadTls().then(
+    void server.reloadTls().then(
       (line) => log.info(`SIGHUP: ${line}`),
       (e) => log.error(`SIGHUP: the certificate was not reloaded (${e?.message ?? e}); the current one goes on serving`),
     ).finally(() => log.flush());
@@ -332,7 +332,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // No top-level await: `bun build --compile --bytecode` emits CommonJS.
-main(process.argv.slice(2)).then(
+void main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code);
   },

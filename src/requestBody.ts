@@ -35,7 +35,7 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
   let late = false;
   const timer = setTimeout(() => {
     late = true;
-    reader.cancel().catch(() => {});
+    void reader.cancel().catch(() => {});
   }, withinMs);
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -53,7 +53,7 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
     return { kind: "incomplete" };
   } finally {
     clearTimeout(timer);
-    reader.cancel().catch(() => {});
+    void reader.cancel().catch(() => {});
   }
 }
 
@@ -80,7 +80,7 @@ export function stallGuarded(body: ReadableStream<Uint8Array>, stallMs: number):
       return;
     }
     stalled = true;
-    reader?.cancel().catch(() => {});
+    void reader?.cancel().catch(() => {});
   };
   const stop = () => clearTimeout(timer);
   return new ReadableStream<Uint8Array>(

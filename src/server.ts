@@ -163,7 +163,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   const renewal =
     tls?.mode === "auto"
       ? setInterval(() => {
-          reloadTls().then(
+          void reloadTls().then(
             (line) => line.includes("new certificate") && log.info(line),
             (e) => log.error("TLS renewal failed; the current certificate goes on serving", e),
           );
@@ -181,8 +181,8 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
     async stop(graceMs = 0) {
       stopping = true;
       clearInterval(renewal);
-      redirect?.stop(true);
-      metricsServer?.stop(true);
+      void redirect?.stop(true);
+      void metricsServer?.stop(true);
       let cutOff = 0;
       const drained = listener.stop(false);
       if (!(await finishesWithin(drained, graceMs))) {

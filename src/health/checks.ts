@@ -44,7 +44,7 @@ export class HealthChecks {
 
   async instance(): Promise<HealthAnswer> {
     return this.report({
-      database: this.deps.stores.health.read(),
+      database: await this.deps.stores.health.read(),
       disk_space: await bounded(async () => diskSpaceCheck(await statfs(this.deps.dataDir))),
     });
   }
@@ -64,7 +64,7 @@ export class HealthChecks {
 
   private async runEndToEnd(now: number): Promise<HealthAnswer> {
     return this.report({
-      database: this.deps.stores.health.writeAndRead(crypto.randomUUID(), now),
+      database: await this.deps.stores.health.writeAndRead(crypto.randomUUID(), now),
       storage: await bounded(() => this.deps.stores.blobs.probe()),
     });
   }

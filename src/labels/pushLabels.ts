@@ -49,7 +49,7 @@ export function listenForPushLabels(events: RegistryEvents, stores: LabelStores,
     // Off the request's path entirely: not even the manifest lookup delays the response.
     const done = new Promise<void>((resolve) =>
       setImmediate(() => {
-        applyPushLabels(stores, apply, event)
+        void applyPushLabels(stores, apply, event)
           .then(
             (outcome) => {
               if (outcome.kind === "configUnreadable") log.info(`labels of ${event.repo.name}@${event.digest} skipped: ${outcome.reason}`);
@@ -91,7 +91,7 @@ export async function applyPushLabels(
   const count = Object.keys(labels).length;
   if (!count) return { kind: "none" };
   if (count > MAX_IMAGE_LABELS) return { kind: "tooManyLabels", count };
-  if (!stores.labels.addFromManifest(manifest.id, labels)) return { kind: "alreadyLabelled" };
+  if (!(await stores.labels.addFromManifest(manifest.id, labels))) return { kind: "alreadyLabelled" };
   const effects = labelEffects(labels);
   if (!effects.immutable && effects.expiresAfterMs === undefined) return { kind: "labelled", count, immutableTags: [], expiringTags: [] };
   const applied = await apply({ repo: event.repo, digest: event.digest }, effects);

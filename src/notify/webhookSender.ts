@@ -38,7 +38,7 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 

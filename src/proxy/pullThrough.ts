@@ -174,7 +174,7 @@ export class PullThrough {
       if (outcome.kind !== "ok") throw new PullThroughFailed(`storing blob ${digest}: ${outcome.kind}`);
       this.sizes.delete(key);
     });
-    flight.catch((e) => this.deps.log.error(`proxy cache ${name}@${digest}: ${(e as Error).message}`));
+    void flight.catch((e) => this.deps.log.error(`proxy cache ${name}@${digest}: ${(e as Error).message}`));
     let opened: { body: ReadableStream<Uint8Array>; length: number | undefined };
     try {
       opened = await start;

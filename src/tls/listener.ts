@@ -45,7 +45,7 @@ export class Listener {
   static open(options: ServeOptions, tls: PemPair | undefined): Listener {
     if (tls && options.port !== 0) {
       // The probe: binding without reusePort fails when anyone holds the port.
-      Bun.serve({ ...options, reusePort: false, fetch: () => new Response(null) } as Bun.Serve.Options<undefined, string>).stop(true);
+      void Bun.serve({ ...options, reusePort: false, fetch: () => new Response(null) } as Bun.Serve.Options<undefined, string>).stop(true);
     }
     return new Listener(options, tls !== undefined, tls);
   }

@@ -60,7 +60,7 @@ export class UpstreamClient {
   }
 
   private fail(res: Response, what: string): never {
-    res.body?.cancel().catch(() => {});
+    void res.body?.cancel().catch(() => {});
     throw new UpstreamError(`${what}: the upstream answered ${res.status}`, res.status);
   }
 

@@ -125,6 +125,6 @@ export async function cappedBody(res: Response, max: number, what: string): Prom
       parts.push(next.value);
     }
   } finally {
-    reader.cancel().catch(() => {});
+    void reader.cancel().catch(() => {});
   }
 }

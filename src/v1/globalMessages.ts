@@ -23,13 +23,13 @@ const messageView = (m: GlobalMessage) => ({ uuid: m.uuid, content: m.content, s
 export function globalMessageRoutes(api: V1App, ctx: V1Context) {
   return (
     api
-      .get("/api/v1/messages", () => ({ messages: ctx.stores.messages.list().map(messageView) }), { nickname: "getGlobalMessages" })
+      .get("/api/v1/messages", async () => ({ messages: (await ctx.stores.messages.list()).map(messageView) }), { nickname: "getGlobalMessages" })
       // Quay's messages write no audit entry: there is no log kind for them.
       .post(
         "/api/v1/messages",
-        ({ body }) => {
+        async ({ body }) => {
           const { message } = parseBody(CreateMessage, body);
-          ctx.stores.messages.create({ content: message.content, mediaType: message.media_type, severity: message.severity });
+          await ctx.stores.messages.create({ content: message.content, mediaType: message.media_type, severity: message.severity });
           return new Response(null, { status: 201 });
         },
         { nickname: "createGlobalMessage", ...SUPERUSER_WRITE },
@@ -37,8 +37,8 @@ export function globalMessageRoutes(api: V1App, ctx: V1Context) {
       // As Quay: deleting a message that is not there is not an error.
       .delete(
         "/api/v1/message/:uuid",
-        ({ params }) => {
-          ctx.stores.messages.delete(params.uuid);
+        async ({ params }) => {
+          await ctx.stores.messages.delete(params.uuid);
           return new Response(null, { status: 204 });
         },
         { nickname: "deleteGlobalMessage", ...SUPERUSER_WRITE },

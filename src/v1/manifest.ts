@@ -43,15 +43,15 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
     .get(base, ({ repo, params }) => manifestView(ctx, manifestOf(repo, params.manifestref)), { nickname: "getRepoManifest", ...read })
     .get(
       `${base}/labels`,
-      ({ repo, params, query }) => {
+      async ({ repo, params, query }) => {
         const m = manifestOf(repo, params.manifestref);
-        return { labels: ctx.stores.labels.list(m.id, query.filter || undefined).map(labelView) };
+        return { labels: (await ctx.stores.labels.list(m.id, query.filter || undefined)).map(labelView) };
       },
       { nickname: "listManifestLabels", ...read },
     )
     .post(
       `${base}/labels`,
-      ({ repo, params, body, audit }) => {
+      async ({ repo, params, body, audit }) => {
         const b = parseBody(AddLabelBody, body);
         // Quay refuses a reserved prefix before it looks for the manifest, a bad key after.
         if (hasReservedPrefix(b.key)) throw badLabel("Label has a reserved prefix");
@@ -62,7 +62,7 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
           if (check.reason === "invalidMediaType") throw badLabel("Media type is invalid please use a valid media type: text/plain, application/json");
           throw badLabel(`Label is of an invalid format or missing please use ${LABEL_KEY_REGEX_TEXT} format for labels`);
         }
-        const label = ctx.stores.labels.add({ manifestId: m.id, key: b.key, value: b.value, mediaType: check.mediaType, sourceType: "api" });
+        const label = await ctx.stores.labels.add({ manifestId: m.id, key: b.key, value: b.value, mediaType: check.mediaType, sourceType: "api" });
         const logKeys = { id: label.uuid, key: label.key, value: label.value, manifest_digest: params.manifestref, media_type: label.mediaType };
         audit("manifest_label_add", { repo: { id: repo.repoId, name: repo.repo } }, logKeys);
         // Location as Flask's url_for writes it: a path, the name's slashes kept.
@@ -73,8 +73,8 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       `${base}/labels/:labelid`,
-      ({ repo, params }) => {
-        const label = ctx.stores.labels.get(manifestOf(repo, params.manifestref).id, params.labelid);
+      async ({ repo, params }) => {
+        const label = await ctx.stores.labels.get(manifestOf(repo, params.manifestref).id, params.labelid);
         if (!label) throw ApiError.notFound();
         return labelView(label);
       },
@@ -82,12 +82,12 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       `${base}/labels/:labelid`,
-      ({ repo, params, audit }) => {
+      async ({ repo, params, audit }) => {
         const manifestId = manifestOf(repo, params.manifestref).id;
         // Read first: the entry names the label's key and value, which go with the row.
-        const label = ctx.stores.labels.get(manifestId, params.labelid);
+        const label = await ctx.stores.labels.get(manifestId, params.labelid);
         if (!label) throw ApiError.notFound();
-        const outcome = ctx.stores.labels.delete(manifestId, params.labelid);
+        const outcome = await ctx.stores.labels.delete(manifestId, params.labelid);
         if (outcome === "notFound") throw ApiError.notFound();
         // Labels from the image itself (or Berth's own) are not the API's to remove.
         if (outcome === "readOnly") throw badLabel("Cannot delete immutable label");

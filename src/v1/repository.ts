@@ -36,7 +36,7 @@ const STATS_WINDOW_MS = 92 * DAY_MS;
 /** Repositories: list, create, get, update, delete, change visibility and state. */
 export function repositoryRoutes(api: V1App, ctx: V1Context) {
   /** Which of the rows the caller starred (is_starred appears only for signed-in users). */
-  const starredOf = (caller: Caller, rows: RepoDetails[]) =>
+  const starredOf = async (caller: Caller, rows: RepoDetails[]) =>
     caller.identity.kind === "user" ? ctx.stores.stars.starredAmong(caller.identity.user.id, rows.map((r) => r.id)) : undefined;
   const summary = (r: RepoDetails, starred: Set<number> | undefined, extra: { lastModified?: boolean; popularity?: boolean } = {}) => ({
     namespace: r.namespace,
@@ -54,7 +54,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     ctx.stores.auditLog.aggregate({ repositoryId, kinds: ["pull_repo", "push_repo"], startMs: Date.now() - windowMs, endMs: Date.now() + 1 });
 
   return api
-    .get("/api/v1/repository", ({ caller, query }) => {
+    .get("/api/v1/repository", async ({ caller, query }) => {
       const namespace = query.namespace;
       const includePublic = queryFlag(query, "public");
       const starredOnly = queryFlag(query, "starred");
@@ -67,7 +67,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
       let more = false;
       const candidates =
         starredOnly && caller.identity.kind === "user"
-          ? ctx.stores.stars.starredBy(caller.identity.user.id, after, Number.MAX_SAFE_INTEGER)
+          ? await ctx.stores.stars.starredBy(caller.identity.user.id, after, Number.MAX_SAFE_INTEGER)
           : ctx.stores.repositories.list(after, undefined);
       for (const name of candidates) {
         if (namespace && !name.startsWith(`${namespace}/`)) continue;
@@ -83,7 +83,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
         visible.push(name);
       }
       const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
-      const starred = starredOf(caller, rows);
+      const starred = await starredOf(caller, rows);
       const quotas = repositoryQuotaReports(ctx.stores, rows);
       return {
         repositories: rows.map((r) => ({
@@ -120,10 +120,10 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     }, { nickname: "createRepo", requireScope: "repo:create", audit: "create_repo" })
     .get(
       "/api/v1/repository/:repository",
-      ({ caller, repo: standing, query }) => {
+      async ({ caller, repo: standing, query }) => {
         const [r] = ctx.stores.repositories.details([standing.repo]);
         const view: Record<string, unknown> = {
-          ...summary(r!, starredOf(caller, [r!]), { lastModified: true }),
+          ...summary(r!, await starredOf(caller, [r!]), { lastModified: true }),
           is_organization: r!.namespaceKind === "org",
           status_token: "",
           trust_enabled: false,

@@ -16,11 +16,9 @@ export function starRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/user/starred",
-      ({ caller, user, query }) => {
+      async ({ caller, user, query }) => {
         const after = nameCursor.read(query.next_page);
-        const names = ctx.stores.stars
-          .starredBy(user.id, after, Number.MAX_SAFE_INTEGER)
-          .filter((name) => mayReadRepo(ctx.roles.standing(caller.identity, name).role));
+        const names = (await ctx.stores.stars.starredBy(user.id, after, Number.MAX_SAFE_INTEGER)).filter((name) => mayReadRepo(ctx.roles.standing(caller.identity, name).role));
         const page = names.slice(0, PAGE_SIZE);
         const rows = ctx.stores.repositories.details(page).sort((a, b) => a.fullName.localeCompare(b.fullName));
         return {
@@ -32,10 +30,10 @@ export function starRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       "/api/v1/user/starred",
-      ({ caller, user, body, set }) => {
+      async ({ caller, user, body, set }) => {
         const b = parseBody(StarBody, body);
         const standing = requireRepoRole(caller, ctx.roles, `${b.namespace}/${b.repository}`, "read");
-        ctx.stores.stars.star(user.id, standing.repoId!);
+        await ctx.stores.stars.star(user.id, standing.repoId!);
         set.status = 201;
         return { namespace: b.namespace, repository: b.repository };
       },
@@ -44,9 +42,9 @@ export function starRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/user/starred/:repository",
-      ({ user, params, set }) => {
+      async ({ user, params, set }) => {
         const repo = ctx.stores.repositories.find(params.repository);
-        if (!repo || !ctx.stores.stars.unstar(user.id, repo.id)) throw ApiError.notFound();
+        if (!repo || !(await ctx.stores.stars.unstar(user.id, repo.id))) throw ApiError.notFound();
         set.status = 204;
         return "";
       },

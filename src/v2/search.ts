@@ -68,7 +68,7 @@ export async function searchRepositories(ctx: V2Context, request: Request): Prom
       })
     : [];
   const shown = found.slice(0, limit);
-  const stars = ctx.stores.stars.countsFor(shown.map((r) => r.id));
+  const stars = await ctx.stores.stars.countsFor(shown.map((r) => r.id));
   return jsonResponse({
     query: term,
     num_results: shown.length,

@@ -25,8 +25,8 @@ describe("push-time labels", () => {
   test.each(["oci", "docker"] as const)("%s image: config Labels are stored on the manifest with source manifest", async (format) => {
     const name = repoName();
     const image = await c.pushImage(name, "v1", { format, labels: { maintainer: "team-web", "com.example.meta": '{"a":1}' } });
-    const labels = await eventually(() => {
-      const found = stores.labels.list(manifestId(name, image.digest));
+    const labels = await eventually(async () => {
+      const found = await stores.labels.list(manifestId(name, image.digest));
       return found.length ? found : undefined;
     });
     expect(labels.map((l) => [l.key, l.value, l.mediaType, l.sourceType])).toEqual([
@@ -38,8 +38,8 @@ describe("push-time labels", () => {
   test("OCI annotations count too, over the config's labels", async () => {
     const name = repoName();
     const image = await c.pushImage(name, "v1", { labels: { a: "config", b: "config" }, annotations: { b: "annotation" } });
-    const labels = await eventually(() => {
-      const found = stores.labels.list(manifestId(name, image.digest));
+    const labels = await eventually(async () => {
+      const found = await stores.labels.list(manifestId(name, image.digest));
       return found.length ? found : undefined;
     });
     expect(Object.fromEntries(labels.map((l) => [l.key, l.value]))).toEqual({ a: "config", b: "annotation" });
@@ -67,7 +67,7 @@ describe("push-time labels", () => {
     await eventually(() => (liveTag(name, "v1")?.expiresMs !== undefined ? true : undefined));
     await c.pushManifest(name, "v2", image.bytes, image.mediaType);
     await Bun.sleep(50);
-    expect(stores.labels.list(manifestId(name, image.digest))).toHaveLength(2);
+    expect(await stores.labels.list(manifestId(name, image.digest))).toHaveLength(2);
     expect(liveTag(name, "v2")!.expiresMs).toBeUndefined();
   });
 });

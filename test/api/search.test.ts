@@ -44,8 +44,8 @@ beforeAll(async () => {
   stores.repositories.ensure(BOBS, "private");
   stores.repositories.ensure(`alice/unrelated-${tag}`, "public");
   // Each user reads their own namespace's repositories; two stars on the public one.
-  stores.stars.star(users.bob.id, pub.id);
-  stores.stars.star(users.alice.id, pub.id);
+  await stores.stars.star(users.bob.id, pub.id);
+  await stores.stars.star(users.alice.id, pub.id);
   open = await startTestServer();
   open.server.ctx.stores.repositories.ensure(PRIVATE, "private");
 });

@@ -24,16 +24,16 @@ export class GlobalMessageStore {
   constructor(private readonly db: MetaDb) {}
 
   /** Every message, oldest first. */
-  list(): GlobalMessage[] {
+  async list(): Promise<GlobalMessage[]> {
     return this.db.select(columns).from(globalMessages).orderBy(asc(globalMessages.id)).all();
   }
 
-  create(m: Omit<GlobalMessage, "uuid">): GlobalMessage {
+  async create(m: Omit<GlobalMessage, "uuid">): Promise<GlobalMessage> {
     return this.db.insert(globalMessages).values({ ...m, uuid: crypto.randomUUID() }).returning(columns).get();
   }
 
   /** Deletes the message; false when no message has this uuid. */
-  delete(uuid: string): boolean {
+  async delete(uuid: string): Promise<boolean> {
     return this.db.delete(globalMessages).where(eq(globalMessages.uuid, uuid)).returning({ id: globalMessages.id }).all().length > 0;
   }
 }

@@ -16,7 +16,7 @@ export class HealthProbeStore {
   constructor(private readonly db: MetaDb) {}
 
   /** A query on a table of the schema: the connection answers and the migrations ran. */
-  read(): ProbeOutcome {
+  async read(): Promise<ProbeOutcome> {
     try {
       this.db.select({ n: sql<number>`count(*)` }).from(healthProbes).all();
       return { ok: true };
@@ -26,7 +26,7 @@ export class HealthProbeStore {
   }
 
   /** Commits a fresh token, then reads it back. */
-  writeAndRead(token: string, nowMs: number): ProbeOutcome {
+  async writeAndRead(token: string, nowMs: number): Promise<ProbeOutcome> {
     try {
       this.db
         .insert(healthProbes)

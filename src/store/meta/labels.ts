@@ -58,7 +58,7 @@ export class LabelStore {
   }
 
   /** The manifest's labels in the order they were added; `keyPrefix` keeps keys starting with it. */
-  list(manifestId: number, keyPrefix?: string): Label[] {
+  async list(manifestId: number, keyPrefix?: string): Promise<Label[]> {
     return this.db
       .select(columns)
       .from(manifestLabels)
@@ -73,7 +73,7 @@ export class LabelStore {
       .all() as Label[];
   }
 
-  get(manifestId: number, uuid: string): Label | undefined {
+  async get(manifestId: number, uuid: string): Promise<Label | undefined> {
     return this.db
       .select(columns)
       .from(manifestLabels)
@@ -82,7 +82,7 @@ export class LabelStore {
   }
 
   /** Adds a label as given; callers check keys and media types (oci/labelRules) first. */
-  add(label: NewLabel): Label {
+  async add(label: NewLabel): Promise<Label> {
     return this.db
       .insert(manifestLabels)
       .values({ ...label, uuid: crypto.randomUUID() })
@@ -90,7 +90,7 @@ export class LabelStore {
       .get() as Label;
   }
 
-  delete(manifestId: number, uuid: string): DeleteLabelOutcome {
+  async delete(manifestId: number, uuid: string): Promise<DeleteLabelOutcome> {
     return this.db.transaction((tx): DeleteLabelOutcome => {
       const found = tx
         .select({ id: manifestLabels.id, sourceType: manifestLabels.sourceType })
@@ -109,7 +109,7 @@ export class LabelStore {
    * manifest already has such labels: a push of the same manifest again adds nothing. True when
    * they were stored now, so their special meanings apply once, as in Quay.
    */
-  addFromManifest(manifestId: number, labels: Record<string, string>): boolean {
+  async addFromManifest(manifestId: number, labels: Record<string, string>): Promise<boolean> {
     const entries = Object.entries(labels);
     if (!entries.length) return false;
     return this.db.transaction(() => {

@@ -6,12 +6,12 @@ import { repositories, stars } from "../schema";
 export class StarStore {
   constructor(private readonly db: MetaDb) {}
 
-  star(userId: number, repositoryId: number): void {
+  async star(userId: number, repositoryId: number): Promise<void> {
     this.db.insert(stars).values({ userId, repositoryId }).onConflictDoNothing().run();
   }
 
   /** False when the user had not starred it. */
-  unstar(userId: number, repositoryId: number): boolean {
+  async unstar(userId: number, repositoryId: number): Promise<boolean> {
     return (
       this.db
         .delete(stars)
@@ -22,7 +22,7 @@ export class StarStore {
   }
 
   /** Full names of the user's starred repositories in name order, after `after`. */
-  starredBy(userId: number, after: string | undefined, limit: number): string[] {
+  async starredBy(userId: number, after: string | undefined, limit: number): Promise<string[]> {
     const conditions = [eq(stars.userId, userId)];
     if (after !== undefined) conditions.push(gt(repositories.fullName, after));
     return this.db
@@ -37,7 +37,7 @@ export class StarStore {
   }
 
   /** How many users starred each of these repositories (absent: none). */
-  countsFor(repositoryIds: number[]): Map<number, number> {
+  async countsFor(repositoryIds: number[]): Promise<Map<number, number>> {
     if (!repositoryIds.length) return new Map();
     const rows = this.db
       .select({ id: stars.repositoryId, n: count() })
@@ -49,7 +49,7 @@ export class StarStore {
   }
 
   /** Which of these repositories the user starred. */
-  starredAmong(userId: number, repositoryIds: number[]): Set<number> {
+  async starredAmong(userId: number, repositoryIds: number[]): Promise<Set<number>> {
     if (!repositoryIds.length) return new Set();
     return new Set(
       this.db

@@ -35,7 +35,7 @@ function load(): Promise<Prepared> {
   }
   prepared ??= import("../build/bundle").then(async ({ buildUi }) => prepare(await buildUi()));
   // A failed build (a syntax error being typed) is tried again at the next request.
-  prepared.catch(() => (prepared = undefined));
+  void prepared.catch(() => (prepared = undefined));
   return prepared;
 }
 

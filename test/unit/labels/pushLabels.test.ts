@@ -69,8 +69,8 @@ const ref = (id: number) => ({ id, name: "ns/app" });
 const applyWith = (stores: Stores): ApplyLabelEffects => (target, effects) =>
   registryFor(stores).registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR });
 
-const labelsOf = (stores: Stores, manifestId: number) =>
-  Object.fromEntries(stores.labels.list(manifestId).map((l) => [l.key, [l.value, l.mediaType, l.sourceType]]));
+const labelsOf = async (stores: Stores, manifestId: number) =>
+  Object.fromEntries((await stores.labels.list(manifestId)).map((l) => [l.key, [l.value, l.mediaType, l.sourceType]]));
 
 describe("push-time labels", () => {
   test("a Docker image's config labels are stored with source manifest", async () => {
@@ -83,7 +83,7 @@ describe("push-time labels", () => {
       immutableTags: [],
       expiringTags: [],
     });
-    expect(labelsOf(stores, img.id)).toEqual({
+    expect(await labelsOf(stores, img.id)).toEqual({
       maintainer: ["me", "text/plain", "manifest"],
       meta: ['{"a":1}', "application/json", "manifest"],
     });
@@ -94,7 +94,7 @@ describe("push-time labels", () => {
     const r = repo(stores);
     const img = await pushImage(stores, r, { labels: { a: "config", b: "config" }, annotations: { b: "annotation", c: "annotation" } });
     await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest });
-    expect(labelsOf(stores, img.id)).toEqual({
+    expect(await labelsOf(stores, img.id)).toEqual({
       a: ["config", "text/plain", "manifest"],
       b: ["annotation", "text/plain", "manifest"],
       c: ["annotation", "text/plain", "manifest"],
@@ -106,7 +106,7 @@ describe("push-time labels", () => {
     const r = repo(stores);
     const img = await pushImage(stores, r, { configMediaType: "application/vnd.example+json", config: enc.encode("not json at all"), annotations: { a: "1" } });
     expect((await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).kind).toBe("labelled");
-    expect(labelsOf(stores, img.id)).toEqual({ a: ["1", "text/plain", "manifest"] });
+    expect(await labelsOf(stores, img.id)).toEqual({ a: ["1", "text/plain", "manifest"] });
   });
 
   test("quay.expires-after sets the tags' expiry from their start", async () => {
@@ -134,7 +134,7 @@ describe("push-time labels", () => {
     const many = (n: number) => ({ ...Object.fromEntries(Array.from({ length: n - 1 }, (_, i) => [`k${i}`, "v"])), "quay.immutable": "true" });
     const over = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS + 1), tag: "over" });
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: over.digest })).toEqual({ kind: "tooManyLabels", count: MAX_IMAGE_LABELS + 1 });
-    expect(stores.labels.list(over.id)).toEqual([]);
+    expect(await stores.labels.list(over.id)).toEqual([]);
     const at = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS), tag: "at" });
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: at.digest })).toMatchObject({ kind: "labelled", count: MAX_IMAGE_LABELS, immutableTags: ["at"] });
   });
@@ -146,7 +146,7 @@ describe("push-time labels", () => {
     await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest });
     expect((await registryFor(stores).registry.putTag({ repo: ref(r), tag: "v2", digest: img.digest, actor: SYSTEM_ACTOR })).kind).toBe("ok");
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual({ kind: "alreadyLabelled" });
-    expect(stores.labels.list(img.id)).toHaveLength(2);
+    expect(await stores.labels.list(img.id)).toHaveLength(2);
     const [v2] = stores.tags.history(r, { name: "v2", offset: 0, limit: 1 });
     expect(v2!.expiresMs).toBeUndefined();
   });
@@ -159,7 +159,7 @@ describe("push-time labels", () => {
     const r = repo(stores);
     const img = await pushImage(stores, r, spec);
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual(want as any);
-    expect(stores.labels.list(img.id)).toEqual([]);
+    expect(await stores.labels.list(img.id)).toEqual([]);
   });
 
   test("a config over the cap is not read", async () => {
@@ -168,7 +168,7 @@ describe("push-time labels", () => {
     const img = await pushImage(stores, r, { labels: { a: "1" } });
     const outcome = await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest }, 16);
     expect(outcome.kind).toBe("configUnreadable");
-    expect(stores.labels.list(img.id)).toEqual([]);
+    expect(await stores.labels.list(img.id)).toEqual([]);
   });
 
   test("an unknown manifest is nothing to label", async () => {

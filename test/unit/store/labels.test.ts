@@ -13,23 +13,23 @@ function manifest() {
 }
 
 describe("LabelStore", () => {
-  test("add answers the label with a uuid; get and list find it", () => {
+  test("add answers the label with a uuid; get and list find it", async () => {
     const { stores, id } = manifest();
-    const label = stores.labels.add({ manifestId: id, key: "team", value: "web", mediaType: "text/plain", sourceType: "api" });
+    const label = await stores.labels.add({ manifestId: id, key: "team", value: "web", mediaType: "text/plain", sourceType: "api" });
     expect(label).toMatchObject({ key: "team", value: "web", mediaType: "text/plain", sourceType: "api" });
     expect(label.uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof label.createdMs).toBe("number");
-    expect(stores.labels.get(id, label.uuid)).toEqual(label);
-    expect(stores.labels.list(id)).toEqual([label]);
+    expect(await stores.labels.get(id, label.uuid)).toEqual(label);
+    expect(await stores.labels.list(id)).toEqual([label]);
   });
 
-  test("labels belong to one manifest", () => {
+  test("labels belong to one manifest", async () => {
     const one = manifest();
     const other = putManifest(one.stores, one.repoId, "other");
-    const label = one.stores.labels.add({ manifestId: one.id, key: "a", value: "1", mediaType: "text/plain", sourceType: "api" });
-    expect(one.stores.labels.get(other.id!, label.uuid)).toBeUndefined();
-    expect(one.stores.labels.list(other.id!)).toEqual([]);
-    expect(one.stores.labels.delete(other.id!, label.uuid)).toBe("notFound");
+    const label = await one.stores.labels.add({ manifestId: one.id, key: "a", value: "1", mediaType: "text/plain", sourceType: "api" });
+    expect(await one.stores.labels.get(other.id!, label.uuid)).toBeUndefined();
+    expect(await one.stores.labels.list(other.id!)).toEqual([]);
+    expect(await one.stores.labels.delete(other.id!, label.uuid)).toBe("notFound");
   });
 
   test.each([
@@ -40,55 +40,55 @@ describe("LabelStore", () => {
     ["com%", ["com%x"]], // no wildcards
     ["com_", []],
     ["zzz", []],
-  ])("list with prefix %p", (prefix, want) => {
+  ])("list with prefix %p", async (prefix, want) => {
     const { stores, id } = manifest();
     for (const key of ["com.example.a", "com.example.b", "org.x", "com%x"])
-      stores.labels.add({ manifestId: id, key, value: "v", mediaType: "text/plain", sourceType: "api" });
-    expect(stores.labels.list(id, prefix || undefined).map((l) => l.key)).toEqual(want);
+      await stores.labels.add({ manifestId: id, key, value: "v", mediaType: "text/plain", sourceType: "api" });
+    expect((await stores.labels.list(id, prefix || undefined)).map((l) => l.key)).toEqual(want);
   });
 
   test.each([
     ["api", "ok"],
     ["manifest", "readOnly"],
     ["internal", "readOnly"],
-  ] as const)("delete of a label from %s: %s", (sourceType, want) => {
+  ] as const)("delete of a label from %s: %s", async (sourceType, want) => {
     const { stores, id } = manifest();
-    const label = stores.labels.add({ manifestId: id, key: "a", value: "1", mediaType: "text/plain", sourceType });
-    expect(stores.labels.delete(id, label.uuid)).toBe(want);
-    expect(stores.labels.get(id, label.uuid) === undefined).toBe(want === "ok");
-    expect(stores.labels.delete(id, crypto.randomUUID())).toBe("notFound");
+    const label = await stores.labels.add({ manifestId: id, key: "a", value: "1", mediaType: "text/plain", sourceType });
+    expect(await stores.labels.delete(id, label.uuid)).toBe(want);
+    expect(await stores.labels.get(id, label.uuid) === undefined).toBe(want === "ok");
+    expect(await stores.labels.delete(id, crypto.randomUUID())).toBe("notFound");
   });
 
-  test("addFromManifest stores once, inferring media types", () => {
+  test("addFromManifest stores once, inferring media types", async () => {
     const { stores, id } = manifest();
-    expect(stores.labels.addFromManifest(id, { a: "1", j: '{"x":1}' })).toBe(true);
-    expect(stores.labels.addFromManifest(id, { a: "1", j: '{"x":1}', extra: "no" })).toBe(false);
-    expect(stores.labels.list(id).map((l) => [l.key, l.value, l.mediaType, l.sourceType])).toEqual([
+    expect(await stores.labels.addFromManifest(id, { a: "1", j: '{"x":1}' })).toBe(true);
+    expect(await stores.labels.addFromManifest(id, { a: "1", j: '{"x":1}', extra: "no" })).toBe(false);
+    expect((await stores.labels.list(id)).map((l) => [l.key, l.value, l.mediaType, l.sourceType])).toEqual([
       ["a", "1", "text/plain", "manifest"],
       ["j", '{"x":1}', "application/json", "manifest"],
     ]);
   });
 
-  test("addFromManifest with nothing stores nothing; API labels do not count as the manifest's", () => {
+  test("addFromManifest with nothing stores nothing; API labels do not count as the manifest's", async () => {
     const { stores, id } = manifest();
-    expect(stores.labels.addFromManifest(id, {})).toBe(false);
-    stores.labels.add({ manifestId: id, key: "mine", value: "1", mediaType: "text/plain", sourceType: "api" });
-    expect(stores.labels.addFromManifest(id, { a: "1" })).toBe(true);
-    expect(stores.labels.list(id)).toHaveLength(2);
+    expect(await stores.labels.addFromManifest(id, {})).toBe(false);
+    await stores.labels.add({ manifestId: id, key: "mine", value: "1", mediaType: "text/plain", sourceType: "api" });
+    expect(await stores.labels.addFromManifest(id, { a: "1" })).toBe(true);
+    expect(await stores.labels.list(id)).toHaveLength(2);
   });
 
-  test("many labels go in at once", () => {
+  test("many labels go in at once", async () => {
     const { stores, id } = manifest();
     const many = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, `v${i}`]));
-    expect(stores.labels.addFromManifest(id, many)).toBe(true);
-    expect(stores.labels.list(id)).toHaveLength(2000);
+    expect(await stores.labels.addFromManifest(id, many)).toBe(true);
+    expect(await stores.labels.list(id)).toHaveLength(2000);
   });
 
   test("labels go with their manifest", async () => {
     const { stores, repoId, id, digest } = manifest();
-    stores.labels.add({ manifestId: id, key: "a", value: "1", mediaType: "text/plain", sourceType: "api" });
+    await stores.labels.add({ manifestId: id, key: "a", value: "1", mediaType: "text/plain", sourceType: "api" });
     const repo = { id: repoId, name: "ns/app" };
     expect(await registryFor(stores).registry.deleteManifest({ repo, digest, actor: SYSTEM_ACTOR })).toEqual({ kind: "ok", tags: [] });
-    expect(stores.labels.list(id)).toEqual([]);
+    expect(await stores.labels.list(id)).toEqual([]);
   });
 });
