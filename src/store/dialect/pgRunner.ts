@@ -16,6 +16,8 @@ async function exec(scope: Scope, root: Scope, step: Step): Promise<unknown> {
     // A statement prepared on the pool would run outside the transaction: inside one it is built again on it.
     const query = (scope === root ? step.query.prepared : step.query.build(scope)) as PreparedPg;
     result = await query.execute(step.params);
+  } else if (step.op === "oneLocked") {
+    result = await (step.query as { for(strength: "update"): PromiseLike<unknown> }).for("update");
   } else {
     result = await (step.query as PromiseLike<unknown>);
   }
@@ -23,6 +25,7 @@ async function exec(scope: Scope, root: Scope, step: Step): Promise<unknown> {
     case "all":
       return result;
     case "one":
+    case "oneLocked":
       return result[0];
     case "changes":
       // Bun.sql's result: rows with the command's row count.

@@ -30,7 +30,7 @@ export interface Scope {
 
 /** A query handed to the runner, and how its result is wanted. */
 export type Step =
-  | { op: "all" | "one" | "changes"; query: object; params?: undefined }
+  | { op: "all" | "one" | "changes" | "oneLocked"; query: object; params?: undefined }
   | { op: "all" | "one" | "changes"; query: Statement<object>; params: Record<string, unknown> };
 
 /** A store body: yields steps, gets their results, returns the method's answer. */
@@ -77,12 +77,22 @@ export function* one<Q extends object>(query: Q | Statement<Q>, params?: Record<
   return (yield step("one", query, params)) as Row<Q>;
 }
 
+/**
+ * The first row of a select, locked until the transaction ends: what a guard-then-write body
+ * reads before it writes. PostgreSQL: `SELECT … FOR UPDATE` (a concurrent transaction waits, then
+ * reads the row as committed). SQLite: a plain read; its bodies never interleave (one connection,
+ * run synchronously) and other processes wait for the write lock.
+ */
+export function* oneLocked<Q extends object>(query: Q): Generator<Step, Row<Q>, unknown> {
+  return (yield { op: "oneLocked", query }) as Row<Q>;
+}
+
 /** Runs an insert, update or delete without `returning`; answers how many rows it changed. */
 export function* changes(query: object, params?: Record<string, unknown>): Generator<Step, number, unknown> {
   return (yield step("changes", query, params)) as number;
 }
 
-function step(op: Step["op"], query: object, params: Record<string, unknown> | undefined): Step {
+function step(op: "all" | "one" | "changes", query: object, params: Record<string, unknown> | undefined): Step {
   if (query instanceof Statement) return { op, query, params: params ?? {} };
   return { op, query } as Step;
 }

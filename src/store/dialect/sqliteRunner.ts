@@ -21,6 +21,7 @@ function exec(step: Step): unknown {
     case "all":
       return statement ? query.all(step.params) : query.all();
     case "one":
+    case "oneLocked":
       return statement ? query.get(step.params) : query.get();
     case "changes":
       return (statement ? query.run(step.params) : query.run()).changes;

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { inferLabelMediaType, type LabelSourceType } from "../../oci";
-import { all, changes, one, type Program, type Runner, type Tables } from "../dialect/program";
+import { all, changes, one, oneLocked, type Program, type Runner, type Tables } from "../dialect/program";
 
 export interface Label {
   uuid: string;
@@ -86,7 +86,8 @@ export class LabelStore {
   delete(manifestId: number, uuid: string): Promise<DeleteLabelOutcome> {
     return this.q.transaction(function* ({ db, t }): Program<DeleteLabelOutcome> {
       const l = t.manifestLabels;
-      const found = yield* one(
+      // Locked: of two deletes at once on PostgreSQL, the second finds nothing.
+      const found = yield* oneLocked(
         db.select({ id: l.id, sourceType: l.sourceType }).from(l).where(and(eq(l.manifestId, manifestId), eq(l.uuid, uuid))),
       );
       if (!found) return "notFound";
@@ -105,7 +106,9 @@ export class LabelStore {
     const entries = Object.entries(labels);
     if (!entries.length) return false;
     const push = this.push;
-    return this.q.transaction(function* () {
+    return this.q.transaction(function* ({ db, t }) {
+      // The manifest row, locked: two pushes of one manifest at once on PostgreSQL store its labels once.
+      yield* oneLocked(db.select({ id: t.manifests.id }).from(t.manifests).where(eq(t.manifests.id, manifestId)));
       if (yield* one(push.labelledFromManifest, { manifest: manifestId })) return false;
       for (const [key, value] of entries) {
         yield* changes(push.insertFromManifest, { uuid: crypto.randomUUID(), manifest: manifestId, key, value, mediaType: inferLabelMediaType(value) });

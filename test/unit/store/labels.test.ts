@@ -98,4 +98,13 @@ describeEachDialect("labels.test.ts", "LabelStore", (backend) => {
     await expect(labels.addFromManifest(999_999, { a: "1" })).rejects.toThrow();
     expect(await labels.list(999_999)).toEqual([]);
   });
+  test("pushes of one manifest at once store its labels once; deletes at once succeed once", async () => {
+    const { labels, id } = await manifest();
+    const stored = await Promise.all(Array.from({ length: 6 }, () => labels.addFromManifest(id, { a: "1", b: "2" })));
+    expect(stored.filter(Boolean)).toHaveLength(1);
+    expect((await labels.list(id)).map((l) => l.key)).toEqual(["a", "b"]);
+    const label = await labels.add({ manifestId: id, key: "mine", value: "1", mediaType: "text/plain", sourceType: "api" });
+    const deleted = await Promise.all(Array.from({ length: 4 }, () => labels.delete(id, label.uuid)));
+    expect(deleted.sort()).toEqual(["notFound", "notFound", "notFound", "ok"]);
+  });
 });
