@@ -6,11 +6,22 @@ import { driveAsync } from "./drive";
 import { pgFragments } from "./fragments";
 import { Statement, type QueryBuilder, type Runner, type Scope, type Step, type Tables } from "./program";
 
+interface PgTransactional {
+  transaction<T>(body: (tx: unknown) => Promise<T>): Promise<T>;
+}
+
 interface PreparedPg {
   execute(params?: Record<string, unknown>): Promise<unknown>;
 }
 
 async function exec(scope: Scope, root: Scope, step: Step): Promise<unknown> {
+  if (step.op === "attempt") {
+    // drizzle: a transaction inside a transaction is a SAVEPOINT.
+    return (scope.db as unknown as PgTransactional).transaction(async (tx) => {
+      const inner: Scope = { ...scope, db: tx as QueryBuilder };
+      return driveAsync(step.body(inner), (s) => exec(inner, root, s));
+    });
+  }
   let result: any;
   if (step.query instanceof Statement) {
     // A statement prepared on the pool would run outside the transaction: inside one it is built again on it.

@@ -31,7 +31,8 @@ export interface Scope {
 /** A query handed to the runner, and how its result is wanted. */
 export type Step =
   | { op: "all" | "one" | "changes" | "oneLocked"; query: object; params?: undefined }
-  | { op: "all" | "one" | "changes"; query: Statement<object>; params: Record<string, unknown> };
+  | { op: "all" | "one" | "changes"; query: Statement<object>; params: Record<string, unknown> }
+  | { op: "attempt"; body: Body<unknown> };
 
 /** A store body: yields steps, gets their results, returns the method's answer. */
 export type Program<T> = Generator<Step, T, unknown>;
@@ -85,6 +86,16 @@ export function* one<Q extends object>(query: Q | Statement<Q>, params?: Record<
  */
 export function* oneLocked<Q extends object>(query: Q): Generator<Step, Row<Q>, unknown> {
   return (yield { op: "oneLocked", query }) as Row<Q>;
+}
+
+/**
+ * Runs `body` all or nothing inside the current body (a SAVEPOINT in a transaction, on both
+ * dialects): when it throws, its own steps are undone and the error comes out here, and the
+ * enclosing transaction may go on. A body that catches a failed query inside a transaction needs
+ * this: PostgreSQL refuses every later statement of a transaction after an error, SQLite does not.
+ */
+export function* attempt<T>(body: Body<T>): Generator<Step, T, unknown> {
+  return (yield { op: "attempt", body }) as T;
 }
 
 /** Runs an insert, update or delete without `returning`; answers how many rows it changed. */

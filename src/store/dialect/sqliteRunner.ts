@@ -13,7 +13,11 @@ interface SyncQuery {
   run(params?: unknown): { changes: number };
 }
 
-function exec(step: Step): unknown {
+function exec(scope: Scope, step: Step): unknown {
+  if (step.op === "attempt") {
+    // drizzle: a transaction inside a transaction is a SAVEPOINT.
+    return (scope.db as unknown as Pick<MetaDb, "transaction">).transaction((tx) => driveSync(step.body({ ...scope, db: tx }), (s) => exec({ ...scope, db: tx }, s)));
+  }
   const statement = step.query instanceof Statement;
   // A Statement was prepared on the same connection, so it runs inside the transaction too.
   const query = (statement ? (step.query as Statement<object>).prepared : step.query) as SyncQuery;
@@ -34,7 +38,7 @@ export function sqliteRunner(db: MetaDb): Runner {
     dialect: "sqlite",
     run(body) {
       try {
-        return Promise.resolve(driveSync(body(root), exec));
+        return Promise.resolve(driveSync(body(root), (step) => exec(root, step)));
       } catch (e) {
         return Promise.reject(e);
       }
@@ -42,7 +46,12 @@ export function sqliteRunner(db: MetaDb): Runner {
     transaction(body, options) {
       try {
         const config = options?.immediate ? { behavior: "immediate" as const } : undefined;
-        return Promise.resolve(db.transaction((tx) => driveSync(body({ ...root, db: tx }), exec), config));
+        return Promise.resolve(
+          db.transaction((tx) => {
+            const scope: Scope = { ...root, db: tx };
+            return driveSync(body(scope), (step) => exec(scope, step));
+          }, config),
+        );
       } catch (e) {
         return Promise.reject(e);
       }

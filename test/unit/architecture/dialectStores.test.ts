@@ -17,6 +17,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/from "\.\.\/db"|\bMetaDb\b/, "takes the SQLite database: take a Runner"],
   [/\.transaction\(\s*\(|\.transaction\(\s*async/, "opens a transaction itself: runner.transaction(function* …)"],
   [/\bawait\b[^;]*\b(db|tx)\./, "awaits a query: yield* it"],
+  [/constraint failed|duplicate key/i, "matches an error's text: constraintViolated(e) (src/store/dialect/errors.ts)"],
   [/unixepoch|json_extract|\bMAX\(|\bILIKE\b|\bLIKE\b|\bIS NOT DISTINCT\b|PRAGMA/, "dialect-specific SQL: use scope.sql (src/store/dialect/fragments.ts)"],
 ];
 
@@ -49,6 +50,7 @@ test.each([
   ["sql`json_extract(${c}, '$.count')`", 1],
   ["prepared.run({ id: 1 });", 1],
   ["const q = db.select().from(t.stars).prepare();", 1],
+  ['if (String(e).includes("UNIQUE constraint failed")) return "exists";', 1],
   ["const n = map.get(key);", 0],
   ["return this.q.run(function* ({ db, t }) {", 0],
   ["prepared.values();", 1],

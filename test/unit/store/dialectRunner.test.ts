@@ -3,7 +3,8 @@
 // row counts, and the SQL spelled per dialect (fragments) meaning the same on both.
 import { expect, test } from "bun:test";
 import { count, eq, sql, sum } from "drizzle-orm";
-import { all, changes, one, type Runner } from "../../../src/store/dialect/program";
+import { all, attempt, changes, one, type Runner } from "../../../src/store/dialect/program";
+import { constraintViolated } from "../../../src/store/dialect/errors";
 import { asNumber } from "../../../src/store/dialect/fragments";
 import { describeEachDialect } from "./eachDialect";
 
@@ -46,6 +47,52 @@ describeEachDialect("dialectRunner.test.ts", "store runner", (backend) => {
     });
     expect(outcome).toBe("refused");
     expect(await contents(runner)).toEqual(["first"]);
+  });
+
+  test("constraintViolated names the constraint in either dialect's error", async () => {
+    const { runner } = backend();
+    const taken = message("first");
+    const failure = (body: Parameters<Runner["run"]>[0]) => runner.run(body).then(() => undefined, (e: unknown) => e);
+    await runner.run(function* ({ db, t }) {
+      yield* changes(db.insert(t.globalMessages).values(taken));
+    });
+    const unique = await failure(function* ({ db, t }) {
+      yield* changes(db.insert(t.globalMessages).values({ ...message("again"), uuid: taken.uuid }));
+    });
+    const foreignKey = await failure(function* ({ db, t }) {
+      yield* changes(db.insert(t.stars).values({ userId: 999, repositoryId: 999 }));
+    });
+    const other = await failure(function* ({ db, t }) {
+      yield* all(db.select({ x: sql`no_such_function()` }).from(t.globalMessages));
+    });
+    expect([constraintViolated(unique), constraintViolated(foreignKey), constraintViolated(other), constraintViolated(undefined)]).toEqual([
+      "unique",
+      "foreignKey",
+      undefined,
+      undefined,
+    ]);
+  });
+
+  test("attempt: a failed part of a transaction is undone alone, and the transaction goes on", async () => {
+    const { runner } = backend();
+    const taken = message("first");
+    const outcome = await runner.transaction(function* ({ db, t }) {
+      yield* changes(db.insert(t.globalMessages).values(taken));
+      let refused = false;
+      try {
+        yield* attempt(function* ({ db }) {
+          yield* changes(db.insert(t.globalMessages).values(message("inside the attempt")));
+          yield* changes(db.insert(t.globalMessages).values({ ...message("duplicate"), uuid: taken.uuid }));
+        });
+      } catch (e) {
+        refused = constraintViolated(e) === "unique";
+      }
+      // PostgreSQL refuses this statement unless the failure was confined to its savepoint.
+      yield* changes(db.insert(t.globalMessages).values(message("after")));
+      return refused;
+    });
+    expect(outcome).toBe(true);
+    expect(await contents(runner)).toEqual(["first", "after"]);
   });
 
   test("changes counts rows; one answers undefined for none; count() and asNumber read numbers", async () => {
