@@ -34,11 +34,12 @@ function exec(scope: Scope, step: Step): unknown {
 
 export function sqliteRunner(db: MetaDb): Runner {
   const root: Scope = { dialect: "sqlite", db, t: tables, sql: sqliteFragments };
+  const execRoot = (step: Step) => exec(root, step);
   return {
     dialect: "sqlite",
     run(body) {
       try {
-        return Promise.resolve(driveSync(body(root), (step) => exec(root, step)));
+        return Promise.resolve(driveSync(body(root), execRoot));
       } catch (e) {
         return Promise.reject(e);
       }
