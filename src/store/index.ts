@@ -37,6 +37,7 @@ import { ProxyCacheStore } from "./meta/proxyCaches";
 import { ProxyCacheTagStore } from "./meta/proxyCacheTags";
 import { CollectionReads } from "./meta/collection";
 import { IntegrityReads } from "./meta/integrity";
+import { sqliteRunner } from "./dialect/sqliteRunner";
 
 export interface Stores {
   db: MetaDb;
@@ -123,6 +124,8 @@ export function openStores(opts: StoreOptions): Stores {
   const prototypes = new PrototypeStore(db);
   const quotas = new QuotaStore(db);
   const quotaUsage = new QuotaUsageStore(db);
+  // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
+  const runner = sqliteRunner(db);
   return {
     db,
     blobs,
@@ -144,17 +147,17 @@ export function openStores(opts: StoreOptions): Stores {
     permissions,
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
-    stars: new StarStore(db),
+    stars: new StarStore(runner),
     notifications: new NotificationStore(db),
     oauth: new OAuthStore(db),
-    labels: new LabelStore(db),
+    labels: new LabelStore(runner),
     prototypes,
-    messages: new GlobalMessageStore(db),
+    messages: new GlobalMessageStore(runner),
     auditLog,
     auditWriter,
     autoPrunePolicies: new AutoPrunePolicyStore(db),
     immutabilityPolicies: new ImmutabilityPolicyStore(db),
-    health: new HealthProbeStore(db),
+    health: new HealthProbeStore(runner),
     quotas,
     quotaUsage,
     mirrors: new MirrorStore(db, new FieldCipher(databaseSecret, "mirror credential"), opts.clock),

@@ -1,6 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { globalMessages } from "../schema";
+import { all, changes, type Runner, type Tables } from "../dialect/program";
 
 export type MessageMediaType = "text/plain" | "text/markdown";
 export type MessageSeverity = "info" | "warning" | "error";
@@ -12,28 +11,30 @@ export interface GlobalMessage {
   severity: MessageSeverity;
 }
 
-const columns = {
-  uuid: globalMessages.uuid,
-  content: globalMessages.content,
-  mediaType: globalMessages.mediaType,
-  severity: globalMessages.severity,
-};
+const columns = ({ globalMessages: m }: Tables) => ({ uuid: m.uuid, content: m.content, mediaType: m.mediaType, severity: m.severity });
 
 /** Global messages: the banners superusers post for every user (Quay's Messages). */
 export class GlobalMessageStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(private readonly q: Runner) {}
 
   /** Every message, oldest first. */
-  async list(): Promise<GlobalMessage[]> {
-    return this.db.select(columns).from(globalMessages).orderBy(asc(globalMessages.id)).all();
+  list(): Promise<GlobalMessage[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(db.select(columns(t)).from(t.globalMessages).orderBy(asc(t.globalMessages.id)));
+    });
   }
 
-  async create(m: Omit<GlobalMessage, "uuid">): Promise<GlobalMessage> {
-    return this.db.insert(globalMessages).values({ ...m, uuid: crypto.randomUUID() }).returning(columns).get();
+  create(m: Omit<GlobalMessage, "uuid">): Promise<GlobalMessage> {
+    return this.q.run(function* ({ db, t }) {
+      const [created] = yield* all(db.insert(t.globalMessages).values({ ...m, uuid: crypto.randomUUID() }).returning(columns(t)));
+      return created!;
+    });
   }
 
   /** Deletes the message; false when no message has this uuid. */
-  async delete(uuid: string): Promise<boolean> {
-    return this.db.delete(globalMessages).where(eq(globalMessages.uuid, uuid)).returning({ id: globalMessages.id }).all().length > 0;
+  delete(uuid: string): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* changes(db.delete(t.globalMessages).where(eq(t.globalMessages.uuid, uuid)))) > 0;
+    });
   }
 }

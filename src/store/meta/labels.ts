@@ -1,7 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { inferLabelMediaType, type LabelSourceType } from "../../oci";
-import type { MetaDb } from "../db";
-import { manifestLabels } from "../schema";
+import { all, changes, one, oneLocked, type Program, type Runner, type Tables } from "../dialect/program";
 
 export interface Label {
   uuid: string;
@@ -23,83 +22,77 @@ export interface NewLabel {
 /** "readOnly": only labels added over API v1 may be deleted (Quay's mutable source type). */
 export type DeleteLabelOutcome = "ok" | "notFound" | "readOnly";
 
-const columns = {
-  uuid: manifestLabels.uuid,
-  key: manifestLabels.key,
-  value: manifestLabels.value,
-  mediaType: manifestLabels.mediaType,
-  sourceType: manifestLabels.sourceType,
-  createdMs: manifestLabels.createdMs,
-};
+const columns = ({ manifestLabels: l }: Tables) => ({
+  uuid: l.uuid,
+  key: l.key,
+  value: l.value,
+  mediaType: l.mediaType,
+  sourceType: l.sourceType,
+  createdMs: l.createdMs,
+});
 
-/** Labels on manifests: from the image at push time, or added and removed over API v1. */
-/** What every labelled push runs (applyPushLabels), prepared once: building them cost more than running them. */
-function preparePushStatements(db: MetaDb) {
+/** What every labelled push runs (applyPushLabels), built once: building them cost more than running them. */
+function pushStatements(q: Runner) {
   const p = sql.placeholder;
   return {
-    labelledFromManifest: db
-      .select({ id: manifestLabels.id })
-      .from(manifestLabels)
-      .where(and(eq(manifestLabels.manifestId, p("manifest")), eq(manifestLabels.sourceType, "manifest")))
-      .limit(1)
-      .prepare(),
-    insertFromManifest: db
-      .insert(manifestLabels)
-      .values({ uuid: p("uuid"), manifestId: p("manifest"), key: p("key"), value: p("value"), mediaType: p("mediaType"), sourceType: "manifest" })
-      .prepare(),
+    labelledFromManifest: q.statement(({ db, t }) =>
+      db
+        .select({ id: t.manifestLabels.id })
+        .from(t.manifestLabels)
+        .where(and(eq(t.manifestLabels.manifestId, p("manifest")), eq(t.manifestLabels.sourceType, "manifest")))
+        .limit(1),
+    ),
+    insertFromManifest: q.statement(({ db, t }) =>
+      db
+        .insert(t.manifestLabels)
+        .values({ uuid: p("uuid"), manifestId: p("manifest"), key: p("key"), value: p("value"), mediaType: p("mediaType"), sourceType: "manifest" }),
+    ),
   };
 }
 
+/** Labels on manifests: from the image at push time, or added and removed over API v1. */
 export class LabelStore {
-  private readonly push: ReturnType<typeof preparePushStatements>;
+  private readonly push: ReturnType<typeof pushStatements>;
 
-  constructor(private readonly db: MetaDb) {
-    this.push = preparePushStatements(db);
+  constructor(private readonly q: Runner) {
+    this.push = pushStatements(q);
   }
 
   /** The manifest's labels in the order they were added; `keyPrefix` keeps keys starting with it. */
-  async list(manifestId: number, keyPrefix?: string): Promise<Label[]> {
-    return this.db
-      .select(columns)
-      .from(manifestLabels)
-      .where(
-        and(
-          eq(manifestLabels.manifestId, manifestId),
-          // substr rather than LIKE: an exact, case-sensitive prefix with no wildcards to escape.
-          keyPrefix ? sql`substr(${manifestLabels.key}, 1, ${keyPrefix.length}) = ${keyPrefix}` : undefined,
-        ),
-      )
-      .orderBy(asc(manifestLabels.id))
-      .all() as Label[];
+  list(manifestId: number, keyPrefix?: string): Promise<Label[]> {
+    return this.q.run(function* ({ db, t }) {
+      const l = t.manifestLabels;
+      // substr rather than LIKE: an exact, case-sensitive prefix with no wildcards to escape (both dialects have it).
+      const prefix = keyPrefix ? sql`substr(${l.key}, 1, ${keyPrefix.length}) = ${keyPrefix}` : undefined;
+      return (yield* all(db.select(columns(t)).from(l).where(and(eq(l.manifestId, manifestId), prefix)).orderBy(asc(l.id)))) as Label[];
+    });
   }
 
-  async get(manifestId: number, uuid: string): Promise<Label | undefined> {
-    return this.db
-      .select(columns)
-      .from(manifestLabels)
-      .where(and(eq(manifestLabels.manifestId, manifestId), eq(manifestLabels.uuid, uuid)))
-      .get() as Label | undefined;
+  get(manifestId: number, uuid: string): Promise<Label | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      const l = t.manifestLabels;
+      return (yield* one(db.select(columns(t)).from(l).where(and(eq(l.manifestId, manifestId), eq(l.uuid, uuid))))) as Label | undefined;
+    });
   }
 
   /** Adds a label as given; callers check keys and media types (oci/labelRules) first. */
-  async add(label: NewLabel): Promise<Label> {
-    return this.db
-      .insert(manifestLabels)
-      .values({ ...label, uuid: crypto.randomUUID() })
-      .returning(columns)
-      .get() as Label;
+  add(label: NewLabel): Promise<Label> {
+    return this.q.run(function* ({ db, t }) {
+      const [added] = yield* all(db.insert(t.manifestLabels).values({ ...label, uuid: crypto.randomUUID() }).returning(columns(t)));
+      return added as Label;
+    });
   }
 
-  async delete(manifestId: number, uuid: string): Promise<DeleteLabelOutcome> {
-    return this.db.transaction((tx): DeleteLabelOutcome => {
-      const found = tx
-        .select({ id: manifestLabels.id, sourceType: manifestLabels.sourceType })
-        .from(manifestLabels)
-        .where(and(eq(manifestLabels.manifestId, manifestId), eq(manifestLabels.uuid, uuid)))
-        .get();
+  delete(manifestId: number, uuid: string): Promise<DeleteLabelOutcome> {
+    return this.q.transaction(function* ({ db, t }): Program<DeleteLabelOutcome> {
+      const l = t.manifestLabels;
+      // Locked: of two deletes at once on PostgreSQL, the second finds nothing.
+      const found = yield* oneLocked(
+        db.select({ id: l.id, sourceType: l.sourceType }).from(l).where(and(eq(l.manifestId, manifestId), eq(l.uuid, uuid))),
+      );
       if (!found) return "notFound";
       if (found.sourceType !== "api") return "readOnly";
-      tx.delete(manifestLabels).where(eq(manifestLabels.id, found.id)).run();
+      yield* changes(db.delete(l).where(eq(l.id, found.id)));
       return "ok";
     });
   }
@@ -112,10 +105,13 @@ export class LabelStore {
   async addFromManifest(manifestId: number, labels: Record<string, string>): Promise<boolean> {
     const entries = Object.entries(labels);
     if (!entries.length) return false;
-    return this.db.transaction(() => {
-      if (this.push.labelledFromManifest.get({ manifest: manifestId })) return false;
+    const push = this.push;
+    return this.q.transaction(function* ({ db, t }) {
+      // The manifest row, locked: two pushes of one manifest at once on PostgreSQL store its labels once.
+      yield* oneLocked(db.select({ id: t.manifests.id }).from(t.manifests).where(eq(t.manifests.id, manifestId)));
+      if (yield* one(push.labelledFromManifest, { manifest: manifestId })) return false;
       for (const [key, value] of entries) {
-        this.push.insertFromManifest.run({ uuid: crypto.randomUUID(), manifest: manifestId, key, value, mediaType: inferLabelMediaType(value) });
+        yield* changes(push.insertFromManifest, { uuid: crypto.randomUUID(), manifest: manifestId, key, value, mediaType: inferLabelMediaType(value) });
       }
       return true;
     });
