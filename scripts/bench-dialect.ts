@@ -150,7 +150,7 @@ for (const name of names) {
 }
 
 // The runner alone: a "query" that costs nothing, so what remains is driving the body.
-const free = { all: () => [] as unknown[], get: () => undefined, run: () => ({ changes: 0 }) };
+const free = { all: () => [] as unknown[], get: () => undefined, run: () => ({ changes: 0 }), toSQL: () => ({}) };
 const freeCases: Record<string, Case> = {
   direct: { name: "", calls: 1, run: async () => free.all() },
   runner: { name: "", calls: 1, run: () => runner.run(function* () { return yield* all(free); }) },

@@ -102,7 +102,7 @@ export function findFloatingPromises(
       // db.transaction(body): bun:sqlite commits an async body at its first await (ARCHITECTURE, Storage).
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "transaction") {
         const body = node.arguments[0];
-        if (body && (ts.isArrowFunction(body) || ts.isFunctionExpression(body)) && (returnsThenable(body) || containsAwait(body.body))) {
+        if (body && (ts.isArrowFunction(body) || ts.isFunctionExpression(body)) && (returnsThenable(body) || containsAwait(body.body)) && !declaredAsync(checker, node)) {
           report(body, "an asynchronous transaction body (bun:sqlite commits at its first await): keep it synchronous");
         }
       }
@@ -134,6 +134,17 @@ export function findFloatingPromises(
 // A parameter typed any, unknown, object or {}, or a bare type parameter of the function itself
 // (not of its class: a Map<K, Promise<V>> stores promises on purpose): a Promise there is
 // almost always a value someone forgot to await.
+/**
+ * Whether the called `transaction` declares an asynchronous body (`(tx) => Promise<T>`, as
+ * PostgreSQL's drizzle transaction does): only bun:sqlite's synchronous one must not get one.
+ */
+function declaredAsync(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
+  const declared = checker.getResolvedSignature(call)?.getDeclaration()?.parameters[0]?.type;
+  if (!declared || !ts.isFunctionTypeNode(declared)) return false;
+  const returned = declared.type;
+  return ts.isTypeReferenceNode(returned) && ts.isIdentifier(returned.typeName) && ["Promise", "PromiseLike"].includes(returned.typeName.text);
+}
+
 function takesAnything(param: ts.ParameterDeclaration, fn: ts.SignatureDeclaration): boolean {
   let t = param.type;
   if (!t) return false;
@@ -142,9 +153,14 @@ function takesAnything(param: ts.ParameterDeclaration, fn: ts.SignatureDeclarati
   if (ts.isTypeLiteralNode(t) && t.members.length === 0) return true;
   if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && !t.typeArguments) {
     const name = t.typeName.text;
-    return (fn.typeParameters ?? []).some((tp) => tp.name.text === name);
+    // A type parameter takes anything unless its constraint says what (`Q extends Query`).
+    return (fn.typeParameters ?? []).some((tp) => tp.name.text === name && (!tp.constraint || anyLike(tp.constraint)));
   }
   return false;
+}
+
+function anyLike(t: ts.TypeNode): boolean {
+  return t.kind === ts.SyntaxKind.AnyKeyword || t.kind === ts.SyntaxKind.UnknownKeyword || t.kind === ts.SyntaxKind.ObjectKeyword || (ts.isTypeLiteralNode(t) && t.members.length === 0);
 }
 
 /** An await in this function body, not counting nested functions. */

@@ -3,6 +3,10 @@
 const later = async (n: number) => n;
 const running = new Map<string, Promise<number>>();
 declare const db: { transaction<T>(body: () => T): T };
+// PostgreSQL's transaction declares an asynchronous body; a runner takes queries it executes itself.
+declare const pg: { transaction<T>(body: (tx: unknown) => Promise<T>): Promise<T> };
+declare function handed<Q extends { then(): unknown }>(query: Q): void;
+declare function anything<Q>(value: Q): void;
 
 export async function cases(list: number[], maybe: Promise<number> | undefined) {
   later(1); // found
@@ -20,5 +24,8 @@ export async function cases(list: number[], maybe: Promise<number> | undefined) 
   Object.assign(body, later(8)); // found
   db.transaction(async () => await later(9)); // found
   db.transaction(() => list.length);
+  await pg.transaction(async () => await later(10));
+  handed(later(11));
+  anything(later(12)); // found
   return [same, shown, many, all, negated];
 }

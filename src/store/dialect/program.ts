@@ -31,7 +31,7 @@ export interface Scope {
 /** A query handed to the runner, and how its result is wanted. */
 export type Step =
   | { op: "all" | "one" | "changes" | "oneLocked"; query: object; params?: undefined }
-  | { op: "all" | "one" | "changes"; query: Statement<object>; params: Record<string, unknown> }
+  | { op: "all" | "one" | "changes"; query: Statement<Query>; params: Record<string, unknown> }
   | { op: "attempt"; body: Body<unknown> };
 
 /** A store body: yields steps, gets their results, returns the method's answer. */
@@ -53,11 +53,14 @@ export interface Runner {
   /** Runs the body in one transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(body: Body<T>, options?: TransactionOptions): Promise<T>;
   /** A query built once per runner (placeholders for its values) and run by `all`/`one`/`changes` with values. */
-  statement<Q extends object>(build: (scope: Scope) => Q): Statement<Q>;
+  statement<Q extends Query>(build: (scope: Scope) => Q): Statement<Q>;
 }
 
 /** A query built once with `sql.placeholder`s; a runner prepares it its own way. */
-export class Statement<Q extends object> {
+/** A drizzle query handed to the runner (never awaited by a body: the runner executes it). */
+export type Query = { toSQL(): unknown };
+
+export class Statement<Q extends Query> {
   /** Filled by the runner that made it: SQLite's prepared statement, PostgreSQL's named query. */
   constructor(
     readonly build: (scope: Scope) => Q,
@@ -69,12 +72,12 @@ type Rows<Q> = Q extends { all(...args: any[]): infer R } ? R : never;
 type Row<Q> = Q extends { get(...args: any[]): infer R } ? R : never;
 
 /** Every row the query answers (a `returning` query: the rows it wrote). */
-export function* all<Q extends object>(query: Q | Statement<Q>, params?: Record<string, unknown>): Generator<Step, Rows<Q>, unknown> {
+export function* all<Q extends Query>(query: Q | Statement<Q>, params?: Record<string, unknown>): Generator<Step, Rows<Q>, unknown> {
   return (yield step("all", query, params)) as Rows<Q>;
 }
 
 /** The first row, or undefined. On PostgreSQL every row is fetched: give a select that may match many a `.limit(1)`. */
-export function* one<Q extends object>(query: Q | Statement<Q>, params?: Record<string, unknown>): Generator<Step, Row<Q>, unknown> {
+export function* one<Q extends Query>(query: Q | Statement<Q>, params?: Record<string, unknown>): Generator<Step, Row<Q>, unknown> {
   return (yield step("one", query, params)) as Row<Q>;
 }
 
@@ -84,7 +87,7 @@ export function* one<Q extends object>(query: Q | Statement<Q>, params?: Record<
  * reads the row as committed). SQLite: a plain read; its bodies never interleave (one connection,
  * run synchronously) and other processes wait for the write lock.
  */
-export function* oneLocked<Q extends object>(query: Q): Generator<Step, Row<Q>, unknown> {
+export function* oneLocked<Q extends Query>(query: Q): Generator<Step, Row<Q>, unknown> {
   return (yield { op: "oneLocked", query }) as Row<Q>;
 }
 
@@ -99,11 +102,11 @@ export function* attempt<T>(body: Body<T>): Generator<Step, T, unknown> {
 }
 
 /** Runs an insert, update or delete without `returning`; answers how many rows it changed. */
-export function* changes(query: object, params?: Record<string, unknown>): Generator<Step, number, unknown> {
+export function* changes(query: Query | Statement<Query>, params?: Record<string, unknown>): Generator<Step, number, unknown> {
   return (yield step("changes", query, params)) as number;
 }
 
-function step(op: "all" | "one" | "changes", query: object, params: Record<string, unknown> | undefined): Step {
+function step(op: "all" | "one" | "changes", query: Query | Statement<Query>, params: Record<string, unknown> | undefined): Step {
   if (query instanceof Statement) return { op, query, params: params ?? {} };
   return { op, query } as Step;
 }

@@ -5,7 +5,7 @@ import * as tables from "../schema";
 import type { MetaDb } from "../db";
 import { driveSync } from "./drive";
 import { sqliteFragments } from "./fragments";
-import { Statement, type Runner, type Scope, type Step } from "./program";
+import { Statement, type Query, type Runner, type Scope, type Step } from "./program";
 
 interface SyncQuery {
   all(params?: unknown): unknown[];
@@ -20,7 +20,7 @@ function exec(scope: Scope, step: Step): unknown {
   }
   const statement = step.query instanceof Statement;
   // A Statement was prepared on the same connection, so it runs inside the transaction too.
-  const query = (statement ? (step.query as Statement<object>).prepared : step.query) as SyncQuery;
+  const query = (statement ? (step.query as Statement<Query>).prepared : step.query) as SyncQuery;
   switch (step.op) {
     case "all":
       return statement ? query.all(step.params) : query.all();
