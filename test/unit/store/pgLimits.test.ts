@@ -1,41 +1,27 @@
 // The login throttle and the rate limiter over PostgreSQL (src/store/pg/nodeState/), against a real
 // PostgreSQL (BERTH_TEST_DATABASE; skipped with a message when unset): the single-node cases, then
 // what several nodes need, with two pools standing for two nodes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { LoginAttempt } from "../../../src/auth/loginThrottle";
-import { openPostgres, type PgMetaDb } from "../../../src/store/pg/open";
 import { PgLoginThrottle } from "../../../src/store/pg/nodeState/loginThrottle";
 import { PgRateLimiter } from "../../../src/store/pg/nodeState/rateLimiter";
 import { loginThrottleCases, NOW } from "../auth/loginThrottleCases";
 import { rateLimiterCases } from "../auth/rateLimiterCases";
-import { scratchDatabases, testDatabaseUrl } from "./pgScratch";
+import { testDatabaseUrl, twoNodes } from "./pgScratch";
 
 const url = testDatabaseUrl("pgLimits.test.ts");
 
 describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_DATABASE)", () => {
-  const scratch = scratchDatabases(url!);
-  let nodeA: PgMetaDb;
-  let nodeB: PgMetaDb;
-
-  beforeAll(async () => {
-    const dbUrl = await scratch.create();
-    nodeA = await openPostgres(dbUrl, { max: 4 });
-    nodeB = await openPostgres(dbUrl, { max: 4 });
-  });
-  afterAll(async () => {
-    await nodeA?.$client.close();
-    await nodeB?.$client.close();
-    await scratch.drop();
-  });
+  const nodes = twoNodes(url!);
 
   async function empty(): Promise<void> {
-    await nodeA.$client`TRUNCATE login_throttle_counters, rate_buckets`;
+    await nodes.a.$client`TRUNCATE login_throttle_counters, rate_buckets`;
   }
 
   describe("PgLoginThrottle: the single-node cases", () => {
     loginThrottleCases(async (clock) => {
       await empty();
-      return new PgLoginThrottle(nodeA.$client, { now: () => clock.ms });
+      return new PgLoginThrottle(nodes.a.$client, { now: () => clock.ms });
     });
   });
 
@@ -45,8 +31,8 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
     test("two nodes' failures add up: 60 attempts spread over both, 4 admitted", async () => {
       await empty();
       const clock = { ms: NOW };
-      const a = new PgLoginThrottle(nodeA.$client, { now: () => clock.ms });
-      const b = new PgLoginThrottle(nodeB.$client, { now: () => clock.ms });
+      const a = new PgLoginThrottle(nodes.a.$client, { now: () => clock.ms });
+      const b = new PgLoginThrottle(nodes.b.$client, { now: () => clock.ms });
       const admissions = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).admit(bob("10.0.0.1"))));
       expect(admissions.filter((x) => x.admitted)).toHaveLength(4);
       // Refused on either node now, and a success settled on one clears the pair for both.
@@ -58,8 +44,8 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
 
     test("the database's clock by default: a streak counted on one node is seen on the other", async () => {
       await empty();
-      const a = new PgLoginThrottle(nodeA.$client);
-      const b = new PgLoginThrottle(nodeB.$client);
+      const a = new PgLoginThrottle(nodes.a.$client);
+      const b = new PgLoginThrottle(nodes.b.$client);
       for (let i = 0; i < 4; i++) expect((await (i % 2 ? a : b).admit(bob("10.0.0.2"))).admitted).toBe(true);
       expect(await a.admit(bob("10.0.0.2"))).toEqual({ admitted: false, retryAfterSeconds: 1 });
     });
@@ -67,7 +53,7 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
     test("bounded: idle counters and refused attempts' placeholders are deleted", async () => {
       await empty();
       const clock = { ms: NOW };
-      const t = new PgLoginThrottle(nodeA.$client, { now: () => clock.ms });
+      const t = new PgLoginThrottle(nodes.a.$client, { now: () => clock.ms });
       for (let i = 0; i < 30; i++) await t.admit({ address: `10.1.0.${i}` });
       expect(await t.size()).toBe(30);
       clock.ms += 600_001;
@@ -79,7 +65,7 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
   describe("PgRateLimiter: the single-node cases", () => {
     rateLimiterCases(async (clock) => {
       await empty();
-      return new PgRateLimiter(nodeA.$client, { now: () => clock.ms });
+      return new PgRateLimiter(nodes.a.$client, { now: () => clock.ms });
     });
   });
 
@@ -88,8 +74,8 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
 
     test("one burst for all nodes: 40 concurrent takes over two nodes, 10 allowed", async () => {
       await empty();
-      const a = new PgRateLimiter(nodeA.$client, { now: () => NOW });
-      const b = new PgRateLimiter(nodeB.$client, { now: () => NOW });
+      const a = new PgRateLimiter(nodes.a.$client, { now: () => NOW });
+      const b = new PgRateLimiter(nodes.b.$client, { now: () => NOW });
       const decisions = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).take(["k", `other-${i % 3}`], P)));
       expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
       expect(await b.take(["k"], P)).toEqual({ allowed: false, retryAfterSeconds: 1 });
@@ -97,8 +83,8 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
 
     test("the refill is computed from the stored time, on the database's clock by default", async () => {
       await empty();
-      const a = new PgRateLimiter(nodeA.$client);
-      const b = new PgRateLimiter(nodeB.$client);
+      const a = new PgRateLimiter(nodes.a.$client);
+      const b = new PgRateLimiter(nodes.b.$client);
       const fast = { burst: 1, perSecond: 20 };
       expect(await a.take(["k"], fast)).toEqual({ allowed: true });
       expect((await b.take(["k"], fast)).allowed).toBe(false);
@@ -109,7 +95,7 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
     test("bounded: buckets full again are purged", async () => {
       await empty();
       const clock = { ms: NOW };
-      const limiter = new PgRateLimiter(nodeA.$client, { now: () => clock.ms });
+      const limiter = new PgRateLimiter(nodes.a.$client, { now: () => clock.ms });
       for (let i = 0; i < 50; i++) await limiter.take([`k-${i}`], P);
       expect(await limiter.size()).toBe(50);
       clock.ms += 61_000;

@@ -1,3 +1,9 @@
+CREATE TABLE "delivery_claims" (
+	"delivery_id" bigint PRIMARY KEY NOT NULL,
+	"holder" text NOT NULL,
+	"until_ms" bigint NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "login_throttle_counters" (
 	"key" text PRIMARY KEY NOT NULL,
 	"failures" integer NOT NULL,
@@ -11,5 +17,6 @@ CREATE TABLE "rate_buckets" (
 	"full_at_ms" bigint NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX "delivery_claims_until_ms" ON "delivery_claims" USING btree ("until_ms");--> statement-breakpoint
 CREATE INDEX "login_throttle_counters_last_ms" ON "login_throttle_counters" USING btree ("last_ms");--> statement-breakpoint
 CREATE INDEX "rate_buckets_full_at_ms" ON "rate_buckets" USING btree ("full_at_ms");

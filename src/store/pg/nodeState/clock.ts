@@ -5,3 +5,14 @@
 export function clockParam(now?: () => number): number | null {
   return now ? now() : null;
 }
+
+/** Says when a node's purge of expired rows is due: at most once a minute (or when its clock went back). */
+export class PurgeSchedule {
+  private lastMs = 0;
+
+  due(nowMs: number): boolean {
+    if (nowMs - this.lastMs < 60_000 && nowMs >= this.lastMs) return false;
+    this.lastMs = nowMs;
+    return true;
+  }
+}

@@ -20,7 +20,7 @@ import {
   type Streaks,
 } from "../../../auth/loginThrottle";
 import type { SingleNodeLoginThrottleOptions } from "../../../auth/singleNodeLoginThrottle";
-import { clockParam } from "./clock";
+import { clockParam, PurgeSchedule } from "./clock";
 
 /** The single-node throttle's options but its memory bound; `now` by default is the database's clock, one for every node. */
 export type PgLoginThrottleOptions = Pick<SingleNodeLoginThrottleOptions, "policy" | "now">;
@@ -37,7 +37,7 @@ const NAMES = COUNTER_NAMES;
 export class PgLoginThrottle implements LoginThrottle {
   private readonly policy: LoginPolicy;
   private readonly forgetAfterMs: number;
-  private lastPurgeMs = 0;
+  private readonly purges = new PurgeSchedule();
 
   constructor(
     private readonly sql: SQL,
@@ -109,8 +109,7 @@ export class PgLoginThrottle implements LoginThrottle {
   }
 
   private async purge(now: number): Promise<void> {
-    if (now - this.lastPurgeMs < 60_000 && now >= this.lastPurgeMs) return;
-    this.lastPurgeMs = now;
+    if (!this.purges.due(now)) return;
     await this.sql`DELETE FROM login_throttle_counters WHERE last_ms < ${now - this.forgetAfterMs}`;
   }
 }

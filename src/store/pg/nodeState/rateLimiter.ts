@@ -2,7 +2,7 @@
 // one process holds"): all nodes together allow one burst per key, not one each.
 import type { SQL } from "bun";
 import type { BucketPolicy, RateDecision, RateLimiter } from "../../../auth/rateLimits";
-import { clockParam } from "./clock";
+import { clockParam, PurgeSchedule } from "./clock";
 
 export interface PgRateLimiterOptions {
   /** The clock; by default the database's, one clock for every node. */
@@ -18,7 +18,7 @@ export interface PgRateLimiterOptions {
  * deleted at most once a minute per node; the table holds the keys used within a refill time.
  */
 export class PgRateLimiter implements RateLimiter {
-  private lastPurgeMs = 0;
+  private readonly purges = new PurgeSchedule();
 
   constructor(
     private readonly sql: SQL,
@@ -59,8 +59,7 @@ export class PgRateLimiter implements RateLimiter {
   }
 
   private async purge(nowMs: number): Promise<void> {
-    if (nowMs - this.lastPurgeMs < 60_000 && nowMs >= this.lastPurgeMs) return;
-    this.lastPurgeMs = nowMs;
+    if (!this.purges.due(nowMs)) return;
     await this.sql`DELETE FROM rate_buckets WHERE full_at_ms <= ${nowMs}`;
   }
 }

@@ -30,5 +30,21 @@ export const rateBuckets = pgTable(
   (t) => [index("rate_buckets_full_at_ms").on(t.fullAtMs)],
 );
 
+/**
+ * The outbox rows being sent (PgDeliveryClaims): a lease per claimed row, taken over once expired
+ * (the node that held it died). No foreign key: a claim outliving its row is purged with the
+ * expired ones, and claims stay off the outbox's write path.
+ */
+export const deliveryClaims = pgTable(
+  "delivery_claims",
+  {
+    deliveryId: bigint("delivery_id", { mode: "number" }).primaryKey(),
+    /** The claiming node's instance: only it releases the claim. */
+    holder: text("holder").notNull(),
+    untilMs: bigint("until_ms", { mode: "number" }).notNull(),
+  },
+  (t) => [index("delivery_claims_until_ms").on(t.untilMs)],
+);
+
 /** The names of the tables above: PostgreSQL-only, with no SQLite twin. */
-export const PG_ONLY_TABLES = ["login_throttle_counters", "rate_buckets"] as const;
+export const PG_ONLY_TABLES = ["login_throttle_counters", "rate_buckets", "delivery_claims"] as const;
