@@ -51,6 +51,21 @@ export class NodeAdvisoryLocks {
     }
   }
 
+  /**
+   * Whether the connection holding the locks still lives: then so do its locks. False (and the
+   * connection dropped, with this node's held names) when it does not.
+   */
+  async stillConnected(): Promise<boolean> {
+    if (!this.connection) return false;
+    try {
+      await (await this.connection)`SELECT 1`;
+      return true;
+    } catch {
+      await this.dropConnection();
+      return false;
+    }
+  }
+
   /** Ends the connection, and with it every lock it holds (a node stopping). */
   async close(): Promise<void> {
     this.closed = true;
