@@ -44,4 +44,4 @@ export const proxyCacheConfigs = pgTableFrom(s.proxyCacheConfigs);
 export const proxyCacheTags = pgTableFrom(s.proxyCacheTags);
 
 // The exception: tables of the state several nodes share, which SQLite (one node) keeps in memory.
-export { deliveryClaims, loginThrottleCounters, rateBuckets } from "./nodeState/tables";
+export { deliveryClaims, loginThrottleCounters, rateBuckets, readCacheChanges } from "./nodeState/tables";

@@ -1,3 +1,4 @@
+CREATE SEQUENCE "public"."read_cache_changes" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE TABLE "delivery_claims" (
 	"delivery_id" bigint PRIMARY KEY NOT NULL,
 	"holder" text NOT NULL,

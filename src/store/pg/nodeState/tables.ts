@@ -3,7 +3,7 @@
 // by design: SQLite means one node, whose memory holds this state. They are the one exception to
 // "every PostgreSQL table is generated from its SQLite table"; test/unit/store/pgSchema.test.ts
 // names them in its list of PostgreSQL-only tables.
-import { bigint, doublePrecision, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, doublePrecision, index, integer, pgSequence, pgTable, text } from "drizzle-orm/pg-core";
 
 /** The login throttle's counters (PgLoginThrottle): a row per counter key, forgotten once idle. */
 export const loginThrottleCounters = pgTable(
@@ -45,6 +45,12 @@ export const deliveryClaims = pgTable(
   },
   (t) => [index("delivery_claims_until_ms").on(t.untilMs)],
 );
+
+/**
+ * The read caches' change counter (PgReadCache): every node's write that clears its cache takes
+ * the next value and announces it. A sequence, not a row: no lock, nothing for writes to queue on.
+ */
+export const readCacheChanges = pgSequence("read_cache_changes");
 
 /** The names of the tables above: PostgreSQL-only, with no SQLite twin. */
 export const PG_ONLY_TABLES = ["login_throttle_counters", "rate_buckets", "delivery_claims"] as const;
