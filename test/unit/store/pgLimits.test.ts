@@ -2,8 +2,10 @@
 // PostgreSQL (BERTH_TEST_DATABASE; skipped with a message when unset): the single-node cases, then
 // what several nodes need, with two pools standing for two nodes.
 import { describe, expect, test } from "bun:test";
+import type { PgMetaDb } from "../../../src/store/pg/open";
 import type { LoginAttempt } from "../../../src/auth/loginThrottle";
-import { PgLoginThrottle } from "../../../src/store/pg/nodeState/loginThrottle";
+import { PgLoginThrottle } from "../../../src/auth/pgLoginThrottle";
+import { PgLoginCounters } from "../../../src/store/pg/nodeState/loginCounters";
 import { PgRateLimiter } from "../../../src/store/pg/nodeState/rateLimiter";
 import { loginThrottleCases, NOW } from "../auth/loginThrottleCases";
 import { rateLimiterCases } from "../auth/rateLimiterCases";
@@ -14,6 +16,12 @@ const url = testDatabaseUrl("pgLimits.test.ts");
 describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_DATABASE)", () => {
   const nodes = twoNodes(url!);
 
+  /** A node's throttle; on the database's clock unless given one. */
+  function throttleOn(node: PgMetaDb, clock?: { ms: number }) {
+    const counters = new PgLoginCounters(node.$client, clock && (() => clock.ms));
+    return Object.assign(new PgLoginThrottle(counters), { size: () => counters.size() });
+  }
+
   async function empty(): Promise<void> {
     await nodes.a.$client`TRUNCATE login_throttle_counters, rate_buckets`;
   }
@@ -21,7 +29,7 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
   describe("PgLoginThrottle: the single-node cases", () => {
     loginThrottleCases(async (clock) => {
       await empty();
-      return new PgLoginThrottle(nodes.a.$client, { now: () => clock.ms });
+      return throttleOn(nodes.a, clock);
     });
   });
 
@@ -31,8 +39,8 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
     test("two nodes' failures add up: 60 attempts spread over both, 4 admitted", async () => {
       await empty();
       const clock = { ms: NOW };
-      const a = new PgLoginThrottle(nodes.a.$client, { now: () => clock.ms });
-      const b = new PgLoginThrottle(nodes.b.$client, { now: () => clock.ms });
+      const a = throttleOn(nodes.a, clock);
+      const b = throttleOn(nodes.b, clock);
       const admissions = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).admit(bob("10.0.0.1"))));
       expect(admissions.filter((x) => x.admitted)).toHaveLength(4);
       // Refused on either node now, and a success settled on one clears the pair for both.
@@ -44,8 +52,8 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
 
     test("the database's clock by default: a streak counted on one node is seen on the other", async () => {
       await empty();
-      const a = new PgLoginThrottle(nodes.a.$client);
-      const b = new PgLoginThrottle(nodes.b.$client);
+      const a = throttleOn(nodes.a);
+      const b = throttleOn(nodes.b);
       for (let i = 0; i < 4; i++) expect((await (i % 2 ? a : b).admit(bob("10.0.0.2"))).admitted).toBe(true);
       expect(await a.admit(bob("10.0.0.2"))).toEqual({ admitted: false, retryAfterSeconds: 1 });
     });
@@ -53,7 +61,7 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
     test("bounded: idle counters and refused attempts' placeholders are deleted", async () => {
       await empty();
       const clock = { ms: NOW };
-      const t = new PgLoginThrottle(nodes.a.$client, { now: () => clock.ms });
+      const t = throttleOn(nodes.a, clock);
       for (let i = 0; i < 30; i++) await t.admit({ address: `10.1.0.${i}` });
       expect(await t.size()).toBe(30);
       clock.ms += 600_001;

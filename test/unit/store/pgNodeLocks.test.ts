@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { openPostgres } from "../../../src/store/pg/open";
 import { PgUploadLocks } from "../../../src/store/pg/nodeState/uploadLocks";
+import type { DeliveryClaims } from "../../../src/notify/deliveryClaims";
 import { PgDeliveryClaims } from "../../../src/store/pg/nodeState/deliveryClaims";
 import { testDatabaseUrl, twoNodes } from "./pgScratch";
 
@@ -86,8 +87,9 @@ describe.skipIf(!url)("upload locks and outbox claims in PostgreSQL (BERTH_TEST_
 
   describe("PgDeliveryClaims", () => {
     test("40 claims of one row on two nodes at once: exactly one succeeds; released, the other node claims it", async () => {
-      const a = new PgDeliveryClaims(nodes.a.$client);
-      const b = new PgDeliveryClaims(nodes.b.$client);
+      // Held to notify's interface: what the delivery worker would be given.
+      const a: DeliveryClaims = new PgDeliveryClaims(nodes.a.$client);
+      const b: DeliveryClaims = new PgDeliveryClaims(nodes.b.$client);
       const got = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(1)));
       expect(got.filter(Boolean)).toHaveLength(1);
       const holder = got.findIndex(Boolean) % 2 ? a : b;

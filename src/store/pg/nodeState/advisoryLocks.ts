@@ -66,9 +66,15 @@ export class NodeAdvisoryLocks {
     }
   }
 
-  /** Ends the connection, and with it every lock it holds (a node stopping). */
+  /**
+   * Lets go of every lock, then ends the connection (a node stopping). The unlock is explicit:
+   * the server ends a closed session's locks a moment after the close returns, and another node
+   * asking right after would still find them held.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    const conn = await this.connection?.catch(() => undefined);
+    if (conn) await conn`SELECT pg_advisory_unlock_all()`.catch(() => {});
     await this.dropConnection();
   }
 

@@ -1,7 +1,7 @@
 // Which outbox rows are being sent, shared by every node (docs/ARCHITECTURE.md, "State one process
-// holds"; src/notify/deliveryClaims.ts): a lease per row in `delivery_claims`.
+// holds"; src/notify/deliveryClaims.ts): a lease per row in `delivery_claims`. Shaped as notify's
+// `DeliveryClaims` (store imports no notify; the tests hold it to that interface).
 import type { SQL } from "bun";
-import type { DeliveryClaims } from "../../../notify/deliveryClaims";
 import { clockParam, PurgeSchedule } from "./clock";
 
 export interface PgDeliveryClaimsOptions {
@@ -20,7 +20,7 @@ const DEFAULT_LEASE_MS = 600_000;
  * only this node's own claim, so a node that outlived its lease cannot free the next holder's.
  * Expired claims (rows sent by nobody since, or deleted) are purged at most once a minute per node.
  */
-export class PgDeliveryClaims implements DeliveryClaims {
+export class PgDeliveryClaims {
   /** This instance: claims are released only by whoever took them. */
   readonly holder = crypto.randomUUID();
   private readonly leaseMs: number;

@@ -1,9 +1,9 @@
 // The lifecycle's cluster-wide lease (src/registry/lifecycle/leasedScheduler.ts) in PostgreSQL: a
 // session advisory lock on a connection the holding node keeps. PostgreSQL lets go of it when that
 // session ends, so a node that dies (process killed, network cut) hands the lease over at once,
-// with no expiry to wait out.
+// with no expiry to wait out. Shaped as registry's `ClusterLease` (store imports no registry; the
+// tests hold it to that interface).
 import type { SQL } from "bun";
-import type { ClusterLease } from "../../../registry/lifecycle/leasedScheduler";
 import { LOCK_CLASS, NodeAdvisoryLocks } from "./advisoryLocks";
 
 const NAME = "lifecycle";
@@ -14,7 +14,7 @@ const NAME = "lifecycle";
  * while another node takes the lease. A pass already under way then finishes beside the new
  * holder's; each step of a pass is complete in itself (scheduler.ts).
  */
-export class PgLifecycleLease implements ClusterLease {
+export class PgLifecycleLease {
   private readonly locks: NodeAdvisoryLocks;
   private holding = false;
 

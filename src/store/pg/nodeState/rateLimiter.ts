@@ -1,8 +1,15 @@
 // The rate limits' token buckets in PostgreSQL, shared by every node (docs/ARCHITECTURE.md, "State
 // one process holds"): all nodes together allow one burst per key, not one each.
 import type { SQL } from "bun";
-import type { BucketPolicy, RateDecision, RateLimiter } from "../../../auth/rateLimits";
 import { clockParam, PurgeSchedule } from "./clock";
+
+// The shapes of src/auth/rateLimits.ts (store imports no auth; the tests hold this class to
+// auth's `RateLimiter` interface).
+interface BucketPolicy {
+  burst: number;
+  perSecond: number;
+}
+type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface PgRateLimiterOptions {
   /** The clock; by default the database's, one clock for every node. */
@@ -11,13 +18,13 @@ export interface PgRateLimiterOptions {
 
 /**
  * A take is one statement: it locks the keys' rows, refills them in SQL from their stored time
- * (src/auth/rateLimits.ts `refilled`: a missing row is a full bucket), and writes one token less
+ * (auth's `refilled`: a missing row is a full bucket), and writes one token less
  * to every one of them only when each has a token (all or none), so concurrent takes on any node
  * cannot both spend the last token. Rows are created full beforehand (the same as none) so the
  * take has rows to lock. Bounded: a bucket full again is the same as none, and such rows are
  * deleted at most once a minute per node; the table holds the keys used within a refill time.
  */
-export class PgRateLimiter implements RateLimiter {
+export class PgRateLimiter {
   private readonly purges = new PurgeSchedule();
 
   constructor(
