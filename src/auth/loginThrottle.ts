@@ -75,6 +75,13 @@ export interface Streak {
 }
 
 export type CounterName = keyof LoginPolicy;
+/** Every counter, in the order admit() and settle() go through them. */
+export const COUNTER_NAMES: readonly CounterName[] = ["pair", "address", "account"];
+
+/** How long the idlest counter is kept: past it every counter is forgotten. */
+export function longestForgetMs(policy: LoginPolicy): number {
+  return Math.max(...COUNTER_NAMES.map((n) => policy[n].forgetAfterMs));
+}
 export type Streaks = Partial<Record<CounterName, Streak>>;
 export type CounterKeys = Partial<Record<CounterName, string>>;
 

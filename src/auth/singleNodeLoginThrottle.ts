@@ -1,7 +1,9 @@
 import {
   afterSettle,
+  COUNTER_NAMES,
   counterKeys,
   decide,
+  longestForgetMs,
   DEFAULT_LOGIN_POLICY,
   withFailure,
   type Admission,
@@ -20,7 +22,7 @@ export interface SingleNodeLoginThrottleOptions {
   now?: () => number;
 }
 
-const NAMES: CounterName[] = ["pair", "address", "account"];
+const NAMES = COUNTER_NAMES;
 
 /**
  * The login throttle's counters in this process's memory. admit() decides and reserves in one
@@ -39,7 +41,7 @@ export class SingleNodeLoginThrottle implements LoginThrottle {
     this.policy = opts.policy ?? DEFAULT_LOGIN_POLICY;
     this.maxEntries = opts.maxEntries ?? 100_000;
     this.now = opts.now ?? Date.now;
-    this.forgetAfterMs = Math.max(...NAMES.map((n) => this.policy[n].forgetAfterMs));
+    this.forgetAfterMs = longestForgetMs(this.policy);
     this.lastSweep = this.now();
   }
 

@@ -3,7 +3,7 @@
 // order it must run; a task that fails is logged and the next still runs.
 //
 // Single-node: the interval and the "one pass at a time" rule live in this process. Several
-// nodes will need a lease (one pass cluster-wide) in place of `running`.
+// nodes take a cluster-wide lease around it (leasedScheduler.ts: one node runs the passes).
 import type { Logger } from "../../log";
 
 export interface LifecycleTask {

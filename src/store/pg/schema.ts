@@ -42,3 +42,6 @@ export const quotaNotices = pgTableFrom(s.quotaNotices);
 export const repoMirrors = pgTableFrom(s.repoMirrors);
 export const proxyCacheConfigs = pgTableFrom(s.proxyCacheConfigs);
 export const proxyCacheTags = pgTableFrom(s.proxyCacheTags);
+
+// The exception: tables of the state several nodes share, which SQLite (one node) keeps in memory.
+export { deliveryClaims, loginThrottleCounters, rateBuckets, readCacheChanges } from "./nodeState/tables";

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { bucketKeys, fullAtMs, ratePolicies, refilled, RequestLimits, takeFrom, type Bucket, type BucketPolicy } from "../../../src/auth/rateLimits";
 import { SingleNodeRateLimiter } from "../../../src/auth/singleNodeRateLimiter";
+import { rateLimiterCases } from "./rateLimiterCases";
 import { loadConfig } from "../../../src/config";
 
 const P: BucketPolicy = { burst: 4, perSecond: 2 };
@@ -91,23 +92,7 @@ describe("ratePolicies: the settings", () => {
 });
 
 describe("SingleNodeRateLimiter", () => {
-  test("a burst, a refusal with Retry-After, a refill", async () => {
-    let now = NOW;
-    const limiter = new SingleNodeRateLimiter({ now: () => now });
-    for (let i = 0; i < 4; i++) expect(await limiter.take(["k"], P)).toEqual({ allowed: true });
-    expect(await limiter.take(["k"], P)).toEqual({ allowed: false, retryAfterSeconds: 1 });
-    now += 500;
-    expect(await limiter.take(["k"], P)).toEqual({ allowed: true });
-    expect(await limiter.take(["k"], P)).toEqual({ allowed: false, retryAfterSeconds: 1 });
-  });
-
-  test("all or none: a refusal by one key costs the other nothing", async () => {
-    const limiter = new SingleNodeRateLimiter({ now: () => NOW });
-    const one: BucketPolicy = { burst: 1, perSecond: 1 };
-    expect(await limiter.take(["account"], one)).toEqual({ allowed: true });
-    expect((await limiter.take(["address", "account"], one)).allowed).toBe(false);
-    expect(await limiter.take(["address"], one)).toEqual({ allowed: true });
-  });
+  rateLimiterCases(async (clock) => new SingleNodeRateLimiter({ now: () => clock.ms }));
 
   test("memory is bounded: refilled buckets are forgotten first, then the least recently used", async () => {
     let now = NOW;

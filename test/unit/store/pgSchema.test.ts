@@ -10,10 +10,14 @@ import { getTableConfig as sqliteConfig, SQLiteTable } from "drizzle-orm/sqlite-
 import { is } from "drizzle-orm";
 import * as sqliteSchema from "../../../src/store/schema";
 import * as pgSchema from "../../../src/store/pg/schema";
+import { PG_ONLY_TABLES } from "../../../src/store/pg/nodeState/tables";
 
 const root = join(import.meta.dir, "../../..");
 const sqliteTables = Object.entries(sqliteSchema).filter(([, v]) => is(v, SQLiteTable)) as [string, SQLiteTable][];
-const pgTables = new Map(Object.entries(pgSchema).filter(([, v]) => is(v, PgTable)) as [string, PgTable][]);
+const allPgTables = Object.entries(pgSchema).filter(([, v]) => is(v, PgTable)) as [string, PgTable][];
+/** The tables of state several nodes share, which one SQLite node keeps in memory (src/store/pg/nodeState/tables.ts). */
+const pgOnly = new Set<string>(PG_ONLY_TABLES);
+const pgTables = new Map(allPgTables.filter(([, t]) => !pgOnly.has(pgConfig(t).name)));
 
 /** The type a SQLite column must have in PostgreSQL. */
 function expectedType(columnType: string): string {
@@ -21,7 +25,12 @@ function expectedType(columnType: string): string {
 }
 
 describe("PostgreSQL schema generated from the SQLite schema", () => {
-  test("every SQLite table has a PostgreSQL table of the same export name and table name, and no other", () => {
+  test("the PostgreSQL-only tables are exactly the listed ones, none of them a SQLite table's name", () => {
+    expect(allPgTables.map(([, t]) => pgConfig(t).name).filter((n) => pgOnly.has(n)).sort()).toEqual([...PG_ONLY_TABLES].sort());
+    for (const [, t] of sqliteTables) expect(pgOnly.has(sqliteConfig(t).name)).toBe(false);
+  });
+
+  test("every SQLite table has a PostgreSQL table of the same export name and table name, and no other but the PostgreSQL-only ones", () => {
     expect(sqliteTables.length).toBeGreaterThan(30);
     expect([...pgTables.keys()].sort()).toEqual(sqliteTables.map(([k]) => k).sort());
     for (const [key, table] of sqliteTables) expect(pgConfig(pgTables.get(key)!).name).toBe(sqliteConfig(table).name);

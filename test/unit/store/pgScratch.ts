@@ -1,6 +1,8 @@
 // The PostgreSQL the tests may use (BERTH_TEST_DATABASE, from scripts/services/postgres.sh; .ci/run
 // sets it) and empty databases made beside it for one test file.
+import { afterAll, beforeAll } from "bun:test";
 import { SQL } from "bun";
+import { openPostgres, type PgMetaDb } from "../../../src/store/pg/open";
 
 /** The URL, or undefined after saying on the console that the file's tests are skipped. */
 export function testDatabaseUrl(file: string): string | undefined {
@@ -27,4 +29,24 @@ export function scratchDatabases(base: string) {
       await admin.close();
     },
   };
+}
+
+/**
+ * Two pools on one fresh migrated database, standing for two Berth nodes; opened before the
+ * file's tests and closed after them. `url` is the database's, for a third node.
+ */
+export function twoNodes(base: string): { a: PgMetaDb; b: PgMetaDb; url: string } {
+  const scratch = scratchDatabases(base);
+  const nodes = {} as { a: PgMetaDb; b: PgMetaDb; url: string };
+  beforeAll(async () => {
+    nodes.url = await scratch.create();
+    nodes.a = await openPostgres(nodes.url, { max: 4 });
+    nodes.b = await openPostgres(nodes.url, { max: 4 });
+  });
+  afterAll(async () => {
+    await nodes.a?.$client.close();
+    await nodes.b?.$client.close();
+    await scratch.drop();
+  });
+  return nodes;
 }
