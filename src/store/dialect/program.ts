@@ -14,8 +14,11 @@ import type * as sqliteTables from "../schema";
 import type * as pgTables from "../pg/schema";
 import type { Fragments } from "./fragments";
 
-/** The tables both dialects have (every one today), typed as SQLite's. */
-export type Tables = Pick<typeof sqliteTables, keyof typeof pgTables>;
+/**
+ * The tables both dialects have (every SQLite table), typed as SQLite's. PostgreSQL's own tables
+ * (the state several nodes share, `pg/nodeState`) are not a store body's.
+ */
+export type Tables = Pick<typeof sqliteTables, keyof typeof sqliteTables & keyof typeof pgTables>;
 
 /** What a body builds queries with: the database, or the transaction it runs in. */
 export type QueryBuilder = Pick<MetaDb, "select" | "selectDistinct" | "insert" | "update" | "delete">;
