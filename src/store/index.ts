@@ -156,7 +156,7 @@ export function openStores(opts: StoreOptions): Stores {
     auditLog,
     auditWriter,
     autoPrunePolicies: new AutoPrunePolicyStore(db),
-    immutabilityPolicies: new ImmutabilityPolicyStore(db),
+    immutabilityPolicies: new ImmutabilityPolicyStore(runner),
     health: new HealthProbeStore(runner),
     quotas,
     quotaUsage,

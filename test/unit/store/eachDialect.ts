@@ -105,3 +105,9 @@ export function addManifest(runner: Runner, repositoryId: number, nonce: string)
     return row!.id;
   });
 }
+
+export function namespaceIdOf(runner: Runner, name: string): Promise<number> {
+  return runner.run(function* ({ db, t }) {
+    return (yield* one(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.name, name))))!.id;
+  });
+}
