@@ -155,7 +155,7 @@ export function openStores(opts: StoreOptions): Stores {
     messages: new GlobalMessageStore(runner),
     auditLog,
     auditWriter,
-    autoPrunePolicies: new AutoPrunePolicyStore(db),
+    autoPrunePolicies: new AutoPrunePolicyStore(runner),
     immutabilityPolicies: new ImmutabilityPolicyStore(runner),
     health: new HealthProbeStore(runner),
     quotas,

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, ne } from "drizzle-orm";
-import { all, changes, one, oneLocked, type Program, type Runner, type Scope, type Tables } from "../dialect/program";
-import { inScope, type PolicyScope } from "./policyScope";
+import { all, changes, one, type Program, type Runner, type Tables } from "../dialect/program";
+import { inScope, lockNamespace, type PolicyScope } from "./policyScope";
 
 export interface ImmutabilityRow {
   tagPattern: string;
@@ -14,14 +14,6 @@ export interface StoredImmutabilityPolicy extends ImmutabilityRow {
 const columns = ({ immutabilityPolicies: p }: Tables) => ({ uuid: p.uuid, tagPattern: p.tagPattern, tagPatternMatches: p.tagPatternMatches });
 
 export type ImmutabilityWrite = { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "missing" } | { kind: "tooMany" };
-
-/**
- * The namespace's row, locked: no row stands for "the scope's policies", so two writes to one
- * namespace's policies at once on PostgreSQL take turns (their count and duplicate guards hold).
- */
-export function* lockNamespace({ db, t }: Scope, namespaceId: number): Program<void> {
-  yield* oneLocked(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.id, namespaceId)));
-}
 
 /**
  * Immutability policies of namespaces and repositories (Quay's data/model/immutability.py). The

@@ -1,14 +1,12 @@
 // ImmutabilityPolicyStore, the same assertions on SQLite and on PostgreSQL (./eachDialect.ts).
 import { expect, test } from "bun:test";
 import { ImmutabilityPolicyStore } from "../../../src/store/meta/immutabilityPolicies";
-import { addRepository, describeEachDialect, namespaceIdOf } from "./eachDialect";
+import { addPolicyScopes, describeEachDialect } from "./eachDialect";
 
 describeEachDialect("immutabilityPolicies.test.ts", "ImmutabilityPolicyStore", (backend) => {
   async function scopes() {
     const { runner } = backend();
-    const repositoryId = await addRepository(runner, "ns/app");
-    const namespaceId = await namespaceIdOf(runner, "ns");
-    return { policies: new ImmutabilityPolicyStore(runner), ns: { namespaceId, repositoryId: null }, repo: { namespaceId, repositoryId } };
+    return { policies: new ImmutabilityPolicyStore(runner), ...(await addPolicyScopes(runner)) };
   }
 
   test("create answers a uuid; get and list find the policy, oldest first", async () => {
