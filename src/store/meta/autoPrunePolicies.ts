@@ -1,7 +1,6 @@
-import { and, asc, count, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { autoPrunePolicies, namespaces, repositories, tags, users } from "../schema";
-import { inScope, type PolicyScope } from "./policyScope";
+import { and, asc, count, eq, inArray, isNull, notInArray } from "drizzle-orm";
+import { all, changes, one, type Program, type Runner, type Tables } from "../dialect/program";
+import { inScope, lockNamespace, type PolicyScope } from "./policyScope";
 import { notExpired } from "./tags";
 
 export type { PolicyScope };
@@ -21,14 +20,14 @@ export interface StoredAutoPrunePolicy {
   config: AutoPruneRow;
 }
 
-const columns = {
-  uuid: autoPrunePolicies.uuid,
-  repositoryId: autoPrunePolicies.repositoryId,
-  method: autoPrunePolicies.method,
-  value: autoPrunePolicies.value,
-  tagPattern: autoPrunePolicies.tagPattern,
-  tagPatternMatches: autoPrunePolicies.tagPatternMatches,
-};
+const columns = ({ autoPrunePolicies: p }: Tables) => ({
+  uuid: p.uuid,
+  repositoryId: p.repositoryId,
+  method: p.method,
+  value: p.value,
+  tagPattern: p.tagPattern,
+  tagPatternMatches: p.tagPatternMatches,
+});
 
 interface Row {
   uuid: string;
@@ -59,99 +58,121 @@ export interface PrunableTag {
  * Auto-prune policies of namespaces and repositories (Quay's data/model/autoprune.py), and what
  * the auto-prune pass reads: which namespaces have policies, their repositories, their live tags.
  */
+type CreateOutcome = { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "tooMany" };
+
 export class AutoPrunePolicyStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(private readonly q: Runner) {}
 
   /** The scope's policies, oldest first. */
-  async list(scope: PolicyScope): Promise<StoredAutoPrunePolicy[]> {
-    return this.db.select(columns).from(autoPrunePolicies).where(inScope(autoPrunePolicies, scope)).orderBy(asc(autoPrunePolicies.id)).all().map(stored);
+  list(scope: PolicyScope): Promise<StoredAutoPrunePolicy[]> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.autoPrunePolicies;
+      return (yield* all(db.select(columns(t)).from(p).where(inScope(p, scope)).orderBy(asc(p.id)))).map(stored);
+    });
   }
 
-  async get(scope: PolicyScope, uuid: string): Promise<StoredAutoPrunePolicy | undefined> {
-    const row = this.db.select(columns).from(autoPrunePolicies).where(and(inScope(autoPrunePolicies, scope), eq(autoPrunePolicies.uuid, uuid))).get();
-    return row && stored(row);
+  get(scope: PolicyScope, uuid: string): Promise<StoredAutoPrunePolicy | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.autoPrunePolicies;
+      const row = yield* one(db.select(columns(t)).from(p).where(and(inScope(p, scope), eq(p.uuid, uuid))));
+      return row && stored(row);
+    });
   }
 
   /** Adds a policy unless the scope has one with the same values (Quay refuses duplicates) or already `max`. */
-  async create(scope: PolicyScope, config: AutoPruneRow, max: number): Promise<{ kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "tooMany" }> {
-    return this.db.transaction((tx) => {
+  create(scope: PolicyScope, config: AutoPruneRow, max: number): Promise<CreateOutcome> {
+    return this.q.transaction(function* (s): Program<CreateOutcome> {
+      const { db, t, sql } = s;
+      const p = t.autoPrunePolicies;
       const f = fields(config);
-      const held = tx.select({ n: count() }).from(autoPrunePolicies).where(inScope(autoPrunePolicies, scope)).get()!.n;
-      if (held >= max) return { kind: "tooMany" as const };
-      const same = tx
-        .select({ id: autoPrunePolicies.id })
-        .from(autoPrunePolicies)
-        .where(
-          and(
-            inScope(autoPrunePolicies, scope),
-            eq(autoPrunePolicies.method, f.method),
-            eq(autoPrunePolicies.value, f.value),
-            sql`${autoPrunePolicies.tagPattern} IS ${f.tagPattern}`,
-            eq(autoPrunePolicies.tagPatternMatches, f.tagPatternMatches),
-          ),
-        )
-        .get();
-      if (same) return { kind: "duplicate" as const };
+      yield* lockNamespace(s, scope.namespaceId);
+      const held = (yield* one(db.select({ n: count() }).from(p).where(inScope(p, scope))))!.n;
+      if (held >= max) return { kind: "tooMany" };
+      const same = yield* one(
+        db
+          .select({ id: p.id })
+          .from(p)
+          .where(
+            and(
+              inScope(p, scope),
+              eq(p.method, f.method),
+              eq(p.value, f.value),
+              sql.isSame(p.tagPattern, f.tagPattern),
+              eq(p.tagPatternMatches, f.tagPatternMatches),
+            ),
+          )
+          .limit(1),
+      );
+      if (same) return { kind: "duplicate" };
       const uuid = crypto.randomUUID();
-      tx.insert(autoPrunePolicies).values({ ...f, uuid, namespaceId: scope.namespaceId, repositoryId: scope.repositoryId }).run();
-      return { kind: "ok" as const, uuid };
+      yield* changes(db.insert(p).values({ ...f, uuid, namespaceId: scope.namespaceId, repositoryId: scope.repositoryId }));
+      return { kind: "ok", uuid };
     });
   }
 
   /** Replaces the policy's values; false when the scope has no policy with this uuid. */
-  async update(scope: PolicyScope, uuid: string, config: AutoPruneRow): Promise<boolean> {
-    const changed = this.db
-      .update(autoPrunePolicies)
-      .set(fields(config))
-      .where(and(inScope(autoPrunePolicies, scope), eq(autoPrunePolicies.uuid, uuid)))
-      .returning({ id: autoPrunePolicies.id })
-      .all();
-    return changed.length > 0;
+  update(scope: PolicyScope, uuid: string, config: AutoPruneRow): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.autoPrunePolicies;
+      return (yield* changes(db.update(p).set(fields(config)).where(and(inScope(p, scope), eq(p.uuid, uuid))))) > 0;
+    });
   }
 
-  async delete(scope: PolicyScope, uuid: string): Promise<boolean> {
-    return (
-      this.db
-        .delete(autoPrunePolicies)
-        .where(and(inScope(autoPrunePolicies, scope), eq(autoPrunePolicies.uuid, uuid)))
-        .returning({ id: autoPrunePolicies.id })
-        .all().length > 0
-    );
+  delete(scope: PolicyScope, uuid: string): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.autoPrunePolicies;
+      return (yield* changes(db.delete(p).where(and(inScope(p, scope), eq(p.uuid, uuid))))) > 0;
+    });
   }
 
   /** Namespaces with at least one policy (their own or a repository's), but not those of disabled users. */
-  async namespacesWithPolicies(): Promise<{ id: number; name: string }[]> {
-    const disabled = this.db.select({ name: users.username }).from(users).where(eq(users.enabled, false));
-    const withPolicies = this.db.selectDistinct({ id: autoPrunePolicies.namespaceId }).from(autoPrunePolicies);
-    return this.db
-      .select({ id: namespaces.id, name: namespaces.name })
-      .from(namespaces)
-      .where(and(inArray(namespaces.id, withPolicies), notInArray(namespaces.name, disabled)))
-      .orderBy(asc(namespaces.id))
-      .all();
+  namespacesWithPolicies(): Promise<{ id: number; name: string }[]> {
+    return this.q.run(function* ({ db, t }) {
+      const disabled = db.select({ name: t.users.username }).from(t.users).where(eq(t.users.enabled, false));
+      const withPolicies = db.selectDistinct({ id: t.autoPrunePolicies.namespaceId }).from(t.autoPrunePolicies);
+      return yield* all(
+        db
+          .select({ id: t.namespaces.id, name: t.namespaces.name })
+          .from(t.namespaces)
+          .where(and(inArray(t.namespaces.id, withPolicies), notInArray(t.namespaces.name, disabled)))
+          .orderBy(asc(t.namespaces.id)),
+      );
+    });
   }
 
   /** Every policy of the namespace, its own and its repositories'. */
-  async policiesIn(namespaceId: number): Promise<StoredAutoPrunePolicy[]> {
-    return this.db.select(columns).from(autoPrunePolicies).where(eq(autoPrunePolicies.namespaceId, namespaceId)).orderBy(asc(autoPrunePolicies.id)).all().map(stored);
+  policiesIn(namespaceId: number): Promise<StoredAutoPrunePolicy[]> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.autoPrunePolicies;
+      return (yield* all(db.select(columns(t)).from(p).where(eq(p.namespaceId, namespaceId)).orderBy(asc(p.id)))).map(stored);
+    });
   }
 
   /** The namespace's repositories whose tags may change (state NORMAL), by name. */
-  async repositoriesIn(namespaceId: number): Promise<{ id: number; name: string }[]> {
-    return this.db
-      .select({ id: repositories.id, name: repositories.fullName })
-      .from(repositories)
-      .where(and(eq(repositories.namespaceId, namespaceId), eq(repositories.state, "NORMAL")))
-      .orderBy(asc(repositories.fullName))
-      .all();
+  repositoriesIn(namespaceId: number): Promise<{ id: number; name: string }[]> {
+    return this.q.run(function* ({ db, t }) {
+      const r = t.repositories;
+      return yield* all(
+        db
+          .select({ id: r.id, name: r.fullName })
+          .from(r)
+          .where(and(eq(r.namespaceId, namespaceId), eq(r.state, "NORMAL")))
+          .orderBy(asc(r.fullName)),
+      );
+    });
   }
 
-  /** The repository's live tags at `now` (not ended, not expired). */
-  async liveTags(repositoryId: number, now: number): Promise<PrunableTag[]> {
-    return this.db
-      .select({ id: tags.id, name: tags.name, startMs: tags.startMs, immutable: tags.immutable })
-      .from(tags)
-      .where(and(eq(tags.repositoryId, repositoryId), isNull(tags.endMs), notExpired(now)))
-      .all();
+  /** The repository's live tags at `now` (not ended, not expired), oldest row first. */
+  liveTags(repositoryId: number, now: number): Promise<PrunableTag[]> {
+    return this.q.run(function* ({ db, t }) {
+      const g = t.tags;
+      return yield* all(
+        db
+          .select({ id: g.id, name: g.name, startMs: g.startMs, immutable: g.immutable })
+          .from(g)
+          .where(and(eq(g.repositoryId, repositoryId), isNull(g.endMs), notExpired(now, g)))
+          .orderBy(asc(g.id)),
+      );
+    });
   }
 }

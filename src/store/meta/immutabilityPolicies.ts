@@ -1,7 +1,6 @@
 import { and, asc, count, eq, ne } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { immutabilityPolicies } from "../schema";
-import { inScope, type PolicyScope } from "./policyScope";
+import { all, changes, one, type Program, type Runner, type Tables } from "../dialect/program";
+import { inScope, lockNamespace, type PolicyScope } from "./policyScope";
 
 export interface ImmutabilityRow {
   tagPattern: string;
@@ -12,7 +11,7 @@ export interface StoredImmutabilityPolicy extends ImmutabilityRow {
   uuid: string;
 }
 
-const columns = { uuid: immutabilityPolicies.uuid, tagPattern: immutabilityPolicies.tagPattern, tagPatternMatches: immutabilityPolicies.tagPatternMatches };
+const columns = ({ immutabilityPolicies: p }: Tables) => ({ uuid: p.uuid, tagPattern: p.tagPattern, tagPatternMatches: p.tagPatternMatches });
 
 export type ImmutabilityWrite = { kind: "ok"; uuid: string } | { kind: "duplicate" } | { kind: "missing" } | { kind: "tooMany" };
 
@@ -21,52 +20,57 @@ export type ImmutabilityWrite = { kind: "ok"; uuid: string } | { kind: "duplicat
  * registry reads them inside its transactions (RegistryTx.immutabilityRules) when a tag starts.
  */
 export class ImmutabilityPolicyStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(private readonly q: Runner) {}
 
-  async list(scope: PolicyScope): Promise<StoredImmutabilityPolicy[]> {
-    return this.db.select(columns).from(immutabilityPolicies).where(inScope(immutabilityPolicies, scope)).orderBy(asc(immutabilityPolicies.id)).all();
+  list(scope: PolicyScope): Promise<StoredImmutabilityPolicy[]> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.immutabilityPolicies;
+      return yield* all(db.select(columns(t)).from(p).where(inScope(p, scope)).orderBy(asc(p.id)));
+    });
   }
 
-  async get(scope: PolicyScope, uuid: string): Promise<StoredImmutabilityPolicy | undefined> {
-    return this.db.select(columns).from(immutabilityPolicies).where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.uuid, uuid))).get();
+  get(scope: PolicyScope, uuid: string): Promise<StoredImmutabilityPolicy | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.immutabilityPolicies;
+      return yield* one(db.select(columns(t)).from(p).where(and(inScope(p, scope), eq(p.uuid, uuid))));
+    });
   }
 
   /** Adds a policy unless the scope has one with the same pattern (Quay's duplicate rule) or already `max`. */
-  async create(scope: PolicyScope, rule: ImmutabilityRow, max: number): Promise<ImmutabilityWrite> {
-    return this.db.transaction((tx) => {
-      const held = tx.select({ n: count() }).from(immutabilityPolicies).where(inScope(immutabilityPolicies, scope)).get()!.n;
-      if (held >= max) return { kind: "tooMany" as const };
-      const same = tx.select({ id: immutabilityPolicies.id }).from(immutabilityPolicies).where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.tagPattern, rule.tagPattern))).get();
-      if (same) return { kind: "duplicate" as const };
+  create(scope: PolicyScope, rule: ImmutabilityRow, max: number): Promise<ImmutabilityWrite> {
+    return this.q.transaction(function* (s): Program<ImmutabilityWrite> {
+      const { db, t } = s;
+      const p = t.immutabilityPolicies;
+      yield* lockNamespace(s, scope.namespaceId);
+      const held = (yield* one(db.select({ n: count() }).from(p).where(inScope(p, scope))))!.n;
+      if (held >= max) return { kind: "tooMany" };
+      const same = yield* one(db.select({ id: p.id }).from(p).where(and(inScope(p, scope), eq(p.tagPattern, rule.tagPattern))).limit(1));
+      if (same) return { kind: "duplicate" };
       const uuid = crypto.randomUUID();
-      tx.insert(immutabilityPolicies).values({ ...rule, uuid, namespaceId: scope.namespaceId, repositoryId: scope.repositoryId }).run();
-      return { kind: "ok" as const, uuid };
+      yield* changes(db.insert(p).values({ ...rule, uuid, namespaceId: scope.namespaceId, repositoryId: scope.repositoryId }));
+      return { kind: "ok", uuid };
     });
   }
 
   /** Replaces the rule; another policy of the scope with the same pattern is a duplicate. */
-  async update(scope: PolicyScope, uuid: string, rule: ImmutabilityRow): Promise<ImmutabilityWrite> {
-    return this.db.transaction((tx) => {
-      const mine = and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.uuid, uuid));
-      if (!tx.select({ id: immutabilityPolicies.id }).from(immutabilityPolicies).where(mine).get()) return { kind: "missing" as const };
-      const same = tx
-        .select({ id: immutabilityPolicies.id })
-        .from(immutabilityPolicies)
-        .where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.tagPattern, rule.tagPattern), ne(immutabilityPolicies.uuid, uuid)))
-        .get();
-      if (same) return { kind: "duplicate" as const };
-      tx.update(immutabilityPolicies).set(rule).where(mine).run();
-      return { kind: "ok" as const, uuid };
+  update(scope: PolicyScope, uuid: string, rule: ImmutabilityRow): Promise<ImmutabilityWrite> {
+    return this.q.transaction(function* (s): Program<ImmutabilityWrite> {
+      const { db, t } = s;
+      const p = t.immutabilityPolicies;
+      yield* lockNamespace(s, scope.namespaceId);
+      const mine = and(inScope(p, scope), eq(p.uuid, uuid));
+      if (!(yield* one(db.select({ id: p.id }).from(p).where(mine)))) return { kind: "missing" };
+      const same = yield* one(db.select({ id: p.id }).from(p).where(and(inScope(p, scope), eq(p.tagPattern, rule.tagPattern), ne(p.uuid, uuid))).limit(1));
+      if (same) return { kind: "duplicate" };
+      yield* changes(db.update(p).set(rule).where(mine));
+      return { kind: "ok", uuid };
     });
   }
 
-  async delete(scope: PolicyScope, uuid: string): Promise<boolean> {
-    return (
-      this.db
-        .delete(immutabilityPolicies)
-        .where(and(inScope(immutabilityPolicies, scope), eq(immutabilityPolicies.uuid, uuid)))
-        .returning({ id: immutabilityPolicies.id })
-        .all().length > 0
-    );
+  delete(scope: PolicyScope, uuid: string): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      const p = t.immutabilityPolicies;
+      return (yield* changes(db.delete(p).where(and(inScope(p, scope), eq(p.uuid, uuid))))) > 0;
+    });
   }
 }

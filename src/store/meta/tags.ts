@@ -4,9 +4,9 @@ import type { ReadCache } from "./readCache";
 import { outlineManifest } from "../../oci";
 import { manifests, namespaces, repositories, tags } from "../schema";
 
-/** SQL: the row's live period has not passed its expiry (rows without one never expire). */
-export function notExpired(nowMs: number | Placeholder): SQL {
-  return or(isNull(tags.expiresMs), gt(tags.expiresMs, nowMs))!;
+/** SQL: the row's live period has not passed its expiry (rows without one never expire); `table` a body's `t.tags`. */
+export function notExpired(nowMs: number | Placeholder, table: { expiresMs: typeof tags.expiresMs } = tags): SQL {
+  return or(isNull(table.expiresMs), gt(table.expiresMs, nowMs))!;
 }
 
 /**

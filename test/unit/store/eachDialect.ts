@@ -105,3 +105,16 @@ export function addManifest(runner: Runner, repositoryId: number, nonce: string)
     return row!.id;
   });
 }
+
+export function namespaceIdOf(runner: Runner, name: string): Promise<number> {
+  return runner.run(function* ({ db, t }) {
+    return (yield* one(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.name, name))))!.id;
+  });
+}
+
+/** The two scopes of policies: namespace "ns"'s own and its repository "ns/app"'s. */
+export async function addPolicyScopes(runner: Runner) {
+  const repositoryId = await addRepository(runner, "ns/app");
+  const namespaceId = await namespaceIdOf(runner, "ns");
+  return { ns: { namespaceId, repositoryId: null }, repo: { namespaceId, repositoryId } };
+}
