@@ -1,9 +1,9 @@
 // A button that asks before it acts (deleting, regenerating): a modal with the consequence
 // spelled out, the action's error shown in place.
 import { Button, Modal, ModalBody, ModalFooter, ModalHeader, type ButtonProps } from "@patternfly/react-core";
-import { useState, type ReactNode } from "react";
-import { message } from "../api/client";
+import type { ReactNode } from "react";
 import { ActionResult } from "./Status";
+import { useModalAction } from "./useModalAction";
 
 export function ConfirmButton(props: {
   label: string;
@@ -14,21 +14,7 @@ export function ConfirmButton(props: {
   onConfirm: () => Promise<unknown>;
   ariaLabel?: string;
 }) {
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await props.onConfirm();
-      setOpen(false);
-    } catch (e) {
-      setError(message(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { open, setOpen, busy, error, run } = useModalAction(props.onConfirm);
   return (
     <>
       <Button variant={props.variant ?? "link"} isDanger={props.variant !== "primary"} onClick={() => setOpen(true)} aria-label={props.ariaLabel}>

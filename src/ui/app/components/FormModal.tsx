@@ -1,9 +1,9 @@
 // A button opening a small form in a modal (create a repository, a team, a robot, …). The form's
 // fields are the children; submit runs the action and closes on success, or shows the API's error.
 import { Button, Form, Modal, ModalBody, ModalFooter, ModalHeader, type ButtonProps } from "@patternfly/react-core";
-import { useId, useState, type ReactNode } from "react";
-import { message } from "../api/client";
+import { useId, type ReactNode } from "react";
 import { ActionResult } from "./Status";
+import { useModalAction } from "./useModalAction";
 
 export function FormModalButton(props: {
   label: string;
@@ -15,22 +15,11 @@ export function FormModalButton(props: {
   children: ReactNode;
   isDisabled?: boolean;
 }) {
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { open, setOpen, busy, error, setError, run } = useModalAction(props.onSubmit);
   const titleId = useId();
-  const submit = async (e?: { preventDefault(): void }) => {
+  const submit = (e?: { preventDefault(): void }) => {
     e?.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await props.onSubmit();
-      setOpen(false);
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+    return run();
   };
   return (
     <>

@@ -57,7 +57,7 @@ function Users() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState<{ user: string; password: string } | null>(null);
   const [newPassword, setNewPassword] = useState("");
-  const { result, setResult, act } = useAction(loaded.reload);
+  const { result, setResult, act, run } = useAction(loaded.reload);
   const userPath = (u: string) => `/api/v1/superuser/users/${encodeURIComponent(u)}`;
   return (
     <div className="berth-gap">
@@ -105,7 +105,7 @@ function Users() {
                   <Td dataLabel="Email">{u.email}</Td>
                   <Td dataLabel="Status">{u.enabled ? "enabled" : "disabled"}</Td>
                   <Td dataLabel="Actions">
-                    <Button variant="link" onClick={() => act(`${u.username} ${u.enabled ? "disabled" : "enabled"}`, () => api.put(userPath(u.username), { enabled: !u.enabled })).catch(() => {})}>
+                    <Button variant="link" onClick={() => run(`${u.username} ${u.enabled ? "disabled" : "enabled"}`, () => api.put(userPath(u.username), { enabled: !u.enabled }))}>
                       {u.enabled ? "Disable" : "Enable"}
                     </Button>
                     <FormModalButton label="Reset password" variant="link" title={`New password for ${u.username}`} submitLabel="Set password" onOpen={() => setNewPassword("")} onSubmit={() => act(`Password of ${u.username} changed`, () => api.put(userPath(u.username), { password: newPassword }))}>
