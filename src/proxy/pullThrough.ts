@@ -97,11 +97,19 @@ export class PullThrough {
     return { cache, client, upstreamRepo: up.repository };
   }
 
-  /** Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache org; nothing otherwise. */
-  async manifest(name: string, reference: string): Promise<void> {
+  /**
+   * Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache
+   * org; undefined, at once, when it is not (the caller's pull stays synchronous and the cache's
+   * configuration is read once).
+   */
+  manifest(name: string, reference: string): Promise<void> | undefined {
     const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, name.indexOf("/")));
+    return cache && this.freshManifest(cache, name, reference);
+  }
+
+  private async freshManifest(cache: ProxyCacheConfig, name: string, reference: string): Promise<void> {
     // A fresh hit is answered without an upstream client (credentials are decrypted only to ask).
-    if (!cache || this.servedFromCache(cache, name, reference)) return;
+    if (this.servedFromCache(cache, name, reference)) return;
     const t = this.target(name, cache)!;
     await this.manifests.do(`${name} ${reference}`, () => this.refreshManifest(t, name, reference));
   }

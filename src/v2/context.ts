@@ -22,8 +22,8 @@ export interface TokenAuth {
  */
 export interface ProxyPulls {
   isCache(org: string): boolean;
-  /** Makes the manifest present and fresh when `name` is in a cache org. */
-  manifest(name: string, reference: string): Promise<void>;
+  /** Makes the manifest present and fresh when `name` is in a cache org; undefined (at once) when it is in none. */
+  manifest(name: string, reference: string): Promise<void> | undefined;
   /** A blob's bytes (and length) streamed from the upstream while they are stored, or undefined: serve from the store. */
   blob(name: string, digest: string, head: boolean): Promise<{ body: ReadableStream<Uint8Array>; length: number } | undefined>;
 }

@@ -81,11 +81,12 @@ function answerHeaders(found: StoredManifest): Headers {
 export function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Response | Promise<Response> {
   const caches = ctx.proxyCaches;
   const repo = caches && canonicalRepoName(name);
-  if (caches && repo && caches.pulls.isCache(repo.slice(0, repo.indexOf("/")))) {
+  const refreshed = caches && repo ? caches.pulls.manifest(repo, raw) : undefined;
+  if (refreshed) {
     // Not there and not to be had: Quay's answers (NAME_UNKNOWN before the first pull made the repository).
     const notThere = (reason: string) =>
-      ctx.stores.repositories.find(repo) ? new RegistryError("MANIFEST_UNKNOWN", reason, { reference: raw }) : new RegistryError("NAME_UNKNOWN", reason, { name });
-    return pullThrough(() => caches.pulls.manifest(repo, raw), notThere).then(() => storedManifest(ctx, request, name, raw));
+      ctx.stores.repositories.find(repo!) ? new RegistryError("MANIFEST_UNKNOWN", reason, { reference: raw }) : new RegistryError("NAME_UNKNOWN", reason, { name });
+    return pullThrough(() => refreshed, notThere).then(() => storedManifest(ctx, request, name, raw));
   }
   return storedManifest(ctx, request, name, raw);
 }
