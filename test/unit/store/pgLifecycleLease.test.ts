@@ -70,13 +70,16 @@ describe.skipIf(!url)("the lifecycle's cluster-wide lease in PostgreSQL (BERTH_T
       b.start();
       await until(() => seen.runs.length > 10);
       expect(seen.runs).not.toContain("b");
+      expect(seen.overlaps).toBe(0); // while both live, never two passes at once
       // Node A dies: its connections end without a word (no stop(), no release).
       await dying.$client.close({ timeout: 0 });
       const before = seen.runs.length;
       await until(() => seen.runs.slice(before).filter((n) => n === "b").length > 3);
-      // At most the pass under way when A died ran on A after it.
+      // At most the pass under way when A died ran on A after it. A cut connection cannot stop that
+      // pass, so it may still be running when B takes the lease (docs/POSTGRES.md): that one
+      // overlap at most, no other.
       expect(seen.runs.slice(before).filter((n) => n === "a").length).toBeLessThanOrEqual(1);
-      expect(seen.overlaps).toBe(0);
+      expect(seen.overlaps).toBeLessThanOrEqual(1);
     } finally {
       await a.stop();
       await b.stop();
