@@ -20,6 +20,7 @@ import { backup } from "./cli/backup";
 import { restore } from "./cli/restore";
 import { exportArchive } from "./cli/archive/export";
 import { importArchive } from "./cli/archive/import";
+import { migrate } from "./cli/migrate/migrate";
 import { localCaPem } from "./tls";
 import { version } from "../package.json";
 
@@ -66,6 +67,12 @@ Usage:
                                        replaces their namespace; --repository names the one for
                                        refs that are only a tag); verifies every digest, skips
                                        what is already present (re-run to resume)
+  berth migrate --from DATA_DIR --to postgres://… --storage s3://BUCKET/PREFIX [--data NODE_DIR]
+  berth migrate --from postgres://… --storage s3://BUCKET/PREFIX --data NODE_DIR --to NEW_DATA_DIR
+                                       moves a registry between a data directory (SQLite, blobs in
+                                       it) and PostgreSQL with blobs in S3 (BERTH_S3_* settings):
+                                       the target must be empty; every blob re-hashed; metadata in
+                                       one transaction; keys/ go to (or come from) NODE_DIR
   berth config check [--config FILE]   validate settings and print them
   berth version
   berth help
@@ -107,6 +114,8 @@ function parseCli(argv: string[]) {
       repository: { type: "string", multiple: true },
       output: { type: "string", short: "o" },
       namespace: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -307,6 +316,18 @@ async function main(argv: string[]): Promise<number> {
     return runChore(config, (stores, config, registry) =>
       importArchive(stores, registry, { location: sub, namespace: values.namespace, repository: values.repository, maxManifestBytes: config.maxManifestBytes }),
     );
+  }
+  if (command === "migrate") {
+    const progress = (line: string) => console.error(line);
+    // Only a data directory the operator named: the default (./berth-data) is where keys would land unasked.
+    const explicitData = cli.values.data !== undefined || process.env.BERTH_DATA !== undefined ? config.data : undefined;
+    try {
+      console.log(await migrate(config, { from: cli.values.from, to: cli.values.to, storage: config.storage, dataDir: explicitData, progress }));
+      return 0;
+    } catch (e: any) {
+      console.error(`berth: migrate: ${e?.message ?? e}`);
+      return e instanceof CliError ? e.exitCode : 1;
+    }
   }
   if (command !== "serve") {
     console.error(`berth: unknown command "${command}"\n\n${USAGE}`);

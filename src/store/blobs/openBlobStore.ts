@@ -25,13 +25,23 @@ export function storageMismatch(recorded: string | undefined, wanted: string | u
 /** The blob store the settings name: the data directory, or an S3 bucket (created when missing). */
 export async function openBlobStore(config: Config): Promise<BlobStore> {
   const marker = join(config.data, MARKER);
-  const recorded = existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+  const recorded = recordedStorage(config.data);
   const wanted = config.storage?.replace(/\/+$/, "");
   const problem = storageMismatch(recorded, wanted, existsSync(join(config.data, "berth.db")));
   if (problem) throw new ConfigError(problem);
   if (!wanted) return new FsBlobStore(config.data);
-  const url = new URL(wanted);
-  const store = await new S3BlobStore({
+  const store = await openS3BlobStore(config, wanted);
+  if (recorded === undefined) {
+    mkdirSync(config.data, { recursive: true, mode: 0o700 });
+    writeFileSync(marker, `${wanted}\n`, { mode: 0o600 });
+  }
+  return store;
+}
+
+/** The bucket `storage` (s3://bucket/prefix) names, with the S3 settings of `config`; created when missing. */
+export function openS3BlobStore(config: Config, storage: string): Promise<S3BlobStore> {
+  const url = new URL(storage);
+  return new S3BlobStore({
     bucket: url.host,
     prefix: decodeURIComponent(url.pathname.replace(/^\/+/, "")),
     endpoint: config.s3Endpoint ?? `https://s3.${config.s3Region}.amazonaws.com`,
@@ -41,9 +51,10 @@ export async function openBlobStore(config: Config): Promise<BlobStore> {
     pathStyle: config.s3PathStyle,
     redirect: config.storageRedirect,
   }).open();
-  if (recorded === undefined) {
-    mkdirSync(config.data, { recursive: true, mode: 0o700 });
-    writeFileSync(marker, `${wanted}\n`, { mode: 0o600 });
-  }
-  return store;
+}
+
+/** The S3 storage a data directory recorded at its first start with one, or undefined (its own blobs/). */
+export function recordedStorage(dataDir: string): string | undefined {
+  const marker = join(dataDir, MARKER);
+  return existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
 }
