@@ -123,7 +123,7 @@ if (!s3 || !pgBase) {
     } finally {
       await srv.stop();
     }
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await bucket?.cleanup();
@@ -151,7 +151,7 @@ if (!s3 || !pgBase) {
       } finally {
         await db.close();
       }
-    }, 60_000);
+    });
 
     test("the data directory moves: every blob verified, every table's rows, the triggers back on, ids continuing", async () => {
       pgUrl = await scratch.create();
@@ -175,7 +175,7 @@ if (!s3 || !pgBase) {
       const stored: string[] = [];
       for await (const key of bucket.store.api.keys(`${bucket.prefix}blobs/`)) stored.push(key);
       expect(stored.length).toBe(before.blobs!.length);
-    }, 120_000);
+    });
 
     test("a target that holds rows is refused and left as it was", async () => {
       const again = await berth(["migrate", "--from", source, "--to", pgUrl, "--storage", storage(), "--data", nodeDir()]);
@@ -186,7 +186,7 @@ if (!s3 || !pgBase) {
       const back = await berth(["migrate", "--from", pgUrl, "--storage", storage(), "--data", nodeDir(), "--to", used]);
       expect(back.code).toBe(1);
       expect(back.out).toContain("is not empty (berth.db)");
-    }, 60_000);
+    });
 
     test("and back into a new data directory: every table's rows equal the original's, quota usage included", async () => {
       const target = join(dirs[0]!, "back");
@@ -199,7 +199,7 @@ if (!s3 || !pgBase) {
         expect(before[table]!.length, table).toBeGreaterThan(0);
       }
       for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]!);
-    }, 120_000);
+    });
 
     test("a server on the new directory serves every image byte for byte, the users, the robot's token and the quota", async () => {
       const srv = await startBinary({ dataDir: join(dirs[0]!, "back"), args: ["--auth", "token"] });
@@ -216,6 +216,6 @@ if (!s3 || !pgBase) {
       } finally {
         await srv.stop();
       }
-    }, 120_000);
+    });
   });
 }
