@@ -188,6 +188,15 @@ if (!s3 || !pgBase) {
       expect(back.out).toContain("is not empty (berth.db)");
     });
 
+    test("keys of another registry are refused: its robot tokens would not open", async () => {
+      const other = dir("berth-migrate-other-keys-");
+      mkdirSync(join(other, "keys"));
+      writeFileSync(join(other, "keys", "database-secret.key"), Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n");
+      const refused = await berth(["migrate", "--from", pgUrl, "--storage", storage(), "--data", other, "--to", join(other, "back")]);
+      expect(refused.code).toBe(1);
+      expect(refused.out).toContain("do not open this registry's robot tokens");
+    });
+
     test("and back into a new data directory: every table's rows equal the original's, quota usage included", async () => {
       const target = join(dirs[0]!, "back");
       const back = await berth(["migrate", "--from", pgUrl, "--storage", storage(), "--data", nodeDir(), "--to", target]);

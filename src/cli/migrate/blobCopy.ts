@@ -5,6 +5,8 @@
 // the right size is re-hashed there and kept when correct (a run that stopped part way resumes).
 import { digestHasher, isDigestAlgorithm } from "../../oci/digest";
 import type { BlobStore } from "../../store/blobs/blobStore";
+import { CliError } from "../accounts";
+import { formatBytes, inParallel } from "../backupPlan";
 
 export interface NamedBlob {
   digest: string;
@@ -57,4 +59,65 @@ export async function moveBlob(from: BlobStore, to: BlobStore, blob: NamedBlob):
   } finally {
     if (!committed) await to.deleteUpload(id);
   }
+}
+
+export interface BlobTally {
+  /** Every digest the source's metadata names. */
+  named: Set<string>;
+  total: number;
+  copied: number;
+  present: number;
+  bytes: number;
+}
+
+/** Blobs moved at once: each is a stream in and a stream out. */
+const BLOBS_AT_ONCE = 4;
+
+/**
+ * Moves every blob of `pages` (the source's `blobs` rows); throws, naming each digest, when any is
+ * missing or damaged in the source, after trying them all (so one run lists every problem).
+ */
+export async function moveBlobs(
+  pages: AsyncIterable<NamedBlob[]>,
+  total: number,
+  stores: { from: BlobStore; to: BlobStore },
+  progress: (line: string) => void,
+): Promise<BlobTally> {
+  const tally: BlobTally = { named: new Set(), total, copied: 0, present: 0, bytes: 0 };
+  const problems: string[] = [];
+  let lastReport = performance.now();
+  for await (const page of pages) {
+    await inParallel(page, BLOBS_AT_ONCE, async (blob) => {
+      tally.named.add(blob.digest);
+      const outcome = await moveBlob(stores.from, stores.to, blob);
+      if (typeof outcome === "object") problems.push(`${blob.digest}: ${outcome.problem}`);
+      else {
+        tally[outcome]++;
+        tally.bytes += blob.size;
+      }
+      if (performance.now() - lastReport > 2000) {
+        lastReport = performance.now();
+        progress(`  blobs: ${tally.copied + tally.present + problems.length} of ${total} (${formatBytes(tally.bytes)})`);
+      }
+    });
+  }
+  if (problems.length > 0) {
+    const list = `${problems.slice(0, 10).join("\n  ")}${problems.length > 10 ? "\n  …" : ""}`;
+    throw new CliError(`${problems.length} of ${total} blobs of the source cannot be moved; no metadata was written (run berth fsck on the source):\n  ${list}`, 1);
+  }
+  progress(`  blobs: ${total}: ${tally.copied} copied, ${tally.present} already there; every one verified (${formatBytes(tally.bytes)})`);
+  return tally;
+}
+
+/** Blobs the source store holds that no metadata names: counted, not copied (nothing could reach them). */
+export async function unreferencedBlobs(store: BlobStore, named: Set<string>): Promise<{ count: number; bytes: number }> {
+  let count = 0;
+  let bytes = 0;
+  for await (const digest of store.list()) {
+    if (named.has(digest)) continue;
+    count++;
+    const s = await store.stat(digest);
+    if (s.exists) bytes += s.size;
+  }
+  return { count, bytes };
 }

@@ -7,6 +7,7 @@ import type { Config } from "../../config";
 import type { BlobStore } from "../../store/blobs/blobStore";
 import { FsBlobStore } from "../../store/blobs/fsBlobStore";
 import { openS3BlobStore, recordedStorage } from "../../store/blobs/openBlobStore";
+import type { CopiedTable } from "../../store/copy/copiedTables";
 import type { MetadataSource, MetadataTarget } from "../../store/copy/ends";
 import { PgSource, PgTarget } from "../../store/copy/pgEnds";
 import { SqliteSource, SqliteTarget } from "../../store/copy/sqliteEnds";
@@ -78,26 +79,36 @@ export interface Ends {
   targetBlobs: BlobStore;
 }
 
-/** Opens both sides; whatever opened is closed again when a later side fails. */
-export async function openEnds(plan: Plan, config: Config): Promise<Ends> {
+/** Refuses a target whose tables hold rows: nothing is ever overwritten. */
+async function refuseFilledTarget(target: MetadataTarget, tables: CopiedTable[], name: string): Promise<void> {
+  const filled = await target.nonEmptyTables(tables);
+  if (filled.length === 0) return;
+  throw new CliError(`${name} is not empty (rows in ${filled.slice(0, 5).join(", ")}${filled.length > 5 ? ", …" : ""}): migrate into an empty database; nothing was written`, 1);
+}
+
+/** Opens both sides, the target first (refused unless empty, before any snapshot is taken); whatever opened is closed again when a later step fails. */
+export async function openEnds(plan: Plan, config: Config, tables: CopiedTable[]): Promise<Ends> {
   const opened: { close(): Promise<void> }[] = [];
   try {
     const s3 = await openS3BlobStore(config, plan.storage);
     if (plan.direction === "to postgres") {
       if (!existsSync(join(plan.sqliteDir, DATABASE_FILE))) throw new CliError(`${plan.sqliteDir} holds no Berth database (${DATABASE_FILE}): is --from right?`, 1);
       const recorded = recordedStorage(plan.sqliteDir);
-      const source = SqliteSource.open(plan.sqliteDir);
-      opened.push(source);
       const target = await PgTarget.open(plan.pgUrl);
       opened.push(target);
+      await refuseFilledTarget(target, tables, plan.toName);
+      const source = SqliteSource.open(plan.sqliteDir);
+      opened.push(source);
       const sourceBlobs = recorded ? await openS3BlobStore(config, recorded) : new FsBlobStore(plan.sqliteDir);
       return { source, target, sourceBlobs, targetBlobs: s3 };
     }
     refuseUsedDirectory(plan.sqliteDir);
     mkdirSync(plan.sqliteDir, { recursive: true, mode: 0o700 });
+    const target = new SqliteTarget(plan.sqliteDir);
+    opened.push(target);
+    await refuseFilledTarget(target, tables, plan.toName);
     const source = await PgSource.open(plan.pgUrl);
     opened.push(source);
-    const target = new SqliteTarget(plan.sqliteDir);
     return { source, target, sourceBlobs: s3, targetBlobs: new FsBlobStore(plan.sqliteDir) };
   } catch (e) {
     for (const end of opened) await end.close();

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { replaceWithCopy } from "../../store/backupFiles";
+import { FieldCipher, loadDatabaseSecret } from "../../store/fieldEncryption";
 import { CliError } from "../accounts";
 import { sameDirectory, SECRET_DIRS } from "../backup";
 
@@ -54,4 +55,16 @@ function sameTree(a: string, b: string): boolean {
     if (statSync(pa).isDirectory()) return statSync(pb).isDirectory() && sameTree(pa, pb);
     return statSync(pb).isFile() && readFileSync(pa).equals(readFileSync(pb));
   });
+}
+
+/**
+ * Refuses keys that do not open the registry's encrypted robot tokens (`sealed`: one of them, if
+ * any): another registry's keys would make a copy whose robots and mirrors no longer work.
+ */
+export function refuseForeignKeys(from: string, sealed: string | undefined): void {
+  if (sealed === undefined || !FieldCipher.isSealed(sealed)) return;
+  const cipher = new FieldCipher(loadDatabaseSecret(join(from, "keys")), "robot token");
+  if (cipher.open(sealed) === undefined) {
+    throw new CliError(`the keys in ${join(from, "keys")} do not open this registry's robot tokens: they belong to another registry; name the data directory holding this one's keys with --data`, 1);
+  }
 }

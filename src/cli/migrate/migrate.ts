@@ -9,16 +9,15 @@
 // 4. Metadata: every table in foreign-key order, in batches, in one transaction.
 // 5. Keys (keys/, tls/) copied; a data directory's database renamed into place last.
 import type { Config } from "../../config";
-import type { BlobStore } from "../../store/blobs/blobStore";
-import { copiedTables } from "../../store/copy/copiedTables";
+import { copiedTables, type CopiedTable } from "../../store/copy/copiedTables";
+import type { SourceReader } from "../../store/copy/ends";
 import { CliError } from "../accounts";
-import { formatBytes, inParallel } from "../backupPlan";
-import { moveBlob, type NamedBlob } from "./blobCopy";
+import { formatBytes } from "../backupPlan";
+import { moveBlobs, unreferencedBlobs, type NamedBlob } from "./blobCopy";
 import { openEnds, planMigration, type MigrateArgs } from "./endpoints";
-import { moveKeys, planKeys } from "./keys";
+import { moveKeys, planKeys, refuseForeignKeys } from "./keys";
 import { copyRows } from "./rowCopy";
 
-const BLOBS_AT_ONCE = 4;
 const BLOB_PAGE = 500;
 
 export interface MigrateOptions extends MigrateArgs {
@@ -31,46 +30,20 @@ export interface MigrateOptions extends MigrateArgs {
 export async function migrate(config: Config, opts: MigrateOptions): Promise<string> {
   const started = performance.now();
   const plan = planMigration(opts);
-  const keys = plan.direction === "to postgres" ? planKeys(plan.sqliteDir, opts.dataDir ?? plan.sqliteDir) : planKeys(nodeDir(opts.dataDir), plan.sqliteDir);
-  const ends = await openEnds(plan, config);
+  const keysFrom = plan.direction === "to postgres" ? plan.sqliteDir : nodeDir(opts.dataDir);
+  const keys = planKeys(keysFrom, plan.direction === "to postgres" ? (opts.dataDir ?? plan.sqliteDir) : plan.sqliteDir);
   const tables = copiedTables();
+  const ends = await openEnds(plan, config, tables);
   try {
-    const filled = await ends.target.nonEmptyTables(tables);
-    if (filled.length > 0) throw new CliError(`${plan.toName} is not empty (rows in ${filled.slice(0, 5).join(", ")}${filled.length > 5 ? ", …" : ""}): migrate into an empty database; nothing was written`, 1);
     opts.progress(`migrate: ${plan.fromName} → ${plan.toName} (blobs: ${plan.direction === "to postgres" ? "the data directory" : plan.storage} → ${plan.direction === "to postgres" ? plan.storage : "the data directory"})`);
-    const { named, blobs, rows } = await ends.source.read(async (reader) => {
+    const { blobs, rows } = await ends.source.read(async (reader) => {
+      refuseForeignKeys(keysFrom, await firstRobotToken(reader, tables));
       const blobTable = tables.find((t) => t.name === "blobs")!;
-      const named = new Set<string>();
-      const tally = { copied: 0, present: 0, bytes: 0, total: await reader.count(blobTable) };
-      const problems: string[] = [];
-      let lastReport = performance.now();
-      for await (const page of reader.batches(blobTable, BLOB_PAGE)) {
-        await inParallel(page as unknown as NamedBlob[], BLOBS_AT_ONCE, async (blob) => {
-          named.add(blob.digest);
-          const outcome = await moveBlob(ends.sourceBlobs, ends.targetBlobs, blob);
-          if (typeof outcome === "object") problems.push(`${blob.digest}: ${outcome.problem}`);
-          else {
-            tally[outcome]++;
-            tally.bytes += blob.size;
-          }
-          if (performance.now() - lastReport > 2000) {
-            lastReport = performance.now();
-            opts.progress(`  blobs: ${tally.copied + tally.present + problems.length} of ${tally.total} (${formatBytes(tally.bytes)})`);
-          }
-        });
-      }
-      if (problems.length > 0) {
-        throw new CliError(
-          `${problems.length} of ${tally.total} blobs of the source cannot be moved; no metadata was written to ${plan.toName} ` +
-            `(run berth fsck on the source):\n  ${problems.slice(0, 10).join("\n  ")}${problems.length > 10 ? "\n  …" : ""}`,
-          1,
-        );
-      }
-      opts.progress(`  blobs: ${tally.total}: ${tally.copied} copied, ${tally.present} already there; every one verified (${formatBytes(tally.bytes)})`);
-      const rows = await copyRows(reader, ends.target, tables, opts.progress);
-      return { named, blobs: tally, rows };
+      const pages = reader.batches(blobTable, BLOB_PAGE) as AsyncIterable<NamedBlob[]>;
+      const blobs = await moveBlobs(pages, await reader.count(blobTable), { from: ends.sourceBlobs, to: ends.targetBlobs }, opts.progress);
+      return { blobs, rows: await copyRows(reader, ends.target, tables, opts.progress) };
     });
-    const leftBehind = await unreferencedBlobs(ends.sourceBlobs, named);
+    const leftBehind = await unreferencedBlobs(ends.sourceBlobs, blobs.named);
     const keyFiles = moveKeys(keys);
     await ends.target.publish();
     const totalRows = [...rows.values()].reduce((a, b) => a + b, 0);
@@ -94,15 +67,7 @@ function nodeDir(dataDir: string | undefined): string {
   return dataDir;
 }
 
-/** Blobs the source store holds that no metadata names: counted, not copied. */
-async function unreferencedBlobs(store: BlobStore, named: Set<string>): Promise<{ count: number; bytes: number }> {
-  let count = 0;
-  let bytes = 0;
-  for await (const digest of store.list()) {
-    if (named.has(digest)) continue;
-    count++;
-    const s = await store.stat(digest);
-    if (s.exists) bytes += s.size;
-  }
-  return { count, bytes };
+async function firstRobotToken(reader: SourceReader, tables: CopiedTable[]): Promise<string | undefined> {
+  for await (const [robot] of reader.batches(tables.find((t) => t.name === "robots")!, 1)) return robot?.token as string | undefined;
+  return undefined;
 }
