@@ -15,9 +15,14 @@ export async function copyRows(reader: SourceReader, target: MetadataTarget, tab
     for (const table of tables) {
       const size = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(PARAMETERS_PER_BATCH / table.columnCount)));
       let n = 0;
+      let lastReport = performance.now();
       for await (const batch of reader.batches(table, size)) {
         await writer.insert(table, batch);
         n += batch.length;
+        if (performance.now() - lastReport > 2000) {
+          lastReport = performance.now();
+          progress(`  ${table.name}: ${n} rows so far`);
+        }
       }
       copied.set(table.name, n);
       progress(`  ${table.name}: ${n} rows`);
