@@ -14,6 +14,12 @@ async function countRows(db: Queries, table: CopiedTable): Promise<number> {
   return row?.n ?? 0;
 }
 
+async function nonEmpty(db: Queries, tables: CopiedTable[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const table of tables) if ((await countRows(db, table)) > 0) found.push(table.name);
+  return found;
+}
+
 export class PgSource implements MetadataSource {
   private constructor(private readonly db: PgMetaDb) {}
 
@@ -57,10 +63,8 @@ export class PgTarget implements MetadataTarget {
     return new PgTarget(await openPostgres(url, { max: 2 }));
   }
 
-  async nonEmptyTables(tables: CopiedTable[]): Promise<string[]> {
-    const found: string[] = [];
-    for (const table of tables) if ((await countRows(this.db, table)) > 0) found.push(table.name);
-    return found;
+  nonEmptyTables(tables: CopiedTable[]): Promise<string[]> {
+    return nonEmpty(this.db, tables);
   }
 
   load(tables: CopiedTable[], sequences: Map<string, number>, fill: (writer: TargetWriter) => Promise<void>): Promise<void> {
@@ -69,6 +73,9 @@ export class PgTarget implements MetadataTarget {
       // it takes keeps every other session off the tables until the commit, which sees the
       // triggers on again: nobody else ever runs without them.
       for (const table of tables) await tx.execute(sql`ALTER TABLE ${sql.identifier(table.name)} DISABLE TRIGGER USER`);
+      // Asked again under those locks: a row written since the first check would be overwritten in effect.
+      const filled = await nonEmpty(tx as unknown as Queries, tables);
+      if (filled.length > 0) throw new Error(`the target database was written to meanwhile (rows in ${filled.join(", ")}); nothing was loaded`);
       await fill({
         insert: async (table, rows) => {
           await tx.insert(table.pg).values(rows as any);

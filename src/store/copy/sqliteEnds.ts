@@ -3,8 +3,9 @@
 // migrated to this binary's schema in the copy, never in place. The target is a new database file
 // beside the data directory's name, filled in one transaction, then renamed into place.
 import { count } from "drizzle-orm";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "../blobs/fsBlobStore";
 import { openMetaDb, type MetaDb } from "../db";
 import { DATABASE_FILE, snapshotDatabase } from "../snapshot";
 import type { CopiedTable } from "./copiedTables";
@@ -13,6 +14,16 @@ import { keysetBatches, type MetadataSource, type MetadataTarget, type SourceRea
 const removeDatabaseFiles = (path: string) => {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(path + suffix, { force: true });
 };
+
+const SNAPSHOT_PREFIX = `${DATABASE_FILE}.migrate-snapshot-`;
+
+/** Removes the snapshots of migrations whose process is gone (killed part way). */
+function sweepSnapshots(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    const pid = Number(/^berth\.db\.migrate-snapshot-(\d+)$/.exec(name)?.[1]);
+    if (pid > 0 && !processAlive(pid)) removeDatabaseFiles(join(dataDir, name));
+  }
+}
 
 export class SqliteSource implements MetadataSource {
   private constructor(
@@ -24,7 +35,8 @@ export class SqliteSource implements MetadataSource {
   static open(dataDir: string): SqliteSource {
     const live = join(dataDir, DATABASE_FILE);
     if (!existsSync(live)) throw new Error(`${dataDir} holds no Berth database (${DATABASE_FILE})`);
-    const path = join(dataDir, `${DATABASE_FILE}.migrate-snapshot-${process.pid}`);
+    sweepSnapshots(dataDir);
+    const path = join(dataDir, `${SNAPSHOT_PREFIX}${process.pid}`);
     removeDatabaseFiles(path);
     snapshotDatabase(live, path);
     return new SqliteSource(openMetaDb(path), path);
