@@ -3,8 +3,9 @@
 // a label, a quota) on a data directory moves to a scratch database and a scratch bucket prefix,
 // then back into a new data directory; every table's rows there equal the original's, quota usage
 // included, and a server started on it pulls every image byte for byte, the robot's token too.
-// A source blob whose bytes are damaged and a target that holds rows are refused. Skipped, saying
-// so, unless BERTH_TEST_DATABASE and BERTH_TEST_S3 are set.
+// A source blob whose bytes are damaged, a target that holds rows and another registry's keys are
+// refused; a blob file nothing names is reported and left behind. Skipped, saying so, unless
+// BERTH_TEST_DATABASE and BERTH_TEST_S3 are set.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { SQL } from "bun";
