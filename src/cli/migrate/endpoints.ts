@@ -60,6 +60,13 @@ export function planMigration(args: MigrateArgs): Plan {
   };
 }
 
+/** Refuses a source data directory without a database, before anything else is looked at. */
+export function refuseMissingSource(plan: Plan): void {
+  if (plan.direction === "to postgres" && !existsSync(join(plan.sqliteDir, DATABASE_FILE))) {
+    throw new CliError(`${plan.sqliteDir} holds no Berth database (${DATABASE_FILE}): is --from right?`, 1);
+  }
+}
+
 /** What a data directory may hold before it becomes a migration's target: an interrupted run's blobs and keys. */
 const RESUMABLE = new Set(["blobs", "uploads", "trash", "keys", "tls", `${DATABASE_FILE}.migrating`, `${DATABASE_FILE}.migrating-wal`, `${DATABASE_FILE}.migrating-shm`]);
 
@@ -92,7 +99,6 @@ export async function openEnds(plan: Plan, config: Config, tables: CopiedTable[]
   try {
     const s3 = await openS3BlobStore(config, plan.storage);
     if (plan.direction === "to postgres") {
-      if (!existsSync(join(plan.sqliteDir, DATABASE_FILE))) throw new CliError(`${plan.sqliteDir} holds no Berth database (${DATABASE_FILE}): is --from right?`, 1);
       const recorded = recordedStorage(plan.sqliteDir);
       const target = await PgTarget.open(plan.pgUrl);
       opened.push(target);

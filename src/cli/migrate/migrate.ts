@@ -14,7 +14,7 @@ import type { SourceReader } from "../../store/copy/ends";
 import { CliError } from "../accounts";
 import { formatBytes } from "../backupPlan";
 import { moveBlobs, unreferencedBlobs, type NamedBlob } from "./blobCopy";
-import { openEnds, planMigration, type MigrateArgs } from "./endpoints";
+import { openEnds, planMigration, refuseMissingSource, type MigrateArgs } from "./endpoints";
 import { moveKeys, planKeys, refuseForeignKeys } from "./keys";
 import { copyRows } from "./rowCopy";
 
@@ -30,6 +30,7 @@ export interface MigrateOptions extends MigrateArgs {
 export async function migrate(config: Config, opts: MigrateOptions): Promise<string> {
   const started = performance.now();
   const plan = planMigration(opts);
+  refuseMissingSource(plan);
   const keysFrom = plan.direction === "to postgres" ? plan.sqliteDir : nodeDir(opts.dataDir);
   const keys = planKeys(keysFrom, plan.direction === "to postgres" ? (opts.dataDir ?? plan.sqliteDir) : plan.sqliteDir);
   const tables = copiedTables();
