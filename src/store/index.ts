@@ -149,7 +149,7 @@ export function openStores(opts: StoreOptions): Stores {
     namespaces: new NamespaceStore(db),
     stars: new StarStore(runner),
     notifications: new NotificationStore(db),
-    oauth: new OAuthStore(db),
+    oauth: new OAuthStore(runner),
     labels: new LabelStore(runner),
     prototypes,
     messages: new GlobalMessageStore(runner),
