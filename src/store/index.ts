@@ -148,7 +148,7 @@ export function openStores(opts: StoreOptions): Stores {
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
     stars: new StarStore(runner),
-    notifications: new NotificationStore(db),
+    notifications: new NotificationStore(runner),
     oauth: new OAuthStore(runner),
     labels: new LabelStore(runner),
     prototypes,
