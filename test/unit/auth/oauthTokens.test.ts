@@ -47,8 +47,8 @@ describe("OAuthTokenService", () => {
     if (out.kind !== "ok") throw new Error("alice");
     alice = out.user.id;
   });
-  afterEach(() => {
-    stores.close();
+  afterEach(async () => {
+    await stores.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
