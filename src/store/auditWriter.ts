@@ -112,7 +112,7 @@ export class InProcessAuditWriter implements AuditWriter {
     this.writing = true;
     this.batchWritten = new Promise<void>((resolve) => (settle = resolve));
     try {
-      // Called before any await: on SQLite the batch is in the database when flush() returns its promise.
+      // With no batch under way this runs before flush() returns its promise: on SQLite the rows are in by then.
       await this.sink.insert(batch);
     } catch (err) {
       this.requeue(batch);
