@@ -211,7 +211,7 @@ async function runChore(config: Config, chore: Chore): Promise<number> {
     throw e;
   } finally {
     await labels.settled();
-    stores.close();
+    await stores.close();
   }
 }
 

@@ -68,7 +68,7 @@ export async function startServer(
   try {
     return await serve(ctx, config, log);
   } catch (e) {
-    ctx.stores.close();
+    await ctx.stores.close();
     throw e;
   }
 }
@@ -201,7 +201,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       await ctx.proxyCaches.stop();
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
-      ctx.stores.close();
+      await ctx.stores.close();
       log.flush();
       return { cutOff };
     },

@@ -1,15 +1,20 @@
 // How audit entries reach the audit log (docs/ARCHITECTURE.md, "State one process holds").
 //
 // Every manifest pull writes an entry, so record() only queues the row in memory; the queue goes
-// to the log (AuditLogStore.insert: one transaction, one prepared statement) when it holds
-// `maxBatch` rows, `maxDelayMs` after its first row (an unref'd timer, so an idle process may
-// still exit), on flush(), and on close(). A crash loses at most that window of entries, never a
-// request. The audit log's reads call flush() first, so a caller sees its own writes.
+// to the log (AuditLogStore.insert: one transaction) when it holds `maxBatch` rows, `maxDelayMs`
+// after its first row (an unref'd timer, so an idle process may still exit), on flush(), and on
+// close(). A crash loses at most that window of entries, never a request. The audit log's reads
+// await flush() first, so a caller sees its own writes.
+//
+// The sink is asynchronous (a store body: on SQLite it has written when insert returns, on
+// PostgreSQL when its promise settles), so flush() and close() are too. One batch is written at
+// a time: a flush while one is under way waits for it, then writes what was queued meanwhile, so
+// rows reach the log in the order taken and a flush that returns has written everything taken
+// before it was called.
 //
 // Several nodes can each keep one of these over the shared database: entries are independent
 // rows, pulls fold only within a node's batch, and a node's reads see another node's entries
-// within maxDelayMs. With PostgreSQL the sink becomes asynchronous, and flush() and close() with
-// it (and Stores.close).
+// within maxDelayMs.
 import type { AuditLogOptions, AuditRecord, AuditRow, AuditSink, CoalescingRecord } from "./meta/auditLogTypes";
 import { auditRow } from "./meta/auditLog";
 
@@ -19,10 +24,10 @@ export interface AuditWriter {
   record(entry: AuditRecord): void;
   /** Takes an entry that may fold into an equal one not written yet (see CoalescingRecord). */
   recordCoalescing(entry: CoalescingRecord): void;
-  /** Writes everything taken so far. Throws if the log refuses (nothing is lost then). */
-  flush(): void;
-  /** Flushes and stops taking entries; Stores.close calls it before the database closes. */
-  close(): void;
+  /** Writes everything taken so far. Rejects if the log refuses (nothing is lost then). */
+  flush(): Promise<void>;
+  /** Stops taking entries and flushes; Stores.close awaits it before the database closes. */
+  close(): Promise<void>;
 }
 
 // After failed flushes the queue is kept for the next attempt, up to this many rows (the
@@ -36,6 +41,12 @@ export class InProcessAuditWriter implements AuditWriter {
   private coalescing = new Map<string, AuditRow>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  /** A batch is being written; `batchWritten` settles (never rejects) when it is. */
+  private writing = false;
+  private batchWritten: Promise<void> = Promise.resolve();
+  /** Flushes waiting for that batch (each takes the whole queue when its turn comes). */
+  private waiting = 0;
   private failing = false;
   private flushes = 0;
   private written = 0;
@@ -78,38 +89,57 @@ export class InProcessAuditWriter implements AuditWriter {
     this.queue.push(row);
     if (coalesceKey !== undefined) this.coalescing.set(coalesceKey, row);
     // After a failed flush only the timer retries: a request must not wait on a refusing database.
-    if (this.queue.length >= this.maxBatch && !this.failing) this.flushOrReport();
+    // A flush already waiting for the batch under way takes these rows too.
+    if (this.queue.length >= this.maxBatch && !this.failing && this.waiting === 0) this.flushOrReport();
     else this.timer ??= this.startTimer();
   }
 
-  flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+  async flush(): Promise<void> {
+    this.stopTimer();
+    if (this.writing) {
+      this.waiting++;
+      try {
+        while (this.writing) await this.batchWritten;
+      } finally {
+        this.waiting--;
+      }
     }
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     this.coalescing = new Map();
+    let settle!: () => void;
+    this.writing = true;
+    this.batchWritten = new Promise<void>((resolve) => (settle = resolve));
     try {
-      this.sink.insert(batch);
+      // With no batch under way this runs before flush() returns its promise: on SQLite the rows are in by then.
+      await this.sink.insert(batch);
     } catch (err) {
       this.requeue(batch);
       throw err;
+    } finally {
+      this.writing = false;
+      settle();
     }
     this.failing = false;
     this.flushes++;
     this.written += batch.length;
+    // Rows that filled a batch while this one was written go now rather than at the timer.
+    if (this.queue.length >= this.maxBatch && this.waiting === 0 && !this.closed) this.flushOrReport();
   }
 
-  close(): void {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.flushAndStop();
+    return this.closing;
+  }
+
+  private async flushAndStop(): Promise<void> {
+    // Closed first: an entry taken while the last batch is written would be lost.
+    this.closed = true;
     try {
-      this.flush();
+      await this.flush();
     } finally {
-      this.closed = true;
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.stopTimer();
     }
   }
 
@@ -127,15 +157,18 @@ export class InProcessAuditWriter implements AuditWriter {
     return timer;
   }
 
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   /** A flush nobody waits for: a failure is reported and retried later with the rows kept. */
   private flushOrReport(): void {
-    try {
-      this.flush();
-    } catch (err) {
+    void this.flush().catch((err: unknown) => {
       this.failing = true;
       this.onFlushError(err);
       if (this.queue.length > 0 && !this.closed) this.timer ??= this.startTimer();
-    }
+    });
   }
 
   private requeue(batch: AuditRow[]): void {

@@ -84,7 +84,7 @@ export interface Stores {
   /** What opening found wrong but could live with (modes it could not tighten); the caller warns. */
   warnings: string[];
   /** Flushes queued audit entries, then closes the database. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface StoreOptions {
@@ -117,15 +117,15 @@ export function openStores(opts: StoreOptions): Stores {
   const state = singleNodeStoreState(db, opts.nodeState);
   const cache = state.readCache;
   // Reads write what the writer holds first, so a caller sees its own entries.
-  const auditLog = new AuditLogStore(db, () => auditWriter.flush());
+  // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
+  const runner = sqliteRunner(db);
+  const auditLog = new AuditLogStore(runner, () => auditWriter.flush());
   const auditWriter = state.auditWriter(auditLog);
   const orgs = new OrgStore(db);
   const permissions = new PermissionStore(db);
   const prototypes = new PrototypeStore(db);
   const quotas = new QuotaStore(db);
   const quotaUsage = new QuotaUsageStore(db);
-  // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
-  const runner = sqliteRunner(db);
   return {
     db,
     blobs,
@@ -148,8 +148,8 @@ export function openStores(opts: StoreOptions): Stores {
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
     stars: new StarStore(runner),
-    notifications: new NotificationStore(db),
-    oauth: new OAuthStore(db),
+    notifications: new NotificationStore(runner),
+    oauth: new OAuthStore(runner),
     labels: new LabelStore(runner),
     prototypes,
     messages: new GlobalMessageStore(runner),
@@ -167,9 +167,9 @@ export function openStores(opts: StoreOptions): Stores {
     collection: new CollectionReads(db),
     integrity: new IntegrityReads(db),
     warnings,
-    close: () => {
+    close: async () => {
       try {
-        auditWriter.close();
+        await auditWriter.close();
       } finally {
         db.$client.close();
       }

@@ -120,6 +120,6 @@ test("past the grace time: the upload is cut off and keeps what arrived; the lif
     expect(offset).toBeGreaterThanOrEqual(2 * MiB);
     expect(offset).toBeLessThanOrEqual(sent);
   } finally {
-    stores.close();
+    await stores.close();
   }
 });

@@ -141,7 +141,7 @@ describe("the owners of library follow the superusers", () => {
       expect(() => orgAdd(stores, "library", "owner")).toThrow(CliError);
       expect(stores.orgs.namespace("library")).toBeUndefined();
     } finally {
-      stores.close();
+      await stores.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -159,7 +159,7 @@ describe("a data directory from before the reservation", () => {
     );
     const made = await registryFor(stores).registry.createRepository({ fullName: "library/alpine", visibility: "public", actor: SYSTEM_ACTOR });
     expect(made.kind).toBe("ok");
-    stores.close();
+    await stores.close();
     return dataDir;
   }
 
@@ -199,7 +199,7 @@ describe("a data directory from before the reservation", () => {
     const claim = stores.orgs.claimReserved("library");
     stores.orgs.setOwners(claim.namespaceId, [mallory.id]);
     await registryFor(stores).registry.createRepository({ fullName: "library/alpine", visibility: "public", creator: { userId: mallory.id }, actor: SYSTEM_ACTOR });
-    stores.close();
+    await stores.close();
     const { server, log } = await startOn(dataDir);
     try {
       expect(libraryOwners(server.ctx.stores)).toEqual(["admin"]);

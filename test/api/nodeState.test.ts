@@ -66,7 +66,7 @@ describe("the app runs on the node state it is given", () => {
     expect(bucketKeys).toContain("v2Write|user|admin");
     expect(locked.length).toBeGreaterThan(0); // the blob uploads held their sessions
     expect(cacheKeys.some((k) => k.includes("admin/seam"))).toBe(true); // the GET read through the cache
-    server.server.ctx.stores.auditWriter.flush();
+    await server.server.ctx.stores.auditWriter.flush();
     expect(audited.map((r) => r.kind)).toEqual(expect.arrayContaining(["push_repo", "pull_repo"]));
   });
 });

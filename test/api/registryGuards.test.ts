@@ -274,7 +274,7 @@ describe("a mirror", () => {
 describe("the same change through either API writes the same audit entry", () => {
   const entries = async (repo: string, kind: string) => {
     const id = stores.repositories.find(repo)!.id;
-    stores.auditWriter.flush();
+    await stores.auditWriter.flush();
     return (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, repositoryId: id, kinds: [kind] })).entries;
   };
 

@@ -50,7 +50,7 @@ const withToken = (path: string, token: { headers: Record<string, string> }, met
   fetch(`${server.url}${path}`, { method, headers: { ...token.headers, ...(json ? { "Content-Type": "application/json" } : {}) }, body: json ? JSON.stringify(json) : undefined });
 
 const auditEntries = async (kind: string) => {
-  stores.auditWriter.flush();
+  await stores.auditWriter.flush();
   return (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 365 * 86_400_000, kinds: [kind] as any })).entries;
 };
 

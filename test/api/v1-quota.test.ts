@@ -201,7 +201,7 @@ describe("the superuser panel's quotas", () => {
     }
     await expectProblem(await su.get(`/api/v1/superuser/users/nobody-${uniq()}/quota`), 404, "not_found");
     const ns = stores.orgs.namespace(org)!.id;
-    stores.auditWriter.flush();
+    await stores.auditWriter.flush();
     const entries = (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, namespaceId: ns, kinds: ["org_create_quota", "org_change_quota", "org_delete_quota"] })).entries;
     expect(entries).toEqual([]);
   });

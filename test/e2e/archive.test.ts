@@ -262,7 +262,7 @@ describe("berth import", () => {
       try {
         await stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       } finally {
-        stores.close();
+        await stores.close();
       }
       // A second image, labelled to expire in two days.
       const layer = layout.addBlob(OCI.layerGzip, Bun.gzipSync(new Uint8Array(4096)));

@@ -71,7 +71,7 @@ beforeAll(async () => {
     const team = stores.orgs.setTeam(ns.id, "builders", "creator");
     stores.orgs.addMember(team, { robotId: (await stores.robots.byName("acme+ci"))!.id });
   } finally {
-    stores.close();
+    await stores.close();
   }
 
   src = dir("berth-auth-src-");

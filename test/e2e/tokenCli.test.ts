@@ -34,7 +34,7 @@ async function withStores<T>(fn: (stores: Stores, tokens: OAuthTokenService) => 
   try {
     return await fn(stores, new OAuthTokenService(stores));
   } finally {
-    stores.close();
+    await stores.close();
   }
 }
 

@@ -39,7 +39,8 @@ function sha256(bytes: Uint8Array | string): string {
 }
 
 export function generateStore(dataDir: string, shape: StoreShape, seed = "gen"): GeneratedStore {
-  openStores({ dataDir, uploadTtlMs: 86_400_000 }).close(); // the schema, by the migrations
+  // The schema, by the migrations (nothing queued to flush: the connection closes a moment later).
+  void openStores({ dataDir, uploadTtlMs: 86_400_000 }).close();
   const db = new Database(join(dataDir, "berth.db"));
   db.exec("PRAGMA journal_mode = WAL");
   const now = Date.now();

@@ -8,8 +8,8 @@
 // transactions fail with SQLITE_BUSY ("database is locked", no busy wait) whenever the worker
 // commits in between: that needs IMMEDIATE transactions everywhere or a separate audit database.
 import { and, desc, eq, gte, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { logEntries } from "../schema";
+import { asNumber } from "../dialect/fragments";
+import { all, changes, type Runner, type Tables } from "../dialect/program";
 import type { AuditRecord, AuditRow, LogCount, LogEntry, LogFilter, LogPage } from "./auditLogTypes";
 import { decodeCursor, encodeCursor } from "./logCursor";
 
@@ -17,6 +17,9 @@ export type { AuditLogOptions, AuditPerformer, AuditRecord, AuditRow, AuditSink,
 
 const DAY_MS = 86_400_000;
 const MAX_PAGE = 1000;
+
+// PostgreSQL takes at most 65,535 parameters a statement: 1,000 rows of 10 columns stay well under.
+const PG_ROWS_PER_INSERT = 1000;
 
 const ph = (name: keyof AuditRow) => sql.placeholder(name);
 
@@ -42,17 +45,22 @@ function withCount(metadata: string, count: number): string {
   return metadata === "{}" ? `{"count":${count}}` : `{"count":${count},${metadata.slice(1)}`;
 }
 
+/** The row as stored: a folded row's count goes into its metadata. */
+function stored(row: AuditRow): Omit<AuditRow, "count"> {
+  const { count, ...rest } = row;
+  return count === 1 ? rest : { ...rest, metadata: withCount(row.metadata, count) };
+}
+
 export class AuditLogStore {
   private readonly insertOne;
 
   constructor(
-    private readonly db: MetaDb,
+    private readonly q: Runner,
     /** Runs before every read: the writer's flush, so a caller sees its own entries. */
-    private readonly beforeRead: () => void = () => {},
+    private readonly beforeRead: () => Promise<void> = async () => {},
   ) {
-    this.insertOne = db
-      .insert(logEntries)
-      .values({
+    this.insertOne = q.statement(({ db, t }) =>
+      db.insert(t.logEntries).values({
         kind: ph("kind"),
         namespaceId: ph("namespaceId"),
         namespaceName: ph("namespaceName"),
@@ -63,14 +71,27 @@ export class AuditLogStore {
         ip: ph("ip"),
         metadata: ph("metadata"),
         createdMs: ph("createdMs"),
-      })
-      .prepare();
+      }),
+    );
   }
 
-  /** Writes a batch in one transaction through one prepared statement; all of it or nothing. */
-  insert(rows: readonly AuditRow[]): void {
-    this.db.transaction(() => {
-      for (const row of rows) this.insertOne.run(row.count === 1 ? row : { ...row, metadata: withCount(row.metadata, row.count) });
+  /**
+   * Writes a batch in one transaction; all of it or nothing. The same rows either way, batched as
+   * each dialect does best: SQLite runs one prepared statement per row (no SQL built per batch,
+   * measured cheaper than one multi-row INSERT), PostgreSQL one multi-row INSERT per 1,000 rows
+   * (one round trip each instead of one per row).
+   */
+  async insert(rows: readonly AuditRow[]): Promise<void> {
+    if (!rows.length) return;
+    const insertOne = this.insertOne;
+    await this.q.transaction(function* ({ db, t, dialect }) {
+      if (dialect === "sqlite") {
+        for (const row of rows) yield* changes(insertOne, stored(row));
+        return;
+      }
+      for (let i = 0; i < rows.length; i += PG_ROWS_PER_INSERT) {
+        yield* changes(db.insert(t.logEntries).values(rows.slice(i, i + PG_ROWS_PER_INSERT).map(stored)));
+      }
     });
   }
 
@@ -79,35 +100,34 @@ export class AuditLogStore {
    * earlier page; one that does not decode starts from the first page (as Quay does).
    */
   async page(filter: LogFilter, cursor?: string, limit = 20): Promise<LogPage> {
-    this.beforeRead();
+    await this.beforeRead();
     const size = Math.min(Math.max(1, Math.floor(limit) || 1), MAX_PAGE);
     const after = cursor !== undefined ? decodeCursor(cursor) : undefined;
-    const rows = this.db
-      .select({
-        id: logEntries.id,
-        kind: logEntries.kind,
-        namespaceName: logEntries.namespaceName,
-        performerKind: logEntries.performerKind,
-        performerName: logEntries.performerName,
-        ip: logEntries.ip,
-        metadata: logEntries.metadata,
-        createdMs: logEntries.createdMs,
-      })
-      .from(logEntries)
-      .where(
-        and(
-          matches(filter),
-          after
-            ? or(
-                lt(logEntries.createdMs, after.createdMs),
-                and(eq(logEntries.createdMs, after.createdMs), lt(logEntries.id, after.id)),
-              )
-            : undefined,
-        ),
-      )
-      .orderBy(desc(logEntries.createdMs), desc(logEntries.id))
-      .limit(size + 1)
-      .all();
+    const rows = await this.q.run(function* ({ db, t }) {
+      const l = t.logEntries;
+      return yield* all(
+        db
+          .select({
+            id: l.id,
+            kind: l.kind,
+            namespaceName: l.namespaceName,
+            performerKind: l.performerKind,
+            performerName: l.performerName,
+            ip: l.ip,
+            metadata: l.metadata,
+            createdMs: l.createdMs,
+          })
+          .from(l)
+          .where(
+            and(
+              matches(t, filter),
+              after ? or(lt(l.createdMs, after.createdMs), and(eq(l.createdMs, after.createdMs), lt(l.id, after.id))) : undefined,
+            ),
+          )
+          .orderBy(desc(l.createdMs), desc(l.id))
+          .limit(size + 1),
+      );
+    });
     const more = rows.length > size;
     const entries = (more ? rows.slice(0, size) : rows).map(
       (r): LogEntry => ({
@@ -128,22 +148,18 @@ export class AuditLogStore {
 
   /** Counts per kind and UTC day, oldest day first; a folded row counts as the entries it stands for. */
   async aggregate(filter: LogFilter): Promise<LogCount[]> {
-    this.beforeRead();
-    const day = sql<number>`(${logEntries.createdMs} / ${DAY_MS}) * ${DAY_MS}`;
-    const entries = sql<number>`sum(coalesce(json_extract(${logEntries.metadata}, '$.count'), 1))`;
-    return this.db
-      .select({ kind: logEntries.kind, count: entries, dayMs: day })
-      .from(logEntries)
-      .where(matches(filter))
-      .groupBy(logEntries.kind, day)
-      .orderBy(day, logEntries.kind)
-      .all()
-      .map((r) => ({ kind: r.kind, count: Number(r.count), dayMs: Number(r.dayMs) }));
+    await this.beforeRead();
+    return this.q.run(function* ({ db, t, sql: fragments }) {
+      const l = t.logEntries;
+      // Integer division truncates on both dialects (bigint on PostgreSQL); both come back as strings there.
+      const day = asNumber(sql`(${l.createdMs} / ${sql.raw(String(DAY_MS))}) * ${sql.raw(String(DAY_MS))}`);
+      const entries = asNumber(sql`sum(coalesce(${fragments.jsonInteger(l.metadata, "count")}, 1))`);
+      return yield* all(db.select({ kind: l.kind, count: entries, dayMs: day }).from(l).where(matches(t, filter)).groupBy(l.kind, day).orderBy(day, l.kind));
+    });
   }
-
 }
 
-function matches(f: LogFilter): SQL | undefined {
+function matches({ logEntries }: Tables, f: LogFilter): SQL | undefined {
   return and(
     gte(logEntries.createdMs, f.startMs),
     lt(logEntries.createdMs, f.endMs),

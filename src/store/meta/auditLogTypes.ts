@@ -53,8 +53,8 @@ export type AuditRow = {
 
 /** Where the audit writer's batches go (the audit log's insert). */
 export interface AuditSink {
-  /** One transaction: all of the batch or, by throwing, none of it. */
-  insert(rows: readonly AuditRow[]): void;
+  /** One transaction: all of the batch or, by rejecting, none of it. */
+  insert(rows: readonly AuditRow[]): Promise<void>;
 }
 
 export interface LogFilter {

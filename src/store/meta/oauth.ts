@@ -1,4 +1,4 @@
-import type { MetaDb } from "../db";
+import type { Runner } from "../dialect/program";
 import { OAuthApplicationStore } from "./oauthApplications";
 import { OAuthAssignmentStore } from "./oauthAssignments";
 import { OAuthTokenStore } from "./oauthTokens";
@@ -14,9 +14,9 @@ export class OAuthStore {
   readonly tokens: OAuthTokenStore;
   readonly assignments: OAuthAssignmentStore;
 
-  constructor(db: MetaDb, now: () => number = Date.now) {
-    this.applications = new OAuthApplicationStore(db);
-    this.assignments = new OAuthAssignmentStore(db);
-    this.tokens = new OAuthTokenStore(db, now);
+  constructor(q: Runner, now: () => number = Date.now) {
+    this.applications = new OAuthApplicationStore(q);
+    this.assignments = new OAuthAssignmentStore(q);
+    this.tokens = new OAuthTokenStore(q, now);
   }
 }

@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { bearerToken, OAuthTokenService } from "../../../src/auth/oauthTokens";
 import { openStores, type Stores } from "../../../src/store";
 import { OAuthStore } from "../../../src/store/meta/oauth";
+import { sqliteRunner } from "../../../src/store/dialect/sqliteRunner";
 import { tempDir } from "../../support/server";
 import { findOAuthToken, issueOAuthToken } from "../../../src/auth/oauthTokenCode";
 
@@ -40,14 +41,14 @@ describe("OAuthTokenService", () => {
     dir = tempDir("berth-oauth-svc-");
     stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
     clock = 1_700_000_000_000;
-    oauth = new OAuthStore(stores.db, () => clock);
+    oauth = new OAuthStore(sqliteRunner(stores.db), () => clock);
     service = new OAuthTokenService({ users: stores.users, oauth });
     const out = stores.users.create("alice", "alice@example.com", null);
     if (out.kind !== "ok") throw new Error("alice");
     alice = out.user.id;
   });
-  afterEach(() => {
-    stores.close();
+  afterEach(async () => {
+    await stores.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -17,8 +17,8 @@ const s = lifecyclePerTest();
 const LATER = 2 * HOUR;
 const dirs: string[] = [];
 const opened: Stores[] = [];
-afterEach(() => {
-  for (const st of opened.splice(0)) st.close();
+afterEach(async () => {
+  for (const st of opened.splice(0)) await st.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 

@@ -28,7 +28,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await worker?.stop();
   worker = undefined;
-  stores.close();
+  await stores.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -130,8 +130,8 @@ export function lifecyclePerTest(opts: { graceMs?: number } = {}): { get(): Life
       },
     };
   });
-  afterEach(() => {
-    current?.stores.close();
+  afterEach(async () => {
+    await current?.stores.close();
     if (current) rmSync(current.dir, { recursive: true, force: true });
   });
   return { get: () => current! };

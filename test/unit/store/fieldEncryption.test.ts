@@ -120,7 +120,7 @@ describe("robot tokens at rest", () => {
     stores.orgs.claimReserved("acme");
     await stores.robots.create("acme", "new", "NEWTOKEN");
     stores.db.$client.run("INSERT INTO robots (namespace_id, short_name, full_name, token) SELECT id, 'old', 'acme+old', 'OLDTOKEN' FROM namespaces WHERE name = 'acme'");
-    stores.close();
+    await stores.close();
     stores = openStores({ dataDir: data, uploadTtlMs: 60_000 });
     try {
       const raw = stores.db.$client.query<{ token: string; token_digest: string | null }, []>("SELECT token, token_digest FROM robots ORDER BY id").all();
@@ -133,7 +133,7 @@ describe("robot tokens at rest", () => {
       expect((await stores.robots.byName("acme+old"))!.tokenDigest).toBe(stores.robots.tokenDigest("OLDTOKEN"));
       expect((await stores.robots.byName("acme+old"))!.tokenDigest).not.toBe(stores.robots.tokenDigest("NEWTOKEN"));
     } finally {
-      stores.close();
+      await stores.close();
     }
   });
 });

@@ -8,8 +8,8 @@ import { putManifest } from "./storeFixtures";
 
 let dir = "";
 let stores: Stores | undefined;
-afterEach(() => {
-  stores?.close();
+afterEach(async () => {
+  await stores?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

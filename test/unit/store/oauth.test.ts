@@ -1,43 +1,21 @@
+// OAuthStore, the same assertions on SQLite and on PostgreSQL (./eachDialect.ts).
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
+import { eq } from "drizzle-orm";
 import { openStores, type Stores } from "../../../src/store";
+import { all, changes, type Runner } from "../../../src/store/dialect/program";
 import { OAuthStore } from "../../../src/store/meta/oauth";
 import { tempDir } from "../../support/server";
 import { findOAuthToken, issueOAuthToken } from "../../../src/auth/oauthTokenCode";
+import { addUser, describeEachDialect } from "./eachDialect";
 
-let dir: string;
-let stores: Stores;
-let clock: number;
-let oauth: OAuthStore;
-let alice: number;
-let bob: number;
-let acme: number;
-let other: number;
-
-beforeEach(() => {
-  dir = tempDir("berth-oauth-");
-  stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
-  clock = 1_700_000_000_000;
-  oauth = new OAuthStore(stores.db, () => clock);
-  const user = (name: string) => {
-    const out = stores.users.create(name, null, null);
-    if (out.kind !== "ok") throw new Error(name);
-    return out.user.id;
-  };
-  alice = user("alice");
-  bob = user("bob");
-  const org = (name: string) => {
-    const out = stores.orgs.create(name, alice);
-    if (out.kind !== "ok") throw new Error(name);
-    return out.namespaceId;
-  };
-  acme = org("acme");
-  other = org("other");
-});
-afterEach(() => {
-  stores.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+/** An organization's namespace row (what OAuth applications belong to). */
+function addOrg(runner: Runner, name: string): Promise<number> {
+  return runner.run(function* ({ db, t }) {
+    const [row] = yield* all(db.insert(t.namespaces).values({ name, kind: "org" }).returning({ id: t.namespaces.id }));
+    return row!.id;
+  });
+}
 
 /** A different character at `index` of the same alphabet. */
 function flip(token: string, index: number): string {
@@ -45,150 +23,210 @@ function flip(token: string, index: number): string {
   return token.slice(0, index) + c + token.slice(index + 1);
 }
 
-describe("applications", () => {
-  test("create: Quay-shaped client id and secret, defaults for optional fields", async () => {
-    const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
-    expect(app.clientId).toMatch(/^[A-Z0-9]{20}$/);
-    expect(app.clientSecret).toMatch(/^[A-Z0-9]{40}$/);
-    expect(app).toMatchObject({ namespaceId: acme, name: "ci", description: "", applicationUri: "", redirectUri: "", avatarEmail: null });
-    expect(await oauth.applications.byClientId(app.clientId)).toEqual(app);
-    expect(await oauth.applications.byId(app.id)).toEqual(app);
-    expect(await oauth.applications.byClientId("NOPE")).toBeUndefined();
+describeEachDialect("oauth.test.ts", "OAuthStore", (backend) => {
+  let runner: Runner;
+  let clock: number;
+  let oauth: OAuthStore;
+  let alice: number;
+  let bob: number;
+  let acme: number;
+  let other: number;
+
+  beforeEach(async () => {
+    runner = backend().runner;
+    clock = 1_700_000_000_000;
+    oauth = new OAuthStore(runner, () => clock);
+    alice = await addUser(runner, "alice");
+    bob = await addUser(runner, "bob");
+    acme = await addOrg(runner, "acme");
+    other = await addOrg(runner, "other");
   });
 
-  test("listFor answers one namespace's applications, oldest first", async () => {
-    const a = await oauth.applications.create({ namespaceId: acme, name: "a", description: "first", redirectUri: "https://a.example/cb" });
-    const b = await oauth.applications.create({ namespaceId: acme, name: "b", avatarEmail: "b@example.com" });
-    await oauth.applications.create({ namespaceId: other, name: "x" });
-    expect((await oauth.applications.listFor(acme)).map((x) => x.clientId)).toEqual([a.clientId, b.clientId]);
-    expect((await oauth.applications.listFor(acme))[1]!.avatarEmail).toBe("b@example.com");
+  describe("applications", () => {
+    test("create: Quay-shaped client id and secret, defaults for optional fields", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
+      expect(app.clientId).toMatch(/^[A-Z0-9]{20}$/);
+      expect(app.clientSecret).toMatch(/^[A-Z0-9]{40}$/);
+      expect(app).toMatchObject({ namespaceId: acme, name: "ci", description: "", applicationUri: "", redirectUri: "", avatarEmail: null });
+      expect(await oauth.applications.byClientId(app.clientId)).toEqual(app);
+      expect(await oauth.applications.byId(app.id)).toEqual(app);
+      expect(await oauth.applications.byClientId("NOPE")).toBeUndefined();
+    });
+
+    test("listFor answers one namespace's applications, oldest first", async () => {
+      const a = await oauth.applications.create({ namespaceId: acme, name: "a", description: "first", redirectUri: "https://a.example/cb" });
+      const b = await oauth.applications.create({ namespaceId: acme, name: "b", avatarEmail: "b@example.com" });
+      await oauth.applications.create({ namespaceId: other, name: "x" });
+      expect((await oauth.applications.listFor(acme)).map((x) => x.clientId)).toEqual([a.clientId, b.clientId]);
+      expect((await oauth.applications.listFor(acme))[1]!.avatarEmail).toBe("b@example.com");
+    });
+
+    test("update changes only given fields, and only within the namespace", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci", description: "old" });
+      expect(await oauth.applications.update(other, app.clientId, { name: "stolen" })).toBeUndefined();
+      const updated = await oauth.applications.update(acme, app.clientId, { name: "ci2", redirectUri: "https://x/cb" });
+      expect(updated).toEqual({ ...app, name: "ci2", redirectUri: "https://x/cb" });
+      expect(await oauth.applications.update(acme, app.clientId, {})).toEqual(updated);
+      expect(await oauth.applications.update(other, app.clientId, {})).toBeUndefined();
+      expect(await oauth.applications.update(acme, "NOPE", { name: "x" })).toBeUndefined();
+    });
+
+    test("resetSecret and verifySecret", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
+      expect((await oauth.applications.verifySecret(app.clientId, app.clientSecret))?.id).toBe(app.id);
+      expect(await oauth.applications.resetSecret(other, app.clientId)).toBeUndefined();
+      const reset = (await oauth.applications.resetSecret(acme, app.clientId))!;
+      expect(reset.clientSecret).toMatch(/^[A-Z0-9]{40}$/);
+      expect(reset.clientSecret).not.toBe(app.clientSecret);
+      expect(await oauth.applications.verifySecret(app.clientId, app.clientSecret)).toBeUndefined();
+      expect((await oauth.applications.verifySecret(app.clientId, reset.clientSecret))?.id).toBe(app.id);
+      expect(await oauth.applications.verifySecret(app.clientId, "")).toBeUndefined();
+      expect(await oauth.applications.verifySecret("NOPE", "")).toBeUndefined();
+    });
+
+    test("delete: only within the namespace, and it takes the application's tokens along", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
+      const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], applicationId: app.id });
+      expect(await oauth.applications.delete(other, app.clientId)).toBe(false);
+      expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
+      expect(await oauth.applications.delete(acme, app.clientId)).toBe(true);
+      expect(await oauth.applications.delete(acme, app.clientId)).toBe(false);
+      expect(await findOAuthToken(oauth.tokens, token)).toBeUndefined();
+    });
   });
 
-  test("update changes only given fields, and only within the namespace", async () => {
-    const app = await oauth.applications.create({ namespaceId: acme, name: "ci", description: "old" });
-    expect(await oauth.applications.update(other, app.clientId, { name: "stolen" })).toBeUndefined();
-    const updated = await oauth.applications.update(acme, app.clientId, { name: "ci2", redirectUri: "https://x/cb" });
-    expect(updated).toEqual({ ...app, name: "ci2", redirectUri: "https://x/cb" });
-    expect(await oauth.applications.update(acme, app.clientId, {})).toEqual(updated);
-    expect(await oauth.applications.update(other, app.clientId, {})).toBeUndefined();
-    expect(await oauth.applications.update(acme, "NOPE", { name: "x" })).toBeUndefined();
+  describe("assignments", () => {
+    test("create, list oldest first, get and delete: only the assigned user's own", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
+      const input = { applicationId: app.id, assignerUserId: alice, redirectUri: "https://x/cb", scope: "repo:read", responseType: "token" };
+      const first = await oauth.assignments.create({ ...input, assignedUserId: bob });
+      const second = await oauth.assignments.create({ ...input, assignedUserId: bob, scope: "repo:write" });
+      const alices = await oauth.assignments.create({ ...input, assignedUserId: alice });
+      expect(first).toMatchObject({ ...input, assignedUserId: bob });
+      expect(first.uuid).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await oauth.assignments.listFor(bob)).map((a) => a.uuid)).toEqual([first.uuid, second.uuid]);
+      expect(await oauth.assignments.get(bob, first.uuid)).toEqual(first);
+      expect(await oauth.assignments.get(bob, alices.uuid)).toBeUndefined();
+      expect(await oauth.assignments.delete(bob, alices.uuid)).toBe(false);
+      expect(await oauth.assignments.delete(bob, first.uuid)).toBe(true);
+      expect(await oauth.assignments.delete(bob, first.uuid)).toBe(false);
+      expect((await oauth.assignments.listFor(bob)).map((a) => a.uuid)).toEqual([second.uuid]);
+      expect(await oauth.assignments.get(alice, alices.uuid)).toEqual(alices);
+    });
   });
 
-  test("resetSecret and verifySecret", async () => {
-    const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
-    expect((await oauth.applications.verifySecret(app.clientId, app.clientSecret))?.id).toBe(app.id);
-    expect(await oauth.applications.resetSecret(other, app.clientId)).toBeUndefined();
-    const reset = (await oauth.applications.resetSecret(acme, app.clientId))!;
-    expect(reset.clientSecret).toMatch(/^[A-Z0-9]{40}$/);
-    expect(reset.clientSecret).not.toBe(app.clientSecret);
-    expect(await oauth.applications.verifySecret(app.clientId, app.clientSecret)).toBeUndefined();
-    expect((await oauth.applications.verifySecret(app.clientId, reset.clientSecret))?.id).toBe(app.id);
-    expect(await oauth.applications.verifySecret(app.clientId, "")).toBeUndefined();
-    expect(await oauth.applications.verifySecret("NOPE", "")).toBeUndefined();
-  });
+  describe("access tokens", () => {
+    test("create answers a 40-character token once; the row keeps no part of the secret", async () => {
+      const made = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read", "user:read"] });
+      expect(made.token).toMatch(/^[A-Z0-9]{40}$/);
+      expect(made).toMatchObject({ userId: alice, scopes: ["repo:read", "user:read"], applicationId: null, applicationClientId: null, createdMs: clock, expiresMs: null });
+      expect(made.uuid).toMatch(/^[0-9a-f-]{36}$/);
+      const raw = await runner.run(function* ({ db, t }) {
+        return yield* all(db.select().from(t.oauthAccessTokens));
+      });
+      expect(raw).toHaveLength(1);
+      const stored = JSON.stringify(raw);
+      expect(stored).not.toContain(made.token.slice(20));
+      expect(raw[0]!.lookup).toBe(made.token.slice(0, 20));
+      expect(raw[0]!.scope).toBe("repo:read user:read");
+    });
 
-  test("delete: only within the namespace, and it takes the application's tokens along", async () => {
-    const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
-    const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], applicationId: app.id });
-    expect(await oauth.applications.delete(other, app.clientId)).toBe(false);
-    expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
-    expect(await oauth.applications.delete(acme, app.clientId)).toBe(true);
-    expect(await oauth.applications.delete(acme, app.clientId)).toBe(false);
-    expect(await findOAuthToken(oauth.tokens, token)).toBeUndefined();
+    test("find answers the token's facts", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
+      const made = await issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:write"], applicationId: app.id, lifetimeMs: 60_000 });
+      const { token, ...facts } = made;
+      expect(await findOAuthToken(oauth.tokens, token)).toEqual(facts);
+      expect(facts).toMatchObject({ userId: bob, scopes: ["repo:write"], applicationId: app.id, applicationClientId: app.clientId, expiresMs: clock + 60_000 });
+    });
+
+    test.each<[string, (token: string) => string]>([
+      ["wrong secret, right lookup (first secret char)", (t) => flip(t, 20)],
+      ["wrong secret, right lookup (last char)", (t) => flip(t, 39)],
+      ["wrong lookup, right secret", (t) => flip(t, 0)],
+      ["lower-cased", (t) => t.toLowerCase()],
+      ["one character short", (t) => t.slice(0, 39)],
+      ["one character long", (t) => t + "A"],
+      ["lookup half only", (t) => t.slice(0, 20)],
+      ["with whitespace", (t) => ` ${t}`],
+      ["empty", () => ""],
+      ["non-alnum", (t) => t.slice(0, 39) + "-"],
+    ])("find refuses: %s", async (_name, mangle) => {
+      const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+      expect(await findOAuthToken(oauth.tokens, mangle(token))).toBeUndefined();
+      expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
+    });
+
+    test("expiry: valid until expiresMs, gone at it", async () => {
+      const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 1000 });
+      clock += 999;
+      expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
+      clock += 1;
+      expect(await findOAuthToken(oauth.tokens, token)).toBeUndefined();
+      // Still listed (with its expiry) until purged.
+      expect(await oauth.tokens.listForUser(alice)).toHaveLength(1);
+    });
+
+    test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("create refuses lifetime %p", async (lifetimeMs) => {
+      await expect(issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs })).rejects.toThrow(RangeError);
+    });
+
+    test("revoke stops the token; revoking twice answers false", async () => {
+      const keep = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+      const gone = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+      expect(await oauth.tokens.revoke(gone.uuid)).toBe(true);
+      expect(await findOAuthToken(oauth.tokens, gone.token)).toBeUndefined();
+      expect(await oauth.tokens.byUuid(gone.uuid)).toBeUndefined();
+      expect(await oauth.tokens.revoke(gone.uuid)).toBe(false);
+      expect((await findOAuthToken(oauth.tokens, keep.token))?.uuid).toBe(keep.uuid);
+    });
+
+    test("listForUser and listForApplication", async () => {
+      const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
+      const a1 = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+      const a2 = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["user:admin"], applicationId: app.id });
+      const b1 = await issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:admin"], applicationId: app.id });
+      expect((await oauth.tokens.listForUser(alice)).map((t) => t.uuid)).toEqual([a1.uuid, a2.uuid]);
+      expect((await oauth.tokens.listForUser(bob)).map((t) => t.scopes)).toEqual([["repo:admin"]]);
+      expect((await oauth.tokens.listForApplication(app.id)).map((t) => t.uuid)).toEqual([a2.uuid, b1.uuid]);
+      expect((await oauth.tokens.listForApplication(app.id)).every((t) => t.applicationClientId === app.clientId)).toBe(true);
+      expect(JSON.stringify(await oauth.tokens.listForUser(alice))).not.toContain(a1.token.slice(20));
+    });
+
+    test("deleting the user deletes the user's tokens", async () => {
+      const { token } = await issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:read"] });
+      await runner.run(function* ({ db, t }) {
+        yield* changes(db.delete(t.users).where(eq(t.users.id, bob)));
+      });
+      expect(await findOAuthToken(oauth.tokens, token)).toBeUndefined();
+    });
+
+    test("deleteExpired removes only expired rows", async () => {
+      await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 10 });
+      const lasting = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 10_000 });
+      const forever = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
+      clock += 10;
+      expect(await oauth.tokens.deleteExpired()).toBe(1);
+      expect((await oauth.tokens.listForUser(alice)).map((t) => t.uuid)).toEqual([lasting.uuid, forever.uuid]);
+    });
   });
 });
 
-describe("access tokens", () => {
-  test("create answers a 40-character token once; the row keeps no part of the secret", async () => {
-    const made = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read", "user:read"] });
-    expect(made.token).toMatch(/^[A-Z0-9]{40}$/);
-    expect(made).toMatchObject({ userId: alice, scopes: ["repo:read", "user:read"], applicationId: null, applicationClientId: null, createdMs: clock, expiresMs: null });
-    expect(made.uuid).toMatch(/^[0-9a-f-]{36}$/);
-    const raw = stores.db.$client.query("SELECT * FROM oauth_access_tokens").all() as Record<string, unknown>[];
-    expect(raw).toHaveLength(1);
-    const stored = JSON.stringify(raw);
-    expect(stored).not.toContain(made.token.slice(20));
-    expect(raw[0]!.lookup).toBe(made.token.slice(0, 20));
-    expect(raw[0]!.scope).toBe("repo:read user:read");
+describe("openStores", () => {
+  let dir: string;
+  let stores: Stores;
+  beforeEach(() => {
+    dir = tempDir("berth-oauth-");
+    stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
   });
-
-  test("find answers the token's facts", async () => {
-    const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
-    const made = await issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:write"], applicationId: app.id, lifetimeMs: 60_000 });
-    const { token, ...facts } = made;
-    expect(await findOAuthToken(oauth.tokens, token)).toEqual(facts);
-    expect(facts).toMatchObject({ userId: bob, scopes: ["repo:write"], applicationId: app.id, applicationClientId: app.clientId, expiresMs: clock + 60_000 });
-  });
-
-  test.each<[string, (token: string) => string]>([
-    ["wrong secret, right lookup (first secret char)", (t) => flip(t, 20)],
-    ["wrong secret, right lookup (last char)", (t) => flip(t, 39)],
-    ["wrong lookup, right secret", (t) => flip(t, 0)],
-    ["lower-cased", (t) => t.toLowerCase()],
-    ["one character short", (t) => t.slice(0, 39)],
-    ["one character long", (t) => t + "A"],
-    ["lookup half only", (t) => t.slice(0, 20)],
-    ["with whitespace", (t) => ` ${t}`],
-    ["empty", () => ""],
-    ["non-alnum", (t) => t.slice(0, 39) + "-"],
-  ])("find refuses: %s", async (_name, mangle) => {
-    const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
-    expect(await findOAuthToken(oauth.tokens, mangle(token))).toBeUndefined();
-    expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
-  });
-
-  test("expiry: valid until expiresMs, gone at it", async () => {
-    const { token } = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 1000 });
-    clock += 999;
-    expect(await findOAuthToken(oauth.tokens, token)).toBeDefined();
-    clock += 1;
-    expect(await findOAuthToken(oauth.tokens, token)).toBeUndefined();
-    // Still listed (with its expiry) until purged.
-    expect(await oauth.tokens.listForUser(alice)).toHaveLength(1);
-  });
-
-  test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("create refuses lifetime %p", (lifetimeMs) => {
-    expect(() => issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs })).toThrow(RangeError);
-  });
-
-  test("revoke stops the token; revoking twice answers false", async () => {
-    const keep = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
-    const gone = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
-    expect(await oauth.tokens.revoke(gone.uuid)).toBe(true);
-    expect(await findOAuthToken(oauth.tokens, gone.token)).toBeUndefined();
-    expect(await oauth.tokens.byUuid(gone.uuid)).toBeUndefined();
-    expect(await oauth.tokens.revoke(gone.uuid)).toBe(false);
-    expect((await findOAuthToken(oauth.tokens, keep.token))?.uuid).toBe(keep.uuid);
-  });
-
-  test("listForUser and listForApplication", async () => {
-    const app = await oauth.applications.create({ namespaceId: acme, name: "ci" });
-    const a1 = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
-    const a2 = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["user:admin"], applicationId: app.id });
-    const b1 = await issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:admin"], applicationId: app.id });
-    expect((await oauth.tokens.listForUser(alice)).map((t) => t.uuid)).toEqual([a1.uuid, a2.uuid]);
-    expect((await oauth.tokens.listForUser(bob)).map((t) => t.scopes)).toEqual([["repo:admin"]]);
-    expect((await oauth.tokens.listForApplication(app.id)).map((t) => t.uuid)).toEqual([a2.uuid, b1.uuid]);
-    expect((await oauth.tokens.listForApplication(app.id)).every((t) => t.applicationClientId === app.clientId)).toBe(true);
-    expect(JSON.stringify(await oauth.tokens.listForUser(alice))).not.toContain(a1.token.slice(20));
-  });
-
-  test("deleting the user deletes the user's tokens", async () => {
-    const { token } = await issueOAuthToken(oauth.tokens, { userId: bob, scopes: ["repo:read"] });
-    stores.db.$client.run("DELETE FROM users WHERE id = ?", [bob]);
-    expect(await findOAuthToken(oauth.tokens, token)).toBeUndefined();
-  });
-
-  test("deleteExpired removes only expired rows", async () => {
-    await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 10 });
-    const lasting = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"], lifetimeMs: 10_000 });
-    const forever = await issueOAuthToken(oauth.tokens, { userId: alice, scopes: ["repo:read"] });
-    clock += 10;
-    expect(await oauth.tokens.deleteExpired()).toBe(1);
-    expect((await oauth.tokens.listForUser(alice)).map((t) => t.uuid)).toEqual([lasting.uuid, forever.uuid]);
+  afterEach(async () => {
+    await stores.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("openStores wires the store in as stores.oauth", async () => {
+    const out = stores.users.create("alice", null, null);
+    if (out.kind !== "ok") throw new Error("alice");
+    const alice = out.user.id;
     const { token } = await issueOAuthToken(stores.oauth.tokens, { userId: alice, scopes: ["repo:read"] });
     expect((await findOAuthToken(stores.oauth.tokens, token))?.userId).toBe(alice);
   });

@@ -17,8 +17,8 @@ export function storesPerTest(prefix = "berth-store-"): { get(): Stores } {
     dir = tempDir(prefix);
     stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
   });
-  afterEach(() => {
-    stores?.close();
+  afterEach(async () => {
+    await stores?.close();
     rmSync(dir, { recursive: true, force: true });
   });
   return { get: () => stores! };

@@ -65,8 +65,8 @@ describe("UploadSessions with its state", () => {
     stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });
     repoId = stores.repositories.ensure("ns/app").id;
   });
-  afterEach(() => {
-    stores.close();
+  afterEach(async () => {
+    await stores.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

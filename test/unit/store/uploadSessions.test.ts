@@ -27,8 +27,8 @@ beforeEach(() => {
   dir = tempDir("berth-up-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });
 });
-afterEach(() => {
-  stores.close();
+afterEach(async () => {
+  await stores.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
