@@ -14,18 +14,18 @@ let bob: number;
 let acme: number;
 let other: number;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir("berth-oauth-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
   clock = 1_700_000_000_000;
   oauth = new OAuthStore(stores.db, () => clock);
-  const user = (name: string) => {
-    const out = stores.users.create(name, null, null);
+  const user = async (name: string) => {
+    const out = await stores.users.create(name, null, null);
     if (out.kind !== "ok") throw new Error(name);
     return out.user.id;
   };
-  alice = user("alice");
-  bob = user("bob");
+  alice = await user("alice");
+  bob = await user("bob");
   const org = (name: string) => {
     const out = stores.orgs.create(name, alice);
     if (out.kind !== "ok") throw new Error(name);
