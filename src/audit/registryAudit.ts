@@ -131,7 +131,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
         metadata: { username: subject.name, is_robot: true },
       };
     }
-    const user = stores.users.byName(subject.name);
+    const user = await stores.users.byName(subject.name);
     const performer: AuditPerformer | undefined = user ? { kind: "user", id: user.id, name: user.username } : undefined;
     if (subject.appTokenUuid !== undefined) {
       const token = await stores.appTokens.byUuid(subject.appTokenUuid);

@@ -90,7 +90,7 @@ export class Authenticator {
   }
 
   private async authenticateOnce(username: string, secret: string, clientAddress: string): Promise<AuthOutcome> {
-    const attempt: LoginAttempt = { account: this.accountKey(username), address: clientAddress };
+    const attempt: LoginAttempt = { account: await this.accountKey(username), address: clientAddress };
     const admission = await this.throttle.admit(attempt);
     if (!admission.admitted) return { ok: false, reason: "throttled", retryAfterSeconds: admission.retryAfterSeconds };
     const cacheable = this.useCache && username !== OAUTH_TOKEN_USERNAME;
@@ -123,7 +123,7 @@ export class Authenticator {
   private async stillValid(identity: Identity): Promise<boolean> {
     // A disabled account must stop working at once, cache or not: one indexed read.
     if (identity.kind === "user") {
-      const current = this.stores.users.byId(identity.user.id);
+      const current = await this.stores.users.byId(identity.user.id);
       if (current?.enabled !== true) return false;
       // A password or email changed by another process (the CLI) or another node, which cannot
       // call forget() here, must stop the old credentials at once: the row is read anyway.
@@ -138,7 +138,7 @@ export class Authenticator {
       // A regenerated token (CLI, other process) must stop the old one at once.
       const current = await this.stores.robots.byName(identity.robot.fullName);
       if (!current?.tokenDigest || !identity.robot.tokenDigest || !constantTimeEqual(current.tokenDigest, identity.robot.tokenDigest)) return false;
-      const owner = this.stores.users.byName(identity.robot.owner);
+      const owner = await this.stores.users.byName(identity.robot.owner);
       return owner === undefined || owner.enabled;
     }
     return true;
@@ -149,10 +149,10 @@ export class Authenticator {
    * alternating them buys no extra guesses. $app and $oauthtoken name no account until checked:
    * an account key there would let anyone slow every token login down.
    */
-  private accountKey(username: string): string | undefined {
+  private async accountKey(username: string): Promise<string | undefined> {
     if (username === APP_TOKEN_USERNAME || username === OAUTH_TOKEN_USERNAME) return undefined;
     if (username.includes("+")) return `robot:${username.toLowerCase()}`;
-    const user = username.includes("@") ? this.stores.users.byEmail(username) : this.stores.users.byName(username);
+    const user = await this.userNamed(username);
     return user ? `user:${user.id}` : `name:${username.toLowerCase()}`;
   }
 
@@ -167,14 +167,19 @@ export class Authenticator {
       const robot = await this.stores.robots.byName(username);
       if (!robot?.tokenDigest || !constantTimeEqual(robot.tokenDigest, this.stores.robots.tokenDigest(secret))) return undefined;
       // A disabled user owner disables its robots (org owners have no enabled flag).
-      const owner = this.stores.users.byName(robot.owner);
+      const owner = await this.stores.users.byName(robot.owner);
       if (owner && !owner.enabled) return undefined;
       return { kind: "robot", robot };
     }
-    const user = username.includes("@") ? this.stores.users.byEmail(username) : this.stores.users.byName(username);
+    const user = await this.userNamed(username);
     const ok = await verifyPassword(secret, user?.passwordHash);
     if (!user || !ok || !user.enabled) return undefined;
     return { kind: "user", user, via: "password" };
+  }
+
+  /** The user a login names, by name or by email. */
+  private userNamed(username: string): Promise<UserRow | undefined> {
+    return username.includes("@") ? this.stores.users.byEmail(username) : this.stores.users.byName(username);
   }
 
   private async checkAppToken(code: string): Promise<Identity | undefined> {
@@ -182,7 +187,7 @@ export class Authenticator {
     for (const row of await this.stores.appTokens.byLookup(appTokenLookup(code))) {
       if (!constantTimeEqual(row.secretHash, hash)) continue;
       if (row.expiresMs !== null && row.expiresMs <= Date.now()) return undefined;
-      const user = this.stores.users.byId(row.userId);
+      const user = await this.stores.users.byId(row.userId);
       if (!user?.enabled) return undefined;
       await this.stores.appTokens.touch(row.id);
       return { kind: "user", user, via: "appToken", appTokenUuid: row.uuid };

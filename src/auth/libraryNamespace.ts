@@ -23,44 +23,44 @@ type LibraryStores = Pick<Stores, "users" | "orgs" | "repositories" | "permissio
 type SuperuserLists = Pick<Config, "superusers" | "readonlySuperusers">;
 
 /** The ids of the superusers who own `library`: configured or flagged, not read-only. */
-export function superuserIds(users: LibraryStores["users"], lists: SuperuserLists): number[] {
+export async function superuserIds(users: LibraryStores["users"], lists: SuperuserLists): Promise<number[]> {
   const readonly = new Set(lists.readonlySuperusers);
   const ids = new Set<number>();
   for (const name of lists.superusers) {
-    const user = readonly.has(name) ? undefined : users.byName(name);
+    const user = readonly.has(name) ? undefined : await users.byName(name);
     if (user) ids.add(user.id);
   }
-  for (const user of users.flaggedSuperusers()) if (!readonly.has(user.username)) ids.add(user.id);
+  for (const user of await users.flaggedSuperusers()) if (!readonly.has(user.username)) ids.add(user.id);
   return [...ids];
 }
 
 /** Start: claims `library` and sets its owners (see the top of this file). */
-export function bootstrapLibrary(stores: LibraryStores, lists: SuperuserLists, log: Logger): void {
+export async function bootstrapLibrary(stores: LibraryStores, lists: SuperuserLists, log: Logger): Promise<void> {
   const claim = stores.orgs.claimReserved(LIBRARY_NAMESPACE);
   if (claim.kind === "user") return containUserLibrary(stores, lists, claim.namespaceId, log);
   if (claim.kind !== "org") log.info(`${claim.kind === "created" ? "created" : "converted the ownerless namespace into"} the organization "${LIBRARY_NAMESPACE}" (unqualified names such as "alpine" live there), owned by the superusers`);
-  const changed = stores.orgs.setOwners(claim.namespaceId, superuserIds(stores.users, lists));
+  const changed = stores.orgs.setOwners(claim.namespaceId, await superuserIds(stores.users, lists));
   if (changed.added.length) log.info(`${LIBRARY_NAMESPACE} owners: added ${changed.added.join(", ")} (superusers)`);
   if (changed.removed.length) log.info(`WARNING: ${LIBRARY_NAMESPACE} owners: removed ${changed.removed.join(", ")} (not superusers; the owners team of ${LIBRARY_NAMESPACE} follows the superusers)`);
-  const others = otherWriters(stores, claim.namespaceId, lists);
+  const others = await otherWriters(stores, claim.namespaceId, lists);
   if (others.length) {
     log.info(`WARNING: besides the superusers, these may push to ${LIBRARY_NAMESPACE} (what unqualified pulls such as "docker pull alpine" serve): ${others.join("; ")}`);
   }
 }
 
 /** After an account became a superuser at run time: it joins the owners of `library`. */
-export function syncLibraryOwners(stores: LibraryStores, lists: SuperuserLists): void {
+export async function syncLibraryOwners(stores: LibraryStores, lists: SuperuserLists): Promise<void> {
   const ns = stores.orgs.org(LIBRARY_NAMESPACE);
-  if (ns) stores.orgs.setOwners(ns.id, superuserIds(stores.users, lists));
+  if (ns) stores.orgs.setOwners(ns.id, await superuserIds(stores.users, lists));
 }
 
-function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, namespaceId: number, log: Logger): void {
-  const holder = stores.users.byName(LIBRARY_NAMESPACE)!;
-  if (superuserIds(stores.users, lists).includes(holder.id)) {
+async function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, namespaceId: number, log: Logger): Promise<void> {
+  const holder = (await stores.users.byName(LIBRARY_NAMESPACE))!;
+  if ((await superuserIds(stores.users, lists)).includes(holder.id)) {
     log.info(`WARNING: the reserved namespace "${LIBRARY_NAMESPACE}" is the superuser account ${holder.username}, not an organization; it serves unqualified pulls ("docker pull alpine")`);
     return;
   }
-  if (holder.enabled) stores.users.update(holder.id, { enabled: false });
+  if (holder.enabled) await stores.users.update(holder.id, { enabled: false });
   const madePrivate = stores.repositories.makeNamespacePrivate(namespaceId);
   log.info(
     `WARNING: the reserved namespace "${LIBRARY_NAMESPACE}" is held by the ordinary user account "${holder.username}", so it served ` +
@@ -73,14 +73,15 @@ function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, namesp
 }
 
 /** Who may push to the org besides its owners: creator and admin teams, direct write and admin grants to others than superusers. */
-function otherWriters(stores: LibraryStores, namespaceId: number, lists: SuperuserLists): string[] {
+async function otherWriters(stores: LibraryStores, namespaceId: number, lists: SuperuserLists): Promise<string[]> {
   const teams = stores.orgs
     .teams(namespaceId)
     .filter((t) => t.name !== "owners" && (t.role === "admin" || t.role === "creator"))
     .map((t) => ({ team: t, members: stores.orgs.teamMembers(t.id).map((m) => m.name) }))
     .filter((t) => t.members.length > 0)
     .map((t) => `team ${t.team.name} (${t.team.role}): ${t.members.join(", ")}`);
-  const superusers = new Set(superuserIds(stores.users, lists).map((id) => stores.users.byId(id)!.username));
+  const superusers = new Set<string>();
+  for (const id of await superuserIds(stores.users, lists)) superusers.add((await stores.users.byId(id))!.username);
   const grants = stores.permissions
     .writersIn(namespaceId)
     .filter((g) => !superusers.has(g.name))

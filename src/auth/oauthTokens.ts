@@ -65,7 +65,7 @@ export class OAuthTokenService {
     if (!row) return undefined;
     const parsed = parseScopes(row.scopes.join(" "));
     if (!parsed.ok) return undefined;
-    const user = this.stores.users.byId(row.userId);
+    const user = await this.stores.users.byId(row.userId);
     if (!user?.enabled) return undefined;
     const caller: OAuthCaller = { user, scopes: parsed.scopes, tokenId: row.id, tokenUuid: row.uuid };
     if (row.applicationClientId !== null) caller.applicationClientId = row.applicationClientId;
@@ -83,7 +83,7 @@ export class OAuthTokenService {
     if (lifetimeMs !== undefined && !(Number.isSafeInteger(lifetimeMs) && lifetimeMs > 0)) {
       return { ok: false, reason: "badLifetime", message: `token lifetime must be a positive whole number of milliseconds, got ${lifetimeMs}` };
     }
-    const user = this.stores.users.byId(userId);
+    const user = await this.stores.users.byId(userId);
     if (!user) return { ok: false, reason: "unknownUser", message: `no user with id ${userId}` };
     if (!user.enabled) return { ok: false, reason: "disabledUser", message: `user "${user.username}" is disabled` };
     const { token, ...info } = await issueOAuthToken(this.stores.oauth.tokens, {

@@ -53,34 +53,34 @@ export async function userAdd(
 ): Promise<string> {
   checkNamespaceName("user", name);
   const { password, generated } = await readPassword(!!opts.passwordStdin);
-  const out = stores.users.create(name, opts.email ?? null, await hashPassword(password), !!opts.superuser);
+  const out = await stores.users.create(name, opts.email ?? null, await hashPassword(password), !!opts.superuser);
   if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
   if (out.kind === "emailTaken") throw new CliError(`the email "${opts.email}" is in use`);
   // A superuser (by --superuser or the config list) owns `library` at once, not at the next start.
-  syncLibraryOwners(stores, superusers);
+  await syncLibraryOwners(stores, superusers);
   return `created user ${name}${opts.superuser ? " (superuser)" : ""}${generated ? ` with password: ${password}` : ""}`;
 }
 
 export async function userPasswd(stores: Stores, name: string, passwordStdin: boolean): Promise<string> {
-  const user = stores.users.byName(name);
+  const user = await stores.users.byName(name);
   if (!user) throw new CliError(`no user "${name}"`);
   const { password, generated } = await readPassword(passwordStdin);
-  stores.users.setPassword(user.id, await hashPassword(password));
-  stores.users.rotateUuid(user.id);
+  await stores.users.setPassword(user.id, await hashPassword(password));
+  await stores.users.rotateUuid(user.id);
   return `password of ${name} changed${generated ? ` to: ${password}` : ""}`;
 }
 
-export function userSetEnabled(stores: Stores, name: string, enabled: boolean): string {
-  const user = stores.users.byName(name);
+export async function userSetEnabled(stores: Stores, name: string, enabled: boolean): Promise<string> {
+  const user = await stores.users.byName(name);
   if (!user) throw new CliError(`no user "${name}"`);
-  stores.users.setEnabled(user.id, enabled);
-  if (!enabled) stores.users.rotateUuid(user.id);
+  await stores.users.setEnabled(user.id, enabled);
+  if (!enabled) await stores.users.rotateUuid(user.id);
   return `user ${name} ${enabled ? "enabled" : "disabled"}`;
 }
 
-export function orgAdd(stores: Stores, name: string, owner: string): string {
+export async function orgAdd(stores: Stores, name: string, owner: string): Promise<string> {
   checkNamespaceName("organization", name);
-  const user = stores.users.byName(owner);
+  const user = await stores.users.byName(owner);
   if (!user) throw new CliError(`no user "${owner}" to own the organization`);
   const out = stores.orgs.create(name, user.id);
   if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);

@@ -20,15 +20,15 @@ function bad(message: string): never {
   throw new CliError(message, 2);
 }
 
-function userNamed(stores: Stores, name: string | undefined, command: string): UserRow {
+async function userNamed(stores: Stores, name: string | undefined, command: string): Promise<UserRow> {
   if (!name) bad(`token ${command} needs --user NAME`);
-  const user = stores.users.byName(name);
+  const user = await stores.users.byName(name);
   if (!user) bad(`no user "${name}"`);
   return user;
 }
 
 export async function tokenCreate(stores: Stores, opts: TokenCreateOptions): Promise<string> {
-  const user = userNamed(stores, opts.user, "create");
+  const user = await userNamed(stores, opts.user, "create");
   if (opts.scopes === undefined) bad(`token create needs --scopes "repo:read repo:write …"`);
   let lifetimeMs: number | undefined;
   if (opts.expiresIn !== undefined) {
@@ -47,7 +47,7 @@ function describe(token: OAuthTokenInfo, now: number): string[] {
 
 /** One line per token under a header, columns aligned; the secret is never shown again. */
 export async function tokenList(stores: Stores, userName: string | undefined, now = Date.now()): Promise<string> {
-  const user = userNamed(stores, userName, "list");
+  const user = await userNamed(stores, userName, "list");
   const tokens = await stores.oauth.tokens.listForUser(user.id);
   if (tokens.length === 0) return `no tokens for ${user.username}`;
   const rows = [["UUID", "SCOPES", "CREATED", "EXPIRES", "APPLICATION"], ...tokens.map((t) => describe(t, now))];
@@ -59,6 +59,6 @@ export async function tokenRevoke(stores: Stores, uuid: string | undefined): Pro
   if (!uuid) bad("token revoke needs the token's UUID (see berth token list --user NAME)");
   const token = await stores.oauth.tokens.byUuid(uuid);
   if (!token || !await stores.oauth.tokens.revoke(uuid)) bad(`no token "${uuid}"`);
-  const owner = stores.users.byId(token.userId);
+  const owner = await stores.users.byId(token.userId);
   return `revoked token ${uuid}${owner ? ` of ${owner.username}` : ""}`;
 }

@@ -168,11 +168,11 @@ export async function identityOfTokenSubject(accounts: TokenAccounts, subject: T
   if (subject.kind === "robot") {
     const robot = await accounts.robots.byName(subject.name);
     if (!robot) return undefined;
-    const owner = accounts.users.byName(robot.owner);
+    const owner = await accounts.users.byName(robot.owner);
     return owner && !owner.enabled ? undefined : { kind: "robot", robot };
   }
   if (subject.oauthTokenUuid !== undefined) return oauthIdentity(accounts, subject.name, subject.oauthTokenUuid);
-  const user = accounts.users.byName(subject.name);
+  const user = await accounts.users.byName(subject.name);
   return user?.enabled ? { kind: "user", user, via: "password" } : undefined;
 }
 
@@ -180,7 +180,7 @@ async function oauthIdentity(accounts: TokenAccounts, name: string, tokenUuid: s
   const token = await accounts.oauth.tokens.byUuid(tokenUuid);
   if (!token || (token.expiresMs !== null && token.expiresMs <= Date.now())) return undefined;
   const scopes = parseScopes(token.scopes.join(" "));
-  const user = accounts.users.byId(token.userId);
+  const user = await accounts.users.byId(token.userId);
   if (!scopes.ok || !user?.enabled || user.username !== name) return undefined;
   return { kind: "user", user, via: "oauth", oauthScopes: scopes.scopes, oauthTokenUuid: tokenUuid };
 }

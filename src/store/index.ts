@@ -38,6 +38,7 @@ import { ProxyCacheTagStore } from "./meta/proxyCacheTags";
 import { CollectionReads } from "./meta/collection";
 import { IntegrityReads } from "./meta/integrity";
 import { sqliteRunner } from "./dialect/sqliteRunner";
+import { sealPlaintextRobotTokens } from "./robotTokenSealing";
 
 export interface Stores {
   db: MetaDb;
@@ -105,10 +106,10 @@ export function openStores(opts: StoreOptions): Stores {
   const warnings = restrictDataDir(opts.dataDir);
   const db = openMetaDb(join(opts.dataDir, "berth.db"));
   const databaseSecret = loadDatabaseSecret(join(opts.dataDir, "keys"));
-  const robots = new RobotStore(db, new FieldCipher(databaseSecret, "robot token"));
+  const robotCipher = new FieldCipher(databaseSecret, "robot token");
   // Robot tokens written in plaintext by a Berth before encryption: sealed once, and the file
   // rebuilt so their old bytes are gone from disk.
-  if (robots.sealPlaintextTokens() > 0) {
+  if (sealPlaintextRobotTokens(db, robotCipher) > 0) {
     const scrubbed = scrubFreedContent(db);
     if (scrubbed !== true) warnings.push(`robot tokens are encrypted now, but old plaintext copies may remain in berth.db until it is rebuilt (${scrubbed})`);
   }
@@ -141,12 +142,12 @@ export function openStores(opts: StoreOptions): Stores {
       opts.uploadTtlMs,
       opts.maxOpenUploadsPerOwner,
     ),
-    users: new UserStore(db),
-    robots,
+    users: new UserStore(runner),
+    robots: new RobotStore(runner, robotCipher),
     orgs,
     permissions,
-    appTokens: new AppTokenStore(db),
-    namespaces: new NamespaceStore(db),
+    appTokens: new AppTokenStore(runner),
+    namespaces: new NamespaceStore(runner),
     stars: new StarStore(runner),
     notifications: new NotificationStore(runner),
     oauth: new OAuthStore(runner),

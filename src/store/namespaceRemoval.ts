@@ -9,8 +9,8 @@ export async function removeNamespace(stores: Pick<Stores, "repositories" | "use
   const ns = await stores.namespaces.settings(name);
   if (!ns) return;
   if (ns.kind === "user") {
-    const user = stores.users.byName(name);
-    if (user) stores.users.delete(user.id);
+    const user = await stores.users.byName(name);
+    if (user) await stores.users.delete(user.id);
   }
   stores.repositories.deleteNamespace(ns.id);
 }

@@ -56,12 +56,12 @@ export async function callerFromRequest(
   return { identity: { kind: "user", user: found.user, via: "oauth" }, via: "oauth", session: {}, scopes: found.scopes };
 }
 
-export function callerFromSession(session: SessionData | undefined, users: UserStore, policy: SessionPolicy): Caller {
+export async function callerFromSession(session: SessionData | undefined, users: UserStore, policy: SessionPolicy): Promise<Caller> {
   const data = session ?? {};
   // An expired login is no session at all: anonymous, and its CSRF token is dropped with it.
   if (data.u && !loginAlive(data, policy)) return { identity: { kind: "anonymous" }, via: "anonymous", session: {} };
   if (data.u) {
-    const user = users.byUuid(data.u);
+    const user = await users.byUuid(data.u);
     if (user?.enabled) return { identity: { kind: "user", user, via: "password" }, via: "session", session: data };
   }
   return { identity: { kind: "anonymous" }, via: "anonymous", session: data };

@@ -60,7 +60,7 @@ export function entityRoutes(api: V1App, ctx: V1Context) {
             ...(member ? { is_org_member: true } : {}),
           }))
         : [];
-      const people: Entity[] = ctx.stores.users.matching(prefix, LIMIT).map((u) => ({
+      const people: Entity[] = (await ctx.stores.users.matching(prefix, LIMIT)).map((u) => ({
         name: u.username,
         kind: "user",
         is_robot: false,

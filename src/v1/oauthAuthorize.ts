@@ -75,7 +75,7 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
       if ((f.response_type ?? "token") !== "token") throw ApiError.invalidRequest("Only response_type=token is supported", { field: "response_type" });
       const scopes = parseScopes(f.scope ?? "");
       if (!scopes.ok) throw ApiError.invalidRequest(`scope: ${scopes.error}`, { field: "scope" });
-      const assigned = f.username ? ctx.stores.users.byName(f.username) : undefined;
+      const assigned = f.username ? await ctx.stores.users.byName(f.username) : undefined;
       if (!assigned) throw ApiError.invalidRequest("Invalid username", { field: "username" });
       await ctx.stores.oauth.assignments.create({
         applicationId: app.id,

@@ -161,8 +161,8 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/organization/:orgname/members/:membername",
-      ({ org: { ns }, params, set, audit }) => {
-        const user = ctx.stores.users.byName(params.membername);
+      async ({ org: { ns }, params, set, audit }) => {
+        const user = await ctx.stores.users.byName(params.membername);
         if (!user) throw ApiError.notFound();
         const member = { userId: user.id };
         const roles = ctx.stores.orgs.teamRolesOf(ns.id, member);

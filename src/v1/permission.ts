@@ -20,13 +20,13 @@ interface PermissionPath {
 }
 
 export function permissionRoutes(api: V1App, ctx: V1Context) {
-  const read = (standing: RepoStanding, p: PermissionPath) => {
+  const read = async (standing: RepoStanding, p: PermissionPath) => {
     const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
     const isOrg = ctx.stores.orgs.namespace(namespace)?.kind === "org";
     const grants = ctx.stores.permissions
       .grantsOfRepo(standing.repoId!)
       .filter((g) => (p.kind === "team" ? g.kind === "team" : g.kind !== "team"));
-    const view = (g: (typeof grants)[number]) =>
+    const view = async (g: (typeof grants)[number]) =>
       p.kind === "team"
         ? { role: g.role, name: g.name, avatar: avatar(g.name, "team") }
         : {
@@ -34,12 +34,12 @@ export function permissionRoutes(api: V1App, ctx: V1Context) {
             name: g.name,
             is_robot: g.kind === "robot",
             avatar: avatar(g.name, g.kind === "robot" ? "robot" : "user"),
-            ...(isOrg ? { is_org_member: g.kind === "robot" || isOrgMember(ctx, namespace, g.name) } : {}),
+            ...(isOrg ? { is_org_member: g.kind === "robot" || (await isOrgMember(ctx, namespace, g.name)) } : {}),
           };
-    if (p.name === "") return { permissions: Object.fromEntries(grants.map((g) => [g.name, view(g)])) };
+    if (p.name === "") return { permissions: Object.fromEntries(await Promise.all(grants.map(async (g) => [g.name, await view(g)]))) };
     const one = grants.find((g) => g.name === p.name);
     if (!one) throw noPermission(p);
-    return p.kind === "team" ? { role: one.role } : view(one);
+    return p.kind === "team" ? { role: one.role } : await view(one);
   };
   const who = (p: PermissionPath) => (p.kind === "team" ? { team: p.name } : { username: p.name });
   const put = async (standing: RepoStanding, p: PermissionPath, body: unknown, audit: AuditFn) => {
@@ -126,7 +126,7 @@ async function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPa
   return found.member;
 }
 
-function isOrgMember(ctx: V1Context, org: string, username: string): boolean {
-  const user = ctx.stores.users.byName(username);
+async function isOrgMember(ctx: V1Context, org: string, username: string): Promise<boolean> {
+  const user = await ctx.stores.users.byName(username);
   return user !== undefined && ctx.stores.orgs.orgsOf({ userId: user.id }).some((o) => o.name === org);
 }

@@ -14,6 +14,6 @@ export async function principalByName(ctx: V1Context, name: string): Promise<Nam
     const robot = await ctx.stores.robots.byName(name);
     return robot ? { kind: "robot", member: { robotId: robot.id }, robot } : undefined;
   }
-  const user = ctx.stores.users.byName(name);
+  const user = await ctx.stores.users.byName(name);
   return user ? { kind: "user", member: { userId: user.id }, user } : undefined;
 }

@@ -35,9 +35,9 @@ function prototypeLogKeys(p: PrototypeView, extra: Record<string, unknown> = {})
 
 export function prototypeRoutes(api: V1App, ctx: V1Context) {
   /** Quay's prototype_user_view: robots always count as org members. */
-  const userView = (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
+  const userView = async (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
     const robot = who.kind === "robot";
-    const email = robot ? null : (ctx.stores.users.byId(who.id)?.email ?? null);
+    const email = robot ? null : ((await ctx.stores.users.byId(who.id))?.email ?? null);
     return {
       name: who.name,
       is_robot: robot,
@@ -46,12 +46,12 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
       avatar: avatar(who.name, robot ? "robot" : "user", email),
     };
   };
-  const view = (org: Org, p: PrototypeView) => ({
-    activating_user: p.activating ? userView(org, p.activating) : null,
+  const view = async (org: Org, p: PrototypeView) => ({
+    activating_user: p.activating ? await userView(org, p.activating) : null,
     delegate:
       p.delegate.kind === "team"
         ? { name: p.delegate.name, kind: "team", avatar: avatar(p.delegate.name, "team") }
-        : userView(org, { kind: p.delegate.kind, id: p.delegate.id, name: p.delegate.name }),
+        : await userView(org, { kind: p.delegate.kind, id: p.delegate.id, name: p.delegate.name }),
     role: p.role,
     id: p.uuid,
   });
@@ -75,7 +75,7 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/organization/:orgname/prototypes",
-      async ({ org: { ns } }) => ({ prototypes: (await ctx.stores.prototypes.list(ns.id)).map((p) => view(ns, p)) }),
+      async ({ org: { ns } }) => ({ prototypes: await Promise.all((await ctx.stores.prototypes.list(ns.id)).map((p) => view(ns, p))) }),
       { nickname: "getOrganizationPrototypePermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
     .post(

@@ -31,7 +31,7 @@ export function signinRoutes(api: V1App, ctx: V1Context) {
       // Robots and app tokens are for the registry only.
       // The identity may come from the credential cache: read the user again for its current
       // uuid (sign-out and `berth user passwd` rotate it), else the new session is dead at once.
-      const user = outcome.ok && outcome.identity.kind === "user" && outcome.identity.via === "password" ? ctx.stores.users.byId(outcome.identity.user.id) : undefined;
+      const user = outcome.ok && outcome.identity.kind === "user" && outcome.identity.via === "password" ? await ctx.stores.users.byId(outcome.identity.user.id) : undefined;
       if (!user?.enabled) {
         throw new ApiError("InvalidCredentials", undefined, {
           needsEmailVerification: false,
@@ -55,9 +55,9 @@ export function signinRoutes(api: V1App, ctx: V1Context) {
       logIn(user.uuid);
       return { success: true };
     }, { nickname: "verifyUser", internal: true, requireSessionLogin: true })
-    .post("/api/v1/signout", ({ caller, clearSession }) => {
+    .post("/api/v1/signout", async ({ caller, clearSession }) => {
       // Rotating the uuid ends every session of this user, everywhere.
-      if (caller.identity.kind === "user") ctx.stores.users.rotateUuid(caller.identity.user.id);
+      if (caller.identity.kind === "user") await ctx.stores.users.rotateUuid(caller.identity.user.id);
       clearSession();
       return { success: true };
     }, { nickname: "logout", internal: true, requireSessionLogin: true });

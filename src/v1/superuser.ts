@@ -60,8 +60,8 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
     };
   };
 
-  const find = (username: string) => {
-    const user = ctx.stores.users.byName(username);
+  const find = async (username: string) => {
+    const user = await ctx.stores.users.byName(username);
     if (!user) throw ApiError.notFound();
     return user;
   };
@@ -90,7 +90,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       async ({ query }) => {
         // Quay's `disabled` defaults to true: disabled accounts are listed unless asked not to.
         const enabledOnly = !queryFlag(query, "disabled", true);
-        const { page, next_page } = idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
+        const { page, next_page } = await idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
         const quotas = await namespaceQuotaFields(ctx.stores, page.map((u) => u.username));
         return { users: await Promise.all(page.map((u) => view(u, quotas.get(u.username)))), ...(next_page ? { next_page } : {}) };
       },
@@ -105,7 +105,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
         if (email) checkEmail(email);
         // A temporary password the superuser hands over (Quay: 32 of A-Z0-9).
         const password = randomAlnum(32);
-        const out = ctx.stores.users.create(b.username, email, await hashPassword(password));
+        const out = await ctx.stores.users.create(b.username, email, await hashPassword(password));
         if (out.kind === "nameTaken") throw refused(`Username has already been taken: ${b.username}`);
         if (out.kind === "emailTaken") throw refused(`Email has already been used: ${email}`);
         audit("user_create", { namespace: b.username }, { email, username: b.username, superuser: superuserName(caller) });
@@ -114,7 +114,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       },
       { nickname: "createInstallUser", ...SUPERUSER_WRITE, audit: "user_create" },
     )
-    .get("/api/v1/superuser/users/:username", ({ params }) => view(find(params.username)), {
+    .get("/api/v1/superuser/users/:username", async ({ params }) => view(await find(params.username)), {
       nickname: "getInstallUser",
       ...SUPERUSER_READ,
     })
@@ -122,7 +122,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       "/api/v1/superuser/users/:username",
       async ({ params, body, caller, audit }) => {
         const b = parseBody(UpdateUser, body);
-        const user = changeable(find(params.username), "update");
+        const user = changeable(await find(params.username), "update");
         const changes: AccountChanges = {};
         if (b.password !== undefined) {
           const problem = passwordProblem(b.password);
@@ -137,8 +137,8 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
         // Quay adds the name to SUPER_USERS in its config; Berth keeps the flag on the account.
         // Quay records no entry for this one (a config change there), so neither does Berth.
         if (b.superuser !== undefined) changes.superuser = b.superuser;
-        if (ctx.stores.users.update(user.id, changes).kind === "emailTaken") throw refused("E-mail address already used");
-        if (b.superuser === true) syncLibraryOwners(ctx.stores, ctx.config); // a new superuser owns `library`
+        if ((await ctx.stores.users.update(user.id, changes)).kind === "emailTaken") throw refused("E-mail address already used");
+        if (b.superuser === true) await syncLibraryOwners(ctx.stores, ctx.config); // a new superuser owns `library`
         const ns = { namespace: user.username };
         const by = { superuser: superuserName(caller) };
         if (b.password !== undefined) audit("user_change_password", ns, { username: user.username, ...by });
@@ -146,7 +146,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
         if (b.enabled !== undefined) audit(b.enabled ? "user_enable" : "user_disable", ns, { username: user.username, ...by });
         // A new password or disabling rotated the uuid (sessions end); cached /v2/auth logins end here.
         ctx.authenticator.forget(user.username);
-        const updated = await view(ctx.stores.users.byId(user.id)!);
+        const updated = await view((await ctx.stores.users.byId(user.id))!);
         return b.password !== undefined ? { ...updated, encrypted_password: b.password } : updated;
       },
       {
@@ -160,7 +160,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
     .delete(
       "/api/v1/superuser/users/:username",
       async ({ params, set, audit }) => {
-        const user = changeable(find(params.username), "delete");
+        const user = changeable(await find(params.username), "delete");
         const orphans = solelyAdmined(user);
         if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
         // Recorded first, while the namespace still resolves (Quay records it first too).

@@ -34,7 +34,7 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
     .get(
       "/api/v1/superuser/organizations/",
       async ({ query }) => {
-        const { page, next_page } = idPage(query, (w) => ctx.stores.orgs.list(w));
+        const { page, next_page } = await idPage(query, (w) => ctx.stores.orgs.list(w));
         const quotas = await namespaceQuotaFields(ctx.stores, page.map((o) => o.name));
         return { organizations: await Promise.all(page.map((o) => view(o, quotas.get(o.name)))), ...(next_page ? { next_page } : {}) };
       },

@@ -83,7 +83,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
   const me = async (user: UserRow, scopes?: readonly OAuthScope[]) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
     const orgs = ctx.stores.orgs.orgsOf({ userId: user.id });
-    const profile = ctx.stores.users.profile(user.id);
+    const profile = await ctx.stores.users.profile(user.id);
     return {
       anonymous: false,
       username: user.username,
@@ -140,7 +140,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
         if (!isValidName(b.username)) throw ApiError.invalidRequest("Invalid namespace name", { field: "username" });
         checkPassword(b.password);
         checkEmail(b.email);
-        const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
+        const made = await ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
         if (made.kind === "nameTaken") throw ApiError.invalidRequest("The username already exists", { field: "username" });
         if (made.kind === "emailTaken") throw ApiError.invalidRequest("The email address is already in use", { field: "email" });
         // Recorded before the sign-in, as Quay does: the entry has no performer (nobody was signed in).
@@ -160,30 +160,30 @@ export function userRoutes(api: V1App, ctx: V1Context) {
         }
         if (b.password !== undefined) checkPassword(b.password);
         checkEmail(b.email);
-        if (b.email !== undefined && b.email !== user.email && ctx.stores.users.setEmail(user.id, b.email || null) === "emailTaken") {
+        if (b.email !== undefined && b.email !== user.email && (await ctx.stores.users.setEmail(user.id, b.email || null)) === "emailTaken") {
           throw ApiError.invalidRequest("E-mail address already used", { field: "email" });
         }
         if (b.tag_expiration_s !== undefined) {
           const ns = await ctx.stores.namespaces.settings(user.username);
           if (ns) await ctx.stores.namespaces.setTagExpiration(ns.id, b.tag_expiration_s);
         }
-        const profile = ctx.stores.users.profile(user.id);
+        const profile = await ctx.stores.users.profile(user.id);
         const before = { email: user.email, invoiceAddress: profile.invoice_email_address };
         const changed = PROFILE_FIELDS.filter((f) => b[f] !== undefined);
         if (changed.length) {
           for (const f of changed) profile[f] = b[f] as never;
-          ctx.stores.users.setProfile(user.id, profile);
+          await ctx.stores.users.setProfile(user.id, profile);
         }
         if (b.password !== undefined) {
           // A new password ends every other session and cached credential; this one continues.
-          ctx.stores.users.setPassword(user.id, await hashPassword(b.password));
-          ctx.stores.users.rotateUuid(user.id);
+          await ctx.stores.users.setPassword(user.id, await hashPassword(b.password));
+          await ctx.stores.users.rotateUuid(user.id);
           ctx.authenticator.forget(user.username);
-          logIn(ctx.stores.users.byId(user.id)!.uuid); // only sessions get here (requireSessionLogin)
+          logIn((await ctx.stores.users.byId(user.id))!.uuid); // only sessions get here (requireSessionLogin)
         }
         // Renames (Quay's FEATURE_USER_RENAME, off by default) are not offered: `username` is ignored.
         auditAccountChanges(audit, user.username, b, before);
-        return me(ctx.stores.users.byId(user.id)!, tokenScopes(caller));
+        return me((await ctx.stores.users.byId(user.id))!, tokenScopes(caller));
       },
       {
         nickname: "changeUserDetails",
@@ -215,8 +215,8 @@ export function userRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       "/api/v1/users/:username",
-      ({ params }) => {
-        const user = ctx.stores.users.byName(params.username);
+      async ({ params }) => {
+        const user = await ctx.stores.users.byName(params.username);
         if (!user) throw ApiError.notFound();
         return { anonymous: false, username: user.username, avatar: avatar(user.username, "user", user.email) };
       },

@@ -25,15 +25,15 @@ export function userInitializeRoutes(api: V1App, ctx: V1Context) {
     "/api/v1/user/initialize",
     async ({ body, logIn }) => {
       if (!ctx.config.userInitialize) throw refuse("Cannot initialize user, FEATURE_USER_INITIALIZE is False");
-      if (ctx.stores.users.any()) throw refuse("Cannot initialize user in a non-empty database");
+      if (await ctx.stores.users.any()) throw refuse("Cannot initialize user in a non-empty database");
       const b = parseBody(InitializeBody, body);
       if (!isValidName(b.username)) throw refuse("Failed to initialize user: Invalid namespace name");
       const problem = passwordProblem(b.password);
       if (problem) throw refuse(`Failed to initialize user: ${problem}`);
-      const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
+      const made = await ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
       if (made.kind !== "ok") throw refuse("Failed to initialize user: the name or email is taken");
       // The first account is usually a configured superuser: it owns `library` from now on.
-      syncLibraryOwners(ctx.stores, ctx.config);
+      await syncLibraryOwners(ctx.stores, ctx.config);
       logIn(made.user.uuid);
       // Quay's encrypted_password is a docker password derived from the real one; Berth has
       // none (use the password, a robot, or an app token at /v2/auth), so the field is null.

@@ -101,7 +101,7 @@ describe("token mode", () => {
       layerSize: 64,
     });
     const code = newAppTokenCode();
-    const alice = stores.users.byName("alice")!;
+    const alice = (await stores.users.byName("alice"))!;
     const row = await stores.appTokens.create(alice.id, "laptop", appTokenLookup(code), hashAppTokenCode(code), null);
     await pull(new Client(server.url, await tokenFor(["$app", code], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     const [pulled] = await entriesOf(stores, repo);

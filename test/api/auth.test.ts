@@ -613,7 +613,7 @@ describe("robots", () => {
   });
 
   test("an org robot in a creator team creates and pushes in the org", async () => {
-    orgAdd(stores, "acme", "alice");
+    await orgAdd(stores, "acme", "alice");
     const ns = stores.orgs.namespace("acme")!;
     const robotToken = await robotAdd(stores, "acme+builder");
     const team = stores.orgs.setTeam(ns.id, "builders", "creator");
@@ -640,12 +640,12 @@ describe("robots", () => {
   });
 
   test("a robot whose user owner is disabled cannot log in", async () => {
-    const out = stores.users.create(`owner${uniq()}`, null, await hashPassword("owner-Secret-1"));
+    const out = await stores.users.create(`owner${uniq()}`, null, await hashPassword("owner-Secret-1"));
     if (out.kind !== "ok") throw new Error("create");
     const name = `${out.user.username}+bot`;
     const t = await robotAdd(stores, name);
     await tokenFor([name, t], `repository:${out.user.username}/x:pull`);
-    userSetEnabled(stores, out.user.username, false);
+    await userSetEnabled(stores, out.user.username, false);
     await expectError(await authRequest([name, t], [`repository:${out.user.username}/x:pull`]), 401, "UNAUTHORIZED");
   });
 });
@@ -697,11 +697,11 @@ describe("disabled users", () => {
   test("401 at once, even right after a successful (cached) login; back after enabling", async () => {
     const DORA: Creds = ["dora", PASSWORDS.dora];
     await tokenFor(DORA, "repository:dora/x:pull");
-    userSetEnabled(stores, "dora", false);
+    await userSetEnabled(stores, "dora", false);
     await expectError(await authRequest(DORA, ["repository:dora/x:pull"]), 401, "UNAUTHORIZED");
     await expectError(await authRequest(DORA), 401, "UNAUTHORIZED");
     resetThrottle();
-    userSetEnabled(stores, "dora", true);
+    await userSetEnabled(stores, "dora", true);
     await tokenFor(DORA, "repository:dora/x:pull");
   });
 });

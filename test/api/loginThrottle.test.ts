@@ -152,14 +152,14 @@ describe("logins by email", () => {
   test("a password change ends the cached login by email too", async () => {
     const { stores } = direct.server.ctx;
     expect(await v2auth(direct, "bob@example.com", PASSWORDS.bob)).toBe(200); // now cached
-    const bob = stores.users.byName("bob")!;
+    const bob = (await stores.users.byName("bob"))!;
     const oldHash = bob.passwordHash!;
-    stores.users.setPassword(bob.id, await hashPassword("bob-New-Secret-2"));
+    await stores.users.setPassword(bob.id, await hashPassword("bob-New-Secret-2"));
     direct.server.ctx.authenticator.forget("bob"); // what PUT /api/v1/user/ does
     try {
       expect(await v2auth(direct, "bob@example.com", PASSWORDS.bob)).toBe(401);
     } finally {
-      stores.users.setPassword(bob.id, oldHash);
+      await stores.users.setPassword(bob.id, oldHash);
       direct.server.ctx.authenticator.forget("bob");
     }
   });

@@ -87,16 +87,16 @@ describe("$oauthtoken at /v2/auth", () => {
     expect(await status(revoked)).toBe(200);
     await stores.oauth.tokens.revoke((await findOAuthToken(stores.oauth.tokens, revoked))!.uuid);
     expect(await status(revoked)).toBe(401); // at once: OAuth logins are not cached
-    const alice = stores.users.byName("alice")!;
+    const alice = (await stores.users.byName("alice"))!;
     const expiring = (await issueOAuthToken(stores.oauth.tokens, { userId: alice.id, scopes: ["repo:read"], lifetimeMs: 1 })).token;
     await Bun.sleep(5);
     expect(await status(expiring)).toBe(401);
     const bobs = await mint("bob", "repo:read");
-    userSetEnabled(stores, "bob", false);
+    await userSetEnabled(stores, "bob", false);
     try {
       expect(await status(bobs)).toBe(401);
     } finally {
-      userSetEnabled(stores, "bob", true);
+      await userSetEnabled(stores, "bob", true);
     }
     resetLoginThrottles(server);
   });

@@ -364,7 +364,7 @@ describe("pulls through the cache", () => {
     const viaApp = new BearerRegistryClient(local.url, await registryToken(local.url, ["$app", code], `repository:${repo}:pull`));
     await pullImage(viaApp, repo, "v1", image);
     const bearer = async (user: string, scope: string) => {
-      const minted = await local.server.ctx.oauth.mint(local.server.ctx.stores.users.byName(user)!.id, scope);
+      const minted = await local.server.ctx.oauth.mint((await local.server.ctx.stores.users.byName(user))!.id, scope);
       if (!minted.ok) throw new Error(minted.message);
       return { Authorization: `Bearer ${minted.token}` };
     };

@@ -86,7 +86,7 @@ describe("the right to create is asked when the write happens", () => {
     await client.pushBlob("corp/two", randomBytes(16));
     const two = stores.repositories.find("corp/two");
     expect(two).toBeDefined();
-    expect(stores.permissions.reposGrantedTo({ userId: stores.users.byName("carol")!.id }).map((r) => [r.repository, r.role])).toContainEqual(["corp/two", "admin"]);
+    expect(stores.permissions.reposGrantedTo({ userId: (await stores.users.byName("carol"))!.id }).map((r) => [r.repository, r.role])).toContainEqual(["corp/two", "admin"]);
 
     expect((await alice.delete("/api/v1/organization/corp/team/builders/members/carol")).status).toBe(204);
     await expectPushRefused(stale, "corp/one", 403, "DENIED");

@@ -66,7 +66,7 @@ describe("POST /api/v1/user/ (sign-up)", () => {
       const problem = await expectProblem(await client.post("/api/v1/user/", body), 400, "invalid_request");
       expect(problem.field).toBe(field);
     }
-    expect(stores.users.byName("Bad Name")).toBeUndefined();
+    expect(await stores.users.byName("Bad Name")).toBeUndefined();
   });
 
   test("with userCreation off: refused", async () => {
@@ -133,7 +133,7 @@ describe("DELETE /api/v1/user/", () => {
     await expectJson(await client.post("/api/v1/repository", { repository: "app", visibility: "public", description: "" }), 201);
     const res = await client.delete("/api/v1/user/");
     expect(res.status).toBe(204);
-    expect(stores.users.byName(username)).toBeUndefined();
+    expect(await stores.users.byName(username)).toBeUndefined();
     expect(stores.repositories.find(`${username}/app`)).toBeUndefined();
     expect(await registryLogin(username, password)).toBe(401);
     const anon = await new RegistryClient(server.url).fetch(`/v2/${username}/app/tags/list`);
@@ -147,7 +147,7 @@ describe("DELETE /api/v1/user/", () => {
     await expectJson(await client.post("/api/v1/organization/", { name: org }), 201);
     const body = await expectProblem(await client.delete("/api/v1/user/"), 400, "invalid_request");
     expect(body.detail).toContain(org);
-    expect(stores.users.byName(username)).toBeDefined();
+    expect(await stores.users.byName(username)).toBeDefined();
   });
 });
 
@@ -165,7 +165,7 @@ describe("POST /api/v1/user/initialize", () => {
   test("on an empty registry: creates the first user (no CSRF), signs in, and an all-scopes token works", async () => {
     const fresh = await startTestServer({ auth: "token", userInitialize: "true" });
     try {
-      expect(fresh.server.ctx.stores.users.any()).toBe(false); // no bootstrap admin
+      expect(await fresh.server.ctx.stores.users.any()).toBe(false); // no bootstrap admin
       const post = (body: unknown) =>
         fetch(`${fresh.url}/api/v1/user/initialize`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
       const bad = await post({ username: "admin", password: "short" });

@@ -65,7 +65,7 @@ describe("GET /api/v1/entities/<prefix>", () => {
   });
 
   test("an OAuth token counts as a member only with an org scope (Quay's scope caps)", async () => {
-    const eve = stores.users.byName("eve")!;
+    const eve = (await stores.users.byName("eve"))!;
     const bearer = async (scope: string) => {
       const minted = await server.server.ctx.oauth.mint(eve.id, scope);
       if (!minted.ok) throw new Error(minted.message);

@@ -265,8 +265,8 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
   /** What each row must leave alone: tokens, app tokens, assignments, passwords, uuids (sessions), superuser flags. */
   const credentials = async () =>
     Object.fromEntries(
-      await Promise.all([users.owner!, users.other!, stores.users.byName("admin")!].map(async (u) => {
-        const row = stores.users.byId(u.id)!;
+      await Promise.all([users.owner!, users.other!, (await stores.users.byName("admin"))!].map(async (u) => {
+        const row = (await stores.users.byId(u.id))!;
         return [
           row.username,
           {
@@ -303,7 +303,7 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
   test("every minting, widening or renewing method refuses a token holding every scope", async () => {
     const { app } = await orgWithApp();
     const owner = await mint(users.owner!.id, ALL);
-    const admin = await mint(stores.users.byName("admin")!.id, ALL);
+    const admin = await mint((await stores.users.byName("admin"))!.id, ALL);
     const grant = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL });
     const assign = new URLSearchParams({ client_id: app.client_id, redirect_uri: REDIRECT, response_type: "token", scope: ALL, username: "other" });
     const rows: [string, string, string, RequestInit][] = [
@@ -342,7 +342,7 @@ describe("bearer tokens never mint, widen or renew credentials", () => {
     const token = await mint(users.owner!.id, "org:admin user:admin");
     expect((await expectJson(await api("/api/v1/user/", bearer(token, json("PUT", { company: "acme" }))), 200)).company).toBe("acme");
     expect((await api(`/api/v1/organization/${org}/robots/bot${uniq()}`, bearer(token, { method: "PUT" }))).status).toBe(201);
-    const su = await mint(stores.users.byName("admin")!.id, "super:user");
+    const su = await mint((await stores.users.byName("admin"))!.id, "super:user");
     const made = await expectJson(await api("/api/v1/superuser/users/", bearer(su, json("POST", { username: `new${uniq()}` }))), 200);
     expect(made.password).toMatch(/^[A-Z0-9]{32}$/);
   });

@@ -80,7 +80,7 @@ describe("repository permissions", () => {
   test("transitive: the direct grant and the grants through teams; 404 without any; admins only", async () => {
     const acme = stores.orgs.namespace("acme")!;
     const team = stores.orgs.setTeam(acme.id, "readers", "member");
-    stores.orgs.addMember(team, { userId: stores.users.byName("bob")!.id });
+    stores.orgs.addMember(team, { userId: (await stores.users.byName("bob"))!.id });
     await expectProblem(await alice.get(`${base}/user/bob/transitive`), 404, "not_found");
     await expectJson(await alice.put(`${base}/team/readers`, { role: "read" }), 200);
     expect(await expectJson(await alice.get(`${base}/user/bob/transitive`), 200)).toEqual({ permissions: [{ role: "read" }] });

@@ -28,7 +28,7 @@ async function newOrg(): Promise<string> {
   const org = `q-${uniq()}`;
   expect((await (await as("olivia")).post("/api/v1/organization/", { name: org })).status).toBe(201);
   const ns = stores.orgs.namespace(org)!.id;
-  stores.orgs.addMember(stores.orgs.setTeam(ns, "devs", "member"), { userId: stores.users.byName("max")!.id });
+  stores.orgs.addMember(stores.orgs.setTeam(ns, "devs", "member"), { userId: (await stores.users.byName("max"))!.id });
   return org;
 }
 

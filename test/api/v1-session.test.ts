@@ -187,19 +187,19 @@ describe("POST /api/v1/signin", () => {
   });
 
   test("organizations cannot sign in", async () => {
-    orgAdd(stores, "signin-org", "alice");
+    await orgAdd(stores, "signin-org", "alice");
     expect(await expectJson(await client().signinRaw("signin-org", "whatever-1"), 403)).toMatchObject(INVALID_CREDENTIALS);
   });
 
   test("a disabled user cannot sign in, and a disabled user's session ends", async () => {
     const c = await signedIn(server.url, "carol", PASSWORDS.carol);
     expect((await c.get("/api/v1/user/")).status).toBe(200);
-    userSetEnabled(stores, "carol", false);
+    await userSetEnabled(stores, "carol", false);
     try {
       await expectProblem(await c.get("/api/v1/user/"), 401, "invalid_token");
       expect(await expectJson(await client().signinRaw("carol", PASSWORDS.carol), 403)).toMatchObject(INVALID_CREDENTIALS);
     } finally {
-      userSetEnabled(stores, "carol", true);
+      await userSetEnabled(stores, "carol", true);
     }
     await signedIn(server.url, "carol", PASSWORDS.carol);
   });
@@ -247,7 +247,7 @@ describe("GET /api/v1/user/", () => {
   });
 
   test("a user's view lists organizations and has no super_user key", async () => {
-    orgAdd(stores, "acme", "bob");
+    await orgAdd(stores, "acme", "bob");
     const ns = stores.orgs.namespace("acme")!;
     const team = stores.orgs.setTeam(ns.id, "readers", "member");
     stores.orgs.addMember(team, { userId: users.alice!.id });
@@ -291,7 +291,7 @@ describe("GET /api/v1/user/", () => {
     const c = await signedIn(server.url, "alice", PASSWORDS.alice);
     const { json, signature } = splitSigned(c.session()!);
     const data = JSON.parse(json);
-    const admin = stores.users.byName("admin")!;
+    const admin = (await stores.users.byName("admin"))!;
 
     const forgeries = {
       "another user's uuid under alice's signature": `${JSON.stringify({ ...data, u: admin.uuid })}.${signature}`,

@@ -110,7 +110,7 @@ describe("/api/v1/superuser/users/", () => {
   test("create refuses taken names and emails, bad names and emails, bad bodies", async () => {
     const su = await admin();
     expect(await expectJson(await su.post("/api/v1/superuser/users/", { username: "carl" }), 400)).toEqual({ message: "Username has already been taken: carl" });
-    stores.orgs.create(`org${uniq()}`, stores.users.byName("carl")!.id);
+    stores.orgs.create(`org${uniq()}`, (await stores.users.byName("carl"))!.id);
     const taken = `t${uniq()}`;
     expect(await expectJson(await su.post("/api/v1/superuser/users/", { username: taken, email: "carl@example.com" }), 400)).toEqual({
       message: "Email has already been used: carl@example.com",
@@ -119,7 +119,7 @@ describe("/api/v1/superuser/users/", () => {
     expect((await expectJson(await su.post("/api/v1/superuser/users/", { username: taken, email: "nope" }), 400)).message).toMatch(/^Invalid email/);
     expect((await expectProblem(await su.post("/api/v1/superuser/users/", {}), 400, "invalid_request")).field).toBe("username");
     expect((await expectProblem(await su.post("/api/v1/superuser/users/", { username: 5 }), 400, "invalid_request")).field).toBe("username");
-    expect(stores.users.byName(taken)).toBeUndefined();
+    expect(await stores.users.byName(taken)).toBeUndefined();
   });
 });
 
@@ -129,7 +129,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     expect(await expectJson(await su.get("/api/v1/superuser/users/carl"), 200)).toMatchObject({ name: "carl", kind: "user", enabled: true });
     await expectProblem(await su.get("/api/v1/superuser/users/nobody-here"), 404, "not_found");
     const org = `org${uniq()}`;
-    stores.orgs.create(org, stores.users.byName("carl")!.id);
+    stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
     await expectProblem(await su.get(`/api/v1/superuser/users/${org}`), 404, "not_found");
     await robotAdd(stores, `carl+bot${uniq()}`);
     await expectProblem(await su.get("/api/v1/superuser/users/carl+bot"), 404, "not_found");
@@ -154,7 +154,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     const session = await signedIn(server.url, u.name, u.password);
     const robotToken = await robotAdd(stores, `${u.name}+ci`);
     const code = newAppTokenCode();
-    await stores.appTokens.create(stores.users.byName(u.name)!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
+    await stores.appTokens.create((await stores.users.byName(u.name))!.id, "cli", appTokenLookup(code), hashAppTokenCode(code), null);
     // Each login once, so the credential cache holds them.
     expect(await v2Auth(u.name, u.password)).toBe(200);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(200);
@@ -191,7 +191,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     await expectProblem(await su.put("/api/v1/superuser/users/boss", { enabled: false }), 400, "invalid_request", "Cannot update a superuser");
     await expectProblem(await su.put("/api/v1/superuser/users/admin", { password: "other-Password-1" }), 400, "invalid_request", "Cannot update a superuser");
     await expectProblem(await su.delete("/api/v1/superuser/users/boss"), 400, "invalid_request", "Cannot delete a superuser");
-    expect(stores.users.byName("boss")?.enabled).toBe(true);
+    expect((await stores.users.byName("boss"))?.enabled).toBe(true);
   });
 
   test("change refuses taken emails, bad passwords and bad bodies; unknown users are 404", async () => {
@@ -203,7 +203,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     expect((await expectProblem(await su.put(`/api/v1/superuser/users/${u.name}`, { enabled: "no" }), 400, "invalid_request")).field).toBe("enabled");
     expect((await expectProblem(await su.put(`/api/v1/superuser/users/${u.name}`, { password: 12345678 }), 400, "invalid_request")).field).toBe("password");
     // Nothing was applied by the refused changes.
-    expect(stores.users.byName(u.name)).toMatchObject({ email: `${u.name}@example.com`, enabled: true });
+    expect(await stores.users.byName(u.name)).toMatchObject({ email: `${u.name}@example.com`, enabled: true });
     expect(await v2Auth(u.name, u.password)).toBe(200);
     await expectProblem(await su.put("/api/v1/superuser/users/nobody-here", { enabled: false }), 404, "not_found");
     await expectProblem(await su.delete("/api/v1/superuser/users/nobody-here"), 404, "not_found");
@@ -232,11 +232,11 @@ describe("/api/v1/superuser/users/<username>", () => {
     const su = await admin();
     const u = await newUser(su);
     const org = `org${uniq()}`;
-    stores.orgs.create(org, stores.users.byName(u.name)!.id);
+    stores.orgs.create(org, (await stores.users.byName(u.name))!.id);
     expect(await expectJson(await su.delete(`/api/v1/superuser/users/${u.name}`), 400)).toEqual({
       message: `Cannot delete ${u.name} as you are the only admin for organizations: ${org}`,
     });
-    expect(stores.users.byName(u.name)).toBeDefined();
+    expect(await stores.users.byName(u.name)).toBeDefined();
   });
 });
 
@@ -244,7 +244,7 @@ describe("/api/v1/superuser/organizations/", () => {
   test("lists organizations, pages, deletes one with its repositories and robots", async () => {
     const su = await admin();
     const org = `org${uniq()}`;
-    stores.orgs.create(org, stores.users.byName("carl")!.id);
+    stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
     stores.repositories.ensure(`${org}/app`);
     const robotToken = await robotAdd(stores, `${org}+deploy`);
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(200);
@@ -273,13 +273,13 @@ describe("/api/v1/superuser/organizations/", () => {
     await expectProblem(await su.delete(`/api/v1/superuser/organizations/${org}`), 404, "not_found");
     // A user's namespace is not an organization.
     await expectProblem(await su.delete("/api/v1/superuser/organizations/carl"), 404, "not_found");
-    expect(stores.users.byName("carl")).toBeDefined();
+    expect(await stores.users.byName("carl")).toBeDefined();
   });
 
   test("PUT answers the organization unchanged; a rename is refused with 501", async () => {
     const su = await admin();
     const org = `org${uniq()}`;
-    stores.orgs.create(org, stores.users.byName("carl")!.id);
+    stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
     expect(await expectJson(await su.put(`/api/v1/superuser/organizations/${org}`, {}), 200)).toMatchObject({ name: org });
     expect(await expectJson(await su.put(`/api/v1/superuser/organizations/${org}`, { name: org }), 200)).toMatchObject({ name: org });
     expect(await expectJson(await su.put(`/api/v1/superuser/organizations/${org}`, { name: `${org}-b` }), 501)).toEqual({
@@ -358,15 +358,15 @@ describe("who may call the superuser API", () => {
       await expectProblem(await anon.fetch(path, { method, json }), 401, "invalid_token");
       await expectProblem(await carl.fetch(path, { method, json }), 403, "insufficient_scope");
     }
-    expect(stores.users.byName("carl")?.enabled).toBe(true);
+    expect((await stores.users.byName("carl"))?.enabled).toBe(true);
   });
 
   test("a read-only superuser reads everything and writes nothing", async () => {
-    stores.orgs.create("some-org", stores.users.byName("carl")!.id);
+    stores.orgs.create("some-org", (await stores.users.byName("carl"))!.id);
     const auditor = await as("auditor");
     for (const path of reads) expect((await auditor.get(path)).status).toBe(200);
     for (const [method, path, json] of writes) await expectProblem(await auditor.fetch(path, { method, json }), 403, "insufficient_scope");
-    expect(stores.users.byName("never-made")).toBeUndefined();
+    expect(await stores.users.byName("never-made")).toBeUndefined();
     expect(stores.orgs.namespace("some-org")).toBeDefined();
   });
 
@@ -388,7 +388,7 @@ describe("who may call the superuser API", () => {
     await expectCsrfError(await su.post("/api/v1/superuser/users/", { username: "never-made" }, { csrf: false }));
     await expectCsrfError(await su.put("/api/v1/superuser/users/carl", { enabled: false }, { csrf: false }));
     await expectCsrfError(await su.delete("/api/v1/superuser/users/carl", { csrf: "forged" }));
-    expect(stores.users.byName("never-made")).toBeUndefined();
-    expect(stores.users.byName("carl")?.enabled).toBe(true);
+    expect(await stores.users.byName("never-made")).toBeUndefined();
+    expect((await stores.users.byName("carl"))?.enabled).toBe(true);
   });
 });

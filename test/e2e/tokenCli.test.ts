@@ -80,7 +80,7 @@ describe("berth token create", () => {
     ["bad --expires-in", ["--user", "alice", "--scopes", "repo:read", "--expires-in", "1y"], /--expires-in must be .* got "1y"/],
     ["unknown flag", ["--user", "alice", "--scopes", "repo:read", "--forever"], /Unknown option '--forever'/],
   ])("%s: exit 2, a message on stderr, nothing on stdout, no token made", async (_name, args, message) => {
-    const count = () => withStores(async (stores) => (await stores.oauth.tokens.listForUser(stores.users.byName("alice")!.id)).length);
+    const count = () => withStores(async (stores) => (await stores.oauth.tokens.listForUser((await stores.users.byName("alice"))!.id)).length);
     const before = await count();
     const run = await berth("token", "create", ...args);
     expect(run.code).toBe(2);

@@ -92,7 +92,7 @@ export function serverForFile(onStart: (server: TestServer) => void, overrides: 
 export async function createUsers<N extends string>(stores: Stores, passwords: Record<N, string>): Promise<Record<N, UserRow>> {
   const made = {} as Record<N, UserRow>;
   for (const [name, pw] of Object.entries(passwords) as [N, string][]) {
-    const out = stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
+    const out = await stores.users.create(name, `${name}@example.com`, await hashPassword(pw));
     if (out.kind !== "ok") throw new Error(`cannot create ${name}`);
     made[name] = out.user;
   }

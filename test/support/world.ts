@@ -143,18 +143,18 @@ async function build<U extends string>(spec: WorldSpec<U>): Promise<Built<U>> {
   const server = await startTestServer(config, { ...spec.server, adminPassword });
   const stores = server.server.ctx.stores;
   // The bootstrap admin was hashed at the production cost; its logins need not be.
-  const admin = stores.users.byName("admin");
-  if (admin) stores.users.setPassword(admin.id, await cheapHash(adminPassword));
+  const admin = await stores.users.byName("admin");
+  if (admin) await stores.users.setPassword(admin.id, await cheapHash(adminPassword));
 
   const passwords = { admin: adminPassword, ...spec.users } as Record<U | "admin", string>;
   const users = {} as Record<U, UserRow>;
   for (const [name, password] of Object.entries(spec.users ?? {}) as [U, string][]) {
-    const out = stores.users.create(name, `${name}@example.com`, await cheapHash(password));
+    const out = await stores.users.create(name, `${name}@example.com`, await cheapHash(password));
     if (out.kind !== "ok") throw new Error(`cannot create user ${name}`);
     users[name] = out.user;
   }
   const orgs = Object.entries(spec.orgs ?? {});
-  for (const [org, { owner }] of orgs) orgAdd(stores, org, owner);
+  for (const [org, { owner }] of orgs) await orgAdd(stores, org, owner);
   const robots: Record<string, string> = {};
   for (const robot of spec.robots ?? []) robots[robot] = await robotAdd(stores, robot);
   for (const [org, { teams }] of orgs) {
@@ -162,7 +162,7 @@ async function build<U extends string>(spec: WorldSpec<U>): Promise<Built<U>> {
     for (const [team, { role, members }] of Object.entries(teams ?? {})) {
       const teamId = stores.orgs.setTeam(ns, team, role);
       for (const member of members ?? []) {
-        const id = member.includes("+") ? { robotId: (await stores.robots.byName(member))!.id } : { userId: stores.users.byName(member)!.id };
+        const id = member.includes("+") ? { robotId: (await stores.robots.byName(member))!.id } : { userId: (await stores.users.byName(member))!.id };
         stores.orgs.addMember(teamId, id);
       }
     }

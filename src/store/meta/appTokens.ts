@@ -1,6 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { appTokens } from "../schema";
+import { all, changes, one, type Runner, type Tables } from "../dialect/program";
 
 export interface AppTokenRow {
   id: number;
@@ -13,7 +12,7 @@ export interface AppTokenRow {
   lastAccessedMs: number | null;
 }
 
-const columns = {
+const columns = ({ appTokens }: Tables) => ({
   id: appTokens.id,
   uuid: appTokens.uuid,
   userId: appTokens.userId,
@@ -22,44 +21,48 @@ const columns = {
   expiresMs: appTokens.expiresMs,
   createdMs: appTokens.createdMs,
   lastAccessedMs: appTokens.lastAccessedMs,
-};
+});
 
 /** App-specific tokens. The caller hashes the code; this store never sees it whole. */
 export class AppTokenStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(private readonly q: Runner) {}
 
-  async create(userId: number, title: string, lookup: string, secretHash: string, expiresMs: number | null): Promise<AppTokenRow> {
-    return this.db
-      .insert(appTokens)
-      .values({ uuid: crypto.randomUUID(), userId, title, lookup, secretHash, expiresMs })
-      .returning(columns)
-      .get();
+  create(userId: number, title: string, lookup: string, secretHash: string, expiresMs: number | null): Promise<AppTokenRow> {
+    return this.q.run(function* ({ db, t }) {
+      const [row] = yield* all(db.insert(t.appTokens).values({ uuid: crypto.randomUUID(), userId, title, lookup, secretHash, expiresMs }).returning(columns(t)));
+      return row!;
+    });
   }
 
-  /** Candidates sharing the code's lookup prefix (normally one). */
-  async byLookup(lookup: string): Promise<AppTokenRow[]> {
-    return this.db.select(columns).from(appTokens).where(eq(appTokens.lookup, lookup)).all();
+  /** Candidates sharing the code's lookup prefix (normally one), oldest first. */
+  byLookup(lookup: string): Promise<AppTokenRow[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(db.select(columns(t)).from(t.appTokens).where(eq(t.appTokens.lookup, lookup)).orderBy(asc(t.appTokens.id)));
+    });
   }
 
-  async byUuid(uuid: string): Promise<AppTokenRow | undefined> {
-    return this.db.select(columns).from(appTokens).where(eq(appTokens.uuid, uuid)).get();
+  byUuid(uuid: string): Promise<AppTokenRow | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(columns(t)).from(t.appTokens).where(eq(t.appTokens.uuid, uuid)));
+    });
   }
 
   async touch(id: number): Promise<void> {
-    this.db.update(appTokens).set({ lastAccessedMs: Date.now() }).where(eq(appTokens.id, id)).run();
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.update(t.appTokens).set({ lastAccessedMs: Date.now() }).where(eq(t.appTokens.id, id)));
+    });
   }
 
-  async revoke(userId: number, uuid: string): Promise<boolean> {
-    return (
-      this.db
-        .delete(appTokens)
-        .where(and(eq(appTokens.userId, userId), eq(appTokens.uuid, uuid)))
-        .returning({ id: appTokens.id })
-        .all().length > 0
-    );
+  /** False when the user has no such token. */
+  revoke(userId: number, uuid: string): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* changes(db.delete(t.appTokens).where(and(eq(t.appTokens.userId, userId), eq(t.appTokens.uuid, uuid))))) > 0;
+    });
   }
 
-  async listFor(userId: number): Promise<AppTokenRow[]> {
-    return this.db.select(columns).from(appTokens).where(eq(appTokens.userId, userId)).orderBy(asc(appTokens.id)).all();
+  listFor(userId: number): Promise<AppTokenRow[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(db.select(columns(t)).from(t.appTokens).where(eq(t.appTokens.userId, userId)).orderBy(asc(t.appTokens.id)));
+    });
   }
 }

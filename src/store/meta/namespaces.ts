@@ -1,6 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { namespaces } from "../schema";
+import { all, changes, one, type Runner, type Tables } from "../dialect/program";
 
 export interface NamespaceSettings {
   id: number;
@@ -12,42 +11,53 @@ export interface NamespaceSettings {
   tagExpirationS: number;
 }
 
-const columns = {
+const columns = ({ namespaces }: Tables) => ({
   id: namespaces.id,
   name: namespaces.name,
   kind: namespaces.kind,
   email: namespaces.email,
   tagExpirationS: namespaces.tagExpirationS,
-};
+});
 
 /** Settings shared by user and organization namespaces. */
 export class NamespaceStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(private readonly q: Runner) {}
 
-  async settings(name: string): Promise<NamespaceSettings | undefined> {
-    return this.db.select(columns).from(namespaces).where(eq(namespaces.name, name)).get();
+  settings(name: string): Promise<NamespaceSettings | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(columns(t)).from(t.namespaces).where(eq(t.namespaces.name, name)));
+    });
   }
 
-  async byId(id: number): Promise<NamespaceSettings | undefined> {
-    return this.db.select(columns).from(namespaces).where(eq(namespaces.id, id)).get();
+  byId(id: number): Promise<NamespaceSettings | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(columns(t)).from(t.namespaces).where(eq(t.namespaces.id, id)));
+    });
   }
 
   /** The ids of the namespaces with these names (missing names are left out). */
-  async idsByName(names: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    for (let i = 0; i < names.length; i += 500) {
-      const rows = this.db.select({ id: namespaces.id, name: namespaces.name }).from(namespaces).where(inArray(namespaces.name, names.slice(i, i + 500))).all();
-      for (const r of rows) out.set(r.name, r.id);
-    }
-    return out;
+  idsByName(names: string[]): Promise<Map<string, number>> {
+    return this.q.run(function* ({ db, t }) {
+      const out = new Map<string, number>();
+      // In chunks: a statement takes a bounded number of parameters.
+      for (let i = 0; i < names.length; i += 500) {
+        const chunk = names.slice(i, i + 500);
+        const rows = yield* all(db.select({ id: t.namespaces.id, name: t.namespaces.name }).from(t.namespaces).where(inArray(t.namespaces.name, chunk)));
+        for (const r of rows) out.set(r.name, r.id);
+      }
+      return out;
+    });
   }
 
   async setEmail(id: number, email: string | null): Promise<void> {
-    this.db.update(namespaces).set({ email }).where(eq(namespaces.id, id)).run();
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.update(t.namespaces).set({ email }).where(eq(t.namespaces.id, id)));
+    });
   }
 
   async setTagExpiration(id: number, seconds: number): Promise<void> {
-    this.db.update(namespaces).set({ tagExpirationS: seconds }).where(eq(namespaces.id, id)).run();
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.update(t.namespaces).set({ tagExpirationS: seconds }).where(eq(t.namespaces.id, id)));
+    });
   }
-
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { MetaDb } from "../db";
 import { namespaces, robots, teamMembers, teams, users } from "../schema";
 import { startsWith } from "./prefixSearch";
+import { sqliteFragments } from "../dialect/fragments";
 import { isReservedNamespace } from "../../oci";
 
 export type TeamRole = "member" | "creator" | "admin";
@@ -315,7 +316,7 @@ export class OrgStore {
     return this.db
       .select({ name: teams.name })
       .from(teams)
-      .where(and(eq(teams.namespaceId, namespaceId), startsWith(teams.name, prefix)))
+      .where(and(eq(teams.namespaceId, namespaceId), startsWith(sqliteFragments, teams.name, prefix)))
       .orderBy(asc(teams.name))
       .limit(limit)
       .all();

@@ -1,17 +1,20 @@
-import { sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { SQL, SQLWrapper } from "drizzle-orm";
+import type { Fragments } from "../dialect/fragments";
+
+// Name searches (users, robots, teams, repositories), ASCII case-insensitive on both dialects.
+// A store body passes its scope's `sql`; a store not converted yet passes `sqliteFragments`.
 
 /**
- * `column LIKE 'prefix%'` with the prefix taken literally: `_` is a legal name character and
- * `%` could come from a caller, and both are LIKE wildcards, so they (and the escape) are escaped.
+ * `column` starts with `prefix`, taken literally: `_` is a legal name character and `%` could
+ * come from a caller, and both are LIKE wildcards, so they (and the escape) are escaped.
  */
-export function startsWith(column: SQLiteColumn, prefix: string): SQL {
-  return sql`${column} LIKE ${`${likeLiteral(prefix)}%`} ESCAPE '\\'`;
+export function startsWith(sql: Fragments, column: SQLWrapper, prefix: string): SQL {
+  return sql.likeIgnoringCase(column, `${likeLiteral(prefix)}%`);
 }
 
-/** `column LIKE '%part%'` (ASCII case-insensitive in SQLite) with `part` taken literally. */
-export function contains(column: SQLiteColumn, part: string): SQL {
-  return sql`${column} LIKE ${`%${likeLiteral(part)}%`} ESCAPE '\\'`;
+/** `column` contains `part`, taken literally. */
+export function contains(sql: Fragments, column: SQLWrapper, part: string): SQL {
+  return sql.likeIgnoringCase(column, `%${likeLiteral(part)}%`);
 }
 
 function likeLiteral(text: string): string {

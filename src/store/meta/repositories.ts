@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { contains } from "./prefixSearch";
+import { sqliteFragments } from "../dialect/fragments";
 import type { MetaDb } from "../db";
 import type { ReadCache } from "./readCache";
 import { namespaces, repositories } from "../schema";
@@ -155,7 +156,7 @@ export class RepositoryStore {
     let skip = opts.skip;
     let cursor = "";
     const batch = 500;
-    const matches = or(contains(repositories.fullName, term), contains(repositories.description, term));
+    const matches = or(contains(sqliteFragments, repositories.fullName, term), contains(sqliteFragments, repositories.description, term));
     for (;;) {
       const rows = this.db
         .select({ id: repositories.id, fullName: repositories.fullName, description: repositories.description, visibility: repositories.visibility })

@@ -1,7 +1,6 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { FieldCipher } from "../fieldEncryption";
-import { namespaces, robots } from "../schema";
+import { and, asc, eq } from "drizzle-orm";
+import { all, changes, one, oneLocked, type Runner, type Tables } from "../dialect/program";
+import type { FieldCipher } from "../fieldEncryption";
 import { startsWith } from "./prefixSearch";
 
 export interface RobotRow {
@@ -24,14 +23,19 @@ export interface RobotDetails {
   createdMs: number;
 }
 
-const detailColumns = {
+const detailColumns = ({ robots }: Tables) => ({
   id: robots.id,
   fullName: robots.fullName,
   shortName: robots.shortName,
   description: robots.description,
   token: robots.token,
   createdMs: robots.createdMs,
-};
+});
+
+/** A token as a robot row keeps it: encrypted, with the digest logins compare. */
+export function sealedToken(cipher: FieldCipher, token: string): { token: string; tokenDigest: string } {
+  return { token: cipher.seal(token), tokenDigest: cipher.digest(token) };
+}
 
 /**
  * Robot accounts `owner+short`, owned by a user or an organization namespace. Tokens are kept
@@ -39,38 +43,42 @@ const detailColumns = {
  */
 export class RobotStore {
   constructor(
-    private readonly db: MetaDb,
+    private readonly q: Runner,
     private readonly cipher: FieldCipher,
   ) {}
 
+  /** Undefined when the owner does not exist or has a robot of that name. */
   async create(owner: string, shortName: string, token: string, description?: string): Promise<RobotRow | undefined> {
-    const ns = this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, owner)).get();
-    if (!ns) return undefined;
     const fullName = `${owner}+${shortName}`;
-    const inserted = this.db
-      .insert(robots)
-      .values({ namespaceId: ns.id, shortName, fullName, description, ...this.sealed(token) })
-      .onConflictDoNothing()
-      .returning({ id: robots.id })
-      .get();
-    if (!inserted) return undefined;
-    return this.byName(fullName);
+    const sealed = sealedToken(this.cipher, token);
+    const made = await this.q.transaction(function* ({ db, t }) {
+      // The owner's row, locked: it cannot be deleted before the robot is in.
+      const ns = yield* oneLocked(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.name, owner)));
+      if (!ns) return false;
+      // Of two creates at once, the second waits for the first and inserts nothing.
+      const inserted = yield* changes(db.insert(t.robots).values({ namespaceId: ns.id, shortName, fullName, description, ...sealed }).onConflictDoNothing());
+      return inserted > 0;
+    });
+    return made ? this.byName(fullName) : undefined;
   }
 
-  async byName(fullName: string): Promise<RobotRow | undefined> {
-    return this.db
-      .select({
-        id: robots.id,
-        fullName: robots.fullName,
-        shortName: robots.shortName,
-        namespaceId: robots.namespaceId,
-        owner: namespaces.name,
-        tokenDigest: robots.tokenDigest,
-      })
-      .from(robots)
-      .innerJoin(namespaces, eq(namespaces.id, robots.namespaceId))
-      .where(eq(robots.fullName, fullName))
-      .get();
+  byName(fullName: string): Promise<RobotRow | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(
+        db
+          .select({
+            id: t.robots.id,
+            fullName: t.robots.fullName,
+            shortName: t.robots.shortName,
+            namespaceId: t.robots.namespaceId,
+            owner: t.namespaces.name,
+            tokenDigest: t.robots.tokenDigest,
+          })
+          .from(t.robots)
+          .innerJoin(t.namespaces, eq(t.namespaces.id, t.robots.namespaceId))
+          .where(eq(t.robots.fullName, fullName)),
+      );
+    });
   }
 
   /** The digest a presented token must match (RobotRow.tokenDigest). */
@@ -79,56 +87,45 @@ export class RobotStore {
   }
 
   async setToken(id: number, token: string): Promise<void> {
-    this.db.update(robots).set(this.sealed(token)).where(eq(robots.id, id)).run();
+    const sealed = sealedToken(this.cipher, token);
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.update(t.robots).set(sealed).where(eq(t.robots.id, id)));
+    });
   }
 
   async delete(id: number): Promise<void> {
-    this.db.delete(robots).where(eq(robots.id, id)).run();
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.delete(t.robots).where(eq(t.robots.id, id)));
+    });
   }
 
   /** The robots of a namespace, by short name. */
   async listOf(namespaceId: number): Promise<RobotDetails[]> {
-    return this.db.select(detailColumns).from(robots).where(eq(robots.namespaceId, namespaceId)).orderBy(asc(robots.shortName)).all().map(this.opened);
+    const rows = await this.q.run(function* ({ db, t }) {
+      return yield* all(db.select(detailColumns(t)).from(t.robots).where(eq(t.robots.namespaceId, namespaceId)).orderBy(asc(t.robots.shortName)));
+    });
+    return rows.map(this.opened);
   }
 
   async details(fullName: string): Promise<RobotDetails | undefined> {
-    const row = this.db.select(detailColumns).from(robots).where(eq(robots.fullName, fullName)).get();
+    const row = await this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(detailColumns(t)).from(t.robots).where(eq(t.robots.fullName, fullName)));
+    });
     return row && this.opened(row);
   }
 
   /** Robots of the namespace whose short name starts with `prefix`, by full name. */
-  async matching(namespaceId: number, prefix: string, limit: number): Promise<{ fullName: string }[]> {
-    return this.db
-      .select({ fullName: robots.fullName })
-      .from(robots)
-      .where(and(eq(robots.namespaceId, namespaceId), startsWith(robots.shortName, prefix)))
-      .orderBy(asc(robots.fullName))
-      .limit(limit)
-      .all();
-  }
-
-  /**
-   * Encrypts the rows a Berth before encryption wrote in plaintext (no digest yet); answers how
-   * many. The caller scrubs the old plaintext from the file afterwards (MetaDb's scrub).
-   */
-  sealPlaintextTokens(): number {
-    return this.db.transaction((tx) => {
-      const rows = tx.select({ id: robots.id, token: robots.token }).from(robots).where(isNull(robots.tokenDigest)).all();
-      let sealed = 0;
-      for (const row of rows) {
-        // Sealed without a digest cannot happen (both are written together); if the key was
-        // replaced the token is lost either way: the row stays as it is and cannot log in.
-        const plain = FieldCipher.isSealed(row.token) ? this.cipher.open(row.token) : row.token;
-        if (plain === undefined) continue;
-        tx.update(robots).set(this.sealed(plain)).where(eq(robots.id, row.id)).run();
-        sealed++;
-      }
-      return sealed;
+  matching(namespaceId: number, prefix: string, limit: number): Promise<{ fullName: string }[]> {
+    return this.q.run(function* ({ db, t, sql }) {
+      return yield* all(
+        db
+          .select({ fullName: t.robots.fullName })
+          .from(t.robots)
+          .where(and(eq(t.robots.namespaceId, namespaceId), startsWith(sql, t.robots.shortName, prefix)))
+          .orderBy(asc(t.robots.fullName))
+          .limit(limit),
+      );
     });
-  }
-
-  private sealed(token: string): { token: string; tokenDigest: string } {
-    return { token: this.cipher.seal(token), tokenDigest: this.cipher.digest(token) };
   }
 
   private readonly opened = (row: RobotDetails): RobotDetails => ({ ...row, token: this.cipher.open(row.token) ?? "" });

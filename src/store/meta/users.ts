@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { namespaces, users } from "../schema";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { all, attempt, changes, one, type Program, type Runner, type Tables } from "../dialect/program";
+import { constraintViolated } from "../dialect/errors";
 import { startsWith } from "./prefixSearch";
 import { isReservedNamespace } from "../../oci";
 
@@ -14,7 +14,7 @@ export interface UserRow {
   uuid: string;
 }
 
-const userColumns = {
+const userColumns = ({ users }: Tables) => ({
   id: users.id,
   username: users.username,
   email: users.email,
@@ -22,7 +22,7 @@ const userColumns = {
   enabled: users.enabled,
   superuser: users.superuser,
   uuid: users.uuid,
-};
+});
 
 export type CreateUserOutcome = { kind: "ok"; user: UserRow } | { kind: "nameTaken" } | { kind: "emailTaken" };
 
@@ -40,128 +40,160 @@ export class UserStore {
   // (the query builder costs ~25 µs a call, the prepared statement a fraction of that).
   private readonly byIdStatement;
 
-  constructor(private readonly db: MetaDb) {
-    this.byIdStatement = db.select(userColumns).from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+  constructor(private readonly q: Runner) {
+    this.byIdStatement = q.statement(({ db, t }) => db.select(userColumns(t)).from(t.users).where(eq(t.users.id, sql.placeholder("id"))));
   }
 
   /** A reserved name (`library`) is taken, whether or not its namespace exists yet. */
-  create(username: string, email: string | null, passwordHash: string | null, superuser = false): CreateUserOutcome {
-    if (isReservedNamespace(username)) return { kind: "nameTaken" };
-    return this.db.transaction((tx): CreateUserOutcome => {
-      if (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, username)).get())
-        return { kind: "nameTaken" };
-      if (email && tx.select({ id: users.id }).from(users).where(eq(users.email, email)).get())
-        return { kind: "emailTaken" };
-      tx.insert(namespaces).values({ name: username, kind: "user" }).run();
-      const user = tx
-        .insert(users)
-        .values({ username, email, passwordHash, superuser, uuid: crypto.randomUUID() })
-        .returning(userColumns)
-        .get();
-      return { kind: "ok", user };
+  create(username: string, email: string | null, passwordHash: string | null, superuser = false): Promise<CreateUserOutcome> {
+    if (isReservedNamespace(username)) return Promise.resolve({ kind: "nameTaken" });
+    return this.q.run(function* ({ db, t }): Program<CreateUserOutcome> {
+      // Namespace and user together or neither. Their unique constraints are the guard: of two
+      // creates at once on PostgreSQL both would pass a read first, and the second insert fails
+      // (after waiting for the first to commit).
+      try {
+        const user = yield* attempt(function* ({ db }) {
+          yield* changes(db.insert(t.namespaces).values({ name: username, kind: "user" }));
+          const [row] = yield* all(db.insert(t.users).values({ username, email, passwordHash, superuser, uuid: crypto.randomUUID() }).returning(userColumns(t)));
+          return row!;
+        });
+        return { kind: "ok", user };
+      } catch (e) {
+        if (constraintViolated(e) !== "unique") throw e;
+      }
+      // Which one: a taken name is answered first, as before any address is looked at.
+      const nameHolder = yield* one(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.name, username)));
+      const emailHolder = !nameHolder && email !== null ? yield* one(db.select({ id: t.users.id }).from(t.users).where(eq(t.users.email, email))) : undefined;
+      return emailHolder ? { kind: "emailTaken" } : { kind: "nameTaken" };
     });
   }
 
-  byName(username: string): UserRow | undefined {
-    return this.db.select(userColumns).from(users).where(eq(users.username, username)).get();
+  byName(username: string): Promise<UserRow | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(userColumns(t)).from(t.users).where(eq(t.users.username, username)));
+    });
   }
 
-  byEmail(email: string): UserRow | undefined {
-    return this.db.select(userColumns).from(users).where(eq(users.email, email)).get();
+  byEmail(email: string): Promise<UserRow | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(userColumns(t)).from(t.users).where(eq(t.users.email, email)));
+    });
   }
 
-  byUuid(uuid: string): UserRow | undefined {
-    return this.db.select(userColumns).from(users).where(eq(users.uuid, uuid)).get();
+  byUuid(uuid: string): Promise<UserRow | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* one(db.select(userColumns(t)).from(t.users).where(eq(t.users.uuid, uuid)));
+    });
   }
 
-  byId(id: number): UserRow | undefined {
-    return this.byIdStatement.get({ id });
+  byId(id: number): Promise<UserRow | undefined> {
+    const statement = this.byIdStatement;
+    return this.q.run(function* () {
+      return yield* one(statement, { id });
+    });
   }
 
-  setPassword(id: number, passwordHash: string): void {
-    this.db.update(users).set({ passwordHash }).where(eq(users.id, id)).run();
+  async setPassword(id: number, passwordHash: string): Promise<void> {
+    await this.set(id, { passwordHash });
   }
 
-  setEnabled(id: number, enabled: boolean): void {
-    this.db.update(users).set({ enabled }).where(eq(users.id, id)).run();
+  async setEnabled(id: number, enabled: boolean): Promise<void> {
+    await this.set(id, { enabled });
   }
 
   /** Ends every session of the user (sessions carry the uuid they were made with). */
-  rotateUuid(id: number): void {
-    this.db.update(users).set({ uuid: crypto.randomUUID() }).where(eq(users.id, id)).run();
+  async rotateUuid(id: number): Promise<void> {
+    await this.set(id, { uuid: crypto.randomUUID() });
   }
 
   /** A new address, unless another user has it. */
-  setEmail(id: number, email: string | null): "ok" | "emailTaken" {
-    return this.db.transaction((tx) => {
-      const other = email ? tx.select({ id: users.id }).from(users).where(eq(users.email, email)).get() : undefined;
-      if (other && other.id !== id) return "emailTaken" as const;
-      tx.update(users).set({ email }).where(eq(users.id, id)).run();
-      return "ok" as const;
-    });
+  async setEmail(id: number, email: string | null): Promise<"ok" | "emailTaken"> {
+    return (await this.set(id, { email })) ? "ok" : "emailTaken";
   }
 
   /** Quay's free-form profile fields (given_name, family_name, company, location). */
-  profile(id: number): Record<string, unknown> {
-    const row = this.db.select({ profile: users.profile }).from(users).where(eq(users.id, id)).get();
-    return row?.profile ? (JSON.parse(row.profile) as Record<string, unknown>) : {};
+  profile(id: number): Promise<Record<string, unknown>> {
+    return this.q.run(function* ({ db, t }) {
+      const row = yield* one(db.select({ profile: t.users.profile }).from(t.users).where(eq(t.users.id, id)));
+      return row?.profile ? (JSON.parse(row.profile) as Record<string, unknown>) : {};
+    });
   }
 
-  setProfile(id: number, profile: Record<string, unknown>): void {
-    this.db.update(users).set({ profile: JSON.stringify(profile) }).where(eq(users.id, id)).run();
+  async setProfile(id: number, profile: Record<string, unknown>): Promise<void> {
+    await this.set(id, { profile: JSON.stringify(profile) });
   }
 
   /** Whether any account exists (user initialize works only on an empty registry). */
-  any(): boolean {
-    return this.db.select({ id: users.id }).from(users).limit(1).get() !== undefined;
+  any(): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* one(db.select({ id: t.users.id }).from(t.users).limit(1))) !== undefined;
+    });
   }
 
   /** Accounts with the superuser flag (`--superuser`, the superuser panel); the config list adds more. */
-  flaggedSuperusers(): UserRow[] {
-    return this.db.select(userColumns).from(users).where(eq(users.superuser, true)).orderBy(asc(users.id)).all();
+  flaggedSuperusers(): Promise<UserRow[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(db.select(userColumns(t)).from(t.users).where(eq(t.users.superuser, true)).orderBy(asc(t.users.id)));
+    });
   }
 
-  hasSuperuser(): boolean {
-    return this.db.select({ id: users.id }).from(users).where(eq(users.superuser, true)).get() !== undefined;
+  hasSuperuser(): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* one(db.select({ id: t.users.id }).from(t.users).where(eq(t.users.superuser, true)).limit(1))) !== undefined;
+    });
   }
 
   /** People in id order (ids only grow, so the last id of a page is a stable cursor). */
-  list(opts: { enabledOnly?: boolean; afterId?: number; limit?: number } = {}): UserRow[] {
-    const where = and(
-      opts.enabledOnly ? eq(users.enabled, true) : undefined,
-      opts.afterId !== undefined ? gt(users.id, opts.afterId) : undefined,
-    );
-    const q = this.db.select(userColumns).from(users).where(where).orderBy(asc(users.id));
-    return (opts.limit !== undefined ? q.limit(opts.limit) : q).all();
+  list(opts: { enabledOnly?: boolean; afterId?: number; limit?: number } = {}): Promise<UserRow[]> {
+    return this.q.run(function* ({ db, t }) {
+      const where = and(
+        opts.enabledOnly ? eq(t.users.enabled, true) : undefined,
+        opts.afterId !== undefined ? gt(t.users.id, opts.afterId) : undefined,
+      );
+      const q = db.select(userColumns(t)).from(t.users).where(where).orderBy(asc(t.users.id));
+      return yield* all(opts.limit !== undefined ? q.limit(opts.limit) : q);
+    });
   }
 
   /** People whose name starts with `prefix`, by name (the entity typeahead). */
-  matching(prefix: string, limit: number): UserRow[] {
-    return this.db.select(userColumns).from(users).where(startsWith(users.username, prefix)).orderBy(asc(users.username)).limit(limit).all();
+  matching(prefix: string, limit: number): Promise<UserRow[]> {
+    return this.q.run(function* ({ db, t, sql }) {
+      return yield* all(db.select(userColumns(t)).from(t.users).where(startsWith(sql, t.users.username, prefix)).orderBy(asc(t.users.username)).limit(limit));
+    });
   }
 
   /**
-   * Applies the changes in one transaction. A new password or disabling also rotates the uuid,
+   * Applies the changes in one statement. A new password or disabling also rotates the uuid,
    * so every session of the account ends with it.
    */
-  update(id: number, changes: AccountChanges): { kind: "ok" } | { kind: "emailTaken" } {
-    return this.db.transaction((tx) => {
-      if (changes.email !== undefined) {
-        const other = tx.select({ id: users.id }).from(users).where(and(eq(users.email, changes.email), ne(users.id, id))).get();
-        if (other) return { kind: "emailTaken" as const };
-      }
-      const endSessions = changes.passwordHash !== undefined || changes.enabled === false;
-      const values = { ...changes, ...(endSessions ? { uuid: crypto.randomUUID() } : {}) };
-      if (Object.keys(values).length > 0) tx.update(users).set(values).where(eq(users.id, id)).run();
-      return { kind: "ok" as const };
-    });
+  async update(id: number, changes: AccountChanges): Promise<{ kind: "ok" } | { kind: "emailTaken" }> {
+    const endSessions = changes.passwordHash !== undefined || changes.enabled === false;
+    const values = { ...changes, ...(endSessions ? { uuid: crypto.randomUUID() } : {}) };
+    if (Object.keys(values).length === 0) return { kind: "ok" };
+    return (await this.set(id, values)) ? { kind: "ok" } : { kind: "emailTaken" };
   }
 
   /**
    * Deletes the person; app and OAuth tokens, grants and team memberships go with the row
    * (cascade). The namespace of the same name is removed through RepositoryStore.deleteNamespace.
    */
-  delete(id: number): void {
-    this.db.delete(users).where(eq(users.id, id)).run();
+  async delete(id: number): Promise<void> {
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.delete(t.users).where(eq(t.users.id, id)));
+    });
+  }
+
+  /** Writes columns of the user's row; false when the new email is another user's (the only unique column a caller sets). */
+  private set(id: number, values: Partial<Tables["users"]["$inferInsert"]>): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      // The constraint is the guard (see create); one statement, so no transaction to keep going.
+      try {
+        yield* changes(db.update(t.users).set(values).where(eq(t.users.id, id)));
+        return true;
+      } catch (e) {
+        if (constraintViolated(e) === "unique") return false;
+        throw e;
+      }
+    });
   }
 }

@@ -30,24 +30,33 @@ export function violations(source: string): string[] {
   return found;
 }
 
-const converted = [...new Glob("*.ts").scanSync(META)].filter((f) => readFileSync(join(META, f), "utf8").includes('from "../dialect/program"')).sort();
+// Helpers that converted bodies call, with no body of their own (so no import of the runner's steps).
+const BODY_HELPERS = ["prefixSearch.ts"];
+const converted = [
+  ...new Set([...new Glob("*.ts").scanSync(META)].filter((f) => readFileSync(join(META, f), "utf8").includes('from "../dialect/program"')).concat(BODY_HELPERS)),
+].sort();
 
 test("the converted stores are these, at least", () => {
   expect(converted).toEqual(
     expect.arrayContaining([
+      "appTokens.ts",
       "auditLog.ts",
       "autoPrunePolicies.ts",
       "globalMessages.ts",
       "healthProbe.ts",
       "immutabilityPolicies.ts",
       "labels.ts",
+      "namespaces.ts",
       "notifications.ts",
       "oauth.ts",
       "oauthApplications.ts",
       "oauthAssignments.ts",
       "oauthTokens.ts",
       "policyScope.ts",
+      "prefixSearch.ts",
+      "robots.ts",
       "stars.ts",
+      "users.ts",
     ]),
   );
 });

@@ -37,13 +37,13 @@ describe("OAuthTokenService", () => {
   let service: OAuthTokenService;
   let alice: number;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir("berth-oauth-svc-");
     stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
     clock = 1_700_000_000_000;
     oauth = new OAuthStore(sqliteRunner(stores.db), () => clock);
     service = new OAuthTokenService({ users: stores.users, oauth });
-    const out = stores.users.create("alice", "alice@example.com", null);
+    const out = await stores.users.create("alice", "alice@example.com", null);
     if (out.kind !== "ok") throw new Error("alice");
     alice = out.user.id;
   });
@@ -105,9 +105,9 @@ describe("OAuthTokenService", () => {
 
   test("a disabled user's token is invalid while disabled (no caching)", async () => {
     const token = await mint("repo:read");
-    stores.users.setEnabled(alice, false);
+    await stores.users.setEnabled(alice, false);
     expect(await service.authenticate(`Bearer ${token}`)).toBeUndefined();
-    stores.users.setEnabled(alice, true);
+    await stores.users.setEnabled(alice, true);
     expect((await service.authenticate(`Bearer ${token}`))?.user.id).toBe(alice);
   });
 
@@ -133,7 +133,7 @@ describe("OAuthTokenService", () => {
   });
 
   test("mint refuses a disabled user", async () => {
-    stores.users.setEnabled(alice, false);
+    await stores.users.setEnabled(alice, false);
     expect(await service.mint(alice, "repo:read")).toMatchObject({ ok: false, reason: "disabledUser", message: 'user "alice" is disabled' });
   });
 });

@@ -11,12 +11,12 @@ import { storesPerTest } from "../store/storeFixtures.ts";
 const current = storesPerTest("berth-orgstanding-");
 
 async function world(stores: Stores, superuserFullAccess = true) {
-  const user = (name: string): Identity => {
-    const made = stores.users.create(name, null, null);
+  const user = async (name: string): Promise<Identity> => {
+    const made = await stores.users.create(name, null, null);
     if (made.kind !== "ok") throw new Error(made.kind);
     return { kind: "user", user: made.user, via: "password" };
   };
-  const [alice, bob, carol, dave, root, auditor] = ["alice", "bob", "carol", "dave", "root", "auditor"].map(user);
+  const [alice, bob, carol, dave, root, auditor] = await Promise.all(["alice", "bob", "carol", "dave", "root", "auditor"].map(user));
   const acme = stores.orgs.create("acme", (alice as { user: { id: number } }).user.id);
   if (acme.kind !== "ok") throw new Error(acme.kind);
   const team = (name: string, role: "member" | "creator", who: Identity) => {

@@ -224,7 +224,7 @@ describe("openStores", () => {
   });
 
   test("openStores wires the store in as stores.oauth", async () => {
-    const out = stores.users.create("alice", null, null);
+    const out = await stores.users.create("alice", null, null);
     if (out.kind !== "ok") throw new Error("alice");
     const alice = out.user.id;
     const { token } = await issueOAuthToken(stores.oauth.tokens, { userId: alice, scopes: ["repo:read"] });

@@ -10,15 +10,15 @@ const s = storesPerTest("berth-prototypes-");
 
 /** Org "acme" (owner: owen) with team "devs" (dana), team "ops"; users carl, uma; robot acme+ci. */
 async function world(stores: Stores) {
-  const user = (name: string) => {
-    const out = stores.users.create(name, `${name}@example.com`, null);
+  const user = async (name: string) => {
+    const out = await stores.users.create(name, `${name}@example.com`, null);
     if (out.kind !== "ok") throw new Error(name);
     return out.user.id;
   };
-  const owen = user("owen");
-  const dana = user("dana");
-  const carl = user("carl");
-  const uma = user("uma");
+  const owen = await user("owen");
+  const dana = await user("dana");
+  const carl = await user("carl");
+  const uma = await user("uma");
   const org = stores.orgs.create("acme", owen);
   if (org.kind !== "ok") throw new Error("org");
   const devs = stores.orgs.setTeam(org.namespaceId, "devs", "member");
