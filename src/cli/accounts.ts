@@ -57,7 +57,7 @@ export async function userAdd(
   if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
   if (out.kind === "emailTaken") throw new CliError(`the email "${opts.email}" is in use`);
   // A superuser (by --superuser or the config list) owns `library` at once, not at the next start.
-  syncLibraryOwners(stores, superusers);
+  await syncLibraryOwners(stores, superusers);
   return `created user ${name}${opts.superuser ? " (superuser)" : ""}${generated ? ` with password: ${password}` : ""}`;
 }
 
@@ -78,11 +78,11 @@ export function userSetEnabled(stores: Stores, name: string, enabled: boolean): 
   return `user ${name} ${enabled ? "enabled" : "disabled"}`;
 }
 
-export function orgAdd(stores: Stores, name: string, owner: string): string {
+export async function orgAdd(stores: Stores, name: string, owner: string): Promise<string> {
   checkNamespaceName("organization", name);
   const user = stores.users.byName(owner);
   if (!user) throw new CliError(`no user "${owner}" to own the organization`);
-  const out = stores.orgs.create(name, user.id);
+  const out = await stores.orgs.create(name, user.id);
   if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
   return `created organization ${name} owned by ${owner} (team owners)`;
 }
@@ -94,7 +94,7 @@ export async function robotAdd(stores: Stores, fullName: string): Promise<string
   const owner = fullName.slice(0, plus);
   const short = fullName.slice(plus + 1);
   checkName("robot", short);
-  if (!stores.orgs.namespace(owner)) throw new CliError(`no user or organization "${owner}"`);
+  if (!(await stores.orgs.namespace(owner))) throw new CliError(`no user or organization "${owner}"`);
   const token = randomAlnum(64);
   if (!await stores.robots.create(owner, short, token)) throw new CliError(`robot "${fullName}" exists`);
   return token;

@@ -17,6 +17,8 @@ import { AuditLogStore } from "./meta/auditLog";
 import type { AuditWriter } from "./auditWriter";
 import { singleNodeStoreState, type StoreNodeState } from "./nodeState";
 import { OrgStore } from "./meta/orgs";
+import { TeamStore } from "./meta/teams";
+import { registryTxGrants } from "./registryTxGrantShim";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
@@ -52,6 +54,7 @@ export interface Stores {
   users: UserStore;
   robots: RobotStore;
   orgs: OrgStore;
+  teams: TeamStore;
   permissions: PermissionStore;
   appTokens: AppTokenStore;
   namespaces: NamespaceStore;
@@ -119,17 +122,15 @@ export function openStores(opts: StoreOptions): Stores {
   // Reads write what the writer holds first, so a caller sees its own entries.
   const auditLog = new AuditLogStore(db, () => auditWriter.flush());
   const auditWriter = state.auditWriter(auditLog);
-  const orgs = new OrgStore(db);
-  const permissions = new PermissionStore(db);
-  const prototypes = new PrototypeStore(db);
-  const quotas = new QuotaStore(db);
-  const quotaUsage = new QuotaUsageStore(db);
   // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
   const runner = sqliteRunner(db);
+  const orgs = new OrgStore(runner);
+  const quotas = new QuotaStore(db);
+  const quotaUsage = new QuotaUsageStore(db);
   return {
     db,
     blobs,
-    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs, quotas, quotaUsage }, opts.clock),
+    registryWrites: new RegistryWrites(db, cache, { ...registryTxGrants(runner), orgs, quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
     manifests: new ManifestStore(db, cache, opts.clock),
@@ -144,14 +145,15 @@ export function openStores(opts: StoreOptions): Stores {
     users: new UserStore(db),
     robots,
     orgs,
-    permissions,
+    teams: new TeamStore(runner),
+    permissions: new PermissionStore(runner),
     appTokens: new AppTokenStore(db),
     namespaces: new NamespaceStore(db),
     stars: new StarStore(runner),
     notifications: new NotificationStore(db),
     oauth: new OAuthStore(db),
     labels: new LabelStore(runner),
-    prototypes,
+    prototypes: new PrototypeStore(runner),
     messages: new GlobalMessageStore(runner),
     auditLog,
     auditWriter,

@@ -35,23 +35,23 @@ function prototypeLogKeys(p: PrototypeView, extra: Record<string, unknown> = {})
 
 export function prototypeRoutes(api: V1App, ctx: V1Context) {
   /** Quay's prototype_user_view: robots always count as org members. */
-  const userView = (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
+  const userView = async (org: Org, who: { kind: "user" | "robot"; id: number; name: string }) => {
     const robot = who.kind === "robot";
     const email = robot ? null : (ctx.stores.users.byId(who.id)?.email ?? null);
     return {
       name: who.name,
       is_robot: robot,
       kind: "user",
-      is_org_member: robot || ctx.stores.orgs.teamRolesOf(org.id, { userId: who.id }).length > 0,
+      is_org_member: robot || (await ctx.stores.teams.teamRolesOf(org.id, { userId: who.id })).length > 0,
       avatar: avatar(who.name, robot ? "robot" : "user", email),
     };
   };
-  const view = (org: Org, p: PrototypeView) => ({
-    activating_user: p.activating ? userView(org, p.activating) : null,
+  const view = async (org: Org, p: PrototypeView) => ({
+    activating_user: p.activating ? await userView(org, p.activating) : null,
     delegate:
       p.delegate.kind === "team"
         ? { name: p.delegate.name, kind: "team", avatar: avatar(p.delegate.name, "team") }
-        : userView(org, { kind: p.delegate.kind, id: p.delegate.id, name: p.delegate.name }),
+        : await userView(org, { kind: p.delegate.kind, id: p.delegate.id, name: p.delegate.name }),
     role: p.role,
     id: p.uuid,
   });
@@ -66,8 +66,8 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
     return found?.member;
   };
 
-  const findTeam = (org: Org, name: string): PrototypeDelegate | undefined => {
-    const team = ctx.stores.orgs.team(org.id, name);
+  const findTeam = async (org: Org, name: string): Promise<PrototypeDelegate | undefined> => {
+    const team = await ctx.stores.teams.team(org.id, name);
     return team ? { teamId: team.id } : undefined;
   };
 
@@ -75,7 +75,7 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/organization/:orgname/prototypes",
-      async ({ org: { ns } }) => ({ prototypes: (await ctx.stores.prototypes.list(ns.id)).map((p) => view(ns, p)) }),
+      async ({ org: { ns } }) => ({ prototypes: await Promise.all((await ctx.stores.prototypes.list(ns.id)).map((p) => view(ns, p))) }),
       { nickname: "getOrganizationPrototypePermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
     .post(
@@ -85,7 +85,7 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
         const activatingName = b.activating_user?.name;
         const activating = activatingName ? await principal(ns, activatingName) : undefined;
         if (activatingName && !activating) throw ApiError.invalidRequest("Unknown activating user");
-        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : await principal(ns, b.delegate.name);
+        const delegate = b.delegate.kind === "team" ? await findTeam(ns, b.delegate.name) : await principal(ns, b.delegate.name);
         if (!delegate) throw ApiError.invalidRequest("Missing delegate user or team");
         const created = await ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
         audit("create_prototype_permission", { namespace: ns.name }, prototypeLogKeys(created));

@@ -66,13 +66,13 @@ export const nameCursor = {
  * the `next_page` cursor and, when more exist, the cursor of the next page. `fetch` reads rows in
  * id order after `afterId`, at most `limit` of them.
  */
-export function idPage<T extends { id: number }>(
+export async function idPage<T extends { id: number }>(
   query: { limit?: string; next_page?: string },
-  fetch: (window: { afterId?: number; limit?: number }) => T[],
-): { page: T[]; next_page?: string } {
+  fetch: (window: { afterId?: number; limit?: number }) => T[] | Promise<T[]>,
+): Promise<{ page: T[]; next_page?: string }> {
   const limit = pageLimit(query.limit);
-  if (limit === undefined) return { page: fetch({}) };
-  const rows = fetch({ afterId: pageCursor.read(query.next_page), limit: limit + 1 });
+  if (limit === undefined) return { page: await fetch({}) };
+  const rows = await fetch({ afterId: pageCursor.read(query.next_page), limit: limit + 1 });
   if (rows.length <= limit) return { page: rows };
   const page = rows.slice(0, limit);
   return { page, next_page: pageCursor.write(page[page.length - 1]!.id) };

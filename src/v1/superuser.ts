@@ -73,12 +73,13 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
   };
 
   /** The organizations the user alone administers: deleting the user would orphan them. */
-  const solelyAdmined = (user: UserRow) =>
-    ctx.stores.orgs
-      .orgsOf({ userId: user.id })
-      .filter((o) => o.roles.includes("admin"))
-      .filter((o) => ctx.stores.orgs.adminUserCount(ctx.stores.orgs.namespace(o.name)!.id) <= 1)
-      .map((o) => o.name);
+  const solelyAdmined = async (user: UserRow) => {
+    const names: string[] = [];
+    for (const o of await ctx.stores.teams.orgsOf({ userId: user.id })) {
+      if (o.roles.includes("admin") && (await ctx.stores.teams.adminUserCount((await ctx.stores.orgs.namespace(o.name))!.id)) <= 1) names.push(o.name);
+    }
+    return names;
+  };
 
   const checkEmail = (email: string) => {
     if (!EMAIL.test(email)) throw refused(`Invalid email address: ${email}`);
@@ -90,7 +91,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       async ({ query }) => {
         // Quay's `disabled` defaults to true: disabled accounts are listed unless asked not to.
         const enabledOnly = !queryFlag(query, "disabled", true);
-        const { page, next_page } = idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
+        const { page, next_page } = await idPage(query, (w) => ctx.stores.users.list({ ...w, enabledOnly }));
         const quotas = await namespaceQuotaFields(ctx.stores, page.map((u) => u.username));
         return { users: await Promise.all(page.map((u) => view(u, quotas.get(u.username)))), ...(next_page ? { next_page } : {}) };
       },
@@ -138,7 +139,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
         // Quay records no entry for this one (a config change there), so neither does Berth.
         if (b.superuser !== undefined) changes.superuser = b.superuser;
         if (ctx.stores.users.update(user.id, changes).kind === "emailTaken") throw refused("E-mail address already used");
-        if (b.superuser === true) syncLibraryOwners(ctx.stores, ctx.config); // a new superuser owns `library`
+        if (b.superuser === true) await syncLibraryOwners(ctx.stores, ctx.config); // a new superuser owns `library`
         const ns = { namespace: user.username };
         const by = { superuser: superuserName(caller) };
         if (b.password !== undefined) audit("user_change_password", ns, { username: user.username, ...by });
@@ -161,7 +162,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       "/api/v1/superuser/users/:username",
       async ({ params, set, audit }) => {
         const user = changeable(find(params.username), "delete");
-        const orphans = solelyAdmined(user);
+        const orphans = await solelyAdmined(user);
         if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
         // Recorded first, while the namespace still resolves (Quay records it first too).
         audit("user_delete", { namespace: user.username }, { username: user.username });

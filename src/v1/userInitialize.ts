@@ -33,7 +33,7 @@ export function userInitializeRoutes(api: V1App, ctx: V1Context) {
       const made = ctx.stores.users.create(b.username, b.email || null, await hashPassword(b.password));
       if (made.kind !== "ok") throw refuse("Failed to initialize user: the name or email is taken");
       // The first account is usually a configured superuser: it owns `library` from now on.
-      syncLibraryOwners(ctx.stores, ctx.config);
+      await syncLibraryOwners(ctx.stores, ctx.config);
       logIn(made.user.uuid);
       // Quay's encrypted_password is a docker password derived from the real one; Berth has
       // none (use the password, a robot, or an app token at /v2/auth), so the field is null.

@@ -142,7 +142,7 @@ describe("bad bodies: 400 naming the field", () => {
 
   test("one namespace holds at most 50 policies", async () => {
     const ns = "capped";
-    orgAdd(stores, ns, "alice");
+    await orgAdd(stores, ns, "alice");
     const capped = `/api/v1/organization/${ns}/autoprunepolicy/`;
     for (let i = 1; i <= 50; i++) expect((await alice.post(capped, { method: "number_of_tags", value: 1000 + i })).status).toBe(201);
     await expectProblem(await alice.post(capped, { method: "number_of_tags", value: 5 }), 400, "invalid_request", "At most 50 policies of this kind for one namespace");
@@ -276,7 +276,7 @@ describe("the auto-prune pass", () => {
 
   test("a namespace's policies apply to each of its repositories, and a repository's add to them (age first, then count)", async () => {
     const ns = "prune-ns";
-    orgAdd(stores, ns, "alice");
+    await orgAdd(stores, ns, "alice");
     const a = await repoWithTags(["a1", "a2", "a3", "a4"], ns);
     const b = await repoWithTags(["b1", "b2", "b3", "b4"], ns);
     const untouched = await repoWithTags(["c1", "c2", "c3", "c4"]);
@@ -291,7 +291,7 @@ describe("the auto-prune pass", () => {
 
   test("a read-only repository is skipped, and so is a tag made immutable", async () => {
     const ns = "prune-ro";
-    orgAdd(stores, ns, "alice");
+    await orgAdd(stores, ns, "alice");
     const frozen = await repoWithTags(["f1", "f2", "f3"], ns);
     const guarded = await repoWithTags(["g1", "g2", "g3"], ns);
     expect((await alice.put(`/api/v1/repository/${guarded.repo}/tag/g1`, { immutable: true })).status).toBe(201);

@@ -187,7 +187,7 @@ describe("POST /api/v1/signin", () => {
   });
 
   test("organizations cannot sign in", async () => {
-    orgAdd(stores, "signin-org", "alice");
+    await orgAdd(stores, "signin-org", "alice");
     expect(await expectJson(await client().signinRaw("signin-org", "whatever-1"), 403)).toMatchObject(INVALID_CREDENTIALS);
   });
 
@@ -247,10 +247,10 @@ describe("GET /api/v1/user/", () => {
   });
 
   test("a user's view lists organizations and has no super_user key", async () => {
-    orgAdd(stores, "acme", "bob");
-    const ns = stores.orgs.namespace("acme")!;
-    const team = stores.orgs.setTeam(ns.id, "readers", "member");
-    stores.orgs.addMember(team, { userId: users.alice!.id });
+    await orgAdd(stores, "acme", "bob");
+    const ns = (await stores.orgs.namespace("acme"))!;
+    const team = await stores.teams.setTeam(ns.id, "readers", "member");
+    await stores.teams.addMember(team, { userId: users.alice!.id });
 
     const bob = await expectJson(await (await signedIn(server.url, "bob", PASSWORDS.bob)).get("/api/v1/user/"), 200);
     expect(bob.username).toBe("bob");

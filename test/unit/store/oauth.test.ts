@@ -14,7 +14,7 @@ let bob: number;
 let acme: number;
 let other: number;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir("berth-oauth-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
   clock = 1_700_000_000_000;
@@ -26,13 +26,13 @@ beforeEach(() => {
   };
   alice = user("alice");
   bob = user("bob");
-  const org = (name: string) => {
-    const out = stores.orgs.create(name, alice);
+  const org = async (name: string) => {
+    const out = await stores.orgs.create(name, alice);
     if (out.kind !== "ok") throw new Error(name);
     return out.namespaceId;
   };
-  acme = org("acme");
-  other = org("other");
+  acme = await org("acme");
+  other = await org("other");
 });
 afterEach(() => {
   stores.close();
