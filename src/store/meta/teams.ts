@@ -115,6 +115,7 @@ export class TeamStore {
         db
           .select({ name: t.teams.name })
           .from(t.teams)
+          // prefixSearch's LIKE: case-sensitive on PostgreSQL until it takes the scope's fragments (issue 14, accounts).
           .where(and(eq(t.teams.namespaceId, namespaceId), startsWith(t.teams.name, prefix)))
           .orderBy(asc(t.teams.name))
           .limit(limit),

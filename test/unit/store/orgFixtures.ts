@@ -32,6 +32,25 @@ export function addRepositoryIn(runner: Runner, namespaceId: number, fullName: s
   });
 }
 
+/** A user's own namespace (the user store makes one with each account). */
+export function addUserNamespace(runner: Runner, name: string): Promise<void> {
+  return runner.run(function* ({ db, t }) {
+    yield* all(db.insert(t.namespaces).values({ name, kind: "user" }).returning({ id: t.namespaces.id }));
+  });
+}
+
+/**
+ * Prototypes of which two apply when carl creates a repository: devs get write (naming carl beats
+ * anybody's read), the robot write; uma's is not carl's, and carl's own grant is skipped.
+ */
+export async function carlsPrototypes(w: Awaited<ReturnType<typeof acmeWorld>>): Promise<void> {
+  await w.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
+  await w.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
+  await w.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
+  await w.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
+  await w.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
+}
+
 /** Org "acme" (owner: owen) with team "devs" (dana, robot acme+ci), team "ops" (carl, creator); users carl, uma. */
 export async function acmeWorld(runner: Runner) {
   const stores = orgStores(runner);

@@ -5,7 +5,7 @@ import { expect, test } from "bun:test";
 import { applyPrototypesOnCreate } from "../../../src/store/meta/prototypes";
 import { setRepoPermission } from "../../../src/store/meta/permissions";
 import { describeEachDialect } from "./eachDialect";
-import { acmeWorld, addRepositoryIn, orgStores } from "./orgFixtures";
+import { acmeWorld, addRepositoryIn, carlsPrototypes, orgStores } from "./orgFixtures";
 
 describeEachDialect("prototypes.test.ts", "PrototypeStore", (backend) => {
   test("create, list with names, get, updateRole, delete", async () => {
@@ -48,11 +48,7 @@ describeEachDialect("prototypes.test.ts", "PrototypeStore", (backend) => {
   test("applyPrototypesOnCreate grants what the prototypes for the creator or anybody say, in one transaction", async () => {
     const { runner } = backend();
     const w = await acmeWorld(runner);
-    await w.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    await w.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
-    await w.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
-    await w.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
-    await w.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
+    await carlsPrototypes(w);
     const repo = await addRepositoryIn(runner, w.ns, "acme/app");
     const made = await runner.transaction(function* (scope) {
       yield* setRepoPermission(scope, repo, { userId: w.carl }, "admin");

@@ -5,30 +5,18 @@ import type { Stores } from "../../../src/store";
 import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
 import type { CreateRepositoryInput } from "../../../src/registry/registry";
 import { registryFor } from "../../support/registryFixture";
+import { sqliteRunner } from "../../../src/store/dialect/sqliteRunner";
+import { acmeWorld, addUserNamespace, carlsPrototypes } from "./orgFixtures";
 import { storesPerTest } from "./storeFixtures";
 
 const s = storesPerTest("berth-repo-create-");
 
-/** Org "acme" (owner: owen) with team "devs" (dana), team "ops"; users carl, uma; robot acme+ci. */
+/** acmeWorld (./orgFixtures.ts) in these stores; uma has her own namespace. */
 async function world(stores: Stores) {
-  const user = (name: string) => {
-    const out = stores.users.create(name, `${name}@example.com`, null);
-    if (out.kind !== "ok") throw new Error(name);
-    return out.user.id;
-  };
-  const owen = user("owen");
-  const dana = user("dana");
-  const carl = user("carl");
-  const uma = user("uma");
-  const org = await stores.orgs.create("acme", owen);
-  if (org.kind !== "ok") throw new Error("org");
-  const devs = await stores.teams.setTeam(org.namespaceId, "devs", "member");
-  const ops = await stores.teams.setTeam(org.namespaceId, "ops", "creator");
-  await stores.teams.addMember(devs, { userId: dana });
-  await stores.teams.addMember(ops, { userId: carl });
-  const ci = (await stores.robots.create("acme", "ci", "token"))!.id;
-  await stores.teams.addMember(devs, { robotId: ci });
-  return { ns: org.namespaceId, owen, dana, carl, uma, devs, ops, ci };
+  const runner = sqliteRunner(stores.db);
+  const w = await acmeWorld(runner);
+  await addUserNamespace(runner, "uma");
+  return w;
 }
 
 describe("the registry's createRepository", () => {
@@ -39,11 +27,7 @@ describe("the registry's createRepository", () => {
   test("in an org: the creator gets admin and the prototypes for it or anybody apply", async () => {
     const stores = s.get();
     const w = await world(stores);
-    await stores.prototypes.create({ namespaceId: w.ns, delegate: { teamId: w.devs }, role: "read" });
-    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.carl }, delegate: { teamId: w.devs }, role: "write" });
-    await stores.prototypes.create({ namespaceId: w.ns, activating: { userId: w.uma }, delegate: { userId: w.dana }, role: "admin" });
-    await stores.prototypes.create({ namespaceId: w.ns, delegate: { userId: w.carl }, role: "read" }); // the creator: skipped
-    await stores.prototypes.create({ namespaceId: w.ns, delegate: { robotId: w.ci }, role: "write" });
+    await carlsPrototypes(w);
 
     const out = await create(stores, { fullName: "acme/app", visibility: "private", description: "d", creator: { userId: w.carl } });
     if (out.kind !== "ok") throw new Error(out.kind);
