@@ -3,7 +3,7 @@ import type { V1App } from "./app";
 import type { OrgStanding } from "../perm/orgStanding";
 import { mayCreateOrganization } from "../perm/superuser";
 import { removeNamespace } from "../store/namespaceRemoval";
-import type { TeamRow } from "../store/meta/orgs";
+import type { TeamRow } from "../store/meta/teams";
 import { parseBody } from "./body";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { V1App } from "./app";
 import { mayListTeamMembers } from "../perm/orgStanding";
-import type { Member } from "../store/meta/orgs";
+import type { Member } from "../store/meta/teams";
 import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
