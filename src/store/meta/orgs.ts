@@ -2,7 +2,6 @@ import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { isReservedNamespace } from "../../oci";
 import { all, changes, one, oneLocked, type Program, type Runner, type Scope } from "../dialect/program";
 
-
 type ClaimOutcome = { kind: "created" | "converted" | "org" | "user"; namespaceId: number };
 
 /** Adds the org's `owners` team (role admin) unless it has one. */
