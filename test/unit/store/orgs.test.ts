@@ -88,6 +88,15 @@ describeEachDialect("orgs.test.ts", "OrgStore and TeamStore", (backend) => {
     expect(await w.orgs.setOwners(w.ns, [w.uma, w.carl])).toEqual({ added: [], removed: [] });
   });
 
+  // Without the owners team's row locked (oneLocked, and the role update), both may read owen alone on PostgreSQL and leave carl and uma.
+  test("two setOwners at once: the owners are exactly one of the two sets", async () => {
+    const { runner } = backend();
+    const w = await acmeWorld(runner);
+    const owners = (await w.teams.team(w.ns, "owners"))!.id;
+    await Promise.all([w.orgs.setOwners(w.ns, [w.carl]), w.orgs.setOwners(w.ns, [w.uma])]);
+    expect([["carl"], ["uma"]]).toContainEqual((await w.teams.teamMembers(owners)).map((m) => m.name));
+  });
+
   test("teams in creation order with their member and grant counts; members users first, then robots", async () => {
     const { runner } = backend();
     const w = await acmeWorld(runner);
