@@ -51,7 +51,7 @@ describeEachDialect("permissions.test.ts", "PermissionStore", (backend) => {
     expect(await w.permissions.grantsOn(repo, { userId: w.dana }, [])).toEqual({ direct: undefined, viaTeams: [] });
   });
 
-  test("two grants to one grantee at once: one grant, one of the two roles", async () => {
+  test("three grants to one grantee at once: one grant, with one of their roles", async () => {
     const { runner } = backend();
     const w = await acmeWorld(runner);
     const repo = await addRepositoryIn(runner, w.ns, "acme/app");
