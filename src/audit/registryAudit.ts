@@ -92,14 +92,17 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   // Both memories are per node, and correct so: they hold facts that never change.
   const namespaces = new Map<number, { id: number; name: string } | null>();
 
-  // Entries are recorded in event order. A caller seen before is a map lookup, recorded at once
-  // (every pull after a token's first); a new one is read from the store (asynchronously), and
-  // entries wait behind it until it is known.
+  // Entries are recorded in event order. A caller and a repository's namespace seen before are map
+  // lookups, recorded at once (every pull after a token's first); new ones are read from the store
+  // (asynchronously), and entries wait behind them until they are known.
   let pending: Promise<void> | undefined;
-  function withCaller(subject: ActorSubject | undefined, write: (caller: Caller | undefined) => void): void {
+  function withCaller(subject: ActorSubject | undefined, repo: { id: number; name: string }, write: (caller: Caller | undefined) => void): void {
     const known = subject && callers.get(subject);
-    if (!pending && (!subject || known)) return write(known);
-    const step = (pending ?? Promise.resolve()).then(async () => write(subject && (await callerOf(subject))));
+    if (!pending && (!subject || known) && namespaces.has(repo.id)) return write(known);
+    const step = (pending ?? Promise.resolve()).then(async () => {
+      await rememberNamespace(repo);
+      write(subject && (await callerOf(subject)));
+    });
     const tail = step.then(
       () => {
         if (pending === tail) pending = undefined;
@@ -148,18 +151,15 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     return { performer, metadata: { username: subject.name } };
   }
 
-  function namespaceOf(repoId: number, nsName: string): { id: number; name: string } | undefined {
-    let ns = namespaces.get(repoId);
-    if (ns === undefined) {
-      const row = stores.orgs.namespace(nsName);
-      ns = row ? { id: row.id, name: nsName } : null;
-      if (namespaces.size >= MAX_REMEMBERED) namespaces.clear();
-      namespaces.set(repoId, ns);
-    }
-    return ns ?? undefined;
+  async function rememberNamespace(repo: { id: number; name: string }): Promise<void> {
+    if (namespaces.has(repo.id)) return;
+    const nsName = repo.name.slice(0, repo.name.indexOf("/"));
+    const row = await stores.orgs.namespace(nsName);
+    if (namespaces.size >= MAX_REMEMBERED) namespaces.clear();
+    namespaces.set(repo.id, row ? { id: row.id, name: nsName } : null);
   }
 
-  function build(kind: LogKind, repo: { id: number; name: string }, actor: Actor, own: Record<string, unknown>, caller: Caller | undefined): AuditRecord {
+  function build(kind: LogKind, repo: { id: number; name: string }, actor: Actor, own: Record<string, unknown>, caller: Caller | undefined, namespace = namespaces.get(repo.id)): AuditRecord {
     const slash = repo.name.indexOf("/");
     const nsName = repo.name.slice(0, slash);
     // Built by assignment, not spreads: this runs for every push and every new pull.
@@ -169,7 +169,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     if (caller) for (const key in caller.metadata) metadata[key] = caller.metadata[key];
     return {
       kind,
-      namespace: namespaceOf(repo.id, nsName),
+      namespace: namespace ?? undefined,
       repositoryId: repo.id,
       performer: caller?.performer,
       ip: actor.ip === undefined || actor.ip === "unknown" ? undefined : actor.ip,
@@ -180,7 +180,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
   deps.events.onAny((event) => {
     const entries = entriesOf(event);
     if (!entries.length) return;
-    withCaller(event.actor.subject, (caller) => {
+    withCaller(event.actor.subject, event.repo, (caller) => {
       for (const [kind, own] of entries) stores.auditWriter.record(build(kind, event.repo, event.actor, own, caller));
     });
   });
@@ -190,12 +190,14 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
     // withCaller's fast path inline: no closure per pull when the caller is remembered.
     const subject = event.actor.subject;
     const known = subject && callers.get(subject);
-    if (!pending && (!subject || known)) recordPull(event, known);
-    else withCaller(subject, (caller) => recordPull(event, caller));
+    if (!pending && (!subject || known) && namespaces.has(event.repoId)) recordPull(event, known);
+    else withCaller(subject, { id: event.repoId, name: event.repo }, (caller) => recordPull(event, caller));
   });
 
   function recordPull(event: ManifestPulled, caller: Caller | undefined): void {
     const { actor } = event;
+    // Taken now: the batch builds the record later, when the memory may have been cleared.
+    const namespace = namespaces.get(event.repoId);
     const key = `${event.repoId}\n${event.tag ?? ""}\n${event.digest}\n${event.mediaType}\n${actor.ip}\n${caller ? callerIds.get(caller) : 0}\n${actor.userAgent ?? ""}`;
     // The record is built only for the first pull of its batch.
     stores.auditWriter.recordCoalescing({
@@ -203,7 +205,7 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
       build: () => {
         const own: Record<string, unknown> = event.tag !== undefined ? { tag: event.tag } : { manifest_digest: event.digest };
         own.mediaType = event.mediaType;
-        return build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller);
+        return build("pull_repo", { id: event.repoId, name: event.repo }, actor, own, caller, namespace);
       },
     });
   }

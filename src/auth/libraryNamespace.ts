@@ -19,7 +19,7 @@ import type { Logger } from "../log";
 import { LIBRARY_NAMESPACE } from "../oci";
 import type { Stores } from "../store";
 
-type LibraryStores = Pick<Stores, "users" | "orgs" | "repositories" | "permissions">;
+type LibraryStores = Pick<Stores, "users" | "orgs" | "teams" | "repositories" | "permissions">;
 type SuperuserLists = Pick<Config, "superusers" | "readonlySuperusers">;
 
 /** The ids of the superusers who own `library`: configured or flagged, not read-only. */
@@ -36,10 +36,10 @@ export async function superuserIds(users: LibraryStores["users"], lists: Superus
 
 /** Start: claims `library` and sets its owners (see the top of this file). */
 export async function bootstrapLibrary(stores: LibraryStores, lists: SuperuserLists, log: Logger): Promise<void> {
-  const claim = stores.orgs.claimReserved(LIBRARY_NAMESPACE);
+  const claim = await stores.orgs.claimReserved(LIBRARY_NAMESPACE);
   if (claim.kind === "user") return containUserLibrary(stores, lists, claim.namespaceId, log);
   if (claim.kind !== "org") log.info(`${claim.kind === "created" ? "created" : "converted the ownerless namespace into"} the organization "${LIBRARY_NAMESPACE}" (unqualified names such as "alpine" live there), owned by the superusers`);
-  const changed = stores.orgs.setOwners(claim.namespaceId, await superuserIds(stores.users, lists));
+  const changed = await stores.orgs.setOwners(claim.namespaceId, await superuserIds(stores.users, lists));
   if (changed.added.length) log.info(`${LIBRARY_NAMESPACE} owners: added ${changed.added.join(", ")} (superusers)`);
   if (changed.removed.length) log.info(`WARNING: ${LIBRARY_NAMESPACE} owners: removed ${changed.removed.join(", ")} (not superusers; the owners team of ${LIBRARY_NAMESPACE} follows the superusers)`);
   const others = await otherWriters(stores, claim.namespaceId, lists);
@@ -50,8 +50,8 @@ export async function bootstrapLibrary(stores: LibraryStores, lists: SuperuserLi
 
 /** After an account became a superuser at run time: it joins the owners of `library`. */
 export async function syncLibraryOwners(stores: LibraryStores, lists: SuperuserLists): Promise<void> {
-  const ns = stores.orgs.org(LIBRARY_NAMESPACE);
-  if (ns) stores.orgs.setOwners(ns.id, await superuserIds(stores.users, lists));
+  const ns = await stores.orgs.org(LIBRARY_NAMESPACE);
+  if (ns) await stores.orgs.setOwners(ns.id, await superuserIds(stores.users, lists));
 }
 
 async function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, namespaceId: number, log: Logger): Promise<void> {
@@ -74,16 +74,15 @@ async function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, 
 
 /** Who may push to the org besides its owners: creator and admin teams, direct write and admin grants to others than superusers. */
 async function otherWriters(stores: LibraryStores, namespaceId: number, lists: SuperuserLists): Promise<string[]> {
-  const teams = stores.orgs
-    .teams(namespaceId)
-    .filter((t) => t.name !== "owners" && (t.role === "admin" || t.role === "creator"))
-    .map((t) => ({ team: t, members: stores.orgs.teamMembers(t.id).map((m) => m.name) }))
-    .filter((t) => t.members.length > 0)
-    .map((t) => `team ${t.team.name} (${t.team.role}): ${t.members.join(", ")}`);
+  const teams: string[] = [];
+  for (const t of await stores.teams.teams(namespaceId)) {
+    if (t.name === "owners" || (t.role !== "admin" && t.role !== "creator")) continue;
+    const members = (await stores.teams.teamMembers(t.id)).map((m) => m.name);
+    if (members.length > 0) teams.push(`team ${t.name} (${t.role}): ${members.join(", ")}`);
+  }
   const superusers = new Set<string>();
   for (const id of await superuserIds(stores.users, lists)) superusers.add((await stores.users.byId(id))!.username);
-  const grants = stores.permissions
-    .writersIn(namespaceId)
+  const grants = (await stores.permissions.writersIn(namespaceId))
     .filter((g) => !superusers.has(g.name))
     .map((g) => `${g.name} (${g.role} on ${g.repository})`);
   return grants.length ? [...teams, `direct grants: ${grants.join(", ")}`] : teams;

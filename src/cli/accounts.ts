@@ -82,7 +82,7 @@ export async function orgAdd(stores: Stores, name: string, owner: string): Promi
   checkNamespaceName("organization", name);
   const user = await stores.users.byName(owner);
   if (!user) throw new CliError(`no user "${owner}" to own the organization`);
-  const out = stores.orgs.create(name, user.id);
+  const out = await stores.orgs.create(name, user.id);
   if (out.kind === "nameTaken") throw new CliError(`the name "${name}" is taken`);
   return `created organization ${name} owned by ${owner} (team owners)`;
 }
@@ -94,7 +94,7 @@ export async function robotAdd(stores: Stores, fullName: string): Promise<string
   const owner = fullName.slice(0, plus);
   const short = fullName.slice(plus + 1);
   checkName("robot", short);
-  if (!stores.orgs.namespace(owner)) throw new CliError(`no user or organization "${owner}"`);
+  if (!(await stores.orgs.namespace(owner))) throw new CliError(`no user or organization "${owner}"`);
   const token = randomAlnum(64);
   if (!await stores.robots.create(owner, short, token)) throw new CliError(`robot "${fullName}" exists`);
   return token;

@@ -36,7 +36,7 @@ export interface AccessPolicy {
 export type BearerIdentity = { ok: true; identity: Identity } | { ok: false; reason: string };
 
 export type CatalogFilter =
-  | { allowed: true; canSee: (repo: string) => boolean }
+  | { allowed: true; canSee: (repo: string) => boolean | Promise<boolean> }
   | Exclude<AccessDecision, { allowed: true }>;
 
 export const CATALOG_SCOPE = "registry:catalog:*";

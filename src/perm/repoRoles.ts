@@ -1,6 +1,7 @@
 import { accountOf, type Identity } from "../auth/identity";
 import { canonicalRepoName } from "../oci";
-import type { OrgStore, TeamRole } from "../store/meta/orgs";
+import type { OrgStore } from "../store/meta/orgs";
+import type { TeamRole, TeamStore } from "../store/meta/teams";
 import type { PermissionStore } from "../store/meta/permissions";
 import type { ProxyCacheStore } from "../store/meta/proxyCaches";
 import type { RepositoryStore } from "../store/meta/repositories";
@@ -13,6 +14,7 @@ import { canCreateRepo, resolveRepoRole, type Principal, type RepoRole } from ".
 export interface RoleStores {
   repositories: RepositoryStore;
   orgs: OrgStore;
+  teams: TeamStore;
   permissions: PermissionStore;
   /** Absent in unit tests that build a resolver without caches. */
   proxyCaches?: Pick<ProxyCacheStore, "forOrg">;
@@ -62,7 +64,7 @@ export class RepoRoleResolver {
     return { kind: "anonymous" };
   }
 
-  standing(identity: Identity, requestedName: string): RepoStanding {
+  async standing(identity: Identity, requestedName: string): Promise<RepoStanding> {
     const repo = canonicalRepoName(requestedName);
     const namespace = repo.slice(0, repo.indexOf("/"));
     const row = this.stores.repositories.find(repo);
@@ -71,11 +73,11 @@ export class RepoRoleResolver {
     if (scopes && principal.kind === "user" && !allowsSuperuser(scopes)) principal = { ...principal, superuser: false };
     const opts = { superuserFullAccess: this.policy.superuserFullAccess };
     const member = accountOf(identity);
-    const ns = this.stores.orgs.namespace(namespace);
-    const namespaceTeamRoles: TeamRole[] = member && ns?.kind === "org" ? this.stores.orgs.teamRolesOf(ns.id, member) : [];
+    const ns = await this.stores.orgs.namespace(namespace);
+    const namespaceTeamRoles: TeamRole[] = member && ns?.kind === "org" ? await this.stores.teams.teamRolesOf(ns.id, member) : [];
     const grants =
       member && row
-        ? { ...this.stores.permissions.grantsOn(row.id, member, this.stores.orgs.teamIdsOf(member)), namespaceTeamRoles }
+        ? { ...(await this.stores.permissions.grantsOn(row.id, member, await this.stores.teams.teamIdsOf(member))), namespaceTeamRoles }
         : { viaTeams: [], namespaceTeamRoles };
     const resolved = resolveRepoRole(
       principal,
@@ -105,11 +107,11 @@ export class RepoRoleResolver {
    * The caller's standing in the organization `org`, capped by an OAuth token's `scopes`
    * (undefined for a session: no cap). A user or unknown name gives `ns` undefined and no rights.
    */
-  orgStanding(identity: Identity, org: string, scopes: readonly OAuthScope[] | undefined): OrgStanding {
-    const found = this.stores.orgs.namespace(org);
+  async orgStanding(identity: Identity, org: string, scopes: readonly OAuthScope[] | undefined): Promise<OrgStanding> {
+    const found = await this.stores.orgs.namespace(org);
     const ns = found?.kind === "org" ? { id: found.id, name: org } : undefined;
     const principal = this.principalOf(identity);
-    const teamRoles = ns && identity.kind === "user" ? this.stores.orgs.teamRolesOf(ns.id, { userId: identity.user.id }) : [];
+    const teamRoles = ns && identity.kind === "user" ? await this.stores.teams.teamRolesOf(ns.id, { userId: identity.user.id }) : [];
     const facts = {
       exists: ns !== undefined,
       teamRoles,
@@ -125,8 +127,8 @@ export class RepoRoleResolver {
    * an organization's as orgStanding, and every user administers their own namespace (capped by
    * a token's scopes like a team role). Superusers stand as they do in organizations.
    */
-  namespaceStanding(identity: Identity, name: string, scopes: readonly OAuthScope[] | undefined): OrgStanding {
-    const found = this.stores.orgs.namespace(name);
+  async namespaceStanding(identity: Identity, name: string, scopes: readonly OAuthScope[] | undefined): Promise<OrgStanding> {
+    const found = await this.stores.orgs.namespace(name);
     if (found?.kind !== "user") return this.orgStanding(identity, name, scopes);
     const principal = this.principalOf(identity);
     const own = identity.kind === "user" && identity.user.username === name;

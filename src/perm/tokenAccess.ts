@@ -105,7 +105,7 @@ export class TokenAccessPolicy implements AccessPolicy {
     if (!bearer.ok) return { allowed: false, reason: "invalidToken", message: bearer.reason };
     const identity = bearer.identity;
     if (identity.kind === "anonymous") return { allowed: true, canSee: () => false };
-    return { allowed: true, canSee: (repo) => roleAtLeast(this.roles.standing(identity, repo).role, "read") };
+    return { allowed: true, canSee: async (repo) => roleAtLeast((await this.roles.standing(identity, repo)).role, "read") };
   }
 
   async bearerIdentity(request: Request): Promise<BearerIdentity | undefined> {

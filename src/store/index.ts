@@ -17,6 +17,8 @@ import { AuditLogStore } from "./meta/auditLog";
 import type { AuditWriter } from "./auditWriter";
 import { singleNodeStoreState, type StoreNodeState } from "./nodeState";
 import { OrgStore } from "./meta/orgs";
+import { TeamStore } from "./meta/teams";
+import { registryTxGrants } from "./registryTxGrantShim";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
@@ -53,6 +55,7 @@ export interface Stores {
   users: UserStore;
   robots: RobotStore;
   orgs: OrgStore;
+  teams: TeamStore;
   permissions: PermissionStore;
   appTokens: AppTokenStore;
   namespaces: NamespaceStore;
@@ -122,15 +125,13 @@ export function openStores(opts: StoreOptions): Stores {
   const runner = sqliteRunner(db);
   const auditLog = new AuditLogStore(runner, () => auditWriter.flush());
   const auditWriter = state.auditWriter(auditLog);
-  const orgs = new OrgStore(db);
-  const permissions = new PermissionStore(db);
-  const prototypes = new PrototypeStore(db);
+  const orgs = new OrgStore(runner);
   const quotas = new QuotaStore(db);
   const quotaUsage = new QuotaUsageStore(db);
   return {
     db,
     blobs,
-    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs, quotas, quotaUsage }, opts.clock),
+    registryWrites: new RegistryWrites(db, cache, { ...registryTxGrants(runner), orgs, quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
     manifests: new ManifestStore(db, cache, opts.clock),
@@ -145,14 +146,15 @@ export function openStores(opts: StoreOptions): Stores {
     users: new UserStore(runner),
     robots: new RobotStore(runner, robotCipher),
     orgs,
-    permissions,
+    teams: new TeamStore(runner),
+    permissions: new PermissionStore(runner),
     appTokens: new AppTokenStore(runner),
     namespaces: new NamespaceStore(runner),
     stars: new StarStore(runner),
     notifications: new NotificationStore(runner),
     oauth: new OAuthStore(runner),
     labels: new LabelStore(runner),
-    prototypes,
+    prototypes: new PrototypeStore(runner),
     messages: new GlobalMessageStore(runner),
     auditLog,
     auditWriter,

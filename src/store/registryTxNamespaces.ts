@@ -2,8 +2,8 @@
 // visibility and state, and the namespace's settings, quota and usage its guards read.
 // RegistryTx (registryTx.ts) extends this class: one transaction, split into files by idea.
 import { eq } from "drizzle-orm";
-import type { PermissionStore } from "./meta/permissions";
-import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
+import type { PrototypeCreator } from "./meta/prototypes";
+import type { RegistryTxGrants } from "./registryTxGrantShim";
 import type { OrgStore } from "./meta/orgs";
 import type { QuotaRow, QuotaStore } from "./meta/quotas";
 import type { QuotaUsageStore } from "./meta/quotaUsage";
@@ -29,8 +29,9 @@ export type CreateRepositoryRow =
 
 /** Stores the registry's transactions reach beyond its own tables. */
 export interface RegistryTxStores {
-  permissions: PermissionStore;
-  prototypes: Pick<PrototypeStore, "applyOnCreateInTx">;
+  // TEMPORARY synchronous forms (registryTxGrantShim.ts) until this body is a generator.
+  permissions: RegistryTxGrants["permissions"];
+  prototypes: RegistryTxGrants["prototypes"];
   orgs: OrgStore;
   // Only their synchronous in-transaction forms: the body stays synchronous on SQLite.
   quotas: Pick<QuotaStore, "ofNamespaceInTx">;

@@ -36,17 +36,25 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
   return (kind, target, metadata = {}) => {
     if (!declared.includes(kind)) ctx.log.error(`audit kind ${kind} not declared by ${request.method} ${new URL(request.url).pathname}`);
     const nsName = target.repo ? target.repo.name.slice(0, target.repo.name.indexOf("/")) : target.namespace;
-    const ns = nsName ? ctx.stores.orgs.namespace(nsName) : undefined;
     const repoId = target.repo ? (target.repo.id ?? ctx.stores.repositories.find(target.repo.name)?.id) : undefined;
     const ip = clientAddress(request);
     const repoKeys = target.repo && nsName ? { repo: target.repo.name.slice(nsName.length + 1), namespace: nsName } : nsName ? { namespace: nsName } : {};
-    ctx.stores.auditWriter.record({
-      kind,
-      namespace: ns && nsName ? { id: ns.id, name: nsName } : undefined,
-      repositoryId: repoId,
-      performer: performerOf(caller),
-      ip: ip === "unknown" ? undefined : ip,
-      metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },
-    });
+    // The namespace is read now (on SQLite before this returns), the entry queued when it is known.
+    const ns = nsName ? ctx.stores.orgs.namespace(nsName) : undefined;
+    const record = async () =>
+      ctx.stores.auditWriter.record({
+        kind,
+        namespace: nsName ? await namespaceRef(ns, nsName) : undefined,
+        repositoryId: repoId,
+        performer: performerOf(caller),
+        ip: ip === "unknown" ? undefined : ip,
+        metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },
+      });
+    void record().catch((e: unknown) => ctx.log.error("audit entry lost", e));
   };
+}
+
+async function namespaceRef(found: Promise<{ id: number } | undefined> | undefined, name: string): Promise<{ id: number; name: string } | undefined> {
+  const ns = await found;
+  return ns ? { id: ns.id, name } : undefined;
 }

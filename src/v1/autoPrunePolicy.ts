@@ -90,15 +90,15 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
   return (
     api
       // The signed-in user's namespace.
-      .get(U, ({ user }) => list(userTarget(ctx, user)), { nickname: "listUserAutoPrunePolicies", ...self })
-      .post(U, ({ user, body, set, audit }) => create(userTarget(ctx, user), body, set, audit), { nickname: "createUserAutoPrunePolicy", ...self, audit: NS_KINDS.create })
-      .get(`${U}:policy_uuid`, async ({ user, params }) => view(await find(userTarget(ctx, user), params.policy_uuid)), { nickname: "getUserAutoPrunePolicy", ...self })
-      .put(`${U}:policy_uuid`, ({ user, params, body, audit }) => update(userTarget(ctx, user), params.policy_uuid, body, audit), {
+      .get(U, async ({ user }) => list(await userTarget(ctx, user)), { nickname: "listUserAutoPrunePolicies", ...self })
+      .post(U, async ({ user, body, set, audit }) => create(await userTarget(ctx, user), body, set, audit), { nickname: "createUserAutoPrunePolicy", ...self, audit: NS_KINDS.create })
+      .get(`${U}:policy_uuid`, async ({ user, params }) => view(await find(await userTarget(ctx, user), params.policy_uuid)), { nickname: "getUserAutoPrunePolicy", ...self })
+      .put(`${U}:policy_uuid`, async ({ user, params, body, audit }) => update(await userTarget(ctx, user), params.policy_uuid, body, audit), {
         nickname: "updateUserAutoPrunePolicy",
         ...self,
         audit: NS_KINDS.update,
       })
-      .delete(`${U}:policy_uuid`, ({ user, params, audit }) => remove(userTarget(ctx, user), params.policy_uuid, audit), {
+      .delete(`${U}:policy_uuid`, async ({ user, params, audit }) => remove(await userTarget(ctx, user), params.policy_uuid, audit), {
         nickname: "deleteUserAutoPrunePolicy",
         ...self,
         audit: NS_KINDS.delete,
@@ -122,19 +122,19 @@ export function autoPrunePolicyRoutes(api: V1App, ctx: V1Context) {
         audit: NS_KINDS.delete,
       })
       // One repository's, applied on top of its namespace's.
-      .get(R, ({ repo }) => list(repoTarget(ctx, repo)), { nickname: "listRepositoryAutoPrunePolicies", ...repoRead })
-      .post(R, ({ repo, body, set, audit }) => create(repoTarget(ctx, repo), body, set, audit), {
+      .get(R, async ({ repo }) => list(await repoTarget(ctx, repo)), { nickname: "listRepositoryAutoPrunePolicies", ...repoRead })
+      .post(R, async ({ repo, body, set, audit }) => create(await repoTarget(ctx, repo), body, set, audit), {
         nickname: "createRepositoryAutoPrunePolicy",
         ...repoAdmin,
         audit: REPO_KINDS.create,
       })
-      .get(`${R}:policy_uuid`, async ({ repo, params }) => view(await find(repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryAutoPrunePolicy", ...repoRead })
-      .put(`${R}:policy_uuid`, ({ repo, params, body, audit }) => update(repoTarget(ctx, repo), params.policy_uuid, body, audit), {
+      .get(`${R}:policy_uuid`, async ({ repo, params }) => view(await find(await repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryAutoPrunePolicy", ...repoRead })
+      .put(`${R}:policy_uuid`, async ({ repo, params, body, audit }) => update(await repoTarget(ctx, repo), params.policy_uuid, body, audit), {
         nickname: "updateRepositoryAutoPrunePolicy",
         ...repoAdmin,
         audit: REPO_KINDS.update,
       })
-      .delete(`${R}:policy_uuid`, ({ repo, params, audit }) => remove(repoTarget(ctx, repo), params.policy_uuid, audit), {
+      .delete(`${R}:policy_uuid`, async ({ repo, params, audit }) => remove(await repoTarget(ctx, repo), params.policy_uuid, audit), {
         nickname: "deleteRepositoryAutoPrunePolicy",
         ...repoAdmin,
         audit: REPO_KINDS.delete,

@@ -18,10 +18,10 @@ type Entity = Record<string, unknown> & { name: string };
 
 export function entityRoutes(api: V1App, ctx: V1Context) {
   /** The caller's own namespace, for their robots: needs user:admin when called with an OAuth token. */
-  const ownNamespace = (caller: Caller, name: string) => {
+  const ownNamespace = async (caller: Caller, name: string) => {
     if (caller.identity.kind !== "user" || caller.identity.user.username !== name) return undefined;
     if (!withinScopes(tokenScopes(caller), "user:admin")) return undefined;
-    const ns = ctx.stores.orgs.namespace(name);
+    const ns = await ctx.stores.orgs.namespace(name);
     return ns ? { id: ns.id, name } : undefined;
   };
 
@@ -31,13 +31,13 @@ export function entityRoutes(api: V1App, ctx: V1Context) {
       // Names are lower-case ASCII without spaces; so is what can match them.
       const prefix = params.prefix.replace(/\s/g, "").toLowerCase();
       const namespace = query.namespace ?? "";
-      const org = namespace ? orgStanding(ctx, caller, namespace) : undefined;
+      const org = namespace ? await orgStanding(ctx, caller, namespace) : undefined;
       const member = org?.ns !== undefined && org.isMember;
-      const robotNs = member ? org.ns : namespace ? ownNamespace(caller, namespace) : undefined;
+      const robotNs = member ? org.ns : namespace ? await ownNamespace(caller, namespace) : undefined;
 
       const teams: Entity[] =
         member && queryFlag(query, "includeTeams")
-          ? ctx.stores.orgs.matchingTeams(org.ns!.id, prefix, LIMIT).map((t) => ({
+          ? (await ctx.stores.teams.matchingTeams(org.ns!.id, prefix, LIMIT)).map((t) => ({
               name: t.name,
               kind: "team",
               is_org_member: true,
@@ -60,14 +60,16 @@ export function entityRoutes(api: V1App, ctx: V1Context) {
             ...(member ? { is_org_member: true } : {}),
           }))
         : [];
-      const people: Entity[] = (await ctx.stores.users.matching(prefix, LIMIT)).map((u) => ({
-        name: u.username,
-        kind: "user",
-        is_robot: false,
-        avatar: avatar(u.username, "user", u.email),
-        // Whether someone is in the org is the org's business: members only (Quay tells anyone).
-        ...(member ? { is_org_member: ctx.stores.orgs.teamRolesOf(org.ns!.id, { userId: u.id }).length > 0 } : {}),
-      }));
+      const people: Entity[] = await Promise.all(
+        (await ctx.stores.users.matching(prefix, LIMIT)).map(async (u) => ({
+          name: u.username,
+          kind: "user",
+          is_robot: false,
+          avatar: avatar(u.username, "user", u.email),
+          // Whether someone is in the org is the org's business: members only (Quay tells anyone).
+          ...(member ? { is_org_member: (await ctx.stores.teams.teamRolesOf(org.ns!.id, { userId: u.id })).length > 0 } : {}),
+        })),
+      );
       // As Quay: an exact name first so the cap never cuts it off, then the org's robots, then people.
       const exact = people.filter((p) => p.name === prefix);
       const users = [...exact, ...robots, ...people.filter((p) => p.name !== prefix)].slice(0, LIMIT);

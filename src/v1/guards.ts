@@ -43,8 +43,8 @@ export function requireScope(caller: Caller, scope: OAuthScopeName): void {
 }
 
 /** The repository standing, requiring at least `role`. Private repositories never leak: 401/403 like a missing one. */
-export function requireRepoRole(caller: Caller, roles: V1Context["roles"], repo: string, role: RepoRole): RepoStanding {
-  const standing = roles.standing(caller.identity, repo);
+export async function requireRepoRole(caller: Caller, roles: V1Context["roles"], repo: string, role: RepoRole): Promise<RepoStanding> {
+  const standing = await roles.standing(caller.identity, repo);
   const check = checkRepoRole(standing, role);
   if (check === "denied") throw ApiError.unauthorized(isSignedIn(caller));
   if (check === "missing") throw ApiError.notFound();
@@ -59,7 +59,7 @@ export function requireRepoStanding(
   role: RepoRole,
   scope: OAuthScopeName,
   opts: { allowForGlobalReadonlySuperuser?: boolean },
-): RepoStanding {
+): Promise<RepoStanding> {
   requireScope(caller, scope);
   if (!repo.includes("/") || !isValidRepoName(repo)) throw ApiError.notFound();
   const needed = roleRequired(ctx.roles.principalOf(caller.identity), role, opts.allowForGlobalReadonlySuperuser === true);
@@ -91,18 +91,18 @@ export function checkCsrf(caller: Caller, request: Request, body?: unknown): voi
 }
 
 /** The caller's standing in `org`, capped by an OAuth token's scopes (decided in src/perm/orgStanding.ts). */
-export function orgStanding(ctx: V1Context, caller: Caller, org: string): OrgStanding {
+export function orgStanding(ctx: V1Context, caller: Caller, org: string): Promise<OrgStanding> {
   return ctx.roles.orgStanding(caller.identity, org, tokenScopes(caller));
 }
 
 /** Quay's order: the permission first (so unknown orgs answer 401/403 like private ones), then 404. */
-export function requireOrgAdmin(ctx: V1Context, caller: Caller, org: string, read = false) {
-  return requireAdminOf(orgStanding(ctx, caller, org), caller, read);
+export async function requireOrgAdmin(ctx: V1Context, caller: Caller, org: string, read = false) {
+  return requireAdminOf(await orgStanding(ctx, caller, org), caller, read);
 }
 
 /** requireOrgAdmin for any namespace: a user's own counts (Quay: every user is the admin of their own 'org'). */
-export function requireNamespaceAdmin(ctx: V1Context, caller: Caller, name: string, read = false) {
-  return requireAdminOf(ctx.roles.namespaceStanding(caller.identity, name, tokenScopes(caller)), caller, read);
+export async function requireNamespaceAdmin(ctx: V1Context, caller: Caller, name: string, read = false) {
+  return requireAdminOf(await ctx.roles.namespaceStanding(caller.identity, name, tokenScopes(caller)), caller, read);
 }
 
 function requireAdminOf(standing: OrgStanding, caller: Caller, read: boolean) {

@@ -114,15 +114,15 @@ export function immutabilityPolicyRoutes(api: V1App, ctx: V1Context) {
         ...nsAdmin,
         audit: "delete_immutability_policy",
       })
-      .get(R, async ({ repo }) => ({ policies: (await store.list(repoTarget(ctx, repo).scope)).map(view) }), { nickname: "listRepositoryImmutabilityPolicies", ...repoRead })
-      .post(R, ({ repo, body, set, audit }) => create(repoTarget(ctx, repo), body, set, audit), { nickname: "createRepositoryImmutabilityPolicy", ...repoAdmin, audit: writes })
-      .get(`${R}:policy_uuid`, async ({ repo, params }) => view(await find(repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryImmutabilityPolicy", ...repoRead })
-      .put(`${R}:policy_uuid`, ({ repo, params, body, audit }) => update(repoTarget(ctx, repo), params.policy_uuid, body, audit), {
+      .get(R, async ({ repo }) => ({ policies: (await store.list((await repoTarget(ctx, repo)).scope)).map(view) }), { nickname: "listRepositoryImmutabilityPolicies", ...repoRead })
+      .post(R, async ({ repo, body, set, audit }) => create(await repoTarget(ctx, repo), body, set, audit), { nickname: "createRepositoryImmutabilityPolicy", ...repoAdmin, audit: writes })
+      .get(`${R}:policy_uuid`, async ({ repo, params }) => view(await find(await repoTarget(ctx, repo), params.policy_uuid)), { nickname: "getRepositoryImmutabilityPolicy", ...repoRead })
+      .put(`${R}:policy_uuid`, async ({ repo, params, body, audit }) => update(await repoTarget(ctx, repo), params.policy_uuid, body, audit), {
         nickname: "updateRepositoryImmutabilityPolicy",
         ...repoAdmin,
         audit: updates,
       })
-      .delete(`${R}:policy_uuid`, ({ repo, params, audit }) => remove(repoTarget(ctx, repo), params.policy_uuid, audit), {
+      .delete(`${R}:policy_uuid`, async ({ repo, params, audit }) => remove(await repoTarget(ctx, repo), params.policy_uuid, audit), {
         nickname: "deleteRepositoryImmutabilityPolicy",
         ...repoAdmin,
         audit: "delete_immutability_policy",

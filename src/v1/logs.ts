@@ -67,7 +67,7 @@ export function logRoutes(api: V1App, ctx: V1Context) {
     return { aggregated: (await ctx.stores.auditLog.aggregate(full)).map((c) => ({ kind: c.kind, count: c.count, datetime: rfc2822(c.dayMs) })) };
   };
 
-  const namespaceId = (name: string) => ctx.stores.orgs.namespace(name)?.id ?? -1;
+  const namespaceId = async (name: string) => (await ctx.stores.orgs.namespace(name))?.id ?? -1;
   const repoRead = { requireRepoAdmin: { allowForGlobalReadonlySuperuser: true } } as const;
   const orgRead = { requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } } as const;
   const superRead = { requireSuperuser: "read", requireFreshLogin: true } as const;
@@ -78,11 +78,11 @@ export function logRoutes(api: V1App, ctx: V1Context) {
       nickname: "getAggregateRepoLogs",
       ...repoRead,
     })
-    .get("/api/v1/user/logs", ({ user, query }) => page({ namespaceId: namespaceId(user.username), excludeKinds: SERVICE_KEY_KINDS }, query), {
+    .get("/api/v1/user/logs", async ({ user, query }) => page({ namespaceId: await namespaceId(user.username), excludeKinds: SERVICE_KEY_KINDS }, query), {
       nickname: "listUserLogs",
       requireUserAdmin: true,
     })
-    .get("/api/v1/user/aggregatelogs", ({ user, query }) => aggregate({ namespaceId: namespaceId(user.username), excludeKinds: SERVICE_KEY_KINDS }, query), {
+    .get("/api/v1/user/aggregatelogs", async ({ user, query }) => aggregate({ namespaceId: await namespaceId(user.username), excludeKinds: SERVICE_KEY_KINDS }, query), {
       nickname: "getAggregateUserLogs",
       requireUserAdmin: true,
     })

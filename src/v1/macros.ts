@@ -54,8 +54,8 @@ function callerOf(c: GuardContext): Caller {
 export function v1Macros(ctx: V1Context) {
   const repoGuard = (role: RepoRole, scope: OAuthScopeName) => (o: true | GuardOptions) => ({
     detail: doc({ ...security(scope), "x-repo-role": role }),
-    resolve: (c: GuardContext) => ({
-      repo: requireRepoStanding(ctx, callerOf(c), c.params.repository ?? "", role, scope, {
+    resolve: async (c: GuardContext) => ({
+      repo: await requireRepoStanding(ctx, callerOf(c), c.params.repository ?? "", role, scope, {
         allowForGlobalReadonlySuperuser: options(o).allowForGlobalReadonlySuperuser === true && c.request.method === "GET",
       }),
     }),
@@ -72,11 +72,11 @@ export function v1Macros(ctx: V1Context) {
 
   const adminGuard = (check: typeof requireOrgAdmin) => (o: true | GuardOptions) => ({
     detail: doc({ ...security("org:admin"), "x-org-role": "admin" }),
-    resolve: (c: GuardContext) => {
+    resolve: async (c: GuardContext) => {
       const caller = callerOf(c);
       requireScope(caller, "org:admin");
       const readOnly = options(o).allowForGlobalReadonlySuperuser === true && c.request.method === "GET";
-      return { org: check(ctx, caller, c.params.orgname ?? "", readOnly) };
+      return { org: await check(ctx, caller, c.params.orgname ?? "", readOnly) };
     },
   });
 

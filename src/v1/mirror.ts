@@ -35,9 +35,9 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     return robot;
   };
   /** Quay's _setup_robot_for_mirroring: write permission unless it has write or admin already. */
-  const grantWrite = (repo: RepoStanding, robotId: number) => {
-    const roles = ctx.stores.permissions.transitive(repo.repoId!, { robotId });
-    if (!roles.includes("write") && !roles.includes("admin")) ctx.stores.permissions.set(repo.repoId!, { robotId }, "write");
+  const grantWrite = async (repo: RepoStanding, robotId: number) => {
+    const roles = await ctx.stores.permissions.transitive(repo.repoId!, { robotId });
+    if (!roles.includes("write") && !roles.includes("admin")) await ctx.stores.permissions.set(repo.repoId!, { robotId }, "write");
   };
   const checkReference = (reference: string) => {
     const why = ctx.mirrors.checkReference(reference);
@@ -77,7 +77,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         const start = parseMirrorDate(b.sync_start_date);
         if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
         const robot = await robotFor(repo, b.robot_username);
-        grantWrite(repo, robot.id);
+        await grantWrite(repo, robot.id);
         const created = ctx.stores.mirrors.create({
           repositoryId: repo.repoId!,
           robotId: robot.id,
@@ -124,7 +124,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         if (b.external_registry_username === null && typeof b.external_registry_password === "string") return detail("Unable to delete username while setting a password.");
         const robot = b.robot_username !== undefined ? await robotFor(repo, b.robot_username) : undefined;
         applyChanges(ctx, repo, b, start, robot?.id, audit);
-        if (robot) grantWrite(repo, robot.id);
+        if (robot) await grantWrite(repo, robot.id);
         return new Response("", { status: 201 });
       },
       { nickname: "changeRepoMirrorConfig", ...admin, audit: "repo_mirror_config_changed" },

@@ -70,7 +70,7 @@ export function oauthAuthorizeRoutes(api: V1App, ctx: V1Context) {
       const found = await clientAndRedirect(f, request);
       if (found instanceof Response) return found;
       const { app, redirectUri } = found;
-      const org = ctx.stores.orgs.teamRolesOf(app.namespaceId, { userId: assigner.id });
+      const org = await ctx.stores.teams.teamRolesOf(app.namespaceId, { userId: assigner.id });
       if (!org.includes("admin")) throw ApiError.unauthorized(true);
       if ((f.response_type ?? "token") !== "token") throw ApiError.invalidRequest("Only response_type=token is supported", { field: "response_type" });
       const scopes = parseScopes(f.scope ?? "");

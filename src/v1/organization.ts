@@ -3,7 +3,7 @@ import type { V1App } from "./app";
 import type { OrgStanding } from "../perm/orgStanding";
 import { mayCreateOrganization } from "../perm/superuser";
 import { removeNamespace } from "../store/namespaceRemoval";
-import type { TeamRow } from "../store/meta/orgs";
+import type { TeamRow } from "../store/meta/teams";
 import { parseBody } from "./body";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
@@ -50,7 +50,7 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     if (!isValidName(b.name)) throw ApiError.invalidRequest("Invalid organization name", { field: "name" });
     if (b.email && !EMAIL.test(b.email)) throw ApiError.invalidRequest("Invalid email address", { field: "email" });
     if (!mayCreateOrganization(ctx.roles.principalOf(caller.identity))) throw ApiError.unauthorized(true);
-    const out = ctx.stores.orgs.create(b.name, user.id);
+    const out = await ctx.stores.orgs.create(b.name, user.id);
     if (out.kind === "nameTaken") throw ApiError.invalidRequest("A user or organization with this name already exists", { field: "name" });
     if (b.email) await ctx.stores.namespaces.setEmail(out.namespaceId, b.email);
     audit("org_create", { namespace: b.name }, { email: b.email ?? null });
@@ -69,8 +69,8 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
       is_member: s.isMember,
     };
     if (s.canReadAsMember) {
-      const teams = ctx.stores.orgs.teams(s.ns.id);
-      const mine = caller.identity.kind === "user" ? new Set(ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id })) : new Set<number>();
+      const teams = await ctx.stores.teams.teams(s.ns.id);
+      const mine = caller.identity.kind === "user" ? new Set(await ctx.stores.teams.teamIdsOf({ userId: caller.identity.user.id })) : new Set<number>();
       view.teams = Object.fromEntries(teams.map((t) => [t.name, teamView(t, s.isAdmin || mine.has(t.id))]));
       view.ordered_teams = teams.map((t) => t.name);
       view.can_create_repo = s.canCreateRepo;
@@ -89,8 +89,8 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     .post("/api/v1/organization/", create, { nickname: "createOrganization", requireScope: "user:admin", audit: "org_create" })
     .get(
       "/api/v1/organization/:orgname",
-      ({ caller, params }) => {
-        const s = orgStanding(ctx, caller, params.orgname);
+      async ({ caller, params }) => {
+        const s = await orgStanding(ctx, caller, params.orgname);
         if (!s.ns) throw ApiError.notFound();
         return orgView(s as OrgStanding & { ns: { id: number; name: string } }, caller);
       },
@@ -130,14 +130,16 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       "/api/v1/organization/:orgname/members",
-      ({ org: { ns } }) => ({
-        members: ctx.stores.orgs.userMembers(ns.id).map((m) => ({
-          name: m.name,
-          kind: "user",
-          avatar: avatar(m.name, "user", m.email),
-          teams: m.teams.map((t) => ({ name: t, avatar: avatar(t, "team") })),
-          repositories: ctx.stores.permissions.directRepoNames(ns.id, { userId: m.userId }),
-        })),
+      async ({ org: { ns } }) => ({
+        members: await Promise.all(
+          (await ctx.stores.teams.userMembers(ns.id)).map(async (m) => ({
+            name: m.name,
+            kind: "user",
+            avatar: avatar(m.name, "user", m.email),
+            teams: m.teams.map((t) => ({ name: t, avatar: avatar(t, "team") })),
+            repositories: await ctx.stores.permissions.directRepoNames(ns.id, { userId: m.userId }),
+          })),
+        ),
       }),
       { nickname: "getOrganizationMembers", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
@@ -146,7 +148,7 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
       async ({ org: { ns }, params }) => {
         // A user in any team of the org, or one of its robots; anyone else is not a member.
         const found = await principalByName(ctx, params.membername);
-        const teams = found ? ctx.stores.orgs.teamsOf(ns.id, found.member) : [];
+        const teams = found ? await ctx.stores.teams.teamsOf(ns.id, found.member) : [];
         const isMember = found?.kind === "robot" ? found.robot.owner === ns.name : teams.length > 0;
         if (!found || !isMember) throw ApiError.notFound("Member not found");
         return {
@@ -154,7 +156,7 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
           kind: found.kind,
           avatar: avatar(params.membername, found.kind, found.kind === "user" ? found.user.email : undefined),
           teams: teams.map((t) => ({ name: t, avatar: avatar(t, "team") })),
-          repositories: ctx.stores.permissions.directRepoNames(ns.id, found.member),
+          repositories: await ctx.stores.permissions.directRepoNames(ns.id, found.member),
         };
       },
       { nickname: "getOrganizationMember", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
@@ -165,12 +167,9 @@ export function organizationRoutes(api: V1App, ctx: V1Context) {
         const user = await ctx.stores.users.byName(params.membername);
         if (!user) throw ApiError.notFound();
         const member = { userId: user.id };
-        const roles = ctx.stores.orgs.teamRolesOf(ns.id, member);
-        if (roles.includes("admin") && ctx.stores.orgs.adminUserCount(ns.id) <= 1) {
-          throw ApiError.invalidRequest("Cannot remove user as they are the only organization admin");
-        }
-        ctx.stores.orgs.removeFromAllTeams(ns.id, member);
-        ctx.stores.permissions.removeAllIn(ns.id, member);
+        const removal = await ctx.stores.teams.removeFromOrg(ns.id, member);
+        if (removal.kind === "lastAdmin") throw ApiError.invalidRequest("Cannot remove user as they are the only organization admin");
+        await ctx.stores.permissions.removeAllIn(ns.id, member);
         audit("org_remove_team_member", { namespace: ns.name }, { member: params.membername, team: null });
         set.status = 204;
         return "";

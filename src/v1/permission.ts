@@ -22,11 +22,11 @@ interface PermissionPath {
 export function permissionRoutes(api: V1App, ctx: V1Context) {
   const read = async (standing: RepoStanding, p: PermissionPath) => {
     const namespace = standing.repo.slice(0, standing.repo.indexOf("/"));
-    const isOrg = ctx.stores.orgs.namespace(namespace)?.kind === "org";
-    const grants = ctx.stores.permissions
-      .grantsOfRepo(standing.repoId!)
-      .filter((g) => (p.kind === "team" ? g.kind === "team" : g.kind !== "team"));
-    const view = async (g: (typeof grants)[number]) =>
+    const ns = await ctx.stores.orgs.namespace(namespace);
+    // The users in any team of the org: its members (robots of the org count as members too).
+    const orgMembers = ns?.kind === "org" ? new Set((await ctx.stores.teams.userMembers(ns.id)).map((m) => m.name)) : undefined;
+    const grants = (await ctx.stores.permissions.grantsOfRepo(standing.repoId!)).filter((g) => (p.kind === "team" ? g.kind === "team" : g.kind !== "team"));
+    const view = (g: (typeof grants)[number]) =>
       p.kind === "team"
         ? { role: g.role, name: g.name, avatar: avatar(g.name, "team") }
         : {
@@ -34,25 +34,25 @@ export function permissionRoutes(api: V1App, ctx: V1Context) {
             name: g.name,
             is_robot: g.kind === "robot",
             avatar: avatar(g.name, g.kind === "robot" ? "robot" : "user"),
-            ...(isOrg ? { is_org_member: g.kind === "robot" || (await isOrgMember(ctx, namespace, g.name)) } : {}),
+            ...(orgMembers ? { is_org_member: g.kind === "robot" || orgMembers.has(g.name) } : {}),
           };
-    if (p.name === "") return { permissions: Object.fromEntries(await Promise.all(grants.map(async (g) => [g.name, await view(g)]))) };
+    if (p.name === "") return { permissions: Object.fromEntries(grants.map((g) => [g.name, view(g)])) };
     const one = grants.find((g) => g.name === p.name);
     if (!one) throw noPermission(p);
-    return p.kind === "team" ? { role: one.role } : await view(one);
+    return p.kind === "team" ? { role: one.role } : view(one);
   };
   const who = (p: PermissionPath) => (p.kind === "team" ? { team: p.name } : { username: p.name });
   const put = async (standing: RepoStanding, p: PermissionPath, body: unknown, audit: AuditFn) => {
     const { role } = parseBody(RoleBody, body);
     const grantee = await resolveGrantee(ctx, namespaceOf(standing), p);
-    ctx.stores.permissions.set(standing.repoId!, grantee, role as GrantRole);
+    await ctx.stores.permissions.set(standing.repoId!, grantee, role as GrantRole);
     // Quay logs a PUT as a change whether or not a grant existed before.
     audit("change_repo_permission", { repo: { id: standing.repoId, name: standing.repo } }, { ...who(p), role });
     return read(standing, p);
   };
   const remove = async (standing: RepoStanding, p: PermissionPath, audit: AuditFn) => {
     const grantee = await resolveGrantee(ctx, namespaceOf(standing), p);
-    if (!ctx.stores.permissions.remove(standing.repoId!, grantee)) throw noPermission(p);
+    if (!(await ctx.stores.permissions.remove(standing.repoId!, grantee))) throw noPermission(p);
     audit("delete_repo_permission", { repo: { id: standing.repoId, name: standing.repo } }, who(p));
     return new Response(null, { status: 204 });
   };
@@ -82,7 +82,7 @@ export function permissionRoutes(api: V1App, ctx: V1Context) {
       async ({ repo, params }) => {
         // The direct grant and every grant through the user's teams (Quay lists roles only).
         const grantee = await principalByName(ctx, params.username);
-        const roles = grantee ? ctx.stores.permissions.transitive(repo.repoId!, grantee.member) : [];
+        const roles = grantee ? await ctx.stores.permissions.transitive(repo.repoId!, grantee.member) : [];
         if (!roles.length) throw ApiError.notFound();
         return { permissions: roles.map((role) => ({ role })) };
       },
@@ -113,8 +113,8 @@ function noPermission(p: PermissionPath) {
 
 async function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPath) {
   if (p.kind === "team") {
-    const ns = ctx.stores.orgs.namespace(namespace);
-    const team = ns?.kind === "org" ? ctx.stores.orgs.team(ns.id, p.name) : undefined;
+    const ns = await ctx.stores.orgs.namespace(namespace);
+    const team = ns?.kind === "org" ? await ctx.stores.teams.team(ns.id, p.name) : undefined;
     if (!team) throw ApiError.invalidRequest(`No team ${p.name} in organization ${namespace}`);
     return { teamId: team.id };
   }
@@ -126,7 +126,3 @@ async function resolveGrantee(ctx: V1Context, namespace: string, p: PermissionPa
   return found.member;
 }
 
-async function isOrgMember(ctx: V1Context, org: string, username: string): Promise<boolean> {
-  const user = await ctx.stores.users.byName(username);
-  return user !== undefined && ctx.stores.orgs.orgsOf({ userId: user.id }).some((o) => o.name === org);
-}

@@ -18,15 +18,15 @@ export function namespaceTarget(ns: { id: number; name: string }): PolicyTarget 
 }
 
 /** The signed-in user's own namespace (`/user/...` routes). */
-export function userTarget(ctx: V1Context, user: { username: string }): PolicyTarget {
-  const ns = ctx.stores.orgs.namespace(user.username);
+export async function userTarget(ctx: V1Context, user: { username: string }): Promise<PolicyTarget> {
+  const ns = await ctx.stores.orgs.namespace(user.username);
   if (!ns) throw ApiError.notFound();
   return namespaceTarget({ id: ns.id, name: user.username });
 }
 
 /** A repository the route's guard resolved (it exists: the guard answered 404 otherwise). */
-export function repoTarget(ctx: V1Context, repo: { repo: string; repoId?: number }): PolicyTarget {
-  const ns = ctx.stores.orgs.namespace(repo.repo.slice(0, repo.repo.indexOf("/")));
+export async function repoTarget(ctx: V1Context, repo: { repo: string; repoId?: number }): Promise<PolicyTarget> {
+  const ns = await ctx.stores.orgs.namespace(repo.repo.slice(0, repo.repo.indexOf("/")));
   if (!ns || repo.repoId === undefined) throw ApiError.notFound();
   return { scope: { namespaceId: ns.id, repositoryId: repo.repoId }, audit: { repo: { id: repo.repoId, name: repo.repo } }, repository: true };
 }

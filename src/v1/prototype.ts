@@ -42,7 +42,7 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
       name: who.name,
       is_robot: robot,
       kind: "user",
-      is_org_member: robot || ctx.stores.orgs.teamRolesOf(org.id, { userId: who.id }).length > 0,
+      is_org_member: robot || (await ctx.stores.teams.teamRolesOf(org.id, { userId: who.id })).length > 0,
       avatar: avatar(who.name, robot ? "robot" : "user", email),
     };
   };
@@ -66,8 +66,8 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
     return found?.member;
   };
 
-  const findTeam = (org: Org, name: string): PrototypeDelegate | undefined => {
-    const team = ctx.stores.orgs.team(org.id, name);
+  const findTeam = async (org: Org, name: string): Promise<PrototypeDelegate | undefined> => {
+    const team = await ctx.stores.teams.team(org.id, name);
     return team ? { teamId: team.id } : undefined;
   };
 
@@ -85,7 +85,7 @@ export function prototypeRoutes(api: V1App, ctx: V1Context) {
         const activatingName = b.activating_user?.name;
         const activating = activatingName ? await principal(ns, activatingName) : undefined;
         if (activatingName && !activating) throw ApiError.invalidRequest("Unknown activating user");
-        const delegate = b.delegate.kind === "team" ? findTeam(ns, b.delegate.name) : await principal(ns, b.delegate.name);
+        const delegate = b.delegate.kind === "team" ? await findTeam(ns, b.delegate.name) : await principal(ns, b.delegate.name);
         if (!delegate) throw ApiError.invalidRequest("Missing delegate user or team");
         const created = await ctx.stores.prototypes.create({ namespaceId: ns.id, activating, delegate, role: b.role });
         audit("create_prototype_permission", { namespace: ns.name }, prototypeLogKeys(created));

@@ -46,9 +46,9 @@ export function proxyCacheRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       R,
-      ({ caller, params }) => {
+      async ({ caller, params }) => {
         // Quay's OrganizationMemberPermission (or a superuser): members see the configuration.
-        const s = orgStanding(ctx, caller, params.orgname);
+        const s = await orgStanding(ctx, caller, params.orgname);
         if (!s.canReadAsMember && !s.isAdmin) throw ApiError.unauthorized(isSignedIn(caller));
         if (!s.ns) throw ApiError.notFound();
         return proxyCacheView(ctx.stores.proxyCaches.forOrg(s.ns.name));

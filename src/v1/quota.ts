@@ -38,22 +38,22 @@ type Ns = { id: number; name: string };
 type Kinds = "org" | "any";
 
 export function quotaRoutes(api: V1App, ctx: V1Context) {
-  const namespaceNamed = (name: string, kinds: Kinds): Ns => {
-    const ns = ctx.stores.orgs.namespace(name);
+  const namespaceNamed = async (name: string, kinds: Kinds): Promise<Ns> => {
+    const ns = await ctx.stores.orgs.namespace(name);
     return ns && (kinds === "any" || ns.kind === "org") ? { id: ns.id, name } : notFound();
   };
   /** Superuser powers: a session, or a token with the super:user scope. */
   const asSuperuser = (caller: Caller, rule: typeof mayReadAnyQuota) =>
     withinScopes(tokenScopes(caller), "super:user") && rule(ctx.roles.principalOf(caller.identity), ctx.config.superuserFullAccess);
   /** Reads: the org's members, global read-only superusers and superusers with full access; then 404 (Quay's order). */
-  const readable = (caller: Caller, name: string, kinds: Kinds = "any"): Ns => {
-    const s = orgStanding(ctx, caller, name);
+  const readable = async (caller: Caller, name: string, kinds: Kinds = "any"): Promise<Ns> => {
+    const s = await orgStanding(ctx, caller, name);
     if (s.canReadAsMember && s.ns) return s.ns;
     if (asSuperuser(caller, mayReadAnyQuota)) return namespaceNamed(name, kinds);
     throw ApiError.unauthorized(isSignedIn(caller));
   };
   /** Writes: superusers with full access only; then 404. */
-  const manageable = (caller: Caller, name: string, kinds: Kinds = "any"): Ns => {
+  const manageable = (caller: Caller, name: string, kinds: Kinds = "any"): Promise<Ns> => {
     if (!asSuperuser(caller, mayManageQuotas)) throw ApiError.unauthorized(isSignedIn(caller));
     return namespaceNamed(name, kinds);
   };
@@ -65,22 +65,22 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
   return (
     api
       .get(O, async ({ caller, params }) => {
-        const ns = readable(caller, params.orgname, "org");
+        const ns = await readable(caller, params.orgname, "org");
         const quota = await ctx.stores.quotas.ofNamespace(ns.id);
         return quota ? [quotaView(quota)] : [];
       }, { nickname: "listOrganizationQuota" })
       .post(O, async ({ caller, params, body, audit }) => {
-        const ns = manageable(caller, params.orgname, "org");
+        const ns = await manageable(caller, params.orgname, "org");
         const limitBytes = quotaSizeOf(body, "create", "Invalid limit format, use a number followed by a unit (e.g. 1GiB)")!;
         if ((await ctx.stores.quotas.create(ns.id, limitBytes)).kind === "exists") throw ApiError.invalidRequest(`Organization quota for '${ns.name}' already exists`);
         audit("org_create_quota", { namespace: ns.name }, { namespace: ns.name, ...bytes(limitBytes) });
         return jsonResponse("Created", 201);
       }, { nickname: "createOrganizationQuota", requireScope: "super:user", audit: "org_create_quota" })
-      .get(`${O}/:quota_id`, async ({ caller, params }) => quotaView(await quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id)), {
+      .get(`${O}/:quota_id`, async ({ caller, params }) => quotaView(await quotaOf(ctx, (await readable(caller, params.orgname)).id, params.quota_id)), {
         nickname: "getOrganizationQuota",
       })
       .put(`${O}/:quota_id`, async ({ caller, params, body, audit }) => {
-        const ns = manageable(caller, params.orgname);
+        const ns = await manageable(caller, params.orgname);
         const asked = quotaSizeOf(body, "update", "Invalid limit format, use a number followed by a unit (e.g. 1GiB)");
         const quota = await quotaOf(ctx, ns.id, params.quota_id);
         if (asked) {
@@ -92,18 +92,18 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
         return quotaView(await quotaOf(ctx, ns.id, params.quota_id));
       }, { nickname: "changeOrganizationQuota", requireScope: "super:user", audit: "org_change_quota" })
       .delete(`${O}/:quota_id`, async ({ caller, params, set, audit }) => {
-        const ns = manageable(caller, params.orgname);
+        const ns = await manageable(caller, params.orgname);
         const quota = await quotaOf(ctx, ns.id, params.quota_id);
         await ctx.stores.quotas.delete(quota);
         audit("org_delete_quota", { namespace: ns.name }, { namespace: ns.name, quota_id: quota.id, ...bytes(quota.limitBytes) });
         set.status = 204;
         return "";
       }, { nickname: "deleteOrganizationQuota", requireScope: "super:user", audit: "org_delete_quota" })
-      .get(`${O}/:quota_id/limit`, async ({ caller, params }) => (await quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id)).limits.map(limitView), {
+      .get(`${O}/:quota_id/limit`, async ({ caller, params }) => (await quotaOf(ctx, (await readable(caller, params.orgname)).id, params.quota_id)).limits.map(limitView), {
         nickname: "listOrganizationQuotaLimit",
       })
       .post(`${O}/:quota_id/limit`, async ({ caller, params, body, audit }) => {
-        const ns = manageable(caller, params.orgname);
+        const ns = await manageable(caller, params.orgname);
         const limit = newLimitOf(body);
         const quota = await quotaOf(ctx, ns.id, params.quota_id);
         if ((await ctx.stores.quotas.addLimit(quota.id, limit.type, limit.percent)).kind === "exists") throw ApiError.invalidRequest("Quota limit already exists");
@@ -112,11 +112,11 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
         return jsonResponse("Created", 201);
       }, { nickname: "createOrganizationQuotaLimit", requireScope: "super:user", audit: "org_create_quota_limit" })
       .get(`${O}/:quota_id/limit/:limit_id`, async ({ caller, params }) => {
-        const quota = await quotaOf(ctx, readable(caller, params.orgname).id, params.quota_id);
+        const quota = await quotaOf(ctx, (await readable(caller, params.orgname)).id, params.quota_id);
         return limitView(limitOf(quota, params.limit_id));
       }, { nickname: "getOrganizationQuotaLimit" })
       .put(`${O}/:quota_id/limit/:limit_id`, async ({ caller, params, body, audit }) => {
-        const ns = manageable(caller, params.orgname);
+        const ns = await manageable(caller, params.orgname);
         const change = limitChangeOf(body);
         const quota = await quotaOf(ctx, ns.id, params.quota_id);
         const before = limitOf(quota, params.limit_id);
@@ -134,7 +134,7 @@ export function quotaRoutes(api: V1App, ctx: V1Context) {
         return quotaView(await quotaOf(ctx, ns.id, params.quota_id));
       }, { nickname: "changeOrganizationQuotaLimit", requireScope: "super:user", audit: "org_change_quota_limit" })
       .delete(`${O}/:quota_id/limit/:limit_id`, async ({ caller, params, set, audit }) => {
-        const ns = manageable(caller, params.orgname);
+        const ns = await manageable(caller, params.orgname);
         const quota = await quotaOf(ctx, ns.id, params.quota_id);
         const limit = limitOf(quota, params.limit_id);
         await ctx.stores.quotas.deleteLimit(quota, limit);

@@ -70,10 +70,10 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
       const candidates =
         starredOnly && caller.identity.kind === "user"
           ? await ctx.stores.stars.starredBy(caller.identity.user.id, after, Number.MAX_SAFE_INTEGER)
-          : ctx.stores.repositories.list(after, undefined);
+          : await ctx.stores.repositories.list(after, undefined);
       for (const name of candidates) {
         if (namespace && !name.startsWith(`${namespace}/`)) continue;
-        const standing = ctx.roles.standing(caller.identity, name);
+        const standing = await ctx.roles.standing(caller.identity, name);
         // Without public=true only what the caller is granted counts (Quay), not others' public
         // repositories; a starred repository counts while the caller may still read it.
         const ok = mayReadRepo(includePublic || starredOnly ? standing.role : standing.grantedRole);
@@ -102,7 +102,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
       const namespace = b.namespace ?? (caller.identity.kind === "user" ? caller.identity.user.username : "");
       const full = `${namespace}/${b.repository}`;
       if (!isValidRepoName(full)) throw ApiError.invalidRequest("Invalid repository name");
-      const standing = ctx.roles.standing(caller.identity, full);
+      const standing = await ctx.roles.standing(caller.identity, full);
       // Permission before existence (as Quay): "already exists" must not reveal private repositories.
       if (!standing.canCreateInNamespace) throw ApiError.unauthorized(true);
       if (standing.exists) throw ApiError.invalidRequest("Repository already exists");

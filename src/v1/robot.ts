@@ -34,12 +34,12 @@ export function robotRoutes(api: V1App, ctx: V1Context) {
    * A list entry. With `permissions=true` (Quay's RobotWithPermissions) it also names the teams
    * the robot sits in and the repositories it holds a direct grant on (names within the namespace).
    */
-  const listEntry = (r: RobotDetails, namespaceId: number, opts: { token: boolean; permissions: boolean }) => ({
+  const listEntry = async (r: RobotDetails, namespaceId: number, opts: { token: boolean; permissions: boolean }) => ({
     ...view(r, opts.token, false),
     ...(opts.permissions
       ? {
-          teams: ctx.stores.orgs.teamsOf(namespaceId, { robotId: r.id }).map((name) => ({ name, avatar: avatar(name, "team") })),
-          repositories: ctx.stores.permissions.reposGrantedTo({ robotId: r.id }).map((g) => grantedRepoView(g).repository.name),
+          teams: (await ctx.stores.teams.teamsOf(namespaceId, { robotId: r.id })).map((name) => ({ name, avatar: avatar(name, "team") })),
+          repositories: (await ctx.stores.permissions.reposGrantedTo({ robotId: r.id })).map((g) => grantedRepoView(g).repository.name),
         }
       : {}),
   });
@@ -77,15 +77,15 @@ export function robotRoutes(api: V1App, ctx: V1Context) {
     return "";
   };
 
-  const userNs = (caller: Caller) => {
+  const userNs = async (caller: Caller) => {
     const user = requireUser(caller);
-    const ns = ctx.stores.orgs.namespace(user.username);
+    const ns = await ctx.stores.orgs.namespace(user.username);
     if (!ns) throw ApiError.notFound();
     return { owner: user.username, id: ns.id };
   };
 
-  const permissions = (robotId: number) => ({
-    permissions: ctx.stores.permissions.reposGrantedTo({ robotId }).map(grantedRepoView),
+  const permissions = async (robotId: number) => ({
+    permissions: (await ctx.stores.permissions.reposGrantedTo({ robotId })).map(grantedRepoView),
   });
 
   const tokenWanted = (query: Record<string, string | undefined>) => queryFlag(query, "token", true);
@@ -98,46 +98,46 @@ export function robotRoutes(api: V1App, ctx: V1Context) {
       .get(
         "/api/v1/user/robots",
         async ({ caller, query }) => {
-          const { id } = userNs(caller);
+          const { id } = await userNs(caller);
           const opts = { token: tokenWanted(query), permissions: queryFlag(query, "permissions") };
-          return { robots: (await ctx.stores.robots.listOf(id)).map((r) => listEntry(r, id, opts)) };
+          return { robots: await Promise.all((await ctx.stores.robots.listOf(id)).map((r) => listEntry(r, id, opts))) };
         },
         { nickname: "getUserRobots", ...self },
       )
-      .get("/api/v1/user/robots/:robot_shortname", async ({ caller, params }) => view(await find(userNs(caller).owner, params.robot_shortname), true, true), {
+      .get("/api/v1/user/robots/:robot_shortname", async ({ caller, params }) => view(await find((await userNs(caller)).owner, params.robot_shortname), true, true), {
         nickname: "getUserRobot",
         ...self,
       })
       .put(
         "/api/v1/user/robots/:robot_shortname",
-        ({ caller, params, body, set, audit }) => create(userNs(caller).owner, params.robot_shortname, body, set, audit),
+        async ({ caller, params, body, set, audit }) => create((await userNs(caller)).owner, params.robot_shortname, body, set, audit),
         { nickname: "createUserRobot", ...self, audit: "create_robot" },
       )
       .delete(
         "/api/v1/user/robots/:robot_shortname",
-        ({ caller, params, set, audit }) => remove(userNs(caller).owner, params.robot_shortname, set, audit),
+        async ({ caller, params, set, audit }) => remove((await userNs(caller)).owner, params.robot_shortname, set, audit),
         { nickname: "deleteUserRobot", ...self, audit: "delete_robot" },
       )
       .post(
         "/api/v1/user/robots/:robot_shortname/regenerate",
-        ({ caller, params, audit }) => regenerate(userNs(caller).owner, params.robot_shortname, audit),
+        async ({ caller, params, audit }) => regenerate((await userNs(caller)).owner, params.robot_shortname, audit),
         { nickname: "regenerateUserRobotToken", ...self, audit: "regenerate_robot_token" },
       )
       .get(
         "/api/v1/user/robots/:robot_shortname/permissions",
-        async ({ caller, params }) => permissions((await find(userNs(caller).owner, params.robot_shortname)).id),
+        async ({ caller, params }) => permissions((await find((await userNs(caller)).owner, params.robot_shortname)).id),
         { nickname: "getUserRobotPermissions", ...self },
       )
       // Organization robots: members list them (tokens only for admins); admins manage them.
       .get(
         "/api/v1/organization/:orgname/robots",
         async ({ caller, params, query }) => {
-          const s = orgStanding(ctx, caller, params.orgname);
+          const s = await orgStanding(ctx, caller, params.orgname);
           if (!s.canReadAsMember) throw ApiError.unauthorized(isSignedIn(caller));
           if (!s.ns) throw ApiError.notFound();
           // Tokens for admins; permissions for admins and read-only superusers (Quay's rule).
           const opts = { token: s.isAdmin && tokenWanted(query), permissions: s.canRead && queryFlag(query, "permissions") };
-          return { robots: (await ctx.stores.robots.listOf(s.ns.id)).map((r) => listEntry(r, s.ns!.id, opts)) };
+          return { robots: await Promise.all((await ctx.stores.robots.listOf(s.ns.id)).map((r) => listEntry(r, s.ns!.id, opts))) };
         },
         { nickname: "getOrgRobots", requireScope: "org:admin" },
       )

@@ -18,7 +18,8 @@ export function starRoutes(api: V1App, ctx: V1Context) {
       "/api/v1/user/starred",
       async ({ caller, user, query }) => {
         const after = nameCursor.read(query.next_page);
-        const names = (await ctx.stores.stars.starredBy(user.id, after, Number.MAX_SAFE_INTEGER)).filter((name) => mayReadRepo(ctx.roles.standing(caller.identity, name).role));
+        const starred = await ctx.stores.stars.starredBy(user.id, after, Number.MAX_SAFE_INTEGER);        const names: string[] = [];
+        for (const name of starred) if (mayReadRepo((await ctx.roles.standing(caller.identity, name)).role)) names.push(name);
         const page = names.slice(0, PAGE_SIZE);
         const rows = ctx.stores.repositories.details(page).sort((a, b) => a.fullName.localeCompare(b.fullName));
         return {
@@ -32,7 +33,7 @@ export function starRoutes(api: V1App, ctx: V1Context) {
       "/api/v1/user/starred",
       async ({ caller, user, body, set }) => {
         const b = parseBody(StarBody, body);
-        const standing = requireRepoRole(caller, ctx.roles, `${b.namespace}/${b.repository}`, "read");
+        const standing = await requireRepoRole(caller, ctx.roles, `${b.namespace}/${b.repository}`, "read");
         await ctx.stores.stars.star(user.id, standing.repoId!);
         set.status = 201;
         return { namespace: b.namespace, repository: b.repository };

@@ -73,12 +73,13 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
   };
 
   /** The organizations the user alone administers: deleting the user would orphan them. */
-  const solelyAdmined = (user: UserRow) =>
-    ctx.stores.orgs
-      .orgsOf({ userId: user.id })
-      .filter((o) => o.roles.includes("admin"))
-      .filter((o) => ctx.stores.orgs.adminUserCount(ctx.stores.orgs.namespace(o.name)!.id) <= 1)
-      .map((o) => o.name);
+  const solelyAdmined = async (user: UserRow) => {
+    const names: string[] = [];
+    for (const o of await ctx.stores.teams.orgsOf({ userId: user.id })) {
+      if (o.roles.includes("admin") && (await ctx.stores.teams.adminUserCount((await ctx.stores.orgs.namespace(o.name))!.id)) <= 1) names.push(o.name);
+    }
+    return names;
+  };
 
   const checkEmail = (email: string) => {
     if (!EMAIL.test(email)) throw refused(`Invalid email address: ${email}`);
@@ -161,7 +162,7 @@ export function superuserRoutes(api: V1App, ctx: V1Context) {
       "/api/v1/superuser/users/:username",
       async ({ params, set, audit }) => {
         const user = changeable(await find(params.username), "delete");
-        const orphans = solelyAdmined(user);
+        const orphans = await solelyAdmined(user);
         if (orphans.length) throw refused(`Cannot delete ${user.username} as you are the only admin for organizations: ${orphans.join(", ")}`);
         // Recorded first, while the namespace still resolves (Quay records it first too).
         audit("user_delete", { namespace: user.username }, { username: user.username });

@@ -24,8 +24,8 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
     ...(given ?? (await quotaFieldsOf(ctx.stores, o.name))),
   });
 
-  const find = (name: string) => {
-    const org = ctx.stores.orgs.org(name);
+  const find = async (name: string) => {
+    const org = await ctx.stores.orgs.org(name);
     if (!org) throw ApiError.notFound();
     return org;
   };
@@ -43,9 +43,9 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
     )
     .put(
       "/api/v1/superuser/organizations/:name",
-      ({ params, body }) => {
+      async ({ params, body }) => {
         const b = parseBody(UpdateOrg, body);
-        const org = find(params.name);
+        const org = await find(params.name);
         if (b.name !== undefined && b.name !== org.name) {
           throw new ApiError("NotImplemented", "Renaming an organization is not supported");
         }
@@ -60,7 +60,7 @@ export function superuserOrgRoutes(api: V1App, ctx: V1Context) {
       async ({ params, set }) => {
         // Repositories, robots, teams and their grants go with the namespace; cached robot
         // logins are re-checked against the store on use, so they end too.
-        await removeNamespace(ctx.stores, find(params.name).name);
+        await removeNamespace(ctx.stores, (await find(params.name)).name);
         set.status = 204;
         return "";
       },

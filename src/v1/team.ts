@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { V1App } from "./app";
 import { mayListTeamMembers } from "../perm/orgStanding";
-import type { Member } from "../store/meta/orgs";
+import type { Member } from "../store/meta/teams";
 import { parseBody } from "./body";
 import { isSignedIn, type Caller } from "./caller";
 import type { V1Context } from "./context";
@@ -19,8 +19,8 @@ const TeamBody = Type.Object({
 
 /** Teams of an organization and their members (users, and robots of the org). */
 export function teamRoutes(api: V1App, ctx: V1Context) {
-  const findTeam = (nsId: number, name: string) => {
-    const team = ctx.stores.orgs.teams(nsId).find((t) => t.name === name);
+  const findTeam = async (nsId: number, name: string) => {
+    const team = (await ctx.stores.teams.teams(nsId)).find((t) => t.name === name);
     if (!team) throw ApiError.notFound();
     return team;
   };
@@ -45,13 +45,13 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
   return api
     .put(
       "/api/v1/organization/:orgname/team/:teamname",
-      ({ org: { ns }, params, body, audit }) => {
+      async ({ org: { ns }, params, body, audit }) => {
         const b = parseBody(TeamBody, body);
         if (!isValidName(params.teamname)) throw ApiError.invalidRequest("Invalid team name", { field: "name" });
-        const existing = ctx.stores.orgs.team(ns.id, params.teamname);
+        const existing = await ctx.stores.teams.team(ns.id, params.teamname);
         if (params.teamname === "owners" && b.role !== "admin") throw ApiError.invalidRequest("The owners team must keep the admin role", { field: "role" });
-        ctx.stores.orgs.setTeam(ns.id, params.teamname, b.role, b.description);
-        const team = findTeam(ns.id, params.teamname);
+        await ctx.stores.teams.setTeam(ns.id, params.teamname, b.role, b.description);
+        const team = await findTeam(ns.id, params.teamname);
         const target = { namespace: ns.name };
         if (!existing) audit("org_create_team", target, { team: params.teamname });
         else if (existing.role !== b.role) audit("org_set_team_role", target, { team: params.teamname, role: b.role });
@@ -62,10 +62,10 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       "/api/v1/organization/:orgname/team/:teamname",
-      ({ org: { ns }, params, set, audit }) => {
-        const team = findTeam(ns.id, params.teamname);
+      async ({ org: { ns }, params, set, audit }) => {
+        const team = await findTeam(ns.id, params.teamname);
         if (team.name === "owners") throw ApiError.invalidRequest("The owners team cannot be deleted");
-        ctx.stores.orgs.deleteTeam(team.id);
+        await ctx.stores.teams.deleteTeam(team.id);
         audit("org_delete_team", { namespace: ns.name }, { team: params.teamname });
         set.status = 204;
         return "";
@@ -74,17 +74,17 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       "/api/v1/organization/:orgname/team/:teamname/members",
-      ({ caller, params }) => {
+      async ({ caller, params }) => {
         // Team members may list their own team; org admins (and read-only superusers) any team.
-        const s = orgStanding(ctx, caller, params.orgname);
-        const team = s.ns ? ctx.stores.orgs.team(s.ns.id, params.teamname) : undefined;
+        const s = await orgStanding(ctx, caller, params.orgname);
+        const team = s.ns ? await ctx.stores.teams.team(s.ns.id, params.teamname) : undefined;
         const inTeam =
-          team !== undefined && caller.identity.kind === "user" && ctx.stores.orgs.teamIdsOf({ userId: caller.identity.user.id }).includes(team.id);
+          team !== undefined && caller.identity.kind === "user" && (await ctx.stores.teams.teamIdsOf({ userId: caller.identity.user.id })).includes(team.id);
         if (!mayListTeamMembers(s, inTeam)) throw ApiError.unauthorized(isSignedIn(caller));
         if (!s.ns || !team) throw ApiError.notFound();
         return {
           name: params.teamname,
-          members: ctx.stores.orgs.teamMembers(team.id).map((m) => memberView(m.name, m.isRobot, m.email)),
+          members: (await ctx.stores.teams.teamMembers(team.id)).map((m) => memberView(m.name, m.isRobot, m.email)),
           can_edit: s.isAdmin,
         };
       },
@@ -92,18 +92,18 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
     )
     .get(
       "/api/v1/organization/:orgname/team/:teamname/permissions",
-      ({ org: { ns }, params }) => {
-        const team = findTeam(ns.id, params.teamname);
-        return { permissions: ctx.stores.permissions.reposGrantedTo({ teamId: team.id }).map(grantedRepoView) };
+      async ({ org: { ns }, params }) => {
+        const team = await findTeam(ns.id, params.teamname);
+        return { permissions: (await ctx.stores.permissions.reposGrantedTo({ teamId: team.id })).map(grantedRepoView) };
       },
       { nickname: "getOrganizationTeamPermissions", requireOrgAdmin: { allowForGlobalReadonlySuperuser: true } },
     )
     .put(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",
       async ({ org: { ns }, params, audit }) => {
-        const team = findTeam(ns.id, params.teamname);
+        const team = await findTeam(ns.id, params.teamname);
         const m = await resolveMember(ns.name, params.membername);
-        ctx.stores.orgs.addMember(team.id, m.member);
+        await ctx.stores.teams.addMember(team.id, m.member);
         audit("org_add_team_member", { namespace: ns.name }, { team: params.teamname, member: params.membername });
         return memberView(params.membername, m.isRobot, m.email);
       },
@@ -112,20 +112,11 @@ export function teamRoutes(api: V1App, ctx: V1Context) {
     .delete(
       "/api/v1/organization/:orgname/team/:teamname/members/:membername",
       async ({ org: { ns }, params, set, audit }) => {
-        const team = findTeam(ns.id, params.teamname);
+        const team = await findTeam(ns.id, params.teamname);
         const m = await resolveMember(ns.name, params.membername);
-        if (team.role === "admin" && "userId" in m.member && ctx.stores.orgs.teamRolesOf(ns.id, m.member).includes("admin")) {
-          // Keep at least one org admin: refuse when this removal would leave none.
-          const members = ctx.stores.orgs.teamMembers(team.id).filter((x) => !x.isRobot);
-          const otherAdmins = ctx.stores.orgs.adminUserCount(ns.id) - 1;
-          const stillAdmin = ctx.stores.orgs
-            .teams(ns.id)
-            .some((t) => t.role === "admin" && t.id !== team.id && ctx.stores.orgs.teamMembers(t.id).some((x) => x.name === params.membername));
-          if (!stillAdmin && otherAdmins < 1 && members.some((x) => x.name === params.membername)) {
-            throw ApiError.invalidRequest("Cannot remove the last organization admin");
-          }
-        }
-        ctx.stores.orgs.removeMember(team.id, m.member);
+        // Keeps at least one org admin: refused when this removal would leave none.
+        const removal = await ctx.stores.teams.removeMember(team.id, m.member);
+        if (removal.kind === "lastAdmin") throw ApiError.invalidRequest("Cannot remove the last organization admin");
         audit("org_remove_team_member", { namespace: ns.name }, { team: params.teamname, member: params.membername });
         set.status = 204;
         return "";

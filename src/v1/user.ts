@@ -82,7 +82,7 @@ export function userRoutes(api: V1App, ctx: V1Context) {
   /** `scopes`: the caller's OAuth token's, which cap what it is in each org (undefined for a session). */
   const me = async (user: UserRow, scopes?: readonly OAuthScope[]) => {
     const principal = ctx.roles.principalOf({ kind: "user", user, via: "password" });
-    const orgs = ctx.stores.orgs.orgsOf({ userId: user.id });
+    const orgs = await ctx.stores.teams.orgsOf({ userId: user.id });
     const profile = await ctx.stores.users.profile(user.id);
     return {
       anonymous: false,
@@ -197,9 +197,9 @@ export function userRoutes(api: V1App, ctx: V1Context) {
     .delete(
       "/api/v1/user/",
       async ({ user, clearSession, set, audit }) => {
-        for (const org of ctx.stores.orgs.orgsOf({ userId: user.id })) {
-          const ns = ctx.stores.orgs.namespace(org.name)!;
-          if (org.roles.includes("admin") && ctx.stores.orgs.adminUserCount(ns.id) <= 1) {
+        for (const org of await ctx.stores.teams.orgsOf({ userId: user.id })) {
+          const ns = (await ctx.stores.orgs.namespace(org.name))!;
+          if (org.roles.includes("admin") && (await ctx.stores.teams.adminUserCount(ns.id)) <= 1) {
             throw ApiError.invalidRequest(`Cannot delete the account: it is the only admin of organization ${org.name}`);
           }
         }

@@ -19,10 +19,10 @@ export async function listTags(ctx: V2Context, url: URL, name: string): Promise<
 }
 
 /** GET _catalog: only repositories the caller may see. */
-export async function listCatalog(ctx: V2Context, url: URL, canSee: (repo: string) => boolean): Promise<Response> {
+export async function listCatalog(ctx: V2Context, url: URL, canSee: (repo: string) => boolean | Promise<boolean>): Promise<Response> {
   const n = pageSize(url);
   const last = url.searchParams.get("last") ?? undefined;
-  const visible = ctx.stores.repositories.list(last, n === undefined ? undefined : n + 1, canSee);
+  const visible = await ctx.stores.repositories.list(last, n === undefined ? undefined : n + 1, canSee);
   const headers: Record<string, string> = {};
   if (n !== undefined && visible.length > n) {
     visible.length = n;

@@ -27,11 +27,13 @@ export async function repositoryForPush(ctx: V2Context, request: Request, name: 
   const subject = ctx.access.verifiedSubject(request);
   const identity = subject && (await identityOfTokenSubject(ctx.stores, subject));
   if (!identity) denied(fullName);
+  // Asked before the write: role resolution is asynchronous, the registry's transaction is not yet.
+  const mayCreate = (await auth.roles.standing(identity, fullName)).canCreateInNamespace;
   const made = await ctx.registry.createRepository({
     fullName,
     visibility: "private",
     creator: accountOf(identity),
-    mayCreate: () => auth.roles.standing(identity, fullName).canCreateInNamespace,
+    mayCreate: () => mayCreate,
     actor,
   });
   if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);

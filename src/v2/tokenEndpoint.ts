@@ -43,11 +43,11 @@ export async function issueToken(ctx: V2Context, request: Request): Promise<Resp
       if (identity.kind !== "anonymous") access.push({ type: "registry", name: "catalog", actions: ["*"] });
       continue;
     }
-    let standing = auth.roles.standing(identity, scope.name);
+    let standing = await auth.roles.standing(identity, scope.name);
     // A read-only registry creates nothing: the push that follows is refused as Quay refuses it.
     if (scope.actions.includes("push") && !standing.exists && standing.canCreate && !ctx.registry.readOnly) {
       await createRepository(ctx, identity, standing.repo, request);
-      standing = auth.roles.standing(identity, scope.name);
+      standing = await auth.roles.standing(identity, scope.name);
     }
     const actions = grantedActions(scope.actions, standing.role, standing.canCreate, standing.exists);
     access.push({ type: "repository", name: standing.repo, actions });
@@ -85,17 +85,18 @@ export async function authenticate(auth: TokenAuth, request: Request): Promise<I
  */
 async function createRepository(ctx: V2Context, identity: Identity, repo: string, request: Request): Promise<void> {
   const namespace = repo.slice(0, repo.indexOf("/"));
-  if (!ctx.stores.orgs.namespace(namespace) && identity.kind === "user") {
+  if (!(await ctx.stores.orgs.namespace(namespace)) && identity.kind === "user") {
     // Full-access superusers may push into a namespace that does not exist yet: it becomes an
     // organization they own.
-    ctx.stores.orgs.create(namespace, identity.user.id);
+    await ctx.stores.orgs.create(namespace, identity.user.id);
   }
-  const roles = ctx.auth!.roles;
+  // Asked before the write: role resolution is asynchronous, the registry's transaction is not yet.
+  const mayCreate = (await ctx.auth!.roles.standing(identity, repo)).canCreateInNamespace;
   const made = await ctx.registry.createRepository({
     fullName: repo,
     visibility: "private",
     creator: accountOf(identity),
-    mayCreate: () => roles.standing(identity, repo).canCreateInNamespace,
+    mayCreate: () => mayCreate,
     actor: identityActor(identity, request),
   });
   if (made.kind === "ok") ctx.log.info(`created repository ${repo} for ${identityName(identity)}`);

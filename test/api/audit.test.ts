@@ -70,7 +70,7 @@ describe("token mode", () => {
     for (const e of [push, byTag, byDigest]) expect(e!.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
 
     // The namespace filter (v1's organization/user logs) finds them too, and the performer filter.
-    const nsId = stores.orgs.namespace("alice")!.id;
+    const nsId = (await stores.orgs.namespace("alice"))!.id;
     const window = { startMs: 0, endMs: Date.now() + 1000 };
     expect((await stores.auditLog.page({ ...window, namespaceId: nsId, kinds: ["push_repo"] })).entries.map((e) => e.metadata.repo)).toContain(name);
     expect((await stores.auditLog.page({ ...window, performerName: "bob" })).entries.map((e) => e.metadata.repo)).not.toContain(name);
@@ -84,7 +84,7 @@ describe("token mode", () => {
     });
     const robotName = `alice+r${uniq()}`;
     const secret = await robotAdd(stores, robotName);
-    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName(robotName))!.id }, "read");
+    await stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName(robotName))!.id }, "read");
     await pull(new Client(server.url, await tokenFor([robotName, secret], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     const [pulled] = await entriesOf(stores, repo);
     expect(pulled).toMatchObject({

@@ -297,7 +297,7 @@ describe("GET /v2/auth", () => {
 
   test("actions the caller may not have are dropped, not refused", async () => {
     const repo = await pushedRepo(ALICE, `alice/drop-${uniq()}`);
-    stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "read");
+    await stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "read");
     const res = await authRequest(BOB, [`repository:${repo}:pull,push,delete,*`]);
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
@@ -315,7 +315,7 @@ describe("GET /v2/auth", () => {
     const row = stores.repositories.find(repo);
     expect(row).toBeDefined();
     expect(row!.visibility).toBe("private");
-    expect(stores.permissions.grantsOn(row!.id, { userId: users.alice!.id }, []).direct).toBe("admin");
+    expect((await stores.permissions.grantsOn(row!.id, { userId: users.alice!.id }, [])).direct).toBe("admin");
     await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
     // Only what was asked for: push alone creates too, and grants push alone.
     const pushOnly = `alice/new-${uniq()}`;
@@ -342,7 +342,7 @@ describe("GET /v2/auth", () => {
     const token = await tokenFor(ADMIN, `repository:${repo}:pull,push`);
     expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
     await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
-    expect(stores.orgs.namespace(repo.split("/")[0]!)?.kind).toBe("org");
+    expect((await stores.orgs.namespace(repo.split("/")[0]!))?.kind).toBe("org");
   });
 
   test("invalid scopes: 400 INVALID_REQUEST", async () => {
@@ -539,7 +539,7 @@ describe("_catalog", () => {
     const open = await pushedRepo(ADMIN, `admin/catpub-${uniq()}`);
     await setRepoVisibility(server, open, "public");
     const granted = await pushedRepo(ADMIN, `admin/catgrant-${uniq()}`);
-    stores.permissions.set(stores.repositories.find(granted)!.id, { userId: users.alice!.id }, "read");
+    await stores.permissions.set(stores.repositories.find(granted)!.id, { userId: users.alice!.id }, "read");
 
     const list = async (token?: string) => {
       const res = await client(token).fetch("/v2/_catalog");
@@ -599,7 +599,7 @@ describe("robots", () => {
     // A user-owned robot never creates repositories.
     expect(accessOf(await tokenFor(ROBOT, `repository:alice/robot-new-${uniq()}:push`))[0]!.actions).toEqual([]);
 
-    stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName("alice+ci"))!.id }, "write");
+    await stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName("alice+ci"))!.id }, "write");
     const token = await tokenFor(ROBOT, `repository:${repo}:pull,push`);
     const { payload } = decodeJwt(token);
     expect(payload.sub).toBe("alice+ci");
@@ -614,10 +614,10 @@ describe("robots", () => {
 
   test("an org robot in a creator team creates and pushes in the org", async () => {
     await orgAdd(stores, "acme", "alice");
-    const ns = stores.orgs.namespace("acme")!;
+    const ns = (await stores.orgs.namespace("acme"))!;
     const robotToken = await robotAdd(stores, "acme+builder");
-    const team = stores.orgs.setTeam(ns.id, "builders", "creator");
-    stores.orgs.addMember(team, { robotId: (await stores.robots.byName("acme+builder"))!.id });
+    const team = await stores.teams.setTeam(ns.id, "builders", "creator");
+    await stores.teams.addMember(team, { robotId: (await stores.robots.byName("acme+builder"))!.id });
     const repo = `acme/app-${uniq()}`;
     const token = await tokenFor(["acme+builder", robotToken], `repository:${repo}:pull,push`);
     expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);

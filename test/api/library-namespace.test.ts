@@ -28,9 +28,9 @@ async function anonymousClient(url: string): Promise<V1Client> {
 }
 
 /** The members of library's owners team, by name. */
-function libraryOwners(stores: Stores): string[] {
-  const org = stores.orgs.org("library")!;
-  return stores.orgs.teamMembers(stores.orgs.team(org.id, "owners")!.id).map((m) => m.name);
+async function libraryOwners(stores: Stores): Promise<string[]> {
+  const org = (await stores.orgs.org("library"))!;
+  return (await stores.teams.teamMembers((await stores.teams.team(org.id, "owners"))!.id)).map((m) => m.name);
 }
 
 /** Starts Berth (token auth) in this process on `dataDir`, keeping its log lines; `env` as BERTH_* variables. */
@@ -74,8 +74,8 @@ describe("the attack: claiming library to serve `docker pull alpine`", () => {
   });
 
   test("library is an organization the superusers own: the admin publishes alpine for everybody", async () => {
-    expect(stores.orgs.org("library")).toBeDefined();
-    expect(libraryOwners(stores)).toEqual(["admin"]);
+    expect(await stores.orgs.org("library")).toBeDefined();
+    expect(await libraryOwners(stores)).toEqual(["admin"]);
     resetLoginThrottles(server);
     const token = await registryToken(server.url, ["admin", ADMIN_PASSWORD], "repository:alpine:pull,push");
     const { res } = await new BearerRegistryClient(server.url, token).putManifest("alpine", "latest", { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [] });
@@ -95,7 +95,7 @@ test("user initialize refuses the name, and the first account, a configured supe
     expect(refused.status).toBe(400);
     const ok = await anon.post("/api/v1/user/initialize", { username: "admin", password: ADMIN_PASSWORD, email: "a@example.com" });
     expect(ok.status).toBe(200);
-    expect(libraryOwners(server.server.ctx.stores)).toEqual(["admin"]);
+    expect(await libraryOwners(server.server.ctx.stores)).toEqual(["admin"]);
   } finally {
     await server.stop();
   }
@@ -108,15 +108,15 @@ describe("the owners of library follow the superusers", () => {
     let { server, url } = await startOn(dataDir, settings);
     try {
       const stores = server.ctx.stores;
-      expect(libraryOwners(stores)).toEqual(["admin"]);
+      expect(await libraryOwners(stores)).toEqual(["admin"]);
       // `root` is on the config list: made later with the CLI, it owns library without a restart.
       await userAdd(stores, "root", { email: "root@example.com" }, server.ctx.config);
-      expect(libraryOwners(stores)).toEqual(["admin", "root"]);
+      expect(await libraryOwners(stores)).toEqual(["admin", "root"]);
       const password = "carol-Secret-1";
       await createUsers(stores, { carol: password });
       const admin = await signedIn(url, "admin", ADMIN_PASSWORD);
       await expectJson(await admin.put("/api/v1/superuser/users/carol", { superuser: true }), 200);
-      expect(libraryOwners(stores)).toEqual(["admin", "carol", "root"]);
+      expect(await libraryOwners(stores)).toEqual(["admin", "carol", "root"]);
       // Without superuser full access, ownership is what lets carol publish there.
       expect(await grantedActions(await registryAuth(url, ["carol", password], "repository:library/tool:pull,push"))).toEqual(["pull", "push"]);
     } finally {
@@ -124,7 +124,7 @@ describe("the owners of library follow the superusers", () => {
     }
     ({ server } = await startOn(dataDir, { ...settings, BERTH_SUPERUSERS: "admin" }));
     try {
-      expect(libraryOwners(server.ctx.stores)).toEqual(["admin", "carol"]);
+      expect(await libraryOwners(server.ctx.stores)).toEqual(["admin", "carol"]);
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -139,7 +139,7 @@ describe("the owners of library follow the superusers", () => {
       await expect(userAdd(stores, "library", {}, lists)).rejects.toThrow(/reserved/);
       await userAdd(stores, "owner", {}, lists);
       await expect(orgAdd(stores, "library", "owner")).rejects.toThrow(CliError);
-      expect(stores.orgs.namespace("library")).toBeUndefined();
+      expect(await stores.orgs.namespace("library")).toBeUndefined();
     } finally {
       await stores.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -196,13 +196,13 @@ describe("a data directory from before the reservation", () => {
     const dataDir = tempDir();
     const stores = openStores({ dataDir, uploadTtlMs: 60_000 });
     const { mallory } = await createUsers(stores, { mallory: MALLORY_PASSWORD });
-    const claim = stores.orgs.claimReserved("library");
-    stores.orgs.setOwners(claim.namespaceId, [mallory.id]);
+    const claim = await stores.orgs.claimReserved("library");
+    await stores.orgs.setOwners(claim.namespaceId, [mallory.id]);
     await registryFor(stores).registry.createRepository({ fullName: "library/alpine", visibility: "public", creator: { userId: mallory.id }, actor: SYSTEM_ACTOR });
     await stores.close();
     const { server, log } = await startOn(dataDir);
     try {
-      expect(libraryOwners(server.ctx.stores)).toEqual(["admin"]);
+      expect(await libraryOwners(server.ctx.stores)).toEqual(["admin"]);
       expect(log()).toContain("WARNING: library owners: removed mallory");
       expect(log()).toContain("mallory (admin on library/alpine)");
     } finally {

@@ -406,7 +406,7 @@ describe("pulls through the cache", () => {
       const repo = stores.repositories.find(`${org}/admin/e${i + 1}`);
       return repo !== undefined && stores.manifests.getByTag(repo.id, "v1") !== undefined;
     };
-    const usage = () => local.server.ctx.stores.quotaUsage.namespaceBytes(local.server.ctx.stores.orgs.namespace(org)!.id);
+    const usage = async () => local.server.ctx.stores.quotaUsage.namespaceBytes((await local.server.ctx.stores.orgs.namespace(org))!.id);
     await pull(0);
     await pull(1);
     expect(await usage()).toBeGreaterThan(2 * 1024 * 1024);

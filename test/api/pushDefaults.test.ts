@@ -20,8 +20,8 @@ let robotToken: string;
 beforeAll(async () => {
   ({ server, stores } = world);
   robotToken = world.robots["acme+ci"]!;
-  const ns = stores.orgs.namespace("acme")!.id;
-  const [carl, dana, devs] = [world.users.carl.id, world.users.dana.id, world.teamId("acme", "devs")];
+  const ns = (await stores.orgs.namespace("acme"))!.id;
+  const [carl, dana, devs] = [world.users.carl.id, world.users.dana.id, await world.teamId("acme", "devs")];
   const robot = (await stores.robots.byName("acme+ci"))!.id;
   await stores.prototypes.create({ namespaceId: ns, delegate: { teamId: devs }, role: "read" });
   await stores.prototypes.create({ namespaceId: ns, activating: { userId: carl }, delegate: { userId: dana }, role: "write" });
@@ -32,9 +32,8 @@ async function pushToken(user: string, secret: string, repo: string): Promise<Re
   return registryAuth(server.url, [user, secret], `repository:${repo}:push,pull`);
 }
 
-const grants = (repo: string) =>
-  stores.permissions
-    .grantsOfRepo(stores.repositories.find(repo)!.id)
+const grants = async (repo: string) =>
+  (await stores.permissions.grantsOfRepo(stores.repositories.find(repo)!.id))
     .map((g) => `${g.kind}:${g.name}:${g.role}`)
     .sort();
 
@@ -42,20 +41,20 @@ describe("repositories created by a push", () => {
   test("a user's push: admin for the user, prototypes for anybody and for that user", async () => {
     const res = await pushToken("carl", PASSWORDS.carl, "acme/by-carl");
     expect(res.status).toBe(200);
-    expect(grants("acme/by-carl")).toEqual(["team:devs:read", "user:carl:admin", "user:dana:write"]);
+    expect(await grants("acme/by-carl")).toEqual(["team:devs:read", "user:carl:admin", "user:dana:write"]);
   });
 
   test("a robot's push: the prototype naming the robot beats the one for anybody", async () => {
     const res = await pushToken("acme+ci", robotToken, "acme/by-robot");
     expect(res.status).toBe(200);
-    expect(grants("acme/by-robot")).toEqual(["robot:acme+ci:admin", "team:devs:admin"]);
+    expect(await grants("acme/by-robot")).toEqual(["robot:acme+ci:admin", "team:devs:admin"]);
   });
 
   test("a push into an existing repository changes no grants", async () => {
     await pushToken("carl", PASSWORDS.carl, "acme/again");
-    const before = grants("acme/again");
+    const before = await grants("acme/again");
     await pushToken("acme+ci", robotToken, "acme/again");
-    expect(grants("acme/again")).toEqual(before);
+    expect(await grants("acme/again")).toEqual(before);
   });
 
   test("a caller who may not create gets no repository", async () => {

@@ -37,7 +37,7 @@ async function orgWithQuota(bytes: number, limits: [string, number][], repos = [
   for (const [type, percent] of limits) expect((await su.post(`/api/v1/organization/${org}/quota/${quota.id}/limit`, { type, threshold_percent: percent })).status).toBe(201);
   const scopes = repos.map((r) => `repository:${org}/${r}:pull,push,delete`);
   const v2 = new BearerRegistryClient(server.url, await registryToken(server.url, ["admin", ADMIN_PASSWORD], ...scopes));
-  return { org, quotaId: quota.id as number, v2, nsId: () => stores.orgs.namespace(org)!.id };
+  return { org, quotaId: quota.id as number, v2, nsId: async () => (await stores.orgs.namespace(org))!.id };
 }
 
 const blobBytes = (image: Image) => image.config.size + image.layers.reduce((n, l) => n + l.size, 0);
@@ -56,7 +56,7 @@ describe("a push past the Reject limit", () => {
     expect((await v2.fetch(`/v2/${org}/app/manifests/${big.digest}`, { headers: { Accept: big.mediaType } })).status).toBe(404);
     const live = await v2.fetch(`/v2/${org}/app/manifests/v1`, { headers: { Accept: first.mediaType } });
     expect(live.headers.get("docker-content-digest")).toBe(first.digest);
-    expect(await usage(nsId())).toBe(blobBytes(first));
+    expect(await usage(await nsId())).toBe(blobBytes(first));
     // Pushed by digest, the same refusal.
     expect((await v2.putManifest(`${org}/app`, big.digest, big.bytes, big.mediaType)).res.status).toBe(403);
   });
@@ -71,7 +71,7 @@ describe("a push past the Reject limit", () => {
     await v2.pushImage(`${org}/app`, "v1", { layers: 1, layerSize: 90_000 });
     // A push never takes usage to the limit; a smaller quota can.
     const [quota] = await expectJson(await su.get(`/api/v1/organization/${org}/quota`), 200);
-    expect((await su.put(`/api/v1/organization/${org}/quota/${quota.id}`, { limit_bytes: await usage(nsId()) })).status).toBe(200);
+    expect((await su.put(`/api/v1/organization/${org}/quota/${quota.id}`, { limit_bytes: await usage(await nsId()) })).status).toBe(200);
     const start = await v2.fetch(`/v2/${org}/app/blobs/uploads/`, { method: "POST" });
     expect((await expectError(start, 403, "DENIED"))[0]!.message).toBe(QUOTA_MESSAGE);
     // Raising the quota lets pushes through again.
@@ -90,8 +90,8 @@ describe("usage counts what the database references, each blob once per namespac
     const config = await v2.pushBlob(`${org}/other`, configBytes, "application/vnd.oci.image.config.v1+json");
     const manifest = { schemaVersion: 2, mediaType: a.mediaType, config: { mediaType: config.mediaType, digest: config.digest, size: config.size }, layers: a.manifest.layers };
     const b = await v2.pushManifest(`${org}/other`, "v1", manifest);
-    expect(await usage(nsId())).toBe(blobBytes(a) + config.size);
-    expect(await usage(nsId())).toBe(await truth(nsId()));
+    expect(await usage(await nsId())).toBe(blobBytes(a) + config.size);
+    expect(await usage(await nsId())).toBe(await truth(await nsId()));
 
     // What the views show: the organization's total, each repository's own.
     const view = await expectJson(await su.get(`/api/v1/organization/${org}`), 200);
@@ -105,13 +105,13 @@ describe("usage counts what the database references, each blob once per namespac
 
     // Deleting a tag keeps its manifest (restorable): the bytes stay referenced.
     expect((await v2.fetch(`/v2/${org}/app/manifests/v1`, { method: "DELETE" })).status).toBe(202);
-    expect(await usage(nsId())).toBe(blobBytes(a) + config.size);
+    expect(await usage(await nsId())).toBe(blobBytes(a) + config.size);
     // Deleting the manifest gives back only its own config: the layers are still named by the other.
     expect((await v2.fetch(`/v2/${org}/app/manifests/${a.digest}`, { method: "DELETE" })).status).toBe(202);
-    expect(await usage(nsId())).toBe(blobBytes(a) - a.config.size + config.size);
+    expect(await usage(await nsId())).toBe(blobBytes(a) - a.config.size + config.size);
     expect((await v2.fetch(`/v2/${org}/other/manifests/${b.digest}`, { method: "DELETE" })).status).toBe(202);
-    expect(await usage(nsId())).toBe(0);
-    expect(await truth(nsId())).toBe(0);
+    expect(await usage(await nsId())).toBe(0);
+    expect(await truth(await nsId())).toBe(0);
     expect((await expectJson(await su.get(`/api/v1/organization/${org}`), 200)).quota_report.quota_bytes).toBe(0);
   });
 });
@@ -141,7 +141,7 @@ describe("quota_warning and quota_error notifications", () => {
     const onApp = await hookOn(`${org}/app`, "quota_warning");
     const onOther = await hookOn(`${org}/other`, "quota_warning");
     const onError = await hookOn(`${org}/app`, "quota_error");
-    const before = await stores.quotaUsage.namespaceBytes(stores.orgs.namespace(org)!.id);
+    const before = await stores.quotaUsage.namespaceBytes((await stores.orgs.namespace(org))!.id);
     await v2.pushImage(`${org}/app`, "v1", { layers: 1, layerSize: 60_000 });
     await until(() => receiver.of(onApp.path).length === 1 && receiver.of(onOther.path).length === 1);
     const [payload] = receiver.of(onApp.path);
@@ -187,7 +187,7 @@ describe("quota_warning and quota_error notifications", () => {
     await v2.pushImage(`${org}/app`, "small", { layers: 1, layerSize: 1_000 });
     await v2.pushImage(`${org}/app`, "mid2", { layers: 1, layerSize: 55_000 });
     await until(() => receiver.of(onWarning.path).length === 2);
-    expect(await usage(nsId())).toBe(await truth(nsId()));
+    expect(await usage(await nsId())).toBe(await truth(await nsId()));
   });
 
   test("a limit added while usage is past it fires at once (Quay's retroactive notification)", async () => {

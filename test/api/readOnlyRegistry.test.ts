@@ -101,7 +101,7 @@ describe("API v1 on a read-only registry", () => {
     await expectReadOnlyV1(await v1.post("/api/v1/user/apptoken", { title: "ci" }));
     await expectReadOnlyV1(await v1.post("/api/v1/repository", { namespace: "admin", repository: "fresh", visibility: "private", description: "" }));
     await expectReadOnlyV1(await v1.fetch(`/api/v1/repository/${REPO}`, { method: "DELETE" }));
-    expect(readOnly.server.ctx.stores.orgs.namespace("neworg")).toBeUndefined();
+    expect(await readOnly.server.ctx.stores.orgs.namespace("neworg")).toBeUndefined();
     expect(readOnly.server.ctx.stores.repositories.find("admin/fresh")).toBeUndefined();
     expect(readOnly.server.ctx.stores.repositories.find(REPO)).toBeDefined();
     // Signing out ends every session of the user (a write): refused, as in Quay.

@@ -45,7 +45,7 @@ describe("a token issued before its namespace was deleted", () => {
     expect((await alice.delete("/api/v1/organization/acme")).status).toBe(204);
 
     await expectPushRefused(token, "acme/app", 404, "NAME_UNKNOWN");
-    expect(stores.orgs.namespace("acme")).toBeUndefined();
+    expect(await stores.orgs.namespace("acme")).toBeUndefined();
     expect(stores.repositories.find("acme/app")).toBeUndefined();
     await expectJson(await alice.post("/api/v1/organization/", { name: "acme", email: "acme@example.com" }), 201);
   });
@@ -55,7 +55,7 @@ describe("a token issued before its namespace was deleted", () => {
     expect((await admin.delete("/api/v1/superuser/users/bob")).status).toBe(204);
 
     await expectPushRefused(token, "bob/app", 403, "DENIED");
-    expect(stores.orgs.namespace("bob")).toBeUndefined();
+    expect(await stores.orgs.namespace("bob")).toBeUndefined();
     const anon = new V1Client(server.url);
     await anon.fetchCsrf();
     await expectJson(await anon.post("/api/v1/user/", { username: "bob", password: "bob-Secret-2", email: "bob2@example.com" }), 200);
@@ -63,11 +63,11 @@ describe("a token issued before its namespace was deleted", () => {
 
   test("a superuser's push that made an organization does not make it again", async () => {
     const token = await pushToken(["admin", ADMIN_PASSWORD], "madebypush/app");
-    expect(stores.orgs.namespace("madebypush")?.kind).toBe("org");
+    expect((await stores.orgs.namespace("madebypush"))?.kind).toBe("org");
     expect((await admin.delete("/api/v1/organization/madebypush")).status).toBe(204);
 
     await expectPushRefused(token, "madebypush/app", 404, "NAME_UNKNOWN");
-    expect(stores.orgs.namespace("madebypush")).toBeUndefined();
+    expect(await stores.orgs.namespace("madebypush")).toBeUndefined();
   });
 });
 
@@ -86,7 +86,7 @@ describe("the right to create is asked when the write happens", () => {
     await client.pushBlob("corp/two", randomBytes(16));
     const two = stores.repositories.find("corp/two");
     expect(two).toBeDefined();
-    expect(stores.permissions.reposGrantedTo({ userId: (await stores.users.byName("carol"))!.id }).map((r) => [r.repository, r.role])).toContainEqual(["corp/two", "admin"]);
+    expect((await stores.permissions.reposGrantedTo({ userId: (await stores.users.byName("carol"))!.id })).map((r) => [r.repository, r.role])).toContainEqual(["corp/two", "admin"]);
 
     expect((await alice.delete("/api/v1/organization/corp/team/builders/members/carol")).status).toBe(204);
     await expectPushRefused(stale, "corp/one", 403, "DENIED");

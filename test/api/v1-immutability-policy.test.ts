@@ -128,7 +128,7 @@ describe("bad bodies: 400 naming the field", () => {
   });
 
   test("one repository holds at most 50 policies", async () => {
-    const { repo } = await newRepo(await freshOrg());
+    const { repo } = await newRepo((await freshOrg()));
     const path = `/api/v1/repository/${repo}/immutabilitypolicy/`;
     for (let i = 0; i < 50; i++) expect((await alice.post(path, { tagPattern: `^p${i}$` })).status).toBe(201);
     await expectProblem(await alice.post(path, { tagPattern: "^one-more$" }), 400, "invalid_request", "At most 50 policies of this kind for one repository");
@@ -177,7 +177,7 @@ describe("who may call what", () => {
 
 describe("tags the policy names are immutable when pushed", () => {
   test("via /v2: the pushed tag is immutable; pushing over it or deleting it answers 409, other tags stay mutable", async () => {
-    const ns = await freshOrg();
+    const ns = (await freshOrg());
     const { repo, v2 } = await newRepo(ns);
     await expectJson(await alice.post(`/api/v1/repository/${repo}/immutabilitypolicy/`, { tagPattern: "^v[0-9]+$" }), 201);
     const first = await v2.pushImage(repo, "v1", { layers: 1, layerSize: 20 });
@@ -196,7 +196,7 @@ describe("tags the policy names are immutable when pushed", () => {
   });
 
   test("via API v1's tag PUT: creating or moving a tag to a name the policy names makes it immutable", async () => {
-    const ns = await freshOrg();
+    const ns = (await freshOrg());
     const { repo, v2 } = await newRepo(ns);
     const image = await v2.pushImage(repo, "base", { layers: 1, layerSize: 23 });
     await expectJson(await alice.post(`/api/v1/organization/${ns}/immutabilitypolicy/`, { tagPattern: "^prod-.*" }), 201);
@@ -211,7 +211,7 @@ describe("tags the policy names are immutable when pushed", () => {
   });
 
   test("tagPatternMatches false: every tag but those the pattern names is immutable", async () => {
-    const ns = await freshOrg();
+    const ns = (await freshOrg());
     const { repo, v2 } = await newRepo(ns);
     await expectJson(await alice.post(`/api/v1/repository/${repo}/immutabilitypolicy/`, { tagPattern: "dev-.*", tagPatternMatches: false }), 201);
     await v2.pushImage(repo, "dev-7", { layers: 1, layerSize: 25 });
@@ -224,7 +224,7 @@ describe("tags the policy names are immutable when pushed", () => {
 
 describe("existing tags (Quay applies a policy retroactively)", () => {
   test("creating a policy marks the live tags it names and clears their expiry; deleting it unmarks nothing", async () => {
-    const ns = await freshOrg();
+    const ns = (await freshOrg());
     const { repo, v2 } = await newRepo(ns);
     for (const [tag, size] of [["1.0", 30], ["1.1", 31], ["edge", 32]] as const) await v2.pushImage(repo, tag, { layers: 1, layerSize: size });
     const soon = Math.floor(Date.now() / 1000) + 3600;
@@ -239,7 +239,7 @@ describe("existing tags (Quay applies a policy retroactively)", () => {
   });
 
   test("a namespace policy marks tags in every repository of the namespace, in batches; an update applies the new rule", async () => {
-    const ns = await freshOrg();
+    const ns = (await freshOrg());
     const a = await newRepo(ns);
     const b = await newRepo(ns);
     await a.v2.pushImage(a.repo, "keep", { layers: 1, layerSize: 40 });
@@ -254,7 +254,7 @@ describe("existing tags (Quay applies a policy retroactively)", () => {
     // The registry's batches: a batch size of one reaches every tag too.
     const c = await newRepo(ns);
     for (const [tag, size] of [["x1", 43], ["x2", 44], ["x3", 45]] as const) await c.v2.pushImage(c.repo, tag, { layers: 1, layerSize: size });
-    const nsId = stores.orgs.namespace(ns)!.id;
+    const nsId = (await stores.orgs.namespace(ns))!.id;
     const out = await server.server.ctx.registry.applyImmutabilityPolicy({ target: { namespaceId: nsId, repositoryId: null }, rule: { tagPattern: "x[13]", tagPatternMatches: true }, batchSize: 1 });
     expect(out).toEqual({ kind: "ok", marked: 2 });
     expect(await tagsOf(c.repo)).toEqual({ x1: true, x2: false, x3: true });

@@ -304,8 +304,8 @@ describe("story: org → creator team → member creates a repo; org robot pushe
     const robot = await expectJson(await owner.put(`/api/v1/organization/${org}/robots/deployer`, { description: "ci" }), 201);
     await expectJson(await owner.put(`/api/v1/organization/${org}/team/deployers`, { role: "member" }), 200);
     await expectJson(await owner.put(`/api/v1/organization/${org}/team/deployers/members/${org}+deployer`), 200);
-    const team = stores.orgs.team(stores.orgs.namespace(org)!.id, "deployers")!;
-    stores.permissions.set(stores.repositories.find(`${org}/app`)!.id, { teamId: team.id }, "write");
+    const team = (await stores.teams.team((await stores.orgs.namespace(org))!.id, "deployers"))!;
+    await stores.permissions.set(stores.repositories.find(`${org}/app`)!.id, { teamId: team.id }, "write");
 
     const repo = `${org}/app`;
     const tokenFor = (secret: string) => registryAuth(server.url, [`${org}+deployer`, secret], `repository:${repo}:pull,push`);

@@ -63,7 +63,7 @@ describe("repository permissions", () => {
     expect(put).toEqual({ role: "write" });
     const list = await expectJson(await alice.get(`${base}/team/`), 200);
     expect(list.permissions.devs).toMatchObject({ role: "write", name: "devs" });
-    expect(stores.permissions.grantsOfRepo(stores.repositories.find("acme/app")!.id).some((g) => g.kind === "team")).toBe(true);
+    expect((await stores.permissions.grantsOfRepo(stores.repositories.find("acme/app")!.id)).some((g) => g.kind === "team")).toBe(true);
     expect((await alice.delete(`${base}/team/devs`)).status).toBe(204);
     await expectProblem(await alice.put(`${base}/team/ghosts`, { role: "read" }), 400, "invalid_request", "No team ghosts in organization acme");
   });
@@ -78,9 +78,9 @@ describe("repository permissions", () => {
   });
 
   test("transitive: the direct grant and the grants through teams; 404 without any; admins only", async () => {
-    const acme = stores.orgs.namespace("acme")!;
-    const team = stores.orgs.setTeam(acme.id, "readers", "member");
-    stores.orgs.addMember(team, { userId: (await stores.users.byName("bob"))!.id });
+    const acme = (await stores.orgs.namespace("acme"))!;
+    const team = await stores.teams.setTeam(acme.id, "readers", "member");
+    await stores.teams.addMember(team, { userId: (await stores.users.byName("bob"))!.id });
     await expectProblem(await alice.get(`${base}/user/bob/transitive`), 404, "not_found");
     await expectJson(await alice.put(`${base}/team/readers`, { role: "read" }), 200);
     expect(await expectJson(await alice.get(`${base}/user/bob/transitive`), 200)).toEqual({ permissions: [{ role: "read" }] });

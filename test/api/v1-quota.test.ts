@@ -27,8 +27,8 @@ const uniq = () => crypto.randomUUID().slice(0, 8);
 async function newOrg(): Promise<string> {
   const org = `q-${uniq()}`;
   expect((await (await as("olivia")).post("/api/v1/organization/", { name: org })).status).toBe(201);
-  const ns = stores.orgs.namespace(org)!.id;
-  stores.orgs.addMember(stores.orgs.setTeam(ns, "devs", "member"), { userId: (await stores.users.byName("max"))!.id });
+  const ns = (await stores.orgs.namespace(org))!.id;
+  await stores.teams.addMember(await stores.teams.setTeam(ns, "devs", "member"), { userId: (await stores.users.byName("max"))!.id });
   return org;
 }
 
@@ -101,7 +101,7 @@ describe("an organization's quota and limits", () => {
       await expectProblem(await c.delete(`${base}/${id}`), 403, "insufficient_scope");
     }
     await expectProblem(await anon.post(base, { limit_bytes: 5 }), 401, "invalid_token");
-    expect(await stores.quotas.ofNamespace(stores.orgs.namespace(org)!.id)).toMatchObject({ limitBytes: GiB, limits: [] });
+    expect(await stores.quotas.ofNamespace((await stores.orgs.namespace(org))!.id)).toMatchObject({ limitBytes: GiB, limits: [] });
   });
 
   test("400 naming the field; 404 for unknown organizations, quotas and limits", async () => {
@@ -144,7 +144,7 @@ describe("an organization's quota and limits", () => {
     const id = await withQuota(org);
     await expectCsrfError(await su.post(`/api/v1/organization/${org}/quota/${id}/limit`, { type: "Reject", threshold_percent: 100 }, { csrf: false }));
     await expectCsrfError(await su.delete(`/api/v1/organization/${org}/quota/${id}`, { csrf: "forged" }));
-    expect((await stores.quotas.ofNamespace(stores.orgs.namespace(org)!.id))?.limits).toEqual([]);
+    expect((await stores.quotas.ofNamespace((await stores.orgs.namespace(org))!.id))?.limits).toEqual([]);
   });
 });
 
@@ -200,7 +200,7 @@ describe("the superuser panel's quotas", () => {
       expect(await expectJson(await su.get(path), 200)).toEqual([]);
     }
     await expectProblem(await su.get(`/api/v1/superuser/users/nobody-${uniq()}/quota`), 404, "not_found");
-    const ns = stores.orgs.namespace(org)!.id;
+    const ns = (await stores.orgs.namespace(org))!.id;
     await stores.auditWriter.flush();
     const entries = (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, namespaceId: ns, kinds: ["org_create_quota", "org_change_quota", "org_delete_quota"] })).entries;
     expect(entries).toEqual([]);

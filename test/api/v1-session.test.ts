@@ -248,9 +248,9 @@ describe("GET /api/v1/user/", () => {
 
   test("a user's view lists organizations and has no super_user key", async () => {
     await orgAdd(stores, "acme", "bob");
-    const ns = stores.orgs.namespace("acme")!;
-    const team = stores.orgs.setTeam(ns.id, "readers", "member");
-    stores.orgs.addMember(team, { userId: users.alice!.id });
+    const ns = (await stores.orgs.namespace("acme"))!;
+    const team = await stores.teams.setTeam(ns.id, "readers", "member");
+    await stores.teams.addMember(team, { userId: users.alice!.id });
 
     const bob = await expectJson(await (await signedIn(server.url, "bob", PASSWORDS.bob)).get("/api/v1/user/"), 200);
     expect(bob.username).toBe("bob");

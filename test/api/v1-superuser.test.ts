@@ -110,7 +110,7 @@ describe("/api/v1/superuser/users/", () => {
   test("create refuses taken names and emails, bad names and emails, bad bodies", async () => {
     const su = await admin();
     expect(await expectJson(await su.post("/api/v1/superuser/users/", { username: "carl" }), 400)).toEqual({ message: "Username has already been taken: carl" });
-    stores.orgs.create(`org${uniq()}`, (await stores.users.byName("carl"))!.id);
+    await stores.orgs.create(`org${uniq()}`, (await stores.users.byName("carl"))!.id);
     const taken = `t${uniq()}`;
     expect(await expectJson(await su.post("/api/v1/superuser/users/", { username: taken, email: "carl@example.com" }), 400)).toEqual({
       message: "Email has already been used: carl@example.com",
@@ -129,7 +129,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     expect(await expectJson(await su.get("/api/v1/superuser/users/carl"), 200)).toMatchObject({ name: "carl", kind: "user", enabled: true });
     await expectProblem(await su.get("/api/v1/superuser/users/nobody-here"), 404, "not_found");
     const org = `org${uniq()}`;
-    stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
+    await stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
     await expectProblem(await su.get(`/api/v1/superuser/users/${org}`), 404, "not_found");
     await robotAdd(stores, `carl+bot${uniq()}`);
     await expectProblem(await su.get("/api/v1/superuser/users/carl+bot"), 404, "not_found");
@@ -223,7 +223,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     expect(await v2Auth(u.name, u.password)).toBe(401);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(401);
     expect(stores.repositories.find(`${u.name}/app`)).toBeUndefined();
-    expect(stores.orgs.namespace(u.name)).toBeUndefined();
+    expect(await stores.orgs.namespace(u.name)).toBeUndefined();
     await expectProblem(await su.get(`/api/v1/superuser/users/${u.name}`), 404, "not_found");
     expect((await su.post("/api/v1/superuser/users/", { username: u.name })).status).toBe(200);
   });
@@ -232,7 +232,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     const su = await admin();
     const u = await newUser(su);
     const org = `org${uniq()}`;
-    stores.orgs.create(org, (await stores.users.byName(u.name))!.id);
+    await stores.orgs.create(org, (await stores.users.byName(u.name))!.id);
     expect(await expectJson(await su.delete(`/api/v1/superuser/users/${u.name}`), 400)).toEqual({
       message: `Cannot delete ${u.name} as you are the only admin for organizations: ${org}`,
     });
@@ -244,7 +244,7 @@ describe("/api/v1/superuser/organizations/", () => {
   test("lists organizations, pages, deletes one with its repositories and robots", async () => {
     const su = await admin();
     const org = `org${uniq()}`;
-    stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
+    await stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
     stores.repositories.ensure(`${org}/app`);
     const robotToken = await robotAdd(stores, `${org}+deploy`);
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(200);
@@ -267,7 +267,7 @@ describe("/api/v1/superuser/organizations/", () => {
     await expectProblem(await su.get("/api/v1/superuser/organizations/?limit=500"), 400, "invalid_request");
 
     expect((await su.delete(`/api/v1/superuser/organizations/${org}`)).status).toBe(204);
-    expect(stores.orgs.namespace(org)).toBeUndefined();
+    expect(await stores.orgs.namespace(org)).toBeUndefined();
     expect(stores.repositories.find(`${org}/app`)).toBeUndefined();
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(401);
     await expectProblem(await su.delete(`/api/v1/superuser/organizations/${org}`), 404, "not_found");
@@ -279,13 +279,13 @@ describe("/api/v1/superuser/organizations/", () => {
   test("PUT answers the organization unchanged; a rename is refused with 501", async () => {
     const su = await admin();
     const org = `org${uniq()}`;
-    stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
+    await stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
     expect(await expectJson(await su.put(`/api/v1/superuser/organizations/${org}`, {}), 200)).toMatchObject({ name: org });
     expect(await expectJson(await su.put(`/api/v1/superuser/organizations/${org}`, { name: org }), 200)).toMatchObject({ name: org });
     expect(await expectJson(await su.put(`/api/v1/superuser/organizations/${org}`, { name: `${org}-b` }), 501)).toEqual({
       message: "Renaming an organization is not supported",
     });
-    expect(stores.orgs.namespace(org)).toBeDefined();
+    expect(await stores.orgs.namespace(org)).toBeDefined();
     expect((await expectProblem(await su.put(`/api/v1/superuser/organizations/${org}`, { name: 5 }), 400, "invalid_request")).field).toBe("name");
     await expectProblem(await su.put("/api/v1/superuser/organizations/nobody-here", {}), 404, "not_found");
   });
@@ -362,12 +362,12 @@ describe("who may call the superuser API", () => {
   });
 
   test("a read-only superuser reads everything and writes nothing", async () => {
-    stores.orgs.create("some-org", (await stores.users.byName("carl"))!.id);
+    await stores.orgs.create("some-org", (await stores.users.byName("carl"))!.id);
     const auditor = await as("auditor");
     for (const path of reads) expect((await auditor.get(path)).status).toBe(200);
     for (const [method, path, json] of writes) await expectProblem(await auditor.fetch(path, { method, json }), 403, "insufficient_scope");
     expect(await stores.users.byName("never-made")).toBeUndefined();
-    expect(stores.orgs.namespace("some-org")).toBeDefined();
+    expect(await stores.orgs.namespace("some-org")).toBeDefined();
   });
 
   test("every method needs a fresh login; verifying the password renews it", async () => {

@@ -67,9 +67,9 @@ beforeAll(async () => {
   // Teams have no CLI yet: put the robot in a creator team of acme directly.
   const stores = openStores({ dataDir: srv.dataDir, uploadTtlMs: 3600_000 });
   try {
-    const ns = stores.orgs.namespace("acme")!;
-    const team = stores.orgs.setTeam(ns.id, "builders", "creator");
-    stores.orgs.addMember(team, { robotId: (await stores.robots.byName("acme+ci"))!.id });
+    const ns = (await stores.orgs.namespace("acme"))!;
+    const team = await stores.teams.setTeam(ns.id, "builders", "creator");
+    await stores.teams.addMember(team, { robotId: (await stores.robots.byName("acme+ci"))!.id });
   } finally {
     await stores.close();
   }

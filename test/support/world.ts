@@ -15,7 +15,7 @@ import { orgAdd, robotAdd } from "../../src/cli/accounts";
 import { tokenCreate } from "../../src/cli/tokens";
 import type { Config } from "../../src/config";
 import type { Stores } from "../../src/store";
-import type { TeamRole } from "../../src/store/meta/orgs";
+import type { TeamRole } from "../../src/store/meta/teams";
 import type { UserRow } from "../../src/store/meta/users";
 import { RegistryClient } from "./registryClient";
 import { resetLoginThrottles, startTestServer, tempDir, type TestServer, type TestServerOptions } from "./server";
@@ -83,7 +83,7 @@ export interface World<U extends string> {
   /** A new API v1 session. */
   signIn(name: U | "admin"): Promise<V1Client>;
   /** A team's id. */
-  teamId(org: string, team: string): number;
+  teamId(org: string, team: string): Promise<number>;
 }
 
 /** One server per test file with the spec's accounts: started before its tests, stopped after. */
@@ -116,9 +116,9 @@ export function worldForFile<U extends string = never>(spec: WorldSpec<U> = {}):
       return client;
     },
     signIn: (name) => signedIn(ready().server.url, name, ready().passwords[name]),
-    teamId(org, team) {
+    async teamId(org, team) {
       const stores = ready().server.server.ctx.stores;
-      const id = stores.orgs.team(stores.orgs.namespace(org)!.id, team)?.id;
+      const id = (await stores.teams.team((await stores.orgs.namespace(org))!.id, team))?.id;
       if (id === undefined) throw new Error(`no team ${org}/${team}`);
       return id;
     },
@@ -158,12 +158,12 @@ async function build<U extends string>(spec: WorldSpec<U>): Promise<Built<U>> {
   const robots: Record<string, string> = {};
   for (const robot of spec.robots ?? []) robots[robot] = await robotAdd(stores, robot);
   for (const [org, { teams }] of orgs) {
-    const ns = stores.orgs.namespace(org)!.id;
+    const ns = (await stores.orgs.namespace(org))!.id;
     for (const [team, { role, members }] of Object.entries(teams ?? {})) {
-      const teamId = stores.orgs.setTeam(ns, team, role);
+      const teamId = await stores.teams.setTeam(ns, team, role);
       for (const member of members ?? []) {
         const id = member.includes("+") ? { robotId: (await stores.robots.byName(member))!.id } : { userId: (await stores.users.byName(member))!.id };
-        stores.orgs.addMember(teamId, id);
+        await stores.teams.addMember(teamId, id);
       }
     }
   }

@@ -29,8 +29,8 @@ export interface ExportPlan {
 type Selection = { repo: RepoRow; tag?: string; digest?: string };
 
 /** `--repository` values as repositories, tags and digests; no value: every repository. */
-export function selections(stores: Stores, values: string[]): Selection[] {
-  if (values.length === 0) return stores.repositories.list(undefined, undefined).map((name) => ({ repo: stores.repositories.find(name)! }));
+export async function selections(stores: Stores, values: string[]): Promise<Selection[]> {
+  if (values.length === 0) return (await stores.repositories.list(undefined, undefined)).map((name) => ({ repo: stores.repositories.find(name)! }));
   return values.map((value) => {
     const split = splitReference(value);
     if (!split.ok) throw new CliError(`--repository ${split.message}`, 2);

@@ -15,8 +15,9 @@ export function inScope(table: { namespaceId: SQLiteColumn; repositoryId: SQLite
 
 /**
  * The namespace's row, locked (a body's first step in a write transaction): no row stands for
- * "the scope's policies", so two writes to one namespace's policies at once on PostgreSQL take
- * turns and their count and duplicate guards hold. SQLite's single writer needs nothing.
+ * "the scope's policies" (nor for "the org's admins", teams.ts), so two writes to one namespace's
+ * policies at once on PostgreSQL take turns and their count and duplicate guards hold. SQLite's
+ * single writer needs nothing.
  */
 export function* lockNamespace({ db, t }: Scope, namespaceId: number): Program<void> {
   yield* oneLocked(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.id, namespaceId)));

@@ -29,7 +29,7 @@ export interface RepoSearch {
   /** Only public repositories (anonymous callers: no per-row filter needed). */
   publicOnly: boolean;
   /** Drops rows the caller may not see; skipped rows do not count towards `skip` or `limit`. */
-  filter?: (fullName: string) => boolean;
+  filter?: (fullName: string) => boolean | Promise<boolean>;
   skip: number;
   limit: number;
 }
@@ -151,7 +151,7 @@ export class RepositoryStore {
    * Repositories whose full name or description contains `term` (taken literally, ASCII
    * case-insensitive), in name order, after dropping what `filter` refuses.
    */
-  search(term: string, opts: RepoSearch): RepoMatch[] {
+  async search(term: string, opts: RepoSearch): Promise<RepoMatch[]> {
     const out: RepoMatch[] = [];
     let skip = opts.skip;
     let cursor = "";
@@ -166,7 +166,7 @@ export class RepositoryStore {
         .limit(batch)
         .all();
       for (const r of rows) {
-        if (opts.filter && !opts.filter(r.fullName)) continue;
+        if (opts.filter && !(await opts.filter(r.fullName))) continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -180,7 +180,7 @@ export class RepositoryStore {
   }
 
   /** Full names in lexical order after `last`, at most `limit` (all when limit is undefined). */
-  list(last: string | undefined, limit: number | undefined, filter?: (name: string) => boolean): string[] {
+  async list(last: string | undefined, limit: number | undefined, filter?: (name: string) => boolean | Promise<boolean>): Promise<string[]> {
     const out: string[] = [];
     let cursor = last ?? "";
     // Page through in batches so a filter (permissions) can drop rows without short pages.
@@ -194,7 +194,7 @@ export class RepositoryStore {
         .limit(batch)
         .all();
       for (const r of rows) {
-        if (!filter || filter(r.fullName)) out.push(r.fullName);
+        if (!filter || (await filter(r.fullName))) out.push(r.fullName);
         if (limit !== undefined && out.length >= limit) return out;
       }
       if (rows.length < batch) return out;

@@ -81,7 +81,7 @@ describe("OAuthTokenService", () => {
   });
 
   test("a token issued through an application names its client id", async () => {
-    const ns = stores.orgs.create("acme", alice);
+    const ns = await stores.orgs.create("acme", alice);
     if (ns.kind !== "ok") throw new Error("acme");
     const app = await oauth.applications.create({ namespaceId: ns.namespaceId, name: "ci" });
     const token = await mint("repo:read", { applicationId: app.id });

@@ -17,14 +17,14 @@ async function world(stores: Stores, superuserFullAccess = true) {
     return { kind: "user", user: made.user, via: "password" };
   };
   const [alice, bob, carol, dave, root, auditor] = await Promise.all(["alice", "bob", "carol", "dave", "root", "auditor"].map(user));
-  const acme = stores.orgs.create("acme", (alice as { user: { id: number } }).user.id);
+  const acme = await stores.orgs.create("acme", (alice as { user: { id: number } }).user.id);
   if (acme.kind !== "ok") throw new Error(acme.kind);
-  const team = (name: string, role: "member" | "creator", who: Identity) => {
+  const team = async (name: string, role: "member" | "creator", who: Identity) => {
     if (who.kind !== "user") throw new Error("users only");
-    stores.orgs.addMember(stores.orgs.setTeam(acme.namespaceId, name, role), { userId: who.user.id });
+    await stores.teams.addMember(await stores.teams.setTeam(acme.namespaceId, name, role), { userId: who.user.id });
   };
-  team("readers", "member", bob);
-  team("builders", "creator", carol);
+  await team("readers", "member", bob);
+  await team("builders", "creator", carol);
   const robot = (await stores.robots.create("acme", "ci", "x".repeat(64)))!;
   const resolver = new RepoRoleResolver(stores, { superusers: ["root"], readonlySuperusers: ["auditor"], superuserFullAccess });
   return { resolver, acmeId: acme.namespaceId, who: { alice, bob, carol, dave, root, auditor, robot: { kind: "robot", robot } as Identity } };
@@ -48,24 +48,24 @@ describe("RepoRoleResolver.orgStanding", () => {
     ["superuser with an org:admin token", "root", ["org:admin"], { roles: [], isAdmin: false, isMember: false, canRead: false }],
   ])("%s", async (_, who, scopes, want) => {
     const { resolver, acmeId, who: ids } = await world(current.get());
-    const s = resolver.orgStanding(ids[who], "acme", scopes);
+    const s = await resolver.orgStanding(ids[who], "acme", scopes);
     expect(s.ns).toEqual({ id: acmeId, name: "acme" });
     expect({ roles: s.roles, isAdmin: s.isAdmin, isMember: s.isMember, canRead: s.canRead }).toEqual(want);
   });
 
   test("superuser powers over orgs follow superuserFullAccess", async () => {
     const { resolver, who } = await world(current.get(), false);
-    expect(resolver.orgStanding(who.root, "acme", undefined).isAdmin).toBe(false);
+    expect((await resolver.orgStanding(who.root, "acme", undefined)).isAdmin).toBe(false);
   });
 
   test("a user namespace or an unknown name is no organization: no ns, no rights", async () => {
     const { resolver, who } = await world(current.get());
     for (const name of ["alice", "nobody"]) {
-      const s = resolver.orgStanding(who.alice, name, undefined);
+      const s = await resolver.orgStanding(who.alice, name, undefined);
       expect(s.ns).toBeUndefined();
       expect([s.isAdmin, s.isMember, s.canRead, s.canReadAsMember]).toEqual([false, false, false, false]);
     }
     // Even a superuser: nothing to administer.
-    expect(resolver.orgStanding(who.root, "nobody", undefined).isAdmin).toBe(false);
+    expect((await resolver.orgStanding(who.root, "nobody", undefined)).isAdmin).toBe(false);
   });
 });

@@ -26,29 +26,29 @@ const user = async (name: string) => {
 describe("namespaces", () => {
   test("deleteNamespace removes repositories and robots and the cached repository rows", async () => {
     const owner = await user("olga");
-    const out = stores.orgs.create("corp", owner.id);
+    const out = await stores.orgs.create("corp", owner.id);
     if (out.kind !== "ok") throw new Error(out.kind);
     stores.repositories.ensure("corp/app");
     await stores.robots.create("corp", "ci", "token");
     expect(stores.repositories.find("corp/app")).toBeDefined(); // now cached
-    expect(stores.orgs.list().map((o) => o.name)).toEqual(["corp"]);
+    expect((await stores.orgs.list()).map((o) => o.name)).toEqual(["corp"]);
     stores.repositories.deleteNamespace(out.namespaceId);
     expect(stores.repositories.find("corp/app")).toBeUndefined();
     expect(await stores.robots.byName("corp+ci")).toBeUndefined();
-    expect(stores.orgs.org("corp")).toBeUndefined();
-    expect(stores.orgs.list()).toEqual([]);
+    expect(await stores.orgs.org("corp")).toBeUndefined();
+    expect(await stores.orgs.list()).toEqual([]);
     expect(await stores.users.byName("olga")).toBeDefined();
   });
 
   test("teams and robots by prefix, within one namespace", async () => {
     const owner = await user("pat");
-    const out = stores.orgs.create("acme", owner.id);
+    const out = await stores.orgs.create("acme", owner.id);
     if (out.kind !== "ok") throw new Error(out.kind);
-    stores.orgs.setTeam(out.namespaceId, "devs", "member");
+    await stores.teams.setTeam(out.namespaceId, "devs", "member");
     await stores.robots.create("acme", "deployer", "t1");
     await stores.robots.create("pat", "deployer", "t2");
-    expect(stores.orgs.matchingTeams(out.namespaceId, "d", 10)).toEqual([{ name: "devs" }]);
-    expect(stores.orgs.matchingTeams(out.namespaceId, "o", 10)).toEqual([{ name: "owners" }]);
+    expect(await stores.teams.matchingTeams(out.namespaceId, "d", 10)).toEqual([{ name: "devs" }]);
+    expect(await stores.teams.matchingTeams(out.namespaceId, "o", 10)).toEqual([{ name: "owners" }]);
     expect(await stores.robots.matching(out.namespaceId, "dep", 10)).toEqual([{ fullName: "acme+deployer" }]);
   });
 });

@@ -117,7 +117,7 @@ describe("robot tokens at rest", () => {
   test("a plaintext row from before encryption is sealed when the stores open; reads give the token back", async () => {
     const data = dir();
     let stores = openStores({ dataDir: data, uploadTtlMs: 60_000 });
-    stores.orgs.claimReserved("acme");
+    await stores.orgs.claimReserved("acme");
     await stores.robots.create("acme", "new", "NEWTOKEN");
     stores.db.$client.run("INSERT INTO robots (namespace_id, short_name, full_name, token) SELECT id, 'old', 'acme+old', 'OLDTOKEN' FROM namespaces WHERE name = 'acme'");
     await stores.close();
@@ -129,7 +129,7 @@ describe("robot tokens at rest", () => {
         expect(row.token_digest).toMatch(/^[0-9a-f]{64}$/);
       }
       expect((await stores.robots.details("acme+old"))!.token).toBe("OLDTOKEN");
-      expect((await stores.robots.listOf(stores.orgs.namespace("acme")!.id)).map((r) => r.token)).toEqual(["NEWTOKEN", "OLDTOKEN"]);
+      expect((await stores.robots.listOf((await stores.orgs.namespace("acme"))!.id)).map((r) => r.token)).toEqual(["NEWTOKEN", "OLDTOKEN"]);
       expect((await stores.robots.byName("acme+old"))!.tokenDigest).toBe(stores.robots.tokenDigest("OLDTOKEN"));
       expect((await stores.robots.byName("acme+old"))!.tokenDigest).not.toBe(stores.robots.tokenDigest("NEWTOKEN"));
     } finally {
