@@ -15,7 +15,7 @@ export interface RoleStores {
   orgs: OrgStore;
   permissions: PermissionStore;
   /** Absent in unit tests that build a resolver without caches. */
-  proxyCaches?: Pick<ProxyCacheStore, "forOrg">;
+  proxyCaches?: Pick<ProxyCacheStore, "isCacheNow">;
 }
 
 export interface SuperuserPolicy {
@@ -88,7 +88,7 @@ export class RepoRoleResolver {
     const cacheMember =
       ns?.kind === "org" &&
       (namespaceTeamRoles.length > 0 || (principal.kind === "robot" && principal.owner === namespace)) &&
-      this.stores.proxyCaches?.forOrg(namespace) !== undefined;
+      this.stores.proxyCaches?.isCacheNow(namespace) === true;
     const role: RepoRole = cacheMember && resolved === "none" ? "read" : resolved;
     const grantedRole =
       row?.visibility === "public" ? resolveRepoRole(principal, { namespace, exists: true, visibility: "private" }, grants, opts) : role;
