@@ -99,12 +99,12 @@ export class PullThrough {
 
   /**
    * Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache
-   * org; undefined, at once, when it is not (the caller's pull stays synchronous and the cache's
-   * configuration is read once).
+   * org; undefined, at once, when it is surely not (the memory of cache orgs says so: the caller's
+   * pull stays synchronous). A promise otherwise, which also settles when the memory, read again
+   * after a write, finds no cache org after all.
    */
   manifest(name: string, reference: string): Promise<void> | undefined {
     const org = name.slice(0, name.indexOf("/"));
-    // Outside cache orgs (the memory of their names says so while current), no query and no await.
     if (this.deps.stores.proxyCaches.mayBeCache(org) === false) return undefined;
     return this.freshManifest(org, name, reference);
   }

@@ -8,6 +8,8 @@ import { all, type Runner } from "../dialect/program";
 import type { ReadCache } from "./readCache";
 
 const KEY = "proxyCacheOrgNames";
+/** A new token: one object per clear of the read cache, made once (not a closure per question). */
+const newToken = (): object => ({});
 
 export class CacheOrgNames {
   private names: Set<string> | undefined;
@@ -20,12 +22,12 @@ export class CacheOrgNames {
     private readonly cache: ReadCache,
   ) {
     // Read at once, so knownNow's first answers (a member's first pull after a start) know them.
-    void this.load(this.cache.get<object>(KEY, () => ({}))).catch(() => {});
+    void this.load(this.cache.get(KEY, newToken)).catch(() => {});
   }
 
   /** Whether `org` is a cache org's name; synchronous while the memory is current. */
   mayBe(org: string): boolean | Promise<boolean> {
-    const token = this.cache.get<object>(KEY, () => ({}));
+    const token = this.cache.get(KEY, newToken);
     if (this.names && token === this.readUnder) return this.names.has(org);
     return this.load(token).then((names) => names.has(org));
   }
@@ -36,7 +38,7 @@ export class CacheOrgNames {
    * deletes are in it at once; another node's, once the read its clear started has come back).
    */
   knownNow(org: string): boolean {
-    const token = this.cache.get<object>(KEY, () => ({}));
+    const token = this.cache.get(KEY, newToken);
     if (!this.names || token !== this.readUnder) void this.load(token).catch(() => {});
     return this.names?.has(org) ?? false;
   }
