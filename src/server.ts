@@ -148,7 +148,7 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
   ctx.notify.start(listener.port);
   // Mirrors due (and syncs the last process was cut off in) start now; a read-only registry
   // syncs nothing (Quay's mirror workers do not run in that state either).
-  if (!ctx.registry.readOnly) ctx.mirrors.worker.start();
+  if (!ctx.registry.readOnly) await ctx.mirrors.worker.start();
   if (tls) for (const note of tls.startNotes(listener.port)) log.info(note);
 
   async function reloadTls(): Promise<string> {

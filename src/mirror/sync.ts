@@ -26,10 +26,10 @@ const TAG_PARALLELISM = 4;
 
 /** verify_tls off: HTTPS without checking the certificate, or plain HTTP when the upstream speaks no TLS (Docker's insecure registries). */
 async function connect(deps: SyncDeps, mirror: MirrorConfig, host: string, upstreamRepo: string, signal: AbortSignal): Promise<{ client: UpstreamClient; tags: string[] }> {
-  const proxy = deps.stores.mirrorProxies.get(mirror.repositoryId);
+  const proxy = await deps.stores.mirrorProxies.get(mirror.repositoryId);
   const options = {
     host,
-    credentials: deps.stores.mirrors.credentials(mirror.id),
+    credentials: await deps.stores.mirrors.credentials(mirror.id),
     proxy: { http: proxy.http_proxy, https: proxy.https_proxy, noProxy: proxy.no_proxy },
     maxManifestBytes: deps.maxManifestBytes,
     policy: deps.policy,

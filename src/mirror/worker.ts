@@ -27,9 +27,9 @@ export class MirrorWorker {
     private readonly opts: MirrorWorkerOptions,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     // Syncs claimed by the process before this one were cut off with it: they run again.
-    const orphans = this.deps.stores.mirrors.requeue();
+    const orphans = await this.deps.stores.mirrors.requeue();
     if (orphans) this.deps.log.info(`mirror: ${orphans} interrupted syncs queued to resume`);
     if (this.timer || this.opts.pollMs <= 0) return;
     this.timer = setInterval(() => this.kick(), this.opts.pollMs);
@@ -64,9 +64,9 @@ export class MirrorWorker {
       const said: string[] = [];
       const free = this.opts.concurrency - this.running.size;
       if (free <= 0) return said;
-      for (const due of this.deps.stores.mirrors.eligible(free)) {
+      for (const due of await this.deps.stores.mirrors.eligible(free)) {
         if (this.running.has(due.id) || this.running.size >= this.opts.concurrency) continue;
-        const claimed = this.deps.stores.mirrors.claim(due);
+        const claimed = await this.deps.stores.mirrors.claim(due);
         if (!claimed) continue;
         said.push(claimed.repository);
         const run = this.run(claimed).finally(() => this.running.delete(claimed.id));
@@ -86,21 +86,26 @@ export class MirrorWorker {
     const { mirrors } = this.deps.stores;
     const controller = new AbortController();
     const cancelWatch = setInterval(() => {
-      if (mirrors.status(mirror.id)?.syncTransactionId !== mirror.syncTransactionId) controller.abort(new Cancelled("the sync was cancelled"));
+      void mirrors.status(mirror.id).then(
+        (now) => {
+          if (now?.syncTransactionId !== mirror.syncTransactionId) controller.abort(new Cancelled("the sync was cancelled"));
+        },
+        (e) => this.deps.log.error(`mirror ${mirror.repository}: reading its status failed`, e),
+      );
     }, 1000);
     const signal = AbortSignal.any([controller.signal, this.stopping.signal, AbortSignal.timeout(mirror.timeoutS * 1000)]);
     try {
       const result = await syncMirror(this.deps, mirror, signal);
       if (controller.signal.aborted) return; // cancelled: the cancel already released it
       if (this.stopping.signal.aborted) {
-        mirrors.requeue(mirror);
+        await mirrors.requeue(mirror);
         return;
       }
-      mirrors.release(mirror, result.ok ? "SUCCESS" : "FAIL", result.ok ? null : result.error);
+      await mirrors.release(mirror, result.ok ? "SUCCESS" : "FAIL", result.ok ? null : result.error);
       if (result.ok) this.deps.log.info(`mirror ${mirror.repository}: ${result.summary}`);
       else this.deps.log.info(`mirror ${mirror.repository} failed: ${result.error}`);
     } catch (e) {
-      mirrors.release(mirror, "FAIL", (e as Error)?.message ?? String(e));
+      await mirrors.release(mirror, "FAIL", (e as Error)?.message ?? String(e)).catch((e2) => this.deps.log.error(`mirror ${mirror.repository}: releasing it failed`, e2));
       this.deps.log.error(`mirror ${mirror.repository} failed`, e);
     } finally {
       clearInterval(cancelWatch);

@@ -90,7 +90,7 @@ export class RepoRoleResolver {
     const cacheMember =
       ns?.kind === "org" &&
       (namespaceTeamRoles.length > 0 || (principal.kind === "robot" && principal.owner === namespace)) &&
-      this.stores.proxyCaches?.forOrg(namespace) !== undefined;
+      (await this.stores.proxyCaches?.forOrg(namespace)) !== undefined;
     const role: RepoRole = cacheMember && resolved === "none" ? "read" : resolved;
     const grantedRole =
       row?.visibility === "public" ? resolveRepoRole(principal, { namespace, exists: true, visibility: "private" }, grants, opts) : role;

@@ -38,9 +38,8 @@ export async function makeRoom(deps: EvictionDeps, namespaceId: number, blobs: {
   if ([...whole.values()].reduce((a, b) => a + b, 0) >= limit) return false;
   const tried = new Set<string>();
   for (;;) {
-    const candidates = stores.proxyCacheTags
-      .leastRecentlyPulled(namespaceId, deps.clock(), PAGE + tried.size)
-      .filter((c) => !(c.repoId === keep.repoId && c.tag === keep.tag) && !tried.has(`${c.repoId} ${c.tag}`));
+    const page = await stores.proxyCacheTags.leastRecentlyPulled(namespaceId, deps.clock(), PAGE + tried.size);
+    const candidates = page.filter((c) => !(c.repoId === keep.repoId && c.tag === keep.tag) && !tried.has(`${c.repoId} ${c.tag}`));
     if (candidates.length === 0) return false;
     for (const c of candidates) {
       tried.add(`${c.repoId} ${c.tag}`);
@@ -53,16 +52,17 @@ export async function makeRoom(deps: EvictionDeps, namespaceId: number, blobs: {
 async function evict(deps: EvictionDeps, c: EvictionCandidate): Promise<void> {
   const repo = { id: c.repoId, name: c.repoName };
   // Read before the tag goes: the image's manifests (an index with its platforms).
-  const candidates = deps.stores.proxyCacheTags.imageManifests(c.repoId, c.digest);
+  const candidates = await deps.stores.proxyCacheTags.imageManifests(c.repoId, c.digest);
   const removed = await deps.registry.removeTagFromTimeMachine({ repo, tag: c.tag, alive: true, actor: deps.actor });
   if (removed.kind !== "ok") return;
   const now = deps.clock();
+  const windowMs = await deps.stores.proxyCacheTags.timeMachineMs(c.repoId);
   // Quay's eviction does not wait for the collector's grace either; what another tag, a
   // time-machine period or a kept index still holds stays (the step re-checks each).
   const collected = await deps.registry.collectManifests({
     repo,
     candidates,
-    sinceMs: now - deps.stores.proxyCacheTags.timeMachineMs(c.repoId),
+    sinceMs: now - windowMs,
     pushedBeforeMs: now + 1,
     actor: deps.actor,
   });

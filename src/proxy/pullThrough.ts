@@ -73,17 +73,17 @@ export class PullThrough {
   }
 
   /** Whether `org` is a proxy-cache organization. */
-  isCache(org: string): boolean {
-    return this.deps.stores.proxyCaches.forOrg(org) !== undefined;
+  async isCache(org: string): Promise<boolean> {
+    return (await this.deps.stores.proxyCaches.forOrg(org)) !== undefined;
   }
 
-  private target(name: string, known?: ProxyCacheConfig): Target | undefined {
+  private async target(name: string, known?: ProxyCacheConfig): Promise<Target | undefined> {
     const slash = name.indexOf("/");
-    const cache = known ?? this.deps.stores.proxyCaches.forOrg(name.slice(0, slash));
+    const cache = known ?? (await this.deps.stores.proxyCaches.forOrg(name.slice(0, slash)));
     if (!cache) return undefined;
     const up = upstreamRepository(cache.upstreamRegistry, name.slice(slash + 1));
     if ("error" in up) throw new PullThroughFailed(up.error);
-    const credentials = this.deps.stores.proxyCaches.credentials(cache.namespaceId);
+    const credentials = await this.deps.stores.proxyCaches.credentials(cache.namespaceId);
     const client = new UpstreamClient({
       host: up.host,
       credentials,
@@ -99,23 +99,27 @@ export class PullThrough {
 
   /**
    * Makes the manifest `reference` of `name` (ns/repo) present and fresh when `name` is in a cache
-   * org; undefined, at once, when it is not (the caller's pull stays synchronous and the cache's
-   * configuration is read once).
+   * org; undefined, at once, when it is surely not (the memory of cache orgs says so: the caller's
+   * pull stays synchronous). A promise otherwise, which also settles when the memory, read again
+   * after a write, finds no cache org after all.
    */
   manifest(name: string, reference: string): Promise<void> | undefined {
-    const cache = this.deps.stores.proxyCaches.forOrg(name.slice(0, name.indexOf("/")));
-    return cache && this.freshManifest(cache, name, reference);
+    const org = name.slice(0, name.indexOf("/"));
+    if (this.deps.stores.proxyCaches.mayBeCache(org) === false) return undefined;
+    return this.freshManifest(org, name, reference);
   }
 
-  private async freshManifest(cache: ProxyCacheConfig, name: string, reference: string): Promise<void> {
+  private async freshManifest(org: string, name: string, reference: string): Promise<void> {
+    const cache = await this.deps.stores.proxyCaches.forOrg(org);
+    if (!cache) return;
     // A fresh hit is answered without an upstream client (credentials are decrypted only to ask).
-    if (this.servedFromCache(cache, name, reference)) return;
-    const t = this.target(name, cache)!;
+    if (await this.servedFromCache(cache, name, reference)) return;
+    const t = (await this.target(name, cache))!;
     await this.manifests.do(`${name} ${reference}`, () => this.refreshManifest(t, name, reference));
   }
 
   /** Whether the cached copy answers without asking the upstream (a digest, or a tag checked within expiration_s; the pull is recorded). */
-  private servedFromCache(cache: ProxyCacheConfig, name: string, reference: string): boolean {
+  private async servedFromCache(cache: ProxyCacheConfig, name: string, reference: string): Promise<boolean> {
     const { stores } = this.deps;
     const repo = stores.repositories.find(name);
     if (!repo) return false;
@@ -123,7 +127,7 @@ export class PullThrough {
     if (parseDigest(reference).ok) return stores.manifests.getByDigest(repo.id, reference) !== undefined;
     // A tag that expired is not cached any more (the store reads only live, unexpired tags).
     if (!stores.manifests.getByTag(repo.id, reference)) return false;
-    const checked = stores.proxyCacheTags.checkedMs(repo.id, reference);
+    const checked = await stores.proxyCacheTags.checkedMs(repo.id, reference);
     const now = this.clock();
     if (checked === undefined || now - checked >= cache.expirationS * 1000) return false;
     this.recentPulls.record({ repoId: repo.id, repoName: repo.fullName, tag: reference, ms: now, expiresMs: this.expiryAfter(cache, now) });
@@ -132,7 +136,7 @@ export class PullThrough {
 
   private async refreshManifest(t: Target, name: string, reference: string): Promise<void> {
     // Another pull may have refreshed it while this one waited.
-    if (this.servedFromCache(t.cache, name, reference)) return;
+    if (await this.servedFromCache(t.cache, name, reference)) return;
     const { stores } = this.deps;
     const repo = stores.repositories.find(name);
     const byDigest = parseDigest(reference).ok;
@@ -159,7 +163,7 @@ export class PullThrough {
     if (cached?.digest !== fetched.digest) await this.store(t, row, fetched, byDigest ? undefined : reference);
     if (byDigest) return;
     // Checked and confirmed: its expiry runs from now (Quay's retarget_tag / set_tag_end_ms).
-    stores.proxyCacheTags.markChecked(row.id, reference, now);
+    await stores.proxyCacheTags.markChecked(row.id, reference, now);
     const expiresMs = this.expiryAfter(t.cache, now);
     if (expiresMs !== undefined) await this.deps.registry.renewTagExpiry({ repo: row, tag: reference, expiresMs, actor: PROXY_CACHE_ACTOR });
   }
@@ -213,7 +217,7 @@ export class PullThrough {
     const { stores } = this.deps;
     const repo = stores.repositories.find(name);
     if (!repo || stores.blobLinks.linkedSize(repo.id, digest) !== undefined) return undefined;
-    const t = this.target(name);
+    const t = await this.target(name);
     const parsed = parseDigest(digest);
     if (!t || !parsed.ok) return undefined;
     const key = `${repo.id} ${digest}`;

@@ -49,7 +49,7 @@ export class RecentPulls {
   private async write(batch: PullRecord[]): Promise<void> {
     if (batch.length === 0) return;
     try {
-      this.deps.stores.proxyCacheTags.recordPulls(batch.map((r) => ({ repoId: r.repoId, name: r.tag, ms: r.ms })));
+      await this.deps.stores.proxyCacheTags.recordPulls(batch.map((r) => ({ repoId: r.repoId, name: r.tag, ms: r.ms })));
       const renewals = batch.flatMap((r) => (r.expiresMs === undefined ? [] : [{ repo: { id: r.repoId, name: r.repoName }, tag: r.tag, expiresMs: r.expiresMs }]));
       if (renewals.length === 0) return;
       const all = await this.deps.registry.renewTagExpiries({ renewals, actor: this.deps.actor });

@@ -57,10 +57,10 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     const why = ctx.mirrors.checkArchitectures(b.architecture_filter);
     return why ? detail(why) : undefined;
   };
-  const mirrorOf = (repo: RepoStanding) => ctx.stores.mirrors.get(repo.repoId!) ?? (() => { throw ApiError.notFound(); })();
+  const mirrorOf = async (repo: RepoStanding) => (await ctx.stores.mirrors.get(repo.repoId!)) ?? (() => { throw ApiError.notFound(); })();
 
   return api
-    .get(R, ({ repo }) => mirrorView(mirrorOf(repo), ctx.stores.mirrorProxies.get(repo.repoId!)), {
+    .get(R, async ({ repo }) => mirrorView(await mirrorOf(repo), await ctx.stores.mirrorProxies.get(repo.repoId!)), {
       nickname: "getRepoMirrorConfig",
       requireRepoAdmin: { allowForGlobalReadonlySuperuser: true },
     })
@@ -68,7 +68,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
       R,
       async ({ repo, body, caller, request, audit }) => {
         const b = parseBody(CreateMirrorBody, body);
-        if (ctx.stores.mirrors.get(repo.repoId!)) return detail(`Mirror configuration already exits for repository ${repo.repo}`, 409);
+        if (await ctx.stores.mirrors.get(repo.repoId!)) return detail(`Mirror configuration already exits for repository ${repo.repo}`, 409);
         checkReference(b.external_reference);
         checkProxy(b);
         const refused = checkArchitectures(b);
@@ -78,7 +78,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         if (start === undefined) return detail("Incorrect DateTime format for sync_start_date.");
         const robot = await robotFor(repo, b.robot_username);
         await grantWrite(repo, robot.id);
-        const created = ctx.stores.mirrors.create({
+        const created = await ctx.stores.mirrors.create({
           repositoryId: repo.repoId!,
           robotId: robot.id,
           externalReference: b.external_reference,
@@ -95,7 +95,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         });
         if (!created) return detail("RepoMirrorConfig already exists for this repository.", 409);
         const proxy = b.external_registry_config?.proxy;
-        if (proxy) ctx.stores.mirrorProxies.change(repo.repoId!, proxy);
+        if (proxy) await ctx.stores.mirrorProxies.change(repo.repoId!, proxy);
         const outcome = await ctx.registry.setRepositoryState({ repo: { id: repo.repoId!, name: repo.repo }, state: "MIRROR", actor: callerActor(caller, request) });
         if (outcome.kind !== "ok") throw refusalError(outcome);
         audit("repo_mirror_config_changed", repoTarget(repo), { changed: "external_reference", to: b.external_reference });
@@ -108,7 +108,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
       R,
       async ({ repo, body, audit }) => {
         const b = parseBody(UpdateMirrorBody, body);
-        mirrorOf(repo);
+        await mirrorOf(repo);
         // Everything is checked before anything changes (Quay's order of answers).
         if (b.external_reference !== undefined) checkReference(b.external_reference);
         let start: number | undefined;
@@ -123,7 +123,7 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
         if ("external_registry_password" in b && !("external_registry_username" in b)) return detail("Unable to set a new password without also specifying a username.");
         if (b.external_registry_username === null && typeof b.external_registry_password === "string") return detail("Unable to delete username while setting a password.");
         const robot = b.robot_username !== undefined ? await robotFor(repo, b.robot_username) : undefined;
-        applyChanges(ctx, repo, b, start, robot?.id, audit);
+        await applyChanges(ctx, repo, b, start, robot?.id, audit);
         if (robot) await grantWrite(repo, robot.id);
         return new Response("", { status: 201 });
       },
@@ -131,9 +131,9 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       `${R}/sync-now`,
-      ({ repo, audit }) => {
-        mirrorOf(repo);
-        if (!ctx.stores.mirrors.syncNow(repo.repoId!)) throw ApiError.notFound();
+      async ({ repo, audit }) => {
+        await mirrorOf(repo);
+        if (!(await ctx.stores.mirrors.syncNow(repo.repoId!))) throw ApiError.notFound();
         audit("repo_mirror_config_changed", repoTarget(repo), { changed: "sync_status", to: "SYNC_NOW" });
         ctx.mirrors.kick();
         return new Response(null, { status: 204 });
@@ -142,9 +142,9 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
     )
     .post(
       `${R}/sync-cancel`,
-      ({ repo, audit }) => {
-        mirrorOf(repo);
-        if (!ctx.stores.mirrors.cancel(repo.repoId!)) throw ApiError.notFound();
+      async ({ repo, audit }) => {
+        await mirrorOf(repo);
+        if (!(await ctx.stores.mirrors.cancel(repo.repoId!))) throw ApiError.notFound();
         audit("repo_mirror_config_changed", repoTarget(repo), { changed: "sync_status", to: "SYNC_CANCEL" });
         return new Response(null, { status: 204 });
       },
@@ -153,32 +153,32 @@ export function mirrorRoutes(api: V1App, ctx: V1Context) {
 }
 
 /** PUT's changes, each with Quay's audit entry (`changed`, `to`; a password is never written out). */
-function applyChanges(ctx: V1Context, repo: RepoStanding, b: Update, start: number | undefined, robotId: number | undefined, audit: AuditFn): void {
+async function applyChanges(ctx: V1Context, repo: RepoStanding, b: Update, start: number | undefined, robotId: number | undefined, audit: AuditFn): Promise<void> {
   const store = ctx.stores.mirrors;
   const id = repo.repoId!;
   const log = (changed: string, to: unknown) => audit("repo_mirror_config_changed", repoTarget(repo), { changed, to });
-  const change = (c: MirrorChange, changed: string, to: unknown) => {
-    if (store.change(id, c)) log(changed, to);
+  const change = async (c: MirrorChange, changed: string, to: unknown) => {
+    if (await store.change(id, c)) log(changed, to);
   };
-  if (b.is_enabled !== undefined) change({ isEnabled: b.is_enabled }, "is_enabled", b.is_enabled);
-  if (b.external_reference !== undefined) change({ externalReference: b.external_reference }, "external_reference", b.external_reference);
-  if (robotId !== undefined) change({ robotId }, "robot_username", b.robot_username);
-  if (start !== undefined) change({ syncStartMs: start }, "sync_start_date", b.sync_start_date);
-  if (b.sync_interval !== undefined) change({ syncIntervalS: b.sync_interval }, "sync_interval", b.sync_interval);
-  if (b.skopeo_timeout_interval !== undefined) change({ timeoutS: b.skopeo_timeout_interval }, "skopeo_timeout_interval", b.skopeo_timeout_interval);
-  if (b.architecture_filter !== undefined) change({ architectureFilter: b.architecture_filter ?? [] }, "architecture_filter", b.architecture_filter);
+  if (b.is_enabled !== undefined) await change({ isEnabled: b.is_enabled }, "is_enabled", b.is_enabled);
+  if (b.external_reference !== undefined) await change({ externalReference: b.external_reference }, "external_reference", b.external_reference);
+  if (robotId !== undefined) await change({ robotId }, "robot_username", b.robot_username);
+  if (start !== undefined) await change({ syncStartMs: start }, "sync_start_date", b.sync_start_date);
+  if (b.sync_interval !== undefined) await change({ syncIntervalS: b.sync_interval }, "sync_interval", b.sync_interval);
+  if (b.skopeo_timeout_interval !== undefined) await change({ timeoutS: b.skopeo_timeout_interval }, "skopeo_timeout_interval", b.skopeo_timeout_interval);
+  if (b.architecture_filter !== undefined) await change({ architectureFilter: b.architecture_filter ?? [] }, "architecture_filter", b.architecture_filter);
   if ("external_registry_username" in b && "external_registry_password" in b) {
-    if (store.changeCredentials(id, b.external_registry_username ?? null, b.external_registry_password ?? null)) {
+    if (await store.changeCredentials(id, b.external_registry_username ?? null, b.external_registry_password ?? null)) {
       log("external_registry_username", b.external_registry_username ?? null);
       log("external_registry_password", b.external_registry_password == null ? null : "********");
     }
   } else if ("external_registry_username" in b) {
-    if (store.changeCredentials(id, b.external_registry_username ?? null)) log("external_registry_username", b.external_registry_username ?? null);
+    if (await store.changeCredentials(id, b.external_registry_username ?? null)) log("external_registry_username", b.external_registry_username ?? null);
   }
   const config = b.external_registry_config;
-  if (config?.verify_tls !== undefined) change({ verifyTls: config.verify_tls }, "verify_tls", config.verify_tls);
-  if (config?.unsigned_images !== undefined) change({ unsignedImages: config.unsigned_images }, "unsigned_images", config.unsigned_images);
+  if (config?.verify_tls !== undefined) await change({ verifyTls: config.verify_tls }, "verify_tls", config.verify_tls);
+  if (config?.unsigned_images !== undefined) await change({ unsignedImages: config.unsigned_images }, "unsigned_images", config.unsigned_images);
   // Quay changes and logs each proxy key on its own.
-  if (config?.proxy) for (const key of ctx.stores.mirrorProxies.change(id, config.proxy)) log(key, key === "no_proxy" ? (config.proxy[key] ?? null) : shownProxyValue(config.proxy[key]));
-  if (b.root_rule !== undefined) change({ tagGlobs: b.root_rule.rule_value }, "mirror_rule", b.root_rule.rule_value);
+  if (config?.proxy) for (const key of await ctx.stores.mirrorProxies.change(id, config.proxy)) log(key, key === "no_proxy" ? (config.proxy[key] ?? null) : shownProxyValue(config.proxy[key]));
+  if (b.root_rule !== undefined) await change({ tagGlobs: b.root_rule.rule_value }, "mirror_rule", b.root_rule.rule_value);
 }

@@ -39,8 +39,8 @@ export function proxyCacheRoutes(api: V1App, ctx: V1Context) {
     const why = ctx.proxyCaches.checkUpstream(upstream);
     if (why) throw ApiError.invalidRequest(`${SSRF_GENERIC_ERROR}: ${why}`);
   };
-  const refuseExisting = (namespace: string) => {
-    if (ctx.stores.proxyCaches.forOrg(namespace)) throw ApiError.invalidRequest("Proxy Cache Configuration already exists");
+  const refuseExisting = async (namespace: string) => {
+    if (await ctx.stores.proxyCaches.forOrg(namespace)) throw ApiError.invalidRequest("Proxy Cache Configuration already exists");
   };
 
   return api
@@ -51,18 +51,18 @@ export function proxyCacheRoutes(api: V1App, ctx: V1Context) {
         const s = await orgStanding(ctx, caller, params.orgname);
         if (!s.canReadAsMember && !s.isAdmin) throw ApiError.unauthorized(isSignedIn(caller));
         if (!s.ns) throw ApiError.notFound();
-        return proxyCacheView(ctx.stores.proxyCaches.forOrg(s.ns.name));
+        return proxyCacheView(await ctx.stores.proxyCaches.forOrg(s.ns.name));
       },
       { nickname: "getProxyCacheConfig" },
     )
     .post(
       R,
-      ({ org, body, audit }) => {
+      async ({ org, body, audit }) => {
         const b = parseBody(NewProxyCacheConfig, body);
-        refuseExisting(org.ns.name);
-        if (ctx.stores.proxyCaches.hasImmutableTags(org.ns.id)) throw ApiError.invalidRequest("Cannot convert organization to proxy cache: immutable tags exist");
+        await refuseExisting(org.ns.name);
+        if (await ctx.stores.proxyCaches.hasImmutableTags(org.ns.id)) throw ApiError.invalidRequest("Cannot convert organization to proxy cache: immutable tags exist");
         checkUpstream(b.upstream_registry);
-        const created = ctx.stores.proxyCaches.create({
+        const created = await ctx.stores.proxyCaches.create({
           namespaceId: org.ns.id,
           upstreamRegistry: b.upstream_registry,
           username: b.upstream_registry_username ?? null,
@@ -78,9 +78,9 @@ export function proxyCacheRoutes(api: V1App, ctx: V1Context) {
     )
     .delete(
       R,
-      ({ org, audit }) => {
-        if (!ctx.stores.proxyCaches.forOrg(org.ns.name)) throw ApiError.notFound();
-        if (!ctx.stores.proxyCaches.delete(org.ns.id)) throw ApiError.invalidRequest("Proxy Cache Configuration failed to delete");
+      async ({ org, audit }) => {
+        if (!(await ctx.stores.proxyCaches.forOrg(org.ns.name))) throw ApiError.notFound();
+        if (!(await ctx.stores.proxyCaches.delete(org.ns.id))) throw ApiError.invalidRequest("Proxy Cache Configuration failed to delete");
         audit("delete_proxy_cache_config", { namespace: org.ns.name });
         return jsonResponse("Deleted", 201);
       },
@@ -89,7 +89,7 @@ export function proxyCacheRoutes(api: V1App, ctx: V1Context) {
     .post(
       "/api/v1/organization/:orgname/validateproxycache",
       async ({ org, body }) => {
-        refuseExisting(org.ns.name);
+        await refuseExisting(org.ns.name);
         const b = parseBody(NewProxyCacheConfig, body);
         checkUpstream(b.upstream_registry);
         let answer: "valid" | "anonymous";

@@ -21,7 +21,7 @@ export interface TokenAuth {
  * registry `refusal` when the registry refused to store what it gave (a quota).
  */
 export interface ProxyPulls {
-  isCache(org: string): boolean;
+  isCache(org: string): Promise<boolean>;
   /** Makes the manifest present and fresh when `name` is in a cache org; undefined (at once) when it is in none. */
   manifest(name: string, reference: string): Promise<void> | undefined;
   /** A blob's bytes (and length) streamed from the upstream while they are stored, or undefined: serve from the store. */

@@ -64,13 +64,12 @@ function repositoryRequest(ctx: V2Context, request: Request, rest: string): Resp
   if (decided instanceof Promise) {
     return decided.then((decision) => {
       if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, parsed.route, request));
-      refuseWrite(ctx, write, repo);
-      return route.handle(ctx, request, parsed.route);
+      return write ? refuseWrite(ctx, repo).then(() => route.handle(ctx, request, parsed.route)) : route.handle(ctx, request, parsed.route);
     });
   }
   if (!decided.allowed) throw unauthorized(ctx, request, decided, challengeScope(repo, route.actions, parsed.route, request));
-  refuseWrite(ctx, write, repo);
-  return route.handle(ctx, request, parsed.route);
+  // A read goes on at once (the manifest GET path stays synchronous); a write is checked first.
+  return write ? refuseWrite(ctx, repo).then(() => route.handle(ctx, request, parsed.route)) : route.handle(ctx, request, parsed.route);
 }
 
 /**
@@ -79,10 +78,9 @@ function repositoryRequest(ctx: V2Context, request: Request, rest: string): Resp
  * (registryWritable) refuses the same for every other caller. A proxy-cache organization holds
  * only what its upstream has: no client writes into it (checked before a body is read).
  */
-function refuseWrite(ctx: V2Context, write: boolean, repo: string): void {
-  if (!write) return;
+async function refuseWrite(ctx: V2Context, repo: string): Promise<void> {
   if (ctx.registry.readOnly) throw refusalError({ kind: "registryReadOnly" });
-  if (ctx.proxyCaches?.pulls.isCache(repo.slice(0, repo.indexOf("/")))) throw cacheIsReadOnly(repo);
+  if (await ctx.proxyCaches?.pulls.isCache(repo.slice(0, repo.indexOf("/")))) throw cacheIsReadOnly(repo);
 }
 
 /** The same, rate limited: the address is charged before the token is checked, the account after. */
@@ -99,7 +97,7 @@ async function limitedRequest(
   if (!decision.allowed) throw unauthorized(ctx, request, decision, challengeScope(repo, route.actions, path, request));
   const subject = ctx.access.verifiedSubject(request);
   if (subject) await takeRateToken(ctx, limitClass, request, subject);
-  refuseWrite(ctx, limitClass === "v2Write", repo);
+  if (limitClass === "v2Write") await refuseWrite(ctx, repo);
   return route.handle(ctx, request, path);
 }
 

@@ -177,6 +177,16 @@ describe("pulls through the cache", () => {
     expect(local.server.ctx.stores.repositories.find(`${ORG}/admin/app`)).toBeDefined();
   });
 
+  test("outside cache orgs the manifest GET's question is answered at once, without a promise; inside one it is a pull", async () => {
+    const { pulls } = local.server.ctx.proxyCaches;
+    // The memory of cache orgs is read again after the writes above (once, a promise).
+    await pulls.manifest("elsewhere/app", "latest");
+    expect(pulls.manifest("elsewhere/app", "latest")).toBeUndefined();
+    const inCache = pulls.manifest(`${ORG}/admin/app`, "v1");
+    expect(inCache).toBeInstanceOf(Promise);
+    await inCache;
+  });
+
   test("a cached tag lives expiration_s past its last pull: served while the upstream is down until then, then 404 (Quay's expiry)", async () => {
     const repo = `${ORG}/admin/app`;
     const c = await pullClient("member", PASSWORDS.member, repo);

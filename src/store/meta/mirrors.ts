@@ -4,93 +4,32 @@
 // and a cancel in between makes the running sync's release a no-op. Credentials are encrypted at
 // rest (FieldCipher "mirror credential"); methods take and give plaintext.
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, gt, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
-import type { MetaDb } from "../db";
+import { and, asc, eq, gt, isNotNull, isNull, lte, ne, or, type SQL } from "drizzle-orm";
 import type { FieldCipher } from "../fieldEncryption";
-import { repoMirrors, repositories, robots, type MirrorStatus } from "../schema";
+import { all, oneLocked, one, type Program, type Runner, type Scope } from "../dialect/program";
+import { mirrorConfig, selectMirrors, type MirrorChange, type MirrorConfig, type MirrorRow, type MirrorStatus, type NewMirror } from "./mirrorRows";
 
-export type { MirrorStatus } from "../tables/mirrors";
+export type { MirrorChange, MirrorConfig, MirrorStatus, NewMirror } from "./mirrorRows";
 
 /** Quay's MAX_SYNC_RETRIES. */
 export const MAX_SYNC_RETRIES = 3;
 
-export interface MirrorConfig {
-  id: number;
-  repositoryId: number;
-  repository: string;
-  isEnabled: boolean;
-  robot: string | null;
-  externalReference: string;
-  /** Decrypted; "(invalid. please re-enter)" when it cannot be (another key), as Quay shows it. */
-  username: string | null;
-  hasPassword: boolean;
-  verifyTls: boolean;
-  unsignedImages: boolean;
-  tagGlobs: string[];
-  architectureFilter: string[];
-  syncIntervalS: number;
-  syncStartMs: number | null;
-  syncExpirationMs: number | null;
-  syncRetriesRemaining: number;
-  syncStatus: MirrorStatus;
-  syncTransactionId: string;
-  timeoutS: number;
-  lastError: string | null;
-  lastSyncMs: number | null;
+/** The mirror rows `where` picks (a function of the tables), or the first of them. */
+function* rows({ db, t }: Scope, where: (m: Scope["t"]["repoMirrors"]) => SQL | undefined): Program<MirrorRow[]> {
+  return (yield* all(selectMirrors(db, t).where(where(t.repoMirrors)))) as MirrorRow[];
 }
 
-export interface NewMirror {
-  repositoryId: number;
-  /** null: none yet (its syncs fail until one is set). */
-  robotId: number | null;
-  externalReference: string;
-  username: string | null;
-  password: string | null;
-  verifyTls: boolean;
-  unsignedImages: boolean;
-  tagGlobs: string[];
-  syncIntervalS: number;
-  syncStartMs: number;
-  timeoutS: number;
-  isEnabled: boolean;
-  /** Quay's architecture_filter (empty: every platform). */
-  architectureFilter?: string[];
+/** Sets `set` on the mirror `where` picks; true when a row changed. */
+function* update({ db, t }: Scope, set: Record<string, unknown>, where: SQL | undefined): Program<number> {
+  return (yield* all(db.update(t.repoMirrors).set(set).where(where).returning({ id: t.repoMirrors.id }))).length;
 }
 
-/** What API v1's PUT may change (credentials apart: changeCredentials). */
-export type MirrorChange = Partial<Pick<NewMirror, "robotId" | "externalReference" | "verifyTls" | "unsignedImages" | "tagGlobs" | "syncIntervalS" | "syncStartMs" | "timeoutS" | "isEnabled">> & {
-  architectureFilter?: string[];
-};
-
-const columns = {
-  id: repoMirrors.id,
-  repositoryId: repoMirrors.repositoryId,
-  repository: repositories.fullName,
-  isEnabled: repoMirrors.isEnabled,
-  robot: robots.fullName,
-  externalReference: repoMirrors.externalReference,
-  username: repoMirrors.username,
-  password: repoMirrors.password,
-  verifyTls: repoMirrors.verifyTls,
-  unsignedImages: repoMirrors.unsignedImages,
-  tagGlobs: repoMirrors.tagGlobs,
-  architectureFilter: repoMirrors.architectureFilter,
-  syncIntervalS: repoMirrors.syncIntervalS,
-  syncStartMs: repoMirrors.syncStartMs,
-  syncExpirationMs: repoMirrors.syncExpirationMs,
-  syncRetriesRemaining: repoMirrors.syncRetriesRemaining,
-  syncStatus: repoMirrors.syncStatus,
-  syncTransactionId: repoMirrors.syncTransactionId,
-  timeoutS: repoMirrors.timeoutS,
-  lastError: repoMirrors.lastError,
-  lastSyncMs: repoMirrors.lastSyncMs,
-};
-
-type Row = { [K in keyof typeof columns]: (typeof columns)[K]["_"]["data"] | null };
+/** A claim's compare-and-set: this mirror, as long as nobody claimed or released it since it was read. */
+const unchanged = (m: Scope["t"]["repoMirrors"], mirror: MirrorConfig) => and(eq(m.id, mirror.id), eq(m.syncTransactionId, mirror.syncTransactionId));
 
 export class MirrorStore {
   constructor(
-    private readonly db: MetaDb,
+    private readonly q: Runner,
     private readonly cipher: FieldCipher,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -99,107 +38,94 @@ export class MirrorStore {
     return v === null || v === "" ? null : this.cipher.seal(v);
   }
 
-  private shape(r: Row): MirrorConfig {
-    const username = r.username === null ? null : (this.cipher.open(r.username) ?? "(invalid. please re-enter)");
-    return {
-      ...(r as any),
-      username,
-      hasPassword: r.password !== null,
-      tagGlobs: JSON.parse(r.tagGlobs as string),
-      architectureFilter: JSON.parse(r.architectureFilter as string),
-      password: undefined,
-    };
+  private async first(where: (m: Scope["t"]["repoMirrors"]) => SQL | undefined): Promise<MirrorConfig | undefined> {
+    const [r] = await this.q.run((scope) => rows(scope, where));
+    return r && mirrorConfig(this.cipher, r);
   }
 
-  private select() {
-    return this.db.select(columns).from(repoMirrors).innerJoin(repositories, eq(repositories.id, repoMirrors.repositoryId)).leftJoin(robots, eq(robots.id, repoMirrors.robotId));
+  get(repositoryId: number): Promise<MirrorConfig | undefined> {
+    return this.first((m) => eq(m.repositoryId, repositoryId));
   }
 
-  get(repositoryId: number): MirrorConfig | undefined {
-    const r = this.select().where(eq(repoMirrors.repositoryId, repositoryId)).get();
-    return r && this.shape(r as Row);
-  }
-
-  byId(id: number): MirrorConfig | undefined {
-    const r = this.select().where(eq(repoMirrors.id, id)).get();
-    return r && this.shape(r as Row);
+  byId(id: number): Promise<MirrorConfig | undefined> {
+    return this.first((m) => eq(m.id, id));
   }
 
   /** The upstream credentials, decrypted for a sync; undefined when there are none (or they cannot be read). */
-  credentials(id: number): { username: string; password: string } | undefined {
-    const r = this.db.select({ u: repoMirrors.username, p: repoMirrors.password }).from(repoMirrors).where(eq(repoMirrors.id, id)).get();
+  async credentials(id: number): Promise<{ username: string; password: string } | undefined> {
+    const r = await this.q.run(function* ({ db, t }) {
+      return yield* one(db.select({ u: t.repoMirrors.username, p: t.repoMirrors.password }).from(t.repoMirrors).where(eq(t.repoMirrors.id, id)));
+    });
     const username = r?.u ? this.cipher.open(r.u) : undefined;
     if (username === undefined) return undefined;
     return { username, password: (r!.p && this.cipher.open(r!.p)) ?? "" };
   }
 
-  /** False when the repository already has a mirror. */
-  create(m: NewMirror): boolean {
-    const inserted = this.db
-      .insert(repoMirrors)
-      .values({
-        ...m,
-        username: this.seal(m.username),
-        password: this.seal(m.password),
-        tagGlobs: JSON.stringify(m.tagGlobs),
-        architectureFilter: JSON.stringify(m.architectureFilter ?? []),
-        syncTransactionId: randomUUID(),
-      })
-      .onConflictDoNothing()
-      .returning({ id: repoMirrors.id })
-      .get();
-    return inserted !== undefined;
+  /** False when the repository already has a mirror (its unique repository: of two creates at once, one wins on both dialects). */
+  create(m: NewMirror): Promise<boolean> {
+    const values = {
+      ...m,
+      username: this.seal(m.username),
+      password: this.seal(m.password),
+      tagGlobs: JSON.stringify(m.tagGlobs),
+      architectureFilter: JSON.stringify(m.architectureFilter ?? []),
+      syncTransactionId: randomUUID(),
+    };
+    return this.q.run(function* ({ db, t }) {
+      return (yield* all(db.insert(t.repoMirrors).values(values).onConflictDoNothing().returning({ id: t.repoMirrors.id }))).length > 0;
+    });
   }
 
   /** Applies the fields given; true when a row changed. */
-  change(repositoryId: number, c: MirrorChange): boolean {
+  async change(repositoryId: number, c: MirrorChange): Promise<boolean> {
     const { architectureFilter, tagGlobs, ...rest } = c;
     const set: Record<string, unknown> = { ...rest };
     if (tagGlobs) set.tagGlobs = JSON.stringify(tagGlobs);
     if (architectureFilter) set.architectureFilter = JSON.stringify(architectureFilter);
     if (Object.keys(set).length === 0) return false;
-    return this.db.update(repoMirrors).set(set).where(eq(repoMirrors.repositoryId, repositoryId)).returning({ id: repoMirrors.id }).all().length > 0;
+    return (await this.q.run((scope) => update(scope, set, eq(scope.t.repoMirrors.repositoryId, repositoryId)))) > 0;
   }
 
   /** `password` undefined keeps the stored one (a username alone); null removes it. */
-  changeCredentials(repositoryId: number, username: string | null, password?: string | null): boolean {
+  async changeCredentials(repositoryId: number, username: string | null, password?: string | null): Promise<boolean> {
     const set: Record<string, unknown> = { username: this.seal(username) };
     if (password !== undefined) set.password = this.seal(password);
-    return this.db.update(repoMirrors).set(set).where(eq(repoMirrors.repositoryId, repositoryId)).returning({ id: repoMirrors.id }).all().length > 0;
+    return (await this.q.run((scope) => update(scope, set, eq(scope.t.repoMirrors.repositoryId, repositoryId)))) > 0;
   }
 
   /** Mirrors ready to run now (Quay's get_eligible_mirrors): asked for now, due, or a sync whose claim expired. */
-  eligible(limit = 50): MirrorConfig[] {
+  async eligible(limit = 50): Promise<MirrorConfig[]> {
     const now = this.clock();
-    const m = repoMirrors;
-    const rows = this.select()
-      .where(
-        and(
-          eq(repositories.state, "MIRROR"),
-          or(
-            and(eq(m.syncStatus, "SYNC_NOW"), isNull(m.syncExpirationMs)),
-            and(lte(m.syncStartMs, now), gt(m.syncRetriesRemaining, 0), ne(m.syncStatus, "SYNCING"), isNull(m.syncExpirationMs), eq(m.isEnabled, true)),
-            and(lte(m.syncStartMs, now), gt(m.syncRetriesRemaining, 0), eq(m.syncStatus, "SYNCING"), isNotNull(m.syncExpirationMs), lte(m.syncExpirationMs, now), eq(m.isEnabled, true)),
-          ),
-        ),
-      )
-      .orderBy(asc(m.syncStartMs))
-      .limit(limit)
-      .all();
-    return rows.map((r) => this.shape(r as Row));
+    const found = await this.q.run(function* ({ db, t }) {
+      const m = t.repoMirrors;
+      return yield* all(
+        selectMirrors(db, t)
+          .where(
+            and(
+              eq(t.repositories.state, "MIRROR"),
+              or(
+                and(eq(m.syncStatus, "SYNC_NOW"), isNull(m.syncExpirationMs)),
+                and(lte(m.syncStartMs, now), gt(m.syncRetriesRemaining, 0), ne(m.syncStatus, "SYNCING"), isNull(m.syncExpirationMs), eq(m.isEnabled, true)),
+                and(lte(m.syncStartMs, now), gt(m.syncRetriesRemaining, 0), eq(m.syncStatus, "SYNCING"), isNotNull(m.syncExpirationMs), lte(m.syncExpirationMs, now), eq(m.isEnabled, true)),
+              ),
+            ),
+          )
+          // The id breaks ties: PostgreSQL promises no order of its own.
+          .orderBy(asc(m.syncStartMs), asc(m.id))
+          .limit(limit),
+      );
+    });
+    return found.map((r) => mirrorConfig(this.cipher, r as MirrorRow));
   }
 
   /** Marks the mirror SYNCING for this worker; the claimed row, or undefined when another change came first. */
-  claim(mirror: MirrorConfig): MirrorConfig | undefined {
+  async claim(mirror: MirrorConfig): Promise<MirrorConfig | undefined> {
     if (mirror.syncStatus === "CANCEL") return undefined;
     const now = this.clock();
     const expired = mirror.syncStatus === "SYNCING" && mirror.syncExpirationMs !== null && mirror.syncExpirationMs <= now;
     if (mirror.syncStatus === "SYNCING" && !expired) return undefined;
-    const changed = this.db
-      .update(repoMirrors)
-      .set({ syncStatus: "SYNCING", syncExpirationMs: now + mirror.timeoutS * 1000, syncTransactionId: randomUUID() })
-      .where(and(eq(repoMirrors.id, mirror.id), eq(repoMirrors.syncTransactionId, mirror.syncTransactionId)))
-      .returning({ id: repoMirrors.id }).all().length;
+    const set = { syncStatus: "SYNCING", syncExpirationMs: now + mirror.timeoutS * 1000, syncTransactionId: randomUUID() };
+    const changed = await this.q.run((scope) => update(scope, set, unchanged(scope.t.repoMirrors, mirror)));
     return changed ? this.byId(mirror.id) : undefined;
   }
 
@@ -208,7 +134,7 @@ export class MirrorStore {
    * failure keeps it (retried at the next pass) until the retries are spent, then moves it as a
    * success would. False when the claim was lost (a cancel came in between).
    */
-  release(mirror: MirrorConfig, status: "SUCCESS" | "FAIL", lastError: string | null): boolean {
+  async release(mirror: MirrorConfig, status: "SUCCESS" | "FAIL", lastError: string | null): Promise<boolean> {
     const now = this.clock();
     let retries = mirror.syncRetriesRemaining;
     if (status === "FAIL") retries = Math.max(0, retries - 1);
@@ -221,13 +147,8 @@ export class MirrorStore {
       next = now + (intervalMs - (Math.max(0, now - (mirror.syncStartMs ?? now)) % intervalMs));
       retries = MAX_SYNC_RETRIES;
     }
-    return (
-      this.db
-        .update(repoMirrors)
-        .set({ syncStatus: status, syncStartMs: next, syncExpirationMs: null, syncRetriesRemaining: retries, syncTransactionId: randomUUID(), lastError, lastSyncMs: now })
-        .where(and(eq(repoMirrors.id, mirror.id), eq(repoMirrors.syncTransactionId, mirror.syncTransactionId)))
-        .returning({ id: repoMirrors.id }).all().length > 0
-    );
+    const set = { syncStatus: status, syncStartMs: next, syncExpirationMs: null, syncRetriesRemaining: retries, syncTransactionId: randomUUID(), lastError, lastSyncMs: now };
+    return (await this.q.run((scope) => update(scope, set, unchanged(scope.t.repoMirrors, mirror)))) > 0;
   }
 
   /**
@@ -235,44 +156,50 @@ export class MirrorStore {
    * (`mirror` undefined) every SYNCING mirror at start, whose worker died with the last process.
    * Single node: with several, a sync another node runs is not orphaned.
    */
-  requeue(mirror?: MirrorConfig): number {
-    const where = mirror ? and(eq(repoMirrors.id, mirror.id), eq(repoMirrors.syncTransactionId, mirror.syncTransactionId)) : eq(repoMirrors.syncStatus, "SYNCING");
-    return this.db
-      .update(repoMirrors)
-      .set({ syncStatus: "SYNC_NOW", syncExpirationMs: null, syncTransactionId: randomUUID() })
-      .where(where)
-      .returning({ id: repoMirrors.id })
-      .all().length;
+  requeue(mirror?: MirrorConfig): Promise<number> {
+    const set = { syncStatus: "SYNC_NOW", syncExpirationMs: null, syncTransactionId: randomUUID() };
+    return this.q.run((scope) => {
+      const m = scope.t.repoMirrors;
+      return update(scope, set, mirror ? unchanged(m, mirror) : eq(m.syncStatus, "SYNCING"));
+    });
   }
 
   /** The status now (a running sync asks between steps whether it was cancelled). */
-  status(id: number): { syncStatus: MirrorStatus; syncTransactionId: string } | undefined {
-    return this.db.select({ syncStatus: repoMirrors.syncStatus, syncTransactionId: repoMirrors.syncTransactionId }).from(repoMirrors).where(eq(repoMirrors.id, id)).get();
+  status(id: number): Promise<{ syncStatus: MirrorStatus; syncTransactionId: string } | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      const m = t.repoMirrors;
+      return yield* one(db.select({ syncStatus: m.syncStatus, syncTransactionId: m.syncTransactionId }).from(m).where(eq(m.id, id)));
+    });
   }
 
   /** Quay's update_sync_status_to_sync_now: not while SYNCING. */
-  syncNow(repositoryId: number): boolean {
-    const m = this.get(repositoryId);
-    if (!m || m.syncStatus === "SYNCING") return false;
-    return (
-      this.db
-        .update(repoMirrors)
-        .set({ syncStatus: "SYNC_NOW", syncExpirationMs: null, syncRetriesRemaining: Math.max(m.syncRetriesRemaining, 1), syncTransactionId: randomUUID() })
-        .where(and(eq(repoMirrors.id, m.id), eq(repoMirrors.syncTransactionId, m.syncTransactionId)))
-        .returning({ id: repoMirrors.id }).all().length > 0
-    );
+  syncNow(repositoryId: number): Promise<boolean> {
+    return this.q.transaction(function* (scope) {
+      const m = yield* locked(scope, repositoryId);
+      if (!m || m.syncStatus === "SYNCING") return false;
+      const set = { syncStatus: "SYNC_NOW", syncExpirationMs: null, syncRetriesRemaining: Math.max(m.syncRetriesRemaining, 1), syncTransactionId: randomUUID() };
+      return (yield* update(scope, set, eq(scope.t.repoMirrors.id, m.id))) > 0;
+    });
   }
 
   /** Quay's update_sync_status_to_cancel: only a SYNCING or SYNC_NOW mirror; force-claims it. */
-  cancel(repositoryId: number): boolean {
-    const m = this.get(repositoryId);
-    if (!m || (m.syncStatus !== "SYNCING" && m.syncStatus !== "SYNC_NOW")) return false;
-    return (
-      this.db
-        .update(repoMirrors)
-        .set({ syncStatus: "CANCEL", syncExpirationMs: null, syncRetriesRemaining: 0, syncTransactionId: randomUUID() })
-        .where(eq(repoMirrors.id, m.id))
-        .returning({ id: repoMirrors.id }).all().length > 0
-    );
+  cancel(repositoryId: number): Promise<boolean> {
+    return this.q.transaction(function* (scope) {
+      const m = yield* locked(scope, repositoryId);
+      if (!m || (m.syncStatus !== "SYNCING" && m.syncStatus !== "SYNC_NOW")) return false;
+      const set = { syncStatus: "CANCEL", syncExpirationMs: null, syncRetriesRemaining: 0, syncTransactionId: randomUUID() };
+      return (yield* update(scope, set, eq(scope.t.repoMirrors.id, m.id))) > 0;
+    });
   }
+}
+
+/**
+ * The repository's mirror row, locked (the first step of a guard-then-write body): a claim, a
+ * release or another sync-now or cancel on PostgreSQL waits until the guard's write committed.
+ */
+function* locked({ db, t }: Scope, repositoryId: number) {
+  const m = t.repoMirrors;
+  return yield* oneLocked(
+    db.select({ id: m.id, syncStatus: m.syncStatus, syncRetriesRemaining: m.syncRetriesRemaining }).from(m).where(eq(m.repositoryId, repositoryId)),
+  );
 }

@@ -2,9 +2,10 @@
 // organization. Credentials are encrypted at rest (FieldCipher "proxy cache credential"); methods
 // take and give plaintext, and only credentials() gives the password.
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { MetaDb } from "../db";
 import type { FieldCipher } from "../fieldEncryption";
-import { namespaces, proxyCacheConfigs, repositories, tags } from "../schema";
+import { all, one, type Program, type Runner, type Scope, type Tables } from "../dialect/program";
+import type { ReadCache } from "./readCache";
+import { CacheOrgNames } from "./cacheOrgNames";
 
 export interface ProxyCacheConfig {
   namespaceId: number;
@@ -24,94 +25,115 @@ export interface NewProxyCache {
   insecure: boolean;
 }
 
-const columns = {
-  namespaceId: proxyCacheConfigs.namespaceId,
+const columns = ({ proxyCacheConfigs: c, namespaces }: Tables) => ({
+  namespaceId: c.namespaceId,
   org: namespaces.name,
-  upstreamRegistry: proxyCacheConfigs.upstreamRegistry,
-  expirationS: proxyCacheConfigs.expirationS,
-  insecure: proxyCacheConfigs.insecure,
-};
+  upstreamRegistry: c.upstreamRegistry,
+  expirationS: c.expirationS,
+  insecure: c.insecure,
+});
 
 export class ProxyCacheStore {
-  /**
-   * Names of the organizations that are proxy caches, or were since it was read: a superset, so a
-   * name not in it is no cache without a query (every manifest GET asks). Read again after a
-   * cache is made; one process makes them (a second node would need LISTEN/NOTIFY here).
-   */
-  private cacheOrgNames: Set<string> | undefined;
+  /** The organizations that are proxy caches, in memory: a name not there is no cache without a query (every manifest GET asks). */
+  private readonly names: CacheOrgNames;
   /** forOrg's query, prepared: it runs on every manifest GET of a cache org. */
   private readonly ofOrg;
 
   constructor(
-    private readonly db: MetaDb,
+    private readonly q: Runner,
     private readonly cipher: FieldCipher,
+    private readonly cache: ReadCache,
   ) {
-    this.ofOrg = db
-      .select(columns)
-      .from(proxyCacheConfigs)
-      .innerJoin(namespaces, eq(namespaces.id, proxyCacheConfigs.namespaceId))
-      .where(eq(namespaces.name, sql.placeholder("org")))
-      .prepare();
+    this.names = new CacheOrgNames(q, cache);
+    this.ofOrg = q.statement(({ db, t }) =>
+      db
+        .select(columns(t))
+        .from(t.proxyCacheConfigs)
+        .innerJoin(t.namespaces, eq(t.namespaces.id, t.proxyCacheConfigs.namespaceId))
+        .where(eq(t.namespaces.name, sql.placeholder("org"))),
+    );
   }
 
   private seal(v: string | null): string | null {
     return v === null || v === "" ? null : this.cipher.seal(v);
   }
 
-  /** False when `org` is surely no proxy cache; true when it may be (forOrg tells). */
-  mayBeCache(org: string): boolean {
-    this.cacheOrgNames ??= new Set(
-      this.db
-        .select({ name: namespaces.name })
-        .from(proxyCacheConfigs)
-        .innerJoin(namespaces, eq(namespaces.id, proxyCacheConfigs.namespaceId))
-        .all()
-        .map((r) => r.name),
-    );
-    return this.cacheOrgNames.has(org);
+  /**
+   * False when `org` is surely no proxy cache; true when it may be (forOrg tells). Synchronous
+   * while the memory of cache orgs is current (the read cache was not cleared since it was read);
+   * a promise of the answer when it must be read again first.
+   */
+  mayBeCache(org: string): boolean | Promise<boolean> {
+    return this.names.mayBe(org);
   }
 
   /** The configuration of organization `org`, or undefined (a user, or an org that is no cache). */
-  forOrg(org: string): ProxyCacheConfig | undefined {
-    if (!this.mayBeCache(org)) return undefined;
-    return this.ofOrg.get({ org });
+  async forOrg(org: string): Promise<ProxyCacheConfig | undefined> {
+    if (!(await this.mayBeCache(org))) return undefined;
+    const ofOrg = this.ofOrg;
+    return this.q.run(function* () {
+      return yield* one(ofOrg, { org });
+    });
   }
 
   /** The upstream credentials, decrypted; undefined when there are none (or they cannot be read). */
-  credentials(namespaceId: number): { username: string; password: string } | undefined {
-    const r = this.db.select({ u: proxyCacheConfigs.username, p: proxyCacheConfigs.password }).from(proxyCacheConfigs).where(eq(proxyCacheConfigs.namespaceId, namespaceId)).get();
+  async credentials(namespaceId: number): Promise<{ username: string; password: string } | undefined> {
+    const r = await this.q.run(function* ({ db, t }) {
+      const c = t.proxyCacheConfigs;
+      return yield* one(db.select({ u: c.username, p: c.password }).from(c).where(eq(c.namespaceId, namespaceId)));
+    });
     const username = r?.u ? this.cipher.open(r.u) : undefined;
     if (username === undefined) return undefined;
     return { username, password: (r!.p && this.cipher.open(r!.p)) ?? "" };
   }
 
-  /** False when the organization already has one. */
-  create(c: NewProxyCache): boolean {
-    const inserted = this.db
-      .insert(proxyCacheConfigs)
-      .values({ ...c, username: this.seal(c.username), password: this.seal(c.password) })
-      .onConflictDoNothing()
-      .returning({ id: proxyCacheConfigs.id })
-      .get();
-    this.cacheOrgNames = undefined;
-    return inserted !== undefined;
+  /** False when the organization already has one (its unique namespace: of two creates at once, one wins on both dialects). */
+  async create(c: NewProxyCache): Promise<boolean> {
+    const values = { ...c, username: this.seal(c.username), password: this.seal(c.password) };
+    try {
+      const org = await this.q.run(function* ({ db, t }) {
+        const [made] = yield* all(db.insert(t.proxyCacheConfigs).values(values).onConflictDoNothing().returning({ id: t.proxyCacheConfigs.id }));
+        return made && (yield* orgName({ db, t }, c.namespaceId));
+      });
+      if (org !== undefined) this.names.changed(org, true);
+      return org !== undefined;
+    } finally {
+      // Every node's memory of cache orgs is read again.
+      this.cache.clear();
+    }
   }
 
   /** Quay's namespace_has_immutable_tags: a live immutable tag in the namespace (it could not be kept in step with an upstream). */
-  hasImmutableTags(namespaceId: number): boolean {
-    return (
-      this.db
-        .select({ id: tags.id })
-        .from(tags)
-        .innerJoin(repositories, eq(repositories.id, tags.repositoryId))
-        .where(and(eq(repositories.namespaceId, namespaceId), isNull(tags.endMs), eq(tags.immutable, true)))
-        .limit(1)
-        .get() !== undefined
-    );
+  hasImmutableTags(namespaceId: number): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      const found = yield* one(
+        db
+          .select({ id: t.tags.id })
+          .from(t.tags)
+          .innerJoin(t.repositories, eq(t.repositories.id, t.tags.repositoryId))
+          .where(and(eq(t.repositories.namespaceId, namespaceId), isNull(t.tags.endMs), eq(t.tags.immutable, true)))
+          .limit(1),
+      );
+      return found !== undefined;
+    });
   }
 
   /** True when there was one. */
-  delete(namespaceId: number): boolean {
-    return this.db.delete(proxyCacheConfigs).where(eq(proxyCacheConfigs.namespaceId, namespaceId)).returning({ id: proxyCacheConfigs.id }).all().length > 0;
+  async delete(namespaceId: number): Promise<boolean> {
+    try {
+      const org = await this.q.run(function* ({ db, t }) {
+        const c = t.proxyCacheConfigs;
+        const [gone] = yield* all(db.delete(c).where(eq(c.namespaceId, namespaceId)).returning({ id: c.id }));
+        return gone && (yield* orgName({ db, t }, namespaceId));
+      });
+      if (org !== undefined) this.names.changed(org, false);
+      return org !== undefined;
+    } finally {
+      this.cache.clear();
+    }
   }
+}
+
+function* orgName({ db, t }: Pick<Scope, "db" | "t">, namespaceId: number): Program<string> {
+  return (yield* one(db.select({ name: t.namespaces.name }).from(t.namespaces).where(eq(t.namespaces.id, namespaceId))))!.name;
 }
