@@ -142,7 +142,7 @@ export async function createContext(
   for (const warning of stores.warnings) log.info(`WARNING: data directory: ${warning}`);
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
-  bootstrapLibrary(stores, config, log);
+  await bootstrapLibrary(stores, config, log);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
   const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: state.loginThrottle });

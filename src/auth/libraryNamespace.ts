@@ -35,7 +35,7 @@ export function superuserIds(users: LibraryStores["users"], lists: SuperuserList
 }
 
 /** Start: claims `library` and sets its owners (see the top of this file). */
-export function bootstrapLibrary(stores: LibraryStores, lists: SuperuserLists, log: Logger): void {
+export async function bootstrapLibrary(stores: LibraryStores, lists: SuperuserLists, log: Logger): Promise<void> {
   const claim = stores.orgs.claimReserved(LIBRARY_NAMESPACE);
   if (claim.kind === "user") return containUserLibrary(stores, lists, claim.namespaceId, log);
   if (claim.kind !== "org") log.info(`${claim.kind === "created" ? "created" : "converted the ownerless namespace into"} the organization "${LIBRARY_NAMESPACE}" (unqualified names such as "alpine" live there), owned by the superusers`);
@@ -54,14 +54,14 @@ export function syncLibraryOwners(stores: LibraryStores, lists: SuperuserLists):
   if (ns) stores.orgs.setOwners(ns.id, superuserIds(stores.users, lists));
 }
 
-function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, namespaceId: number, log: Logger): void {
+async function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, namespaceId: number, log: Logger): Promise<void> {
   const holder = stores.users.byName(LIBRARY_NAMESPACE)!;
   if (superuserIds(stores.users, lists).includes(holder.id)) {
     log.info(`WARNING: the reserved namespace "${LIBRARY_NAMESPACE}" is the superuser account ${holder.username}, not an organization; it serves unqualified pulls ("docker pull alpine")`);
     return;
   }
   if (holder.enabled) stores.users.update(holder.id, { enabled: false });
-  const madePrivate = stores.repositories.makeNamespacePrivate(namespaceId);
+  const madePrivate = await stores.repositories.makeNamespacePrivate(namespaceId);
   log.info(
     `WARNING: the reserved namespace "${LIBRARY_NAMESPACE}" is held by the ordinary user account "${holder.username}", so it served ` +
       `every unqualified pull ("docker pull alpine" is ${LIBRARY_NAMESPACE}/alpine). Berth has disabled the account` +

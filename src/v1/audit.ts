@@ -7,6 +7,7 @@ import type { LogKind } from "../audit/logKinds";
 import type { AuditPerformer } from "../store/meta/auditLog";
 import type { Caller } from "./caller";
 import type { V1Context } from "./context";
+import { answeredAtOnce } from "../store/meta/readCache";
 
 export interface AuditTarget {
   /** The namespace the entry belongs to (a user's or an organization's). */
@@ -37,7 +38,7 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
     if (!declared.includes(kind)) ctx.log.error(`audit kind ${kind} not declared by ${request.method} ${new URL(request.url).pathname}`);
     const nsName = target.repo ? target.repo.name.slice(0, target.repo.name.indexOf("/")) : target.namespace;
     const ns = nsName ? ctx.stores.orgs.namespace(nsName) : undefined;
-    const repoId = target.repo ? (target.repo.id ?? ctx.stores.repositories.find(target.repo.name)?.id) : undefined;
+    const repoId = target.repo ? (target.repo.id ?? answeredAtOnce(ctx.stores.repositories.findMaybeSync(target.repo.name), "the audit function")?.id) : undefined;
     const ip = clientAddress(request);
     const repoKeys = target.repo && nsName ? { repo: target.repo.name.slice(nsName.length + 1), namespace: nsName } : nsName ? { namespace: nsName } : {};
     ctx.stores.auditWriter.record({

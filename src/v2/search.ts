@@ -60,7 +60,7 @@ export async function searchRepositories(ctx: V2Context, request: Request): Prom
   const canSee = (repo: string) => open || mayReadRepo(ctx.auth!.roles.standing(identity, repo).role);
   // Like Quay: an empty term finds nothing (no listing of the whole registry through search).
   const found = term
-    ? ctx.stores.repositories.search(term, {
+    ? await ctx.stores.repositories.search(term, {
         publicOnly: !open && identity.kind === "anonymous",
         filter: open || identity.kind === "anonymous" ? undefined : canSee,
         skip: (page - 1) * limit,

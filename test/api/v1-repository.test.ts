@@ -52,8 +52,8 @@ async function create(c: V1Client, repository: string, opts: { namespace?: strin
   return `${body.namespace}/${body.name}`;
 }
 
-function grant(repo: string, user: string, role: "read" | "write" | "admin"): void {
-  stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users[user]!.id }, role);
+async function grant(repo: string, user: string, role: "read" | "write" | "admin"): Promise<void> {
+  stores.permissions.set((await stores.repositories.find(repo))!.id, { userId: users[user]!.id }, role);
 }
 
 const repoPath = (name: string) => `/api/v1/repository/${name}`;
@@ -72,7 +72,7 @@ describe("POST /api/v1/repository", () => {
       name: other,
       kind: "image",
     });
-    expect(stores.repositories.find(`alice/${other}`)?.visibility).toBe("public");
+    expect((await stores.repositories.find(`alice/${other}`))?.visibility).toBe("public");
   });
 
   test("in an organization where the caller sits in a creator team; the creator gets admin", async () => {
@@ -141,14 +141,14 @@ describe("POST /api/v1/repository", () => {
   test("anonymous: 401", async () => {
     const name = uniq("anon");
     await expectProblem(await anon.post("/api/v1/repository", { repository: name, namespace: "alice", visibility: "public", description: "" }), 401, "invalid_token", "Requires authentication");
-    expect(stores.repositories.find(`alice/${name}`)).toBeUndefined();
+    expect((await stores.repositories.find(`alice/${name}`))).toBeUndefined();
   });
 
   test("without the CSRF token: 403, nothing created", async () => {
     const name = uniq("csrf");
     await expectCsrfError(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }, { csrf: false }));
     await expectCsrfError(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }, { csrf: bob.csrfToken! }));
-    expect(stores.repositories.find(`alice/${name}`)).toBeUndefined();
+    expect((await stores.repositories.find(`alice/${name}`))).toBeUndefined();
   });
 });
 
@@ -163,7 +163,7 @@ describe("GET /api/v1/repository", () => {
     const priv = await create(carol, uniq("priv"), { description: "hidden" });
     const pub = await create(carol, uniq("pub"), { visibility: "public", description: "shown" });
     const shared = await create(carol, uniq("shared"));
-    grant(shared, "bob", "read");
+    await grant(shared, "bob", "read");
     const names = async (c: V1Client) =>
       ((await expectJson(await c.get(`/api/v1/repository?namespace=${ns}`), 200)).repositories as { namespace: string; name: string }[]).map((r) => `${r.namespace}/${r.name}`);
 
@@ -183,7 +183,7 @@ describe("GET /api/v1/repository", () => {
 
     const body = await expectJson(await carol.get(`/api/v1/repository?namespace=${ns}`), 200);
     expect(body.next_page).toBeUndefined();
-    const row = body.repositories.find((r: { name: string }) => `carol/${r.name}` === priv);
+    const row = (await body.repositories.find((r: { name: string }) => `carol/${r.name}` === priv));
     expect(row).toEqual({
       namespace: "carol",
       name: priv.slice("carol/".length),
@@ -227,7 +227,7 @@ describe("GET /api/v1/repository", () => {
     expect(names).toContain(pub);
     expect(names).not.toContain(priv);
     for (const r of body.repositories) expect(r.is_public).toBe(true);
-    const row = body.repositories.find((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}` === pub);
+    const row = (await body.repositories.find((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}` === pub));
     expect(row.is_starred).toBeUndefined(); // only for signed-in callers
     expect(row.description).toBe("open");
     // Signed in, public=true adds the public ones to the caller's own.
@@ -273,10 +273,10 @@ describe("GET /api/v1/repository", () => {
     // Someone else's private repository cannot be starred (and does not leak).
     await expectProblem(await alice.post("/api/v1/user/starred", { namespace: "bob", repository: theirs.slice(4) }), 403, "insufficient_scope");
     // A shared repository starred, then access lost: no longer listed.
-    stores.permissions.set(stores.repositories.find(theirs)!.id, { userId: users.alice!.id }, "read");
+    stores.permissions.set((await stores.repositories.find(theirs))!.id, { userId: users.alice!.id }, "read");
     await expectJson(await alice.post("/api/v1/user/starred", { namespace: "bob", repository: theirs.slice(4) }), 201);
     expect((await expectJson(await alice.get("/api/v1/user/starred"), 200)).repositories.map((r: any) => r.name)).toContain(theirs.slice(4));
-    stores.permissions.remove(stores.repositories.find(theirs)!.id, { userId: users.alice!.id });
+    stores.permissions.remove((await stores.repositories.find(theirs))!.id, { userId: users.alice!.id });
     expect((await expectJson(await alice.get("/api/v1/user/starred"), 200)).repositories.map((r: any) => r.name)).not.toContain(theirs.slice(4));
     // Unstar (a name with slashes works too); a second time is 404.
     expect((await alice.delete(`/api/v1/user/starred/${mine}`)).status).toBe(204);
@@ -294,10 +294,10 @@ describe("GET /api/v1/repository", () => {
   test("pages of 100 with next_page", async () => {
     const pager = await signedIn(server.url, "pager", PASSWORDS.pager);
     const all: string[] = [];
-    for (let i = 0; i < 230; i++) all.push(stores.repositories.ensure(`pager/repo-${String(i).padStart(3, "0")}`).fullName);
+    for (let i = 0; i < 230; i++) all.push((await stores.repositories.ensure(`pager/repo-${String(i).padStart(3, "0")}`)).fullName);
     // Someone else's repositories, listed before and after pager's, stay out.
-    stores.repositories.ensure("pagea/x");
-    stores.repositories.ensure("pagez/x");
+    await stores.repositories.ensure("pagea/x");
+    await stores.repositories.ensure("pagez/x");
 
     const seen: string[] = [];
     const pageSizes: number[] = [];
@@ -355,11 +355,11 @@ describe("GET /api/v1/repository/<ns>/<name>", () => {
 
   test("can_write and can_admin follow the caller's grant", async () => {
     const repo = await create(alice, uniq("grants"));
-    grant(repo, "bob", "read");
+    await grant(repo, "bob", "read");
     expect(await expectJson(await bob.get(repoPath(repo)), 200)).toMatchObject({ can_write: false, can_admin: false });
-    grant(repo, "bob", "write");
+    await grant(repo, "bob", "write");
     expect(await expectJson(await bob.get(repoPath(repo)), 200)).toMatchObject({ can_write: true, can_admin: false });
-    grant(repo, "bob", "admin");
+    await grant(repo, "bob", "admin");
     expect(await expectJson(await bob.get(repoPath(repo)), 200)).toMatchObject({ can_write: true, can_admin: true });
   });
 
@@ -399,7 +399,7 @@ describe("GET /api/v1/repository/<ns>/<name>", () => {
     expect(await expectJson(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 200)).toEqual({ success: true });
     expect((await expectJson(await anon.get(repoPath(repo)), 200)).description).toBe("renamed");
     expect((await alice.delete(repoPath(repo))).status).toBe(204);
-    expect(stores.repositories.find(repo)).toBeUndefined();
+    expect((await stores.repositories.find(repo))).toBeUndefined();
   });
 });
 
@@ -411,12 +411,12 @@ describe("PUT /api/v1/repository/<ns>/<name>", () => {
 
     // No grant: 403; a read-only grant: 403; anonymous: 401.
     await expectProblem(await bob.put(repoPath(repo), { description: "bob" }), 403, "insufficient_scope");
-    grant(repo, "bob", "read");
+    await grant(repo, "bob", "read");
     await expectProblem(await bob.put(repoPath(repo), { description: "bob" }), 403, "insufficient_scope");
     await expectProblem(await anon.put(repoPath(repo), { description: "anon" }), 401, "invalid_token");
     expect((await expectJson(await alice.get(repoPath(repo)), 200)).description).toBe("new **text**");
 
-    grant(repo, "bob", "write");
+    await grant(repo, "bob", "write");
     expect(await expectJson(await bob.put(repoPath(repo), { description: "by bob" }), 200)).toEqual({ success: true });
     expect((await expectJson(await alice.get(repoPath(repo)), 200)).description).toBe("by bob");
   });
@@ -438,7 +438,7 @@ describe("POST /api/v1/repository/<ns>/<name>/changevisibility", () => {
     const repo = await create(alice, uniq("vis"), { description: "flip" });
     await expectProblem(await anon.get(repoPath(repo)), 401, "invalid_token");
 
-    grant(repo, "bob", "write");
+    await grant(repo, "bob", "write");
     await expectProblem(await bob.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 403, "insufficient_scope");
     await expectProblem(await anon.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 401, "invalid_token");
     await expectProblem(await anon.get(repoPath(repo)), 401, "invalid_token");
@@ -452,7 +452,7 @@ describe("POST /api/v1/repository/<ns>/<name>/changevisibility", () => {
     // Anonymous reads do not extend to writes.
     await expectProblem(await anon.put(repoPath(repo), { description: "anon" }), 401, "invalid_token");
 
-    grant(repo, "bob", "admin");
+    await grant(repo, "bob", "admin");
     expect(await expectJson(await bob.post(`${repoPath(repo)}/changevisibility`, { visibility: "private" }), 200)).toEqual({ success: true });
     await expectProblem(await anon.get(repoPath(repo)), 401, "invalid_token");
   });
@@ -461,7 +461,7 @@ describe("POST /api/v1/repository/<ns>/<name>/changevisibility", () => {
     const repo = await create(alice, uniq("vis"));
     const body = await expectProblem(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "everyone" }), 400, "invalid_request", /^visibility/);
     expect(body.field).toBe("visibility");
-    expect(stores.repositories.find(repo)?.visibility).toBe("private");
+    expect((await stores.repositories.find(repo))?.visibility).toBe("private");
   });
 
   test("other POST paths under a repository: 404", async () => {
@@ -495,10 +495,10 @@ describe("DELETE /api/v1/repository/<ns>/<name>", () => {
 
   test("needs admin: 403 with write, 401 anonymous", async () => {
     const repo = await create(alice, uniq("del"), { visibility: "public" });
-    grant(repo, "bob", "write");
+    await grant(repo, "bob", "write");
     await expectProblem(await bob.delete(repoPath(repo)), 403, "insufficient_scope");
     await expectProblem(await anon.delete(repoPath(repo)), 401, "invalid_token");
-    expect(stores.repositories.find(repo)).toBeDefined();
+    expect((await stores.repositories.find(repo))).toBeDefined();
     // Its grants go with it: a new repository of the same name does not inherit bob's write.
     expect((await alice.delete(repoPath(repo))).status).toBe(204);
     await create(alice, repo.slice("alice/".length));
@@ -524,6 +524,6 @@ describe("CSRF on repository writes", () => {
     }
     const view = await expectJson(await alice.get(repoPath(repo)), 200);
     expect(view).toMatchObject({ description: "kept", is_public: false });
-    expect(stores.repositories.list(undefined, undefined, (n) => n.startsWith("alice/csrf")).length).toBe(1);
+    expect((await stores.repositories.list(undefined, undefined, (n) => n.startsWith("alice/csrf"))).length).toBe(1);
   });
 });

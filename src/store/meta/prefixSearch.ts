@@ -14,6 +14,7 @@ export function contains(column: SQLiteColumn, part: string): SQL {
   return sql`${column} LIKE ${`%${likeLiteral(part)}%`} ESCAPE '\\'`;
 }
 
-function likeLiteral(text: string): string {
+/** `text` for a LIKE pattern with `\` as its escape: its wildcards and escapes taken literally. */
+export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -13,7 +13,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a remembered tag with an expiry stops being served at its expiry", () => {
+test("a remembered tag with an expiry stops being served at its expiry", async () => {
   let now = 1_000_000;
   dir = tempDir("berth-bytag-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000, clock: () => now });
@@ -23,11 +23,11 @@ test("a remembered tag with an expiry stops being served at its expiry", () => {
   const { digest } = putManifest(stores, repoId, "one", "v1");
   const live = stores.registryWrites.transact((tx) => tx.liveTag(repoId, "v1"))!;
   stores.registryWrites.transact((tx) => tx.setTagExpiry(live.id, now + 60_000));
-  expect(stores.manifests.getByTag(repoId, "v1")?.digest).toBe(digest);
+  expect((await stores.manifests.getByTag(repoId, "v1"))?.digest).toBe(digest);
   now += 59_999;
-  expect(stores.manifests.getByTag(repoId, "v1")?.digest).toBe(digest);
+  expect((await stores.manifests.getByTag(repoId, "v1"))?.digest).toBe(digest);
   now += 1;
-  expect(stores.manifests.getByTag(repoId, "v1")).toBeUndefined();
+  expect((await stores.manifests.getByTag(repoId, "v1"))).toBeUndefined();
   now -= 30_000; // a clock set back: the stored expiry still decides
-  expect(stores.manifests.getByTag(repoId, "v1")?.digest).toBe(digest);
+  expect((await stores.manifests.getByTag(repoId, "v1"))?.digest).toBe(digest);
 });

@@ -13,9 +13,9 @@ let now = Date.UTC(2026, 11, 2, 12, 0, 0);
 const MIN = 60_000;
 let repoId: number;
 
-beforeAll(() => {
+beforeAll(async () => {
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000, clock: () => now });
-  const repo = stores.repositories.ensure("acme/app");
+  const repo = (await stores.repositories.ensure("acme/app"));
   repoId = repo.id;
   stores.db.$client.run("UPDATE repositories SET state = 'MIRROR' WHERE id = ?", [repoId]);
   expect(

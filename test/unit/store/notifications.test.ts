@@ -14,12 +14,12 @@ let store: NotificationStore;
 let repoId: number;
 let otherRepoId: number;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir("berth-notify-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
   store = stores.notifications;
-  repoId = stores.repositories.ensure("acme/web").id;
-  otherRepoId = stores.repositories.ensure("acme/api").id;
+  repoId = (await stores.repositories.ensure("acme/web")).id;
+  otherRepoId = (await stores.repositories.ensure("acme/api")).id;
 });
 afterEach(() => {
   stores.close();
@@ -97,8 +97,8 @@ describe("outbox", () => {
     const flood = await hook(repoId);
     const floodApi = await hook(otherRepoId);
     const acme = await Promise.all([1, 2, 3, 4].map((t) => store.enqueue(t % 2 ? flood.id : floodApi.id, "{}", t)));
-    const other = await hook(stores.repositories.ensure("other/app").id);
-    const third = await hook(stores.repositories.ensure("third/app").id);
+    const other = await hook((await stores.repositories.ensure("other/app")).id);
+    const third = await hook((await stores.repositories.ensure("third/app")).id);
     const o = [await store.enqueue(other.id, "{}", 10), await store.enqueue(other.id, "{}", 11)];
     const t = await store.enqueue(third.id, "{}", 12);
     expect((await store.due(100, 10, 2)).map((d) => d.id)).toEqual([acme[0], o[0], t, acme[1], o[1]]);

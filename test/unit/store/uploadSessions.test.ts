@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { parseDigest, type Digest } from "../../../src/oci";
 import { openStores, type Stores } from "../../../src/store";
 import { UploadRowStore } from "../../../src/store/meta/uploads";
+import { sqliteRunner } from "../../../src/store/dialect/sqliteRunner";
 import { UploadSessions } from "../../../src/store/uploadSessions";
 import { InProcessUploadHashStates, InProcessUploadLocks } from "../../../src/store/uploadState";
 import { tempDir } from "../../support/server";
@@ -34,11 +35,11 @@ afterEach(() => {
 
 describe("upload sessions", () => {
   test("a session continues after a restart: the hash is rebuilt from the file", async () => {
-    const repo = stores.repositories.ensure("ns/app");
+    const repo = (await stores.repositories.ensure("ns/app"));
     const id = await open(stores.uploads, repo.id);
     expect(await stores.uploads.append(repo.id, id, body("hello "))).toEqual({ kind: "ok", offset: 6 });
     // A new UploadSessions over the same rows and files, as after a restart.
-    const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, { locks: new InProcessUploadLocks(), hashes: new InProcessUploadHashStates() }, 3600_000);
+    const restarted = new UploadSessions(new UploadRowStore(sqliteRunner(stores.db)), stores.blobs, { locks: new InProcessUploadLocks(), hashes: new InProcessUploadHashStates() }, 3600_000);
     expect(await restarted.offset(repo.id, id)).toBe(6);
     const recorded: number[] = [];
     const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => recorded.push(size));
@@ -49,7 +50,7 @@ describe("upload sessions", () => {
   });
 
   test("a chunk whose length disagrees with its Content-Range is not counted, and its bytes are dropped", async () => {
-    const repo = stores.repositories.ensure("ns/app");
+    const repo = (await stores.repositories.ensure("ns/app"));
     const id = await open(stores.uploads, repo.id);
     expect((await stores.uploads.append(repo.id, id, body("abc"), { start: 0, end: 9 })).kind).toBe("rangeMismatch");
     expect(await stores.uploads.offset(repo.id, id)).toBe(0);
@@ -58,7 +59,7 @@ describe("upload sessions", () => {
   });
 
   test("a wrong digest stores nothing and keeps the session", async () => {
-    const repo = stores.repositories.ensure("ns/app");
+    const repo = (await stores.repositories.ensure("ns/app"));
     const id = await open(stores.uploads, repo.id);
     const recorded: number[] = [];
     const out = await stores.uploads.finish(repo.id, id, digest("something else"), body("content"), undefined, (size) => recorded.push(size));
@@ -69,14 +70,14 @@ describe("upload sessions", () => {
   });
 
   test("sessions are per repository", async () => {
-    const a = stores.repositories.ensure("ns/a");
-    const b = stores.repositories.ensure("ns/b");
+    const a = (await stores.repositories.ensure("ns/a"));
+    const b = (await stores.repositories.ensure("ns/b"));
     const id = await open(stores.uploads, a.id);
     expect(await stores.uploads.append(b.id, id, body("x"))).toEqual({ kind: "unknown" });
   });
 
   test("the sweep drops expired sessions, orphan files and abandoned monolithic uploads", async () => {
-    const repo = stores.repositories.ensure("ns/app");
+    const repo = (await stores.repositories.ensure("ns/app"));
     const kept = await open(stores.uploads, repo.id);
     const mono = await open(stores.uploads, repo.id, "monolithic");
     await stores.blobs.createUpload("0rphan-file-0000");
