@@ -5,8 +5,7 @@ import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
 import { RegistryError, refusalError, grammarError } from "./errors";
 import { requestActor } from "./actor";
-import { canonicalRepoName, emptyResponse, requireRepo, requireRepoMaybeSync, v2Headers } from "./respond";
-import { whenReady } from "../store/meta/readCache";
+import { canonicalRepoName, emptyResponse, knownRepo, requireRepo, v2Headers } from "./respond";
 import type { RepoRow } from "../store/meta/repositories";
 import { repositoryForPush } from "./pushTarget";
 import { pullThrough } from "./proxyCache";
@@ -95,17 +94,22 @@ export function getManifest(ctx: V2Context, request: Request, name: string, raw:
 }
 
 function storedManifest(ctx: V2Context, request: Request, name: string, raw: string): Response | Promise<Response> {
-  return whenReady(requireRepoMaybeSync(ctx, name), (repo) => {
-    // A reference outside the tag and digest grammar names nothing that could be here: the spec's
-    // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.
-    const ref = parseReference(raw);
-    if (!ref.ok) throw new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${ref.message}`);
-    const found =
-      ref.kind === "tag"
-        ? ctx.stores.manifests.getByTagMaybeSync(repo.id, ref.tag)
-        : ctx.stores.manifests.getByDigestMaybeSync(repo.id, ref.digest.value);
-    return whenReady(found, (manifest) => manifestResponse(ctx, request, raw, repo, ref, manifest));
-  });
+  // No closure on the synchronous path (a hit, or SQLite): this runs on every pull.
+  const found = ctx.stores.repositories.findMaybeSync(canonicalRepoName(name));
+  return found instanceof Promise ? found.then((repo) => manifestOf(ctx, request, name, raw, repo)) : manifestOf(ctx, request, name, raw, found);
+}
+
+function manifestOf(ctx: V2Context, request: Request, name: string, raw: string, found: RepoRow | undefined): Response | Promise<Response> {
+  const repo = knownRepo(found, name);
+  // A reference outside the tag and digest grammar names nothing that could be here: the spec's
+  // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.
+  const ref = parseReference(raw);
+  if (!ref.ok) throw new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${ref.message}`);
+  const manifest =
+    ref.kind === "tag" ? ctx.stores.manifests.getByTagMaybeSync(repo.id, ref.tag) : ctx.stores.manifests.getByDigestMaybeSync(repo.id, ref.digest.value);
+  return manifest instanceof Promise
+    ? manifest.then((m) => manifestResponse(ctx, request, raw, repo, ref, m))
+    : manifestResponse(ctx, request, raw, repo, ref, manifest);
 }
 
 function manifestResponse(

@@ -2,7 +2,6 @@ import { canonicalRepoName, parseDigest, type Digest } from "../oci";
 
 export { canonicalRepoName };
 import type { RepoRow } from "../store/meta/repositories";
-import { whenReady, type MaybePromise } from "../store/meta/readCache";
 import type { V2Context } from "./context";
 import { API_VERSION_HEADER, RegistryError, grammarError } from "./errors";
 
@@ -37,15 +36,11 @@ export function requireDigest(value: string | null | undefined, what = "digest")
 
 /** The repository, or NAME_UNKNOWN. */
 export async function requireRepo(ctx: V2Context, name: string): Promise<RepoRow> {
-  return known(await ctx.stores.repositories.find(canonicalRepoName(name)), name);
+  return knownRepo(await ctx.stores.repositories.find(canonicalRepoName(name)), name);
 }
 
-/** requireRepo() at once where the store answers at once (the manifest GET path). */
-export function requireRepoMaybeSync(ctx: V2Context, name: string): MaybePromise<RepoRow> {
-  return whenReady(ctx.stores.repositories.findMaybeSync(canonicalRepoName(name)), (repo) => known(repo, name));
-}
-
-function known(repo: RepoRow | undefined, name: string): RepoRow {
+/** The repository found for `name`, or NAME_UNKNOWN. */
+export function knownRepo(repo: RepoRow | undefined, name: string): RepoRow {
   if (!repo) throw new RegistryError("NAME_UNKNOWN", `repository "${name}" is not known to this registry`, { name });
   return repo;
 }

@@ -18,11 +18,6 @@ const CHECK_EVERY_MS = 100;
 /** A value, or a promise of one where it could not be had at once. */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** `then` without a promise when `value` is none: the hot path stays synchronous on SQLite. */
-export function whenReady<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
-
 /**
  * For a synchronous caller whose other reads are still synchronous SQLite (not converted yet):
  * the value itself. A promise (PostgreSQL) is refused: that caller must become async first.
