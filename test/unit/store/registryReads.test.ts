@@ -95,6 +95,22 @@ describeEachDialect("registryReads.test.ts", "manifests", (backend) => {
     expect(await manifests.getByTag(repoId, "v2")).toBeUndefined();
   });
 
+  test("the manifest GET's reads answer at once on SQLite, a miss included (no promise on the hot path)", async () => {
+    const runner = backend().runner;
+    const repoId = await addRepository(runner, "ns/app");
+    const m = await addManifestRow(runner, repoId, "m");
+    await addTagRow(runner, repoId, { name: "v1", manifestId: m.id, startMs: NOW - 5 });
+    const manifests = open();
+    const repos = new RepositoryStore(runner, new InProcessReadCache());
+    const reads = [repos.findMaybeSync("ns/app"), manifests.getByTagMaybeSync(repoId, "v1"), manifests.getByDigestMaybeSync(repoId, m.digest)];
+    if (runner.dialect === "sqlite") for (const read of reads) expect(read).not.toBeInstanceOf(Promise);
+    const [repo, byTag, byDigest] = await Promise.all(reads);
+    expect([(repo as { id: number }).id, (byTag as { digest: string }).digest, (byDigest as { digest: string }).digest]).toEqual([repoId, m.digest, m.digest]);
+    // Remembered: at once on both dialects.
+    expect(repos.findMaybeSync("ns/app")).not.toBeInstanceOf(Promise);
+    expect(manifests.getByTagMaybeSync(repoId, "v1")).not.toBeInstanceOf(Promise);
+  });
+
   test("by digest: within its repository only, its bytes as stored", async () => {
     const runner = backend().runner;
     const a = await addRepository(runner, "ns/a");
