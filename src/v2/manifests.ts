@@ -94,9 +94,13 @@ export function getManifest(ctx: V2Context, request: Request, name: string, raw:
 }
 
 function storedManifest(ctx: V2Context, request: Request, name: string, raw: string): Response | Promise<Response> {
-  // No closure on the synchronous path (a hit, or SQLite): this runs on every pull.
+  // The promised path apart (…Later): this runs on every pull, mostly answered at once.
   const found = ctx.stores.repositories.findMaybeSync(canonicalRepoName(name));
-  return found instanceof Promise ? found.then((repo) => manifestOf(ctx, request, name, raw, repo)) : manifestOf(ctx, request, name, raw, found);
+  return found instanceof Promise ? manifestOfLater(ctx, request, name, raw, found) : manifestOf(ctx, request, name, raw, found);
+}
+
+async function manifestOfLater(ctx: V2Context, request: Request, name: string, raw: string, found: Promise<RepoRow | undefined>): Promise<Response> {
+  return manifestOf(ctx, request, name, raw, await found);
 }
 
 function manifestOf(ctx: V2Context, request: Request, name: string, raw: string, found: RepoRow | undefined): Response | Promise<Response> {
@@ -107,9 +111,13 @@ function manifestOf(ctx: V2Context, request: Request, name: string, raw: string,
   if (!ref.ok) throw new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${ref.message}`);
   const manifest =
     ref.kind === "tag" ? ctx.stores.manifests.getByTagMaybeSync(repo.id, ref.tag) : ctx.stores.manifests.getByDigestMaybeSync(repo.id, ref.digest.value);
-  return manifest instanceof Promise
-    ? manifest.then((m) => manifestResponse(ctx, request, raw, repo, ref, m))
-    : manifestResponse(ctx, request, raw, repo, ref, manifest);
+  return manifest instanceof Promise ? manifestResponseLater(ctx, request, raw, repo, ref, manifest) : manifestResponse(ctx, request, raw, repo, ref, manifest);
+}
+
+type ParsedRef = { kind: "tag"; tag: string } | { kind: "digest" };
+
+async function manifestResponseLater(ctx: V2Context, request: Request, raw: string, repo: RepoRow, ref: ParsedRef, found: Promise<StoredManifest | undefined>): Promise<Response> {
+  return manifestResponse(ctx, request, raw, repo, ref, await found);
 }
 
 function manifestResponse(
@@ -117,7 +125,7 @@ function manifestResponse(
   request: Request,
   raw: string,
   repo: RepoRow,
-  ref: { kind: "tag"; tag: string } | { kind: "digest" },
+  ref: ParsedRef,
   found: StoredManifest | undefined,
 ): Response {
   if (!found) throw manifestUnknown(raw);

@@ -77,7 +77,7 @@ export class ManifestStore {
         return yield* one(byTag, { repo: repoId, tag, now });
       }),
     );
-    return row instanceof Promise ? row.then((r) => unlessExpired(r, now)) : unlessExpired(row, now);
+    return row instanceof Promise ? unlessExpiredLater(row, now) : unlessExpired(row, now);
   }
 
   getByDigest(repoId: number, digest: string): Promise<StoredManifest | undefined> {
@@ -105,6 +105,10 @@ export class ManifestStore {
       );
     });
   }
+}
+
+async function unlessExpiredLater<R extends { expiresMs: number | null }>(row: Promise<R | undefined>, now: number): Promise<R | undefined> {
+  return unlessExpired(await row, now);
 }
 
 function unlessExpired<R extends { expiresMs: number | null }>(row: R | undefined, now: number): R | undefined {

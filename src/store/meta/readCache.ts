@@ -97,6 +97,11 @@ export class InProcessReadCache implements ReadCache {
     // One lookup on a hit; a remembered undefined (nothing there) needs the second.
     const hit = this.entries.get(key);
     if (hit !== undefined || this.entries.has(key)) return hit as T;
+    return this.miss(key, load, keep);
+  }
+
+  /** Apart from get(), so that the hit path stays small (it runs on every manifest GET). */
+  private miss<T>(key: string, load: () => MaybePromise<T>, keep: ((value: T) => boolean) | undefined): MaybePromise<T> {
     return this.loads.load(key, load, keep, (value) => {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(key, value);
