@@ -61,7 +61,7 @@ async function containUserLibrary(stores: LibraryStores, lists: SuperuserLists, 
     return;
   }
   if (holder.enabled) await stores.users.update(holder.id, { enabled: false });
-  const madePrivate = stores.repositories.makeNamespacePrivate(namespaceId);
+  const madePrivate = await stores.repositories.makeNamespacePrivate(namespaceId);
   log.info(
     `WARNING: the reserved namespace "${LIBRARY_NAMESPACE}" is held by the ordinary user account "${holder.username}", so it served ` +
       `every unqualified pull ("docker pull alpine" is ${LIBRARY_NAMESPACE}/alpine). Berth has disabled the account` +

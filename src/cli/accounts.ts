@@ -111,7 +111,7 @@ export async function robotRegenerate(stores: Stores, fullName: string): Promise
 
 export async function repoVisibility(stores: Stores, registry: Registry, name: string, visibility: string | undefined): Promise<string> {
   if (visibility !== "public" && visibility !== "private") throw new CliError("repo visibility needs public or private");
-  const repo = stores.repositories.find(name);
+  const repo = await stores.repositories.find(name);
   if (!repo) throw new CliError(`no repository "${name}"`);
   const outcome = await registry.changeVisibility({ repo: { id: repo.id, name: repo.fullName }, visibility, actor: SYSTEM_ACTOR });
   if (outcome.kind !== "ok") throw new CliError(`no repository "${name}"`);

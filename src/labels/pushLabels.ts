@@ -77,7 +77,7 @@ export async function applyPushLabels(
   event: Pick<EventOf<"manifestPushed">, "repo" | "digest">,
   maxConfigBytes = MAX_CONFIG_BYTES,
 ): Promise<PushLabelsOutcome> {
-  const manifest = stores.manifests.getByDigest(event.repo.id, event.digest);
+  const manifest = await stores.manifests.getByDigest(event.repo.id, event.digest);
   if (!manifest) return { kind: "none" };
   const source = manifestLabelSource(manifest.content, manifest.mediaType);
   let labels: Record<string, string>;

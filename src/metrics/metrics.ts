@@ -21,7 +21,7 @@ export interface CollectionFigures {
 /** The store figures read at scrape time. */
 export interface StorageFigures {
   /** Bytes of every stored blob, each once. */
-  blobBytes(): number;
+  blobBytes(): Promise<number>;
   /** Namespaces with a quota: limit and use. */
   quotaUses(): Promise<QuotaUse[]>;
 }
@@ -52,8 +52,8 @@ export class Metrics {
     for (const kind of ["manifests", "blobs", "uploads"]) this.gcRemoved.inc({ kind }, 0);
     this.webhooks = new Counter({ name: "berth_webhook_deliveries_total", help: "Notification delivery attempts by outcome: delivered, failed (retried later), rejected (never deliverable).", labelNames: ["outcome"], registers });
     for (const outcome of ["delivered", "failed", "rejected"]) this.webhooks.inc({ outcome }, 0);
-    registerComputed(this.registry, { name: "berth_storage_blob_bytes", help: "Bytes of all stored blobs, each counted once (uploads in progress aside).", type: "gauge" }, () => [
-      { labels: {}, value: storage.blobBytes() },
+    registerComputed(this.registry, { name: "berth_storage_blob_bytes", help: "Bytes of all stored blobs, each counted once (uploads in progress aside).", type: "gauge" }, async () => [
+      { labels: {}, value: await storage.blobBytes() },
     ]);
     // One read serves both quota series of a scrape: the limit series starts it, the use series
     // (registered after it, read after it) waits for the same answer.

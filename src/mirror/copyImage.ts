@@ -30,7 +30,7 @@ const describe = (outcome: { kind: string; [k: string]: unknown }) =>
   outcome.kind === "quotaExceeded" ? "Quota has been exceeded on namespace" : `${outcome.kind}${outcome.digest ? ` ${outcome.digest}` : ""}${outcome.tag ? ` (tag ${outcome.tag})` : ""}`;
 
 async function copyBlob(c: CopyContext, d: Descriptor): Promise<void> {
-  if (c.stores.blobLinks.linkedSize(c.repo.id, d.digest) !== undefined) return;
+  if ((await c.stores.blobLinks.linkedSize(c.repo.id, d.digest)) !== undefined) return;
   c.signal.throwIfAborted();
   const digest = parseDigest(d.digest);
   if (!digest.ok) throw new CopyFailed(`${d.digest} is not a digest`);
@@ -43,7 +43,7 @@ async function copyBlob(c: CopyContext, d: Descriptor): Promise<void> {
 
 /** The manifest `digest` names, copied if the repository does not have it yet. */
 async function copyByDigest(c: CopyContext, digest: string): Promise<void> {
-  if (c.stores.manifests.getByDigest(c.repo.id, digest)) return;
+  if (await c.stores.manifests.getByDigest(c.repo.id, digest)) return;
   const fetched = await c.client.manifest(c.upstreamRepo, digest);
   if (!fetched) throw new CopyFailed(`the upstream has no manifest ${digest}`);
   await copyManifest(c, fetched);
@@ -55,7 +55,7 @@ export async function copyManifest(c: CopyContext, fetched: FetchedManifest, tag
   const parsed = parseManifest(fetched.bytes, fetched.mediaType);
   if (!parsed.ok) throw new CopyFailed(`manifest ${fetched.digest}: ${parsed.message}`);
   const m = parsed.manifest;
-  const present = c.stores.manifests.getByDigest(c.repo.id, fetched.digest) !== undefined;
+  const present = (await c.stores.manifests.getByDigest(c.repo.id, fetched.digest)) !== undefined;
   if (!present) {
     for (const child of m.children) await copyByDigest(c, child.digest);
     // A few blobs at a time: layers are fetched side by side, as clients pull them.
@@ -112,7 +112,7 @@ export async function copyTag(c: CopyContext, fetched: FetchedManifest, tag: str
   const m = parsed.manifest;
   if (m.children.length === 0) {
     // Here already: it passed the filter when it was copied.
-    const present = c.stores.manifests.getByDigest(c.repo.id, fetched.digest) !== undefined;
+    const present = (await c.stores.manifests.getByDigest(c.repo.id, fetched.digest)) !== undefined;
     if (!present && !architectures.includes(await architectureOf(c, m))) return false;
     await copyManifest(c, fetched, tag);
     return true;
@@ -121,7 +121,7 @@ export async function copyTag(c: CopyContext, fetched: FetchedManifest, tag: str
   if ("error" in platforms) throw new CopyFailed(platforms.error);
   // Checked each sync: a platform added to the filter is copied though the index is unchanged.
   for (const child of platforms.copy) await copyByDigest(c, child.digest);
-  await pushCopy(c, fetched, m, tag, c.stores.manifests.getByDigest(c.repo.id, fetched.digest) !== undefined, true);
+  await pushCopy(c, fetched, m, tag, (await c.stores.manifests.getByDigest(c.repo.id, fetched.digest)) !== undefined, true);
   return true;
 }
 

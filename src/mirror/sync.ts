@@ -72,7 +72,7 @@ export async function syncMirror(deps: SyncDeps, mirror: MirrorConfig, signal: A
         signal.throwIfAborted();
         const fetched = await client.manifest(reference.repository, tag);
         if (!fetched) continue; // deleted upstream since it was listed
-        const local = deps.stores.manifests.getByTag(repo.id, tag);
+        const local = await deps.stores.manifests.getByTag(repo.id, tag);
         const filtered = mirror.architectureFilter.length > 0;
         // A single image of an architecture the filter leaves out is skipped (Quay's rule).
         if ((local?.digest !== fetched.digest || filtered) && !(await copyTag(c, fetched, tag, mirror.architectureFilter))) continue;
@@ -84,7 +84,7 @@ export async function syncMirror(deps: SyncDeps, mirror: MirrorConfig, signal: A
     // Quay's delete_obsolete_tags: a local tag the upstream does not offer (any more) ends.
     const keep = new Set(wanted);
     let ended = 0;
-    for (const tag of deps.stores.tags.list(repo.id, undefined, undefined)) {
+    for (const tag of await deps.stores.tags.list(repo.id, undefined, undefined)) {
       if (keep.has(tag)) continue;
       signal.throwIfAborted();
       const outcome = await deps.registry.deleteTag({ repo, tag, actor });

@@ -5,6 +5,8 @@ import type { TeamRole, TeamStore } from "../store/meta/teams";
 import type { PermissionStore } from "../store/meta/permissions";
 import type { ProxyCacheStore } from "../store/meta/proxyCaches";
 import type { RepositoryStore } from "../store/meta/repositories";
+// standing() reads the org and permission stores synchronously (SQLite); until they run through
+// the dialect runner and it becomes async, it reads the repository at once too.
 import type { OAuthScope } from "../auth/oauthScopeNames";
 import { allowsSuperuser } from "./oauthScopes";
 import { capStandingToScopes } from "./oauthStanding";
@@ -67,7 +69,7 @@ export class RepoRoleResolver {
   async standing(identity: Identity, requestedName: string): Promise<RepoStanding> {
     const repo = canonicalRepoName(requestedName);
     const namespace = repo.slice(0, repo.indexOf("/"));
-    const row = this.stores.repositories.find(repo);
+    const row = await this.stores.repositories.find(repo);
     const scopes = identity.kind === "user" ? identity.oauthScopes : undefined;
     let principal = this.principalOf(identity);
     if (scopes && principal.kind === "user" && !allowsSuperuser(scopes)) principal = { ...principal, superuser: false };
@@ -142,7 +144,7 @@ export class RepoRoleResolver {
     return { ns: { id: found.id, name }, ...orgRights(facts, scopes) };
   }
 
-  isPublic(requestedName: string): boolean {
-    return this.stores.repositories.find(canonicalRepoName(requestedName))?.visibility === "public";
+  async isPublic(requestedName: string): Promise<boolean> {
+    return (await this.stores.repositories.find(canonicalRepoName(requestedName)))?.visibility === "public";
   }
 }

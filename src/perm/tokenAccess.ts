@@ -85,7 +85,7 @@ export class TokenAccessPolicy implements AccessPolicy {
     if (claims?.ok) this.verifiedFor(request, claims.claims);
     if (claims?.ok && tokenAllows(claims.claims.access, repo, actions)) return ALLOWED;
     // Anonymous pulls of public repositories work without any token, as on Quay.
-    if (actions.every((a) => a === "pull") && this.roles.isPublic(repo)) return { allowed: true };
+    if (actions.every((a) => a === "pull") && (await this.roles.isPublic(repo))) return { allowed: true };
     if (claims === undefined) return { allowed: false, reason: "unauthenticated", message: "authentication required" };
     if (!claims.ok) return { allowed: false, reason: "invalidToken", message: claims.reason };
     // An anonymous token: logging in may help. Someone logged in is told they are refused, not

@@ -121,12 +121,12 @@ export class PullThrough {
   /** Whether the cached copy answers without asking the upstream (a digest, or a tag checked within expiration_s; the pull is recorded). */
   private async servedFromCache(cache: ProxyCacheConfig, name: string, reference: string): Promise<boolean> {
     const { stores } = this.deps;
-    const repo = stores.repositories.find(name);
+    const repo = await stores.repositories.find(name);
     if (!repo) return false;
     // A digest names fixed bytes: once cached, never asked again.
-    if (parseDigest(reference).ok) return stores.manifests.getByDigest(repo.id, reference) !== undefined;
+    if (parseDigest(reference).ok) return (await stores.manifests.getByDigest(repo.id, reference)) !== undefined;
     // A tag that expired is not cached any more (the store reads only live, unexpired tags).
-    if (!stores.manifests.getByTag(repo.id, reference)) return false;
+    if (!(await stores.manifests.getByTag(repo.id, reference))) return false;
     const checked = await stores.proxyCacheTags.checkedMs(repo.id, reference);
     const now = this.clock();
     if (checked === undefined || now - checked >= cache.expirationS * 1000) return false;
@@ -138,9 +138,9 @@ export class PullThrough {
     // Another pull may have refreshed it while this one waited.
     if (await this.servedFromCache(t.cache, name, reference)) return;
     const { stores } = this.deps;
-    const repo = stores.repositories.find(name);
+    const repo = await stores.repositories.find(name);
     const byDigest = parseDigest(reference).ok;
-    const cached = repo && (byDigest ? stores.manifests.getByDigest(repo.id, reference) : stores.manifests.getByTag(repo.id, reference));
+    const cached = repo && (await (byDigest ? stores.manifests.getByDigest(repo.id, reference) : stores.manifests.getByTag(repo.id, reference)));
     const now = this.clock();
     let fetched;
     try {
@@ -215,14 +215,14 @@ export class PullThrough {
    */
   async blob(name: string, digest: string, head: boolean): Promise<{ body: ReadableStream<Uint8Array>; length: number } | undefined> {
     const { stores } = this.deps;
-    const repo = stores.repositories.find(name);
-    if (!repo || stores.blobLinks.linkedSize(repo.id, digest) !== undefined) return undefined;
+    const repo = await stores.repositories.find(name);
+    if (!repo || (await stores.blobLinks.linkedSize(repo.id, digest)) !== undefined) return undefined;
     const t = await this.target(name);
     const parsed = parseDigest(digest);
     if (!t || !parsed.ok) return undefined;
     const key = `${repo.id} ${digest}`;
     // Another cached repository of the organization has it (a shared base layer): linked here, not fetched again.
-    const holder = stores.blobLinks.sameNamespaceHolder(repo.id, digest);
+    const holder = await stores.blobLinks.sameNamespaceHolder(repo.id, digest);
     if (holder && (await this.deps.registry.mountBlob({ repo: { id: repo.id, name: repo.fullName }, from: { id: holder.id, name: holder.fullName }, digest, actor: PROXY_CACHE_ACTOR })).kind === "ok") {
       this.sizes.delete(key);
       return undefined;

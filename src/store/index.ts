@@ -117,12 +117,12 @@ export function openStores(opts: StoreOptions): Stores {
     if (scrubbed !== true) warnings.push(`robot tokens are encrypted now, but old plaintext copies may remain in berth.db until it is rebuilt (${scrubbed})`);
   }
   const blobs = opts.blobs ?? new FsBlobStore(opts.dataDir);
-  const blobLinks = new BlobLinkStore(db);
+  // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
+  const runner = sqliteRunner(db);
+  const blobLinks = new BlobLinkStore(runner);
   const state = singleNodeStoreState(db, opts.nodeState);
   const cache = state.readCache;
   // Reads write what the writer holds first, so a caller sees its own entries.
-  // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
-  const runner = sqliteRunner(db);
   const auditLog = new AuditLogStore(runner, () => auditWriter.flush());
   const auditWriter = state.auditWriter(auditLog);
   const orgs = new OrgStore(runner);
@@ -132,12 +132,12 @@ export function openStores(opts: StoreOptions): Stores {
     db,
     blobs,
     registryWrites: new RegistryWrites(db, cache, { ...registryTxGrants(runner), orgs, quotas, quotaUsage }, opts.clock),
-    repositories: new RepositoryStore(db, cache),
+    repositories: new RepositoryStore(runner, cache),
     blobLinks,
-    manifests: new ManifestStore(db, cache, opts.clock),
-    tags: new TagStore(db, cache, opts.clock),
+    manifests: new ManifestStore(runner, cache, opts.clock),
+    tags: new TagStore(runner, opts.clock),
     uploads: new UploadSessions(
-      new UploadRowStore(db),
+      new UploadRowStore(runner),
       blobs,
       { locks: state.uploadLocks, hashes: state.uploadHashes },
       opts.uploadTtlMs,
@@ -167,7 +167,7 @@ export function openStores(opts: StoreOptions): Stores {
     mirrorProxies: new MirrorProxyStore(runner, new FieldCipher(databaseSecret, "mirror credential")),
     proxyCaches: new ProxyCacheStore(runner, new FieldCipher(databaseSecret, "proxy cache credential"), cache),
     proxyCacheTags: new ProxyCacheTagStore(runner),
-    collection: new CollectionReads(db),
+    collection: new CollectionReads(runner),
     integrity: new IntegrityReads(db),
     warnings,
     close: async () => {

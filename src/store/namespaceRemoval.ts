@@ -12,5 +12,5 @@ export async function removeNamespace(stores: Pick<Stores, "repositories" | "use
     const user = await stores.users.byName(name);
     if (user) await stores.users.delete(user.id);
   }
-  stores.repositories.deleteNamespace(ns.id);
+  await stores.repositories.deleteNamespace(ns.id);
 }

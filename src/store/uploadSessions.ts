@@ -67,8 +67,8 @@ export class UploadSessions {
     // drops it as soon as no request is writing to it (after a crash, at the next start).
     const id = opts.kind === "monolithic" ? `${MONOLITHIC_PREFIX}${crypto.randomUUID()}` : crypto.randomUUID();
     const now = Date.now();
-    if (opts.owner === undefined) this.rows.create(id, repoId, now + this.ttlMs);
-    else if (!this.rows.createWithinCap(id, repoId, now + this.ttlMs, opts.owner, this.maxOpenPerOwner, now)) {
+    if (opts.owner === undefined) await this.rows.create(id, repoId, now + this.ttlMs);
+    else if (!(await this.rows.createWithinCap(id, repoId, now + this.ttlMs, opts.owner, this.maxOpenPerOwner, now))) {
       return { kind: "tooMany", limit: this.maxOpenPerOwner };
     }
     // The row comes first, then the file: the sweep relies on this order (see sweep()).
@@ -159,15 +159,15 @@ export class UploadSessions {
         await this.locks.unlock(id);
       }
     };
-    for (const id of this.rows.expired(nowMs)) await dropIfIdle(id);
+    for (const id of await this.rows.expired(nowMs)) await dropIfIdle(id);
     // A minute's margin also covers the moment between a session's row and its file.
-    for (const id of this.rows.createdBefore(quietSince)) {
+    for (const id of await this.rows.createdBefore(quietSince)) {
       if (id.startsWith(MONOLITHIC_PREFIX) || (await this.blobs.uploadSize(id)) === null) await dropIfIdle(id);
     }
     for (const id of await this.blobs.listUploads()) {
       // Asked per file, just before deleting it: a session started after the listing has its
       // row before its file, so a file without a row belongs to no session.
-      if (!this.rows.exists(id)) await dropIfIdle(id);
+      if (!(await this.rows.exists(id))) await dropIfIdle(id);
     }
     return { removed, bytes };
   }
@@ -192,7 +192,7 @@ export class UploadSessions {
 
   /** `held`: the caller holds the session, so a dead one may be cleaned up on the way. */
   private async liveRow(repoId: number, id: string, held: boolean): Promise<UploadRow | undefined> {
-    const row = this.rows.get(id, repoId);
+    const row = await this.rows.get(id, repoId);
     if (!row) return undefined;
     if (row.expiresMs < Date.now() || (await this.blobs.uploadSize(id)) === null) {
       // Expired, or its file vanished (crash before the file was made): reject cleanly.
@@ -219,7 +219,7 @@ export class UploadSessions {
     try {
       record(size);
     } finally {
-      this.forget(id);
+      await this.forget(id);
     }
     return { kind: "ok", size };
   }
@@ -242,7 +242,7 @@ export class UploadSessions {
       // truncates these bytes away.
       return { kind: "rangeMismatch", offset };
     }
-    this.rows.setOffset(id, end, Date.now() + this.ttlMs);
+    await this.rows.setOffset(id, end, Date.now() + this.ttlMs);
     state.offset = end;
     this.hashes.put(id, state);
     return res.aborted ? { kind: "aborted", offset: end } : { kind: "ok", offset: end };
@@ -273,11 +273,11 @@ export class UploadSessions {
   /** Drops the session (file, row and hash state); the caller holds it. */
   private async drop(id: string): Promise<void> {
     await this.blobs.deleteUpload(id);
-    this.forget(id);
+    await this.forget(id);
   }
 
-  private forget(id: string): void {
+  private async forget(id: string): Promise<void> {
     this.hashes.delete(id);
-    this.rows.delete(id);
+    await this.rows.delete(id);
   }
 }

@@ -36,16 +36,17 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
   return (kind, target, metadata = {}) => {
     if (!declared.includes(kind)) ctx.log.error(`audit kind ${kind} not declared by ${request.method} ${new URL(request.url).pathname}`);
     const nsName = target.repo ? target.repo.name.slice(0, target.repo.name.indexOf("/")) : target.namespace;
-    const repoId = target.repo ? (target.repo.id ?? ctx.stores.repositories.find(target.repo.name)?.id) : undefined;
+    // Read now (on SQLite before this returns, while a namespace or repository about to be
+    // deleted still resolves); the entry is queued when both are known.
+    const repoRow = target.repo && target.repo.id === undefined ? ctx.stores.repositories.find(target.repo.name) : undefined;
     const ip = clientAddress(request);
     const repoKeys = target.repo && nsName ? { repo: target.repo.name.slice(nsName.length + 1), namespace: nsName } : nsName ? { namespace: nsName } : {};
-    // The namespace is read now (on SQLite before this returns), the entry queued when it is known.
     const ns = nsName ? ctx.stores.orgs.namespace(nsName) : undefined;
     const record = async () =>
       ctx.stores.auditWriter.record({
         kind,
         namespace: nsName ? await namespaceRef(ns, nsName) : undefined,
-        repositoryId: repoId,
+        repositoryId: target.repo ? (target.repo.id ?? (await repoRow)?.id) : undefined,
         performer: performerOf(caller),
         ip: ip === "unknown" ? undefined : ip,
         metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },

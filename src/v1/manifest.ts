@@ -31,8 +31,8 @@ const checkRef = ({ params }: { params: Record<string, string | undefined> }) =>
 };
 
 export function manifestRoutes(api: V1App, ctx: V1Context) {
-  const manifestOf = (repo: RepoStanding, ref: string) => {
-    const m = ctx.stores.manifests.getByDigest(repo.repoId!, ref);
+  const manifestOf = async (repo: RepoStanding, ref: string) => {
+    const m = await ctx.stores.manifests.getByDigest(repo.repoId!, ref);
     if (!m) throw ApiError.notFound();
     return m;
   };
@@ -40,11 +40,11 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
   const write = { requireRepoWrite: true, transform: checkRef } as const;
   const base = "/api/v1/repository/:repository/manifest/:manifestref";
   return api
-    .get(base, ({ repo, params }) => manifestView(ctx, manifestOf(repo, params.manifestref)), { nickname: "getRepoManifest", ...read })
+    .get(base, async ({ repo, params }) => manifestView(ctx, await manifestOf(repo, params.manifestref)), { nickname: "getRepoManifest", ...read })
     .get(
       `${base}/labels`,
       async ({ repo, params, query }) => {
-        const m = manifestOf(repo, params.manifestref);
+        const m = await manifestOf(repo, params.manifestref);
         return { labels: (await ctx.stores.labels.list(m.id, query.filter || undefined)).map(labelView) };
       },
       { nickname: "listManifestLabels", ...read },
@@ -55,7 +55,7 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
         const b = parseBody(AddLabelBody, body);
         // Quay refuses a reserved prefix before it looks for the manifest, a bad key after.
         if (hasReservedPrefix(b.key)) throw badLabel("Label has a reserved prefix");
-        const m = manifestOf(repo, params.manifestref);
+        const m = await manifestOf(repo, params.manifestref);
         const check = checkApiLabel(b.key, b.value, b.media_type);
         if (!check.ok) {
           if (check.reason === "invalidJson") throw badLabel("Label value is not valid JSON; use media type text/plain for other text");
@@ -74,7 +74,7 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
     .get(
       `${base}/labels/:labelid`,
       async ({ repo, params }) => {
-        const label = await ctx.stores.labels.get(manifestOf(repo, params.manifestref).id, params.labelid);
+        const label = await ctx.stores.labels.get((await manifestOf(repo, params.manifestref)).id, params.labelid);
         if (!label) throw ApiError.notFound();
         return labelView(label);
       },
@@ -83,7 +83,7 @@ export function manifestRoutes(api: V1App, ctx: V1Context) {
     .delete(
       `${base}/labels/:labelid`,
       async ({ repo, params, audit }) => {
-        const manifestId = manifestOf(repo, params.manifestref).id;
+        const manifestId = (await manifestOf(repo, params.manifestref)).id;
         // Read first: the entry names the label's key and value, which go with the row.
         const label = await ctx.stores.labels.get(manifestId, params.labelid);
         if (!label) throw ApiError.notFound();

@@ -11,7 +11,7 @@ export function registrySizeRoutes(api: V1App, ctx: V1Context) {
     api
       .get(
         "/api/v1/superuser/registrysize/",
-        () => ({ size_bytes: ctx.stores.blobLinks.totalBytes(), last_ran: Date.now(), queued: false, running: false }),
+        async () => ({ size_bytes: await ctx.stores.blobLinks.totalBytes(), last_ran: Date.now(), queued: false, running: false }),
         { nickname: "getRegistrySize", internal: true, ...SUPERUSER_READ },
       )
       // Quay's queueRegistrySizeCalculation records no audit entry either.

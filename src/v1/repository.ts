@@ -84,7 +84,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
         }
         visible.push(name);
       }
-      const rows = ctx.stores.repositories.details(visible).sort((a, b) => a.fullName.localeCompare(b.fullName));
+      const rows = (await ctx.stores.repositories.details(visible)).sort((a, b) => a.fullName.localeCompare(b.fullName));
       const starred = await starredOf(caller, rows);
       const quotas = await repositoryQuotaReports(ctx.stores, rows);
       const popularities = queryFlag(query, "popularity") ? await Promise.all(rows.map((r) => popularity(r.id))) : undefined;
@@ -124,14 +124,14 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     .get(
       "/api/v1/repository/:repository",
       async ({ caller, repo: standing, query }) => {
-        const [r] = ctx.stores.repositories.details([standing.repo]);
+        const [r] = await ctx.stores.repositories.details([standing.repo]);
         const view: Record<string, unknown> = {
           ...summary(r!, await starredOf(caller, [r!]), { lastModified: true }),
           is_organization: r!.namespaceKind === "org",
           status_token: "",
           trust_enabled: false,
           // The namespace's time machine window (Quay's namespace_user_removed_tag_expiration_s).
-          tag_expiration_s: ctx.stores.tags.timeMachineSeconds(r!.id),
+          tag_expiration_s: await ctx.stores.tags.timeMachineSeconds(r!.id),
           is_free_account: true,
           can_write: mayWriteRepo(standing.role),
           can_admin: mayAdminRepo(standing.role),
@@ -139,7 +139,7 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
         if (queryFlag(query, "includeTags", true)) {
           // Quay's up to 500 live tags, sized as the tag list sizes them.
           const tags: Record<string, unknown> = {};
-          for (const t of ctx.stores.tags.history(r!.id, { onlyActive: true, offset: 0, limit: MAX_TAGS })) {
+          for (const t of await ctx.stores.tags.history(r!.id, { onlyActive: true, offset: 0, limit: MAX_TAGS })) {
             const end = t.endMs ?? t.expiresMs;
             tags[t.name] = {
               name: t.name,
@@ -162,9 +162,9 @@ export function repositoryRoutes(api: V1App, ctx: V1Context) {
     )
     .put(
       "/api/v1/repository/:repository",
-      ({ repo, body, audit }) => {
+      async ({ repo, body, audit }) => {
         const { description } = parseBody(UpdateBody, body);
-        ctx.stores.repositories.setDescription(repo.repoId!, description);
+        await ctx.stores.repositories.setDescription(repo.repoId!, description);
         audit("set_repo_description", { repo: { id: repo.repoId, name: repo.repo } }, { description });
         return { success: true };
       },

@@ -21,7 +21,7 @@ export function starRoutes(api: V1App, ctx: V1Context) {
         const starred = await ctx.stores.stars.starredBy(user.id, after, Number.MAX_SAFE_INTEGER);        const names: string[] = [];
         for (const name of starred) if (mayReadRepo((await ctx.roles.standing(caller.identity, name)).role)) names.push(name);
         const page = names.slice(0, PAGE_SIZE);
-        const rows = ctx.stores.repositories.details(page).sort((a, b) => a.fullName.localeCompare(b.fullName));
+        const rows = (await ctx.stores.repositories.details(page)).sort((a, b) => a.fullName.localeCompare(b.fullName));
         return {
           repositories: rows.map((r) => ({ namespace: r.namespace, name: r.name, description: r.description ?? "", is_public: r.visibility === "public" })),
           ...(names.length > PAGE_SIZE ? { next_page: nameCursor.write(page[page.length - 1]!) } : {}),
@@ -44,7 +44,7 @@ export function starRoutes(api: V1App, ctx: V1Context) {
     .delete(
       "/api/v1/user/starred/:repository",
       async ({ user, params, set }) => {
-        const repo = ctx.stores.repositories.find(params.repository);
+        const repo = await ctx.stores.repositories.find(params.repository);
         if (!repo || !(await ctx.stores.stars.unstar(user.id, repo.id))) throw ApiError.notFound();
         set.status = 204;
         return "";

@@ -72,11 +72,11 @@ export function tagRoutes(api: V1App, ctx: V1Context) {
   return api
     .get(
       "/api/v1/repository/:repository/tag/",
-      ({ repo, query }) => {
+      async ({ repo, query }) => {
         // Periods newest first, page-number pagination with `has_additional`.
         const page = Math.max(1, intQuery(query, "page", 1));
         const limit = Math.min(MAX_LIMIT, Math.max(1, intQuery(query, "limit", DEFAULT_LIMIT)));
-        const rows = ctx.stores.tags.history(repo.repoId!, {
+        const rows = await ctx.stores.tags.history(repo.repoId!, {
           name: query.specificTag || undefined,
           onlyActive: queryFlag(query, "onlyActiveTags"),
           offset: (page - 1) * limit,

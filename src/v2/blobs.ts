@@ -12,8 +12,8 @@ function blobUnknown(digest: string): RegistryError {
 /** HEAD / GET a blob, with a single Range → 206 and an unsatisfiable one → 416. */
 export async function getBlob(ctx: V2Context, request: Request, name: string, rawDigest: string): Promise<Response> {
   const digest = requireDigest(rawDigest);
-  const repo = requireRepo(ctx, name);
-  let size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
+  const repo = await requireRepo(ctx, name);
+  let size = await ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
   if (size === undefined && ctx.proxyCaches) {
     // A proxy cache's blob not stored yet: streamed from the upstream as it is stored (whole: no Range).
     const streamed = await pullThrough(() => ctx.proxyCaches!.pulls.blob(repo.fullName, digest.value, request.method === "HEAD"), (reason) =>
@@ -23,7 +23,7 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
       const headers = v2Headers({ "Docker-Content-Digest": digest.value, "Content-Type": "application/octet-stream", "Content-Length": String(streamed.length), ETag: `"${digest.value}"` });
       return new Response(streamed.body, { status: 200, headers });
     }
-    size = ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
+    size = await ctx.stores.blobLinks.linkedSize(repo.id, digest.value);
   }
   if (size === undefined) throw blobUnknown(digest.value);
   const base = {
@@ -60,7 +60,7 @@ export async function getBlob(ctx: V2Context, request: Request, name: string, ra
 /** Unlinks the blob from the repository; garbage collection reclaims the bytes later. */
 export async function deleteBlob(ctx: V2Context, request: Request, name: string, rawDigest: string): Promise<Response> {
   const digest = requireDigest(rawDigest);
-  const row = requireRepo(ctx, name);
+  const row = await requireRepo(ctx, name);
   const outcome = await ctx.registry.unlinkBlob({ repo: { id: row.id, name: row.fullName }, digest: digest.value, actor: requestActor(ctx, request) });
   if (outcome.kind === "unknownBlob") throw blobUnknown(digest.value);
   if (outcome.kind !== "ok") throw refusalError(outcome);

@@ -5,10 +5,10 @@ import { jsonResponse, nextLink, pageSize, requireRepo } from "./respond";
 
 /** GET tags/list: lexical order, `n` and `last`, a Link header when more remain. */
 export async function listTags(ctx: V2Context, url: URL, name: string): Promise<Response> {
-  const repo = requireRepo(ctx, name);
+  const repo = await requireRepo(ctx, name);
   const n = pageSize(url);
   const last = url.searchParams.get("last") ?? undefined;
-  const tags = ctx.stores.tags.list(repo.id, last, n === undefined ? undefined : n + 1);
+  const tags = await ctx.stores.tags.list(repo.id, last, n === undefined ? undefined : n + 1);
   const headers: Record<string, string> = {};
   if (n !== undefined && tags.length > n) {
     tags.length = n;
@@ -35,12 +35,10 @@ export async function listCatalog(ctx: V2Context, url: URL, canSee: (repo: strin
 export async function listReferrers(ctx: V2Context, url: URL, name: string, rawDigest: string): Promise<Response> {
   const parsed = parseDigest(rawDigest);
   if (!parsed.ok) throw grammarError(parsed);
-  const repo = requireRepo(ctx, name);
+  const repo = await requireRepo(ctx, name);
   // An empty artifactType (`?artifactType=`) filters nothing.
   const artifactType = url.searchParams.get("artifactType") || null;
-  const rows = ctx.stores.manifests
-    .referrers(repo.id, parsed.digest.value)
-    .filter((r) => artifactType === null || r.artifactType === artifactType);
+  const rows = (await ctx.stores.manifests.referrers(repo.id, parsed.digest.value)).filter((r) => artifactType === null || r.artifactType === artifactType);
   const manifests = rows.map((r) => ({
     mediaType: r.mediaType,
     digest: r.digest,

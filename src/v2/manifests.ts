@@ -5,7 +5,8 @@ import type { StoredManifest } from "../store/meta/manifests";
 import type { V2Context } from "./context";
 import { RegistryError, refusalError, grammarError } from "./errors";
 import { requestActor } from "./actor";
-import { canonicalRepoName, emptyResponse, requireRepo, v2Headers } from "./respond";
+import { canonicalRepoName, emptyResponse, knownRepo, requireRepo, v2Headers } from "./respond";
+import type { RepoRow } from "../store/meta/repositories";
 import { repositoryForPush } from "./pushTarget";
 import { pullThrough } from "./proxyCache";
 
@@ -75,8 +76,9 @@ function answerHeaders(found: StoredManifest): Headers {
 }
 
 /**
- * Synchronous: nothing on a pull is awaited (reads are cached or synchronous SQLite), except in a
- * proxy-cache organization, where the manifest is first made present and fresh from upstream.
+ * Synchronous where the store answers at once (a remembered read, or SQLite): nothing on such a
+ * pull is awaited, except in a proxy-cache organization, where the manifest is first made present
+ * and fresh from upstream. On PostgreSQL a read the cache does not hold is awaited.
  */
 export function getManifest(ctx: V2Context, request: Request, name: string, raw: string): Response | Promise<Response> {
   const caches = ctx.proxyCaches;
@@ -84,23 +86,48 @@ export function getManifest(ctx: V2Context, request: Request, name: string, raw:
   const refreshed = caches && repo ? caches.pulls.manifest(repo, raw) : undefined;
   if (refreshed) {
     // Not there and not to be had: Quay's answers (NAME_UNKNOWN before the first pull made the repository).
-    const notThere = (reason: string) =>
-      ctx.stores.repositories.find(repo!) ? new RegistryError("MANIFEST_UNKNOWN", reason, { reference: raw }) : new RegistryError("NAME_UNKNOWN", reason, { name });
+    const notThere = async (reason: string) =>
+      (await ctx.stores.repositories.find(repo!)) ? new RegistryError("MANIFEST_UNKNOWN", reason, { reference: raw }) : new RegistryError("NAME_UNKNOWN", reason, { name });
     return pullThrough(() => refreshed, notThere).then(() => storedManifest(ctx, request, name, raw));
   }
   return storedManifest(ctx, request, name, raw);
 }
 
-function storedManifest(ctx: V2Context, request: Request, name: string, raw: string): Response {
-  const repo = requireRepo(ctx, name);
+function storedManifest(ctx: V2Context, request: Request, name: string, raw: string): Response | Promise<Response> {
+  // The promised path apart (…Later): this runs on every pull, mostly answered at once.
+  const found = ctx.stores.repositories.findMaybeSync(canonicalRepoName(name));
+  return found instanceof Promise ? manifestOfLater(ctx, request, name, raw, found) : manifestOf(ctx, request, name, raw, found);
+}
+
+async function manifestOfLater(ctx: V2Context, request: Request, name: string, raw: string, found: Promise<RepoRow | undefined>): Promise<Response> {
+  return manifestOf(ctx, request, name, raw, await found);
+}
+
+function manifestOf(ctx: V2Context, request: Request, name: string, raw: string, found: RepoRow | undefined): Response | Promise<Response> {
+  const repo = knownRepo(found, name);
   // A reference outside the tag and digest grammar names nothing that could be here: the spec's
   // only answer for a manifest that is not there is 404 MANIFEST_UNKNOWN.
   const ref = parseReference(raw);
   if (!ref.ok) throw new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${ref.message}`);
-  const found: StoredManifest | undefined =
-    ref.kind === "tag"
-      ? ctx.stores.manifests.getByTag(repo.id, ref.tag)
-      : ctx.stores.manifests.getByDigest(repo.id, ref.digest.value);
+  const manifest =
+    ref.kind === "tag" ? ctx.stores.manifests.getByTagMaybeSync(repo.id, ref.tag) : ctx.stores.manifests.getByDigestMaybeSync(repo.id, ref.digest.value);
+  return manifest instanceof Promise ? manifestResponseLater(ctx, request, raw, repo, ref, manifest) : manifestResponse(ctx, request, raw, repo, ref, manifest);
+}
+
+type ParsedRef = { kind: "tag"; tag: string } | { kind: "digest" };
+
+async function manifestResponseLater(ctx: V2Context, request: Request, raw: string, repo: RepoRow, ref: ParsedRef, found: Promise<StoredManifest | undefined>): Promise<Response> {
+  return manifestResponse(ctx, request, raw, repo, ref, await found);
+}
+
+function manifestResponse(
+  ctx: V2Context,
+  request: Request,
+  raw: string,
+  repo: RepoRow,
+  ref: ParsedRef,
+  found: StoredManifest | undefined,
+): Response {
   if (!found) throw manifestUnknown(raw);
   // A digest names exact bytes: they are served as stored whatever Accept says (as Docker Hub
   // does). Negotiation is for tags, where it picks what a client can read.
@@ -135,7 +162,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
   // Foreign layers (with urls) are fetched from elsewhere by clients and need not be here.
   const requiredBlobs = m.blobs.filter((d) => !d.urls?.length).map((d) => d.digest);
   // A repository that does not exist yet holds nothing: refuse without creating it.
-  const found = ctx.stores.repositories.find(canonicalRepoName(name));
+  const found = await ctx.stores.repositories.find(canonicalRepoName(name));
   if (!found && requiredBlobs.length) throw blobUnknown(requiredBlobs[0]!);
   if (!found && childDigests.length) throw childUnknown(childDigests[0]!);
   const row = found ?? (await repositoryForPush(ctx, request, name));
@@ -171,7 +198,7 @@ export async function putManifest(ctx: V2Context, request: Request, name: string
  */
 export async function deleteManifest(ctx: V2Context, request: Request, name: string, raw: string): Promise<Response> {
   const ref = requireReference(raw);
-  const row = requireRepo(ctx, name);
+  const row = await requireRepo(ctx, name);
   const target = { repo: { id: row.id, name: row.fullName }, actor: requestActor(ctx, request) };
   const outcome =
     ref.kind === "tag"

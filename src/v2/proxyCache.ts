@@ -8,14 +8,14 @@ import { RegistryError, refusalError } from "./errors";
  * there: `notThere` (404 MANIFEST_UNKNOWN, BLOB_UNKNOWN or NAME_UNKNOWN, as Quay answers; never a
  * 500) with the upstream's reason; a refusal to store it (a quota) is answered as the refusal.
  */
-export async function pullThrough<T>(run: () => Promise<T>, notThere: (reason: string) => RegistryError): Promise<T> {
+export async function pullThrough<T>(run: () => Promise<T>, notThere: (reason: string) => RegistryError | Promise<RegistryError>): Promise<T> {
   try {
     return await run();
   } catch (e) {
     if (e instanceof RegistryError) throw e;
     const refusal = (e as { refusal?: Refusal }).refusal;
     if (refusal) throw refusalError(refusal);
-    throw notThere(`proxy cache: ${(e as Error).message}`);
+    throw await notThere(`proxy cache: ${(e as Error).message}`);
   }
 }
 

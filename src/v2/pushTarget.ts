@@ -14,14 +14,14 @@ import { canonicalRepoName } from "./respond";
  */
 export async function repositoryForPush(ctx: V2Context, request: Request, name: string): Promise<RepoRow> {
   const fullName = canonicalRepoName(name);
-  const found = ctx.stores.repositories.find(fullName);
+  const found = await ctx.stores.repositories.find(fullName);
   if (found) return found;
   const actor = requestActor(ctx, request);
   const auth = ctx.auth;
   if (!auth) {
     const made = await ctx.registry.createRepository({ fullName, visibility: "private", createNamespace: true, actor });
     if (made.kind === "registryReadOnly") throw refusalError(made);
-    if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);
+    if (made.kind === "ok" || made.kind === "exists") return (await ctx.stores.repositories.find(made.repo.fullName)) ?? denied(fullName);
     denied(fullName);
   }
   const subject = ctx.access.verifiedSubject(request);
@@ -36,7 +36,7 @@ export async function repositoryForPush(ctx: V2Context, request: Request, name: 
     mayCreate: () => mayCreate,
     actor,
   });
-  if (made.kind === "ok" || made.kind === "exists") return ctx.stores.repositories.find(made.repo.fullName) ?? denied(fullName);
+  if (made.kind === "ok" || made.kind === "exists") return (await ctx.stores.repositories.find(made.repo.fullName)) ?? denied(fullName);
   if (made.kind === "registryReadOnly") throw refusalError(made);
   if (made.kind === "noNamespace") throw new RegistryError("NAME_UNKNOWN", `namespace "${made.namespace}" does not exist`, { name: fullName });
   denied(fullName);

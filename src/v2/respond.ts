@@ -35,8 +35,12 @@ export function requireDigest(value: string | null | undefined, what = "digest")
 }
 
 /** The repository, or NAME_UNKNOWN. */
-export function requireRepo(ctx: V2Context, name: string): RepoRow {
-  const repo = ctx.stores.repositories.find(canonicalRepoName(name));
+export async function requireRepo(ctx: V2Context, name: string): Promise<RepoRow> {
+  return knownRepo(await ctx.stores.repositories.find(canonicalRepoName(name)), name);
+}
+
+/** The repository found for `name`, or NAME_UNKNOWN. */
+export function knownRepo(repo: RepoRow | undefined, name: string): RepoRow {
   if (!repo) throw new RegistryError("NAME_UNKNOWN", `repository "${name}" is not known to this registry`, { name });
   return repo;
 }

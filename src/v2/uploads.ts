@@ -100,7 +100,7 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
   const actor = requestActor(ctx, request);
   const base = baseOf(ctx, request);
   if (mountDigest && from) {
-    const source = ctx.stores.repositories.find(canonicalRepoName(from));
+    const source = await ctx.stores.repositories.find(canonicalRepoName(from));
     // An unknown or unreadable source falls back to a plain upload session, as the spec says.
     if (source && (await canReadSource(from))) {
       const mounted = await ctx.registry.mountBlob({ repo, from: { id: source.id, name: source.fullName }, digest: mountDigest.value, actor });
@@ -120,7 +120,7 @@ export async function startUpload(ctx: V2Context, request: Request, url: URL, na
 
 /** PATCH: one chunk (with Content-Range) or a streamed body (without). */
 export async function appendUpload(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
-  const repo = requireRepo(ctx, name);
+  const repo = await requireRepo(ctx, name);
   const outcome = await ctx.stores.uploads.append(repo.id, id, uploadBody(ctx, request), contentRange(request));
   if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
   return emptyResponse(202, sessionHeaders(baseOf(ctx, request), name, id, outcome.offset));
@@ -129,7 +129,7 @@ export async function appendUpload(ctx: V2Context, request: Request, name: strin
 /** PUT ?digest=: closes the session, with or without a last chunk. */
 export async function finishUpload(ctx: V2Context, request: Request, url: URL, name: string, id: string): Promise<Response> {
   const digest = requireDigest(url.searchParams.get("digest"));
-  const row = requireRepo(ctx, name);
+  const row = await requireRepo(ctx, name);
   const outcome = await ctx.registry.finishUpload({
     repo: { id: row.id, name: row.fullName },
     session: id,
@@ -143,14 +143,14 @@ export async function finishUpload(ctx: V2Context, request: Request, url: URL, n
 }
 
 export async function uploadStatus(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
-  const repo = requireRepo(ctx, name);
+  const repo = await requireRepo(ctx, name);
   const offset = await ctx.stores.uploads.offset(repo.id, id);
   if (offset === undefined) throw uploadUnknown(id);
   return emptyResponse(204, sessionHeaders(baseOf(ctx, request), name, id, offset));
 }
 
 export async function cancelUpload(ctx: V2Context, request: Request, name: string, id: string): Promise<Response> {
-  const repo = requireRepo(ctx, name);
+  const repo = await requireRepo(ctx, name);
   const outcome = await ctx.stores.uploads.cancel(repo.id, id);
   if (outcome.kind !== "ok") throw failure(outcome, baseOf(ctx, request), name, id);
   return emptyResponse(204);

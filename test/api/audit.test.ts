@@ -21,7 +21,7 @@ class Client extends BearerRegistryClient {
 
 /** The repository's entries, newest first. */
 async function entriesOf(stores: Stores, repo: string): Promise<LogEntry[]> {
-  const row = stores.repositories.find(repo)!;
+  const row = (await stores.repositories.find(repo))!;
   return (await stores.auditLog.page({ repositoryId: row.id, startMs: 0, endMs: Date.now() + 1000 }, undefined, 100)).entries;
 }
 
@@ -84,7 +84,7 @@ describe("token mode", () => {
     });
     const robotName = `alice+r${uniq()}`;
     const secret = await robotAdd(stores, robotName);
-    await stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName(robotName))!.id }, "read");
+    await stores.permissions.set((await stores.repositories.find(repo))!.id, { robotId: (await stores.robots.byName(robotName))!.id }, "read");
     await pull(new Client(server.url, await tokenFor([robotName, secret], `repository:${repo}:pull`)), repo, "v1", image.mediaType);
     const [pulled] = await entriesOf(stores, repo);
     expect(pulled).toMatchObject({

@@ -297,7 +297,7 @@ describe("GET /v2/auth", () => {
 
   test("actions the caller may not have are dropped, not refused", async () => {
     const repo = await pushedRepo(ALICE, `alice/drop-${uniq()}`);
-    await stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "read");
+    await stores.permissions.set((await stores.repositories.find(repo))!.id, { userId: users.bob!.id }, "read");
     const res = await authRequest(BOB, [`repository:${repo}:pull,push,delete,*`]);
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
@@ -309,10 +309,10 @@ describe("GET /v2/auth", () => {
 
   test("push to a missing repository in one's own namespace creates it, private, creator admin", async () => {
     const repo = `alice/new-${uniq()}`;
-    expect(stores.repositories.find(repo)).toBeUndefined();
+    expect((await stores.repositories.find(repo))).toBeUndefined();
     const token = await tokenFor(ALICE, `repository:${repo}:pull,push`);
     expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);
-    const row = stores.repositories.find(repo);
+    const row = (await stores.repositories.find(repo));
     expect(row).toBeDefined();
     expect(row!.visibility).toBe("private");
     expect((await stores.permissions.grantsOn(row!.id, { userId: users.alice!.id }, [])).direct).toBe("admin");
@@ -320,7 +320,7 @@ describe("GET /v2/auth", () => {
     // Only what was asked for: push alone creates too, and grants push alone.
     const pushOnly = `alice/new-${uniq()}`;
     expect(accessOf(await tokenFor(ALICE, `repository:${pushOnly}:push`))[0]!.actions).toEqual(["push"]);
-    expect(stores.repositories.find(pushOnly)?.visibility).toBe("private");
+    expect((await stores.repositories.find(pushOnly))?.visibility).toBe("private");
     // Private: bob cannot read it, anonymous neither.
     expect(accessOf(await tokenFor(BOB, `repository:${repo}:pull`))[0]!.actions).toEqual([]);
     await expectChallenge(await fetch(`${server.url}/v2/${repo}/manifests/v1`), `repository:${repo}:pull`);
@@ -330,11 +330,11 @@ describe("GET /v2/auth", () => {
     const repo = `alice/bobs-attempt-${uniq()}`;
     const token = await tokenFor(BOB, `repository:${repo}:pull,push`);
     expect(accessOf(token)).toEqual([{ type: "repository", name: repo, actions: [] }]);
-    expect(stores.repositories.find(repo)).toBeUndefined();
+    expect((await stores.repositories.find(repo))).toBeUndefined();
     // Nor in a namespace that does not exist (only full-access superusers create those).
     const nowhere = `ns-${uniq()}/app`;
     expect(accessOf(await tokenFor(BOB, `repository:${nowhere}:push`))[0]!.actions).toEqual([]);
-    expect(stores.repositories.find(nowhere)).toBeUndefined();
+    expect((await stores.repositories.find(nowhere))).toBeUndefined();
   });
 
   test("the superuser may push anywhere, creating the namespace", async () => {
@@ -539,7 +539,7 @@ describe("_catalog", () => {
     const open = await pushedRepo(ADMIN, `admin/catpub-${uniq()}`);
     await setRepoVisibility(server, open, "public");
     const granted = await pushedRepo(ADMIN, `admin/catgrant-${uniq()}`);
-    await stores.permissions.set(stores.repositories.find(granted)!.id, { userId: users.alice!.id }, "read");
+    await stores.permissions.set((await stores.repositories.find(granted))!.id, { userId: users.alice!.id }, "read");
 
     const list = async (token?: string) => {
       const res = await client(token).fetch("/v2/_catalog");
@@ -551,7 +551,7 @@ describe("_catalog", () => {
     expect(alice).toContain(open);
     expect(alice).toContain(granted);
     expect(alice).not.toContain(theirs);
-    expect(alice.every((r) => r.startsWith("alice/") || r === open || r === granted || stores.repositories.find(r)?.visibility === "public")).toBe(true);
+    for (const r of alice) expect(r.startsWith("alice/") || r === open || r === granted || (await stores.repositories.find(r))?.visibility === "public").toBe(true);
 
     const bob = await list(await tokenFor(BOB));
     expect(bob).not.toContain(mine);
@@ -599,7 +599,7 @@ describe("robots", () => {
     // A user-owned robot never creates repositories.
     expect(accessOf(await tokenFor(ROBOT, `repository:alice/robot-new-${uniq()}:push`))[0]!.actions).toEqual([]);
 
-    await stores.permissions.set(stores.repositories.find(repo)!.id, { robotId: (await stores.robots.byName("alice+ci"))!.id }, "write");
+    await stores.permissions.set((await stores.repositories.find(repo))!.id, { robotId: (await stores.robots.byName("alice+ci"))!.id }, "write");
     const token = await tokenFor(ROBOT, `repository:${repo}:pull,push`);
     const { payload } = decodeJwt(token);
     expect(payload.sub).toBe("alice+ci");
@@ -622,7 +622,7 @@ describe("robots", () => {
     const token = await tokenFor(["acme+builder", robotToken], `repository:${repo}:pull,push`);
     expect(accessOf(token)[0]!.actions).toEqual(["pull", "push"]);
     await client(token).pushImage(repo, "v1", { layers: 1, layerSize: 64 });
-    expect(stores.repositories.find(repo)?.visibility).toBe("private");
+    expect((await stores.repositories.find(repo))?.visibility).toBe("private");
     // Alice owns the org (owners team: admin), so she reads it; bob does not.
     expect(accessOf(await tokenFor(ALICE, `repository:${repo}:pull`))[0]!.actions).toEqual(["pull"]);
     expect(accessOf(await tokenFor(BOB, `repository:${repo}:pull`))[0]!.actions).toEqual([]);

@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startTestServer({ gcGraceSeconds: "0", gcIntervalSeconds: "0" });
   reg = new RegistryClient(server.url);
   const stores = server.server.ctx.stores;
-  stores.repositories.ensure("stress/seed");
+  await stores.repositories.ensure("stress/seed");
   await stores.namespaces.setTagExpiration((await stores.namespaces.settings("stress"))!.id, 0);
 });
 afterAll(async () => {

@@ -115,7 +115,7 @@ test("past the grace time: the upload is cut off and keeps what arrived; the lif
   db.close();
   const stores = openStores({ dataDir, uploadTtlMs: 3600_000 });
   try {
-    const repo = stores.repositories.find("stop/b")!;
+    const repo = (await stores.repositories.find("stop/b"))!;
     const offset = await stores.uploads.offset(repo.id, id);
     expect(offset).toBeGreaterThanOrEqual(2 * MiB);
     expect(offset).toBeLessThanOrEqual(sent);

@@ -18,7 +18,7 @@ serverForFile((started) => {
 const mpath = (repo: string, ref: string) => `/v2/${repo}/manifests/${ref}`;
 /** Sets or clears v1's immutability through the registry (what API v1's tag PUT does). */
 async function setImmutable(name: string, tag: string, immutable: boolean) {
-  const row = stores.repositories.find(name)!;
+  const row = (await stores.repositories.find(name))!;
   return (await registry.setTagImmutable({ repo: { id: row.id, name: row.fullName }, tag, immutable, actor: {} })).kind;
 }
 

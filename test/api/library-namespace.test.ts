@@ -69,7 +69,7 @@ describe("the attack: claiming library to serve `docker pull alpine`", () => {
     // mallory gets no push on library/alpine, so nothing of hers is what `alpine` serves.
     resetLoginThrottles(server);
     expect(await grantedActions(await registryAuth(server.url, ["mallory", MALLORY_PASSWORD], "repository:alpine:pull,push"))).toEqual([]);
-    expect(stores.repositories.find("library/alpine")).toBeUndefined();
+    expect((await stores.repositories.find("library/alpine"))).toBeUndefined();
     expect((await pullTagsAnonymously(server.url)).status).toBe(401);
   });
 
@@ -170,7 +170,7 @@ describe("a data directory from before the reservation", () => {
       expect((await pullTagsAnonymously(url)).status).toBe(401);
       const stores = server.ctx.stores;
       expect((await stores.users.byName("library"))?.enabled).toBe(false);
-      expect(stores.repositories.find("library/alpine")?.visibility).toBe("private");
+      expect((await stores.repositories.find("library/alpine"))?.visibility).toBe("private");
       expect(log()).toContain('WARNING: the reserved namespace "library" is held by the ordinary user account "library"');
       expect(log()).toContain("library/alpine");
     } finally {

@@ -157,7 +157,7 @@ describe("webhook deliveries", () => {
       const hook = receiver.hook();
       const down = `http://127.0.0.1:${await freePort()}/hook`;
       for (const [repo, target] of [["hooks/up", hook.url], ["hooks/down", down]] as const) {
-        const repositoryId = stores.repositories.ensure(repo).id;
+        const repositoryId = (await stores.repositories.ensure(repo)).id;
         await stores.notifications.create({ repositoryId, event: "repo_push", method: "webhook", config: { url: target }, eventConfig: {}, title: repo });
         await new RegistryClient(hooked.url).pushImage(repo, "v1");
       }

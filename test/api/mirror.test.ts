@@ -379,7 +379,7 @@ describe("the mirror's pushes are pushes", () => {
     await sync();
     const view = await expectJson(await admin.get(Q), 200);
     expect([view.sync_status, view.last_error]).toEqual(["FAIL", expect.stringContaining("Quota has been exceeded on namespace")]);
-    const id = local.server.ctx.stores.repositories.find("mirrorq/m")!.id;
-    expect(local.server.ctx.stores.tags.list(id, undefined, undefined)).toEqual([]);
+    const id = (await local.server.ctx.stores.repositories.find("mirrorq/m"))!.id;
+    expect((await local.server.ctx.stores.tags.list(id, undefined, undefined))).toEqual([]);
   });
 });

@@ -98,7 +98,7 @@ const stores = () => server.server.ctx.stores;
 /** A new repository with a webhook notification on `event`. */
 async function repoWithHook(url: string, event = "repo_push"): Promise<{ repo: string; repoId: number; n: NotificationRow }> {
   const repo = repoName("notify");
-  const repoId = stores().repositories.ensure(repo).id;
+  const repoId = (await stores().repositories.ensure(repo)).id;
   const n = await stores().notifications.create({ repositoryId: repoId, event, method: "webhook", config: { url }, eventConfig: {}, title: "CI" });
   return { repo, repoId, n };
 }
@@ -226,7 +226,7 @@ describe("payloads name the registry from its settings, never from the pusher's 
     const other = await startTestServer({ notificationAllowLoopback: "true", publicUrl: "https://registry.example.com" });
     try {
       const repo = repoName("notify");
-      const repoId = other.server.ctx.stores.repositories.ensure(repo).id;
+      const repoId = (await other.server.ctx.stores.repositories.ensure(repo)).id;
       await other.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       await new BearerRegistryClient(other.url, undefined, { host: "evil.example" }).pushImage(repo, "latest");
       await until(() => receiver.of(hook.path).length === 1);
@@ -290,7 +290,7 @@ describe("where webhooks go, decided when sending", () => {
         const hook = receiver.hook();
         const repo = repoName("strict");
         const st = strict.server.ctx.stores;
-        const repoId = st.repositories.ensure(repo).id;
+        const repoId = (await st.repositories.ensure(repo)).id;
         const n = await st.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: `${base(receiver.port)}${hook.path}` }, eventConfig: {} });
         await new RegistryClient(strict.url).pushImage(repo, "latest");
         await until(async () => (await st.notifications.get(repoId, n.uuid))!.numberOfFailures === 1);
@@ -311,7 +311,7 @@ describe("restarts", () => {
       // As if the process died before sending: nothing goes out from the first server.
       await first.server.ctx.notify.worker.stop();
       const repo = repoName("notify");
-      const repoId = first.server.ctx.stores.repositories.ensure(repo).id;
+      const repoId = (await first.server.ctx.stores.repositories.ensure(repo)).id;
       const n = await first.server.ctx.stores.notifications.create({ repositoryId: repoId, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       await new RegistryClient(first.url).pushImage(repo, "before-restart");
       expect(await first.server.ctx.stores.notifications.pending(n.id)).toHaveLength(1);

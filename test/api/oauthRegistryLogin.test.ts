@@ -67,8 +67,8 @@ describe("$oauthtoken at /v2/auth", () => {
 
   test("repo:write + repo:create pushes a new repository", async () => {
     expect(await granted(await mint("alice", "repo:write repo:create"), "alice/created-by-oauth")).toEqual(["pull", "push"]);
-    expect(stores.repositories.find("alice/created-by-oauth")).toBeDefined();
-    expect(stores.repositories.find("alice/new-by-push")).toBeUndefined();
+    expect((await stores.repositories.find("alice/created-by-oauth"))).toBeDefined();
+    expect((await stores.repositories.find("alice/new-by-push"))).toBeUndefined();
   });
 
   test("the registry token names the OAuth token it came from (Quay's context)", async () => {

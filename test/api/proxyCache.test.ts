@@ -148,7 +148,7 @@ describe("the proxycache endpoints (Quay's shapes)", () => {
     await expectJson(await admin.post("/api/v1/organization/", { name: "frozen", email: "frozen@example.com" }), 201);
     const c = new BearerRegistryClient(local.url, await registryToken(local.url, ["admin", PASSWORD], "repository:frozen/app:pull,push"));
     await c.pushImage("frozen/app", "v1", { layers: 1 });
-    const row = local.server.ctx.stores.repositories.find("frozen/app")!;
+    const row = (await local.server.ctx.stores.repositories.find("frozen/app"))!;
     expect((await local.server.ctx.registry.setTagImmutable({ repo: { id: row.id, name: row.fullName }, tag: "v1", immutable: true, actor: {} })).kind).toBe("ok");
     await expectProblem(await admin.post("/api/v1/organization/frozen/proxycache", cacheBody()), 400, "invalid_request", "Cannot convert organization to proxy cache: immutable tags exist");
   });
@@ -174,7 +174,7 @@ describe("pulls through the cache", () => {
   test("a cold pull is fetched from the upstream and served byte for byte, the repository created", async () => {
     const c = await pullClient("member", PASSWORDS.member, `${ORG}/admin/app`);
     await pullImage(c, `${ORG}/admin/app`, "v1", image);
-    expect(local.server.ctx.stores.repositories.find(`${ORG}/admin/app`)).toBeDefined();
+    expect((await local.server.ctx.stores.repositories.find(`${ORG}/admin/app`))).toBeDefined();
   });
 
   test("outside cache orgs the manifest GET's question is answered at once, without a promise; inside one it is a pull", async () => {
@@ -288,7 +288,7 @@ describe("pulls through the cache", () => {
       // Half of the layer is here and the upstream holds the rest: nothing is stored yet.
       expect(received).toBe(layer.bytes.byteLength >> 1);
       const stores = local.server.ctx.stores;
-      expect(stores.blobLinks.linkedSize(stores.repositories.find(repo)!.id, layer.digest)).toBeUndefined();
+      expect((await stores.blobLinks.linkedSize((await stores.repositories.find(repo))!.id, layer.digest))).toBeUndefined();
       stalled.release!();
       for (let r = await reader.read(); !r.done; r = await reader.read()) received += r.value.byteLength;
       expect(received).toBe(layer.bytes.byteLength);
@@ -310,18 +310,18 @@ describe("pulls through the cache", () => {
     const c1 = await pullClient("member", PASSWORDS.member, `${ORG}/admin/s1`);
     await pullImage(c1, `${ORG}/admin/s1`, "v1", s1);
     const stores = local.server.ctx.stores;
-    const s1Id = stores.repositories.find(`${ORG}/admin/s1`)!.id;
-    for (let t = 0; t < 500 && stores.blobLinks.linkedSize(s1Id, s1.layers[0]!.digest) === undefined; t++) await Bun.sleep(10);
+    const s1Id = (await stores.repositories.find(`${ORG}/admin/s1`))!.id;
+    for (let t = 0; t < 500 && (await stores.blobLinks.linkedSize(s1Id, s1.layers[0]!.digest)) === undefined; t++) await Bun.sleep(10);
     const c2 = await pullClient("member", PASSWORDS.member, `${ORG}/admin/s2`);
     await pullImage(c2, `${ORG}/admin/s2`, "v1", s1);
     expect(upstreamGets.get("/v2/admin/s2/manifests/v1")).toBe(1);
     expect(upstreamGets.get(`/v2/admin/s2/blobs/${s1.layers[0]!.digest}`)).toBeUndefined();
     // A digest no manifest of the repository names is not linked from elsewhere (it is the upstream's to answer).
-    const other = stores.repositories.find(`${ORG}/admin/app`)!.id;
+    const other = (await stores.repositories.find(`${ORG}/admin/app`))!.id;
     const foreign = image.layers[0]!.digest;
-    expect(stores.blobLinks.linkedSize(other, foreign)).toBeDefined();
+    expect((await stores.blobLinks.linkedSize(other, foreign))).toBeDefined();
     await c2.fetch(`/v2/${ORG}/admin/s2/blobs/${foreign}`, { method: "HEAD" });
-    expect(stores.blobLinks.linkedSize(stores.repositories.find(`${ORG}/admin/s2`)!.id, foreign)).toBeUndefined();
+    expect((await stores.blobLinks.linkedSize((await stores.repositories.find(`${ORG}/admin/s2`))!.id, foreign))).toBeUndefined();
   });
 
   test("an index is cached with its platforms on demand; a HEAD of an uncached blob stores it first", async () => {
@@ -407,27 +407,28 @@ describe("pulls through the cache", () => {
       await pullImage(await pullClient("member", PASSWORDS.member, repo), repo, "v1", images[i]!);
       // The client has every byte a moment before the cache has stored the last blob.
       const stores = local.server.ctx.stores;
-      const repoId = stores.repositories.find(repo)!.id;
-      for (let t = 0; t < 500 && images[i]!.layers.some((l) => stores.blobLinks.linkedSize(repoId, l.digest) === undefined); t++) await Bun.sleep(10);
+      const repoId = (await stores.repositories.find(repo))!.id;
+      const missing = async () => (await Promise.all(images[i]!.layers.map((l) => stores.blobLinks.linkedSize(repoId, l.digest)))).some((s) => s === undefined);
+      for (let t = 0; t < 500 && (await missing()); t++) await Bun.sleep(10);
       skewMs += 1000; // each pull at its own time
     };
-    const cached = (i: number) => {
+    const cached = async (i: number) => {
       const stores = local.server.ctx.stores;
-      const repo = stores.repositories.find(`${org}/admin/e${i + 1}`);
-      return repo !== undefined && stores.manifests.getByTag(repo.id, "v1") !== undefined;
+      const repo = (await stores.repositories.find(`${org}/admin/e${i + 1}`));
+      return repo !== undefined && (await stores.manifests.getByTag(repo.id, "v1")) !== undefined;
     };
     const usage = async () => local.server.ctx.stores.quotaUsage.namespaceBytes((await local.server.ctx.stores.orgs.namespace(org))!.id);
     await pull(0);
     await pull(1);
     expect(await usage()).toBeGreaterThan(2 * 1024 * 1024);
     await pull(2); // would pass the limit: image 1, pulled least recently, goes; image 2 stays
-    expect([cached(0), cached(1), cached(2)]).toEqual([false, true, true]);
+    expect([(await cached(0)), (await cached(1)), (await cached(2))]).toEqual([false, true, true]);
     expect(await usage()).toBeLessThan(2.5 * 1024 * 1024);
     await pull(1); // image 2 is now more recently pulled than image 3
     const gets = upstreamGets.get("/v2/admin/e1/manifests/v1") ?? 0;
     await pull(0); // image 1 again, fetched from the upstream: image 3 makes room, not image 2
     expect(upstreamGets.get("/v2/admin/e1/manifests/v1")).toBe(gets + 1);
-    expect([cached(0), cached(1), cached(2)]).toEqual([true, true, false]);
+    expect([(await cached(0)), (await cached(1)), (await cached(2))]).toEqual([true, true, false]);
     expect(await usage()).toBeLessThan(2.5 * 1024 * 1024);
     // The audit log says what went, as the system.
     const logs = await expectJson(await admin.get(`/api/v1/organization/${org}/logs`), 200);

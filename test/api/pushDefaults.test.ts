@@ -33,7 +33,7 @@ async function pushToken(user: string, secret: string, repo: string): Promise<Re
 }
 
 const grants = async (repo: string) =>
-  (await stores.permissions.grantsOfRepo(stores.repositories.find(repo)!.id))
+  (await stores.permissions.grantsOfRepo((await stores.repositories.find(repo))!.id))
     .map((g) => `${g.kind}:${g.name}:${g.role}`)
     .sort();
 
@@ -60,6 +60,6 @@ describe("repositories created by a push", () => {
   test("a caller who may not create gets no repository", async () => {
     const res = await pushToken("dana", PASSWORDS.dana, "acme/by-dana");
     expect(res.status).toBe(200);
-    expect(stores.repositories.find("acme/by-dana")).toBeUndefined();
+    expect((await stores.repositories.find("acme/by-dana"))).toBeUndefined();
   });
 });

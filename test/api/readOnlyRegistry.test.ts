@@ -77,7 +77,7 @@ describe("/v2 on a read-only registry", () => {
     const after = await v2.fetch(openUpload);
     expect(after.status).toBe(204);
     expect(after.headers.get("range")).toBe(before.headers.get("range"));
-    const repoId = readOnly.server.ctx.stores.repositories.find(REPO)!.id;
+    const repoId = (await readOnly.server.ctx.stores.repositories.find(REPO))!.id;
     expect(await readOnly.server.ctx.stores.uploads.offset(repoId, openUpload.split("/").pop()!)).toBe(0);
   });
 
@@ -86,9 +86,9 @@ describe("/v2 on a read-only registry", () => {
     const res = await registryAuth(readOnly.url, ["admin", ADMIN_PASSWORD], `repository:${repo}:pull,push`);
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
-    expect(readOnly.server.ctx.stores.repositories.find(repo)).toBeUndefined();
+    expect((await readOnly.server.ctx.stores.repositories.find(repo))).toBeUndefined();
     await expectReadOnlyV2(await new BearerRegistryClient(readOnly.url, token).fetch(`/v2/${repo}/blobs/uploads/`, { method: "POST" }));
-    expect(readOnly.server.ctx.stores.repositories.find(repo)).toBeUndefined();
+    expect((await readOnly.server.ctx.stores.repositories.find(repo))).toBeUndefined();
   });
 });
 
@@ -102,8 +102,8 @@ describe("API v1 on a read-only registry", () => {
     await expectReadOnlyV1(await v1.post("/api/v1/repository", { namespace: "admin", repository: "fresh", visibility: "private", description: "" }));
     await expectReadOnlyV1(await v1.fetch(`/api/v1/repository/${REPO}`, { method: "DELETE" }));
     expect(await readOnly.server.ctx.stores.orgs.namespace("neworg")).toBeUndefined();
-    expect(readOnly.server.ctx.stores.repositories.find("admin/fresh")).toBeUndefined();
-    expect(readOnly.server.ctx.stores.repositories.find(REPO)).toBeDefined();
+    expect(await readOnly.server.ctx.stores.repositories.find("admin/fresh")).toBeUndefined();
+    expect(await readOnly.server.ctx.stores.repositories.find(REPO)).toBeDefined();
     // Signing out ends every session of the user (a write): refused, as in Quay.
     await expectReadOnlyV1(await v1.post("/api/v1/signout", {}));
   });
@@ -127,13 +127,13 @@ describe("the lifecycle of a read-only registry", () => {
 
   test("the registry core refuses every change itself, whichever caller asks", async () => {
     const ctx = readOnly.server.ctx;
-    const repo = ctx.stores.repositories.find(REPO)!;
+    const repo = (await ctx.stores.repositories.find(REPO))!;
     const ref = { id: repo.id, name: repo.fullName };
     expect((await ctx.registry.deleteTag({ repo: ref, tag: "v1", actor: {} })).kind).toBe("registryReadOnly");
     expect((await ctx.registry.changeVisibility({ repo: ref, visibility: "public", actor: {} })).kind).toBe("registryReadOnly");
     expect((await ctx.registry.deleteRepository({ repo: ref, actor: {} })).kind).toBe("registryReadOnly");
     expect((await ctx.registry.createRepository({ fullName: "admin/other", visibility: "private", actor: {} })).kind).toBe("registryReadOnly");
     expect((await ctx.registry.purgeTagPeriods({ repo: ref, endedByMs: Date.now(), limit: 10 })).kind).toBe("registryReadOnly");
-    expect(ctx.stores.tags.history(repo.id, { offset: 0, limit: 10 }).map((t) => [t.name, t.endMs])).toEqual([["v1", undefined]]);
+    expect((await ctx.stores.tags.history(repo.id, { offset: 0, limit: 10 })).map((t) => [t.name, t.endMs])).toEqual([["v1", undefined]]);
   });
 });

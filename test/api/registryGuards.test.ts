@@ -214,12 +214,12 @@ const TABLE: [string, Condition, string, string][] = [
 ];
 
 /** What a refusal must leave as it was: the live tags, the history, the repository's blobs. */
-function snapshot(w: World) {
-  const id = stores.repositories.find(w.repo)!.id;
+async function snapshot(w: World) {
+  const id = (await stores.repositories.find(w.repo))!.id;
   return {
-    tags: stores.tags.history(id, { offset: 0, limit: 100 }).map((t) => [t.name, t.digest, t.endMs, t.expiresMs, t.immutable]),
-    blobs: [w.image.config, ...w.image.layers, w.other.config, ...w.other.layers].map((b) => stores.blobLinks.linkedSize(id, b.digest)),
-    manifests: [w.image.digest, w.other.digest].map((d) => stores.manifests.getByDigest(id, d)?.digest),
+    tags: (await stores.tags.history(id, { offset: 0, limit: 100 })).map((t) => [t.name, t.digest, t.endMs, t.expiresMs, t.immutable]),
+    blobs: await Promise.all([w.image.config, ...w.image.layers, w.other.config, ...w.other.layers].map((b) => stores.blobLinks.linkedSize(id, b.digest))),
+    manifests: await Promise.all([w.image.digest, w.other.digest].map(async (d) => (await stores.manifests.getByDigest(id, d))?.digest)),
   };
 }
 
@@ -235,10 +235,10 @@ describe("operations × guards, as each API answers", () => {
       }
       test(`${op} with ${CONDITION_NAMES[condition]} → ${api} ${want}`, async () => {
         const w = await world(condition);
-        const before = snapshot(w);
+        const before = (await snapshot(w));
         expect(await answer(await act!(w))).toBe(want);
         // A refusal changes nothing.
-        if (Number(want.slice(0, 3)) >= 400) expect(snapshot(w)).toEqual(before);
+        if (Number(want.slice(0, 3)) >= 400) expect((await snapshot(w))).toEqual(before);
       });
     }
   }
@@ -273,7 +273,7 @@ describe("a mirror", () => {
 
 describe("the same change through either API writes the same audit entry", () => {
   const entries = async (repo: string, kind: string) => {
-    const id = stores.repositories.find(repo)!.id;
+    const id = (await stores.repositories.find(repo))!.id;
     await stores.auditWriter.flush();
     return (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, repositoryId: id, kinds: [kind] })).entries;
   };
@@ -304,7 +304,7 @@ describe("the same change through either API writes the same audit entry", () =>
     const unknown = `sha256:${"0".repeat(64)}`;
     const res = await v1.fetch(tagPath(w), { method: "PUT", json: { expiration: Math.floor((Date.now() + 3 * EXPIRY_MS) / 1000), manifest_digest: unknown } });
     expect(res.status).toBe(404);
-    const [live] = stores.tags.history(stores.repositories.find(w.repo)!.id, { name: "v1", onlyActive: true, offset: 0, limit: 1 });
+    const [live] = (await stores.tags.history((await stores.repositories.find(w.repo))!.id, { name: "v1", onlyActive: true, offset: 0, limit: 1 }));
     expect(live!.expiresMs).toBeUndefined();
     expect(await entries(w.repo, "change_tag_expiration")).toEqual([]);
     expect(await entries(w.repo, "move_tag")).toEqual([]);

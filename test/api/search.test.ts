@@ -36,18 +36,18 @@ beforeAll(async () => {
   server = await startTestServer({ auth: "token" });
   const stores = server.server.ctx.stores;
   const users = await createUsers(stores, PASSWORDS);
-  const pub = stores.repositories.ensure(PUBLIC, "public");
-  stores.repositories.setDescription(pub.id, "The public web frontend");
-  stores.repositories.ensure(PRIVATE, "private");
-  const described = stores.repositories.ensure(DESCRIBED, "private");
-  stores.repositories.setDescription(described.id, `Builds of ${TERM.toUpperCase()} for staging`);
-  stores.repositories.ensure(BOBS, "private");
-  stores.repositories.ensure(`alice/unrelated-${tag}`, "public");
+  const pub = (await stores.repositories.ensure(PUBLIC, "public"));
+  await stores.repositories.setDescription(pub.id, "The public web frontend");
+  await stores.repositories.ensure(PRIVATE, "private");
+  const described = (await stores.repositories.ensure(DESCRIBED, "private"));
+  await stores.repositories.setDescription(described.id, `Builds of ${TERM.toUpperCase()} for staging`);
+  await stores.repositories.ensure(BOBS, "private");
+  await stores.repositories.ensure(`alice/unrelated-${tag}`, "public");
   // Each user reads their own namespace's repositories; two stars on the public one.
   await stores.stars.star(users.bob.id, pub.id);
   await stores.stars.star(users.alice.id, pub.id);
   open = await startTestServer();
-  open.server.ctx.stores.repositories.ensure(PRIVATE, "private");
+  await open.server.ctx.stores.repositories.ensure(PRIVATE, "private");
 });
 afterAll(async () => {
   await server?.stop();

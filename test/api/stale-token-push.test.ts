@@ -41,12 +41,12 @@ describe("a token issued before its namespace was deleted", () => {
   test("organization: the push is refused, the namespace stays gone and can be created again", async () => {
     await expectJson(await alice.post("/api/v1/organization/", { name: "acme", email: "acme@example.com" }), 201);
     const token = await pushToken(["alice", PASSWORDS.alice], "acme/app");
-    expect(stores.repositories.find("acme/app")).toBeDefined();
+    expect((await stores.repositories.find("acme/app"))).toBeDefined();
     expect((await alice.delete("/api/v1/organization/acme")).status).toBe(204);
 
     await expectPushRefused(token, "acme/app", 404, "NAME_UNKNOWN");
     expect(await stores.orgs.namespace("acme")).toBeUndefined();
-    expect(stores.repositories.find("acme/app")).toBeUndefined();
+    expect(await stores.repositories.find("acme/app")).toBeUndefined();
     await expectJson(await alice.post("/api/v1/organization/", { name: "acme", email: "acme@example.com" }), 201);
   });
 
@@ -84,12 +84,12 @@ describe("the right to create is asked when the write happens", () => {
     // Still a creator: the push brings the repository back, carol its admin.
     const client = new BearerRegistryClient(server.url, fresh);
     await client.pushBlob("corp/two", randomBytes(16));
-    const two = stores.repositories.find("corp/two");
+    const two = (await stores.repositories.find("corp/two"));
     expect(two).toBeDefined();
     expect((await stores.permissions.reposGrantedTo({ userId: (await stores.users.byName("carol"))!.id })).map((r) => [r.repository, r.role])).toContainEqual(["corp/two", "admin"]);
 
     expect((await alice.delete("/api/v1/organization/corp/team/builders/members/carol")).status).toBe(204);
     await expectPushRefused(stale, "corp/one", 403, "DENIED");
-    expect(stores.repositories.find("corp/one")).toBeUndefined();
+    expect((await stores.repositories.find("corp/one"))).toBeUndefined();
   });
 });

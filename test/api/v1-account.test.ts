@@ -134,7 +134,7 @@ describe("DELETE /api/v1/user/", () => {
     const res = await client.delete("/api/v1/user/");
     expect(res.status).toBe(204);
     expect(await stores.users.byName(username)).toBeUndefined();
-    expect(stores.repositories.find(`${username}/app`)).toBeUndefined();
+    expect(await stores.repositories.find(`${username}/app`)).toBeUndefined();
     expect(await registryLogin(username, password)).toBe(401);
     const anon = await new RegistryClient(server.url).fetch(`/v2/${username}/app/tags/list`);
     expect(anon.status).toBe(401);

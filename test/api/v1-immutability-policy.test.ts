@@ -55,7 +55,7 @@ const tagsOf = async (repo: string): Promise<Record<string, boolean>> => {
 
 const auditEntries = async (kind: string, repo?: string) => {
   await stores.auditWriter.flush();
-  const id = repo ? stores.repositories.find(repo)!.id : undefined;
+  const id = repo ? (await stores.repositories.find(repo))!.id : undefined;
   return (await stores.auditLog.page({ startMs: 0, endMs: Date.now() + 60_000, kinds: [kind] as any, ...(id ? { repositoryId: id } : {}) })).entries;
 };
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
   repo = await create();
   image = await registry.pushImage(repo, "v1", { labels: { maintainer: "team-web" } });
   // Push-time labels land just after the push answers.
-  await eventually(async () => ((await stores.labels.list(stores.manifests.getByDigest(stores.repositories.find(repo)!.id, image.digest)!.id)).length ? true : undefined));
+  await eventually(async () => ((await stores.labels.list((await stores.manifests.getByDigest((await stores.repositories.find(repo))!.id, image.digest))!.id)).length ? true : undefined));
 });
 
 let counter = 0;

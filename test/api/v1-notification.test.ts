@@ -83,7 +83,7 @@ describe("repository notifications", () => {
     const repo = await create();
     const { uuid } = await expectJson(await alice.post(listPath(repo), webhook(receiver.hook().url)), 201);
     // A delivery given up counts one failure.
-    const row = (await stores.notifications.get(stores.repositories.find(repo)!.id, uuid))!;
+    const row = (await stores.notifications.get((await stores.repositories.find(repo))!.id, uuid))!;
     await stores.notifications.giveUp(await stores.notifications.enqueue(row.id, "{}", Date.now() + 3_600_000));
     expect((await expectJson(await alice.get(onePath(repo, uuid)), 200)).number_of_failures).toBe(1);
     expect((await alice.post(onePath(repo, uuid))).status).toBe(204);
@@ -177,7 +177,7 @@ describe("DNS rebinding", () => {
       // … and by the push it points at this host.
       names["ci.rebind.test"] = ["127.0.0.1"];
       await new RegistryClient(strict.url).pushImage("admin/app", "latest");
-      const repoId = strict.server.ctx.stores.repositories.find("admin/app")!.id;
+      const repoId = (await strict.server.ctx.stores.repositories.find("admin/app"))!.id;
       await eventually(async () => ((await strict.server.ctx.stores.notifications.get(repoId, uuid))!.numberOfFailures === 1 ? true : undefined));
       expect((await expectJson(await admin.get(onePath("admin/app", uuid)), 200)).number_of_failures).toBe(1);
       expect(receiver.of(hook.path)).toHaveLength(0);

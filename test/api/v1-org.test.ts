@@ -174,7 +174,7 @@ describe("organization members and deletion", () => {
     await expectCsrfError(await owner.delete(`/api/v1/organization/${org}`, { csrf: false }));
     expect((await owner.delete(`/api/v1/organization/${org}`)).status).toBe(204);
     await expectProblem(await owner.get(`/api/v1/organization/${org}`), 404, "not_found");
-    expect(stores.repositories.find(`${org}/app`)).toBeUndefined();
+    expect((await stores.repositories.find(`${org}/app`))).toBeUndefined();
     expect(await stores.robots.byName(`${org}+ci`)).toBeUndefined();
     // The name is free again.
     expect((await owner.post("/api/v1/organization/", { name: org })).status).toBe(201);
@@ -305,7 +305,7 @@ describe("story: org → creator team → member creates a repo; org robot pushe
     await expectJson(await owner.put(`/api/v1/organization/${org}/team/deployers`, { role: "member" }), 200);
     await expectJson(await owner.put(`/api/v1/organization/${org}/team/deployers/members/${org}+deployer`), 200);
     const team = (await stores.teams.team((await stores.orgs.namespace(org))!.id, "deployers"))!;
-    await stores.permissions.set(stores.repositories.find(`${org}/app`)!.id, { teamId: team.id }, "write");
+    await stores.permissions.set((await stores.repositories.find(`${org}/app`))!.id, { teamId: team.id }, "write");
 
     const repo = `${org}/app`;
     const tokenFor = (secret: string) => registryAuth(server.url, [`${org}+deployer`, secret], `repository:${repo}:pull,push`);
@@ -314,7 +314,7 @@ describe("story: org → creator team → member creates a repo; org robot pushe
     expect(access).toEqual([{ type: "repository", name: repo, actions: ["pull", "push"] }]);
     const registry = new BearerRegistryClient(server.url, first.token);
     await registry.pushImage(repo, "v1", { layers: 1, layerSize: 64 });
-    expect(stores.tags.list(stores.repositories.find(repo)!.id, undefined, 10)).toContain("v1");
+    expect((await stores.tags.list((await stores.repositories.find(repo))!.id, undefined, 10))).toContain("v1");
 
     const renewed = await expectJson(await owner.post(`/api/v1/organization/${org}/robots/deployer/regenerate`), 200);
     expect(renewed.token).not.toBe(robot.token);

@@ -63,7 +63,7 @@ describe("repository permissions", () => {
     expect(put).toEqual({ role: "write" });
     const list = await expectJson(await alice.get(`${base}/team/`), 200);
     expect(list.permissions.devs).toMatchObject({ role: "write", name: "devs" });
-    expect((await stores.permissions.grantsOfRepo(stores.repositories.find("acme/app")!.id)).some((g) => g.kind === "team")).toBe(true);
+    expect((await stores.permissions.grantsOfRepo((await stores.repositories.find("acme/app"))!.id)).some((g) => g.kind === "team")).toBe(true);
     expect((await alice.delete(`${base}/team/devs`)).status).toBe(204);
     await expectProblem(await alice.put(`${base}/team/ghosts`, { role: "read" }), 400, "invalid_request", "No team ghosts in organization acme");
   });

@@ -53,7 +53,7 @@ async function create(c: V1Client, repository: string, opts: { namespace?: strin
 }
 
 async function grant(repo: string, user: string, role: "read" | "write" | "admin"): Promise<void> {
-  await stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users[user]!.id }, role);
+  await stores.permissions.set((await stores.repositories.find(repo))!.id, { userId: users[user]!.id }, role);
 }
 
 const repoPath = (name: string) => `/api/v1/repository/${name}`;
@@ -72,7 +72,7 @@ describe("POST /api/v1/repository", () => {
       name: other,
       kind: "image",
     });
-    expect(stores.repositories.find(`alice/${other}`)?.visibility).toBe("public");
+    expect((await stores.repositories.find(`alice/${other}`))?.visibility).toBe("public");
   });
 
   test("in an organization where the caller sits in a creator team; the creator gets admin", async () => {
@@ -141,14 +141,14 @@ describe("POST /api/v1/repository", () => {
   test("anonymous: 401", async () => {
     const name = uniq("anon");
     await expectProblem(await anon.post("/api/v1/repository", { repository: name, namespace: "alice", visibility: "public", description: "" }), 401, "invalid_token", "Requires authentication");
-    expect(stores.repositories.find(`alice/${name}`)).toBeUndefined();
+    expect((await stores.repositories.find(`alice/${name}`))).toBeUndefined();
   });
 
   test("without the CSRF token: 403, nothing created", async () => {
     const name = uniq("csrf");
     await expectCsrfError(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }, { csrf: false }));
     await expectCsrfError(await alice.post("/api/v1/repository", { repository: name, visibility: "private", description: "" }, { csrf: bob.csrfToken! }));
-    expect(stores.repositories.find(`alice/${name}`)).toBeUndefined();
+    expect((await stores.repositories.find(`alice/${name}`))).toBeUndefined();
   });
 });
 
@@ -183,7 +183,7 @@ describe("GET /api/v1/repository", () => {
 
     const body = await expectJson(await carol.get(`/api/v1/repository?namespace=${ns}`), 200);
     expect(body.next_page).toBeUndefined();
-    const row = body.repositories.find((r: { name: string }) => `carol/${r.name}` === priv);
+    const row = (await body.repositories.find((r: { name: string }) => `carol/${r.name}` === priv));
     expect(row).toEqual({
       namespace: "carol",
       name: priv.slice("carol/".length),
@@ -227,7 +227,7 @@ describe("GET /api/v1/repository", () => {
     expect(names).toContain(pub);
     expect(names).not.toContain(priv);
     for (const r of body.repositories) expect(r.is_public).toBe(true);
-    const row = body.repositories.find((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}` === pub);
+    const row = (await body.repositories.find((r: { namespace: string; name: string }) => `${r.namespace}/${r.name}` === pub));
     expect(row.is_starred).toBeUndefined(); // only for signed-in callers
     expect(row.description).toBe("open");
     // Signed in, public=true adds the public ones to the caller's own.
@@ -273,10 +273,10 @@ describe("GET /api/v1/repository", () => {
     // Someone else's private repository cannot be starred (and does not leak).
     await expectProblem(await alice.post("/api/v1/user/starred", { namespace: "bob", repository: theirs.slice(4) }), 403, "insufficient_scope");
     // A shared repository starred, then access lost: no longer listed.
-    await stores.permissions.set(stores.repositories.find(theirs)!.id, { userId: users.alice!.id }, "read");
+    await stores.permissions.set((await stores.repositories.find(theirs))!.id, { userId: users.alice!.id }, "read");
     await expectJson(await alice.post("/api/v1/user/starred", { namespace: "bob", repository: theirs.slice(4) }), 201);
     expect((await expectJson(await alice.get("/api/v1/user/starred"), 200)).repositories.map((r: any) => r.name)).toContain(theirs.slice(4));
-    await stores.permissions.remove(stores.repositories.find(theirs)!.id, { userId: users.alice!.id });
+    await stores.permissions.remove((await stores.repositories.find(theirs))!.id, { userId: users.alice!.id });
     expect((await expectJson(await alice.get("/api/v1/user/starred"), 200)).repositories.map((r: any) => r.name)).not.toContain(theirs.slice(4));
     // Unstar (a name with slashes works too); a second time is 404.
     expect((await alice.delete(`/api/v1/user/starred/${mine}`)).status).toBe(204);
@@ -294,10 +294,10 @@ describe("GET /api/v1/repository", () => {
   test("pages of 100 with next_page", async () => {
     const pager = await signedIn(server.url, "pager", PASSWORDS.pager);
     const all: string[] = [];
-    for (let i = 0; i < 230; i++) all.push(stores.repositories.ensure(`pager/repo-${String(i).padStart(3, "0")}`).fullName);
+    for (let i = 0; i < 230; i++) all.push((await stores.repositories.ensure(`pager/repo-${String(i).padStart(3, "0")}`)).fullName);
     // Someone else's repositories, listed before and after pager's, stay out.
-    stores.repositories.ensure("pagea/x");
-    stores.repositories.ensure("pagez/x");
+    await stores.repositories.ensure("pagea/x");
+    await stores.repositories.ensure("pagez/x");
 
     const seen: string[] = [];
     const pageSizes: number[] = [];
@@ -399,7 +399,7 @@ describe("GET /api/v1/repository/<ns>/<name>", () => {
     expect(await expectJson(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "public" }), 200)).toEqual({ success: true });
     expect((await expectJson(await anon.get(repoPath(repo)), 200)).description).toBe("renamed");
     expect((await alice.delete(repoPath(repo))).status).toBe(204);
-    expect(stores.repositories.find(repo)).toBeUndefined();
+    expect((await stores.repositories.find(repo))).toBeUndefined();
   });
 });
 
@@ -461,7 +461,7 @@ describe("POST /api/v1/repository/<ns>/<name>/changevisibility", () => {
     const repo = await create(alice, uniq("vis"));
     const body = await expectProblem(await alice.post(`${repoPath(repo)}/changevisibility`, { visibility: "everyone" }), 400, "invalid_request", /^visibility/);
     expect(body.field).toBe("visibility");
-    expect(stores.repositories.find(repo)?.visibility).toBe("private");
+    expect((await stores.repositories.find(repo))?.visibility).toBe("private");
   });
 
   test("other POST paths under a repository: 404", async () => {
@@ -498,7 +498,7 @@ describe("DELETE /api/v1/repository/<ns>/<name>", () => {
     await grant(repo, "bob", "write");
     await expectProblem(await bob.delete(repoPath(repo)), 403, "insufficient_scope");
     await expectProblem(await anon.delete(repoPath(repo)), 401, "invalid_token");
-    expect(stores.repositories.find(repo)).toBeDefined();
+    expect((await stores.repositories.find(repo))).toBeDefined();
     // Its grants go with it: a new repository of the same name does not inherit bob's write.
     expect((await alice.delete(repoPath(repo))).status).toBe(204);
     await create(alice, repo.slice("alice/".length));

@@ -84,7 +84,7 @@ describe("GET /csrf_token", () => {
       } finally {
         setSystemTime();
       }
-      expect(short.server.ctx.stores.repositories.find("admin/late")).toBeUndefined();
+      expect((await short.server.ctx.stores.repositories.find("admin/late"))).toBeUndefined();
     } finally {
       await short.stop();
     }
@@ -284,7 +284,7 @@ describe("GET /api/v1/user/", () => {
     await expectCsrfError(
       await client().post("/api/v1/repository", { repository: "basic", visibility: "private", description: "" }, { headers: { Authorization: basicAuth("admin", ADMIN_PASSWORD) } }),
     );
-    expect(stores.repositories.find("admin/basic")).toBeUndefined();
+    expect((await stores.repositories.find("admin/basic"))).toBeUndefined();
   });
 
   test("a tampered session cookie: 401 and the cookie is cleared", async () => {
@@ -314,7 +314,7 @@ describe("GET /api/v1/user/", () => {
       const write = await forged.post("/api/v1/repository", { repository: "forged", visibility: "private", description: "" }, { csrf: "x" });
       expect({ what, status: write.status }).toEqual({ what, status: 401 });
     }
-    expect(stores.repositories.find("admin/forged")).toBeUndefined();
+    expect((await stores.repositories.find("admin/forged"))).toBeUndefined();
     // The genuine cookie still works.
     expect((await expectJson(await c.get("/api/v1/user/"), 200)).username).toBe("alice");
   });

@@ -213,7 +213,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     const su = await admin();
     const u = await newUser(su, "gone");
     const session = await signedIn(server.url, u.name, u.password);
-    stores.repositories.ensure(`${u.name}/app`);
+    await stores.repositories.ensure(`${u.name}/app`);
     const robotToken = await robotAdd(stores, `${u.name}+ci`);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(200);
     expect(await v2Auth(u.name, u.password)).toBe(200);
@@ -222,7 +222,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     await expectProblem(await session.get("/api/v1/user/"), 401, "invalid_token");
     expect(await v2Auth(u.name, u.password)).toBe(401);
     expect(await v2Auth(`${u.name}+ci`, robotToken)).toBe(401);
-    expect(stores.repositories.find(`${u.name}/app`)).toBeUndefined();
+    expect(await stores.repositories.find(`${u.name}/app`)).toBeUndefined();
     expect(await stores.orgs.namespace(u.name)).toBeUndefined();
     await expectProblem(await su.get(`/api/v1/superuser/users/${u.name}`), 404, "not_found");
     expect((await su.post("/api/v1/superuser/users/", { username: u.name })).status).toBe(200);
@@ -245,7 +245,7 @@ describe("/api/v1/superuser/organizations/", () => {
     const su = await admin();
     const org = `org${uniq()}`;
     await stores.orgs.create(org, (await stores.users.byName("carl"))!.id);
-    stores.repositories.ensure(`${org}/app`);
+    await stores.repositories.ensure(`${org}/app`);
     const robotToken = await robotAdd(stores, `${org}+deploy`);
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(200);
 
@@ -268,7 +268,7 @@ describe("/api/v1/superuser/organizations/", () => {
 
     expect((await su.delete(`/api/v1/superuser/organizations/${org}`)).status).toBe(204);
     expect(await stores.orgs.namespace(org)).toBeUndefined();
-    expect(stores.repositories.find(`${org}/app`)).toBeUndefined();
+    expect(await stores.repositories.find(`${org}/app`)).toBeUndefined();
     expect(await v2Auth(`${org}+deploy`, robotToken)).toBe(401);
     await expectProblem(await su.delete(`/api/v1/superuser/organizations/${org}`), 404, "not_found");
     // A user's namespace is not an organization.

@@ -274,7 +274,7 @@ describe("expiration", () => {
   test("a near expiry: served until it passes, never from a stale cache", async () => {
     const repo = await create();
     const a = await push(repo, "soon");
-    const row = stores.repositories.find(repo)!;
+    const row = (await stores.repositories.find(repo))!;
     await server.server.ctx.registry.setTagExpiry({ repo: { id: row.id, name: row.fullName }, tag: "soon", expiresMs: Date.now() + 300, actor: {} });
     expect(await v2Digest(repo, "soon")).toBe(a.digest);
     expect(await v2Tags(repo)).toEqual(["soon"]);
@@ -328,7 +328,7 @@ describe("immutability", () => {
     expect(await v2Digest(repo, "v1")).toBe(a.digest);
 
     // Clearing the flag needs admin: a writer cannot, the owner can, in the same request as a move.
-    await stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "write");
+    await stores.permissions.set((await stores.repositories.find(repo))!.id, { userId: users.bob!.id }, "write");
     await expectProblem(await bob.put(tagPath(repo, "v1"), { immutable: false }), 403, "insufficient_scope");
     expect(await expectJson(await alice.put(tagPath(repo, "v1"), { immutable: false, manifest_digest: b.digest }), 201)).toBe("Updated");
     expect(await v2Digest(repo, "v1")).toBe(b.digest);
@@ -348,7 +348,7 @@ describe("guards and validation", () => {
   test("writes: 401 anonymous, 403 read-only user, CSRF refused", async () => {
     const repo = await create();
     const a = await push(repo, "latest");
-    await stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "read");
+    await stores.permissions.set((await stores.repositories.find(repo))!.id, { userId: users.bob!.id }, "read");
     expect((await expectJson(await bob.get(tagsPath(repo)), 200)).tags).toHaveLength(1);
 
     await expectProblem(await anon.put(tagPath(repo, "x"), { manifest_digest: a.digest }), 401, "invalid_token");
@@ -363,7 +363,7 @@ describe("guards and validation", () => {
     expect(await v2Tags(repo)).toEqual(["latest"]);
 
     // Write permission is enough.
-    await stores.permissions.set(stores.repositories.find(repo)!.id, { userId: users.bob!.id }, "write");
+    await stores.permissions.set((await stores.repositories.find(repo))!.id, { userId: users.bob!.id }, "write");
     expect(await expectJson(await bob.put(tagPath(repo, "x"), { manifest_digest: a.digest }), 201)).toBe("Updated");
     expect((await v2Tags(repo)).sort()).toEqual(["latest", "x"]);
   });

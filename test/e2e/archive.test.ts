@@ -258,7 +258,7 @@ describe("berth import", () => {
       expect((await berth("import", layoutDir, "--data", fresh.dataDir)).code).toBe(0);
       const hook = receiver.hook();
       const stores = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
-      const repo = stores.repositories.find("hooks/app")!;
+      const repo = (await stores.repositories.find("hooks/app"))!;
       try {
         await stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
       } finally {
@@ -279,7 +279,7 @@ describe("berth import", () => {
       expect(receiver.of(hook.path).map((b) => b.updated_tags)).toEqual([["v2"]]);
       const check = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
       try {
-        const [v2] = check.tags.history(repo.id, { name: "v2", onlyActive: true, offset: 0, limit: 1 });
+        const [v2] = (await check.tags.history(repo.id, { name: "v2", onlyActive: true, offset: 0, limit: 1 }));
         expect(v2!.expiresMs).toBeGreaterThanOrEqual(started + 2 * 86_400_000 - 1000);
         expect(v2!.expiresMs).toBeLessThanOrEqual(Date.now() + 2 * 86_400_000);
         const pushes = await check.auditLog.page({ repositoryId: repo.id, kinds: ["push_repo"], startMs: started, endMs: Date.now() + 1000 }, undefined, 100);

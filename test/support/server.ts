@@ -103,7 +103,7 @@ export async function createUsers<N extends string>(stores: Stores, passwords: R
 /** Changes a repository's visibility through the server's registry (what the API's changevisibility does). */
 export async function setRepoVisibility(server: TestServer, name: string, visibility: "public" | "private"): Promise<boolean> {
   const ctx = server.server.ctx;
-  const repo = ctx.stores.repositories.find(name);
+  const repo = (await ctx.stores.repositories.find(name));
   if (!repo) return false;
   const outcome = await ctx.registry.changeVisibility({ repo: { id: repo.id, name: repo.fullName }, visibility, actor: {} });
   return outcome.kind === "ok";

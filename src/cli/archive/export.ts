@@ -22,7 +22,7 @@ function indexJson(plan: ExportPlan): Uint8Array {
 
 export async function exportArchive(stores: Stores, opts: { repositories: string[]; output: string | undefined }): Promise<string> {
   if (!opts.output) throw new CliError("export needs --output FILE.tar", 2);
-  const plan = planExport(stores, await selections(stores, opts.repositories));
+  const plan = await planExport(stores, await selections(stores, opts.repositories));
   const named = plan.refs.length;
   if (named === 0) throw new CliError("nothing to export: the repositories chosen have no tags");
   for (const [digest] of plan.blobs) {

@@ -30,22 +30,27 @@ type Selection = { repo: RepoRow; tag?: string; digest?: string };
 
 /** `--repository` values as repositories, tags and digests; no value: every repository. */
 export async function selections(stores: Stores, values: string[]): Promise<Selection[]> {
-  if (values.length === 0) return (await stores.repositories.list(undefined, undefined)).map((name) => ({ repo: stores.repositories.find(name)! }));
-  return values.map((value) => {
+  const chosen: Selection[] = [];
+  if (values.length === 0) {
+    for (const name of await stores.repositories.list(undefined, undefined)) chosen.push({ repo: (await stores.repositories.find(name))! });
+    return chosen;
+  }
+  for (const value of values) {
     const split = splitReference(value);
     if (!split.ok) throw new CliError(`--repository ${split.message}`, 2);
-    const repo = stores.repositories.find(split.repository);
+    const repo = await stores.repositories.find(split.repository);
     if (!repo) throw new CliError(`no repository "${split.repository}"`);
-    return { repo, tag: split.digest === undefined ? split.tag : undefined, digest: split.digest };
-  });
+    chosen.push({ repo, tag: split.digest === undefined ? split.tag : undefined, digest: split.digest });
+  }
+  return chosen;
 }
 
-export function planExport(stores: Stores, chosen: Selection[]): ExportPlan {
+export async function planExport(stores: Stores, chosen: Selection[]): Promise<ExportPlan> {
   const plan: ExportPlan = { refs: [], referrers: 0, manifests: new Map(), blobs: new Map() };
 
   /** Adds the manifest and all it reaches; its descriptor for index.json. */
-  const addManifest = (repo: RepoRow, digest: string): Descriptor => {
-    const stored = stores.manifests.getByDigest(repo.id, digest);
+  const addManifest = async (repo: RepoRow, digest: string): Promise<Descriptor> => {
+    const stored = await stores.manifests.getByDigest(repo.id, digest);
     if (!stored) throw new CliError(`${repo.fullName}@${digest} is not in the registry (deleted while exporting?)`);
     const descriptor: Descriptor = { mediaType: stored.mediaType, digest: stored.digest, size: stored.size };
     if (plan.manifests.has(digest)) return descriptor;
@@ -56,32 +61,32 @@ export function planExport(stores: Stores, chosen: Selection[]): ExportPlan {
       // Foreign layers (with urls) were never pushed: clients fetch them from their urls.
       if (!blob.urls?.length) plan.blobs.set(blob.digest, blob.size);
     }
-    for (const child of parsed.manifest.children) addManifest(repo, child.digest);
-    for (const referrer of stores.manifests.referrers(repo.id, digest)) {
+    for (const child of parsed.manifest.children) await addManifest(repo, child.digest);
+    for (const referrer of await stores.manifests.referrers(repo.id, digest)) {
       if (!plan.manifests.has(referrer.digest)) plan.referrers++;
-      addManifest(repo, referrer.digest);
+      await addManifest(repo, referrer.digest);
     }
     return descriptor;
   };
 
   const named = new Set<string>();
-  const addNamed = (repo: RepoRow, ref: { tag: string } | { digest: string }, digest: string) => {
+  const addNamed = async (repo: RepoRow, ref: { tag: string } | { digest: string }, digest: string) => {
     const refName = exportRefName(repo.fullName, ref);
     if (named.has(refName)) return; // asked for twice (team/app and team/app:v1)
     named.add(refName);
-    plan.refs.push({ descriptor: addManifest(repo, digest), refName });
+    plan.refs.push({ descriptor: await addManifest(repo, digest), refName });
   };
 
   for (const { repo, tag, digest } of chosen) {
     if (digest !== undefined) {
-      addNamed(repo, { digest }, digest);
+      await addNamed(repo, { digest }, digest);
       continue;
     }
-    const tags = tag !== undefined ? [tag] : stores.tags.list(repo.id, undefined, undefined);
+    const tags = tag !== undefined ? [tag] : await stores.tags.list(repo.id, undefined, undefined);
     for (const t of tags) {
-      const found = stores.manifests.getByTag(repo.id, t);
+      const found = await stores.manifests.getByTag(repo.id, t);
       if (!found) throw new CliError(`no tag "${t}" in ${repo.fullName}`);
-      addNamed(repo, { tag: t }, found.digest);
+      await addNamed(repo, { tag: t }, found.digest);
     }
   }
   return plan;

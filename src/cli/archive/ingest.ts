@@ -56,7 +56,7 @@ export class Ingest {
   async repository(fullName: string): Promise<RepoRef> {
     const known = this.repos.get(fullName);
     if (known) return known;
-    let row = this.stores.repositories.find(fullName);
+    let row = await this.stores.repositories.find(fullName);
     if (!row) {
       const made = await this.registry.createRepository({ fullName, visibility: "private", actor: IMPORT_ACTOR });
       if (made.kind === "noNamespace") {
@@ -75,9 +75,9 @@ export class Ingest {
   /** `previous`: the manifest the tag pointed at before, when the import moved it. */
   async image(repo: RepoRef, node: ManifestNode, tag?: string): Promise<{ outcome: RootOutcome; previous?: string }> {
     const digest = node.descriptor.digest;
-    const before = tag === undefined ? undefined : this.stores.manifests.getByTag(repo.id, tag)?.digest;
+    const before = tag === undefined ? undefined : (await this.stores.manifests.getByTag(repo.id, tag))?.digest;
     const previous = before !== undefined && before !== digest ? before : undefined;
-    if (this.stores.manifests.getByDigest(repo.id, digest) === undefined) {
+    if ((await this.stores.manifests.getByDigest(repo.id, digest)) === undefined) {
       await this.tree(repo, node, tag);
       return { outcome: "added", previous };
     }
@@ -90,7 +90,7 @@ export class Ingest {
 
   private async tree(repo: RepoRef, node: ManifestNode, tag?: string): Promise<void> {
     for (const child of node.children) {
-      if (this.stores.manifests.getByDigest(repo.id, child.descriptor.digest)) this.counts.manifestsPresent++;
+      if (await this.stores.manifests.getByDigest(repo.id, child.descriptor.digest)) this.counts.manifestsPresent++;
       else await this.tree(repo, child);
     }
     const blobs = node.parsed.blobs.filter((b) => !b.urls?.length);
@@ -134,7 +134,7 @@ export class Ingest {
   private async blob(repo: RepoRef, desc: Descriptor, retrying: boolean): Promise<void> {
     const digest = parseDigest(desc.digest);
     if (!digest.ok) throw new ArchiveError(`a manifest names the invalid digest "${desc.digest}"`);
-    const from = this.stores.blobLinks.linkedSize(repo.id, desc.digest) !== undefined ? { id: repo.id, fullName: repo.name } : this.stores.blobLinks.holder(desc.digest);
+    const from = (await this.stores.blobLinks.linkedSize(repo.id, desc.digest)) !== undefined ? { id: repo.id, fullName: repo.name } : await this.stores.blobLinks.holder(desc.digest);
     if (from) {
       const mounted = await this.registry.mountBlob({ repo, from: { id: from.id, name: from.fullName }, digest: desc.digest, actor: IMPORT_ACTOR });
       if (mounted.kind === "ok") {

@@ -114,7 +114,7 @@ export class Collector implements LifecycleTask {
       stoppedEarly: false,
     };
     for (let after = 0; !stopped(); ) {
-      const repos = this.deps.reads.repositories(after, PAGE);
+      const repos = await this.deps.reads.repositories(after, PAGE);
       if (repos.length === 0) break;
       for (const repo of repos) if (!stopped()) await this.collectRepository(fx, pacer, repo, now, report);
       after = repos.at(-1)!.id;
@@ -134,7 +134,7 @@ export class Collector implements LifecycleTask {
 
     const nodes: ManifestNode[] = [];
     for (let after = 0; ; ) {
-      const rows = reads.manifests(repo.id, after, PAGE, sinceMs);
+      const rows = await reads.manifests(repo.id, after, PAGE, sinceMs);
       if (rows.length === 0) break;
       after = rows.at(-1)!.id;
       for (const r of rows) {
@@ -150,11 +150,11 @@ export class Collector implements LifecycleTask {
     for (let i = 0; i < nodes.length; i += PAGE) {
       const from = i === 0 ? 0 : nodes[i - 1]!.id;
       const to = nodes[Math.min(i + PAGE, nodes.length) - 1]!.id;
-      for (const b of reads.blobsNamed(repo.id, from, to)) if (!fx.goneManifests.has(b.manifestId)) named.add(b.digest);
+      for (const b of await reads.blobsNamed(repo.id, from, to)) if (!fx.goneManifests.has(b.manifestId)) named.add(b.digest);
       await pacer.breathe();
     }
     for (let after = ""; ; ) {
-      const old = reads.oldLinks(repo.id, after, pushedBeforeMs, this.batch);
+      const old = await reads.oldLinks(repo.id, after, pushedBeforeMs, this.batch);
       if (old.length === 0) break;
       after = old.at(-1)!;
       const unnamed = old.filter((d) => !named.has(d));
@@ -165,10 +165,10 @@ export class Collector implements LifecycleTask {
 
   private async collectBlobRows(fx: PassEffects, pacer: Pacer, report: CollectionReport, stopped: () => boolean): Promise<void> {
     for (let after = ""; !stopped(); ) {
-      const rows = this.deps.reads.blobRows(after, this.batch);
+      const rows = await this.deps.reads.blobRows(after, this.batch);
       if (rows.length === 0) break;
       after = rows.at(-1)!.digest;
-      const unreferenced = fx.unreferencedRows(rows);
+      const unreferenced = await fx.unreferencedRows(rows);
       if (unreferenced.length) report.blobRowsRemoved += await fx.collectBlobRows(unreferenced);
       await pacer.breathe();
     }
@@ -178,7 +178,7 @@ export class Collector implements LifecycleTask {
   private async collectFiles(fx: PassEffects, pacer: Pacer, writtenBeforeMs: number, report: CollectionReport, stopped: () => boolean): Promise<void> {
     for await (const page of digestPages(this.deps.blobs, PAGE, pacer)) {
       if (stopped()) return;
-      const withRow = fx.rowsAmong(page);
+      const withRow = await fx.rowsAmong(page);
       const rowless = page.filter((d) => !withRow.has(d));
       // A few at a time: each file is a handful of filesystem calls on the thread pool, and a
       // busy server answers its requests between them.

@@ -40,10 +40,10 @@ export interface PassEffects {
   readonly goneManifests: Set<number>;
   collectLinks(repo: RepositoryWindow, digests: string[], linkedBeforeMs: number): Promise<number>;
   /** The rows of a page that nothing references (as this pass leaves the store). */
-  unreferencedRows(rows: BlobRowState[]): BlobRowState[];
+  unreferencedRows(rows: BlobRowState[]): Promise<BlobRowState[]>;
   collectBlobRows(rows: BlobRowState[]): Promise<number>;
   /** Those of `digests` whose row remains. */
-  rowsAmong(digests: string[]): Set<string>;
+  rowsAmong(digests: string[]): Promise<Set<string>>;
   /** The bytes freed, or undefined when the file stays. */
   deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined>;
 }
@@ -100,7 +100,7 @@ export class LiveEffects implements PassEffects {
     return out.kind === "ok" ? out.unlinked.length : 0;
   }
 
-  unreferencedRows(rows: BlobRowState[]): BlobRowState[] {
+  async unreferencedRows(rows: BlobRowState[]): Promise<BlobRowState[]> {
     return rows.filter((r) => r.unreferenced);
   }
 
@@ -110,7 +110,7 @@ export class LiveEffects implements PassEffects {
     return out.deleted.length;
   }
 
-  rowsAmong(digests: string[]): Set<string> {
+  rowsAmong(digests: string[]): Promise<Set<string>> {
     return this.deps.reads.blobRowsAmong(digests);
   }
 
@@ -150,14 +150,16 @@ export class DryRunEffects implements PassEffects {
     return digests.length;
   }
 
-  unreferencedRows(rows: BlobRowState[]): BlobRowState[] {
-    return rows.filter((r) => r.unreferenced || this.wouldBeUnreferenced(r.digest));
+  async unreferencedRows(rows: BlobRowState[]): Promise<BlobRowState[]> {
+    const out: BlobRowState[] = [];
+    for (const r of rows) if (r.unreferenced || (await this.wouldBeUnreferenced(r.digest))) out.push(r);
+    return out;
   }
 
-  private wouldBeUnreferenced(digest: string): boolean {
+  private async wouldBeUnreferenced(digest: string): Promise<boolean> {
     const gone = this.goneLinks.get(digest);
     if (!gone) return false;
-    const refs = this.deps.reads.referencesOf(digest);
+    const refs = await this.deps.reads.referencesOf(digest);
     return refs.linkedIn.every((r) => gone.has(r)) && refs.namedBy.every((m) => this.goneManifests.has(m));
   }
 
@@ -166,8 +168,8 @@ export class DryRunEffects implements PassEffects {
     return rows.length;
   }
 
-  rowsAmong(digests: string[]): Set<string> {
-    const found = this.deps.reads.blobRowsAmong(digests);
+  async rowsAmong(digests: string[]): Promise<Set<string>> {
+    const found = await this.deps.reads.blobRowsAmong(digests);
     for (const d of found) if (this.goneRows.has(d)) found.delete(d);
     return found;
   }

@@ -126,13 +126,13 @@ export async function checkStore(deps: FsckDeps, opts: { repair: boolean; graceM
 
   // Every row: its file, and whether anything references it.
   for (let after = ""; ; ) {
-    const rows = deps.collection.blobRows(after, PAGE);
+    const rows = await deps.collection.blobRows(after, PAGE);
     if (rows.length === 0) break;
     after = rows.at(-1)!.digest;
     for (const row of rows) {
       const file = await blobs.stat(row.digest);
       if (!file.exists) {
-        if (!deps.collection.hasBlobRow(row.digest)) continue; // collected meanwhile (rows go before files)
+        if (!(await deps.collection.hasBlobRow(row.digest))) continue; // collected meanwhile (rows go before files)
         const f: Finding = { kind: "missingBlobFile", damage: true, subject: row.digest, detail: `the row records ${row.size} bytes; the file is gone` };
         if (opts.repair) f.repaired = await forget(row.digest);
         found(f);

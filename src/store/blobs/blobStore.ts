@@ -27,9 +27,9 @@ export interface BlobStore {
    * `writtenBeforeMs` or `isReferenced()` turns true meanwhile (a push of the same digest racing
    * the collector). Answers the bytes freed, or undefined when the blob stays (or was not there).
    */
-  deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean): Promise<number | undefined>;
+  deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean | Promise<boolean>): Promise<number | undefined>;
   /** Puts back bytes a crashed collector had set aside while still referenced; drops the rest. */
-  recoverTrash(isReferenced: (digest: string) => boolean): Promise<{ restored: number; dropped: number }>;
+  recoverTrash(isReferenced: (digest: string) => boolean | Promise<boolean>): Promise<{ restored: number; dropped: number }>;
   /** How many blobs a crashed collector left set aside (fsck reports them). */
   trashCount(): Promise<number>;
   /** Moves a blob whose bytes do not hash to its digest out of the store, kept for inspection. */

@@ -90,7 +90,7 @@ export class FsBlobStore implements BlobStore {
     return blobDigestsUnder(this.root);
   }
 
-  async deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean): Promise<number | undefined> {
+  async deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean | Promise<boolean>): Promise<number | undefined> {
     const path = this.blobPath(digest);
     // A file written moments ago is left where it is without moving it (a push whose row is
     // about to be committed); the check after the move below is the one that counts.
@@ -106,7 +106,7 @@ export class FsBlobStore implements BlobStore {
     try {
       await rename(path, trash);
       const s = await stat(trash);
-      if (s.mtimeMs >= writtenBeforeMs || isReferenced()) {
+      if (s.mtimeMs >= writtenBeforeMs || (await isReferenced())) {
         await rename(trash, path);
         return undefined;
       }
@@ -118,14 +118,14 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async recoverTrash(isReferenced: (digest: string) => boolean): Promise<{ restored: number; dropped: number }> {
+  async recoverTrash(isReferenced: (digest: string) => boolean | Promise<boolean>): Promise<{ restored: number; dropped: number }> {
     const dir = join(this.root, "trash");
     let restored = 0;
     let dropped = 0;
     for (const name of await this.abandonedTrash()) {
       const m = /^(sha256|sha512)-([a-f0-9]+)-/.exec(name);
       const digest = m ? `${m[1]}:${m[2]}` : undefined;
-      if (digest && SAFE_DIGEST.test(digest) && isReferenced(digest) && (await this.stat(digest)).exists === false) {
+      if (digest && SAFE_DIGEST.test(digest) && (await isReferenced(digest)) && (await this.stat(digest)).exists === false) {
         mkdirSync(dirname(this.blobPath(digest)), { recursive: true });
         await rename(join(dir, name), this.blobPath(digest)).catch(() => {});
         restored++;

@@ -91,7 +91,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean): Promise<number | undefined> {
+  async deleteUnreferenced(digest: string, writtenBeforeMs: number, isReferenced: () => boolean | Promise<boolean>): Promise<number | undefined> {
     const key = this.blobKey(digest);
     const before = await this.stat(digest);
     if (!before.exists || before.modifiedMs >= writtenBeforeMs) return undefined;
@@ -108,7 +108,7 @@ export class S3BlobStore implements BlobStore {
       throw e;
     }
     await this.api.client.delete(key);
-    if ((await this.stat(digest)).exists || isReferenced()) {
+    if ((await this.stat(digest)).exists || (await isReferenced())) {
       if (!(await this.stat(digest)).exists) await this.api.copy(trash, key, before.size);
       await this.api.client.delete(trash);
       return undefined;
@@ -117,11 +117,11 @@ export class S3BlobStore implements BlobStore {
     return before.size;
   }
 
-  async recoverTrash(isReferenced: (digest: string) => boolean): Promise<{ restored: number; dropped: number }> {
+  async recoverTrash(isReferenced: (digest: string) => boolean | Promise<boolean>): Promise<{ restored: number; dropped: number }> {
     let restored = 0;
     let dropped = 0;
     for (const { key, digest, size } of await this.abandonedTrash()) {
-      if (digest && isReferenced(digest) && !(await this.stat(digest)).exists) {
+      if (digest && (await isReferenced(digest)) && !(await this.stat(digest)).exists) {
         await this.api.copy(key, this.blobKey(digest), size);
         restored++;
       } else dropped++;

@@ -52,6 +52,9 @@ export function pgRunner(db: PgMetaDb): Runner {
     run(body) {
       return driveAsync(body(root), (step) => exec(root, root, step));
     },
+    runMaybeSync(body) {
+      return this.run(body);
+    },
     transaction(body) {
       // `immediate` has no PostgreSQL meaning: a guard-then-write body locks the rows it guards.
       return db.transaction(async (tx) => {

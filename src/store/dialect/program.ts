@@ -53,6 +53,12 @@ export interface Runner {
   readonly dialect: "sqlite" | "pg";
   /** Runs the body's queries one after another, each on its own (autocommit). */
   run<T>(body: Body<T>): Promise<T>;
+  /**
+   * `run`, answering at once where the dialect's queries are synchronous (SQLite), a promise
+   * otherwise (PostgreSQL): for hot reads, where a promise and a turn of the microtask queue per
+   * call are measurable (the manifest GET path and its read cache, meta/readCache.ts).
+   */
+  runMaybeSync<T>(body: Body<T>): T | Promise<T>;
   /** Runs the body in one transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(body: Body<T>, options?: TransactionOptions): Promise<T>;
   /** A query built once per runner (placeholders for its values) and run by `all`/`one`/`changes` with values. */

@@ -44,6 +44,9 @@ export function sqliteRunner(db: MetaDb): Runner {
         return Promise.reject(e);
       }
     },
+    runMaybeSync(body) {
+      return driveSync(body(root), execRoot);
+    },
     transaction(body, options) {
       try {
         const config = options?.immediate ? { behavior: "immediate" as const } : undefined;

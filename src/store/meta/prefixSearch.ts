@@ -17,6 +17,7 @@ export function contains(sql: Fragments, column: SQLWrapper, part: string): SQL 
   return sql.likeIgnoringCase(column, `%${likeLiteral(part)}%`);
 }
 
-function likeLiteral(text: string): string {
+/** `text` for a LIKE pattern with `\` as its escape: its wildcards and escapes taken literally. */
+export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

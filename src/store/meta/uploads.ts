@@ -1,6 +1,5 @@
-import { and, count, eq, gte, lt } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { uploads } from "../schema";
+import { and, asc, count, eq, gte, lt } from "drizzle-orm";
+import { all, changes, one, oneLocked, type Program, type Runner } from "../dialect/program";
 
 export interface UploadRow {
   id: string;
@@ -11,60 +10,75 @@ export interface UploadRow {
 
 /** Upload session rows: a restart can continue or reject a session cleanly. */
 export class UploadRowStore {
-  constructor(private readonly db: MetaDb) {}
+  constructor(private readonly q: Runner) {}
 
-  create(id: string, repositoryId: number, expiresMs: number): void {
-    this.db.insert(uploads).values({ id, repositoryId, expiresMs }).run();
+  async create(id: string, repositoryId: number, expiresMs: number): Promise<void> {
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.insert(t.uploads).values({ id, repositoryId, expiresMs }));
+    });
   }
 
   /**
    * Creates the row unless `owner` already has `max` open sessions (not finished, cancelled or
    * expired at `nowMs`). Count and insert share one transaction, so racing starts cannot pass
-   * the cap together. It takes the write lock up front: a transaction that reads first cannot
-   * wait for the lock once another process (`berth gc`) has written since its read, and fails
-   * with SQLITE_BUSY at once.
+   * the cap together. SQLite: it takes the write lock up front (a transaction that reads first
+   * cannot wait for the lock once another process, `berth gc`, has written since its read, and
+   * fails with SQLITE_BUSY at once). PostgreSQL: the repository's row is locked first, so starts
+   * in one repository take turns; an owner's sessions in several repositories at once may pass
+   * the cap by the few that race (the cap bounds resources, not a count to the unit).
    */
-  createWithinCap(id: string, repositoryId: number, expiresMs: number, owner: string, max: number, nowMs: number): boolean {
-    return this.db.transaction(
-      (tx) => {
-        const open = tx
-          .select({ n: count() })
-          .from(uploads)
-          .where(and(eq(uploads.owner, owner), gte(uploads.expiresMs, nowMs)))
-          .get()!.n;
+  createWithinCap(id: string, repositoryId: number, expiresMs: number, owner: string, max: number, nowMs: number): Promise<boolean> {
+    return this.q.transaction(
+      function* ({ db, t }): Program<boolean> {
+        yield* oneLocked(db.select({ id: t.repositories.id }).from(t.repositories).where(eq(t.repositories.id, repositoryId)));
+        const open = (yield* one(db.select({ n: count() }).from(t.uploads).where(and(eq(t.uploads.owner, owner), gte(t.uploads.expiresMs, nowMs)))))!.n;
         if (open >= max) return false;
-        tx.insert(uploads).values({ id, repositoryId, expiresMs, owner }).run();
+        yield* changes(db.insert(t.uploads).values({ id, repositoryId, expiresMs, owner }));
         return true;
       },
-      { behavior: "immediate" },
+      { immediate: true },
     );
   }
 
-  get(id: string, repositoryId: number): UploadRow | undefined {
-    return this.db
-      .select({ id: uploads.id, repositoryId: uploads.repositoryId, offset: uploads.offset, expiresMs: uploads.expiresMs })
-      .from(uploads)
-      .where(and(eq(uploads.id, id), eq(uploads.repositoryId, repositoryId)))
-      .get();
+  get(id: string, repositoryId: number): Promise<UploadRow | undefined> {
+    return this.q.run(function* ({ db, t }) {
+      const u = t.uploads;
+      return yield* one(
+        db
+          .select({ id: u.id, repositoryId: u.repositoryId, offset: u.offset, expiresMs: u.expiresMs })
+          .from(u)
+          .where(and(eq(u.id, id), eq(u.repositoryId, repositoryId))),
+      );
+    });
   }
 
-  setOffset(id: string, offset: number, expiresMs: number): void {
-    this.db.update(uploads).set({ offset, expiresMs, updatedMs: Date.now() }).where(eq(uploads.id, id)).run();
+  async setOffset(id: string, offset: number, expiresMs: number): Promise<void> {
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.update(t.uploads).set({ offset, expiresMs, updatedMs: Date.now() }).where(eq(t.uploads.id, id)));
+    });
   }
 
-  delete(id: string): void {
-    this.db.delete(uploads).where(eq(uploads.id, id)).run();
+  async delete(id: string): Promise<void> {
+    await this.q.run(function* ({ db, t }) {
+      yield* changes(db.delete(t.uploads).where(eq(t.uploads.id, id)));
+    });
   }
 
-  expired(nowMs: number): string[] {
-    return this.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.expiresMs, nowMs)).all().map((r) => r.id);
+  expired(nowMs: number): Promise<string[]> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* all(db.select({ id: t.uploads.id }).from(t.uploads).where(lt(t.uploads.expiresMs, nowMs)).orderBy(asc(t.uploads.id)))).map((r) => r.id);
+    });
   }
 
-  createdBefore(ms: number): string[] {
-    return this.db.select({ id: uploads.id }).from(uploads).where(lt(uploads.createdMs, ms)).all().map((r) => r.id);
+  createdBefore(ms: number): Promise<string[]> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* all(db.select({ id: t.uploads.id }).from(t.uploads).where(lt(t.uploads.createdMs, ms)).orderBy(asc(t.uploads.id)))).map((r) => r.id);
+    });
   }
 
-  exists(id: string): boolean {
-    return this.db.select({ id: uploads.id }).from(uploads).where(eq(uploads.id, id)).get() !== undefined;
+  exists(id: string): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      return (yield* one(db.select({ id: t.uploads.id }).from(t.uploads).where(eq(t.uploads.id, id)))) !== undefined;
+    });
   }
 }

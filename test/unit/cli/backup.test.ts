@@ -59,7 +59,7 @@ async function fsckOf(stores: Stores) {
 describe("berth backup and berth restore", () => {
   test("a restored data directory holds the snapshot's tags, manifests and blob bytes, owner-only", async () => {
     const l = s.get();
-    const repo = l.repo("ns/app");
+    const repo = await l.repo("ns/app");
     const v1 = await l.pushImage(repo, ["layer one", "layer two"], "v1");
     const v2 = await l.pushImage(repo, ["layer three"], "v2");
     // An upload in flight: its session is not part of a backup.
@@ -84,8 +84,8 @@ describe("berth backup and berth restore", () => {
     expect(mode(target)).toBe("700");
     expect(mode(join(target, "berth.db"))).toBe("600");
     const r = await restoredStores(target);
-    expect(r.manifests.getByTag(repo.id, "v1")?.digest).toBe(v1.digest);
-    expect(r.manifests.getByTag(repo.id, "v2")?.digest).toBe(v2.digest);
+    expect((await r.manifests.getByTag(repo.id, "v1"))?.digest).toBe(v1.digest);
+    expect((await r.manifests.getByTag(repo.id, "v2"))?.digest).toBe(v2.digest);
     expect(await r.integrity.uploadSessions()).toEqual([]);
     for (const d of [...v1.blobs, ...v2.blobs]) {
       const bytes = await r.blobs.read(d).bytes();
@@ -102,7 +102,7 @@ describe("berth backup and berth restore", () => {
   const otherFs = existsSync("/dev/shm") && statSync("/dev/shm").dev !== statSync(process.env.BERTH_TEST_TMP ?? tmpdir()).dev;
   test.skipIf(!otherFs)("onto another file system the blobs are copied, hashed on the way", async () => {
     const l = s.get();
-    const img = await l.pushImage(l.repo("ns/far"), ["far layer"], "v1");
+    const img = await l.pushImage(await l.repo("ns/far"), ["far layer"], "v1");
     const bk = join("/dev/shm", `berth-backup-${crypto.randomUUID()}`);
     dirs.push(bk);
     expect(await backup(l.dir, bk, { berthVersion: "test" })).toContain(`0 already there, 0 linked, ${img.blobs.length} copied`);
@@ -122,7 +122,7 @@ describe("berth backup and berth restore", () => {
 
   test("a second backup into the same directory places only new blobs and drops those no longer named", async () => {
     const l = s.get();
-    const repo = l.repo("ns/inc");
+    const repo = await l.repo("ns/inc");
     await windowZero("ns");
     const old = await l.pushImage(repo, ["old layer"], "old");
     const kept = await l.pushImage(repo, ["kept layer"], "kept");
@@ -142,7 +142,7 @@ describe("berth backup and berth restore", () => {
 
   test("a blob the snapshot names, collected before it is linked: a new snapshot, never a backup missing it", async () => {
     const l = s.get();
-    const repo = l.repo("ns/race");
+    const repo = await l.repo("ns/race");
     await windowZero("ns");
     const doomed = await l.pushImage(repo, ["doomed layer"], "v1");
     const stays = await l.pushImage(repo, ["staying layer"], "v2");
@@ -164,14 +164,14 @@ describe("berth backup and berth restore", () => {
     const target = dir("berth-restored-");
     await restore(bk, target, { force: false });
     const r = await restoredStores(target);
-    expect(r.manifests.getByTag(repo.id, "v2")?.digest).toBe(stays.digest);
-    expect(r.manifests.getByDigest(repo.id, doomed.digest)).toBeUndefined();
+    expect((await r.manifests.getByTag(repo.id, "v2"))?.digest).toBe(stays.digest);
+    expect((await r.manifests.getByDigest(repo.id, doomed.digest))).toBeUndefined();
     expect((await fsckOf(r)).text).toMatch(/: clean$/);
   });
 
   test("restore refuses a non-empty target unless --force, and a directory that holds no finished backup", async () => {
     const l = s.get();
-    await l.pushImage(l.repo("ns/f"), ["f layer"], "v1");
+    await l.pushImage(await l.repo("ns/f"), ["f layer"], "v1");
     const bk = dir("berth-backup-");
     await backup(l.dir, bk, { berthVersion: "test" });
     const target = dir("berth-restored-");
@@ -186,7 +186,7 @@ describe("berth backup and berth restore", () => {
 
   test("restore re-hashes every blob: a damaged backup restores nothing to serve from", async () => {
     const l = s.get();
-    const img = await l.pushImage(l.repo("ns/d"), ["to be damaged"], "v1");
+    const img = await l.pushImage(await l.repo("ns/d"), ["to be damaged"], "v1");
     const bk = dir("berth-backup-");
     await backup(l.dir, bk, { berthVersion: "test" });
     // Replaced, not written in place: the backup's file is a hard link to the live one.
@@ -202,7 +202,7 @@ describe("berth backup and berth restore", () => {
 
   test("one backup at a time per directory; a dead one's lock is taken over and its leftovers swept", async () => {
     const l = s.get();
-    await l.pushImage(l.repo("ns/lock"), ["lock layer"], "v1");
+    await l.pushImage(await l.repo("ns/lock"), ["lock layer"], "v1");
     const bk = dir("berth-backup-");
     await backup(l.dir, bk, { berthVersion: "test" });
     const running = Bun.spawn(["sleep", "30"]);

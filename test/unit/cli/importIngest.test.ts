@@ -49,7 +49,7 @@ async function importInto(l: Lifecycle, registry: Registry, dir: string): Promis
 describe("import and the collector", () => {
   test("blobs collected between the upload and the manifest push are brought back, and the push succeeds", async () => {
     const l = lc.get();
-    const repo = l.repo("team/app");
+    const repo = await l.repo("team/app");
     const { dir, image } = layoutWithImage();
     let removed = 0;
     const registry = withPassBeforePush(l, async () => {
@@ -59,9 +59,9 @@ describe("import and the collector", () => {
     const out = await importInto(l, registry, dir);
     expect(removed).toBe(3); // the pass really took the config and both layers
     expect(out).toContain(`added: team/app:v1 ${image.manifest.digest}`);
-    expect(l.stores.manifests.getByTag(repo.id, "v1")?.digest).toBe(image.manifest.digest);
+    expect((await l.stores.manifests.getByTag(repo.id, "v1"))?.digest).toBe(image.manifest.digest);
     for (const d of [image.config, ...image.layers]) {
-      expect(l.stores.blobLinks.linkedSize(repo.id, d.digest)).toBe(d.size);
+      expect((await l.stores.blobLinks.linkedSize(repo.id, d.digest))).toBe(d.size);
       expect((await l.stores.blobs.stat(d.digest)).exists).toBe(true);
     }
     rmSync(dir, { recursive: true, force: true });
@@ -69,7 +69,7 @@ describe("import and the collector", () => {
 
   test("a blob the repository had long ago is linked again before the push, so a pass leaves it", async () => {
     const l = lc.get();
-    const repo = l.repo("team/app");
+    const repo = await l.repo("team/app");
     const { dir, image } = layoutWithImage();
     const layer = await Bun.file(`${dir}/blobs/sha256/${image.layers[0]!.digest.slice(7)}`).bytes();
     await l.upload(repo, layer); // an import cut off hours ago
@@ -84,7 +84,7 @@ describe("import and the collector", () => {
 
 test("a read-only repository refuses the import: no manifest, no tag", async () => {
   const l = lc.get();
-  const repo = l.repo("team/app");
+  const repo = await l.repo("team/app");
   expect((await l.registry.setRepositoryState({ repo, state: "READ_ONLY", actor })).kind).toBe("ok");
   const { dir, image } = layoutWithImage();
   const failed = await importInto(l, l.registry, dir).then(
@@ -93,14 +93,14 @@ test("a read-only repository refuses the import: no manifest, no tag", async () 
   );
   expect(failed).toBeInstanceOf(CliError);
   expect((failed as CliError).message).toContain("read-only");
-  expect(l.stores.manifests.getByDigest(repo.id, image.manifest.digest)).toBeUndefined();
-  expect(l.stores.manifests.getByTag(repo.id, "v1")).toBeUndefined();
+  expect((await l.stores.manifests.getByDigest(repo.id, image.manifest.digest))).toBeUndefined();
+  expect((await l.stores.manifests.getByTag(repo.id, "v1"))).toBeUndefined();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test("one manifest under two names: stored once, both tags set; a second run finds both present", async () => {
   const l = lc.get();
-  const repo = l.repo("team/app");
+  const repo = await l.repo("team/app");
   const dir = tempDir("berth-import-layout-");
   const layout = new OciLayoutWriter(dir);
   const image = layout.addImage({ layers: 1, layerSize: 1024 });
@@ -110,7 +110,7 @@ test("one manifest under two names: stored once, both tags set; a second run fin
   expect(first).toContain(`added: team/app:v1 ${image.manifest.digest}`);
   expect(first).toContain(`tagged (its manifest was present): team/app:v2 ${image.manifest.digest}`);
   expect(first).toMatch(/1 manifests added, 1 already present; 2 blobs added/);
-  expect(l.stores.tags.list(repo.id, undefined, undefined)).toEqual(["v1", "v2"]);
+  expect((await l.stores.tags.list(repo.id, undefined, undefined))).toEqual(["v1", "v2"]);
   const second = await importInto(l, l.registry, dir);
   expect(second).toMatch(/0 manifests added, 2 already present; 0 blobs added \(0\.0 MiB\), 0 already present/);
   rmSync(dir, { recursive: true, force: true });
@@ -118,8 +118,8 @@ test("one manifest under two names: stored once, both tags set; a second run fin
 
 test("export by digest and by repository (overlapping), import elsewhere: the digest untagged, each tag once", async () => {
   const l = lc.get();
-  const repo = l.repo("team/app");
-  l.repo("other/placeholder"); // the namespace the import goes to
+  const repo = await l.repo("team/app");
+  await l.repo("other/placeholder"); // the namespace the import goes to
   const dir = tempDir("berth-import-layout-");
   const layout = new OciLayoutWriter(dir);
   const tagged = layout.addImage({ layers: 1, layerSize: 1024 }).manifest;
@@ -134,17 +134,17 @@ test("export by digest and by repository (overlapping), import elsewhere: the di
   const imported = await importArchive(l.stores, l.registry, { location: out, namespace: "other", maxManifestBytes: 4 * MiB });
   expect(imported).toContain(`added: other/app:v1 ${tagged.digest}`);
   expect(imported).toContain(`added: other/app ${untagged.digest}`);
-  const other = l.stores.repositories.find("other/app")!;
-  expect(l.stores.tags.list(other.id, undefined, undefined)).toEqual(["v1"]);
-  expect(l.stores.manifests.getByDigest(other.id, untagged.digest)?.digest).toBe(untagged.digest);
+  const other = (await l.stores.repositories.find("other/app"))!;
+  expect((await l.stores.tags.list(other.id, undefined, undefined))).toEqual(["v1"]);
+  expect((await l.stores.manifests.getByDigest(other.id, untagged.digest))?.digest).toBe(untagged.digest);
   rmSync(join(out, ".."), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 
 test("a refusal half-way says what was stored before it; running again skips that and fails at the same place", async () => {
   const l = lc.get();
-  l.repo("team/app");
-  const ro = l.repo("ro/app");
+  await l.repo("team/app");
+  const ro = await l.repo("ro/app");
   expect((await l.registry.setRepositoryState({ repo: ro, state: "READ_ONLY", actor })).kind).toBe("ok");
   const dir = tempDir("berth-import-layout-");
   const layout = new OciLayoutWriter(dir);

@@ -56,11 +56,11 @@ async function pushImage(stores: Stores, repoId: number, spec: ImageSpec = {}) {
     actor: SYSTEM_ACTOR,
   });
   expect(put.kind).toBe("ok");
-  return { digest, id: stores.manifests.getByDigest(repoId, digest)!.id };
+  return { digest, id: (await stores.manifests.getByDigest(repoId, digest))!.id };
 }
 
-function repo(stores: Stores): number {
-  return stores.repositories.ensure("ns/app").id;
+async function repo(stores: Stores): Promise<number> {
+  return (await stores.repositories.ensure("ns/app")).id;
 }
 
 const ref = (id: number) => ({ id, name: "ns/app" });
@@ -75,7 +75,7 @@ const labelsOf = async (stores: Stores, manifestId: number) =>
 describe("push-time labels", () => {
   test("a Docker image's config labels are stored with source manifest", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { format: "docker", labels: { maintainer: "me", meta: '{"a":1}' } });
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual({
       kind: "labelled",
@@ -91,7 +91,7 @@ describe("push-time labels", () => {
 
   test("an OCI image's annotations join its config labels and win over them", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { labels: { a: "config", b: "config" }, annotations: { b: "annotation", c: "annotation" } });
     await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest });
     expect(await labelsOf(stores, img.id)).toEqual({
@@ -103,7 +103,7 @@ describe("push-time labels", () => {
 
   test("an OCI artifact gives its annotations without its config being read", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { configMediaType: "application/vnd.example+json", config: enc.encode("not json at all"), annotations: { a: "1" } });
     expect((await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).kind).toBe("labelled");
     expect(await labelsOf(stores, img.id)).toEqual({ a: ["1", "text/plain", "manifest"] });
@@ -111,26 +111,26 @@ describe("push-time labels", () => {
 
   test("quay.expires-after sets the tags' expiry from their start", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { labels: { "quay.expires-after": "2h" } });
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toMatchObject({ expiringTags: ["v1"] });
-    const [v1] = stores.tags.history(r, { name: "v1", offset: 0, limit: 1 });
+    const [v1] = (await stores.tags.history(r, { name: "v1", offset: 0, limit: 1 }));
     expect(v1!.expiresMs).toBe(v1!.startMs + 2 * 3600_000);
   });
 
   test("quay.immutable=true makes the tags immutable; with an expiry too, immutability wins", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { labels: { "quay.immutable": "TRUE", "quay.expires-after": "1d" } });
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toMatchObject({ immutableTags: ["v1"], expiringTags: [] });
-    const [v1] = stores.tags.history(r, { name: "v1", offset: 0, limit: 1 });
+    const [v1] = (await stores.tags.history(r, { name: "v1", offset: 0, limit: 1 }));
     expect(v1).toMatchObject({ immutable: true, expiresMs: undefined });
   });
 
   // Issue 8 item 11: untrusted configs are bounded.
   test("an image with more labels than the bound keeps none (nor their effects)", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const many = (n: number) => ({ ...Object.fromEntries(Array.from({ length: n - 1 }, (_, i) => [`k${i}`, "v"])), "quay.immutable": "true" });
     const over = await pushImage(stores, r, { labels: many(MAX_IMAGE_LABELS + 1), tag: "over" });
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: over.digest })).toEqual({ kind: "tooManyLabels", count: MAX_IMAGE_LABELS + 1 });
@@ -141,13 +141,13 @@ describe("push-time labels", () => {
 
   test("a second push of the same manifest (another tag) changes nothing", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { labels: { "quay.expires-after": "2h", a: "1" } });
     await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest });
     expect((await registryFor(stores).registry.putTag({ repo: ref(r), tag: "v2", digest: img.digest, actor: SYSTEM_ACTOR })).kind).toBe("ok");
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual({ kind: "alreadyLabelled" });
     expect(await stores.labels.list(img.id)).toHaveLength(2);
-    const [v2] = stores.tags.history(r, { name: "v2", offset: 0, limit: 1 });
+    const [v2] = (await stores.tags.history(r, { name: "v2", offset: 0, limit: 1 }));
     expect(v2!.expiresMs).toBeUndefined();
   });
 
@@ -156,7 +156,7 @@ describe("push-time labels", () => {
     ["a config that is not JSON", { config: enc.encode("{") }, { kind: "none" }],
   ])("%s: nothing stored", async (_name, spec, want) => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, spec);
     expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest })).toEqual(want as any);
     expect(await stores.labels.list(img.id)).toEqual([]);
@@ -164,7 +164,7 @@ describe("push-time labels", () => {
 
   test("a config over the cap is not read", async () => {
     const stores = s.get();
-    const r = repo(stores);
+    const r = (await repo(stores));
     const img = await pushImage(stores, r, { labels: { a: "1" } });
     const outcome = await applyPushLabels(stores, applyWith(stores), { repo: ref(r), digest: img.digest }, 16);
     expect(outcome.kind).toBe("configUnreadable");
@@ -173,6 +173,6 @@ describe("push-time labels", () => {
 
   test("an unknown manifest is nothing to label", async () => {
     const stores = s.get();
-    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref(repo(stores)), digest: sha256("nothing") })).toEqual({ kind: "none" });
+    expect(await applyPushLabels(stores, applyWith(stores), { repo: ref((await repo(stores))), digest: sha256("nothing") })).toEqual({ kind: "none" });
   });
 });

@@ -17,8 +17,8 @@ let worker: DeliveryWorker | undefined;
 const log = createLogger({ requests: false, write: () => {} });
 
 /** A repo_push webhook of `repo` (created with its namespace). */
-const webhookIn = (repo: string) =>
-  stores.notifications.create({ repositoryId: stores.repositories.ensure(repo).id, event: "repo_push", method: "webhook", config: { url: "https://e.com/" }, eventConfig: {} });
+const webhookIn = async (repo: string) =>
+  stores.notifications.create({ repositoryId: (await stores.repositories.ensure(repo)).id, event: "repo_push", method: "webhook", config: { url: "https://e.com/" }, eventConfig: {} });
 
 beforeEach(async () => {
   dir = tempDir("berth-worker-");

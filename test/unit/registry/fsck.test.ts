@@ -27,7 +27,7 @@ const blobPath = (l: Lifecycle, digest: string) => {
 describe("fsck", () => {
   test("a store with images, an index and a referrer is clean", async () => {
     const l = s.get();
-    const repo = l.repo("ns/clean");
+    const repo = await l.repo("ns/clean");
     const img = await l.pushImage(repo, ["one", "two"], "v1");
     await l.pushIndex(repo, [img.digest], "multi");
     await l.pushImage(repo, ["sig"], undefined, { subject: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: img.digest, size: 1 } });
@@ -38,7 +38,7 @@ describe("fsck", () => {
 
   test("damage: a corrupt blob, a lost file, a wrong size; repair forgets what is lost and the push heals it", async () => {
     const l = s.get();
-    const repo = l.repo("ns/damage");
+    const repo = await l.repo("ns/damage");
     const img = await l.pushImage(repo, ["good layer", "layer to corrupt", "layer to lose"], "v1");
     const [config, good, corrupt, lost] = img.blobs as [string, string, string, string];
     writeFileSync(blobPath(l, corrupt), "garbled bytes");
@@ -64,9 +64,9 @@ describe("fsck", () => {
       ["manifestMissingBlob", `ns/damage@${img.digest}`, false],
     ];
     expect(kinds(repaired).sort()).toEqual(afterRepair.sort());
-    expect(l.stores.blobLinks.linkedSize(repo.id, good)).toBe(10);
-    expect(l.stores.blobLinks.linkedSize(repo.id, corrupt)).toBeUndefined(); // HEAD answers 404: the client uploads it again
-    expect(l.stores.blobLinks.linkedSize(repo.id, config)).toBeDefined();
+    expect((await l.stores.blobLinks.linkedSize(repo.id, good))).toBe(10);
+    expect((await l.stores.blobLinks.linkedSize(repo.id, corrupt))).toBeUndefined(); // HEAD answers 404: the client uploads it again
+    expect((await l.stores.blobLinks.linkedSize(repo.id, config))).toBeDefined();
 
     await l.upload(repo, "layer to corrupt");
     await l.upload(repo, "layer to lose");
@@ -75,7 +75,7 @@ describe("fsck", () => {
 
   test("damage: an index missing a child, a manifest whose bytes changed", async () => {
     const l = s.get();
-    const repo = l.repo("ns/idx");
+    const repo = await l.repo("ns/idx");
     const x = await l.pushImage(repo, ["x"]);
     const y = await l.pushImage(repo, ["y"]);
     const index = await l.pushIndex(repo, [x.digest], "v1");
@@ -93,7 +93,7 @@ describe("fsck", () => {
 
   test("leftovers of a crash: set-aside blobs, files without rows, rows nothing references, stray uploads", async () => {
     const l = s.get();
-    const repo = l.repo("ns/left");
+    const repo = await l.repo("ns/left");
     const img = await l.pushImage(repo, ["kept"], "v1");
     const unreferenced = await l.upload(repo, "unlinked but its row stayed");
     await l.registry.unlinkBlob({ repo, digest: unreferenced, actor });

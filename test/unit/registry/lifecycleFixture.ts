@@ -28,7 +28,7 @@ export interface Lifecycle {
   advance(ms: number): void;
   /** One collection pass at the clock's time (or a dry run). */
   collect(opts?: { dryRun?: boolean }): Promise<CollectionReport>;
-  repo(fullName: string): { id: number; name: string };
+  repo(fullName: string): Promise<{ id: number; name: string }>;
   /** Uploads a blob with these bytes into the repository. */
   upload(repo: { id: number; name: string }, content: Uint8Array | string): Promise<string>;
   /** Pushes an image (config + layers uploaded first), by tag or by digest. */
@@ -89,8 +89,8 @@ export function lifecyclePerTest(opts: { graceMs?: number } = {}): { get(): Life
       now: () => t,
       advance: (ms) => (t += ms),
       collect: (o = {}) => collector.collect(t, o),
-      repo: (fullName) => {
-        const row = stores.repositories.ensure(fullName);
+      repo: async (fullName) => {
+        const row = (await stores.repositories.ensure(fullName));
         return { id: row.id, name: row.fullName };
       },
       upload,

@@ -16,8 +16,8 @@ const enc = new TextEncoder();
 
 /** acme/app and acme/other, acme with a 1000-byte quota: Warning at 80 %, Reject at 100 %. */
 async function setup(stores: Stores) {
-  const app = stores.repositories.ensure("acme/app");
-  const other = stores.repositories.ensure("acme/other");
+  const app = (await stores.repositories.ensure("acme/app"));
+  const other = (await stores.repositories.ensure("acme/other"));
   const nsId = (await stores.namespaces.settings("acme"))!.id;
   const quota = await stores.quotas.create(nsId, 1000);
   if (quota.kind !== "created") throw new Error("quota");
@@ -57,8 +57,8 @@ describe("a push past the Reject limit", () => {
     expect((await x.push(x.app, [big.digest], "v1")).outcome).toEqual({ kind: "ok" });
     const over = await x.push(x.app, [big.digest, more.digest], "v1");
     expect(over.outcome).toEqual(refused);
-    expect(stores.manifests.getByDigest(x.app.id, over.digest)).toBeUndefined();
-    expect(stores.manifests.getByTag(x.app.id, "v1")?.digest).not.toBe(over.digest);
+    expect((await stores.manifests.getByDigest(x.app.id, over.digest))).toBeUndefined();
+    expect((await stores.manifests.getByTag(x.app.id, "v1"))?.digest).not.toBe(over.digest);
     expect(await stores.quotaUsage.namespaceBytes(x.nsId)).toBe(700);
     // Reported as refused, with the usage the push would have left (Quay counts it as pushed, too).
     expect(x.checks.at(-1)).toEqual(report("Reject", 100, 1000, true));
@@ -80,9 +80,9 @@ describe("a push past the Reject limit", () => {
     const layer = x.upload(x.app, "layer", 600);
     await x.push(x.app, [layer.digest], "v1");
     expect(x.upload(x.app, "huge", 400).outcome).toEqual(refused);
-    expect(stores.blobLinks.linkedSize(x.app.id, sha256("huge"))).toBeUndefined();
+    expect((await stores.blobLinks.linkedSize(x.app.id, sha256("huge")))).toBeUndefined();
     // In another namespace the blob is fine; mounting it here would count it here.
-    const elsewhere = stores.repositories.ensure("beta/x");
+    const elsewhere = (await stores.repositories.ensure("beta/x"));
     const beta = { id: elsewhere.id, name: elsewhere.fullName };
     expect(x.upload(beta, "huge", 400).outcome).toMatchObject({ kind: "ok" });
     expect(await x.registry.mountBlob({ repo: x.app, from: beta, digest: sha256("huge"), actor })).toEqual(refused);
@@ -101,7 +101,7 @@ describe("a push past the Reject limit", () => {
     expect(await x.registry.startUpload({ repo: x.app })).toEqual(refused);
     expect((await x.push(x.app, [most.digest], "v2")).outcome).toEqual(refused);
     // Deletions are never refused, and give the room back.
-    const tagged = stores.manifests.getByTag(x.app.id, "v1")!;
+    const tagged = (await stores.manifests.getByTag(x.app.id, "v1"))!;
     expect(await x.registry.deleteManifest({ repo: x.app, digest: tagged.digest, actor })).toMatchObject({ kind: "ok" });
     expect(await x.registry.startUpload({ repo: x.app })).toMatchObject({ kind: "ok" });
   });
@@ -130,7 +130,7 @@ describe("measures reported to listeners", () => {
   test("a namespace without a quota, or whose quota has no limits, reports nothing", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const row = stores.repositories.ensure("free/app");
+    const row = (await stores.repositories.ensure("free/app"));
     const free = { id: row.id, name: row.fullName };
     const a = x.upload(free, "a", 5000);
     await x.push(free, [a.digest], "v1");

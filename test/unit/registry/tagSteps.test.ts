@@ -12,7 +12,7 @@ afterEach(() => setSystemTime());
 
 /** A repository with manifests a and b; tag "v1" points at a and is immutable. */
 async function setup(stores: Stores) {
-  const row = stores.repositories.ensure("ns/app");
+  const row = (await stores.repositories.ensure("ns/app"));
   const repo = { id: row.id, name: row.fullName };
   const a = putManifest(stores, row.id, "a", "v1");
   const b = putManifest(stores, row.id, "b");
@@ -23,7 +23,7 @@ async function setup(stores: Stores) {
 }
 type Setup = Awaited<ReturnType<typeof setup>>;
 
-const liveDigest = (stores: Stores, repo: number, tag: string) => stores.manifests.getByTag(repo, tag)?.digest;
+const liveDigest = async (stores: Stores, repo: number, tag: string) => (await stores.manifests.getByTag(repo, tag))?.digest;
 const UNKNOWN = "sha256:" + "0".repeat(64);
 const refused = (action: string) => ({ kind: "immutable", tag: "v1", action });
 
@@ -44,10 +44,10 @@ describe("an immutable tag refuses", () => {
     const x = await setup(stores);
     expect(await act(x, stores)).toEqual(want);
     // Whatever was tried, v1 still points at a, immutable, with no expiry, and nothing was told.
-    expect(liveDigest(stores, x.repo.id, "v1")).toBe(x.a.digest);
-    const [live] = stores.tags.history(x.repo.id, { name: "v1", onlyActive: true, offset: 0, limit: 10 });
+    expect((await liveDigest(stores, x.repo.id, "v1"))).toBe(x.a.digest);
+    const [live] = (await stores.tags.history(x.repo.id, { name: "v1", onlyActive: true, offset: 0, limit: 10 }));
     expect(live).toMatchObject({ immutable: true, expiresMs: undefined });
-    expect(stores.tags.history(x.repo.id, { name: "v1", offset: 0, limit: 10 })).toHaveLength(1);
+    expect((await stores.tags.history(x.repo.id, { name: "v1", offset: 0, limit: 10 }))).toHaveLength(1);
     expect(x.emitted).toEqual([]);
   });
 
@@ -55,7 +55,7 @@ describe("an immutable tag refuses", () => {
     const stores = s.get();
     const x = await setup(stores);
     const c = putManifest(stores, x.repo.id, "c", "v1");
-    expect(stores.manifests.getByDigest(x.repo.id, c.digest)).toBeUndefined();
+    expect((await stores.manifests.getByDigest(x.repo.id, c.digest))).toBeUndefined();
   });
 });
 
@@ -108,7 +108,7 @@ describe("setTagImmutable", () => {
     ["clearing on a mutable tag", nothing, false, "ok"],
   ])("%s", async (_name, before, flag, want) => {
     const stores = s.get();
-    const row = stores.repositories.ensure("ns/app");
+    const row = (await stores.repositories.ensure("ns/app"));
     const repo = { id: row.id, name: row.fullName };
     putManifest(stores, row.id, "a", "v1");
     const { registry } = registryFor(stores);
@@ -119,7 +119,7 @@ describe("setTagImmutable", () => {
 
   test("an expired tag is not live any more (the clock moved past its expiry)", async () => {
     const stores = s.get();
-    const row = stores.repositories.ensure("ns/app");
+    const row = (await stores.repositories.ensure("ns/app"));
     const repo = { id: row.id, name: row.fullName };
     putManifest(stores, row.id, "a", "v1");
     const { registry } = registryFor(stores);
@@ -127,26 +127,26 @@ describe("setTagImmutable", () => {
     await registry.setTagExpiry({ repo, tag: "v1", expiresMs: now + 1000, actor });
     setSystemTime(new Date(now + 2000));
     expect(await registry.setTagImmutable({ repo, tag: "v1", immutable: true, actor })).toEqual({ kind: "notLive", tag: "v1" });
-    expect(stores.manifests.getByTag(row.id, "v1")).toBeUndefined();
+    expect((await stores.manifests.getByTag(row.id, "v1"))).toBeUndefined();
   });
 
   test("an expiry in the past is refused, not applied", async () => {
     const stores = s.get();
-    const row = stores.repositories.ensure("ns/app");
+    const row = (await stores.repositories.ensure("ns/app"));
     const repo = { id: row.id, name: row.fullName };
     putManifest(stores, row.id, "a", "v1");
     const { registry } = registryFor(stores);
     expect(await registry.setTagExpiry({ repo, tag: "v1", expiresMs: Date.now() - 1, actor })).toEqual({ kind: "expiryInPast", tag: "v1" });
-    expect(stores.manifests.getByTag(row.id, "v1")).toBeDefined();
+    expect((await stores.manifests.getByTag(row.id, "v1"))).toBeDefined();
   });
 
   test("the history shows which periods were immutable", async () => {
     const stores = s.get();
-    const row = stores.repositories.ensure("ns/app");
+    const row = (await stores.repositories.ensure("ns/app"));
     const a = putManifest(stores, row.id, "a", "v1");
     putManifest(stores, row.id, "b", "v1");
     await registryFor(stores).registry.setTagImmutable({ repo: { id: row.id, name: row.fullName }, tag: "v1", immutable: true, actor });
-    const periods = stores.tags.history(row.id, { offset: 0, limit: 10 });
+    const periods = (await stores.tags.history(row.id, { offset: 0, limit: 10 }));
     expect(periods.map((p) => [p.digest === a.digest ? "a" : "b", p.immutable])).toEqual([
       ["b", true],
       ["a", false],
@@ -157,13 +157,13 @@ describe("setTagImmutable", () => {
 describe("changeTag: several changes, all or nothing", () => {
   test("a move that fails undoes the expiry set before it in the same request", async () => {
     const stores = s.get();
-    const row = stores.repositories.ensure("ns/app");
+    const row = (await stores.repositories.ensure("ns/app"));
     const repo = { id: row.id, name: row.fullName };
     putManifest(stores, row.id, "a", "v1");
     const { registry, emitted } = registryFor(stores);
     const outcome = await registry.changeTag({ repo, tag: "v1", actor, change: { expiresMs: Date.now() + 60_000, digest: UNKNOWN } });
     expect(outcome).toEqual({ kind: "unknownManifest", digest: UNKNOWN });
-    const [live] = stores.tags.history(row.id, { name: "v1", onlyActive: true, offset: 0, limit: 1 });
+    const [live] = (await stores.tags.history(row.id, { name: "v1", onlyActive: true, offset: 0, limit: 1 }));
     expect(live!.expiresMs).toBeUndefined();
     expect(emitted).toEqual([]);
   });
@@ -173,14 +173,14 @@ describe("changeTag: several changes, all or nothing", () => {
     const x = await setup(stores);
     const outcome = await x.registry.changeTag({ repo: x.repo, tag: "v1", actor, change: { immutable: false, digest: x.b.digest } });
     expect(outcome).toEqual({ kind: "ok" });
-    expect(liveDigest(stores, x.repo.id, "v1")).toBe(x.b.digest);
+    expect((await liveDigest(stores, x.repo.id, "v1"))).toBe(x.b.digest);
     expect(x.emitted.map((e) => e.type)).toEqual(["tagImmutabilityChanged", "tagMoved"]);
   });
 });
 
 describe("label effects on a manifest's tags", () => {
   async function labelled(stores: Stores) {
-    const row = stores.repositories.ensure("ns/app");
+    const row = (await stores.repositories.ensure("ns/app"));
     const repo = { id: row.id, name: row.fullName };
     const a = putManifest(stores, row.id, "a", "v1");
     const { registry } = registryFor(stores);
@@ -207,9 +207,9 @@ describe("label effects on a manifest's tags", () => {
     await registry.setTagImmutable({ repo, tag: "locked", immutable: true, actor });
     const applied = await registry.applyLabelEffects({ repo, digest: a.digest, effects: { immutable: false, expiresAfterMs: 3_600_000 }, actor });
     expect(applied).toMatchObject({ expiringTags: ["v1"] });
-    const [v1] = stores.tags.history(repo.id, { name: "v1", offset: 0, limit: 1 });
+    const [v1] = (await stores.tags.history(repo.id, { name: "v1", offset: 0, limit: 1 }));
     expect(v1!.expiresMs).toBe(v1!.startMs + 3_600_000);
-    const [locked] = stores.tags.history(repo.id, { name: "locked", offset: 0, limit: 1 });
+    const [locked] = (await stores.tags.history(repo.id, { name: "locked", offset: 0, limit: 1 }));
     expect(locked!.expiresMs).toBeUndefined();
   });
 
@@ -218,7 +218,7 @@ describe("label effects on a manifest's tags", () => {
     const { repo, a, registry } = await labelled(stores);
     expect(await registry.applyLabelEffects({ repo, digest: a.digest, effects: { immutable: false, expiresAfterMs: 1 }, actor })).toMatchObject({ expiringTags: ["v1"] });
     Bun.sleepSync(5);
-    expect(stores.manifests.getByTag(repo.id, "v1")).toBeUndefined();
-    expect(stores.tags.list(repo.id, undefined, undefined)).toEqual([]);
+    expect((await stores.manifests.getByTag(repo.id, "v1"))).toBeUndefined();
+    expect((await stores.tags.list(repo.id, undefined, undefined))).toEqual([]);
   });
 });

@@ -28,12 +28,12 @@ describe("namespaces", () => {
     const owner = await user("olga");
     const out = await stores.orgs.create("corp", owner.id);
     if (out.kind !== "ok") throw new Error(out.kind);
-    stores.repositories.ensure("corp/app");
+    await stores.repositories.ensure("corp/app");
     await stores.robots.create("corp", "ci", "token");
-    expect(stores.repositories.find("corp/app")).toBeDefined(); // now cached
+    expect(await stores.repositories.find("corp/app")).toBeDefined(); // now cached
     expect((await stores.orgs.list()).map((o) => o.name)).toEqual(["corp"]);
-    stores.repositories.deleteNamespace(out.namespaceId);
-    expect(stores.repositories.find("corp/app")).toBeUndefined();
+    await stores.repositories.deleteNamespace(out.namespaceId);
+    expect(await stores.repositories.find("corp/app")).toBeUndefined();
     expect(await stores.robots.byName("corp+ci")).toBeUndefined();
     expect(await stores.orgs.org("corp")).toBeUndefined();
     expect(await stores.orgs.list()).toEqual([]);

@@ -97,7 +97,7 @@ describe("snapshotDatabase", () => {
 
   test("a copy of the database at one moment, owner-only, without upload sessions, naming its blobs", async () => {
     const l = s.get();
-    const repo = l.repo("ns/snap");
+    const repo = await l.repo("ns/snap");
     const img = await l.pushImage(repo, ["one", "two"], "v1");
     expect((await l.registry.startUpload({ repo })).kind).toBe("ok");
     const into = join(dir(), "snap.db");

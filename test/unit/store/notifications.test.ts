@@ -202,7 +202,7 @@ describe("with openStores", () => {
     dir = tempDir("berth-notify-");
     stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
     store = stores.notifications;
-    repoId = stores.repositories.ensure("acme/web").id;
+    repoId = (await stores.repositories.ensure("acme/web")).id;
   });
   afterEach(async () => {
     await stores.close();

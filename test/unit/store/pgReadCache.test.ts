@@ -75,6 +75,25 @@ describe.skipIf(!url)("PgReadCache (BERTH_TEST_DATABASE)", () => {
     }
   });
 
+  test("a read under way on node B when node A's change is heard is answered, not remembered", async () => {
+    const a = await PgReadCache.open(nodes.a.$client, { pollMs: HOUR, ttlMs: HOUR });
+    const b = await PgReadCache.open(nodes.b.$client, { pollMs: HOUR, ttlMs: HOUR });
+    try {
+      // B's read of the row, as PostgreSQL answers it: a promise that settles later.
+      let settle!: (visibility: string) => void;
+      const reading = b.get("repo:a/b", () => new Promise<string>((resolve) => (settle = resolve)));
+      expect(b.get("probe", () => "remembered")).toBe("remembered");
+      a.clear(); // A's write commits while B's read is under way
+      await until(() => b.size === 0); // B heard it
+      settle("private"); // what B read before A's write
+      expect(await reading).toBe("private");
+      expect(b.get("repo:a/b", () => "public")).toBe("public");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test("a change nobody announced is answered at most ttlMs", async () => {
     const clock = { ms: 1_000_000 };
     const b = await PgReadCache.open(nodes.b.$client, { pollMs: HOUR, ttlMs: 5000, now: () => clock.ms });

@@ -22,8 +22,8 @@ const s = storesPerTest("berth-quota-usage-");
 const actor = SYSTEM_ACTOR;
 const enc = new TextEncoder();
 
-function repoRef(stores: Stores, name: string): RepoRef {
-  const row = stores.repositories.ensure(name);
+async function repoRef(stores: Stores, name: string): Promise<RepoRef> {
+  const row = (await stores.repositories.ensure(name));
   return { id: row.id, name: row.fullName };
 }
 
@@ -54,9 +54,9 @@ const truth = async (stores: Stores, ns: string) => stores.quotaUsage.recompute(
 describe("usage counts what the namespace's manifests name, each blob once", () => {
   test("a layer shared by two repositories of one namespace counts once; another namespace counts it too", async () => {
     const stores = s.get();
-    const a = repoRef(stores, "acme/a");
-    const b = repoRef(stores, "acme/b");
-    const other = repoRef(stores, "other/c");
+    const a = (await repoRef(stores, "acme/a"));
+    const b = (await repoRef(stores, "acme/b"));
+    const other = (await repoRef(stores, "other/c"));
     const shared = sha256("shared");
     const own = sha256("own");
     upload(stores, a, shared, 1000);
@@ -76,8 +76,8 @@ describe("usage counts what the namespace's manifests name, each blob once", () 
 
   test("deleting a manifest gives back only what no other manifest of the namespace names", async () => {
     const stores = s.get();
-    const a = repoRef(stores, "acme/a");
-    const b = repoRef(stores, "acme/b");
+    const a = (await repoRef(stores, "acme/a"));
+    const b = (await repoRef(stores, "acme/b"));
     const base = sha256("base");
     const top = sha256("top");
     upload(stores, a, base, 500);
@@ -124,30 +124,31 @@ describe("the maintained figure equals a recomputation", () => {
       }
       if (step % 10) return;
       for (const name of names) {
-        const r = stores.repositories.find(name);
+        const r = (await stores.repositories.find(name));
         if (r) expect((await stores.quotaUsage.repositoriesBytes([r.id])).get(r.id)).toBe(await stores.quotaUsage.recomputeRepository(r.id));
       }
     };
     const count = (what: string) => (seen[what] = (seen[what] ?? 0) + 1);
     for (let step = 0; step < 400; step++) {
-      const repo = repoRef(stores, names[rand(names.length)]!);
+      const repo = (await repoRef(stores, names[rand(names.length)]!));
       const ns = repo.name.slice(0, repo.name.indexOf("/"));
       const op = rand(20);
       if (op < 5) {
         const b = pool[rand(pool.length)]!;
         upload(stores, repo, b.digest, b.size);
       } else if (op < 11) {
-        const linked = pool.filter((b) => stores.blobLinks.linkedSize(repo.id, b.digest) !== undefined).map((b) => b.digest);
+        const linked: string[] = [];
+        for (const b of pool) if ((await stores.blobLinks.linkedSize(repo.id, b.digest)) !== undefined) linked.push(b.digest);
         const layers = linked.filter(() => rand(2) === 0);
         if (rand(4) === 0) layers.push(foreign.digest);
         const out = await push(stores, repo, layers, rand(2) ? `t${rand(3)}` : undefined, [foreign.digest]);
         if (out.outcome.kind === "ok") pushed.push({ repo: repo.name, digest: out.digest });
       } else if (op < 13) {
-        const from = repoRef(stores, names[rand(names.length)]!);
+        const from = (await repoRef(stores, names[rand(names.length)]!));
         if ((await registry.mountBlob({ repo, from, digest: pool[rand(pool.length)]!.digest, actor })).kind === "ok") count("mount");
       } else if (op === 13 && pushed.length) {
         const m = pushed.splice(rand(pushed.length), 1)[0]!;
-        const r = stores.repositories.find(m.repo);
+        const r = (await stores.repositories.find(m.repo));
         if (r && (await registry.deleteManifest({ repo: { id: r.id, name: r.fullName }, digest: m.digest, actor })).kind === "ok") count("deleteManifest");
       } else if (op === 14 && pushed.length) {
         // A collector deleting manifest rows itself (another branch's, or a future one).
@@ -177,7 +178,7 @@ describe("the maintained figure equals a recomputation", () => {
 
   test("reconcile finds a namespace whose figure drifted and repairs it", async () => {
     const stores = s.get();
-    const a = repoRef(stores, "acme/a");
+    const a = (await repoRef(stores, "acme/a"));
     const layer = sha256("layer");
     upload(stores, a, layer, 300);
     await push(stores, a, [layer], "v1");
@@ -199,8 +200,8 @@ describe("the migration", () => {
     const dir = tempDir("berth-quota-migration-");
     let stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
     try {
-      const a = repoRef(stores, "acme/a");
-      const b = repoRef(stores, "acme/b");
+      const a = (await repoRef(stores, "acme/a"));
+      const b = (await repoRef(stores, "acme/b"));
       const shared = sha256("shared");
       upload(stores, a, shared, 1000);
       upload(stores, b, shared, 1000);

@@ -33,7 +33,7 @@ describe("the registry's createRepository", () => {
     if (out.kind !== "ok") throw new Error(out.kind);
     expect(out.defaultGrants).toBe(2);
     expect(await grants(stores, out.repo.id)).toEqual(["robot:acme+ci:write", "team:devs:write", "user:carl:admin"]);
-    expect(stores.repositories.details(["acme/app"])[0]).toMatchObject({ description: "d", visibility: "private" });
+    expect((await stores.repositories.details(["acme/app"]))[0]).toMatchObject({ description: "d", visibility: "private" });
   });
 
   test("a robot creator activates prototypes naming it", async () => {
@@ -79,7 +79,7 @@ describe("the registry's createRepository", () => {
     const stores = s.get();
     await world(stores);
     await expect(create(stores, { fullName: "acme/broken", visibility: "private", creator: { userId: 999_999 } })).rejects.toThrow();
-    expect(stores.repositories.find("acme/broken")).toBeUndefined();
+    expect(await stores.repositories.find("acme/broken")).toBeUndefined();
   });
 
   // Issue 8 item 10: a repository never creates its namespace.
@@ -89,7 +89,7 @@ describe("the registry's createRepository", () => {
     const out = await create(stores, { fullName: "gone/app", visibility: "private", creator: { userId: w.carl } });
     expect(out).toEqual({ kind: "noNamespace", namespace: "gone" });
     expect(await stores.orgs.namespace("gone")).toBeUndefined();
-    expect(stores.repositories.find("gone/app")).toBeUndefined();
+    expect(await stores.repositories.find("gone/app")).toBeUndefined();
   });
 
   test("open mode may create an ownerless namespace", async () => {
@@ -111,7 +111,7 @@ describe("the registry's createRepository", () => {
     });
     expect(refused).toEqual({ kind: "refused" });
     expect(asked).toEqual(["acme"]);
-    expect(stores.repositories.find("acme/nope")).toBeUndefined();
+    expect(await stores.repositories.find("acme/nope")).toBeUndefined();
     const noNs = await create(stores, { fullName: "gone/x", visibility: "private", mayCreate: () => (asked.push("gone"), true) });
     expect(noNs.kind).toBe("noNamespace");
     expect(asked).toEqual(["acme"]);

@@ -1,7 +1,9 @@
 // Stores over a fresh data directory per test, and manifests put straight into them.
 import { afterEach, beforeEach } from "bun:test";
 import { rmSync } from "node:fs";
+import { and, eq } from "drizzle-orm";
 import { openStores, type Stores } from "../../../src/store";
+import { manifests } from "../../../src/store/schema";
 import { tempDir } from "../../support/server";
 import { RegistryEvents, SYSTEM_ACTOR } from "../../../src/events/registryEvents";
 import { createLogger } from "../../../src/log";
@@ -48,5 +50,7 @@ export function putManifest(stores: Stores, repoId: number, nonce: string, tag?:
       actor: SYSTEM_ACTOR,
     }),
   );
-  return { digest, outcome, id: stores.manifests.getByDigest(repoId, digest)?.id };
+  // Read straight from SQLite: this fixture stays synchronous, as the registry's transactions are.
+  const row = stores.db.select({ id: manifests.id }).from(manifests).where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest))).get();
+  return { digest, outcome, id: row?.id };
 }

@@ -7,6 +7,7 @@ import { parseDigest, type Digest } from "../../../src/oci";
 import { openStores, type Stores } from "../../../src/store";
 import type { BlobStore } from "../../../src/store/blobs/blobStore";
 import { UploadRowStore } from "../../../src/store/meta/uploads";
+import { sqliteRunner } from "../../../src/store/dialect/sqliteRunner";
 import { UploadSessions } from "../../../src/store/uploadSessions";
 import { InProcessUploadHashStates, InProcessUploadLocks, type UploadLocks } from "../../../src/store/uploadState";
 import { tempDir } from "../../support/server";
@@ -60,10 +61,10 @@ describe("UploadSessions with its state", () => {
   let dir: string;
   let stores: Stores;
   let repoId: number;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir("berth-upstate-");
     stores = openStores({ dataDir: dir, uploadTtlMs: 3600_000 });
-    repoId = stores.repositories.ensure("ns/app").id;
+    repoId = (await stores.repositories.ensure("ns/app")).id;
   });
   afterEach(async () => {
     await stores.close();
@@ -72,7 +73,7 @@ describe("UploadSessions with its state", () => {
 
   /** A node: its own hash states (a hasher cannot leave its process), the given lock service and blob store. */
   const node = (locks: UploadLocks, blobs: BlobStore = stores.blobs) =>
-    new UploadSessions(new UploadRowStore(stores.db), blobs, { locks, hashes: new InProcessUploadHashStates() }, 3600_000);
+    new UploadSessions(new UploadRowStore(sqliteRunner(stores.db)), blobs, { locks, hashes: new InProcessUploadHashStates() }, 3600_000);
   const open = async (uploads: UploadSessions) => {
     const started = await uploads.start(repoId);
     if (started.kind !== "ok") throw new Error("no session");

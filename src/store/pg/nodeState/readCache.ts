@@ -9,7 +9,7 @@
 // - every entry expires after `ttlMs`: a change nobody announced, or a database unreachable for
 //   the poll, is stale at most that long.
 import type { SQL } from "bun";
-import type { ReadCache } from "../../meta/readCache";
+import { PendingLoads, type MaybePromise, type ReadCache } from "../../meta/readCache";
 
 const CHANNEL = "berth_read_cache";
 const MAX_ENTRIES = 10_000;
@@ -35,6 +35,8 @@ export class PgReadCache implements ReadCache {
   /** This node: its own announcements are not news to it. */
   readonly node = crypto.randomUUID();
   private readonly entries = new Map<string, Entry>();
+  /** Loads under way (PostgreSQL's answer a promise): shared by concurrent misses, not remembered past a change heard meanwhile. */
+  private readonly loads = new PendingLoads();
   private readonly ttlMs: number;
   private readonly now: () => number;
   private seenChange: string | undefined;
@@ -55,26 +57,26 @@ export class PgReadCache implements ReadCache {
     const cache = new PgReadCache(sql, opts);
     await cache.poll();
     // Subscribed again after every reconnect; what was announced meanwhile is unknown: clear.
-    cache.subscription = await sql.listen(CHANNEL, (payload) => cache.heard(payload), () => cache.entries.clear());
+    cache.subscription = await sql.listen(CHANNEL, (payload) => cache.heard(payload), () => cache.forget());
     cache.timer = setInterval(() => void cache.poll(), opts.pollMs ?? 1000);
     cache.timer.unref();
     return cache;
   }
 
-  get<T>(key: string, load: () => T, keep?: (value: T) => boolean): T {
+  get<T>(key: string, load: () => MaybePromise<T>, keep?: (value: T) => boolean): MaybePromise<T> {
     const now = this.now();
     const hit = this.entries.get(key);
     if (hit && hit.untilMs > now) return hit.value as T;
-    const value = load();
-    if (keep && !keep(value)) return value;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(key, { value, untilMs: now + this.ttlMs });
-    return value;
+    // The expiry counts from the load's start: the answer is at most that old.
+    return this.loads.load(key, load, keep, (value) => {
+      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+      this.entries.set(key, { value, untilMs: now + this.ttlMs });
+    });
   }
 
   /** This node's write committed: its memory goes now, the other nodes' when they hear. */
   clear(): void {
-    this.entries.clear();
+    this.forget();
     void this.announce();
   }
 
@@ -91,7 +93,13 @@ export class PgReadCache implements ReadCache {
   }
 
   private heard(payload: string): void {
-    if (!payload.endsWith(` ${this.node}`)) this.entries.clear();
+    if (!payload.endsWith(` ${this.node}`)) this.forget();
+  }
+
+  /** Another node's change, or this one's: what is remembered, and what loads under way will answer, may predate it. */
+  private forget(): void {
+    this.entries.clear();
+    this.loads.forget();
   }
 
   private async announce(): Promise<void> {
@@ -108,7 +116,7 @@ export class PgReadCache implements ReadCache {
       try {
         const [row] = await this.sql`SELECT last_value::text AS v, is_called FROM read_cache_changes`;
         const change = row.is_called ? row.v : "0";
-        if (this.seenChange !== undefined && change !== this.seenChange) this.entries.clear();
+        if (this.seenChange !== undefined && change !== this.seenChange) this.forget();
         this.seenChange = change;
       } catch (e) {
         this.opts.onError?.(e);
