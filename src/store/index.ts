@@ -122,14 +122,14 @@ export function openStores(opts: StoreOptions): Stores {
   const orgs = new OrgStore(db);
   const permissions = new PermissionStore(db);
   const prototypes = new PrototypeStore(db);
-  const quotas = new QuotaStore(db);
-  const quotaUsage = new QuotaUsageStore(db);
   // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
   const runner = sqliteRunner(db);
+  const quotas = new QuotaStore(runner);
+  const quotaUsage = new QuotaUsageStore(runner);
   return {
     db,
     blobs,
-    registryWrites: new RegistryWrites(db, cache, { permissions, prototypes, orgs, quotas, quotaUsage }, opts.clock),
+    registryWrites: new RegistryWrites(runner, cache, { permissions, prototypes, quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(db, cache),
     blobLinks,
     manifests: new ManifestStore(db, cache, opts.clock),

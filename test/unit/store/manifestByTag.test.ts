@@ -13,16 +13,16 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a remembered tag with an expiry stops being served at its expiry", () => {
+test("a remembered tag with an expiry stops being served at its expiry", async () => {
   let now = 1_000_000;
   dir = tempDir("berth-bytag-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000, clock: () => now });
-  const made = stores.registryWrites.transact((tx) => tx.createRepository({ fullName: "ns/app", visibility: "private", createNamespace: true }));
+  const made = await stores.registryWrites.transact((tx) => tx.createRepository({ fullName: "ns/app", visibility: "private", createNamespace: true }));
   if (!("repo" in made)) throw new Error(`no repository: ${made.kind}`);
   const repoId = made.repo.id;
   const { digest } = putManifest(stores, repoId, "one", "v1");
-  const live = stores.registryWrites.transact((tx) => tx.liveTag(repoId, "v1"))!;
-  stores.registryWrites.transact((tx) => tx.setTagExpiry(live.id, now + 60_000));
+  const live = (await stores.registryWrites.transact((tx) => tx.liveTag(repoId, "v1")))!;
+  await stores.registryWrites.transact((tx) => tx.setTagExpiry(live.id, now + 60_000));
   expect(stores.manifests.getByTag(repoId, "v1")?.digest).toBe(digest);
   now += 59_999;
   expect(stores.manifests.getByTag(repoId, "v1")?.digest).toBe(digest);

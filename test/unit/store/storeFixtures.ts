@@ -8,6 +8,8 @@ import { createLogger } from "../../../src/log";
 import { runOperation } from "../../../src/registry/operation";
 import { pushManifest } from "../../../src/registry/manifestSteps";
 import type { PushManifestOutcome } from "../../../src/registry/outcomes";
+import { repositories } from "../../../src/store/schema";
+import { eq } from "drizzle-orm";
 
 /** `get()` answers the current test's stores (opened before it, closed and removed after it). */
 export function storesPerTest(prefix = "berth-store-"): { get(): Stores } {
@@ -32,13 +34,15 @@ export function sha256(bytes: Uint8Array | string): string {
 
 /**
  * Puts a manifest without blobs (an OCI artifact with no layers) through the registry's push
- * step, synchronously; `tag` points at it when given.
+ * step; `tag` points at it when given. On SQLite the operation's transaction has run (committed
+ * or rolled back) when this returns, so `id` is read at once; `outcome` is its promise.
  */
 export function putManifest(stores: Stores, repoId: number, nonce: string, tag?: string) {
   const content = enc.encode(JSON.stringify({ schemaVersion: 2, nonce }));
   const digest = sha256(content);
   const events = new RegistryEvents(createLogger({ requests: false, write: () => {} }));
-  const repo = { id: repoId, name: stores.registryWrites.transact((tx) => tx.repository(repoId)?.fullName) ?? "ns/unknown" };
+  const row = stores.db.select({ name: repositories.fullName }).from(repositories).where(eq(repositories.id, repoId)).get();
+  const repo = { id: repoId, name: row?.name ?? "ns/unknown" };
   const outcome = runOperation<PushManifestOutcome>({ writes: stores.registryWrites, events }, (op) =>
     pushManifest(op, {
       repo,

@@ -41,7 +41,7 @@ describe("upload sessions", () => {
     const restarted = new UploadSessions(new UploadRowStore(stores.db), stores.blobs, { locks: new InProcessUploadLocks(), hashes: new InProcessUploadHashStates() }, 3600_000);
     expect(await restarted.offset(repo.id, id)).toBe(6);
     const recorded: number[] = [];
-    const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => recorded.push(size));
+    const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => void recorded.push(size));
     expect(out).toEqual({ kind: "ok", size: 11 });
     // The committed blob is handed on for recording (the registry links it), once.
     expect(recorded).toEqual([11]);
@@ -61,7 +61,7 @@ describe("upload sessions", () => {
     const repo = stores.repositories.ensure("ns/app");
     const id = await open(stores.uploads, repo.id);
     const recorded: number[] = [];
-    const out = await stores.uploads.finish(repo.id, id, digest("something else"), body("content"), undefined, (size) => recorded.push(size));
+    const out = await stores.uploads.finish(repo.id, id, digest("something else"), body("content"), undefined, (size) => void recorded.push(size));
     expect(out.kind).toBe("digestMismatch");
     expect(recorded).toEqual([]);
     expect((await stores.blobs.stat(digest("something else").value)).exists).toBe(false);
