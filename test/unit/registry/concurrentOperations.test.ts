@@ -1,0 +1,132 @@
+// The registry's operations at once, on SQLite and on the real PostgreSQL: where SQLite's single
+// writer serialises transactions, PostgreSQL runs them together, and the guards' locks (the
+// repository's row, the namespace's quota lock) must make them take turns. Without those locks
+// these cases fail on PostgreSQL: both pushes pass the quota, or two moves of one tag both end
+// the same live period.
+import { expect, test } from "bun:test";
+import { and, asc, eq } from "drizzle-orm";
+import { RegistryEvents, SYSTEM_ACTOR, type RegistryEvent, type RepoRef } from "../../../src/events/registryEvents";
+import { createLogger } from "../../../src/log";
+import { Registry } from "../../../src/registry/registry";
+import { runOperation } from "../../../src/registry/operation";
+import * as blobSteps from "../../../src/registry/blobSteps";
+import { all, type Runner } from "../../../src/store/dialect/program";
+import { QuotaStore } from "../../../src/store/meta/quotas";
+import { QuotaUsageStore } from "../../../src/store/meta/quotaUsage";
+import { RegistryWrites } from "../../../src/store/registryTx";
+import type { UploadSessions } from "../../../src/store/uploadSessions";
+import { addRepository, describeEachDialect, namespaceIdOf } from "../store/eachDialect";
+
+const actor = SYSTEM_ACTOR;
+const enc = new TextEncoder();
+const sha256 = (bytes: Uint8Array | string) => `sha256:${new Bun.CryptoHasher("sha256").update(bytes).digest("hex")}`;
+
+function registryOver(runner: Runner) {
+  const quotas = new QuotaStore(runner);
+  const usage = new QuotaUsageStore(runner);
+  const unconverted = () => {
+    throw new Error("not used here: repositories are made by addRepository");
+  };
+  const writes = new RegistryWrites(runner, { clear() {} }, { quotas, quotaUsage: usage, permissions: { set: unconverted }, prototypes: { applyOnCreateInTx: unconverted } });
+  const events = new RegistryEvents(createLogger({ requests: false, write: () => {} }));
+  const emitted: RegistryEvent[] = [];
+  events.onAny((e) => emitted.push(e));
+  const registry = new Registry({ writes, events, uploads: undefined as unknown as UploadSessions });
+  /** Links a blob of `size` bytes, as a finished upload does. */
+  const link = (repo: RepoRef, digest: string, size: number) => runOperation({ writes, events }, (op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+  const push = (repo: RepoRef, nonce: string, layers: string[] = [], tag?: string) => {
+    const content = enc.encode(JSON.stringify({ schemaVersion: 2, layers, nonce }));
+    const digest = sha256(content);
+    const manifest = { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", content, blobDigests: layers, childDigests: [] };
+    return registry.pushManifest({ repo, manifest, requiredBlobs: layers, tag, actor }).then((outcome) => ({ digest, outcome }));
+  };
+  return { registry, quotas, usage, emitted, link, push };
+}
+
+async function repository(runner: Runner, fullName: string): Promise<RepoRef> {
+  return { id: await addRepository(runner, fullName), name: fullName };
+}
+
+/** Every period of the tag, oldest first. */
+function periods(runner: Runner, repoId: number, name: string) {
+  return runner.run(function* ({ db, t }) {
+    return yield* all(
+      db
+        .select({ digest: t.manifests.digest, endMs: t.tags.endMs })
+        .from(t.tags)
+        .innerJoin(t.manifests, eq(t.manifests.id, t.tags.manifestId))
+        .where(and(eq(t.tags.repositoryId, repoId), eq(t.tags.name, name)))
+        .orderBy(asc(t.tags.id)),
+    );
+  });
+}
+
+describeEachDialect(import.meta.path, "registry operations at once", (get) => {
+  test("pushes into a namespace whose quota fits only one: exactly one passes, the others are refused", async () => {
+    const { runner } = get();
+    const x = registryOver(runner);
+    const repos = [await repository(runner, "acme/a"), await repository(runner, "acme/b"), await repository(runner, "acme/c"), await repository(runner, "acme/d")];
+    const quota = await x.quotas.create(await namespaceIdOf(runner, "acme"), 1000);
+    if (quota.kind !== "created") throw new Error("no quota");
+    await x.quotas.addLimit(quota.id, "Reject", 100);
+    // Each repository holds a 600-byte layer of its own (an upload alone stays under the quota).
+    const layers = repos.map((r) => sha256(`layer of ${r.name}`));
+    for (const [i, repo] of repos.entries()) expect(await x.link(repo, layers[i]!, 600)).toMatchObject({ kind: "ok" });
+    // Different repositories: no row they share, only the namespace's quota lock.
+    const pushed = await Promise.all(repos.map((repo, i) => x.push(repo, `m${i}`, [layers[i]!], "v1")));
+    const kinds = pushed.map((p) => p.outcome.kind).sort();
+    expect(kinds).toEqual(["ok", "quotaExceeded", "quotaExceeded", "quotaExceeded"]);
+    const namespaceId = await namespaceIdOf(runner, "acme");
+    expect(await x.usage.namespaceBytes(namespaceId)).toBe(600);
+    expect(await x.usage.recompute(namespaceId)).toBe(600);
+  });
+
+  test("pushes into one repository whose quota fits only one: exactly one passes", async () => {
+    const { runner } = get();
+    const x = registryOver(runner);
+    const repo = await repository(runner, "acme/app");
+    const quota = await x.quotas.create(await namespaceIdOf(runner, "acme"), 1000);
+    if (quota.kind !== "created") throw new Error("no quota");
+    await x.quotas.addLimit(quota.id, "Reject", 100);
+    const layers = ["x", "y", "z"].map((n) => sha256(n));
+    for (const layer of layers) expect(await x.link(repo, layer, 600)).toMatchObject({ kind: "ok" });
+    const pushed = await Promise.all(layers.map((layer, i) => x.push(repo, `m${i}`, [layer], `t${i}`)));
+    expect(pushed.map((p) => p.outcome.kind).sort()).toEqual(["ok", "quotaExceeded", "quotaExceeded"]);
+    expect(await x.usage.namespaceBytes(await namespaceIdOf(runner, "acme"))).toBe(600);
+  });
+
+  test("moves of one tag at once: each applies in turn, the last one wins, the history is one chain", async () => {
+    const { runner } = get();
+    const x = registryOver(runner);
+    const repo = await repository(runner, "acme/app");
+    const a = await x.push(repo, "a", [], "latest");
+    const b = await x.push(repo, "b");
+    expect([a.outcome, b.outcome]).toEqual([{ kind: "ok" }, { kind: "ok" }]);
+    x.emitted.length = 0;
+    const targets = [b, a, b, a, b, a].map((m) => m.digest);
+    const moved = await Promise.all(targets.map((digest) => x.registry.putTag({ repo, tag: "latest", digest, actor })));
+    expect(moved).toEqual(targets.map(() => ({ kind: "ok" })));
+    const history = await periods(runner, repo.id, "latest");
+    // One live period, the newest; every other ended.
+    expect(history.filter((p) => p.endMs === null)).toHaveLength(1);
+    expect(history.at(-1)!.endMs).toBeNull();
+    // Each move saw the move before it: every period follows one at another manifest, and the
+    // events tell the same chain in the same order.
+    const chain = history.map((p) => p.digest);
+    for (let i = 1; i < chain.length; i++) expect(chain[i]).not.toBe(chain[i - 1]);
+    const told = x.emitted.filter((e) => e.type === "tagMoved").map((e) => [e.previousDigest, e.digest]);
+    expect(told).toEqual(chain.slice(1).map((digest, i) => [chain[i], digest]));
+  });
+
+  test("pushes by one tag at once: one live period, each push's period in turn", async () => {
+    const { runner } = get();
+    const x = registryOver(runner);
+    const repo = await repository(runner, "acme/app");
+    const pushed = await Promise.all(["a", "b", "c", "d"].map((n) => x.push(repo, n, [], "v1")));
+    expect(pushed.map((p) => p.outcome)).toEqual(pushed.map(() => ({ kind: "ok" })));
+    const history = await periods(runner, repo.id, "v1");
+    expect(history.map((p) => p.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());
+    expect(history.filter((p) => p.endMs === null)).toHaveLength(1);
+    expect(history.at(-1)!.endMs).toBeNull();
+  });
+});
