@@ -5,47 +5,12 @@
 // the same live period.
 import { expect, test } from "bun:test";
 import { and, asc, eq } from "drizzle-orm";
-import { RegistryEvents, SYSTEM_ACTOR, type RegistryEvent, type RepoRef } from "../../../src/events/registryEvents";
-import { createLogger } from "../../../src/log";
-import { Registry } from "../../../src/registry/registry";
-import { runOperation } from "../../../src/registry/operation";
-import * as blobSteps from "../../../src/registry/blobSteps";
-import { all, type Runner } from "../../../src/store/dialect/program";
-import { QuotaStore } from "../../../src/store/meta/quotas";
-import { QuotaUsageStore } from "../../../src/store/meta/quotaUsage";
-import { RegistryWrites } from "../../../src/store/registryTx";
-import type { UploadSessions } from "../../../src/store/uploadSessions";
-import { addRepository, describeEachDialect, namespaceIdOf } from "../store/eachDialect";
+import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
 
 const actor = SYSTEM_ACTOR;
-const enc = new TextEncoder();
-const sha256 = (bytes: Uint8Array | string) => `sha256:${new Bun.CryptoHasher("sha256").update(bytes).digest("hex")}`;
-
-function registryOver(runner: Runner) {
-  const quotas = new QuotaStore(runner);
-  const usage = new QuotaUsageStore(runner);
-  const unconverted = () => {
-    throw new Error("not used here: repositories are made by addRepository");
-  };
-  const writes = new RegistryWrites(runner, { clear() {} }, { quotas, quotaUsage: usage, permissions: { set: unconverted }, prototypes: { applyOnCreateInTx: unconverted } });
-  const events = new RegistryEvents(createLogger({ requests: false, write: () => {} }));
-  const emitted: RegistryEvent[] = [];
-  events.onAny((e) => emitted.push(e));
-  const registry = new Registry({ writes, events, uploads: undefined as unknown as UploadSessions });
-  /** Links a blob of `size` bytes, as a finished upload does. */
-  const link = (repo: RepoRef, digest: string, size: number) => runOperation({ writes, events }, (op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
-  const push = (repo: RepoRef, nonce: string, layers: string[] = [], tag?: string) => {
-    const content = enc.encode(JSON.stringify({ schemaVersion: 2, layers, nonce }));
-    const digest = sha256(content);
-    const manifest = { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", content, blobDigests: layers, childDigests: [] };
-    return registry.pushManifest({ repo, manifest, requiredBlobs: layers, tag, actor }).then((outcome) => ({ digest, outcome }));
-  };
-  return { registry, quotas, usage, emitted, link, push };
-}
-
-async function repository(runner: Runner, fullName: string): Promise<RepoRef> {
-  return { id: await addRepository(runner, fullName), name: fullName };
-}
+import { all, type Runner } from "../../../src/store/dialect/program";
+import { describeEachDialect, namespaceIdOf } from "../store/eachDialect";
+import { registryOver, repository, sha256 } from "./registryOnEachDialect";
 
 /** Every period of the tag, oldest first. */
 function periods(runner: Runner, repoId: number, name: string) {
