@@ -298,7 +298,12 @@ export class RegistryWrites {
   async transact<T>(body: (tx: RegistryTx) => Program<T>): Promise<T> {
     const { stores, clock, lifecycle, statements } = this;
     try {
-      return await this.runner.transaction((scope) => body(new RegistryTx(scope, stores, clock(), lifecycle, statements)), { immediate: true });
+      return await this.runner.transaction(
+        function* (scope) {
+          return yield* body(new RegistryTx(scope, stores, clock(), lifecycle, statements));
+        },
+        { immediate: true },
+      );
     } finally {
       // Cached reads (repository by name, manifest by tag) may have changed.
       this.cache.clear();
