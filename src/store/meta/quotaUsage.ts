@@ -16,6 +16,13 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
+/** The bytes of each id, read a chunk at a time; ids without a row use nothing. */
+function* bytesById(ids: number[], read: (part: number[]) => Program<{ id: number; bytes: number }[]>): Program<Map<number, number>> {
+  const out = new Map<number, number>(ids.map((id) => [id, 0]));
+  for (const part of chunks(ids)) for (const r of yield* read(part)) out.set(r.id, r.bytes);
+  return out;
+}
+
 /** The namespace's usage as maintained. */
 function* maintainedUsage({ db, t }: Scope, namespaceId: number): Program<number> {
   return (yield* one(db.select({ bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage).where(eq(t.namespaceUsage.namespaceId, namespaceId))))?.bytes ?? 0;
@@ -104,26 +111,16 @@ export class QuotaUsageStore {
 
   /** Usage of several namespaces at once (missing ones use nothing). */
   async namespacesBytes(namespaceIds: number[]): Promise<Map<number, number>> {
-    return this.q.run(function* ({ db, t }) {
-      const out = new Map<number, number>(namespaceIds.map((id) => [id, 0]));
-      for (const part of chunks(namespaceIds)) {
-        const rows = yield* all(db.select({ id: t.namespaceUsage.namespaceId, bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage).where(inArray(t.namespaceUsage.namespaceId, part)));
-        for (const r of rows) out.set(r.id, r.bytes);
-      }
-      return out;
-    });
+    return this.q.run(({ db, t }) =>
+      bytesById(namespaceIds, (part) => all(db.select({ id: t.namespaceUsage.namespaceId, bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage).where(inArray(t.namespaceUsage.namespaceId, part)))),
+    );
   }
 
   /** Each repository's usage: the blobs its own manifests name, each once (Quay's repository size). */
   async repositoriesBytes(repositoryIds: number[]): Promise<Map<number, number>> {
-    return this.q.run(function* ({ db, t }) {
-      const out = new Map<number, number>(repositoryIds.map((id) => [id, 0]));
-      for (const part of chunks(repositoryIds)) {
-        const rows = yield* all(db.select({ id: t.repositoryUsage.repositoryId, bytes: t.repositoryUsage.sizeBytes }).from(t.repositoryUsage).where(inArray(t.repositoryUsage.repositoryId, part)));
-        for (const r of rows) out.set(r.id, r.bytes);
-      }
-      return out;
-    });
+    return this.q.run(({ db, t }) =>
+      bytesById(repositoryIds, (part) => all(db.select({ id: t.repositoryUsage.repositoryId, bytes: t.repositoryUsage.sizeBytes }).from(t.repositoryUsage).where(inArray(t.repositoryUsage.repositoryId, part)))),
+    );
   }
 
   /** The namespace's usage from the base tables: the truth the maintained figure must equal. */
