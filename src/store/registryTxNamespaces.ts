@@ -3,7 +3,8 @@
 // RegistryTx (registryTx.ts) extends this class: one transaction, split into files by idea.
 // Every method is a step of the transaction's body: `yield* tx.quota(id)`.
 import { eq } from "drizzle-orm";
-import { all, changes, lock, LOCK_SPACE, one, type Program, type Scope } from "./dialect/program";
+import { all, attempt, changes, lock, LOCK_SPACE, one, type Program, type Scope } from "./dialect/program";
+import { constraintViolated } from "./dialect/errors";
 import type { PermissionStore } from "./meta/permissions";
 import type { PrototypeCreator, PrototypeStore } from "./meta/prototypes";
 import type { QuotaRow, QuotaStore } from "./meta/quotas";
@@ -105,27 +106,44 @@ export abstract class NamespaceTxSteps {
     if (existing) return { kind: "exists", repo: existing };
     const slash = input.fullName.indexOf("/");
     const nsName = input.fullName.slice(0, slash);
-    let ns = yield* one(db.select({ id: t.namespaces.id, kind: t.namespaces.kind }).from(t.namespaces).where(eq(t.namespaces.name, nsName)));
+    const namespaceNamed = () => one(db.select({ id: t.namespaces.id, kind: t.namespaces.kind }).from(t.namespaces).where(eq(t.namespaces.name, nsName)));
+    let ns = yield* namespaceNamed();
     if (!ns) {
       if (!input.createNamespace) return { kind: "noNamespace", namespace: nsName };
-      [ns] = yield* all(db.insert(t.namespaces).values({ name: nsName }).returning({ id: t.namespaces.id, kind: t.namespaces.kind }));
+      // Another transaction may be making it at once (PostgreSQL): then its row is the one.
+      yield* changes(db.insert(t.namespaces).values({ name: nsName }).onConflictDoNothing());
+      ns = (yield* namespaceNamed())!;
     }
-    const [repo] = yield* all(
-      db
-        .insert(t.repositories)
-        .values({
-          namespaceId: ns!.id,
-          name: input.fullName.slice(slash + 1),
-          fullName: input.fullName,
-          visibility: input.visibility,
-          description: input.description ?? null,
-          createdMs: this.now,
-          updatedMs: this.now,
-        })
-        .returning(repositoryColumns(t)),
-    );
-    const defaultGrants = input.creator ? yield* grantCreatorUnconverted(this.stores, ns!, repo!.id, input.creator) : 0;
-    return { kind: "created", repo: repo!, defaultGrants };
+    const namespaceId = ns.id;
+    const { now } = this;
+    let repo: RepositoryFacts;
+    try {
+      // On PostgreSQL a creation of the same name at once waits for the other's commit, then
+      // breaks the unique name: a savepoint, so this transaction goes on and answers "exists".
+      repo = yield* attempt(function* ({ db, t }) {
+        const [row] = yield* all(
+          db
+            .insert(t.repositories)
+            .values({
+              namespaceId,
+              name: input.fullName.slice(slash + 1),
+              fullName: input.fullName,
+              visibility: input.visibility,
+              description: input.description ?? null,
+              createdMs: now,
+              updatedMs: now,
+            })
+            .returning(repositoryColumns(t)),
+        );
+        return row!;
+      });
+    } catch (e) {
+      const created = constraintViolated(e) === "unique" ? yield* this.repositoryByName(input.fullName) : undefined;
+      if (created) return { kind: "exists", repo: created };
+      throw e;
+    }
+    const defaultGrants = input.creator ? yield* grantCreatorUnconverted(this.stores, ns, repo.id, input.creator) : 0;
+    return { kind: "created", repo, defaultGrants };
   }
 
   /** Deletes the repository with its manifests, tags, links and grants (by cascade); the collector frees the bytes. */

@@ -38,6 +38,7 @@ describeEachDialect(import.meta.path, "registry operations at once", (get) => {
     const layers = repos.map((r) => sha256(`layer of ${r.name}`));
     for (const [i, repo] of repos.entries()) expect(await x.link(repo, layers[i]!, 600)).toMatchObject({ kind: "ok" });
     // Different repositories: no row they share, only the namespace's quota lock.
+    await x.warm();
     const pushed = await Promise.all(repos.map((repo, i) => x.push(repo, `m${i}`, [layers[i]!], "v1")));
     const kinds = pushed.map((p) => p.outcome.kind).sort();
     expect(kinds).toEqual(["ok", "quotaExceeded", "quotaExceeded", "quotaExceeded"]);
@@ -55,6 +56,7 @@ describeEachDialect(import.meta.path, "registry operations at once", (get) => {
     await x.quotas.addLimit(quota.id, "Reject", 100);
     const layers = ["x", "y", "z"].map((n) => sha256(n));
     for (const layer of layers) expect(await x.link(repo, layer, 600)).toMatchObject({ kind: "ok" });
+    await x.warm();
     const pushed = await Promise.all(layers.map((layer, i) => x.push(repo, `m${i}`, [layer], `t${i}`)));
     expect(pushed.map((p) => p.outcome.kind).sort()).toEqual(["ok", "quotaExceeded", "quotaExceeded"]);
     expect(await x.usage.namespaceBytes(await namespaceIdOf(runner, "acme"))).toBe(600);
@@ -68,7 +70,8 @@ describeEachDialect(import.meta.path, "registry operations at once", (get) => {
     const b = await x.push(repo, "b");
     expect([a.outcome, b.outcome]).toEqual([{ kind: "ok" }, { kind: "ok" }]);
     x.emitted.length = 0;
-    const targets = [b, a, b, a, b, a].map((m) => m.digest);
+    const targets = Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).digest);
+    await x.warm();
     const moved = await Promise.all(targets.map((digest) => x.registry.putTag({ repo, tag: "latest", digest, actor })));
     expect(moved).toEqual(targets.map(() => ({ kind: "ok" })));
     const history = await periods(runner, repo.id, "latest");
@@ -83,10 +86,22 @@ describeEachDialect(import.meta.path, "registry operations at once", (get) => {
     expect(told).toEqual(chain.slice(1).map((digest, i) => [chain[i], digest]));
   });
 
+  test("creations of one repository at once: one creates it, the others find it", async () => {
+    const { runner } = get();
+    const x = registryOver(runner);
+    await x.warm();
+    const made = await Promise.all([1, 2, 3, 4, 5, 6].map(() => x.registry.createRepository({ fullName: "open/app", visibility: "private", createNamespace: true, actor })));
+    expect(made.map((m) => m.kind).sort()).toEqual(["exists", "exists", "exists", "exists", "exists", "ok"]);
+    const ids = made.map((m) => ("repo" in m ? m.repo.id : undefined));
+    expect(new Set(ids).size).toBe(1);
+    expect(x.emitted.filter((e) => e.type === "repositoryCreated")).toHaveLength(1);
+  });
+
   test("pushes by one tag at once: one live period, each push's period in turn", async () => {
     const { runner } = get();
     const x = registryOver(runner);
     const repo = await repository(runner, "acme/app");
+    await x.warm();
     const pushed = await Promise.all(["a", "b", "c", "d"].map((n) => x.push(repo, n, [], "v1")));
     expect(pushed.map((p) => p.outcome)).toEqual(pushed.map(() => ({ kind: "ok" })));
     const history = await periods(runner, repo.id, "v1");

@@ -5,7 +5,7 @@ import { createLogger } from "../../../src/log";
 import { Registry } from "../../../src/registry/registry";
 import { runOperation } from "../../../src/registry/operation";
 import * as blobSteps from "../../../src/registry/blobSteps";
-import type { Runner } from "../../../src/store/dialect/program";
+import { one, type Runner } from "../../../src/store/dialect/program";
 import { QuotaStore } from "../../../src/store/meta/quotas";
 import { QuotaUsageStore } from "../../../src/store/meta/quotaUsage";
 import { RegistryWrites } from "../../../src/store/registryTx";
@@ -36,7 +36,13 @@ export function registryOver(runner: Runner) {
     const manifest = { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", content, blobDigests: layers, childDigests: [] };
     return registry.pushManifest({ repo, manifest, requiredBlobs: layers, tag, actor }).then((outcome) => ({ digest, outcome }));
   };
-  return { registry, writes, quotas, usage, emitted, link, push };
+  /** Opens the pool's connections (PostgreSQL), so operations started together run together rather than one while the others connect. */
+  const warm = async () => {
+    await Promise.all(Array.from({ length: 4 }, () => runner.transaction(function* ({ db, t }) {
+      yield* one(db.select({ id: t.namespaces.id }).from(t.namespaces).limit(1));
+    })));
+  };
+  return { registry, writes, quotas, usage, emitted, link, push, warm };
 }
 
 export async function repository(runner: Runner, fullName: string): Promise<RepoRef> {
