@@ -9,7 +9,8 @@
 // transaction (docs/POSTGRES.md, "One store, two dialects"). A body never awaits anything else.
 import type { Program } from "../store/dialect/program";
 import type { QuotaChecked, RegistryEvent, RegistryEvents } from "../events/registryEvents";
-import type { RegistryTx, RegistryWrites } from "../store/registryTx";
+import type { RegistryTx } from "../store/registryTx";
+import type { RegistryWrites } from "../store/registryWrites";
 import { checkGuards, GuardFacts, type GuardTarget, type StepName } from "./guards";
 import type { Refusal } from "./outcomes";
 

@@ -7,7 +7,7 @@
 // awaited step by step inside a PostgreSQL one.
 import { SYSTEM_ACTOR as SYSTEM_ACTOR_VALUE, type Actor, type ManifestPulled, type QuotaReport, type RegistryEvents, type RepoRef, type RepositoryState } from "../events/registryEvents";
 import type { Digest, LabelEffects } from "../oci";
-import type { RegistryWrites } from "../store/registryTx";
+import type { RegistryWrites } from "../store/registryWrites";
 import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
 import type { ManifestCandidate } from "../store/lifecycleTx";
 import * as blobSteps from "./blobSteps";

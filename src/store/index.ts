@@ -10,7 +10,7 @@ import { RepositoryStore } from "./meta/repositories";
 import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
-import { RegistryWrites } from "./registryTx";
+import { RegistryWrites } from "./registryWrites";
 import { AppTokenStore } from "./meta/appTokens";
 import { OAuthStore } from "./meta/oauth";
 import { AuditLogStore } from "./meta/auditLog";

@@ -7,12 +7,12 @@
 // transaction (BEGIN IMMEDIATE: what a guard reads is still true when the change is written),
 // awaited step by step inside one PostgreSQL transaction, where a guard reads the repository's
 // row locked (`lockedRepository`) and the quota check takes the namespace's lock (`lockQuota`).
+// registryWrites.ts runs the transactions.
 import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
-import { all, changes, one, oneLocked, type Program, type Runner, type Scope } from "./dialect/program";
-import type { ReadCache } from "./meta/readCache";
+import { all, changes, one, oneLocked, type Program, type Scope } from "./dialect/program";
 import { NamespaceTxSteps, type RegistryTxStores } from "./registryTxNamespaces";
-import { LifecycleTx, lifecycleStatements, type LifecycleStatements } from "./lifecycleTx";
-import { liveTagColumns, registryStatements, repositoryColumns, type RegistryStatements } from "./registryStatements";
+import { LifecycleTx, type LifecycleStatements } from "./lifecycleTx";
+import { liveTagColumns, repositoryColumns, type RegistryStatements } from "./registryStatements";
 import { endsAfter } from "./tagPeriods";
 
 export type RepositoryState = "NORMAL" | "READ_ONLY" | "MIRROR";
@@ -273,40 +273,5 @@ export class RegistryTx extends NamespaceTxSteps {
   /** Marks the repository changed (API v1's last_modified). */
   *touch(repoId: number): Program<void> {
     yield* changes(this.q.touch, { id: repoId, now: this.now });
-  }
-}
-
-/** Runs registry transactions: one transaction per body, one clock, the read cache forgotten after each. */
-export class RegistryWrites {
-  private readonly lifecycle: LifecycleStatements;
-  private readonly statements: RegistryStatements;
-
-  constructor(
-    private readonly runner: Runner,
-    private readonly cache: Pick<ReadCache, "clear">,
-    private readonly stores: RegistryTxStores,
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.lifecycle = lifecycleStatements(runner);
-    this.statements = registryStatements(runner);
-  }
-
-  /**
-   * `body` runs inside one transaction (SQLite: IMMEDIATE, synchronously; PostgreSQL: its
-   * guards lock what they guard); throwing rolls everything back.
-   */
-  async transact<T>(body: (tx: RegistryTx) => Program<T>): Promise<T> {
-    const { stores, clock, lifecycle, statements } = this;
-    try {
-      return await this.runner.transaction(
-        function* (scope) {
-          return yield* body(new RegistryTx(scope, stores, clock(), lifecycle, statements));
-        },
-        { immediate: true },
-      );
-    } finally {
-      // Cached reads (repository by name, manifest by tag) may have changed.
-      this.cache.clear();
-    }
   }
 }

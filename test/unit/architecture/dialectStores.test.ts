@@ -51,7 +51,7 @@ test.each(converted)("%s builds queries and yields them, nothing more", (file) =
 
 test("the registry's transaction steps and operations are checked too, at least these", () => {
   expect(convertedElsewhere).toEqual(
-    expect.arrayContaining(["store/registryTx.ts", "store/registryTxNamespaces.ts", "store/registryStatements.ts", "store/lifecycleTx.ts", "store/tagPeriods.ts", "registry/operation.ts", "registry/guards.ts", "registry/tagSteps.ts", "registry/manifestSteps.ts"]),
+    expect.arrayContaining(["store/registryTx.ts", "store/registryWrites.ts", "store/registryTxNamespaces.ts", "store/registryStatements.ts", "store/lifecycleTx.ts", "store/tagPeriods.ts", "registry/operation.ts", "registry/guards.ts", "registry/tagSteps.ts", "registry/manifestSteps.ts"]),
   );
 });
 

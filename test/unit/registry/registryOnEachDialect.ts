@@ -8,7 +8,7 @@ import * as blobSteps from "../../../src/registry/blobSteps";
 import { one, type Runner } from "../../../src/store/dialect/program";
 import { QuotaStore } from "../../../src/store/meta/quotas";
 import { QuotaUsageStore } from "../../../src/store/meta/quotaUsage";
-import { RegistryWrites } from "../../../src/store/registryTx";
+import { RegistryWrites } from "../../../src/store/registryWrites";
 import type { UploadSessions } from "../../../src/store/uploadSessions";
 import { addRepository } from "../store/eachDialect";
 
