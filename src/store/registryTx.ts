@@ -220,7 +220,10 @@ export class RegistryTx extends NamespaceTxSteps {
       annotations: m.annotations ? JSON.stringify(m.annotations) : null,
       now: this.now,
     });
-    for (const digest of new Set(m.blobDigests)) yield* changes(this.q.manifestBlob, { id: row!.id, digest });
+    // In digest order: each row updates its blob's reference counts in the namespace (the usage
+    // triggers), so two pushes naming the same blobs take those rows' locks in one order
+    // (PostgreSQL would otherwise find them waiting on each other: a deadlock).
+    for (const digest of [...new Set(m.blobDigests)].sort()) yield* changes(this.q.manifestBlob, { id: row!.id, digest });
     for (const digest of new Set(m.childDigests)) yield* changes(this.q.manifestChild, { id: row!.id, digest });
     return row!.id;
   }

@@ -86,6 +86,20 @@ describeEachDialect(import.meta.path, "registry operations at once", (get) => {
     expect(told).toEqual(chain.slice(1).map((digest, i) => [chain[i], digest]));
   });
 
+  test("pushes naming the same blobs in other orders, in other repositories of a namespace: all pass", async () => {
+    const { runner } = get();
+    const x = registryOver(runner);
+    const repos = [await repository(runner, "acme/a"), await repository(runner, "acme/b"), await repository(runner, "acme/c"), await repository(runner, "acme/d")];
+    const layers = Array.from({ length: 8 }, (_, i) => sha256(`shared ${i}`));
+    for (const repo of repos) for (const layer of layers) await x.link(repo, layer, 10);
+    await x.warm();
+    // Each blob's reference counts are rows the pushes update (the usage triggers): taken in
+    // opposite orders by two transactions, they would wait on each other.
+    const pushed = await Promise.all(repos.map((repo, i) => x.push(repo, `m${i}`, i % 2 ? layers.toReversed() : layers)));
+    expect(pushed.map((p) => p.outcome)).toEqual(repos.map(() => ({ kind: "ok" })));
+    expect(await x.usage.namespaceBytes(await namespaceIdOf(runner, "acme"))).toBe(80);
+  });
+
   test("creations of one repository at once: one creates it, the others find it", async () => {
     const { runner } = get();
     const x = registryOver(runner);
