@@ -2,7 +2,11 @@
 // ordered chain of guards it runs inside its transaction before writing. The first refusal wins
 // and nothing is written. The lifecycle adds its guards (quotas, immutability policies) here.
 // Deletions and tag moves to stored manifests never add bytes: quotas do not guard them (Quay).
+// Guards are steps of the operation's transaction body (`yield*`): what they read, they read
+// inside it, the repository's row locked (so on PostgreSQL two writes to one repository take
+// turns, as SQLite's single writer makes them).
 import type { Actor, QuotaReport } from "../events/registryEvents";
+import type { Program } from "../store/dialect/program";
 import type { LiveTag, RegistryTx, RepositoryFacts } from "../store/registryTx";
 import type { Refusal, TagAction } from "./outcomes";
 import { measureQuota } from "./quota";
@@ -44,43 +48,47 @@ export class GuardFacts {
     readonly registryReadOnly = false,
   ) {}
 
-  repository(): RepositoryFacts | undefined {
-    if (this.repo === undefined) this.repo = (this.target.repoId !== undefined && this.tx.repository(this.target.repoId)) || null;
+  /** The target repository, its row locked until the transaction ends (the first thing a write's guards read). */
+  *repository(): Program<RepositoryFacts | undefined> {
+    if (this.repo === undefined) this.repo = (this.target.repoId !== undefined ? yield* this.tx.lockedRepository(this.target.repoId) : undefined) ?? null;
     return this.repo ?? undefined;
   }
 
   /** Whether the actor is the robot the repository's mirror pushes as (Quay's check_repository_state). */
-  isMirrorWriter(): boolean {
+  *isMirrorWriter(): Program<boolean> {
     const subject = this.target.actor?.subject;
     if (subject?.kind !== "robot" || this.target.repoId === undefined) return false;
-    return this.tx.mirrorRobot(this.target.repoId) === subject.name;
+    return (yield* this.tx.mirrorRobot(this.target.repoId)) === subject.name;
   }
 
   /** The live period of the target tag. */
-  liveTag(): LiveTag | undefined {
+  *liveTag(): Program<LiveTag | undefined> {
     if (this.target.tag === undefined || this.target.repoId === undefined) return undefined;
-    if (this.live === undefined) this.live = this.tx.liveTag(this.target.repoId, this.target.tag) ?? null;
+    if (this.live === undefined) this.live = (yield* this.tx.liveTag(this.target.repoId, this.target.tag)) ?? null;
     return this.live ?? undefined;
   }
 
   /** The live tags pointing at the target manifest. */
-  tagsOfManifest(): LiveTag[] {
+  *tagsOfManifest(): Program<LiveTag[]> {
     if (this.target.manifestId === undefined) return [];
-    this.pointing ??= this.tx.liveTagsOf(this.target.manifestId);
+    this.pointing ??= yield* this.tx.liveTagsOf(this.target.manifestId);
     return this.pointing;
   }
 
   /**
    * The namespace's usage, with what the step adds, against its quota's limits; undefined when
-   * the namespace has no quota with limits (nothing to enforce or notify).
+   * the namespace has no quota with limits (nothing to enforce or notify). Measured under the
+   * namespace's quota lock, held to the commit: two steps adding bytes to one namespace measure
+   * one after the other.
    */
-  quotaReport(): QuotaReport | undefined {
+  *quotaReport(): Program<QuotaReport | undefined> {
     if (this.quota === undefined) {
-      const repo = this.repository();
-      const quota = repo && this.tx.quota(repo.namespaceId);
+      const repo = yield* this.repository();
+      const quota = repo && (yield* this.tx.quota(repo.namespaceId));
       if (!repo || !quota?.limits.length) this.quota = null;
       else {
-        const usage = this.tx.namespaceUsage(repo.namespaceId) + this.tx.bytesNewToNamespace(repo.namespaceId, this.target.countedBlobs ?? []);
+        yield* this.tx.lockQuota(repo.namespaceId);
+        const usage = (yield* this.tx.namespaceUsage(repo.namespaceId)) + (yield* this.tx.bytesNewToNamespace(repo.namespaceId, this.target.countedBlobs ?? []));
         const namespace = { id: repo.namespaceId, name: repo.fullName.slice(0, repo.fullName.indexOf("/")) };
         this.quota = { namespace, ...measureQuota(quota, usage) };
       }
@@ -94,61 +102,65 @@ export class GuardFacts {
   }
 }
 
-export type Guard = (facts: GuardFacts) => Refusal | undefined;
+export type Guard = (facts: GuardFacts) => Program<Refusal | undefined>;
 
 /**
  * A read-only registry (registryState: readonly, for maintenance and for mirrors) takes no change
  * at all: first in every chain, so it answers before any other rule reads a row.
  */
-export const registryWritable: Guard = (f) => (f.registryReadOnly ? { kind: "registryReadOnly" } : undefined);
+export const registryWritable: Guard = function* (f) {
+  return f.registryReadOnly ? { kind: "registryReadOnly" } : undefined;
+};
 
 /** The repository still exists (a delete may have overtaken the request). */
-export const repositoryExists: Guard = (f) => (f.repository() ? undefined : { kind: "unknownRepository" });
+export const repositoryExists: Guard = function* (f) {
+  return (yield* f.repository()) ? undefined : { kind: "unknownRepository" };
+};
 
 /** READ_ONLY repositories take no writes, MIRROR ones only their mirror's (Quay's repository state). */
-export const repositoryWritable: Guard = (f) => {
-  const repo = f.repository();
+export const repositoryWritable: Guard = function* (f) {
+  const repo = yield* f.repository();
   if (repo?.state === "READ_ONLY") return { kind: "readOnly", repo: repo.fullName };
-  if (repo?.state === "MIRROR" && !f.isMirrorWriter()) return { kind: "mirror", repo: repo.fullName };
+  if (repo?.state === "MIRROR" && !(yield* f.isMirrorWriter())) return { kind: "mirror", repo: repo.fullName };
   return undefined;
 };
 
 /** A proxy-cache organization's repositories hold what its upstream has: only the cache writes there. */
-export const proxyCacheWritable: Guard = (f) => {
-  const repo = f.repository();
+export const proxyCacheWritable: Guard = function* (f) {
+  const repo = yield* f.repository();
   if (!repo || f.target.actor?.proxyCache) return undefined;
-  return f.tx.isProxyCacheNamespace(repo.namespaceId) ? { kind: "proxyCache", repo: repo.fullName } : undefined;
+  return (yield* f.tx.isProxyCacheNamespace(repo.namespaceId)) ? { kind: "proxyCache", repo: repo.fullName } : undefined;
 };
 
 /** An immutable tag is not moved, deleted or restored (not even to where it points now, as in Quay). */
-export const tagMutable: Guard = (f) => {
-  const live = f.liveTag();
+export const tagMutable: Guard = function* (f) {
+  const live = yield* f.liveTag();
   return live?.immutable ? { kind: "immutable", tag: live.name, action: f.target.action ?? "move" } : undefined;
 };
 
 /** A manifest a live immutable tag points at is not deleted. */
-export const manifestUnprotected: Guard = (f) => {
-  const guarded = f.tagsOfManifest().find((t) => t.immutable);
+export const manifestUnprotected: Guard = function* (f) {
+  const guarded = (yield* f.tagsOfManifest()).find((t) => t.immutable);
   return guarded ? { kind: "immutable", tag: guarded.name, action: "delete" } : undefined;
 };
 
 /** An expiry must lie ahead; clearing one is always allowed. */
-export const expiryAhead: Guard = (f) => {
+export const expiryAhead: Guard = function* (f) {
   const { expiresMs, tag } = f.target;
   return expiresMs != null && expiresMs <= f.tx.now ? { kind: "expiryInPast", tag: tag ?? "" } : undefined;
 };
 
 /** An immutable tag takes no expiry (clearing one is allowed). */
-export const expiryOnMutableTag: Guard = (f) => {
+export const expiryOnMutableTag: Guard = function* (f) {
   if (f.target.expiresMs == null) return undefined;
-  const live = f.liveTag();
+  const live = yield* f.liveTag();
   return live?.immutable ? { kind: "immutable", tag: live.name, action: "set expiration on" } : undefined;
 };
 
 /** A tag with an expiry cannot be made immutable (Quay without IMMUTABLE_TAGS_CAN_EXPIRE). */
-export const immutableWithoutExpiry: Guard = (f) => {
+export const immutableWithoutExpiry: Guard = function* (f) {
   if (f.target.immutable !== true) return undefined;
-  const live = f.liveTag();
+  const live = yield* f.liveTag();
   return live && live.expiresMs !== null ? { kind: "expiring", tag: live.name } : undefined;
 };
 
@@ -159,8 +171,8 @@ export const immutableWithoutExpiry: Guard = (f) => {
  * pushes racing for the last bytes cannot both pass. Last in its chains: its measure is then the
  * step's own, reported after commit or refusal (operation.ts).
  */
-export const withinQuota: Guard = (f) => {
-  const report = f.quotaReport();
+export const withinQuota: Guard = function* (f) {
+  const report = yield* f.quotaReport();
   return report?.severity === "Reject" ? { kind: "quotaExceeded", namespace: report.namespace.name } : undefined;
 };
 
@@ -199,9 +211,9 @@ export const GUARD_CHAINS = {
 export type StepName = keyof typeof GUARD_CHAINS;
 
 /** Runs the step's chain; the first refusal, or undefined when every guard passed. */
-export function checkGuards(step: StepName, facts: GuardFacts): Refusal | undefined {
+export function* checkGuards(step: StepName, facts: GuardFacts): Program<Refusal | undefined> {
   for (const guard of GUARD_CHAINS[step]) {
-    const refusal = guard(facts);
+    const refusal = yield* guard(facts);
     if (refusal) return refusal;
   }
   return undefined;

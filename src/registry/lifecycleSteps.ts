@@ -3,6 +3,7 @@
 // its targets garbage when the collector looked (lifecycle/collector.ts has the protocol).
 import type { Actor, RepoRef } from "../events/registryEvents";
 import type { ManifestCandidate } from "../store/lifecycleTx";
+import type { Program } from "../store/dialect/program";
 import type { OperationScope } from "./operation";
 import type { Ok } from "./outcomes";
 
@@ -12,37 +13,37 @@ import type { Ok } from "./outcomes";
  * manifest still in the window are moved past it (immutable ones are skipped, as in Quay). The
  * next collection purges them and frees what only they kept.
  */
-export function removeTagFromTimeMachine(
+export function* removeTagFromTimeMachine(
   op: OperationScope,
   input: { repo: RepoRef; tag: string; alive: boolean; digest?: string; actor: Actor },
-): Ok<{ digest: string }> {
+): Program<Ok<{ digest: string }>> {
   const { repo, tag, actor } = input;
-  const windowMs = op.tx.timeMachineMs(repo.id);
+  const windowMs = yield* op.tx.timeMachineMs(repo.id);
   const outside = op.tx.now - windowMs;
   let digest: string;
   if (input.alive) {
-    const facts = op.guard("removeTagFromTimeMachine", { repoId: repo.id, actor, tag, action: "delete" });
-    const live = facts.liveTag() ?? op.fail({ kind: "notLive", tag });
-    op.tx.lifecycle.setPeriodEnd(live.id, outside);
+    const facts = yield* op.guard("removeTagFromTimeMachine", { repoId: repo.id, actor, tag, action: "delete" });
+    const live = (yield* facts.liveTag()) ?? op.fail({ kind: "notLive", tag });
+    yield* op.tx.lifecycle.setPeriodEnd(live.id, outside);
     digest = live.digest;
   } else {
     digest = input.digest ?? op.fail({ kind: "unknownManifest", digest: "" });
-    const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
-    op.guard("removeTagFromTimeMachine", { repoId: repo.id, actor });
-    const periods = op.tx.lifecycle.periodsInTimeMachine(repo.id, tag, manifestId, outside, op.tx.now).filter((p) => !p.immutable);
+    const manifestId = (yield* op.tx.manifestId(repo.id, digest)) ?? op.fail({ kind: "unknownManifest", digest });
+    yield* op.guard("removeTagFromTimeMachine", { repoId: repo.id, actor });
+    const periods = (yield* op.tx.lifecycle.periodsInTimeMachine(repo.id, tag, manifestId, outside, op.tx.now)).filter((p) => !p.immutable);
     if (periods.length === 0) op.fail({ kind: "notLive", tag });
     // Distinct ends, as Quay writes them (its unique index needs them; ours keeps the order).
-    periods.forEach((p, i) => op.tx.lifecycle.setPeriodEnd(p.id, outside - 1 - i));
+    for (const [i, p] of periods.entries()) yield* op.tx.lifecycle.setPeriodEnd(p.id, outside - 1 - i);
   }
-  op.tx.touch(repo.id);
+  yield* op.tx.touch(repo.id);
   op.emit({ type: "tagRemovedFromTimeMachine", repo, actor, tag, digest });
   return { kind: "ok", digest };
 }
 
 /** Deletes up to `limit` tag periods that ended at or before `endedByMs` (past the time machine's window). */
-export function purgeTagPeriods(op: OperationScope, input: { repo: RepoRef; endedByMs: number; limit: number }): Ok<{ purged: number }> {
-  op.guard("collect", { repoId: input.repo.id });
-  return { kind: "ok", purged: op.tx.lifecycle.purgePeriods(input.repo.id, input.endedByMs, input.limit) };
+export function* purgeTagPeriods(op: OperationScope, input: { repo: RepoRef; endedByMs: number; limit: number }): Program<Ok<{ purged: number }>> {
+  yield* op.guard("collect", { repoId: input.repo.id });
+  return { kind: "ok", purged: yield* op.tx.lifecycle.purgePeriods(input.repo.id, input.endedByMs, input.limit) };
 }
 
 /**
@@ -50,17 +51,17 @@ export function purgeTagPeriods(op: OperationScope, input: { repo: RepoRef; ende
  * children, a subject before its referrers, so one pass frees a whole graph). A candidate that
  * gained a tag, a push, an index or a subject since the collector looked stays.
  */
-export function collectManifests(
+export function* collectManifests(
   op: OperationScope,
   input: { repo: RepoRef; candidates: ManifestCandidate[]; sinceMs: number; pushedBeforeMs: number; actor: Actor },
-): Ok<{ collected: string[] }> {
+): Program<Ok<{ collected: string[] }>> {
   const { repo, sinceMs, pushedBeforeMs } = input;
-  op.guard("collect", { repoId: repo.id });
+  yield* op.guard("collect", { repoId: repo.id });
   const collected: string[] = [];
   for (const m of input.candidates) {
-    if (op.tx.lifecycle.manifestKept(repo.id, m, sinceMs, pushedBeforeMs)) continue;
+    if (yield* op.tx.lifecycle.manifestKept(repo.id, m, sinceMs, pushedBeforeMs)) continue;
     // One at a time: the next candidate's check must see this one gone (it may have been its index).
-    op.tx.lifecycle.deleteManifest(m.id);
+    yield* op.tx.lifecycle.deleteManifest(m.id);
     collected.push(m.digest);
   }
   if (collected.length) op.emit({ type: "manifestsCollected", repo, actor: input.actor, digests: collected });
@@ -68,28 +69,28 @@ export function collectManifests(
 }
 
 /** Unlinks old links no manifest of the repository names (re-checked here). */
-export function collectBlobLinks(
+export function* collectBlobLinks(
   op: OperationScope,
   input: { repo: RepoRef; digests: string[]; linkedBeforeMs: number; actor: Actor },
-): Ok<{ unlinked: string[] }> {
-  op.guard("collect", { repoId: input.repo.id });
-  const unlinked = op.tx.lifecycle.unlinkUnreferenced(input.repo.id, input.digests, input.linkedBeforeMs);
+): Program<Ok<{ unlinked: string[] }>> {
+  yield* op.guard("collect", { repoId: input.repo.id });
+  const unlinked = yield* op.tx.lifecycle.unlinkUnreferenced(input.repo.id, input.digests, input.linkedBeforeMs);
   if (unlinked.length) op.emit({ type: "blobLinksCollected", repo: input.repo, actor: input.actor, digests: unlinked });
   return { kind: "ok", unlinked };
 }
 
 /** Deletes blob rows nothing links or names any more (re-checked here); their files go after the commit. */
-export function collectBlobRows(op: OperationScope, input: { digests: string[] }): Ok<{ deleted: { digest: string; size: number }[] }> {
-  return { kind: "ok", deleted: op.tx.lifecycle.deleteUnreferencedBlobs(input.digests) };
+export function* collectBlobRows(op: OperationScope, input: { digests: string[] }): Program<Ok<{ deleted: { digest: string; size: number }[] }>> {
+  return { kind: "ok", deleted: yield* op.tx.lifecycle.deleteUnreferencedBlobs(input.digests) };
 }
 
 /** Forgets a blob whose bytes are lost or damaged (fsck --repair), so the next push uploads it again. */
-export function forgetLostBlob(op: OperationScope, input: { digest: string }): Ok<{ links: number }> {
-  return { kind: "ok", links: op.tx.lifecycle.forgetLostBlob(input.digest) };
+export function* forgetLostBlob(op: OperationScope, input: { digest: string }): Program<Ok<{ links: number }>> {
+  return { kind: "ok", links: yield* op.tx.lifecycle.forgetLostBlob(input.digest) };
 }
 
 /** Corrects a blob row's size to its verified bytes (fsck --repair). */
-export function repairBlobSize(op: OperationScope, input: { digest: string; size: number }): Ok {
-  op.tx.lifecycle.setBlobSize(input.digest, input.size);
+export function* repairBlobSize(op: OperationScope, input: { digest: string; size: number }): Program<Ok> {
+  yield* op.tx.lifecycle.setBlobSize(input.digest, input.size);
   return { kind: "ok" };
 }

@@ -1,5 +1,6 @@
 // Manifest steps: a push (with or without a tag) and a deletion by digest.
 import type { Actor, RepoRef } from "../events/registryEvents";
+import type { Program } from "../store/dialect/program";
 import type { NewManifestRow } from "../store/registryTx";
 import type { OperationScope } from "./operation";
 import type { Ok } from "./outcomes";
@@ -25,35 +26,35 @@ export interface PushManifestInput {
  * The blobs and child manifests it names are checked inside the same transaction, so a collector
  * cannot take one away between the check and the insert.
  */
-export function pushManifest(op: OperationScope, input: PushManifestInput): Ok {
+export function* pushManifest(op: OperationScope, input: PushManifestInput): Program<Ok> {
   const { repo, manifest, tag, actor } = input;
   const countedBlobs = manifest.blobDigests.map((digest) => ({ digest }));
-  const facts = op.guard("pushManifest", { repoId: repo.id, actor, tag, action: "push over", countedBlobs });
-  const missingBlob = op.tx.missingBlob(repo.id, input.requiredBlobs);
+  const facts = yield* op.guard("pushManifest", { repoId: repo.id, actor, tag, action: "push over", countedBlobs });
+  const missingBlob = yield* op.tx.missingBlob(repo.id, input.requiredBlobs);
   if (missingBlob) op.fail({ kind: "missingBlob", digest: missingBlob });
-  const missingChild = input.onDemand ? undefined : op.tx.missingManifest(repo.id, manifest.childDigests);
+  const missingChild = input.onDemand ? undefined : yield* op.tx.missingManifest(repo.id, manifest.childDigests);
   if (missingChild) op.fail({ kind: "missingChild", digest: missingChild });
-  const manifestId = op.tx.insertManifest(repo.id, manifest);
+  const manifestId = yield* op.tx.insertManifest(repo.id, manifest);
   if (tag !== undefined) {
-    const live = facts.liveTag();
+    const live = yield* facts.liveTag();
     if (live?.manifestId !== manifestId) {
-      if (live) op.tx.endTag(live.id);
-      startTagPeriod(op, repo, tag, manifestId);
+      if (live) yield* op.tx.endTag(live.id);
+      yield* startTagPeriod(op, repo, tag, manifestId);
     }
   }
-  op.tx.touch(repo.id);
+  yield* op.tx.touch(repo.id);
   op.emit({ type: "manifestPushed", repo, actor, digest: manifest.digest, mediaType: manifest.mediaType, ...(tag !== undefined ? { tag } : {}) });
   return { kind: "ok" };
 }
 
 /** Deletes the manifest and every tag (live or historical) that pointed at it. */
-export function deleteManifest(op: OperationScope, input: { repo: RepoRef; digest: string; actor: Actor }): Ok<{ tags: string[] }> {
+export function* deleteManifest(op: OperationScope, input: { repo: RepoRef; digest: string; actor: Actor }): Program<Ok<{ tags: string[] }>> {
   const { repo, digest, actor } = input;
-  const manifestId = op.tx.manifestId(repo.id, digest) ?? op.fail({ kind: "unknownManifest", digest });
-  const facts = op.guard("deleteManifest", { repoId: repo.id, actor, manifestId });
-  const tags = facts.tagsOfManifest().map((t) => t.name);
-  op.tx.deleteManifest(manifestId);
-  op.tx.touch(repo.id);
+  const manifestId = (yield* op.tx.manifestId(repo.id, digest)) ?? op.fail({ kind: "unknownManifest", digest });
+  const facts = yield* op.guard("deleteManifest", { repoId: repo.id, actor, manifestId });
+  const tags = (yield* facts.tagsOfManifest()).map((t) => t.name);
+  yield* op.tx.deleteManifest(manifestId);
+  yield* op.tx.touch(repo.id);
   op.emit({ type: "manifestDeleted", repo, actor, digest, tags });
   return { kind: "ok", tags };
 }

@@ -3,8 +3,14 @@
 // several things applies all or nothing); the events the steps queued are emitted only after the
 // commit, in order. Quota measures taken by the guards are reported after the commit too, and
 // after a rollback when the quota itself refused the step (its quota_error must still be told).
+//
+// An operation's body is a generator (`function* (op) { const facts = yield* op.guard(…); … }`):
+// one body runs synchronously inside one SQLite transaction and awaited inside one PostgreSQL
+// transaction (docs/POSTGRES.md, "One store, two dialects"). A body never awaits anything else.
+import type { Program } from "../store/dialect/program";
 import type { QuotaChecked, RegistryEvent, RegistryEvents } from "../events/registryEvents";
-import type { RegistryTx, RegistryWrites } from "../store/registryTx";
+import type { RegistryTx } from "../store/registryTx";
+import type { RegistryWrites } from "../store/registryWrites";
 import { checkGuards, GuardFacts, type GuardTarget, type StepName } from "./guards";
 import type { Refusal } from "./outcomes";
 
@@ -32,9 +38,9 @@ export class OperationScope {
   ) {}
 
   /** Runs the step's guards; a refusal ends the whole operation (rolled back) with it. */
-  guard(step: StepName, target: GuardTarget): GuardFacts {
+  *guard(step: StepName, target: GuardTarget): Program<GuardFacts> {
     const facts = new GuardFacts(this.tx, target, this.registryReadOnly);
-    const refusal: Refusal | undefined = checkGuards(step, facts);
+    const refusal: Refusal | undefined = yield* checkGuards(step, facts);
     const report = facts.measuredQuota();
     const actual = !target.countedBlobs?.length || COUNTED_ON_COMMIT.has(step);
     if (report && !refusal) this.checks.committed.push({ report, refused: false, actual });
@@ -60,14 +66,17 @@ export interface OperationDeps {
   readOnly?: boolean;
 }
 
+/** An operation's body: a step of its transaction, answering the outcome. */
+export type OperationBody<T> = (op: OperationScope) => Program<T>;
+
 /** Runs `body` as one operation. Its outcome is committed only when it is "ok". */
-export function runOperation<T extends { kind: string }>(deps: OperationDeps, body: (op: OperationScope) => T): T {
+export async function runOperation<T extends { kind: string }>(deps: OperationDeps, body: OperationBody<T>): Promise<T> {
   const pending: RegistryEvent[] = [];
   const checks: QuotaChecks = { committed: [], refused: [] };
   let outcome: T;
   try {
-    outcome = deps.writes.transact((tx) => {
-      const result = body(new OperationScope(tx, pending, checks, deps.readOnly));
+    outcome = await deps.writes.transact(function* (tx) {
+      const result = yield* body(new OperationScope(tx, pending, checks, deps.readOnly));
       if (result.kind !== "ok") throw new Rollback(result);
       return result;
     });

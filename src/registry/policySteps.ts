@@ -3,6 +3,7 @@
 // names becomes immutable and loses its expiry. Done in batches, one transaction each, so a large
 // namespace never holds the write lock for long; a tag started meanwhile already met the policy
 // (startTagPeriod reads the stored policies).
+import type { Program } from "../store/dialect/program";
 import type { OperationScope } from "./operation";
 import type { Ok } from "./outcomes";
 import { ruleNames, type ImmutabilityRule } from "./policy/immutabilityRules";
@@ -14,13 +15,13 @@ export interface PolicyTarget {
 }
 
 /** One batch: the live tags after `afterId` (by id) that the rule names are made immutable. */
-export function markByImmutabilityRule(
+export function* markByImmutabilityRule(
   op: OperationScope,
   input: { target: PolicyTarget; rule: ImmutabilityRule; afterId: number; limit: number },
-): Ok<{ marked: number; lastId: number | undefined }> {
-  op.guard("applyImmutabilityPolicy", {});
-  const batch = op.tx.liveTagsAfter(input.target, input.afterId, input.limit);
+): Program<Ok<{ marked: number; lastId: number | undefined }>> {
+  yield* op.guard("applyImmutabilityPolicy", {});
+  const batch = yield* op.tx.liveTagsAfter(input.target, input.afterId, input.limit);
   const ids = batch.filter((t) => !t.immutable && ruleNames(input.rule, t.name)).map((t) => t.id);
-  op.tx.makeImmutable(ids);
+  yield* op.tx.makeImmutable(ids);
   return { kind: "ok", marked: ids.length, lastId: batch.length === input.limit ? batch[batch.length - 1]!.id : undefined };
 }

@@ -2,17 +2,18 @@
 // one of these operations. Each is one transaction running its guard chain (guards.ts), answers
 // a typed outcome (outcomes.ts) and emits its events after the commit (operation.ts).
 //
-// Operations are async at this boundary though SQLite answers synchronously inside: the
-// PostgreSQL backend will change their insides, not their callers. Transaction bodies stay
-// synchronous (on bun:sqlite an async body would commit at its first await).
+// Operations are async at this boundary. Their bodies are generators (operation.ts): run
+// synchronously inside a SQLite transaction (an async body would commit at its first await),
+// awaited step by step inside a PostgreSQL one.
 import { SYSTEM_ACTOR as SYSTEM_ACTOR_VALUE, type Actor, type ManifestPulled, type QuotaReport, type RegistryEvents, type RepoRef, type RepositoryState } from "../events/registryEvents";
 import type { Digest, LabelEffects } from "../oci";
-import type { RegistryWrites } from "../store/registryTx";
+import type { RegistryWrites } from "../store/registryWrites";
 import type { FinishOutcome, StartOutcome, UploadSessions } from "../store/uploadSessions";
 import type { ManifestCandidate } from "../store/lifecycleTx";
 import * as blobSteps from "./blobSteps";
 import * as manifestSteps from "./manifestSteps";
-import { runOperation, type OperationDeps } from "./operation";
+import { runOperation, type OperationBody, type OperationDeps } from "./operation";
+import type { Program } from "../store/dialect/program";
 import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, NotLive, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome, UnknownManifest } from "./outcomes";
 import { measureQuota } from "./quota";
 import * as lifecycleSteps from "./lifecycleSteps";
@@ -106,7 +107,7 @@ export class Registry {
     let marked = 0;
     let afterId: number | undefined = 0;
     while (afterId !== undefined) {
-      const batch = this.run<Ok<{ marked: number; lastId: number | undefined }> | Refusal>((op) =>
+      const batch = await this.run<Ok<{ marked: number; lastId: number | undefined }> | Refusal>((op) =>
         policySteps.markByImmutabilityRule(op, { target: input.target, rule: input.rule, afterId: afterId!, limit: input.batchSize ?? 500 }),
       );
       if (batch.kind !== "ok") return batch;
@@ -118,7 +119,7 @@ export class Registry {
 
   /** Opens an upload session (refused for a read-only repository or past the owner's cap). */
   async startUpload(input: { repo: RepoRef; owner?: string; actor?: Actor }): Promise<StartUploadOutcome> {
-    const allowed = this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
+    const allowed = await this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
     if (allowed.kind !== "ok") return allowed;
     return this.deps.uploads.start(input.repo.id, { owner: input.owner });
   }
@@ -126,19 +127,19 @@ export class Registry {
   /** Closes a session with its last bytes; the blob is linked to the repository in its own transaction. */
   async finishUpload(input: { repo: RepoRef; session: string; digest: Digest; body: Body; range: Range; actor: Actor }): Promise<FinishUploadOutcome> {
     let linked: BlobOutcome | undefined;
-    const finished = await this.deps.uploads.finish(input.repo.id, input.session, input.digest, input.body, input.range, (size) => {
-      linked = this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+    const finished = await this.deps.uploads.finish(input.repo.id, input.session, input.digest, input.body, input.range, async (size) => {
+      linked = await this.linkUploaded(input.repo, input.digest.value, size, input.actor);
     });
     return finished.kind === "ok" ? linked! : finished;
   }
 
   /** A whole blob in one request (POST ?digest=). */
   async putMonolithic(input: { repo: RepoRef; digest: Digest; body: Body; owner?: string; actor: Actor }): Promise<FinishUploadOutcome> {
-    const allowed = this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
+    const allowed = await this.run<Ok | Refusal>((op) => blobSteps.startUpload(op, input));
     if (allowed.kind !== "ok") return allowed;
     let linked: BlobOutcome | undefined;
-    const finished = await this.deps.uploads.putMonolithic(input.repo.id, input.digest, input.body, input.owner, (size) => {
-      linked = this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+    const finished = await this.deps.uploads.putMonolithic(input.repo.id, input.digest, input.body, input.owner, async (size) => {
+      linked = await this.linkUploaded(input.repo, input.digest.value, size, input.actor);
     });
     return finished.kind === "ok" ? linked! : finished;
   }
@@ -172,9 +173,9 @@ export class Registry {
    * at once when new limits are already reached). Undefined when it has no quota with limits.
    */
   async recheckQuota(namespace: { id: number; name: string }): Promise<QuotaReport | undefined> {
-    const report = this.deps.writes.transact((tx): QuotaReport | undefined => {
-      const quota = tx.quota(namespace.id);
-      return quota?.limits.length ? { namespace, ...measureQuota(quota, tx.namespaceUsage(namespace.id)) } : undefined;
+    const report = await this.deps.writes.transact(function* (tx): Program<QuotaReport | undefined> {
+      const quota = yield* tx.quota(namespace.id);
+      return quota?.limits.length ? { namespace, ...measureQuota(quota, yield* tx.namespaceUsage(namespace.id)) } : undefined;
     });
     if (report) this.deps.events.quotaChecked({ report, refused: false, actual: true });
     return report;
@@ -228,11 +229,11 @@ export class Registry {
     this.deps.events.manifestPulled(event);
   }
 
-  private linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): BlobOutcome {
+  private linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): Promise<BlobOutcome> {
     return this.run<BlobOutcome>((op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
   }
 
-  private run<T extends { kind: string }>(body: Parameters<typeof runOperation<T>>[1]): T {
+  private run<T extends { kind: string }>(body: OperationBody<T>): Promise<T> {
     return runOperation(this.ops, body);
   }
 }

@@ -1,5 +1,6 @@
 // Repository steps: create (API v1, /v2/auth, a push), delete, visibility, state.
 import type { Actor, RepoRef, RepositoryState } from "../events/registryEvents";
+import type { Program } from "../store/dialect/program";
 import type { PrototypeCreator } from "../store/meta/prototypes";
 import type { OperationScope } from "./operation";
 import type { CreateRepositoryOutcome, Ok } from "./outcomes";
@@ -26,14 +27,14 @@ export interface CreateRepositoryInput {
  * never a side effect of a repository (open mode excepted, where an anonymous push makes an
  * ownerless namespace).
  */
-export function createRepository(op: OperationScope, input: CreateRepositoryInput): CreateRepositoryOutcome {
-  const existing = op.tx.repositoryByName(input.fullName);
+export function* createRepository(op: OperationScope, input: CreateRepositoryInput): Program<CreateRepositoryOutcome> {
+  const existing = yield* op.tx.repositoryByName(input.fullName);
   if (existing) return { kind: "exists", repo: existing };
   const namespace = input.fullName.slice(0, input.fullName.indexOf("/"));
-  if (!input.createNamespace && !op.tx.namespaceExists(namespace)) return { kind: "noNamespace", namespace };
+  if (!input.createNamespace && !(yield* op.tx.namespaceExists(namespace))) return { kind: "noNamespace", namespace };
   if (input.mayCreate && !input.mayCreate()) return { kind: "refused" };
-  op.guard("createRepository", {});
-  const made = op.tx.createRepository(input);
+  yield* op.guard("createRepository", {});
+  const made = yield* op.tx.createRepository(input);
   if (made.kind !== "created") return made;
   const repo = { id: made.repo.id, name: made.repo.fullName };
   op.emit({ type: "repositoryCreated", repo, actor: input.actor, visibility: input.visibility });
@@ -41,23 +42,23 @@ export function createRepository(op: OperationScope, input: CreateRepositoryInpu
 }
 
 /** Deletes the repository with its manifests, tags, links and grants; the collector frees the bytes. */
-export function deleteRepository(op: OperationScope, input: { repo: RepoRef; actor: Actor }): Ok {
-  op.guard("deleteRepository", { repoId: input.repo.id });
-  op.tx.deleteRepository(input.repo.id);
+export function* deleteRepository(op: OperationScope, input: { repo: RepoRef; actor: Actor }): Program<Ok> {
+  yield* op.guard("deleteRepository", { repoId: input.repo.id });
+  yield* op.tx.deleteRepository(input.repo.id);
   op.emit({ type: "repositoryDeleted", repo: input.repo, actor: input.actor });
   return { kind: "ok" };
 }
 
-export function changeVisibility(op: OperationScope, input: { repo: RepoRef; visibility: "private" | "public"; actor: Actor }): Ok {
-  op.guard("changeVisibility", { repoId: input.repo.id });
-  op.tx.setVisibility(input.repo.id, input.visibility);
+export function* changeVisibility(op: OperationScope, input: { repo: RepoRef; visibility: "private" | "public"; actor: Actor }): Program<Ok> {
+  yield* op.guard("changeVisibility", { repoId: input.repo.id });
+  yield* op.tx.setVisibility(input.repo.id, input.visibility);
   op.emit({ type: "visibilityChanged", repo: input.repo, actor: input.actor, visibility: input.visibility });
   return { kind: "ok" };
 }
 
-export function setRepositoryState(op: OperationScope, input: { repo: RepoRef; state: RepositoryState; actor: Actor }): Ok {
-  op.guard("setRepositoryState", { repoId: input.repo.id });
-  op.tx.setState(input.repo.id, input.state);
+export function* setRepositoryState(op: OperationScope, input: { repo: RepoRef; state: RepositoryState; actor: Actor }): Program<Ok> {
+  yield* op.guard("setRepositoryState", { repoId: input.repo.id });
+  yield* op.tx.setState(input.repo.id, input.state);
   op.emit({ type: "repositoryStateChanged", repo: input.repo, actor: input.actor, state: input.state });
   return { kind: "ok" };
 }

@@ -10,7 +10,7 @@ import { RepositoryStore } from "./meta/repositories";
 import { TagStore } from "./meta/tags";
 import { UploadRowStore } from "./meta/uploads";
 import { UploadSessions } from "./uploadSessions";
-import { RegistryWrites } from "./registryTx";
+import { RegistryWrites } from "./registryWrites";
 import { AppTokenStore } from "./meta/appTokens";
 import { OAuthStore } from "./meta/oauth";
 import { AuditLogStore } from "./meta/auditLog";
@@ -18,7 +18,6 @@ import type { AuditWriter } from "./auditWriter";
 import { singleNodeStoreState, type StoreNodeState } from "./nodeState";
 import { OrgStore } from "./meta/orgs";
 import { TeamStore } from "./meta/teams";
-import { registryTxGrants } from "./registryTxGrantShim";
 import { PermissionStore } from "./meta/permissions";
 import { RobotStore } from "./meta/robots";
 import { UserStore } from "./meta/users";
@@ -126,12 +125,12 @@ export function openStores(opts: StoreOptions): Stores {
   const auditLog = new AuditLogStore(runner, () => auditWriter.flush());
   const auditWriter = state.auditWriter(auditLog);
   const orgs = new OrgStore(runner);
-  const quotas = new QuotaStore(db);
-  const quotaUsage = new QuotaUsageStore(db);
+  const quotas = new QuotaStore(runner);
+  const quotaUsage = new QuotaUsageStore(runner);
   return {
     db,
     blobs,
-    registryWrites: new RegistryWrites(db, cache, { ...registryTxGrants(runner), orgs, quotas, quotaUsage }, opts.clock),
+    registryWrites: new RegistryWrites(runner, cache, { quotas, quotaUsage }, opts.clock),
     repositories: new RepositoryStore(runner, cache),
     blobLinks,
     manifests: new ManifestStore(runner, cache, opts.clock),

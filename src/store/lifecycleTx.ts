@@ -1,13 +1,12 @@
 // The lifecycle's writes inside one registry transaction: the time machine (moving ended tag
 // periods out of their window, purging those past it) and the collector's deletions. Every
 // deletion re-checks, inside the transaction, what made its target garbage when the collector
-// looked (src/registry/lifecycle/collector.ts has the protocol): the transaction holds the write
-// lock, so what it sees is still true when it deletes.
+// looked (src/registry/lifecycle/collector.ts has the protocol): the transaction holds the
+// repository's row (registry guards read it locked; SQLite's write lock), so what it sees is
+// still true when it deletes. Each method is a step of the transaction's body (yield* it).
 import { and, eq, inArray, isNotNull, lt, lte, notExists, or, sql } from "drizzle-orm";
-import { blobs, manifestBlobs, manifestChildren, manifests, repositoryBlobs, tags } from "./schema";
-import { endsAfter, periodEnd } from "./meta/tags";
-import type { MetaDb } from "./db";
-import type { Tx } from "./registryTx";
+import { all, changes, one, type Program, type Runner, type Scope } from "./dialect/program";
+import { endsAfter, periodEnd } from "./meta/tagPeriods";
 
 /** A manifest the collector found garbage: what the transaction checks again. */
 export interface ManifestCandidate {
@@ -16,7 +15,7 @@ export interface ManifestCandidate {
   subjectDigest: string | null;
 }
 
-/** SQLite's limit on bound variables is far above this; batches stay small anyway. */
+/** Far below either dialect's limit on bound parameters; batches stay small anyway. */
 const MAX_IN = 500;
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -27,42 +26,45 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 const p = sql.placeholder;
 
-/** The collector's per-candidate checks, prepared once per database: a pass runs them per manifest, inside its write lock. */
-export function prepareLifecycleStatements(db: MetaDb) {
+/** The collector's per-candidate checks, built once per runner: a pass runs them per manifest, inside its transaction. */
+export function lifecycleStatements(q: Runner) {
   return {
-    manifest: db
-      .select({ digest: manifests.digest, createdMs: manifests.createdMs })
-      .from(manifests)
-      .where(and(eq(manifests.id, p("id")), eq(manifests.repositoryId, p("repo"))))
-      .prepare(),
-    tagged: db
-      .select({ id: tags.id })
-      .from(tags)
-      .where(and(eq(tags.manifestId, p("id")), or(eq(tags.immutable, true), endsAfter(p("since")))))
-      .limit(1)
-      .prepare(),
-    parent: db
-      .select({ id: manifests.id })
-      .from(manifestChildren)
-      .innerJoin(manifests, eq(manifests.id, manifestChildren.manifestId))
-      .where(and(eq(manifests.repositoryId, p("repo")), eq(manifestChildren.childDigest, p("digest"))))
-      .limit(1)
-      .prepare(),
-    byDigest: db
-      .select({ id: manifests.id })
-      .from(manifests)
-      .where(and(eq(manifests.repositoryId, p("repo")), eq(manifests.digest, p("digest"))))
-      .prepare(),
-    deleteManifest: db.delete(manifests).where(eq(manifests.id, p("id"))).prepare(),
+    manifest: q.statement(({ db, t }) =>
+      db
+        .select({ digest: t.manifests.digest, createdMs: t.manifests.createdMs })
+        .from(t.manifests)
+        .where(and(eq(t.manifests.id, p("id")), eq(t.manifests.repositoryId, p("repo")))),
+    ),
+    tagged: q.statement((scope) =>
+      scope.db
+        .select({ id: scope.t.tags.id })
+        .from(scope.t.tags)
+        .where(and(eq(scope.t.tags.manifestId, p("id")), or(eq(scope.t.tags.immutable, true), endsAfter(scope, p("since")))))
+        .limit(1),
+    ),
+    parent: q.statement(({ db, t }) =>
+      db
+        .select({ id: t.manifests.id })
+        .from(t.manifestChildren)
+        .innerJoin(t.manifests, eq(t.manifests.id, t.manifestChildren.manifestId))
+        .where(and(eq(t.manifests.repositoryId, p("repo")), eq(t.manifestChildren.childDigest, p("digest"))))
+        .limit(1),
+    ),
+    byDigest: q.statement(({ db, t }) =>
+      db
+        .select({ id: t.manifests.id })
+        .from(t.manifests)
+        .where(and(eq(t.manifests.repositoryId, p("repo")), eq(t.manifests.digest, p("digest")))),
+    ),
+    deleteManifest: q.statement(({ db, t }) => db.delete(t.manifests).where(eq(t.manifests.id, p("id")))),
   };
 }
 
-export type LifecycleStatements = ReturnType<typeof prepareLifecycleStatements>;
+export type LifecycleStatements = ReturnType<typeof lifecycleStatements>;
 
 export class LifecycleTx {
-  /** `q` runs on the transaction's connection: prepared statements take part in it. */
   constructor(
-    private readonly tx: Tx,
+    private readonly scope: Scope,
     private readonly q: LifecycleStatements,
   ) {}
 
@@ -70,42 +72,50 @@ export class LifecycleTx {
    * The ended periods of the tag at the manifest still in the time machine (ended at or before
    * `nowMs`, after `sinceMs`), with their immutability.
    */
-  periodsInTimeMachine(repoId: number, name: string, manifestId: number, sinceMs: number, nowMs: number): { id: number; immutable: boolean }[] {
-    return this.tx
-      .select({ id: tags.id, immutable: tags.immutable })
-      .from(tags)
-      .where(
-        and(
-          eq(tags.repositoryId, repoId),
-          eq(tags.name, name),
-          eq(tags.manifestId, manifestId),
-          isNotNull(periodEnd),
-          lte(periodEnd, nowMs),
-          endsAfter(sinceMs),
-        ),
-      )
-      .orderBy(tags.id)
-      .all();
+  *periodsInTimeMachine(repoId: number, name: string, manifestId: number, sinceMs: number, nowMs: number): Program<{ id: number; immutable: boolean }[]> {
+    const { db, t } = this.scope;
+    const end = periodEnd(this.scope);
+    return yield* all(
+      db
+        .select({ id: t.tags.id, immutable: t.tags.immutable })
+        .from(t.tags)
+        .where(
+          and(
+            eq(t.tags.repositoryId, repoId),
+            eq(t.tags.name, name),
+            eq(t.tags.manifestId, manifestId),
+            isNotNull(end),
+            lte(end, nowMs),
+            endsAfter(this.scope, sinceMs),
+          ),
+        )
+        .orderBy(t.tags.id),
+    );
   }
 
   /** Ends the period at `endMs` (a time before the window's start takes it out of the time machine). */
-  setPeriodEnd(tagId: number, endMs: number): void {
-    this.tx.update(tags).set({ endMs }).where(eq(tags.id, tagId)).run();
+  *setPeriodEnd(tagId: number, endMs: number): Program<void> {
+    const { db, t } = this.scope;
+    yield* changes(db.update(t.tags).set({ endMs }).where(eq(t.tags.id, tagId)));
   }
 
   /**
    * Deletes up to `limit` periods of the repository's tags that ended at or before `endedByMs`
    * (past the time machine's window). A period flagged immutable is never purged.
    */
-  purgePeriods(repoId: number, endedByMs: number, limit: number): number {
-    const ids = this.tx
-      .select({ id: tags.id })
-      .from(tags)
-      .where(and(eq(tags.repositoryId, repoId), eq(tags.immutable, false), isNotNull(periodEnd), lte(periodEnd, endedByMs)))
-      .limit(limit)
-      .all()
-      .map((r) => r.id);
-    if (ids.length) this.tx.delete(tags).where(inArray(tags.id, ids)).run();
+  *purgePeriods(repoId: number, endedByMs: number, limit: number): Program<number> {
+    const { db, t } = this.scope;
+    const end = periodEnd(this.scope);
+    const rows = yield* all(
+      db
+        .select({ id: t.tags.id })
+        .from(t.tags)
+        .where(and(eq(t.tags.repositoryId, repoId), eq(t.tags.immutable, false), isNotNull(end), lte(end, endedByMs)))
+        .orderBy(t.tags.id)
+        .limit(limit),
+    );
+    const ids = rows.map((r) => r.id);
+    if (ids.length) yield* changes(db.delete(t.tags).where(inArray(t.tags.id, ids)));
     return ids.length;
   }
 
@@ -115,17 +125,17 @@ export class LifecycleTx {
    * of the repository listing it, or its subject in the repository (referrers live as long as
    * their subject). Also true when the manifest is gone or changed (nothing to delete).
    */
-  manifestKept(repoId: number, m: ManifestCandidate, sinceMs: number, pushedBeforeMs: number): boolean {
-    const row = this.q.manifest.get({ id: m.id, repo: repoId });
+  *manifestKept(repoId: number, m: ManifestCandidate, sinceMs: number, pushedBeforeMs: number): Program<boolean> {
+    const row = yield* one(this.q.manifest, { id: m.id, repo: repoId });
     if (!row || row.digest !== m.digest || row.createdMs >= pushedBeforeMs) return true;
-    if (this.q.tagged.get({ id: m.id, since: sinceMs })) return true;
-    if (this.q.parent.get({ repo: repoId, digest: m.digest })) return true;
-    return m.subjectDigest !== null && this.q.byDigest.get({ repo: repoId, digest: m.subjectDigest }) !== undefined;
+    if (yield* one(this.q.tagged, { id: m.id, since: sinceMs })) return true;
+    if (yield* one(this.q.parent, { repo: repoId, digest: m.digest })) return true;
+    return m.subjectDigest !== null && (yield* one(this.q.byDigest, { repo: repoId, digest: m.subjectDigest })) !== undefined;
   }
 
   /** Deletes a manifest with its periods, blob and child lists and labels (by cascade). */
-  deleteManifest(id: number): void {
-    this.q.deleteManifest.run({ id });
+  *deleteManifest(id: number): Program<void> {
+    yield* changes(this.q.deleteManifest, { id });
   }
 
   /**
@@ -133,63 +143,69 @@ export class LifecycleTx {
    * (not uploaded or mounted again since) and that no manifest of the repository references.
    * Answers the digests unlinked.
    */
-  unlinkUnreferenced(repoId: number, digests: string[], linkedBeforeMs: number): string[] {
-    const referenced = this.tx
+  *unlinkUnreferenced(repoId: number, digests: string[], linkedBeforeMs: number): Program<string[]> {
+    const { db, t } = this.scope;
+    const referenced = db
       .select({ one: sql`1` })
-      .from(manifestBlobs)
-      .innerJoin(manifests, eq(manifests.id, manifestBlobs.manifestId))
-      .where(and(eq(manifests.repositoryId, repositoryBlobs.repositoryId), eq(manifestBlobs.digest, repositoryBlobs.digest)));
+      .from(t.manifestBlobs)
+      .innerJoin(t.manifests, eq(t.manifests.id, t.manifestBlobs.manifestId))
+      .where(and(eq(t.manifests.repositoryId, t.repositoryBlobs.repositoryId), eq(t.manifestBlobs.digest, t.repositoryBlobs.digest)));
     const unlinked: string[] = [];
     for (const part of chunks(digests)) {
-      const rows = this.tx
-        .delete(repositoryBlobs)
-        .where(
-          and(
-            eq(repositoryBlobs.repositoryId, repoId),
-            inArray(repositoryBlobs.digest, part),
-            lt(repositoryBlobs.createdMs, linkedBeforeMs),
-            notExists(referenced),
-          ),
-        )
-        .returning({ digest: repositoryBlobs.digest })
-        .all();
+      const rows = yield* all(
+        db
+          .delete(t.repositoryBlobs)
+          .where(
+            and(
+              eq(t.repositoryBlobs.repositoryId, repoId),
+              inArray(t.repositoryBlobs.digest, part),
+              lt(t.repositoryBlobs.createdMs, linkedBeforeMs),
+              notExists(referenced),
+            ),
+          )
+          .returning({ digest: t.repositoryBlobs.digest }),
+      );
       for (const r of rows) unlinked.push(r.digest);
     }
     return unlinked;
   }
 
   /** Deletes those of `digests` no repository links and no manifest references; answers them with their sizes. */
-  deleteUnreferencedBlobs(digests: string[]): { digest: string; size: number }[] {
+  *deleteUnreferencedBlobs(digests: string[]): Program<{ digest: string; size: number }[]> {
+    const { db, t } = this.scope;
     const deleted: { digest: string; size: number }[] = [];
     for (const part of chunks(digests)) {
-      const rows = this.tx
-        .delete(blobs)
-        .where(
-          and(
-            inArray(blobs.digest, part),
-            notExists(this.tx.select({ one: sql`1` }).from(repositoryBlobs).where(eq(repositoryBlobs.digest, blobs.digest))),
-            notExists(this.tx.select({ one: sql`1` }).from(manifestBlobs).where(eq(manifestBlobs.digest, blobs.digest))),
-          ),
-        )
-        .returning({ digest: blobs.digest, size: blobs.size })
-        .all();
+      const rows = yield* all(
+        db
+          .delete(t.blobs)
+          .where(
+            and(
+              inArray(t.blobs.digest, part),
+              notExists(db.select({ one: sql`1` }).from(t.repositoryBlobs).where(eq(t.repositoryBlobs.digest, t.blobs.digest))),
+              notExists(db.select({ one: sql`1` }).from(t.manifestBlobs).where(eq(t.manifestBlobs.digest, t.blobs.digest))),
+            ),
+          )
+          .returning({ digest: t.blobs.digest, size: t.blobs.size }),
+      );
       deleted.push(...rows);
     }
     return deleted;
   }
 
   /** Corrects a blob row's size to what its verified bytes hold (fsck's repair). */
-  setBlobSize(digest: string, size: number): void {
-    this.tx.update(blobs).set({ size }).where(eq(blobs.digest, digest)).run();
+  *setBlobSize(digest: string, size: number): Program<void> {
+    const { db, t } = this.scope;
+    yield* changes(db.update(t.blobs).set({ size }).where(eq(t.blobs.digest, digest)));
   }
 
   /**
    * Forgets a blob whose bytes are lost or damaged (fsck's repair): its row and, by cascade, every
    * repository's link, so HEAD answers 404 and the next push uploads it again. Answers the links dropped.
    */
-  forgetLostBlob(digest: string): number {
-    const links = this.tx.select({ one: sql`1` }).from(repositoryBlobs).where(eq(repositoryBlobs.digest, digest)).all().length;
-    this.tx.delete(blobs).where(eq(blobs.digest, digest)).run();
+  *forgetLostBlob(digest: string): Program<number> {
+    const { db, t } = this.scope;
+    const links = (yield* all(db.select({ one: sql`1` }).from(t.repositoryBlobs).where(eq(t.repositoryBlobs.digest, digest)))).length;
+    yield* changes(db.delete(t.blobs).where(eq(t.blobs.digest, digest)));
     return links;
   }
 }

@@ -103,7 +103,7 @@ export class UploadSessions {
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
     range: { start: number; end: number } | undefined,
-    record: (size: number) => void,
+    record: (size: number) => void | Promise<void>,
   ): Promise<FinishOutcome> {
     return this.holding(repoId, id, (row) => this.finishHeld(row, digest, body, range, record));
   }
@@ -114,7 +114,7 @@ export class UploadSessions {
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
     owner: string | undefined,
-    record: (size: number) => void,
+    record: (size: number) => void | Promise<void>,
   ): Promise<FinishOutcome | Extract<StartOutcome, { kind: "tooMany" }>> {
     const started = await this.start(repoId, { kind: "monolithic", owner });
     if (started.kind !== "ok") return started;
@@ -207,7 +207,7 @@ export class UploadSessions {
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
     range: { start: number; end: number } | undefined,
-    record: (size: number) => void,
+    record: (size: number) => void | Promise<void>,
   ): Promise<FinishOutcome> {
     const id = row.id;
     const appended = await this.appendHeld(id, row.offset, body, range);
@@ -217,7 +217,7 @@ export class UploadSessions {
     if (actual !== digest.value) return { kind: "digestMismatch", actual };
     await this.blobs.commitUpload(id, digest.value);
     try {
-      record(size);
+      await record(size);
     } finally {
       await this.forget(id);
     }

@@ -1,5 +1,6 @@
 // Store bodies on PostgreSQL (drizzle bun-sql): each step is awaited; `transaction` runs the body
 // in drizzle's transaction, every query of it on the transaction's connection.
+import { sql, type SQL } from "drizzle-orm";
 import * as tables from "../pg/schema";
 import type { PgMetaDb } from "../pg/open";
 import { driveAsync } from "./drive";
@@ -8,6 +9,10 @@ import { Statement, type QueryBuilder, type Runner, type Scope, type Step, type 
 
 interface PgTransactional {
   transaction<T>(body: (tx: unknown) => Promise<T>): Promise<T>;
+}
+
+interface PgExecutes {
+  execute(query: SQL): Promise<unknown>;
 }
 
 interface PreparedPg {
@@ -22,8 +27,15 @@ async function exec(scope: Scope, root: Scope, step: Step): Promise<unknown> {
       return driveAsync(step.body(inner), (s) => exec(inner, root, s));
     });
   }
+  if (step.op === "lock") {
+    await (scope.db as unknown as PgExecutes).execute(sql`SELECT pg_advisory_xact_lock(${step.space}::int, ${step.id}::int)`);
+    return undefined;
+  }
   let result: any;
-  if (step.query instanceof Statement) {
+  if (step.query instanceof Statement && step.op === "oneLocked") {
+    // FOR UPDATE is part of the statement's text: built on the scope's connection with it.
+    result = await (step.query.build(scope) as unknown as { for(strength: "update"): PreparedPg }).for("update").execute(step.params);
+  } else if (step.query instanceof Statement) {
     // A statement prepared on the pool would run outside the transaction: inside one it is built again on it.
     const query = (scope === root ? step.query.prepared : step.query.build(scope)) as PreparedPg;
     result = await query.execute(step.params);

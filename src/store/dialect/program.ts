@@ -34,8 +34,9 @@ export interface Scope {
 /** A query handed to the runner, and how its result is wanted. */
 export type Step =
   | { op: "all" | "one" | "changes" | "oneLocked"; query: object; params?: undefined }
-  | { op: "all" | "one" | "changes"; query: Statement<Query>; params: Record<string, unknown> }
-  | { op: "attempt"; body: Body<unknown> };
+  | { op: "all" | "one" | "changes" | "oneLocked"; query: Statement<Query>; params: Record<string, unknown> }
+  | { op: "attempt"; body: Body<unknown> }
+  | { op: "lock"; space: number; id: number };
 
 /** A store body: yields steps, gets their results, returns the method's answer. */
 export type Program<T> = Generator<Step, T, unknown>;
@@ -96,8 +97,28 @@ export function* one<Q extends Query>(query: Q | Statement<Q>, params?: Record<s
  * reads the row as committed). SQLite: a plain read; its bodies never interleave (one connection,
  * run synchronously) and other processes wait for the write lock.
  */
-export function* oneLocked<Q extends Query>(query: Q): Generator<Step, Row<Q>, unknown> {
+export function* oneLocked<Q extends Query>(query: Q | Statement<Q>, params?: Record<string, unknown>): Generator<Step, Row<Q>, unknown> {
+  if (query instanceof Statement) return (yield { op: "oneLocked", query, params: params ?? {} }) as Row<Q>;
   return (yield { op: "oneLocked", query }) as Row<Q>;
+}
+
+/**
+ * The lock spaces of `lock` (the first key of `pg_advisory_xact_lock(int, int)`), beside the
+ * session lock classes of pg/nodeState/advisoryLocks.ts (0x6265_0001, 0x6265_0002).
+ */
+export const LOCK_SPACE = {
+  /** A namespace's quota: what its pushes add is measured and written one push at a time. */
+  namespaceQuota: 0x6265_0003,
+} as const;
+
+/**
+ * Holds the lock named (space, id) until the transaction ends, where no row stands for what a
+ * guard protects (a namespace's quota). PostgreSQL: `pg_advisory_xact_lock` (a concurrent
+ * transaction waits for the commit, then reads what was committed). SQLite: nothing, no query;
+ * its single writer already serialises the bodies.
+ */
+export function* lock(space: number, id: number): Generator<Step, void, unknown> {
+  yield { op: "lock", space, id };
 }
 
 /**

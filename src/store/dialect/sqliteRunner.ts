@@ -18,6 +18,8 @@ function exec(scope: Scope, step: Step): unknown {
     // drizzle: a transaction inside a transaction is a SAVEPOINT.
     return (scope.db as unknown as Pick<MetaDb, "transaction">).transaction((tx) => driveSync(step.body({ ...scope, db: tx }), (s) => exec({ ...scope, db: tx }, s)));
   }
+  // One writer: the bodies never interleave, so there is nothing to lock.
+  if (step.op === "lock") return undefined;
   const statement = step.query instanceof Statement;
   // A Statement was prepared on the same connection, so it runs inside the transaction too.
   const query = (statement ? (step.query as Statement<Query>).prepared : step.query) as SyncQuery;

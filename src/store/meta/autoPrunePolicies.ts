@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, notInArray } from "drizzle-orm";
 import { all, changes, one, type Program, type Runner, type Tables } from "../dialect/program";
 import { inScope, lockNamespace, type PolicyScope } from "./policyScope";
-import { notExpired } from "./tags";
+import { notExpired } from "./tagPeriods";
 
 export type { PolicyScope };
 

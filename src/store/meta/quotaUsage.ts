@@ -4,14 +4,11 @@
 // namespace's in O(1); `recompute*` derive them from the base tables, and `reconcile` repairs any
 // namespace whose maintained figures differ from that truth (it never should: the test suite
 // compares them after many pushes, mounts and deletions by every path).
-import { and, eq, inArray, or, sql } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { blobs, manifestBlobs, manifests, namespaceBlobRefs, namespaces, namespaceUsage, repositories, repositoryBlobRefs, repositoryUsage } from "../schema";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { all, changes, lock, LOCK_SPACE, one, type Program, type Runner, type Scope } from "../dialect/program";
+import { asNumber } from "../dialect/fragments";
 
-type UsageReader = Pick<MetaDb, "select" | "selectDistinct">;
-type UsageWriter = UsageReader & Pick<MetaDb, "insert" | "delete">;
-
-const CHUNK = 500; // SQLite's bound-variable limit, with room to spare
+const CHUNK = 500; // far below either dialect's bound-parameter limit
 
 function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
@@ -19,31 +16,39 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
+/** The bytes of each id, read a chunk at a time; ids without a row use nothing. */
+function* bytesById(ids: number[], read: (part: number[]) => Program<{ id: number; bytes: number }[]>): Program<Map<number, number>> {
+  const out = new Map<number, number>(ids.map((id) => [id, 0]));
+  for (const part of chunks(ids)) for (const r of yield* read(part)) out.set(r.id, r.bytes);
+  return out;
+}
+
 /** The namespace's usage as maintained. */
-function maintainedUsage(db: UsageReader, namespaceId: number): number {
-  return db.select({ bytes: namespaceUsage.sizeBytes }).from(namespaceUsage).where(eq(namespaceUsage.namespaceId, namespaceId)).get()?.bytes ?? 0;
+function* maintainedUsage({ db, t }: Scope, namespaceId: number): Program<number> {
+  return (yield* one(db.select({ bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage).where(eq(t.namespaceUsage.namespaceId, namespaceId))))?.bytes ?? 0;
 }
 
 /** Every (repository, digest) the manifests name, with its namespace and how many manifests name it. */
-function referencedByRepository(db: UsageReader) {
+function referencedByRepository({ db, t }: Scope) {
   return db
-    .select({ repositoryId: manifests.repositoryId, namespaceId: repositories.namespaceId, digest: manifestBlobs.digest, refs: sql<number>`count(*)`.as("refs") })
-    .from(manifestBlobs)
-    .innerJoin(manifests, eq(manifests.id, manifestBlobs.manifestId))
-    .innerJoin(repositories, eq(repositories.id, manifests.repositoryId));
+    .select({ repositoryId: t.manifests.repositoryId, namespaceId: t.repositories.namespaceId, digest: t.manifestBlobs.digest, refs: sql<number>`count(*)`.as("refs") })
+    .from(t.manifestBlobs)
+    .innerJoin(t.manifests, eq(t.manifests.id, t.manifestBlobs.manifestId))
+    .innerJoin(t.repositories, eq(t.repositories.id, t.manifests.repositoryId));
 }
 
 /** Each repository's bytes, or each namespace's, from the base tables (`where` narrows them). */
-function truthBy(db: UsageReader, by: "repository" | "namespace", where?: ReturnType<typeof eq>): Map<number, number> {
-  const key = by === "repository" ? manifests.repositoryId : repositories.namespaceId;
+function* truthBy(scope: Scope, by: "repository" | "namespace", where?: (s: Scope) => SQL): Program<Map<number, number>> {
+  const { db, t } = scope;
+  const key = by === "repository" ? t.manifests.repositoryId : t.repositories.namespaceId;
   const named = db
-    .selectDistinct({ id: sql<number>`${key}`.as("owner"), digest: manifestBlobs.digest })
-    .from(manifestBlobs)
-    .innerJoin(manifests, eq(manifests.id, manifestBlobs.manifestId))
-    .innerJoin(repositories, eq(repositories.id, manifests.repositoryId))
-    .where(where)
+    .selectDistinct({ id: sql<number>`${key}`.as("owner"), digest: t.manifestBlobs.digest })
+    .from(t.manifestBlobs)
+    .innerJoin(t.manifests, eq(t.manifests.id, t.manifestBlobs.manifestId))
+    .innerJoin(t.repositories, eq(t.repositories.id, t.manifests.repositoryId))
+    .where(where?.(scope))
     .as("named");
-  const rows = db.select({ id: named.id, bytes: sql<number>`SUM(${blobs.size})` }).from(named).innerJoin(blobs, eq(blobs.digest, named.digest)).groupBy(sql`${named.id}`).all();
+  const rows = yield* all(db.select({ id: named.id, bytes: asNumber(sql`SUM(${t.blobs.size})`) }).from(named).innerJoin(t.blobs, eq(t.blobs.digest, named.digest)).groupBy(sql`${named.id}`));
   return new Map(rows.map((r) => [Number(r.id), Number(r.bytes)]));
 }
 
@@ -55,29 +60,31 @@ export interface UsageDrift {
 }
 
 export class QuotaUsageStore {
-  // Prepared: every counted push step reads these inside its transaction (the same connection).
+  // Built once: every counted push step reads these inside its transaction.
   private readonly usageOf;
   private readonly countedIn;
   private readonly sizeOf;
 
-  constructor(private readonly db: MetaDb) {
-    this.usageOf = db.select({ bytes: namespaceUsage.sizeBytes }).from(namespaceUsage).where(eq(namespaceUsage.namespaceId, sql.placeholder("ns"))).prepare();
-    this.countedIn = db
-      .select({ refs: namespaceBlobRefs.refs })
-      .from(namespaceBlobRefs)
-      .where(and(eq(namespaceBlobRefs.namespaceId, sql.placeholder("ns")), eq(namespaceBlobRefs.digest, sql.placeholder("digest"))))
-      .prepare();
-    this.sizeOf = db.select({ size: blobs.size }).from(blobs).where(eq(blobs.digest, sql.placeholder("digest"))).prepare();
+  constructor(private readonly q: Runner) {
+    this.usageOf = q.statement(({ db, t }) => db.select({ bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage).where(eq(t.namespaceUsage.namespaceId, sql.placeholder("ns"))));
+    this.countedIn = q.statement(({ db, t }) =>
+      db
+        .select({ refs: t.namespaceBlobRefs.refs })
+        .from(t.namespaceBlobRefs)
+        .where(and(eq(t.namespaceBlobRefs.namespaceId, sql.placeholder("ns")), eq(t.namespaceBlobRefs.digest, sql.placeholder("digest")))),
+    );
+    this.sizeOf = q.statement(({ db, t }) => db.select({ size: t.blobs.size }).from(t.blobs).where(eq(t.blobs.digest, sql.placeholder("digest"))));
   }
 
   /** The namespace's usage (maintained; equal to `recompute`). */
   async namespaceBytes(namespaceId: number): Promise<number> {
-    return this.namespaceBytesInTx(namespaceId);
+    const step = this.namespaceBytesInTx.bind(this);
+    return this.q.run(() => step(namespaceId));
   }
 
-  /** namespaceBytes inside a registry transaction (RegistryTx), whose body stays synchronous on SQLite. */
-  namespaceBytesInTx(namespaceId: number): number {
-    return this.usageOf.get({ ns: namespaceId })?.bytes ?? 0;
+  /** namespaceBytes as a step of a transaction's body (the registry's quota guard). */
+  *namespaceBytesInTx(namespaceId: number): Program<number> {
+    return (yield* one(this.usageOf, { ns: namespaceId }))?.bytes ?? 0;
   }
 
   /**
@@ -85,126 +92,139 @@ export class QuotaUsageStore {
    * yet, each once. `size` stands in for a blob whose row the same step is about to write.
    */
   async bytesNewToNamespace(namespaceId: number, wanted: { digest: string; size?: number }[]): Promise<number> {
-    return this.bytesNewToNamespaceInTx(namespaceId, wanted);
+    const step = this.bytesNewToNamespaceInTx.bind(this);
+    return this.q.run(() => step(namespaceId, wanted));
   }
 
-  /** bytesNewToNamespace inside a registry transaction (the quota guard), whose body stays synchronous on SQLite. */
-  bytesNewToNamespaceInTx(namespaceId: number, wanted: { digest: string; size?: number }[]): number {
+  /** bytesNewToNamespace as a step of a transaction's body (the quota guard). */
+  *bytesNewToNamespaceInTx(namespaceId: number, wanted: { digest: string; size?: number }[]): Program<number> {
     const given = new Map<string, number | undefined>();
     for (const b of wanted) given.set(b.digest, b.size ?? given.get(b.digest));
     let bytes = 0;
     for (const [digest, size] of given) {
-      if (this.countedIn.get({ ns: namespaceId, digest })) continue;
+      if (yield* one(this.countedIn, { ns: namespaceId, digest })) continue;
       // A digest with no blob row and no size given (a foreign layer) takes no space here.
-      bytes += this.sizeOf.get({ digest })?.size ?? size ?? 0;
+      bytes += (yield* one(this.sizeOf, { digest }))?.size ?? size ?? 0;
     }
     return bytes;
   }
 
   /** Usage of several namespaces at once (missing ones use nothing). */
   async namespacesBytes(namespaceIds: number[]): Promise<Map<number, number>> {
-    const out = new Map<number, number>(namespaceIds.map((id) => [id, 0]));
-    for (const part of chunks(namespaceIds)) {
-      const rows = this.db.select({ id: namespaceUsage.namespaceId, bytes: namespaceUsage.sizeBytes }).from(namespaceUsage).where(inArray(namespaceUsage.namespaceId, part)).all();
-      for (const r of rows) out.set(r.id, r.bytes);
-    }
-    return out;
+    return this.q.run(({ db, t }) =>
+      bytesById(namespaceIds, (part) => all(db.select({ id: t.namespaceUsage.namespaceId, bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage).where(inArray(t.namespaceUsage.namespaceId, part)))),
+    );
   }
 
   /** Each repository's usage: the blobs its own manifests name, each once (Quay's repository size). */
   async repositoriesBytes(repositoryIds: number[]): Promise<Map<number, number>> {
-    const out = new Map<number, number>(repositoryIds.map((id) => [id, 0]));
-    for (const part of chunks(repositoryIds)) {
-      const rows = this.db.select({ id: repositoryUsage.repositoryId, bytes: repositoryUsage.sizeBytes }).from(repositoryUsage).where(inArray(repositoryUsage.repositoryId, part)).all();
-      for (const r of rows) out.set(r.id, r.bytes);
-    }
-    return out;
+    return this.q.run(({ db, t }) =>
+      bytesById(repositoryIds, (part) => all(db.select({ id: t.repositoryUsage.repositoryId, bytes: t.repositoryUsage.sizeBytes }).from(t.repositoryUsage).where(inArray(t.repositoryUsage.repositoryId, part)))),
+    );
   }
 
   /** The namespace's usage from the base tables: the truth the maintained figure must equal. */
   async recompute(namespaceId: number): Promise<number> {
-    return truthBy(this.db, "namespace", eq(repositories.namespaceId, namespaceId)).get(namespaceId) ?? 0;
+    return this.q.run(function* (scope) {
+      return (yield* truthBy(scope, "namespace", ({ t }) => eq(t.repositories.namespaceId, namespaceId))).get(namespaceId) ?? 0;
+    });
   }
 
   /** A repository's usage from the base tables. */
   async recomputeRepository(repositoryId: number): Promise<number> {
-    return truthBy(this.db, "repository", eq(manifests.repositoryId, repositoryId)).get(repositoryId) ?? 0;
+    return this.q.run(function* (scope) {
+      return (yield* truthBy(scope, "repository", ({ t }) => eq(t.manifests.repositoryId, repositoryId))).get(repositoryId) ?? 0;
+    });
   }
 
   /**
    * Compares every namespace's maintained figures (reference counts, repository and namespace
    * bytes) with the base tables and rebuilds the namespaces that differ. Finding them reads
-   * without the write lock; each rebuild takes it briefly, so a push in between is never lost.
+   * outside any transaction; each rebuild is one, briefly, so a push in between is never lost.
    */
   async reconcile(): Promise<{ checked: number; drifted: UsageDrift[] }> {
-    const suspects = this.driftedNamespaces();
+    const suspects = await this.q.run(driftedNamespaces);
     const drifted: UsageDrift[] = [];
     for (const namespaceId of suspects) {
-      const fixed = this.db.transaction((tx) => rebuild(tx, namespaceId), { behavior: "immediate" });
+      const fixed = await this.q.transaction(
+        function* (scope) {
+          return yield* rebuild(scope, namespaceId);
+        },
+        { immediate: true },
+      );
       if (fixed) drifted.push(fixed);
     }
-    const checked = this.db.select({ n: sql<number>`count(*)` }).from(namespaces).get()?.n ?? 0;
-    return { checked: Number(checked), drifted };
+    const checked = await this.q.run(function* ({ db, t }) {
+      return (yield* one(db.select({ n: asNumber(sql`count(*)`) }).from(t.namespaces)))?.n ?? 0;
+    });
+    return { checked, drifted };
   }
+}
 
-  /** Namespaces whose reference counts or bytes differ from the base tables. */
-  private driftedNamespaces(): number[] {
-    const ids = new Set<number>();
-    // Builders are consumed by set operations: a fresh one for each side.
-    const expected = () => referencedByRepository(this.db).groupBy(manifests.repositoryId, manifestBlobs.digest);
-    const actual = () =>
-      this.db
-        .select({ repositoryId: repositoryBlobRefs.repositoryId, namespaceId: repositoryBlobRefs.namespaceId, digest: repositoryBlobRefs.digest, refs: repositoryBlobRefs.refs })
-        .from(repositoryBlobRefs);
-    for (const r of expected().except(actual()).all()) ids.add(r.namespaceId);
-    for (const r of actual().except(expected()).all()) ids.add(r.namespaceId);
-    // A namespace counts each blob once per repository naming it.
-    const expectedNs = () =>
-      this.db
-        .select({ namespaceId: repositories.namespaceId, digest: manifestBlobs.digest, refs: sql<number>`count(DISTINCT ${manifests.repositoryId})`.as("refs") })
-        .from(manifestBlobs)
-        .innerJoin(manifests, eq(manifests.id, manifestBlobs.manifestId))
-        .innerJoin(repositories, eq(repositories.id, manifests.repositoryId))
-        .groupBy(repositories.namespaceId, manifestBlobs.digest);
-    const actualNs = () => this.db.select({ namespaceId: namespaceBlobRefs.namespaceId, digest: namespaceBlobRefs.digest, refs: namespaceBlobRefs.refs }).from(namespaceBlobRefs);
-    for (const r of expectedNs().except(actualNs()).all()) ids.add(r.namespaceId);
-    for (const r of actualNs().except(expectedNs()).all()) ids.add(r.namespaceId);
-    const repoNamespace = new Map(this.db.select({ id: repositories.id, ns: repositories.namespaceId }).from(repositories).all().map((r) => [r.id, r.ns]));
-    const compare = (truth: Map<number, number>, maintained: { id: number; bytes: number }[], nsOf: (id: number) => number | undefined) => {
-      for (const m of maintained) {
-        if ((truth.get(m.id) ?? 0) !== m.bytes) ids.add(nsOf(m.id) ?? -1);
-        truth.delete(m.id);
-      }
-      for (const [id, bytes] of truth) if (bytes !== 0) ids.add(nsOf(id) ?? -1);
-    };
-    compare(truthBy(this.db, "namespace"), this.db.select({ id: namespaceUsage.namespaceId, bytes: namespaceUsage.sizeBytes }).from(namespaceUsage).all(), (id) => id);
-    compare(truthBy(this.db, "repository"), this.db.select({ id: repositoryUsage.repositoryId, bytes: repositoryUsage.sizeBytes }).from(repositoryUsage).all(), (id) => repoNamespace.get(id));
-    ids.delete(-1);
-    return [...ids].sort((a, b) => a - b);
-  }
+/** Namespaces whose reference counts or bytes differ from the base tables. */
+function* driftedNamespaces(scope: Scope): Program<number[]> {
+  const { db, t } = scope;
+  const ids = new Set<number>();
+  // Builders are consumed by set operations: a fresh one for each side.
+  const expected = () => referencedByRepository(scope).groupBy(t.manifests.repositoryId, t.manifestBlobs.digest, t.repositories.namespaceId);
+  const actual = () =>
+    db
+      .select({ repositoryId: t.repositoryBlobRefs.repositoryId, namespaceId: t.repositoryBlobRefs.namespaceId, digest: t.repositoryBlobRefs.digest, refs: t.repositoryBlobRefs.refs })
+      .from(t.repositoryBlobRefs);
+  for (const r of yield* all(expected().except(actual()))) ids.add(r.namespaceId);
+  for (const r of yield* all(actual().except(expected()))) ids.add(r.namespaceId);
+  // A namespace counts each blob once per repository naming it.
+  const expectedNs = () =>
+    db
+      .select({ namespaceId: t.repositories.namespaceId, digest: t.manifestBlobs.digest, refs: sql<number>`count(DISTINCT ${t.manifests.repositoryId})`.as("refs") })
+      .from(t.manifestBlobs)
+      .innerJoin(t.manifests, eq(t.manifests.id, t.manifestBlobs.manifestId))
+      .innerJoin(t.repositories, eq(t.repositories.id, t.manifests.repositoryId))
+      .groupBy(t.repositories.namespaceId, t.manifestBlobs.digest);
+  const actualNs = () => db.select({ namespaceId: t.namespaceBlobRefs.namespaceId, digest: t.namespaceBlobRefs.digest, refs: t.namespaceBlobRefs.refs }).from(t.namespaceBlobRefs);
+  for (const r of yield* all(expectedNs().except(actualNs()))) ids.add(r.namespaceId);
+  for (const r of yield* all(actualNs().except(expectedNs()))) ids.add(r.namespaceId);
+  const repoNamespace = new Map((yield* all(db.select({ id: t.repositories.id, ns: t.repositories.namespaceId }).from(t.repositories))).map((r) => [r.id, r.ns]));
+  const compare = (truth: Map<number, number>, maintained: { id: number; bytes: number }[], nsOf: (id: number) => number | undefined) => {
+    for (const m of maintained) {
+      if ((truth.get(m.id) ?? 0) !== m.bytes) ids.add(nsOf(m.id) ?? -1);
+      truth.delete(m.id);
+    }
+    for (const [id, bytes] of truth) if (bytes !== 0) ids.add(nsOf(id) ?? -1);
+  };
+  compare(yield* truthBy(scope, "namespace"), yield* all(db.select({ id: t.namespaceUsage.namespaceId, bytes: t.namespaceUsage.sizeBytes }).from(t.namespaceUsage)), (id) => id);
+  compare(yield* truthBy(scope, "repository"), yield* all(db.select({ id: t.repositoryUsage.repositoryId, bytes: t.repositoryUsage.sizeBytes }).from(t.repositoryUsage)), (id) => repoNamespace.get(id));
+  ids.delete(-1);
+  return [...ids].sort((a, b) => a - b);
 }
 
 /**
  * Rebuilds one namespace's figures: its rows are cleared and its repositories' reference counts
  * inserted again from the base tables, which the triggers count as on any push. The drift it
- * repaired, if any.
+ * repaired, if any. Holds the namespace's quota lock (as a counted push does).
  */
-function rebuild(db: UsageWriter, namespaceId: number): UsageDrift | undefined {
-  if (!db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.id, namespaceId)).get()) return undefined; // removed meanwhile
-  const ownRepositories = db.select({ id: repositories.id }).from(repositories).where(eq(repositories.namespaceId, namespaceId));
-  const snapshot = () =>
-    JSON.stringify([
-      db.select().from(repositoryBlobRefs).where(eq(repositoryBlobRefs.namespaceId, namespaceId)).orderBy(repositoryBlobRefs.repositoryId, repositoryBlobRefs.digest).all(),
-      db.select().from(namespaceBlobRefs).where(eq(namespaceBlobRefs.namespaceId, namespaceId)).orderBy(namespaceBlobRefs.digest).all(),
-      db.select().from(repositoryUsage).where(inArray(repositoryUsage.repositoryId, ownRepositories)).orderBy(repositoryUsage.repositoryId).all(),
+function* rebuild(scope: Scope, namespaceId: number): Program<UsageDrift | undefined> {
+  const { db, t } = scope;
+  if (!(yield* one(db.select({ id: t.namespaces.id }).from(t.namespaces).where(eq(t.namespaces.id, namespaceId))))) return undefined; // removed meanwhile
+  yield* lock(LOCK_SPACE.namespaceQuota, namespaceId);
+  const ownRepositories = db.select({ id: t.repositories.id }).from(t.repositories).where(eq(t.repositories.namespaceId, namespaceId));
+  const snapshot = function* (): Program<string> {
+    return JSON.stringify([
+      yield* all(db.select().from(t.repositoryBlobRefs).where(eq(t.repositoryBlobRefs.namespaceId, namespaceId)).orderBy(t.repositoryBlobRefs.repositoryId, t.repositoryBlobRefs.digest)),
+      yield* all(db.select().from(t.namespaceBlobRefs).where(eq(t.namespaceBlobRefs.namespaceId, namespaceId)).orderBy(t.namespaceBlobRefs.digest)),
+      yield* all(db.select().from(t.repositoryUsage).where(inArray(t.repositoryUsage.repositoryId, ownRepositories)).orderBy(t.repositoryUsage.repositoryId)),
     ]);
-  const maintained = maintainedUsage(db, namespaceId);
-  const before = snapshot();
-  db.delete(repositoryBlobRefs).where(or(eq(repositoryBlobRefs.namespaceId, namespaceId), inArray(repositoryBlobRefs.repositoryId, ownRepositories))).run();
-  db.delete(namespaceBlobRefs).where(eq(namespaceBlobRefs.namespaceId, namespaceId)).run();
-  db.delete(namespaceUsage).where(eq(namespaceUsage.namespaceId, namespaceId)).run();
-  db.delete(repositoryUsage).where(inArray(repositoryUsage.repositoryId, ownRepositories)).run();
-  db.insert(repositoryBlobRefs).select(referencedByRepository(db).where(eq(repositories.namespaceId, namespaceId)).groupBy(manifests.repositoryId, manifestBlobs.digest)).run();
-  const actual = maintainedUsage(db, namespaceId);
-  return maintained === actual && before === snapshot() ? undefined : { namespaceId, maintained, actual };
+  };
+  const maintained = yield* maintainedUsage(scope, namespaceId);
+  const before = yield* snapshot();
+  yield* changes(db.delete(t.repositoryBlobRefs).where(or(eq(t.repositoryBlobRefs.namespaceId, namespaceId), inArray(t.repositoryBlobRefs.repositoryId, ownRepositories))));
+  yield* changes(db.delete(t.namespaceBlobRefs).where(eq(t.namespaceBlobRefs.namespaceId, namespaceId)));
+  yield* changes(db.delete(t.namespaceUsage).where(eq(t.namespaceUsage.namespaceId, namespaceId)));
+  yield* changes(db.delete(t.repositoryUsage).where(inArray(t.repositoryUsage.repositoryId, ownRepositories)));
+  yield* changes(
+    db.insert(t.repositoryBlobRefs).select(referencedByRepository(scope).where(eq(t.repositories.namespaceId, namespaceId)).groupBy(t.manifests.repositoryId, t.manifestBlobs.digest, t.repositories.namespaceId)),
+  );
+  const actual = yield* maintainedUsage(scope, namespaceId);
+  const after = yield* snapshot();
+  return maintained === actual && before === after ? undefined : { namespaceId, maintained, actual };
 }

@@ -3,9 +3,6 @@ import { outlineManifest } from "../../oci";
 import { all, type Runner } from "../dialect/program";
 import { endsAfter, notExpired, timeMachineMs } from "./tagPeriods";
 
-// The registry transactions not converted yet read these SQLite-bound forms from here.
-export { endsAfter, notExpired, periodEnd, timeMachineMs } from "./tagPeriodsSqlite";
-
 /** One period of a tag's life, for API v1's history listing (live, or ended within the time machine's window). */
 export interface TagPeriod {
   name: string;

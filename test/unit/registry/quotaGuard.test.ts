@@ -27,9 +27,9 @@ async function setup(stores: Stores) {
   const checks: QuotaChecked[] = [];
   t.events.onQuotaChecked((c) => checks.push(c));
   const ref = (r: { id: number; fullName: string }): RepoRef => ({ id: r.id, name: r.fullName });
-  const upload = (repo: RepoRef, name: string, size: number) => {
+  const upload = async (repo: RepoRef, name: string, size: number) => {
     const digest = sha256(name);
-    const outcome = runOperation<BlobOutcome>({ writes: stores.registryWrites, events: t.events }, (op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+    const outcome = await runOperation<BlobOutcome>({ writes: stores.registryWrites, events: t.events }, (op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
     return { digest, outcome };
   };
   const push = (repo: RepoRef, layers: string[], tag?: string) => {
@@ -52,8 +52,8 @@ describe("a push past the Reject limit", () => {
   test("a manifest that would reach it is refused: no manifest, no tag, usage unchanged", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const big = x.upload(x.app, "big", 700);
-    const more = x.upload(x.app, "more", 300);
+    const big = await x.upload(x.app, "big", 700);
+    const more = await x.upload(x.app, "more", 300);
     expect((await x.push(x.app, [big.digest], "v1")).outcome).toEqual({ kind: "ok" });
     const over = await x.push(x.app, [big.digest, more.digest], "v1");
     expect(over.outcome).toEqual(refused);
@@ -67,7 +67,7 @@ describe("a push past the Reject limit", () => {
   test("blobs already counted in the namespace add nothing: a second repository may name them", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const layer = x.upload(x.app, "layer", 900);
+    const layer = await x.upload(x.app, "layer", 900);
     await x.push(x.app, [layer.digest], "v1");
     expect(await x.registry.mountBlob({ repo: x.other, from: x.app, digest: layer.digest, actor })).toMatchObject({ kind: "ok" });
     expect((await x.push(x.other, [layer.digest], "v1")).outcome).toEqual({ kind: "ok" });
@@ -77,26 +77,26 @@ describe("a push past the Reject limit", () => {
   test("a blob upload that alone would reach it is refused, and so is a mount", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const layer = x.upload(x.app, "layer", 600);
+    const layer = await x.upload(x.app, "layer", 600);
     await x.push(x.app, [layer.digest], "v1");
-    expect(x.upload(x.app, "huge", 400).outcome).toEqual(refused);
-    expect((await stores.blobLinks.linkedSize(x.app.id, sha256("huge")))).toBeUndefined();
+    expect((await x.upload(x.app, "huge", 400)).outcome).toEqual(refused);
+    expect(await stores.blobLinks.linkedSize(x.app.id, sha256("huge"))).toBeUndefined();
     // In another namespace the blob is fine; mounting it here would count it here.
     const elsewhere = (await stores.repositories.ensure("beta/x"));
     const beta = { id: elsewhere.id, name: elsewhere.fullName };
-    expect(x.upload(beta, "huge", 400).outcome).toMatchObject({ kind: "ok" });
+    expect((await x.upload(beta, "huge", 400)).outcome).toMatchObject({ kind: "ok" });
     expect(await x.registry.mountBlob({ repo: x.app, from: beta, digest: sha256("huge"), actor })).toEqual(refused);
-    expect(x.upload(x.app, "small", 100).outcome).toMatchObject({ kind: "ok" });
+    expect((await x.upload(x.app, "small", 100)).outcome).toMatchObject({ kind: "ok" });
   });
 
   test("once usage reaches it, uploads do not start and nothing is pushed, not even bytes already counted", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const most = x.upload(x.app, "most", 990);
+    const most = await x.upload(x.app, "most", 990);
     expect((await x.push(x.app, [most.digest], "v1")).outcome).toEqual({ kind: "ok" });
     // Under Quay's rule usage at the quota has reached it: the blob that would get there is refused.
-    expect(x.upload(x.app, "tiny", 10).outcome).toEqual(refused);
-    expect(x.upload(x.app, "tinier", 9).outcome).toMatchObject({ kind: "ok" });
+    expect((await x.upload(x.app, "tiny", 10)).outcome).toEqual(refused);
+    expect((await x.upload(x.app, "tinier", 9)).outcome).toMatchObject({ kind: "ok" });
     await stores.quotas.setLimitBytes(x.quotaId, 990);
     expect(await x.registry.startUpload({ repo: x.app })).toEqual(refused);
     expect((await x.push(x.app, [most.digest], "v2")).outcome).toEqual(refused);
@@ -111,11 +111,11 @@ describe("measures reported to listeners", () => {
   test("each counted step reports its namespace's usage after commit; a Warning share is reported as such", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const a = x.upload(x.app, "a", 500);
+    const a = await x.upload(x.app, "a", 500);
     // An upload's measure is a projection: the blob counts once a manifest names it.
     expect(x.checks).toEqual([report(null, null, 500, false, false)]);
     await x.push(x.app, [a.digest], "v1");
-    const b = x.upload(x.app, "b", 350);
+    const b = await x.upload(x.app, "b", 350);
     await x.push(x.app, [a.digest, b.digest], "v2");
     expect(await x.registry.startUpload({ repo: x.app })).toMatchObject({ kind: "ok" });
     expect(x.checks.map((c) => [c.report.severity, c.report.usageBytes, c.refused, c.actual])).toEqual([
@@ -132,12 +132,12 @@ describe("measures reported to listeners", () => {
     const x = await setup(stores);
     const row = (await stores.repositories.ensure("free/app"));
     const free = { id: row.id, name: row.fullName };
-    const a = x.upload(free, "a", 5000);
+    const a = await x.upload(free, "a", 5000);
     await x.push(free, [a.digest], "v1");
     expect(x.checks).toEqual([]);
     const quota = (await stores.quotas.ofNamespace(x.nsId))!;
     for (const limit of quota.limits) await stores.quotas.deleteLimit(quota, limit);
-    const b = x.upload(x.app, "b", 5000);
+    const b = await x.upload(x.app, "b", 5000);
     expect((await x.push(x.app, [b.digest], "v1")).outcome).toEqual({ kind: "ok" });
     expect(x.checks).toEqual([]);
   });
@@ -153,7 +153,7 @@ describe("measures reported to listeners", () => {
   test("recheckQuota measures the namespace as it is (limits changed)", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    const a = x.upload(x.app, "a", 850);
+    const a = await x.upload(x.app, "a", 850);
     await x.push(x.app, [a.digest], "v1");
     x.checks.length = 0;
     expect(await x.registry.recheckQuota({ id: x.nsId, name: "acme" })).toMatchObject({ severity: "Warning", thresholdPercent: 80, usageBytes: 850 });

@@ -81,7 +81,7 @@ describe("an immutable tag still allows", () => {
   test("pushing the manifest again by digest", async () => {
     const stores = s.get();
     const x = await setup(stores);
-    expect(putManifest(stores, x.repo.id, "a").outcome).toEqual({ kind: "ok" });
+    expect(await putManifest(stores, x.repo.id, "a").outcome).toEqual({ kind: "ok" });
   });
 
   test("everything once the flag is cleared", async () => {

@@ -3,7 +3,7 @@
 // row counts, and the SQL spelled per dialect (fragments) meaning the same on both.
 import { expect, test } from "bun:test";
 import { count, eq, sql, sum } from "drizzle-orm";
-import { all, attempt, changes, one, type Runner } from "../../../src/store/dialect/program";
+import { all, attempt, changes, lock, one, oneLocked, type Runner } from "../../../src/store/dialect/program";
 import { constraintViolated } from "../../../src/store/dialect/errors";
 import { asNumber } from "../../../src/store/dialect/fragments";
 import { describeEachDialect } from "./eachDialect";
@@ -31,6 +31,27 @@ describeEachDialect("dialectRunner.test.ts", "store runner", (backend) => {
       yield* changes(insert, { uuid: crypto.randomUUID(), content: "kept" });
     });
     expect(await contents(runner)).toEqual(["kept"]);
+  });
+
+  test("lock and oneLocked (a built statement too): transactions guarding the same thing take turns", async () => {
+    const { runner } = backend();
+    const guarded = message("guarded");
+    await runner.run(function* ({ db, t }) {
+      yield* changes(db.insert(t.globalMessages).values(guarded));
+    });
+    const row = runner.statement(({ db, t }) => db.select({ id: t.globalMessages.id }).from(t.globalMessages).where(eq(t.globalMessages.uuid, sql.placeholder("uuid"))));
+    // Each counts the rows, then adds one named by the count: two bodies that read before the
+    // other wrote would both add the same name.
+    const countThenAdd = (take: "lock" | "row") =>
+      runner.transaction(function* ({ db, t }) {
+        if (take === "lock") yield* lock(0x7465_7374, 1);
+        else expect(yield* oneLocked(row, { uuid: guarded.uuid })).toBeDefined();
+        const n = (yield* one(db.select({ n: count() }).from(t.globalMessages)))!.n;
+        yield* changes(db.insert(t.globalMessages).values(message(`after ${n}`)));
+      });
+    await Promise.all([countThenAdd("lock"), countThenAdd("lock"), countThenAdd("lock")]);
+    await Promise.all([countThenAdd("row"), countThenAdd("row"), countThenAdd("row")]);
+    expect(await contents(runner)).toEqual(["guarded", "after 1", "after 2", "after 3", "after 4", "after 5", "after 6"]);
   });
 
   test("a failing query is thrown into the body, which may catch it and go on", async () => {

@@ -59,8 +59,8 @@ describe("usage counts what the namespace's manifests name, each blob once", () 
     const other = (await repoRef(stores, "other/c"));
     const shared = sha256("shared");
     const own = sha256("own");
-    upload(stores, a, shared, 1000);
-    upload(stores, a, own, 10);
+    await upload(stores, a, shared, 1000);
+    await upload(stores, a, own, 10);
     // Uploaded but named by no manifest: not usage (it is garbage until a manifest names it).
     expect(await usage(stores, "acme")).toBe(0);
     expect((await push(stores, a, [shared, own], "v1")).outcome).toEqual({ kind: "ok" });
@@ -80,9 +80,9 @@ describe("usage counts what the namespace's manifests name, each blob once", () 
     const b = (await repoRef(stores, "acme/b"));
     const base = sha256("base");
     const top = sha256("top");
-    upload(stores, a, base, 500);
-    upload(stores, a, top, 50);
-    upload(stores, b, base, 500);
+    await upload(stores, a, base, 500);
+    await upload(stores, a, top, 50);
+    await upload(stores, b, base, 500);
     const first = await push(stores, a, [base, top], "v1");
     await push(stores, b, [base], "v1");
     expect(await usage(stores, "acme")).toBe(550);
@@ -135,7 +135,7 @@ describe("the maintained figure equals a recomputation", () => {
       const op = rand(20);
       if (op < 5) {
         const b = pool[rand(pool.length)]!;
-        upload(stores, repo, b.digest, b.size);
+        await upload(stores, repo, b.digest, b.size);
       } else if (op < 11) {
         const linked: string[] = [];
         for (const b of pool) if ((await stores.blobLinks.linkedSize(repo.id, b.digest)) !== undefined) linked.push(b.digest);
@@ -180,7 +180,7 @@ describe("the maintained figure equals a recomputation", () => {
     const stores = s.get();
     const a = (await repoRef(stores, "acme/a"));
     const layer = sha256("layer");
-    upload(stores, a, layer, 300);
+    await upload(stores, a, layer, 300);
     await push(stores, a, [layer], "v1");
     const id = await nsId(stores, "acme");
     stores.db.update(namespaceUsage).set({ sizeBytes: 5 }).where(eq(namespaceUsage.namespaceId, id)).run();
@@ -203,9 +203,9 @@ describe("the migration", () => {
       const a = (await repoRef(stores, "acme/a"));
       const b = (await repoRef(stores, "acme/b"));
       const shared = sha256("shared");
-      upload(stores, a, shared, 1000);
-      upload(stores, b, shared, 1000);
-      upload(stores, b, sha256("own"), 10);
+      await upload(stores, a, shared, 1000);
+      await upload(stores, b, shared, 1000);
+      await upload(stores, b, sha256("own"), 10);
       await push(stores, a, [shared], "v1");
       await push(stores, b, [shared, sha256("own")], "v1");
       // As before migration 0010: no triggers, no counts, the migration not applied.

@@ -3,7 +3,7 @@ import { afterEach, beforeEach } from "bun:test";
 import { rmSync } from "node:fs";
 import { and, eq } from "drizzle-orm";
 import { openStores, type Stores } from "../../../src/store";
-import { manifests } from "../../../src/store/schema";
+import { manifests, repositories } from "../../../src/store/schema";
 import { tempDir } from "../../support/server";
 import { RegistryEvents, SYSTEM_ACTOR } from "../../../src/events/registryEvents";
 import { createLogger } from "../../../src/log";
@@ -34,13 +34,15 @@ export function sha256(bytes: Uint8Array | string): string {
 
 /**
  * Puts a manifest without blobs (an OCI artifact with no layers) through the registry's push
- * step, synchronously; `tag` points at it when given.
+ * step; `tag` points at it when given. On SQLite the operation's transaction has run (committed
+ * or rolled back) when this returns, so `id` is read at once; `outcome` is its promise.
  */
 export function putManifest(stores: Stores, repoId: number, nonce: string, tag?: string) {
   const content = enc.encode(JSON.stringify({ schemaVersion: 2, nonce }));
   const digest = sha256(content);
   const events = new RegistryEvents(createLogger({ requests: false, write: () => {} }));
-  const repo = { id: repoId, name: stores.registryWrites.transact((tx) => tx.repository(repoId)?.fullName) ?? "ns/unknown" };
+  const row = stores.db.select({ name: repositories.fullName }).from(repositories).where(eq(repositories.id, repoId)).get();
+  const repo = { id: repoId, name: row?.name ?? "ns/unknown" };
   const outcome = runOperation<PushManifestOutcome>({ writes: stores.registryWrites, events }, (op) =>
     pushManifest(op, {
       repo,
@@ -50,7 +52,6 @@ export function putManifest(stores: Stores, repoId: number, nonce: string, tag?:
       actor: SYSTEM_ACTOR,
     }),
   );
-  // Read straight from SQLite: this fixture stays synchronous, as the registry's transactions are.
-  const row = stores.db.select({ id: manifests.id }).from(manifests).where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest))).get();
-  return { digest, outcome, id: row?.id };
+  const made = stores.db.select({ id: manifests.id }).from(manifests).where(and(eq(manifests.repositoryId, repoId), eq(manifests.digest, digest))).get();
+  return { digest, outcome, id: made?.id };
 }

@@ -53,7 +53,7 @@ describeEachDialect("uploadSessions.test.ts", "upload sessions", (backend) => {
     const restarted = sessionsOver(runner, blobs);
     expect(await restarted.offset(repo.id, id)).toBe(6);
     const recorded: number[] = [];
-    const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => recorded.push(size));
+    const out = await restarted.finish(repo.id, id, digest("hello world"), body("world"), undefined, (size) => void recorded.push(size));
     expect(out).toEqual({ kind: "ok", size: 11 });
     // The committed blob is handed on for recording (the registry links it), once.
     expect(recorded).toEqual([11]);
@@ -73,7 +73,7 @@ describeEachDialect("uploadSessions.test.ts", "upload sessions", (backend) => {
     const repo = (await ensure("ns/app"));
     const id = await open(uploads, repo.id);
     const recorded: number[] = [];
-    const out = await uploads.finish(repo.id, id, digest("something else"), body("content"), undefined, (size) => recorded.push(size));
+    const out = await uploads.finish(repo.id, id, digest("something else"), body("content"), undefined, (size) => void recorded.push(size));
     expect(out.kind).toBe("digestMismatch");
     expect(recorded).toEqual([]);
     expect((await blobs.stat(digest("something else").value)).exists).toBe(false);
