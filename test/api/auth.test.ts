@@ -38,8 +38,8 @@ afterAll(async () => {
 // reset by a success: forget earlier tests' failed logins so each test starts unthrottled.
 afterEach(() => resetThrottle());
 
-function resetThrottle(): void {
-  resetLoginThrottles(server);
+function resetThrottle(): Promise<void> {
+  return resetLoginThrottles(server);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ describe("scope enforcement on /v2", () => {
       expect(await statusWithin(() => anon.fetch(`/v2/${repo}/manifests/v1`), 401)).toBe(401);
       expect(accessOf(await tokenFor(undefined, `repository:${repo}:pull`))[0]!.actions).toEqual([]);
     } finally {
-      cli.close();
+      await cli.close();
     }
   });
 });
@@ -700,7 +700,7 @@ describe("disabled users", () => {
     await userSetEnabled(stores, "dora", false);
     await expectError(await authRequest(DORA, ["repository:dora/x:pull"]), 401, "UNAUTHORIZED");
     await expectError(await authRequest(DORA), 401, "UNAUTHORIZED");
-    resetThrottle();
+    await resetThrottle();
     await userSetEnabled(stores, "dora", true);
     await tokenFor(DORA, "repository:dora/x:pull");
   });

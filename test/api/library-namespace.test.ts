@@ -67,7 +67,7 @@ describe("the attack: claiming library to serve `docker pull alpine`", () => {
     expect(await stores.users.byName("library")).toBeUndefined();
 
     // mallory gets no push on library/alpine, so nothing of hers is what `alpine` serves.
-    resetLoginThrottles(server);
+    await resetLoginThrottles(server);
     expect(await grantedActions(await registryAuth(server.url, ["mallory", MALLORY_PASSWORD], "repository:alpine:pull,push"))).toEqual([]);
     expect((await stores.repositories.find("library/alpine"))).toBeUndefined();
     expect((await pullTagsAnonymously(server.url)).status).toBe(401);
@@ -76,7 +76,7 @@ describe("the attack: claiming library to serve `docker pull alpine`", () => {
   test("library is an organization the superusers own: the admin publishes alpine for everybody", async () => {
     expect(await stores.orgs.org("library")).toBeDefined();
     expect(await libraryOwners(stores)).toEqual(["admin"]);
-    resetLoginThrottles(server);
+    await resetLoginThrottles(server);
     const token = await registryToken(server.url, ["admin", ADMIN_PASSWORD], "repository:alpine:pull,push");
     const { res } = await new BearerRegistryClient(server.url, token).putManifest("alpine", "latest", { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [] });
     expect(res.status).toBe(201);

@@ -31,9 +31,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([direct?.stop(), proxied?.stop()]);
 });
-afterEach(() => {
-  resetLoginThrottles(direct);
-  resetLoginThrottles(proxied);
+afterEach(async () => {
+  await resetLoginThrottles(direct);
+  await resetLoginThrottles(proxied);
 });
 
 /** GET /v2/auth with Basic credentials, optionally claiming a client address in X-Forwarded-For. */

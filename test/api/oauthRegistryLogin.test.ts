@@ -98,7 +98,7 @@ describe("$oauthtoken at /v2/auth", () => {
     } finally {
       await userSetEnabled(stores, "bob", true);
     }
-    resetLoginThrottles(server);
+    await resetLoginThrottles(server);
   });
 });
 

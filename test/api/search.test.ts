@@ -98,7 +98,7 @@ describe("GET /v1/search", () => {
   test("wrong credentials and bad tokens are 401, not an anonymous search", async () => {
     expect((await search(server.url, `q=${TERM}`, basicAuth("alice", "wrong"))).status).toBe(401);
     expect((await search(server.url, `q=${TERM}`, "Bearer not.a.token")).status).toBe(401);
-    resetLoginThrottles(server);
+    await resetLoginThrottles(server);
   });
 
   test("n is bounded (1–100, 25 when not a number) and page walks the results", async () => {

@@ -22,8 +22,8 @@ beforeAll(() => {
   [admin, alice] = [world.session("admin"), world.session("alice")];
 });
 
-const pushToken = (creds: readonly [string, string], repo: string) => {
-  resetLoginThrottles(server);
+const pushToken = async (creds: readonly [string, string], repo: string) => {
+  await resetLoginThrottles(server);
   return registryToken(server.url, creds, `repository:${repo}:pull,push`);
 };
 

@@ -50,7 +50,7 @@ describe("two nodes over one data directory", () => {
     try {
       said = await userPasswd(cli, "otto", false);
     } finally {
-      cli.close();
+      await cli.close();
     }
     const password = /changed to: (\S+)$/.exec(said)![1]!;
     expect(await login(a, "otto", "Otto-Secret-1")).toBe(401);

@@ -168,7 +168,7 @@ describe("/api/v1/superuser/users/<username>", () => {
     expect((await new V1Client(server.url).signinRaw(u.name, u.password)).status).toBe(403);
 
     // The refused logins above count towards the backoff; start clean.
-    resetLoginThrottles(server);
+    await resetLoginThrottles(server);
     expect(await expectJson(await su.put(`/api/v1/superuser/users/${u.name}`, { enabled: true }), 200)).toMatchObject({ enabled: true });
     expect(await v2Auth(u.name, u.password)).toBe(200);
     expect(await v2Auth("$app", code, u.name)).toBe(200);

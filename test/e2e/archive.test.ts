@@ -285,7 +285,7 @@ describe("berth import", () => {
         const pushes = await check.auditLog.page({ repositoryId: repo.id, kinds: ["push_repo"], startMs: started, endMs: Date.now() + 1000 }, undefined, 100);
         expect(pushes.entries.map((e) => (e.metadata as { tag?: string }).tag)).toContain("v2");
       } finally {
-        check.close();
+        await check.close();
       }
     } finally {
       receiver.stop();

@@ -12,8 +12,8 @@ beforeEach(() => {
   dir = tempDir("berth-accounts-");
   stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
 });
-afterEach(() => {
-  stores.close();
+afterEach(async () => {
+  await stores.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

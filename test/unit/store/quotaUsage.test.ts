@@ -218,13 +218,13 @@ describe("the migration", () => {
       stores.db.$client.exec("DROP TABLE IF EXISTS repo_mirrors; DROP TABLE IF EXISTS proxy_cache_tags; DROP TABLE IF EXISTS proxy_cache_configs");
       stores.db.$client.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [when]);
       expect(await usage(stores, "acme")).toBe(0);
-      stores.close();
+      await stores.close();
       stores = openStores({ dataDir: dir, uploadTtlMs: 60_000 });
       expect(await usage(stores, "acme")).toBe(1010);
       expect(await stores.quotaUsage.repositoriesBytes([a.id, b.id])).toEqual(new Map([[a.id, 1000], [b.id, 1010]]));
       expect((await stores.quotaUsage.reconcile()).drifted).toEqual([]);
     } finally {
-      stores.close();
+      await stores.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
