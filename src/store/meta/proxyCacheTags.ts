@@ -2,6 +2,7 @@
 // each was last checked upstream, so a restart does not check every tag again, and when each was
 // last pulled (written in batches), which quota eviction orders by.
 import { and, asc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { timeMachineMs } from "./tagPeriods";
 import type { ManifestCandidate } from "../lifecycleTx";
 import { all, changes, one, type Runner } from "../dialect/program";
 
@@ -124,15 +125,6 @@ export class ProxyCacheTagStore {
 
   /** The repository's time machine window (periods ended within it keep their manifests): its namespace's tag expiration. */
   timeMachineMs(repoId: number): Promise<number> {
-    return this.q.run(function* ({ db, t }) {
-      const row = yield* one(
-        db
-          .select({ s: t.namespaces.tagExpirationS })
-          .from(t.repositories)
-          .innerJoin(t.namespaces, eq(t.namespaces.id, t.repositories.namespaceId))
-          .where(eq(t.repositories.id, repoId)),
-      );
-      return (row?.s ?? 0) * 1000;
-    });
+    return this.q.run((scope) => timeMachineMs(scope, repoId));
   }
 }
