@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { openStores, type Stores } from "../../../src/store";
+import { openStores, type SqliteStores as Stores } from "../../../src/store";
 import { InProcessAuditWriter } from "../../../src/store/auditWriter";
 import type { AuditRecord, AuditRow, AuditSink } from "../../../src/store/meta/auditLogTypes";
 import { tempDir } from "../../support/server";
