@@ -84,7 +84,7 @@ export interface AppContext {
 export interface ContextOptions {
   /** Delivery worker settings (tests use millisecond retry schedules, short timeouts, a fixed resolver). */
   notify?: NotificationOptions;
-  /** State only one process can hold: pieces not given are the single-node ones (singleNodeState). */
+  /** State only one process can hold: pieces not given are the shared ones on PostgreSQL, else the single-node ones (nodeStateBeyondStores). */
   nodeState?: Partial<NodeState>;
   /** The health checks' clock. */
   healthClock?: () => number;
