@@ -7,12 +7,12 @@
 // moved by `berth migrate` from a data directory served on PostgreSQL + S3. Real PostgreSQL
 // (BERTH_TEST_DATABASE) and Ceph RGW (BERTH_TEST_S3); skipped, saying so, unless both are set.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
+import { buildBinary, startBinary, tempDirs, type BinaryServer } from "../support/server";
 import { hashBody, layoutBlobs, layoutRef, locationOf, MiB, OciLayoutWriter, rangeEnd, run, SeededBytes } from "../support/e2eHelpers";
 import { expectJson, signedIn } from "../support/v1Client";
-import { freshS3Store, S3_SKIP_MESSAGE, testS3Settings } from "../support/s3";
+import { berthWithS3, freshS3Store, s3BinaryEnv, S3_SKIP_MESSAGE, testS3Settings } from "../support/s3";
 import { scratchDatabases } from "../unit/store/pgScratch";
 
 const PASSWORD = "pg-e2e-Admin-pw-1";
@@ -24,25 +24,9 @@ const s3 = testS3Settings();
 const pgBase = process.env.BERTH_TEST_DATABASE;
 const SKIP = `${S3_SKIP_MESSAGE}; BERTH_TEST_DATABASE is ${pgBase ? "set" : "unset"}: the PostgreSQL + S3 end-to-end tests need both`;
 
-const dirs: string[] = [];
-function dir(prefix: string): string {
-  const d = tempDir(prefix);
-  dirs.push(d);
-  return d;
-}
-
-const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", ...args]);
+const scratchDirs = tempDirs();
+const dir = scratchDirs.make;
 const basic = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`;
-
-function s3Env(): Record<string, string> {
-  return {
-    BERTH_S3_ENDPOINT: s3!.endpoint,
-    BERTH_S3_REGION: s3!.region,
-    BERTH_S3_ACCESS_KEY: s3!.accessKeyId,
-    BERTH_S3_SECRET_KEY: s3!.secretAccessKey,
-    BERTH_S3_PATH_STYLE: String(s3!.pathStyle),
-  };
-}
 
 /** The URL of a scratch database with a password in it. */
 function withPassword(url: string): string {
@@ -52,10 +36,8 @@ function withPassword(url: string): string {
 }
 
 /** Runs the binary (not a server) with the S3 settings; its whole output. */
-async function berth(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([await buildBinary(), ...args], { stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "", ...s3Env(), ...env } });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, out: out + err };
+async function berth(args: string[]): Promise<{ code: number; out: string }> {
+  return berthWithS3(await buildBinary(), args);
 }
 
 interface Image {
@@ -70,6 +52,8 @@ function makeImage(repo: string, tag: string, layers: number, layerSize = MiB / 
   w.tag(tag, w.addImage({ layers, layerSize }).manifest);
   return { repo, tag, layout };
 }
+
+const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", ...args]);
 
 async function push(srv: BinaryServer, img: Image, tag = img.tag): Promise<void> {
   await skopeo("copy", "-q", "--dest-tls-verify=false", "--preserve-digests", "--dest-creds", `admin:${PASSWORD}`, `oci:${img.layout}:${img.tag}`, `docker://127.0.0.1:${srv.port}/${img.repo}:${tag}`);
@@ -109,9 +93,9 @@ if (!s3 || !pgBase) {
   console.warn(SKIP);
   test.skip(SKIP, () => {});
 } else {
-  const scratch = scratchDatabases(pgBase);
-  let bucket: Awaited<ReturnType<typeof freshS3Store>>;
   let database = "";
+  let bucket: Awaited<ReturnType<typeof freshS3Store>>;
+  const scratch = scratchDatabases(pgBase);
   const storage = () => `s3://${s3.bucket}/${bucket.prefix}`;
   const servers: BinaryServer[] = [];
   let a: BinaryServer;
@@ -122,7 +106,7 @@ if (!s3 || !pgBase) {
     const srv = await startBinary({
       dataDir,
       args: ["--auth", "token", "--database", database, "--storage", storage()],
-      env: { ...s3Env(), BERTH_ADMIN_PASSWORD: PASSWORD, BERTH_SERVICE: SERVICE, ...env },
+      env: { ...s3BinaryEnv(), BERTH_ADMIN_PASSWORD: PASSWORD, BERTH_SERVICE: SERVICE, ...env },
     });
     servers.push(srv);
     return srv;
@@ -140,7 +124,7 @@ if (!s3 || !pgBase) {
     for (const srv of servers) await srv.stop().catch(() => {});
     await bucket?.cleanup();
     await scratch.drop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    scratchDirs.removeAll();
   });
 
   describe("one node on PostgreSQL + S3", () => {
@@ -304,8 +288,7 @@ if (!s3 || !pgBase) {
   describe("berth migrate from a data directory, then served on PostgreSQL + S3", () => {
     test("the migrated registry serves what was there, byte for byte", async () => {
       const img = makeImage("admin/old", "v1", 2);
-      const sqlite = await startBinary({ args: ["--auth", "token"], env: { BERTH_ADMIN_PASSWORD: PASSWORD } });
-      dirs.push(sqlite.dataDir);
+      const sqlite = await startBinary({ dataDir: dir("berth-pg-sqlite-"), args: ["--auth", "token"], env: { BERTH_ADMIN_PASSWORD: PASSWORD } });
       try {
         await push(sqlite, img);
       } finally {
@@ -320,7 +303,7 @@ if (!s3 || !pgBase) {
         const srv = await startBinary({
           dataDir: nodeDir,
           args: ["--auth", "token", "--database", target, "--storage", `s3://${s3.bucket}/${migrated.prefix}`],
-          env: { ...s3Env(), BERTH_SERVICE: SERVICE },
+          env: { ...s3BinaryEnv(), BERTH_SERVICE: SERVICE },
         });
         try {
           await expectPullsByteForByte(srv, img);

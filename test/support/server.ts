@@ -21,6 +21,21 @@ export function tempDir(prefix = "berth-test-"): string {
   return mkdtempSync(join(process.env.BERTH_TEST_TMP ?? tmpdir(), prefix));
 }
 
+/** Temporary directories a test file makes, removed together when it ends. */
+export function tempDirs(): { make(prefix: string): string; removeAll(): void } {
+  const made: string[] = [];
+  return {
+    make(prefix) {
+      const d = tempDir(prefix);
+      made.push(d);
+      return d;
+    },
+    removeAll() {
+      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface TestServer {
   url: string;
   dataDir: string;
