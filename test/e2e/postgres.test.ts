@@ -3,8 +3,8 @@
 // database URL's password never shown; then a second node on the same database and bucket prefix
 // (its own data directory holding the first's keys/): pushes through one pull through the other,
 // a tag moved on one is seen by the other at once (its read cache cleared by NOTIFY), a chunked
-// upload whose PATCHes alternate between the nodes, one rate limit shared by both; and a registry
-// moved by `berth migrate` from a data directory served on PostgreSQL + S3. Real PostgreSQL
+// upload whose PATCHes alternate between the nodes, one rate limit and one login throttle for
+// both; and a registry moved by `berth migrate` from a data directory served on PostgreSQL + S3. Real PostgreSQL
 // (BERTH_TEST_DATABASE) and Ceph RGW (BERTH_TEST_S3); skipped, saying so, unless both are set.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readFileSync } from "node:fs";
@@ -282,6 +282,16 @@ if (!s3 || !pgBase) {
         (await fetch(`${srv.url}/v2/auth?${new URLSearchParams({ service: SERVICE, scope: "repository:admin/app:pull" })}`, { headers: { Authorization: basic } })).status;
       expect([await ask(c!), await ask(d!), await ask(c!), await ask(d!)]).toEqual([200, 200, 200, 200]);
       expect([await ask(c!), await ask(d!)]).toEqual([429, 429]);
+    });
+
+    test("one login throttle for both nodes: failures on A and B add up", async () => {
+      const wrong = `Basic ${Buffer.from("dave:not-his-password").toString("base64")}`;
+      const attempt = async (srv: BinaryServer) =>
+        (await fetch(`${srv.url}/v2/auth?${new URLSearchParams({ service: SERVICE })}`, { headers: { Authorization: wrong } })).status;
+      // Three failures are free (the pair of account and address), then a second's wait: counted
+      // per node, A would have seen two failures only.
+      expect([await attempt(a), await attempt(b), await attempt(b), await attempt(b)]).toEqual([401, 401, 401, 401]);
+      expect(await attempt(a)).toBe(429);
     });
   });
 
