@@ -49,6 +49,22 @@ describe("InProcessAuditWriter", () => {
     await w.close();
   });
 
+  test("an entry on its way (its caller still being looked up) is written by the next flush, and a failed one does not block it", async () => {
+    const sink = fakeSink();
+    const w = new InProcessAuditWriter(sink);
+    let lookedUp!: () => void;
+    const lookup = new Promise<void>((go) => (lookedUp = go)).then(() => w.record(entry({ kind: "push_repo" })));
+    w.awaiting(lookup);
+    w.awaiting(Promise.reject(new Error("lookup failed")));
+    w.record(entry());
+    const flushed = w.flush();
+    await Bun.sleep(5);
+    expect(sink.batches).toEqual([]);
+    lookedUp();
+    await flushed;
+    expect(sink.batches.flat().map((r) => r.kind).sort()).toEqual(["pull_repo", "push_repo"]);
+  });
+
   test("a record is serialised when taken: the caller may change its object afterwards", async () => {
     const sink = fakeSink();
     const w = new InProcessAuditWriter(sink);
