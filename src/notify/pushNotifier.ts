@@ -4,8 +4,11 @@
 // /v2 does (endpoints/v2/manifest.py spawns repo_push after each tagged write). A client pushing
 // several tags of one image therefore causes several events; pushes by digest cause none.
 //
-// The rows are written inside the push request, before its answer: once the client has its 201,
-// the event survives a crash. Sending happens later, in the delivery worker.
+// On SQLite the rows are written inside the push request, before its answer (the store's
+// promises are settled when they return): once the client has its 201, the event survives a
+// crash. On PostgreSQL they are written a moment after the answer (each read and write is a
+// round trip the listener awaits), so a crash in that moment loses the notification
+// (docs/POSTGRES.md). Sending happens later, in the delivery worker.
 import type { RegistryEvents } from "../events/registryEvents";
 import type { NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";

@@ -8,13 +8,14 @@ const base = process.env.BERTH_TEST_API_DATABASE === "pg" ? process.env.BERTH_TE
 if (process.env.BERTH_TEST_API_DATABASE === "pg" && !base) throw new Error("BERTH_TEST_API_DATABASE=pg needs BERTH_TEST_DATABASE");
 const byDataDir = new Map<string, string>();
 let admin: SQL | undefined;
+let made = 0;
 
 /** The `database` setting for a server on `dataDir`, or none (SQLite). */
 export async function apiDatabaseOverrides(dataDir: string): Promise<Record<string, string>> {
   if (!base) return {};
   let name = byDataDir.get(dataDir);
   if (!name) {
-    name = `berth_api_${process.pid}_${byDataDir.size}_${Date.now()}`;
+    name = `berth_api_${process.pid}_${made++}_${Date.now()}`;
     admin ??= new SQL({ url: base, max: 1 });
     await admin.unsafe(`CREATE DATABASE "${name}"`);
     byDataDir.set(dataDir, name);
