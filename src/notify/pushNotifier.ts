@@ -4,11 +4,9 @@
 // /v2 does (endpoints/v2/manifest.py spawns repo_push after each tagged write). A client pushing
 // several tags of one image therefore causes several events; pushes by digest cause none.
 //
-// On SQLite the rows are written inside the push request, before its answer (the store's
-// promises are settled when they return): once the client has its 201, the event survives a
-// crash. On PostgreSQL they are written a moment after the answer (each read and write is a
-// round trip the listener awaits), so a crash in that moment loses the notification
-// (docs/POSTGRES.md). Sending happens later, in the delivery worker.
+// The rows are written inside the push request, before its answer (a before-answer listener: the
+// operation waits for it, on PostgreSQL its round trips too): once the client has its 201, the
+// event survives a crash. Sending happens later, in the delivery worker.
 import type { RegistryEvents } from "../events/registryEvents";
 import type { NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";
@@ -23,7 +21,7 @@ export interface PushNotifierDeps {
 }
 
 export function notifyOnPush(deps: PushNotifierDeps): void {
-  deps.events.on("manifestPushed", async (event) => {
+  deps.events.onBeforeAnswer("manifestPushed", async (event) => {
     if (!event.tag) return;
     const targets = (await deps.store.forEvent(event.repo.id, "repo_push")).filter((n) => !isDisabled(n.numberOfFailures));
     if (!targets.length) return;
