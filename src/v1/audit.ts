@@ -51,7 +51,10 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
         ip: ip === "unknown" ? undefined : ip,
         metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },
       });
-    void record().catch((e: unknown) => ctx.log.error("audit entry lost", e));
+    const recording = record();
+    // The log's readers wait for it (on PostgreSQL the lookups are queries after the answer).
+    ctx.stores.auditWriter.awaiting(recording);
+    void recording.catch((e: unknown) => ctx.log.error("audit entry lost", e));
   };
 }
 
