@@ -32,10 +32,10 @@ Usage:
   berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth token|none]
               [--tls auto [--tls-hosts NAME,ADDR,...] | --tls-cert FILE --tls-key FILE] [--tls-redirect-port PORT]
               [--storage s3://BUCKET/PREFIX] [--database postgres://USER:PASSWORD@HOST:PORT/DB]
+                                       SIGHUP re-reads the certificate; SIGTERM/SIGINT stop gracefully;
                                        --database: metadata in PostgreSQL (several nodes may share it and
-                                       one bucket; each node's --data holds the same keys/); every
-                                       command below but backup/restore takes it too
-                                       SIGHUP re-reads the certificate; SIGTERM/SIGINT stop gracefully
+                                       one bucket; each node's --data holds the same keys/; every
+                                       command below but backup/restore takes it too)
   berth tls ca                         print the local CA certificate (made by --tls auto) for clients to trust
   berth user add NAME [--email E] [--superuser] [--password-stdin]
   berth user passwd NAME [--password-stdin]
