@@ -15,7 +15,11 @@ import type { Logger } from "./log";
 import { openAccess, type AccessPolicy } from "./perm/access";
 import { RepoRoleResolver } from "./perm/repoRoles";
 import { TokenAccessPolicy } from "./perm/tokenAccess";
-import { openStores, type Stores } from "./store";
+import type { Stores } from "./store";
+import { openStoresOn } from "./store/openDatabase";
+import type { SharedNodeState } from "./store/pgStores";
+import { PgLoginThrottle } from "./auth/pgLoginThrottle";
+import { LeasedLifecycleScheduler } from "./registry/lifecycle/leasedScheduler";
 import { openBlobStore } from "./store/blobs/openBlobStore";
 import type { StoreNodeState } from "./store/nodeState";
 import { isV1Path, pathOf, v1Routes, webConfigRoutes } from "./v1";
@@ -80,7 +84,7 @@ export interface AppContext {
 export interface ContextOptions {
   /** Delivery worker settings (tests use millisecond retry schedules, short timeouts, a fixed resolver). */
   notify?: NotificationOptions;
-  /** State only one process can hold: pieces not given are the single-node ones (singleNodeState). */
+  /** State only one process can hold: pieces not given are the shared ones on PostgreSQL, else the single-node ones (nodeStateBeyondStores). */
   nodeState?: Partial<NodeState>;
   /** The health checks' clock. */
   healthClock?: () => number;
@@ -106,13 +110,17 @@ export interface NodeState extends StoreNodeState {
   rateLimiter: RateLimiter;
 }
 
-/** The pieces beyond the store's (openStores fills those in): given ones, else this process's own. */
-function singleNodeState(given: Partial<NodeState>, opts: ContextOptions, maxRateBuckets: number): Omit<NodeState, keyof StoreNodeState> {
+/**
+ * The pieces beyond the store's (the stores fill those in): given ones, else on PostgreSQL the
+ * state every node shares (`shared`), else this process's own. The test-notification allowance
+ * has no shared implementation: on several nodes each allows its own (a few test webhooks more).
+ */
+function nodeStateBeyondStores(given: Partial<NodeState>, opts: ContextOptions, maxRateBuckets: number, shared: SharedNodeState | undefined): Omit<NodeState, keyof StoreNodeState> {
   return {
-    loginThrottle: given.loginThrottle ?? new SingleNodeLoginThrottle(),
+    loginThrottle: given.loginThrottle ?? (shared ? new PgLoginThrottle(shared.loginCounters) : new SingleNodeLoginThrottle()),
     testRateLimiter: given.testRateLimiter ?? new InProcessTestRateLimiter(opts.notify?.testLimit),
-    deliveryClaims: given.deliveryClaims ?? new InProcessDeliveryClaims(),
-    rateLimiter: given.rateLimiter ?? new SingleNodeRateLimiter({ maxBuckets: maxRateBuckets }),
+    deliveryClaims: given.deliveryClaims ?? shared?.deliveryClaims ?? new InProcessDeliveryClaims(),
+    rateLimiter: given.rateLimiter ?? shared?.rateLimiter ?? new SingleNodeRateLimiter({ maxBuckets: maxRateBuckets }),
   };
 }
 
@@ -125,20 +133,21 @@ export async function createContext(
   opts: ContextOptions = {},
 ): Promise<AppContext> {
   const given = opts.nodeState ?? {};
-  const state = singleNodeState(given, opts, config.rateLimitMaxBuckets);
-  // The store figures are read when /metrics is scraped, after the stores below are open.
-  const metrics = new Metrics({ blobBytes: () => stores.blobLinks.totalBytes(), quotaUses: () => stores.quotas.uses() });
-  // Logins are counted whichever throttle a deployment passes in.
-  state.loginThrottle = countingLoginThrottle(state.loginThrottle, (outcome) => metrics.login(outcome));
   const blobs = await openBlobStore(config);
-  const stores = openStores({
+  const stores = await openStoresOn(config.database, {
     dataDir: config.data,
     blobs,
     uploadTtlMs: config.uploadTtlSeconds * 1000,
     maxOpenUploadsPerOwner: config.maxOpenUploadsPerAccount,
     nodeState: given,
     clock: opts.clock,
+    onError: (e) => log.error("read cache: cannot hear other nodes' changes (entries expire within 10 s)", e),
   });
+  const shared = stores.shared;
+  const state = nodeStateBeyondStores(given, opts, config.rateLimitMaxBuckets, shared);
+  const metrics = new Metrics({ blobBytes: () => stores.blobLinks.totalBytes(), quotaUses: () => stores.quotas.uses() });
+  // Logins are counted whichever throttle a deployment passes in.
+  state.loginThrottle = countingLoginThrottle(state.loginThrottle, (outcome) => metrics.login(outcome));
   for (const warning of stores.warnings) log.info(`WARNING: data directory: ${warning}`);
   // With user initialize on, the first account comes over HTTP instead (POST /api/v1/user/initialize).
   if (!config.userInitialize) await bootstrapAdmin(stores.users, log, env);
@@ -183,7 +192,11 @@ export async function createContext(
         atMostEvery(gcMs, quotaUsageTask(stores.quotaUsage)),
       ];
   const tickMs = Math.min(...[autoPruneMs, gcMs].filter((ms) => ms > 0), Number.MAX_SAFE_INTEGER);
-  const lifecycle = new SingleNodeLifecycleScheduler(lifecycleTasks, tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs, log, opts.clock);
+  const intervalMs = tickMs === Number.MAX_SAFE_INTEGER ? 0 : tickMs;
+  // On several nodes one runs the passes: the holder of the lifecycle lease.
+  const lifecycle = shared
+    ? new LeasedLifecycleScheduler(lifecycleTasks, shared.lifecycleLease, intervalMs, log, opts.clock)
+    : new SingleNodeLifecycleScheduler(lifecycleTasks, intervalMs, log, opts.clock);
   const limits = new RequestLimits(ratePolicies(config), state.rateLimiter);
   const mirrors = setUpMirrors({ registry, stores, config, log }, opts.mirrors);
   // The registry's clock measures expiration_s too (tests move it to see a tag re-checked).

@@ -15,7 +15,14 @@ export const ConfigSchema = Type.Object(
     storage: Type.Optional(
       Type.String({
         pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
-        description: "keep blobs in an S3-compatible bucket, s3://bucket/prefix (the database stays in the data directory); default: the data directory",
+        description: "keep blobs in an S3-compatible bucket, s3://bucket/prefix (the database stays in the data directory unless `database` is set); default: the data directory",
+      }),
+    ),
+    database: Type.Optional(
+      Type.String({
+        pattern: "^postgres(ql)?://",
+        description:
+          "keep the metadata in PostgreSQL, postgres://user:password@host:port/database (several nodes may share it; keys stay in each node's data directory, copied from the first); default: SQLite in the data directory",
       }),
     ),
     s3Endpoint: Type.Optional(Type.String({ pattern: "^https?://", description: "the S3 endpoint URL; default: https://s3.<s3Region>.amazonaws.com" })),
@@ -210,6 +217,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   port: "BERTH_PORT",
   data: "BERTH_DATA",
   storage: "BERTH_STORAGE",
+  database: "BERTH_DATABASE",
   s3Endpoint: "BERTH_S3_ENDPOINT",
   s3Region: "BERTH_S3_REGION",
   s3AccessKey: "BERTH_S3_ACCESS_KEY",
@@ -279,6 +287,7 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set(["metricsToken", "s3
 export function printableConfig(config: Config): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...config };
   for (const key of SECRET_SETTINGS) if (shown[key] !== undefined) shown[key] = "(set)";
+  if (config.database !== undefined) shown.database = redactedDatabaseUrl(config.database);
   return shown;
 }
 
@@ -343,6 +352,7 @@ export function loadConfig(
       if (!key) return `${e.message}`;
       if (!(key in ConfigSchema.properties)) return `unknown setting "${key}" (${where})`;
       if (SECRET_SETTINGS.has(key)) return `${where}: ${e.message}`;
+      if (key === "database") return `${where}: ${e.message} (got ${JSON.stringify(redactedDatabaseUrl(String((withDefaults as any)[key])))})`;
       return `${where}: ${e.message} (got ${JSON.stringify((withDefaults as any)[key])})`;
     });
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join("\n  ")}`);
@@ -354,6 +364,9 @@ export function loadConfig(
   const c = withDefaults as Config;
   if (c.storage && (c.s3AccessKey === undefined || c.s3SecretKey === undefined)) {
     throw new ConfigError(`invalid configuration:\n  ${origin.storage ?? "storage"}: S3 storage needs s3AccessKey and s3SecretKey`);
+  }
+  if (c.database !== undefined && !URL.canParse(c.database)) {
+    throw new ConfigError(`invalid configuration:\n  ${origin.database ?? "database"}: not a URL (postgres://user:password@host:port/database)`);
   }
   const tlsProblem = tlsSettingsProblem(withDefaults as Config, origin);
   if (tlsProblem) throw new ConfigError(`invalid configuration:\n  ${tlsProblem}`);
@@ -377,4 +390,36 @@ function tlsSettingsProblem(c: Config, origin: Record<string, string>): string |
     if (c.tlsRedirectPort === c.port && c.port !== 0) return `${where("tlsRedirectPort")}: the redirect port must differ from port ${c.port}`;
   }
   return undefined;
+}
+
+/** A database URL as it may be shown: its password replaced by "(set)" (logs, errors, `berth config check`). */
+export function redactedDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "(set)";
+    // A password in the query (?password=…) is one too.
+    for (const key of [...u.searchParams.keys()]) if (/pass|secret|token|key/i.test(key)) u.searchParams.set(key, "(set)");
+    return u.toString();
+  } catch {
+    return "(a URL that does not parse)";
+  }
+}
+
+/** `text` with every occurrence of the database URL's password (raw or decoded) replaced. */
+export function withoutDatabasePassword(text: string, url: string): string {
+  let password = "";
+  try {
+    password = new URL(url).password;
+  } catch {}
+  let out = text.split(url).join(redactedDatabaseUrl(url));
+  for (const p of new Set([password, safeDecode(password)])) if (p.length >= 1) out = out.split(p).join("(set)");
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

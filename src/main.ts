@@ -1,10 +1,12 @@
 #!/usr/bin/env bun
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { ConfigError, loadConfig, printableConfig, type Config } from "./config";
+import { ConfigError, loadConfig, printableConfig, redactedDatabaseUrl, type Config } from "./config";
 import { createLogger } from "./log";
 import { startServer } from "./server";
-import { openStores, type Stores } from "./store";
+import type { Stores } from "./store";
+import { openStoresOn } from "./store/openDatabase";
+import { DatabaseOpenError } from "./store/pgStores";
 import { openBlobStore } from "./store/blobs/openBlobStore";
 import { RegistryEvents } from "./events/registryEvents";
 import { auditRegistryEvents } from "./audit/registryAudit";
@@ -29,7 +31,11 @@ const USAGE = `berth ${version}: a container registry in one executable
 Usage:
   berth [serve] [--port 8080] [--host 0.0.0.0] [--data ./berth-data] [--config FILE] [--auth token|none]
               [--tls auto [--tls-hosts NAME,ADDR,...] | --tls-cert FILE --tls-key FILE] [--tls-redirect-port PORT]
-                                       SIGHUP re-reads the certificate; SIGTERM/SIGINT stop gracefully
+              [--storage s3://BUCKET/PREFIX] [--database postgres://USER:PASSWORD@HOST:PORT/DB]
+                                       SIGHUP re-reads the certificate; SIGTERM/SIGINT stop gracefully;
+                                       --database: metadata in PostgreSQL (several nodes may share it and
+                                       one bucket; each node's --data holds the same keys/; every
+                                       command below but backup/restore takes it too)
   berth tls ca                         print the local CA certificate (made by --tls auto) for clients to trust
   berth user add NAME [--email E] [--superuser] [--password-stdin]
   berth user passwd NAME [--password-stdin]
@@ -92,6 +98,7 @@ function parseCli(argv: string[]) {
       host: { type: "string" },
       data: { type: "string", short: "d" },
       storage: { type: "string" },
+      database: { type: "string" },
       config: { type: "string", short: "c" },
       auth: { type: "string" },
       "public-url": { type: "string" },
@@ -124,6 +131,7 @@ function parseCli(argv: string[]) {
     host: values.host,
     data: values.data,
     storage: values.storage,
+    database: values.database,
     auth: values.auth,
     publicUrl: values["public-url"],
     tls: values.tls,
@@ -180,15 +188,15 @@ function tokenChore(sub: string | undefined, arg: string | undefined, values: Re
 
 /** Runs a chore on the data directory: its answer on stdout; a CliError's message on stderr, with its exit code. */
 async function runChore(config: Config, chore: Chore): Promise<number> {
-  let blobs;
+  let stores: Stores;
   try {
-    blobs = await openBlobStore(config);
+    const blobs = await openBlobStore(config);
+    stores = await openStoresOn(config.database, { dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000, blobs });
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
+    if (!(e instanceof ConfigError) && !(e instanceof DatabaseOpenError)) throw e;
     console.error(`berth: ${e.message}`);
     return 2;
   }
-  const stores = openStores({ dataDir: config.data, uploadTtlMs: config.uploadTtlSeconds * 1000, blobs });
   for (const warning of stores.warnings) console.error(`berth: warning: data directory: ${warning}`);
   // Changes to registry state go through the registry and its listeners, as the server's do: the
   // audit log, push-time labels, and notifications (queued in the outbox; a running server's
@@ -290,6 +298,11 @@ async function main(argv: string[]): Promise<number> {
       console.error(`berth: ${command} needs a directory\n\n${USAGE}`);
       return 2;
     }
+    if (config.database) {
+      // A backup is a snapshot of berth.db; PostgreSQL has its own (pg_dump, base backups).
+      console.error(`berth: ${command}: not with PostgreSQL (--database): back up the database with PostgreSQL's tools (pg_dump), the bucket with the object store's, and every node's keys/ directory; or berth migrate the registry to a data directory and back that up`);
+      return 2;
+    }
     if (config.storage) {
       // Backups copy blob files from the data directory; a bucket is backed up by the object store's own means.
       console.error(`berth: ${command}: not yet with S3 storage (${config.storage}): back up the bucket with the object store's tools and berth.db with berth backup on a directory-backed copy`);
@@ -338,11 +351,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     server = await startServer(config, log);
   } catch (e: any) {
-    console.error(`berth: cannot start on ${config.host}:${config.port}: ${e?.code ?? ""} ${e?.message ?? e}`);
+    if (e instanceof DatabaseOpenError || e instanceof ConfigError) console.error(`berth: cannot start: ${e.message}`);
+    else console.error(`berth: cannot start on ${config.host}:${config.port}: ${e?.code ?? ""} ${e?.message ?? e}`);
     return 1;
   }
   if (config.auth === "none") log.info("WARNING: --auth none: anyone who can reach this port may push and pull");
-  log.info(`berth ${version} listening on ${server.url} (bound ${config.host}:${config.port}), data in ${config.data}`);
+  log.info(`berth ${version} listening on ${server.url} (bound ${config.host}:${config.port}), data in ${config.data}${config.database ? `, metadata in ${redactedDatabaseUrl(config.database)}` : ""}`);
   log.flush();
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -113,6 +113,8 @@ export function auditRegistryEvents(deps: RegistryAuditDeps): void {
       },
     );
     pending = tail;
+    // The log's readers wait for it: a caller reading the log after its request sees the entry.
+    stores.auditWriter.awaiting(tail);
     void tail.catch((e: unknown) => deps.log.error("audit entry lost", e));
   }
 

@@ -112,6 +112,8 @@ type Listener<E> = (event: E) => unknown;
 
 export class RegistryEvents {
   private readonly listeners = new Map<RegistryEventType, Listener<RegistryEvent>[]>();
+  /** Listeners whose work the change's answer waits for (durable side effects: the outbox). */
+  private readonly beforeAnswer = new Map<RegistryEventType, Listener<RegistryEvent>[]>();
   private readonly pulled: Listener<ManifestPulled>[] = [];
   private readonly quotaChecks: Listener<QuotaChecked>[] = [];
 
@@ -121,6 +123,17 @@ export class RegistryEvents {
     const list = this.listeners.get(type) ?? [];
     list.push(listener as Listener<RegistryEvent>);
     this.listeners.set(type, list);
+  }
+
+  /**
+   * A listener the operation's caller waits for before answering (its failure is logged, never
+   * the caller's): what it writes is there once the client has its answer. On SQLite the store
+   * answers at once, so this costs a turn of the microtask queue; on PostgreSQL its round trips.
+   */
+  onBeforeAnswer<T extends RegistryEventType>(type: T, listener: Listener<EventOf<T>>): void {
+    const list = this.beforeAnswer.get(type) ?? [];
+    list.push(listener as Listener<RegistryEvent>);
+    this.beforeAnswer.set(type, list);
   }
 
   /** Every registry event, whatever its type (the audit log's way in). */
@@ -136,10 +149,22 @@ export class RegistryEvents {
     this.quotaChecks.push(listener);
   }
 
-  /** Called by the registry after the change committed. */
-  emit(event: RegistryEvent): void {
+  /** Called by the registry after the change committed; answers the before-answer listeners' work, if any (never rejects). */
+  emit(event: RegistryEvent): Promise<void> | undefined {
+    const what = `${event.type} of ${event.repo.name}`;
     const list = this.listeners.get(event.type);
-    if (list) this.run(list, event, `${event.type} of ${event.repo.name}`);
+    if (list) this.run(list, event, what);
+    const waited = this.beforeAnswer.get(event.type);
+    if (!waited) return undefined;
+    return Promise.all(
+      waited.map(async (listener) => {
+        try {
+          await listener(event);
+        } catch (e) {
+          this.log.error(`listener failed for ${what}`, e);
+        }
+      }),
+    ).then(() => undefined);
   }
 
   manifestPulled(event: ManifestPulled): void {

@@ -29,7 +29,8 @@ export function setUpMirrors(deps: { registry: Registry; stores: Stores; config:
   const policy: UpstreamPolicy = { allowLoopback: deps.config.mirrorAllowLoopback, allowLinkLocal: deps.config.mirrorAllowLinkLocal };
   const worker = new MirrorWorker(
     { registry: deps.registry, stores: deps.stores, policy, maxManifestBytes: deps.config.maxManifestBytes, log: deps.log, resolve: opts.resolve },
-    { pollMs: deps.config.mirrorPollSeconds * 1000, concurrency: deps.config.mirrorConcurrency },
+    // One node on SQLite; on PostgreSQL other nodes may be syncing what is SYNCING now.
+    { pollMs: deps.config.mirrorPollSeconds * 1000, concurrency: deps.config.mirrorConcurrency, orphansAtStart: deps.stores.dialect === "sqlite" },
   );
   return {
     worker,

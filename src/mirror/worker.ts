@@ -12,6 +12,12 @@ export interface MirrorWorkerOptions {
   /** How often to look for due mirrors; 0: never by itself, nor on kick (only runOnce: tests, a pass on demand). */
   pollMs: number;
   concurrency: number;
+  /**
+   * Whether every SYNCING mirror at start is an orphan of the process before this one (one node).
+   * With several nodes (PostgreSQL) another node may be running it: orphans are found by their
+   * expired claim instead (Quay's rule, in the due mirrors' query).
+   */
+  orphansAtStart?: boolean;
 }
 
 class Cancelled extends Error {}
@@ -29,7 +35,7 @@ export class MirrorWorker {
 
   async start(): Promise<void> {
     // Syncs claimed by the process before this one were cut off with it: they run again.
-    const orphans = await this.deps.stores.mirrors.requeue();
+    const orphans = this.opts.orphansAtStart === false ? 0 : await this.deps.stores.mirrors.requeue();
     if (orphans) this.deps.log.info(`mirror: ${orphans} interrupted syncs queued to resume`);
     if (this.timer || this.opts.pollMs <= 0) return;
     this.timer = setInterval(() => this.kick(), this.opts.pollMs);

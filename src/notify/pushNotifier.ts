@@ -4,8 +4,9 @@
 // /v2 does (endpoints/v2/manifest.py spawns repo_push after each tagged write). A client pushing
 // several tags of one image therefore causes several events; pushes by digest cause none.
 //
-// The rows are written inside the push request, before its answer: once the client has its 201,
-// the event survives a crash. Sending happens later, in the delivery worker.
+// The rows are written inside the push request, before its answer (a before-answer listener: the
+// operation waits for it, on PostgreSQL its round trips too): once the client has its 201, the
+// event survives a crash. Sending happens later, in the delivery worker.
 import type { RegistryEvents } from "../events/registryEvents";
 import type { NotificationStore } from "../store/meta/notifications";
 import { isDisabled } from "./events";
@@ -20,7 +21,7 @@ export interface PushNotifierDeps {
 }
 
 export function notifyOnPush(deps: PushNotifierDeps): void {
-  deps.events.on("manifestPushed", async (event) => {
+  deps.events.onBeforeAnswer("manifestPushed", async (event) => {
     if (!event.tag) return;
     const targets = (await deps.store.forEvent(event.repo.id, "repo_push")).filter((n) => !isDisabled(n.numberOfFailures));
     if (!targets.length) return;

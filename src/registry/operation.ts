@@ -85,7 +85,13 @@ export async function runOperation<T extends { kind: string }>(deps: OperationDe
     for (const check of checks.refused) deps.events.quotaChecked(check);
     return e.outcome as T;
   }
-  for (const event of pending) deps.events.emit(event);
+  const answerAfter: Promise<void>[] = [];
+  for (const event of pending) {
+    const waited = deps.events.emit(event);
+    if (waited) answerAfter.push(waited);
+  }
   for (const check of checks.committed) deps.events.quotaChecked(check);
+  // Durable side effects of the change (a push's outbox rows) are written before the caller answers.
+  if (answerAfter.length) await Promise.all(answerAfter);
   return outcome;
 }

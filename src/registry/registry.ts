@@ -221,7 +221,7 @@ export class Registry {
 
   /** A mirror's sync began or ended (its changes are the operations it ran): only the event, for the audit log and notifications. */
   mirrorSyncReported(input: { repo: RepoRef; phase: "started" | "success" | "failed"; message: string; tags?: string }): void {
-    this.deps.events.emit({ type: "mirrorSync", actor: SYSTEM_ACTOR_VALUE, ...input });
+    void this.deps.events.emit({ type: "mirrorSync", actor: SYSTEM_ACTOR_VALUE, ...input });
   }
 
   /** A manifest was served (not a change of state: no transaction, only the event, for the audit log). */

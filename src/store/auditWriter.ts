@@ -24,7 +24,12 @@ export interface AuditWriter {
   record(entry: AuditRecord): void;
   /** Takes an entry that may fold into an equal one not written yet (see CoalescingRecord). */
   recordCoalescing(entry: CoalescingRecord): void;
-  /** Writes everything taken so far. Rejects if the log refuses (nothing is lost then). */
+  /**
+   * Entries on their way: a listener still looking up who made them (on PostgreSQL a query, a
+   * moment after the request answered). flush() waits for them, so a reader sees them too.
+   */
+  awaiting(entries: Promise<unknown>): void;
+  /** Writes everything taken so far, and what `awaiting` announced. Rejects if the log refuses (nothing is lost then). */
   flush(): Promise<void>;
   /** Stops taking entries and flushes; Stores.close awaits it before the database closes. */
   close(): Promise<void>;
@@ -54,6 +59,7 @@ export class InProcessAuditWriter implements AuditWriter {
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
   private readonly onFlushError: (err: unknown) => void;
+  private readonly onTheWay = new Set<Promise<unknown>>();
 
   constructor(
     private readonly sink: AuditSink,
@@ -94,7 +100,15 @@ export class InProcessAuditWriter implements AuditWriter {
     else this.timer ??= this.startTimer();
   }
 
+  awaiting(entries: Promise<unknown>): void {
+    this.onTheWay.add(entries);
+    const done = () => this.onTheWay.delete(entries);
+    void entries.then(done, done);
+  }
+
   async flush(): Promise<void> {
+    // A listener's entries still being prepared are taken first (their failure is the listener's to report).
+    while (this.onTheWay.size > 0) await Promise.allSettled([...this.onTheWay]);
     this.stopTimer();
     if (this.writing) {
       this.waiting++;

@@ -69,3 +69,14 @@ export function scrubFreedContent(db: MetaDb): true | string {
     return String(e?.message ?? e);
   }
 }
+
+/** SQLite's own checks, page structure and foreign keys (`berth fsck`): empty when both pass. */
+export async function sqliteDatabaseProblems(db: MetaDb): Promise<string[]> {
+  const client = db.$client;
+  const integrity = client.prepare<{ integrity_check: string }, []>("PRAGMA integrity_check").all().map((r) => r.integrity_check);
+  const problems = integrity.length === 1 && integrity[0] === "ok" ? [] : integrity;
+  for (const fk of client.prepare<{ table: string; rowid: number; parent: string }, []>("PRAGMA foreign_key_check").all()) {
+    problems.push(`${fk.table} row ${fk.rowid} names a missing ${fk.parent} row`);
+  }
+  return problems;
+}

@@ -12,7 +12,8 @@ import { join } from "node:path";
 const PREFIX = "v1$$";
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const KEY_FILE = "database-secret.key";
+export const DATABASE_SECRET_FILE = "database-secret.key";
+const KEY_FILE = DATABASE_SECRET_FILE;
 
 /** Encrypts, decrypts and digests one kind of field (`purpose` keeps kinds apart). */
 export class FieldCipher {

@@ -1,48 +1,53 @@
 import { join } from "node:path";
 import type { BlobStore } from "./blobs/blobStore";
 import { FsBlobStore } from "./blobs/fsBlobStore";
-import { openMetaDb, scrubFreedContent, type MetaDb } from "./db";
+import { openMetaDb, scrubFreedContent, sqliteDatabaseProblems, type MetaDb } from "./db";
 import { restrictDataDir } from "./dataDirModes";
 import { FieldCipher, loadDatabaseSecret } from "./fieldEncryption";
-import { BlobLinkStore } from "./meta/blobLinks";
-import { ManifestStore } from "./meta/manifests";
-import { RepositoryStore } from "./meta/repositories";
-import { TagStore } from "./meta/tags";
-import { UploadRowStore } from "./meta/uploads";
-import { UploadSessions } from "./uploadSessions";
-import { RegistryWrites } from "./registryWrites";
-import { AppTokenStore } from "./meta/appTokens";
-import { OAuthStore } from "./meta/oauth";
-import { AuditLogStore } from "./meta/auditLog";
 import type { AuditWriter } from "./auditWriter";
 import { singleNodeStoreState, type StoreNodeState } from "./nodeState";
-import { OrgStore } from "./meta/orgs";
-import { TeamStore } from "./meta/teams";
-import { PermissionStore } from "./meta/permissions";
-import { RobotStore } from "./meta/robots";
-import { UserStore } from "./meta/users";
-import { NamespaceStore } from "./meta/namespaces";
-import { StarStore } from "./meta/stars";
-import { NotificationStore } from "./meta/notifications";
-import { LabelStore } from "./meta/labels";
-import { PrototypeStore } from "./meta/prototypes";
-import { GlobalMessageStore } from "./meta/globalMessages";
-import { AutoPrunePolicyStore } from "./meta/autoPrunePolicies";
-import { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
-import { HealthProbeStore } from "./meta/healthProbe";
-import { QuotaStore } from "./meta/quotas";
-import { QuotaUsageStore } from "./meta/quotaUsage";
-import { MirrorStore } from "./meta/mirrors";
-import { MirrorProxyStore } from "./meta/mirrorProxies";
-import { ProxyCacheStore } from "./meta/proxyCaches";
-import { ProxyCacheTagStore } from "./meta/proxyCacheTags";
-import { CollectionReads } from "./meta/collection";
-import { IntegrityReads } from "./meta/integrity";
+import { assembleStores } from "./assembleStores";
+import type { SharedNodeState } from "./pgStores";
 import { sqliteRunner } from "./dialect/sqliteRunner";
 import { sealPlaintextRobotTokens } from "./robotTokenSealing";
+import type { BlobLinkStore } from "./meta/blobLinks";
+import type { ManifestStore } from "./meta/manifests";
+import type { RepositoryStore } from "./meta/repositories";
+import type { TagStore } from "./meta/tags";
+import type { UploadRowStore } from "./meta/uploads";
+import type { UploadSessions } from "./uploadSessions";
+import type { RegistryWrites } from "./registryWrites";
+import type { AppTokenStore } from "./meta/appTokens";
+import type { OAuthStore } from "./meta/oauth";
+import type { AuditLogStore } from "./meta/auditLog";
+import type { OrgStore } from "./meta/orgs";
+import type { TeamStore } from "./meta/teams";
+import type { PermissionStore } from "./meta/permissions";
+import type { RobotStore } from "./meta/robots";
+import type { UserStore } from "./meta/users";
+import type { NamespaceStore } from "./meta/namespaces";
+import type { StarStore } from "./meta/stars";
+import type { NotificationStore } from "./meta/notifications";
+import type { LabelStore } from "./meta/labels";
+import type { PrototypeStore } from "./meta/prototypes";
+import type { GlobalMessageStore } from "./meta/globalMessages";
+import type { AutoPrunePolicyStore } from "./meta/autoPrunePolicies";
+import type { ImmutabilityPolicyStore } from "./meta/immutabilityPolicies";
+import type { HealthProbeStore } from "./meta/healthProbe";
+import type { QuotaStore } from "./meta/quotas";
+import type { QuotaUsageStore } from "./meta/quotaUsage";
+import type { MirrorStore } from "./meta/mirrors";
+import type { MirrorProxyStore } from "./meta/mirrorProxies";
+import type { ProxyCacheStore } from "./meta/proxyCaches";
+import type { ProxyCacheTagStore } from "./meta/proxyCacheTags";
+import type { CollectionReads } from "./meta/collection";
+import type { IntegrityReads } from "./meta/integrity";
 
 export interface Stores {
-  db: MetaDb;
+  /** Where the metadata lives: SQLite in the data directory, or PostgreSQL (`--database`). */
+  dialect: "sqlite" | "pg";
+  /** On PostgreSQL: the state every node shares (login counters, rate buckets, delivery claims, the lifecycle lease). */
+  shared?: SharedNodeState;
   blobs: BlobStore;
   /** The registry's transactions (src/registry runs every change to registry state through them). */
   registryWrites: RegistryWrites;
@@ -90,6 +95,12 @@ export interface Stores {
   close(): Promise<void>;
 }
 
+/** The stores over SQLite: the database handle too (its own chores and tests; PostgreSQL has none). */
+export interface SqliteStores extends Stores {
+  dialect: "sqlite";
+  db: MetaDb;
+}
+
 export interface StoreOptions {
   dataDir: string;
   uploadTtlMs: number;
@@ -104,77 +115,25 @@ export interface StoreOptions {
 }
 
 /** Opens the metadata database and blob store under the data directory, creating both. */
-export function openStores(opts: StoreOptions): Stores {
+export function openStores(opts: StoreOptions): SqliteStores {
   const warnings = restrictDataDir(opts.dataDir);
   const db = openMetaDb(join(opts.dataDir, "berth.db"));
   const databaseSecret = loadDatabaseSecret(join(opts.dataDir, "keys"));
-  const robotCipher = new FieldCipher(databaseSecret, "robot token");
   // Robot tokens written in plaintext by a Berth before encryption: sealed once, and the file
   // rebuilt so their old bytes are gone from disk.
-  if (sealPlaintextRobotTokens(db, robotCipher) > 0) {
+  if (sealPlaintextRobotTokens(db, new FieldCipher(databaseSecret, "robot token")) > 0) {
     const scrubbed = scrubFreedContent(db);
     if (scrubbed !== true) warnings.push(`robot tokens are encrypted now, but old plaintext copies may remain in berth.db until it is rebuilt (${scrubbed})`);
   }
-  const blobs = opts.blobs ?? new FsBlobStore(opts.dataDir);
-  // The stores converted to dialect-neutral bodies run through it (docs/POSTGRES.md).
-  const runner = sqliteRunner(db);
-  const blobLinks = new BlobLinkStore(runner);
   const state = singleNodeStoreState(db, opts.nodeState);
-  const cache = state.readCache;
-  // Reads write what the writer holds first, so a caller sees its own entries.
-  const auditLog = new AuditLogStore(runner, () => auditWriter.flush());
-  const auditWriter = state.auditWriter(auditLog);
-  const orgs = new OrgStore(runner);
-  const quotas = new QuotaStore(runner);
-  const quotaUsage = new QuotaUsageStore(runner);
-  return {
-    db,
-    blobs,
-    registryWrites: new RegistryWrites(runner, cache, { quotas, quotaUsage }, opts.clock),
-    repositories: new RepositoryStore(runner, cache),
-    blobLinks,
-    manifests: new ManifestStore(runner, cache, opts.clock),
-    tags: new TagStore(runner, opts.clock),
-    uploads: new UploadSessions(
-      new UploadRowStore(runner),
-      blobs,
-      { locks: state.uploadLocks, hashes: state.uploadHashes },
-      opts.uploadTtlMs,
-      opts.maxOpenUploadsPerOwner,
-    ),
-    users: new UserStore(runner),
-    robots: new RobotStore(runner, robotCipher),
-    orgs,
-    teams: new TeamStore(runner),
-    permissions: new PermissionStore(runner),
-    appTokens: new AppTokenStore(runner),
-    namespaces: new NamespaceStore(runner),
-    stars: new StarStore(runner),
-    notifications: new NotificationStore(runner),
-    oauth: new OAuthStore(runner),
-    labels: new LabelStore(runner),
-    prototypes: new PrototypeStore(runner),
-    messages: new GlobalMessageStore(runner),
-    auditLog,
-    auditWriter,
-    autoPrunePolicies: new AutoPrunePolicyStore(runner),
-    immutabilityPolicies: new ImmutabilityPolicyStore(runner),
-    health: new HealthProbeStore(runner),
-    quotas,
-    quotaUsage,
-    mirrors: new MirrorStore(runner, new FieldCipher(databaseSecret, "mirror credential"), opts.clock),
-    mirrorProxies: new MirrorProxyStore(runner, new FieldCipher(databaseSecret, "mirror credential")),
-    proxyCaches: new ProxyCacheStore(runner, new FieldCipher(databaseSecret, "proxy cache credential"), cache),
-    proxyCacheTags: new ProxyCacheTagStore(runner),
-    collection: new CollectionReads(runner),
-    integrity: new IntegrityReads(db),
+  const stores = assembleStores(sqliteRunner(db), {
+    state,
+    databaseSecret,
+    blobs: opts.blobs ?? new FsBlobStore(opts.dataDir),
+    databaseChecks: () => sqliteDatabaseProblems(db),
     warnings,
-    close: async () => {
-      try {
-        await auditWriter.close();
-      } finally {
-        db.$client.close();
-      }
-    },
-  };
+    opts,
+    closeDatabase: async () => db.$client.close(),
+  });
+  return { ...stores, dialect: "sqlite", db };
 }

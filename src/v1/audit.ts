@@ -42,16 +42,23 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
     const ip = clientAddress(request);
     const repoKeys = target.repo && nsName ? { repo: target.repo.name.slice(nsName.length + 1), namespace: nsName } : nsName ? { namespace: nsName } : {};
     const ns = nsName ? ctx.stores.orgs.namespace(nsName) : undefined;
+    // The time of the call, not of the lookups' answers: on PostgreSQL the next request's entry
+    // may be queued before this one's, and the log is ordered by time.
+    const at = Date.now();
     const record = async () =>
       ctx.stores.auditWriter.record({
         kind,
+        at,
         namespace: nsName ? await namespaceRef(ns, nsName) : undefined,
         repositoryId: target.repo ? (target.repo.id ?? (await repoRow)?.id) : undefined,
         performer: performerOf(caller),
         ip: ip === "unknown" ? undefined : ip,
         metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },
       });
-    void record().catch((e: unknown) => ctx.log.error("audit entry lost", e));
+    const recording = record();
+    // The log's readers wait for it (on PostgreSQL the lookups are queries after the answer).
+    ctx.stores.auditWriter.awaiting(recording);
+    void recording.catch((e: unknown) => ctx.log.error("audit entry lost", e));
   };
 }
 

@@ -5,6 +5,7 @@
 // every live tag pulls byte for byte, every referrer of a live image is listed, fsck finds
 // nothing, and after one more pass the files on disk are exactly the blobs live manifests name.
 // BERTH_STRESS_SCALE=10 runs ten times as many operations per client.
+import { sqliteOf } from "../support/sqliteStores";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -208,7 +209,7 @@ describe("collection under load", () => {
     );
     expect(report.findings).toEqual([]);
     // The files left are exactly the blobs some remaining manifest names.
-    const db = ctx.stores.db.$client;
+    const db = sqliteOf(ctx.stores).$client;
     for (const row of db.prepare<{ digest: string }, []>("SELECT DISTINCT digest FROM manifest_blobs").all()) named.add(row.digest);
     expect([...filesOnDisk()].sort()).toEqual([...named].sort());
     console.log(`stress: ${passes} passes in the server, ${outside} beside it, ${clients.reduce((n, c) => n + c.lostRaces, 0)} manifest PUTs lost a race and were retried`);

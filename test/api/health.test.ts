@@ -2,6 +2,7 @@
 // query, the data disk's free space) and /health/endtoend (a database write read back, a blob
 // store write read back). Each answers Quay's shape, {"data": {"services": {...}},
 // "status_code": N}, and a broken database or blob store turns endtoend into a 503 that names it.
+import { sqliteOf } from "../support/sqliteStores";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +23,7 @@ async function health(path: string): Promise<{ status: number; body: any; cache:
 }
 
 const probeRow = () =>
-  server.server.ctx.stores.db.$client.query<{ token: string; written_ms: number }, []>("SELECT token, written_ms FROM health_probes").all();
+  sqliteOf(server.server.ctx.stores).$client.query<{ token: string; written_ms: number }, []>("SELECT token, written_ms FROM health_probes").all();
 
 describe("healthy", () => {
   test("/health/instance: the database answers and the disk has space, in Quay's shape, never cached", async () => {
@@ -61,7 +62,7 @@ describe("healthy", () => {
 
 describe("broken", () => {
   test("a database that refuses writes: endtoend 503 naming the database; instance (reads) still 200", async () => {
-    const sqlite = server.server.ctx.stores.db.$client;
+    const sqlite = sqliteOf(server.server.ctx.stores).$client;
     sqlite.exec("PRAGMA query_only = 1");
     try {
       later();
@@ -114,7 +115,7 @@ describe("broken", () => {
     // A server of its own: its database is closed for good.
     const other = await startTestServer();
     try {
-      other.server.ctx.stores.db.$client.close();
+      sqliteOf(other.server.ctx.stores).$client.close();
       const res = await fetch(`${other.url}/health/instance`);
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).data.services).toEqual({ database: false, disk_space: true });

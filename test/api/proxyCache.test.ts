@@ -5,6 +5,7 @@
 // upstream seen after expiration_s, the check time kept across a restart, quota eviction of the
 // least recently pulled image, 32 concurrent first pulls fetching each blob from the upstream
 // once, pushes refused, and who may pull.
+import { sqliteOf } from "../support/sqliteStores";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
@@ -253,7 +254,7 @@ describe("pulls through the cache", () => {
     old.close();
     local = await startLocal();
     admin = await signedIn(local.url, "admin", PASSWORD);
-    const recorded = local.server.ctx.stores.db.$client
+    const recorded = sqliteOf(local.server.ctx.stores).$client
       .query("SELECT r.full_name AS repo, p.name AS tag, p.checked_ms AS checked, p.pulled_ms AS pulled FROM proxy_cache_tags p JOIN repositories r ON r.id = p.repository_id")
       .all();
     expect(recorded).toContainEqual({ repo: `${ORG}/admin/app`, tag: "v1", checked: 0, pulled: 0 });

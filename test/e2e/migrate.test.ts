@@ -15,7 +15,7 @@ import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support
 import { blobFiles, layoutBlobs, layoutRef, MiB, OciLayoutWriter, run, sha256Of } from "../support/e2eHelpers";
 import { blobFilePath } from "../../src/store/blobs/fsBlobStore";
 import { expectJson, signedIn } from "../support/v1Client";
-import { freshS3Store, S3_SKIP_MESSAGE, testS3Settings } from "../support/s3";
+import { berthWithS3, freshS3Store, S3_SKIP_MESSAGE, testS3Settings } from "../support/s3";
 import { scratchDatabases } from "../unit/store/pgScratch";
 import { copiedTables } from "../../src/store/copy/copiedTables";
 
@@ -35,17 +35,7 @@ const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", ...arg
 
 /** Runs the binary with the S3 settings of the test bucket. */
 async function berth(args: string[]): Promise<{ code: number; out: string }> {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    BERTH_S3_ENDPOINT: s3!.endpoint,
-    BERTH_S3_REGION: s3!.region,
-    BERTH_S3_ACCESS_KEY: s3!.accessKeyId,
-    BERTH_S3_SECRET_KEY: s3!.secretAccessKey,
-    BERTH_S3_PATH_STYLE: String(s3!.pathStyle),
-  };
-  const proc = Bun.spawn([await buildBinary(), ...args], { stdout: "pipe", stderr: "pipe", env });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, out: out + err };
+  return berthWithS3(await buildBinary(), args);
 }
 
 /** Every copied table's rows (sorted, as JSON) and the AUTOINCREMENT counters of a data directory's database. */

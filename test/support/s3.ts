@@ -54,3 +54,23 @@ export function apiS3Overrides(dataDir: string): Record<string, string> {
     s3PathStyle: String(settings.pathStyle),
   };
 }
+
+/** The BERTH_S3_* environment that points the binary at the test object store. */
+export function s3BinaryEnv(): Record<string, string> {
+  const s = testS3Settings();
+  if (!s) throw new Error(S3_SKIP_MESSAGE);
+  return {
+    BERTH_S3_ENDPOINT: s.endpoint,
+    BERTH_S3_REGION: s.region,
+    BERTH_S3_ACCESS_KEY: s.accessKeyId,
+    BERTH_S3_SECRET_KEY: s.secretAccessKey,
+    BERTH_S3_PATH_STYLE: String(s.pathStyle),
+  };
+}
+
+/** Runs the binary (a chore, not a server) with the test object store's settings: its exit code and whole output. */
+export async function berthWithS3(binary: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const proc = Bun.spawn([binary, ...args], { stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "", ...s3BinaryEnv(), ...env } });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, out: out + err };
+}

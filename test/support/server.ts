@@ -13,11 +13,27 @@ import type { NotificationOptions } from "../../src/notify";
 import type { LoginThrottle } from "../../src/auth/loginThrottle";
 import type { NodeState } from "../../src/app";
 import { apiS3Overrides } from "./s3";
+import { apiDatabaseOverrides, dropApiDatabase } from "./apiDatabase";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
 export function tempDir(prefix = "berth-test-"): string {
   return mkdtempSync(join(process.env.BERTH_TEST_TMP ?? tmpdir(), prefix));
+}
+
+/** Temporary directories a test file makes, removed together when it ends. */
+export function tempDirs(): { make(prefix: string): string; removeAll(): void } {
+  const made: string[] = [];
+  return {
+    make(prefix) {
+      const d = tempDir(prefix);
+      made.push(d);
+      return d;
+    },
+    removeAll() {
+      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface TestServer {
@@ -53,7 +69,7 @@ export async function startTestServer(
   // Open mode unless a test asks for token auth: the /v2 protocol tests are about the protocol.
   // No rate limits unless a test asks: every test request comes from 127.0.0.1, as fast as it can.
   const config = loadConfig(
-    { host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", rateLimits: "false", ...apiS3Overrides(dataDir), ...overrides },
+    { host: "127.0.0.1", port: "0", data: dataDir, logRequests: "false", auth: "none", rateLimits: "false", ...apiS3Overrides(dataDir), ...(await apiDatabaseOverrides(dataDir)), ...overrides },
     {},
   );
   const env = { ...process.env, BERTH_ADMIN_PASSWORD: opts.adminPassword ?? process.env.BERTH_ADMIN_PASSWORD };
@@ -71,7 +87,10 @@ export async function startTestServer(
     server,
     async stop() {
       await server.stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await dropApiDatabase(dataDir);
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadConfig, printableConfig } from "../../src/config";
+import { ConfigError, loadConfig, printableConfig, withoutDatabasePassword } from "../../src/config";
 import { tempDir } from "../support/server";
 
 describe("config", () => {
@@ -115,5 +115,39 @@ describe("S3 storage settings", () => {
 
   test("S3 storage without keys is refused, naming the setting", () => {
     expect(() => loadConfig({}, { BERTH_STORAGE: "s3://bucket" })).toThrow(/BERTH_STORAGE: S3 storage needs s3AccessKey and s3SecretKey/);
+  });
+});
+
+describe("database setting", () => {
+  const url = "postgres://berth:pa%40ss-w0rd@db.internal:5432/registry?sslmode=require";
+
+  test("from the flag, the environment or the file; default none (SQLite in the data directory)", () => {
+    expect(loadConfig({}, {}).database).toBeUndefined();
+    expect(loadConfig({}, { BERTH_DATABASE: url }).database).toBe(url);
+    expect(loadConfig({ database: "postgresql://h/db" }, { BERTH_DATABASE: url }).database).toBe("postgresql://h/db");
+  });
+
+  test("config check shows the URL without its password", () => {
+    const shown = JSON.stringify(printableConfig(loadConfig({ database: url }, {})));
+    expect(shown).not.toContain("pa%40ss-w0rd");
+    expect(shown).not.toContain("pa@ss-w0rd");
+    expect(shown).toContain("postgres://berth:(set)@db.internal:5432/registry?sslmode=require");
+  });
+
+  test.each(["mysql://u:pa%40ss-w0rd@h/db", "postgres://u:pa%40ss-w0rd@[bad/db", "pa%40ss-w0rd"])("%j is refused without echoing the password", (bad) => {
+    let message = "";
+    try {
+      loadConfig({ database: bad }, {});
+    } catch (e: any) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = e.message;
+    }
+    expect(message).toContain("--database");
+    expect(message).not.toContain("pa%40ss-w0rd");
+    expect(message).not.toContain("pa@ss-w0rd");
+  });
+
+  test("an error's text loses the password, encoded or not", () => {
+    expect(withoutDatabasePassword(`cannot reach ${url}: pa@ss-w0rd refused`, url)).toBe("cannot reach postgres://berth:(set)@db.internal:5432/registry?sslmode=require: (set) refused");
   });
 });

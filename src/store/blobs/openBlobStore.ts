@@ -22,8 +22,13 @@ export function storageMismatch(recorded: string | undefined, wanted: string | u
   return undefined;
 }
 
-/** The blob store the settings name: the data directory, or an S3 bucket (created when missing). */
+/**
+ * The blob store the settings name: the data directory, or an S3 bucket (created when missing).
+ * On PostgreSQL (`database`) the data directory holds no database, only keys (several nodes may
+ * share one registry, each with its own directory), so it records nothing and checks nothing.
+ */
 export async function openBlobStore(config: Config): Promise<BlobStore> {
+  if (config.database) return config.storage ? openS3BlobStore(config, config.storage.replace(/\/+$/, "")) : new FsBlobStore(config.data);
   const marker = join(config.data, MARKER);
   const recorded = recordedStorage(config.data);
   const wanted = config.storage?.replace(/\/+$/, "");

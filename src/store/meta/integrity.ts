@@ -1,8 +1,7 @@
 // What `berth fsck` reads to check every reference both ways, in pages (it may run beside a
 // running server: reads only, SQLite's WAL keeps them out of the writers' way).
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
-import type { MetaDb } from "../db";
-import { blobs, manifests, repositories, repositoryBlobs, uploads } from "../schema";
+import { all, type Runner } from "../dialect/program";
 
 export interface StoredManifestRow {
   id: number;
@@ -14,77 +13,82 @@ export interface StoredManifestRow {
 }
 
 export class IntegrityReads {
-  constructor(private readonly db: MetaDb) {}
+  constructor(
+    private readonly q: Runner,
+    /** The database's own checks (SQLite's integrity and foreign-key checks; PostgreSQL has none to run: it enforces its foreign keys). */
+    private readonly checks: () => Promise<string[]>,
+  ) {}
 
   /** Blob rows after `afterDigest`, by digest. */
-  async blobRows(afterDigest: string, limit: number): Promise<{ digest: string; size: number }[]> {
-    return this.db.select({ digest: blobs.digest, size: blobs.size }).from(blobs).where(gt(blobs.digest, afterDigest)).orderBy(asc(blobs.digest)).limit(limit).all();
+  blobRows(afterDigest: string, limit: number): Promise<{ digest: string; size: number }[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(db.select({ digest: t.blobs.digest, size: t.blobs.size }).from(t.blobs).where(gt(t.blobs.digest, afterDigest)).orderBy(asc(t.blobs.digest)).limit(limit));
+    });
   }
 
   /** The rows of those of `digests` that have one, by digest. */
   async blobSizes(digests: string[]): Promise<Map<string, number>> {
     if (digests.length === 0) return new Map();
-    return new Map(this.db.select({ digest: blobs.digest, size: blobs.size }).from(blobs).where(inArray(blobs.digest, digests)).all().map((r) => [r.digest, r.size]));
+    const rows = await this.q.run(function* ({ db, t }) {
+      return yield* all(db.select({ digest: t.blobs.digest, size: t.blobs.size }).from(t.blobs).where(inArray(t.blobs.digest, digests)));
+    });
+    return new Map(rows.map((r) => [r.digest, r.size]));
   }
 
   /** Manifests of every repository after `afterId`, by id, with their bytes. */
-  async manifests(afterId: number, limit: number): Promise<StoredManifestRow[]> {
-    return this.db
-      .select({
-        id: manifests.id,
-        repositoryId: manifests.repositoryId,
-        repository: repositories.fullName,
-        digest: manifests.digest,
-        mediaType: manifests.mediaType,
-        content: manifests.content,
-      })
-      .from(manifests)
-      .innerJoin(repositories, eq(repositories.id, manifests.repositoryId))
-      .where(gt(manifests.id, afterId))
-      .orderBy(asc(manifests.id))
-      .limit(limit)
-      .all();
+  manifests(afterId: number, limit: number): Promise<StoredManifestRow[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(
+        db
+          .select({
+            id: t.manifests.id,
+            repositoryId: t.manifests.repositoryId,
+            repository: t.repositories.fullName,
+            digest: t.manifests.digest,
+            mediaType: t.manifests.mediaType,
+            content: t.manifests.content,
+          })
+          .from(t.manifests)
+          .innerJoin(t.repositories, eq(t.repositories.id, t.manifests.repositoryId))
+          .where(gt(t.manifests.id, afterId))
+          .orderBy(asc(t.manifests.id))
+          .limit(limit),
+      );
+    });
   }
 
   /** Those of `digests` the repository links (and whose blob row exists: links cascade with it). */
   async linkedAmong(repoId: number, digests: string[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
-    return new Set(
-      this.db
-        .select({ d: repositoryBlobs.digest })
-        .from(repositoryBlobs)
-        .where(and(eq(repositoryBlobs.repositoryId, repoId), inArray(repositoryBlobs.digest, digests)))
-        .all()
-        .map((r) => r.d),
-    );
+    const rows = await this.q.run(function* ({ db, t }) {
+      return yield* all(
+        db
+          .select({ d: t.repositoryBlobs.digest })
+          .from(t.repositoryBlobs)
+          .where(and(eq(t.repositoryBlobs.repositoryId, repoId), inArray(t.repositoryBlobs.digest, digests))),
+      );
+    });
+    return new Set(rows.map((r) => r.d));
   }
 
   /** Those of `digests` that are manifests of the repository. */
   async manifestsAmong(repoId: number, digests: string[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
-    return new Set(
-      this.db
-        .select({ d: manifests.digest })
-        .from(manifests)
-        .where(and(eq(manifests.repositoryId, repoId), inArray(manifests.digest, digests)))
-        .all()
-        .map((r) => r.d),
-    );
+    const rows = await this.q.run(function* ({ db, t }) {
+      return yield* all(db.select({ d: t.manifests.digest }).from(t.manifests).where(and(eq(t.manifests.repositoryId, repoId), inArray(t.manifests.digest, digests))));
+    });
+    return new Set(rows.map((r) => r.d));
   }
 
   /** Every upload session (few: capped per account). */
-  async uploadSessions(): Promise<{ id: string; createdMs: number }[]> {
-    return this.db.select({ id: uploads.id, createdMs: uploads.createdMs }).from(uploads).all();
+  uploadSessions(): Promise<{ id: string; createdMs: number }[]> {
+    return this.q.run(function* ({ db, t }) {
+      return yield* all(db.select({ id: t.uploads.id, createdMs: t.uploads.createdMs }).from(t.uploads).orderBy(asc(t.uploads.id)));
+    });
   }
 
-  /** SQLite's own checks: page structure and foreign keys; empty when both pass. */
-  async databaseProblems(): Promise<string[]> {
-    const client = this.db.$client;
-    const integrity = client.prepare<{ integrity_check: string }, []>("PRAGMA integrity_check").all().map((r) => r.integrity_check);
-    const problems = integrity.length === 1 && integrity[0] === "ok" ? [] : integrity;
-    for (const fk of client.prepare<{ table: string; rowid: number; parent: string }, []>("PRAGMA foreign_key_check").all()) {
-      problems.push(`${fk.table} row ${fk.rowid} names a missing ${fk.parent} row`);
-    }
-    return problems;
+  /** The database's own checks; empty when they pass. */
+  databaseProblems(): Promise<string[]> {
+    return this.checks();
   }
 }

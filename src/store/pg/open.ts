@@ -1,6 +1,5 @@
 // Opens the PostgreSQL metadata database (drizzle's bun-sql driver over Bun.sql) and applies the
-// embedded migrations. Not yet used by the server: the store's PostgreSQL implementation comes
-// with the asynchronous store (issue 14); docs/POSTGRES.md lists what its SQL must change.
+// embedded migrations. The server opens it with `--database` (src/store/pgStores.ts); `berth migrate` too.
 import { SQL } from "bun";
 import { drizzle, type BunSQLDatabase } from "drizzle-orm/bun-sql";
 import * as schema from "./schema";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { bearerToken, OAuthTokenService } from "../../../src/auth/oauthTokens";
-import { openStores, type Stores } from "../../../src/store";
+import { openStores, type SqliteStores as Stores } from "../../../src/store";
 import { OAuthStore } from "../../../src/store/meta/oauth";
 import { sqliteRunner } from "../../../src/store/dialect/sqliteRunner";
 import { tempDir } from "../../support/server";

@@ -1,7 +1,7 @@
 // Tag operations of the registry core over real stores: immutable tags protect what they point
 // at, expiries and immutability exclude each other, label effects, and one event per change.
 import { afterEach, describe, expect, setSystemTime, test } from "bun:test";
-import type { Stores } from "../../../src/store";
+import type { SqliteStores as Stores } from "../../../src/store";
 import { registryFor } from "../../support/registryFixture";
 import { putManifest, storesPerTest } from "../store/storeFixtures";
 import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { openStores, type Stores } from "../../../src/store";
+import { openStores, type SqliteStores as Stores } from "../../../src/store";
 import { InProcessAuditWriter } from "../../../src/store/auditWriter";
 import type { AuditRecord, AuditRow, AuditSink } from "../../../src/store/meta/auditLogTypes";
 import { tempDir } from "../../support/server";
@@ -47,6 +47,22 @@ describe("InProcessAuditWriter", () => {
     expect(sink.batches[0]!.map((r) => r.createdMs)).toEqual([...Array(150).keys()].map((i) => T0 + i));
     expect(w.stats()).toEqual({ queued: 0, flushes: 1, written: 150, dropped: 0 });
     await w.close();
+  });
+
+  test("an entry on its way (its caller still being looked up) is written by the next flush, and a failed one does not block it", async () => {
+    const sink = fakeSink();
+    const w = new InProcessAuditWriter(sink);
+    let lookedUp!: () => void;
+    const lookup = new Promise<void>((go) => (lookedUp = go)).then(() => w.record(entry({ kind: "push_repo" })));
+    w.awaiting(lookup);
+    w.awaiting(Promise.reject(new Error("lookup failed")));
+    w.record(entry());
+    const flushed = w.flush();
+    await Bun.sleep(5);
+    expect(sink.batches).toEqual([]);
+    lookedUp();
+    await flushed;
+    expect(sink.batches.flat().map((r) => r.kind).sort()).toEqual(["pull_repo", "push_repo"]);
   });
 
   test("a record is serialised when taken: the caller may change its object afterwards", async () => {

@@ -91,7 +91,7 @@ describe.skipIf(!url)("the lifecycle's cluster-wide lease in PostgreSQL (BERTH_T
     try {
       expect(await a.runOnce()).toEqual(["collect: done"]);
       expect(await b.runOnce()).toEqual([NOT_HOLDER]);
-      const [cut] = await nodes.b.$client`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`;
+      const [cut] = await nodes.b.$client`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
       expect(cut.n).toBe(1);
       await Bun.sleep(50); // the server ends the session asynchronously
       expect(await b.runOnce()).toEqual(["collect: done"]);

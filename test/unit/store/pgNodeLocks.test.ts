@@ -16,7 +16,7 @@ describe.skipIf(!url)("upload locks and outbox claims in PostgreSQL (BERTH_TEST_
 
   /** Ends, from the server's side, the sessions holding upload advisory locks: a node whose connection died. */
   async function killLockHolders(): Promise<number> {
-    const [row] = await nodes.b.$client`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`;
+    const [row] = await nodes.b.$client`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
     return row.n;
   }
 

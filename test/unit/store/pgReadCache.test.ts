@@ -47,7 +47,7 @@ describe.skipIf(!url)("PgReadCache (BERTH_TEST_DATABASE)", () => {
       expect(read(b)).toBe("private");
       await Bun.sleep(100); // b's poll has seen the counter as it stands
       // B's listener goes; A's announcement is sent while nobody of B's listens.
-      const [cut] = await nodes.a.$client`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`;
+      const [cut] = await nodes.a.$client`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid() AND datname = current_database()`;
       expect(cut.n).toBeGreaterThanOrEqual(1);
       row.visibility = "public";
       a.clear();

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { SYSTEM_ACTOR, type RepoRef } from "../../../src/events/registryEvents";
 import * as blobSteps from "../../../src/registry/blobSteps";
 import { runOperation } from "../../../src/registry/operation";
-import type { Stores } from "../../../src/store";
+import type { SqliteStores as Stores } from "../../../src/store";
 import { removeNamespace } from "../../../src/store/namespaceRemoval";
 import { blobs, manifests, namespaceBlobRefs, namespaceUsage } from "../../../src/store/schema";
 import { quotaUsageTask } from "../../../src/registry/lifecycle/quotaUsage";

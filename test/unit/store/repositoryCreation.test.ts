@@ -1,7 +1,7 @@
 // The registry's repository creation with default permissions (prototypes): the creator's admin
 // grant and the prototypes that apply, in the registry's transaction (SQLite until it runs bodies).
 import { describe, expect, test } from "bun:test";
-import type { Stores } from "../../../src/store";
+import type { SqliteStores as Stores } from "../../../src/store";
 import { SYSTEM_ACTOR } from "../../../src/events/registryEvents";
 import type { CreateRepositoryInput } from "../../../src/registry/registry";
 import { registryFor } from "../../support/registryFixture";

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach } from "bun:test";
 import { rmSync } from "node:fs";
 import { and, eq } from "drizzle-orm";
-import { openStores, type Stores } from "../../../src/store";
+import { openStores, type SqliteStores as Stores } from "../../../src/store";
 import { manifests, repositories } from "../../../src/store/schema";
 import { tempDir } from "../../support/server";
 import { RegistryEvents, SYSTEM_ACTOR } from "../../../src/events/registryEvents";

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { parseDigest, type Digest } from "../../../src/oci";
-import { openStores, type Stores } from "../../../src/store";
+import { openStores, type SqliteStores as Stores } from "../../../src/store";
 import type { BlobStore } from "../../../src/store/blobs/blobStore";
 import { UploadRowStore } from "../../../src/store/meta/uploads";
 import { sqliteRunner } from "../../../src/store/dialect/sqliteRunner";
