@@ -84,6 +84,26 @@ export function* collectBlobRows(op: OperationScope, input: { digests: string[] 
   return { kind: "ok", deleted: yield* op.tx.lifecycle.deleteUnreferencedBlobs(input.digests) };
 }
 
+/**
+ * Announces that the collector is about to delete a rowless digest's bytes (collector.ts,
+ * PROTOCOL 6): answers the announcement's time, or none when a row exists (the bytes stay) or
+ * another collector is at it.
+ */
+export function* announceBlobDeletion(op: OperationScope, input: { digest: string }): Program<Ok<{ startedMs: number | undefined }>> {
+  return { kind: "ok", startedMs: yield* op.tx.lifecycle.announceBlobDeletion(input.digest, op.tx.now) };
+}
+
+/** The deletion announced at `startedMs` is over (the bytes are gone, or stay). */
+export function* endBlobDeletion(op: OperationScope, input: { digest: string; startedMs: number }): Program<Ok> {
+  yield* op.tx.lifecycle.endBlobDeletion(input.digest, input.startedMs);
+  return { kind: "ok" };
+}
+
+/** Clears deletions a crashed collector announced and never ended (the file phase deals with their bytes again). */
+export function* clearAbandonedDeletions(op: OperationScope): Program<Ok<{ digests: string[] }>> {
+  return { kind: "ok", digests: yield* op.tx.lifecycle.clearAbandonedDeletions(op.tx.now) };
+}
+
 /** Forgets a blob whose bytes are lost or damaged (fsck --repair), so the next push uploads it again. */
 export function* forgetLostBlob(op: OperationScope, input: { digest: string }): Program<Ok<{ links: number }>> {
   return { kind: "ok", links: yield* op.tx.lifecycle.forgetLostBlob(input.digest) };

@@ -14,7 +14,8 @@ import * as blobSteps from "./blobSteps";
 import * as manifestSteps from "./manifestSteps";
 import { runOperation, type OperationBody, type OperationDeps } from "./operation";
 import type { Program } from "../store/dialect/program";
-import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, NotLive, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome, UnknownManifest } from "./outcomes";
+import { BLOB_DELETION_ABANDONED_MS } from "../store/blobDeletions";
+import type { BlobOutcome, CreateRepositoryOutcome, DeletionUnderWay, DeleteManifestOutcome, NotLive, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome, UnknownManifest } from "./outcomes";
 import { measureQuota } from "./quota";
 import * as lifecycleSteps from "./lifecycleSteps";
 import * as repositorySteps from "./repositorySteps";
@@ -129,6 +130,7 @@ export class Registry {
     let linked: BlobOutcome | undefined;
     const finished = await this.deps.uploads.finish(input.repo.id, input.session, input.digest, input.body, input.range, async (size) => {
       linked = await this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+      return linked.kind === "ok";
     });
     return finished.kind === "ok" ? linked! : finished;
   }
@@ -140,6 +142,7 @@ export class Registry {
     let linked: BlobOutcome | undefined;
     const finished = await this.deps.uploads.putMonolithic(input.repo.id, input.digest, input.body, input.owner, async (size) => {
       linked = await this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+      return linked.kind === "ok";
     });
     return finished.kind === "ok" ? linked! : finished;
   }
@@ -204,6 +207,20 @@ export class Registry {
     return this.run((op) => lifecycleSteps.collectBlobRows(op, input));
   }
 
+  /** Before the collector deletes a rowless digest's bytes (PROTOCOL 6): the announcement's time, or none to leave them. */
+  async announceBlobDeletion(input: { digest: string }): Promise<number | undefined> {
+    return (await this.run((op) => lifecycleSteps.announceBlobDeletion(op, input))).startedMs;
+  }
+
+  async endBlobDeletion(input: { digest: string; startedMs: number }): Promise<void> {
+    await this.run((op) => lifecycleSteps.endBlobDeletion(op, input));
+  }
+
+  /** Deletions a crashed collector announced and never ended, cleared; answers their digests. */
+  async clearAbandonedDeletions(): Promise<string[]> {
+    return (await this.run((op) => lifecycleSteps.clearAbandonedDeletions(op))).digests;
+  }
+
   /** fsck --repair: forgets a blob whose bytes are lost or damaged, so the next push uploads it again. */
   async forgetLostBlob(input: { digest: string }): Promise<Ok<{ links: number }>> {
     return this.run((op) => lifecycleSteps.forgetLostBlob(op, input));
@@ -229,8 +246,19 @@ export class Registry {
     this.deps.events.manifestPulled(event);
   }
 
-  private linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): Promise<BlobOutcome> {
-    return this.run<BlobOutcome>((op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+  /**
+   * Links an uploaded blob, waiting while a collector deletes the digest's bytes (an announcement
+   * older than BLOB_DELETION_ABANDONED_MS is taken over, so the wait ends by itself). The upload
+   * session then makes sure the bytes are there (UploadSessions.finish).
+   */
+  private async linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): Promise<BlobOutcome> {
+    const giveUpAt = Date.now() + 2 * BLOB_DELETION_ABANDONED_MS;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 250)) {
+      const outcome = await this.run<BlobOutcome | DeletionUnderWay>((op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+      if (outcome.kind !== "deletionUnderWay") return outcome;
+      if (Date.now() > giveUpAt) throw new Error(`${digest}: a deletion of its bytes is still announced after ${2 * BLOB_DELETION_ABANDONED_MS} ms`);
+      await Bun.sleep(pause);
+    }
   }
 
   private run<T extends { kind: string }>(body: OperationBody<T>): Promise<T> {

@@ -63,7 +63,10 @@ export class LiveEffects implements PassEffects {
   }
 
   async prepare(now: number) {
-    const { reads, blobs, uploads } = this.deps;
+    const { reads, blobs, uploads, registry } = this.deps;
+    // A crash between an announced deletion and its end: the announcement goes (the digest's
+    // bytes, if still there and rowless, are deleted again by the file phase below).
+    await registry.clearAbandonedDeletions();
     const trash = await blobs.recoverTrash((digest) => reads.hasBlobRow(digest));
     const swept = await uploads.sweep(now);
     return { trashRestored: trash.restored, uploadsRemoved: swept.removed, uploadBytesFreed: swept.bytes };
@@ -114,8 +117,16 @@ export class LiveEffects implements PassEffects {
     return this.deps.reads.blobRowsAmong(digests);
   }
 
-  deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined> {
-    return this.deps.blobs.deleteUnreferenced(digest, writtenBeforeMs, () => this.deps.reads.hasBlobRow(digest));
+  /** Announced first (no row, so no push may write one meanwhile: it waits), then deleted, then ended. */
+  async deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined> {
+    const { registry, blobs, reads } = this.deps;
+    const startedMs = await registry.announceBlobDeletion({ digest });
+    if (startedMs === undefined) return undefined;
+    try {
+      return await blobs.deleteUnreferenced(digest, writtenBeforeMs, () => reads.hasBlobRow(digest));
+    } finally {
+      await registry.endBlobDeletion({ digest, startedMs });
+    }
   }
 }
 

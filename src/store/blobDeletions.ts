@@ -1,0 +1,80 @@
+// Announced deletions of blob bytes (the `blob_deletions` table): how a collector on one node and
+// a push on another agree about a digest without the object store's help (S3 has no conditional
+// delete and no rename). The protocol is in src/registry/lifecycle/collector.ts (PROTOCOL 6).
+//
+// Every step that writes or deletes a blob row, or announces a deletion, first takes the digest's
+// lock (`blobDigestLock`): on PostgreSQL an advisory transaction lock, so "no row, so announce"
+// and "no announcement, so write the row" never both pass at once; on SQLite nothing (its single
+// writer already serialises them). Hence the invariant: a blob row and an announced deletion of
+// the same digest never stand together.
+import { and, eq, lt } from "drizzle-orm";
+import { all, changes, lock, LOCK_SPACE, one, type Program, type Scope } from "./dialect/program";
+
+/**
+ * An announcement older than this was left by a collector that crashed (or stalled) between its
+ * announcement and its end: a push takes it over, the next pass clears it. Deleting one object
+ * takes milliseconds (plus, on S3, a server-side copy aside); nodes' clocks must agree far better.
+ * A stalled collector that wakes after a push took over still re-checks the row after its delete
+ * and puts the bytes back (BlobStore.deleteUnreferenced).
+ */
+export const BLOB_DELETION_ABANDONED_MS = 60_000;
+
+/** The digest's lock until the transaction ends (PostgreSQL; SQLite needs none). */
+export function* blobDigestLock(digest: string): Program<void> {
+  yield* lock(LOCK_SPACE.blobDigest, digestKey(digest));
+}
+
+/** The digests' locks in one order (two batches at once wait for each other instead of deadlocking). */
+export function* blobDigestLocks(digests: readonly string[]): Program<void> {
+  for (const key of [...new Set(digests.map(digestKey))].sort((a, b) => a - b)) yield* lock(LOCK_SPACE.blobDigest, key);
+}
+
+/** The first 32 bits of the digest's hex, as a signed int4 (pg_advisory_xact_lock's key). */
+function digestKey(digest: string): number {
+  const hex = digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 9);
+  return Number.parseInt(hex, 16) | 0;
+}
+
+/**
+ * Announces the deletion of the digest's bytes at `nowMs` unless a blob row exists or another
+ * collector's announcement (younger than the bound) stands; an abandoned one is taken over.
+ * Answers the announcement's time (what `endBlobDeletion` names), or undefined: leave the bytes.
+ */
+export function* announceBlobDeletion(scope: Scope, digest: string, nowMs: number): Program<number | undefined> {
+  const { db, t } = scope;
+  yield* blobDigestLock(digest);
+  if (yield* one(db.select({ digest: t.blobs.digest }).from(t.blobs).where(eq(t.blobs.digest, digest)))) return undefined;
+  const standing = yield* one(db.select({ startedMs: t.blobDeletions.startedMs }).from(t.blobDeletions).where(eq(t.blobDeletions.digest, digest)));
+  if (standing && standing.startedMs > nowMs - BLOB_DELETION_ABANDONED_MS) return undefined;
+  // Taken over with a later time: the crashed collector's late end no longer matches it.
+  if (standing) yield* changes(db.update(t.blobDeletions).set({ startedMs: nowMs }).where(eq(t.blobDeletions.digest, digest)));
+  else yield* changes(db.insert(t.blobDeletions).values({ digest, startedMs: nowMs }));
+  return nowMs;
+}
+
+/** Ends the announcement made at `startedMs` (one taken over since is another's and stays). */
+export function* endBlobDeletion(scope: Scope, digest: string, startedMs: number): Program<void> {
+  const { db, t } = scope;
+  yield* changes(db.delete(t.blobDeletions).where(and(eq(t.blobDeletions.digest, digest), eq(t.blobDeletions.startedMs, startedMs))));
+}
+
+/**
+ * Whether a deletion of the digest's bytes is under way at `nowMs` (the caller must not write its
+ * row yet); an abandoned announcement is removed, and the caller goes on. Takes the digest's lock.
+ */
+export function* blobDeletionUnderWay(scope: Scope, digest: string, nowMs: number): Program<boolean> {
+  const { db, t } = scope;
+  yield* blobDigestLock(digest);
+  const standing = yield* one(db.select({ startedMs: t.blobDeletions.startedMs }).from(t.blobDeletions).where(eq(t.blobDeletions.digest, digest)));
+  if (!standing) return false;
+  if (standing.startedMs > nowMs - BLOB_DELETION_ABANDONED_MS) return true;
+  yield* changes(db.delete(t.blobDeletions).where(eq(t.blobDeletions.digest, digest)));
+  return false;
+}
+
+/** Removes the announcements older than the bound at `nowMs` (crash leftovers); answers their digests. */
+export function* clearAbandonedDeletions(scope: Scope, nowMs: number): Program<string[]> {
+  const { db, t } = scope;
+  const rows = yield* all(db.delete(t.blobDeletions).where(lt(t.blobDeletions.startedMs, nowMs - BLOB_DELETION_ABANDONED_MS)).returning({ digest: t.blobDeletions.digest }));
+  return rows.map((r) => r.digest);
+}

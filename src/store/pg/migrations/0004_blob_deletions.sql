@@ -1,0 +1,4 @@
+CREATE TABLE "blob_deletions" (
+	"digest" text PRIMARY KEY NOT NULL,
+	"started_ms" bigint NOT NULL
+);
