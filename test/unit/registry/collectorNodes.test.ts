@@ -239,7 +239,7 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
     expect(freed).toBeGreaterThan(5);
     expect(await lostBlobs(a)).toEqual([]);
     expect(await deletionsStanding(a.runner)).toEqual([]);
-  }, 240_000);
+  });
 
   test("a crash after the announcement: the next pass clears it and frees the bytes; a push waits, then takes it over", async () => {
     const bytes = random(1024);
@@ -271,5 +271,5 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
     expect((await a.blobs.stat(other)).exists).toBe(false);
     expect(await deletionsStanding(a.runner)).toEqual([]);
     expect(await lostBlobs(a)).toEqual([]);
-  }, 60_000);
+  });
 });
