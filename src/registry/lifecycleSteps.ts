@@ -85,17 +85,17 @@ export function* collectBlobRows(op: OperationScope, input: { digests: string[] 
 }
 
 /**
- * Announces that the collector is about to delete a rowless digest's bytes (collector.ts,
- * PROTOCOL 6): answers the announcement's time, or none when a row exists (the bytes stay) or
- * another collector is at it.
+ * Announces that the collector is about to delete rowless digests' bytes (collector.ts,
+ * PROTOCOL 6): answers those announced and when; a digest with a row (its bytes stay) or
+ * another collector at it is left out.
  */
-export function* announceBlobDeletion(op: OperationScope, input: { digest: string }): Program<Ok<{ startedMs: number | undefined }>> {
-  return { kind: "ok", startedMs: yield* op.tx.lifecycle.announceBlobDeletion(input.digest, op.tx.now) };
+export function* announceBlobDeletions(op: OperationScope, input: { digests: string[] }): Program<Ok<{ digests: string[]; startedMs: number }>> {
+  return { kind: "ok", digests: yield* op.tx.lifecycle.announceBlobDeletions(input.digests, op.tx.now), startedMs: op.tx.now };
 }
 
-/** The deletion announced at `startedMs` is over (the bytes are gone, or stay). */
-export function* endBlobDeletion(op: OperationScope, input: { digest: string; startedMs: number }): Program<Ok> {
-  yield* op.tx.lifecycle.endBlobDeletion(input.digest, input.startedMs);
+/** The deletions announced at `startedMs` are over (the bytes are gone, or stay). */
+export function* endBlobDeletions(op: OperationScope, input: { digests: string[]; startedMs: number }): Program<Ok> {
+  yield* op.tx.lifecycle.endBlobDeletions(input.digests, input.startedMs);
   return { kind: "ok" };
 }
 

@@ -207,13 +207,13 @@ export class Registry {
     return this.run((op) => lifecycleSteps.collectBlobRows(op, input));
   }
 
-  /** Before the collector deletes a rowless digest's bytes (PROTOCOL 6): the announcement's time, or none to leave them. */
-  async announceBlobDeletion(input: { digest: string }): Promise<number | undefined> {
-    return (await this.run((op) => lifecycleSteps.announceBlobDeletion(op, input))).startedMs;
+  /** Before the collector deletes rowless digests' bytes (PROTOCOL 6): those it may delete, and the announcements' time. */
+  async announceBlobDeletions(input: { digests: string[] }): Promise<{ digests: string[]; startedMs: number }> {
+    return this.run((op) => lifecycleSteps.announceBlobDeletions(op, input));
   }
 
-  async endBlobDeletion(input: { digest: string; startedMs: number }): Promise<void> {
-    await this.run((op) => lifecycleSteps.endBlobDeletion(op, input));
+  async endBlobDeletions(input: { digests: string[]; startedMs: number }): Promise<void> {
+    await this.run((op) => lifecycleSteps.endBlobDeletions(op, input));
   }
 
   /** Deletions a crashed collector announced and never ended, cleared; answers their digests. */

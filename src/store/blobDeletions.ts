@@ -7,7 +7,7 @@
 // and "no announcement, so write the row" never both pass at once; on SQLite nothing (its single
 // writer already serialises them). Hence the invariant: a blob row and an announced deletion of
 // the same digest never stand together.
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import { all, changes, lock, LOCK_SPACE, one, type Program, type Scope } from "./dialect/program";
 
 /**
@@ -36,26 +36,37 @@ function digestKey(digest: string): number {
 }
 
 /**
- * Announces the deletion of the digest's bytes at `nowMs` unless a blob row exists or another
+ * Announces the deletion of each digest's bytes at `nowMs` unless a blob row exists or another
  * collector's announcement (younger than the bound) stands; an abandoned one is taken over.
- * Answers the announcement's time (what `endBlobDeletion` names), or undefined: leave the bytes.
+ * Answers the digests announced (`endBlobDeletions` names them with `nowMs`); leave the others.
+ * A few digests at a time: their pushes wait while the batch's bytes go.
  */
-export function* announceBlobDeletion(scope: Scope, digest: string, nowMs: number): Program<number | undefined> {
+export function* announceBlobDeletions(scope: Scope, digests: readonly string[], nowMs: number): Program<string[]> {
   const { db, t } = scope;
-  yield* blobDigestLock(digest);
-  if (yield* one(db.select({ digest: t.blobs.digest }).from(t.blobs).where(eq(t.blobs.digest, digest)))) return undefined;
-  const standing = yield* one(db.select({ startedMs: t.blobDeletions.startedMs }).from(t.blobDeletions).where(eq(t.blobDeletions.digest, digest)));
-  if (standing && standing.startedMs > nowMs - BLOB_DELETION_ABANDONED_MS) return undefined;
-  // Taken over with a later time: the crashed collector's late end no longer matches it.
-  if (standing) yield* changes(db.update(t.blobDeletions).set({ startedMs: nowMs }).where(eq(t.blobDeletions.digest, digest)));
-  else yield* changes(db.insert(t.blobDeletions).values({ digest, startedMs: nowMs }));
-  return nowMs;
+  if (digests.length === 0) return [];
+  yield* blobDigestLocks(digests);
+  const rows = new Set((yield* all(db.select({ digest: t.blobs.digest }).from(t.blobs).where(inArray(t.blobs.digest, [...digests])))).map((r) => r.digest));
+  const standing = new Map(
+    (yield* all(db.select().from(t.blobDeletions).where(inArray(t.blobDeletions.digest, [...digests])))).map((r) => [r.digest, r.startedMs]),
+  );
+  const announced: string[] = [];
+  for (const digest of new Set(digests)) {
+    if (rows.has(digest)) continue;
+    const since = standing.get(digest);
+    if (since !== undefined && since > nowMs - BLOB_DELETION_ABANDONED_MS) continue;
+    // Taken over with a later time: the crashed collector's late end no longer matches it.
+    if (since !== undefined) yield* changes(db.update(t.blobDeletions).set({ startedMs: nowMs }).where(eq(t.blobDeletions.digest, digest)));
+    else yield* changes(db.insert(t.blobDeletions).values({ digest, startedMs: nowMs }));
+    announced.push(digest);
+  }
+  return announced;
 }
 
-/** Ends the announcement made at `startedMs` (one taken over since is another's and stays). */
-export function* endBlobDeletion(scope: Scope, digest: string, startedMs: number): Program<void> {
+/** Ends the announcements made at `startedMs` (one taken over since is another's and stays). */
+export function* endBlobDeletions(scope: Scope, digests: readonly string[], startedMs: number): Program<void> {
   const { db, t } = scope;
-  yield* changes(db.delete(t.blobDeletions).where(and(eq(t.blobDeletions.digest, digest), eq(t.blobDeletions.startedMs, startedMs))));
+  if (digests.length === 0) return;
+  yield* changes(db.delete(t.blobDeletions).where(and(inArray(t.blobDeletions.digest, [...digests]), eq(t.blobDeletions.startedMs, startedMs))));
 }
 
 /**

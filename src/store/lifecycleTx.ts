@@ -7,7 +7,7 @@
 import { and, eq, inArray, isNotNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import { all, changes, one, type Program, type Runner, type Scope } from "./dialect/program";
 import { endsAfter, periodEnd } from "./meta/tagPeriods";
-import { announceBlobDeletion, blobDigestLocks, clearAbandonedDeletions, endBlobDeletion } from "./blobDeletions";
+import { announceBlobDeletions, blobDigestLocks, clearAbandonedDeletions, endBlobDeletions } from "./blobDeletions";
 
 /** A manifest the collector found garbage: what the transaction checks again. */
 export interface ManifestCandidate {
@@ -195,13 +195,13 @@ export class LifecycleTx {
     return deleted;
   }
 
-  /** Announces the deletion of a rowless digest's bytes (blobDeletions.ts); answers its time, or undefined to leave them. */
-  *announceBlobDeletion(digest: string, nowMs: number): Program<number | undefined> {
-    return yield* announceBlobDeletion(this.scope, digest, nowMs);
+  /** Announces the deletion of rowless digests' bytes at `nowMs` (blobDeletions.ts); answers those announced. */
+  *announceBlobDeletions(digests: string[], nowMs: number): Program<string[]> {
+    return yield* announceBlobDeletions(this.scope, digests, nowMs);
   }
 
-  *endBlobDeletion(digest: string, startedMs: number): Program<void> {
-    yield* endBlobDeletion(this.scope, digest, startedMs);
+  *endBlobDeletions(digests: string[], startedMs: number): Program<void> {
+    yield* endBlobDeletions(this.scope, digests, startedMs);
   }
 
   /** Clears the deletions a crashed collector announced and never ended; answers their digests. */

@@ -34,13 +34,14 @@
 //    re-checked), and each file's deletion is announced in the database first, because pushes
 //    run on every node while one collects and S3 has no rename and no conditional delete
 //    (store/blobDeletions.ts):
-//    a. A transaction takes the digest's lock (PostgreSQL advisory; SQLite's writer), finds no
-//       blob row and inserts a `blob_deletions` row (digest, started_ms). A row found: stop.
+//    a. A transaction takes the digests' locks (PostgreSQL advisory; SQLite's writer) for a group
+//       of up to FILES_ANNOUNCED_AT_ONCE files, and for each that has no blob row inserts a
+//       `blob_deletions` row (digest, started_ms). A digest with a row is left alone.
 //    b. The bytes go: FsBlobStore moves the file aside, S3BlobStore copies it aside (if
 //       unmodified since its stat) and deletes it; then each checks the mtime or the row again
 //       and puts the bytes back if either says a push arrived. A file written less than
 //       FILE_GRACE_FLOOR_MS ago stays whatever the grace (a push writes its file before its row).
-//    c. The announcement is deleted (only if still the one made in a).
+//    c. The group's announcements are deleted (only those still as made in a).
 //    A finished upload commits its bytes, then writes its row in a transaction that takes the
 //    same lock: while an announcement stands it writes nothing and tries again (a short backoff)
 //    until the announcement is gone; with its row committed it stats the object and commits its
@@ -74,6 +75,8 @@ import type { LifecycleTask } from "./scheduler";
 export const FILE_GRACE_FLOOR_MS = 60_000;
 const PAGE = 500;
 const FILES_AT_ONCE = 8;
+/** Files whose deletions one transaction announces (PROTOCOL 6): a push of one of them waits for the group. */
+const FILES_ANNOUNCED_AT_ONCE = 64;
 
 export interface CollectorSettings {
   /** Links and manifests made within this long stay (pushes in flight); files at least a minute. */
@@ -205,8 +208,8 @@ export class Collector implements LifecycleTask {
       const rowless = page.filter((d) => !withRow.has(d));
       // A few at a time: each file is a handful of filesystem calls on the thread pool, and a
       // busy server answers its requests between them.
-      for (let i = 0; i < rowless.length; i += FILES_AT_ONCE) {
-        for (const freed of await Promise.all(rowless.slice(i, i + FILES_AT_ONCE).map((d) => fx.deleteFile(d, writtenBeforeMs)))) {
+      for (let i = 0; i < rowless.length; i += FILES_ANNOUNCED_AT_ONCE) {
+        for (const freed of await fx.deleteFiles(rowless.slice(i, i + FILES_ANNOUNCED_AT_ONCE), writtenBeforeMs, FILES_AT_ONCE)) {
           if (freed === undefined) continue;
           report.filesRemoved++;
           report.bytesFreed += freed;

@@ -44,8 +44,8 @@ export interface PassEffects {
   collectBlobRows(rows: BlobRowState[]): Promise<number>;
   /** Those of `digests` whose row remains. */
   rowsAmong(digests: string[]): Promise<Set<string>>;
-  /** The bytes freed, or undefined when the file stays. */
-  deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined>;
+  /** Per digest (`atOnce` at a time), the bytes freed, or undefined when the file stays. */
+  deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]>;
 }
 
 /** A real pass: every deletion through the registry, files after their rows. */
@@ -118,14 +118,14 @@ export class LiveEffects implements PassEffects {
   }
 
   /** Announced first (no row, so no push may write one meanwhile: it waits), then deleted, then ended. */
-  async deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined> {
+  async deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]> {
     const { registry, blobs, reads } = this.deps;
-    const startedMs = await registry.announceBlobDeletion({ digest });
-    if (startedMs === undefined) return undefined;
+    const announced = await registry.announceBlobDeletions({ digests });
+    const mine = new Set(announced.digests);
     try {
-      return await blobs.deleteUnreferenced(digest, writtenBeforeMs, () => reads.hasBlobRow(digest));
+      return await inGroups(digests, atOnce, (d) => (mine.has(d) ? blobs.deleteUnreferenced(d, writtenBeforeMs, () => reads.hasBlobRow(d)) : undefined));
     } finally {
-      await registry.endBlobDeletion({ digest, startedMs });
+      await registry.endBlobDeletions(announced);
     }
   }
 }
@@ -185,10 +185,19 @@ export class DryRunEffects implements PassEffects {
     return found;
   }
 
-  async deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined> {
-    const s = await this.deps.blobs.stat(digest);
-    return s.exists && s.modifiedMs < writtenBeforeMs ? s.size : undefined;
+  async deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]> {
+    return inGroups(digests, atOnce, async (digest) => {
+      const s = await this.deps.blobs.stat(digest);
+      return s.exists && s.modifiedMs < writtenBeforeMs ? s.size : undefined;
+    });
   }
+}
+
+/** `work` over the items, `atOnce` at a time; the answers in the items' order. */
+async function inGroups<T, R>(items: T[], atOnce: number, work: (item: T) => R | Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += atOnce) out.push(...(await Promise.all(items.slice(i, i + atOnce).map(work))));
+  return out;
 }
 
 function ref(repo: RepositoryWindow) {

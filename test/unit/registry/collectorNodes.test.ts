@@ -245,7 +245,7 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
     const bytes = random(1024);
     const digest = await rowlessObject(a.blobs, bytes);
     // Step 1 of a deletion, then the collector is gone.
-    expect(await a.registry.announceBlobDeletion({ digest })).toBeNumber();
+    expect((await a.registry.announceBlobDeletions({ digests: [digest] })).digests).toEqual([digest]);
     expect(await deletionsStanding(a.runner)).toHaveLength(1);
 
     // While the announcement is young, a push of the digest does not write its row.
@@ -262,7 +262,7 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
 
     // Another digest: nobody pushes it; the next pass (past the bound) clears the announcement and frees the bytes.
     const other = await rowlessObject(a.blobs, random(1024));
-    await a.registry.announceBlobDeletion({ digest: other });
+    await a.registry.announceBlobDeletions({ digests: [other] });
     await a.collect();
     expect((await a.blobs.stat(other)).exists).toBe(true);
     expect(await deletionsStanding(a.runner)).toHaveLength(1);
