@@ -89,8 +89,8 @@ export function* collectBlobRows(op: OperationScope, input: { digests: string[] 
  * PROTOCOL 6): answers those announced and when; a digest with a row (its bytes stay) or
  * another collector at it is left out.
  */
-export function* announceBlobDeletions(op: OperationScope, input: { digests: string[] }): Program<Ok<{ digests: string[]; startedMs: number }>> {
-  return { kind: "ok", digests: yield* op.tx.lifecycle.announceBlobDeletions(input.digests, op.tx.now), startedMs: op.tx.now };
+export function* announceBlobDeletions(op: OperationScope, input: { digests: string[]; owner: string }): Program<Ok<{ digests: string[]; startedMs: number }>> {
+  return { kind: "ok", digests: yield* op.tx.lifecycle.announceBlobDeletions(input.digests, op.tx.now, input.owner), startedMs: op.tx.now };
 }
 
 /** The deletions announced at `startedMs` are over (the bytes are gone, or stay). */
@@ -100,8 +100,8 @@ export function* endBlobDeletions(op: OperationScope, input: { digests: string[]
 }
 
 /** Clears deletions a crashed collector announced and never ended (the file phase deals with their bytes again). */
-export function* clearAbandonedDeletions(op: OperationScope): Program<Ok<{ digests: string[] }>> {
-  return { kind: "ok", digests: yield* op.tx.lifecycle.clearAbandonedDeletions(op.tx.now) };
+export function* clearAbandonedDeletions(op: OperationScope, input: { ownerGone: (owner: string) => boolean }): Program<Ok<{ digests: string[] }>> {
+  return { kind: "ok", digests: yield* op.tx.lifecycle.clearAbandonedDeletions(op.tx.now, input.ownerGone) };
 }
 
 /** Forgets a blob whose bytes are lost or damaged (fsck --repair), so the next push uploads it again. */

@@ -208,7 +208,7 @@ export class Registry {
   }
 
   /** Before the collector deletes rowless digests' bytes (PROTOCOL 6): those it may delete, and the announcements' time. */
-  async announceBlobDeletions(input: { digests: string[] }): Promise<{ digests: string[]; startedMs: number }> {
+  async announceBlobDeletions(input: { digests: string[]; owner: string }): Promise<{ digests: string[]; startedMs: number }> {
     return this.run((op) => lifecycleSteps.announceBlobDeletions(op, input));
   }
 
@@ -216,9 +216,9 @@ export class Registry {
     await this.run((op) => lifecycleSteps.endBlobDeletions(op, input));
   }
 
-  /** Deletions a crashed collector announced and never ended, cleared; answers their digests. */
-  async clearAbandonedDeletions(): Promise<string[]> {
-    return (await this.run((op) => lifecycleSteps.clearAbandonedDeletions(op))).digests;
+  /** Deletions a crashed collector announced and never ended (too old, or `ownerGone`), cleared; answers their digests. */
+  async clearAbandonedDeletions(input: { ownerGone: (owner: string) => boolean }): Promise<string[]> {
+    return (await this.run((op) => lifecycleSteps.clearAbandonedDeletions(op, input))).digests;
   }
 
   /** fsck --repair: forgets a blob whose bytes are lost or damaged, so the next push uploads it again. */

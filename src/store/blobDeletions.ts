@@ -7,7 +7,7 @@
 // and "no announcement, so write the row" never both pass at once; on SQLite nothing (its single
 // writer already serialises them). Hence the invariant: a blob row and an announced deletion of
 // the same digest never stand together.
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { all, changes, lock, LOCK_SPACE, one, type Program, type Scope } from "./dialect/program";
 
 /**
@@ -41,7 +41,7 @@ function digestKey(digest: string): number {
  * Answers the digests announced (`endBlobDeletions` names them with `nowMs`); leave the others.
  * A few digests at a time: their pushes wait while the batch's bytes go.
  */
-export function* announceBlobDeletions(scope: Scope, digests: readonly string[], nowMs: number): Program<string[]> {
+export function* announceBlobDeletions(scope: Scope, digests: readonly string[], nowMs: number, owner: string): Program<string[]> {
   const { db, t } = scope;
   if (digests.length === 0) return [];
   yield* blobDigestLocks(digests);
@@ -55,8 +55,8 @@ export function* announceBlobDeletions(scope: Scope, digests: readonly string[],
     const since = standing.get(digest);
     if (since !== undefined && since > nowMs - BLOB_DELETION_ABANDONED_MS) continue;
     // Taken over with a later time: the crashed collector's late end no longer matches it.
-    if (since !== undefined) yield* changes(db.update(t.blobDeletions).set({ startedMs: nowMs }).where(eq(t.blobDeletions.digest, digest)));
-    else yield* changes(db.insert(t.blobDeletions).values({ digest, startedMs: nowMs }));
+    if (since !== undefined) yield* changes(db.update(t.blobDeletions).set({ startedMs: nowMs, owner }).where(eq(t.blobDeletions.digest, digest)));
+    else yield* changes(db.insert(t.blobDeletions).values({ digest, startedMs: nowMs, owner }));
     announced.push(digest);
   }
   return announced;
@@ -83,9 +83,18 @@ export function* blobDeletionUnderWay(scope: Scope, digest: string, nowMs: numbe
   return false;
 }
 
-/** Removes the announcements older than the bound at `nowMs` (crash leftovers); answers their digests. */
-export function* clearAbandonedDeletions(scope: Scope, nowMs: number): Program<string[]> {
+/**
+ * Removes the announcements left by a crash: older than the bound at `nowMs`, or made by a
+ * collector `ownerGone` says has ended (a process of this host). Answers their digests.
+ */
+export function* clearAbandonedDeletions(scope: Scope, nowMs: number, ownerGone: (owner: string) => boolean): Program<string[]> {
   const { db, t } = scope;
-  const rows = yield* all(db.delete(t.blobDeletions).where(lt(t.blobDeletions.startedMs, nowMs - BLOB_DELETION_ABANDONED_MS)).returning({ digest: t.blobDeletions.digest }));
-  return rows.map((r) => r.digest);
+  const standing = yield* all(db.select().from(t.blobDeletions).orderBy(t.blobDeletions.digest));
+  const cleared: string[] = [];
+  for (const r of standing) {
+    if (r.startedMs > nowMs - BLOB_DELETION_ABANDONED_MS && !ownerGone(r.owner)) continue;
+    // Only as read: one taken over meanwhile is another collector's.
+    if ((yield* changes(db.delete(t.blobDeletions).where(and(eq(t.blobDeletions.digest, r.digest), eq(t.blobDeletions.startedMs, r.startedMs))))) > 0) cleared.push(r.digest);
+  }
+  return cleared;
 }

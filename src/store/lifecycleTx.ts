@@ -196,8 +196,8 @@ export class LifecycleTx {
   }
 
   /** Announces the deletion of rowless digests' bytes at `nowMs` (blobDeletions.ts); answers those announced. */
-  *announceBlobDeletions(digests: string[], nowMs: number): Program<string[]> {
-    return yield* announceBlobDeletions(this.scope, digests, nowMs);
+  *announceBlobDeletions(digests: string[], nowMs: number, owner: string): Program<string[]> {
+    return yield* announceBlobDeletions(this.scope, digests, nowMs, owner);
   }
 
   *endBlobDeletions(digests: string[], startedMs: number): Program<void> {
@@ -205,8 +205,8 @@ export class LifecycleTx {
   }
 
   /** Clears the deletions a crashed collector announced and never ended; answers their digests. */
-  *clearAbandonedDeletions(nowMs: number): Program<string[]> {
-    return yield* clearAbandonedDeletions(this.scope, nowMs);
+  *clearAbandonedDeletions(nowMs: number, ownerGone: (owner: string) => boolean): Program<string[]> {
+    return yield* clearAbandonedDeletions(this.scope, nowMs, ownerGone);
   }
 
   /** Corrects a blob row's size to what its verified bytes hold (fsck's repair). */

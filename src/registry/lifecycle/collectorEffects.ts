@@ -8,6 +8,7 @@ import type { UploadSessions } from "../../store/uploadSessions";
 import type { Registry } from "../registry";
 import type { ManifestNode } from "./manifestGarbage";
 import type { Pacer } from "./pacer";
+import { DELETION_OWNER, deletionOwnerGone } from "./deletionOwner";
 
 export interface CollectorDeps {
   registry: Registry;
@@ -64,9 +65,9 @@ export class LiveEffects implements PassEffects {
 
   async prepare(now: number) {
     const { reads, blobs, uploads, registry } = this.deps;
-    // A crash between an announced deletion and its end: the announcement goes (the digest's
-    // bytes, if still there and rowless, are deleted again by the file phase below).
-    await registry.clearAbandonedDeletions();
+    // A crash between an announced deletion and its end (its process gone, or older than the
+    // bound): the announcement goes; the file phase below deletes the bytes again if rowless.
+    await registry.clearAbandonedDeletions({ ownerGone: deletionOwnerGone });
     const trash = await blobs.recoverTrash((digest) => reads.hasBlobRow(digest));
     const swept = await uploads.sweep(now);
     return { trashRestored: trash.restored, uploadsRemoved: swept.removed, uploadBytesFreed: swept.bytes };
@@ -120,7 +121,7 @@ export class LiveEffects implements PassEffects {
   /** Announced first (no row, so no push may write one meanwhile: it waits), then deleted, then ended. */
   async deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]> {
     const { registry, blobs, reads } = this.deps;
-    const announced = await registry.announceBlobDeletions({ digests });
+    const announced = await registry.announceBlobDeletions({ digests, owner: DELETION_OWNER });
     const mine = new Set(announced.digests);
     try {
       return await inGroups(digests, atOnce, (d) => (mine.has(d) ? blobs.deleteUnreferenced(d, writtenBeforeMs, () => reads.hasBlobRow(d)) : undefined));

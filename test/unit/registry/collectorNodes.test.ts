@@ -4,6 +4,7 @@
 // deletion's announcement and its end is recovered. Real PostgreSQL and Ceph RGW; skipped with a
 // message when BERTH_TEST_DATABASE or BERTH_TEST_S3 is unset.
 import { beforeEach, describe, expect, test } from "bun:test";
+import { hostname } from "node:os";
 import { and, eq } from "drizzle-orm";
 import { RegistryEvents, SYSTEM_ACTOR, type RepoRef } from "../../../src/events/registryEvents";
 import { createLogger } from "../../../src/log";
@@ -245,7 +246,7 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
     const bytes = random(1024);
     const digest = await rowlessObject(a.blobs, bytes);
     // Step 1 of a deletion, then the collector is gone.
-    expect((await a.registry.announceBlobDeletions({ digests: [digest] })).digests).toEqual([digest]);
+    expect((await a.registry.announceBlobDeletions({ digests: [digest], owner: "elsewhere/1" })).digests).toEqual([digest]);
     expect(await deletionsStanding(a.runner)).toHaveLength(1);
 
     // While the announcement is young, a push of the digest does not write its row.
@@ -262,7 +263,7 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
 
     // Another digest: nobody pushes it; the next pass (past the bound) clears the announcement and frees the bytes.
     const other = await rowlessObject(a.blobs, random(1024));
-    await a.registry.announceBlobDeletions({ digests: [other] });
+    await a.registry.announceBlobDeletions({ digests: [other], owner: "elsewhere/1" });
     await a.collect();
     expect((await a.blobs.stat(other)).exists).toBe(true);
     expect(await deletionsStanding(a.runner)).toHaveLength(1);
@@ -271,5 +272,16 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
     expect((await a.blobs.stat(other)).exists).toBe(false);
     expect(await deletionsStanding(a.runner)).toEqual([]);
     expect(await lostBlobs(a)).toEqual([]);
+  });
+
+  test("a collector killed mid-deletion on this host: the next pass clears its announcements at once and frees the bytes", async () => {
+    const digest = await rowlessObject(a.blobs, random(1024));
+    // A process of this host that has ended (a child that exited) announced it.
+    const child = Bun.spawn(["true"]);
+    await child.exited;
+    await a.registry.announceBlobDeletions({ digests: [digest], owner: `${hostname()}/${child.pid}` });
+    await a.collect();
+    expect((await a.blobs.stat(digest)).exists).toBe(false);
+    expect(await deletionsStanding(a.runner)).toEqual([]);
   });
 });
