@@ -36,7 +36,8 @@
 //    (store/blobDeletions.ts):
 //    a. A transaction takes the digests' locks (PostgreSQL advisory; SQLite's writer) for a group
 //       of up to FILES_ANNOUNCED_AT_ONCE files, and for each that has no blob row inserts a
-//       `blob_deletions` row (digest, started_ms, owner: host/pid). A digest with a row is left alone.
+//       `blob_deletions` row (digest, started_ms, owner: host/pid). A digest with a row is left
+//       alone, and so is one another collector announced (younger than the bound).
 //    b. The bytes go: FsBlobStore moves the file aside, S3BlobStore copies it aside (if
 //       unmodified since its stat) and deletes it; then each checks the mtime or the row again
 //       and puts the bytes back if either says a push arrived. A file written less than
@@ -58,8 +59,9 @@
 //    announcement never ended: older than BLOB_DELETION_ABANDONED_MS it is abandoned, a push
 //    waiting on it takes it over (writes its row, restores its bytes), the next pass (or fsck
 //    --repair) clears it and the file phase deletes the bytes again if still rowless; the next
-//    pass on the same host clears it at once when its owner's process is gone (deletionOwner.ts). A collector
-//    merely stalled past the bound re-checks the row after its delete and puts the bytes back.
+//    pass on the same host clears it at once when its owner's process is gone
+//    (deletionOwner.ts). A collector merely stalled past the bound re-checks the row after its
+//    delete and puts the bytes back.
 //    Nodes' clocks must agree far better than the bound (a minute).
 // 8. Two collectors (the server's and `berth gc`, or two nodes') may overlap: every step
 //    re-checks, so the second finds nothing left to do where the first went; a standing
