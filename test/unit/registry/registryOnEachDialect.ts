@@ -38,7 +38,7 @@ export function registryOver(runner: Runner) {
       yield* one(db.select({ id: t.namespaces.id }).from(t.namespaces).limit(1));
     })));
   };
-  return { registry, writes, quotas, usage, emitted, link, push, warm };
+  return { registry, writes, events, quotas, usage, emitted, link, push, warm };
 }
 
 export async function repository(runner: Runner, fullName: string): Promise<RepoRef> {
