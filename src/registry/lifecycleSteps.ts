@@ -84,6 +84,26 @@ export function* collectBlobRows(op: OperationScope, input: { digests: string[] 
   return { kind: "ok", deleted: yield* op.tx.lifecycle.deleteUnreferencedBlobs(input.digests) };
 }
 
+/**
+ * Announces that the collector is about to delete rowless digests' bytes (collector.ts,
+ * PROTOCOL 6): answers those announced and when; a digest with a row (its bytes stay) or
+ * another collector at it is left out.
+ */
+export function* announceBlobDeletions(op: OperationScope, input: { digests: string[]; owner: string }): Program<Ok<{ digests: string[]; startedMs: number }>> {
+  return { kind: "ok", digests: yield* op.tx.lifecycle.announceBlobDeletions(input.digests, op.tx.now, input.owner), startedMs: op.tx.now };
+}
+
+/** The deletions announced at `startedMs` are over (the bytes are gone, or stay). */
+export function* endBlobDeletions(op: OperationScope, input: { digests: string[]; startedMs: number }): Program<Ok> {
+  yield* op.tx.lifecycle.endBlobDeletions(input.digests, input.startedMs);
+  return { kind: "ok" };
+}
+
+/** Clears deletions a crashed collector announced and never ended (the file phase deals with their bytes again). */
+export function* clearAbandonedDeletions(op: OperationScope, input: { ownerGone: (owner: string) => boolean }): Program<Ok<{ digests: string[] }>> {
+  return { kind: "ok", digests: yield* op.tx.lifecycle.clearAbandonedDeletions(op.tx.now, input.ownerGone) };
+}
+
 /** Forgets a blob whose bytes are lost or damaged (fsck --repair), so the next push uploads it again. */
 export function* forgetLostBlob(op: OperationScope, input: { digest: string }): Program<Ok<{ links: number }>> {
   return { kind: "ok", links: yield* op.tx.lifecycle.forgetLostBlob(input.digest) };

@@ -44,6 +44,9 @@ export type DeleteManifestOutcome = Ok<{ tags: string[] }> | Refusal | UnknownMa
 
 export type BlobOutcome = Ok<{ size: number }> | Refusal | { kind: "unknownBlob"; digest: string };
 
+/** A collector is deleting the blob's bytes right now: its row waits (the registry tries again). */
+export type DeletionUnderWay = { kind: "deletionUnderWay"; digest: string };
+
 export type CreateRepositoryOutcome =
   | Ok<{ repo: { id: number; fullName: string }; defaultGrants: number }>
   | { kind: "exists"; repo: { id: number; fullName: string } }

@@ -14,7 +14,8 @@ import * as blobSteps from "./blobSteps";
 import * as manifestSteps from "./manifestSteps";
 import { runOperation, type OperationBody, type OperationDeps } from "./operation";
 import type { Program } from "../store/dialect/program";
-import type { BlobOutcome, CreateRepositoryOutcome, DeleteManifestOutcome, NotLive, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome, UnknownManifest } from "./outcomes";
+import { BLOB_DELETION_ABANDONED_MS } from "../store/blobDeletions";
+import type { BlobOutcome, CreateRepositoryOutcome, DeletionUnderWay, DeleteManifestOutcome, NotLive, Ok, PushManifestOutcome, Refusal, RepositoryOutcome, TagOutcome, UnknownManifest } from "./outcomes";
 import { measureQuota } from "./quota";
 import * as lifecycleSteps from "./lifecycleSteps";
 import * as repositorySteps from "./repositorySteps";
@@ -129,6 +130,7 @@ export class Registry {
     let linked: BlobOutcome | undefined;
     const finished = await this.deps.uploads.finish(input.repo.id, input.session, input.digest, input.body, input.range, async (size) => {
       linked = await this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+      return linked.kind === "ok";
     });
     return finished.kind === "ok" ? linked! : finished;
   }
@@ -140,6 +142,7 @@ export class Registry {
     let linked: BlobOutcome | undefined;
     const finished = await this.deps.uploads.putMonolithic(input.repo.id, input.digest, input.body, input.owner, async (size) => {
       linked = await this.linkUploaded(input.repo, input.digest.value, size, input.actor);
+      return linked.kind === "ok";
     });
     return finished.kind === "ok" ? linked! : finished;
   }
@@ -204,6 +207,20 @@ export class Registry {
     return this.run((op) => lifecycleSteps.collectBlobRows(op, input));
   }
 
+  /** Before the collector deletes rowless digests' bytes (PROTOCOL 6): those it may delete, and the announcements' time. */
+  async announceBlobDeletions(input: { digests: string[]; owner: string }): Promise<{ digests: string[]; startedMs: number }> {
+    return this.run((op) => lifecycleSteps.announceBlobDeletions(op, input));
+  }
+
+  async endBlobDeletions(input: { digests: string[]; startedMs: number }): Promise<void> {
+    await this.run((op) => lifecycleSteps.endBlobDeletions(op, input));
+  }
+
+  /** Deletions a crashed collector announced and never ended (too old, or `ownerGone`), cleared; answers their digests. */
+  async clearAbandonedDeletions(input: { ownerGone: (owner: string) => boolean }): Promise<string[]> {
+    return (await this.run((op) => lifecycleSteps.clearAbandonedDeletions(op, input))).digests;
+  }
+
   /** fsck --repair: forgets a blob whose bytes are lost or damaged, so the next push uploads it again. */
   async forgetLostBlob(input: { digest: string }): Promise<Ok<{ links: number }>> {
     return this.run((op) => lifecycleSteps.forgetLostBlob(op, input));
@@ -229,8 +246,19 @@ export class Registry {
     this.deps.events.manifestPulled(event);
   }
 
-  private linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): Promise<BlobOutcome> {
-    return this.run<BlobOutcome>((op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+  /**
+   * Links an uploaded blob, waiting while a collector deletes the digest's bytes (an announcement
+   * older than BLOB_DELETION_ABANDONED_MS is taken over, so the wait ends by itself). The upload
+   * session then makes sure the bytes are there (UploadSessions.finish).
+   */
+  private async linkUploaded(repo: RepoRef, digest: string, size: number, actor: Actor): Promise<BlobOutcome> {
+    const giveUpAt = Date.now() + 2 * BLOB_DELETION_ABANDONED_MS;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 250)) {
+      const outcome = await this.run<BlobOutcome | DeletionUnderWay>((op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+      if (outcome.kind !== "deletionUnderWay") return outcome;
+      if (Date.now() > giveUpAt) throw new Error(`${digest}: a deletion of its bytes is still announced after ${2 * BLOB_DELETION_ABANDONED_MS} ms`);
+      await Bun.sleep(pause);
+    }
   }
 
   private run<T extends { kind: string }>(body: OperationBody<T>): Promise<T> {

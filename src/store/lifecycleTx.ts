@@ -7,6 +7,7 @@
 import { and, eq, inArray, isNotNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import { all, changes, one, type Program, type Runner, type Scope } from "./dialect/program";
 import { endsAfter, periodEnd } from "./meta/tagPeriods";
+import { announceBlobDeletions, blobDigestLocks, clearAbandonedDeletions, endBlobDeletions } from "./blobDeletions";
 
 /** A manifest the collector found garbage: what the transaction checks again. */
 export interface ManifestCandidate {
@@ -175,6 +176,8 @@ export class LifecycleTx {
     const { db, t } = this.scope;
     const deleted: { digest: string; size: number }[] = [];
     for (const part of chunks(digests)) {
+      // A push linking one of these waits, then finds the row gone and writes it again.
+      yield* blobDigestLocks(part);
       const rows = yield* all(
         db
           .delete(t.blobs)
@@ -190,6 +193,20 @@ export class LifecycleTx {
       deleted.push(...rows);
     }
     return deleted;
+  }
+
+  /** Announces the deletion of rowless digests' bytes at `nowMs` (blobDeletions.ts); answers those announced. */
+  *announceBlobDeletions(digests: string[], nowMs: number, owner: string): Program<string[]> {
+    return yield* announceBlobDeletions(this.scope, digests, nowMs, owner);
+  }
+
+  *endBlobDeletions(digests: string[], startedMs: number): Program<void> {
+    yield* endBlobDeletions(this.scope, digests, startedMs);
+  }
+
+  /** Clears the deletions a crashed collector announced and never ended; answers their digests. */
+  *clearAbandonedDeletions(nowMs: number, ownerGone: (owner: string) => boolean): Program<string[]> {
+    return yield* clearAbandonedDeletions(this.scope, nowMs, ownerGone);
   }
 
   /** Corrects a blob row's size to what its verified bytes hold (fsck's repair). */

@@ -14,6 +14,7 @@ import { NamespaceTxSteps, type RegistryTxStores } from "./registryTxNamespaces"
 import { LifecycleTx, type LifecycleStatements } from "./lifecycleTx";
 import { liveTagColumns, repositoryColumns, type RegistryStatements } from "./registryStatements";
 import { endsAfter } from "./meta/tagPeriods";
+import { blobDeletionUnderWay, blobDigestLock } from "./blobDeletions";
 
 export type RepositoryState = "NORMAL" | "READ_ONLY" | "MIRROR";
 
@@ -232,6 +233,19 @@ export class RegistryTx extends NamespaceTxSteps {
   *deleteManifest(manifestId: number): Program<void> {
     const { db, t } = this.scope;
     yield* changes(db.delete(t.manifests).where(eq(t.manifests.id, manifestId)));
+  }
+
+  /**
+   * Whether a collector is deleting the digest's bytes right now (blobDeletions.ts): its row must
+   * not be written until that ends. Holds the digest's lock until the transaction ends.
+   */
+  *blobDeletionUnderWay(digest: string): Program<boolean> {
+    return yield* blobDeletionUnderWay(this.scope, digest, this.now);
+  }
+
+  /** Holds the digest's lock until the transaction ends: its row stays as read (a mount's source). */
+  *lockBlobDigest(digest: string): Program<void> {
+    yield* blobDigestLock(digest);
   }
 
   /** The blob's size when the repository may serve it. */

@@ -37,6 +37,9 @@ export interface StartOptions {
 
 const MONOLITHIC_PREFIX = "mono-";
 
+/** Records a finished upload's blob (the registry links it); answers whether a row now names the blob. */
+export type Recorder = (size: number) => boolean | void | Promise<boolean | void>;
+
 type Busy = { kind: "busy"; offset: number };
 type Unknown = { kind: "unknown" };
 
@@ -103,7 +106,7 @@ export class UploadSessions {
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
     range: { start: number; end: number } | undefined,
-    record: (size: number) => void | Promise<void>,
+    record: Recorder,
   ): Promise<FinishOutcome> {
     return this.holding(repoId, id, (row) => this.finishHeld(row, digest, body, range, record));
   }
@@ -114,7 +117,7 @@ export class UploadSessions {
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
     owner: string | undefined,
-    record: (size: number) => void | Promise<void>,
+    record: Recorder,
   ): Promise<FinishOutcome | Extract<StartOutcome, { kind: "tooMany" }>> {
     const started = await this.start(repoId, { kind: "monolithic", owner });
     if (started.kind !== "ok") return started;
@@ -207,7 +210,7 @@ export class UploadSessions {
     digest: Digest,
     body: ReadableStream<Uint8Array> | null,
     range: { start: number; end: number } | undefined,
-    record: (size: number) => void | Promise<void>,
+    record: Recorder,
   ): Promise<FinishOutcome> {
     const id = row.id;
     const appended = await this.appendHeld(id, row.offset, body, range);
@@ -215,11 +218,15 @@ export class UploadSessions {
     const size = appended.offset;
     const actual = await this.digestOf(id, size, digest.algorithm);
     if (actual !== digest.value) return { kind: "digestMismatch", actual };
-    await this.blobs.commitUpload(id, digest.value);
+    // The upload's bytes stay until the blob's row is committed: a collector on another node may
+    // delete the blob's object between this commit and that row (collector.ts, PROTOCOL 6).
+    await this.blobs.commitUpload(id, digest.value, { keepUpload: true });
     try {
-      await record(size);
+      // Once the row is committed no deletion of the bytes can start, and none is under way (the
+      // row waited for it): what is there now stays. One that ran meanwhile may have taken them.
+      if ((await record(size)) === true && !(await this.blobs.stat(digest.value)).exists) await this.blobs.commitUpload(id, digest.value, { keepUpload: true });
     } finally {
-      await this.forget(id);
+      await this.drop(id);
     }
     return { kind: "ok", size };
   }

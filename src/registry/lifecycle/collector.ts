@@ -31,16 +31,43 @@
 //    (the link is named and stays) or the link is gone and the PUT fails with missingBlob
 //    (MANIFEST_BLOB_UNKNOWN). A manifest is never stored with a missing blob.
 // 6. Files go only after their rows (and a row only when no link and no manifest reference it,
-//    re-checked). FsBlobStore.deleteUnreferenced moves the file aside, then checks its mtime and
-//    the row again and puts it back if either says a push arrived. A push writes its file before
-//    its row, so the mtime covers the moment between the two: whatever the grace, a file written
-//    less than FILE_GRACE_FLOOR_MS ago stays.
+//    re-checked), and each file's deletion is announced in the database first, because pushes
+//    run on every node while one collects and S3 has no rename and no conditional delete
+//    (store/blobDeletions.ts):
+//    a. A transaction takes the digests' locks (PostgreSQL advisory; SQLite's writer) for a group
+//       of up to FILES_ANNOUNCED_AT_ONCE files, and for each that has no blob row inserts a
+//       `blob_deletions` row (digest, started_ms, owner: host/pid). A digest with a row is left
+//       alone, and so is one another collector announced (younger than the bound).
+//    b. The bytes go: FsBlobStore moves the file aside, S3BlobStore copies it aside (if
+//       unmodified since its stat) and deletes it; then each checks the mtime or the row again
+//       and puts the bytes back if either says a push arrived. A file written less than
+//       FILE_GRACE_FLOOR_MS ago stays whatever the grace (a push writes its file before its row).
+//    c. The group's announcements are deleted (only those still as made in a).
+//    A finished upload commits its bytes, then writes its row in a transaction that takes the
+//    same lock: while an announcement stands it writes nothing and tries again (a short backoff)
+//    until the announcement is gone; with its row committed it stats the object and commits its
+//    upload again if a deletion took it (the upload's bytes are dropped only after that: on S3
+//    `commitUpload(…, { keepUpload })`; a directory's rename keeps nothing but its collector only
+//    moves files aside and puts back a fresh one). So a blob row and an announcement never stand
+//    together, a row committed is never followed by a deletion of its bytes, and a push that
+//    raced one restores them before it answers. Deleting blob rows (phase 3) and mounting take
+//    the digest's lock too: a mount's source row cannot go before the mount commits, and a
+//    manifest PUT needs the repository's links (5), which need the rows.
 // 7. A crash: each transaction is atomic and files follow rows, so a crash leaves at most files
-//    without rows (the next pass frees them) or files set aside in trash/ (the next pass, or
-//    `berth fsck --repair`, puts back those still referenced and drops the rest).
-// 8. Two collectors (the server's and `berth gc`) may overlap: every step re-checks, so the
-//    second finds nothing left to do where the first went; a blob set aside is named with its
-//    collector's process id, and only the set-aside blobs of dead processes are recovered.
+//    without rows (the next pass frees them), files set aside in trash/ (the next pass, or
+//    `berth fsck --repair`, puts back those still referenced and drops the rest), or an
+//    announcement never ended: older than BLOB_DELETION_ABANDONED_MS it is abandoned, a push
+//    waiting on it takes it over (writes its row, restores its bytes), the next pass (or fsck
+//    --repair) clears it and the file phase deletes the bytes again if still rowless; the next
+//    pass on the same host clears it at once when its owner's process is gone
+//    (deletionOwner.ts). A collector merely stalled past the bound re-checks the row after its
+//    delete and puts the bytes back.
+//    Nodes' clocks must agree far better than the bound (a minute).
+// 8. Two collectors (the server's and `berth gc`, or two nodes') may overlap: every step
+//    re-checks, so the second finds nothing left to do where the first went; a standing
+//    announcement keeps a second collector off the digest; a blob set aside on a filesystem is
+//    named with its collector's process id, and only the set-aside blobs of dead processes are
+//    recovered.
 import type { RepositoryWindow } from "../../store/meta/collection";
 import { digestPages, DryRunEffects, LiveEffects, type CollectorDeps, type PassEffects } from "./collectorEffects";
 import { Pacer, type PacerOptions } from "./pacer";
@@ -51,6 +78,8 @@ import type { LifecycleTask } from "./scheduler";
 export const FILE_GRACE_FLOOR_MS = 60_000;
 const PAGE = 500;
 const FILES_AT_ONCE = 8;
+/** Files whose deletions one transaction announces (PROTOCOL 6): a push of one of them waits for the group. */
+const FILES_ANNOUNCED_AT_ONCE = 64;
 
 export interface CollectorSettings {
   /** Links and manifests made within this long stay (pushes in flight); files at least a minute. */
@@ -182,8 +211,8 @@ export class Collector implements LifecycleTask {
       const rowless = page.filter((d) => !withRow.has(d));
       // A few at a time: each file is a handful of filesystem calls on the thread pool, and a
       // busy server answers its requests between them.
-      for (let i = 0; i < rowless.length; i += FILES_AT_ONCE) {
-        for (const freed of await Promise.all(rowless.slice(i, i + FILES_AT_ONCE).map((d) => fx.deleteFile(d, writtenBeforeMs)))) {
+      for (let i = 0; i < rowless.length; i += FILES_ANNOUNCED_AT_ONCE) {
+        for (const freed of await fx.deleteFiles(rowless.slice(i, i + FILES_ANNOUNCED_AT_ONCE), writtenBeforeMs, FILES_AT_ONCE)) {
           if (freed === undefined) continue;
           report.filesRemoved++;
           report.bytesFreed += freed;

@@ -8,6 +8,7 @@ import type { UploadSessions } from "../../store/uploadSessions";
 import type { Registry } from "../registry";
 import type { ManifestNode } from "./manifestGarbage";
 import type { Pacer } from "./pacer";
+import { DELETION_OWNER, deletionOwnerGone } from "./deletionOwner";
 
 export interface CollectorDeps {
   registry: Registry;
@@ -44,8 +45,8 @@ export interface PassEffects {
   collectBlobRows(rows: BlobRowState[]): Promise<number>;
   /** Those of `digests` whose row remains. */
   rowsAmong(digests: string[]): Promise<Set<string>>;
-  /** The bytes freed, or undefined when the file stays. */
-  deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined>;
+  /** Per digest (`atOnce` at a time), the bytes freed, or undefined when the file stays. */
+  deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]>;
 }
 
 /** A real pass: every deletion through the registry, files after their rows. */
@@ -63,7 +64,10 @@ export class LiveEffects implements PassEffects {
   }
 
   async prepare(now: number) {
-    const { reads, blobs, uploads } = this.deps;
+    const { reads, blobs, uploads, registry } = this.deps;
+    // A crash between an announced deletion and its end (its process gone, or older than the
+    // bound): the announcement goes; the file phase below deletes the bytes again if rowless.
+    await registry.clearAbandonedDeletions({ ownerGone: deletionOwnerGone });
     const trash = await blobs.recoverTrash((digest) => reads.hasBlobRow(digest));
     const swept = await uploads.sweep(now);
     return { trashRestored: trash.restored, uploadsRemoved: swept.removed, uploadBytesFreed: swept.bytes };
@@ -114,8 +118,16 @@ export class LiveEffects implements PassEffects {
     return this.deps.reads.blobRowsAmong(digests);
   }
 
-  deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined> {
-    return this.deps.blobs.deleteUnreferenced(digest, writtenBeforeMs, () => this.deps.reads.hasBlobRow(digest));
+  /** Announced first (no row, so no push may write one meanwhile: it waits), then deleted, then ended. */
+  async deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]> {
+    const { registry, blobs, reads } = this.deps;
+    const announced = await registry.announceBlobDeletions({ digests, owner: DELETION_OWNER });
+    const mine = new Set(announced.digests);
+    try {
+      return await inGroups(digests, atOnce, (d) => (mine.has(d) ? blobs.deleteUnreferenced(d, writtenBeforeMs, () => reads.hasBlobRow(d)) : undefined));
+    } finally {
+      await registry.endBlobDeletions(announced);
+    }
   }
 }
 
@@ -174,10 +186,19 @@ export class DryRunEffects implements PassEffects {
     return found;
   }
 
-  async deleteFile(digest: string, writtenBeforeMs: number): Promise<number | undefined> {
-    const s = await this.deps.blobs.stat(digest);
-    return s.exists && s.modifiedMs < writtenBeforeMs ? s.size : undefined;
+  async deleteFiles(digests: string[], writtenBeforeMs: number, atOnce: number): Promise<(number | undefined)[]> {
+    return inGroups(digests, atOnce, async (digest) => {
+      const s = await this.deps.blobs.stat(digest);
+      return s.exists && s.modifiedMs < writtenBeforeMs ? s.size : undefined;
+    });
   }
+}
+
+/** `work` over the items, `atOnce` at a time; the answers in the items' order. */
+async function inGroups<T, R>(items: T[], atOnce: number, work: (item: T) => R | Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += atOnce) out.push(...(await Promise.all(items.slice(i, i + atOnce).map(work))));
+  return out;
 }
 
 function ref(repo: RepositoryWindow) {

@@ -26,6 +26,7 @@ import type { Registry } from "../registry";
 import { FILE_GRACE_FLOOR_MS } from "./collector";
 import { digestPages } from "./collectorEffects";
 import { Pacer } from "./pacer";
+import { deletionOwnerGone } from "./deletionOwner";
 
 export type FindingKind =
   | "database"
@@ -37,6 +38,7 @@ export type FindingKind =
   | "manifestMissingBlob"
   | "manifestMissingChild"
   | "setAsideBlobs"
+  | "abandonedDeletions"
   | "orphanBlobFile"
   | "unreferencedBlob"
   | "uploadWithoutSession"
@@ -84,6 +86,12 @@ export async function checkStore(deps: FsckDeps, opts: { repair: boolean; graceM
       f.repaired = `${r.restored} put back (still referenced), ${r.dropped} dropped`;
     }
     found(f);
+  }
+  if (opts.repair) {
+    // Deletions a crashed collector announced and never ended: cleared (their rowless bytes are
+    // orphan files below); a push would take each over anyway after BLOB_DELETION_ABANDONED_MS.
+    const cleared = await registry.clearAbandonedDeletions({ ownerGone: deletionOwnerGone });
+    if (cleared.length) found({ kind: "abandonedDeletions", damage: false, subject: "blob_deletions", detail: `${cleared.length} blob deletions announced by an interrupted collection`, repaired: "cleared" });
   }
   for (const problem of await deps.integrity.databaseProblems()) found({ kind: "database", damage: true, subject: "berth.db", detail: problem });
 

@@ -52,8 +52,13 @@ export interface BlobStore {
   ): Promise<AppendResult>;
   /** Streams the first `length` bytes of the upload through `onChunk` (re-hashing after a restart). */
   replayUpload(id: string, length: number, onChunk: (chunk: Uint8Array) => void): Promise<void>;
-  /** Makes the upload durable and atomically moves it to its content address. */
-  commitUpload(id: string, digest: string): Promise<void>;
+  /**
+   * Makes the upload durable and atomically puts it at its content address. With `keepUpload`,
+   * an object store keeps the upload's bytes (deleteUpload drops them), so they can be committed
+   * again should a collector delete the object before its row is written; a directory's rename
+   * consumes them (its collector moves a file aside and puts it back, see FsBlobStore).
+   */
+  commitUpload(id: string, digest: string, opts?: { keepUpload?: boolean }): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   listUploads(): Promise<string[]>;
   /**

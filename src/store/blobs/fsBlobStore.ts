@@ -239,6 +239,7 @@ export class FsBlobStore implements BlobStore {
     for await (const chunk of stream) onChunk(chunk);
   }
 
+  /** The rename consumes the upload whatever `keepUpload` says: this store's collector never loses a fresh file (deleteUnreferenced). */
   async commitUpload(id: string, digest: string): Promise<void> {
     const from = this.uploadPath(id);
     const to = this.blobPath(digest);

@@ -97,9 +97,10 @@ export class S3BlobStore implements BlobStore {
     if (!before.exists || before.modifiedMs >= writtenBeforeMs) return undefined;
     // S3 has no rename. Copy aside only if unchanged since the stat (a push landing meanwhile
     // refreshes it: then it stays), delete, and decide; a push of the same digest that lands
-    // after the delete simply puts it back. What remains open is a push landing between the
-    // copy and the delete whose row is not yet written when isReferenced() asks: narrower
-    // than a request, and documented in docs/ARCHITECTURE.md.
+    // after the delete simply puts it back. A push landing between the copy and the delete
+    // whose row is not yet written when isReferenced() asks loses its object here: the
+    // collector announced this deletion in the database first (collector.ts, PROTOCOL 6), so
+    // that push's row waits for the announcement's end and then commits its upload again.
     const trash = `${this.prefix}trash/${digest.replace(":", "-")}-${crypto.randomUUID()}`;
     try {
       await this.api.copy(key, trash, before.size, { unmodifiedSince: new Date(before.modifiedMs) });
@@ -174,9 +175,9 @@ export class S3BlobStore implements BlobStore {
     return this.uploads.replay(this.uploadId(id), length, onChunk);
   }
 
-  async commitUpload(id: string, digest: string): Promise<void> {
+  async commitUpload(id: string, digest: string, opts: { keepUpload?: boolean } = {}): Promise<void> {
     // The copy gives the blob a fresh modification time: a concurrent collector leaves it be.
-    return this.uploads.commit(this.uploadId(id), this.blobKey(digest));
+    return this.uploads.commit(this.uploadId(id), this.blobKey(digest), opts.keepUpload === true);
   }
 
   async deleteUpload(id: string): Promise<void> {

@@ -109,6 +109,11 @@ export function* oneLocked<Q extends Query>(query: Q | Statement<Q>, params?: Re
 export const LOCK_SPACE = {
   /** A namespace's quota: what its pushes add is measured and written one push at a time. */
   namespaceQuota: 0x6265_0003,
+  /**
+   * A blob digest (its first 32 bits: a collision only makes two digests take turns): its row is
+   * written, deleted, or its bytes' deletion announced one transaction at a time (blobDigestLock).
+   */
+  blobDigest: 0x6265_0004,
 } as const;
 
 /**

@@ -8,6 +8,7 @@ export const namespaces = pgTableFrom(s.namespaces);
 export const repositories = pgTableFrom(s.repositories);
 export const blobs = pgTableFrom(s.blobs);
 export const repositoryBlobs = pgTableFrom(s.repositoryBlobs);
+export const blobDeletions = pgTableFrom(s.blobDeletions);
 export const manifests = pgTableFrom(s.manifests);
 export const manifestBlobs = pgTableFrom(s.manifestBlobs);
 export const manifestChildren = pgTableFrom(s.manifestChildren);

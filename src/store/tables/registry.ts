@@ -53,6 +53,17 @@ export const blobs = sqliteTable("blobs", {
   createdMs: integer("created_ms").notNull().default(now),
 });
 
+// A blob's bytes being deleted by a collector (src/registry/lifecycle/collector.ts, PROTOCOL 6):
+// written before the object is touched, in a transaction that finds no blob row; removed once
+// the object is gone. While it stands no blob row for the digest is written (a push waits), so
+// a row never names bytes a deletion is taking. One older than the bound, or whose collector
+// (`owner`: host/pid) is gone, was left by a crash.
+export const blobDeletions = sqliteTable("blob_deletions", {
+  digest: text("digest").primaryKey(),
+  startedMs: integer("started_ms").notNull(),
+  owner: text("owner").notNull(),
+});
+
 // A blob is readable only through a repository linked to it (uploaded, mounted, or referenced).
 export const repositoryBlobs = sqliteTable(
   "repository_blobs",

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { SYSTEM_ACTOR, type QuotaChecked, type RepoRef } from "../../../src/events/registryEvents";
 import * as blobSteps from "../../../src/registry/blobSteps";
 import { runOperation } from "../../../src/registry/operation";
-import type { BlobOutcome } from "../../../src/registry/outcomes";
+import type { BlobOutcome, DeletionUnderWay } from "../../../src/registry/outcomes";
 import type { Stores } from "../../../src/store";
 import { registryFor } from "../../support/registryFixture";
 import { sha256, storesPerTest } from "../store/storeFixtures";
@@ -29,7 +29,7 @@ async function setup(stores: Stores) {
   const ref = (r: { id: number; fullName: string }): RepoRef => ({ id: r.id, name: r.fullName });
   const upload = async (repo: RepoRef, name: string, size: number) => {
     const digest = sha256(name);
-    const outcome = await runOperation<BlobOutcome>({ writes: stores.registryWrites, events: t.events }, (op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
+    const outcome = await runOperation<BlobOutcome | DeletionUnderWay>({ writes: stores.registryWrites, events: t.events }, (op) => blobSteps.finishUpload(op, { repo, digest, size, actor }));
     return { digest, outcome };
   };
   const push = (repo: RepoRef, layers: string[], tag?: string) => {

@@ -204,8 +204,8 @@ export class S3Uploads {
     }
   }
 
-  /** Assembles the upload into one object and copies it to `target`, then drops the session. */
-  async commit(id: string, target: string): Promise<void> {
+  /** Assembles the upload into one object and copies it to `target`, then drops the session unless `keep`. */
+  async commit(id: string, target: string, keep = false): Promise<void> {
     const state = await this.loadOrThrow(id);
     const snap = structuredClone(state.cur);
     const size = snapshotBytes(snap);
@@ -232,7 +232,7 @@ export class S3Uploads {
     }
     // A server-side copy appears whole or not at all: a reader never sees part of a blob.
     await this.api.copy(source, target, size);
-    await this.delete(id);
+    if (!keep) await this.delete(id);
   }
 
   async delete(id: string): Promise<void> {
