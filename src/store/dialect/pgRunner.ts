@@ -19,6 +19,34 @@ interface PreparedPg {
   execute(params?: Record<string, unknown>): Promise<unknown>;
 }
 
+/** What drizzle's bun-sql transaction holds: its session, whose client is the transaction's connection. */
+interface PgTransactionHandle {
+  session: { client: unknown };
+}
+
+/**
+ * A statement prepared on the pool, run on a transaction's connection. drizzle's prepared query
+ * keeps the statement's text, parameters and row mapping and reads its connection from
+ * `this.client`, so a view of it with the transaction's client runs it inside the transaction.
+ * Building the statement again through the query builder instead cost about a quarter of a tag
+ * PUT's CPU on PostgreSQL (docs/BENCHMARKS.md, "Several nodes").
+ */
+function preparedOn(prepared: unknown, tx: QueryBuilder): PreparedPg {
+  return Object.create(prepared as object, { client: { value: (tx as unknown as PgTransactionHandle).session.client } }) as PreparedPg;
+}
+
+/** Each statement's `FOR UPDATE` form, prepared on the pool the first time a body locks with it. */
+const lockedVersions = new WeakMap<Statement<any>, unknown>();
+
+function lockedVersion(statement: Statement<any>, root: Scope): unknown {
+  let locked = lockedVersions.get(statement);
+  if (!locked) {
+    locked = (statement.build(root) as unknown as { for(strength: "update"): { prepare(name: string): unknown } }).for("update").prepare("berth_locked");
+    lockedVersions.set(statement, locked);
+  }
+  return locked;
+}
+
 async function exec(scope: Scope, root: Scope, step: Step): Promise<unknown> {
   if (step.op === "attempt") {
     // drizzle: a transaction inside a transaction is a SAVEPOINT.
@@ -33,11 +61,12 @@ async function exec(scope: Scope, root: Scope, step: Step): Promise<unknown> {
   }
   let result: any;
   if (step.query instanceof Statement && step.op === "oneLocked") {
-    // FOR UPDATE is part of the statement's text: built on the scope's connection with it.
-    result = await (step.query.build(scope) as unknown as { for(strength: "update"): PreparedPg }).for("update").execute(step.params);
+    // FOR UPDATE is part of the statement's text: a second statement, prepared on first use.
+    const locked = lockedVersion(step.query, root);
+    result = await (scope === root ? (locked as PreparedPg) : preparedOn(locked, scope.db)).execute(step.params);
   } else if (step.query instanceof Statement) {
-    // A statement prepared on the pool would run outside the transaction: inside one it is built again on it.
-    const query = (scope === root ? step.query.prepared : step.query.build(scope)) as PreparedPg;
+    // A statement prepared on the pool would run outside the transaction: inside one it runs on the transaction's connection.
+    const query = scope === root ? (step.query.prepared as PreparedPg) : preparedOn(step.query.prepared, scope.db);
     result = await query.execute(step.params);
   } else if (step.op === "oneLocked") {
     result = await (step.query as { for(strength: "update"): PromiseLike<unknown> }).for("update");
