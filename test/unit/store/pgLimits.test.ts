@@ -58,6 +58,33 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
       expect(await a.admit(bob("10.0.0.2"))).toEqual({ admitted: false, retryAfterSeconds: 1 });
     });
 
+    test("a counter deleted while an attempt waits for its lock (a login settled on the other node) is made again, not a crash", async () => {
+      await empty();
+      const a = throttleOn(nodes.a);
+      const b = throttleOn(nodes.b);
+      const alice: LoginAttempt = { account: "user:3", address: "10.0.0.3" };
+      expect((await a.admit(alice)).admitted).toBe(true);
+      // Node B's attempt finds the rows and waits for their locks, held here as a settling login holds them.
+      const held = await nodes.a.$client.reserve();
+      try {
+        await held`BEGIN`;
+        await held`SELECT key FROM login_throttle_counters FOR UPDATE`;
+        const waiting = b.admit(alice);
+        await Bun.sleep(100);
+        await held`DELETE FROM login_throttle_counters`;
+        await held`COMMIT`;
+        // Before: B's SELECT … FOR UPDATE came back without the deleted rows and the update threw.
+        expect((await waiting).admitted).toBe(true);
+      } finally {
+        held.release();
+      }
+      // B's reservation was counted in rows made again: three more admitted (four in all), then refused.
+      expect((await a.admit(alice)).admitted).toBe(true);
+      expect((await b.admit(alice)).admitted).toBe(true);
+      expect((await a.admit(alice)).admitted).toBe(true);
+      expect((await b.admit(alice)).admitted).toBe(false);
+    });
+
     test("bounded: idle counters and refused attempts' placeholders are deleted", async () => {
       await empty();
       const clock = { ms: NOW };

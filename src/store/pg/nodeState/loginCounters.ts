@@ -31,11 +31,16 @@ export class PgLoginCounters {
   async update<R>(keys: readonly string[], decide: (now: number, counters: Map<string, LoginCounter>) => CounterUpdate<R>): Promise<{ result: R; now: number }> {
     const list = [...new Set(keys)].sort();
     return this.sql.begin(async (tx) => {
-      await tx`INSERT INTO login_throttle_counters (key, failures, last_ms)
-        SELECT k, 0, 0 FROM unnest(${list}::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`;
-      const rows = await tx`SELECT key, failures, last_ms,
-          COALESCE(${clockParam(this.now)}::bigint, floor(extract(epoch from clock_timestamp()) * 1000)::bigint) AS now
-        FROM login_throttle_counters WHERE key = ANY(${list}::text[]) ORDER BY key FOR UPDATE`;
+      let rows: { key: string; failures: number; last_ms: string | number; now: string | number }[];
+      do {
+        await tx`INSERT INTO login_throttle_counters (key, failures, last_ms)
+          SELECT k, 0, 0 FROM unnest(${list}::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`;
+        rows = await tx`SELECT key, failures, last_ms,
+            COALESCE(${clockParam(this.now)}::bigint, floor(extract(epoch from clock_timestamp()) * 1000)::bigint) AS now
+          FROM login_throttle_counters WHERE key = ANY(${list}::text[]) ORDER BY key FOR UPDATE`;
+        // A row deleted by the transaction this one waited for (a login settled, a purge) is not
+        // returned: made again and locked, so every key is held before deciding.
+      } while (rows.length < list.length);
       const now = Number(rows[0].now);
       const counters = new Map<string, LoginCounter>();
       // A placeholder (0 failures) is no counter.
