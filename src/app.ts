@@ -74,6 +74,8 @@ export interface AppContext {
   proxyCaches: ProxyCaches;
   /** The lifecycle's passes (auto-prune, collection, quota reconciliation); the server starts and stops it. */
   lifecycle: LifecycleScheduler;
+  /** Push-time labels, read after a push's answer: a graceful stop waits for them before the store closes. */
+  pushLabels: { settled(): Promise<void> };
   /** The health checks' clock (end-to-end results are reused for a second); tests pass a fake one. */
   healthClock?: () => number;
   startedMs: number;
@@ -161,7 +163,7 @@ export async function createContext(
   // The listeners: the same for every change, whichever API made it.
   auditRegistryEvents({ events, stores, log });
   const notify = setUpNotifications({ stores, events, config, log, testLimiter: state.testRateLimiter, claims: state.deliveryClaims, onSent: (o) => metrics.webhookSent(o) }, opts.notify);
-  listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
+  const pushLabels = listenForPushLabels(events, stores, (target, effects) => registry.applyLabelEffects({ ...target, effects, actor: SYSTEM_ACTOR }), log);
   const oauth = new OAuthTokenService(stores);
   // The lifecycle's passes, in the order they run: auto-prune ends tags before collection frees
   // what nothing keeps; quota reconciliation checks the figures the others left. The scheduler
@@ -201,7 +203,7 @@ export async function createContext(
   const mirrors = setUpMirrors({ registry, stores, config, log }, opts.mirrors);
   // The registry's clock measures expiration_s too (tests move it to see a tag re-checked).
   const proxyCaches = setUpProxyCaches({ registry, stores, config, log }, { resolve: opts.mirrors?.resolve, clock: opts.clock });
-  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, mirrors, proxyCaches, lifecycle, healthClock: opts.healthClock, startedMs: Date.now(), metrics };
+  const base = { config, stores, roles, authenticator, oauth, cookieSecrets: loadCookieSecrets(keysDir), log, events, registry, limits, notify, mirrors, proxyCaches, lifecycle, pushLabels, healthClock: opts.healthClock, startedMs: Date.now(), metrics };
   if (config.auth === "none") return { ...base, access: openAccess };
   const keys = await SigningKeyRing.loadOrCreate(keysDir, { privateKeyFile: config.signingKeyFile });
   const tokens = new RegistryTokenService({ keys, issuer: config.tokenIssuer, lifetimeSeconds: config.tokenLifetimeSeconds });

@@ -199,6 +199,8 @@ async function serve(ctx: AppContext, config: Config, log: Logger): Promise<Runn
       await ctx.lifecycle.stop();
       // Pulls of cached tags not written yet (their times order quota eviction).
       await ctx.proxyCaches.stop();
+      // The labels of the last pushes (read after their answers; they may queue deliveries).
+      await ctx.pushLabels.settled();
       // After the last request (which may have queued deliveries), before the store closes.
       await ctx.notify.worker.stop();
       await ctx.stores.close();
