@@ -1,4 +1,4 @@
-import type { AppendResult } from "../blobStore";
+import { UploadGoneError, type AppendResult } from "../blobStore";
 import { copyRanges, isMissing, type S3Api } from "./s3Api";
 import {
   emptySnapshot,
@@ -11,41 +11,71 @@ import {
   type Snapshot,
   type UploadState,
 } from "./uploadState";
+import type { S3UploadRecords } from "./uploadRecords";
 
 // Upload sessions in the object store (the layout and the small-chunk rule: uploadState.ts).
-// Hashing follows the bytes in UploadSessions; when another node or a restarted process must
-// re-read an upload (replay), the parts sent so far are first completed into one object (S3
-// cannot read an unfinished multipart upload) which the next part copies server-side.
+// Their state (multipart upload, parts and ETags, segments) is recorded in the database
+// (uploadRecords.ts), so any node sharing it and the bucket continues an upload; the bucket
+// holds only the bytes, under <root><id>/. Hashing follows the bytes in UploadSessions; when
+// another node or a restarted process must re-read an upload (replay), the parts sent so far
+// are first completed into one object (S3 cannot read an unfinished multipart upload) which the
+// next part copies server-side.
 
 export class S3Uploads {
   constructor(
     private readonly api: S3Api,
     /** "<prefix>uploads/" */
     private readonly root: string,
+    private readonly records: S3UploadRecords,
   ) {}
 
   private folder = (id: string) => `${this.root}${id}/`;
-  private stateKey = (id: string) => `${this.folder(id)}state.json`;
   private newKey = (id: string, kind: "seg" | "mp" | "whole") => `${this.folder(id)}${kind}-${crypto.randomUUID()}`;
 
   async load(id: string): Promise<UploadState | null> {
+    return (await this.records.get(id))?.state ?? this.loadLegacy(id);
+  }
+
+  /**
+   * An upload begun before the state moved into the database kept it in the bucket: read once
+   * (an upload without a record is rare: one a crash left, or this), moved into the database.
+   */
+  private async loadLegacy(id: string): Promise<UploadState | null> {
+    const key = `${this.folder(id)}state.json`;
+    let state: UploadState;
     try {
-      return parseState(await this.api.client.file(this.stateKey(id)).text());
+      state = parseState(await this.api.client.file(key).text());
     } catch (e) {
       if (isMissing(e)) return null;
       throw e;
     }
+    await this.records.put(id, state);
+    await this.api.client.delete(key);
+    return state;
   }
 
   private async loadOrThrow(id: string): Promise<UploadState> {
     const state = await this.load(id);
-    if (!state) throw new Error(`no upload ${id} in the object store`);
+    if (!state) throw new UploadGoneError(id);
     return state;
   }
 
-  /** Writes the state, then drops the objects the old one held that the new one does not. */
+  /**
+   * Runs `work` on the upload, which the bucket may have lost under its record (a lifecycle
+   * rule aborting old multipart uploads, an operator's clean-up): then the upload is gone.
+   */
+  private async whileThere<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (isMissing(e)) throw new UploadGoneError(id);
+      throw e;
+    }
+  }
+
+  /** Records the state, then drops the objects the old one held that the new one does not. */
   private async save(id: string, next: UploadState, old?: UploadState): Promise<void> {
-    await this.api.client.write(this.stateKey(id), JSON.stringify(next));
+    await this.records.put(id, next);
     if (!old) return;
     const keep = referencedKeys(next);
     for (const key of referencedKeys(old)) if (!keep.has(key)) await this.api.client.delete(key);
@@ -61,12 +91,9 @@ export class S3Uploads {
   }
 
   async modifiedMs(id: string): Promise<number | null> {
-    try {
-      return (await this.api.client.stat(this.stateKey(id))).lastModified.getTime();
-    } catch (e) {
-      if (isMissing(e)) return null;
-      throw e;
-    }
+    const record = await this.records.get(id);
+    if (record) return record.modifiedMs;
+    return (await this.loadLegacy(id)) ? ((await this.records.get(id))?.modifiedMs ?? null) : null;
   }
 
   /** The snapshot at `offset`, its cut segment rewritten short. */
@@ -86,7 +113,11 @@ export class S3Uploads {
     return snapshot;
   }
 
-  async append(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
+  append(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
+    return this.whileThere(id, () => this.appendThere(id, offset, body, onChunk));
+  }
+
+  private async appendThere(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
     // The body is read from the start while the state loads: a stream that breaks drops what
     // it still queues, and the bytes that arrived before a hang-up are the client's to keep.
     const reader = body?.getReader();
@@ -121,7 +152,8 @@ export class S3Uploads {
         else pending[0] = c.subarray(take);
       }
       await this.addPart(id, snap, part);
-      // Recorded per part: a crash keeps what was sent (the session's offset decides what counts).
+      // Recorded per part once S3 holds it (its ETag known): a crash keeps what was sent (the
+      // session's offset decides what counts).
       const next = { cur: snap, prev: start };
       await this.save(id, next, saved);
       saved = structuredClone(next);
@@ -182,7 +214,11 @@ export class S3Uploads {
     snap.multipart = undefined;
   }
 
-  async replay(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
+  replay(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
+    return this.whileThere(id, () => this.replayThere(id, length, onChunk));
+  }
+
+  private async replayThere(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
     if (length === 0) return;
     const old = await this.loadOrThrow(id);
     const found = snapshotAt(old, length);
@@ -205,7 +241,11 @@ export class S3Uploads {
   }
 
   /** Assembles the upload into one object and copies it to `target`, then drops the session unless `keep`. */
-  async commit(id: string, target: string, keep = false): Promise<void> {
+  commit(id: string, target: string, keep = false): Promise<void> {
+    return this.whileThere(id, () => this.commitThere(id, target, keep));
+  }
+
+  private async commitThere(id: string, target: string, keep: boolean): Promise<void> {
     const state = await this.loadOrThrow(id);
     const snap = structuredClone(state.cur);
     const size = snapshotBytes(snap);
@@ -239,20 +279,21 @@ export class S3Uploads {
     // Every open multipart upload of the session: recorded ones, and any a crashed request opened.
     for (const open of await this.api.listMultipart(this.folder(id))) await this.api.abortMultipart(open.key, open.uploadId);
     const keys: string[] = [];
-    for await (const key of this.api.keys(this.folder(id))) if (key !== this.stateKey(id)) keys.push(key);
+    for await (const key of this.api.keys(this.folder(id))) keys.push(key);
     await Promise.all(keys.map((key) => this.api.client.delete(key)));
-    // The state goes last: while it is there the upload still counts as one.
-    await this.api.client.delete(this.stateKey(id));
+    // The record goes last: while it is there the upload still counts as one.
+    await this.records.delete(id);
   }
 
+  /** Recorded uploads, and folders in the bucket without a record (a crash's, or from before the records). */
   async list(): Promise<string[]> {
-    const ids: string[] = [];
+    const ids = new Set(await this.records.ids());
     let continuationToken: string | undefined;
     do {
       const page = await this.api.client.list({ prefix: this.root, delimiter: "/", continuationToken });
-      for (const p of page.commonPrefixes ?? []) ids.push(p.prefix.slice(this.root.length, -1));
+      for (const p of page.commonPrefixes ?? []) ids.add(p.prefix.slice(this.root.length, -1));
       continuationToken = page.isTruncated ? page.nextContinuationToken : undefined;
     } while (continuationToken);
-    return ids;
+    return [...ids].sort();
   }
 }
