@@ -179,12 +179,15 @@ export class S3Uploads {
       while (segBytes(loaded.snap) + pendingBytes >= PART_BYTES) await flushPart(loaded.snap, loaded.start);
     }
     const { old, snap, start } = (loaded ??= await loading);
+    saved ??= old;
+    // Segments stay under a part: requests smaller than one gather into one here.
+    while (segBytes(snap) + pendingBytes >= PART_BYTES) await flushPart(snap, start);
     if (pendingBytes > 0) {
       const key = this.newKey(id, "seg");
       await this.api.client.write(key, new Blob(pending));
       snap.segments.push({ key, size: pendingBytes });
     }
-    await this.save(id, { cur: snap, prev: start }, saved ?? old);
+    await this.save(id, { cur: snap, prev: start }, saved);
     return { written, aborted };
   }
 
@@ -206,9 +209,16 @@ export class S3Uploads {
   }
 
   /** Completes the parts into one object (the base); the snapshot then has no open multipart upload. */
-  private async completeParts(snap: Snapshot): Promise<void> {
+  private async completeParts(id: string, snap: Snapshot): Promise<void> {
     if (!snap.multipart) return;
-    await this.api.completeMultipart(snap.multipart.key, snap.multipart.id, snap.parts);
+    const { key, id: uploadId } = snap.multipart;
+    try {
+      await this.api.completeMultipart(key, uploadId, snap.parts);
+    } catch (e) {
+      // S3 answers a lost multipart upload with 404, Ceph RGW completing one with a 500: asked.
+      if (isMissing(e) || !(await this.api.multipartOpen(key, uploadId))) throw new UploadGoneError(id);
+      throw e;
+    }
     snap.base = { key: snap.multipart.key, size: partsBytes(snap) };
     snap.parts = [];
     snap.multipart = undefined;
@@ -225,7 +235,7 @@ export class S3Uploads {
     if (!found) throw new Error(`upload ${id}: cannot replay ${length} bytes`);
     const snap = structuredClone(found.source);
     if (snap.multipart) {
-      await this.completeParts(snap);
+      await this.completeParts(id, snap);
       await this.save(id, { cur: snap }, old);
     }
     let left = length;
@@ -257,7 +267,7 @@ export class S3Uploads {
       snap.segments = [];
     }
     if (snap.multipart) {
-      await this.completeParts(snap);
+      await this.completeParts(id, snap);
       // Recorded, so a commit retried after a failed copy finds the completed object.
       await this.save(id, { cur: snap }, state);
       source = snap.base!.key;
