@@ -136,6 +136,23 @@ if (!testS3Settings()) {
       expect(await keysUnder(a.blobs, `${prefix}uploads/`)).toEqual([]);
     });
 
+    test("the sweep drops an expired upload and a record no session owns: records, objects and multipart uploads", async () => {
+      const a = node(runner, prefix);
+      const expired = await a.sessions.start(repoId);
+      if (expired.kind !== "ok") throw new Error("no session");
+      await a.sessions.append(repoId, expired.id, body(random(PART_BYTES + MiB)));
+      // A record whose session row went without it (its repository deleted with its sessions).
+      const orphan = crypto.randomUUID();
+      await a.blobs.createUpload(orphan);
+      await a.blobs.appendUpload(orphan, 0, body(random(PART_BYTES)), () => {});
+      expect(await a.blobs.api.listMultipart(`${prefix}uploads/`)).toHaveLength(2);
+      const swept = await node(runner, prefix).sessions.sweep(Date.now() + 2 * 3600_000);
+      expect(swept).toEqual({ removed: 2, bytes: 2 * PART_BYTES + MiB });
+      expect(await a.records.ids()).toEqual([]);
+      expect(await keysUnder(a.blobs, `${prefix}uploads/`)).toEqual([]);
+      expect(await a.blobs.api.listMultipart(`${prefix}uploads/`)).toEqual([]);
+    });
+
     test("an upload begun before the records (its state object in the bucket) is moved into the database and continues", async () => {
       const a = node(runner, prefix);
       const id = crypto.randomUUID();
