@@ -58,11 +58,15 @@ if (!testS3Settings()) {
     afterEach(async () => {
       await cleanup();
     });
+    const begin = async (n: ReturnType<typeof node>): Promise<{ id: string }> => {
+      const started = await n.sessions.start(repoId);
+      if (started.kind !== "ok") throw new Error("no session");
+      return started;
+    };
 
     test("the upload id, parts and ETags are rows in the database; the bucket holds no state object", async () => {
       const a = node(runner, prefix);
-      const started = await a.sessions.start(repoId);
-      if (started.kind !== "ok") throw new Error("no session");
+      const started = await begin(a);
       const bytes = random(PART_BYTES + 3 * MiB);
       expect(await a.sessions.append(repoId, started.id, body(bytes))).toEqual({ kind: "ok", offset: bytes.byteLength });
       const record = await a.records.get(started.id);
@@ -79,8 +83,7 @@ if (!testS3Settings()) {
       const a = node(runner, prefix);
       const b = node(runner, prefix);
       const bytes = random(2 * PART_BYTES + 5 * MiB);
-      const started = await a.sessions.start(repoId);
-      if (started.kind !== "ok") throw new Error("no session");
+      const started = await begin(a);
       const id = started.id;
       // Node A takes the first PATCHes (3 MiB each: parts gather across requests)...
       const split = PART_BYTES + 4 * MiB;
@@ -108,8 +111,7 @@ if (!testS3Settings()) {
 
     test("a cancelled upload leaves no record, no object and no multipart upload", async () => {
       const a = node(runner, prefix);
-      const started = await a.sessions.start(repoId);
-      if (started.kind !== "ok") throw new Error("no session");
+      const started = await begin(a);
       await a.sessions.append(repoId, started.id, body(random(PART_BYTES + MiB)));
       expect(await a.blobs.api.listMultipart(`${prefix}uploads/`)).toHaveLength(1);
       expect(await node(runner, prefix).sessions.cancel(repoId, started.id)).toEqual({ kind: "ok" });
@@ -120,8 +122,7 @@ if (!testS3Settings()) {
 
     test("an upload whose multipart upload S3 lost is unknown (and dropped), not an error", async () => {
       const a = node(runner, prefix);
-      const started = await a.sessions.start(repoId);
-      if (started.kind !== "ok") throw new Error("no session");
+      const started = await begin(a);
       const first = random(PART_BYTES + MiB);
       await a.sessions.append(repoId, started.id, body(first));
       // A bucket lifecycle rule (abort incomplete multipart uploads) or an operator's clean-up.
@@ -138,8 +139,7 @@ if (!testS3Settings()) {
 
     test("the sweep drops an expired upload and a record no session owns: records, objects and multipart uploads", async () => {
       const a = node(runner, prefix);
-      const expired = await a.sessions.start(repoId);
-      if (expired.kind !== "ok") throw new Error("no session");
+      const expired = await begin(a);
       await a.sessions.append(repoId, expired.id, body(random(PART_BYTES + MiB)));
       // A record whose session row went without it (its repository deleted with its sessions).
       const orphan = crypto.randomUUID();
