@@ -68,7 +68,8 @@ export class S3Uploads {
     try {
       return await work();
     } catch (e) {
-      if (isMissing(e)) throw new UploadGoneError(id);
+      // A missing bucket is the deployment's problem, not this upload's.
+      if (isMissing(e) && (e as { code?: string }).code !== "NoSuchBucket") throw new UploadGoneError(id);
       throw e;
     }
   }
