@@ -2,6 +2,8 @@
 // openStores (SQLite) and openPgStores (PostgreSQL) differ only in what they pass here.
 import type { Stores, StoreOptions } from ".";
 import type { BlobStore } from "./blobs/blobStore";
+import type { BlobStoreOpener } from "./blobs/openBlobStore";
+import { S3UploadRecordStore } from "./meta/s3Uploads";
 import type { Runner } from "./dialect/program";
 import type { StoreNodeState } from "./nodeState";
 import { FieldCipher } from "./fieldEncryption";
@@ -42,7 +44,7 @@ import { IntegrityReads } from "./meta/integrity";
 export interface StoreParts {
   state: StoreNodeState;
   databaseSecret: Uint8Array;
-  blobs: BlobStore;
+  blobs: BlobStore | BlobStoreOpener;
   databaseChecks: () => Promise<string[]>;
   warnings: string[];
   opts: StoreOptions;
@@ -52,7 +54,9 @@ export interface StoreParts {
 
 /** Every store over one runner (either dialect's: docs/POSTGRES.md, "One store, two dialects"). */
 export function assembleStores(runner: Runner, parts: StoreParts): Omit<Stores, "dialect" | "shared"> {
-  const { state, databaseSecret, blobs, opts } = parts;
+  const { state, databaseSecret, opts } = parts;
+  // An S3 bucket records its uploads' state in this database (blobs/s3/uploadRecords.ts).
+  const blobs = typeof parts.blobs === "function" ? parts.blobs(new S3UploadRecordStore(runner)) : parts.blobs;
   const blobLinks = new BlobLinkStore(runner);
   const cache = state.readCache;
   // Reads write what the writer holds first, so a caller sees its own entries.

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { BlobStore } from "./blobs/blobStore";
+import type { BlobStoreOpener } from "./blobs/openBlobStore";
 import { FsBlobStore } from "./blobs/fsBlobStore";
 import { openMetaDb, scrubFreedContent, sqliteDatabaseProblems, type MetaDb } from "./db";
 import { restrictDataDir } from "./dataDirModes";
@@ -108,8 +109,8 @@ export interface StoreOptions {
   maxOpenUploadsPerOwner?: number;
   /** The registry's clock (tests pass a fake one). */
   clock?: () => number;
-  /** Where blob bytes live (openBlobStore.ts); default: the data directory. */
-  blobs?: BlobStore;
+  /** Where blob bytes live (openBlobStore.ts): a store, or one awaiting the database; default: the data directory. */
+  blobs?: BlobStore | BlobStoreOpener;
   /** State only one process can hold (nodeState.ts): pieces not given are the single-node ones. */
   nodeState?: Partial<StoreNodeState>;
 }

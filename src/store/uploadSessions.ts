@@ -1,5 +1,5 @@
 import { digestHasher, type Digest } from "../oci/digest";
-import type { BlobStore } from "./blobs/blobStore";
+import { UploadGoneError, type BlobStore } from "./blobs/blobStore";
 import type { UploadRow, UploadRowStore } from "./meta/uploads";
 import type { UploadHashState, UploadHashStates, UploadLocks } from "./uploadState";
 
@@ -178,7 +178,8 @@ export class UploadSessions {
 
   /**
    * Runs `work` while holding the session: busy if another request holds it, unknown if it does
-   * not exist (any longer) in this repository. The row is read once the session is held.
+   * not exist (any longer) in this repository, or the blob store lost its bytes (then it is
+   * dropped). The row is read once the session is held.
    */
   private async holding<T>(repoId: number, id: string, work: (row: UploadRow) => Promise<T>): Promise<T | Unknown | Busy> {
     if (!(await this.locks.tryLock(id))) {
@@ -188,6 +189,10 @@ export class UploadSessions {
     try {
       const row = await this.liveRow(repoId, id, true);
       return row ? await work(row) : { kind: "unknown" };
+    } catch (e) {
+      if (!(e instanceof UploadGoneError)) throw e;
+      await this.drop(id);
+      return { kind: "unknown" };
     } finally {
       await this.locks.unlock(id);
     }

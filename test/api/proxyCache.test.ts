@@ -245,11 +245,11 @@ describe("pulls through the cache", () => {
     const manifestGets = () => upstreamGets.get("/v2/admin/app/manifests/v1") ?? 0;
     await flushPulls();
     await local.stop();
-    // The data directory as the release before migration 0015 left it (0016 and 0017 came after it).
+    // The data directory as the release before migration 0015 left it (0016 to 0018 came after it).
     const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/migrations/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
     const since = journal.entries.find((e) => e.tag === "0015_proxy_cache_tags")!.when;
     const old = new Database(join(localDir, "berth.db"));
-    old.exec("DROP TABLE proxy_cache_tags; ALTER TABLE repo_mirrors DROP COLUMN proxy; DROP TABLE blob_deletions");
+    old.exec("DROP TABLE proxy_cache_tags; ALTER TABLE repo_mirrors DROP COLUMN proxy; DROP TABLE blob_deletions; DROP TABLE s3_uploads");
     old.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [since]);
     old.close();
     local = await startLocal();

@@ -69,6 +69,7 @@ const UNDO: Record<string, string> = {
   "0015_proxy_cache_tags": "DROP TABLE proxy_cache_tags",
   "0016_mirror_proxy": "ALTER TABLE repo_mirrors DROP COLUMN proxy",
   "0017_blob_deletions": "DROP TABLE blob_deletions",
+  "0018_s3_uploads": "DROP TABLE s3_uploads",
   "0012_quota_usage_triggers":
     "DROP TRIGGER quota_count_manifest_blob; DROP TRIGGER quota_uncount_manifest; DROP TRIGGER quota_count_repository_blob; DROP TRIGGER quota_uncount_repository_blob; DROP TRIGGER quota_count_blob_row; DROP TRIGGER quota_uncount_blob_row; DELETE FROM repository_blob_refs; DELETE FROM namespace_blob_refs; DELETE FROM namespace_usage; DELETE FROM repository_usage",
 };

@@ -1,7 +1,13 @@
 // The object store the S3 tests run against: set by scripts/services/rgw.sh (a real Ceph RGW on
 // loopback; .ci/run starts it). Unset, those tests are skipped with a message saying so.
-import { basename } from "node:path";
+import { rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { S3BlobStore, type S3StoreOptions } from "../../src/store/blobs/s3BlobStore";
+import type { S3UploadRecords } from "../../src/store/blobs/s3/uploadRecords";
+import { openMetaDb } from "../../src/store/db";
+import { sqliteRunner } from "../../src/store/dialect/sqliteRunner";
+import { S3UploadRecordStore } from "../../src/store/meta/s3Uploads";
+import { tempDir } from "./server";
 
 /** The settings from BERTH_TEST_S3=s3://bucket[/prefix] and BERTH_S3_*, or undefined when unset. */
 export function testS3Settings(): Omit<S3StoreOptions, "prefix"> & { prefix: string } | undefined {
@@ -21,18 +27,42 @@ export function testS3Settings(): Omit<S3StoreOptions, "prefix"> & { prefix: str
 
 export const S3_SKIP_MESSAGE = "BERTH_TEST_S3 is not set: the S3 tests are skipped (eval \"$(scripts/services/rgw.sh start)\" turns them on)";
 
-/** A store under a fresh prefix of the test bucket; cleanup removes everything under it. */
-export async function freshS3Store(extra: Partial<S3StoreOptions> = {}): Promise<{ store: S3BlobStore; prefix: string; cleanup(): Promise<void> }> {
+/**
+ * A store under a fresh prefix of the test bucket; cleanup removes everything under it. Its
+ * uploads are recorded in `records`, else in a metadata database of its own (SQLite, removed by
+ * cleanup).
+ */
+export async function freshS3Store(
+  extra: Partial<S3StoreOptions> = {},
+  given?: S3UploadRecords,
+): Promise<{ store: S3BlobStore; prefix: string; records: S3UploadRecords; cleanup(): Promise<void> }> {
   const settings = testS3Settings();
   if (!settings) throw new Error(S3_SKIP_MESSAGE);
   const prefix = `${settings.prefix}${settings.prefix && !settings.prefix.endsWith("/") ? "/" : ""}t-${crypto.randomUUID()}/`;
-  const store = await new S3BlobStore({ ...settings, ...extra, prefix }).open();
+  const own = given ? undefined : ownRecords();
+  const records = given ?? own!.records;
+  const store = await new S3BlobStore({ ...settings, ...extra, prefix }, records).open();
   return {
     store,
     prefix,
+    records,
     async cleanup() {
       for await (const key of store.api.keys(prefix)) await store.api.client.delete(key);
       for (const open of await store.api.listMultipart(prefix)) await store.api.abortMultipart(open.key, open.uploadId);
+      own?.close();
+    },
+  };
+}
+
+/** Upload records in a SQLite metadata database of their own. */
+function ownRecords(): { records: S3UploadRecords; close(): void } {
+  const dir = tempDir("berth-s3-records-");
+  const db = openMetaDb(join(dir, "berth.db"));
+  return {
+    records: new S3UploadRecordStore(sqliteRunner(db)),
+    close() {
+      db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -105,8 +105,9 @@ export async function openEnds(plan: Plan, config: Config, tables: CopiedTable[]
       await refuseFilledTarget(target, tables, plan.toName);
       const source = SqliteSource.open(plan.sqliteDir);
       opened.push(source);
-      const sourceBlobs = recorded ? await openS3BlobStore(config, recorded) : new FsBlobStore(plan.sqliteDir);
-      return { source, target, sourceBlobs, targetBlobs: s3 };
+      const sourceBlobs = recorded ? (await openS3BlobStore(config, recorded))(source.s3UploadRecords()) : new FsBlobStore(plan.sqliteDir);
+      // The blobs go through the bucket's upload path, recording their uploads in the target database.
+      return { source, target, sourceBlobs, targetBlobs: s3(target.s3UploadRecords()) };
     }
     refuseUsedDirectory(plan.sqliteDir);
     mkdirSync(plan.sqliteDir, { recursive: true, mode: 0o700 });
@@ -115,7 +116,7 @@ export async function openEnds(plan: Plan, config: Config, tables: CopiedTable[]
     await refuseFilledTarget(target, tables, plan.toName);
     const source = await PgSource.open(plan.pgUrl);
     opened.push(source);
-    return { source, target, sourceBlobs: s3, targetBlobs: new FsBlobStore(plan.sqliteDir) };
+    return { source, target, sourceBlobs: s3(source.s3UploadRecords()), targetBlobs: new FsBlobStore(plan.sqliteDir) };
   } catch (e) {
     for (const end of opened) await end.close();
     throw e;

@@ -12,6 +12,16 @@ export interface AppendResult {
   aborted: boolean;
 }
 
+/**
+ * Thrown by an upload's append, replay or commit when the store lost the upload's bytes under
+ * its record (S3 aborted its multipart upload, an object went): the session is gone.
+ */
+export class UploadGoneError extends Error {
+  constructor(readonly id: string) {
+    super(`upload ${id}: its bytes are no longer in the blob store`);
+  }
+}
+
 export interface BlobStore {
   stat(digest: string): Promise<BlobStat>;
   /** The blob's bytes [start, end] (inclusive), or all of it; streamed by the Response. */

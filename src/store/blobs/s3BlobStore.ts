@@ -1,10 +1,11 @@
 import type { AppendResult, BlobStat, BlobStore } from "./blobStore";
 import { isMissing, S3Api, type S3Settings } from "./s3/s3Api";
 import { S3Uploads } from "./s3/s3Uploads";
+import type { S3UploadRecords } from "./s3/uploadRecords";
 
 // Blobs in an S3-compatible bucket under a prefix:
 //   <prefix>blobs/<alg>/<hex>      the blobs (S3 lists keys in order: digest order for free)
-//   <prefix>uploads/<id>/...       upload sessions (s3/uploadState.ts)
+//   <prefix>uploads/<id>/...       upload sessions' bytes (s3/uploadState.ts; their state is in the database)
 //   <prefix>trash/, quarantine/    set aside by the collector, or for not hashing to their digest
 // Digests and ids arrive validated; assertSafe() is a last guard against key tricks.
 const SAFE_DIGEST = /^(sha256|sha512):[a-f0-9]{64,128}$/;
@@ -32,10 +33,14 @@ export class S3BlobStore implements BlobStore {
   private readonly uploads: S3Uploads;
   private readonly prefix: string;
 
-  constructor(private readonly opts: S3StoreOptions) {
+  /** `records`: where uploads' state is kept (the metadata database: store/meta/s3Uploads.ts). */
+  constructor(
+    private readonly opts: S3StoreOptions,
+    records: S3UploadRecords,
+  ) {
     this.api = new S3Api(opts);
     this.prefix = opts.prefix === "" || opts.prefix.endsWith("/") ? opts.prefix : `${opts.prefix}/`;
-    this.uploads = new S3Uploads(this.api, `${this.prefix}uploads/`);
+    this.uploads = new S3Uploads(this.api, `${this.prefix}uploads/`, records);
   }
 
   /** Creates the bucket when it is missing (at start). */

@@ -11,6 +11,7 @@ import { PG_ONLY_TABLES } from "../pg/nodeState/tables";
 /** Tables deliberately not copied, by SQL name: why. */
 export const NOT_COPIED: Readonly<Record<string, string>> = {
   uploads: "upload sessions in flight: their bytes sit in the source's upload area, which is not moved; a client whose upload is gone starts it again",
+  s3_uploads: "the state of S3 uploads in flight (multipart upload ids, parts and ETags): not moved, as their sessions are not",
   blob_deletions: "a collector's deletions in flight in the source: the target's collector frees what nothing references on its own",
   ...Object.fromEntries(PG_ONLY_TABLES.map((name) => [name, "state several PostgreSQL nodes share (throttles, rate buckets, delivery claims): one node keeps it in memory"])),
 };

@@ -4,6 +4,8 @@
 // is loaded in one transaction with the tables' own triggers off.
 import { count, sql } from "drizzle-orm";
 import { openPostgres, type PgMetaDb } from "../pg/open";
+import { pgRunner } from "../dialect/pgRunner";
+import { S3UploadRecordStore } from "../meta/s3Uploads";
 import type { CopiedTable } from "./copiedTables";
 import { keysetBatches, type MetadataSource, type MetadataTarget, type SourceReader, type TargetWriter } from "./ends";
 
@@ -22,6 +24,11 @@ async function nonEmpty(db: Queries, tables: CopiedTable[]): Promise<string[]> {
 
 export class PgSource implements MetadataSource {
   private constructor(private readonly db: PgMetaDb) {}
+
+  /** Where the deployment's bucket records its uploads (a migration's own, to PostgreSQL). */
+  s3UploadRecords(): S3UploadRecordStore {
+    return new S3UploadRecordStore(pgRunner(this.db));
+  }
 
   static async open(url: string): Promise<PgSource> {
     return new PgSource(await openPostgres(url, { max: 2 }));
@@ -58,6 +65,11 @@ function pgReader(db: Queries): SourceReader {
 
 export class PgTarget implements MetadataTarget {
   private constructor(private readonly db: PgMetaDb) {}
+
+  /** Where the deployment's bucket records its uploads (a migration's own, to PostgreSQL). */
+  s3UploadRecords(): S3UploadRecordStore {
+    return new S3UploadRecordStore(pgRunner(this.db));
+  }
 
   static async open(url: string): Promise<PgTarget> {
     return new PgTarget(await openPostgres(url, { max: 2 }));

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { processAlive } from "../blobs/fsBlobStore";
 import { openMetaDb, type MetaDb } from "../db";
+import { sqliteRunner } from "../dialect/sqliteRunner";
+import { S3UploadRecordStore } from "../meta/s3Uploads";
 import { DATABASE_FILE, snapshotDatabase } from "../snapshot";
 import type { CopiedTable } from "./copiedTables";
 import { keysetBatches, type MetadataSource, type MetadataTarget, type SourceReader, type TargetWriter } from "./ends";
@@ -44,6 +46,11 @@ export class SqliteSource implements MetadataSource {
 
   async read<T>(use: (reader: SourceReader) => Promise<T>): Promise<T> {
     return use(sqliteReader(this.db));
+  }
+
+  /** The snapshot's upload records: a source's bucket is only read (no upload is begun there). */
+  s3UploadRecords(): S3UploadRecordStore {
+    return new S3UploadRecordStore(sqliteRunner(this.db));
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ export const manifestBlobs = pgTableFrom(s.manifestBlobs);
 export const manifestChildren = pgTableFrom(s.manifestChildren);
 export const tags = pgTableFrom(s.tags);
 export const uploads = pgTableFrom(s.uploads);
+export const s3Uploads = pgTableFrom(s.s3Uploads);
 export const users = pgTableFrom(s.users);
 export const robots = pgTableFrom(s.robots);
 export const teams = pgTableFrom(s.teams);

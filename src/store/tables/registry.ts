@@ -172,3 +172,14 @@ export const uploads = sqliteTable(
   (t) => [index("uploads_expires").on(t.expiresMs), index("uploads_owner").on(t.owner, t.expiresMs)],
 );
 
+// An upload's state in an S3 bucket (src/store/blobs/s3/uploadState.ts): the multipart upload's
+// key and id, its parts with their ETags and sizes, and the small objects not yet a part, as
+// JSON. Keyed by the upload session's id but not tied to its row: the blob store writes it
+// (before any object of the upload) and removes it last, and the sweep finds one without a row.
+export const s3Uploads = sqliteTable("s3_uploads", {
+  id: text("id").primaryKey(),
+  state: text("state").notNull(),
+  // When the upload was last written (the sweep leaves one written within the last minute).
+  modifiedMs: integer("modified_ms").notNull(),
+});
+

@@ -123,9 +123,9 @@ describe.skipIf(!url || !s3)("the collector on one node, pushes on another (Post
     await pools.a.$client.unsafe(
       "TRUNCATE blob_deletions, blobs, repository_blobs, manifests, manifest_blobs, manifest_children, tags, uploads, repositories, namespaces RESTART IDENTITY CASCADE",
     );
-    const { store, prefix } = await freshS3Store();
+    const { store, prefix, records } = await freshS3Store();
     a = nodeOver(pools.a, store);
-    b = nodeOver(pools.b, await new S3BlobStore({ ...s3!, prefix }).open());
+    b = nodeOver(pools.b, await new S3BlobStore({ ...s3!, prefix }, records).open());
     repo = { id: await addRepository(a.runner, "org/app"), name: "org/app" };
   });
 

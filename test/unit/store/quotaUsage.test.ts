@@ -215,7 +215,7 @@ describe("the migration", () => {
         stores.db.$client.exec(`DROP TRIGGER ${t}`);
       stores.db.$client.exec("DELETE FROM repository_blob_refs; DELETE FROM namespace_blob_refs; DELETE FROM namespace_usage; DELETE FROM repository_usage");
       // Migrations after it are undone too (the migrator applies only what is newer than the last row).
-      stores.db.$client.exec("DROP TABLE IF EXISTS repo_mirrors; DROP TABLE IF EXISTS proxy_cache_tags; DROP TABLE IF EXISTS proxy_cache_configs; DROP TABLE IF EXISTS blob_deletions");
+      stores.db.$client.exec("DROP TABLE IF EXISTS repo_mirrors; DROP TABLE IF EXISTS proxy_cache_tags; DROP TABLE IF EXISTS proxy_cache_configs; DROP TABLE IF EXISTS blob_deletions; DROP TABLE IF EXISTS s3_uploads");
       stores.db.$client.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [when]);
       expect(await usage(stores, "acme")).toBe(0);
       await stores.close();

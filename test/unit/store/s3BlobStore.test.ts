@@ -3,9 +3,14 @@ import type { BlobStore } from "../../../src/store/blobs/blobStore";
 import { S3BlobStore } from "../../../src/store/blobs/s3BlobStore";
 import { PART_BYTES } from "../../../src/store/blobs/s3/uploadState";
 import { blobStoreSuite } from "./blobStore.suite";
+import type { S3UploadRecords } from "../../../src/store/blobs/s3/uploadRecords";
 import { freshS3Store, S3_SKIP_MESSAGE, testS3Settings } from "../../support/s3";
 
 const MiB = 1024 * 1024;
+/** For stores these tests never upload through. */
+const NO_UPLOADS: S3UploadRecords = new Proxy({} as S3UploadRecords, {
+  get: () => () => Promise.reject(new Error("this test begins no upload")),
+});
 const sha256 = (b: Uint8Array) => `sha256:${new Bun.CryptoHasher("sha256").update(b).digest("hex")}`;
 const streamOf = (bytes: Uint8Array, chunk = 64 * 1024) =>
   new ReadableStream<Uint8Array>({
@@ -60,14 +65,14 @@ if (!testS3Settings()) {
     });
 
     test("another node continues an upload: it re-reads the bytes so far (hash rebuilt), appends and commits", async () => {
-      const { store, prefix, cleanup } = await freshS3Store();
+      const { store, prefix, records, cleanup } = await freshS3Store();
       try {
         const bytes = random(PART_BYTES + 5 * MiB);
         const id = crypto.randomUUID();
         await store.createUpload(id);
         const firstHalf = PART_BYTES + 2 * MiB;
         await appendInRequests(store, id, bytes.subarray(0, firstHalf), 3 * MiB);
-        const other = await new S3BlobStore({ ...testS3Settings()!, prefix }).open();
+        const other = await new S3BlobStore({ ...testS3Settings()!, prefix }, records).open();
         expect(await other.uploadSize(id)).toBe(firstHalf);
         const h = new Bun.CryptoHasher("sha256");
         await other.replayUpload(id, firstHalf, (c) => h.update(c));
@@ -133,7 +138,7 @@ if (!testS3Settings()) {
         const ranged = await fetch(url, { headers: { range: "bytes=10-19" } });
         expect(ranged.status).toBe(206);
         expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(bytes.slice(10, 20));
-        expect(new S3BlobStore({ ...testS3Settings()!, prefix }).redirectUrl(sha256(bytes))).toBeUndefined();
+        expect(new S3BlobStore({ ...testS3Settings()!, prefix }, NO_UPLOADS).redirectUrl(sha256(bytes))).toBeUndefined();
         expect(await new Response(store.body(sha256(bytes), { start: 0, end: 9 })).arrayBuffer()).toEqual(bytes.slice(0, 10).buffer);
       } finally {
         await cleanup();
@@ -166,14 +171,14 @@ if (!testS3Settings()) {
   describe("the S3 store at start and in /health/endtoend", () => {
     test("a missing bucket is created at start (and a second start finds it)", async () => {
       const bucket = `berth-made-${crypto.randomUUID().slice(0, 8)}`;
-      const store = await new S3BlobStore({ ...testS3Settings()!, bucket, prefix: "" }).open();
-      await new S3BlobStore({ ...testS3Settings()!, bucket, prefix: "" }).open();
+      const store = await new S3BlobStore({ ...testS3Settings()!, bucket, prefix: "" }, NO_UPLOADS).open();
+      await new S3BlobStore({ ...testS3Settings()!, bucket, prefix: "" }, NO_UPLOADS).open();
       expect(await store.probe()).toEqual({ ok: true });
       await store.api.call("delete bucket", "DELETE", "", {});
     });
 
     test("probe() with a wrong secret fails, naming the step, without echoing the secret", async () => {
-      const store = new S3BlobStore({ ...testS3Settings()!, secretAccessKey: "not-the-secret-at-all", prefix: "probe-test/" });
+      const store = new S3BlobStore({ ...testS3Settings()!, secretAccessKey: "not-the-secret-at-all", prefix: "probe-test/" }, NO_UPLOADS);
       const out = await store.probe();
       expect(out.ok).toBe(false);
       expect(out.ok === false && out.reason).toStartWith("write an object:");

@@ -120,6 +120,17 @@ export class S3Api {
     await this.call("complete multipart upload", "POST", key, { uploadId }, { body: xml, headers: { "content-type": "application/xml" } });
   }
 
+  /** Whether the multipart upload is still open (ListParts). */
+  async multipartOpen(key: string, uploadId: string): Promise<boolean> {
+    try {
+      await this.call("list parts", "GET", key, { uploadId, "max-parts": "1" });
+      return true;
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+  }
+
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     await this.call("abort multipart upload", "DELETE", key, { uploadId }).catch((e) => {
       if (!isMissing(e)) throw e;

@@ -1,4 +1,4 @@
-import type { AppendResult } from "../blobStore";
+import { UploadGoneError, type AppendResult } from "../blobStore";
 import { copyRanges, isMissing, type S3Api } from "./s3Api";
 import {
   emptySnapshot,
@@ -11,41 +11,72 @@ import {
   type Snapshot,
   type UploadState,
 } from "./uploadState";
+import type { S3UploadRecords } from "./uploadRecords";
 
 // Upload sessions in the object store (the layout and the small-chunk rule: uploadState.ts).
-// Hashing follows the bytes in UploadSessions; when another node or a restarted process must
-// re-read an upload (replay), the parts sent so far are first completed into one object (S3
-// cannot read an unfinished multipart upload) which the next part copies server-side.
+// Their state (multipart upload, parts and ETags, segments) is recorded in the database
+// (uploadRecords.ts), so any node sharing it and the bucket continues an upload; the bucket
+// holds only the bytes, under <root><id>/. Hashing follows the bytes in UploadSessions; when
+// another node or a restarted process must re-read an upload (replay), the parts sent so far
+// are first completed into one object (S3 cannot read an unfinished multipart upload) which the
+// next part copies server-side.
 
 export class S3Uploads {
   constructor(
     private readonly api: S3Api,
     /** "<prefix>uploads/" */
     private readonly root: string,
+    private readonly records: S3UploadRecords,
   ) {}
 
   private folder = (id: string) => `${this.root}${id}/`;
-  private stateKey = (id: string) => `${this.folder(id)}state.json`;
   private newKey = (id: string, kind: "seg" | "mp" | "whole") => `${this.folder(id)}${kind}-${crypto.randomUUID()}`;
 
   async load(id: string): Promise<UploadState | null> {
+    return (await this.records.get(id))?.state ?? this.loadLegacy(id);
+  }
+
+  /**
+   * An upload begun before the state moved into the database kept it in the bucket: read once
+   * (an upload without a record is rare: one a crash left, or this), moved into the database.
+   */
+  private async loadLegacy(id: string): Promise<UploadState | null> {
+    const key = `${this.folder(id)}state.json`;
+    let state: UploadState;
     try {
-      return parseState(await this.api.client.file(this.stateKey(id)).text());
+      state = parseState(await this.api.client.file(key).text());
     } catch (e) {
       if (isMissing(e)) return null;
       throw e;
     }
+    await this.records.put(id, state);
+    await this.api.client.delete(key);
+    return state;
   }
 
   private async loadOrThrow(id: string): Promise<UploadState> {
     const state = await this.load(id);
-    if (!state) throw new Error(`no upload ${id} in the object store`);
+    if (!state) throw new UploadGoneError(id);
     return state;
   }
 
-  /** Writes the state, then drops the objects the old one held that the new one does not. */
+  /**
+   * Runs `work` on the upload, which the bucket may have lost under its record (a lifecycle
+   * rule aborting old multipart uploads, an operator's clean-up): then the upload is gone.
+   */
+  private async whileThere<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      // A missing bucket is the deployment's problem, not this upload's.
+      if (isMissing(e) && (e as { code?: string }).code !== "NoSuchBucket") throw new UploadGoneError(id);
+      throw e;
+    }
+  }
+
+  /** Records the state, then drops the objects the old one held that the new one does not. */
   private async save(id: string, next: UploadState, old?: UploadState): Promise<void> {
-    await this.api.client.write(this.stateKey(id), JSON.stringify(next));
+    await this.records.put(id, next);
     if (!old) return;
     const keep = referencedKeys(next);
     for (const key of referencedKeys(old)) if (!keep.has(key)) await this.api.client.delete(key);
@@ -61,12 +92,9 @@ export class S3Uploads {
   }
 
   async modifiedMs(id: string): Promise<number | null> {
-    try {
-      return (await this.api.client.stat(this.stateKey(id))).lastModified.getTime();
-    } catch (e) {
-      if (isMissing(e)) return null;
-      throw e;
-    }
+    const record = await this.records.get(id);
+    if (record) return record.modifiedMs;
+    return (await this.loadLegacy(id)) ? ((await this.records.get(id))?.modifiedMs ?? null) : null;
   }
 
   /** The snapshot at `offset`, its cut segment rewritten short. */
@@ -86,7 +114,11 @@ export class S3Uploads {
     return snapshot;
   }
 
-  async append(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
+  append(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
+    return this.whileThere(id, () => this.appendThere(id, offset, body, onChunk));
+  }
+
+  private async appendThere(id: string, offset: number, body: ReadableStream<Uint8Array> | null, onChunk: (c: Uint8Array) => void): Promise<AppendResult> {
     // The body is read from the start while the state loads: a stream that breaks drops what
     // it still queues, and the bytes that arrived before a hang-up are the client's to keep.
     const reader = body?.getReader();
@@ -121,7 +153,8 @@ export class S3Uploads {
         else pending[0] = c.subarray(take);
       }
       await this.addPart(id, snap, part);
-      // Recorded per part: a crash keeps what was sent (the session's offset decides what counts).
+      // Recorded per part once S3 holds it (its ETag known): a crash keeps what was sent (the
+      // session's offset decides what counts).
       const next = { cur: snap, prev: start };
       await this.save(id, next, saved);
       saved = structuredClone(next);
@@ -147,12 +180,15 @@ export class S3Uploads {
       while (segBytes(loaded.snap) + pendingBytes >= PART_BYTES) await flushPart(loaded.snap, loaded.start);
     }
     const { old, snap, start } = (loaded ??= await loading);
+    saved ??= old;
+    // Segments stay under a part: requests smaller than one gather into one here.
+    while (segBytes(snap) + pendingBytes >= PART_BYTES) await flushPart(snap, start);
     if (pendingBytes > 0) {
       const key = this.newKey(id, "seg");
       await this.api.client.write(key, new Blob(pending));
       snap.segments.push({ key, size: pendingBytes });
     }
-    await this.save(id, { cur: snap, prev: start }, saved ?? old);
+    await this.save(id, { cur: snap, prev: start }, saved);
     return { written, aborted };
   }
 
@@ -174,22 +210,33 @@ export class S3Uploads {
   }
 
   /** Completes the parts into one object (the base); the snapshot then has no open multipart upload. */
-  private async completeParts(snap: Snapshot): Promise<void> {
+  private async completeParts(id: string, snap: Snapshot): Promise<void> {
     if (!snap.multipart) return;
-    await this.api.completeMultipart(snap.multipart.key, snap.multipart.id, snap.parts);
+    const { key, id: uploadId } = snap.multipart;
+    try {
+      await this.api.completeMultipart(key, uploadId, snap.parts);
+    } catch (e) {
+      // S3 answers a lost multipart upload with 404, Ceph RGW completing one with a 500: asked.
+      if (isMissing(e) || !(await this.api.multipartOpen(key, uploadId))) throw new UploadGoneError(id);
+      throw e;
+    }
     snap.base = { key: snap.multipart.key, size: partsBytes(snap) };
     snap.parts = [];
     snap.multipart = undefined;
   }
 
-  async replay(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
+  replay(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
+    return this.whileThere(id, () => this.replayThere(id, length, onChunk));
+  }
+
+  private async replayThere(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
     if (length === 0) return;
     const old = await this.loadOrThrow(id);
     const found = snapshotAt(old, length);
     if (!found) throw new Error(`upload ${id}: cannot replay ${length} bytes`);
     const snap = structuredClone(found.source);
     if (snap.multipart) {
-      await this.completeParts(snap);
+      await this.completeParts(id, snap);
       await this.save(id, { cur: snap }, old);
     }
     let left = length;
@@ -205,7 +252,11 @@ export class S3Uploads {
   }
 
   /** Assembles the upload into one object and copies it to `target`, then drops the session unless `keep`. */
-  async commit(id: string, target: string, keep = false): Promise<void> {
+  commit(id: string, target: string, keep = false): Promise<void> {
+    return this.whileThere(id, () => this.commitThere(id, target, keep));
+  }
+
+  private async commitThere(id: string, target: string, keep: boolean): Promise<void> {
     const state = await this.loadOrThrow(id);
     const snap = structuredClone(state.cur);
     const size = snapshotBytes(snap);
@@ -217,7 +268,7 @@ export class S3Uploads {
       snap.segments = [];
     }
     if (snap.multipart) {
-      await this.completeParts(snap);
+      await this.completeParts(id, snap);
       // Recorded, so a commit retried after a failed copy finds the completed object.
       await this.save(id, { cur: snap }, state);
       source = snap.base!.key;
@@ -239,20 +290,21 @@ export class S3Uploads {
     // Every open multipart upload of the session: recorded ones, and any a crashed request opened.
     for (const open of await this.api.listMultipart(this.folder(id))) await this.api.abortMultipart(open.key, open.uploadId);
     const keys: string[] = [];
-    for await (const key of this.api.keys(this.folder(id))) if (key !== this.stateKey(id)) keys.push(key);
+    for await (const key of this.api.keys(this.folder(id))) keys.push(key);
     await Promise.all(keys.map((key) => this.api.client.delete(key)));
-    // The state goes last: while it is there the upload still counts as one.
-    await this.api.client.delete(this.stateKey(id));
+    // The record goes last: while it is there the upload still counts as one.
+    await this.records.delete(id);
   }
 
+  /** Recorded uploads, and folders in the bucket without a record (a crash's, or from before the records). */
   async list(): Promise<string[]> {
-    const ids: string[] = [];
+    const ids = new Set(await this.records.ids());
     let continuationToken: string | undefined;
     do {
       const page = await this.api.client.list({ prefix: this.root, delimiter: "/", continuationToken });
-      for (const p of page.commonPrefixes ?? []) ids.push(p.prefix.slice(this.root.length, -1));
+      for (const p of page.commonPrefixes ?? []) ids.add(p.prefix.slice(this.root.length, -1));
       continuationToken = page.isTruncated ? page.nextContinuationToken : undefined;
     } while (continuationToken);
-    return ids;
+    return [...ids].sort();
   }
 }

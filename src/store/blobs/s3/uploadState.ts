@@ -1,4 +1,5 @@
-// An upload in the object store, as recorded in its state object (uploads/<id>/state.json).
+// An upload in the object store, as recorded in the database (uploadRecords.ts; before, in a
+// state object uploads/<id>/state.json in the bucket, still read once for an upload begun then).
 //
 // S3 refuses a multipart upload whose parts (but the last) are under 5 MiB, and only says so at
 // completion; a docker client may PATCH in chunks of any size. So, as Distribution's s3 driver
@@ -7,7 +8,7 @@
 // request that fills a part reads those segments back into it. Every part but the last is
 // PART_BYTES, and a request never holds more than one part in memory.
 //
-// A state write replaces the whole object (atomic in S3), so another node or a restarted one
+// A state write replaces the whole record (one statement), so another node or a restarted one
 // reads a consistent upload: the S3 upload id, the parts with their ETags, the segments.
 // `prev` is the upload as it was when the last request began: the session's recorded offset is
 // either the current size or, after a crash or a refused chunk, that earlier one.
