@@ -35,7 +35,7 @@ import { setUpMirrors, type MirrorOptions, type Mirrors } from "./mirror";
 import { setUpProxyCaches, type ProxyCaches } from "./proxy";
 import { setUpNotifications, type NotificationOptions, type Notifications } from "./notify";
 import { InProcessDeliveryClaims, type DeliveryClaims } from "./notify/deliveryClaims";
-import { InProcessTestRateLimiter, type TestRateLimiter } from "./notify/testRateLimit";
+import { InProcessTestRateLimiter, SharedTestRateLimiter, type TestRateLimiter } from "./notify/testRateLimit";
 import { listenForPushLabels } from "./labels/pushLabels";
 import { auditRegistryEvents } from "./audit/registryAudit";
 import { limitBody } from "./bodyLimit";
@@ -114,13 +114,12 @@ export interface NodeState extends StoreNodeState {
 
 /**
  * The pieces beyond the store's (the stores fill those in): given ones, else on PostgreSQL the
- * state every node shares (`shared`), else this process's own. The test-notification allowance
- * has no shared implementation: on several nodes each allows its own (a few test webhooks more).
+ * state every node shares (`shared`), else this process's own.
  */
 function nodeStateBeyondStores(given: Partial<NodeState>, opts: ContextOptions, maxRateBuckets: number, shared: SharedNodeState | undefined): Omit<NodeState, keyof StoreNodeState> {
   return {
     loginThrottle: given.loginThrottle ?? (shared ? new PgLoginThrottle(shared.loginCounters) : new SingleNodeLoginThrottle()),
-    testRateLimiter: given.testRateLimiter ?? new InProcessTestRateLimiter(opts.notify?.testLimit),
+    testRateLimiter: given.testRateLimiter ?? (shared ? new SharedTestRateLimiter(shared.rateLimiter, opts.notify?.testLimit) : new InProcessTestRateLimiter(opts.notify?.testLimit)),
     deliveryClaims: given.deliveryClaims ?? shared?.deliveryClaims ?? new InProcessDeliveryClaims(),
     rateLimiter: given.rateLimiter ?? shared?.rateLimiter ?? new SingleNodeRateLimiter({ maxBuckets: maxRateBuckets }),
   };

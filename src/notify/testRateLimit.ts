@@ -3,9 +3,9 @@
 // outbox with sends to a receiver that never answers. A token bucket per namespace: `burst`
 // tests at once, then one more every `refillMs`.
 //
-// The counts live in this process (a restart forgets them, which costs one burst at most): a
-// multi-node deployment replaces this class behind the same interface, e.g. with the bucket as a
-// row updated in one statement, so the allowance is the namespace's, not each node's.
+// On one node the counts live in this process (a restart forgets them, which costs one burst at
+// most); on several nodes (PostgreSQL) they are buckets of the shared rate limiter, so the
+// allowance is the namespace's, not each node's.
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -73,5 +73,29 @@ export class InProcessTestRateLimiter implements TestRateLimiter {
       if (this.buckets.size <= this.maxKeys) break;
       this.buckets.delete(k);
     }
+  }
+}
+
+/** Token buckets kept elsewhere: the shared rate limiter's (src/store/pg/nodeState/rateLimiter.ts). */
+export interface SharedBuckets {
+  take(keys: readonly string[], policy: { burst: number; perSecond: number }): Promise<RateDecision>;
+}
+
+/** The allowance as a bucket of the rate limiter every node shares (its key apart from the request limits'). */
+export class SharedTestRateLimiter implements TestRateLimiter {
+  private readonly policy: { burst: number; perSecond: number };
+
+  constructor(
+    private readonly buckets: SharedBuckets,
+    opts: Pick<TokenBucketOptions, "burst" | "refillMs"> = {},
+  ) {
+    this.policy = {
+      burst: Math.max(1, opts.burst ?? DEFAULT_TEST_LIMIT.burst),
+      perSecond: 1000 / Math.max(1, opts.refillMs ?? DEFAULT_TEST_LIMIT.refillMs),
+    };
+  }
+
+  take(key: string): Promise<RateDecision> {
+    return this.buckets.take([`notificationTest:${key}`], this.policy);
   }
 }

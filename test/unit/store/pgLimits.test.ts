@@ -7,6 +7,7 @@ import type { LoginAttempt } from "../../../src/auth/loginThrottle";
 import { PgLoginThrottle } from "../../../src/auth/pgLoginThrottle";
 import { PgLoginCounters } from "../../../src/store/pg/nodeState/loginCounters";
 import { PgRateLimiter } from "../../../src/store/pg/nodeState/rateLimiter";
+import { SharedTestRateLimiter } from "../../../src/notify/testRateLimit";
 import { loginThrottleCases, NOW } from "../auth/loginThrottleCases";
 import { rateLimiterCases } from "../auth/rateLimiterCases";
 import { testDatabaseUrl, twoNodes } from "./pgScratch";
@@ -125,6 +126,20 @@ describe.skipIf(!url)("login throttle and rate limits in PostgreSQL (BERTH_TEST_
       expect((await b.take(["k"], fast)).allowed).toBe(false);
       await Bun.sleep(60);
       expect(await b.take(["k"], fast)).toEqual({ allowed: true });
+    });
+
+    test("the test-notification allowance is the namespace's on every node: 10 at once, then one every 6 s", async () => {
+      await empty();
+      const clock = { ms: NOW };
+      const a = new SharedTestRateLimiter(new PgRateLimiter(nodes.a.$client, { now: () => clock.ms }));
+      const b = new SharedTestRateLimiter(new PgRateLimiter(nodes.b.$client, { now: () => clock.ms }));
+      const decisions = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? a : b).take("acme")));
+      expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+      expect(await a.take("acme")).toEqual({ allowed: false, retryAfterSeconds: 6 });
+      expect((await b.take("other-namespace")).allowed).toBe(true);
+      clock.ms += 6_000;
+      expect(await b.take("acme")).toEqual({ allowed: true });
+      expect((await a.take("acme")).allowed).toBe(false);
     });
 
     test("bounded: buckets full again are purged", async () => {
