@@ -4,14 +4,12 @@
 // arrived; a lifecycle pass in progress finishes and queued audit entries are written before
 // the database closes.
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { openStores } from "../../src/store";
 import { SingleNodeLifecycleScheduler } from "../../src/registry/lifecycle/scheduler";
 import { createLogger } from "../../src/log";
 import { startTestServer, tempDir } from "../support/server";
 import { locationOf, MiB } from "../support/e2eHelpers";
+import { openStoresLike, storedRows } from "../support/serverBackends";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -110,10 +108,8 @@ test("past the grace time: the upload is cut off and keeps what arrived; the lif
   expect(passDone).toBe(true);
   expect(await patch).toBe("ECONNRESET");
 
-  const db = new Database(join(dataDir, "berth.db"), { readonly: true });
-  expect(db.query("SELECT count(*) AS n FROM log_entries WHERE kind = 'lifecycle_test_pass'").get()).toEqual({ n: 1 });
-  db.close();
-  const stores = openStores({ dataDir, uploadTtlMs: 3600_000 });
+  expect(await storedRows(ctx.config, "SELECT count(*) AS n FROM log_entries WHERE kind = 'lifecycle_test_pass'")).toEqual([{ n: 1 }]);
+  const stores = await openStoresLike(ctx.config);
   try {
     const repo = (await stores.repositories.find("stop/b"))!;
     const offset = await stores.uploads.offset(repo.id, id);
