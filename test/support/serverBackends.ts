@@ -7,8 +7,10 @@ import { SQL } from "bun";
 import { join } from "node:path";
 import type { Config } from "../../src/config";
 import type { Stores } from "../../src/store";
+import type { BlobStore } from "../../src/store/blobs/blobStore";
 import { openBlobStore } from "../../src/store/blobs/openBlobStore";
 import { openStoresOn } from "../../src/store/openDatabase";
+import { s3BinaryEnv } from "./s3";
 
 type ServerConfig = Pick<Config, "data" | "database" | "storage"> & Partial<Config>;
 
@@ -55,4 +57,22 @@ export async function onServerPostgres(config: ServerConfig, statements: string)
 /** The stores another process (the CLI, a second node) opens for the server's registry: its database and blob storage. */
 export async function openStoresLike(config: Config, uploadTtlMs = 3600_000): Promise<Stores> {
   return openStoresOn(config.database, { dataDir: config.data, uploadTtlMs, blobs: await openBlobStore(config) });
+}
+
+/** Every stored blob and its size, as the blob store lists them (files, or objects in the bucket). */
+export async function storedBlobs(blobs: BlobStore): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for await (const digest of blobs.list()) {
+    const stat = await blobs.stat(digest);
+    if (stat.exists) out.set(digest, stat.size);
+  }
+  return out;
+}
+
+/** The flags and environment that point a `berth` chore (gc, fsck) at the server's database and blob storage. */
+export function choreBackend(config: Config): { args: string[]; env: Record<string, string> } {
+  return {
+    args: [...(config.database ? ["--database", config.database] : []), ...(config.storage ? ["--storage", config.storage] : [])],
+    env: onS3(config) ? s3BinaryEnv() : {},
+  };
 }
