@@ -10,6 +10,7 @@ import { createLogger } from "../../src/log";
 import { startTestServer, tempDir, type TestServer } from "../support/server";
 import { parseExposition } from "../support/metricsScrape";
 import { dropApiDatabase } from "../support/apiDatabase";
+import { dropApiS3Prefix } from "../support/s3";
 import { locationOf, MiB } from "../support/e2eHelpers";
 import { openStoresLike, storedRows } from "../support/serverBackends";
 
@@ -18,6 +19,7 @@ afterAll(async () => {
   for (const d of dirs) {
     rmSync(d, { recursive: true, force: true });
     await dropApiDatabase(d);
+    await dropApiS3Prefix(d);
   }
 });
 

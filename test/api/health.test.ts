@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from "../support/server";
 import { onPostgres, onServerPostgres, storedRows } from "../support/serverBackends";
 import { S3BlobStore } from "../../src/store/blobs/s3BlobStore";
 import { dropApiDatabase } from "../support/apiDatabase";
+import { dropApiS3Prefix } from "../support/s3";
 
 let server: TestServer;
 let now = 1_000_000;
@@ -176,6 +177,7 @@ describe("broken", () => {
       await other.server.stop().catch(() => {});
       rmSync(other.dataDir, { recursive: true, force: true });
       await dropApiDatabase(other.dataDir);
+      await dropApiS3Prefix(other.dataDir);
     }
   });
 });
