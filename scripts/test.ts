@@ -14,5 +14,12 @@ const args = process.argv.slice(fast ? 3 : 2);
 const command = fast
   ? ["test", "--parallel", `--timeout=${timeout}`, "--path-ignore-patterns=**/*Stress.test.ts", ...(args.length ? args : ["test/unit", "test/api"])]
   : ["test", `--timeout=${timeout}`, ...args];
-const proc = Bun.spawn([process.execPath, ...command], { cwd: root, stdio: ["inherit", "inherit", "inherit"] });
-process.exit(await proc.exited);
+const run = async (cmd: string[], env: Record<string, string> = {}) =>
+  Bun.spawn([process.execPath, ...cmd], { cwd: root, stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, ...env } }).exited;
+let code = await run(command);
+if (!fast && args.length === 0 && process.env.BERTH_TEST_DATABASE && process.env.BERTH_TEST_S3) {
+  console.error("\nThe API tests again, every test server on PostgreSQL and S3 (BERTH_TEST_API_DATABASE=pg BERTH_TEST_API_STORAGE=s3):");
+  const again = await run(["test", `--timeout=${timeout}`, "--path-ignore-patterns=**/*Stress.test.ts", "test/api"], { BERTH_TEST_API_DATABASE: "pg", BERTH_TEST_API_STORAGE: "s3" });
+  code ||= again;
+}
+process.exit(code);

@@ -32,6 +32,19 @@ function callerMetadata(caller: Caller): Record<string, unknown> {
   return {};
 }
 
+/** Each request's entries whose lookups are under way (the audit macro answers once they are done). */
+const recordingsOf = new WeakMap<Request, Promise<unknown>[]>();
+
+/**
+ * Until the request's entries are queued. The answer waits for it: on PostgreSQL the lookups are
+ * queries, and the client's next request (deleting the organization it just made) could
+ * otherwise change what they read, leaving the entry without its namespace.
+ */
+export async function auditRecorded(request: Request): Promise<void> {
+  const pending = recordingsOf.get(request);
+  if (pending) await Promise.allSettled(pending);
+}
+
 export function auditFor(ctx: V1Context, caller: Caller, request: Request, declared: readonly LogKind[]): AuditFn {
   return (kind, target, metadata = {}) => {
     if (!declared.includes(kind)) ctx.log.error(`audit kind ${kind} not declared by ${request.method} ${new URL(request.url).pathname}`);
@@ -56,7 +69,11 @@ export function auditFor(ctx: V1Context, caller: Caller, request: Request, decla
         metadata: { ...repoKeys, ...callerMetadata(caller), ...metadata },
       });
     const recording = record();
-    // The log's readers wait for it (on PostgreSQL the lookups are queries after the answer).
+    // The answer waits for it (auditRecorded), and so do the log's readers (the entries of a
+    // request that failed before its answer too).
+    const pending = recordingsOf.get(request) ?? [];
+    pending.push(recording);
+    recordingsOf.set(request, pending);
     ctx.stores.auditWriter.awaiting(recording);
     void recording.catch((e: unknown) => ctx.log.error("audit entry lost", e));
   };

@@ -18,7 +18,7 @@ import {
   requireUser,
   type OAuthScopeName,
 } from "./guards";
-import { auditFor } from "./audit";
+import { auditFor, auditRecorded } from "./audit";
 import type { LogKind } from "../audit/logKinds";
 
 export interface GuardOptions {
@@ -122,6 +122,7 @@ export function v1Macros(ctx: V1Context) {
       return {
         detail: doc({ "x-log-kinds": declared }),
         resolve: (c: GuardContext) => ({ audit: auditFor(ctx, callerOf(c), c.request, declared) }),
+        afterHandle: (c: GuardContext) => auditRecorded(c.request),
       };
     },
     /** An OAuth scope the route needs beyond what its other guards check. */

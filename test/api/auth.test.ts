@@ -8,11 +8,12 @@ import { hashPassword } from "../../src/auth/password";
 import { RegistryTokenService } from "../../src/auth/registryToken";
 import { SigningKeyRing } from "../../src/auth/signingKeys";
 import { orgAdd, repoVisibility, robotAdd, userSetEnabled } from "../../src/cli/accounts";
-import { openStores, type Stores } from "../../src/store";
+import type { Stores } from "../../src/store";
 import type { UserRow } from "../../src/store/meta/users";
 import type { TokenAuth } from "../../src/v2/context";
 import { resetLoginThrottles, createUsers, setRepoVisibility, startTestServer, tempDir, type TestServer } from "../support/server";
 import { registryFor } from "../support/registryFixture";
+import { openStoresLike } from "../support/serverBackends";
 import { expectApiVersion, expectError, randomBytes, BearerRegistryClient, utf8, type OciError, basicAuth } from "../support/registryClient";
 
 const ADMIN_PASSWORD = "admin-Secret-1";
@@ -465,7 +466,7 @@ describe("scope enforcement on /v2", () => {
     const repo = await pushedRepo(ALICE, `alice/cli-${uniq()}`);
     const anon = client();
     await expectChallenge(await anon.fetch(`/v2/${repo}/manifests/v1`), `repository:${repo}:pull`); // cached: private
-    const cli = openStores({ dataDir: server.dataDir, uploadTtlMs: 3600_000 });
+    const cli = await openStoresLike(server.server.ctx.config);
     try {
       const { registry } = registryFor(cli);
       expect(await repoVisibility(cli, registry, repo, "public")).toBe(`${repo} is now public`);

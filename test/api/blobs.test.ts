@@ -2,6 +2,7 @@
 // that a blob is only readable through a repository that has it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "../support/server";
+import { onS3 } from "../support/serverBackends";
 import {
   digestOf,
   expectApiVersion,
@@ -32,13 +33,23 @@ afterAll(async () => {
 
 const path = (repo: string, digest: string) => `/v2/${repo}/blobs/${digest}`;
 
+/**
+ * The Content-Length of a GET whose bytes stream from the blob store: on S3 (BERTH_TEST_API_STORAGE=s3)
+ * there is none, the body goes out chunked (Bun 1.4.5 drops the header of a streamed body,
+ * oven-sh/bun#10507; clients check the digest, and storageRedirect gives them S3's own length).
+ */
+async function expectStreamedLength(res: Response, bytes: number): Promise<void> {
+  if (!onS3(server.server.ctx.config)) return void expect(res.headers.get("content-length")).toBe(String(bytes));
+  expect([res.headers.get("content-length"), res.headers.get("transfer-encoding")]).toEqual([null, "chunked"]);
+}
+
 describe("GET blob", () => {
   test("returns the exact bytes with digest, length and type headers", async () => {
     const res = await c.fetch(path(name, blob.digest));
     const body = await expectStatus(res, 200);
     expect(Buffer.from(body).equals(Buffer.from(blob.bytes))).toBe(true);
     expect(res.headers.get("docker-content-digest")).toBe(blob.digest);
-    expect(res.headers.get("content-length")).toBe(String(blob.size));
+    await expectStreamedLength(res, blob.size);
     expect(res.headers.get("content-type")).toBe("application/octet-stream");
     expect(res.headers.get("accept-ranges")).toBe("bytes");
     expect(res.headers.get("content-range")).toBeNull();
@@ -108,7 +119,7 @@ describe("Range", () => {
     const res = await c.fetch(path(name, blob.digest), { headers: { Range: "bytes=1000-1999" } });
     const body = await expectStatus(res, 206);
     expect(res.headers.get("content-range")).toBe(`bytes 1000-1999/${blob.size}`);
-    expect(res.headers.get("content-length")).toBe("1000");
+    await expectStreamedLength(res, 1000);
     expect(res.headers.get("docker-content-digest")).toBe(blob.digest);
     expect(Buffer.from(body).equals(slice(1000, 1999))).toBe(true);
   });

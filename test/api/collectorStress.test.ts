@@ -5,13 +5,12 @@
 // every live tag pulls byte for byte, every referrer of a live image is listed, fsck finds
 // nothing, and after one more pass the files on disk are exactly the blobs live manifests name.
 // BERTH_STRESS_SCALE=10 runs ten times as many operations per client.
-import { sqliteOf } from "../support/sqliteStores";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkStore } from "../../src/registry/lifecycle/fsck";
 import { asDescriptor, descriptor, digestOf, manifestBytes, MT, randomBytes, RegistryClient, utf8, type PushedBlob } from "../support/registryClient";
 import { ROOT, startTestServer, type TestServer } from "../support/server";
+import { choreBackend, storedBlobs, storedRows } from "../support/serverBackends";
 
 const SCALE = Number(process.env.BERTH_STRESS_SCALE ?? 1);
 const CLIENTS = 4;
@@ -135,13 +134,6 @@ class Client {
   }
 }
 
-function filesOnDisk(): Set<string> {
-  const root = join(server.dataDir, "blobs", "sha256");
-  const out = new Set<string>();
-  for (const d of readdirSync(root)) for (const f of readdirSync(join(root, d))) out.add(`sha256:${f}`);
-  return out;
-}
-
 describe("collection under load", () => {
   test(`${CLIENTS} clients × ${OPS} operations while passes run back to back`, async () => {
     const ctx = server.server.ctx;
@@ -160,7 +152,12 @@ describe("collection under load", () => {
     let outside = 0;
     const collectingOutside = (async () => {
       while (!done && outside < 3 * SCALE) {
-        const gc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "gc", "--grace", "0", "--data", server.dataDir], { stdout: "pipe", stderr: "pipe" });
+        const backend = choreBackend(server.server.ctx.config);
+        const gc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "gc", "--grace", "0", "--data", server.dataDir, ...backend.args], {
+          stdout: "pipe",
+          stderr: "pipe",
+          env: { ...process.env, ...backend.env },
+        });
         const [out, code] = await Promise.all([new Response(gc.stdout).text(), gc.exited]);
         if (code !== 0) throw new Error(`berth gc: ${code} ${out} ${await new Response(gc.stderr).text()}`);
         outside++;
@@ -209,9 +206,8 @@ describe("collection under load", () => {
     );
     expect(report.findings).toEqual([]);
     // The files left are exactly the blobs some remaining manifest names.
-    const db = sqliteOf(ctx.stores).$client;
-    for (const row of db.prepare<{ digest: string }, []>("SELECT DISTINCT digest FROM manifest_blobs").all()) named.add(row.digest);
-    expect([...filesOnDisk()].sort()).toEqual([...named].sort());
+    for (const row of await storedRows<{ digest: string }>(ctx.config, "SELECT DISTINCT digest FROM manifest_blobs")) named.add(row.digest);
+    expect([...(await storedBlobs(ctx.stores.blobs)).keys()].sort()).toEqual([...named].sort());
     console.log(`stress: ${passes} passes in the server, ${outside} beside it, ${clients.reduce((n, c) => n + c.lostRaces, 0)} manifest PUTs lost a race and were retried`);
   });
 });

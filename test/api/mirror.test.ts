@@ -3,7 +3,7 @@
 // operations, a tag moved upstream and moved here by the next sync, tags gone upstream ended
 // here, the MIRROR state refusing every other writer on both APIs, wrong credentials shown as a
 // failed sync with its error, cancel, audit entries and notifications.
-import { sqliteOf } from "../support/sqliteStores";
+import { storedRows } from "../support/serverBackends";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BearerRegistryClient, manifestBytes, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
 import { createUsers, startTestServer, type TestServer } from "../support/server";
@@ -117,7 +117,7 @@ describe("repository mirroring", () => {
   });
 
   test("the upstream password is encrypted at rest", async () => {
-    const rows = sqliteOf(local.server.ctx.stores).$client.query("SELECT username, password FROM repo_mirrors").all() as { username: string; password: string }[];
+    const rows = await storedRows<{ username: string; password: string }>(local.server.ctx.config, "SELECT username, password FROM repo_mirrors");
     expect(rows[0]!.password.startsWith("v1$$")).toBe(true);
     expect(JSON.stringify(rows)).not.toContain(UP_PASSWORD);
   });

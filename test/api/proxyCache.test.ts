@@ -5,13 +5,13 @@
 // upstream seen after expiration_s, the check time kept across a restart, quota eviction of the
 // least recently pulled image, 32 concurrent first pulls fetching each blob from the upstream
 // once, pushes refused, and who may pull.
-import { sqliteOf } from "../support/sqliteStores";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BearerRegistryClient, expectError, manifestDescriptor, MT, registryToken, type Image } from "../support/registryClient";
 import { createUsers, startTestServer, tempDir, type TestServer } from "../support/server";
+import { onPostgres, onServerPostgres, storedRows } from "../support/serverBackends";
 import { expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 
 const UP_PASSWORD = "upstream-Secret-1";
@@ -166,6 +166,8 @@ describe("the proxycache endpoints (Quay's shapes)", () => {
       if (!/\.(db|sqlite)(-wal)?$/.test(f)) continue;
       expect(readFileSync(join(local.dataDir, f)).includes(UP_PASSWORD)).toBe(false);
     }
+    // The stored row, on either database (on PostgreSQL the data directory holds no database file).
+    expect(JSON.stringify(await storedRows(local.server.ctx.config, "SELECT * FROM proxy_cache_configs"))).not.toContain(UP_PASSWORD);
     const logs = await expectJson(await admin.get(`/api/v1/organization/${ORG}/logs`), 200);
     expect(logs.logs.find((l: any) => l.kind === "create_proxy_cache_config")?.metadata).toMatchObject({ upstream_registry: relayHost() });
   });
@@ -245,18 +247,31 @@ describe("pulls through the cache", () => {
     const manifestGets = () => upstreamGets.get("/v2/admin/app/manifests/v1") ?? 0;
     await flushPulls();
     await local.stop();
-    // The data directory as the release before migration 0015 left it (0016 to 0018 came after it).
-    const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/migrations/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
-    const since = journal.entries.find((e) => e.tag === "0015_proxy_cache_tags")!.when;
-    const old = new Database(join(localDir, "berth.db"));
-    old.exec("DROP TABLE proxy_cache_tags; ALTER TABLE repo_mirrors DROP COLUMN proxy; DROP TABLE blob_deletions; DROP TABLE s3_uploads");
-    old.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [since]);
-    old.close();
+    // The registry as the release before the table was made left it: SQLite before migration
+    // 0015 (0016 to 0018 came after it), PostgreSQL before 0002 (0003 to 0005 after it).
+    const config = local.server.ctx.config;
+    if (onPostgres(config)) {
+      const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/pg/migrations/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
+      const since = journal.entries.find((e) => e.tag === "0002_proxy_cache_tags_mirror_proxy")!.when;
+      await onServerPostgres(
+        config,
+        `DROP TABLE proxy_cache_tags; ALTER TABLE repo_mirrors DROP COLUMN proxy; DROP TABLE delivery_claims, login_throttle_counters, rate_buckets, blob_deletions, s3_uploads; DROP SEQUENCE read_cache_changes;
+         DELETE FROM drizzle.__drizzle_migrations WHERE created_at >= ${since}`,
+      );
+    } else {
+      const journal = JSON.parse(readFileSync(join(import.meta.dir, "../../src/store/migrations/meta/_journal.json"), "utf8")) as { entries: { tag: string; when: number }[] };
+      const since = journal.entries.find((e) => e.tag === "0015_proxy_cache_tags")!.when;
+      const old = new Database(join(localDir, "berth.db"));
+      old.exec("DROP TABLE proxy_cache_tags; ALTER TABLE repo_mirrors DROP COLUMN proxy; DROP TABLE blob_deletions; DROP TABLE s3_uploads");
+      old.run("DELETE FROM __drizzle_migrations WHERE created_at >= ?", [since]);
+      old.close();
+    }
     local = await startLocal();
     admin = await signedIn(local.url, "admin", PASSWORD);
-    const recorded = sqliteOf(local.server.ctx.stores).$client
-      .query("SELECT r.full_name AS repo, p.name AS tag, p.checked_ms AS checked, p.pulled_ms AS pulled FROM proxy_cache_tags p JOIN repositories r ON r.id = p.repository_id")
-      .all();
+    const recorded = await storedRows(
+      local.server.ctx.config,
+      "SELECT r.full_name AS repo, p.name AS tag, p.checked_ms AS checked, p.pulled_ms AS pulled FROM proxy_cache_tags p JOIN repositories r ON r.id = p.repository_id",
+    );
     expect(recorded).toContainEqual({ repo: `${ORG}/admin/app`, tag: "v1", checked: 0, pulled: 0 });
     // Never checked: the next pull asks the upstream, as the first pull after a restart did before.
     const before = manifestGets();

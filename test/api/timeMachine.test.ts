@@ -3,12 +3,11 @@
 // be restored; once the window has passed (at once with a window of 0) every byte does. And
 // Quay's permanent deletion endpoint (removeTagFromTimemachine).
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { RegistryClient } from "../support/registryClient";
 import type { TestServer } from "../support/server";
 import { expectCsrfError, expectJson, expectProblem, signedIn, V1Client } from "../support/v1Client";
 import { worldForFile } from "../support/world";
+import { storedBlobs } from "../support/serverBackends";
 
 
 const MiB = 1024 * 1024;
@@ -28,16 +27,10 @@ beforeAll(() => {
   tina = world.session("tina");
 });
 
-/** Bytes of every blob file on disk. */
-function blobBytes(): number {
+/** Bytes of every stored blob (files, or objects in the bucket). */
+async function blobBytes(): Promise<number> {
   let total = 0;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else total += statSync(join(dir, e.name)).size;
-    }
-  };
-  walk(join(server.dataDir, "blobs"));
+  for (const size of (await storedBlobs(server.server.ctx.stores.blobs)).values()) total += size;
   return total;
 }
 
@@ -51,16 +44,16 @@ const uniq = () => crypto.randomUUID().slice(0, 8);
 describe("push 24 MiB, delete the tag, collect", () => {
   test("nothing comes back inside the window (the tag is restorable); all of it once the window passed", async () => {
     const repo = `tina/big-${uniq()}`;
-    const before = blobBytes();
+    const before = await blobBytes();
     const image = await registry.pushImage(repo, "v1", { layers: 3, layerSize: 8 * MiB });
-    const pushed = blobBytes() - before;
+    const pushed = (await blobBytes()) - before;
     expect(pushed).toBeGreaterThan(24 * MiB);
     advance(2 * HOUR); // past the grace period
 
     expect((await registry.fetch(`/v2/${repo}/manifests/v1`, { method: "DELETE" })).status).toBe(202);
     expect(await history(repo)).toEqual([["v1", "ended"]]);
     await collect();
-    expect(blobBytes() - before).toBe(pushed);
+    expect((await blobBytes()) - before).toBe(pushed);
 
     await expectJson(await tina.post(`/api/v1/repository/${repo}/tag/v1/restore`, { manifest_digest: image.digest }), 200);
     expect((await registry.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
@@ -71,7 +64,7 @@ describe("push 24 MiB, delete the tag, collect", () => {
     await expectProblem(await tina.post(`/api/v1/repository/${repo}/tag/v1/restore`, { manifest_digest: image.digest }), 404, "not_found");
     const line = await collectionLine();
     expect(line).toContain(`${pushed} bytes`);
-    expect(blobBytes()).toBe(before);
+    expect(await blobBytes()).toBe(before);
     expect((await registry.fetch(`/v2/${repo}/manifests/${image.digest}`)).status).toBe(404);
   });
 
@@ -79,14 +72,14 @@ describe("push 24 MiB, delete the tag, collect", () => {
     await expectJson(await tina.put("/api/v1/user/", { tag_expiration_s: 0 }), 200);
     try {
       const repo = `tina/zero-${uniq()}`;
-      const before = blobBytes();
+      const before = await blobBytes();
       await registry.pushImage(repo, "v1", { layers: 3, layerSize: 8 * MiB });
       expect((await expectJson(await tina.get(`/api/v1/repository/${repo}`), 200)).tag_expiration_s).toBe(0);
       advance(2 * HOUR);
       expect((await registry.fetch(`/v2/${repo}/manifests/v1`, { method: "DELETE" })).status).toBe(202);
       expect(await history(repo)).toEqual([]);
       await collect();
-      expect(blobBytes()).toBe(before);
+      expect(await blobBytes()).toBe(before);
     } finally {
       await expectJson(await tina.put("/api/v1/user/", { tag_expiration_s: 1209600 }), 200);
     }

@@ -3,10 +3,10 @@
 // made. Here: the credential cache of /v2/auth.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { userPasswd } from "../../src/cli/accounts";
-import { openStores } from "../../src/store";
 import { registryAuthStatus } from "../support/registryClient";
 import { createUsers, resetLoginThrottles, startTestServer, type TestServer } from "../support/server";
 import { signedIn } from "../support/v1Client";
+import { openStoresLike } from "../support/serverBackends";
 
 describe("two nodes over one data directory", () => {
   let a: TestServer;
@@ -45,7 +45,7 @@ describe("two nodes over one data directory", () => {
 
   test("a password changed by `berth user passwd` while the server runs stops the old one at once", async () => {
     expect(await login(a, "otto", "Otto-Secret-1")).toBe(200);
-    const cli = openStores({ dataDir: a.dataDir, uploadTtlMs: 60_000 });
+    const cli = await openStoresLike(a.server.ctx.config, 60_000);
     let said: string;
     try {
       said = await userPasswd(cli, "otto", false);

@@ -2,6 +2,7 @@
 // digest checks, cross-repository mounts.
 import { describe, expect, test } from "bun:test";
 import { serverForFile, type TestServer } from "../support/server";
+import { onS3 } from "../support/serverBackends";
 import {
   digestOf,
   EMPTY_SHA256,
@@ -328,18 +329,25 @@ describe("resumable push", () => {
     abort.abort();
     await inFlight;
     held.release();
-    // The server notices the broken body and records what it had.
-    let range: string | null = null;
-    for (let i = 0; i < 500; i++) {
-      const status = await c.fetch(location);
-      range = status.headers.get("range");
-      await status.arrayBuffer();
-      if (status.status === 204 && range !== "0-0") break;
-      await Bun.sleep(20);
+    // The server notices the broken body, records what it had and lets the session go: a probe is
+    // then refused for its range (416, naming the offset kept), no longer for a writer (409).
+    let offset = -1;
+    for (let i = 0; i < 500 && offset < 0; i++) {
+      const probe = await patch(location, randomBytes(1), "999999-999999");
+      const refusal = (await probe.json()) as { errors: { detail?: { offset?: number } }[] };
+      if (probe.status === 416) offset = refusal.errors[0]!.detail!.offset!;
+      else await Bun.sleep(20);
     }
-    expect(range).toMatch(/^0-\d+$/);
-    const offset = Number(range!.split("-")[1]) + 1;
+    expect(offset).toBeGreaterThanOrEqual(0);
     expect(offset).toBeLessThanOrEqual(sent.byteLength);
+    // What is kept is what the server read before the hang-up. On the filesystem it reads at once.
+    // On S3 (BERTH_TEST_API_STORAGE=s3) it first fetches the session's state from the bucket, and
+    // bytes still unread when the connection breaks are gone (Bun drops them): it may keep
+    // nothing, and says so; the client resumes from there either way.
+    if (!onS3(server.server.ctx.config)) expect(offset).toBeGreaterThan(0);
+    const status = await c.fetch(location);
+    expect(status.status).toBe(204);
+    expect(status.headers.get("range")).toBe(`0-${Math.max(offset - 1, 0)}`);
     const whole = new Uint8Array(Buffer.concat([sent, rest]));
     await expectStatus(await patch(location, whole.subarray(offset), `${offset}-${whole.byteLength - 1}`), 202);
     await expectStatus(await put(location, digestOf(whole)), 201);

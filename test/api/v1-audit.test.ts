@@ -182,6 +182,29 @@ describe("the superuser panel (superuser logs)", () => {
   });
 });
 
+describe("an entry's lookups", () => {
+  test("are done when the answer arrives: a next request that deletes the namespace leaves the entry its namespace", async () => {
+    // On PostgreSQL the namespace is looked up by a query that may answer after the client's next
+    // request; slowed down here, so the order is the same on SQLite.
+    const orgs = server.server.ctx.stores.orgs;
+    const lookUp = orgs.namespace;
+    orgs.namespace = async (name: string) => {
+      await Bun.sleep(150);
+      return lookUp.call(orgs, name);
+    };
+    const alice = await as("alice");
+    const org = `o${uniq()}`;
+    try {
+      await expectJson(await alice.post("/api/v1/organization/", { name: org }), 201);
+    } finally {
+      orgs.namespace = lookUp;
+    }
+    expect((await (await admin()).delete(`/api/v1/superuser/organizations/${org}`)).status).toBe(204);
+    const all = await logsAt(await admin(), "/api/v1/superuser/logs");
+    expect(all.filter((l) => l.namespace?.name === org).map((l) => l.kind)).toEqual(["org_create"]);
+  });
+});
+
 describe("an organization's OAuth applications and default permissions (organization logs)", () => {
   async function newOrg(): Promise<{ alice: V1Client; org: string }> {
     const alice = await as("alice");

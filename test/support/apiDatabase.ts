@@ -1,9 +1,9 @@
 // With BERTH_TEST_API_DATABASE=pg (and BERTH_TEST_DATABASE), in-process test servers keep their
 // metadata in a scratch PostgreSQL database of their own instead of SQLite: one per data directory,
-// so a restart on the same directory finds its registry. Not a CI mode: a way to run the API
-// suites against PostgreSQL (docs/POSTGRES.md says what does not pass yet). The database of a
-// server started on a data directory its test gave (a restart) is left behind with that
-// directory: drop `berth_api_*` databases after such a run.
+// so a restart on the same directory finds its registry. `bun run test` (CI) runs the API suite
+// this way too, with BERTH_TEST_API_STORAGE=s3 (scripts/test.ts). The database of a server
+// started on a data directory its test gave (a restart) is left behind with that directory
+// unless the test drops it (dropApiDatabase): drop `berth_api_*` databases after such a run.
 import { SQL } from "bun";
 
 const base = process.env.BERTH_TEST_API_DATABASE === "pg" ? process.env.BERTH_TEST_DATABASE : undefined;

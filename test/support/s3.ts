@@ -8,6 +8,7 @@ import { openMetaDb } from "../../src/store/db";
 import { sqliteRunner } from "../../src/store/dialect/sqliteRunner";
 import { S3UploadRecordStore } from "../../src/store/meta/s3Uploads";
 import { tempDir } from "./server";
+import { S3Api } from "../../src/store/blobs/s3/s3Api";
 
 /** The settings from BERTH_TEST_S3=s3://bucket[/prefix] and BERTH_S3_*, or undefined when unset. */
 export function testS3Settings(): Omit<S3StoreOptions, "prefix"> & { prefix: string } | undefined {
@@ -83,6 +84,21 @@ export function apiS3Overrides(dataDir: string): Record<string, string> {
     s3SecretKey: settings.secretAccessKey,
     s3PathStyle: String(settings.pathStyle),
   };
+}
+
+/**
+ * Removes what a test server left under its prefix (BERTH_TEST_API_STORAGE=s3): objects and open
+ * multipart uploads. Without it every run of the API suite on S3 left some 300 MiB in the test
+ * bucket, and the loopback RGW (memstore, RAM) filled up and stopped taking writes.
+ */
+export async function dropApiS3Prefix(dataDir: string): Promise<void> {
+  const settings = testS3Settings();
+  if (process.env.BERTH_TEST_API_STORAGE !== "s3" || !settings) return;
+  const api = new S3Api(settings);
+  const prefix = `api-${basename(dataDir)}/`;
+  for (const open of await api.listMultipart(prefix)) await api.abortMultipart(open.key, open.uploadId);
+  const keys = await Array.fromAsync(api.keys(prefix));
+  for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((key) => api.client.delete(key)));
 }
 
 /** The BERTH_S3_* environment that points the binary at the test object store. */

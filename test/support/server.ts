@@ -12,7 +12,7 @@ import type { UserRow } from "../../src/store/meta/users";
 import type { NotificationOptions } from "../../src/notify";
 import type { LoginThrottle } from "../../src/auth/loginThrottle";
 import type { NodeState } from "../../src/app";
-import { apiS3Overrides } from "./s3";
+import { apiS3Overrides, dropApiS3Prefix } from "./s3";
 import { apiDatabaseOverrides, dropApiDatabase } from "./apiDatabase";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -90,6 +90,7 @@ export async function startTestServer(
       if (!opts.dataDir) {
         rmSync(dataDir, { recursive: true, force: true });
         await dropApiDatabase(dataDir);
+        await dropApiS3Prefix(dataDir);
       }
     },
   };
