@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStores } from "../../src/store";
 import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
+import { backendEnv } from "../support/e2eBackend";
 import { layoutBlobs, layoutRef, OciLayoutWriter, run, type LayoutDescriptor } from "../support/e2eHelpers";
 
 const ADMIN_PASSWORD = "e2e-Admin-pw-1";
@@ -31,7 +32,7 @@ const skopeo = (args: string[], allowFail = false) => run(["skopeo", "--insecure
 /** `berth …` (the compiled binary's CLI) on the server's data directory; stdin optional. */
 async function berth(args: string[], stdin?: string): Promise<string> {
   const proc = Bun.spawn([bin, ...args, "--data", srv.dataDir], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...(await backendEnv(srv.dataDir)) },
     stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
     stdout: "pipe",
     stderr: "pipe",
