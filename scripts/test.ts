@@ -15,4 +15,26 @@ const command = fast
   ? ["test", "--parallel", `--timeout=${timeout}`, "--path-ignore-patterns=**/*Stress.test.ts", ...(args.length ? args : ["test/unit", "test/api"])]
   : ["test", `--timeout=${timeout}`, ...args];
 const proc = Bun.spawn([process.execPath, ...command], { cwd: root, stdio: ["inherit", "inherit", "inherit"] });
-process.exit(await proc.exited);
+const code = await proc.exited;
+process.exit((await e2eOnPgS3()) || code);
+
+/**
+ * The whole suite (no --fast, no path given) with PostgreSQL and S3 at hand (BERTH_TEST_DATABASE,
+ * BERTH_TEST_S3; .ci/run starts both): the end-to-end tests once more, every binary on a scratch
+ * database and bucket prefix (test/support/e2eBackend.ts). Left out: the files that pick their own
+ * backends (postgres, s3Storage, migrate, nodes*: they ran above), mirrorDistribution (no binary,
+ * only in-process servers), and ui and load: slow (a browser; a minute of 200 clients, whose
+ * blobs the test gateway's 2 GiB of memory may not hold), with nothing of the backend that the
+ * others do not exercise. Its exit code, or 0 when not run.
+ */
+async function e2eOnPgS3(): Promise<number> {
+  if (fast || args.length || !process.env.BERTH_TEST_DATABASE || !process.env.BERTH_TEST_S3) return 0;
+  console.log("\nThe end-to-end tests on PostgreSQL + S3 (BERTH_TEST_E2E_BACKEND=pg+s3):");
+  const skip = "**/{postgres,s3Storage,migrate,nodes*,mirrorDistribution,ui,load}.test.ts";
+  const run = Bun.spawn([process.execPath, "test", `--timeout=${timeout}`, `--path-ignore-patterns=${skip}`, "test/e2e"], {
+    cwd: root,
+    env: { ...process.env, BERTH_TEST_E2E_BACKEND: "pg+s3" },
+    stdio: ["inherit", "inherit", "inherit"],
+  });
+  return run.exited;
+}

@@ -4,10 +4,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { startBinary, type BinaryServer } from "../support/server";
+import { onPgS3 } from "../support/e2eBackend";
 import { GiB, hashBody, MiB, processMemory, SeededBytes } from "../support/e2eHelpers";
 
 const LIMIT = 150 * MiB;
-const SIZE = 2 * GiB;
+// On PostgreSQL + S3 256 MiB, still past the limit: the test gateway keeps objects in 2 GiB of
+// memory, and an upload's parts and the blob they are copied into take twice its size for a moment.
+const SIZE = onPgS3 ? GiB / 4 : 2 * GiB;
 const repo = "e2e/memory";
 const gen = new SeededBytes("memory-2g");
 let srv: BinaryServer;
@@ -28,8 +31,8 @@ afterAll(async () => {
   if (srv) rmSync(srv.dataDir, { recursive: true, force: true });
 });
 
-describe("2 GiB through the compiled binary", () => {
-  test("monolithic POST ?digest= of a 2 GiB streamed body: 201, server VmHWM < 150 MiB", async () => {
+describe(`${SIZE / MiB} MiB through the compiled binary`, () => {
+  test(`monolithic POST ?digest= of a ${SIZE / MiB} MiB streamed body: 201, server VmHWM < 150 MiB`, async () => {
     const idle = processMemory(srv.pid);
     const started = performance.now();
     const res = await fetch(`${srv.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, {
@@ -51,7 +54,7 @@ describe("2 GiB through the compiled binary", () => {
     expect(head.headers.get("content-length")).toBe(String(SIZE));
   }, 240_000); // longer than bunfig's 120 s: 2 GiB through the server while sampling its memory
 
-  test("GET of the 2 GiB blob, hashed as it streams: right digest, server VmHWM < 150 MiB", async () => {
+  test(`GET of the ${SIZE / MiB} MiB blob, hashed as it streams: right digest, server VmHWM < 150 MiB`, async () => {
     const started = performance.now();
     const res = await fetch(`${srv.url}/v2/${repo}/blobs/${digest}`);
     expect(res.status).toBe(200);

@@ -5,6 +5,7 @@
 // registry. Everything made is removed after the last test file (test/support/e2eBackendCleanup.ts,
 // a preload in bunfig.toml). Unset, the binaries run on SQLite and the filesystem (the default).
 import { SQL } from "bun";
+import { existsSync } from "node:fs";
 import { freshS3Store, s3BinaryEnv, testS3Settings } from "./s3";
 
 const mode = process.env.BERTH_TEST_E2E_BACKEND;
@@ -51,10 +52,23 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
   if (!onPgS3) return {};
   let backend = byDataDir.get(dataDir);
   if (!backend) {
+    await dropRemoved();
     backend = makeBackend();
     byDataDir.set(dataDir, backend);
   }
   return (await backend).env;
+}
+
+/**
+ * Drops the backends of data directories their tests removed (so done with): the test gateway
+ * keeps objects in 2 GiB of memory, which a whole run's blobs would fill.
+ */
+async function dropRemoved(): Promise<void> {
+  for (const [dir, backend] of byDataDir) {
+    if (existsSync(dir)) continue;
+    byDataDir.delete(dir);
+    await (await backend).cleanup();
+  }
 }
 
 /** Drops every database and bucket prefix made (after the last test file). */
