@@ -52,8 +52,8 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
   if (!onPgS3) return {};
   let backend = byDataDir.get(dataDir);
   if (!backend) {
-    await dropRemoved();
-    backend = makeBackend();
+    // In the map before any await: a second call for the directory meanwhile gets the same pair.
+    backend = dropRemoved().then(makeBackend);
     byDataDir.set(dataDir, backend);
   }
   return (await backend).env;
