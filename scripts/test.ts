@@ -23,14 +23,14 @@ process.exit((await e2eOnPgS3()) || code);
  * BERTH_TEST_S3; .ci/run starts both): the end-to-end tests once more, every binary on a scratch
  * database and bucket prefix (test/support/e2eBackend.ts). Left out: the files that pick their own
  * backends (postgres, s3Storage, migrate, nodes*: they ran above), mirrorDistribution (no binary,
- * only in-process servers), and ui and load: slow (a browser; a minute of 200 clients, whose
- * blobs the test gateway's 2 GiB of memory may not hold), with nothing of the backend that the
- * others do not exercise. Its exit code, or 0 when not run.
+ * only in-process servers), and load: a minute of 200 clients whose blobs the test gateway's 2 GiB
+ * of memory may not hold, with nothing of the backend the others do not exercise. Its exit code,
+ * or 0 when not run.
  */
 async function e2eOnPgS3(): Promise<number> {
   if (fast || args.length || !process.env.BERTH_TEST_DATABASE || !process.env.BERTH_TEST_S3) return 0;
   console.log("\nThe end-to-end tests on PostgreSQL + S3 (BERTH_TEST_E2E_BACKEND=pg+s3):");
-  const skip = "**/{postgres,s3Storage,migrate,nodes*,mirrorDistribution,ui,load}.test.ts";
+  const skip = "**/{postgres,s3Storage,migrate,nodes*,mirrorDistribution,load}.test.ts";
   const run = Bun.spawn([process.execPath, "test", `--timeout=${timeout}`, `--path-ignore-patterns=${skip}`, "test/e2e"], {
     cwd: root,
     env: { ...process.env, BERTH_TEST_E2E_BACKEND: "pg+s3" },
