@@ -17,9 +17,29 @@ const command = fast
 const run = async (cmd: string[], env: Record<string, string> = {}) =>
   Bun.spawn([process.execPath, ...cmd], { cwd: root, stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, ...env } }).exited;
 let code = await run(command);
+// The whole suite (no --fast, no path given) with PostgreSQL and S3 at hand (BERTH_TEST_DATABASE,
+// BERTH_TEST_S3; .ci/run starts both): the API and end-to-end tests once more on them.
 if (!fast && args.length === 0 && process.env.BERTH_TEST_DATABASE && process.env.BERTH_TEST_S3) {
-  console.error("\nThe API tests again, every test server on PostgreSQL and S3 (BERTH_TEST_API_DATABASE=pg BERTH_TEST_API_STORAGE=s3):");
-  const again = await run(["test", `--timeout=${timeout}`, "--path-ignore-patterns=**/*Stress.test.ts", "test/api"], { BERTH_TEST_API_DATABASE: "pg", BERTH_TEST_API_STORAGE: "s3" });
-  code ||= again;
+  code = (await apiOnPgS3()) || code;
+  code = (await e2eOnPgS3()) || code;
 }
 process.exit(code);
+
+/** The API tests with every in-process test server on a scratch database and bucket prefix (test/support/apiDatabase.ts, s3.ts). */
+function apiOnPgS3(): Promise<number> {
+  console.error("\nThe API tests again, every test server on PostgreSQL and S3 (BERTH_TEST_API_DATABASE=pg BERTH_TEST_API_STORAGE=s3):");
+  return run(["test", `--timeout=${timeout}`, "--path-ignore-patterns=**/*Stress.test.ts", "test/api"], { BERTH_TEST_API_DATABASE: "pg", BERTH_TEST_API_STORAGE: "s3" });
+}
+
+/**
+ * The end-to-end tests once more, every binary on a scratch database and bucket prefix
+ * (test/support/e2eBackend.ts). Left out: the files that pick their own backends (postgres,
+ * s3Storage, migrate, nodes*: they ran above), mirrorDistribution (no binary, only in-process
+ * servers), and load: a minute of 200 clients whose blobs the test gateway's 2 GiB of memory may
+ * not hold, with nothing of the backend the others do not exercise.
+ */
+function e2eOnPgS3(): Promise<number> {
+  console.error("\nThe end-to-end tests on PostgreSQL + S3 (BERTH_TEST_E2E_BACKEND=pg+s3):");
+  const skip = "**/{postgres,s3Storage,migrate,nodes*,mirrorDistribution,load}.test.ts";
+  return run(["test", `--timeout=${timeout}`, `--path-ignore-patterns=${skip}`, "test/e2e"], { BERTH_TEST_E2E_BACKEND: "pg+s3" });
+}

@@ -8,8 +8,9 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncat
 import { join } from "node:path";
 import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
 import { WebhookReceiver } from "../support/webhookReceiver";
-import { openStores } from "../../src/store";
-import { blobFiles, layoutBlobs, layoutRef, MiB, OCI, OciLayoutWriter, run, sha256Of, tarArchive, type LayoutDescriptor } from "../support/e2eHelpers";
+import { choreEnv } from "../support/e2eBackend";
+import { storedDigests, storesOf } from "../support/e2eStored";
+import { layoutBlobs, layoutRef, MiB, OCI, OciLayoutWriter, run, sha256Of, tarArchive, type LayoutDescriptor } from "../support/e2eHelpers";
 
 const dirs: string[] = [];
 function dir(prefix: string): string {
@@ -28,7 +29,7 @@ let solo: { manifest: LayoutDescriptor; config: LayoutDescriptor; layers: Layout
 let signature: string;
 
 async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run([bin, ...args], { allowFail: true, env: { HOME: process.env.HOME ?? "/tmp" } });
+  return run([bin, ...args], { allowFail: true, env: { HOME: process.env.HOME ?? "/tmp", ...(await choreEnv(args)) } });
 }
 
 const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", ...args]);
@@ -257,7 +258,7 @@ describe("berth import", () => {
       layout.tag("hooks/app:v1", first.manifest);
       expect((await berth("import", layoutDir, "--data", fresh.dataDir)).code).toBe(0);
       const hook = receiver.hook();
-      const stores = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
+      const stores = await storesOf(fresh.dataDir);
       const repo = (await stores.repositories.find("hooks/app"))!;
       try {
         await stores.notifications.create({ repositoryId: repo.id, event: "repo_push", method: "webhook", config: { url: hook.url }, eventConfig: {} });
@@ -277,7 +278,7 @@ describe("berth import", () => {
       const deadline = Date.now() + 15_000;
       while (receiver.of(hook.path).length === 0 && Date.now() < deadline) await Bun.sleep(100);
       expect(receiver.of(hook.path).map((b) => b.updated_tags)).toEqual([["v2"]]);
-      const check = openStores({ dataDir: fresh.dataDir, uploadTtlMs: 60_000 });
+      const check = await storesOf(fresh.dataDir);
       try {
         const [v2] = (await check.tags.history(repo.id, { name: "v2", onlyActive: true, offset: 0, limit: 1 }));
         expect(v2!.expiresMs).toBeGreaterThanOrEqual(started + 2 * 86_400_000 - 1000);
@@ -298,15 +299,16 @@ describe("berth import", () => {
     const image = layout.addImage({ layers: 4, layerSize: 48 * MiB });
     layout.tag(`${NS}/big:v1`, image.manifest);
     const layers = new Set(image.layers.map((l) => l.digest));
-    const proc = Bun.spawn([bin, "import", big, "--data", fresh.dataDir], { stdout: "pipe", stderr: "pipe" });
+    const args = ["import", big, "--data", fresh.dataDir];
+    const proc = Bun.spawn([bin, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...(await choreEnv(args)) } });
     // Killed once its first layer is stored, before the last one is.
-    while (!blobFiles(fresh.dataDir).some((f) => layers.has(f.digest))) {
+    while (!(await storedDigests(fresh.dataDir)).some((d) => layers.has(d))) {
       if (proc.exitCode !== null) throw new Error("the import ended before it could be killed");
       await Bun.sleep(5);
     }
     proc.kill("SIGKILL");
     expect(await proc.exited).not.toBe(0);
-    const stored = blobFiles(fresh.dataDir).filter((f) => layers.has(f.digest)).length;
+    const stored = (await storedDigests(fresh.dataDir)).filter((d) => layers.has(d)).length;
     expect(stored).toBeLessThan(4);
     const again = await berth("import", big, "--data", fresh.dataDir);
     expect(again.code).toBe(0);
@@ -348,7 +350,7 @@ describe("berth import", () => {
       bytes[bytes.length - 100] ^= 0xff;
       writeFileSync(path, bytes);
       await refused(copy, new RegExp(`blob ${image.layers[0]!.digest} in the archive does not match its digest`));
-      expect(blobFiles(fresh.dataDir).map((f) => f.digest)).not.toContain(image.layers[0]!.digest);
+      expect(await storedDigests(fresh.dataDir)).not.toContain(image.layers[0]!.digest);
     });
 
     test("a manifest whose bytes do not match its digest", async () => {

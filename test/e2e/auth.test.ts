@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openStores } from "../../src/store";
 import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
+import { backendEnv } from "../support/e2eBackend";
+import { storesOf } from "../support/e2eStored";
 import { layoutBlobs, layoutRef, OciLayoutWriter, run, type LayoutDescriptor } from "../support/e2eHelpers";
 
 const ADMIN_PASSWORD = "e2e-Admin-pw-1";
@@ -31,7 +32,7 @@ const skopeo = (args: string[], allowFail = false) => run(["skopeo", "--insecure
 /** `berth …` (the compiled binary's CLI) on the server's data directory; stdin optional. */
 async function berth(args: string[], stdin?: string): Promise<string> {
   const proc = Bun.spawn([bin, ...args, "--data", srv.dataDir], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...(await backendEnv(srv.dataDir)) },
     stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
     stdout: "pipe",
     stderr: "pipe",
@@ -65,7 +66,7 @@ beforeAll(async () => {
   robotToken = await berth(["robot", "add", "acme+ci"]);
   expect(robotToken).toMatch(/^[A-Z0-9]{64}$/);
   // Teams have no CLI yet: put the robot in a creator team of acme directly.
-  const stores = openStores({ dataDir: srv.dataDir, uploadTtlMs: 3600_000 });
+  const stores = await storesOf(srv.dataDir);
   try {
     const ns = (await stores.orgs.namespace("acme"))!;
     const team = await stores.teams.setTeam(ns.id, "builders", "creator");

@@ -7,6 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { buildBinary, startBinary, tempDir, type BinaryServer } from "../support/server";
+import { backendEnv } from "../support/e2eBackend";
 import { run } from "../support/e2eHelpers";
 import { loadToken, percentile, runLoad, sampleRss, verifyAcked, type AckedImage, type LoadStats } from "../support/loadDriver";
 
@@ -65,7 +66,7 @@ test("SIGKILL under load: fsck finds no damage, every acknowledged push pulls by
   expect(stats.cutOff).toBeGreaterThan(0); // the kill did land in the middle of requests
   acked.push(...stats.acked);
 
-  const fsck = await run([await buildBinary(), "fsck", "--data", dataDir], { allowFail: true });
+  const fsck = await run([await buildBinary(), "fsck", "--data", dataDir], { allowFail: true, env: await backendEnv(dataDir) });
   console.log(`fsck after SIGKILL: ${fsck.stdout.trim().split("\n").slice(-1)[0]}`);
   expect(fsck.stdout).not.toContain("damage:");
   expect(fsck.code).toBe(0);

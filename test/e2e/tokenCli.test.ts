@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { OAuthTokenService } from "../../src/auth/oauthTokens";
-import { openStores, type Stores } from "../../src/store";
+import type { Stores } from "../../src/store";
 import { ROOT, tempDir } from "../support/server";
+import { backendEnv } from "../support/e2eBackend";
+import { storesOf } from "../support/e2eStored";
 import { findOAuthToken } from "../../src/auth/oauthTokenCode";
 
 let dataDir: string;
@@ -19,7 +21,7 @@ interface Run {
 
 async function berth(...args: string[]): Promise<Run> {
   const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), ...args, "--data", dataDir], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...(await backendEnv(dataDir)) },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -30,7 +32,7 @@ async function berth(...args: string[]): Promise<Run> {
 
 /** Opens the data directory for one look, as a server process would. */
 async function withStores<T>(fn: (stores: Stores, tokens: OAuthTokenService) => T | Promise<T>): Promise<T> {
-  const stores = openStores({ dataDir, uploadTtlMs: 60_000 });
+  const stores = await storesOf(dataDir);
   try {
     return await fn(stores, new OAuthTokenService(stores));
   } finally {

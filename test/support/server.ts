@@ -14,6 +14,7 @@ import type { LoginThrottle } from "../../src/auth/loginThrottle";
 import type { NodeState } from "../../src/app";
 import { apiS3Overrides, dropApiS3Prefix } from "./s3";
 import { apiDatabaseOverrides, dropApiDatabase } from "./apiDatabase";
+import { backendEnv } from "./e2eBackend";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -168,17 +169,26 @@ export interface BinaryServer {
   stop(): Promise<void>;
 }
 
-/** Starts the compiled binary on a loopback port and waits until it answers. */
+/** A test that names its own database or storage keeps them: the e2e backend mode adds neither. */
+function choosesBackend(opts: { env?: Record<string, string>; args?: string[] }): boolean {
+  return ["--database", "--storage"].some((f) => opts.args?.includes(f)) || ["BERTH_DATABASE", "BERTH_STORAGE"].some((k) => opts.env?.[k] !== undefined);
+}
+
+/**
+ * Starts the compiled binary on a loopback port and waits until it answers; on the e2e backend
+ * (test/support/e2eBackend.ts) the one its data directory is given.
+ */
 export async function startBinary(opts: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<BinaryServer> {
   const bin = await buildBinary();
   const dataDir = opts.dataDir ?? tempDir();
   const port = await freePort();
   let out = "";
   const args = opts.args ?? [];
+  const backend = choosesBackend(opts) ? {} : await backendEnv(dataDir);
   const auth = args.includes("--auth") ? [] : ["--auth", "none"];
   const proc = Bun.spawn([bin, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", dataDir, ...auth, ...args], {
     // No rate limits unless a test asks (BERTH_RATE_LIMITS=true): load and crash tests push from one address.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BERTH_LOG_REQUESTS: "false", BERTH_RATE_LIMITS: "false", ...opts.env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BERTH_LOG_REQUESTS: "false", BERTH_RATE_LIMITS: "false", ...backend, ...opts.env },
     stdout: "pipe",
     stderr: "pipe",
   });
