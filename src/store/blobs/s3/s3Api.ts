@@ -120,6 +120,38 @@ export class S3Api {
     await this.call("complete multipart upload", "POST", key, { uploadId }, { body: xml, headers: { "content-type": "application/xml" } });
   }
 
+  /** The parts a multipart upload holds (ListParts, every page), in part-number order. */
+  async listParts(key: string, uploadId: string): Promise<{ n: number; etag: string; size: number }[]> {
+    const parts: { n: number; etag: string; size: number }[] = [];
+    let marker = "0";
+    for (;;) {
+      const { text } = await this.call("list parts", "GET", key, { uploadId, "part-number-marker": marker });
+      for (const m of text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+        const n = Number(tag(m[1]!, "PartNumber"));
+        const etag = tag(m[1]!, "ETag")?.replace(/&quot;/g, '"');
+        if (n > 0 && etag) parts.push({ n, etag, size: Number(tag(m[1]!, "Size") ?? 0) });
+      }
+      const next = tag(text, "NextPartNumberMarker");
+      if (tag(text, "IsTruncated") !== "true" || !next || next === marker) return parts;
+      marker = next;
+    }
+  }
+
+  /** The first `size` bytes of `source` as the object `target` (a multipart copy by ranges, whatever the size). */
+  async copyPrefix(source: string, target: string, size: number): Promise<void> {
+    const uploadId = await this.createMultipart(target);
+    try {
+      const parts = [];
+      for (const [i, range] of copyRanges(size).entries()) {
+        parts.push({ n: i + 1, etag: await this.uploadPartCopy(target, uploadId, i + 1, source, range) });
+      }
+      await this.completeMultipart(target, uploadId, parts);
+    } catch (e) {
+      await this.abortMultipart(target, uploadId).catch(() => {});
+      throw e;
+    }
+  }
+
   /** Whether the multipart upload is still open (ListParts). */
   async multipartOpen(key: string, uploadId: string): Promise<boolean> {
     try {
@@ -165,17 +197,7 @@ export class S3Api {
       await this.call("copy", "PUT", target, {}, { headers });
       return;
     }
-    const uploadId = await this.createMultipart(target);
-    try {
-      const parts = [];
-      for (const [i, range] of copyRanges(size).entries()) {
-        parts.push({ n: i + 1, etag: await this.uploadPartCopy(target, uploadId, i + 1, source, range) });
-      }
-      await this.completeMultipart(target, uploadId, parts);
-    } catch (e) {
-      await this.abortMultipart(target, uploadId).catch(() => {});
-      throw e;
-    }
+    await this.copyPrefix(source, target, size);
   }
 
   private copySource(key: string): string {

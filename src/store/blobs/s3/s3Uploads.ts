@@ -102,6 +102,7 @@ export class S3Uploads {
     const found = snapshotAt(state, offset);
     if (!found) throw new Error(`upload ${id}: offset ${offset} falls inside bytes already stored as parts`);
     const { snapshot, cut } = found;
+    await this.dropCutOffParts(id, state, found.source, snapshot);
     if (cut) {
       const seg = snapshot.segments[cut.index]!;
       if (cut.keep === 0) snapshot.segments.pop();
@@ -218,11 +219,43 @@ export class S3Uploads {
     } catch (e) {
       // S3 answers a lost multipart upload with 404, Ceph RGW completing one with a 500: asked.
       if (isMissing(e) || !(await this.api.multipartOpen(key, uploadId))) throw new UploadGoneError(id);
+      // Parts past this snapshot's that no state recorded (a request killed between sending a
+      // part and recording it): Ceph RGW completes the upload only with them (InvalidPart), and
+      // they sit between this snapshot's bytes and what follows. The client starts over.
+      const last = snap.parts.at(-1)?.n ?? 0;
+      if ((await this.api.listParts(key, uploadId)).some((p) => p.n > last)) throw new UploadGoneError(id);
       throw e;
     }
     snap.base = { key: snap.multipart.key, size: partsBytes(snap) };
     snap.parts = [];
     snap.multipart = undefined;
+  }
+
+  /**
+   * `snap`, taken from the state's earlier snapshot, shares its multipart upload with the later
+   * one, which holds more parts: a request cut off after its parts reached the bucket, its client
+   * never told (so resuming before them). Ceph RGW completes a multipart upload only with every
+   * part it holds (InvalidPart; AWS allows fewer), so all are completed (each a full part) and
+   * this snapshot's bytes copied out of the front as its base.
+   */
+  private async dropCutOffParts(id: string, state: UploadState, source: Snapshot, snap: Snapshot): Promise<void> {
+    const later = state.cur;
+    if (source === later || !snap.multipart || later.multipart?.id !== snap.multipart.id || later.parts.length <= snap.parts.length) return;
+    const { key, id: uploadId } = snap.multipart;
+    try {
+      await this.api.completeMultipart(key, uploadId, later.parts);
+    } catch (e) {
+      if (isMissing(e) || !(await this.api.multipartOpen(key, uploadId))) throw new UploadGoneError(id);
+      throw e;
+    }
+    const base = this.newKey(id, "whole");
+    await this.api.copyPrefix(key, base, partsBytes(snap));
+    snap.base = { key: base, size: partsBytes(snap) };
+    snap.parts = [];
+    snap.multipart = undefined;
+    // Recorded at once (the multipart upload is no more); the completed object and the cut-off
+    // request's segments go with the state this one replaces.
+    await this.save(id, { cur: structuredClone(snap) }, state);
   }
 
   replay(id: string, length: number, onChunk: (c: Uint8Array) => void): Promise<void> {
@@ -235,6 +268,7 @@ export class S3Uploads {
     const found = snapshotAt(old, length);
     if (!found) throw new Error(`upload ${id}: cannot replay ${length} bytes`);
     const snap = structuredClone(found.source);
+    await this.dropCutOffParts(id, old, found.source, snap);
     if (snap.multipart) {
       await this.completeParts(id, snap);
       await this.save(id, { cur: snap }, old);
