@@ -10,6 +10,7 @@
 // fsck finds nothing missing. Real PostgreSQL (BERTH_TEST_DATABASE) and Ceph RGW
 // (BERTH_TEST_S3); skipped, saying so, unless both are set.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SQL } from "bun";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, tempDirs, type BinaryServer } from "../support/server";
@@ -46,15 +47,29 @@ function manifestDigest(img: Image, tag = img.tag): string {
   return layoutRef(img.layout, tag)!.digest;
 }
 
+/** A blob of an image's layout. */
+function layoutBlob(img: Image, digest: string): Buffer {
+  return readFileSync(join(img.layout, "blobs", "sha256", digest.slice(7)));
+}
+
+function ociManifest(img: Image): { config: LayoutDescriptor; layers: LayoutDescriptor[] } {
+  return JSON.parse(layoutBlob(img, manifestDigest(img)).toString());
+}
+
+/** The digests of an image's config and layers (what the registry keeps as blob objects). */
+function ociBlobs(img: Image): string[] {
+  const manifest = ociManifest(img);
+  return [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+}
+
 /** A new image (a new config, so a new manifest) over the same layers as `img`: the same blob digests pushed again. */
 function sameLayers(img: Image, repo: string, tag: string): Image {
   const layout = dir("berth-nodes-again-");
-  const blob = (digest: string) => readFileSync(join(img.layout, "blobs", "sha256", digest.slice(7)));
-  const manifest = JSON.parse(blob(manifestDigest(img)).toString()) as { config: LayoutDescriptor; layers: LayoutDescriptor[] };
-  const config = JSON.parse(blob(manifest.config.digest).toString());
+  const manifest = ociManifest(img);
+  const config = JSON.parse(layoutBlob(img, manifest.config.digest).toString());
   config.config.Labels = { "test.nonce": crypto.randomUUID() };
   const w = new OciLayoutWriter(layout);
-  const layers = manifest.layers.map((l) => w.addBlob(l.mediaType, blob(l.digest)));
+  const layers = manifest.layers.map((l) => w.addBlob(l.mediaType, layoutBlob(img, l.digest)));
   const newConfig = w.addBlob(OCI.config, new TextEncoder().encode(JSON.stringify(config)));
   w.tag(tag, w.addBlob(OCI.manifest, new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: OCI.manifest, config: newConfig, layers }))));
   return { repo, tag, layout };
@@ -65,21 +80,23 @@ if (!s3 || !pgBase) {
   test.skip(SKIP, () => {});
 } else {
   const scratch = scratchDatabases(pgBase);
-  const buckets: Awaited<ReturnType<typeof freshS3Store>>[] = [];
+  type Bucket = Awaited<ReturnType<typeof freshS3Store>>;
+  const buckets: Bucket[] = [];
   const registries: SharedRegistry[] = [];
 
   /** A registry on a fresh database and a fresh bucket prefix (no node started yet). */
-  async function freshRegistry(): Promise<SharedRegistry> {
+  async function freshRegistry(): Promise<{ registry: SharedRegistry; bucket: Bucket }> {
     const bucket = await freshS3Store();
     buckets.push(bucket);
     const registry = new SharedRegistry(withPassword(await scratch.create()), `s3://${s3!.bucket}/${bucket.prefix}`, { password: PASSWORD, service: SERVICE, pulledInto: dir });
     registries.push(registry);
-    return registry;
+    return { registry, bucket };
   }
 
   // The collector's registry, first: the images whose deletion the collectors race must be older
   // than a minute by then (a blob file written within the last minute is never deleted).
   let gcRegistry: SharedRegistry;
+  let gcBucket: Bucket;
   const gcDir = dir("berth-nodes-gc-d-");
   const OLD_IMAGES = 8;
   const old: Image[] = [];
@@ -92,7 +109,7 @@ if (!s3 || !pgBase) {
   const dirA = dir("berth-nodes-a-");
 
   beforeAll(async () => {
-    gcRegistry = await freshRegistry();
+    ({ registry: gcRegistry, bucket: gcBucket } = await freshRegistry());
     const seeder = await gcRegistry.start(gcDir);
     for (let i = 0; i < OLD_IMAGES; i++) {
       old.push(ociImage(dir("berth-nodes-old-"), `admin/base-${i}`, "v1", 3, MiB / 4));
@@ -101,7 +118,7 @@ if (!s3 || !pgBase) {
     oldPushedMs = Date.now();
     await gcRegistry.stop(seeder);
 
-    registry = await freshRegistry();
+    ({ registry } = await freshRegistry());
     a = await registry.start(dirA);
     [b, c] = await Promise.all(["b", "c"].map((n) => registry.start(dir(`berth-nodes-${n}-`), { keysFrom: dirA })));
   });
@@ -268,7 +285,7 @@ if (!s3 || !pgBase) {
       await Bun.sleep(Math.max(0, oldPushedMs + 62_000 - Date.now()));
 
       const live = new Map<string, Image>(old.map((img) => [`${img.repo}:${img.tag}`, img]));
-      const deleted: { repo: string; tag: string; digest: string }[] = [];
+      const deleted: { repo: string; tag: string }[] = [];
       const failedPushes: string[] = [];
       /** Pushes, trying again after a failure (a manifest PUT racing the collector may be refused); whether it was acknowledged. */
       const pushAcknowledged = async (srv: BinaryServer, img: Image, tag = img.tag): Promise<boolean> => {
@@ -285,10 +302,10 @@ if (!s3 || !pgBase) {
       };
 
       // `berth gc` passes from another process (no lease: it races the node's pass).
-      let collecting2 = true;
+      let racing = true;
       const gcAnswers: string[] = [];
       const gcLoop = (async () => {
-        while (collecting2) {
+        while (racing) {
           const out = await berth(["gc", "--grace", GRACE, "--data", gcDir, "--database", gcRegistry.database, "--storage", gcRegistry.storage]);
           if (out.code !== 0) throw new Error(`berth gc exited ${out.code}: ${out.out}`);
           gcAnswers.push(out.out.trim());
@@ -309,7 +326,7 @@ if (!s3 || !pgBase) {
           const del = await fetch(`${deleter.url}/v2/${img.repo}/manifests/${ref}`, { method: "DELETE", headers: { Authorization: `Bearer ${bearer}` } });
           expect(del.status).toBe(202);
           live.delete(`${img.repo}:${img.tag}`);
-          deleted.push({ repo: img.repo, tag: img.tag, digest: manifestDigest(img) });
+          deleted.push({ repo: img.repo, tag: img.tag });
           await pushAcknowledged(pusher, sameLayers(img, `admin/again-${i}`, "v1"));
           await Bun.sleep(Math.random() * 1500);
           await pushAcknowledged(pusher, img, "back");
@@ -317,9 +334,9 @@ if (!s3 || !pgBase) {
       };
       await Promise.all([worker(0), worker(1)]);
       const loopMs = Date.now() - started;
-      collecting2 = false;
+      racing = false;
       await gcLoop;
-      // One more pass of each collector after the pushes: nothing acknowledged may go.
+      // More passes after the pushes (the lease holder's, then one of berth gc): nothing acknowledged may go.
       await Bun.sleep(1500);
       gcAnswers.push((await berth(["gc", "--grace", GRACE, "--data", gcDir, "--database", gcRegistry.database, "--storage", gcRegistry.storage])).out.trim());
 
@@ -329,11 +346,26 @@ if (!s3 || !pgBase) {
         `collector race: ${loopMs} ms, ${gcAnswers.length} berth gc passes freed ${freed(gcAnswers)} blob files, ` +
           `node passes ${serverPasses.map((p) => p.length).join("+")} freed ${freed(serverPasses.flat())}; ${failedPushes.length} pushes refused and tried again: ${[...new Set(failedPushes)].slice(0, 3).join(" | ")}`,
       );
-      // The race was real: both kinds of collector ran, and blob files went while layers were pushed again.
-      expect(gcAnswers.length).toBeGreaterThan(1);
+      // The race was real: both collectors freed blob files (only the old images' are past the
+      // minute) while their layers were being pushed again.
+      expect(freed(gcAnswers)).toBeGreaterThan(0);
+      expect(freed(serverPasses.flat())).toBeGreaterThan(0);
       // The lease: one node runs the passes.
       expect(serverPasses.filter((p) => p.length > 0).length).toBe(1);
-      expect(freed(gcAnswers) + freed(serverPasses.flat())).toBeGreaterThan(0);
+      // No file freed twice: each old blob went at most once (pushed again, it is younger than the
+      // minute), so two collectors both deleting one would count more than there are.
+      const oldBlobs = new Set(old.flatMap((img) => ociBlobs(img)));
+      expect(freed(gcAnswers) + freed(serverPasses.flat())).toBeLessThanOrEqual(oldBlobs.size);
+      // Every deletion ended: no announcement left standing, nothing left set aside in trash/.
+      const sql = new SQL({ url: gcRegistry.database, max: 1 });
+      try {
+        expect(await sql`SELECT digest FROM blob_deletions`).toEqual([]);
+      } finally {
+        await sql.close();
+      }
+      const setAside: string[] = [];
+      for await (const key of gcBucket.store.api.keys(`${gcBucket.prefix}trash/`)) setAside.push(key);
+      expect(setAside).toEqual([]);
 
       // Every acknowledged image not deleted since pulls byte for byte from both nodes.
       expect(live.size).toBeGreaterThanOrEqual(OLD_IMAGES);
@@ -341,10 +373,12 @@ if (!s3 || !pgBase) {
         const tag = ref.slice(ref.indexOf(":") + 1);
         for (const srv of nodes) await gcRegistry.expectPullsByteForByte(srv, img, tag);
       }
-      // What was deleted stays deleted (unless pushed back under another tag).
-      const bearer = await gcRegistry.token(d!.url, "repository:admin/base-0:pull");
-      expect(await tagDigest(d!.url, bearer, "admin/base-0", "v1")).toBeNull();
+      // What was deleted stays deleted on both nodes (pushed back under another tag).
       expect(deleted.length).toBe(OLD_IMAGES);
+      for (const gone of deleted) {
+        const bearer = await gcRegistry.token(d!.url, `repository:${gone.repo}:pull`);
+        for (const srv of nodes) expect(await tagDigest(srv.url, bearer, gone.repo, gone.tag)).toBeNull();
+      }
       const fsck = await expectFsckClean(gcRegistry, gcDir);
       console.log(`collector race: ${fsck.trim().split("\n").at(-1)}`);
     }, 120_000);
