@@ -275,6 +275,8 @@ if (!s3 || !pgBase) {
       // a push's blobs are linked before its manifest names them, and a shorter grace refuses the
       // manifest (MANIFEST_BLOB_UNKNOWN) of nearly every push. The old images' links are far older.
       const GRACE = "5";
+      // A, B and C are done: their connections go back to PostgreSQL (each node pools 20).
+      await registry.stopAll();
       const collecting = { BERTH_GC_INTERVAL_SECONDS: "1", BERTH_GC_GRACE_SECONDS: GRACE };
       const [d, e] = await Promise.all([gcRegistry.start(gcDir, { env: collecting }), gcRegistry.start(dir("berth-nodes-gc-e-"), { env: collecting, keysFrom: gcDir })]);
       const nodes = [d!, e!];
@@ -302,12 +304,17 @@ if (!s3 || !pgBase) {
       };
 
       // `berth gc` passes from another process (no lease: it races the node's pass).
+      // A pass that fails ends the race (the workers stop at their next image) and the test.
       let racing = true;
+      let gcFailed: string | undefined;
       const gcAnswers: string[] = [];
       const gcLoop = (async () => {
         while (racing) {
           const out = await berth(["gc", "--grace", GRACE, "--data", gcDir, "--database", gcRegistry.database, "--storage", gcRegistry.storage]);
-          if (out.code !== 0) throw new Error(`berth gc exited ${out.code}: ${out.out}`);
+          if (out.code !== 0) {
+            gcFailed = `berth gc exited ${out.code}: ${out.out}`;
+            racing = false;
+          }
           gcAnswers.push(out.out.trim());
         }
       })();
@@ -318,7 +325,7 @@ if (!s3 || !pgBase) {
       const started = Date.now();
       let nextOld = 0;
       const worker = async (w: number) => {
-        for (let i = nextOld++; i < OLD_IMAGES; i = nextOld++) {
+        for (let i = nextOld++; i < OLD_IMAGES && racing; i = nextOld++) {
           const img = old[i]!;
           const [deleter, pusher] = i % 2 === w % 2 ? [nodes[0]!, nodes[1]!] : [nodes[1]!, nodes[0]!];
           const bearer = await gcRegistry.token(deleter.url, `repository:${img.repo}:pull,push,delete`);
@@ -336,6 +343,7 @@ if (!s3 || !pgBase) {
       const loopMs = Date.now() - started;
       racing = false;
       await gcLoop;
+      expect(gcFailed).toBeUndefined();
       // More passes after the pushes (the lease holder's, then one of berth gc): nothing acknowledged may go.
       await Bun.sleep(1500);
       gcAnswers.push((await berth(["gc", "--grace", GRACE, "--data", gcDir, "--database", gcRegistry.database, "--storage", gcRegistry.storage])).out.trim());
