@@ -6,9 +6,10 @@
 import { expect } from "bun:test";
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startBinary, type BinaryServer } from "./server";
+import { buildBinary, startBinary, type BinaryServer } from "./server";
 import { layoutBlobs, layoutRef, locationOf, MiB, OciLayoutWriter, rangeEnd, run } from "./e2eHelpers";
-import { s3BinaryEnv } from "./s3";
+import { berthWithS3, freshS3Store, s3BinaryEnv, S3_SKIP_MESSAGE, testS3Settings } from "./s3";
+import { scratchDatabases } from "../unit/store/pgScratch";
 
 /** Put into database URLs: PostgreSQL's trust authentication ignores it, Berth must never show it. */
 export const DB_PASSWORD = "Db-Pass-w0rd-never-shown";
@@ -32,6 +33,11 @@ export function ociImage(layout: string, repo: string, tag: string, layers: numb
   const w = new OciLayoutWriter(layout);
   w.tag(tag, w.addImage({ layers, layerSize }).manifest);
   return { repo, tag, layout };
+}
+
+/** The digest of the manifest `tag` names in the image's layout. */
+export function imageDigest(img: Image, tag = img.tag): string {
+  return layoutRef(img.layout, tag)!.digest;
 }
 
 export const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", ...args]);
@@ -109,6 +115,19 @@ export class SharedRegistry {
     }
   }
 
+  /** Runs the binary (a chore, not a server) on this registry's database and storage: its exit code and whole output. */
+  async chore(args: string[]): Promise<{ code: number; out: string }> {
+    return berthWithS3(await buildBinary(), [...args, "--database", this.database, "--storage", this.storage]);
+  }
+
+  /** `berth fsck` with a node's data directory: nothing damaged (a blob row or a manifest's blob without its object included). */
+  async expectFsckClean(dataDir: string): Promise<string> {
+    const fsck = await this.chore(["fsck", "--data", dataDir]);
+    expect(fsck.out).not.toContain("damage:");
+    expect(fsck.code).toBe(0);
+    return fsck.out;
+  }
+
   /** A registry token for `scope` from the node at `url`. */
   async token(url: string, scope: string): Promise<string> {
     const res = await fetch(`${url}/v2/auth?${new URLSearchParams({ service: this.opts.service, scope })}`, { headers: { Authorization: this.basic } });
@@ -146,4 +165,37 @@ export async function patchChunk(location: string, auth: Record<string, string>,
   expect(res.status).toBe(202);
   expect(rangeEnd(res)).toBe(offset + chunk.byteLength);
   return locationOf(location, res);
+}
+
+/** Why a test file needing PostgreSQL and S3 is skipped, or undefined when both are set. */
+export function sharedRegistrySkip(what: string): string | undefined {
+  const pg = process.env.BERTH_TEST_DATABASE;
+  if (pg && testS3Settings()) return undefined;
+  return `${S3_SKIP_MESSAGE}; BERTH_TEST_DATABASE is ${pg ? "set" : "unset"}: ${what} need both`;
+}
+
+export type ScratchBucket = Awaited<ReturnType<typeof freshS3Store>>;
+
+/**
+ * Registries on fresh databases (beside BERTH_TEST_DATABASE's) and fresh prefixes of the test
+ * bucket, for one test file; `removeAll` stops their nodes and drops their databases and objects.
+ */
+export function scratchRegistries(opts: { password: string; service: string; pulledInto: (prefix: string) => string }) {
+  const settings = testS3Settings();
+  const scratch = scratchDatabases(process.env.BERTH_TEST_DATABASE ?? "");
+  const made: { registry: SharedRegistry; bucket: ScratchBucket }[] = [];
+  return {
+    async create(): Promise<{ registry: SharedRegistry; bucket: ScratchBucket }> {
+      if (!settings) throw new Error(S3_SKIP_MESSAGE);
+      const bucket = await freshS3Store();
+      const registry = new SharedRegistry(withPassword(await scratch.create()), `s3://${settings.bucket}/${bucket.prefix}`, opts);
+      made.push({ registry, bucket });
+      return { registry, bucket };
+    },
+    async removeAll(): Promise<void> {
+      for (const { registry } of made) await registry.stopAll();
+      for (const { bucket } of made.splice(0)) await bucket.cleanup();
+      await scratch.drop();
+    },
+  };
 }
