@@ -7,17 +7,16 @@
 // both; and a registry moved by `berth migrate` from a data directory served on PostgreSQL + S3. Real PostgreSQL
 // (BERTH_TEST_DATABASE) and Ceph RGW (BERTH_TEST_S3); skipped, saying so, unless both are set.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, startBinary, tempDirs, type BinaryServer } from "../support/server";
-import { hashBody, layoutBlobs, layoutRef, locationOf, MiB, OciLayoutWriter, rangeEnd, run, SeededBytes } from "../support/e2eHelpers";
+import { hashBody, layoutRef, locationOf, MiB, SeededBytes } from "../support/e2eHelpers";
 import { expectJson, signedIn } from "../support/v1Client";
 import { berthWithS3, freshS3Store, s3BinaryEnv, S3_SKIP_MESSAGE, testS3Settings } from "../support/s3";
+import { DB_PASSWORD, ociImage, onNode, patchChunk, SharedRegistry, tagDigest, tagSeenWithin, withDigest, withPassword, type Image } from "../support/sharedRegistry";
 import { scratchDatabases } from "../unit/store/pgScratch";
 
 const PASSWORD = "pg-e2e-Admin-pw-1";
-/** Put into the database URL: PostgreSQL's trust authentication ignores it, Berth must never show it. */
-const DB_PASSWORD = "Db-Pass-w0rd-never-shown";
 /** One token audience for every node (behind a load balancer they share a name). */
 const SERVICE = "berth-pg-e2e";
 const s3 = testS3Settings();
@@ -28,65 +27,13 @@ const scratchDirs = tempDirs();
 const dir = scratchDirs.make;
 const basic = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`;
 
-/** The URL of a scratch database with a password in it. */
-function withPassword(url: string): string {
-  const u = new URL(url);
-  u.password = DB_PASSWORD;
-  return u.toString();
-}
-
 /** Runs the binary (not a server) with the S3 settings; its whole output. */
 async function berth(args: string[]): Promise<{ code: number; out: string }> {
   return berthWithS3(await buildBinary(), args);
 }
 
-interface Image {
-  repo: string;
-  tag: string;
-  layout: string;
-}
-
 function makeImage(repo: string, tag: string, layers: number, layerSize = MiB / 2): Image {
-  const layout = dir("berth-pg-oci-");
-  const w = new OciLayoutWriter(layout);
-  w.tag(tag, w.addImage({ layers, layerSize }).manifest);
-  return { repo, tag, layout };
-}
-
-const skopeo = (...args: string[]) => run(["skopeo", "--insecure-policy", ...args]);
-
-async function push(srv: BinaryServer, img: Image, tag = img.tag): Promise<void> {
-  await skopeo("copy", "-q", "--dest-tls-verify=false", "--preserve-digests", "--dest-creds", `admin:${PASSWORD}`, `oci:${img.layout}:${img.tag}`, `docker://127.0.0.1:${srv.port}/${img.repo}:${tag}`);
-}
-
-/** Pulls `img` into a new layout: the same manifest digest, every blob's bytes the same. */
-async function expectPullsByteForByte(srv: BinaryServer, img: Image, tag = img.tag): Promise<void> {
-  const back = dir("berth-pg-pull-");
-  await skopeo("copy", "-q", "--src-tls-verify=false", "--preserve-digests", "--src-creds", `admin:${PASSWORD}`, `docker://127.0.0.1:${srv.port}/${img.repo}:${tag}`, `oci:${back}:${tag}`);
-  expect(layoutRef(back, tag)?.digest).toBe(layoutRef(img.layout, img.tag)!.digest);
-  const sent = layoutBlobs(img.layout);
-  const got = layoutBlobs(back);
-  expect([...got.keys()].sort()).toEqual([...sent.keys()].sort());
-  for (const [digest, info] of got) {
-    expect(info.actual).toBe(digest);
-    expect(Buffer.compare(readFileSync(info.path), readFileSync(sent.get(digest)!.path))).toBe(0);
-  }
-}
-
-/** A registry token for `scope` from the node at `url`. */
-async function token(url: string, scope: string): Promise<string> {
-  const res = await fetch(`${url}/v2/auth?${new URLSearchParams({ service: SERVICE, scope })}`, { headers: { Authorization: basic } });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
-
-/** The digest a tag's manifest GET answers on a node. */
-async function tagDigest(url: string, bearer: string, repo: string, tag: string): Promise<string | null> {
-  const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
-    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/vnd.oci.image.manifest.v1+json" },
-  });
-  await res.arrayBuffer();
-  return res.headers.get("docker-content-digest");
+  return ociImage(dir("berth-pg-oci-"), repo, tag, layers, layerSize);
 }
 
 if (!s3 || !pgBase) {
@@ -95,33 +42,28 @@ if (!s3 || !pgBase) {
 } else {
   let database = "";
   let bucket: Awaited<ReturnType<typeof freshS3Store>>;
+  let registry: SharedRegistry;
   const scratch = scratchDatabases(pgBase);
   const storage = () => `s3://${s3.bucket}/${bucket.prefix}`;
-  const servers: BinaryServer[] = [];
   let a: BinaryServer;
   const dirA = dir("berth-pg-node-a-");
 
   /** A node on the shared database and bucket prefix. */
-  async function node(dataDir: string, env: Record<string, string> = {}): Promise<BinaryServer> {
-    const srv = await startBinary({
-      dataDir,
-      args: ["--auth", "token", "--database", database, "--storage", storage()],
-      env: { ...s3BinaryEnv(), BERTH_ADMIN_PASSWORD: PASSWORD, BERTH_SERVICE: SERVICE, ...env },
-    });
-    servers.push(srv);
-    return srv;
-  }
+  const node = (dataDir: string, env: Record<string, string> = {}) => registry.start(dataDir, { env });
+  const push = (srv: BinaryServer, img: Image, tag?: string) => registry.push(srv, img, tag);
+  const expectPullsByteForByte = (srv: BinaryServer, img: Image, tag?: string) => registry.expectPullsByteForByte(srv, img, tag);
 
   const images = [makeImage("admin/app", "v1", 3, 6 * MiB), makeImage("admin/app", "v2", 2)];
 
   beforeAll(async () => {
     bucket = await freshS3Store();
     database = withPassword(await scratch.create());
+    registry = new SharedRegistry(database, storage(), { password: PASSWORD, service: SERVICE, pulledInto: dir });
     a = await node(dirA);
   });
 
   afterAll(async () => {
-    for (const srv of servers) await srv.stop().catch(() => {});
+    await registry?.stopAll();
     await bucket?.cleanup();
     await scratch.drop();
     scratchDirs.removeAll();
@@ -145,8 +87,7 @@ if (!s3 || !pgBase) {
     });
 
     test("after a restart everything is still there", async () => {
-      await a.stop();
-      servers.splice(servers.indexOf(a), 1);
+      await registry.stop(a);
       a = await node(dirA);
       for (const img of images) await expectPullsByteForByte(a, img);
       const admin = await signedIn(a.url, "admin", PASSWORD);
@@ -198,9 +139,7 @@ if (!s3 || !pgBase) {
       const bare = await berth(["serve", "--port", "0", "--data", dir("berth-pg-nokeys-"), "--database", database, "--storage", storage()]);
       expect(bare.code).toBe(1);
       expect(bare.out).toContain("copy keys/");
-      const dirB = dir("berth-pg-node-b-");
-      cpSync(join(dirA, "keys"), join(dirB, "keys"), { recursive: true });
-      b = await node(dirB);
+      b = await registry.start(dir("berth-pg-node-b-"), { keysFrom: dirA });
     });
 
     test("pushed through A, pulled through B byte for byte (and the other way)", async () => {
@@ -213,7 +152,7 @@ if (!s3 || !pgBase) {
     });
 
     test("a tag moved through A is seen by B at once: B's read cache is cleared by A's NOTIFY", async () => {
-      const bearer = await token(a.url, "repository:admin/app:pull,push");
+      const bearer = await registry.token(a.url, "repository:admin/app:pull,push");
       const v1 = layoutRef(images[0]!.layout, "v1")!.digest;
       const v2 = layoutRef(images[1]!.layout, "v2")!.digest;
       await push(a, images[0]!, "moving");
@@ -223,17 +162,11 @@ if (!s3 || !pgBase) {
       const admin = await signedIn(a.url, "admin", PASSWORD);
       expect((await admin.put("/api/v1/repository/admin/app/tag/moving", { manifest_digest: v2 })).status).toBe(201);
       // Well within the change counter's 1 s poll and the 10 s expiry: the notification did it.
-      const deadline = Date.now() + 300;
-      let seen = await tagDigest(b.url, bearer, "admin/app", "moving");
-      while (seen !== v2 && Date.now() < deadline) {
-        await Bun.sleep(10);
-        seen = await tagDigest(b.url, bearer, "admin/app", "moving");
-      }
-      expect(seen).toBe(v2);
+      expect(await tagSeenWithin(b.url, bearer, "admin/app", "moving", v2, Date.now(), 300)).toBe(v2);
     });
 
     test("a chunked upload whose PATCHes alternate between A and B, finished on B: the digest checks and A serves it", async () => {
-      const bearer = await token(a.url, "repository:admin/chunks:pull,push");
+      const bearer = await registry.token(a.url, "repository:admin/chunks:pull,push");
       const auth = { Authorization: `Bearer ${bearer}` };
       const gen = new SeededBytes("pg-two-nodes-chunks");
       const size = 11 * MiB;
@@ -243,28 +176,17 @@ if (!s3 || !pgBase) {
       let offset = 0;
       let i = 0;
       for (const chunk of gen.chunks(0, size, 3 * MiB)) {
-        const via = i++ % 2 === 0 ? a : b;
-        const target = location.replace(/^https?:\/\/[^/]+/, via.url);
-        const res = await fetch(target, {
-          method: "PATCH",
-          headers: { ...auth, "Content-Range": `${offset}-${offset + chunk.byteLength - 1}`, "Content-Length": String(chunk.byteLength) },
-          body: chunk,
-        });
-        expect(res.status).toBe(202);
-        expect(rangeEnd(res)).toBe(offset + chunk.byteLength);
+        location = await patchChunk(onNode(i++ % 2 === 0 ? a : b, location), auth, offset, chunk);
         offset += chunk.byteLength;
-        location = locationOf(via.url, res);
       }
       expect(i).toBe(4);
       const digest = gen.digest(size);
-      const finish = location.replace(/^https?:\/\/[^/]+/, b.url);
-      const put = await fetch(`${finish}${finish.includes("?") ? "&" : "?"}digest=${digest}`, { method: "PUT", headers: auth });
+      const put = await fetch(withDigest(onNode(b, location), digest), { method: "PUT", headers: auth });
       expect(put.status).toBe(201);
       expect(await hashBody(await fetch(`${a.url}/v2/admin/chunks/blobs/${digest}`, { headers: auth }))).toEqual({ digest, size });
       // A wrong digest is refused on whichever node finishes.
       const again = await fetch(`${a.url}/v2/admin/chunks/blobs/uploads/`, { method: "POST", headers: auth });
-      const loc = locationOf(a.url, again).replace(/^https?:\/\/[^/]+/, b.url);
-      const wrong = await fetch(`${loc}${loc.includes("?") ? "&" : "?"}digest=sha256:${"0".repeat(64)}`, { method: "PUT", headers: { ...auth, "Content-Length": "3" }, body: "abc" });
+      const wrong = await fetch(withDigest(onNode(b, locationOf(a.url, again)), `sha256:${"0".repeat(64)}`), { method: "PUT", headers: { ...auth, "Content-Length": "3" }, body: "abc" });
       expect(wrong.status).toBe(400);
     });
 
@@ -273,9 +195,7 @@ if (!s3 || !pgBase) {
       const limited = { BERTH_RATE_LIMITS: "true", BERTH_RATE_LIMIT_AUTH_BURST: "4", BERTH_RATE_LIMIT_AUTH_PER_SECOND: "0.01" };
       const [c, d] = await Promise.all(
         ["c", "d"].map((name) => {
-          const d = dir(`berth-pg-node-${name}-`);
-          cpSync(join(dirA, "keys"), join(d, "keys"), { recursive: true });
-          return node(d, limited);
+          return registry.start(dir(`berth-pg-node-${name}-`), { env: limited, keysFrom: dirA });
         }),
       );
       const ask = async (srv: BinaryServer) =>
