@@ -9,7 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-2}
-size=${SIZE_MIB:-256}   # memstore holds 2 GiB: the chunked and monolithic blobs, and their copies
+size=${SIZE_MIB:-256}   # memstore is RAM (6 GiB): the chunked and monolithic blobs, and their copies
 . "$here/scripts/bench-lib.sh"
 bench_prepare s3 5067
 eval "$("$here/scripts/services/rgw.sh" start)"

@@ -35,7 +35,7 @@ function apiOnPgS3(): Promise<number> {
  * The end-to-end tests once more, every binary on a scratch database and bucket prefix
  * (test/support/e2eBackend.ts). Left out: the files that pick their own backends (postgres,
  * s3Storage, migrate, nodes*: they ran above), mirrorDistribution (no binary, only in-process
- * servers), and load: a minute of 200 clients whose blobs the test gateway's 2 GiB of memory may
+ * servers), and load: a minute of 200 clients whose blobs the test gateway's 6 GiB of memory may
  * not hold, with nothing of the backend the others do not exercise.
  */
 function e2eOnPgS3(): Promise<number> {

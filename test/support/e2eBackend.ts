@@ -61,7 +61,7 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
 
 /**
  * Drops the backends of data directories their tests removed (so done with): the test gateway
- * keeps objects in 2 GiB of memory, which a whole run's blobs would fill.
+ * keeps objects in memory (6 GiB at most), which a whole run's 1–2 GiB blobs would fill.
  */
 async function dropRemoved(): Promise<void> {
   for (const [dir, backend] of byDataDir) {
