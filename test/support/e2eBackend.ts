@@ -64,7 +64,9 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
  * keeps objects in memory (6 GiB at most), which a whole run's 1–2 GiB blobs would fill.
  */
 async function dropRemoved(): Promise<void> {
-  for (const [dir, backend] of byDataDir) {
+  // The entries as they are now: the directory asking is added while this awaits, before its
+  // binary makes it, and would otherwise be taken for removed and wait on its own backend.
+  for (const [dir, backend] of [...byDataDir]) {
     if (existsSync(dir)) continue;
     byDataDir.delete(dir);
     await (await backend).cleanup();
