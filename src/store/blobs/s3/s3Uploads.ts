@@ -210,23 +210,33 @@ export class S3Uploads {
     snap.parts.push({ n, etag: await this.api.uploadPart(snap.multipart.key, snap.multipart.id, n, bytes), size: bytes.byteLength });
   }
 
-  /** Completes the parts into one object (the base); the snapshot then has no open multipart upload. */
-  private async completeParts(id: string, snap: Snapshot): Promise<void> {
+  /**
+   * Completes the parts into one object (the base); the snapshot then has no open multipart
+   * upload. With `named` (the parts of a later snapshot of the same upload) those are completed
+   * and this snapshot's bytes copied out of the front.
+   */
+  private async completeParts(id: string, snap: Snapshot, named = snap.parts): Promise<void> {
     if (!snap.multipart) return;
     const { key, id: uploadId } = snap.multipart;
+    const size = partsBytes(snap);
     try {
-      await this.api.completeMultipart(key, uploadId, snap.parts);
+      await this.api.completeMultipart(key, uploadId, named);
     } catch (e) {
       // S3 answers a lost multipart upload with 404, Ceph RGW completing one with a 500: asked.
       if (isMissing(e) || !(await this.api.multipartOpen(key, uploadId))) throw new UploadGoneError(id);
-      // Parts past this snapshot's that no state recorded (a request killed between sending a
-      // part and recording it): Ceph RGW completes the upload only with them (InvalidPart), and
-      // they sit between this snapshot's bytes and what follows. The client starts over.
-      const last = snap.parts.at(-1)?.n ?? 0;
+      // Parts past those named that no state recorded (a request killed between sending a part
+      // and recording it): Ceph RGW completes the upload only with them (InvalidPart), and they
+      // sit between this snapshot's bytes and what follows. The client starts over.
+      const last = named.at(-1)?.n ?? 0;
       if ((await this.api.listParts(key, uploadId)).some((p) => p.n > last)) throw new UploadGoneError(id);
       throw e;
     }
-    snap.base = { key: snap.multipart.key, size: partsBytes(snap) };
+    let base = key;
+    if (named !== snap.parts) {
+      base = this.newKey(id, "whole");
+      await this.api.copyPrefix(key, base, size);
+    }
+    snap.base = { key: base, size };
     snap.parts = [];
     snap.multipart = undefined;
   }
@@ -241,18 +251,7 @@ export class S3Uploads {
   private async dropCutOffParts(id: string, state: UploadState, source: Snapshot, snap: Snapshot): Promise<void> {
     const later = state.cur;
     if (source === later || !snap.multipart || later.multipart?.id !== snap.multipart.id || later.parts.length <= snap.parts.length) return;
-    const { key, id: uploadId } = snap.multipart;
-    try {
-      await this.api.completeMultipart(key, uploadId, later.parts);
-    } catch (e) {
-      if (isMissing(e) || !(await this.api.multipartOpen(key, uploadId))) throw new UploadGoneError(id);
-      throw e;
-    }
-    const base = this.newKey(id, "whole");
-    await this.api.copyPrefix(key, base, partsBytes(snap));
-    snap.base = { key: base, size: partsBytes(snap) };
-    snap.parts = [];
-    snap.multipart = undefined;
+    await this.completeParts(id, snap, later.parts);
     // Recorded at once (the multipart upload is no more); the completed object and the cut-off
     // request's segments go with the state this one replaces.
     await this.save(id, { cur: structuredClone(snap) }, state);
