@@ -4,9 +4,9 @@
 // one pair per data directory, so a restart on the same directory (or a chore on it) finds its
 // registry. Everything made is removed after the last test file (test/support/e2eBackendCleanup.ts,
 // a preload in bunfig.toml). Unset, the binaries run on SQLite and the filesystem (the default).
-import { SQL } from "bun";
 import { existsSync } from "node:fs";
 import { freshS3Store, s3BinaryEnv, testS3Settings } from "./s3";
+import { scratchDatabases } from "../unit/store/pgScratch";
 
 const mode = process.env.BERTH_TEST_E2E_BACKEND;
 if (mode && mode !== "pg+s3") throw new Error(`BERTH_TEST_E2E_BACKEND=${mode}: only pg+s3 is known`);
@@ -23,21 +23,17 @@ interface Backend {
 }
 
 const byDataDir = new Map<string, Promise<Backend>>();
-let admin: SQL | undefined;
-let made = 0;
+let scratch: ReturnType<typeof scratchDatabases> | undefined;
 
 async function makeBackend(): Promise<Backend> {
-  const name = `berth_e2e_${process.pid}_${made++}_${Date.now()}`;
-  admin ??= new SQL({ url: base!, max: 1 });
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  const url = new URL(base!);
-  url.pathname = `/${name}`;
+  scratch ??= scratchDatabases(base!);
+  const database = await scratch.create();
   const bucket = await freshS3Store();
   return {
-    database: url.toString(),
-    env: { ...s3BinaryEnv(), BERTH_DATABASE: url.toString(), BERTH_STORAGE: `s3://${testS3Settings()!.bucket}/${bucket.prefix}` },
+    database,
+    env: { ...s3BinaryEnv(), BERTH_DATABASE: database, BERTH_STORAGE: `s3://${testS3Settings()!.bucket}/${bucket.prefix}` },
     async cleanup() {
-      await admin!.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await scratch!.dropOne(database);
       await bucket.cleanup();
     },
   };
@@ -83,8 +79,8 @@ export async function dropAllBackends(): Promise<void> {
     if (!backend) continue;
     await backend.cleanup().catch((e: unknown) => left.push(`${backend.database}: ${String(e)}`));
   }
-  await admin?.close();
-  admin = undefined;
+  await scratch?.drop();
+  scratch = undefined;
   if (left.length) console.warn(`e2e backend cleanup left behind:\n${left.join("\n")}`);
 }
 

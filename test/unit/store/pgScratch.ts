@@ -24,8 +24,17 @@ export function scratchDatabases(base: string) {
       u.pathname = `/${name}`;
       return u.toString();
     },
+    /** Drops one database `create` made (by its URL). */
+    async dropOne(url: string) {
+      const name = new URL(url).pathname.slice(1);
+      const at = made.indexOf(name);
+      if (at < 0) return;
+      made.splice(at, 1);
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
     async drop() {
       for (const name of made) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      made.length = 0;
       await admin.close();
     },
   };
