@@ -155,7 +155,11 @@ export async function createContext(
   await bootstrapLibrary(stores, config, log);
   const keysDir = join(config.data, "keys");
   const roles = new RepoRoleResolver(stores, config);
-  const authenticator = new Authenticator(stores, { cacheMs: config.credentialCacheSeconds * 1000, throttle: state.loginThrottle });
+  const authenticator = new Authenticator(stores, {
+    cacheMs: config.credentialCacheSeconds * 1000,
+    throttle: state.loginThrottle,
+    rehashPasswords: config.registryState !== "readonly",
+  });
   const events = new RegistryEvents(log);
   const readOnly = config.registryState === "readonly";
   const registry = new Registry({ writes: stores.registryWrites, events, uploads: stores.uploads, readOnly });

@@ -7,7 +7,7 @@ import { identityName, type Identity } from "./identity";
 import type { LoginAttempt, LoginThrottle } from "./loginThrottle";
 import { OAuthTokenService } from "./oauthTokens";
 import { constantTimeEqual } from "../secrets";
-import { verifyPassword } from "./password";
+import { hashPassword, needsRehash, verifyPassword } from "./password";
 import { appTokenLookup, hashAppTokenCode } from "./appTokenCode";
 
 export type AuthOutcome =
@@ -27,6 +27,11 @@ export interface AuthenticatorOptions {
   cacheMs?: number;
   /** Built where the app is composed (app.ts): a multi-node deployment shares its counters. */
   throttle: LoginThrottle;
+  /**
+   * A password hashed with older parameters is hashed again after a successful login (off in a
+   * read-only registry, which writes nothing).
+   */
+  rehashPasswords?: boolean;
 }
 
 /** The username `docker login` uses with an OAuth access token as its password (Quay's). */
@@ -59,6 +64,7 @@ export class Authenticator {
   readonly cache: CredentialCache<Identity>;
   readonly throttle: LoginThrottle;
   private readonly useCache: boolean;
+  private readonly rehashPasswords: boolean;
   private readonly oauthTokens: OAuthTokenService;
 
   constructor(
@@ -69,6 +75,7 @@ export class Authenticator {
     this.cache = new CredentialCache<Identity>({ ttlMs: Math.max(cacheMs, 1) });
     this.useCache = cacheMs > 0;
     this.throttle = opts.throttle;
+    this.rehashPasswords = opts.rehashPasswords ?? true;
     this.oauthTokens = new OAuthTokenService(stores);
   }
 
@@ -174,7 +181,18 @@ export class Authenticator {
     const user = await this.userNamed(username);
     const ok = await verifyPassword(secret, user?.passwordHash);
     if (!user || !ok || !user.enabled) return undefined;
+    if (this.rehashPasswords && needsRehash(user.passwordHash!)) await this.rehash(user, secret);
     return { kind: "user", user, via: "password" };
+  }
+
+  /** Moves a password checked just now to the current parameters; a failure leaves the old hash, tried again at the next login. */
+  private async rehash(user: UserRow, secret: string): Promise<void> {
+    try {
+      const rehashed = await hashPassword(secret);
+      await this.stores.users.replacePasswordHash(user.id, user.passwordHash!, rehashed);
+    } catch {
+      // the login stands either way
+    }
   }
 
   /** The user a login names, by name or by email. */

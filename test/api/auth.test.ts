@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { appTokenLookup, hashAppTokenCode, newAppTokenCode } from "../../src/auth/appTokenCode";
-import { hashPassword } from "../../src/auth/password";
+import { hashPassword, needsRehash } from "../../src/auth/password";
+import { Authenticator } from "../../src/auth/authenticator";
+import { SingleNodeLoginThrottle } from "../../src/auth/singleNodeLoginThrottle";
 import { RegistryTokenService } from "../../src/auth/registryToken";
 import { SigningKeyRing } from "../../src/auth/signingKeys";
 import { orgAdd, repoVisibility, robotAdd, userSetEnabled } from "../../src/cli/accounts";
@@ -704,6 +706,36 @@ describe("disabled users", () => {
     await resetThrottle();
     await userSetEnabled(stores, "dora", true);
     await tokenFor(DORA, "repository:dora/x:pull");
+  });
+});
+
+describe("a password hashed with older parameters", () => {
+  const EARLIER = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
+
+  async function userWithEarlierHash(password: string): Promise<UserRow> {
+    const out = await stores.users.create(`early${uniq()}`, null, await Bun.password.hash(password, EARLIER));
+    if (out.kind !== "ok") throw new Error("create");
+    return out.user;
+  }
+
+  test("is hashed again at the first successful login; the account and its sessions go on", async () => {
+    const user = await userWithEarlierHash("early-Secret-1");
+    expect(needsRehash(user.passwordHash!)).toBe(true);
+    await expectError(await authRequest([user.username, "early-Secret-2"], []), 401, "UNAUTHORIZED");
+    expect((await stores.users.byId(user.id))?.passwordHash).toBe(user.passwordHash);
+    await tokenFor([user.username, "early-Secret-1"], `repository:${user.username}/x:pull`);
+    const after = (await stores.users.byId(user.id))!;
+    expect(after.passwordHash).toStartWith("$argon2id$v=19$m=7168,t=5,p=1$");
+    expect(after.uuid).toBe(user.uuid);
+    await tokenFor([user.username, "early-Secret-1"], `repository:${user.username}/x:pull`);
+    await expectError(await authRequest([user.username, "early-Secret-2"], []), 401, "UNAUTHORIZED");
+  });
+
+  test("a read-only registry's authenticator checks it but writes nothing", async () => {
+    const user = await userWithEarlierHash("early-Secret-1");
+    const readOnly = new Authenticator(stores, { throttle: new SingleNodeLoginThrottle(), rehashPasswords: false });
+    expect(await readOnly.authenticate(user.username, "early-Secret-1", "127.0.0.1")).toMatchObject({ ok: true });
+    expect((await stores.users.byId(user.id))?.passwordHash).toBe(user.passwordHash);
   });
 });
 

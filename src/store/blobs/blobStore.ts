@@ -52,7 +52,8 @@ export interface BlobStore {
   uploadModifiedMs(id: string): Promise<number | null>;
   /**
    * Writes the body at `offset`, dropping anything past it first (left by a crash or a broken
-   * request), and hands each chunk to `onChunk` (the caller hashes while we stream).
+   * request), and hands each chunk to `onChunk` (the caller hashes while we stream). `onChunk`
+   * must not keep the chunk: once written, its memory may be released (releaseChunk).
    */
   appendUpload(
     id: string,

@@ -3,6 +3,7 @@ import { open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
 import { dirname, join } from "node:path";
 import type { AppendResult, BlobStat, BlobStore } from "./blobStore";
+import { releaseChunk } from "./releaseChunk";
 
 // Layout: <root>/blobs/<alg>/<first two hex>/<hex> and <root>/uploads/<uuid>.
 // Digests and ids arrive validated; assertSafe() is a last guard against path tricks.
@@ -219,6 +220,7 @@ export class FsBlobStore implements BlobStore {
           onChunk(value);
           written += value.byteLength;
           flushInBackground(value.byteLength);
+          releaseChunk(value);
         }
       } catch {
         // The client hung up or stalled: the bytes that arrived stay, flushed before the

@@ -97,6 +97,18 @@ export class UserStore {
     await this.set(id, { passwordHash });
   }
 
+  /**
+   * The same password hashed with newer parameters (at login): written only while the row still
+   * holds the hash that was checked, so a password changed meanwhile is never overwritten with
+   * the old one. Sessions go on (the password itself did not change). False when it had changed.
+   */
+  replacePasswordHash(id: number, checked: string, rehashed: string): Promise<boolean> {
+    return this.q.run(function* ({ db, t }) {
+      const n = yield* changes(db.update(t.users).set({ passwordHash: rehashed }).where(and(eq(t.users.id, id), eq(t.users.passwordHash, checked))));
+      return n === 1;
+    });
+  }
+
   async setEnabled(id: number, enabled: boolean): Promise<void> {
     await this.set(id, { enabled });
   }

@@ -22,9 +22,9 @@ describe("passwordProblem", () => {
 });
 
 describe("hashPassword / verifyPassword", () => {
-  test("argon2id with m=19456, t=2; verifies the right password only", async () => {
+  test("argon2id with m=7168, t=5; verifies the right password only", async () => {
     const hash = await hashPassword("s3cret-pass");
-    expect(hash).toStartWith("$argon2id$v=19$m=19456,t=2,p=1$");
+    expect(hash).toStartWith("$argon2id$v=19$m=7168,t=5,p=1$");
     expect(needsRehash(hash)).toBe(false);
     expect(await verifyPassword("s3cret-pass", hash)).toBe(true);
     expect(await verifyPassword("s3cret-pasS", hash)).toBe(false);
@@ -38,8 +38,11 @@ describe("hashPassword / verifyPassword", () => {
     }
   });
 
-  test("needsRehash flags Bun's default parameters", async () => {
+  test("needsRehash flags Bun's default parameters and the earlier m=19456, t=2; such hashes still verify", async () => {
     expect(needsRehash(await Bun.password.hash("x", { algorithm: "argon2id" }))).toBe(true);
+    const earlier = await Bun.password.hash("s3cret-pass", { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 });
+    expect(needsRehash(earlier)).toBe(true);
+    expect(await verifyPassword("s3cret-pass", earlier)).toBe(true);
     expect(needsRehash("$2b$10$abc")).toBe(true);
   });
 });

@@ -43,3 +43,28 @@ describe("the filesystem store's trash", () => {
     }
   });
 });
+
+test("filesystem appendUpload releases each chunk once written and hashed: the bytes land whole, the chunks' memory is gone", async () => {
+  const dir = tempDir("berth-fs-release-");
+  try {
+    const store = new FsBlobStore(dir);
+    const chunks = [0, 1, 2].map((i) => crypto.getRandomValues(new Uint8Array(65536 + i)));
+    const expected = Buffer.concat(chunks.map((c) => Buffer.from(c)));
+    const hasher = new Bun.CryptoHasher("sha256");
+    const id = crypto.randomUUID();
+    await store.createUpload(id);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(c);
+        controller.close();
+      },
+    });
+    const appended = await store.appendUpload(id, 0, body, (c) => hasher.update(c));
+    expect(appended).toEqual({ written: expected.byteLength, aborted: false });
+    expect(hasher.digest("hex")).toBe(new Bun.CryptoHasher("sha256").update(expected).digest("hex"));
+    expect(chunks.map((c) => c.byteLength)).toEqual([0, 0, 0]);
+    expect(Buffer.from(await Bun.file(store.uploadPath(id)).arrayBuffer()).equals(expected)).toBe(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

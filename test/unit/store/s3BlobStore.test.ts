@@ -64,6 +64,33 @@ if (!testS3Settings()) {
       }
     });
 
+    test("chunks copied into a part are released at once; the blob commits whole", async () => {
+      const { store, cleanup } = await freshS3Store();
+      try {
+        const bytes = random(PART_BYTES + 3 * MiB);
+        const chunks: Uint8Array[] = [];
+        for (let at = 0; at < bytes.byteLength; at += 64 * 1024) chunks.push(bytes.slice(at, at + 64 * 1024));
+        const id = crypto.randomUUID();
+        await store.createUpload(id);
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            for (const chunk of chunks) c.enqueue(chunk);
+            c.close();
+          },
+        });
+        expect(await store.appendUpload(id, 0, body, () => {})).toEqual({ written: bytes.byteLength, aborted: false });
+        // The first part's 128 chunks went into it whole; the rest wait in a segment (a Blob).
+        const inPart = PART_BYTES / (64 * 1024);
+        expect(chunks.slice(0, inPart).every((c) => c.byteLength === 0)).toBe(true);
+        expect(chunks.slice(inPart).every((c) => c.byteLength === 64 * 1024)).toBe(true);
+        const digest = sha256(bytes);
+        await store.commitUpload(id, digest);
+        expect(await hashOf(store, digest)).toBe(digest);
+      } finally {
+        await cleanup();
+      }
+    });
+
     test("another node continues an upload: it re-reads the bytes so far (hash rebuilt), appends and commits", async () => {
       const { store, prefix, records, cleanup } = await freshS3Store();
       try {

@@ -37,6 +37,19 @@ describeEachDialect("users.test.ts", "UserStore", (backend) => {
     expect(await users.byId(out.user.id + 1)).toBeUndefined();
   });
 
+  test("replacePasswordHash writes only over the hash that was checked, and keeps the account's sessions (uuid)", async () => {
+    const users = store();
+    const out = await users.create("rehashed", null, "$argon2id$old");
+    if (out.kind !== "ok") throw new Error(out.kind);
+    const id = out.user.id;
+    expect(await users.replacePasswordHash(id, "$argon2id$old", "$argon2id$new")).toBe(true);
+    expect(await users.byId(id)).toMatchObject({ passwordHash: "$argon2id$new", uuid: out.user.uuid });
+    // A password changed since the check is not overwritten with the old one rehashed.
+    await users.setPassword(id, "$argon2id$changed");
+    expect(await users.replacePasswordHash(id, "$argon2id$new", "$argon2id$stale")).toBe(false);
+    expect((await users.byId(id))?.passwordHash).toBe("$argon2id$changed");
+  });
+
   test("create refuses a taken or reserved name and a taken address, and leaves nothing behind", async () => {
     const users = store();
     await user(users, "amy");

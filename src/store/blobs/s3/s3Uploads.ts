@@ -12,6 +12,7 @@ import {
   type UploadState,
 } from "./uploadState";
 import type { S3UploadRecords } from "./uploadRecords";
+import { releaseChunk } from "../releaseChunk";
 
 // Upload sessions in the object store (the layout and the small-chunk rule: uploadState.ts).
 // Their state (multipart upload, parts and ETags, segments) is recorded in the database
@@ -150,8 +151,10 @@ export class S3Uploads {
         part.set(c.subarray(0, take), fill);
         fill += take;
         pendingBytes -= take;
-        if (take === c.byteLength) pending.shift();
-        else pending[0] = c.subarray(take);
+        if (take === c.byteLength) {
+          pending.shift();
+          releaseChunk(c);
+        } else pending[0] = c.subarray(take);
       }
       await this.addPart(id, snap, part);
       // Recorded per part once S3 holds it (its ETag known): a crash keeps what was sent (the
