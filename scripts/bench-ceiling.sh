@@ -4,6 +4,8 @@
 # given with token auth, request logs on in JSON (to a file, as a deployment would keep them) and
 # /metrics on its own address. Needs ../shared/bench and wrk.
 #   scripts/bench-ceiling.sh ROUNDS BINARY...
+# With FLOOR=1 each round also runs scripts/featureFloorServer.ts: the ceiling plus the features
+# every request has (address, request id, metrics, JSON log line) and no registry work.
 # Prints one line per run: "round N NAME: req/s, p99, server CPU µs per request". The CPU per
 # request is the figure to compare when other work shares the machine: throughput moves with the
 # load beside it, the server's own CPU time per answer much less.
@@ -28,6 +30,16 @@ for round in $(seq "$rounds"); do
   summary=$(bench --url http://127.0.0.1:18099 --server-pid $pid --duration "$duration" manifest-rps 2>"$work/err" | figures || tail -3 "$work/err")
   echo "round $round ceiling: $summary"
   kill $pid; wait $pid 2>/dev/null || true
+  if [ -n "${FLOOR:-}" ]; then
+    # The ceiling plus only the per-request features (address, id, headers, metrics, JSON log).
+    bun "$(dirname "$0")/featureFloorServer.ts" --port 18098 --log "$work/floor.jsonl" >/dev/null 2>&1 &
+    pid=$!
+    wait_up http://127.0.0.1:18098/v2/
+    summary=$(bench --url http://127.0.0.1:18098 --server-pid $pid --duration "$duration" manifest-rps 2>"$work/err" | figures || tail -3 "$work/err")
+    echo "round $round feature floor: $summary"
+    kill $pid; wait $pid 2>/dev/null || true
+    rm -f "$work/floor.jsonl"
+  fi
   for bin in "$@"; do
     data="$work/data-$round-$(basename "$bin")"
     BERTH_LOG_REQUESTS=true BERTH_LOG_FORMAT=json BERTH_METRICS_ADDRESS=127.0.0.1:18090 BERTH_ADMIN_PASSWORD=$password \
