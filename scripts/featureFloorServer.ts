@@ -8,9 +8,10 @@
 // request id (a prefix and a counter, as Berth's), two clock reads, the answer with prebuilt
 // Headers plus X-Request-ID set on it, its Content-Length read back (for the bytes-out figure),
 // a counter and a latency histogram bucket (typed arrays, as Berth's metrics), and a JSON log
-// line appended to a buffer written to FILE at 64 KiB. Used by scripts/bench-ceiling.sh (FLOOR=1).
+// line by Berth's own logger (src/log.ts: appended to a buffer written to FILE at 64 KiB). Used by scripts/bench-ceiling.sh (FLOOR=1).
 import { openSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { createLogger } from "../src/log";
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { port: { type: "string", default: "18098" }, log: { type: "string", default: "/dev/null" } } });
 const digest = `sha256:${"c".repeat(64)}`;
@@ -29,24 +30,14 @@ const headers = new Headers({
   ETag: `"${digest}"`,
   "Docker-Distribution-API-Version": "registry/2.0",
 });
+// Berth's own logger: the same line, batching and write as a request of the registry.
 const logFd = openSync(values.log!, "a");
-let pending = "";
+const log = createLogger({ requests: true, format: "json", write: (text) => void writeSync(logFd, text) });
 const prefix = crypto.randomUUID().slice(0, 8);
 let counter = 0;
 const requests = new Float64Array(64);
 const latency = new Float64Array(16);
 let headerBytes = 0;
-// The time formatted once per millisecond, as Berth's logger does.
-let stampMs = 0;
-let stampText = "";
-const stamp = () => {
-  const now = Date.now();
-  if (now !== stampMs) {
-    stampMs = now;
-    stampText = new Date(now).toISOString();
-  }
-  return stampText;
-};
 const BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 Bun.serve({
@@ -78,13 +69,7 @@ Bun.serve({
     let bucket = 0;
     while (bucket < BOUNDS.length && seconds > BOUNDS[bucket]!) bucket++;
     latency[bucket]!++;
-    pending +=
-      `{"time":"${stamp()}","level":"info","msg":"request","request_id":"${id}","method":"${request.method}",` +
-      `"path":${JSON.stringify(path)},"status":${response.status},"bytes":${bytes},"ms":${Math.round(seconds * 1e5) / 100},"address":"${address}"}\n`;
-    if (pending.length >= 65536) {
-      writeSync(logFd, pending);
-      pending = "";
-    }
+    log.request({ method: request.method, path, status: response.status, bytes, ms: seconds * 1000, id, address });
     return response;
   },
 });
