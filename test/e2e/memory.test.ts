@@ -21,15 +21,15 @@ let clientRssBefore: number;
 
 const fmt = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 let idleHwm = 0;
-const BOUND = onPgS3 ? "the server's peak grows by less than the blob" : "server VmHWM < 120 MiB, < 32 MiB above idle";
+// On S3 an upload also holds the part being sent (8 MiB, with the request's own copy) and the
+// bytes gathering for the next: 27-49 MiB above idle measured (256 MiB in one request, 128 MiB in
+// 16 MiB PATCHes); 87-91 before chunks and part buffers were released.
+const S3_GROWTH = 72 * MiB;
+const BOUND = onPgS3 ? "the server's peak grows by < 72 MiB" : "server VmHWM < 120 MiB, < 32 MiB above idle";
 
-/**
- * The server's peak resident set stayed bounded. On PostgreSQL + S3 it is checked more loosely,
- * growing by less than the blob (streamed, not held whole): its 256 MiB upload took the peak from
- * ~89 to ~180 MiB on the 2-core machine (~207 before upload chunks were released) (found by the e2e backend mode, not explained yet).
- */
+/** The server's peak resident set stayed bounded: streamed, with chunks released as they are written. */
 function expectBoundedPeak(hwm: number): void {
-  if (onPgS3) expect(hwm - idleHwm).toBeLessThan(SIZE);
+  if (onPgS3) expect(hwm - idleHwm).toBeLessThan(S3_GROWTH);
   else {
     expect(hwm).toBeLessThan(LIMIT);
     expect(hwm - idleHwm).toBeLessThan(GROWTH);

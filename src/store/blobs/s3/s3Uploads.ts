@@ -141,7 +141,9 @@ export class S3Uploads {
       const part = new Uint8Array(PART_BYTES);
       let fill = 0;
       for (const g of snap.segments) {
-        part.set(new Uint8Array(await this.api.client.file(g.key).arrayBuffer()), fill);
+        const segment = new Uint8Array(await this.api.client.file(g.key).arrayBuffer());
+        part.set(segment, fill);
+        releaseChunk(segment);
         fill += g.size;
       }
       snap.segments = [];
@@ -157,6 +159,8 @@ export class S3Uploads {
         } else pending[0] = c.subarray(take);
       }
       await this.addPart(id, snap, part);
+      // S3 has the part: its 8 MiB go now, not at the next collection.
+      releaseChunk(part);
       // Recorded per part once S3 holds it (its ETag known): a crash keeps what was sent (the
       // session's offset decides what counts).
       const next = { cur: snap, prev: start };
