@@ -244,7 +244,11 @@ export class PullThrough {
         throw e;
       }
       // The upload reads one branch, the client the other: the client never waits for the whole layer.
-      const [toClient, toStore] = opened.body.tee();
+      // Both branches of a tee hand out the same chunks, and an upload frees each chunk it has
+      // written (releaseChunk): the store's branch gets copies, or a client slower than the
+      // store would be sent emptied chunks.
+      const [toClient, shared] = opened.body.tee();
+      const toStore = shared.pipeThrough(copiedChunks());
       started({ body: toClient, length: opened.length });
       const outcome = await this.deps.registry.putMonolithic({ repo: { id: repo.id, name: repo.fullName }, digest: parsed.digest, body: toStore, actor: PROXY_CACHE_ACTOR });
       if (outcome.kind !== "ok") throw new PullThroughFailed(`storing blob ${digest}: ${outcome.kind}`);
@@ -262,4 +266,9 @@ export class PullThrough {
     await flight.catch(() => {});
     return undefined;
   }
+}
+
+/** Each chunk passed on as a copy of its own. */
+function copiedChunks(): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({ transform: (chunk, controller) => controller.enqueue(chunk.slice()) });
 }

@@ -55,7 +55,7 @@ function holdSecondHalf(body: Uint8Array): ReadableStream<Uint8Array> {
 
 beforeAll(async () => {
   upstream = await startTestServer({ auth: "token" }, { adminPassword: UP_PASSWORD });
-  up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], ...["app", "other", "big", "multi"].map((r) => `repository:admin/${r}:pull,push`)));
+  up = new BearerRegistryClient(upstream.url, await registryToken(upstream.url, ["admin", UP_PASSWORD], ...["app", "other", "big", "multi", "slow"].map((r) => `repository:admin/${r}:pull,push`)));
   image = await up.pushImage("admin/app", "v1", { layers: 3, layerSize: 3 * 1024 * 1024 });
   relay = Bun.serve({
     hostname: "127.0.0.1",
@@ -316,6 +316,24 @@ describe("pulls through the cache", () => {
     const head = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`, { method: "HEAD" });
     expect(head.headers.get("content-length")).toBe(String(layer.bytes.byteLength));
     expect(upstreamGets.get(`/v2/admin/big/blobs/${layer.digest}`)).toBe(1);
+  });
+
+  test("a first client slower than the store still gets every byte of the layer (the store works on its own copy)", async () => {
+    const slow = await up.pushImage("admin/slow", "v1", { layers: 1, layerSize: 8 * 1024 * 1024 });
+    const layer = slow.layers[0]!;
+    const repo = `${ORG}/admin/slow`;
+    const c = await pullClient("member", PASSWORDS.member, repo);
+    expect((await c.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    const res = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`);
+    expect(res.status).toBe(200);
+    // Nothing read until the cache has stored the whole layer.
+    const stores = local.server.ctx.stores;
+    const repoId = (await stores.repositories.find(repo))!.id;
+    for (let i = 0; i < 200 && (await stores.blobLinks.linkedSize(repoId, layer.digest)) === undefined; i++) await Bun.sleep(25);
+    expect(await stores.blobLinks.linkedSize(repoId, layer.digest)).toBe(layer.bytes.byteLength);
+    const received = new Uint8Array(await res.arrayBuffer());
+    expect(received.byteLength).toBe(layer.bytes.byteLength);
+    expect(Buffer.from(received).equals(Buffer.from(layer.bytes))).toBe(true);
   });
 
   test("a layer another cached repository of the organization has is linked, not fetched from the upstream again", async () => {

@@ -52,8 +52,10 @@ export interface BlobStore {
   uploadModifiedMs(id: string): Promise<number | null>;
   /**
    * Writes the body at `offset`, dropping anything past it first (left by a crash or a broken
-   * request), and hands each chunk to `onChunk` (the caller hashes while we stream). `onChunk`
-   * must not keep the chunk: once written, its memory may be released (releaseChunk).
+   * request), and hands each chunk to `onChunk` (the caller hashes while we stream). The body's
+   * chunks become the store's: once written, their memory may be released (releaseChunk), so
+   * `onChunk` must not keep one, and a caller whose chunks are also read elsewhere (a tee) passes
+   * copies.
    */
   appendUpload(
     id: string,
