@@ -23,21 +23,22 @@ head -c 1048576 /dev/urandom >"$work/blob.bin"
 wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
 bench() { (cd "$bench_dir" && bun registry-bench "$@"); }
 figures() { bun "$(dirname "$0")/benchFigures.ts"; }
+# manifest-rps against the unauthenticated server $pid on PORT, one line "round N NAME: …"; then stops it.
+measure_unauthenticated() {
+  wait_up "http://127.0.0.1:$1/v2/"
+  summary=$(bench --url "http://127.0.0.1:$1" --server-pid $pid --duration "$duration" manifest-rps 2>"$work/err" | figures || tail -3 "$work/err")
+  echo "round $round $2: $summary"
+  kill $pid; wait $pid 2>/dev/null || true
+}
 for round in $(seq "$rounds"); do
   bun "$bench_dir/ceiling-server.ts" --file "$work/blob.bin" --port 18099 >/dev/null 2>&1 &
   pid=$!
-  wait_up http://127.0.0.1:18099/v2/
-  summary=$(bench --url http://127.0.0.1:18099 --server-pid $pid --duration "$duration" manifest-rps 2>"$work/err" | figures || tail -3 "$work/err")
-  echo "round $round ceiling: $summary"
-  kill $pid; wait $pid 2>/dev/null || true
+  measure_unauthenticated 18099 ceiling
   if [ -n "${FLOOR:-}" ]; then
     # The ceiling plus only the per-request features (address, id, headers, metrics, JSON log).
     bun "$(dirname "$0")/featureFloorServer.ts" --port 18098 --log "$work/floor.jsonl" >/dev/null 2>&1 &
     pid=$!
-    wait_up http://127.0.0.1:18098/v2/
-    summary=$(bench --url http://127.0.0.1:18098 --server-pid $pid --duration "$duration" manifest-rps 2>"$work/err" | figures || tail -3 "$work/err")
-    echo "round $round feature floor: $summary"
-    kill $pid; wait $pid 2>/dev/null || true
+    measure_unauthenticated 18098 "feature floor"
     rm -f "$work/floor.jsonl"
   fi
   for bin in "$@"; do

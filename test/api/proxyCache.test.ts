@@ -113,6 +113,18 @@ async function bytesOf(res: Response): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/**
+ * A one-layer image of 8 MiB pushed upstream as admin/NAME:v1, and a member's client that has
+ * pulled its manifest through the cache (its layer not fetched yet).
+ */
+async function manifestPulledThrough(name: string) {
+  const image = await up.pushImage(`admin/${name}`, "v1", { layers: 1, layerSize: 8 * 1024 * 1024 });
+  const repo = `${ORG}/admin/${name}`;
+  const c = await pullClient("member", PASSWORDS.member, repo);
+  expect((await c.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+  return { layer: image.layers[0]!, repo, c };
+}
+
 /** Pulls `tag` of `repo` through the cache: the manifest and every blob, byte for byte as the upstream has them. */
 async function pullImage(c: BearerRegistryClient, repo: string, tag: string, expected: Image) {
   const manifest = await c.fetch(`/v2/${repo}/manifests/${tag}`, { headers: { Accept: expected.mediaType } });
@@ -289,11 +301,7 @@ describe("pulls through the cache", () => {
   });
 
   test("the first client gets a layer's bytes as they arrive, before the upstream has sent it all; it is stored once whole", async () => {
-    const big = await up.pushImage("admin/big", "v1", { layers: 1, layerSize: 8 * 1024 * 1024 });
-    const layer = big.layers[0]!;
-    const repo = `${ORG}/admin/big`;
-    const c = await pullClient("member", PASSWORDS.member, repo);
-    expect((await c.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    const { layer, repo, c } = await manifestPulledThrough("big");
     stalled = { digest: layer.digest };
     try {
       const res = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`);
@@ -319,11 +327,7 @@ describe("pulls through the cache", () => {
   });
 
   test("a first client slower than the store still gets every byte of the layer (the store works on its own copy)", async () => {
-    const slow = await up.pushImage("admin/slow", "v1", { layers: 1, layerSize: 8 * 1024 * 1024 });
-    const layer = slow.layers[0]!;
-    const repo = `${ORG}/admin/slow`;
-    const c = await pullClient("member", PASSWORDS.member, repo);
-    expect((await c.fetch(`/v2/${repo}/manifests/v1`)).status).toBe(200);
+    const { layer, repo, c } = await manifestPulledThrough("slow");
     const res = await c.fetch(`/v2/${repo}/blobs/${layer.digest}`);
     expect(res.status).toBe(200);
     // Nothing read until the cache has stored the whole layer.

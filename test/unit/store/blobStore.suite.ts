@@ -16,6 +16,16 @@ function streamOf(...parts: (string | Error)[]): ReadableStream<Uint8Array> {
   });
 }
 
+/** A body that hands out exactly these chunk objects (a store may release each once written). */
+export function chunkStream(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(c);
+      controller.close();
+    },
+  });
+}
+
 async function commit(store: BlobStore, content: string): Promise<string> {
   const id = crypto.randomUUID();
   await store.createUpload(id);

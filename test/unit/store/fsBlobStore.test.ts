@@ -3,7 +3,7 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FsBlobStore } from "../../../src/store/blobs/fsBlobStore";
 import { tempDir } from "../../support/server";
-import { blobStoreSuite } from "./blobStore.suite";
+import { blobStoreSuite, chunkStream } from "./blobStore.suite";
 
 blobStoreSuite("filesystem", async () => {
   const dir = tempDir("berth-fs-");
@@ -53,13 +53,7 @@ test("filesystem appendUpload releases each chunk once written and hashed: the b
     const hasher = new Bun.CryptoHasher("sha256");
     const id = crypto.randomUUID();
     await store.createUpload(id);
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const c of chunks) controller.enqueue(c);
-        controller.close();
-      },
-    });
-    const appended = await store.appendUpload(id, 0, body, (c) => hasher.update(c));
+    const appended = await store.appendUpload(id, 0, chunkStream(chunks), (c) => hasher.update(c));
     expect(appended).toEqual({ written: expected.byteLength, aborted: false });
     expect(hasher.digest("hex")).toBe(new Bun.CryptoHasher("sha256").update(expected).digest("hex"));
     expect(chunks.map((c) => c.byteLength)).toEqual([0, 0, 0]);

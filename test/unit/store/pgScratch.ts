@@ -15,6 +15,7 @@ export function testDatabaseUrl(file: string): string | undefined {
 export function scratchDatabases(base: string) {
   const admin = new SQL({ url: base, max: 1 });
   const made: string[] = [];
+  const dropNamed = (name: string) => admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   return {
     async create(): Promise<string> {
       const name = `berth_test_${process.pid}_${made.length}_${Date.now()}`;
@@ -30,10 +31,10 @@ export function scratchDatabases(base: string) {
       const at = made.indexOf(name);
       if (at < 0) return;
       made.splice(at, 1);
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await dropNamed(name);
     },
     async drop() {
-      for (const name of made) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      for (const name of made) await dropNamed(name);
       made.length = 0;
       await admin.close();
     },

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { BlobStore } from "../../../src/store/blobs/blobStore";
 import { S3BlobStore } from "../../../src/store/blobs/s3BlobStore";
 import { PART_BYTES } from "../../../src/store/blobs/s3/uploadState";
-import { blobStoreSuite } from "./blobStore.suite";
+import { blobStoreSuite, chunkStream } from "./blobStore.suite";
 import type { S3UploadRecords } from "../../../src/store/blobs/s3/uploadRecords";
 import { freshS3Store, S3_SKIP_MESSAGE, testS3Settings } from "../../support/s3";
 
@@ -12,13 +12,13 @@ const NO_UPLOADS: S3UploadRecords = new Proxy({} as S3UploadRecords, {
   get: () => () => Promise.reject(new Error("this test begins no upload")),
 });
 const sha256 = (b: Uint8Array) => `sha256:${new Bun.CryptoHasher("sha256").update(b).digest("hex")}`;
-const streamOf = (bytes: Uint8Array, chunk = 64 * 1024) =>
-  new ReadableStream<Uint8Array>({
-    start(c) {
-      for (let at = 0; at < bytes.byteLength; at += chunk) c.enqueue(bytes.slice(at, at + chunk));
-      c.close();
-    },
-  });
+/** `bytes` cut into copies of `chunk` bytes each. */
+const chunksOf = (bytes: Uint8Array, chunk = 64 * 1024) => {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.byteLength; at += chunk) out.push(bytes.slice(at, at + chunk));
+  return out;
+};
+const streamOf = (bytes: Uint8Array, chunk = 64 * 1024) => chunkStream(chunksOf(bytes, chunk));
 const random = (n: number) => {
   const out = new Uint8Array(n);
   for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, Math.min(n, at + 65536)));
@@ -68,17 +68,10 @@ if (!testS3Settings()) {
       const { store, cleanup } = await freshS3Store();
       try {
         const bytes = random(PART_BYTES + 3 * MiB);
-        const chunks: Uint8Array[] = [];
-        for (let at = 0; at < bytes.byteLength; at += 64 * 1024) chunks.push(bytes.slice(at, at + 64 * 1024));
+        const chunks = chunksOf(bytes);
         const id = crypto.randomUUID();
         await store.createUpload(id);
-        const body = new ReadableStream<Uint8Array>({
-          start(c) {
-            for (const chunk of chunks) c.enqueue(chunk);
-            c.close();
-          },
-        });
-        expect(await store.appendUpload(id, 0, body, () => {})).toEqual({ written: bytes.byteLength, aborted: false });
+        expect(await store.appendUpload(id, 0, chunkStream(chunks), () => {})).toEqual({ written: bytes.byteLength, aborted: false });
         // The first part's 128 chunks went into it whole; the rest wait in a segment (a Blob).
         const inPart = PART_BYTES / (64 * 1024);
         expect(chunks.slice(0, inPart).every((c) => c.byteLength === 0)).toBe(true);
